@@ -1,0 +1,56 @@
+"""GET /v1/score and POST /v1/lookup: URLs to their outlet's lean and factuality."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from service.api import ratings_table, story_lookup
+from service.errors import APIError
+from service.scoring import error_object, score_url
+from service.urls import URLInputError
+
+bp = Blueprint("score", __name__)
+
+
+@bp.get("/v1/score")
+def score() -> ResponseReturnValue:
+    urls = request.args.getlist("url")
+    if not urls:
+        raise APIError(400, "missing_url", "add the article URL as ?url=https://…")
+    if len(urls) > 1:
+        raise APIError(400, "too_many_urls", "give one ?url=; use POST /v1/lookup for several")
+    try:
+        payload = score_url(ratings_table(), urls[0], story_lookup())
+    except URLInputError as exc:
+        raise APIError(400, "invalid_url", exc.message) from None
+    return jsonify(payload)
+
+
+@bp.post("/v1/lookup")
+def lookup() -> ResponseReturnValue:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "urls" not in body:
+        raise APIError(
+            400, "invalid_body", 'send JSON {"urls": ["https://…", …]} with Content-Type: application/json'
+        )
+    urls = body["urls"]
+    limit = current_app.config["LOOKUP_MAX_URLS"]
+    if not isinstance(urls, list):
+        raise APIError(400, "invalid_body", '"urls" must be a list of URL strings')
+    if len(urls) > limit:
+        raise APIError(400, "too_many_urls", f"send at most {limit} URLs per request; got {len(urls)}")
+    table = ratings_table()
+    results: list[dict[str, Any]] = []
+    for url in urls:
+        try:
+            results.append(score_url(table, url))
+        except URLInputError as exc:
+            results.append(error_object(url, exc))
+    return jsonify({"results": results})
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,59 @@
+"""JSON errors: every 4xx and 5xx is {"error": {"code", "message"}}, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+_MESSAGES = {
+    400: "the request is malformed",
+    404: "there is nothing at this path; see /openapi.json for the API",
+    405: "this path does not accept that method; see /openapi.json",
+    413: "the request body is too large",
+    415: "send the body as JSON with Content-Type: application/json",
+    429: "too many requests; wait and retry",
+}
+
+
+class APIError(Exception):
+    """An error a client can act on: its status, a stable code and a message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_response(status: int, code: str, message: str) -> ResponseReturnValue:
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(APIError)
+    def _api_error(exc: APIError) -> ResponseReturnValue:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
+        status = exc.code or 500
+        code = (exc.name or "error").lower().replace(" ", "_")
+        message = _MESSAGES.get(status) or exc.description or code
+        response = error_response(status, code, message)
+        headers = exc.get_headers()
+        allow = [v for k, v in headers if k.lower() == "allow"]
+        if allow:
+            body, status_code = response  # type: ignore[misc]
+            body.headers["Allow"] = allow[0]
+            return body, status_code
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "the server failed; this is our bug, not yours")

@@ -1,0 +1,327 @@
+"""Loads, validates and indexes the outlet ratings table; read-only once loaded."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cachetools import LRUCache
+
+from service.ratings_schema import (
+    FEED_COLUMNS,
+    OUTLET_COLUMNS,
+    REDUNDANT_HOST_PREFIXES,
+    Outlet,
+    RowProblems,
+    parse_outlet_row,
+)
+from service.resolver import Resolution, is_public_suffix, registered_domain, resolve_outlet
+from service.urls import SHORTENERS, URLInputError, parse_article_url
+
+MAX_PROBLEMS_SHOWN = 25
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class RatingsError(Exception):
+    """The ratings files are invalid; `problems` name file, line and fix."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = "\n".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        suffix = f"\n… and {more} more problems" if more > 0 else ""
+        super().__init__(f"{len(problems)} problem(s) in the ratings:\n{shown}{suffix}")
+
+
+@dataclass(frozen=True)
+class Feed:
+    outlet_id: str
+    url: str
+
+
+def default_ratings_dir() -> Path:
+    """`ratings/` beside the package in a checkout, else the copy inside the installed wheel."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "ratings", package / "data" / "ratings"):
+        if (candidate / "outlets").is_dir():
+            return candidate
+    return package.parent / "ratings"
+
+
+def _read_csv(path: Path, header: tuple[str, ...], problems: list[Problem]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yields (line number, row); format problems (encoding, CR, header) go to `problems`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(path, 0, f"cannot read the file: {exc.strerror}"))
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem(path, line, "not valid UTF-8: save the file as UTF-8"))
+        return
+    if text.startswith("\ufeff"):
+        problems.append(Problem(path, 1, "starts with a byte-order mark: save as UTF-8 without BOM"))
+        text = text[1:]
+    if "\r" in text:
+        line = text[: text.index("\r")].count("\n") + 1
+        problems.append(Problem(path, line, "has a CR line ending: use LF line endings only"))
+    if text and not text.endswith("\n"):
+        problems.append(Problem(path, text.count("\n") + 1, "the last line must end with a newline"))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        first = next(reader, None)
+        if first is None or tuple(first) != header:
+            problems.append(Problem(path, 1, f"header must be exactly: {','.join(header)}"))
+            return
+        for row in reader:
+            line = reader.line_num
+            if not row:
+                problems.append(Problem(path, line, "blank line: remove it"))
+                continue
+            if len(row) != len(header):
+                problems.append(
+                    Problem(path, line, f"has {len(row)} columns, expected {len(header)} "
+                            "(quote a field that contains a comma)")
+                )
+                continue
+            yield line, dict(zip(header, row, strict=True))
+    except csv.Error as exc:
+        problems.append(Problem(path, reader.line_num, f"CSV syntax error: {exc}"))
+
+
+def _sort_key(value: str) -> str:
+    return value.lower()
+
+
+def _read_outlets(path: Path, source: str, problems: list[Problem]) -> list[tuple[int, Outlet]]:
+    rows: list[tuple[int, Outlet]] = []
+    previous_key: str | None = None
+    seen_rows: set[tuple[str, ...]] = set()
+    for line, row in _read_csv(path, OUTLET_COLUMNS, problems):
+        raw = tuple(row[c] for c in OUTLET_COLUMNS)
+        if raw in seen_rows:
+            problems.append(Problem(path, line, "duplicate row: delete one copy"))
+            continue
+        seen_rows.add(raw)
+        key = _sort_key(row["id"])
+        if previous_key is not None and key < previous_key:
+            problems.append(
+                Problem(path, line, f"rows are not sorted by id: '{row['id']}' comes after "
+                        f"'{previous_key}'; sort the file by its first column")
+            )
+        previous_key = key
+        row_problems = RowProblems()
+        outlet = parse_outlet_row(row, row_problems, source)
+        for message in row_problems.messages:
+            problems.append(Problem(path, line, message))
+        if outlet is not None:
+            if registered_domain(outlet.host) == "" and not is_public_suffix(outlet.host):
+                problems.append(
+                    Problem(path, line, f"'{outlet.host}' has no known public suffix "
+                            "(check the spelling of its top-level domain)")
+                )
+            rows.append((line, outlet))
+    return rows
+
+
+def _read_feeds(path: Path, problems: list[Problem]) -> list[tuple[int, Feed]]:
+    feeds: list[tuple[int, Feed]] = []
+    previous: tuple[str, str] | None = None
+    for line, row in _read_csv(path, FEED_COLUMNS, problems):
+        feed = Feed(row["outlet_id"].strip(), row["url"].strip())
+        key = (_sort_key(feed.outlet_id), feed.url)
+        if previous is not None and key <= previous:
+            what = "duplicate feed" if key == previous else "feeds are not sorted by outlet_id, url"
+            problems.append(Problem(path, line, f"{what}: sort the file and remove duplicates"))
+        previous = key
+        try:
+            parsed = parse_article_url(feed.url)
+            if not feed.url.lower().startswith(("http://", "https://")):
+                raise URLInputError("the feed URL must be absolute, starting with http(s)://")
+            if parsed.is_ip:
+                raise URLInputError("the feed URL must use a host name, not an IP address")
+        except URLInputError as exc:
+            problems.append(Problem(path, line, f"url '{feed.url}': {exc.message}"))
+            continue
+        feeds.append((line, feed))
+    return feeds
+
+
+class RatingsTable:
+    """The outlets, indexed by host and by host+path, with memoised URL resolution."""
+
+    def __init__(self, outlets: Iterable[Outlet], feeds: Iterable[Feed], version: str) -> None:
+        self.outlets: dict[str, Outlet] = {o.id: o for o in outlets}
+        self.feeds: list[Feed] = list(feeds)
+        self.version = version
+        self._by_host: dict[str, Outlet] = {}
+        self._by_path: dict[str, list[tuple[str, Outlet]]] = {}
+        for outlet in self.outlets.values():
+            if "/" in outlet.id:
+                host, path = outlet.id.split("/", 1)
+                self._by_path.setdefault(host, []).append(("/" + path, outlet))
+            else:
+                self._by_host[outlet.id] = outlet
+            for alias in outlet.aliases:
+                self._by_host[alias] = outlet
+        for entries in self._by_path.values():
+            entries.sort(key=lambda entry: len(entry[0]), reverse=True)
+        self.stop_suffixes = sorted(h for h in self._by_host if is_public_suffix(h))
+        self._cache: LRUCache[str, Resolution] = LRUCache(maxsize=100_000)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.outlets)
+
+    def get(self, outlet_id: str) -> Outlet | None:
+        return self.outlets.get(outlet_id)
+
+    def outlet_for_host(self, host: str) -> Outlet | None:
+        return self._by_host.get(host)
+
+    def outlet_for_path(self, host: str, path: str) -> Outlet | None:
+        for candidate in (host, host[4:] if host.startswith("www.") else None):
+            if candidate is None:
+                continue
+            for prefix, outlet in self._by_path.get(candidate, ()):
+                if path == prefix or path.startswith(prefix + "/"):
+                    return outlet
+        return None
+
+    def resolve(self, url: object) -> Resolution:
+        """Resolves a URL to its outlet; raises URLInputError for input that is not a URL."""
+        if not isinstance(url, str):
+            raise URLInputError("url must be a string")
+        with self._lock:
+            hit = self._cache.get(url)
+        if hit is not None:
+            return hit
+        result = resolve_outlet(url, self)
+        with self._lock:
+            self._cache[url] = result
+        return result
+
+    def export(self) -> dict[str, Any]:
+        """The compact whole table the extension caches and resolves against locally."""
+        fields = ["id", "name", "kind", "country", "lean", "lean_score", "factuality", "owner",
+                  "owner_type", "flags"]
+        rows = [
+            [o.id, o.name, o.kind, o.country, o.lean, o.lean_score, o.factuality,
+             o.owner or None, o.owner_type or None, " ".join(o.flags) or None]
+            for o in sorted(self.outlets.values(), key=lambda o: o.id)
+        ]
+        aliases = {a: o.id for o in self.outlets.values() for a in o.aliases}
+        return {
+            "version": self.version,
+            "fields": fields,
+            "outlets": rows,
+            "aliases": dict(sorted(aliases.items())),
+            "stop_suffixes": self.stop_suffixes,
+            "shorteners": sorted(SHORTENERS),
+            "strip_prefixes": list(REDUNDANT_HOST_PREFIXES),
+        }
+
+    def stats(self) -> dict[str, Counter[str]]:
+        def count(values: Iterable[str | None]) -> Counter[str]:
+            return Counter(v or "(none)" for v in values)
+
+        outlets = list(self.outlets.values())
+        return {
+            "country": count(o.country for o in outlets),
+            "kind": count(o.kind for o in outlets),
+            "lean": count(o.lean for o in outlets),
+            "factuality": count(o.factuality for o in outlets),
+            "confidence": count(o.confidence for o in outlets),
+            "owner_type": count(o.owner_type for o in outlets),
+            "source": count(o.source for o in outlets),
+        }
+
+
+def check_ratings(directory: Path, overrides: Iterable[Path] = ()) -> tuple[RatingsTable | None, list[Problem]]:
+    """Reads and cross-checks every file; returns the table (None if unusable) and problems."""
+    problems: list[Problem] = []
+    outlet_dir = directory / "outlets"
+    files = sorted(outlet_dir.glob("*.csv")) if outlet_dir.is_dir() else []
+    if not files:
+        problems.append(Problem(outlet_dir, 0, "no outlets/*.csv files found"))
+    digest = hashlib.sha256()
+    outlets: dict[str, tuple[Path, int, Outlet]] = {}
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        for line, outlet in _read_outlets(path, "parallax", problems):
+            if outlet.id in outlets:
+                first = outlets[outlet.id]
+                problems.append(Problem(path, line, f"id '{outlet.id}' is already used at "
+                                        f"{first[0]}:{first[1]}; keep one row"))
+                continue
+            outlets[outlet.id] = (path, line, outlet)
+    for override in overrides:
+        digest.update(override.name.encode() + b"\0" + override.read_bytes())
+        for line, outlet in _read_outlets(override, override.stem, problems):
+            outlets[outlet.id] = (override, line, outlet)
+    claimed: dict[str, tuple[Path, int, str]] = {}
+    for path, line, outlet in outlets.values():
+        hosts = [outlet.id] if "/" not in outlet.id else []
+        for host in [*hosts, *outlet.aliases]:
+            if host in claimed and claimed[host][2] != outlet.id:
+                other = claimed[host]
+                problems.append(Problem(path, line, f"host '{host}' is also claimed by '{other[2]}' "
+                                        f"at {other[0]}:{other[1]}; one host, one outlet"))
+            claimed[host] = (path, line, outlet.id)
+    feeds: list[Feed] = []
+    feeds_path = directory / "feeds.csv"
+    if feeds_path.exists():
+        digest.update(feeds_path.read_bytes())
+        for line, feed in _read_feeds(feeds_path, problems):
+            if feed.outlet_id not in outlets:
+                problems.append(Problem(feeds_path, line, f"outlet_id '{feed.outlet_id}' is not "
+                                        "an id in outlets/*.csv"))
+                continue
+            feeds.append(feed)
+    table = RatingsTable((o for _, _, o in outlets.values()), feeds, digest.hexdigest()[:20])
+    return table, problems
+
+
+def load_table(directory: Path | None = None, overrides: Iterable[Path] = ()) -> RatingsTable:
+    """Loads and validates the table; raises RatingsError naming file and line on any problem."""
+    table, problems = check_ratings(directory or default_ratings_dir(), list(overrides))
+    if problems or table is None:
+        raise RatingsError(problems)
+    return table
+
+
+_bundled: RatingsTable | None = None
+_bundled_lock = threading.Lock()
+
+
+def bundled_table() -> RatingsTable:
+    """The bundled table, loaded once on first use (thread-safe), then shared read-only."""
+    global _bundled
+    if _bundled is None:
+        with _bundled_lock:
+            if _bundled is None:
+                _bundled = load_table()
+    return _bundled
+
+
+def export_json(table: RatingsTable) -> bytes:
+    return json.dumps(table.export(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
