@@ -1,0 +1,262 @@
+// The service worker: the only part that talks to the network; answers the pages' messages and keeps the badge.
+
+import { OutletIndex } from "./lib/resolve.js";
+import { api, DEFAULT_SETTINGS, isSiteDisabled, loadSettings } from "./lib/settings.js";
+import { leanBadge, leanColour, leanText, factualityText, UNRATED_COLOUR } from "./lib/format.js";
+
+const RATINGS_ALARM = "parallax-refresh-ratings";
+const RATINGS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+const REQUEST_TIMEOUT_MS = 8000;
+const RETRY_AFTER_MS = 60 * 1000;
+// The export is a few hundred kilobytes; anything far larger is not our service.
+const MAX_EXPORT_BYTES = 16 * 1024 * 1024;
+const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
+
+// A memo of the parsed table, keyed by its version; the truth stays in chrome.storage.local,
+// because the worker can be stopped at any moment and this variable with it.
+let indexMemo = { version: "", index: /** @type {OutletIndex | null} */ (null) };
+
+async function ratingsIndex() {
+  const { ratingsMeta } = await api.storage.local.get("ratingsMeta");
+  const version = ratingsMeta?.etag ?? ratingsMeta?.version ?? "";
+  if (indexMemo.index && indexMemo.version === version) return indexMemo.index;
+  const { ratingsExport } = await api.storage.local.get("ratingsExport");
+  const index = ratingsExport ? new OutletIndex(ratingsExport) : null;
+  indexMemo = { version, index };
+  return index;
+}
+
+class ServiceError extends Error {
+  /** @param {string} code @param {string} message */
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+async function readJson(response, limit) {
+  const text = await response.text();
+  if (text.length > limit) throw new ServiceError("too_large", "The service sent more data than expected.");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ServiceError("bad_response", "The service answered with something that is not JSON; check the service address in the options.");
+  }
+}
+
+/**
+ * GET or POST against the configured service, with a timeout and plain-language errors.
+ * @param {string} path
+ * @param {RequestInit} [init]
+ * @param {number} [limit]
+ */
+async function callService(path, init = {}, limit = MAX_RESPONSE_BYTES) {
+  const { serviceUrl } = await loadSettings();
+  let response;
+  try {
+    response = await fetch(serviceUrl + path, {
+      ...init,
+      credentials: "omit",
+      cache: "no-store",
+      redirect: "error",
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch (error) {
+    const timedOut = error?.name === "TimeoutError";
+    throw new ServiceError(
+      timedOut ? "timeout" : "unreachable",
+      timedOut
+        ? `The Parallax service at ${serviceUrl} did not answer in time.`
+        : `The Parallax service at ${serviceUrl} is not reachable. Check that it is running, or change its address in the options.`,
+    );
+  }
+  if (response.status === 304) return { status: 304, body: null, response };
+  const body = await readJson(response, limit);
+  if (!response.ok) {
+    const message = typeof body?.error?.message === "string" ? body.error.message : `The service answered ${response.status}.`;
+    throw new ServiceError(typeof body?.error?.code === "string" ? body.error.code : "http_" + response.status, message);
+  }
+  return { status: response.status, body, response };
+}
+
+/** Fetch /v1/outlets/export unless the stored copy is still current (ETag). */
+async function syncRatings({ force = false } = {}) {
+  const { ratingsMeta = {} } = await api.storage.local.get("ratingsMeta");
+  const fresh = ratingsMeta.lastSync && Date.now() - Date.parse(ratingsMeta.lastSync) < RATINGS_MAX_AGE_MS;
+  if (fresh && !force && !ratingsMeta.lastError) return ratingsMeta;
+  // After a failure, pages retry the sync at most once a minute, not once per page view.
+  const retriedRecently = ratingsMeta.lastAttempt && Date.now() - Date.parse(ratingsMeta.lastAttempt) < RETRY_AFTER_MS;
+  if (!force && retriedRecently) return ratingsMeta;
+  await api.storage.local.set({ ratingsMeta: { ...ratingsMeta, lastAttempt: new Date().toISOString() } });
+  const { ratingsExport } = await api.storage.local.get("ratingsExport");
+  const headers = ratingsMeta.etag && ratingsExport ? { "If-None-Match": ratingsMeta.etag } : {};
+  try {
+    const { status, body, response } = await callService("/v1/outlets/export", { headers }, MAX_EXPORT_BYTES);
+    const now = new Date().toISOString();
+    if (status === 304) {
+      const meta = { ...ratingsMeta, lastSync: now, lastError: null };
+      await api.storage.local.set({ ratingsMeta: meta });
+      return meta;
+    }
+    if (!Array.isArray(body?.outlets) || !Array.isArray(body?.fields)) {
+      throw new ServiceError("bad_export", "The service's ratings export is not in the expected format; update the service.");
+    }
+    const meta = {
+      etag: response.headers.get("ETag"),
+      version: String(body.version ?? ""),
+      generated: String(body.generated ?? ""),
+      count: body.outlets.length,
+      lastSync: now,
+      lastError: null,
+    };
+    await api.storage.local.set({ ratingsExport: body, ratingsMeta: meta });
+    return meta;
+  } catch (error) {
+    const meta = { ...ratingsMeta, lastAttempt: new Date().toISOString(), lastError: error instanceof ServiceError ? error.message : String(error) };
+    await api.storage.local.set({ ratingsMeta: meta });
+    return meta;
+  }
+}
+
+/** @param {number} tabId @param {any} outlet @param {boolean} isNews */
+async function setBadge(tabId, outlet, isNews) {
+  const { badge } = await loadSettings();
+  if (!badge || (!outlet && !isNews)) {
+    await api.action.setBadgeText({ tabId, text: "" });
+    await api.action.setTitle({ tabId, title: "Parallax" });
+    return;
+  }
+  const label = outlet?.lean?.label ?? null;
+  await api.action.setBadgeText({ tabId, text: outlet ? leanBadge(label) : "?" });
+  await api.action.setBadgeBackgroundColor({ tabId, color: outlet ? leanColour(label) : UNRATED_COLOUR });
+  if (api.action.setBadgeTextColor) await api.action.setBadgeTextColor({ tabId, color: "#ffffff" });
+  const title = outlet
+    ? `${outlet.name}: ${leanText(label)}; factuality ${factualityText(outlet.factuality?.label).toLowerCase()}`
+    : "A news site Parallax has not rated";
+  await api.action.setTitle({ tabId, title });
+}
+
+const tabKey = (tabId) => `tab:${tabId}`;
+
+async function saveTabState(tabId, changes) {
+  const key = tabKey(tabId);
+  const stored = await api.storage.session.get(key);
+  await api.storage.session.set({ [key]: { ...(stored[key] ?? {}), ...changes } });
+}
+
+function errorReply(error) {
+  if (error instanceof ServiceError) return { ok: false, error: { code: error.code, message: error.message } };
+  return { ok: false, error: { code: "internal", message: "Parallax hit an unexpected problem; see the extension's console." } };
+}
+
+/** One handler per named message type; each returns a JSON-able reply. */
+const handlers = {
+  /** A content script reports the page it runs on: badge it, remember it for the popup. */
+  async pageSeen(message, sender) {
+    const tabId = sender.tab?.id;
+    const settings = await loadSettings();
+    const index = await ratingsIndex();
+    if (!index) syncRatings(); // not awaited: the badge can wait for the next page
+    const resolution = index?.tryResolve(String(message.url ?? "")) ?? null;
+    const outlet = resolution?.outlet ?? null;
+    const isNews = Boolean(outlet) || Boolean(message.isArticle);
+    const disabled = resolution ? isSiteDisabled(settings.disabledSites, resolution.host) : false;
+    if (tabId !== undefined && tabId >= 0 && sender.frameId === 0) {
+      await setBadge(tabId, disabled ? null : outlet, !disabled && isNews);
+      await saveTabState(tabId, { url: resolution?.resolved_url ?? null, outlet, isNews, story: null, error: null });
+    }
+    return { ok: true, outlet, isNews, tableLoaded: Boolean(index), resolvedUrl: resolution?.resolved_url ?? null };
+  },
+
+  /** Score the page being read, and find its story: the page URL goes to the service, nowhere else. */
+  async score(message, sender) {
+    const tabId = sender.tab?.id;
+    const url = String(message.url ?? "");
+    try {
+      const { body } = await callService("/v1/score?url=" + encodeURIComponent(url));
+      let story = body?.story ?? null;
+      const page = message.page ?? {};
+      if (!story && typeof page.title === "string" && page.title) {
+        try {
+          const posted = await callService("/v1/articles", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ url, title: page.title, description: page.description ?? "", published: page.published ?? null }),
+          });
+          story = posted.body?.story ?? null;
+        } catch {
+          // The score itself arrived; a missing story is shown as "no coverage found".
+        }
+      }
+      const data = { ...body, story };
+      if (tabId !== undefined && tabId >= 0) await saveTabState(tabId, { outlet: body?.outlet ?? null, story, error: null });
+      return { ok: true, data };
+    } catch (error) {
+      const reply = errorReply(error);
+      if (tabId !== undefined && tabId >= 0) await saveTabState(tabId, { error: reply.error });
+      return reply;
+    }
+  },
+
+  /** The popup asks what the content script found on its tab. */
+  async getTabState(message) {
+    const key = tabKey(Number(message.tabId));
+    const stored = await api.storage.session.get(key);
+    return { ok: true, state: stored[key] ?? null };
+  },
+
+  async refreshRatings() {
+    const meta = await syncRatings({ force: true });
+    return { ok: !meta.lastError, meta, error: meta.lastError ? { code: "sync_failed", message: meta.lastError } : null };
+  },
+
+  async getStatus() {
+    const { ratingsMeta = null } = await api.storage.local.get("ratingsMeta");
+    return { ok: true, meta: ratingsMeta, settings: await loadSettings() };
+  },
+
+  async openOptions() {
+    await api.runtime.openOptionsPage();
+    return { ok: true };
+  },
+};
+
+// All listeners are registered synchronously at the top level, so a woken worker sees the event.
+api.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  // Only our own pages and content scripts may ask; web pages cannot reach onMessage at all.
+  if (sender.id !== api.runtime.id) return false;
+  const handler = Object.hasOwn(handlers, message?.type) ? handlers[message.type] : null;
+  if (!handler) {
+    sendResponse({ ok: false, error: { code: "unknown_message", message: `No handler for ${String(message?.type)}.` } });
+    return false;
+  }
+  handler(message, sender).then(sendResponse, (error) => sendResponse(errorReply(error)));
+  return true; // the reply is asynchronous
+});
+
+api.runtime.onInstalled.addListener(async () => {
+  const { settings } = await api.storage.local.get("settings");
+  if (!settings) await api.storage.local.set({ settings: { ...DEFAULT_SETTINGS } });
+  await api.alarms.create(RATINGS_ALARM, { periodInMinutes: 24 * 60, delayInMinutes: 24 * 60 });
+  await syncRatings({ force: true });
+});
+
+api.runtime.onStartup.addListener(() => {
+  syncRatings();
+});
+
+api.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === RATINGS_ALARM) syncRatings({ force: true });
+});
+
+api.storage.onChanged.addListener((changes, area) => {
+  if (area !== "local" || !changes.settings) return;
+  const before = changes.settings.oldValue?.serviceUrl;
+  const after = changes.settings.newValue?.serviceUrl;
+  // A different service may rate differently: its table replaces the old one.
+  if (before && after && before !== after) syncRatings({ force: true });
+});
+
+api.tabs.onRemoved.addListener((tabId) => {
+  api.storage.session.remove(tabKey(tabId));
+});

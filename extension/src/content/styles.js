@@ -1,0 +1,72 @@
+// The CSS of the panel and hover card, adopted into their shadow roots so the page's styles never apply.
+
+const BASE = `
+:host { all: initial; }
+* { box-sizing: border-box; }
+.surface {
+  --bg: #ffffff; --fg: #1b1b1f; --muted: #5c5c66; --line: #d9d9e0; --accent: #3a3aa8; --chip-fg: #ffffff;
+  --shadow: 0 4px 18px rgba(0, 0, 0, 0.18);
+  font: 13px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: var(--fg); background: var(--bg);
+}
+@media (prefers-color-scheme: dark) {
+  .surface { --bg: #1e1f24; --fg: #ececf1; --muted: #a8a8b3; --line: #3a3b44; --accent: #a9a9ff; --shadow: 0 4px 18px rgba(0, 0, 0, 0.6); }
+}
+a { color: var(--accent); text-decoration: none; }
+a:hover, a:focus-visible { text-decoration: underline; }
+button { font: inherit; color: inherit; cursor: pointer; }
+:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+.chip { display: inline-block; padding: 0 6px; border-radius: 9px; color: var(--chip-fg); font-size: 11px; font-weight: 600; line-height: 18px; white-space: nowrap; }
+.muted { color: var(--muted); }
+.row { display: flex; gap: 6px; align-items: baseline; flex-wrap: wrap; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 8px 0 0; }
+dt { color: var(--muted); }
+dd { margin: 0; overflow-wrap: anywhere; }
+`;
+
+export const PANEL_CSS = BASE + `
+.tab {
+  position: fixed; right: 0; top: 30vh; z-index: 2147483646;
+  writing-mode: vertical-rl; padding: 10px 5px; border: 1px solid var(--line); border-right: 0;
+  border-radius: 8px 0 0 8px; background: var(--bg); box-shadow: var(--shadow);
+  display: flex; gap: 6px; align-items: center; font-weight: 600;
+}
+.tab .dot { width: 10px; height: 10px; border-radius: 50%; }
+.panel {
+  position: fixed; top: 0; right: 0; bottom: 0; width: 360px; z-index: 2147483647;
+  overflow-y: auto; overscroll-behavior: contain; padding: 12px 14px 20px;
+  border-left: 1px solid var(--line); box-shadow: var(--shadow); background: var(--bg);
+}
+.panel[hidden], .tab[hidden] { display: none; }
+header { display: flex; align-items: center; gap: 6px; margin-bottom: 8px; }
+header h2 { font-size: 14px; margin: 0; flex: 1; letter-spacing: 0.02em; }
+header button { background: none; border: 1px solid var(--line); border-radius: 6px; padding: 2px 8px; }
+h3 { font-size: 16px; margin: 4px 0; }
+h4 { font-size: 12px; text-transform: uppercase; letter-spacing: 0.05em; color: var(--muted); margin: 14px 0 6px; }
+section + section { border-top: 1px solid var(--line); margin-top: 12px; padding-top: 4px; }
+.scale { display: grid; grid-template-columns: repeat(7, 1fr); gap: 2px; margin: 8px 0 2px; }
+.scale span { height: 8px; border-radius: 2px; background: var(--line); }
+.scale span.on { outline: 2px solid var(--fg); outline-offset: 1px; }
+.scale-labels { display: flex; justify-content: space-between; font-size: 10px; color: var(--muted); }
+.bar { display: flex; height: 14px; border-radius: 7px; overflow: hidden; background: var(--line); margin: 8px 0 4px; }
+.bar span { display: block; height: 100%; }
+.legend { display: flex; gap: 10px; flex-wrap: wrap; font-size: 12px; }
+.notice { padding: 8px 10px; border-radius: 6px; background: color-mix(in srgb, var(--accent) 10%, transparent); margin: 8px 0; }
+.notice.error { background: color-mix(in srgb, #d33 14%, transparent); }
+.blindspot { font-weight: 600; }
+ul { list-style: none; padding: 0; margin: 0; }
+li { padding: 6px 0; border-bottom: 1px solid var(--line); }
+li .headline { display: block; margin-top: 2px; font-weight: 500; }
+footer { margin-top: 14px; font-size: 11px; }
+`;
+
+export const CARD_CSS = BASE + `
+.card {
+  position: fixed; z-index: 2147483647; width: 280px; padding: 10px 12px; border-radius: 10px;
+  border: 1px solid var(--line); box-shadow: var(--shadow);
+}
+.card[hidden] { display: none; }
+.name { font-weight: 700; font-size: 14px; margin-right: 4px; }
+.more { margin-top: 8px; background: none; border: 1px solid var(--line); border-radius: 6px; padding: 2px 8px; }
+.flags { color: #b3261e; font-weight: 600; }
+`;

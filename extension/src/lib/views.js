@@ -1,0 +1,135 @@
+// DOM views of an outlet and of a story's coverage, shared by the panel, the hover card and the popup.
+
+import { h } from "./dom.js";
+import {
+  LEAN_STEPS, SIDES, SIDE_COLOUR, SIDE_TEXT, factualityText, leanColour, leanText, ownerTypeText, percent, timeAgo,
+} from "./format.js";
+
+const str = (value) => (typeof value === "string" ? value : "");
+const num = (value) => (typeof value === "number" && Number.isFinite(value) ? value : 0);
+
+/** A coloured chip with the lean's words. @param {string | null | undefined} label */
+export function leanChip(label) {
+  const chip = h("span", { class: "chip lean-chip", "data-lean": label ?? "unrated", text: leanText(label) });
+  chip.style.backgroundColor = leanColour(label);
+  return chip;
+}
+
+/** The 7-step lean scale with the outlet's step marked. @param {string | null | undefined} label */
+export function leanScale(label) {
+  const scale = h("div", { class: "scale", role: "img", "aria-label": `Lean: ${leanText(label)} on a seven-step scale from far left to far right` });
+  for (const step of LEAN_STEPS) {
+    const cell = h("span", { class: step === label ? "on" : "", title: leanText(step) });
+    cell.style.backgroundColor = leanColour(step);
+    cell.style.opacity = step === label ? "1" : "0.35";
+    scale.append(cell);
+  }
+  return h("div", {}, scale, h("div", { class: "scale-labels", "aria-hidden": "true" }, h("span", { text: "Far left" }), h("span", { text: "Center" }), h("span", { text: "Far right" })));
+}
+
+/**
+ * The outlet's name, lean, factuality, owner and country.
+ * @param {any} outlet an Outlet JSON object, possibly partial
+ * @param {{scale?: boolean}} [options]
+ */
+export function outletDetails(outlet, { scale = true } = {}) {
+  const lean = outlet?.lean?.label ?? null;
+  const factuality = outlet?.factuality?.label ?? null;
+  const owner = str(outlet?.owner);
+  const ownerType = str(outlet?.owner_type);
+  const flags = Array.isArray(outlet?.flags) ? outlet.flags.filter((f) => typeof f === "string") : [];
+  const list = h("dl", {},
+    h("dt", { text: "Lean" }), h("dd", { class: "lean" }, leanChip(lean)),
+    h("dt", { text: "Factuality" }), h("dd", { class: "factuality", text: factualityText(factuality) }),
+    h("dt", { text: "Owner" }), h("dd", { class: "owner", text: owner ? `${owner} (${ownerTypeText(ownerType)})` : ownerType ? ownerTypeText(ownerType) : "Unknown" }),
+    h("dt", { text: "Country" }), h("dd", { class: "country", text: str(outlet?.country) || "Unknown" }),
+  );
+  if (flags.length) list.append(h("dt", { text: "Flags" }), h("dd", { class: "flags", text: flags.join(", ") }));
+  return h("div", { class: "outlet-details" },
+    h("h3", { class: "outlet-name", text: str(outlet?.name) || str(outlet?.id) || "Unknown outlet" }),
+    scale ? leanScale(lean) : null,
+    list,
+  );
+}
+
+/** The left/center/right(/unrated) bar with percentages. @param {any} shares */
+export function sideBar(shares) {
+  const bar = h("div", { class: "bar", role: "img" });
+  const legend = h("div", { class: "legend" });
+  const words = [];
+  for (const side of SIDES) {
+    const value = percent(shares?.[side]);
+    if (side === "unrated" && value === 0) continue;
+    const segment = h("span", { class: `side-${side}`, title: `${SIDE_TEXT[side]} ${value}%` });
+    segment.style.width = `${value}%`;
+    segment.style.backgroundColor = SIDE_COLOUR[side];
+    bar.append(segment);
+    legend.append(h("span", { class: `legend-${side}`, "data-side": side, text: `${SIDE_TEXT[side]} ${value}%` }));
+    words.push(`${SIDE_TEXT[side]} ${value}%`);
+  }
+  bar.setAttribute("aria-label", `Coverage by side: ${words.join(", ")}`);
+  return h("div", { class: "side-bar" }, bar, legend);
+}
+
+function outletName(value) {
+  if (typeof value === "string") return value;
+  return str(value?.name) || str(value?.id) || "Unknown outlet";
+}
+
+/** One "N articles from M sources" line. @param {any} story */
+export function storyCount(story) {
+  const articles = num(story?.article_count);
+  const outlets = num(story?.outlet_count);
+  return `${articles} ${articles === 1 ? "article" : "articles"} from ${outlets} ${outlets === 1 ? "source" : "sources"}`;
+}
+
+/** @param {any} story */
+export function blindspotText(story) {
+  const side = story?.blindspot;
+  if (side === "left" || side === "right") return `Blindspot: little coverage from the ${side}`;
+  return "";
+}
+
+/**
+ * The story's coverage: count, bar, blindspot, first reported by, and (if wanted) articles by side.
+ * @param {any} story
+ * @param {{articles?: boolean, currentUrl?: string, now?: number}} [options]
+ */
+export function storySummary(story, { articles = true, currentUrl = "", now = Date.now() } = {}) {
+  const section = h("div", { class: "story" });
+  const headline = str(story?.headline);
+  if (headline) section.append(h("p", { class: "story-headline", text: headline }));
+  section.append(h("p", { class: "story-count", text: storyCount(story) }));
+  section.append(sideBar(story?.lean?.by_outlets ?? story?.lean?.by_articles ?? {}));
+  const blindspot = blindspotText(story);
+  if (blindspot) section.append(h("p", { class: "blindspot", text: blindspot }));
+  const first = story?.first_reported_by;
+  if (first) {
+    const when = timeAgo(str(first.published) || str(first.outlet?.published), now);
+    section.append(h("p", { class: "first-reported" },
+      h("span", { class: "muted", text: "First reported by " }),
+      h("strong", { text: outletName(first.outlet ?? first) }),
+      when ? h("span", { class: "muted", text: ` · ${when}` }) : null));
+  }
+  if (!articles) return section;
+  const bySide = story?.articles_by_side ?? {};
+  for (const side of SIDES) {
+    const items = Array.isArray(bySide[side]) ? bySide[side] : [];
+    const others = items.filter((item) => str(item?.url) && str(item?.url) !== currentUrl);
+    if (!others.length) continue;
+    const list = h("ul", { class: `coverage coverage-${side}` });
+    for (const item of others.slice(0, 30)) {
+      const outlet = item.outlet ?? {};
+      const lean = outlet?.lean?.label ?? null;
+      const when = timeAgo(str(item.published), now);
+      list.append(h("li", { class: "article" },
+        h("div", { class: "row" },
+          h("strong", { class: "article-outlet", text: outletName(outlet) }),
+          leanChip(lean),
+          when ? h("span", { class: "muted when", text: when }) : null),
+        h("a", { class: "headline", href: str(item.url), target: "_blank", rel: "noopener noreferrer", text: str(item.title) || str(item.url) })));
+    }
+    section.append(h("h4", { class: `side-heading side-heading-${side}`, text: `${SIDE_TEXT[side]} (${others.length})` }), list);
+  }
+  return section;
+}

@@ -1,0 +1,50 @@
+// The toolbar popup: the current tab's outlet and story summary, and a way to the options.
+
+import { clear, h } from "../lib/dom.js";
+import { api } from "../lib/settings.js";
+import { outletDetails, storySummary } from "../lib/views.js";
+
+const content = /** @type {HTMLElement} */ (document.getElementById("content"));
+
+/** @param {any} state what the worker stored for this tab */
+export function renderState(state) {
+  clear(content);
+  if (!state || (!state.outlet && !state.isNews)) {
+    content.append(h("p", { class: "muted", text: "This page is not a news site Parallax knows." }));
+    return;
+  }
+  if (state.outlet) {
+    content.append(outletDetails(state.outlet));
+  } else {
+    content.append(h("p", { class: "notice", text: "A news site Parallax has not rated yet." }));
+  }
+  if (state.error) {
+    content.append(h("p", { class: "notice error", text: String(state.error.message ?? "The service could not be reached.") }));
+  } else if (state.story) {
+    content.append(h("h3", { text: "This story" }), storySummary(state.story, { articles: false }));
+  } else if (state.isNews) {
+    content.append(h("p", { class: "muted", text: "No other coverage of this story found yet." }));
+  }
+}
+
+async function main() {
+  document.getElementById("open-options")?.addEventListener("click", () => {
+    api.runtime.openOptionsPage();
+    window.close();
+  });
+  // Tests and screenshots open the popup as a page and name the tab it describes.
+  const forced = Number(new URLSearchParams(location.search).get("tab"));
+  let tabId = Number.isInteger(forced) && forced > 0 ? forced : null;
+  if (tabId === null) {
+    const [tab] = await api.tabs.query({ active: true, currentWindow: true });
+    tabId = tab?.id ?? null;
+  }
+  if (tabId === null) {
+    renderState(null);
+    return;
+  }
+  const reply = await api.runtime.sendMessage({ type: "getTabState", tabId });
+  renderState(reply?.state ?? null);
+}
+
+main();
