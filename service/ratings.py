@@ -134,6 +134,12 @@ def _read_outlets(path: Path, source: str, problems: list[Problem]) -> list[tupl
         for message in row_problems.messages:
             problems.append(Problem(path, line, message))
         if outlet is not None:
+            for alias in outlet.aliases:
+                if alias in SHORTENERS:
+                    problems.append(
+                        Problem(path, line, f"alias '{alias}' is a link shortener that points "
+                                "anywhere, not a host of this outlet; remove it")
+                    )
             if registered_domain(outlet.host) == "" and not is_public_suffix(outlet.host):
                 problems.append(
                     Problem(path, line, f"'{outlet.host}' has no known public suffix "

@@ -69,7 +69,7 @@ class ArticleURL:
             netloc += f":{self.port}"
         url = f"{self.scheme}://{netloc}{self.path}"
         if self.query:
-            url += "?" + urlencode(self.query, quote_via=quote, safe="/:@!$'()*,;~")
+            url += "?" + encode_query(self.query)
         return url
 
     def param(self, name: str) -> str | None:
@@ -96,6 +96,9 @@ def parse_article_url(text: object) -> ArticleURL:
         raise URLInputError("url is empty: give an article URL such as https://example.com/news/1")
     if len(text) > MAX_URL_LENGTH:
         raise URLInputError(f"url is {len(text)} characters long; the limit is {MAX_URL_LENGTH}")
+    # Browsers read a backslash as a slash in web URLs; so must we, or a link that takes the
+    # reader to evil.example could be scored as the site named after the backslash.
+    text = text.replace("\\", "/")
     bad = _CONTROL_RE.search(text)
     if bad:
         raise URLInputError(
@@ -142,7 +145,7 @@ def _split(text: str) -> ArticleURL:
     host = _normalise_host(parts.hostname or "", parts.netloc)
     if port is not None and port == {"http": 80, "https": 443}[scheme]:
         port = None
-    path = parts.path or "/"
+    path = _encode_path(parts.path or "/")
     query = tuple(
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
@@ -183,6 +186,23 @@ def _normalise_host(hostname: str, netloc: str) -> str:
     return host
 
 
+def encode_query(pairs: tuple[tuple[str, str], ...]) -> str:
+    """Query string with each key and value encoded as JavaScript's encodeURIComponent does."""
+    return urlencode(pairs, quote_via=quote, safe="!~*'()")
+
+
+# What the WHATWG URL standard percent-encodes in a path, so both resolvers agree byte for byte.
+_PATH_UNSAFE = frozenset(' "<>`{}')
+
+
+def _encode_path(path: str) -> str:
+    if path.isascii() and not _PATH_UNSAFE.intersection(path):
+        return path
+    return "".join(
+        quote(ch, safe="") if (ord(ch) > 127 or ch in _PATH_UNSAFE) else ch for ch in path
+    )
+
+
 def _is_tracking_param(key: str) -> bool:
     lowered = key.lower()
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
@@ -215,7 +235,7 @@ def _unwrap_once(url: ArticleURL) -> str | None:
         for prefix, scheme in (("/c/s/", "https"), ("/v/s/", "https"), ("/c/", "http"), ("/v/", "http")):
             if path.startswith(prefix) and len(path) > len(prefix):
                 rest = path[len(prefix) :]
-                query = ("?" + urlencode(url.query)) if url.query else ""
+                query = ("?" + encode_query(url.query)) if url.query else ""
                 return f"{scheme}://{rest}{query}"
         return None
     if host in ("l.facebook.com", "lm.facebook.com", "l.messenger.com", "l.instagram.com"):
