@@ -1,0 +1,237 @@
+"""The `parallax ingest`, `cluster` and `worker` commands, and ingest in the background."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+
+from service.coverage.engine import Engine
+from service.coverage.ingest import FeedIngester, FeedSource, FileFormatError, ingest_lines
+from service.coverage.sqlite_store import SQLiteStore
+
+log = logging.getLogger(__name__)
+
+
+def _app() -> Flask:
+    from flask import current_app
+
+    try:
+        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    except RuntimeError:
+        pass
+    from service import create_app
+
+    try:
+        return create_app()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _engine(app: Flask) -> Engine:
+    from service.coverage.api import engine
+
+    try:
+        return engine(app)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _feeds(app: Flask) -> list[FeedSource]:
+    table = app.extensions["parallax.ratings"]
+    return [FeedSource(f.outlet_id, f.url) for f in table.feeds]
+
+
+def run_feeds_once(app: Flask, stop: threading.Event | None = None) -> dict[str, Any]:
+    """One pass over every feed in ratings/feeds.csv; returns what it did."""
+    ingester = FeedIngester(_engine(app), stop=stop)
+    return ingester.run(_feeds(app)).to_json()
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+@click.command("ingest")
+@click.option(
+    "--file",
+    "file_",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Load articles from a JSON-lines file ({id,title,text,url?,outlet?,published?}).",
+)
+@click.option(
+    "--batch",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Articles per transaction (--file).",
+)
+def ingest(file_: Path | None, batch: int) -> None:
+    """Ingest every feed in ratings/feeds.csv once, or the articles of --file."""
+    app = _app()
+    eng = _engine(app)
+    if file_ is None:
+        summary = run_feeds_once(app)
+        click.echo(json.dumps(summary, indent=2))
+        return
+    stat = file_.stat()
+    # The cursor names this exact file version: a changed file starts over (duplicates are skipped).
+    cursor = f"file:{file_.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    try:
+        with file_.open(encoding="utf-8") as handle:
+            if sys.stdout.isatty():
+                total = _count_lines(file_)
+                with click.progressbar(length=total, label="ingesting", file=sys.stderr) as bar:
+                    result = ingest_lines(
+                        eng, handle, cursor_name=cursor, batch_size=batch, progress=bar.update
+                    )
+            else:
+                result = ingest_lines(eng, handle, cursor_name=cursor, batch_size=batch)
+    except FileFormatError as exc:
+        raise click.ClickException(f"{file_}: {exc}") from None
+    except UnicodeDecodeError:
+        raise click.ClickException(
+            f"{file_}: not UTF-8 text; save it as UTF-8 JSON lines"
+        ) from None
+    counts = eng.store.counts()
+    click.echo(
+        json.dumps(
+            {
+                "added": result.added,
+                "duplicates": result.duplicates,
+                "syndicated": result.syndicated,
+                "rejected": result.rejected,
+                "articles_stored": counts["articles"],
+                "stories_stored": counts["stories"],
+            }
+        )
+    )
+
+
+@click.command("cluster")
+@click.argument(
+    "file_", metavar="FILE.jsonl", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def cluster(file_: Path) -> None:
+    """Cluster a JSON-lines file through the engine over a throwaway store; print {id, story}."""
+    from service.ratings import RatingsError, RatingsTable, bundled_table
+
+    try:
+        table = bundled_table()
+    except RatingsError as exc:
+        # Clustering reads only text; outlets only add syndication and sides, so carry on.
+        click.echo(
+            f"warning: ratings not loaded ({len(exc.problems)} problems); "
+            "outlets are treated as unrated",
+            err=True,
+        )
+        table = RatingsTable([], [], "none")
+    with tempfile.TemporaryDirectory(prefix="parallax-cluster-") as tmp:
+        store = SQLiteStore(Path(tmp) / "cluster.sqlite3")
+        try:
+            eng = Engine(store, table, restore=False)
+            order: list[tuple[str, str, str]] = []
+            try:
+                with file_.open(encoding="utf-8") as handle:
+                    lines = list(handle)
+                from service.coverage.ingest import read_articles
+
+                seen: set[str] = set()
+                for number, raw in read_articles(lines):
+                    shown = raw.ext_id or raw.url or str(number)
+                    if shown in seen:
+                        raise FileFormatError(f"line {number}: id {shown!r} appears twice")
+                    seen.add(shown)
+                    order.append((shown, raw.ext_id or "", raw.url or ""))
+                result = ingest_lines(eng, lines, batch_size=500)
+            except FileFormatError as exc:
+                raise click.ClickException(f"{file_}: {exc}") from None
+            except UnicodeDecodeError:
+                raise click.ClickException(f"{file_}: not UTF-8 text") from None
+            by_ext = _stories_by_ext_id(store)
+            for shown, ext_id, url in order:
+                story = by_ext.get(ext_id) if ext_id else None
+                if story is None:
+                    story = _story_of_key(eng, url, ext_id, result.aliases)
+                click.echo(json.dumps({"id": shown, "story": story}))
+        finally:
+            store.close()
+
+
+def _stories_by_ext_id(store: SQLiteStore) -> dict[str, str | None]:
+    conn = store._conn()
+    return {
+        ext: story
+        for ext, story in conn.execute(
+            "SELECT ext_id, story_id FROM articles WHERE ext_id IS NOT NULL"
+        )
+    }
+
+
+def _story_of_key(eng: Engine, url: str, ext_id: str, aliases: dict[str, str]) -> str | None:
+    from service.urls import URLInputError, canonical_url
+
+    key = f"id:{ext_id}"
+    if url:
+        with contextlib.suppress(URLInputError):
+            key = canonical_url(url)
+    key = aliases.get(key, key)
+    art = eng.store.article_by_key(key)
+    return art.story_id if art else None
+
+
+def ingest_loop(app: Flask, stop: threading.Event, interval: float) -> None:
+    """Pulls every feed, then waits `interval` seconds, until `stop` is set."""
+    while not stop.is_set():
+        try:
+            summary = run_feeds_once(app, stop)
+            log.info("ingest pass: %s", json.dumps(summary))
+        except Exception:  # one bad pass must not end the loop
+            log.exception("ingest pass failed")
+        stop.wait(interval)
+
+
+def start_background_ingest(app: Flask) -> tuple[threading.Thread, threading.Event] | None:
+    """Starts the feed loop in a daemon thread when INGEST_ENABLED; returns (thread, stop)."""
+    if not app.config.get("INGEST_ENABLED", True):
+        return None
+    stop = threading.Event()
+    interval = float(app.config.get("INGEST_INTERVAL", 900))
+    thread = threading.Thread(
+        target=ingest_loop, args=(app, stop, interval), name="parallax-ingest", daemon=True
+    )
+    thread.start()
+    return thread, stop
+
+
+@click.command("worker")
+@click.option(
+    "--interval",
+    type=click.IntRange(1, 86400),
+    default=None,
+    help="Seconds between passes (default: INGEST_INTERVAL).",
+)
+def worker(interval: int | None) -> None:
+    """Ingest the feeds on a schedule until stopped (SIGTERM or Ctrl-C)."""
+    app = _app()
+    _engine(app)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    every = float(interval if interval is not None else app.config.get("INGEST_INTERVAL", 900))
+    click.echo(f"ingesting {len(_feeds(app))} feeds every {every:g} s; Ctrl-C stops", err=True)
+    ingest_loop(app, stop, every)

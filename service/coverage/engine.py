@@ -1,0 +1,387 @@
+"""Glue between the store, the clusterer and the ratings: ingest batches, match, summarise."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from service.coverage.cluster import Clusterer, Doc
+from service.coverage.store import Article, Batch, FeedState, NewArticle, Store
+from service.coverage.summary import article_json, listing_json, side_of, summarize
+from service.ratings import RatingsTable
+from service.urls import URLInputError, canonical_url
+
+log = logging.getLogger(__name__)
+
+MAX_TITLE_CHARS = 1000
+MAX_TEXT_CHARS = 20_000
+# Published times further ahead than this are clock errors; they must not drag the clock forward.
+FUTURE_SLACK = 86400.0
+# A wire copy is recognised by its first words, after the dateline ("WASHINGTON (AP) —").
+FINGERPRINT_WORDS = 40
+FINGERPRINT_MIN_WORDS = 12
+RELATED_LIMIT = 20
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_DATELINE_RE = re.compile(r"^.{0,80}?\s(?:—|–|--|-)\s", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    """An article as a feed, a file or a client gave it, before canonicalisation."""
+
+    title: str
+    text: str = ""
+    url: str | None = None
+    outlet: str | None = None  # an outlet id, alias host or name; resolved from the URL if absent
+    published: float | None = None
+    ext_id: str | None = None
+
+
+@dataclass
+class IngestResult:
+    """What one batch did."""
+
+    added: int = 0
+    duplicates: int = 0
+    syndicated: int = 0
+    rejected: int = 0
+    keys: list[str] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)  # dropped copy's key -> kept key
+
+    def __iadd__(self, other: IngestResult) -> IngestResult:
+        self.added += other.added
+        self.duplicates += other.duplicates
+        self.syndicated += other.syndicated
+        self.rejected += other.rejected
+        self.keys.extend(other.keys)
+        self.aliases.update(other.aliases)
+        return self
+
+
+def fingerprint(title: str, text: str) -> str:
+    """A hash of an article's opening words that its syndicated copies share; "" if too short."""
+    body = _DATELINE_RE.sub("", text.strip(), count=1)
+    words = _WORD_RE.findall(body.lower())[:FINGERPRINT_WORDS]
+    if len(words) < FINGERPRINT_MIN_WORDS:
+        words = _WORD_RE.findall(title.lower()) + words
+        if len(words) < FINGERPRINT_MIN_WORDS:
+            return ""
+    return hashlib.blake2b(" ".join(words).encode(), digest_size=12).hexdigest()
+
+
+class Engine:
+    """The coverage engine of one process: a store, an in-memory clusterer and the ratings."""
+
+    def __init__(
+        self,
+        store: Store,
+        ratings: RatingsTable,
+        clusterer: Clusterer | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        restore: bool = True,
+    ) -> None:
+        self.store = store
+        self.ratings = ratings
+        self.clusterer = clusterer if clusterer is not None else Clusterer()
+        self.window = float(
+            getattr(getattr(self.clusterer, "settings", None), "window_seconds", 3 * 86400.0)
+        )
+        self._wall = clock
+        self._lock = threading.RLock()
+        # Clusterer story names are only unique within one run; the store's ids are forever.
+        self._names: dict[str, str] = {}
+        self._next_story = int(store.cursor("story_seq") or 0)
+        self._stream_clock = 0.0
+        self._restored_upto = 0
+        self._by_name = {o.name.casefold(): o.id for o in ratings.outlets.values()}
+        if restore:
+            self.restore()
+
+    # -- clock and names ----------------------------------------------------------------
+
+    def _advance(self, when: float | None) -> None:
+        wall = self._wall()
+        if when is not None and when <= wall + FUTURE_SLACK:
+            self._stream_clock = max(self._stream_clock, when)
+
+    @property
+    def now(self) -> float:
+        """The stream's clock: the latest article time seen (so replays of old news cluster)."""
+        return self._stream_clock or self._wall()
+
+    def _persistent(self, name: str) -> str:
+        pid = self._names.get(name)
+        if pid is None:
+            self._next_story += 1
+            pid = f"st-{self._next_story}"
+            self._names[name] = pid
+        return pid
+
+    # -- restore ------------------------------------------------------------------------
+
+    def restore(self) -> int:
+        """Re-seeds the clusterer with the stored articles of the active window; returns count."""
+        with self._lock:
+            latest = self.store.latest_time()
+            if latest is not None:
+                self._advance(latest)
+            since = self.now - self.window
+            count = 0
+            for art in self.store.articles_since(since, self._restored_upto):
+                self._restored_upto = max(self._restored_upto, art.id)
+                if art.story_id is None or art.syndicated_of is not None:
+                    continue
+                self.clusterer.restore(self._doc(art), art.story_id)
+                self._names.setdefault(art.story_id, art.story_id)
+                count += 1
+            self._expire()
+            return count
+
+    def refresh(self) -> int:
+        """Picks up articles another process stored since the last restore (read-only replicas)."""
+        return self.restore()
+
+    @staticmethod
+    def _doc(art: Article) -> Doc:
+        return Doc(
+            id=art.key,
+            title=art.title,
+            text=art.text,
+            outlet=art.outlet_id,
+            published=art.published if art.published is not None else art.first_seen,
+        )
+
+    def _expire(self) -> None:
+        for name in self.clusterer.expire(self.now):
+            self._names.pop(name, None)
+
+    # -- preparing ----------------------------------------------------------------------
+
+    def outlet_id(self, url: str | None, outlet: str | None) -> str | None:
+        """The rated outlet id for an article: its URL's outlet, else the outlet it names."""
+        if url:
+            try:
+                resolved = self.ratings.resolve(url)
+            except URLInputError:
+                resolved = None
+            if resolved is not None and resolved.outlet is not None:
+                return resolved.outlet.id
+        if outlet:
+            name = outlet.strip()
+            if self.ratings.get(name.lower()) is not None:
+                return name.lower()
+            by_name = self._by_name.get(name.casefold())
+            if by_name:
+                return by_name
+            host = self.ratings.outlet_for_host(name.lower().removeprefix("www."))
+            if host is not None:
+                return host.id
+            return name[:200]
+        if url:
+            try:
+                return self.ratings.resolve(url).host or None
+            except URLInputError:
+                return None
+        return None
+
+    def prepare(self, raw: RawArticle, first_seen: float) -> NewArticle:
+        """Canonicalises one article; raises URLInputError/ValueError when it cannot be used."""
+        title = " ".join((raw.title or "").split())[:MAX_TITLE_CHARS]
+        if not title:
+            raise ValueError("the article has no title")
+        url = canonical_url(raw.url) if raw.url else None
+        if url is None and not raw.ext_id:
+            raise ValueError("the article needs a url or an id")
+        key = url if url is not None else f"id:{raw.ext_id}"
+        text = (raw.text or "")[:MAX_TEXT_CHARS]
+        outlet_id = self.outlet_id(url, raw.outlet)
+        outlet = self.ratings.get(outlet_id) if outlet_id else None
+        return NewArticle(
+            key=key,
+            title=title,
+            text=text,
+            url=url,
+            ext_id=raw.ext_id,
+            outlet_id=outlet_id,
+            side=side_of(outlet.lean) if outlet is not None else "unrated",
+            published=raw.published,
+            first_seen=first_seen,
+            fingerprint=fingerprint(title, text),
+        )
+
+    # -- ingesting ----------------------------------------------------------------------
+
+    def ingest(
+        self,
+        raws: Iterable[RawArticle],
+        *,
+        cursor: tuple[str, str] | None = None,
+        feed_states: Sequence[FeedState] = (),
+    ) -> IngestResult:
+        """Stores and clusters one batch in one transaction; duplicates are skipped."""
+        result = IngestResult()
+        with self._lock:
+            first_seen = self._wall()
+            prepared: list[NewArticle] = []
+            seen: set[str] = set()
+            for raw in raws:
+                try:
+                    art = self.prepare(raw, first_seen)
+                except (URLInputError, ValueError) as exc:
+                    result.rejected += 1
+                    log.info("skipped article %r: %s", raw.url or raw.ext_id, exc)
+                    continue
+                if art.key in seen:
+                    result.duplicates += 1
+                    continue
+                seen.add(art.key)
+                prepared.append(art)
+            stored = self.store.existing_keys(a.key for a in prepared)
+            fresh = [a for a in prepared if a.key not in stored]
+            result.duplicates += len(prepared) - len(fresh)
+            earlier = self.store.by_fingerprint(a.fingerprint for a in fresh)
+            # fingerprint -> (key of its first copy, its story or None while clustering)
+            firsts: dict[str, tuple[str, str | None]] = {
+                fp: (arts[0].key, arts[0].story_id) for fp, arts in earlier.items()
+            }
+            # fingerprint -> outlet -> key of that outlet's copy
+            outlets_with: dict[str, dict[str | None, str]] = {
+                fp: {a.outlet_id: a.key for a in arts} for fp, arts in earlier.items()
+            }
+            to_store: list[NewArticle] = []
+            for art in fresh:
+                fp = art.fingerprint
+                if fp and art.outlet_id is not None and art.outlet_id in outlets_with.get(fp, {}):
+                    # One wire story counts once per outlet, however many of its URLs carry it.
+                    result.duplicates += 1
+                    result.aliases[art.key] = outlets_with[fp][art.outlet_id]
+                    continue
+                if fp and fp in firsts:
+                    art = replace(art, syndicated_of_key=firsts[fp][0])
+                    result.syndicated += 1
+                else:
+                    self._advance(art.published if art.published is not None else art.first_seen)
+                    self.clusterer.add(self._doc_of(art))
+                    if fp:
+                        firsts[fp] = (art.key, None)
+                if fp:
+                    outlets_with.setdefault(fp, {}).setdefault(art.outlet_id, art.key)
+                to_store.append(art)
+            merges = self.clusterer.drain_merges()
+            # Stories are named after this batch's merges, so no row points at a merged-away one.
+            story_of_key: dict[str, str] = {}
+            for art in to_store:
+                if art.syndicated_of_key is None:
+                    name = self.clusterer.story_of(art.key)
+                    if name is not None:
+                        story_of_key[art.key] = self._persistent(name)
+            final: list[NewArticle] = []
+            for art in to_store:
+                if art.syndicated_of_key is None:
+                    story = story_of_key.get(art.key)
+                else:
+                    origin = art.syndicated_of_key
+                    story = story_of_key.get(origin)
+                    if story is None:
+                        stored_story = firsts[art.fingerprint][1]
+                        story = self.store.resolve_story(stored_story) if stored_story else None
+                final.append(replace(art, story_id=story))
+            persistent_merges = [
+                (self._names[a], self._persistent(b)) for a, b in merges if a in self._names
+            ]
+            for a, _ in merges:
+                self._names.pop(a, None)
+            cursors = [("story_seq", str(self._next_story))]
+            if cursor is not None:
+                cursors.append(cursor)
+            ids = self.store.commit(
+                Batch(
+                    articles=final,
+                    merges=persistent_merges,
+                    cursors=cursors,
+                    feed_states=feed_states,
+                )
+            )
+            result.added = len(ids)
+            result.keys = [a.key for a in final]
+            self._restored_upto = max([self._restored_upto, *ids])
+            self._expire()
+        return result
+
+    def _doc_of(self, art: NewArticle) -> Doc:
+        return Doc(
+            id=art.key,
+            title=art.title,
+            text=art.text,
+            outlet=art.outlet_id,
+            published=art.published if art.published is not None else art.first_seen,
+        )
+
+    # -- reading ------------------------------------------------------------------------
+
+    def outlet(self, outlet_id: str) -> Any:
+        """The rated outlet with this id, or None."""
+        return self.ratings.get(outlet_id)
+
+    def summary(self, story_id: str, *, include_articles: bool = True) -> dict[str, Any] | None:
+        """A story's full summary, following merges; None when unknown."""
+        row = self.store.story(story_id)
+        if row is None:
+            return None
+        articles = self.store.story_articles(row.id)
+        return summarize(row, articles, self.outlet, include_articles=include_articles)
+
+    def stories(self, **filters: Any) -> list[dict[str, Any]]:
+        """Listing entries of the latest stories."""
+        return [listing_json(row) for row in self.store.stories(**filters)]
+
+    def match(
+        self, title: str, text: str = "", published: float | None = None, limit: int = 5
+    ) -> list[tuple[str, float]]:
+        """Stories an article not in the store would belong to, best first."""
+        doc = Doc(id="\x00query", title=title, text=text, published=published)
+        with self._lock:
+            ranked = self.clusterer.match(doc, limit=limit)
+        out: dict[str, float] = {}
+        for name, score in ranked:
+            survivor = self.store.resolve_story(self._names.get(name, name))
+            if survivor is not None and survivor not in out:
+                out[survivor] = score
+        if len(out) < limit:
+            # Older stories have left the clusterer's window; the full-text index still has them.
+            for art, score in self.store.search([title], limit=limit * 2):
+                if art.story_id is None:
+                    continue
+                survivor = self.store.resolve_story(art.story_id)
+                if survivor is not None and survivor not in out:
+                    out[survivor] = round(min(score / 100.0, 0.099), 4)
+                if len(out) >= limit:
+                    break
+        return list(out.items())[:limit]
+
+    def story_for_url(self, url: str, outlet_id: str | None = None) -> dict[str, Any] | None:
+        """The summary of the story a stored article belongs to, with related coverage."""
+        art = self.store.article_by_key(url)
+        if art is None or art.story_id is None:
+            return None
+        row = self.store.story(art.story_id)
+        if row is None:
+            return None
+        articles = self.store.story_articles(row.id)
+        summary = summarize(row, articles, self.outlet, include_articles=False)
+        own = outlet_id or art.outlet_id
+        related = [
+            article_json(a, self.outlet)
+            for a in articles
+            if a.key != art.key and (own is None or a.outlet_id != own)
+        ]
+        summary["related"] = related[:RELATED_LIMIT]
+        return summary

@@ -1,0 +1,159 @@
+"""The narrow storage interface the coverage engine needs, shared by every store backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+SIDES = ("left", "center", "right", "unrated")
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article ready to be stored: URL canonicalised, outlet resolved, story assigned."""
+
+    key: str  # dedup key: the canonical URL, or "id:<ext_id>" for file articles without one
+    title: str
+    text: str = ""
+    url: str | None = None
+    ext_id: str | None = None
+    outlet_id: str | None = None
+    side: str = "unrated"
+    published: float | None = None
+    first_seen: float = 0.0
+    fingerprint: str = ""
+    story_id: str | None = None
+    syndicated_of_key: str | None = None  # key of the first copy of a wire story
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article as stored."""
+
+    id: int
+    key: str
+    title: str
+    text: str
+    url: str | None
+    ext_id: str | None
+    outlet_id: str | None
+    side: str
+    published: float | None
+    first_seen: float
+    fingerprint: str
+    story_id: str | None
+    syndicated_of: int | None
+
+    @property
+    def when(self) -> float:
+        """The article's time: when it was published, else when we first saw it."""
+        return self.published if self.published is not None else self.first_seen
+
+
+@dataclass(frozen=True)
+class StoryRow:
+    """A story's stored aggregates, kept current at every batch so listing needs no joins."""
+
+    id: str
+    first_seen: float
+    last_updated: float
+    article_count: int
+    outlet_count: int
+    headline: str
+    outlets_by_side: dict[str, int] = field(default_factory=dict)
+    blindspot: str | None = None  # the side that covered it overwhelmingly, or None
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the last fetch of a feed left behind, for the next conditional GET."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetched: float | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One ingest batch, written in one transaction (or not at all)."""
+
+    articles: Sequence[NewArticle] = ()
+    merges: Sequence[tuple[str, str]] = ()  # (from story, into story), in the order made
+    cursors: Sequence[tuple[str, str]] = ()  # (name, value) saved with the batch, for resuming
+    feed_states: Sequence[FeedState] = ()
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the engine needs from persistent storage; SQLite now, PostgreSQL later."""
+
+    def commit(self, batch: Batch) -> list[int]:
+        """Write a batch atomically; returns the new articles' row ids in batch order."""
+        ...
+
+    def article_by_key(self, key: str) -> Article | None:
+        """The stored article with this dedup key (canonical URL or "id:<id>")."""
+        ...
+
+    def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        """Those of `keys` that are already stored."""
+        ...
+
+    def by_fingerprint(self, fingerprints: Iterable[str]) -> dict[str, list[Article]]:
+        """Stored articles sharing a syndication fingerprint, grouped by fingerprint."""
+        ...
+
+    def resolve_story(self, story_id: str) -> str | None:
+        """The surviving id of a story after merges, or None when no such story exists."""
+        ...
+
+    def story(self, story_id: str) -> StoryRow | None:
+        """A story's aggregates (after following merges)."""
+        ...
+
+    def stories(
+        self,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        blindspot: str | None = None,
+        limit: int = 50,
+    ) -> list[StoryRow]:
+        """The most recently updated stories, newest first, filtered by time and blindspot."""
+        ...
+
+    def story_articles(self, story_id: str, limit: int = 500) -> list[Article]:
+        """A story's articles, oldest first."""
+        ...
+
+    def articles_since(self, since: float, after_id: int = 0) -> Iterator[Article]:
+        """Articles newer than `since` with row id above `after_id`, by row id (restore)."""
+        ...
+
+    def search(self, terms: Sequence[str], limit: int = 20) -> list[tuple[Article, float]]:
+        """Articles matching any of the terms through the full-text index, best first."""
+        ...
+
+    def latest_time(self) -> float | None:
+        """The latest article time stored (the stream clock to restore from)."""
+        ...
+
+    def feed_state(self, url: str) -> FeedState | None:
+        """What the last fetch of this feed left behind."""
+        ...
+
+    def cursor(self, name: str) -> str | None:
+        """A saved ingest cursor."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Number of articles and stories stored."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

@@ -1,0 +1,209 @@
+"""Pure arithmetic of a story summary: lean, factuality and ownership mix, blindspot, headline."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from service.coverage.store import SIDES, Article, StoryRow
+
+# Folding the seven lean labels into the three sides a story's coverage is shown by.
+SIDE_OF_LEAN: dict[str, str] = {
+    "far-left": "left",
+    "left": "left",
+    "lean-left": "left",
+    "center": "center",
+    "lean-right": "right",
+    "right": "right",
+    "far-right": "right",
+}
+
+# Blindspot rule (documented in docs/coverage.md): among the outlets with a lean rating, at least
+# BLINDSPOT_MIN_RATED outlets cover the story, one side holds at least BLINDSPOT_SHARE of them and
+# the opposite side at most BLINDSPOT_OPPOSITE_MAX. Centre outlets count in the denominator, so
+# a story the centre covers widely is not a blindspot.
+BLINDSPOT_MIN_RATED = 3
+BLINDSPOT_SHARE = 0.70
+BLINDSPOT_OPPOSITE_MAX = 0.10
+OPPOSITE = {"left": "right", "right": "left"}
+
+MAX_HEADLINE_CHARS = 300
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+class RatedOutlet(Protocol):
+    """The part of ratings.Outlet a summary reads."""
+
+    id: str
+    name: str
+    lean: str | None
+    factuality: str | None
+    owner_type: str | None
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+OutletLookup = Callable[[str], "RatedOutlet | None"]
+
+
+def side_of(lean: str | None) -> str:
+    """The side a lean label folds into; "unrated" for none or an unknown label."""
+    return SIDE_OF_LEAN.get(lean or "", "unrated")
+
+
+def blindspot_side(outlets_by_side: Mapping[str, int]) -> str | None:
+    """The side ("left"/"right") that covered a story overwhelmingly, or None."""
+    rated = sum(outlets_by_side.get(s, 0) for s in ("left", "center", "right"))
+    if rated < BLINDSPOT_MIN_RATED:
+        return None
+    for side, other in OPPOSITE.items():
+        share = outlets_by_side.get(side, 0) / rated
+        opposite = outlets_by_side.get(other, 0) / rated
+        if share >= BLINDSPOT_SHARE and opposite <= BLINDSPOT_OPPOSITE_MAX:
+            return side
+    return None
+
+
+def shares(counts: Mapping[str, int], keys: Iterable[str] | None = None) -> dict[str, float]:
+    """Each count's share of the total, rounded to 4 places (all zero when the total is)."""
+    names = list(keys) if keys is not None else list(counts)
+    total = sum(counts.get(k, 0) for k in names)
+    return {k: round(counts.get(k, 0) / total, 4) if total else 0.0 for k in names}
+
+
+def representative_headline(titles: Sequence[str]) -> str:
+    """The title sharing the most words with the others (the medoid); the earliest on ties."""
+    cleaned = [" ".join(t.split())[:MAX_HEADLINE_CHARS] for t in titles if t and t.strip()]
+    if not cleaned:
+        return ""
+    if len(cleaned) <= 2:
+        return cleaned[0]
+    words = [set(_WORD_RE.findall(t.lower())) for t in cleaned]
+    best, best_score = 0, -1.0
+    for i, mine in enumerate(words):
+        score = 0.0
+        for j, theirs in enumerate(words):
+            if i != j and mine and theirs:
+                score += len(mine & theirs) / len(mine | theirs)
+        if score > best_score:
+            best, best_score = i, score
+    return cleaned[best]
+
+
+def iso(ts: float | None) -> str | None:
+    """Epoch seconds as ISO 8601 UTC with a Z."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def outlet_json(outlet_id: str | None, lookup: OutletLookup) -> dict[str, Any] | None:
+    """The outlet as the API shows it: its rating when rated, else just what we know."""
+    if not outlet_id:
+        return None
+    outlet = lookup(outlet_id)
+    if outlet is not None:
+        return outlet.to_json()
+    return {"id": outlet_id, "name": outlet_id, "lean": None, "factuality": None, "rated": False}
+
+
+def article_json(article: Article, lookup: OutletLookup) -> dict[str, Any]:
+    """One article as the API shows it."""
+    outlet = lookup(article.outlet_id) if article.outlet_id else None
+    return {
+        "id": article.ext_id or article.key,
+        "url": article.url,
+        "title": article.title,
+        "published": iso(article.published),
+        "first_seen": iso(article.first_seen),
+        "outlet": outlet_json(article.outlet_id, lookup),
+        "side": side_of(outlet.lean) if outlet is not None else "unrated",
+        "syndicated": article.syndicated_of is not None,
+    }
+
+
+def summarize(
+    story: StoryRow,
+    articles: Sequence[Article],
+    lookup: OutletLookup,
+    *,
+    include_articles: bool = True,
+) -> dict[str, Any]:
+    """A story's summary from its articles and the current ratings."""
+    outlet_side: dict[str, str] = {}
+    outlet_fact: dict[str, str] = {}
+    outlet_owner: dict[str, str] = {}
+    article_sides: Counter[str] = Counter()
+    first: Article | None = None
+    for art in articles:
+        # An article with no known outlet is its own source: it cannot be merged with others.
+        source = art.outlet_id or f"url:{art.key}"
+        outlet = lookup(art.outlet_id) if art.outlet_id else None
+        side = side_of(outlet.lean) if outlet is not None else "unrated"
+        outlet_side[source] = side
+        outlet_fact[source] = (outlet.factuality if outlet is not None else None) or "unrated"
+        outlet_owner[source] = (outlet.owner_type if outlet is not None else None) or "unknown"
+        article_sides[side] += 1
+        if first is None or (art.when, art.id) < (first.when, first.id):
+            first = art
+    outlet_sides = Counter(outlet_side.values())
+    blind = blindspot_side(outlet_sides)
+    summary: dict[str, Any] = {
+        "id": story.id,
+        "headline": representative_headline([a.title for a in articles if a.syndicated_of is None])
+        or story.headline,
+        "first_seen": iso(min((a.when for a in articles), default=story.first_seen)),
+        "last_updated": iso(max((a.when for a in articles), default=story.last_updated)),
+        "article_count": len(articles),
+        "outlet_count": len(outlet_side),
+        "syndicated_count": sum(1 for a in articles if a.syndicated_of is not None),
+        "lean": {
+            "by_outlets": shares(outlet_sides, SIDES),
+            "by_articles": shares(article_sides, SIDES),
+            "outlets": {s: outlet_sides.get(s, 0) for s in SIDES},
+            "articles": {s: article_sides.get(s, 0) for s in SIDES},
+        },
+        "factuality": shares(Counter(outlet_fact.values())),
+        "owner_types": shares(Counter(outlet_owner.values())),
+        "blindspot": blindspot_json(blind),
+        "first_reported_by": None,
+    }
+    if first is not None:
+        summary["first_reported_by"] = {
+            "outlet": outlet_json(first.outlet_id, lookup),
+            "url": first.url,
+            "title": first.title,
+            "published": iso(first.when),
+        }
+    if include_articles:
+        grouped: dict[str, list[dict[str, Any]]] = {s: [] for s in SIDES}
+        for art in articles:
+            item = article_json(art, lookup)
+            grouped[item["side"]].append(item)
+        summary["articles_by_side"] = grouped
+    return summary
+
+
+def blindspot_json(side: str | None) -> dict[str, str] | None:
+    """The blindspot as the API shows it."""
+    if side is None:
+        return None
+    return {"side": side, "covered_by": side, "missed_by": OPPOSITE[side]}
+
+
+def listing_json(story: StoryRow) -> dict[str, Any]:
+    """A story in a list, from its stored aggregates alone (no article reads)."""
+    counts = {s: story.outlets_by_side.get(s, 0) for s in SIDES}
+    return {
+        "id": story.id,
+        "headline": story.headline,
+        "first_seen": iso(story.first_seen),
+        "last_updated": iso(story.last_updated),
+        "article_count": story.article_count,
+        "outlet_count": story.outlet_count,
+        "lean": {"by_outlets": shares(counts, SIDES), "outlets": counts},
+        "blindspot": blindspot_json(story.blindspot),
+    }
