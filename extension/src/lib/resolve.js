@@ -4,14 +4,24 @@
 export const MAX_URL_LENGTH = 4096;
 const MAX_UNWRAP_DEPTH = 5;
 
-// Query parameters that only track the reader; they never change which article is meant.
+// Query parameters that only track the click; the same list as service/urls.py.
 const TRACKING_PARAMS = new Set([
-  "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid",
+  "fbclid", "gclid", "dclid", "gbraid", "wbraid", "gclsrc", "msclkid", "yclid", "twclid",
   "mc_cid", "mc_eid", "ocid", "igshid", "igsh", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok",
-  "cmpid", "smid", "smtyp", "ncid", "soc_src", "soc_trk", "sr_share", "at_medium", "at_campaign",
-  "guccounter", "guce_referrer", "guce_referrer_sig", "__twitter_impression", "s_cid", "spm",
+  "smid", "smtyp", "cmpid", "cmp", "s_cid", "icid", "ito", "ref_src", "ref_url", "at_medium",
+  "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4", "sr_share",
+  "__twitter_impression", "rss", "taid", "spm", "ns_mchannel", "ns_source", "ns_campaign",
+  "ns_linkname", "ns_fee", "mbid", "wt_mc", "wt.mc_id", "xtor", "guccounter",
+  "guce_referrer", "guce_referrer_sig", "share", "fb_ref", "fb_source", "soc_src",
+  "soc_trk", "si", "feature",
 ]);
-const TRACKING_PREFIXES = ["utm_", "pk_", "mtm_", "at_"];
+const TRACKING_PREFIXES = ["utm_", "pk_", "mtm_", "hsa_", "oly_"];
+
+const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):/;
+const HOST_AND_PORT_RE = /^[A-Za-z0-9.-]+:\d+(?:[/?#]|$)/;
+const LABEL_RE = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+const GOOGLE_HOST_RE = /^(?:www\.)?google(?:\.[a-z]{2,3}){1,2}$/;
+const DEFAULT_PORTS = { http: "80", https: "443" };
 
 export class URLInputError extends Error {
   /** @param {string} message what the person must fix */
@@ -26,56 +36,93 @@ function isTrackingParam(name) {
   return TRACKING_PARAMS.has(lower) || TRACKING_PREFIXES.some((p) => lower.startsWith(p));
 }
 
+/** Like JavaScript's encodeURIComponent, which is also what service/urls.py mimics. */
+function encodeQuery(pairs) {
+  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+}
+
 /**
- * Turn what a person typed or a link's href into an absolute http(s) URL object, or throw.
- * @param {string} text
- * @returns {URL}
+ * A validated, normalised http(s) URL split into the parts resolution needs.
+ * @typedef {{scheme: string, host: string, port: string, path: string, query: [string, string][], isIp: boolean}} ArticleURL
  */
-export function parseInput(text) {
-  if (typeof text !== "string") throw new URLInputError("Give the URL as text.");
-  const trimmed = text.trim();
-  if (!trimmed) throw new URLInputError("The URL is empty: paste the article's address.");
-  if (trimmed.length > MAX_URL_LENGTH) {
-    throw new URLInputError(`The URL is longer than ${MAX_URL_LENGTH} characters; paste the article's own address.`);
+
+/** @param {ArticleURL} url */
+export function canonicalOf(url) {
+  const netloc = (url.host.includes(":") ? `[${url.host}]` : url.host) + (url.port ? `:${url.port}` : "");
+  return `${url.scheme}://${netloc}${url.path}${url.query.length ? "?" + encodeQuery(url.query) : ""}`;
+}
+
+/** @param {ArticleURL} url @param {string} name */
+function param(url, name) {
+  const found = url.query.find(([key]) => key === name);
+  return found ? found[1] : null;
+}
+
+function validateHost(hostname) {
+  if (!hostname) throw new URLInputError("url has no host: give http(s)://host/path");
+  if (hostname.startsWith("[")) return { host: hostname.slice(1, -1), isIp: true };
+  const host = hostname.replace(/\.+$/, "");
+  if (!host) throw new URLInputError("url has no host: give http(s)://host/path");
+  if (host.length > 253) throw new URLInputError("host name is longer than 253 characters");
+  if (/^[0-9.]+$/.test(host)) return { host, isIp: true };
+  for (const label of host.split(".")) {
+    if (!LABEL_RE.test(label)) {
+      throw new URLInputError(`host '${host}' is not valid: labels are letters, digits and hyphens, 1-63 characters, separated by single dots`);
+    }
   }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) {
-    throw new URLInputError("The URL contains control characters (tabs, newlines or similar); remove them.");
-  }
-  if (/\s/.test(trimmed)) {
-    throw new URLInputError("The URL contains spaces; encode them as %20 or remove them.");
-  }
-  let candidate = trimmed;
-  const schemeMatch = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(trimmed);
-  if (trimmed.startsWith("//")) {
-    candidate = "https:" + trimmed;
-  } else if (schemeMatch && /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(trimmed)) {
+  return { host, isIp: false };
+}
+
+/**
+ * Validate and normalise a URL or a bare host such as `nytimes.com/x`; mirrors parse_article_url.
+ * @param {unknown} input
+ * @returns {ArticleURL}
+ */
+export function parseArticleURL(input) {
+  if (typeof input !== "string") throw new URLInputError("url must be a string");
+  let text = input.trim();
+  if (!text) throw new URLInputError("url is empty: give an article URL such as https://example.com/news/1");
+  if (text.length > MAX_URL_LENGTH) throw new URLInputError(`url is ${text.length} characters long; the limit is ${MAX_URL_LENGTH}`);
+  // Browsers read a backslash as a slash in web URLs, so a link's real host is after it.
+  text = text.replace(/\\/g, "/");
+  const bad = /[\u0000-\u001f\u007f\s]/.exec(text);
+  if (bad) throw new URLInputError(`url contains a space or control character at position ${bad.index}; percent-encode it (%20) or remove it`);
+  const schemeMatch = SCHEME_RE.exec(text);
+  if (schemeMatch && !HOST_AND_PORT_RE.test(text)) {
     const scheme = schemeMatch[1].toLowerCase();
     if (scheme !== "http" && scheme !== "https") {
-      throw new URLInputError(`Only http and https addresses can be rated, not ${scheme}:.`);
+      throw new URLInputError(`'${scheme}:' URLs are not articles; only http:// and https:// URLs can be scored`);
     }
-  } else if (schemeMatch && !/^[^/?#]*\.[^/?#]*:\d/.test(trimmed) && !/^[^/?#:]+:\d+(?:[/?#]|$)/.test(trimmed)) {
-    // "javascript:…", "mailto:…", "data:…": a scheme, not a host with a port.
-    throw new URLInputError(`Only http and https addresses can be rated, not ${schemeMatch[1].toLowerCase()}:.`);
+    if (!text.slice(scheme.length + 1).startsWith("//")) throw new URLInputError(`url must look like ${scheme}://host/path`);
+    // WHATWG would skip extra slashes and take the path as the host; an empty host is an error.
+    if (/^[/?#]/.test(text.slice(scheme.length + 3)) || text.length === scheme.length + 3) {
+      throw new URLInputError("url has no host: give http(s)://host/path");
+    }
+  } else if (text.startsWith("//")) {
+    text = "https:" + text;
   } else {
-    candidate = "https://" + trimmed;
+    const head = text.split(/[/?#]/, 1)[0];
+    if (!head.includes(".") && !head.startsWith("[")) {
+      throw new URLInputError("url is not a web address: give http(s)://host/path or a host such as example.com/path");
+    }
+    text = "https://" + text;
   }
   let url;
   try {
-    url = new URL(candidate);
+    url = new URL(text);
   } catch {
-    throw new URLInputError("This is not a valid web address; check the host name and the port.");
+    throw new URLInputError("url has a bad host or port; ports are 1-65535");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new URLInputError(`Only http and https addresses can be rated, not ${url.protocol}.`);
+  if (url.port === "0") throw new URLInputError("url has port 0; ports are 1-65535");
+  const scheme = url.protocol.slice(0, -1);
+  const { host, isIp } = validateHost(url.hostname);
+  const port = url.port && url.port !== DEFAULT_PORTS[scheme] ? url.port : "";
+  /** @type {[string, string][]} */
+  const query = [];
+  for (const [key, value] of new URLSearchParams(url.search)) {
+    if (!isTrackingParam(key)) query.push([key, value]);
   }
-  const host = url.hostname.replace(/\.$/, "");
-  if (!host) throw new URLInputError("The URL has no host name; it should look like https://example.com/story.");
-  if (url.port === "0") throw new URLInputError("Port 0 is not a valid port; remove it or use the site's real port.");
-  if (!host.includes(".") && !host.startsWith("[")) {
-    throw new URLInputError(`"${host}" is not a public host name; give the full domain, such as nytimes.com.`);
-  }
-  return url;
+  return { scheme, host, port, path: url.pathname || "/", query, isIp };
 }
 
 function decodeBase64Url(text) {
@@ -91,107 +138,103 @@ function decodeBase64Url(text) {
   }
 }
 
-// news.google.com/articles/CBMi… is a protobuf: field 1 = 0x13, then field 4 (0x22) = the URL.
-function googleNewsTarget(id) {
-  const bytes = decodeBase64Url(id.split("?")[0]);
-  if (!bytes || bytes.length < 4 || bytes[0] !== 0x08 || bytes[2] !== 0x22) return null;
-  let length = 0;
-  let shift = 0;
-  let i = 3;
-  for (; i < bytes.length && i < 8; i += 1) {
-    length |= (bytes[i] & 0x7f) << shift;
-    shift += 7;
-    if ((bytes[i] & 0x80) === 0) { i += 1; break; }
+function utf8(bytes) {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
   }
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes.slice(i, i + length));
-  return /^https?:\/\//.test(text) ? text : null;
 }
 
-function bingTarget(u) {
-  if (!u || !u.startsWith("a1")) return null;
-  const bytes = decodeBase64Url(u.slice(2));
-  if (!bytes) return null;
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
-  return /^https?:\/\//.test(text) ? text : null;
+const startsWithBytes = (bytes, text) => text.split("").every((ch, i) => bytes[i] === ch.charCodeAt(0));
+
+// Old Google News ids are a protobuf whose field 4 (tag 0x22) holds the article URL.
+function decodeGoogleNews(id) {
+  const raw = decodeBase64Url(id);
+  if (!raw || !raw.length) return null;
+  for (let start = raw.indexOf(0x22); start !== -1; start = raw.indexOf(0x22, start + 1)) {
+    let length = 0;
+    let offset = start + 1;
+    let shift = 0;
+    while (offset < raw.length && shift < 28) {
+      const byte = raw[offset];
+      length += (byte & 0x7f) * 2 ** shift;
+      offset += 1;
+      shift += 7;
+      if (!(byte & 0x80)) break;
+    }
+    const candidate = raw.slice(offset, offset + length);
+    if ((startsWithBytes(candidate, "http://") || startsWithBytes(candidate, "https://")) && candidate.length === length) {
+      return utf8(candidate);
+    }
+  }
+  return null;
 }
 
-function hostPathTarget(scheme, rest) {
-  // "HOST/PATH?query" taken from an AMP viewer or cache path.
-  return rest && rest.includes(".") ? `${scheme}://${rest}` : null;
+function decodeBing(value) {
+  if (!value || !value.startsWith("a1")) return null;
+  const raw = decodeBase64Url(value.slice(2));
+  return raw ? utf8(raw) : null;
 }
 
 /**
- * One level of redirect-wrapper unwrapping; returns the wrapped URL text or null.
- * @param {URL} url
+ * One level of redirect-wrapper unwrapping; the wrapped URL text or null. Mirrors _unwrap_once.
+ * @param {ArticleURL} url
  * @returns {string | null}
  */
 export function unwrapOnce(url) {
-  const host = url.hostname.replace(/\.$/, "").replace(/^www\./, "");
-  const params = url.searchParams;
-  const pathAndQuery = url.pathname + url.search;
-  if (/^google\.[a-z]{2,3}(\.[a-z]{2})?$/.test(host)) {
-    if (url.pathname === "/url") return params.get("q") || params.get("url");
-    const amp = /^\/amp\/(s\/)?(.+)$/.exec(pathAndQuery);
-    if (amp) return hostPathTarget(amp[1] ? "https" : "http", amp[2]);
+  const { host, path } = url;
+  if (GOOGLE_HOST_RE.test(host)) {
+    if (path === "/url") return param(url, "q") || param(url, "url");
+    if (path.startsWith("/amp/s/")) return "https://" + path.slice("/amp/s/".length);
+    if (path.startsWith("/amp/") && path.length > "/amp/".length) return "http://" + path.slice("/amp/".length);
     return null;
   }
-  if (host === "news.google.com") {
-    const article = /^\/(?:rss\/)?articles\/([A-Za-z0-9_-]+)/.exec(url.pathname);
-    return article ? googleNewsTarget(article[1]) : null;
-  }
   if (host.endsWith(".cdn.ampproject.org") || host === "cdn.ampproject.org") {
-    const amp = /^\/[cvi]\/(s\/)?(.+)$/.exec(pathAndQuery);
-    return amp ? hostPathTarget(amp[1] ? "https" : "http", amp[2]) : null;
+    for (const [prefix, scheme] of [["/c/s/", "https"], ["/v/s/", "https"], ["/c/", "http"], ["/v/", "http"]]) {
+      if (path.startsWith(prefix) && path.length > prefix.length) {
+        return `${scheme}://${path.slice(prefix.length)}${url.query.length ? "?" + encodeQuery(url.query) : ""}`;
+      }
+    }
+    return null;
   }
-  if (host === "l.facebook.com" || host === "lm.facebook.com") {
-    return url.pathname === "/l.php" ? params.get("u") : null;
+  if (["l.facebook.com", "lm.facebook.com", "l.messenger.com", "l.instagram.com"].includes(host)) {
+    return path === "/l.php" || path === "/" ? param(url, "u") : null;
   }
-  if (host === "out.reddit.com") return params.get("url");
-  if (host === "bing.com" && url.pathname === "/ck/a") return bingTarget(params.get("u"));
+  if (host === "out.reddit.com") return param(url, "url");
+  if ((host === "bing.com" || host === "www.bing.com") && path === "/ck/a") return decodeBing(param(url, "u"));
+  if (host === "news.google.com") {
+    const match = /^\/(?:rss\/)?articles\/([A-Za-z0-9_-]+)/.exec(path);
+    return match ? decodeGoogleNews(match[1]) : null;
+  }
   return null;
 }
 
 /**
- * The canonical form of an already-unwrapped URL: lower-case host, no trailing dot, no default
- * port, no fragment, no userinfo, no tracking parameters.
- * @param {URL} url
- * @returns {string}
+ * Follow redirect and AMP wrappers offline, at most MAX_UNWRAP_DEPTH levels.
+ * @param {ArticleURL} url
  */
-export function canonicalize(url) {
-  const out = new URL(url.href);
-  out.hash = "";
-  out.username = "";
-  out.password = "";
-  out.hostname = out.hostname.replace(/\.$/, "");
-  const kept = [];
-  for (const [name, value] of out.searchParams) {
-    if (!isTrackingParam(name)) kept.push([name, value]);
+export function unwrap(url) {
+  let current = url;
+  for (let depth = 0; depth < MAX_UNWRAP_DEPTH; depth += 1) {
+    const inner = unwrapOnce(current);
+    if (inner === null || inner === "") return current;
+    try {
+      current = parseArticleURL(inner);
+    } catch (error) {
+      if (error instanceof URLInputError) return current; // a wrapper around a non-web URL: rate the wrapper
+      throw error;
+    }
   }
-  if (kept.length !== [...out.searchParams].length) {
-    out.search = kept.length ? "?" + new URLSearchParams(kept).toString() : "";
-  }
-  return out.href;
+  return current;
 }
 
 /**
- * Validate, unwrap redirect wrappers and canonicalize; throws URLInputError on bad input.
- * @param {string} text
- * @returns {URL}
+ * The one canonical form of an article URL, wrappers removed; throws URLInputError.
+ * @param {unknown} text
  */
 export function canonicalURL(text) {
-  let url = parseInput(text);
-  for (let depth = 0; depth < MAX_UNWRAP_DEPTH; depth += 1) {
-    const inner = unwrapOnce(url);
-    if (!inner) break;
-    let next;
-    try {
-      next = parseInput(inner);
-    } catch {
-      break; // a wrapper around garbage: rate the wrapper itself, not the garbage.
-    }
-    url = next;
-  }
-  return new URL(canonicalize(url));
+  return canonicalOf(unwrap(parseArticleURL(text)));
 }
 
 /**
@@ -261,26 +304,24 @@ export class OutletIndex {
   }
 
   /**
-   * Which outlet id a canonical URL belongs to, or null.
-   * @param {URL} url
+   * Which outlet id an unwrapped URL belongs to, or null; mirrors resolve_url in service/resolver.py.
+   * @param {ArticleURL} url
    * @returns {string | null}
    */
   matchId(url) {
-    const host = url.hostname.toLowerCase().replace(/\.$/, "");
-    const bareHost = host.replace(/^www\./, "");
-    const pathOutlets = this.pathOutlets.get(bareHost) ?? this.pathOutlets.get(host);
-    if (pathOutlets) {
-      const path = url.pathname.toLowerCase();
-      for (const candidate of pathOutlets) {
-        const prefix = candidate.path.replace(/\/$/, "");
-        if (path === prefix || path.startsWith(prefix + "/")) return candidate.id;
+    if (url.isIp) return null;
+    const host = url.host;
+    for (const candidate of host.startsWith("www.") ? [host, host.slice(4)] : [host]) {
+      for (const entry of this.pathOutlets.get(candidate) ?? []) {
+        if (url.path === entry.path || url.path.startsWith(entry.path + "/")) return entry.id;
       }
     }
     const labels = host.split(".");
     for (let i = 0; i < labels.length - 1; i += 1) {
       const candidate = labels.slice(i).join(".");
+      // A hosting platform: its subdomains are each someone's own, unrated site.
       if (i > 0 && this.stopSuffixes.has(candidate)) return null;
-      if (this.rows.has(candidate)) return candidate;
+      if (this.rows.has(candidate) && !candidate.includes("/")) return candidate;
       const alias = this.aliases.get(candidate);
       if (alias && this.rows.has(alias)) return alias;
     }
@@ -292,11 +333,10 @@ export class OutletIndex {
    * @param {string} text
    */
   resolve(text) {
-    const url = canonicalURL(text);
-    const host = url.hostname;
-    const shortener = this.shorteners.has(host) || this.shorteners.has(host.replace(/^www\./, ""));
-    const id = shortener ? null : this.matchId(url);
-    return { input: text, resolved_url: url.href, host, shortener, outlet: id ? this.get(id) : null };
+    const url = unwrap(parseArticleURL(text));
+    const id = this.matchId(url);
+    const shortener = id === null && this.shorteners.has(url.host);
+    return { input: text, resolved_url: canonicalOf(url), host: url.host, shortener, outlet: id ? this.get(id) : null };
   }
 
   /**
