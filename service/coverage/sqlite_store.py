@@ -387,7 +387,7 @@ class SQLiteStore:
         ]
 
     def articles_since(self, since: float, after_id: int = 0) -> Iterator[Article]:
-        """Articles newer than `since` with row id above `after_id`, by row id (restore)."""
+        """Articles at or after `since` (in time order), or with row id above `after_id`."""
         if after_id:
             rows = self._conn().execute(
                 f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id > ? AND at >= ? ORDER BY id",
@@ -395,7 +395,8 @@ class SQLiteStore:
             )
         else:
             rows = self._conn().execute(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE at >= ? ORDER BY id", (since,)
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE at >= ? ORDER BY at, id",
+                (since,),
             )
         for row in rows:
             yield _article(row)

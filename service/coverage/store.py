@@ -131,7 +131,7 @@ class Store(Protocol):
         ...
 
     def articles_since(self, since: float, after_id: int = 0) -> Iterator[Article]:
-        """Articles newer than `since` with row id above `after_id`, by row id (restore)."""
+        """Articles at or after `since` (in time order), or with row id above `after_id`."""
         ...
 
     def search(self, terms: Sequence[str], limit: int = 20) -> list[tuple[Article, float]]:
