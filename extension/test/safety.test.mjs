@@ -86,7 +86,7 @@ test("the manifest asks for the least it needs", () => {
   assert.equal(manifest.manifest_version, 3);
   assert.deepEqual([...manifest.permissions].sort(), ["alarms", "storage"]);
   for (const origin of manifest.host_permissions) {
-    assert.match(origin, /^http:\/\/(127\.0\.0\.1|localhost):8000\/\*$/, `unexpected host permission ${origin}`);
+    assert.match(origin, /^http:\/\/(127\.0\.0\.1|localhost)\/\*$/, `unexpected host permission ${origin}`);
   }
   assert.ok(!JSON.stringify(manifest.permissions).includes("<all_urls>"));
   assert.ok(!manifest.permissions.includes("tabs") && !manifest.permissions.includes("scripting"));

@@ -3,6 +3,7 @@
 const BASE = `
 :host { all: initial; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 .surface {
   --bg: #ffffff; --fg: #1b1b1f; --muted: #5c5c66; --line: #d9d9e0; --accent: #3a3aa8; --chip-fg: #ffffff;
   --shadow: 0 4px 18px rgba(0, 0, 0, 0.18);

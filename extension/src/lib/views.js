@@ -2,7 +2,7 @@
 
 import { h } from "./dom.js";
 import {
-  LEAN_STEPS, SIDES, SIDE_COLOUR, SIDE_TEXT, factualityText, leanColour, leanText, ownerTypeText, percent, timeAgo,
+  LEAN_STEPS, SIDES, SIDE_COLOUR, SIDE_TEXT, factualityText, leanColour, leanText, ownerTypeText, percent, sideOf, timeAgo,
 } from "./format.js";
 
 const str = (value) => (typeof value === "string" ? value : "");
@@ -76,6 +76,22 @@ function outletName(value) {
   return str(value?.name) || str(value?.id) || "Unknown outlet";
 }
 
+/**
+ * The story's articles grouped by side: `articles_by_side` when the service gives it, else
+ * its `related` list folded by each outlet's lean.
+ * @param {any} story
+ * @returns {Record<string, any[]>}
+ */
+export function articlesBySide(story) {
+  const given = story?.articles_by_side;
+  if (given && typeof given === "object" && Object.values(given).some(Array.isArray)) return given;
+  const grouped = { left: [], center: [], right: [], unrated: [] };
+  for (const item of Array.isArray(story?.related) ? story.related : []) {
+    if (item && typeof item === "object") grouped[sideOf(item.outlet?.lean?.label)].push(item);
+  }
+  return grouped;
+}
+
 /** One "N articles from M sources" line. @param {any} story */
 export function storyCount(story) {
   const articles = num(story?.article_count);
@@ -112,7 +128,7 @@ export function storySummary(story, { articles = true, currentUrl = "", now = Da
       when ? h("span", { class: "muted", text: ` · ${when}` }) : null));
   }
   if (!articles) return section;
-  const bySide = story?.articles_by_side ?? {};
+  const bySide = articlesBySide(story);
   for (const side of SIDES) {
     const items = Array.isArray(bySide[side]) ? bySide[side] : [];
     const others = items.filter((item) => str(item?.url) && str(item?.url) !== currentUrl);
