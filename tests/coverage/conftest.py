@@ -1,4 +1,4 @@
-"""Fixtures for the coverage tests: a small ratings table, stores, engines and a local feed server."""
+"""Coverage test fixtures: a small ratings table, stores, engines and a local HTTP server."""
 
 from __future__ import annotations
 
@@ -20,16 +20,38 @@ from service.ratings import RatingsTable, load_table
 
 FEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 
-OUTLETS_CSV = """\
-id,name,aliases,kind,country,language,lean,lean_score,factuality,owner,owner_type,flags,basis,confidence,reviewed
-centerwire.com,Center Wire,,wire-service,US,en,center,,very-high,Center Wire Cooperative,cooperative,,test fixture,high,2025-01-01
-farleft.org,Far Left Org,,blog,US,en,far-left,,low,Far Left Collective,independent,,test fixture,low,2025-01-01
-leftpaper.com,Left Paper,lp.news,newspaper,US,en,lean-left,,high,Left Paper Company,family,,test fixture,high,2025-01-01
-rightdaily.com,Right Daily,,digital-native,US,en,right,,mixed,Right Daily LLC,billionaire,,test fixture,medium,2025-01-01
-rightradio.com,Right Radio,,radio,US,en,lean-right,,mostly-factual,Right Radio Group,corporation,,test fixture,medium,2025-01-01
-righttimes.com,Right Times,,newspaper,US,en,lean-right,,high,Right Times Inc,corporation,,test fixture,medium,2025-01-01
-unratedblog.net,Unrated Blog,,blog,US,en,,,,,unknown,,,low,2025-01-01
-"""
+OUTLET_COLUMNS = (
+    "id,name,aliases,kind,country,language,lean,lean_score,factuality,owner,owner_type,flags,"
+    "basis,confidence,reviewed"
+)
+OUTLET_ROWS = [
+    (
+        "centerwire.com,Center Wire,,wire-service,US,en,center,,very-high,"
+        "Center Wire Cooperative,cooperative,,test fixture,high,2025-01-01"
+    ),
+    (
+        "farleft.org,Far Left Org,,blog,US,en,far-left,,low,"
+        "Far Left Collective,independent,,test fixture,low,2025-01-01"
+    ),
+    (
+        "leftpaper.com,Left Paper,lp.news,newspaper,US,en,lean-left,,high,"
+        "Left Paper Company,family,,test fixture,high,2025-01-01"
+    ),
+    (
+        "rightdaily.com,Right Daily,,digital-native,US,en,right,,mixed,"
+        "Right Daily LLC,billionaire,,test fixture,medium,2025-01-01"
+    ),
+    (
+        "rightradio.com,Right Radio,,radio,US,en,lean-right,,mostly-factual,"
+        "Right Radio Group,corporation,,test fixture,medium,2025-01-01"
+    ),
+    (
+        "righttimes.com,Right Times,,newspaper,US,en,lean-right,,high,"
+        "Right Times Inc,corporation,,test fixture,medium,2025-01-01"
+    ),
+    "unratedblog.net,Unrated Blog,,blog,US,en,,,,,unknown,,,low,2025-01-01",
+]
+OUTLETS_CSV = "\n".join([OUTLET_COLUMNS, *OUTLET_ROWS]) + "\n"
 
 
 def write_ratings(directory: Path, feeds: Sequence[tuple[str, str]] = ()) -> Path:
@@ -91,6 +113,13 @@ def coverage_app(tmp_path: Path, ratings_dir: Path) -> Flask:
     )
 
 
+PAGE = (
+    "<html><head><title>Harbor council approves flood barrier</title>"
+    '<meta property="og:title" content="Harbor council approves Eastside flood barrier">'
+    "</head><body><p>Text.</p></body></html>"
+)
+
+
 @dataclass
 class Route:
     """How the feed server answers one path."""
@@ -123,7 +152,9 @@ class LocalServer:
                 return
 
             def do_GET(self) -> None:
-                server.requests.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}))
+                server.requests.append(
+                    Seen(self.path, {k.lower(): v for k, v in self.headers.items()})
+                )
                 route = server.routes.get(self.path.split("?", 1)[0])
                 if route is None:
                     self.send_response(404)
@@ -169,8 +200,22 @@ class LocalServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
+
+    def add(self, path: str, **options: Any) -> Route:
+        """Serves `path` as described by Route's fields."""
+        route = Route(**options)
+        self.routes[path] = route
+        return route
+
+    def html(self, path: str, body: str = PAGE) -> Route:
+        return self.add(path, body=body.encode(), content_type="text/html; charset=utf-8")
+
+    def redirect(self, path: str, location: str, status: int = 302) -> Route:
+        return self.add(path, status=status, headers={"Location": location})
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
@@ -189,4 +234,3 @@ def server() -> Iterator[LocalServer]:
 
 def feed_bytes(name: str) -> bytes:
     return (FEEDS / name).read_bytes()
-

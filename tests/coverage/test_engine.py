@@ -36,11 +36,18 @@ def test_articles_of_one_event_form_one_story_with_aggregates(engine: Engine) ->
     result = engine.ingest(
         [
             barrier("leftpaper.com", "a", "Harbor council approves Eastside flood barrier", T0),
-            barrier("rightdaily.com", "b", "Harbor council passes $40 million flood barrier", T0 + 60),
-            barrier("centerwire.com", "c", "Eastside flood barrier wins Harbor council vote", T0 + 120),
-            RawArticle(title="Orchestra cancels spring tour over missing arts grant",
-                       text="The state orchestra cancelled its twelve-city spring tour.",
-                       url="https://leftpaper.com/orchestra", published=T0 + 30),
+            barrier(
+                "rightdaily.com", "b", "Harbor council passes $40 million flood barrier", T0 + 60
+            ),
+            barrier(
+                "centerwire.com", "c", "Eastside flood barrier wins Harbor council vote", T0 + 120
+            ),
+            RawArticle(
+                title="Orchestra cancels spring tour over missing arts grant",
+                text="The state orchestra cancelled its twelve-city spring tour.",
+                url="https://leftpaper.com/orchestra",
+                published=T0 + 30,
+            ),
         ]
     )
     assert result.added == 4
@@ -60,12 +67,16 @@ def test_articles_of_one_event_form_one_story_with_aggregates(engine: Engine) ->
 def test_urls_are_canonicalised_and_deduplicated(engine: Engine) -> None:
     first = engine.ingest(
         [
-            barrier("leftpaper.com", "a?utm_source=rss&fbclid=x", "Harbor council approves barrier"),
+            barrier(
+                "leftpaper.com", "a?utm_source=rss&fbclid=x", "Harbor council approves barrier"
+            ),
             barrier("www.leftpaper.com", "a", "Harbor council approves barrier"),
         ]
     )
     assert (first.added, first.duplicates) == (1, 1)
-    again = engine.ingest([barrier("leftpaper.com", "a#comments", "Harbor council approves barrier")])
+    again = engine.ingest(
+        [barrier("leftpaper.com", "a#comments", "Harbor council approves barrier")]
+    )
     assert (again.added, again.duplicates) == (0, 1)
     assert engine.store.counts()["articles"] == 1
     assert engine.store.article_by_key("https://leftpaper.com/a") is not None
@@ -73,17 +84,31 @@ def test_urls_are_canonicalised_and_deduplicated(engine: Engine) -> None:
 
 def test_wire_copies_are_linked_and_counted_once_per_outlet(engine: Engine) -> None:
     original = engine.ingest(
-        [RawArticle(title="Senate extends pipeline safety program", text=WIRE,
-                    url="https://centerwire.com/pipeline", published=T0)]
+        [
+            RawArticle(
+                title="Senate extends pipeline safety program",
+                text=WIRE,
+                url="https://centerwire.com/pipeline",
+                published=T0,
+            )
+        ]
     )
     copies = engine.ingest(
         [
             # A newspaper runs the wire copy under its own headline: a syndicated copy.
-            RawArticle(title="Pipeline safety bill heads to president", text=WIRE,
-                       url="https://leftpaper.com/wire/pipeline", published=T0 + 600),
+            RawArticle(
+                title="Pipeline safety bill heads to president",
+                text=WIRE,
+                url="https://leftpaper.com/wire/pipeline",
+                published=T0 + 600,
+            ),
             # The same copy again at another URL of the same newspaper counts once.
-            RawArticle(title="Pipeline safety bill heads to president", text=WIRE,
-                       url="https://lp.news/pipeline-bill", published=T0 + 700),
+            RawArticle(
+                title="Pipeline safety bill heads to president",
+                text=WIRE,
+                url="https://lp.news/pipeline-bill",
+                published=T0 + 700,
+            ),
         ]
     )
     assert original.added == 1
@@ -102,10 +127,18 @@ def test_wire_copies_are_linked_and_counted_once_per_outlet(engine: Engine) -> N
 def test_copies_within_one_batch_are_linked_too(engine: Engine) -> None:
     result = engine.ingest(
         [
-            RawArticle(title="Senate extends pipeline program", text=WIRE,
-                       url="https://centerwire.com/p1", published=T0),
-            RawArticle(title="Pipeline program extended", text=WIRE,
-                       url="https://rightdaily.com/p1", published=T0 + 1),
+            RawArticle(
+                title="Senate extends pipeline program",
+                text=WIRE,
+                url="https://centerwire.com/p1",
+                published=T0,
+            ),
+            RawArticle(
+                title="Pipeline program extended",
+                text=WIRE,
+                url="https://rightdaily.com/p1",
+                published=T0 + 1,
+            ),
         ]
     )
     assert (result.added, result.syndicated) == (2, 1)
@@ -139,21 +172,37 @@ def test_restart_restores_the_window_and_keeps_story_ids(
     store = SQLiteStore(path)
     first = Engine(store, table, clock=clock)
     first.ingest([barrier("leftpaper.com", "a", "Harbor council approves Eastside flood barrier")])
-    first.ingest([RawArticle(title="Orchestra cancels spring tour", text="Arts grant missing.",
-                             url="https://leftpaper.com/o", published=T0)])
+    first.ingest(
+        [
+            RawArticle(
+                title="Orchestra cancels spring tour",
+                text="Arts grant missing.",
+                url="https://leftpaper.com/o",
+                published=T0,
+            )
+        ]
+    )
     story = store.article_by_key("https://leftpaper.com/a").story_id  # type: ignore[union-attr]
     ids_before = {r.id for r in store.stories(limit=10)}
     store.close()
 
     reopened = SQLiteStore(path)
     second = Engine(reopened, table, clock=clock)
-    second.ingest([barrier("rightdaily.com", "b", "Harbor council passes Eastside flood barrier",
-                           T0 + 300)])
+    second.ingest(
+        [barrier("rightdaily.com", "b", "Harbor council passes Eastside flood barrier", T0 + 300)]
+    )
     joined = reopened.article_by_key("https://rightdaily.com/b")
     assert joined is not None and joined.story_id == story
-    second.ingest([RawArticle(title="Volcano observatory raises alert level",
-                              text="Seismic swarm under the northern crater.",
-                              url="https://centerwire.com/volcano", published=T0 + 400)])
+    second.ingest(
+        [
+            RawArticle(
+                title="Volcano observatory raises alert level",
+                text="Seismic swarm under the northern crater.",
+                url="https://centerwire.com/volcano",
+                published=T0 + 400,
+            )
+        ]
+    )
     volcano = reopened.article_by_key("https://centerwire.com/volcano")
     assert volcano is not None and volcano.story_id not in ids_before
     assert reopened.counts() == {"articles": 4, "stories": 3}
@@ -241,8 +290,15 @@ def test_match_finds_live_stories_and_falls_back_to_the_index(engine: Engine, cl
     assert live and live[0][0] == story
     # A month later the story has left the clusterer's window; the FTS index still finds it.
     clock.now = T0 + 40 * 86400
-    engine.ingest([RawArticle(title="Unrelated later news about a marathon", url="https://centerwire.com/m",
-                              published=T0 + 40 * 86400)])
+    engine.ingest(
+        [
+            RawArticle(
+                title="Unrelated later news about a marathon",
+                url="https://centerwire.com/m",
+                published=T0 + 40 * 86400,
+            )
+        ]
+    )
     assert engine.clusterer.story_of("https://leftpaper.com/a") is None
     late = engine.match("Eastside flood barrier Harbor council")
     assert late and late[0][0] == story
@@ -250,12 +306,18 @@ def test_match_finds_live_stories_and_falls_back_to_the_index(engine: Engine, cl
 
 
 def test_search_uses_the_index_not_a_scan(store: SQLiteStore) -> None:
-    plan = store._conn().execute(
-        "EXPLAIN QUERY PLAN SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT 5",
-        ('"barrier"',),
-    ).fetchall()
+    plan = (
+        store._conn()
+        .execute(
+            "EXPLAIN QUERY PLAN SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT 5",
+            ('"barrier"',),
+        )
+        .fetchall()
+    )
     assert any("VIRTUAL TABLE INDEX" in str(row[-1]) for row in plan)
-    plan = store._conn().execute(
-        "EXPLAIN QUERY PLAN SELECT id FROM articles WHERE at >= ? ORDER BY at, id", (0,)
-    ).fetchall()
+    plan = (
+        store._conn()
+        .execute("EXPLAIN QUERY PLAN SELECT id FROM articles WHERE at >= ? ORDER BY at, id", (0,))
+        .fetchall()
+    )
     assert any("articles_at" in str(row[-1]) for row in plan)

@@ -16,23 +16,45 @@ from service.ratings import RatingsTable
 
 
 def art(
-    n: int, outlet: str | None, title: str = "t", when: float = 1000.0, syndicated_of: int | None = None
+    n: int,
+    outlet: str | None,
+    title: str = "t",
+    when: float = 1000.0,
+    syndicated_of: int | None = None,
 ) -> Article:
     return Article(
-        id=n, key=f"https://{outlet or 'x'}/a{n}", title=title, text="", url=f"https://{outlet}/a{n}",
-        ext_id=None, outlet_id=outlet, side="unrated", published=when, first_seen=when + 5,
-        fingerprint="", story_id="st-1", syndicated_of=syndicated_of,
+        id=n,
+        key=f"https://{outlet or 'x'}/a{n}",
+        title=title,
+        text="",
+        url=f"https://{outlet}/a{n}",
+        ext_id=None,
+        outlet_id=outlet,
+        side="unrated",
+        published=when,
+        first_seen=when + 5,
+        fingerprint="",
+        story_id="st-1",
+        syndicated_of=syndicated_of,
     )
 
 
-ROW = StoryRow(id="st-1", first_seen=0, last_updated=0, article_count=0, outlet_count=0, headline="h")
+ROW = StoryRow(
+    id="st-1", first_seen=0, last_updated=0, article_count=0, outlet_count=0, headline="h"
+)
 
 
 @pytest.mark.parametrize(
     ("lean", "side"),
     [
-        ("far-left", "left"), ("left", "left"), ("lean-left", "left"), ("center", "center"),
-        ("lean-right", "right"), ("right", "right"), ("far-right", "right"), (None, "unrated"),
+        ("far-left", "left"),
+        ("left", "left"),
+        ("lean-left", "left"),
+        ("center", "center"),
+        ("lean-right", "right"),
+        ("right", "right"),
+        ("far-right", "right"),
+        (None, "unrated"),
         ("sideways", "unrated"),
     ],
 )
@@ -42,7 +64,9 @@ def test_seven_labels_fold_into_three_sides(lean: str | None, side: str) -> None
 
 def test_shares_sum_and_zero_total() -> None:
     assert shares({"left": 1, "right": 3}, ["left", "center", "right"]) == {
-        "left": 0.25, "center": 0.0, "right": 0.75,
+        "left": 0.25,
+        "center": 0.0,
+        "right": 0.75,
     }
     assert shares({}, ["left"]) == {"left": 0.0}
 
@@ -105,7 +129,10 @@ def test_summary_counts_outlets_once_and_articles_each(table: RatingsTable) -> N
     assert [a["title"] for a in grouped["left"]] == ["Barrier vote", "Barrier vote follow-up"]
     assert {a["outlet"]["id"] for a in grouped["right"]} == {"rightdaily.com", "righttimes.com"}
     assert grouped["unrated"][0]["outlet"] == {
-        "id": "unknown.example", "name": "unknown.example", "lean": None, "factuality": None,
+        "id": "unknown.example",
+        "name": "unknown.example",
+        "lean": None,
+        "factuality": None,
         "rated": False,
     }
     assert [a["syndicated"] for a in grouped["right"]] == [False, True]
@@ -113,8 +140,10 @@ def test_summary_counts_outlets_once_and_articles_each(table: RatingsTable) -> N
 
 def test_summary_names_the_blindspot_side(table: RatingsTable) -> None:
     articles = [
-        art(1, "rightdaily.com", when=1), art(2, "rightradio.com", when=2),
-        art(3, "righttimes.com", when=3), art(4, "unratedblog.net", when=4),
+        art(1, "rightdaily.com", when=1),
+        art(2, "rightradio.com", when=2),
+        art(3, "righttimes.com", when=3),
+        art(4, "unratedblog.net", when=4),
     ]
     summary = summarize(ROW, articles, table.get, include_articles=False)
     assert summary["blindspot"] == {"side": "right", "covered_by": "right", "missed_by": "left"}

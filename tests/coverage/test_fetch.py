@@ -1,0 +1,190 @@
+"""SSRF-safe fetching: every refused address class, redirects re-checked, size/time/type bounds."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+
+from service.coverage.fetch import (
+    FEED_POLICY,
+    PAGE_POLICY,
+    FetchError,
+    FetchPolicy,
+    fetch,
+    refusal,
+)
+
+PUBLIC_IP = "93.184.216.34"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "127.8.9.10",
+        "::1",  # loopback
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "fc00::1",
+        "fd12:3456::1",  # private
+        "169.254.169.254",
+        "fe80::1",  # link-local (cloud metadata lives here)
+        "224.0.0.1",
+        "239.255.255.250",
+        "ff02::1",  # multicast
+        "240.0.0.1",
+        "255.255.255.255",  # reserved
+        "0.0.0.0",
+        "::",  # unspecified
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "::ffff:8.8.8.8",  # IPv4-mapped
+        "100.64.0.1",  # carrier-grade NAT
+        "192.0.2.10",
+        "198.18.0.1",  # documentation and benchmarking ranges
+        "2002:7f00:1::1",  # 6to4 wrapping 127.0.0.1
+    ],
+)
+def test_non_public_addresses_are_refused(address: str) -> None:
+    assert refusal(address) is not None
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "1.1.1.1", PUBLIC_IP, "2606:4700:4700::1111"])
+def test_public_addresses_pass(address: str) -> None:
+    assert refusal(address) is None
+
+
+def resolver_to(address: str) -> Any:
+    return lambda host, port: [address]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.0.0.5",
+        "169.254.169.254",
+        "224.0.0.1",
+        "240.0.0.1",
+        "::1",
+        "::ffff:127.0.0.1",
+        "fe80::1",
+    ],
+)
+def test_a_name_resolving_to_a_forbidden_address_is_never_contacted(
+    server: Any, address: str
+) -> None:
+    server.html("/")
+    with pytest.raises(FetchError) as caught:
+        fetch(f"http://innocent.example:{server.port}/", resolver=resolver_to(address))
+    assert caught.value.code == "forbidden_address"
+    assert server.requests == []
+
+
+def test_a_literal_loopback_url_is_refused(server: Any) -> None:
+    server.html("/")
+    for url in (
+        server.url("/"),
+        f"http://[::1]:{server.port}/",
+        f"http://2130706433:{server.port}/",
+    ):
+        with pytest.raises(FetchError) as caught:
+            fetch(url)
+        assert caught.value.code in ("forbidden_address", "dns_failed")
+    assert server.requests == []
+
+
+def test_any_forbidden_address_among_several_refuses(server: Any) -> None:
+    with pytest.raises(FetchError) as caught:
+        fetch("http://twofaced.example/", resolver=lambda h, p: [PUBLIC_IP, "127.0.0.1"])
+    assert caught.value.code == "forbidden_address"
+
+
+def pinned_to(server: Any) -> Any:
+    """A dialer that reaches the local server whatever public address was vetted."""
+    return lambda address, timeout: socket.create_connection(("127.0.0.1", server.port), timeout)
+
+
+def public_resolver(mapping: dict[str, str] | None = None) -> Any:
+    table = {"news.example": PUBLIC_IP, **(mapping or {})}
+    return lambda host, port: [table.get(host, "127.0.0.1")]
+
+
+def test_a_redirect_from_a_public_host_to_loopback_is_refused(server: Any) -> None:
+    server.redirect("/start", server.url("/secret"))
+    server.html("/secret")
+    with pytest.raises(FetchError) as caught:
+        fetch("http://news.example/start", resolver=public_resolver(), dial=pinned_to(server))
+    assert caught.value.code == "forbidden_address"
+    assert [r.path for r in server.requests] == ["/start"]
+
+
+def test_a_redirect_to_a_private_name_is_refused(server: Any) -> None:
+    server.redirect("/start", "http://intranet.example/admin")
+    with pytest.raises(FetchError) as caught:
+        fetch(
+            "http://news.example/start",
+            resolver=public_resolver({"intranet.example": "10.0.0.7"}),
+            dial=pinned_to(server),
+        )
+    assert caught.value.code == "forbidden_address"
+
+
+def test_redirects_are_followed_up_to_five(server: Any) -> None:
+    for n in range(6):
+        server.redirect(f"/r{n}", f"/r{n + 1}")
+    server.html("/r5")
+    result = fetch("http://news.example/r0", resolver=public_resolver(), dial=pinned_to(server))
+    assert result.status == 200 and result.url == "http://news.example/r5"
+    server.redirect("/r5", "/r6")
+    server.html("/r6")
+    with pytest.raises(FetchError) as caught:
+        fetch("http://news.example/r0", resolver=public_resolver(), dial=pinned_to(server))
+    assert caught.value.code == "too_many_redirects"
+
+
+def test_non_html_is_refused(server: Any) -> None:
+    server.add("/file", body=b"%PDF-1.4", content_type="application/pdf")
+    with pytest.raises(FetchError) as caught:
+        fetch("http://news.example/file", resolver=public_resolver(), dial=pinned_to(server))
+    assert caught.value.code == "not_html"
+
+
+def test_pages_are_cut_at_two_megabytes_and_feeds_refused_past_the_limit(server: Any) -> None:
+    server.add("/huge", content_type="text/html", stream_bytes=3 * 1024 * 1024)
+    result = fetch("http://news.example/huge", resolver=public_resolver(), dial=pinned_to(server))
+    assert result.truncated and len(result.body) == PAGE_POLICY.max_bytes
+    small_feed_policy = FetchPolicy(**{**FEED_POLICY.__dict__, "max_bytes": 1024 * 1024})
+    with pytest.raises(FetchError) as caught:
+        fetch(server.url("/huge"), small_feed_policy)
+    assert caught.value.code == "too_large"
+
+
+def test_a_slow_server_hits_the_total_deadline(server: Any) -> None:
+    server.add("/slow", content_type="text/html", drip_seconds=0.05)
+    quick = FetchPolicy(timeout=0.5)
+    with pytest.raises(FetchError) as caught:
+        fetch("http://news.example/slow", quick, resolver=public_resolver(), dial=pinned_to(server))
+    assert caught.value.code == "timeout"
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("ftp://news.example/file", "bad_scheme"),
+        ("file:///etc/passwd", "bad_scheme"),
+        ("gopher://news.example/", "bad_scheme"),
+        ("http://user:pw@news.example/", "bad_url"),
+        ("http://news.example:99999/", "bad_url"),
+    ],
+)
+def test_bad_urls_are_refused_before_any_connection(url: str, code: str) -> None:
+    def no_dial(address: Any, timeout: float) -> socket.socket:
+        raise AssertionError("must not connect")
+
+    with pytest.raises(FetchError) as caught:
+        fetch(url, resolver=public_resolver(), dial=no_dial)
+    assert caught.value.code == code

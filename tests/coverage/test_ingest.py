@@ -1,0 +1,206 @@
+"""Feed ingestion from a local server (RSS, Atom, broken, huge, slow, 304) and file ingestion."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.coverage.engine import Engine
+from service.coverage.fetch import FetchPolicy
+from service.coverage.ingest import (
+    FeedIngester,
+    FeedSource,
+    FileFormatError,
+    ingest_lines,
+    parse_feed,
+)
+
+FEEDS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
+
+
+def feed_bytes(name: str) -> bytes:
+    return (FEEDS_DIR / name).read_bytes()
+
+
+TEST_POLICY = FetchPolicy(
+    max_redirects=5,
+    max_bytes=1024 * 1024,
+    timeout=1.0,
+    content_types=None,
+    public_only=False,
+    truncate=False,
+)
+
+
+def serve_fixtures(server: Any) -> dict[str, FeedSource]:
+    server.add("/rss.xml", body=feed_bytes("rss2.xml"), etag='"v1"')
+    server.add("/atom.xml", body=feed_bytes("atom.xml"), content_type="application/atom+xml")
+    server.add("/broken.xml", body=feed_bytes("broken.xml"))
+    server.add("/huge.xml", stream_bytes=3 * 1024 * 1024)
+    server.add("/slow.xml", drip_seconds=0.05)
+    server.add("/html", body=b"<html><body>not a feed</body></html>", content_type="text/html")
+    return {
+        "rss": FeedSource("leftpaper.com", server.url("/rss.xml")),
+        "atom": FeedSource("rightdaily.com", server.url("/atom.xml")),
+        "broken": FeedSource("centerwire.com", server.url("/broken.xml")),
+        "huge": FeedSource("centerwire.com", server.url("/huge.xml", "localhost")),
+        "slow": FeedSource("rightradio.com", server.url("/slow.xml", "localhost")),
+        "missing": FeedSource("righttimes.com", server.url("/missing.xml", "localhost")),
+        "html": FeedSource("unratedblog.net", server.url("/html", "localhost")),
+    }
+
+
+def test_good_feeds_are_stored_and_bad_ones_skipped(engine: Engine, server: Any) -> None:
+    feeds = serve_fixtures(server)
+    run = FeedIngester(engine, policy=TEST_POLICY, politeness=0).run(list(feeds.values()))
+    by_url = {o.url: o for o in run.outcomes}
+    assert by_url[feeds["rss"].url].status == "ok" and by_url[feeds["rss"].url].entries == 2
+    assert by_url[feeds["atom"].url].status == "ok" and by_url[feeds["atom"].url].entries == 2
+    errors = {o.url: o.error or "" for o in run.errors}
+    assert set(errors) == {feeds[k].url for k in ("broken", "huge", "slow", "missing", "html")}
+    assert "malformed XML" in errors[feeds["broken"].url]
+    assert "larger than" in errors[feeds["huge"].url]
+    assert "longer than" in errors[feeds["slow"].url]
+    assert "HTTP 404" in errors[feeds["missing"].url]
+    assert engine.store.counts()["articles"] == 4
+    # Tracking parameters are gone, and the two outlets' barrier stories are one story.
+    left = engine.store.article_by_key("https://leftpaper.com/2025/03/harbor-flood-barrier")
+    right = engine.store.article_by_key(
+        "https://rightdaily.com/news/harbor-council-flood-barrier-vote"
+    )
+    assert left is not None and right is not None
+    assert left.story_id == right.story_id
+    assert left.outlet_id == "leftpaper.com" and left.side == "left"
+    summary = engine.summary(left.story_id)  # type: ignore[arg-type]
+    assert summary is not None
+    assert summary["lean"]["outlets"] == {"left": 1, "center": 0, "right": 1, "unrated": 0}
+    assert summary["first_reported_by"]["outlet"]["id"] == "leftpaper.com"
+    assert json.dumps(run.to_json())
+
+
+def test_conditional_get_uses_the_validators_and_skips_unchanged_feeds(
+    engine: Engine, server: Any
+) -> None:
+    feeds = serve_fixtures(server)
+    ingester = FeedIngester(engine, policy=TEST_POLICY, politeness=0)
+    ingester.run([feeds["rss"], feeds["atom"]])
+    state = engine.store.feed_state(feeds["rss"].url)
+    assert state is not None and state.etag == '"v1"' and state.last_status == 200
+    assert state.last_modified == "Tue, 04 Mar 2025 18:00:00 GMT"
+    server.requests.clear()
+    second = ingester.run([feeds["rss"], feeds["atom"]])
+    rss_request = next(r for r in server.requests if r.path == "/rss.xml")
+    assert rss_request.headers["if-none-match"] == '"v1"'
+    assert rss_request.headers["if-modified-since"] == "Tue, 04 Mar 2025 18:00:00 GMT"
+    statuses = {o.url: o.status for o in second.outcomes}
+    assert statuses[feeds["rss"].url] == "not-modified"
+    assert statuses[feeds["atom"].url] == "ok"
+    assert second.added == 0
+    assert engine.store.counts()["articles"] == 4
+
+
+def test_a_failing_feed_keeps_its_validators_and_records_the_error(
+    engine: Engine, server: Any
+) -> None:
+    feeds = serve_fixtures(server)
+    ingester = FeedIngester(engine, policy=TEST_POLICY, politeness=0)
+    ingester.run([feeds["rss"]])
+    server.add("/rss.xml", body=feed_bytes("broken.xml"))
+    ingester.run([feeds["rss"]])
+    state = engine.store.feed_state(feeds["rss"].url)
+    assert state is not None and state.etag == '"v1"'
+    assert state.last_error and "malformed" in state.last_error
+
+
+class RecordingStop(threading.Event):
+    """A stop event that records the pauses asked of it instead of sleeping through them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout or 0.0)
+        return self.is_set()
+
+
+def test_feeds_of_one_host_are_spaced_out(engine: Engine, server: Any) -> None:
+    feeds = serve_fixtures(server)
+    stop = RecordingStop()
+    ingester = FeedIngester(engine, policy=TEST_POLICY, politeness=2.5, stop=stop)
+    ingester.run([feeds["rss"], feeds["atom"], feeds["html"]])
+    # rss and atom share 127.0.0.1: one pause between them; "localhost" is another host.
+    assert stop.waits == [2.5]
+
+
+def test_a_stop_request_ends_the_pass(engine: Engine, server: Any) -> None:
+    feeds = serve_fixtures(server)
+    stop = RecordingStop()
+    stop.set()
+    run = FeedIngester(engine, policy=TEST_POLICY, stop=stop).run([feeds["rss"]])
+    assert run.outcomes == [] and server.requests == []
+
+
+def test_parse_feed_reads_rss_and_atom() -> None:
+    rss = parse_feed(feed_bytes("rss2.xml"), "https://leftpaper.com/feed", "leftpaper.com")
+    assert [a.title for a in rss] == [
+        "Harbor city council approves flood barrier after decade of delays",
+        "State orchestra cancels spring tour over funding gap",
+    ]
+    assert "<b>" not in rss[0].text and "$40 million" in rss[0].text
+    assert rss[0].published == 1741096800.0
+    atom = parse_feed(feed_bytes("atom.xml"), "https://rightdaily.com/feed", "rightdaily.com")
+    assert atom[1].text.startswith("Highway crews reopened")
+    assert atom[1].published == 1741075200.0  # no <published>: <updated> stands in
+    with pytest.raises(ValueError):
+        parse_feed(b"<html><body>hi</body></html>", "https://x.example/", None)
+    with pytest.raises(ValueError):
+        parse_feed(b"", "https://x.example/", None)
+
+
+def lines(n: int, start: int = 0) -> list[str]:
+    topics = ["harbor flood barrier vote", "orchestra tour cancelled", "mountain pass avalanche"]
+    return [
+        json.dumps(
+            {
+                "id": f"a{i}",
+                "title": f"Article {i} about the {topics[i % 3]}",
+                "text": f"Report number {i} on the {topics[i % 3]} in the state.",
+                "outlet": "Left Paper" if i % 2 else "rightdaily.com",
+                "published": f"2025-03-04T{10 + i % 10:02d}:00:00Z",
+            }
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def test_file_ingest_resumes_from_its_cursor(engine: Engine) -> None:
+    data = lines(10)
+    first = ingest_lines(engine, data[:4], cursor_name="file:x", batch_size=3)
+    assert first.added == 4 and engine.store.cursor("file:x") == "4"
+    second = ingest_lines(engine, data, cursor_name="file:x", batch_size=3)
+    assert second.added == 6 and second.duplicates == 0
+    assert engine.store.counts()["articles"] == 10
+    outlets = {engine.store.article_by_key(f"id:a{i}").outlet_id for i in range(2)}  # type: ignore[union-attr]
+    assert outlets == {"rightdaily.com", "leftpaper.com"}  # a name and an id both resolve
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "line 2: not valid JSON"),
+        ("[1, 2]", "line 2: expected a JSON object"),
+        ('{"id": "x"}', "line 2: 'title' must be a non-empty string"),
+        ('{"title": "t"}', "line 2: give the article an 'id' or a 'url'"),
+        ('{"id": "x", "title": "t", "published": "soon"}', "line 2: published 'soon' is not"),
+        ('{"id": "x", "title": "t", "text": 5}', "line 2: 'text' must be a string"),
+    ],
+)
+def test_bad_file_lines_name_the_line_and_the_fix(engine: Engine, line: str, message: str) -> None:
+    with pytest.raises(FileFormatError) as caught:
+        ingest_lines(engine, [lines(1)[0], line])
+    assert str(caught.value).startswith(message)
