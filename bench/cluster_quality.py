@@ -1,0 +1,247 @@
+"""Measures story-clustering quality and speed against a TF-IDF baseline run on the same data."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import random
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from service.coverage.cluster import ClusterSettings, Clusterer, Doc, parse_published  # noqa: E402
+
+DATA = Path("/work/shared/data")
+SEED = 20240521
+DAY = 86400.0
+
+Record = dict[str, str]
+Method = Callable[[list[Doc]], dict[str, str]]
+
+
+def load(path: Path) -> list[Record]:
+    """Reads a gold JSON-lines file."""
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def ordered_docs(records: list[Record]) -> list[Doc]:
+    """Puts articles in the benchmark order: a seeded shuffle, then by date where there are dates."""
+    docs = [
+        Doc(
+            id=r["id"],
+            title=r.get("title", ""),
+            text=r.get("text", ""),
+            outlet=r.get("outlet"),
+            published=parse_published(r.get("published")),
+        )
+        for r in records
+    ]
+    random.Random(SEED).shuffle(docs)
+    if all(d.published is not None for d in docs):
+        docs.sort(key=lambda d: d.published or 0.0)
+    return docs
+
+
+def score(gold: dict[str, str], pred: dict[str, str]) -> dict[str, float]:
+    """BCubed and pairwise precision/recall/F1, the same formulas as score_clusters.py."""
+    ids = list(gold)
+    g = [gold[i] for i in ids]
+    p = [pred[i] for i in ids]
+    gc, pc, both = Counter(g), Counter(p), Counter(zip(g, p))
+    bp = sum(both[(a, b)] / pc[b] for a, b in zip(g, p)) / len(ids)
+    br = sum(both[(a, b)] / gc[a] for a, b in zip(g, p)) / len(ids)
+
+    def pairs(c: Counter[object]) -> int:
+        return sum(n * (n - 1) // 2 for n in c.values())
+
+    tp, pp, gp = pairs(both), pairs(pc), pairs(gc)
+    pw_p = tp / pp if pp else 1.0
+    pw_r = tp / gp if gp else 1.0
+    return {
+        "bcubed_p": bp,
+        "bcubed_r": br,
+        "bcubed_f1": 2 * bp * br / (bp + br),
+        "pairwise_f1": 2 * pw_p * pw_r / (pw_p + pw_r) if pw_p + pw_r else 0.0,
+        "stories": float(len(pc)),
+    }
+
+
+# ---- the baseline: single-pass TF-IDF centroid, title twice + text, 1-day window ----------
+
+_WORD = re.compile(r"[a-z0-9]+")
+_BASE_STOP = frozenset("the a an of to in and or for on at by with from as is are was were be that this it".split())
+
+
+def baseline(docs: list[Doc], threshold: float = 0.3, window: float = DAY) -> dict[str, str]:
+    """The reference method of data/README.md, brute force over all open stories."""
+    df: Counter[str] = Counter()
+    stories: list[tuple[dict[str, float], list[float]]] = []  # centroid, [last time]
+    out: dict[str, str] = {}
+    for n, doc in enumerate(docs, start=1):
+        words = [w for w in _WORD.findall(f"{doc.title} {doc.title} {doc.text}".lower()) if w not in _BASE_STOP]
+        tf = Counter(words)
+        df.update(tf.keys())
+        vec = {w: c * math.log((n + 1) / (df[w] + 1) + 1) for w, c in tf.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        vec = {w: v / norm for w, v in vec.items()}
+        best, best_i = 0.0, -1
+        for i, (centroid, last) in enumerate(stories):
+            if doc.published is not None and last[0] and doc.published - last[0] > window:
+                continue
+            cnorm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
+            sim = sum(v * centroid.get(w, 0.0) for w, v in vec.items()) / cnorm
+            if sim > best:
+                best, best_i = sim, i
+        if best_i < 0 or best < threshold:
+            stories.append(({}, [0.0]))
+            best_i = len(stories) - 1
+        centroid, last = stories[best_i]
+        for w, v in vec.items():
+            centroid[w] = centroid.get(w, 0.0) + v
+        last[0] = max(last[0], doc.published or 0.0)
+        out[doc.id] = f"b-{best_i}"
+    return out
+
+
+def engine(settings: ClusterSettings) -> Method:
+    """The production clusterer as a benchmark method, with final ids after merges."""
+
+    def run(docs: list[Doc]) -> dict[str, str]:
+        clusterer = Clusterer(settings)
+        merged: dict[str, str] = {}
+        assigned = [(d.id, clusterer.add(d)) for d in docs]
+        merged.update(clusterer.drain_merges())
+
+        def final(s: str) -> str:
+            while s in merged:
+                s = merged[s]
+            return s
+
+        return {doc_id: final(story) for doc_id, story in assigned}
+
+    return run
+
+
+def evaluate(method: Method, records: list[Record], docs: list[Doc]) -> dict[str, float]:
+    """Runs a method and scores it against gold."""
+    gold = {r["id"]: r["story"] for r in records}
+    keep = set(gold)
+    started = time.perf_counter()
+    pred = method([d for d in docs if d.id in keep])
+    elapsed = time.perf_counter() - started
+    result = score(gold, pred)
+    result["articles_per_s"] = len(keep) / elapsed if elapsed > 0 else float("inf")
+    return result
+
+
+def split_by_story(records: list[Record]) -> tuple[list[Record], list[Record]]:
+    """Two halves of the stories, chosen by a seeded shuffle, for tune-on-one-report-other checks."""
+    stories = sorted({r["story"] for r in records})
+    random.Random(SEED + 1).shuffle(stories)
+    first = set(stories[: len(stories) // 2])
+    return [r for r in records if r["story"] in first], [r for r in records if r["story"] not in first]
+
+
+def parse_overrides(pairs: Iterable[str]) -> dict[str, object]:
+    """Turns key=value strings into typed ClusterSettings overrides."""
+    types = {f.name: f.type for f in dataclasses.fields(ClusterSettings)}
+    overrides: dict[str, object] = {}
+    for pair in pairs:
+        key, _, raw = pair.partition("=")
+        if key not in types:
+            raise SystemExit(f"unknown setting {key!r}; choose from {', '.join(sorted(types))}")
+        kind = str(types[key])
+        if raw.lower() == "none":
+            overrides[key] = None
+        elif "bool" in kind:
+            overrides[key] = raw.lower() in ("1", "true", "yes")
+        elif "int" in kind and "float" not in kind:
+            overrides[key] = int(raw)
+        else:
+            overrides[key] = float(raw)
+    return overrides
+
+
+ABLATIONS: dict[str, dict[str, object]] = {
+    "plain TF-IDF (no stem/entities/phrases, centroid only, no merges)": {
+        "use_stemming": False,
+        "entity_boost": 1.0,
+        "phrase_weight": 0.0,
+        "nearest_member_weight": 0.0,
+        "merge_threshold": None,
+        "size_relief": 0.0,
+    },
+    "- stemming": {"use_stemming": False},
+    "- entity boost": {"entity_boost": 1.0},
+    "- capitalised phrases": {"phrase_weight": 0.0},
+    "- nearest-member blend": {"nearest_member_weight": 0.0},
+    "- merges": {"merge_threshold": None},
+    "- size-aware threshold": {"size_relief": 0.0},
+    "- IDF refresh": {"refresh_growth": None},
+    "- number boost": {"number_boost": 1.0},
+}
+
+
+def row(name: str, result: dict[str, float], base: dict[str, float] | None) -> str:
+    """One line of the results table."""
+    ratio = f"{result['bcubed_f1'] / base['bcubed_f1']:.3f}x" if base else "1.000x"
+    return (
+        f"  {name:<64} B3-F1 {result['bcubed_f1']:.4f} (P {result['bcubed_p']:.3f} R {result['bcubed_r']:.3f})"
+        f"  pair-F1 {result['pairwise_f1']:.4f}  {ratio} baseline  {result['articles_per_s']:8.0f} art/s"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Prints baseline and engine figures on both sets, and optionally ablations and split halves."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=DATA, help="directory holding the stories-dev*.jsonl files")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
+    parser.add_argument("--ablations", action="store_true", help="also run each feature switched off")
+    parser.add_argument("--halves", action="store_true", help="also score each half of the stories alone")
+    parser.add_argument("--only", choices=["dev", "dated"], help="run one set only")
+    parser.add_argument("--write", type=Path, help="directory to write engine predictions to, for score_clusters.py")
+    args = parser.parse_args(argv)
+
+    settings = dataclasses.replace(ClusterSettings(), **parse_overrides(args.set))  # type: ignore[arg-type]
+    sets = {"dev": "stories-dev.jsonl", "dated": "stories-dev-dated.jsonl"}
+    for short, filename in sets.items():
+        if args.only and args.only != short:
+            continue
+        path = args.data / filename
+        if not path.exists():
+            print(f"{path} is missing; pass --data DIR holding {filename}", file=sys.stderr)
+            return 2
+        records = load(path)
+        docs = ordered_docs(records)
+        print(f"{filename}: {len(records)} articles, {len({r['story'] for r in records})} stories")
+        base = evaluate(baseline, records, docs)
+        print(row("baseline: single-pass TF-IDF centroid, 1-day window", base, None))
+        ours = evaluate(engine(settings), records, docs)
+        print(row("engine (default settings)", ours, base))
+        if args.write:
+            args.write.mkdir(parents=True, exist_ok=True)
+            pred = engine(settings)(docs)
+            with (args.write / f"pred-{short}.jsonl").open("w", encoding="utf-8") as handle:
+                for r in records:
+                    handle.write(json.dumps({"id": r["id"], "story": pred[r["id"]]}) + "\n")
+        if args.ablations:
+            for name, change in ABLATIONS.items():
+                print(row(name, evaluate(engine(dataclasses.replace(settings, **change)), records, docs), base))  # type: ignore[arg-type]
+        if args.halves:
+            for label, half in zip(("half A", "half B"), split_by_story(records)):
+                hb = evaluate(baseline, half, docs)
+                print(row(f"{label} baseline", hb, None))
+                print(row(f"{label} engine", evaluate(engine(settings), half, docs), hb))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

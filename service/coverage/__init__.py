@@ -1,0 +1,1 @@
+"""Coverage engine: ingest the news, group articles into stories, answer who else covered this."""

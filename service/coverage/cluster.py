@@ -1,0 +1,557 @@
+"""Groups a stream of news articles into stories, online and incrementally.
+
+Interface (kept stable for the store and the ingester)::
+
+    Doc(id, title, text="", outlet=None, published=None)   # published: epoch seconds
+    c = Clusterer(ClusterSettings())
+    c.add(doc) -> story id           # joins the best active story or starts "s-<n>"
+    c.story_of(doc_id) -> id | None  # follows merges; None once the story expired
+    c.resolve(story_id) -> id        # a merged-away id -> the surviving one
+    c.match(doc, limit) -> [(story id, score)]   # read-only, for "who else covered this"
+    c.restore(doc, story_id)         # re-seed after a restart, active-window docs in order
+    c.expire(now) -> [story ids]     # drop stories whose activity window ended
+    c.drain_merges() -> [(from, into)]           # merges since the last call
+    cluster_jsonl(lines) -> {"id", "story"} per input line, final ids after merges
+
+How it decides: each article becomes a sparse vector of sublinear term frequencies (title
+counted twice) times an IDF learned online from the articles seen so far, with words that are
+usually written capitalised (names), capitalised phrases and numbers weighted up. Candidate
+stories come from an inverted index over the article's rarer terms, so the cost per article
+does not grow with the number of stories; the best candidate is scored by cosine against the
+story centroid blended with the nearest member, and the article joins it above a threshold,
+else starts a new story. When an article makes two stories' centroids close, the younger story
+is merged into the older. Stories are only compared within a time window; `expire` drops the
+stories behind it, so memory is bounded by the window, not by the store. Same input order,
+same output: nothing is random and ties break on creation order. docs/clustering.md has the
+benchmark and the ablations behind every default.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from .text import is_title_case, stem, tokens
+
+_NUMBER_PREFIX = "#"
+_PHRASE_PREFIX = "~"
+
+
+@dataclass(frozen=True)
+class Doc:
+    """An article as the clusterer sees it."""
+
+    id: str
+    title: str
+    text: str = ""
+    outlet: str | None = None
+    published: float | None = None
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """Tunable knobs; the defaults are the one configuration benchmarked in docs/clustering.md."""
+
+    title_weight: float = 2.0
+    use_stemming: bool = True
+    entity_boost: float = 1.5
+    entity_min_ratio: float = 0.6
+    phrase_weight: float = 1.0
+    number_boost: float = 1.0
+    idf_floor: float = 1.0
+    idf_power: float = 1.0
+    sublinear_tf: bool = True
+    join_threshold: float = 0.3
+    size_relief: float = 0.0
+    nearest_member_weight: float = 0.0
+    merge_threshold: float | None = None
+    window_seconds: float = 3 * 86400.0
+    candidate_limit: int = 30
+    posting_limit: int = 5000
+    refresh_growth: float | None = 1.5
+    max_members_compared: int = 16
+    match_floor: float = 0.1
+    df_halving_docs: int = 100_000
+
+
+@dataclass
+class _Story:
+    key: int
+    name: str
+    centroid: dict[str, float] = field(default_factory=dict)
+    norm2: float = 0.0
+    members: list[str] = field(default_factory=list)
+    member_features: list[dict[str, float]] = field(default_factory=list)
+    member_vectors: list[dict[str, float]] = field(default_factory=list)
+    first: float | None = None
+    last: float | None = None
+    built_at: int = 0
+    stamped: float | None = None
+
+
+@dataclass
+class _Features:
+    """Raw term frequencies of one article plus what it taught about capitalisation."""
+
+    tf: dict[str, float]
+    caps: dict[str, list[int]]
+
+
+def parse_published(value: object) -> float | None:
+    """Reads an ISO 8601 date or epoch number into epoch seconds; None when absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"published must be an ISO 8601 string, got {type(value).__name__}")
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"published {value!r} is not an ISO 8601 date such as 2021-07-19T18:00:00Z") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+class Clusterer:
+    """Online story clustering over a time window; see the module docstring for the contract."""
+
+    def __init__(self, settings: ClusterSettings | None = None) -> None:
+        self.settings = settings or ClusterSettings()
+        self._df: dict[str, float] = {}
+        self._docs_seen = 0.0
+        self._docs_since_halving = 0
+        self._caps: dict[str, list[int]] = {}
+        self._stories: dict[int, _Story] = {}
+        self._by_name: dict[str, int] = {}
+        self._postings: dict[str, set[int]] = {}
+        self._doc_story: dict[str, int] = {}
+        self._merged_into: dict[str, str] = {}
+        self._merges: list[tuple[str, str]] = []
+        self._next_key = 0
+        self._latest: float | None = None
+
+    # ---- public interface -------------------------------------------------------------
+
+    def add(self, doc: Doc) -> str:
+        """Assigns the article to the best active story or a new one; returns the story id."""
+        if doc.id in self._doc_story:
+            return self._stories[self._doc_story[doc.id]].name
+        features = self._features(doc)
+        self._learn(features)
+        vector = self._vectorise(features.tf)
+        ranked = self._rank(vector, doc.published)
+        story: _Story | None = None
+        if ranked:
+            best_score, best = ranked[0]
+            if best_score >= self._join_threshold(best):
+                story = best
+        if story is None:
+            story = self._new_story(self._fresh_name())
+        self._attach(story, doc, features.tf, vector)
+        if self.settings.merge_threshold is not None:
+            self._merge_neighbours(story, ranked)
+        return self._stories[self._doc_story[doc.id]].name
+
+    def story_of(self, doc_id: str) -> str | None:
+        """Current story of an article, following merges; None if unknown or expired."""
+        key = self._doc_story.get(doc_id)
+        return None if key is None else self._stories[key].name
+
+    def resolve(self, story_id: str) -> str:
+        """Maps a story id that was merged away to the story that absorbed it."""
+        seen = 0
+        while story_id in self._merged_into and seen < 10_000:
+            story_id = self._merged_into[story_id]
+            seen += 1
+        return story_id
+
+    def match(self, doc: Doc, limit: int = 5) -> list[tuple[str, float]]:
+        """Best active stories for an article without adding it or learning from it."""
+        features = self._features(doc)
+        vector = self._vectorise(features.tf, features.caps)
+        ranked = self._rank(vector, doc.published)
+        if doc.id in self._doc_story:
+            own = self._doc_story[doc.id]
+            ranked = [(1.0, self._stories[own])] + [r for r in ranked if r[1].key != own]
+        return [(s.name, round(score, 4)) for score, s in ranked[: max(0, limit)] if score >= self.settings.match_floor]
+
+    def restore(self, doc: Doc, story_id: str) -> None:
+        """Puts an article back into a known story after a restart, learning from it as add() would."""
+        story_id = self.resolve(story_id)
+        if doc.id in self._doc_story:
+            return
+        features = self._features(doc)
+        self._learn(features)
+        key = self._by_name.get(story_id)
+        story = self._stories[key] if key is not None else self._new_story(story_id)
+        self._attach(story, doc, features.tf, self._vectorise(features.tf))
+
+    def expire(self, now: float) -> list[str]:
+        """Forgets stories whose last article is older than the window; returns their ids."""
+        horizon = now - self.settings.window_seconds
+        gone: list[_Story] = []
+        for story in self._stories.values():
+            if story.last is None:
+                # Undated stories get the clock of the first sweep that sees them, so they age too.
+                if story.stamped is None:
+                    story.stamped = now
+                if story.stamped < horizon:
+                    gone.append(story)
+            elif story.last < horizon:
+                gone.append(story)
+        for story in gone:
+            self._drop(story)
+        alive = set(self._by_name)
+        self._merged_into = {k: v for k, v in self._merged_into.items() if self.resolve(v) in alive}
+        return [s.name for s in gone]
+
+    def drain_merges(self) -> list[tuple[str, str]]:
+        """Returns the (merged-away, surviving) pairs recorded since the last call."""
+        merges, self._merges = self._merges, []
+        return merges
+
+    @property
+    def active_stories(self) -> int:
+        """How many stories are held in memory."""
+        return len(self._stories)
+
+    # ---- features -------------------------------------------------------------------
+
+    def _term(self, word: str) -> str:
+        if word[0].isdigit() or word[0] == "$":
+            return _NUMBER_PREFIX + word.rstrip(".,").replace(",", "")
+        return stem(word) if self.settings.use_stemming else word
+
+    def _features(self, doc: Doc) -> _Features:
+        settings = self.settings
+        tf: dict[str, float] = {}
+        caps: dict[str, list[int]] = {}
+        title_caps_meaningful = not is_title_case(doc.title)
+        for text, weight, caps_meaningful in (
+            (doc.title, settings.title_weight, title_caps_meaningful),
+            (doc.text, 1.0, True),
+        ):
+            run: list[str] = []
+            for token in tokens(text):
+                if not token.term:
+                    self._add_phrases(tf, run, weight)
+                    run = []
+                    continue
+                term = self._term(token.term)
+                tf[term] = tf.get(term, 0.0) + weight
+                if term[0] == _NUMBER_PREFIX:
+                    self._add_phrases(tf, run, weight)
+                    run = []
+                    continue
+                if caps_meaningful and not token.sentence_start:
+                    seen = caps.setdefault(term, [0, 0])
+                    seen[0] += 1
+                    seen[1] += token.capitalised
+                if caps_meaningful and token.capitalised:
+                    run.append(term)
+                else:
+                    self._add_phrases(tf, run, weight)
+                    run = []
+            self._add_phrases(tf, run, weight)
+        return _Features(tf, caps)
+
+    def _add_phrases(self, tf: dict[str, float], run: list[str], weight: float) -> None:
+        if self.settings.phrase_weight <= 0 or len(run) < 2:
+            return
+        for first, second in zip(run, run[1:]):
+            phrase = f"{_PHRASE_PREFIX}{first}_{second}"
+            tf[phrase] = tf.get(phrase, 0.0) + weight * self.settings.phrase_weight
+
+    def _learn(self, features: _Features) -> None:
+        self._docs_seen += 1
+        self._docs_since_halving += 1
+        df = self._df
+        for term in features.tf:
+            df[term] = df.get(term, 0.0) + 1.0
+        for term, (seen, upper) in features.caps.items():
+            stats = self._caps.setdefault(term, [0, 0])
+            stats[0] += seen
+            stats[1] += upper
+        if self._docs_since_halving >= self.settings.df_halving_docs:
+            # Halving keeps the vocabulary bounded and lets the IDF follow what is news now.
+            self._docs_since_halving = 0
+            self._docs_seen /= 2
+            self._df = {t: n / 2 for t, n in df.items() if n >= 2}
+            self._caps = {t: [s // 2, u // 2] for t, (s, u) in self._caps.items() if s >= 2}
+
+    def _boost(self, term: str, extra_caps: dict[str, list[int]] | None) -> float:
+        settings = self.settings
+        head = term[0]
+        if head == _NUMBER_PREFIX:
+            return settings.number_boost
+        if head == _PHRASE_PREFIX:
+            return settings.entity_boost
+        if settings.entity_boost == 1.0:
+            return 1.0
+        stats = self._caps.get(term)
+        seen, upper = (stats[0], stats[1]) if stats else (0, 0)
+        if extra_caps and term in extra_caps:
+            seen += extra_caps[term][0]
+            upper += extra_caps[term][1]
+        if seen and upper >= settings.entity_min_ratio * seen:
+            return settings.entity_boost
+        return 1.0
+
+    def _vectorise(self, tf: dict[str, float], extra_caps: dict[str, list[int]] | None = None) -> dict[str, float]:
+        n = self._docs_seen + 1.0
+        floor = self.settings.idf_floor
+        power = self.settings.idf_power
+        sublinear = self.settings.sublinear_tf
+        df = self._df
+        vector: dict[str, float] = {}
+        norm2 = 0.0
+        for term, count in tf.items():
+            weight = (1.0 + math.log(count)) if count >= 1.0 and sublinear else count
+            weight *= (math.log(n / (df.get(term, 0.0) + 1.0)) + floor) ** power * self._boost(term, extra_caps)
+            if weight > 0:
+                vector[term] = weight
+                norm2 += weight * weight
+        if norm2 <= 0:
+            return {}
+        scale = 1.0 / math.sqrt(norm2)
+        return {t: w * scale for t, w in vector.items()}
+
+    # ---- stories --------------------------------------------------------------------
+
+    def _fresh_name(self) -> str:
+        while f"s-{self._next_key}" in self._by_name or f"s-{self._next_key}" in self._merged_into:
+            self._next_key += 1
+        return f"s-{self._next_key}"
+
+    def _new_story(self, name: str) -> _Story:
+        key = self._next_key
+        while key in self._stories:
+            key += 1
+        self._next_key = max(self._next_key, key + 1)
+        story = _Story(key=key, name=name, built_at=int(self._docs_seen))
+        self._stories[key] = story
+        self._by_name[name] = key
+        return story
+
+    def _in_window(self, story: _Story, published: float | None) -> bool:
+        if published is None or story.last is None or story.first is None:
+            return True
+        window = self.settings.window_seconds
+        return published - story.last <= window and story.first - published <= window
+
+    def _refresh(self, story: _Story) -> None:
+        """Rebuilds a story's vectors with today's IDF once the corpus has grown enough."""
+        growth = self.settings.refresh_growth
+        if growth is None or self._docs_seen < growth * max(story.built_at, 20):
+            return
+        vectors = [self._vectorise(tf) for tf in story.member_features]
+        story.member_vectors = vectors
+        centroid: dict[str, float] = {}
+        for vector in vectors:
+            for term, weight in vector.items():
+                centroid[term] = centroid.get(term, 0.0) + weight
+        story.centroid = centroid
+        story.norm2 = sum(w * w for w in centroid.values())
+        story.built_at = int(self._docs_seen)
+
+    def _rank(self, vector: dict[str, float], published: float | None) -> list[tuple[float, _Story]]:
+        settings = self.settings
+        if not vector:
+            return []
+        partial: dict[int, float] = {}
+        stories = self._stories
+        limit = settings.posting_limit
+        for term, weight in vector.items():
+            posting = self._postings.get(term)
+            if not posting or len(posting) > limit:
+                continue
+            for key in posting:
+                partial[key] = partial.get(key, 0.0) + weight * stories[key].centroid.get(term, 0.0)
+        shortlist = sorted(
+            partial.items(), key=lambda kv: (-kv[1] / math.sqrt(stories[kv[0]].norm2 or 1.0), kv[0])
+        )[: settings.candidate_limit]
+        ranked: list[tuple[float, _Story]] = []
+        for key, _ in shortlist:
+            story = stories[key]
+            if not self._in_window(story, published):
+                continue
+            self._refresh(story)
+            ranked.append((self._similarity(vector, story), story))
+        ranked.sort(key=lambda sk: (-sk[0], sk[1].key))
+        return ranked
+
+    def _similarity(self, vector: dict[str, float], story: _Story) -> float:
+        centroid = story.centroid
+        dot = 0.0
+        for term, weight in vector.items():
+            value = centroid.get(term)
+            if value is not None:
+                dot += weight * value
+        score = dot / math.sqrt(story.norm2) if story.norm2 > 0 else 0.0
+        share = self.settings.nearest_member_weight
+        if share > 0 and len(story.member_vectors) > 1:
+            nearest = 0.0
+            for member in story.member_vectors[-self.settings.max_members_compared :]:
+                sim = 0.0
+                for term, weight in vector.items():
+                    value = member.get(term)
+                    if value is not None:
+                        sim += weight * value
+                nearest = max(nearest, sim)
+            score = (1 - share) * score + share * nearest
+        return score
+
+    def _join_threshold(self, story: _Story) -> float:
+        size = len(story.members)
+        return self.settings.join_threshold * (1.0 - self.settings.size_relief * (1.0 - 1.0 / max(size, 1)))
+
+    def _attach(self, story: _Story, doc: Doc, tf: dict[str, float], vector: dict[str, float]) -> None:
+        story.members.append(doc.id)
+        story.member_features.append(tf)
+        story.member_vectors.append(vector)
+        centroid = story.centroid
+        dot = 0.0
+        for term, weight in vector.items():
+            old = centroid.get(term)
+            if old is None:
+                centroid[term] = weight
+                self._postings.setdefault(term, set()).add(story.key)
+            else:
+                dot += old * weight
+                centroid[term] = old + weight
+        story.norm2 += 2 * dot + sum(w * w for w in vector.values())
+        if doc.published is not None:
+            story.first = doc.published if story.first is None else min(story.first, doc.published)
+            story.last = doc.published if story.last is None else max(story.last, doc.published)
+            self._latest = doc.published if self._latest is None else max(self._latest, doc.published)
+        self._doc_story[doc.id] = story.key
+
+    def _merge_neighbours(self, story: _Story, ranked: list[tuple[float, _Story]]) -> None:
+        threshold = self.settings.merge_threshold
+        assert threshold is not None
+        for _, other in ranked:
+            if other.key == story.key or other.key not in self._stories or story.key not in self._stories:
+                continue
+            if not (self._in_window(other, story.first) and self._in_window(other, story.last)):
+                continue
+            if self._centroid_cosine(story, other) >= threshold:
+                older, younger = (story, other) if story.key < other.key else (other, story)
+                self._absorb(older, younger)
+                story = older
+
+    @staticmethod
+    def _centroid_cosine(a: _Story, b: _Story) -> float:
+        if a.norm2 <= 0 or b.norm2 <= 0:
+            return 0.0
+        small, large = (a.centroid, b.centroid) if len(a.centroid) <= len(b.centroid) else (b.centroid, a.centroid)
+        dot = 0.0
+        for term, weight in small.items():
+            value = large.get(term)
+            if value is not None:
+                dot += weight * value
+        return dot / math.sqrt(a.norm2 * b.norm2)
+
+    def _absorb(self, older: _Story, younger: _Story) -> None:
+        for term, weight in younger.centroid.items():
+            if term in older.centroid:
+                older.centroid[term] += weight
+            else:
+                older.centroid[term] = weight
+                self._postings.setdefault(term, set()).add(older.key)
+        older.norm2 = sum(w * w for w in older.centroid.values())
+        older.members.extend(younger.members)
+        older.member_features.extend(younger.member_features)
+        older.member_vectors.extend(younger.member_vectors)
+        for bound in (younger.first, younger.last):
+            if bound is not None:
+                older.first = bound if older.first is None else min(older.first, bound)
+                older.last = bound if older.last is None else max(older.last, bound)
+        for doc_id in younger.members:
+            self._doc_story[doc_id] = older.key
+        self._unindex(younger)
+        del self._stories[younger.key]
+        del self._by_name[younger.name]
+        self._merged_into[younger.name] = older.name
+        self._merges.append((younger.name, older.name))
+
+    def _unindex(self, story: _Story) -> None:
+        for term in story.centroid:
+            posting = self._postings.get(term)
+            if posting is not None:
+                posting.discard(story.key)
+                if not posting:
+                    del self._postings[term]
+
+    def _drop(self, story: _Story) -> None:
+        self._unindex(story)
+        for doc_id in story.members:
+            if self._doc_story.get(doc_id) == story.key:
+                del self._doc_story[doc_id]
+        del self._stories[story.key]
+        del self._by_name[story.name]
+
+
+def cluster_jsonl(lines: Iterable[str], settings: ClusterSettings | None = None) -> Iterator[dict[str, str]]:
+    """Clusters JSON-lines articles in file order and yields {"id", "story"} with final story ids."""
+    clusterer = Clusterer(settings)
+    assigned: list[tuple[str, str]] = []
+    merged: dict[str, str] = {}
+    seen_ids: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        doc = _doc_from_json(line, number)
+        if doc.id in seen_ids:
+            raise ValueError(f"line {number}: id {doc.id!r} appears twice; ids must be unique")
+        seen_ids.add(doc.id)
+        assigned.append((doc.id, clusterer.add(doc)))
+        if number % 1000 == 0:
+            merged.update(clusterer.drain_merges())
+            if clusterer._latest is not None:
+                clusterer.expire(clusterer._latest)
+    merged.update(clusterer.drain_merges())
+
+    def final(story: str) -> str:
+        hops = 0
+        while story in merged and hops < len(merged) + 1:
+            story = merged[story]
+            hops += 1
+        return story
+
+    for doc_id, story in assigned:
+        yield {"id": doc_id, "story": final(story)}
+
+
+def _doc_from_json(line: str, number: int) -> Doc:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"line {number}: not valid JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"line {number}: expected a JSON object with id and title")
+    doc_id = record.get("id")
+    title = record.get("title")
+    if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool) or str(doc_id) == "":
+        raise ValueError(f"line {number}: 'id' must be a non-empty string")
+    if not isinstance(title, str):
+        raise ValueError(f"line {number}: 'title' must be a string")
+    text = record.get("text") or ""
+    if not isinstance(text, str):
+        raise ValueError(f"line {number}: 'text' must be a string when present")
+    outlet = record.get("outlet")
+    try:
+        published = parse_published(record.get("published"))
+    except ValueError as error:
+        raise ValueError(f"line {number}: {error}") from None
+    return Doc(
+        id=str(doc_id),
+        title=title,
+        text=text,
+        outlet=str(outlet) if outlet not in (None, "") else None,
+        published=published,
+    )
