@@ -94,7 +94,7 @@ async function syncRatings({ force = false } = {}) {
     const { status, body, response } = await callService("/v1/outlets/export", { headers }, MAX_EXPORT_BYTES);
     const now = new Date().toISOString();
     if (status === 304) {
-      const meta = { ...ratingsMeta, lastSync: now, lastError: null };
+      const meta = { ...ratingsMeta, lastSync: now, lastFinished: now, lastError: null };
       await api.storage.local.set({ ratingsMeta: meta });
       return meta;
     }
@@ -107,12 +107,14 @@ async function syncRatings({ force = false } = {}) {
       generated: String(body.generated ?? ""),
       count: body.outlets.length,
       lastSync: now,
+      lastFinished: now,
       lastError: null,
     };
     await api.storage.local.set({ ratingsExport: body, ratingsMeta: meta });
     return meta;
   } catch (error) {
-    const meta = { ...ratingsMeta, lastAttempt: new Date().toISOString(), lastError: error instanceof ServiceError ? error.message : String(error) };
+    const failedAt = new Date().toISOString();
+    const meta = { ...ratingsMeta, lastAttempt: failedAt, lastFinished: failedAt, lastError: error instanceof ServiceError ? error.message : String(error) };
     await api.storage.local.set({ ratingsMeta: meta });
     return meta;
   }

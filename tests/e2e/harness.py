@@ -1,0 +1,195 @@
+"""Helpers for the extension e2e tests: fixture routing, a running service, a browser with the extension."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+EXTENSION_DIR = REPO / "extension"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PAGES = FIXTURES / "pages"
+ARTIFACTS = REPO / "test-artifacts" / "extension"
+SERVICE_START_TIMEOUT_S = 60.0
+SYNC_TIMEOUT_S = 20.0
+
+# Each fixture page is served at the real URL of the outlet it imitates, so content scripts run
+# exactly as they would for a reader of that outlet.
+ROUTED_PAGES: dict[str, str] = {
+    "https://www.nytimes.com/2025/10/25/us/northbridge-dam-vote.html": "nyt-article.html",
+    "https://www.theguardian.com/us-news/2025/oct/26/eastport-harbor-bridge-closed-crack": "hostile.html",
+    "https://www.foxnews.com/": "plain-home.html",
+    "https://www.northbridge-gazette.example/2025/10/25/dam-vote": "unrated-article.html",
+}
+ROUTED_ORIGINS = sorted(
+    {url.split("/", 3)[0] + "//" + url.split("/", 3)[2] for url in ROUTED_PAGES}
+)
+
+NYT_ARTICLE = "https://www.nytimes.com/2025/10/25/us/northbridge-dam-vote.html"
+HOSTILE_ARTICLE = (
+    "https://www.theguardian.com/us-news/2025/oct/26/eastport-harbor-bridge-closed-crack"
+)
+UNRATED_ARTICLE = "https://www.northbridge-gazette.example/2025/10/25/dam-vote"
+FOX_HOME = "https://www.foxnews.com/"
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def parallax_command() -> list[str]:
+    script = Path(sys.executable).with_name("parallax")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "service.cli"]
+
+
+def http_json(url: str, timeout: float = 5.0) -> Any:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - 127.0.0.1 only
+        return json.loads(response.read().decode("utf-8"))
+
+
+@dataclass
+class Service:
+    """A running `parallax serve` on 127.0.0.1."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def score(self, article_url: str) -> Any:
+        return http_json(f"{self.url}/v1/score?url={urllib.request.quote(article_url, safe='')}")
+
+
+def route_fixture_pages(context: Any) -> None:
+    """Serve the fixture pages at their outlets' real URLs; anything else on those hosts is a 404."""
+
+    def handler(route: Any) -> None:
+        url = route.request.url.split("#", 1)[0]
+        name = ROUTED_PAGES.get(url)
+        if name is None:
+            route.fulfill(
+                status=404,
+                content_type="text/html",
+                body="<!doctype html><title>Not found</title><p>Not found",
+            )
+            return
+        route.fulfill(
+            status=200,
+            content_type="text/html; charset=utf-8",
+            body=(PAGES / name).read_text("utf-8"),
+        )
+
+    for origin in ROUTED_ORIGINS:
+        context.route(f"{origin}/**", handler)
+
+
+@dataclass
+class Browser:
+    """A Chromium profile with the unpacked extension, configured for the test service."""
+
+    context: Any
+    worker: Any
+    extension_id: str
+    service_url: str
+
+    def storage(self, key: str) -> Any:
+        return self.worker.evaluate(
+            f"chrome.storage.local.get({json.dumps(key)}).then(r => r[{json.dumps(key)}] ?? null)"
+        )
+
+    def set_settings(self, **changes: Any) -> None:
+        self.worker.evaluate(
+            "changes => chrome.storage.local.get('settings').then(r => chrome.storage.local.set({settings: {...r.settings, ...changes}}))",
+            changes,
+        )
+
+    def wait_for_sync(self, since_ms: float) -> dict[str, Any]:
+        """Waits until the worker has attempted a ratings sync after `since_ms` (epoch ms)."""
+        deadline = time.monotonic() + SYNC_TIMEOUT_S
+        while time.monotonic() < deadline:
+            meta = self.storage("ratingsMeta") or {}
+            finished = meta.get("lastFinished")
+            if finished and _epoch_ms(finished) >= since_ms:
+                return dict(meta)
+            time.sleep(0.1)
+        raise AssertionError(
+            f"the extension did not sync its ratings in {SYNC_TIMEOUT_S}s: {self.storage('ratingsMeta')}"
+        )
+
+    def page_url(self, name: str) -> str:
+        return f"chrome-extension://{self.extension_id}/{name}"
+
+    def active_tab_id(self) -> int:
+        tab_id: int = self.worker.evaluate(
+            "chrome.tabs.query({active: true, lastFocusedWindow: true}).then(t => t[0].id)"
+        )
+        return tab_id
+
+
+def _epoch_ms(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000
+
+
+def launch(playwright: Any, chromium_exe: str, profile: Path, color_scheme: str = "light") -> Any:
+    return playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=chromium_exe,
+        headless=True,
+        color_scheme=color_scheme,
+        viewport={"width": 1280, "height": 800},
+        args=[
+            "--headless=new",
+            "--no-sandbox",
+            f"--disable-extensions-except={EXTENSION_DIR}",
+            f"--load-extension={EXTENSION_DIR}",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+        ],
+    )
+
+
+def start_extension(context: Any, service_url: str) -> Browser:
+    """Waits for the extension's worker and its first-run setup, then points it at `service_url`."""
+    worker = (
+        context.service_workers[0]
+        if context.service_workers
+        else context.wait_for_event("serviceworker", timeout=15000)
+    )
+    extension_id = worker.url.split("/")[2]
+    browser = Browser(
+        context=context, worker=worker, extension_id=extension_id, service_url=service_url
+    )
+    # onInstalled writes the default settings and tries the default address first; wait for it
+    # so our settings are not overwritten.
+    deadline = time.monotonic() + SYNC_TIMEOUT_S
+    while not {"lastSync", "lastError"} & {
+        k for k, v in (browser.storage("ratingsMeta") or {}).items() if v
+    }:
+        if time.monotonic() > deadline:
+            raise AssertionError("the extension's first-run sync never ran")
+        time.sleep(0.1)
+    since = time.time() * 1000
+    browser.set_settings(serviceUrl=service_url)
+    meta = browser.wait_for_sync(since)
+    assert not meta.get("lastError"), meta
+    assert meta.get("count", 0) > 100, meta
+    route_fixture_pages(context)
+    return browser

@@ -1,0 +1,376 @@
+"""End-to-end: the extension in Chromium against a real `parallax serve`, on fixture pages at real outlet URLs."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import (
+    FOX_HOME,
+    HOSTILE_ARTICLE,
+    NYT_ARTICLE,
+    UNRATED_ARTICLE,
+    Browser,
+    Service,
+    free_port,
+)
+
+pytestmark = pytest.mark.e2e
+
+# The badge's short text per lean, as the extension's format.js draws it.
+BADGE_TEXT = {
+    "far-left": "FL",
+    "left": "L",
+    "lean-left": "LL",
+    "center": "C",
+    "lean-right": "LR",
+    "right": "R",
+    "far-right": "FR",
+}
+SIDE_WORD = {"left": "Left", "center": "Center", "right": "Right", "unrated": "Unrated"}
+WAIT_MS = 10_000
+
+
+def shadow(page: Any, host: str, script: str) -> Any:
+    """Evaluates `script` (a function of the shadow root) inside our UI's shadow root."""
+    return page.locator(host).evaluate(f"h => ({script})(h.shadowRoot)")
+
+
+def open_article(browser: Browser, url: str) -> Any:
+    page = browser.context.new_page()
+    page.goto(url)
+    page.wait_for_selector(
+        "parallax-panel .coverage-section h4, parallax-panel .service-error",
+        state="attached",
+        timeout=WAIT_MS,
+    )
+    return page
+
+
+def open_panel(page: Any) -> None:
+    page.locator("parallax-panel .tab").click()
+    page.wait_for_selector("parallax-panel .panel", state="visible", timeout=WAIT_MS)
+
+
+def badge(browser: Browser, tab_id: int) -> tuple[str, str]:
+    text: str = browser.worker.evaluate("id => chrome.action.getBadgeText({tabId: id})", tab_id)
+    title: str = browser.worker.evaluate("id => chrome.action.getTitle({tabId: id})", tab_id)
+    return text, title
+
+
+def percent(share: float) -> int:
+    return int(share * 100 + 0.5)
+
+
+def hover_result(page: Any, selector: str) -> str:
+    """Hovers a link and returns the card's outlet name, or '' when the extension showed nothing."""
+    page.mouse.move(1, 1)
+    page.evaluate("delete document.documentElement.dataset.parallaxHoverMs")
+    page.hover(selector)
+    page.wait_for_function(
+        "document.documentElement.dataset.parallaxHoverMs !== undefined", timeout=WAIT_MS
+    )
+    if page.evaluate("document.documentElement.dataset.parallaxHoverMs") == "none":
+        return ""
+    card = page.locator("parallax-hovercard .card")
+    card.wait_for(state="visible", timeout=WAIT_MS)
+    name: str = card.locator(".outlet-name").inner_text()
+    return name
+
+
+def test_article_page_shows_panel_with_outlet_lean_and_story(
+    browser: Browser, service: Service, artifacts: Path
+) -> None:
+    expected = service.score(NYT_ARTICLE)
+    outlet, story = expected["outlet"], expected["story"]
+    assert outlet is not None and story is not None, "the seeded story is missing from the service"
+    page = open_article(browser, NYT_ARTICLE)
+    open_panel(page)
+
+    panel = page.locator("parallax-panel .panel")
+    assert panel.locator(".outlet-name").inner_text() == outlet["name"]
+    assert panel.locator(".lean .lean-chip").get_attribute("data-lean") == outlet["lean"]["label"]
+    assert (
+        panel.locator(".factuality").inner_text().lower().replace(" ", "-")
+        == outlet["factuality"]["label"]
+    )
+    assert outlet["owner"] in panel.locator(".owner").inner_text()
+    assert panel.locator(".country").inner_text() == outlet["country"]
+    assert panel.locator(".scale .on").count() == 1
+
+    assert (
+        panel.locator(".story-count").inner_text()
+        == f"{story['article_count']} articles from {story['outlet_count']} sources"
+    )
+    for side, share in story["lean"]["by_outlets"].items():
+        if side == "unrated" and percent(share) == 0:
+            continue
+        assert (
+            panel.locator(f".legend-{side}").inner_text() == f"{SIDE_WORD[side]} {percent(share)}%"
+        )
+    first = story["first_reported_by"]
+    assert first["outlet"]["name"] in panel.locator(".first-reported").inner_text()
+    links = panel.locator("a.headline")
+    hrefs = {links.nth(i).get_attribute("href") for i in range(links.count())}
+    related = {a["url"] for a in story["related"] if a["url"] != expected["resolved_url"]}
+    assert related <= hrefs and related, (related, hrefs)
+    fox = next(a for a in story["related"] if "foxnews.com" in a["url"])
+    assert (
+        fox["title"]
+        in panel.locator(
+            f".coverage-{'right' if fox['outlet']['lean']['label'].endswith('right') else 'left'}"
+        ).inner_text()
+    )
+
+    # The panel sits beside the text, never over it, and the page keeps working.
+    article_right = page.evaluate("document.querySelector('article').getBoundingClientRect().right")
+    panel_left = panel.evaluate("p => p.getBoundingClientRect().left")
+    assert article_right <= panel_left
+    assert page.evaluate("document.body.dataset.pageScript") == "ran"
+    page.screenshot(path=str(artifacts / "panel.png"))
+
+    text, title = badge(browser, browser.active_tab_id())
+    assert text == BADGE_TEXT[outlet["lean"]["label"]]
+    assert outlet["name"] in title and "factuality" in title
+
+    # Keyboard: Escape collapses to the tab, Enter on the tab opens it again.
+    page.keyboard.press("Escape")
+    page.wait_for_selector("parallax-panel .panel", state="hidden", timeout=WAIT_MS)
+    tab = page.locator("parallax-panel .tab")
+    assert tab.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.tagName") == "PARALLAX-PANEL"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("parallax-panel .panel", state="visible", timeout=WAIT_MS)
+
+
+def test_hover_cards_show_rated_outlets_and_nothing_for_unrated(
+    browser: Browser, service: Service, artifacts: Path
+) -> None:
+    browser.set_settings(perfMarks=True)
+    page = browser.context.new_page()
+    requests: list[str] = []
+    page.goto(NYT_ARTICLE)
+    page.wait_for_function(
+        "document.documentElement.dataset.parallaxPhase !== undefined", timeout=WAIT_MS
+    )
+    page.on("request", lambda request: requests.append(request.url))
+
+    def expected_name(url: str) -> str:
+        name: str = service.score(url)["outlet"]["name"]
+        return name
+
+    fox_href = page.get_attribute("#fox", "href")
+    assert hover_result(page, "#fox") == expected_name(fox_href)
+    card = page.locator("parallax-hovercard .card")
+    fox = service.score(fox_href)["outlet"]
+    assert card.locator(".lean-chip").get_attribute("data-lean") == fox["lean"]["label"]
+    page.screenshot(path=str(artifacts / "hover-card.png"))
+    card.locator(".more").click()
+    assert card.locator(".extra").is_visible()
+
+    # Unwrapped the same way as the service: a Google redirect, and t.co via its expanded URL.
+    assert hover_result(page, "#google-cnn") == expected_name(
+        page.get_attribute("#google-cnn", "href")
+    )
+    assert hover_result(page, "#tco") == expected_name(
+        page.get_attribute("#tco", "data-expanded-url")
+    )
+    assert hover_result(page, "#unrated") == ""
+    assert service.score(page.get_attribute("#unrated", "href"))["outlet"] is None
+    assert hover_result(page, "#blog") == ""
+
+    # A link the page adds later is handled by the same delegated listener.
+    page.click("#more")
+    assert hover_result(page, "#late-reuters") == expected_name(
+        page.get_attribute("#late-reuters", "href")
+    )
+    assert requests == [], f"hovering made requests: {requests}"
+
+
+def test_service_down_says_so_and_the_page_keeps_working(browser: Browser, artifacts: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    since = time.time() * 1000
+    browser.set_settings(serviceUrl=dead, perfMarks=True)
+    meta = browser.wait_for_sync(since)
+    assert meta.get("lastError"), meta
+    assert meta.get("count", 0) > 100, "the last good ratings table must be kept"
+
+    page = open_article(browser, NYT_ARTICLE)
+    open_panel(page)
+    notice = page.locator("parallax-panel .service-error").inner_text()
+    assert "not reachable" in notice and dead in notice
+    # The rating itself comes from the table kept in the browser.
+    assert page.locator("parallax-panel .outlet-name").inner_text() == "The New York Times"
+    assert page.evaluate("document.body.dataset.pageScript") == "ran"
+    page.click("#more")
+    assert page.inner_text("#clicks") == "1"
+    assert hover_result(page, "#fox") != ""
+    page.screenshot(path=str(artifacts / "service-down.png"))
+
+
+def test_hostile_page_renders_text_and_never_the_wrong_outlet(
+    browser: Browser, service: Service, artifacts: Path
+) -> None:
+    browser.set_settings(perfMarks=True)
+    page = browser.context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(HOSTILE_ARTICLE)
+    page.wait_for_selector("parallax-panel .coverage-section h4", state="attached", timeout=WAIT_MS)
+    open_panel(page)
+
+    story = service.score(HOSTILE_ARTICLE)["story"]
+    hostile_titles = [a["title"] for a in story["related"] if "<" in a["title"]]
+    assert hostile_titles, "the seeded hostile headlines are missing"
+    text = shadow(page, "parallax-panel", "root => root.textContent")
+    for title in hostile_titles:
+        assert title in text, f"{title!r} was not shown as text"
+    injected = shadow(
+        page,
+        "parallax-panel",
+        "root => root.querySelectorAll('script, img, b, iframe, object, embed').length",
+    )
+    assert injected == 0
+    hrefs = shadow(
+        page,
+        "parallax-panel",
+        "root => [...root.querySelectorAll('a')].map(a => a.getAttribute('href'))",
+    )
+    assert hrefs and all(href is None or re.match(r"^https?://", href) for href in hrefs), hrefs
+    assert page.evaluate("window.__pwned === undefined")
+
+    nyt = service.score(NYT_ARTICLE)["outlet"]["name"]
+    for link in [
+        "#lookalike-suffix",
+        "#lookalike-userinfo",
+        "#lookalike-path",
+        "#lookalike-idn",
+        "#lookalike-backslash",
+        "#js-link",
+        "#google-js",
+        "#tco-hostile",
+        "#data-link",
+    ]:
+        shown = hover_result(page, link)
+        assert shown != nyt, f"{link} was shown as {nyt}"
+        href = page.evaluate(f"document.querySelector('{link}').href")
+        if href.startswith("http"):
+            reference = service.score(href)["outlet"]
+            assert shown == (reference["name"] if reference else ""), (
+                f"{link}: extension {shown!r}, service {reference}"
+            )
+        else:
+            assert shown == "", f"{link} ({href}) must show nothing"
+    assert (
+        hover_result(page, "#real-fox")
+        == service.score(page.get_attribute("#real-fox", "href"))["outlet"]["name"]
+    )
+    assert dialogs == []
+    assert page.evaluate("document.body.dataset.pageScript") == "ran"
+    page.screenshot(path=str(artifacts / "hostile-page.png"))
+
+
+def test_badge_on_news_and_nothing_on_other_pages(browser: Browser, service: Service) -> None:
+    browser.set_settings(perfMarks=True)
+    page = browser.context.new_page()
+    page.goto(FOX_HOME)
+    page.wait_for_function(
+        "document.documentElement.dataset.parallaxPhase === 'no-panel'", timeout=WAIT_MS
+    )
+    assert page.locator("parallax-panel").count() == 0, "a section front is not an article"
+    fox = service.score(FOX_HOME)["outlet"]
+    assert badge(browser, browser.active_tab_id())[0] == BADGE_TEXT[fox["lean"]["label"]]
+
+    page.goto(UNRATED_ARTICLE)
+    page.wait_for_selector(
+        "parallax-panel .coverage-section h4, parallax-panel .service-error",
+        state="attached",
+        timeout=WAIT_MS,
+    )
+    text, title = badge(browser, browser.active_tab_id())
+    assert text == "?" and "not rated" in title
+    assert "not in the Parallax ratings" in shadow(
+        page, "parallax-panel", "root => root.textContent"
+    )
+
+    page.goto(browser.page_url("options.html"))  # not a web page: no content script, no badge
+    assert page.locator("parallax-panel").count() == 0
+
+
+def test_panel_can_be_dismissed_per_site(browser: Browser) -> None:
+    browser.set_settings(perfMarks=True)
+    page = open_article(browser, NYT_ARTICLE)
+    open_panel(page)
+    page.locator("parallax-panel .dismiss").click()
+    page.wait_for_selector("parallax-panel", state="detached", timeout=WAIT_MS)
+    assert "nytimes.com" in browser.storage("settings")["panelHiddenSites"]
+    page.reload()
+    page.wait_for_function(
+        "document.documentElement.dataset.parallaxPhase === 'no-panel'", timeout=WAIT_MS
+    )
+    assert page.locator("parallax-panel").count() == 0
+    assert hover_result(page, "#fox") != "", "hover cards still work where the panel is hidden"
+
+
+def test_popup_and_options(browser: Browser, service: Service, artifacts: Path) -> None:
+    expected = service.score(NYT_ARTICLE)
+    article = open_article(browser, NYT_ARTICLE)
+    tab_id = browser.active_tab_id()
+    assert article.url == NYT_ARTICLE
+
+    popup = browser.context.new_page()
+    popup.set_viewport_size({"width": 340, "height": 520})
+    popup.goto(browser.page_url(f"popup.html?tab={tab_id}"))
+    popup.wait_for_selector(".outlet-name", timeout=WAIT_MS)
+    assert popup.inner_text(".outlet-name") == expected["outlet"]["name"]
+    story = expected["story"]
+    assert (
+        popup.inner_text(".story-count")
+        == f"{story['article_count']} articles from {story['outlet_count']} sources"
+    )
+    popup.screenshot(path=str(artifacts / "popup.png"), full_page=True)
+
+    options = browser.context.new_page()
+    options.set_viewport_size({"width": 760, "height": 900})
+    options.goto(browser.page_url("options.html"))
+    options.wait_for_selector("#sync-status:has-text('Last sync')", timeout=WAIT_MS)
+    assert options.input_value("#service-url") == service.url
+    options.click("#refresh")
+    options.wait_for_selector("#sync-status:has-text('outlets')", timeout=WAIT_MS)
+    options.fill("#service-url", "ftp://example.org")
+    options.click("#save")
+    error = options.locator("#service-error")
+    error.wait_for(state="visible", timeout=WAIT_MS)
+    assert "http" in error.inner_text()
+    assert browser.storage("settings")["serviceUrl"] == service.url, (
+        "a refused address must not be saved"
+    )
+    options.fill("#service-url", service.url + "/")
+    options.uncheck("#hover-cards")
+    options.fill("#disabled-sites", "https://www.example.org/page\nexample.net")
+    options.click("#save")
+    options.wait_for_selector("#saved:has-text('Saved')", timeout=WAIT_MS)
+    saved = browser.storage("settings")
+    assert saved["hoverCards"] is False and saved["serviceUrl"] == service.url
+    assert saved["disabledSites"] == ["www.example.org", "example.net"]
+    options.fill("#service-url", service.url)
+    options.check("#hover-cards")
+    options.fill("#disabled-sites", "")
+    options.click("#save")
+    options.screenshot(path=str(artifacts / "options.png"), full_page=True)
+
+
+def test_dark_mode_panel(make_browser: Any, artifacts: Path) -> None:
+    browser = make_browser("dark")
+    page = open_article(browser, NYT_ARTICLE)
+    open_panel(page)
+    background = page.locator("parallax-panel .panel").evaluate(
+        "p => getComputedStyle(p).backgroundColor"
+    )
+    red, green, blue = (int(v) for v in re.findall(r"\d+", background)[:3])
+    assert (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255 < 0.3, background
+    page.screenshot(path=str(artifacts / "panel-dark.png"))
