@@ -33,13 +33,15 @@ def chromium() -> str:
     path = chromium_path()
     if path is None:
         pytest.skip(
-            "chromium is not installed (apt-get install -y chromium); the extension e2e tests need it"
+            "chromium is not installed (apt-get install -y chromium); "
+            "the extension e2e tests need it"
         )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         pytest.skip(
-            "playwright for Python is not installed (pip install playwright); no browser download is needed"
+            "playwright for Python is not installed (pip install playwright); "
+            "no browser download is needed"
         )
     return path
 
@@ -85,7 +87,8 @@ def service(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         if process.poll() is not None:
             log.close()
             pytest.fail(
-                f"parallax serve exited with {process.returncode}:\n{(data_dir / 'serve.log').read_text()}"
+                f"parallax serve exited with {process.returncode}:\n"
+                + (data_dir / "serve.log").read_text()
             )
         try:
             http_json(f"{url}/healthz", timeout=1.0)
@@ -94,7 +97,8 @@ def service(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             if time.monotonic() > deadline:
                 process.terminate()
                 pytest.fail(
-                    f"parallax serve did not answer on {url}:\n{(data_dir / 'serve.log').read_text()}"
+                    f"parallax serve did not answer on {url}:\n"
+                    + (data_dir / "serve.log").read_text()
                 )
             time.sleep(0.2)
     yield Service(url=url, process=process)

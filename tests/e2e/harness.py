@@ -1,4 +1,4 @@
-"""Helpers for the extension e2e tests: fixture routing, a running service, a browser with the extension."""
+"""Helpers for the extension e2e tests: fixture routing, the service, a browser with it."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ SYNC_TIMEOUT_S = 20.0
 # exactly as they would for a reader of that outlet.
 ROUTED_PAGES: dict[str, str] = {
     "https://www.nytimes.com/2025/10/25/us/northbridge-dam-vote.html": "nyt-article.html",
-    "https://www.theguardian.com/us-news/2025/oct/26/eastport-harbor-bridge-closed-crack": "hostile.html",
+    "https://www.theguardian.com/us-news/2025/oct/26/eastport-harbor-bridge-closed-crack": (
+        "hostile.html"
+    ),
     "https://www.foxnews.com/": "plain-home.html",
     "https://www.northbridge-gazette.example/2025/10/25/dam-vote": "unrated-article.html",
 }
@@ -75,7 +77,7 @@ class Service:
 
 
 def route_fixture_pages(context: Any) -> None:
-    """Serve the fixture pages at their outlets' real URLs; anything else on those hosts is a 404."""
+    """Serves the fixture pages at their outlets' real URLs; the rest of those hosts is a 404."""
 
     def handler(route: Any) -> None:
         url = route.request.url.split("#", 1)[0]
@@ -113,7 +115,8 @@ class Browser:
 
     def set_settings(self, **changes: Any) -> None:
         self.worker.evaluate(
-            "changes => chrome.storage.local.get('settings').then(r => chrome.storage.local.set({settings: {...r.settings, ...changes}}))",
+            "changes => chrome.storage.local.get('settings')"
+            ".then(r => chrome.storage.local.set({settings: {...r.settings, ...changes}}))",
             changes,
         )
 
@@ -127,7 +130,8 @@ class Browser:
                 return dict(meta)
             time.sleep(0.1)
         raise AssertionError(
-            f"the extension did not sync its ratings in {SYNC_TIMEOUT_S}s: {self.storage('ratingsMeta')}"
+            f"the extension did not sync its ratings in {SYNC_TIMEOUT_S}s: "
+            f"{self.storage('ratingsMeta')}"
         )
 
     def page_url(self, name: str) -> str:

@@ -1,4 +1,4 @@
-"""End-to-end: the extension in Chromium against a real `parallax serve`, on fixture pages at real outlet URLs."""
+"""End to end: the extension in Chromium, a real `parallax serve`, fixture pages at outlet URLs."""
 
 from __future__ import annotations
 

@@ -1,0 +1,224 @@
+"""Benchmark the extension in Chromium: start-up on a 2,000-link page and hover-card latency.
+
+Run from the repository root (needs chromium and playwright, as the e2e tests do):
+
+    .venv/bin/python bench/extension_speed.py [--loads 7] [--hovers 40]
+
+Prints absolute figures against the targets (start-up <= 20 ms, card <= 50 ms after the hover
+delay) and ratios against baselines measured in the same run on the same page: a naive
+per-link set-up (one listener on each of the 2,000 links) and one empty animation frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.e2e.harness import (  # noqa: E402
+    FIXTURES,
+    chromium_path,
+    free_port,
+    http_json,
+    launch,
+    parallax_command,
+    start_extension,
+)
+
+LINKS = 2000
+FEED_URL = "https://news.ycombinator.com/news?p=1"
+STARTUP_TARGET_MS = 20.0
+HOVER_TARGET_MS = 50.0
+
+# Link targets like those in a real aggregator: rated outlets, wrappers, unrated sites.
+HOSTS = [
+    "https://www.nytimes.com/2025/10/25/us/story-{i}.html",
+    "https://www.foxnews.com/politics/story-{i}",
+    "https://edition.cnn.com/2025/10/25/politics/story-{i}",
+    "https://www.theguardian.com/world/2025/oct/25/story-{i}",
+    "https://www.reuters.com/world/story-{i}/",
+    "https://www.google.com/url?q=https://www.wsj.com/articles/story-{i}&sa=D",
+    "https://www.bbc.co.uk/news/world-{i}",
+    "https://someone-{i}.blogspot.com/2025/10/post.html",
+    "https://github.com/example/repo-{i}",
+    "https://www.northbridge-gazette.example/2025/{i}",
+]
+
+
+def feed_page(links: int) -> str:
+    rng = random.Random(7)
+    items = []
+    for i in range(links):
+        href = rng.choice(HOSTS).format(i=i)
+        items.append(
+            f'<li><a class="story" href="{href}">Story {i}: a headline of usual length</a></li>'
+        )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>Feed</title>"
+        "<meta property='og:type' content='website'>"
+        "<style>body{font:14px sans-serif;margin:20px}li{margin:2px 0}</style></head><body>"
+        f"<h1>{links} links</h1><ol>{''.join(items)}</ol>"
+        "<script>"
+        # The naive baseline: what a content script that wires every link itself would cost.
+        "window.naiveSetup = () => { const t = performance.now(); const c = new AbortController();"
+        " for (const a of document.querySelectorAll('a[href]')) {"
+        "   a.addEventListener('pointerenter', () => {}, {signal: c.signal});"
+        "   a.addEventListener('pointerleave', () => {}, {signal: c.signal});"
+        "   a.getBoundingClientRect(); }"
+        " const ms = performance.now() - t; c.abort(); return ms; };"
+        "window.emptyFrame = () => new Promise(r => { const t = performance.now();"
+        " setTimeout(() => requestAnimationFrame(() => r(performance.now() - t)), 0); });"
+        "</script></body></html>"
+    )
+
+
+def start_service(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    env = {**os.environ, "PARALLAX_DATA_DIR": str(data_dir), "PARALLAX_INGEST_ENABLED": "0"}
+    subprocess.run(
+        [*parallax_command(), "ingest", "--file", str(FIXTURES / "seed-articles.jsonl")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [*parallax_command(), "serve", "--port", str(port), "--no-ingest", "--workers", "1"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            http_json(f"{url}/healthz", timeout=1.0)
+            return process, url
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.terminate()
+                raise SystemExit(
+                    "parallax serve did not start; run `parallax serve` by hand to see why"
+                ) from None
+            time.sleep(0.2)
+
+
+def summary(values: list[float]) -> str:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    median = statistics.median(ordered)
+    return (
+        f"median {median:6.2f} ms  p95 {p95:6.2f} ms  max {ordered[-1]:6.2f} ms  (n={len(ordered)})"
+    )
+
+
+def measure(context: Any, loads: int, hovers: int) -> dict[str, list[float]]:
+    html = feed_page(LINKS)
+    context.route(
+        "https://news.ycombinator.com/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=html),
+    )
+    results: dict[str, list[float]] = {
+        "startup": [],
+        "ready": [],
+        "naive": [],
+        "hover": [],
+        "frame": [],
+    }
+    page = context.new_page()
+    for _ in range(loads):
+        page.goto(FEED_URL)
+        page.wait_for_function(
+            "document.documentElement.dataset.parallaxPhase !== undefined", timeout=15000
+        )
+        assert page.evaluate("document.querySelectorAll('a[href]').length") == LINKS
+        results["startup"].append(
+            float(page.evaluate("document.documentElement.dataset.parallaxStartupMs"))
+        )
+        results["ready"].append(
+            float(page.evaluate("document.documentElement.dataset.parallaxReadyMs"))
+        )
+        results["naive"].append(float(page.evaluate("window.naiveSetup()")))
+    rng = random.Random(11)
+    rated_links = page.evaluate(
+        "[...document.querySelectorAll('a.story')].map((a, i) => [i, a.href])"
+        ".filter(([, h]) => !/blogspot|github|gazette/.test(h)).map(([i]) => i)"
+    )
+    for index in rng.sample(rated_links, hovers):
+        page.mouse.move(1, 1)
+        page.evaluate("delete document.documentElement.dataset.parallaxHoverMs")
+        link = page.locator("a.story").nth(index)
+        link.scroll_into_view_if_needed()
+        link.hover()
+        page.wait_for_function(
+            "document.documentElement.dataset.parallaxHoverMs !== undefined", timeout=15000
+        )
+        value = page.evaluate("document.documentElement.dataset.parallaxHoverMs")
+        if value != "none":
+            results["hover"].append(float(value))
+        results["frame"].append(float(page.evaluate("window.emptyFrame()")))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loads", type=int, default=7, help="page loads to time start-up over")
+    parser.add_argument("--hovers", type=int, default=40, help="links to hover")
+    args = parser.parse_args()
+    chromium = chromium_path()
+    if chromium is None:
+        raise SystemExit("chromium is not installed: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        process, service_url = start_service(Path(tmp) / "data")
+        try:
+            with sync_playwright() as playwright:
+                context = launch(playwright, chromium, Path(tmp) / "profile")
+                browser = start_extension(context, service_url)
+                browser.set_settings(perfMarks=True)
+                results = measure(context, args.loads, args.hovers)
+                context.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+    startup = statistics.median(results["startup"])
+    naive = statistics.median(results["naive"])
+    hover = statistics.median(results["hover"])
+    frame = statistics.median(results["frame"])
+    print(f"page: {LINKS} links; {args.loads} loads; {len(results['hover'])} hover cards shown")
+    print(
+        f"content-script start-up work  {summary(results['startup'])}"
+        f"  target <= {STARTUP_TARGET_MS:.0f} ms"
+    )
+    print(f"  wall time to ready (incl. module import and storage)  {summary(results['ready'])}")
+    print(f"  baseline: naive per-link set-up  {summary(results['naive'])}")
+    print(f"  ratio start-up / naive baseline: {startup / naive:.2f}")
+    print(
+        f"hover card after the delay    {summary(results['hover'])}"
+        f"  target <= {HOVER_TARGET_MS:.0f} ms"
+    )
+    print(f"  baseline: one empty frame    {summary(results['frame'])}")
+    print(f"  ratio card / empty frame: {hover / frame:.2f}")
+    ok = (
+        max(results["startup"]) <= STARTUP_TARGET_MS
+        and sorted(results["hover"])[int(0.95 * (len(results["hover"]) - 1))] <= HOVER_TARGET_MS
+    )
+    print("within targets" if ok else "OVER TARGET")
+
+
+if __name__ == "__main__":
+    main()
