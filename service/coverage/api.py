@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from service.coverage.engine import Engine, RawArticle
+from service.coverage.engine import Engine, RawArticle, article_key
 from service.coverage.fetch import PAGE_POLICY, FetchError, FetchResult, fetch
 from service.coverage.pagemeta import decode, extract, parse_time
 from service.coverage.sqlite_store import open_store
@@ -229,7 +229,7 @@ def _related(
 ) -> dict[str, Any]:
     eng = _fresh_engine()
     payload: dict[str, Any] = {"url": url, "match": "none", "story": None, "candidates": []}
-    art = eng.store.article_by_key(url)
+    art = eng.store.article_by_key(article_key(url))
     if art is None and not title and allow_fetch and current_app.config.get("FETCH_PAGES"):
         page = _fetch_page(url, payload)
         if page is not None:
@@ -238,7 +238,7 @@ def _related(
             published = published or page.published
             if page.canonical_url:
                 with contextlib.suppress(URLInputError):
-                    art = eng.store.article_by_key(canonical_url(page.canonical_url))
+                    art = eng.store.article_by_key(article_key(canonical_url(page.canonical_url)))
     if art is not None and art.story_id is not None:
         summary = eng.summary(art.story_id)
         if summary is not None:

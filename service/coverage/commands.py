@@ -15,7 +15,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from service.coverage.engine import Engine
+from service.coverage.engine import Engine, article_key
 from service.coverage.ingest import FeedIngester, FeedSource, FileFormatError, ingest_lines
 from service.coverage.sqlite_store import SQLiteStore
 
@@ -184,7 +184,7 @@ def _story_of_key(eng: Engine, url: str, ext_id: str, aliases: dict[str, str]) -
     key = f"id:{ext_id}"
     if url:
         with contextlib.suppress(URLInputError):
-            key = canonical_url(url)
+            key = article_key(canonical_url(url))
     key = aliases.get(key, key)
     art = eng.store.article_by_key(key)
     return art.story_id if art else None

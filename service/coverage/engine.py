@@ -15,6 +15,7 @@ from service.coverage.cluster import Clusterer, Doc
 from service.coverage.store import Article, Batch, FeedState, NewArticle, Store
 from service.coverage.summary import article_json, listing_json, side_of, summarize
 from service.ratings import RatingsTable
+from service.ratings_schema import REDUNDANT_HOST_PREFIXES
 from service.urls import URLInputError, canonical_url
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,17 @@ class IngestResult:
         self.keys.extend(other.keys)
         self.aliases.update(other.aliases)
         return self
+
+
+def article_key(url: str) -> str:
+    """The dedup key of a canonical URL: one article served over http and https, or on www.,
+    m., amp. and mobile. hosts, is one article."""
+    rest = url.split("://", 1)[-1]
+    for prefix in REDUNDANT_HOST_PREFIXES:
+        if rest.startswith(prefix):
+            rest = rest[len(prefix) :]
+            break
+    return "https://" + rest
 
 
 def fingerprint(title: str, text: str) -> str:
@@ -200,7 +212,7 @@ class Engine:
         url = canonical_url(raw.url) if raw.url else None
         if url is None and not raw.ext_id:
             raise ValueError("the article needs a url or an id")
-        key = url if url is not None else f"id:{raw.ext_id}"
+        key = article_key(url) if url is not None else f"id:{raw.ext_id}"
         text = (raw.text or "")[:MAX_TEXT_CHARS]
         outlet_id = self.outlet_id(url, raw.outlet)
         outlet = self.ratings.get(outlet_id) if outlet_id else None
@@ -369,7 +381,7 @@ class Engine:
 
     def story_for_url(self, url: str, outlet_id: str | None = None) -> dict[str, Any] | None:
         """The summary of the story a stored article belongs to, with related coverage."""
-        art = self.store.article_by_key(url)
+        art = self.store.article_by_key(article_key(url))
         if art is None or art.story_id is None:
             return None
         row = self.store.story(art.story_id)

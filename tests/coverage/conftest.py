@@ -65,6 +65,12 @@ def write_ratings(directory: Path, feeds: Sequence[tuple[str, str]] = ()) -> Pat
 
 
 @pytest.fixture
+def make_ratings() -> Any:
+    """write_ratings, for tests that need feeds in their ratings directory."""
+    return write_ratings
+
+
+@pytest.fixture
 def ratings_dir(tmp_path: Path) -> Path:
     return write_ratings(tmp_path / "ratings")
 

@@ -65,19 +65,22 @@ def test_articles_of_one_event_form_one_story_with_aggregates(engine: Engine) ->
 
 
 def test_urls_are_canonicalised_and_deduplicated(engine: Engine) -> None:
+    # Texts differ so that only the URL, not the wire fingerprint, can make these duplicates.
     first = engine.ingest(
         [
-            barrier(
-                "leftpaper.com", "a?utm_source=rss&fbclid=x", "Harbor council approves barrier"
-            ),
-            barrier("www.leftpaper.com", "a", "Harbor council approves barrier"),
+            barrier("leftpaper.com", "a?utm_source=rss&fbclid=x", "Harbor barrier", text="one"),
+            barrier("www.leftpaper.com", "a", "Harbor barrier", text="two"),
+            barrier("m.leftpaper.com", "a", "Harbor barrier", text="three"),
         ]
     )
-    assert (first.added, first.duplicates) == (1, 1)
+    assert (first.added, first.duplicates) == (1, 2)
     again = engine.ingest(
-        [barrier("leftpaper.com", "a#comments", "Harbor council approves barrier")]
+        [
+            barrier("leftpaper.com", "a#comments", "Harbor barrier", text="four"),
+            RawArticle(title="Harbor barrier", text="five", url="http://leftpaper.com/a"),
+        ]
     )
-    assert (again.added, again.duplicates) == (0, 1)
+    assert (again.added, again.duplicates) == (0, 2)
     assert engine.store.counts()["articles"] == 1
     assert engine.store.article_by_key("https://leftpaper.com/a") is not None
 

@@ -1,0 +1,335 @@
+"""Every coverage endpoint: stories, story, related (incl. opt-in page fetch), articles, score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from service.coverage.api import FETCHER_KEY, engine
+from service.coverage.engine import RawArticle
+from service.coverage.fetch import FetchError, FetchResult
+
+T0 = 1_741_000_000.0
+BARRIER = "Harbor city council voted 7-2 to fund the Eastside flood barrier, a $40 million plan."
+
+
+def seed(app: Flask) -> dict[str, str]:
+    eng = engine(app)
+    eng.ingest(
+        [
+            RawArticle(
+                "Harbor council approves Eastside flood barrier",
+                BARRIER,
+                "https://leftpaper.com/barrier",
+                published=T0,
+            ),
+            RawArticle(
+                "Harbor council passes Eastside flood barrier plan",
+                BARRIER,
+                "https://rightdaily.com/barrier",
+                published=T0 + 600,
+            ),
+            RawArticle(
+                "Eastside flood barrier wins Harbor council vote",
+                BARRIER,
+                "https://centerwire.com/barrier",
+                published=T0 + 1200,
+            ),
+            RawArticle(
+                "Right Times: Eastside flood barrier vote in Harbor",
+                BARRIER,
+                "https://righttimes.com/barrier",
+                published=T0 + 1300,
+            ),
+            RawArticle(
+                "Sheriff recall petition clears signature threshold",
+                "County clerk certified 41,000 signatures for the sheriff recall.",
+                "https://rightdaily.com/recall",
+                published=T0 + 7200,
+            ),
+            RawArticle(
+                "Sheriff recall petition certified by county clerk",
+                "The county clerk certified signatures for the sheriff recall.",
+                "https://rightradio.com/recall",
+                published=T0 + 7300,
+            ),
+            RawArticle(
+                "Sheriff recall heads to ballot after clerk certifies petition",
+                "Signatures for the sheriff recall were certified by the clerk.",
+                "https://righttimes.com/recall",
+                published=T0 + 7400,
+            ),
+        ]
+    )
+    story = lambda url: eng.store.article_by_key(url).story_id  # noqa: E731
+    return {
+        "barrier": story("https://leftpaper.com/barrier"),
+        "recall": story("https://rightdaily.com/recall"),
+    }
+
+
+@pytest.fixture
+def seeded(coverage_app: Flask) -> dict[str, str]:
+    return seed(coverage_app)
+
+
+@pytest.fixture
+def client(coverage_app: Flask) -> FlaskClient:
+    return coverage_app.test_client()
+
+
+def error_code(response: Any) -> str:
+    body = response.get_json()
+    assert set(body) == {"error"} and body["error"]["message"]
+    return str(body["error"]["code"])
+
+
+def test_stories_lists_newest_first_with_blindspot(client: FlaskClient, seeded: dict) -> None:
+    body = client.get("/v1/stories").get_json()
+    assert [s["id"] for s in body["stories"]] == [seeded["recall"], seeded["barrier"]]
+    recall, barrier = body["stories"]
+    assert recall["blindspot"] == {"side": "right", "covered_by": "right", "missed_by": "left"}
+    assert recall["outlet_count"] == 3 and recall["lean"]["outlets"]["right"] == 3
+    assert barrier["blindspot"] is None and barrier["article_count"] == 4
+    assert barrier["headline"]
+
+
+def test_stories_filters(client: FlaskClient, seeded: dict) -> None:
+    only = client.get("/v1/stories?blindspot=right").get_json()["stories"]
+    assert [s["id"] for s in only] == [seeded["recall"]]
+    assert client.get("/v1/stories?blindspot=left").get_json()["stories"] == []
+    assert len(client.get("/v1/stories?blindspot=any").get_json()["stories"]) == 1
+    recent = client.get(f"/v1/stories?since={T0 + 3000:.0f}").get_json()["stories"]
+    assert [s["id"] for s in recent] == [seeded["recall"]]
+    older = client.get("/v1/stories?until=2025-03-03T12:00:00Z").get_json()["stories"]
+    assert [s["id"] for s in older] == [seeded["barrier"]]
+    assert len(client.get("/v1/stories?hours=1").get_json()["stories"]) == 1
+    assert client.get("/v1/stories?limit=1").get_json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("since=yesterday", "invalid_since"),
+        ("until=32/13/2025", "invalid_until"),
+        ("blindspot=center", "invalid_blindspot"),
+        ("limit=0", "invalid_limit"),
+        ("limit=many", "invalid_limit"),
+        ("hours=-3", "invalid_hours"),
+        ("since=2025-03-05T00:00:00Z&until=2025-03-01T00:00:00Z", "invalid_window"),
+    ],
+)
+def test_stories_bad_parameters(client: FlaskClient, query: str, code: str) -> None:
+    response = client.get(f"/v1/stories?{query}")
+    assert response.status_code == 400 and error_code(response) == code
+
+
+def test_story_summary_with_articles(client: FlaskClient, seeded: dict) -> None:
+    body = client.get(f"/v1/stories/{seeded['barrier']}").get_json()
+    assert body["id"] == seeded["barrier"]
+    assert body["outlet_count"] == 4
+    assert body["lean"]["outlets"] == {"left": 1, "center": 1, "right": 2, "unrated": 0}
+    assert body["lean"]["by_outlets"]["right"] == 0.5
+    assert body["first_reported_by"]["outlet"]["id"] == "leftpaper.com"
+    assert body["first_reported_by"]["published"] == "2025-03-03T11:06:40Z"
+    sides = body["articles_by_side"]
+    assert [a["url"] for a in sides["left"]] == ["https://leftpaper.com/barrier"]
+    assert sides["right"][0]["outlet"]["lean"]["label"] == "right"
+    assert body["factuality"] and body["owner_types"]
+
+
+def test_story_errors(client: FlaskClient, seeded: dict) -> None:
+    missing = client.get("/v1/stories/st-999")
+    assert missing.status_code == 404 and error_code(missing) == "story_not_found"
+    bad = client.get("/v1/stories/" + "x" * 65)
+    assert bad.status_code == 400 and error_code(bad) == "invalid_story_id"
+
+
+def test_related_for_a_stored_article(client: FlaskClient, seeded: dict) -> None:
+    body = client.get("/v1/related?url=https://www.leftpaper.com/barrier?utm_source=x").get_json()
+    assert body["match"] == "stored"
+    assert body["url"] == "https://www.leftpaper.com/barrier"
+    assert body["story"]["id"] == seeded["barrier"]
+    assert body["story"]["articles_by_side"]["center"][0]["url"] == "https://centerwire.com/barrier"
+
+
+def test_related_by_title_for_an_unknown_article(client: FlaskClient, seeded: dict) -> None:
+    body = client.get(
+        "/v1/related",
+        query_string={
+            "url": "https://farleft.org/harbor-barrier",
+            "title": "Harbor council backs Eastside flood barrier",
+            "published": "2025-03-03T12:00:00Z",
+        },
+    ).get_json()
+    assert body["match"] == "similar" and body["story"] is None
+    assert body["candidates"][0]["story"]["id"] == seeded["barrier"]
+    assert 0 < body["candidates"][0]["score"] <= 1
+    none = client.get("/v1/related?url=https://farleft.org/other").get_json()
+    assert none["match"] == "none" and none["candidates"] == [] and "title" in none["hint"]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "code"),
+    [
+        ("", 400, "missing_url"),
+        ("url=", 400, "missing_url"),
+        ("url=javascript:alert(1)", 400, "invalid_url"),
+        ("url=https://leftpaper.com/x&published=someday", 400, "invalid_published"),
+        ("url=https://leftpaper.com/x&title=" + "t" * 1001, 400, "invalid_title"),
+    ],
+)
+def test_related_bad_input(client: FlaskClient, query: str, status: int, code: str) -> None:
+    response = client.get(f"/v1/related?{query}")
+    assert response.status_code == status and error_code(response) == code
+
+
+def page_result(url: str) -> FetchResult:
+    html = (
+        "<html><head>"
+        '<meta property="og:title" content="Harbor council backs Eastside flood barrier">'
+        '<meta property="article:published_time" content="2025-03-03T12:00:00Z">'
+        "</head></html>"
+    )
+    return FetchResult(
+        url=url, status=200, headers={"content-type": "text/html"}, body=html.encode()
+    )
+
+
+def test_page_fetching_is_opt_in(coverage_app: Flask, client: FlaskClient, seeded: dict) -> None:
+    calls: list[str] = []
+
+    def fetcher(url: str) -> FetchResult:
+        calls.append(url)
+        return page_result(url)
+
+    coverage_app.extensions[FETCHER_KEY] = fetcher
+    off = client.get("/v1/related?url=https://farleft.org/harbor").get_json()
+    assert off["match"] == "none" and calls == []
+    coverage_app.config["FETCH_PAGES"] = True
+    on = client.get("/v1/related?url=https://farleft.org/harbor").get_json()
+    assert calls == ["https://farleft.org/harbor"]
+    assert on["match"] == "similar" and on["candidates"][0]["story"]["id"] == seeded["barrier"]
+
+
+def test_page_fetch_refusals_are_reported(
+    coverage_app: Flask, client: FlaskClient, server: Any
+) -> None:
+    server.html("/")
+    coverage_app.config["FETCH_PAGES"] = True
+    # The real fetcher: the URL's host is a loopback literal, so nothing is requested.
+    body = client.get(f"/v1/related?url=http://127.0.0.1:{server.port}/").get_json()
+    assert body["match"] == "none"
+    assert body["fetch_error"]["code"] == "forbidden_address"
+    assert server.requests == []
+
+    def failing(url: str) -> FetchResult:
+        raise FetchError("timeout", "took too long")
+
+    coverage_app.extensions[FETCHER_KEY] = failing
+    body = client.get("/v1/related?url=https://farleft.org/slow").get_json()
+    assert body["fetch_error"] == {"code": "timeout", "message": "took too long"}
+
+
+def post(client: FlaskClient, body: Any, **kwargs: Any) -> Any:
+    return client.post("/v1/articles", json=body, **kwargs)
+
+
+def test_articles_match_without_storing_by_default(
+    coverage_app: Flask, client: FlaskClient, seeded: dict
+) -> None:
+    before = engine(coverage_app).store.counts()
+    body = post(
+        client,
+        {
+            "url": "https://farleft.org/barrier?utm_campaign=x",
+            "title": "Harbor council backs Eastside flood barrier",
+            "description": "A 7-2 vote funds the $40 million barrier.",
+            "published": "2025-03-03T12:00:00Z",
+        },
+    ).get_json()
+    assert body["stored"] is False
+    assert body["url"] == "https://farleft.org/barrier"
+    assert body["candidates"][0]["story"]["id"] == seeded["barrier"]
+    assert engine(coverage_app).store.counts() == before
+
+
+def test_articles_are_stored_when_the_operator_allows(
+    coverage_app: Flask, client: FlaskClient, seeded: dict
+) -> None:
+    coverage_app.config["STORE_SUBMITTED_ARTICLES"] = True
+    body = post(
+        client,
+        {
+            "url": "https://farleft.org/p?id=1",
+            "canonical_url": "https://farleft.org/barrier-vote",
+            "title": "Harbor council backs Eastside flood barrier",
+            "published": T0 + 900,
+        },
+    ).get_json()
+    assert body["stored"] is True and body["match"] == "stored"
+    assert body["url"] == "https://farleft.org/barrier-vote"
+    assert body["story"]["id"] == seeded["barrier"]
+    again = client.get("/v1/related?url=https://farleft.org/barrier-vote").get_json()
+    assert again["match"] == "stored"
+    # A page cannot claim another site's URL as its canonical.
+    body = post(
+        client,
+        {
+            "url": "https://farleft.org/q",
+            "canonical_url": "https://leftpaper.com/barrier",
+            "title": "Harbor council backs Eastside flood barrier",
+        },
+    ).get_json()
+    assert body["url"] == "https://farleft.org/q"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (None, "invalid_body"),
+        (["https://leftpaper.com/x"], "invalid_body"),
+        ({"title": "t"}, "missing_url"),
+        ({"url": "notaurl at all", "title": "t"}, "invalid_url"),
+        ({"url": "https://leftpaper.com/x"}, "missing_title"),
+        ({"url": "https://leftpaper.com/x", "title": 5}, "invalid_title"),
+        (
+            {"url": "https://leftpaper.com/x", "title": "t", "published": "later"},
+            "invalid_published",
+        ),
+        (
+            {"url": "https://leftpaper.com/x", "title": "t", "canonical_url": "ftp://x"},
+            "invalid_canonical_url",
+        ),
+    ],
+)
+def test_articles_bad_input(client: FlaskClient, body: Any, code: str) -> None:
+    response = (
+        post(client, body)
+        if body is not None
+        else client.post("/v1/articles", data="{", content_type="application/json")
+    )
+    assert response.status_code == 400 and error_code(response) == code
+
+
+def test_articles_body_is_bounded(client: FlaskClient) -> None:
+    response = post(client, {"url": "https://leftpaper.com/x", "title": "t", "pad": "x" * 70_000})
+    assert response.status_code == 413
+
+
+def test_score_gains_the_story_and_related_coverage(client: FlaskClient, seeded: dict) -> None:
+    body = client.get("/v1/score?url=https://leftpaper.com/barrier").get_json()
+    story = body["story"]
+    assert story["id"] == seeded["barrier"]
+    related = story["related"]
+    assert {a["outlet"]["id"] for a in related} == {
+        "rightdaily.com",
+        "centerwire.com",
+        "righttimes.com",
+    }
+    assert all(a["outlet"]["lean"] for a in related)
+    unknown = client.get("/v1/score?url=https://leftpaper.com/not-ingested").get_json()
+    assert unknown["story"] is None

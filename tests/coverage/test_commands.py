@@ -1,0 +1,131 @@
+"""The `parallax cluster`, `parallax ingest` (file and feeds) commands and background ingest."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from flask import Flask
+
+from service import create_app
+from service.coverage.api import engine
+from service.coverage.commands import cluster, ingest, start_background_ingest
+
+FEEDS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
+
+ARTICLES = [
+    {
+        "id": "a1",
+        "title": "Harbor council approves Eastside flood barrier",
+        "text": "The council voted 7-2 to fund the $40 million Eastside flood barrier.",
+        "published": "2025-03-04T10:00:00Z",
+        "outlet": "Left Paper",
+    },
+    {
+        "id": "a2",
+        "title": "Orchestra cancels twelve-city spring tour",
+        "text": "The state orchestra cancelled its spring tour after an arts grant fell through.",
+        "published": "2025-03-04T10:30:00Z",
+    },
+    {
+        "id": "a3",
+        "title": "Harbor council passes Eastside flood barrier plan",
+        "text": "Council members voted 7-2 for the $40 million Eastside flood barrier.",
+        "published": "2025-03-04T11:00:00Z",
+        "url": "https://rightdaily.com/barrier",
+    },
+]
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_cluster_prints_a_story_per_line_in_file_order(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cluster, [str(write_jsonl(tmp_path / "a.jsonl", ARTICLES))])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert [r["id"] for r in rows] == ["a1", "a2", "a3"]
+    assert rows[0]["story"] == rows[2]["story"] != rows[1]["story"]
+
+
+def test_cluster_reports_bad_files(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "title": "ok"}\n{"id": "y"}\n', encoding="utf-8")
+    result = CliRunner().invoke(cluster, [str(bad)])
+    assert result.exit_code == 1
+    assert "line 2: 'title' must be a non-empty string" in result.output
+    dup = write_jsonl(tmp_path / "dup.jsonl", [ARTICLES[0], ARTICLES[0]])
+    result = CliRunner().invoke(cluster, [str(dup)])
+    assert result.exit_code == 1 and "appears twice" in result.output
+    result = CliRunner().invoke(cluster, [str(tmp_path / "missing.jsonl")])
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_ingest_file_stores_and_is_idempotent(coverage_app: Flask, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "a.jsonl", ARTICLES)
+    with coverage_app.app_context():
+        first = CliRunner().invoke(ingest, ["--file", str(path)])
+        assert first.exit_code == 0, first.output
+        assert json.loads(first.output)["added"] == 3
+        path.write_text(path.read_text() + "\n", encoding="utf-8")  # a new file version
+        second = CliRunner().invoke(ingest, ["--file", str(path)])
+        body = json.loads(second.output)
+        assert (body["added"], body["duplicates"], body["articles_stored"]) == (0, 3, 3)
+        bad = tmp_path / "bad.jsonl"
+        bad.write_bytes(b'{"id": "z", "title": "\xff"}\n')
+        result = CliRunner().invoke(ingest, ["--file", str(bad)])
+        assert result.exit_code == 1 and "not UTF-8" in result.output
+
+
+def feeds_app(tmp_path: Path, server: Any, write_ratings: Any, **config: Any) -> Flask:
+    server.add("/rss.xml", body=(FEEDS_DIR / "rss2.xml").read_bytes(), etag='"v1"')
+    server.add("/broken.xml", body=(FEEDS_DIR / "broken.xml").read_bytes())
+    ratings = write_ratings(
+        tmp_path / "feeds-ratings",
+        [
+            ("leftpaper.com", server.url("/rss.xml", "localhost")),
+            ("centerwire.com", server.url("/broken.xml", "localhost")),
+        ],
+    )
+    return create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(tmp_path / "data"),
+            "RATINGS_DIR": str(ratings),
+            "INGEST_ENABLED": False,
+            **config,
+        }
+    )
+
+
+def test_ingest_pulls_every_feed_once(tmp_path: Path, server: Any, make_ratings: Any) -> None:
+    app = feeds_app(tmp_path, server, make_ratings)
+    with app.app_context():
+        result = CliRunner().invoke(ingest, [])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["feeds"] == 2 and body["ok"] == 1 and body["added"] == 2
+    assert len(body["errors"]) == 1 and "malformed" in body["errors"][0]["error"]
+
+
+def test_background_ingest_is_switchable(tmp_path: Path, server: Any, make_ratings: Any) -> None:
+    off = feeds_app(tmp_path, server, make_ratings)
+    assert start_background_ingest(off) is None
+    on = feeds_app(tmp_path, server, make_ratings, INGEST_ENABLED=True, INGEST_INTERVAL=3600)
+    started = start_background_ingest(on)
+    assert started is not None
+    thread, stop = started
+    store = engine(on).store
+    for _ in range(3000):  # bounded wait for the first pass to commit the RSS feed
+        if store.feed_state(server.url("/rss.xml", "localhost")) is not None:
+            break
+        time.sleep(0.01)
+    stop.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert store.counts()["articles"] == 2
