@@ -12,6 +12,7 @@ from pathlib import Path
 
 from service.coverage.store import Article, Batch, FeedState, StoryRow
 from service.coverage.summary import blindspot_side, representative_headline
+from service.coverage.text import STOPWORDS as _STOPWORDS
 
 # Each entry upgrades the schema by one version; never edit a released entry, append a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -62,12 +63,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: the index's own vocabulary, so a query can keep its rarest words.
+    """
+    CREATE VIRTUAL TABLE articles_fts_vocab USING fts5vocab(articles_fts, 'row');
+    """,
 )
 
 # Characters of body text indexed for search: the lead carries the event; the rest is noise.
 FTS_BODY_CHARS = 600
 # Titles considered when choosing a story's representative headline.
 HEADLINE_SAMPLE = 40
+
+# Words of a query tried against the vocabulary, and the rarest of them searched for.
+MAX_QUERY_WORDS = 40
+MAX_SEARCH_TERMS = 6
 
 _TERM_RE = re.compile(r"\w+", re.UNICODE)
 _ARTICLE_COLUMNS = (
@@ -406,12 +415,23 @@ class SQLiteStore:
         return int(self._conn().execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])
 
     def search(self, terms: Sequence[str], limit: int = 20) -> list[tuple[Article, float]]:
-        """Articles matching any of the terms through the full-text index, best first."""
-        words = [w for t in terms for w in _TERM_RE.findall(t.lower())]
-        words = list(dict.fromkeys(words))[:12]
+        """Articles matching the rarest of the terms through the full-text index, best first."""
+        words = [
+            w
+            for t in terms
+            for w in _TERM_RE.findall(t.lower())
+            if len(w) >= 3 and not w.isdigit() and w not in _STOPWORDS
+        ]
+        words = list(dict.fromkeys(words))[:MAX_QUERY_WORDS]
         if not words:
             return []
-        query = " OR ".join(f'"{w}"' for w in words)
+        frequencies = self.term_frequencies(words)
+        known = sorted((w for w in words if frequencies.get(w)), key=lambda w: frequencies[w])
+        # Common words make long posting lists and say little about the event: rare ones only.
+        picked = known[:MAX_SEARCH_TERMS]
+        if not picked:
+            return []
+        query = " OR ".join(f'"{w}"' for w in picked)
         conn = self._conn()
         hits = conn.execute(
             "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
@@ -431,15 +451,14 @@ class SQLiteStore:
         return [(by_id[rowid], -float(rank)) for rowid, rank in hits if rowid in by_id]
 
     def term_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many articles contain each term (to prefer rare terms in a query)."""
-        conn = self._conn()
-        out: dict[str, int] = {}
-        for term in terms:
-            row = conn.execute(
-                "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (f'"{term}"',)
-            ).fetchone()
-            out[term] = int(row[0])
-        return out
+        """How many articles contain each term, from the index's vocabulary (no row scan)."""
+        if not terms:
+            return {}
+        marks = ",".join("?" * len(terms))
+        rows = self._conn().execute(
+            f"SELECT term, doc FROM articles_fts_vocab WHERE term IN ({marks})", list(terms)
+        )
+        return {str(term): int(doc) for term, doc in rows}
 
     def latest_time(self) -> float | None:
         """The latest article time stored (the stream clock to restore from)."""
