@@ -71,6 +71,7 @@ export async function start(startedAt) {
   const panel = mountPanel({
     host: pageHost.replace(/^www\./, ""),
     outlet,
+    tableLoaded: Boolean(seen?.tableLoaded),
     open: Boolean(settings.panelOpen),
     signal,
     onDismiss: async () => {

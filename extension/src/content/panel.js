@@ -11,9 +11,9 @@ const GUTTER = 8;
 
 /**
  * Show the panel; returns an object to feed it data. Everything is removed when `signal` aborts.
- * @param {{host: string, outlet: any, open: boolean, signal: AbortSignal, onDismiss: () => void, onToggle: (open: boolean) => void}} options
+ * @param {{host: string, outlet: any, tableLoaded: boolean, open: boolean, signal: AbortSignal, onDismiss: () => void, onToggle: (open: boolean) => void}} options
  */
-export function mountPanel({ host: siteHost, outlet, open, signal, onDismiss, onToggle }) {
+export function mountPanel({ host: siteHost, outlet, tableLoaded, open, signal, onDismiss, onToggle }) {
   const { host, root } = shadowHost("parallax-panel", PANEL_CSS);
   const surface = h("div", { class: "surface-wrap" });
   const dot = h("span", { class: "dot", "aria-hidden": "true" });
@@ -78,7 +78,9 @@ export function mountPanel({ host: siteHost, outlet, open, signal, onDismiss, on
     if (value) {
       outletSection.append(outletDetails(value));
     } else {
-      outletSection.append(h("p", { class: "notice unrated", text: `${siteHost} is not in the Parallax ratings yet.` }));
+      outletSection.append(h("p", { class: "notice unrated", text: tableLoaded
+        ? `${siteHost} is not in the Parallax ratings yet.`
+        : "The ratings have not been downloaded yet: the Parallax service has not been reachable since the extension was installed." }));
     }
   }
 
@@ -92,6 +94,7 @@ export function mountPanel({ host: siteHost, outlet, open, signal, onDismiss, on
     setOpen,
     /** @param {{outlet?: any, story?: any, currentUrl?: string}} data */
     showScore({ outlet: scored, story, currentUrl }) {
+      tableLoaded = true; // the service answered, so "not rated" now means not rated
       if (scored !== undefined) showOutlet(scored ?? outlet);
       clear(storySection);
       storySection.append(h("h4", { text: "Coverage of this story" }));
