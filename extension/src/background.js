@@ -94,7 +94,7 @@ async function syncRatings({ force = false } = {}) {
     const { status, body, response } = await callService("/v1/outlets/export", { headers }, MAX_EXPORT_BYTES);
     const now = new Date().toISOString();
     if (status === 304) {
-      const meta = { ...ratingsMeta, lastSync: now, lastFinished: now, lastError: null };
+      const meta = { ...ratingsMeta, lastSync: now, lastFinished: now, lastStatus: 304, lastError: null };
       await api.storage.local.set({ ratingsMeta: meta });
       return meta;
     }
@@ -108,6 +108,7 @@ async function syncRatings({ force = false } = {}) {
       count: body.outlets.length,
       lastSync: now,
       lastFinished: now,
+      lastStatus: status,
       lastError: null,
     };
     await api.storage.local.set({ ratingsExport: body, ratingsMeta: meta });

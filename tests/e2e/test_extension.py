@@ -374,3 +374,32 @@ def test_dark_mode_panel(make_browser: Any, artifacts: Path) -> None:
     red, green, blue = (int(v) for v in re.findall(r"\d+", background)[:3])
     assert (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255 < 0.3, background
     page.screenshot(path=str(artifacts / "panel-dark.png"))
+
+
+def test_same_document_navigation_shows_the_new_article(browser: Browser, service: Service) -> None:
+    page = open_article(browser, NYT_ARTICLE)
+    first = page.locator("parallax-panel").get_attribute("data-parallax-for")
+    assert first == NYT_ARTICLE
+    page.click("#spa-next")
+    next_url = page.url
+    assert next_url != NYT_ARTICLE
+    page.wait_for_selector(
+        f"parallax-panel[data-parallax-for='{next_url}']", state="attached", timeout=WAIT_MS
+    )
+    assert page.locator("parallax-panel").count() == 1, "the old panel must be gone"
+    story = service.score(next_url)["story"]
+    assert page.locator("parallax-panel .story-count").inner_text() == (
+        f"{story['article_count']} articles from {story['outlet_count']} sources"
+    )
+
+
+def test_ratings_refresh_uses_the_etag(browser: Browser) -> None:
+    before = browser.storage("ratingsMeta")
+    assert before["lastStatus"] == 200 and before["etag"]
+    options = browser.context.new_page()
+    options.goto(browser.page_url("options.html"))
+    since = time.time() * 1000
+    options.click("#refresh")
+    meta = browser.wait_for_sync(since)
+    assert meta["lastStatus"] == 304, meta
+    assert meta["etag"] == before["etag"] and meta["count"] == before["count"]

@@ -8,13 +8,25 @@ import { mountPanel } from "./panel.js";
 
 /** @type {Promise<OutletIndex | null> | null} */
 let indexPromise = null;
+let perfMarks = false;
 
 /** The locally cached ratings table, read from storage once per page and only when first needed. */
 function getIndex() {
-  indexPromise ??= api.storage.local.get("ratingsExport").then(
-    ({ ratingsExport }) => (ratingsExport ? new OutletIndex(ratingsExport) : null),
-    () => null,
-  );
+  indexPromise ??= (async () => {
+    const started = performance.now();
+    try {
+      const { ratingsExport } = await api.storage.local.get("ratingsExport");
+      const built = performance.now();
+      const index = ratingsExport ? new OutletIndex(ratingsExport) : null;
+      if (perfMarks) {
+        document.documentElement.dataset.parallaxTableBuildMs = (performance.now() - built).toFixed(2);
+        document.documentElement.dataset.parallaxTableWallMs = (performance.now() - started).toFixed(2);
+      }
+      return index;
+    } catch {
+      return null;
+    }
+  })();
   return indexPromise;
 }
 
@@ -23,22 +35,76 @@ function send(message) {
 }
 
 /**
+ * Badge and panel for the document's current URL; `signal` removes the panel when the page
+ * navigates away within the same document or the reader dismisses it.
+ * @param {typeof import("../lib/settings.js").DEFAULT_SETTINGS} settings
+ * @param {AbortController} controller
+ * @param {{pause: () => void, resume: () => void, report: (phase: string) => void}} timing
+ */
+async function showPage(settings, controller, timing) {
+  const { signal } = controller;
+  const pageHost = location.hostname.toLowerCase();
+  const pageUrl = location.href;
+  const page = readArticle(document);
+  timing.pause();
+  const seen = await send({ type: "pageSeen", url: pageUrl, isArticle: page.isArticle });
+  timing.resume();
+  if (signal.aborted) return;
+  const outlet = seen?.outlet ?? null;
+  const isArticle = page.isArticle || (outlet !== null && looksLikeArticleUrl(pageUrl));
+  const hiddenHere = isSiteDisabled(settings.panelHiddenSites ?? [], pageHost);
+  if (!settings.panel || !isArticle || hiddenHere) {
+    timing.report("no-panel");
+    return;
+  }
+  const site = pageHost.replace(/^www\./, "");
+  const panel = mountPanel({
+    host: site,
+    outlet,
+    tableLoaded: Boolean(seen?.tableLoaded),
+    open: Boolean(settings.panelOpen),
+    signal,
+    onDismiss: async () => {
+      const current = await loadSettings();
+      await saveSettings({ panelHiddenSites: [...new Set([...(current.panelHiddenSites ?? []), site])] });
+      settings.panelHiddenSites = [...(settings.panelHiddenSites ?? []), site];
+      controller.abort();
+    },
+    onToggle: (open) => {
+      settings.panelOpen = open;
+      saveSettings({ panelOpen: open });
+    },
+  });
+  timing.report("panel");
+  const reply = await send({ type: "score", url: pageUrl, page });
+  if (signal.aborted) return;
+  if (reply?.ok) {
+    panel.showScore({ outlet: reply.data?.outlet ?? outlet, story: reply.data?.story ?? null, currentUrl: reply.data?.resolved_url ?? seen?.resolvedUrl ?? "" });
+  } else {
+    panel.showError(reply?.error ?? {});
+  }
+  panel.host.dataset.parallaxFor = pageUrl;
+}
+
+/**
  * @param {number} startedAt performance.now() when the loader began
  */
 export async function start(startedAt) {
-  const controller = new AbortController();
-  const { signal } = controller;
   // Main-thread time spent by us, excluding waits for storage and the worker: the start-up cost.
   let busy = 0;
   let mark = performance.now();
+  let reported = false;
   const pause = () => { busy += performance.now() - mark; };
   const resume = () => { mark = performance.now(); };
   pause();
   const settings = await loadSettings();
   resume();
+  perfMarks = Boolean(settings.perfMarks);
   const report = (phase) => {
+    if (reported) return;
+    reported = true;
     pause();
-    if (settings.perfMarks) {
+    if (perfMarks) {
       document.documentElement.dataset.parallaxStartupMs = busy.toFixed(2);
       document.documentElement.dataset.parallaxReadyMs = (performance.now() - startedAt).toFixed(2);
       document.documentElement.dataset.parallaxPhase = phase;
@@ -48,7 +114,8 @@ export async function start(startedAt) {
   if (window.top !== window || !/^https?:$/.test(location.protocol) || isSiteDisabled(settings.disabledSites, pageHost)) {
     return;
   }
-  if (settings.hoverCards) startHoverCards({ signal, getIndex, perfMarks: settings.perfMarks });
+  const features = new AbortController();
+  if (settings.hoverCards) startHoverCards({ signal: features.signal, getIndex, perfMarks });
 
   // Article detection reads the page's metadata; it waits until the document is parsed.
   if (document.readyState === "loading") {
@@ -56,37 +123,21 @@ export async function start(startedAt) {
     await new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
     resume();
   }
-  const page = readArticle(document);
-  pause();
-  const seen = await send({ type: "pageSeen", url: location.href, isArticle: page.isArticle });
-  resume();
-  const outlet = seen?.outlet ?? null;
-  const isArticle = page.isArticle || (outlet !== null && looksLikeArticleUrl(location.href));
-  const hiddenHere = isSiteDisabled(settings.panelHiddenSites ?? [], pageHost);
-  if (!settings.panel || !isArticle || hiddenHere) {
-    report("no-panel");
-    return;
-  }
+  let pageController = new AbortController();
+  let shownUrl = location.href;
+  const timing = { pause, resume, report };
+  await showPage(settings, pageController, timing);
 
-  const panel = mountPanel({
-    host: pageHost.replace(/^www\./, ""),
-    outlet,
-    tableLoaded: Boolean(seen?.tableLoaded),
-    open: Boolean(settings.panelOpen),
-    signal,
-    onDismiss: async () => {
-      const current = await loadSettings();
-      const site = pageHost.replace(/^www\./, "");
-      await saveSettings({ panelHiddenSites: [...new Set([...(current.panelHiddenSites ?? []), site])] });
-      controller.abort();
-    },
-    onToggle: (open) => { saveSettings({ panelOpen: open }); },
-  });
-  report("panel");
-  const reply = await send({ type: "score", url: location.href, page });
-  if (reply?.ok) {
-    panel.showScore({ outlet: reply.data?.outlet ?? outlet, story: reply.data?.story ?? null, currentUrl: reply.data?.resolved_url ?? seen?.resolvedUrl ?? "" });
-  } else {
-    panel.showError(reply?.error ?? {});
-  }
+  // Sites that change article without reloading (pushState) get the new article's badge and panel.
+  const onNavigated = () => {
+    if (location.href.split("#")[0] === shownUrl.split("#")[0]) return;
+    shownUrl = location.href;
+    pageController.abort();
+    pageController = new AbortController();
+    const idle = { pause() {}, resume() {}, report() {} };
+    // The new document state (title, metadata) settles after the URL; read it on the next frame.
+    requestAnimationFrame(() => showPage(settings, pageController, idle));
+  };
+  globalThis.navigation?.addEventListener("navigatesuccess", onNavigated, { signal: features.signal });
+  window.addEventListener("popstate", onNavigated, { signal: features.signal });
 }
