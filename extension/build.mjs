@@ -21,7 +21,14 @@ export function firefoxManifest(chrome) {
   const manifest = structuredClone(chrome);
   manifest.background = { scripts: [chrome.background.service_worker], type: "module" };
   delete manifest.minimum_chrome_version;
-  manifest.browser_specific_settings = { gecko: { id: GECKO_ID, strict_min_version: "128.0" } };
+  manifest.browser_specific_settings = {
+    gecko: {
+      id: GECKO_ID,
+      strict_min_version: "142.0",
+      // Honest about PRIVACY.md: an article's URL and metadata go to the configured service.
+      data_collection_permissions: { required: ["browsingActivity", "websiteContent"] },
+    },
+  };
   return manifest;
 }
 

@@ -76,7 +76,9 @@ async function showPage(settings, controller, timing) {
     },
   });
   timing.report("panel");
-  const reply = await send({ type: "score", url: pageUrl, page });
+  // Send the canonical form: no fragment, no tracking parameters; the service needs no more.
+  const scoreUrl = seen?.resolvedUrl ?? pageUrl.split("#")[0];
+  const reply = await send({ type: "score", url: scoreUrl, page });
   if (signal.aborted) return;
   if (reply?.ok) {
     panel.showScore({ outlet: reply.data?.outlet ?? outlet, story: reply.data?.story ?? null, currentUrl: reply.data?.resolved_url ?? seen?.resolvedUrl ?? "" });
