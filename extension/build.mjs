@@ -24,10 +24,11 @@ export function firefoxManifest(chrome) {
   manifest.browser_specific_settings = {
     gecko: {
       id: GECKO_ID,
-      strict_min_version: "142.0",
+      strict_min_version: "140.0", // the ESR that knows data_collection_permissions
       // Honest about PRIVACY.md: an article's URL and metadata go to the configured service.
       data_collection_permissions: { required: ["browsingActivity", "websiteContent"] },
     },
+    gecko_android: { strict_min_version: "142.0" },
   };
   return manifest;
 }

@@ -182,6 +182,7 @@ def test_hover_cards_show_rated_outlets_and_nothing_for_unrated(
     assert hover_result(page, "#unrated") == ""
     assert service.score(page.get_attribute("#unrated", "href"))["outlet"] is None
     assert hover_result(page, "#blog") == ""
+    assert hover_result(page, "#same-site") == "", "a site's links to itself get no card"
 
     # A link the page adds later is handled by the same delegated listener.
     page.click("#more")

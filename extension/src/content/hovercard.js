@@ -114,7 +114,9 @@ export function startHoverCards({ signal, getIndex, perfMarks }) {
     if (pending !== link) return;
     const target = index ? linkTarget(link, index.shorteners) : null;
     const resolution = target ? index.tryResolve(target) : null;
-    if (!resolution?.outlet) {
+    // A site's links to itself (navigation, related stories) would only repeat the badge.
+    const ownOutlet = index?.tryResolve(location.href)?.outlet?.id ?? null;
+    if (!resolution?.outlet || resolution.outlet.id === ownOutlet) {
       // Benchmarks and tests need to know the hover was handled and found nothing to show.
       if (perfMarks) document.documentElement.dataset.parallaxHoverMs = "none";
       return;
