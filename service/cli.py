@@ -106,7 +106,8 @@ def lookup(urls: tuple[str, ...]) -> None:
             except URLInputError as exc:
                 payload = error_object(raw, exc)
             out.write(json.dumps(payload, ensure_ascii=False) + "\n")
-    out.flush()
+            if not urls:
+                out.flush()  # a pipe reader gets each answer as soon as its line is read
 
 
 @main.group()

@@ -21,6 +21,7 @@ from service.ratings_schema import (
     REDUNDANT_HOST_PREFIXES,
     Outlet,
     RowProblems,
+    is_valid_host,
     parse_outlet_row,
 )
 from service.resolver import Resolution, is_public_suffix, registered_domain, resolve_outlet
@@ -130,6 +131,10 @@ def _read_outlets(path: Path, source: str, problems: list[Problem]) -> list[tupl
             )
         previous_key = key
         row_problems = RowProblems()
+        host = row["id"].strip().split("/", 1)[0]
+        if is_valid_host(host) and not registered_domain(host) and not is_public_suffix(host):
+            row_problems.add(f"'{host}' has no known public suffix (check the spelling of its "
+                             "top-level domain)")
         outlet = parse_outlet_row(row, row_problems, source)
         for message in row_problems.messages:
             problems.append(Problem(path, line, message))
@@ -140,11 +145,6 @@ def _read_outlets(path: Path, source: str, problems: list[Problem]) -> list[tupl
                         Problem(path, line, f"alias '{alias}' is a link shortener that points "
                                 "anywhere, not a host of this outlet; remove it")
                     )
-            if registered_domain(outlet.host) == "" and not is_public_suffix(outlet.host):
-                problems.append(
-                    Problem(path, line, f"'{outlet.host}' has no known public suffix "
-                            "(check the spelling of its top-level domain)")
-                )
             rows.append((line, outlet))
     return rows
 

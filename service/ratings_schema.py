@@ -134,6 +134,7 @@ def is_valid_host(host: str) -> bool:
 
 def parse_outlet_row(row: dict[str, str], problems: RowProblems, source: str) -> Outlet | None:
     """Checks one row against the schema; returns the Outlet, or None when it is unusable."""
+    already_failed = bool(problems.messages)
     get = {k: (row.get(k) or "").strip() for k in OUTLET_COLUMNS}
     outlet_id = get["id"]
     host, _, path = outlet_id.partition("/")
@@ -203,7 +204,7 @@ def parse_outlet_row(row: dict[str, str], problems: RowProblems, source: str) ->
             raise ValueError
     except ValueError:
         problems.add(f"reviewed '{get['reviewed']}' must be a date YYYY-MM-DD")
-    if problems.messages:
+    if problems.messages or already_failed:
         return None
     return Outlet(
         id=outlet_id,

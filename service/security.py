@@ -16,7 +16,8 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("MAX_CONTENT_LENGTH", MAX_BODY_BYTES)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask defaults it to None: unlimited
+        app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     extra = [o.strip() for o in str(app.config.get("CORS_ORIGINS", "")).split(",") if o.strip()]
     CORS(
         app,

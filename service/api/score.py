@@ -31,6 +31,7 @@ def score() -> ResponseReturnValue:
 
 @bp.post("/v1/lookup")
 def lookup() -> ResponseReturnValue:
+    request.get_data(cache=True)  # raises 413 before parsing when the body is over the limit
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "urls" not in body:
         raise APIError(
