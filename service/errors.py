@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -30,8 +30,10 @@ class APIError(Exception):
         self.message = message
 
 
-def error_response(status: int, code: str, message: str) -> ResponseReturnValue:
-    return jsonify({"error": {"code": code, "message": message}}), status
+def error_response(status: int, code: str, message: str) -> Response:
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -45,12 +47,9 @@ def init_app(app: Flask) -> None:
         code = (exc.name or "error").lower().replace(" ", "_")
         message = _MESSAGES.get(status) or exc.description or code
         response = error_response(status, code, message)
-        headers = exc.get_headers()
-        allow = [v for k, v in headers if k.lower() == "allow"]
-        if allow:
-            body, status_code = response  # type: ignore[misc]
-            body.headers["Allow"] = allow[0]
-            return body, status_code
+        for key, value in exc.get_headers():
+            if key.lower() in ("allow", "retry-after"):
+                response.headers[key] = value
         return response
 
     @app.errorhandler(Exception)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, Response, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
@@ -11,7 +13,7 @@ from service.openapi import build_openapi
 bp = Blueprint("docs", __name__)
 
 
-def openapi_document(app: Flask) -> dict[str, object]:
+def openapi_document(app: Flask) -> dict[str, Any]:
     return build_openapi(
         app.extensions.get("parallax.openapi_paths"), app.extensions.get("parallax.openapi_schemas")
     )
@@ -26,7 +28,7 @@ def openapi_json() -> ResponseReturnValue:
 def docs_page() -> ResponseReturnValue:
     spec = openapi_document(current_app)
     rows = []
-    for path, operations in spec["paths"].items():  # type: ignore[attr-defined]
+    for path, operations in spec["paths"].items():
         for method, op in operations.items():
             params = ", ".join(
                 f"{p['name']}{'' if p.get('required') else '?'}" for p in op.get("parameters", [])
@@ -35,7 +37,7 @@ def docs_page() -> ResponseReturnValue:
                 f"<tr><td><code>{escape(method.upper())} {escape(path)}</code></td>"
                 f"<td>{escape(op.get('summary', ''))}</td><td><code>{escape(params)}</code></td></tr>"
             )
-    info = spec["info"]  # type: ignore[index]
+    info = spec["info"]
     html = (
         "<!doctype html><html lang=en><meta charset=utf-8><title>Parallax API</title>"
         "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
