@@ -47,7 +47,7 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="session")
-def service(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """`parallax serve` on a free port, its store seeded with the test stories, ingest off."""
     data_dir = tmp_path_factory.mktemp("parallax-data")
     env = {**os.environ, "PARALLAX_DATA_DIR": str(data_dir), "PARALLAX_INGEST_ENABLED": "0"}

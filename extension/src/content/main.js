@@ -18,12 +18,14 @@ function getIndex() {
       const { ratingsExport } = await api.storage.local.get("ratingsExport");
       const built = performance.now();
       const index = ratingsExport ? new OutletIndex(ratingsExport) : null;
+      if (!index) indexPromise = null; // not synced yet: look again on the next hover
       if (perfMarks) {
         document.documentElement.dataset.parallaxTableBuildMs = (performance.now() - built).toFixed(2);
         document.documentElement.dataset.parallaxTableWallMs = (performance.now() - started).toFixed(2);
       }
       return index;
     } catch {
+      indexPromise = null;
       return null;
     }
   })();

@@ -8,8 +8,6 @@ const serviceError = /** @type {HTMLElement} */ (document.getElementById("servic
 const saved = /** @type {HTMLElement} */ (document.getElementById("saved"));
 const syncStatus = /** @type {HTMLElement} */ (document.getElementById("sync-status"));
 
-const BUNDLED_ORIGINS = new Set(["http://127.0.0.1:8000", "http://localhost:8000"]);
-
 /** @param {string} text */
 function siteList(text) {
   return [...new Set(text.split(/[\s,]+/).map((s) => s.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/\/.*$/, "")).filter(Boolean))];
@@ -50,9 +48,12 @@ form.addEventListener("submit", async (event) => {
     field("service-url").focus();
     return;
   }
-  const origin = new URL(serviceUrl).origin;
-  if (!BUNDLED_ORIGINS.has(origin)) {
-    // A custom host is asked for only now, for exactly that origin (this click is the user gesture).
+  const { origin, hostname, protocol } = new URL(serviceUrl);
+  // http://127.0.0.1 and http://localhost (any port) come with the extension; any other host is
+  // asked for only now, for exactly that origin. No await may come first: the browser wants the
+  // request inside the click's user gesture.
+  const bundled = protocol === "http:" && (hostname === "127.0.0.1" || hostname === "localhost");
+  if (!bundled) {
     const granted = await api.permissions.request({ origins: [`${origin}/*`] }).catch(() => false);
     if (!granted) {
       serviceError.textContent = `Parallax needs permission to reach ${origin}; allow it, or keep the default address.`;

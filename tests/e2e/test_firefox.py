@@ -1,0 +1,165 @@
+"""Firefox smoke test: the built Firefox package in Firefox ESR, driven over WebDriver BiDi."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.bidi import BiDi, launch_firefox
+from tests.e2e.harness import (
+    EXTENSION_DIR,
+    HOSTILE_ARTICLE,
+    NYT_ARTICLE,
+    PAGES,
+    ROUTED_ORIGINS,
+    ROUTED_PAGES,
+    Service,
+    free_port,
+)
+
+pytestmark = pytest.mark.e2e
+
+FIREFOX_PREFS: dict[str, Any] = {
+    "browser.shell.checkDefaultBrowser": False,
+    "datareporting.policy.dataSubmissionEnabled": False,
+    "network.connectivity-service.enabled": False,
+    "app.update.enabled": False,
+    "browser.region.network.url": "",
+    "remote.active-protocols": 1,
+}
+CONNECT_TIMEOUT_S = 30.0
+
+SHADOW = "document.querySelector('{host}')?.shadowRoot"
+
+
+def in_panel(selector: str) -> str:
+    root = SHADOW.format(host="parallax-panel")
+    return f"{root}?.querySelector({selector!r})?.textContent ?? ''"
+
+
+@pytest.fixture
+def firefox(service: Service, tmp_path: Path) -> Iterator[tuple[BiDi, str]]:
+    """Firefox ESR with the built Firefox package installed, pages routed to the fixtures."""
+    executable = shutil.which("firefox-esr") or shutil.which("firefox")
+    node = shutil.which("node")
+    if executable is None or node is None:
+        pytest.skip("firefox-esr (apt-get install -y firefox-esr) and node are needed")
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [node, str(EXTENSION_DIR / "build.mjs"), str(dist)], check=True, capture_output=True
+    )
+    unpacked = tmp_path / "extension"
+    with zipfile.ZipFile(next(dist.glob("parallax-firefox-*.zip"))) as archive:
+        archive.extractall(unpacked)
+    # The one change to the package: BiDi cannot open extension pages to set the service
+    # address, so the default points at this test's service.
+    settings = unpacked / "src" / "lib" / "settings.js"
+    source = settings.read_text("utf-8")
+    assert '"http://127.0.0.1:8000"' in source
+    settings.write_text(source.replace('"http://127.0.0.1:8000"', f'"{service.url}"'), "utf-8")
+
+    port = free_port()
+    process = launch_firefox(executable, tmp_path / "profile", port, FIREFOX_PREFS)
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
+    while True:
+        try:
+            bidi = BiDi(port)
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("Firefox did not open its WebDriver BiDi port")
+            time.sleep(0.2)
+    try:
+        bidi.command("session.new", capabilities={})
+        bidi.command("webExtension.install", extensionData={"type": "path", "path": str(unpacked)})
+        bidi.routes = {url: (PAGES / name).read_text("utf-8") for url, name in ROUTED_PAGES.items()}
+        bidi.command("session.subscribe", events=["network.beforeRequestSent"])
+        bidi.command(
+            "network.addIntercept",
+            phases=["beforeRequestSent"],
+            urlPatterns=[
+                {"type": "pattern", "protocol": "https", "hostname": origin.split("//", 1)[1]}
+                for origin in ROUTED_ORIGINS
+            ],
+        )
+        context = bidi.command("browsingContext.getTree")["contexts"][0]["context"]
+        yield bidi, context
+    finally:
+        bidi.close()
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def hover(bidi: BiDi, context: str, element_id: str) -> str:
+    """Rests the pointer on a link; returns the card's outlet name once it shows."""
+    node = bidi.command(
+        "script.evaluate",
+        expression=f"document.getElementById({element_id!r})",
+        target={"context": context},
+        awaitPromise=False,
+    )["result"]
+    bidi.command(
+        "input.performActions",
+        context=context,
+        actions=[
+            {
+                "type": "pointer",
+                "id": "mouse",
+                "parameters": {"pointerType": "mouse"},
+                "actions": [
+                    {
+                        "type": "pointerMove",
+                        "x": 0,
+                        "y": 0,
+                        "origin": {"type": "element", "element": {"sharedId": node["sharedId"]}},
+                    }
+                ],
+            }
+        ],
+    )
+    card = SHADOW.format(host="parallax-hovercard") + "?.querySelector('.card')"
+    name: str = bidi.wait_for(
+        context, f"(c => c && !c.hidden ? c.querySelector('.outlet-name').textContent : '')({card})"
+    )
+    return name
+
+
+def test_firefox_panel_story_and_hover_card(firefox: tuple[BiDi, str], service: Service) -> None:
+    bidi, context = firefox
+    expected = service.score(NYT_ARTICLE)
+    story = expected["story"]
+    bidi.command("browsingContext.navigate", context=context, url=NYT_ARTICLE, wait="complete")
+    count = bidi.wait_for(context, in_panel(".story-count"))
+    assert count == f"{story['article_count']} articles from {story['outlet_count']} sources"
+    assert bidi.evaluate(context, in_panel(".outlet-name")) == expected["outlet"]["name"]
+    fox_href = bidi.evaluate(context, "document.getElementById('fox').href")
+    assert hover(bidi, context, "fox") == service.score(fox_href)["outlet"]["name"]
+    assert bidi.evaluate(context, "document.body.dataset.pageScript") == "ran"
+
+
+def test_firefox_hostile_headlines_stay_text(firefox: tuple[BiDi, str], service: Service) -> None:
+    bidi, context = firefox
+    bidi.command("browsingContext.navigate", context=context, url=HOSTILE_ARTICLE, wait="complete")
+    bidi.wait_for(context, in_panel(".story-count"))
+    root = SHADOW.format(host="parallax-panel")
+    text = bidi.evaluate(context, f"{root}.textContent")
+    hostile = [
+        a["title"] for a in service.score(HOSTILE_ARTICLE)["story"]["related"] if "<" in a["title"]
+    ]
+    assert hostile and all(title in text for title in hostile)
+    injected = bidi.evaluate(
+        context, f"{root}.querySelectorAll('script, img, b, iframe, object, embed').length"
+    )
+    assert injected == 0
+    assert bidi.evaluate(context, "window.__pwned === undefined") is True
