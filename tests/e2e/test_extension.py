@@ -100,6 +100,7 @@ def test_article_page_shows_panel_with_outlet_lean_and_story(
     )
     assert outlet["owner"] in panel.locator(".owner").inner_text()
     assert panel.locator(".country").inner_text() == outlet["country"]
+    assert panel.locator(".basis").inner_text() == outlet["basis"]
     assert panel.locator(".scale .on").count() == 1
 
     assert (

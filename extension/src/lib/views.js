@@ -45,6 +45,16 @@ export function outletDetails(outlet, { scale = true } = {}) {
     h("dt", { text: "Country" }), h("dd", { class: "country", text: str(outlet?.country) || "Unknown" }),
   );
   if (flags.length) list.append(h("dt", { text: "Flags" }), h("dd", { class: "flags", text: flags.join(", ") }));
+  // The service's answer carries why the rating is what it is; the local table does not.
+  const basis = str(outlet?.basis);
+  if (basis) {
+    const confidence = str(outlet?.confidence);
+    const reviewed = str(outlet?.reviewed);
+    list.append(h("dt", { text: "Based on" }), h("dd", { class: "basis", text: basis }));
+    if (confidence || reviewed) {
+      list.append(h("dt", { text: "Confidence" }), h("dd", { class: "confidence", text: [confidence, reviewed && `reviewed ${reviewed}`].filter(Boolean).join(", ") }));
+    }
+  }
   return h("div", { class: "outlet-details" },
     h("h3", { class: "outlet-name", text: str(outlet?.name) || str(outlet?.id) || "Unknown outlet" }),
     scale ? leanScale(lean) : null,
