@@ -36,26 +36,39 @@ function isTrackingParam(name) {
   return TRACKING_PARAMS.has(lower) || TRACKING_PREFIXES.some((p) => lower.startsWith(p));
 }
 
-/** Like JavaScript's encodeURIComponent, which is also what service/urls.py mimics. */
-function encodeQuery(pairs) {
-  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+function decodeKey(key) {
+  if (!key.includes("%") && !key.includes("+")) return key;
+  try {
+    return decodeURIComponent(key.replace(/\+/g, " "));
+  } catch {
+    return key; // a malformed escape: compare the key as written
+  }
 }
 
 /**
- * A validated, normalised http(s) URL split into the parts resolution needs.
- * @typedef {{scheme: string, host: string, port: string, path: string, query: [string, string][], isIp: boolean}} ArticleURL
+ * Drops tracking parameters and empty segments; keeps the others exactly as written, so the
+ * canonical URL never re-encodes anything (as clean_query in service/urls.py).
+ * @param {string} query the query without its "?"
+ */
+export function cleanQuery(query) {
+  return query.split("&").filter((segment) => segment && !isTrackingParam(decodeKey(segment.split("=", 1)[0]))).join("&");
+}
+
+/**
+ * A validated, normalised http(s) URL split into the parts resolution needs; `query` is the
+ * cleaned raw query string.
+ * @typedef {{scheme: string, host: string, port: string, path: string, query: string, isIp: boolean}} ArticleURL
  */
 
 /** @param {ArticleURL} url */
 export function canonicalOf(url) {
   const netloc = (url.host.includes(":") ? `[${url.host}]` : url.host) + (url.port ? `:${url.port}` : "");
-  return `${url.scheme}://${netloc}${url.path}${url.query.length ? "?" + encodeQuery(url.query) : ""}`;
+  return `${url.scheme}://${netloc}${url.path}${url.query ? "?" + url.query : ""}`;
 }
 
-/** @param {ArticleURL} url @param {string} name */
+/** The decoded value of the first query parameter called `name`. @param {ArticleURL} url @param {string} name */
 function param(url, name) {
-  const found = url.query.find(([key]) => key === name);
-  return found ? found[1] : null;
+  return new URLSearchParams(url.query).get(name);
 }
 
 function validateHost(hostname) {
@@ -117,11 +130,7 @@ export function parseArticleURL(input) {
   const scheme = url.protocol.slice(0, -1);
   const { host, isIp } = validateHost(url.hostname);
   const port = url.port && url.port !== DEFAULT_PORTS[scheme] ? url.port : "";
-  /** @type {[string, string][]} */
-  const query = [];
-  for (const [key, value] of new URLSearchParams(url.search)) {
-    if (!isTrackingParam(key)) query.push([key, value]);
-  }
+  const query = cleanQuery(url.search.slice(1));
   return { scheme, host, port, path: url.pathname || "/", query, isIp };
 }
 
@@ -193,7 +202,7 @@ export function unwrapOnce(url) {
   if (host.endsWith(".cdn.ampproject.org") || host === "cdn.ampproject.org") {
     for (const [prefix, scheme] of [["/c/s/", "https"], ["/v/s/", "https"], ["/c/", "http"], ["/v/", "http"]]) {
       if (path.startsWith(prefix) && path.length > prefix.length) {
-        return `${scheme}://${path.slice(prefix.length)}${url.query.length ? "?" + encodeQuery(url.query) : ""}`;
+        return `${scheme}://${path.slice(prefix.length)}${url.query ? "?" + url.query : ""}`;
       }
     }
     return null;
