@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cachetools import LRUCache
+from cachetools import Cache
 
 from service.ratings_schema import (
     FEED_COLUMNS,
@@ -24,10 +24,17 @@ from service.ratings_schema import (
     is_valid_host,
     parse_outlet_row,
 )
-from service.resolver import Resolution, is_public_suffix, registered_domain, resolve_outlet
+from service.resolver import (
+    Resolution,
+    is_public_suffix,
+    match_host,
+    registered_domain,
+    resolve_outlet,
+)
 from service.urls import SHORTENERS, URLInputError, parse_article_url
 
 MAX_PROBLEMS_SHOWN = 25
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -191,8 +198,11 @@ class RatingsTable:
                 self._by_host[alias] = outlet
         for entries in self._by_path.values():
             entries.sort(key=lambda entry: len(entry[0]), reverse=True)
-        self.stop_suffixes = sorted(h for h in self._by_host if is_public_suffix(h))
-        self._cache: LRUCache[str, Resolution] = LRUCache(maxsize=100_000)
+        self.stop_suffixes = frozenset(h for h in self._by_host if is_public_suffix(h))
+        # Memo of host -> outlet: hosts repeat far more than URLs do, and the walk up the
+        # host's parents is the only per-URL work that depends on the table.
+        # A FIFO-evicting cachetools.Cache: reads never mutate it, so they need no lock.
+        self._host_memo: Cache[str, Outlet | None] = Cache(maxsize=100_000)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -205,6 +215,8 @@ class RatingsTable:
         return self._by_host.get(host)
 
     def outlet_for_path(self, host: str, path: str) -> Outlet | None:
+        if not self._by_path:
+            return None
         for candidate in (host, host[4:] if host.startswith("www.") else None):
             if candidate is None:
                 continue
@@ -213,18 +225,19 @@ class RatingsTable:
                     return outlet
         return None
 
+    def outlet_for_url_host(self, host: str) -> Outlet | None:
+        """`match_host`, memoised per host."""
+        outlet = self._host_memo.get(host, _MISSING)
+        if outlet is not _MISSING:
+            return outlet  # type: ignore[return-value]
+        outlet = match_host(host, self)
+        with self._lock:
+            self._host_memo[host] = outlet
+        return outlet
+
     def resolve(self, url: object) -> Resolution:
         """Resolves a URL to its outlet; raises URLInputError for input that is not a URL."""
-        if not isinstance(url, str):
-            raise URLInputError("url must be a string")
-        with self._lock:
-            hit = self._cache.get(url)
-        if hit is not None:
-            return hit
-        result = resolve_outlet(url, self)
-        with self._lock:
-            self._cache[url] = result
-        return result
+        return resolve_outlet(url, self)
 
     def export(self) -> dict[str, Any]:
         """The compact whole table the extension caches and resolves against locally."""
@@ -241,7 +254,7 @@ class RatingsTable:
             "fields": fields,
             "outlets": rows,
             "aliases": dict(sorted(aliases.items())),
-            "stop_suffixes": self.stop_suffixes,
+            "stop_suffixes": sorted(self.stop_suffixes),
             "shorteners": sorted(SHORTENERS),
             "strip_prefixes": list(REDUNDANT_HOST_PREFIXES),
         }

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import tldextract
 
 from service.ratings_schema import Outlet
-from service.urls import SHORTENERS, ArticleURL, parse_article_url, unwrap
+from service.urls import SHORTENERS, ArticleURL, may_be_wrapped, parse_article_url, unwrap
 
 # Hosting platforms whose subdomains are each someone's own site, but which the Public Suffix
 # List (as bundled) does not list as private suffixes.
@@ -31,13 +30,16 @@ _EXTRACT = tldextract.TLDExtract(
 
 
 class OutletIndex(Protocol):
+    stop_suffixes: frozenset[str]
+
     def outlet_for_host(self, host: str) -> Outlet | None: ...
 
     def outlet_for_path(self, host: str, path: str) -> Outlet | None: ...
 
+    def outlet_for_url_host(self, host: str) -> Outlet | None: ...
 
-@dataclass(frozen=True)
-class Resolution:
+
+class Resolution(NamedTuple):
     """What a URL resolves to: its canonical form and outlet (None when not rated)."""
 
     input: str
@@ -67,28 +69,37 @@ def is_public_suffix(host: str) -> bool:
     return bool(result.suffix) and not result.domain
 
 
-def host_candidates(host: str) -> list[str]:
-    """The host, then each parent down to its registered domain (never past it)."""
-    top = registered_domain(host)
-    if not top or not host.endswith(top):
-        return [host]
-    candidates = [host]
-    while candidates[-1] != top:
-        candidates.append(candidates[-1].split(".", 1)[1])
-    return candidates
+def match_host(host: str, index: OutletIndex) -> Outlet | None:
+    """The outlet of `host` or of its nearest parent domain that has one.
+
+    The walk stops at a parent that is itself a public suffix listed in the table (blogspot.com,
+    substack.com): below such a suffix every name is someone's own site. Above the registered
+    domain only public suffixes remain, so this needs no Public Suffix List lookup per URL, and
+    the extension's resolver runs the very same walk.
+    """
+    outlet = index.outlet_for_host(host)
+    if outlet is not None:
+        return outlet
+    parent = host
+    while True:
+        dot = parent.find(".")
+        if dot < 0:
+            return None
+        parent = parent[dot + 1 :]
+        if "." not in parent or parent in index.stop_suffixes:
+            return None
+        outlet = index.outlet_for_host(parent)
+        if outlet is not None:
+            return outlet
 
 
 def resolve_url(url: ArticleURL, index: OutletIndex, original: str) -> Resolution:
-    url = unwrap(url)
+    if may_be_wrapped(url.host):
+        url = unwrap(url)
     host = url.host
     outlet: Outlet | None = None
     if not url.is_ip:
-        outlet = index.outlet_for_path(host, url.path)
-        if outlet is None:
-            for candidate in host_candidates(host):
-                outlet = index.outlet_for_host(candidate)
-                if outlet is not None:
-                    break
+        outlet = index.outlet_for_path(host, url.path) or index.outlet_for_url_host(host)
     shortener = outlet is None and host in SHORTENERS
     return Resolution(
         input=original, resolved_url=url.canonical, host=host, shortener=shortener, outlet=outlet
@@ -98,4 +109,4 @@ def resolve_url(url: ArticleURL, index: OutletIndex, original: str) -> Resolutio
 def resolve_outlet(text: object, index: OutletIndex) -> Resolution:
     """Validates `text` and resolves it; raises URLInputError for input that is not a URL."""
     url = parse_article_url(text)
-    return resolve_url(url, index, str(text))
+    return resolve_url(url, index, text)  # type: ignore[arg-type]  # a str once parsed

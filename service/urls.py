@@ -6,8 +6,8 @@ import base64
 import binascii
 import ipaddress
 import re
-from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from typing import NamedTuple
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlsplit
 
 MAX_URL_LENGTH = 4096
 MAX_UNWRAP_DEPTH = 5
@@ -52,39 +52,72 @@ class URLInputError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True)
-class ArticleURL:
-    """A validated, normalised http(s) URL split into the parts resolution needs."""
+class ArticleURL(NamedTuple):
+    """A validated, normalised http(s) URL split into the parts resolution needs.
+
+    `query` is the raw query string with tracking parameters and empty segments removed; the
+    kept segments are left exactly as written, so the canonical URL never re-encodes anything.
+    """
 
     scheme: str
     host: str
     port: int | None
     path: str
-    query: tuple[tuple[str, str], ...]
+    query: str
+    is_ip: bool = False
 
     @property
     def canonical(self) -> str:
         netloc = f"[{self.host}]" if ":" in self.host else self.host
         if self.port is not None:
-            netloc += f":{self.port}"
-        url = f"{self.scheme}://{netloc}{self.path}"
+            netloc = f"{netloc}:{self.port}"
         if self.query:
-            url += "?" + encode_query(self.query)
-        return url
+            return f"{self.scheme}://{netloc}{self.path}?{self.query}"
+        return f"{self.scheme}://{netloc}{self.path}"
 
     def param(self, name: str) -> str | None:
-        for key, value in self.query:
+        """The decoded value of the first query parameter called `name`."""
+        for key, value in parse_qsl(self.query, keep_blank_values=True):
             if key == name:
                 return value
         return None
 
-    @property
-    def is_ip(self) -> bool:
-        try:
-            ipaddress.ip_address(self.host)
-        except ValueError:
-            return False
-        return True
+
+# The common case, checked with one regular expression: lower-case http(s), a plain host name,
+# an optional port, and a path and query of characters that need no encoding.
+_FAST_RE = re.compile(
+    r"(https?)://([a-z0-9][a-z0-9.\-]*[a-z0-9])(?::([0-9]{1,5}))?"
+    r"(/[!$&'()*+,\-./0-9:;=@A-Z_a-z~%]*)?"
+    r"(?:\?([!$&'()*+,\-./0-9:;=?@A-Z_a-z~%]*))?"
+    r"(?:#[^\x00-\x20\x7f]*)?\Z"
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _fast_parse(text: str) -> ArticleURL | None:
+    match = _FAST_RE.match(text)
+    if match is None:
+        return None
+    scheme, host, port_text, path, query = match.groups()
+    if (
+        "." not in host
+        or ".." in host
+        or "-." in host
+        or ".-" in host
+        or len(host) > 253
+        or host.replace(".", "").isdigit()
+    ):
+        return None
+    port: int | None = None
+    if port_text is not None:
+        port = int(port_text)
+        if not 0 < port < 65536:
+            return None
+        if port == _DEFAULT_PORTS[scheme]:
+            port = None
+    if len(host) > 63 and max(len(label) for label in host.split(".")) > 63:
+        return None
+    return ArticleURL(scheme, host, port, path or "/", clean_query(query) if query else "")
 
 
 def parse_article_url(text: object) -> ArticleURL:
@@ -96,6 +129,9 @@ def parse_article_url(text: object) -> ArticleURL:
         raise URLInputError("url is empty: give an article URL such as https://example.com/news/1")
     if len(text) > MAX_URL_LENGTH:
         raise URLInputError(f"url is {len(text)} characters long; the limit is {MAX_URL_LENGTH}")
+    fast = _fast_parse(text)
+    if fast is not None:
+        return fast
     # Browsers read a backslash as a slash in web URLs; so must we, or a link that takes the
     # reader to evil.example could be scored as the site named after the backslash.
     text = text.replace("\\", "/")
@@ -145,13 +181,18 @@ def _split(text: str) -> ArticleURL:
     host = _normalise_host(parts.hostname or "", parts.netloc)
     if port is not None and port == {"http": 80, "https": 443}[scheme]:
         port = None
-    path = _encode_path(parts.path or "/")
-    query = tuple(
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not _is_tracking_param(k)
-    )
-    return ArticleURL(scheme=scheme, host=host, port=port, path=path, query=query)
+    path = _encode(parts.path or "/", _PATH_UNSAFE)
+    query = clean_query(_encode(parts.query, _QUERY_UNSAFE)) if parts.query else ""
+    is_ip = _is_ip(host)
+    return ArticleURL(scheme, host, port, path, query, is_ip)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _normalise_host(hostname: str, netloc: str) -> str:
@@ -186,21 +227,30 @@ def _normalise_host(hostname: str, netloc: str) -> str:
     return host
 
 
-def encode_query(pairs: tuple[tuple[str, str], ...]) -> str:
-    """Query string with each key and value encoded as JavaScript's encodeURIComponent does."""
-    return urlencode(pairs, quote_via=quote, safe="!~*'()")
+def clean_query(query: str) -> str:
+    """Drops tracking parameters and empty segments; keeps the others exactly as written."""
+    kept = []
+    for segment in query.split("&"):
+        if not segment:
+            continue
+        key = segment.split("=", 1)[0]
+        if "%" in key or "+" in key:
+            key = unquote_plus(key)
+        if not _is_tracking_param(key):
+            kept.append(segment)
+    return "&".join(kept)
 
 
-# What the WHATWG URL standard percent-encodes in a path, so both resolvers agree byte for byte.
+# What the WHATWG URL standard percent-encodes in the path and in the query of an http(s) URL,
+# besides non-ASCII: so that this resolver and the browser's agree byte for byte.
 _PATH_UNSAFE = frozenset(' "<>`{}')
+_QUERY_UNSAFE = frozenset(' "<>\'')
 
 
-def _encode_path(path: str) -> str:
-    if path.isascii() and not _PATH_UNSAFE.intersection(path):
-        return path
-    return "".join(
-        quote(ch, safe="") if (ord(ch) > 127 or ch in _PATH_UNSAFE) else ch for ch in path
-    )
+def _encode(part: str, unsafe: frozenset[str]) -> str:
+    if part.isascii() and not unsafe.intersection(part):
+        return part
+    return "".join(quote(ch, safe="") if (ord(ch) > 127 or ch in unsafe) else ch for ch in part)
 
 
 def _is_tracking_param(key: str) -> bool:
@@ -221,8 +271,21 @@ def unwrap(url: ArticleURL) -> ArticleURL:
     return url
 
 
+_WRAPPER_HOSTS = frozenset(
+    {"l.facebook.com", "lm.facebook.com", "l.messenger.com", "l.instagram.com", "out.reddit.com",
+     "bing.com", "www.bing.com", "news.google.com", "cdn.ampproject.org"}
+)
+
+
+def may_be_wrapped(host: str) -> bool:
+    """Cheap test that lets the common URL skip unwrapping altogether."""
+    return "google." in host or host in _WRAPPER_HOSTS or host.endswith(".cdn.ampproject.org")
+
+
 def _unwrap_once(url: ArticleURL) -> str | None:
     host, path = url.host, url.path
+    if not may_be_wrapped(host):
+        return None
     if _GOOGLE_HOST_RE.match(host):
         if path == "/url":
             return url.param("q") or url.param("url")
@@ -235,7 +298,7 @@ def _unwrap_once(url: ArticleURL) -> str | None:
         for prefix, scheme in (("/c/s/", "https"), ("/v/s/", "https"), ("/c/", "http"), ("/v/", "http")):
             if path.startswith(prefix) and len(path) > len(prefix):
                 rest = path[len(prefix) :]
-                query = ("?" + encode_query(url.query)) if url.query else ""
+                query = ("?" + url.query) if url.query else ""
                 return f"{scheme}://{rest}{query}"
         return None
     if host in ("l.facebook.com", "lm.facebook.com", "l.messenger.com", "l.instagram.com"):
