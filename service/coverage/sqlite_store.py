@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from service.coverage.store import Article, Batch, FeedState, StoryRow
+from service.coverage.store import Article, Batch, FeedState, Store, StoryRow
 from service.coverage.summary import blindspot_side, representative_headline
 from service.coverage.text import STOPWORDS as _STOPWORDS
 
@@ -500,14 +500,18 @@ class SQLiteStore:
         self._local = threading.local()
 
 
-def open_store(data_dir: str | Path, database_url: str = "") -> SQLiteStore:
+def open_store(data_dir: str | Path, database_url: str = "") -> Store:
     """The store named by the settings: SQLite under DATA_DIR unless DATABASE_URL says otherwise."""
     if database_url:
         if database_url.startswith("sqlite:///"):
             return SQLiteStore(database_url[len("sqlite:///") :])
+        if database_url.startswith(("postgresql://", "postgres://")):
+            from service.coverage.pg_store import PostgresStore
+
+            return PostgresStore(database_url)
         scheme = database_url.split(":", 1)[0]
         raise ValueError(
-            f"DATABASE_URL scheme {scheme!r} is not supported yet; leave it empty for SQLite "
-            "under DATA_DIR or use sqlite:///path/to/file.sqlite3"
+            f"DATABASE_URL scheme {scheme!r} is not supported; leave it empty for SQLite "
+            "under DATA_DIR, or use sqlite:///path/to/file.sqlite3 or postgresql://host/db"
         )
     return SQLiteStore(Path(data_dir) / "parallax.sqlite3")
