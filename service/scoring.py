@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
+from cachetools import LRUCache
+
 from service.ratings import RatingsTable
+from service.ratings_schema import Outlet
 from service.urls import URLInputError
 
 StoryLookup = Callable[[str, str | None], "dict[str, Any] | None"]
@@ -24,6 +29,46 @@ def score_url(
         outlet_id = resolution.outlet.id if resolution.outlet else None
         payload["story"] = story_lookup(resolution.resolved_url, outlet_id)
     return payload
+
+
+_outlet_json: LRUCache[str, tuple[Outlet, str]] = LRUCache(maxsize=20_000)
+_outlet_json_lock = threading.Lock()
+
+
+def outlet_json(outlet: Outlet) -> str:
+    """The outlet's JSON text, serialised once per outlet (and per table: ids are keyed with it)."""
+    key = f"{outlet.source}\0{outlet.id}"
+    with _outlet_json_lock:
+        cached = _outlet_json.get(key)
+    if cached is None or cached[0] is not outlet:
+        cached = (outlet, json.dumps(outlet.to_json(), ensure_ascii=False, separators=(",", ":")))
+        with _outlet_json_lock:
+            _outlet_json[key] = cached
+    return cached[1]
+
+
+def score_json(
+    table: RatingsTable, url: object, story_lookup: StoryLookup | None = None
+) -> str:
+    """`score_url` as JSON text, splicing in the outlet's cached JSON: the API's hot path."""
+    resolution = table.resolve(url)
+    head = json.dumps(
+        {
+            "url": resolution.input,
+            "resolved_url": resolution.resolved_url,
+            "host": resolution.host,
+            "shortener": resolution.shortener,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    outlet = "null" if resolution.outlet is None else outlet_json(resolution.outlet)
+    body = f"{head[:-1]},\"outlet\":{outlet}"
+    if story_lookup is not None:
+        outlet_id = resolution.outlet.id if resolution.outlet else None
+        story = story_lookup(resolution.resolved_url, outlet_id)
+        body += ',"story":' + json.dumps(story, ensure_ascii=False, separators=(",", ":"))
+    return body + "}"
 
 
 def error_object(url: object, exc: URLInputError) -> dict[str, Any]:

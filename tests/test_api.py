@@ -199,3 +199,13 @@ def test_docs_page_is_html_and_escapes(client: FlaskClient) -> None:
     page = client.get("/docs")
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert b"/v1/score" in page.data
+
+
+@pytest.mark.parametrize("url", ["https://www.nytimes.com/x", "https://t.co/a", "https://unrated.example/\u00e9"])
+def test_score_fast_path_equals_the_plain_answer(app: Flask, client: FlaskClient, url: str) -> None:
+    from service.api import ratings_table, story_lookup
+    from service.scoring import score_url
+
+    with app.app_context():
+        expected = score_url(ratings_table(app), url, story_lookup(app))
+    assert client.get("/v1/score", query_string={"url": url}).get_json() == expected

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from service.api import ratings_table, story_lookup
 from service.errors import APIError
-from service.scoring import error_object, score_url
+from service.scoring import error_object, score_json, score_url
 from service.urls import URLInputError
 
 bp = Blueprint("score", __name__)
@@ -23,10 +23,10 @@ def score() -> ResponseReturnValue:
     if len(urls) > 1:
         raise APIError(400, "too_many_urls", "give one ?url=; use POST /v1/lookup for several")
     try:
-        payload = score_url(ratings_table(), urls[0], story_lookup())
+        body = score_json(ratings_table(), urls[0], story_lookup())
     except URLInputError as exc:
         raise APIError(400, "invalid_url", exc.message) from None
-    return jsonify(payload)
+    return Response(body, mimetype="application/json")
 
 
 @bp.post("/v1/lookup")
