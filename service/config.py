@@ -20,6 +20,13 @@ DEFAULTS: dict[str, Any] = {
     "LOOKUP_MAX_URLS": 1000,
     "CACHE_SIZE": 50_000,
     "LOG_LEVEL": "INFO",
+    # Production (service/limits.py, auth.py, metrics.py, redis_cache.py):
+    "API_KEYS": "",  # comma-separated; when set, writes and admin endpoints need one
+    "RATE_LIMIT": "600/minute;20000/hour",  # per client, flask-limiter syntax; empty: no limit
+    "PROXY_HOPS": 0,  # trusted proxies in front (X-Forwarded-For) for the client's address
+    "MAX_QUERY_BYTES": 8192,
+    "RESPONSE_CACHE_SECONDS": 30,  # shared cache of story responses; 0: off
+    "METRICS_DIR": "",  # set under gunicorn: workers pool their /metrics counts here
 }
 
 
