@@ -166,14 +166,15 @@ const handlers = {
     const disabled = resolution ? isSiteDisabled(settings.disabledSites, resolution.host) : false;
     if (tabId !== undefined && tabId >= 0 && sender.frameId === 0) {
       await setBadge(tabId, disabled ? null : outlet, !disabled && isNews);
-      await saveTabState(tabId, { url: resolution?.resolved_url ?? null, outlet, isNews, story: null, error: null });
+      await saveTabState(tabId, { url: resolution?.resolved_url ?? null, outlet, isNews, story: null, error: null, scored: false });
     }
     return { ok: true, outlet, isNews, tableLoaded: Boolean(index), resolvedUrl: resolution?.resolved_url ?? null };
   },
 
   /** Score the page being read, and find its story: the page URL goes to the service, nowhere else. */
   async score(message, sender) {
-    const tabId = sender.tab?.id;
+    // Content scripts speak for their own tab; only the popup (no tab) may name one.
+    const tabId = sender.tab ? sender.tab.id : Number.isInteger(message.tabId) ? message.tabId : undefined;
     const url = String(message.url ?? "");
     try {
       const { body } = await callService("/v1/score?url=" + encodeURIComponent(url));
@@ -192,11 +193,11 @@ const handlers = {
         }
       }
       const data = { ...body, story };
-      if (tabId !== undefined && tabId >= 0) await saveTabState(tabId, { outlet: body?.outlet ?? null, story, error: null });
+      if (tabId !== undefined && tabId >= 0) await saveTabState(tabId, { outlet: body?.outlet ?? null, story, error: null, scored: true });
       return { ok: true, data };
     } catch (error) {
       const reply = errorReply(error);
-      if (tabId !== undefined && tabId >= 0) await saveTabState(tabId, { error: reply.error });
+      if (tabId !== undefined && tabId >= 0) await saveTabState(tabId, { error: reply.error, scored: true });
       return reply;
     }
   },

@@ -405,3 +405,21 @@ def test_ratings_refresh_uses_the_etag(browser: Browser) -> None:
     meta = browser.wait_for_sync(since)
     assert meta["lastStatus"] == 304, meta
     assert meta["etag"] == before["etag"] and meta["count"] == before["count"]
+
+
+def test_popup_asks_for_the_story_when_the_panel_is_off(browser: Browser, service: Service) -> None:
+    browser.set_settings(panel=False, perfMarks=True)
+    page = browser.context.new_page()
+    page.goto(NYT_ARTICLE)
+    page.wait_for_function(
+        "document.documentElement.dataset.parallaxPhase === 'no-panel'", timeout=WAIT_MS
+    )
+    assert page.locator("parallax-panel").count() == 0
+    tab_id = browser.active_tab_id()
+    popup = browser.context.new_page()
+    popup.goto(browser.page_url(f"popup.html?tab={tab_id}"))
+    popup.wait_for_selector(".story-count", timeout=WAIT_MS)
+    story = service.score(NYT_ARTICLE)["story"]
+    assert popup.inner_text(".story-count") == (
+        f"{story['article_count']} articles from {story['outlet_count']} sources"
+    )

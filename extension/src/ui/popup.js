@@ -22,6 +22,8 @@ export function renderState(state) {
     content.append(h("p", { class: "notice error", text: String(state.error.message ?? "The service could not be reached.") }));
   } else if (state.story) {
     content.append(h("h3", { text: "This story" }), storySummary(state.story, { articles: false }));
+  } else if (state.isNews && !state.scored) {
+    content.append(h("p", { class: "muted looking", text: "Looking for other coverage of this story…" }));
   } else if (state.isNews) {
     content.append(h("p", { class: "muted", text: "No other coverage of this story found yet." }));
   }
@@ -44,7 +46,14 @@ async function main() {
     return;
   }
   const reply = await api.runtime.sendMessage({ type: "getTabState", tabId });
-  renderState(reply?.state ?? null);
+  const state = reply?.state ?? null;
+  renderState(state);
+  // With the panel off nobody asked the service about this page yet; opening the popup is the
+  // reader asking, for this one page.
+  if (state?.isNews && !state.scored && state.url) {
+    const scored = await api.runtime.sendMessage({ type: "score", url: state.url, tabId });
+    renderState({ ...state, scored: true, ...(scored?.ok ? { outlet: scored.data?.outlet ?? state.outlet, story: scored.data?.story ?? null } : { error: scored?.error }) });
+  }
 }
 
 main();
