@@ -103,7 +103,7 @@ def test_js_and_python_resolvers_agree(tmp_path: Path) -> None:
     export.write_text(json.dumps(table.export()), "utf-8")
     urls = _cases(table)
     run = subprocess.run(
-        [node, str(EXTENSION_DIR / "test" / "resolve-cli.mjs"), str(export)],
+        [node, str(EXTENSION_DIR / "scripts" / "resolve-cli.mjs"), str(export)],
         input="\n".join(json.dumps(u) for u in urls) + "\n",
         capture_output=True,
         text=True,
