@@ -30,6 +30,9 @@ ROUTED_PAGES: dict[str, str] = {
         "hostile.html"
     ),
     "https://www.foxnews.com/": "plain-home.html",
+    "https://www.foxnews.com/politics/millbrook-county-clerk-resigns-missing-ballot-boxes-audit": (
+        "fox-blindspot.html"
+    ),
     "https://www.northbridge-gazette.example/2025/10/25/dam-vote": "unrated-article.html",
 }
 ROUTED_ORIGINS = sorted(
@@ -42,6 +45,9 @@ HOSTILE_ARTICLE = (
 )
 UNRATED_ARTICLE = "https://www.northbridge-gazette.example/2025/10/25/dam-vote"
 FOX_HOME = "https://www.foxnews.com/"
+FOX_BLINDSPOT = (
+    "https://www.foxnews.com/politics/millbrook-county-clerk-resigns-missing-ballot-boxes-audit"
+)
 
 
 def chromium_path() -> str | None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.harness import (
+    FOX_BLINDSPOT,
     FOX_HOME,
     HOSTILE_ARTICLE,
     NYT_ARTICLE,
@@ -423,3 +424,16 @@ def test_popup_asks_for_the_story_when_the_panel_is_off(browser: Browser, servic
     assert popup.inner_text(".story-count") == (
         f"{story['article_count']} articles from {story['outlet_count']} sources"
     )
+
+
+def test_blindspot_is_named_for_the_side_that_missed_the_story(
+    browser: Browser, service: Service
+) -> None:
+    story = service.score(FOX_BLINDSPOT)["story"]
+    blindspot = story["blindspot"]
+    covered = blindspot if isinstance(blindspot, str) else blindspot["covered_by"]
+    missed = {"left": "right", "right": "left"}[covered]
+    page = open_article(browser, FOX_BLINDSPOT)
+    text = page.locator("parallax-panel .blindspot").inner_text()
+    assert text.startswith(f"Blindspot for the {missed}:")
+    assert f"only by {covered}-leaning sources" in text

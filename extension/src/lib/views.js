@@ -109,10 +109,17 @@ export function storyCount(story) {
   return `${articles} ${articles === 1 ? "article" : "articles"} from ${outlets} ${outlets === 1 ? "source" : "sources"}`;
 }
 
-/** @param {any} story */
+/**
+ * The service's `blindspot` names the side that covered the story almost alone, so readers of
+ * the other side are the ones likely to miss it.
+ * @param {any} story
+ */
 export function blindspotText(story) {
-  const side = story?.blindspot;
-  if (side === "left" || side === "right") return `Blindspot: little coverage from the ${side}`;
+  const value = story?.blindspot;
+  // Either a side name or {side, covered_by, missed_by}, depending on the service's version.
+  const side = typeof value === "string" ? value : value?.covered_by ?? value?.side ?? null;
+  if (side === "left") return "Blindspot for the right: covered almost only by left-leaning sources";
+  if (side === "right") return "Blindspot for the left: covered almost only by right-leaning sources";
   return "";
 }
 
