@@ -97,7 +97,9 @@ export function articlesBySide(story) {
   if (given && typeof given === "object" && Object.values(given).some(Array.isArray)) return given;
   const grouped = { left: [], center: [], right: [], unrated: [] };
   for (const item of Array.isArray(story?.related) ? story.related : []) {
-    if (item && typeof item === "object") grouped[sideOf(item.outlet?.lean?.label)].push(item);
+    if (!item || typeof item !== "object") continue;
+    const side = SIDES.includes(item.side) ? item.side : sideOf(item.outlet?.lean?.label);
+    grouped[side].push(item);
   }
   return grouped;
 }
@@ -159,7 +161,8 @@ export function storySummary(story, { articles = true, currentUrl = "", now = Da
         h("div", { class: "row" },
           h("strong", { class: "article-outlet", text: outletName(outlet) }),
           leanChip(lean),
-          when ? h("span", { class: "muted when", text: when }) : null),
+          when ? h("span", { class: "muted when", text: when }) : null,
+          item.syndicated === true ? h("span", { class: "muted syndicated", text: "syndicated copy" }) : null),
         h("a", { class: "headline", href: str(item.url), target: "_blank", rel: "noopener noreferrer", text: str(item.title) || str(item.url) })));
     }
     section.append(h("h4", { class: `side-heading side-heading-${side}`, text: `${SIDE_TEXT[side]} (${others.length})` }), list);
