@@ -39,6 +39,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (score, outlets, health, docs):
         module.init_app(app)
     _init_coverage(app)
+    from service import auth, limits, metrics, redis_cache, resilience
+
+    # Production: metrics first so it times everything; limits before the cache so hits count.
+    for production in (metrics, resilience, auth, limits, redis_cache):
+        production.init_app(app)
     return app
 
 

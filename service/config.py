@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT": "600/minute;20000/hour",  # per client, flask-limiter syntax; empty: no limit
     "PROXY_HOPS": 0,  # trusted proxies in front (X-Forwarded-For) for the client's address
     "MAX_QUERY_BYTES": 8192,
-    "RESPONSE_CACHE_SECONDS": 30,  # shared cache of story responses; 0: off
+    "RESPONSE_CACHE_SECONDS": 0,  # seconds read answers may be reused (L1 + Redis); 0: off
     "METRICS_DIR": "",  # set under gunicorn: workers pool their /metrics counts here
 }
 

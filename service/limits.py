@@ -1,0 +1,98 @@
+"""Per-client rate limits (flask-limiter; Redis when shared), query-size bound, 429 as JSON."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from service.auth import key_fingerprint, presented_key
+from service.errors import APIError, error_response
+
+LIMITER_EXTENSION = "parallax.limiter"
+# Probes and scrapes come from the operator's own machines, often many per second.
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/version"})
+
+
+def client_key() -> str:
+    """Whom a request is counted against: its API key when it shows one, else its address."""
+    presented = presented_key()
+    if presented:
+        return "key:" + key_fingerprint(presented)
+    return "ip:" + (request.remote_addr or "unknown")
+
+
+def _exempt() -> bool:
+    return request.path in EXEMPT_PATHS or request.method == "OPTIONS"
+
+
+def storage_uri(app: Flask) -> str:
+    """Redis when PARALLAX_REDIS_URL is set, so every worker and host shares one count."""
+    redis_url = str(app.config.get("REDIS_URL") or "")
+    return redis_url if redis_url else "memory://"
+
+
+def init_app(app: Flask) -> None:
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        # Behind a load balancer the peer is the balancer; trust exactly `hops` X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+    max_query = int(app.config.get("MAX_QUERY_BYTES") or 0)
+
+    @app.before_request
+    def _bound_query() -> None:
+        if max_query and len(request.query_string) > max_query:
+            raise APIError(
+                414,
+                "query_too_long",
+                f"the query string is over {max_query} bytes; send large inputs as a JSON body",
+            )
+
+    limits = [part.strip() for part in str(app.config.get("RATE_LIMIT") or "").split(";")]
+    limits = [part for part in limits if part]
+    limiter = Limiter(
+        client_key,
+        app=app,
+        default_limits=limits,  # type: ignore[arg-type]
+        default_limits_exempt_when=_exempt,
+        storage_uri=storage_uri(app),
+        strategy="moving-window",
+        headers_enabled=True,
+        # A Redis outage must not take the API down: count in memory until it is back.
+        swallow_errors=True,
+        in_memory_fallback_enabled=True,
+        key_prefix="parallax",
+        enabled=bool(limits),
+    )
+    app.extensions[LIMITER_EXTENSION] = limiter
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(exc: RateLimitExceeded) -> Response:
+        retry_after = _retry_after(limiter)
+        response = error_response(
+            429,
+            "rate_limited",
+            f"too many requests from this client (limit {exc.description}); "
+            f"retry after {retry_after} s",
+        )
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+
+
+def _retry_after(limiter: Limiter) -> int:
+    """Seconds until the breached window frees a request (at least 1)."""
+    window = getattr(limiter, "current_limit", None)
+    if window is not None and getattr(window, "reset_at", None):
+        return max(1, math.ceil(window.reset_at - time.time()))
+    return 1
+
+
+def limiter_of(app: Flask | None = None) -> Limiter:
+    """The app's limiter (tests reset it between cases)."""
+    found: Limiter = (app or current_app).extensions[LIMITER_EXTENSION]
+    return found

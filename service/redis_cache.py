@@ -1,0 +1,158 @@
+"""Two-level response cache for read endpoints: cachetools in process, Redis shared by hosts."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from typing import Any
+
+from cachetools import TTLCache
+from flask import Flask, Response, current_app, request
+
+log = logging.getLogger(__name__)
+
+CACHE_EXTENSION = "parallax.response_cache"
+# Read endpoints whose answer depends only on the URL: the same for every client.
+CACHED_ENDPOINTS = frozenset(
+    {"score.score", "coverage.stories", "coverage.story", "coverage.related"}
+)
+L1_SIZE = 20_000
+MAX_BODY = 256 * 1024  # larger answers are rare and would crowd out the rest
+# After a Redis error, stop asking it for this long: a dead cache must not add latency.
+REDIS_BACKOFF = 10.0
+REDIS_TIMEOUT = 0.25
+
+
+class ResponseCache:
+    """get/set of response bodies with a TTL; Redis errors degrade to the in-process level."""
+
+    def __init__(self, ttl: float, redis_url: str = "", l1_size: int = L1_SIZE) -> None:
+        self.ttl = ttl
+        self._l1: TTLCache[str, bytes] = TTLCache(maxsize=l1_size, ttl=ttl)
+        self._lock = threading.Lock()
+        self._redis: Any = None
+        self._redis_down_until = 0.0
+        if redis_url:
+            import redis
+
+            self._redis = redis.Redis.from_url(
+                redis_url,
+                socket_timeout=REDIS_TIMEOUT,
+                socket_connect_timeout=REDIS_TIMEOUT,
+                health_check_interval=30,
+            )
+
+    @staticmethod
+    def key(method: str, path: str, query: bytes) -> str:
+        """The cache key of a request; hashed so a long query cannot make a long Redis key."""
+        digest = hashlib.blake2b(query, digest_size=16).hexdigest()
+        return f"parallax:resp:{method}:{path}:{digest}"
+
+    def _redis_usable(self) -> bool:
+        return self._redis is not None and time.monotonic() >= self._redis_down_until
+
+    def _redis_failed(self, exc: Exception) -> None:
+        self._redis_down_until = time.monotonic() + REDIS_BACKOFF
+        log.warning("redis cache unavailable for %.0f s: %s", REDIS_BACKOFF, type(exc).__name__)
+
+    def get(self, key: str) -> tuple[bytes, str] | None:
+        """(body, level) from the nearest level that has it, else None."""
+        with self._lock:
+            body = self._l1.get(key)
+        if body is not None:
+            return body, "l1"
+        if not self._redis_usable():
+            return None
+        try:
+            found = self._redis.get(key)
+        except Exception as exc:  # redis.RedisError and socket errors alike
+            self._redis_failed(exc)
+            return None
+        if found is None:
+            return None
+        with self._lock:
+            self._l1[key] = found
+        return bytes(found), "l2"
+
+    def set(self, key: str, body: bytes) -> None:
+        with self._lock:
+            self._l1[key] = body
+        if not self._redis_usable():
+            return
+        try:
+            self._redis.set(key, body, ex=max(1, int(self.ttl)))
+        except Exception as exc:
+            self._redis_failed(exc)
+
+    def redis_status(self) -> tuple[bool, str]:
+        """(reachable, detail) of the shared level, for /readyz."""
+        if self._redis is None:
+            return True, "not configured (in-process cache only)"
+        try:
+            self._redis.ping()
+        except Exception as exc:
+            return False, f"unreachable ({type(exc).__name__}); serving from the in-process cache"
+        return True, "reachable"
+
+    def clear(self) -> None:
+        with self._lock:
+            self._l1.clear()
+
+
+def _count(level: str, hit: bool) -> None:
+    from service.metrics import METRICS_EXTENSION, count_cache
+
+    if METRICS_EXTENSION in current_app.extensions:
+        count_cache(level, hit)
+
+
+def init_app(app: Flask) -> None:
+    ttl = float(app.config.get("RESPONSE_CACHE_SECONDS") or 0)
+    if ttl <= 0:
+        return
+    cache = ResponseCache(ttl, str(app.config.get("REDIS_URL") or ""))
+    app.extensions[CACHE_EXTENSION] = cache
+
+    def redis_check() -> tuple[str, bool, str]:
+        # Redis is an accelerator: its absence is reported but does not make the host unready.
+        _, detail = cache.redis_status()
+        return ("redis", True, detail)
+
+    app.extensions.setdefault("parallax.readiness", []).append(redis_check)
+
+    def cacheable() -> bool:
+        # Keyed requests may see private answers; only anonymous GETs share a cache.
+        return (
+            request.method == "GET"
+            and request.endpoint in CACHED_ENDPOINTS
+            and "Authorization" not in request.headers
+            and "X-API-Key" not in request.headers
+        )
+
+    @app.before_request
+    def _serve_cached() -> Response | None:
+        if not cacheable():
+            return None
+        key = cache.key(request.method, request.path, request.query_string)
+        found = cache.get(key)
+        if found is None:
+            _count("l2" if cache._redis is not None else "l1", False)
+            request.environ["parallax.cache_key"] = key
+            return None
+        body, level = found
+        _count(level, True)
+        response = Response(body, status=200, mimetype="application/json")
+        response.headers["X-Cache"] = f"hit-{level}"
+        return response
+
+    @app.after_request
+    def _store(response: Response) -> Response:
+        key = request.environ.get("parallax.cache_key")
+        if key and response.status_code == 200 and not response.direct_passthrough:
+            body = response.get_data()
+            if len(body) <= MAX_BODY:
+                cache.set(key, body)
+            response.headers["X-Cache"] = "miss"
+        return response
