@@ -30,6 +30,7 @@ ROUTED_PAGES: dict[str, str] = {
         "hostile.html"
     ),
     "https://www.foxnews.com/": "plain-home.html",
+    "https://www.theguardian.com/world/2025/oct/27/strict-csp-page": "strict-csp.html",
     "https://www.foxnews.com/politics/millbrook-county-clerk-resigns-missing-ballot-boxes-audit": (
         "fox-blindspot.html"
     ),
@@ -38,6 +39,18 @@ ROUTED_PAGES: dict[str, str] = {
 ROUTED_ORIGINS = sorted(
     {url.split("/", 3)[0] + "//" + url.split("/", 3)[2] for url in ROUTED_PAGES}
 )
+
+# Pages served with a Content-Security-Policy as strict as any site sends: our UI must still work.
+STRICT_CSP = (
+    "default-src 'none'; script-src 'none'; style-src 'none'; img-src 'none'; "
+    "require-trusted-types-for 'script'; trusted-types 'none'"
+)
+ROUTED_HEADERS: dict[str, dict[str, str]] = {
+    "https://www.theguardian.com/world/2025/oct/27/strict-csp-page": {
+        "Content-Security-Policy": STRICT_CSP
+    },
+}
+STRICT_CSP_ARTICLE = "https://www.theguardian.com/world/2025/oct/27/strict-csp-page"
 
 NYT_ARTICLE = "https://www.nytimes.com/2025/10/25/us/northbridge-dam-vote.html"
 HOSTILE_ARTICLE = (
@@ -98,6 +111,7 @@ def route_fixture_pages(context: Any) -> None:
         route.fulfill(
             status=200,
             content_type="text/html; charset=utf-8",
+            headers=ROUTED_HEADERS.get(url, {}),
             body=(PAGES / name).read_text("utf-8"),
         )
 

@@ -14,6 +14,7 @@ from tests.e2e.harness import (
     FOX_HOME,
     HOSTILE_ARTICLE,
     NYT_ARTICLE,
+    STRICT_CSP_ARTICLE,
     UNRATED_ARTICLE,
     Browser,
     Service,
@@ -437,3 +438,36 @@ def test_blindspot_is_named_for_the_side_that_missed_the_story(
     text = page.locator("parallax-panel .blindspot").inner_text()
     assert text.startswith(f"Blindspot for the {missed}:")
     assert f"only by {covered}-leaning sources" in text
+
+
+def test_ui_works_under_the_strictest_page_csp(browser: Browser, service: Service) -> None:
+    browser.set_settings(perfMarks=True)
+    page = browser.context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text)
+            if "Content Security Policy" in message.text or "TrustedHTML" in message.text
+            else None
+        ),
+    )
+    page.goto(STRICT_CSP_ARTICLE)
+    page.wait_for_selector(
+        "parallax-panel .coverage-section h4, parallax-panel .service-error",
+        state="attached",
+        timeout=WAIT_MS,
+    )
+    open_panel(page)
+    panel = page.locator("parallax-panel .panel")
+    assert panel.evaluate("p => getComputedStyle(p).position") == "fixed", "our styles were blocked"
+    expected = service.score(STRICT_CSP_ARTICLE)["outlet"]["name"]
+    assert panel.locator(".outlet-name").inner_text() == expected
+    # Playwright's wait_for_function needs eval, which this page forbids: wait on locators.
+    page.hover("#fox")
+    card = page.locator("parallax-hovercard .card")
+    card.wait_for(state="visible", timeout=WAIT_MS)
+    fox = service.score(page.get_attribute("#fox", "href"))["outlet"]["name"]
+    assert card.locator(".outlet-name").inner_text() == fox
+    assert card.evaluate("c => getComputedStyle(c).position") == "fixed"
+    assert violations == []
