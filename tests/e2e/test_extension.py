@@ -471,3 +471,43 @@ def test_ui_works_under_the_strictest_page_csp(browser: Browser, service: Servic
     assert card.locator(".outlet-name").inner_text() == fox
     assert card.evaluate("c => getComputedStyle(c).position") == "fixed"
     assert violations == []
+
+
+def test_panel_makes_room_instead_of_covering_text_on_a_narrow_window(browser: Browser) -> None:
+    page = browser.context.new_page()
+    page.set_viewport_size({"width": 900, "height": 700})
+    page.goto(NYT_ARTICLE)
+    page.wait_for_selector("parallax-panel .coverage-section h4", state="attached", timeout=WAIT_MS)
+    right_before = page.evaluate("document.querySelector('article').getBoundingClientRect().right")
+    assert right_before > 900 - 360, (
+        "the fixture must reach under the panel for this test to mean anything"
+    )
+    open_panel(page)
+    panel_left = page.locator("parallax-panel .panel").evaluate(
+        "p => p.getBoundingClientRect().left"
+    )
+    assert (
+        page.evaluate("document.querySelector('article').getBoundingClientRect().right")
+        <= panel_left
+    )
+    page.keyboard.press("Escape")
+    page.wait_for_selector("parallax-panel .panel", state="hidden", timeout=WAIT_MS)
+    assert (
+        page.evaluate("document.querySelector('article').getBoundingClientRect().right")
+        == right_before
+    )
+
+
+def test_popup_turns_parallax_off_for_the_site_at_once(browser: Browser) -> None:
+    article = open_article(browser, NYT_ARTICLE)
+    tab_id = browser.active_tab_id()
+    popup = browser.context.new_page()
+    popup.goto(browser.page_url(f"popup.html?tab={tab_id}"))
+    popup.click("#turn-off")
+    popup.wait_for_selector("text=Parallax is off on nytimes.com", timeout=WAIT_MS)
+    assert "nytimes.com" in browser.storage("settings")["disabledSites"]
+    article.wait_for_selector("parallax-panel", state="detached", timeout=WAIT_MS)
+    assert badge(browser, tab_id)[0] == ""
+    article.reload()
+    article.wait_for_load_state("load")
+    assert article.locator("parallax-panel").count() == 0

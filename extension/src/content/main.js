@@ -143,5 +143,14 @@ export async function start(startedAt) {
     requestAnimationFrame(() => showPage(settings, pageController, idle));
   };
   globalThis.navigation?.addEventListener("navigatesuccess", onNavigated, { signal: features.signal });
+  // Switched off for this site (from the popup or the options): leave the page at once.
+  const onSettings = (changes, area) => {
+    const next = changes.settings?.newValue;
+    if (area !== "local" || !next || !isSiteDisabled(next.disabledSites ?? [], pageHost)) return;
+    pageController.abort();
+    features.abort();
+    api.storage.onChanged.removeListener(onSettings);
+  };
+  api.storage.onChanged.addListener(onSettings);
   window.addEventListener("popstate", onNavigated, { signal: features.signal });
 }

@@ -1,13 +1,34 @@
 // The toolbar popup: the current tab's outlet and story summary, and a way to the options.
 
 import { clear, h } from "../lib/dom.js";
-import { api } from "../lib/settings.js";
+import { api, loadSettings, saveSettings } from "../lib/settings.js";
 import { outletDetails, storySummary } from "../lib/views.js";
 
 const content = /** @type {HTMLElement} */ (document.getElementById("content"));
 
-/** @param {any} state what the worker stored for this tab */
-export function renderState(state) {
+/**
+ * A button that switches Parallax off on the tab's site, at once and for the future.
+ * @param {string} url @param {number} tabId
+ */
+function turnOffButton(url, tabId) {
+  let site;
+  try {
+    site = new URL(url).hostname.replace(/^www\./, "");
+  } catch {
+    return null;
+  }
+  const button = h("button", { type: "button", id: "turn-off", text: `Turn off on ${site}` });
+  button.addEventListener("click", async () => {
+    const { disabledSites } = await loadSettings();
+    await saveSettings({ disabledSites: [...new Set([...disabledSites, site])] });
+    await api.action.setBadgeText({ tabId, text: "" });
+    button.replaceWith(h("p", { class: "muted", text: `Parallax is off on ${site}. Undo it in the options.` }));
+  });
+  return button;
+}
+
+/** @param {any} state what the worker stored for this tab @param {number | null} [tabId] */
+export function renderState(state, tabId = null) {
   clear(content);
   if (!state || (!state.outlet && !state.isNews)) {
     content.append(h("p", { class: "muted", text: "This page is not a news site Parallax knows." }));
@@ -27,6 +48,7 @@ export function renderState(state) {
   } else if (state.isNews) {
     content.append(h("p", { class: "muted", text: "No other coverage of this story found yet." }));
   }
+  if (state.url && tabId !== null) content.append(turnOffButton(state.url, tabId) ?? "");
 }
 
 async function main() {
@@ -47,12 +69,12 @@ async function main() {
   }
   const reply = await api.runtime.sendMessage({ type: "getTabState", tabId });
   const state = reply?.state ?? null;
-  renderState(state);
+  renderState(state, tabId);
   // With the panel off nobody asked the service about this page yet; opening the popup is the
   // reader asking, for this one page.
   if (state?.isNews && !state.scored && state.url) {
     const scored = await api.runtime.sendMessage({ type: "score", url: state.url, tabId });
-    renderState({ ...state, scored: true, ...(scored?.ok ? { outlet: scored.data?.outlet ?? state.outlet, story: scored.data?.story ?? null } : { error: scored?.error }) });
+    renderState({ ...state, scored: true, ...(scored?.ok ? { outlet: scored.data?.outlet ?? state.outlet, story: scored.data?.story ?? null } : { error: scored?.error }) }, tabId);
   }
 }
 
