@@ -166,7 +166,7 @@ const handlers = {
     const disabled = resolution ? isSiteDisabled(settings.disabledSites, resolution.host) : false;
     if (tabId !== undefined && tabId >= 0 && sender.frameId === 0) {
       await setBadge(tabId, disabled ? null : outlet, !disabled && isNews);
-      await saveTabState(tabId, { url: resolution?.resolved_url ?? null, outlet, isNews, story: null, error: null, scored: false });
+      await saveTabState(tabId, { url: resolution?.resolved_url ?? (String(message.url ?? "").split("#")[0] || null), outlet, isNews, story: null, error: null, scored: false });
     }
     return { ok: true, outlet, isNews, tableLoaded: Boolean(index), resolvedUrl: resolution?.resolved_url ?? null };
   },
@@ -185,7 +185,13 @@ const handlers = {
           const posted = await callService("/v1/articles", {
             method: "POST",
             headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ url, title: page.title, description: page.description ?? "", published: page.published ?? null }),
+            body: JSON.stringify({
+              url,
+              title: page.title,
+              description: typeof page.description === "string" ? page.description : "",
+              // Pages write dates every which way; an unparseable one would only get the post refused.
+              published: typeof page.published === "string" && !Number.isNaN(Date.parse(page.published)) ? page.published : null,
+            }),
           });
           story = posted.body?.story ?? null;
         } catch {
