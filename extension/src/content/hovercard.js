@@ -95,7 +95,7 @@ export function startHoverCards({ signal, getIndex, perfMarks }) {
       extra.hidden = !opening;
       more.setAttribute("aria-expanded", String(opening));
       more.textContent = opening ? "Less" : "More about this outlet";
-    }, { signal });
+    }); // no signal: the button is replaced on the next card, and the signal would keep it alive
     body.append(details, extra, more);
     body.hidden = false;
     place(body, link);
