@@ -8,6 +8,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -232,7 +233,21 @@ class PostgresStore:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_id(f"commit:{self.schema}"),))
             ids: list[int] = []
             touched: set[str] = set()
+            # Another worker may have merged a story this batch still names: file under the
+            # survivor, never under a merged-away id.
+            named = sorted({a.story_id for a in batch.articles if a.story_id})
+            survivors = (
+                dict(
+                    conn.execute(
+                        "SELECT old_id, new_id FROM story_aliases WHERE old_id = ANY(%s)", (named,)
+                    ).fetchall()
+                )
+                if named
+                else {}
+            )
             for art in batch.articles:
+                if art.story_id in survivors:
+                    art = replace(art, story_id=survivors[art.story_id])
                 syndicated_of = None
                 if art.syndicated_of_key is not None:
                     origin = conn.execute(
@@ -384,8 +399,7 @@ class PostgresStore:
             )
             # SKIP LOCKED: a worker never waits on a feed another is deciding about.
             row = conn.execute(
-                "SELECT owner, until, done_at FROM feed_claims WHERE url=%s"
-                " FOR UPDATE SKIP LOCKED",
+                "SELECT owner, until, done_at FROM feed_claims WHERE url=%s FOR UPDATE SKIP LOCKED",
                 (url,),
             ).fetchone()
             if row is None:
@@ -529,9 +543,7 @@ class PostgresStore:
     def articles_since(self, since: float, after_id: int = 0) -> Iterator[Article]:
         """Articles at or after `since` (in time order), or with row id above `after_id`."""
         if after_id:
-            sql = (
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id > %s AND at >= %s ORDER BY id"
-            )
+            sql = f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id > %s AND at >= %s ORDER BY id"
             params: tuple[Any, ...] = (after_id, since)
         else:
             sql = f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE at >= %s ORDER BY at, id"

@@ -1,0 +1,124 @@
+"""Several ingest workers on one shared store: each feed pulled once, batches taken in turn."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from service.coverage.engine import Engine, IngestResult
+from service.coverage.ingest import FeedIngester, FeedOutcome, FeedSource
+
+# A claim outlives a slow feed (15 s fetch limit) many times over, yet frees a feed whose worker
+# died within minutes.
+CLAIM_LEASE = 300.0
+
+
+def worker_name() -> str:
+    """Who holds a claim: host, process and a random part (pids repeat across hosts)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def shares_work(store: Any) -> bool:
+    """Whether the store can coordinate workers (PostgreSQL can; one SQLite file needs not)."""
+    return hasattr(store, "claim_feed") and hasattr(store, "exclusive")
+
+
+class SerialisedEngine:
+    """The engine as the ingester sees it: every batch runs under a cluster-wide lock, after
+    catching up with what other workers stored, so stories stay one per event."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.store = engine.store
+        self._local = threading.Lock()
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        """Holds the shared ingest lock (threads of this process queue here first)."""
+        with self._local, self.store.exclusive("ingest"):  # type: ignore[attr-defined]
+            yield
+
+    def catch_up(self) -> int:
+        """Sees other workers' articles and story ids before clustering anything new; returns
+        how many articles it learnt."""
+        engine = self.engine
+        stored_seq = int(self.store.cursor("story_seq") or 0)
+        # Story ids come from a counter saved with each batch: continue after the highest.
+        engine._next_story = max(engine._next_story, stored_seq)
+        # Engine.refresh() would file another worker's article under a clusterer story named
+        # after its stored id, beside the one this worker already holds for that id: the story
+        # would split. So articles go back under the clusterer name this worker already uses.
+        name_of = {pid: name for name, pid in engine._names.items()}
+        survivors: dict[str, str | None] = {}
+        learnt = 0
+        with engine._lock:
+            latest = self.store.latest_time()
+            if latest is not None:
+                engine._advance(latest)
+            for art in self.store.articles_since(engine.now - engine.window, engine._restored_upto):
+                engine._restored_upto = max(engine._restored_upto, art.id)
+                if art.story_id is None or art.syndicated_of is not None:
+                    continue
+                if art.story_id not in survivors:
+                    survivors[art.story_id] = self.store.resolve_story(art.story_id)
+                story = survivors[art.story_id] or art.story_id
+                name = name_of.get(story, story)
+                engine.clusterer.restore(engine._doc(art), name)
+                engine._names.setdefault(name, story)
+                name_of.setdefault(story, name)
+                learnt += 1
+            engine._expire()
+        return learnt
+
+    def ingest(self, *args: Any, **kwargs: Any) -> IngestResult:
+        with self.turn():
+            self.catch_up()
+            return self.engine.ingest(*args, **kwargs)
+
+
+class SharedFeedIngester(FeedIngester):
+    """A FeedIngester that first claims each feed in the store, so no two workers pull it."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        owner: str | None = None,
+        min_interval: float = 0.0,
+        lease: float = CLAIM_LEASE,
+        **options: Any,
+    ) -> None:
+        self.shared = shares_work(engine.store)
+        super().__init__(SerialisedEngine(engine) if self.shared else engine, **options)  # type: ignore[arg-type]
+        self.owner = owner or worker_name()
+        self.min_interval = min_interval
+        self.lease = lease
+        self.pulled: list[str] = []
+
+    def pull(self, feed: FeedSource) -> FeedOutcome:
+        if not self.shared:
+            return super().pull(feed)
+        store: Any = self.engine.store
+        if not store.claim_feed(feed.url, self.owner, self.lease, self.min_interval):
+            return FeedOutcome(feed.url, "claimed-elsewhere")
+        done = False
+        try:
+            outcome = super().pull(feed)
+            done = True
+            self.pulled.append(feed.url)
+            return outcome
+        finally:
+            # A crash leaves the claim to expire; a clean finish frees it and records the pull.
+            store.release_feed(feed.url, self.owner, done=done)
+
+
+def feed_ingester(engine: Engine, **options: Any) -> FeedIngester:
+    """The ingester for this store: shared claims on PostgreSQL, the plain one on SQLite."""
+    if shares_work(engine.store):
+        return SharedFeedIngester(engine, **options)
+    return FeedIngester(engine, **options)

@@ -1,0 +1,190 @@
+"""Two ingest workers on one PostgreSQL store and one feed list: no feed pulled twice,
+no article stored twice, one story per event."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from service.coverage.distributed import SharedFeedIngester, feed_ingester
+from service.coverage.engine import Engine
+from service.coverage.ingest import FeedIngester, FeedSource
+from service.coverage.pg_store import PostgresStore
+from service.coverage.sqlite_store import SQLiteStore
+from service.ratings import RatingsTable
+
+FEEDS = 24
+T0 = 1_741_000_000
+OUTLETS = ["leftpaper.com", "rightdaily.com", "centerwire.com", "righttimes.com"]
+EVENTS = [
+    (
+        "Harbor council approves Eastside flood barrier",
+        "Harbor city council voted 7-2 to fund the Eastside flood barrier, a $40 million seawall.",
+    ),
+    (
+        "Volcano observatory raises alert level on Mount Kestrel",
+        "A seismic swarm under Mount Kestrel's northern crater led geologists to raise the alert.",
+    ),
+    (
+        "Transit workers announce citywide bus strike",
+        "The drivers' union called a walkout over pensions, halting every bus route from Monday.",
+    ),
+]
+NOUNS = ["orchard", "glacier", "violin", "lantern", "falcon", "quarry", "meadow", "compass"]
+
+
+def rss(feed: int) -> bytes:
+    """A feed of one outlet: its take on each of three shared events, plus one story of its own."""
+    outlet = OUTLETS[feed % len(OUTLETS)]
+    items = []
+    for number, (title, text) in enumerate(EVENTS):
+        stamp = formatdate(T0 + feed * 60 + number, usegmt=True)
+        items.append(
+            f"<item><title>{title}</title><link>https://{outlet}/f{feed}/e{number}</link>"
+            f"<description>Desk {feed} reports: {text}</description><pubDate>{stamp}</pubDate></item>"
+        )
+    a, b = NOUNS[feed % 8], NOUNS[(feed // 8 + 3) % 8]
+    items.append(
+        f"<item><title>Museum acquires {a} {b} collection number {feed}</title>"
+        f"<link>https://{outlet}/f{feed}/own</link>"
+        f"<description>Curators catalogued the {a} and {b} pieces, lot {feed * 7919}.</description>"
+        f"<pubDate>{formatdate(T0 + feed * 60 + 9, usegmt=True)}</pubDate></item>"
+    )
+    body = "".join(items)
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>f{feed}</title>{body}'
+        "</channel></rss>"
+    ).encode()
+
+
+class FeedServer:
+    """Serves /feed/<n> on 127.0.0.1 slowly enough that two workers overlap; counts requests."""
+
+    def __init__(self, delay: float) -> None:
+        self.hits: Counter[str] = Counter()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                server.hits[self.path] += 1
+                time.sleep(delay)
+                body = rss(int(self.path.rsplit("/", 1)[-1]))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def feeds(self) -> list[FeedSource]:
+        port = self.httpd.server_address[1]
+        return [
+            FeedSource(OUTLETS[n % len(OUTLETS)], f"http://127.0.0.1:{port}/feed/{n}")
+            for n in range(FEEDS)
+        ]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    server = FeedServer(delay=0.05)
+    yield server
+    server.close()
+
+
+def test_two_workers_share_one_feed_list_without_duplicate_work(
+    pg_url: str, table: RatingsTable, feed_server: FeedServer
+) -> None:
+    feeds = feed_server.feeds()
+    # Two workers as on two hosts: their own connections, engines and in-memory clusterers.
+    stores = [PostgresStore(pg_url), PostgresStore(pg_url)]
+    clock = lambda: float(T0 + 86400)  # noqa: E731
+    ingesters = [
+        SharedFeedIngester(
+            Engine(s, table, clock=clock), owner=f"worker-{i}", politeness=0, min_interval=3600
+        )
+        for i, s in enumerate(stores)
+    ]
+    start = threading.Barrier(2)
+    runs: list[Any] = [None, None]
+
+    def work(index: int) -> None:
+        start.wait()
+        runs[index] = ingesters[index].run(feeds)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    # Every feed was fetched exactly once, and both workers did a share of it.
+    assert sorted(feed_server.hits) == sorted(f"/feed/{n}" for n in range(FEEDS))
+    assert set(feed_server.hits.values()) == {1}
+    pulled = [set(i.pulled) for i in ingesters]
+    assert not pulled[0] & pulled[1]
+    assert len(pulled[0] | pulled[1]) == FEEDS
+    assert all(pulled), f"one worker did everything: {[len(p) for p in pulled]}"
+    assert sum(r.added for r in runs) == FEEDS * 4
+
+    store = stores[0]
+    assert store.counts()["articles"] == FEEDS * 4
+    conn = store._conn()
+    keys = [k for (k,) in conn.execute("SELECT key FROM articles")]
+    assert len(keys) == len(set(keys)) == FEEDS * 4
+    # Each shared event is one story across both workers' articles; story ids never collide.
+    event_stories: set[str | None] = set()
+    for number in range(len(EVENTS)):
+        stories = {
+            s for (s,) in conn.execute("SELECT story_id FROM articles WHERE key LIKE %s", (f"%/e{number}",))
+        }
+        survivors = {store.resolve_story(s) for s in stories}
+        assert len(survivors) == 1, (number, stories)
+        event_stories.add(survivors.pop())
+    assert len(event_stories) == len(EVENTS)  # and three events stay three stories
+    total = conn.execute("SELECT sum(article_count) FROM stories").fetchone()[0]
+    assert total == FEEDS * 4
+    orphans = conn.execute(
+        "SELECT count(*) FROM articles WHERE story_id NOT IN (SELECT id FROM stories)"
+    ).fetchone()[0]
+    assert orphans == 0
+
+    # A second pass within min_interval pulls nothing: the feeds were just done.
+    again = ingesters[1].run(feeds)
+    assert again.added == 0 and sum(feed_server.hits.values()) == FEEDS
+    for s in stores:
+        s.close()
+
+
+def test_a_dead_workers_claim_expires(pg_url: str) -> None:
+    store = PostgresStore(pg_url)
+    assert store.claim_feed("https://a.example/feed", "dead", lease=0.2, min_interval=0)
+    assert not store.claim_feed("https://a.example/feed", "alive", lease=60, min_interval=0)
+    time.sleep(0.3)
+    assert store.claim_feed("https://a.example/feed", "alive", lease=60, min_interval=0)
+    store.release_feed("https://a.example/feed", "alive", done=True)
+    assert not store.claim_feed("https://a.example/feed", "other", lease=60, min_interval=3600)
+    store.close()
+
+
+def test_sqlite_keeps_the_plain_ingester(tmp_path: Any, table: RatingsTable) -> None:
+    store = SQLiteStore(tmp_path / "one.sqlite3")
+    ingester = feed_ingester(Engine(store, table), politeness=0)
+    assert type(ingester) is FeedIngester
+    store.close()
