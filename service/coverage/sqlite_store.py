@@ -77,6 +77,9 @@ HEADLINE_SAMPLE = 40
 # Words of a query tried against the vocabulary, and the rarest of them searched for.
 MAX_QUERY_WORDS = 40
 MAX_SEARCH_TERMS = 6
+# A word in more than this share of the articles (and more than RARE_TERM_MIN_DOCS) is common.
+RARE_TERM_SHARE = 0.002
+RARE_TERM_MIN_DOCS = 200
 
 _TERM_RE = re.compile(r"\w+", re.UNICODE)
 _ARTICLE_COLUMNS = (
@@ -427,11 +430,16 @@ class SQLiteStore:
             return []
         frequencies = self.term_frequencies(words)
         known = sorted((w for w in words if frequencies.get(w)), key=lambda w: frequencies[w])
-        # Common words make long posting lists and say little about the event: rare ones only.
-        picked = known[:MAX_SEARCH_TERMS]
-        if not picked:
+        if not known:
             return []
-        query = " OR ".join(f'"{w}"' for w in picked)
+        # Common words make long posting lists (slow to rank) and say little about the event:
+        # search for any of the rare ones, or, when every word is common, for the two rarest.
+        common = max(RARE_TERM_MIN_DOCS, int(self.max_article_id() * RARE_TERM_SHARE))
+        rare = [w for w in known if frequencies[w] <= common][:MAX_SEARCH_TERMS]
+        if rare:
+            query = " OR ".join(f'"{w}"' for w in rare)
+        else:
+            query = " AND ".join(f'"{w}"' for w in known[:2])
         conn = self._conn()
         hits = conn.execute(
             "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
