@@ -105,6 +105,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(sqlite3.OperationalError)
     def _sqlite_failed(exc: sqlite3.OperationalError) -> Response:
         reason = describe_sqlite_error(exc)
+        cause = exc.__context__
+        if reason is None and isinstance(cause, sqlite3.OperationalError):
+            # A failed COMMIT (disk full) rolls back by itself; the store's own ROLLBACK then
+            # fails with "no transaction is active" and hides the reason. Report the reason.
+            reason = describe_sqlite_error(cause)
         if reason is None:
             log.exception("sqlite error")
             return error_response(
