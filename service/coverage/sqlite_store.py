@@ -7,6 +7,7 @@ import json
 import re
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -86,6 +87,12 @@ _ARTICLE_COLUMNS = (
     "id, key, title, text, url, ext_id, outlet_id, side, published, first_seen, fingerprint, "
     "story_id, syndicated_of"
 )
+
+
+def _fold(text: str) -> str:
+    """Lower case without diacritics, as the FTS5 tokenizer indexes words."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _article(row: sqlite3.Row | tuple) -> Article:
@@ -422,7 +429,7 @@ class SQLiteStore:
         words = [
             w
             for t in terms
-            for w in _TERM_RE.findall(t.lower())
+            for w in _TERM_RE.findall(_fold(t))
             if len(w) >= 3 and not w.isdigit() and w not in _STOPWORDS
         ]
         words = list(dict.fromkeys(words))[:MAX_QUERY_WORDS]

@@ -92,3 +92,13 @@ def test_feed_state_and_cursors_round_trip(store: SQLiteStore) -> None:
     store.commit(Batch(feed_states=[state], cursors=[("c", "7")]))
     assert store.feed_state(state.url) == state
     assert store.cursor("c") == "7" and store.cursor("other") is None
+
+
+def test_search_folds_diacritics_like_the_index(store: SQLiteStore) -> None:
+    store.commit(
+        Batch(
+            articles=[NewArticle(key="k", title="Protest in São Paulo", first_seen=1, story_id="s")]
+        )
+    )
+    assert [a.key for a, _ in store.search(["sao paulo"])] == ["k"]
+    assert [a.key for a, _ in store.search(["SÃO PAULO"])] == ["k"]

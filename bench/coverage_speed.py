@@ -1,0 +1,393 @@
+"""Measures coverage-engine speed: ingest+cluster rate, /v1/related latency, restore memory.
+
+Run: python bench/coverage_speed.py            (full: 200,000 then 1,000,000 stored articles)
+     python bench/coverage_speed.py --quick    (20,000 then 100,000; a few minutes less)
+
+Every figure is printed beside a baseline measured in the same run on the same machine:
+ingest into the big store vs the clusterer alone and vs an empty store; /v1/related at the big
+store vs the small one; restored memory at the big store vs the small one. The articles are
+synthetic (seeded), shaped like news: a Zipf vocabulary, named entities per event, 3-10 articles
+per event from different outlets over a day, ~600 characters of text each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from service.coverage.cluster import Clusterer, Doc, cluster_jsonl, parse_published  # noqa: E402
+from service.coverage.engine import Engine, RawArticle, article_key  # noqa: E402
+from service.coverage.sqlite_store import SQLiteStore  # noqa: E402
+from service.coverage.store import Batch, NewArticle  # noqa: E402
+from service.ratings import RatingsTable, load_table  # noqa: E402
+
+SEED = 20251128
+DAY = 86400.0
+START = 1_600_000_000.0
+PER_DAY = 2000  # articles a day: a few hundred feeds
+LEANS = ["left", "lean-left", "center", "lean-right", "right", ""]
+OUTLETS = [f"bench{i:02d}.com" for i in range(60)]
+
+
+class Synth:
+    """Deterministic news-like articles: events with their own names, told by several outlets."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        syllables = [a + b for a in "bcdfghjklmnprstvwz" for b in "aeiou"]
+        self.common = [self._word(syllables, 1, 3) for _ in range(4000)]
+        self.weights = [1.0 / (rank + 1) for rank in range(len(self.common))]
+        self.cum = []
+        total = 0.0
+        for w in self.weights:
+            total += w
+            self.cum.append(total)
+        self.names = [self._word(syllables, 2, 4).capitalize() for _ in range(80_000)]
+        self.topics = [self._word(syllables, 2, 4) for _ in range(40_000)]
+        self.clock = START
+        self.event_seq = 0
+
+    def _word(self, syllables: list[str], low: int, high: int) -> str:
+        return "".join(self.rng.choice(syllables) for _ in range(self.rng.randint(low, high)))
+
+    def event(self) -> dict[str, Any]:
+        self.event_seq += 1
+        rng = self.rng
+        return {
+            "id": f"e{self.event_seq}",
+            "names": rng.sample(self.names, 3),
+            "topic": rng.sample(self.topics, 4),
+            "size": rng.randint(3, 10),
+        }
+
+    def article(self, event: dict[str, Any], n: int, when: float) -> dict[str, Any]:
+        rng = self.rng
+        filler = rng.choices(self.common, cum_weights=self.cum, k=90)
+        key_words = event["names"] + event["topic"]
+        title_words = rng.sample(key_words, 4) + filler[:5]
+        rng.shuffle(title_words)
+        text_words = filler[5:] + rng.choices(key_words, k=14)
+        rng.shuffle(text_words)
+        outlet = OUTLETS[(int(event["id"][1:]) * 13 + n * 7) % len(OUTLETS)]
+        return {
+            "title": " ".join(title_words).capitalize(),
+            "text": " ".join(text_words).capitalize() + ".",
+            "url": f"https://{outlet}/{event['id']}/{n}-{int(when)}",
+            "published": when,
+            "event": event["id"],
+        }
+
+    def stream(self, count: int) -> Iterator[dict[str, Any]]:
+        """`count` articles in time order; events overlap, each spread over about a day."""
+        live: list[tuple[dict[str, Any], int]] = []
+        step = DAY / PER_DAY
+        for _ in range(count):
+            self.clock += step
+            if not live or self.rng.random() < 0.25:
+                live.append((self.event(), 0))
+            index = self.rng.randrange(len(live))
+            event, told = live[index]
+            yield self.article(event, told, self.clock)
+            told += 1
+            if told >= event["size"]:
+                live.pop(index)
+            else:
+                live[index] = (event, told)
+            if len(live) > 400:  # events die out so the stream moves on
+                live.pop(0)
+
+
+def preload(store: SQLiteStore, synth: Synth, count: int) -> None:
+    """Fills the store directly (as a past run would have): gold stories, no clusterer."""
+    batch: list[NewArticle] = []
+    for art in synth.stream(count):
+        batch.append(
+            NewArticle(
+                key=article_key(art["url"]),
+                title=art["title"],
+                text=art["text"],
+                url=art["url"],
+                outlet_id=art["url"].split("/")[2],
+                side="unrated",
+                published=art["published"],
+                first_seen=art["published"],
+                story_id="pre-" + art["event"],
+            )
+        )
+        if len(batch) >= 5000:
+            store.commit(Batch(articles=batch))
+            batch = []
+    if batch:
+        store.commit(Batch(articles=batch))
+
+
+def ratings_dir(root: Path) -> Path:
+    """A ratings table rating the synthetic outlets, so summaries have sides."""
+    columns = (
+        "id,name,aliases,kind,country,language,lean,lean_score,factuality,owner,"
+        "owner_type,flags,basis,confidence,reviewed"
+    )
+    rows = []
+    for i, outlet in enumerate(OUTLETS):
+        lean = LEANS[i % len(LEANS)]
+        basis = "benchmark fixture"
+        rows.append(
+            f"{outlet},Bench {i},,newspaper,US,en,{lean},,high,Owner {i},corporation,,"
+            f"{basis},low,2025-01-01"
+        )
+    (root / "outlets").mkdir(parents=True, exist_ok=True)
+    (root / "outlets" / "bench.csv").write_text("\n".join([columns, *rows]) + "\n", "utf-8")
+    return root
+
+
+def raw(art: dict[str, Any]) -> RawArticle:
+    return RawArticle(
+        title=art["title"], text=art["text"], url=art["url"], published=art["published"]
+    )
+
+
+def ingest_rate(engine: Engine, articles: list[dict[str, Any]], batch: int) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    for i in range(0, len(articles), batch):
+        engine.ingest([raw(a) for a in articles[i : i + batch]])
+    return len(articles) / (time.perf_counter() - start)
+
+
+def clusterer_rate(articles: list[dict[str, Any]], store: SQLiteStore | None = None) -> float:
+    """The clusterer alone, seeded with the store's active window as the engine would be."""
+    clusterer = Clusterer()
+    if store is not None:
+        engine = Engine(store, RatingsTable([], [], "none"), clusterer=clusterer)
+        assert engine.clusterer is clusterer
+    gc.collect()
+    start = time.perf_counter()
+    for a in articles:
+        clusterer.add(Doc(id=a["url"], title=a["title"], text=a["text"], published=a["published"]))
+    return len(articles) / (time.perf_counter() - start)
+
+
+def related_latency(app: Any, synth: Synth, store: SQLiteStore, n: int) -> dict[str, float]:
+    """p50/p95 in ms of /v1/related for stored URLs and for unseen articles given a title."""
+    client = app.test_client()
+    rng = random.Random(SEED + n)
+    top = store.max_article_id()
+    conn = store._conn()
+    stored_urls = []
+    while len(stored_urls) < n:
+        row = conn.execute("SELECT url FROM articles WHERE id=?", (rng.randint(1, top),)).fetchone()
+        if row:
+            stored_urls.append(row[0])
+    unseen = [synth.article(synth.event(), 0, synth.clock) for _ in range(n // 2)]
+    # Half the unseen articles are new takes on stories already stored.
+    for row in conn.execute("SELECT title, url FROM articles ORDER BY id DESC LIMIT ?", (n // 2,)):
+        unseen.append({"title": row[0], "url": row[1] + "-other"})
+    client.get("/v1/related", query_string={"url": stored_urls[0]})  # opens the engine
+
+    def timed(queries: list[dict[str, str]]) -> list[float]:
+        out = []
+        for q in queries:
+            start = time.perf_counter()
+            response = client.get("/v1/related", query_string=q)
+            out.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, response.get_data(as_text=True)
+        return out
+
+    by_url = timed([{"url": u} for u in stored_urls])
+    by_title = timed([{"url": a["url"], "title": a["title"]} for a in unseen])
+    q = lambda xs, p: statistics.quantiles(xs, n=100)[p - 1]  # noqa: E731
+    return {
+        "stored_p50": q(by_url, 50),
+        "stored_p95": q(by_url, 95),
+        "title_p50": q(by_title, 50),
+        "title_p95": q(by_title, 95),
+    }
+
+
+def rss_kb() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def probe(db: str, ratings: str) -> None:
+    """(Subprocess) opens an engine on a store and reports what restoring cost."""
+    table = load_table(Path(ratings))
+    store = SQLiteStore(db)
+    gc.collect()
+    before = rss_kb()
+    start = time.perf_counter()
+    engine = Engine(store, table, restore=False)
+    restored = engine.restore()
+    elapsed = time.perf_counter() - start
+    gc.collect()
+    print(
+        json.dumps(
+            {
+                "restored_docs": restored,
+                "active_stories": engine.clusterer.active_stories,
+                "rss_growth_mb": (rss_kb() - before) / 1024,
+                "restore_s": elapsed,
+            }
+        )
+    )
+
+
+def run_probe(db: Path, ratings: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--probe", str(db), str(ratings)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="20k/100k stored instead of 200k/1M")
+    parser.add_argument("--measure", type=int, default=5000, help="articles ingested and timed")
+    parser.add_argument("--batch", type=int, default=100, help="articles per ingest batch")
+    parser.add_argument("--queries", type=int, default=400, help="/v1/related requests per kind")
+    parser.add_argument(
+        "--real",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "shared" / "data" / "stories-dev-dated.jsonl",
+        help="real articles (JSON lines) to time too, read in place; skipped when absent",
+    )
+    parser.add_argument("--dir", type=Path, default=None, help="keep the stores here")
+    parser.add_argument("--probe", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.probe:
+        probe(*args.probe)
+        return
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core, as specified
+    small, big = (20_000, 100_000) if args.quick else (200_000, 1_000_000)
+    root = args.dir or Path(tempfile.mkdtemp(prefix="parallax-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    ratings = ratings_dir(root / "ratings")
+    table = load_table(ratings)
+    synth = Synth(SEED)
+
+    print(f"store: {root}  (one core; {args.measure} articles timed in batches of {args.batch})")
+    store_path = root / "data" / "parallax.sqlite3"
+    store = SQLiteStore(store_path)
+    t = time.perf_counter()
+    preload(store, synth, small)  # history goes in directly; only the timed articles pay the engine
+    print(f"preloaded {small:,} articles in {time.perf_counter() - t:.0f} s")
+    measured = list(synth.stream(args.measure))  # the next articles of the same timeline
+
+    rate_alone = clusterer_rate(measured, store)
+    empty = SQLiteStore(root / "empty.sqlite3")
+    rate_empty = ingest_rate(Engine(empty, table), measured, args.batch)
+    empty.close()
+    engine = Engine(store, table)
+    window = engine.clusterer.active_stories
+    rate_full = ingest_rate(engine, measured, args.batch)
+    print(
+        f"ingest+cluster, synthetic, store of {small:,} ({window:,} stories in the window): "
+        f"{rate_full:6.0f} articles/s (target >= 500)"
+    )
+    print(
+        f"  baselines: clusterer alone, same window {rate_alone:6.0f}/s "
+        f"(engine+store cost x{rate_alone / rate_full:.2f}); "
+        f"engine on an empty store {rate_empty:6.0f}/s (x{rate_empty / rate_full:.2f})"
+    )
+    if args.real.exists():
+        real = [json.loads(line) for line in args.real.open(encoding="utf-8") if line.strip()]
+        real.sort(key=lambda r: r.get("published") or "")
+        alone = time.perf_counter()
+        for _ in cluster_jsonl(json.dumps(r) for r in real):
+            pass
+        alone = len(real) / (time.perf_counter() - alone)
+        start = time.perf_counter()
+        for i in range(0, len(real), args.batch):
+            Engine.ingest(
+                engine,
+                [
+                    RawArticle(
+                        title=r["title"],
+                        text=r.get("text", ""),
+                        url=r.get("url"),
+                        outlet=r.get("outlet"),
+                        published=parse_published(r.get("published")),
+                        ext_id=r["id"],
+                    )
+                    for r in real[i : i + args.batch]
+                ],
+            )
+        rate_real = len(real) / (time.perf_counter() - start)
+        print(
+            f"ingest+cluster, real text ({args.real.name}, {len(real)} articles) into the same "
+            f"store: {rate_real:6.0f} articles/s; clusterer alone {alone:6.0f}/s "
+            f"(x{alone / rate_real:.2f})"
+        )
+    store.close()
+
+    from service import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(root / "data"),
+            "RATINGS_DIR": str(ratings),
+            "INGEST_ENABLED": False,
+        }
+    )
+    lat_small = related_latency(app, synth, SQLiteStore(store_path), args.queries)
+    probe_small = run_probe(store_path, ratings)
+
+    store = SQLiteStore(store_path)
+    t = time.perf_counter()
+    preload(store, synth, big - store.counts()["articles"])
+    print(
+        f"grew the store to {store.counts()['articles']:,} articles in "
+        f"{time.perf_counter() - t:.0f} s"
+    )
+    store.close()
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(root / "data"),
+            "RATINGS_DIR": str(ratings),
+            "INGEST_ENABLED": False,
+        }
+    )
+    lat_big = related_latency(app, synth, SQLiteStore(store_path), args.queries)
+    probe_big = run_probe(store_path, ratings)
+
+    for kind, label in (("stored", "stored URL"), ("title", "unseen URL + title")):
+        p95_big, p95_small = lat_big[f"{kind}_p95"], lat_small[f"{kind}_p95"]
+        print(
+            f"/v1/related {label:19s} at {big:,}: p50 {lat_big[f'{kind}_p50']:6.2f} ms  "
+            f"p95 {p95_big:6.2f} ms (target <= 30)   at {small:,}: p95 {p95_small:6.2f} ms "
+            f"-> x{p95_big / p95_small:.2f}"
+        )
+    print(
+        f"restore at {big:,}: {probe_big['restored_docs']:,} docs, "
+        f"{probe_big['active_stories']:,} stories, +{probe_big['rss_growth_mb']:.0f} MB RSS, "
+        f"{probe_big['restore_s']:.1f} s   at {small:,}: {probe_small['restored_docs']:,} docs, "
+        f"+{probe_small['rss_growth_mb']:.0f} MB -> x"
+        f"{probe_big['rss_growth_mb'] / max(probe_small['rss_growth_mb'], 0.1):.2f} "
+        f"for x{big / small:.0f} the articles"
+    )
+
+
+if __name__ == "__main__":
+    main()
