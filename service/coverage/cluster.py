@@ -28,16 +28,18 @@ benchmark and the ablations behind every default.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .text import is_title_case, stem, tokens
 
 _NUMBER_PREFIX = "#"
 _PHRASE_PREFIX = "~"
+_BIGRAM_PREFIX = "^"
 
 
 @dataclass(frozen=True)
@@ -57,20 +59,24 @@ class ClusterSettings:
 
     title_weight: float = 2.0
     use_stemming: bool = True
-    entity_boost: float = 1.5
+    entity_boost: float = 1.0
     entity_min_ratio: float = 0.6
-    phrase_weight: float = 1.0
-    number_boost: float = 1.0
+    phrase_weight: float = 0.0
+    bigram_weight: float = 0.0
+    number_boost: float = 1.5
     idf_floor: float = 1.0
     idf_power: float = 1.0
     sublinear_tf: bool = True
-    join_threshold: float = 0.3
+    join_threshold: float = 0.35
     size_relief: float = 0.0
-    nearest_member_weight: float = 0.0
-    merge_threshold: float | None = None
+    nearest_member_weight: float = 0.5
+    merge_threshold: float | None = 0.6
     window_seconds: float = 3 * 86400.0
-    candidate_limit: int = 30
-    posting_limit: int = 5000
+    recency_bonus: float = 0.25
+    recency_scale: float = 6 * 3600.0
+    candidate_limit: int = 15
+    posting_limit: int = 300
+    query_terms: int = 10
     refresh_growth: float | None = 1.5
     max_members_compared: int = 16
     match_floor: float = 0.1
@@ -113,8 +119,13 @@ def parse_published(value: object) -> float | None:
     except ValueError:
         raise ValueError(f"published {value!r} is not an ISO 8601 date such as 2021-07-19T18:00:00Z") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    """Sparse dot product; the key-view intersection runs in C over the smaller side."""
+    return sum([a[t] * b[t] for t in a.keys() & b.keys()])
 
 
 class Clusterer:
@@ -231,19 +242,27 @@ class Clusterer:
         settings = self.settings
         tf: dict[str, float] = {}
         caps: dict[str, list[int]] = {}
+        bigrams = settings.bigram_weight
         title_caps_meaningful = not is_title_case(doc.title)
         for text, weight, caps_meaningful in (
             (doc.title, settings.title_weight, title_caps_meaningful),
             (doc.text, 1.0, True),
         ):
             run: list[str] = []
+            previous = ""
             for token in tokens(text):
+                if token.sentence_start:
+                    previous = ""
                 if not token.term:
                     self._add_phrases(tf, run, weight)
                     run = []
                     continue
                 term = self._term(token.term)
                 tf[term] = tf.get(term, 0.0) + weight
+                if bigrams and previous:
+                    pair = f"{_BIGRAM_PREFIX}{previous}_{term}"
+                    tf[pair] = tf.get(pair, 0.0) + weight * bigrams
+                previous = term
                 if term[0] == _NUMBER_PREFIX:
                     self._add_phrases(tf, run, weight)
                     run = []
@@ -291,6 +310,8 @@ class Clusterer:
             return settings.number_boost
         if head == _PHRASE_PREFIX:
             return settings.entity_boost
+        if head == _BIGRAM_PREFIX:
+            return 1.0
         if settings.entity_boost == 1.0:
             return 1.0
         stats = self._caps.get(term)
@@ -365,44 +386,45 @@ class Clusterer:
             return []
         partial: dict[int, float] = {}
         stories = self._stories
+        postings = self._postings
         limit = settings.posting_limit
-        for term, weight in vector.items():
-            posting = self._postings.get(term)
-            if not posting or len(posting) > limit:
-                continue
-            for key in posting:
-                partial[key] = partial.get(key, 0.0) + weight * stories[key].centroid.get(term, 0.0)
-        shortlist = sorted(
-            partial.items(), key=lambda kv: (-kv[1] / math.sqrt(stories[kv[0]].norm2 or 1.0), kv[0])
-        )[: settings.candidate_limit]
+        # Only the article's heaviest (rarest) terms look up candidates; a story sharing none
+        # of them is too far to join, and skipping long postings keeps the cost per article flat.
+        probes = heapq.nlargest(
+            settings.query_terms,
+            ((weight, term) for term, weight in vector.items() if 0 < len(postings.get(term, ())) <= limit),
+        )
+        for weight, term in probes:
+            for key in postings[term]:
+                partial[key] = partial.get(key, 0.0) + weight * stories[key].centroid[term]
+        shortlist = heapq.nlargest(
+            settings.candidate_limit,
+            partial.items(),
+            key=lambda kv: (kv[1] / math.sqrt(stories[kv[0]].norm2 or 1.0), -kv[0]),
+        )
         ranked: list[tuple[float, _Story]] = []
         for key, _ in shortlist:
             story = stories[key]
             if not self._in_window(story, published):
                 continue
             self._refresh(story)
-            ranked.append((self._similarity(vector, story), story))
+            ranked.append((self._similarity(vector, story) + self._recency(story, published), story))
         ranked.sort(key=lambda sk: (-sk[0], sk[1].key))
         return ranked
 
+    def _recency(self, story: _Story, published: float | None) -> float:
+        """Bonus for being close in time: one event's articles appear within hours of each other."""
+        bonus = self.settings.recency_bonus
+        if not bonus or published is None or story.first is None or story.last is None:
+            return 0.0
+        gap = max(0.0, story.first - published, published - story.last)
+        return bonus * math.exp(-gap / self.settings.recency_scale)
+
     def _similarity(self, vector: dict[str, float], story: _Story) -> float:
-        centroid = story.centroid
-        dot = 0.0
-        for term, weight in vector.items():
-            value = centroid.get(term)
-            if value is not None:
-                dot += weight * value
-        score = dot / math.sqrt(story.norm2) if story.norm2 > 0 else 0.0
+        score = _dot(vector, story.centroid) / math.sqrt(story.norm2) if story.norm2 > 0 else 0.0
         share = self.settings.nearest_member_weight
         if share > 0 and len(story.member_vectors) > 1:
-            nearest = 0.0
-            for member in story.member_vectors[-self.settings.max_members_compared :]:
-                sim = 0.0
-                for term, weight in vector.items():
-                    value = member.get(term)
-                    if value is not None:
-                        sim += weight * value
-                nearest = max(nearest, sim)
+            nearest = max(_dot(vector, m) for m in story.member_vectors[-self.settings.max_members_compared :])
             score = (1 - share) * score + share * nearest
         return score
 
@@ -448,13 +470,7 @@ class Clusterer:
     def _centroid_cosine(a: _Story, b: _Story) -> float:
         if a.norm2 <= 0 or b.norm2 <= 0:
             return 0.0
-        small, large = (a.centroid, b.centroid) if len(a.centroid) <= len(b.centroid) else (b.centroid, a.centroid)
-        dot = 0.0
-        for term, weight in small.items():
-            value = large.get(term)
-            if value is not None:
-                dot += weight * value
-        return dot / math.sqrt(a.norm2 * b.norm2)
+        return _dot(a.centroid, b.centroid) / math.sqrt(a.norm2 * b.norm2)
 
     def _absorb(self, older: _Story, younger: _Story) -> None:
         for term, weight in younger.centroid.items():
