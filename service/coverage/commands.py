@@ -16,7 +16,14 @@ import click
 from flask import Flask
 
 from service.coverage.engine import Engine, article_key
-from service.coverage.ingest import FeedIngester, FeedSource, FileFormatError, ingest_lines
+from service.coverage.fetch import FEED_POLICY, PRIVATE_FEED_POLICY
+from service.coverage.ingest import (
+    FeedIngester,
+    FeedSource,
+    FileFormatError,
+    ingest_lines,
+    read_articles,
+)
 from service.coverage.sqlite_store import SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -53,7 +60,9 @@ def _feeds(app: Flask) -> list[FeedSource]:
 
 def run_feeds_once(app: Flask, stop: threading.Event | None = None) -> dict[str, Any]:
     """One pass over every feed in ratings/feeds.csv; returns what it did."""
-    ingester = FeedIngester(_engine(app), stop=stop)
+    # Feeds on private addresses are refused unless the operator says they are theirs.
+    policy = PRIVATE_FEED_POLICY if app.config.get("FEEDS_ALLOW_PRIVATE") else FEED_POLICY
+    ingester = FeedIngester(_engine(app), policy=policy, stop=stop)
     return ingester.run(_feeds(app)).to_json()
 
 
@@ -144,7 +153,6 @@ def cluster(file_: Path) -> None:
             try:
                 with file_.open(encoding="utf-8") as handle:
                     lines = list(handle)
-                from service.coverage.ingest import read_articles
 
                 seen: set[str] = set()
                 for number, raw in read_articles(lines):

@@ -374,6 +374,8 @@ class Engine:
                     continue
                 survivor = self.store.resolve_story(art.story_id)
                 if survivor is not None and survivor not in out:
+                    # bm25 is not a cosine: squeeze it below the clusterer's scores so stories
+                    # from the index always rank after live matches, in their bm25 order.
                     out[survivor] = round(min(score / 100.0, 0.099), 4)
                 if len(out) >= limit:
                     break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import ipaddress
 import socket
@@ -43,15 +44,18 @@ class FetchPolicy:
 
 # Pages clients ask about: any host on the internet, so only public addresses.
 PAGE_POLICY = FetchPolicy()
-# Feeds the operator listed in ratings/feeds.csv: trusted hosts, bigger bodies, never truncated.
+# Feeds listed in ratings/feeds.csv: bigger bodies, never truncated, any content type. Still
+# public addresses only: a feed host (or its redirect) must not reach into the operator's network.
 FEED_POLICY = FetchPolicy(
     max_redirects=5,
     max_bytes=5 * 1024 * 1024,
     timeout=15.0,
     content_types=None,
-    public_only=False,
+    public_only=True,
     truncate=False,
 )
+# For feeds on the operator's own network (and tests on 127.0.0.1): FEEDS_ALLOW_PRIVATE.
+PRIVATE_FEED_POLICY = dataclasses.replace(FEED_POLICY, public_only=False)
 
 
 @dataclass

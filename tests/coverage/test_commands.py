@@ -98,6 +98,7 @@ def feeds_app(tmp_path: Path, server: Any, write_ratings: Any, **config: Any) ->
             "DATA_DIR": str(tmp_path / "data"),
             "RATINGS_DIR": str(ratings),
             "INGEST_ENABLED": False,
+            "FEEDS_ALLOW_PRIVATE": True,
             **config,
         }
     )
@@ -111,6 +112,18 @@ def test_ingest_pulls_every_feed_once(tmp_path: Path, server: Any, make_ratings:
     body = json.loads(result.output)
     assert body["feeds"] == 2 and body["ok"] == 1 and body["added"] == 2
     assert len(body["errors"]) == 1 and "malformed" in body["errors"][0]["error"]
+
+
+def test_feeds_on_private_addresses_need_the_operators_consent(
+    tmp_path: Path, server: Any, make_ratings: Any
+) -> None:
+    app = feeds_app(tmp_path, server, make_ratings, FEEDS_ALLOW_PRIVATE=False)
+    with app.app_context():
+        result = CliRunner().invoke(ingest, [])
+    body = json.loads(result.output)
+    assert body["ok"] == 0 and len(body["errors"]) == 2
+    assert all("loopback" in e["error"] for e in body["errors"])
+    assert server.requests == []
 
 
 def test_background_ingest_is_switchable(tmp_path: Path, server: Any, make_ratings: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from service.coverage.fetch import (
     FEED_POLICY,
     PAGE_POLICY,
+    PRIVATE_FEED_POLICY,
     FetchError,
     FetchPolicy,
     fetch,
@@ -157,7 +159,7 @@ def test_pages_are_cut_at_two_megabytes_and_feeds_refused_past_the_limit(server:
     server.add("/huge", content_type="text/html", stream_bytes=3 * 1024 * 1024)
     result = fetch("http://news.example/huge", resolver=public_resolver(), dial=pinned_to(server))
     assert result.truncated and len(result.body) == PAGE_POLICY.max_bytes
-    small_feed_policy = FetchPolicy(**{**FEED_POLICY.__dict__, "max_bytes": 1024 * 1024})
+    small_feed_policy = dataclasses.replace(PRIVATE_FEED_POLICY, max_bytes=1024 * 1024)
     with pytest.raises(FetchError) as caught:
         fetch(server.url("/huge"), small_feed_policy)
     assert caught.value.code == "too_large"
@@ -188,3 +190,11 @@ def test_bad_urls_are_refused_before_any_connection(url: str, code: str) -> None
     with pytest.raises(FetchError) as caught:
         fetch(url, resolver=public_resolver(), dial=no_dial)
     assert caught.value.code == code
+
+
+def test_feeds_too_refuse_private_addresses_by_default(server: Any) -> None:
+    server.add("/feed.xml", body=b"<rss/>")
+    with pytest.raises(FetchError) as caught:
+        fetch(server.url("/feed.xml"), FEED_POLICY)
+    assert caught.value.code == "forbidden_address" and server.requests == []
+    assert fetch(server.url("/feed.xml"), PRIVATE_FEED_POLICY).body == b"<rss/>"
