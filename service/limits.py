@@ -6,7 +6,7 @@ import math
 import time
 
 from flask import Flask, Response, current_app, request
-from flask_limiter import Limiter
+from flask_limiter import HeaderNames, Limiter
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -63,6 +63,9 @@ def init_app(app: Flask) -> None:
         storage_uri=storage_uri(app),
         strategy="moving-window",
         headers_enabled=True,
+        # flask-limiter would send Retry-After on every answer, where it only misleads; the
+        # 429 handler below sets the real one.
+        header_name_mapping={HeaderNames.RETRY_AFTER: "X-RateLimit-Retry-After"},
         # A Redis outage must not take the API down: count in memory until it is back.
         swallow_errors=True,
         in_memory_fallback_enabled=True,
@@ -88,7 +91,9 @@ def _retry_after(limiter: Limiter) -> int:
     """Seconds until the breached window frees a request (at least 1)."""
     window = getattr(limiter, "current_limit", None)
     if window is not None and getattr(window, "reset_at", None):
-        return max(1, math.ceil(window.reset_at - time.time()))
+        wait = math.ceil(window.reset_at - time.time())
+        # reset_at is rounded up to the next whole second; never say more than the window.
+        return max(1, min(wait, int(window.limit.get_expiry())))
     return 1
 
 

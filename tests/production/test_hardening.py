@@ -50,8 +50,10 @@ def redis_or_skip() -> redis.Redis:
 def test_a_client_over_its_limit_gets_429_json_with_retry_after(tmp_path: Path) -> None:
     app = make_app(tmp_path, RATE_LIMIT="3/minute")
     client = app.test_client()
-    codes = [client.get("/v1/score?url=leftpaper.com/a").status_code for _ in range(4)]
-    assert codes == [200, 200, 200, 429]
+    answers = [client.get("/v1/score?url=leftpaper.com/a") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert "Retry-After" not in answers[0].headers  # only a refusal says when to retry
+    assert answers[0].headers["X-RateLimit-Remaining"] == "2"
     limited = client.get("/v1/score?url=leftpaper.com/a")
     body = limited.get_json()
     assert body["error"]["code"] == "rate_limited"

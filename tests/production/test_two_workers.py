@@ -15,12 +15,15 @@ import pytest
 
 from service.coverage.distributed import SharedFeedIngester, feed_ingester
 from service.coverage.engine import Engine
+from service.coverage.fetch import FetchPolicy
 from service.coverage.ingest import FeedIngester, FeedSource
 from service.coverage.pg_store import PostgresStore
 from service.coverage.sqlite_store import SQLiteStore
 from service.ratings import RatingsTable
 
 FEEDS = 24
+# The feeds of this test live on 127.0.0.1, which the default feed policy may refuse.
+LOOPBACK_FEEDS = FetchPolicy(content_types=None, public_only=False, truncate=False, timeout=15.0)
 T0 = 1_741_000_000
 OUTLETS = ["leftpaper.com", "rightdaily.com", "centerwire.com", "righttimes.com"]
 EVENTS = [
@@ -117,7 +120,11 @@ def test_two_workers_share_one_feed_list_without_duplicate_work(
     clock = lambda: float(T0 + 86400)  # noqa: E731
     ingesters = [
         SharedFeedIngester(
-            Engine(s, table, clock=clock), owner=f"worker-{i}", politeness=0, min_interval=3600
+            Engine(s, table, clock=clock),
+            owner=f"worker-{i}",
+            politeness=0,
+            min_interval=3600,
+            policy=LOOPBACK_FEEDS,
         )
         for i, s in enumerate(stores)
     ]
