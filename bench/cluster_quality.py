@@ -83,7 +83,7 @@ _BASE_STOP = frozenset("the a an of to in and or for on at by with from as is ar
 def baseline(docs: list[Doc], threshold: float = 0.3, window: float = DAY) -> dict[str, str]:
     """The reference method of data/README.md, brute force over all open stories."""
     df: Counter[str] = Counter()
-    stories: list[tuple[dict[str, float], list[float]]] = []  # centroid, [last time]
+    stories: list[tuple[dict[str, float], list[float]]] = []  # centroid, [last time, norm]
     out: dict[str, str] = {}
     for n, doc in enumerate(docs, start=1):
         words = [w for w in _WORD.findall(f"{doc.title} {doc.title} {doc.text}".lower()) if w not in _BASE_STOP]
@@ -93,20 +93,20 @@ def baseline(docs: list[Doc], threshold: float = 0.3, window: float = DAY) -> di
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         vec = {w: v / norm for w, v in vec.items()}
         best, best_i = 0.0, -1
-        for i, (centroid, last) in enumerate(stories):
-            if doc.published is not None and last[0] and doc.published - last[0] > window:
+        for i, (centroid, meta) in enumerate(stories):
+            if doc.published is not None and meta[0] and doc.published - meta[0] > window:
                 continue
-            cnorm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
-            sim = sum(v * centroid.get(w, 0.0) for w, v in vec.items()) / cnorm
+            sim = sum([v * centroid[w] for w, v in vec.items() if w in centroid]) / meta[1]
             if sim > best:
                 best, best_i = sim, i
         if best_i < 0 or best < threshold:
-            stories.append(({}, [0.0]))
+            stories.append(({}, [0.0, 1.0]))
             best_i = len(stories) - 1
-        centroid, last = stories[best_i]
+        centroid, meta = stories[best_i]
         for w, v in vec.items():
             centroid[w] = centroid.get(w, 0.0) + v
-        last[0] = max(last[0], doc.published or 0.0)
+        meta[0] = max(meta[0], doc.published or 0.0)
+        meta[1] = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
         out[doc.id] = f"b-{best_i}"
     return out
 
