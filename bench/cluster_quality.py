@@ -11,12 +11,13 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.coverage.cluster import ClusterSettings, Clusterer, Doc, parse_published  # noqa: E402
+from service.coverage.cluster import Clusterer, ClusterSettings, Doc, parse_published  # noqa: E402
 
 DATA = Path("/work/shared/data")
 SEED = 20240521
@@ -55,11 +56,11 @@ def score(gold: dict[str, str], pred: dict[str, str]) -> dict[str, float]:
     ids = list(gold)
     g = [gold[i] for i in ids]
     p = [pred[i] for i in ids]
-    gc, pc, both = Counter(g), Counter(p), Counter(zip(g, p))
-    bp = sum(both[(a, b)] / pc[b] for a, b in zip(g, p)) / len(ids)
-    br = sum(both[(a, b)] / gc[a] for a, b in zip(g, p)) / len(ids)
+    gc, pc, both = Counter(g), Counter(p), Counter(zip(g, p, strict=True))
+    bp = sum(both[(a, b)] / pc[b] for a, b in zip(g, p, strict=True)) / len(ids)
+    br = sum(both[(a, b)] / gc[a] for a, b in zip(g, p, strict=True)) / len(ids)
 
-    def pairs(c: Counter[object]) -> int:
+    def pairs(c: Mapping[Any, int]) -> int:
         return sum(n * (n - 1) // 2 for n in c.values())
 
     tp, pp, gp = pairs(both), pairs(pc), pairs(gc)
@@ -77,7 +78,9 @@ def score(gold: dict[str, str], pred: dict[str, str]) -> dict[str, float]:
 # ---- the baseline: single-pass TF-IDF centroid, title twice + text, 1-day window ----------
 
 _WORD = re.compile(r"[a-z0-9]+")
-_BASE_STOP = frozenset("the a an of to in and or for on at by with from as is are was were be that this it".split())
+_BASE_STOP = frozenset(
+    "the a an of to in and or for on at by with from as is are was were be that this it".split()
+)
 
 
 def baseline(docs: list[Doc], threshold: float = 0.3, window: float = DAY) -> dict[str, str]:
@@ -86,7 +89,11 @@ def baseline(docs: list[Doc], threshold: float = 0.3, window: float = DAY) -> di
     stories: list[tuple[dict[str, float], list[float]]] = []  # centroid, [last time, norm]
     out: dict[str, str] = {}
     for n, doc in enumerate(docs, start=1):
-        words = [w for w in _WORD.findall(f"{doc.title} {doc.title} {doc.text}".lower()) if w not in _BASE_STOP]
+        words = [
+            w
+            for w in _WORD.findall(f"{doc.title} {doc.title} {doc.text}".lower())
+            if w not in _BASE_STOP
+        ]
         tf = Counter(words)
         df.update(tf.keys())
         vec = {w: c * math.log((n + 1) / (df[w] + 1) + 1) for w, c in tf.items()}
@@ -172,7 +179,9 @@ def split_by_story(records: list[Record]) -> tuple[list[Record], list[Record]]:
     stories = sorted({r["story"] for r in records})
     random.Random(SEED + 1).shuffle(stories)
     first = set(stories[: len(stories) // 2])
-    return [r for r in records if r["story"] in first], [r for r in records if r["story"] not in first]
+    return [r for r in records if r["story"] in first], [
+        r for r in records if r["story"] not in first
+    ]
 
 
 def parse_overrides(pairs: Iterable[str]) -> dict[str, object]:
@@ -227,13 +236,29 @@ def row(name: str, result: dict[str, float], base: dict[str, float] | None) -> s
 def main(argv: list[str] | None = None) -> int:
     """Prints baseline and engine figures on both sets, and optionally ablations and split halves."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=DATA, help="directory holding the stories-dev*.jsonl files")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
-    parser.add_argument("--ablations", action="store_true", help="also run each feature switched off")
-    parser.add_argument("--halves", action="store_true", help="also score each half of the stories alone")
+    parser.add_argument(
+        "--data", type=Path, default=DATA, help="directory holding the stories-dev*.jsonl files"
+    )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting"
+    )
+    parser.add_argument(
+        "--ablations", action="store_true", help="also run each feature switched off"
+    )
+    parser.add_argument(
+        "--halves", action="store_true", help="also score each half of the stories alone"
+    )
     parser.add_argument("--only", choices=["dev", "dated"], help="run one set only")
-    parser.add_argument("--speed", type=int, default=200_000, metavar="N", help="articles in the throughput run (0 skips it)")
-    parser.add_argument("--write", type=Path, help="directory to write engine predictions to, for score_clusters.py")
+    parser.add_argument(
+        "--speed",
+        type=int,
+        default=200_000,
+        metavar="N",
+        help="articles in the throughput run (0 skips it)",
+    )
+    parser.add_argument(
+        "--write", type=Path, help="directory to write engine predictions to, for score_clusters.py"
+    )
     args = parser.parse_args(argv)
 
     settings = dataclasses.replace(ClusterSettings(), **parse_overrides(args.set))  # type: ignore[arg-type]
@@ -260,15 +285,18 @@ def main(argv: list[str] | None = None) -> int:
                     handle.write(json.dumps({"id": r["id"], "story": pred[r["id"]]}) + "\n")
         if args.ablations:
             for name, change in ABLATIONS.items():
-                print(row(name, evaluate(engine(dataclasses.replace(settings, **change)), records, docs), base))  # type: ignore[arg-type]
+                variant = dataclasses.replace(settings, **change)  # type: ignore[arg-type]
+                print(row(name, evaluate(engine(variant), records, docs), base))
         if args.halves:
-            for label, half in zip(("half A", "half B"), split_by_story(records)):
+            for label, half in zip(("half A", "half B"), split_by_story(records), strict=True):
                 hb = evaluate(baseline, half, docs)
                 print(row(f"{label} baseline", hb, None))
                 print(row(f"{label} engine", evaluate(engine(settings), half, docs), hb))
     if args.speed:
         rate, peak = throughput(load(args.data / sets["dev"]), args.speed)
-        print(f"throughput: {rate:.0f} articles/s on one core over a dated stream of {args.speed} articles")
+        print(
+            f"throughput: {rate:.0f} articles/s on one core over a dated stream of {args.speed} articles"
+        )
         print(f"  (2,000 a day, 3-day window; at most {peak} stories held at once)")
     return 0
 

@@ -117,7 +117,9 @@ def parse_published(value: object) -> float | None:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(f"published {value!r} is not an ISO 8601 date such as 2021-07-19T18:00:00Z") from None
+        raise ValueError(
+            f"published {value!r} is not an ISO 8601 date such as 2021-07-19T18:00:00Z"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
@@ -189,7 +191,11 @@ class Clusterer:
         if doc.id in self._doc_story:
             own = self._doc_story[doc.id]
             ranked = [(1.0, self._stories[own])] + [r for r in ranked if r[1].key != own]
-        return [(s.name, round(score, 4)) for score, s in ranked[: max(0, limit)] if score >= self.settings.match_floor]
+        return [
+            (s.name, round(score, 4))
+            for score, s in ranked[: max(0, limit)]
+            if score >= self.settings.match_floor
+        ]
 
     def restore(self, doc: Doc, story_id: str) -> None:
         """Puts an article back into a known story after a restart, learning from it as add() would."""
@@ -282,7 +288,7 @@ class Clusterer:
     def _add_phrases(self, tf: dict[str, float], run: list[str], weight: float) -> None:
         if self.settings.phrase_weight <= 0 or len(run) < 2:
             return
-        for first, second in zip(run, run[1:]):
+        for first, second in zip(run, run[1:], strict=False):
             phrase = f"{_PHRASE_PREFIX}{first}_{second}"
             tf[phrase] = tf.get(phrase, 0.0) + weight * self.settings.phrase_weight
 
@@ -323,7 +329,9 @@ class Clusterer:
             return settings.entity_boost
         return 1.0
 
-    def _vectorise(self, tf: dict[str, float], extra_caps: dict[str, list[int]] | None = None) -> dict[str, float]:
+    def _vectorise(
+        self, tf: dict[str, float], extra_caps: dict[str, list[int]] | None = None
+    ) -> dict[str, float]:
         n = self._docs_seen + 1.0
         floor = self.settings.idf_floor
         power = self.settings.idf_power
@@ -333,7 +341,9 @@ class Clusterer:
         norm2 = 0.0
         for term, count in tf.items():
             weight = (1.0 + math.log(count)) if count >= 1.0 and sublinear else count
-            weight *= (math.log(n / (df.get(term, 0.0) + 1.0)) + floor) ** power * self._boost(term, extra_caps)
+            weight *= (math.log(n / (df.get(term, 0.0) + 1.0)) + floor) ** power * self._boost(
+                term, extra_caps
+            )
             if weight > 0:
                 vector[term] = weight
                 norm2 += weight * weight
@@ -380,7 +390,9 @@ class Clusterer:
         story.norm2 = sum(w * w for w in centroid.values())
         story.built_at = int(self._docs_seen)
 
-    def _rank(self, vector: dict[str, float], published: float | None) -> list[tuple[float, _Story]]:
+    def _rank(
+        self, vector: dict[str, float], published: float | None
+    ) -> list[tuple[float, _Story]]:
         settings = self.settings
         if not vector:
             return []
@@ -392,7 +404,11 @@ class Clusterer:
         # of them is too far to join, and skipping long postings keeps the cost per article flat.
         probes = heapq.nlargest(
             settings.query_terms,
-            ((weight, term) for term, weight in vector.items() if 0 < len(postings.get(term, ())) <= limit),
+            (
+                (weight, term)
+                for term, weight in vector.items()
+                if 0 < len(postings.get(term, ())) <= limit
+            ),
         )
         for weight, term in probes:
             for key in postings[term]:
@@ -408,7 +424,9 @@ class Clusterer:
             if not self._in_window(story, published):
                 continue
             self._refresh(story)
-            ranked.append((self._similarity(vector, story) + self._recency(story, published), story))
+            ranked.append(
+                (self._similarity(vector, story) + self._recency(story, published), story)
+            )
         ranked.sort(key=lambda sk: (-sk[0], sk[1].key))
         return ranked
 
@@ -424,15 +442,21 @@ class Clusterer:
         score = _dot(vector, story.centroid) / math.sqrt(story.norm2) if story.norm2 > 0 else 0.0
         share = self.settings.nearest_member_weight
         if share > 0 and len(story.member_vectors) > 1:
-            nearest = max(_dot(vector, m) for m in story.member_vectors[-self.settings.max_members_compared :])
+            nearest = max(
+                _dot(vector, m) for m in story.member_vectors[-self.settings.max_members_compared :]
+            )
             score = (1 - share) * score + share * nearest
         return score
 
     def _join_threshold(self, story: _Story) -> float:
         size = len(story.members)
-        return self.settings.join_threshold * (1.0 - self.settings.size_relief * (1.0 - 1.0 / max(size, 1)))
+        return self.settings.join_threshold * (
+            1.0 - self.settings.size_relief * (1.0 - 1.0 / max(size, 1))
+        )
 
-    def _attach(self, story: _Story, doc: Doc, tf: dict[str, float], vector: dict[str, float]) -> None:
+    def _attach(
+        self, story: _Story, doc: Doc, tf: dict[str, float], vector: dict[str, float]
+    ) -> None:
         story.members.append(doc.id)
         story.member_features.append(tf)
         story.member_vectors.append(vector)
@@ -450,14 +474,20 @@ class Clusterer:
         if doc.published is not None:
             story.first = doc.published if story.first is None else min(story.first, doc.published)
             story.last = doc.published if story.last is None else max(story.last, doc.published)
-            self._latest = doc.published if self._latest is None else max(self._latest, doc.published)
+            self._latest = (
+                doc.published if self._latest is None else max(self._latest, doc.published)
+            )
         self._doc_story[doc.id] = story.key
 
     def _merge_neighbours(self, story: _Story, ranked: list[tuple[float, _Story]]) -> None:
         threshold = self.settings.merge_threshold
         assert threshold is not None
         for _, other in ranked:
-            if other.key == story.key or other.key not in self._stories or story.key not in self._stories:
+            if (
+                other.key == story.key
+                or other.key not in self._stories
+                or story.key not in self._stories
+            ):
                 continue
             if not (self._in_window(other, story.first) and self._in_window(other, story.last)):
                 continue
@@ -512,7 +542,9 @@ class Clusterer:
         del self._by_name[story.name]
 
 
-def cluster_jsonl(lines: Iterable[str], settings: ClusterSettings | None = None) -> Iterator[dict[str, str]]:
+def cluster_jsonl(
+    lines: Iterable[str], settings: ClusterSettings | None = None
+) -> Iterator[dict[str, str]]:
     """Clusters JSON-lines articles in file order and yields {"id", "story"} with final story ids."""
     clusterer = Clusterer(settings)
     assigned: list[tuple[str, str]] = []
@@ -547,7 +579,9 @@ def _doc_from_json(line: str, number: int) -> Doc:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as error:
-        raise ValueError(f"line {number}: not valid JSON ({error.msg} at column {error.colno})") from None
+        raise ValueError(
+            f"line {number}: not valid JSON ({error.msg} at column {error.colno})"
+        ) from None
     if not isinstance(record, dict):
         raise ValueError(f"line {number}: expected a JSON object with id and title")
     doc_id = record.get("id")

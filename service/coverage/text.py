@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 # Typographic quotes and dashes are folded first so "Kerry’s" and "Kerry's" are one token.
-_FOLD = str.maketrans({"’": "'", "‘": "'", "‛": "'", "`": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+_FOLD = str.maketrans(
+    {"’": "'", "‘": "'", "‛": "'", "`": "'", "“": '"', "”": '"', "–": "-", "—": "-"}
+)
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]|\$?\d[\d,.]*%?")
 _SENTENCE_END = re.compile(r"[.!?:;\"(\[]\s*$")
 
@@ -87,7 +89,9 @@ def tokens(text: str) -> Iterator[Token]:
 
 def is_title_case(title: str) -> bool:
     """Tells whether a headline capitalises most words, which makes capitals meaningless there."""
-    words = [w for w in _TOKEN.findall(fold(title)) if w[0].isalpha() and w.lower() not in STOPWORDS]
+    words = [
+        w for w in _TOKEN.findall(fold(title)) if w[0].isalpha() and w.lower() not in STOPWORDS
+    ]
     if len(words) < 3:
         return False
     return sum(1 for w in words if w[0].isupper()) >= 0.7 * len(words)

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from service.coverage.cluster import ClusterSettings, Clusterer, Doc, cluster_jsonl, parse_published
+from service.coverage.cluster import Clusterer, ClusterSettings, Doc, cluster_jsonl, parse_published
 from service.coverage.text import is_title_case, stem, tokens
 
 DAY = 86400.0
@@ -16,26 +16,53 @@ T0 = 1_700_000_000.0
 
 # Made-up articles on unrelated events, so the IDF has something to learn from.
 BACKGROUND = [
-    ("City council approves new bus lanes downtown", "The council voted to add bus lanes on Main Street."),
-    ("Storm knocks out power to thousands in the valley", "Utility crews worked overnight after high winds."),
+    (
+        "City council approves new bus lanes downtown",
+        "The council voted to add bus lanes on Main Street.",
+    ),
+    (
+        "Storm knocks out power to thousands in the valley",
+        "Utility crews worked overnight after high winds.",
+    ),
     ("Local bakery wins national bread award", "The family bakery has been open since 1952."),
-    ("School board delays vote on later start times", "Parents packed the meeting to argue both sides."),
-    ("Museum reopens dinosaur hall after renovation", "Visitors can see a restored skeleton and new murals."),
-    ("Farmers worry about drought as reservoirs fall", "Irrigation districts warned of cuts this summer."),
+    (
+        "School board delays vote on later start times",
+        "Parents packed the meeting to argue both sides.",
+    ),
+    (
+        "Museum reopens dinosaur hall after renovation",
+        "Visitors can see a restored skeleton and new murals.",
+    ),
+    (
+        "Farmers worry about drought as reservoirs fall",
+        "Irrigation districts warned of cuts this summer.",
+    ),
     ("Hospital opens new cancer wing", "The wing adds forty beds and a radiation unit."),
     ("Airport expansion draws noise complaints", "Neighbours near the runway filed a petition."),
 ]
 
 SUMMIT = [
-    Doc("s1", "Orlov and Vance meet in Helsinki for arms-control summit",
-        "Presidents Orlov and Vance met in Helsinki on Tuesday to discuss a new nuclear arms-control treaty."),
-    Doc("s2", "Vance, Orlov hold Helsinki summit on nuclear treaty",
-        "The Helsinki summit between Vance and Orlov focused on extending the nuclear arms treaty."),
-    Doc("s3", "What the Helsinki summit means for the nuclear treaty",
-        "Analysts said the Orlov-Vance talks in Helsinki could revive the arms-control treaty."),
+    Doc(
+        "s1",
+        "Orlov and Vance meet in Helsinki for arms-control summit",
+        "Presidents Orlov and Vance met in Helsinki on Tuesday to discuss a new nuclear arms-control treaty.",
+    ),
+    Doc(
+        "s2",
+        "Vance, Orlov hold Helsinki summit on nuclear treaty",
+        "The Helsinki summit between Vance and Orlov focused on extending the nuclear arms treaty.",
+    ),
+    Doc(
+        "s3",
+        "What the Helsinki summit means for the nuclear treaty",
+        "Analysts said the Orlov-Vance talks in Helsinki could revive the arms-control treaty.",
+    ),
 ]
-FLOOD = Doc("f1", "Floods close the river port of Santa Lucia",
-            "Heavy rain flooded warehouses and shut the port of Santa Lucia for a week.")
+FLOOD = Doc(
+    "f1",
+    "Floods close the river port of Santa Lucia",
+    "Heavy rain flooded warehouses and shut the port of Santa Lucia for a week.",
+)
 
 
 def background_docs(prefix: str = "bg", published: float | None = None) -> list[Doc]:
@@ -149,12 +176,22 @@ def test_match_ranks_stories_without_changing_anything() -> None:
     clusterer = seeded()
     summit = clusterer.add(SUMMIT[0])
     clusterer.add(FLOOD)
-    before = (clusterer.active_stories, dict(clusterer._df), clusterer._docs_seen, dict(clusterer._doc_story))
+    before = (
+        clusterer.active_stories,
+        dict(clusterer._df),
+        clusterer._docs_seen,
+        dict(clusterer._doc_story),
+    )
     ranked = clusterer.match(SUMMIT[1], limit=3)
     assert ranked and ranked[0][0] == summit
     assert all(0 <= score <= 2 for _, score in ranked)
     assert len(ranked) <= 3
-    after = (clusterer.active_stories, dict(clusterer._df), clusterer._docs_seen, dict(clusterer._doc_story))
+    after = (
+        clusterer.active_stories,
+        dict(clusterer._df),
+        clusterer._docs_seen,
+        dict(clusterer._doc_story),
+    )
     assert before == after
     assert clusterer.story_of(SUMMIT[1].id) is None
     assert clusterer.match(SUMMIT[1], limit=0) == []
@@ -179,7 +216,9 @@ def test_restore_reseeds_a_story_and_new_ids_do_not_collide() -> None:
 
 
 def test_cluster_jsonl_yields_final_story_ids_in_input_order() -> None:
-    rows = [{"id": d.id, "title": d.title, "text": d.text} for d in background_docs() + SUMMIT + [FLOOD]]
+    rows = [
+        {"id": d.id, "title": d.title, "text": d.text} for d in background_docs() + SUMMIT + [FLOOD]
+    ]
     out = list(cluster_jsonl(json.dumps(r) + "\n" for r in rows))
     assert [o["id"] for o in out] == [r["id"] for r in rows]
     story = {o["id"]: o["story"] for o in out}
@@ -237,6 +276,10 @@ def test_empty_articles_get_a_story_of_their_own() -> None:
 
 def test_text_helpers_fold_quotes_and_spot_headline_case() -> None:
     assert [t.term for t in tokens("Kerry’s deal")] == ["kerry's", "deal"]
-    assert stem("kerry's") == "kerry" and stem("senators") == "senator" and stem("policies") == "policy"
+    assert (
+        stem("kerry's") == "kerry"
+        and stem("senators") == "senator"
+        and stem("policies") == "policy"
+    )
     assert is_title_case("Where's the Outrage over Kerry's Collusion with Iran?")
     assert not is_title_case("Trump slams John Kerry for shadow diplomacy on Iran deal")
