@@ -367,8 +367,11 @@ class Engine:
             survivor = self.store.resolve_story(self._names.get(name, name))
             if survivor is not None and survivor not in out:
                 out[survivor] = score
-        if len(out) < limit:
-            # Older stories have left the clusterer's window; the full-text index still has them.
+        # A live story the clusterer would have joined is the answer; only without one is it
+        # worth asking the full-text index for older stories that left the window.
+        joins = float(getattr(getattr(self.clusterer, "settings", None), "join_threshold", 1.0))
+        confident = bool(ranked) and ranked[0][1] >= joins
+        if len(out) < limit and not confident:
             for art, score in self.store.search([title], limit=limit * 2):
                 if art.story_id is None:
                     continue

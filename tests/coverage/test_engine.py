@@ -22,6 +22,11 @@ WIRE = (
 )
 
 
+BARRIER_TEXT = (
+    "Harbor city council voted 7-2 to fund the Eastside flood barrier, a $40 million plan."
+)
+
+
 def barrier(outlet: str, path: str, title: str, when: float = T0, text: str = "") -> RawArticle:
     return RawArticle(
         title=title,
@@ -324,3 +329,21 @@ def test_search_uses_the_index_not_a_scan(store: SQLiteStore) -> None:
         .fetchall()
     )
     assert any("articles_at" in str(row[-1]) for row in plan)
+
+
+def test_a_confident_live_match_skips_the_index(engine: Engine, monkeypatch: Any) -> None:
+    engine.ingest(
+        [
+            barrier("leftpaper.com", "a", "Harbor council approves Eastside flood barrier"),
+            barrier("rightdaily.com", "b", "Harbor council passes Eastside flood barrier", T0 + 60),
+        ]
+    )
+    searched: list[Any] = []
+    real_search = engine.store.search
+    monkeypatch.setattr(
+        engine.store, "search", lambda *a, **k: searched.append(a) or real_search(*a, **k)
+    )
+    assert engine.match("Harbor council approves Eastside flood barrier", BARRIER_TEXT, T0 + 90)
+    assert searched == []
+    engine.match("Volcano observatory raises alert level", published=T0 + 90)
+    assert len(searched) == 1
