@@ -17,6 +17,7 @@ import gc
 import json
 import os
 import random
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -159,62 +160,81 @@ def raw(art: dict[str, Any]) -> RawArticle:
     )
 
 
-def ingest_rate(engine: Engine, articles: list[dict[str, Any]], batch: int) -> float:
+def ingest_rates(
+    runs: dict[str, Any], articles: list[dict[str, Any]], batch: int
+) -> dict[str, float]:
+    """Articles/s of each run; they take turns batch by batch, so machine load hits all alike."""
+    spent = dict.fromkeys(runs, 0.0)
     gc.collect()
-    start = time.perf_counter()
     for i in range(0, len(articles), batch):
-        engine.ingest([raw(a) for a in articles[i : i + batch]])
-    return len(articles) / (time.perf_counter() - start)
+        chunk = articles[i : i + batch]
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run(chunk)
+            spent[name] += time.perf_counter() - start
+    return {name: len(articles) / seconds for name, seconds in spent.items()}
 
 
-def clusterer_rate(articles: list[dict[str, Any]], store: SQLiteStore | None = None) -> float:
+def engine_run(engine: Engine) -> Any:
+    return lambda chunk: engine.ingest([raw(a) for a in chunk])
+
+
+def clusterer_run(store: SQLiteStore) -> Any:
     """The clusterer alone, seeded with the store's active window as the engine would be."""
     clusterer = Clusterer()
-    if store is not None:
-        engine = Engine(store, RatingsTable([], [], "none"), clusterer=clusterer)
-        assert engine.clusterer is clusterer
-    gc.collect()
-    start = time.perf_counter()
-    for a in articles:
-        clusterer.add(Doc(id=a["url"], title=a["title"], text=a["text"], published=a["published"]))
-    return len(articles) / (time.perf_counter() - start)
+    Engine(store, RatingsTable([], [], "none"), clusterer=clusterer)  # restores the window
+    docs = lambda chunk: [  # noqa: E731
+        Doc(id=a["url"], title=a["title"], text=a["text"], published=a["published"]) for a in chunk
+    ]
+    return lambda chunk: [clusterer.add(d) for d in docs(chunk)]
 
 
-def related_latency(app: Any, synth: Synth, store: SQLiteStore, n: int) -> dict[str, float]:
-    """p50/p95 in ms of /v1/related for stored URLs and for unseen articles given a title."""
-    client = app.test_client()
+def related_queries(store: SQLiteStore, synth: Synth, n: int) -> dict[str, list[dict[str, str]]]:
+    """/v1/related queries: stored URLs, and unseen articles given a title (half of them new
+    takes on the latest stored stories, half on events the store has never seen)."""
     rng = random.Random(SEED + n)
     top = store.max_article_id()
     conn = store._conn()
-    stored_urls = []
-    while len(stored_urls) < n:
+    stored: list[dict[str, str]] = []
+    while len(stored) < n:
         row = conn.execute("SELECT url FROM articles WHERE id=?", (rng.randint(1, top),)).fetchone()
         if row:
-            stored_urls.append(row[0])
-    unseen = [synth.article(synth.event(), 0, synth.clock) for _ in range(n // 2)]
-    # Half the unseen articles are new takes on stories already stored.
-    for row in conn.execute("SELECT title, url FROM articles ORDER BY id DESC LIMIT ?", (n // 2,)):
-        unseen.append({"title": row[0], "url": row[1] + "-other"})
-    client.get("/v1/related", query_string={"url": stored_urls[0]})  # opens the engine
+            stored.append({"url": row[0]})
+    titled = [
+        {"url": a["url"], "title": a["title"]}
+        for a in (synth.article(synth.event(), 0, synth.clock) for _ in range(n // 2))
+    ]
+    for title, url in conn.execute(
+        "SELECT title, url FROM articles ORDER BY id DESC LIMIT ?", (n - n // 2,)
+    ):
+        titled.append({"url": url + "-other", "title": title})
+    return {"stored": stored, "title": titled}
 
-    def timed(queries: list[dict[str, str]]) -> list[float]:
-        out = []
-        for q in queries:
-            start = time.perf_counter()
-            response = client.get("/v1/related", query_string=q)
-            out.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200, response.get_data(as_text=True)
-        return out
 
-    by_url = timed([{"url": u} for u in stored_urls])
-    by_title = timed([{"url": a["url"], "title": a["title"]} for a in unseen])
-    q = lambda xs, p: statistics.quantiles(xs, n=100)[p - 1]  # noqa: E731
-    return {
-        "stored_p50": q(by_url, 50),
-        "stored_p95": q(by_url, 95),
-        "title_p50": q(by_title, 50),
-        "title_p95": q(by_title, 95),
-    }
+def related_latency(
+    clients: dict[str, Any], queries: dict[str, dict[str, list[dict[str, str]]]]
+) -> dict[str, dict[str, float]]:
+    """p50/p95 in ms per client and kind; the clients take turns, query by query, so a busy
+    machine slows both alike and the ratio between them stays fair."""
+    times: dict[str, dict[str, list[float]]] = {c: {"stored": [], "title": []} for c in clients}
+    for name, client in clients.items():  # opens each engine (restores its window) untimed
+        client.get("/v1/related", query_string=queries[name]["stored"][0])
+    for kind in ("stored", "title"):
+        count = min(len(q[kind]) for q in queries.values())
+        for i in range(count):
+            for name, client in clients.items():
+                start = time.perf_counter()
+                response = client.get("/v1/related", query_string=queries[name][kind][i])
+                times[name][kind].append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200, response.get_data(as_text=True)
+    out: dict[str, dict[str, float]] = {}
+    for name, kinds in times.items():
+        out[name] = {}
+        for kind, values in kinds.items():
+            cuts = statistics.quantiles(values, n=100)
+            out[name][f"{kind}_p50"] = cuts[49]
+            out[name][f"{kind}_p95"] = cuts[94]
+    return out
 
 
 def real_text_rate(engine: Engine, path: Path, batch: int) -> tuple[int, float, float]:
@@ -319,13 +339,20 @@ def main() -> None:
     print(f"preloaded {small:,} articles in {time.perf_counter() - t:.0f} s")
     measured = list(synth.stream(args.measure))  # the next articles of the same timeline
 
-    rate_alone = clusterer_rate(measured, store)
     empty = SQLiteStore(root / "empty.sqlite3")
-    rate_empty = ingest_rate(Engine(empty, table), measured, args.batch)
-    empty.close()
     engine = Engine(store, table)
     window = engine.clusterer.active_stories
-    rate_full = ingest_rate(engine, measured, args.batch)
+    rates = ingest_rates(
+        {
+            "alone": clusterer_run(store),
+            "empty": engine_run(Engine(empty, table)),
+            "full": engine_run(engine),
+        },
+        measured,
+        args.batch,
+    )
+    empty.close()
+    rate_alone, rate_empty, rate_full = rates["alone"], rates["empty"], rates["full"]
     print(
         f"ingest+cluster, synthetic, store of {small:,} ({window:,} stories in the window): "
         f"{rate_full:6.0f} articles/s (target >= 500)"
@@ -339,17 +366,22 @@ def main() -> None:
 
     from service import create_app
 
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATA_DIR": str(root / "data"),
-            "RATINGS_DIR": str(ratings),
-            "INGEST_ENABLED": False,
-        }
-    )
-    lat_small = related_latency(app, synth, SQLiteStore(store_path), args.queries)
-    probe_small = run_probe(store_path, ratings)
+    def app_for(data_dir: Path) -> Any:
+        return create_app(
+            {
+                "TESTING": True,
+                "DATA_DIR": str(data_dir),
+                "RATINGS_DIR": str(ratings),
+                "INGEST_ENABLED": False,
+                "RATE_LIMIT": "",  # the bench is one client asking fast on purpose
+            }
+        )
 
+    # Keep a copy of the small store, to measure it side by side with the big one.
+    snapshot = root / "small" / "parallax.sqlite3"
+    snapshot.parent.mkdir(exist_ok=True)
+    with sqlite3.connect(store_path) as source, sqlite3.connect(snapshot) as target:
+        source.backup(target)
     store = SQLiteStore(store_path)
     t = time.perf_counter()
     preload(store, synth, big - store.counts()["articles"])
@@ -358,15 +390,18 @@ def main() -> None:
         f"{time.perf_counter() - t:.0f} s"
     )
     store.close()
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATA_DIR": str(root / "data"),
-            "RATINGS_DIR": str(ratings),
-            "INGEST_ENABLED": False,
-        }
-    )
-    lat_big = related_latency(app, synth, SQLiteStore(store_path), args.queries)
+    small_store, big_store = SQLiteStore(snapshot), SQLiteStore(store_path)
+    queries = {
+        "small": related_queries(small_store, synth, args.queries),
+        "big": related_queries(big_store, synth, args.queries),
+    }
+    clients = {
+        "small": app_for(snapshot.parent).test_client(),
+        "big": app_for(root / "data").test_client(),
+    }
+    latency = related_latency(clients, queries)
+    lat_small, lat_big = latency["small"], latency["big"]
+    probe_small = run_probe(snapshot, ratings)
     probe_big = run_probe(store_path, ratings)
 
     for kind, label in (("stored", "stored URL"), ("title", "unseen URL + title")):
