@@ -239,7 +239,9 @@ def _store_gauges(app: Flask) -> dict[str, tuple[str, list[tuple[Labels, float]]
     cached = metrics._store_size
     if cached is None or time.monotonic() - cached[0] > STORE_SIZE_SECONDS:
         try:
-            sizes = dict(engine.store.counts())
+            # A full count(*) on a shared PostgreSQL every scrape would be a scan per host.
+            counter = getattr(engine.store, "estimated_counts", None) or engine.store.counts
+            sizes = dict(counter())
             sizes.update(_feed_health(engine.store))
         except Exception:  # an unreachable store shows as missing gauges, not a failed scrape
             return {}

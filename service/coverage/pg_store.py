@@ -86,6 +86,9 @@ HEADLINE_SAMPLE = 40
 MAX_QUERY_WORDS = 40
 MAX_SEARCH_TERMS = 6
 CONNECT_TIMEOUT = 5
+LOCK_WAIT = 300.0
+PAGE_ROWS = 2000
+EXACT_COUNT_BELOW = 100_000
 STATEMENT_TIMEOUT_MS = 30_000
 
 _TERM_RE = re.compile(r"\w+", re.UNICODE)
@@ -423,14 +426,26 @@ class PostgresStore:
         )
 
     @contextlib.contextmanager
-    def exclusive(self, name: str) -> Iterator[None]:
+    def exclusive(self, name: str, wait: float = LOCK_WAIT) -> Iterator[None]:
         """Holds a cluster-wide advisory lock for the block (released if the process dies)."""
-        conn = self._connect()  # its own session: the lock lives exactly as long as the block
+        conn = self._conn()  # session-level lock: it survives the block's own transactions
+        key = _lock_id(f"{name}:{self.schema}")
+        deadline = time.monotonic() + wait
+        pause = 0.01
+        # Polling, not pg_advisory_lock: a long wait must not trip statement_timeout.
+        while not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:  # type: ignore[index]
+            if time.monotonic() > deadline:
+                raise StoreUnavailable(
+                    f"waited {wait:g} s for the {name!r} lock; another worker holds it"
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
         try:
-            conn.execute("SELECT pg_advisory_lock(%s)", (_lock_id(f"{name}:{self.schema}"),))
             yield
         finally:
-            conn.close()
+            # If the connection died, so did the session and with it the lock.
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     # -- reading -------------------------------------------------------------------------
 
@@ -542,15 +557,36 @@ class PostgresStore:
 
     def articles_since(self, since: float, after_id: int = 0) -> Iterator[Article]:
         """Articles at or after `since` (in time order), or with row id above `after_id`."""
+        # Keyset pages: a restore of a busy window never holds every row in memory at once.
+        conn = self._conn()
         if after_id:
-            sql = f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id > %s AND at >= %s ORDER BY id"
-            params: tuple[Any, ...] = (after_id, since)
-        else:
-            sql = f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE at >= %s ORDER BY at, id"
-            params = (since,)
-        rows = self._conn().execute(sql, params).fetchall()  # type: ignore[arg-type]
-        for row in rows:
-            yield _article(row)
+            last = after_id
+            while True:
+                rows = conn.execute(
+                    f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id > %s AND at >= %s"
+                    " ORDER BY id LIMIT %s",
+                    (last, since, PAGE_ROWS),
+                ).fetchall()
+                for row in rows:
+                    yield _article(row)
+                if len(rows) < PAGE_ROWS:
+                    return
+                last = rows[-1][0]
+        last_at, last_id = since, -1
+        inclusive = True  # the first page starts at `since` itself; later ones after a row
+        while True:
+            rows = conn.execute(
+                f"SELECT {_ARTICLE_COLUMNS}, at FROM articles WHERE "
+                + ("at >= %s AND id > %s" if inclusive else "(at, id) > (%s, %s)")
+                + " ORDER BY at, id LIMIT %s",
+                (last_at, last_id, PAGE_ROWS),
+            ).fetchall()
+            inclusive = False
+            for row in rows:
+                yield _article(row[:-1])
+            if len(rows) < PAGE_ROWS:
+                return
+            last_at, last_id = rows[-1][-1], rows[-1][0]
 
     def max_article_id(self) -> int:
         """The highest article row id (0 when empty)."""
@@ -625,6 +661,23 @@ class PostgresStore:
         )
         assert row is not None
         return {"articles": int(row[0]), "stories": int(row[1])}
+
+    def estimated_counts(self) -> dict[str, int]:
+        """counts() for dashboards: the planner's estimate on big tables (no full scan),
+        an exact count on small ones, where the estimate may not exist yet."""
+        out: dict[str, int] = {}
+        conn = self._conn()
+        for table in ("articles", "stories"):
+            row = conn.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                (f'"{self.schema}".{table}',),
+            ).fetchone()
+            estimate = int(row[0]) if row and row[0] is not None else -1
+            if estimate < EXACT_COUNT_BELOW:
+                exact = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+                estimate = int(exact[0]) if exact else 0
+            out[table] = estimate
+        return out
 
     def close(self) -> None:
         """Release connections."""

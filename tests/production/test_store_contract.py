@@ -155,6 +155,25 @@ def test_search_keeps_the_rarest_words(store: Store) -> None:
     assert store.search(["zephyrine' | ! & (council:*) \" NEAR OR"])[0][0].key.endswith("/99")
 
 
+def test_articles_since_pages_through_everything_in_order(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import service.coverage.pg_store as pg_store
+
+    monkeypatch.setattr(pg_store, "PAGE_ROWS", 3)  # many pages from a few rows
+    arts = [art(i, first_seen=T0 + i % 4, published=None) for i in range(1, 15)]
+    ids = store.commit(Batch(articles=arts))
+    by_time = [a.key for a in store.articles_since(T0 + 1)]
+    expected = sorted((a for a in arts if a.first_seen >= T0 + 1), key=lambda a: a.first_seen)
+    assert sorted(by_time) == sorted(a.key for a in expected)
+    assert len(by_time) == len(set(by_time))
+    times = [store.article_by_key(k).first_seen for k in by_time]  # type: ignore[union-attr]
+    assert times == sorted(times)
+    assert [a.id for a in store.articles_since(0, after_id=ids[4])] == ids[5:]
+    if hasattr(store, "estimated_counts"):
+        assert store.estimated_counts() == store.counts()
+
+
 def test_reopening_keeps_everything(store_factory: StoreFactory) -> None:
     first = store_factory()
     first.commit(Batch(articles=[art(1), art(2)], cursors=[("story_seq", "2")]))
