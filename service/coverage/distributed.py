@@ -117,8 +117,13 @@ class SharedFeedIngester(FeedIngester):
             store.release_feed(feed.url, self.owner, done=done)
 
 
-def feed_ingester(engine: Engine, **options: Any) -> FeedIngester:
-    """The ingester for this store: shared claims on PostgreSQL, the plain one on SQLite."""
+def feed_ingester(
+    engine: Engine, *, interval: float | None = None, **options: Any
+) -> FeedIngester:
+    """The ingester for this store: shared claims on PostgreSQL, the plain one on SQLite.
+
+    `interval` is the pass interval: a feed another worker pulled within most of it is left."""
     if shares_work(engine.store):
-        return SharedFeedIngester(engine, **options)
+        min_interval = 0.8 * interval if interval else 0.0
+        return SharedFeedIngester(engine, min_interval=min_interval, **options)
     return FeedIngester(engine, **options)

@@ -190,8 +190,12 @@ def test_a_dead_workers_claim_expires(pg_url: str) -> None:
     store.close()
 
 
-def test_sqlite_keeps_the_plain_ingester(tmp_path: Any, table: RatingsTable) -> None:
+def test_each_store_gets_its_ingester(tmp_path: Any, pg_url: str, table: RatingsTable) -> None:
     store = SQLiteStore(tmp_path / "one.sqlite3")
-    ingester = feed_ingester(Engine(store, table), politeness=0)
+    ingester = feed_ingester(Engine(store, table), interval=900, politeness=0)
     assert type(ingester) is FeedIngester
     store.close()
+    shared_store = PostgresStore(pg_url)
+    shared = feed_ingester(Engine(shared_store, table), interval=900, politeness=0)
+    assert isinstance(shared, SharedFeedIngester) and shared.min_interval == 720
+    shared_store.close()
