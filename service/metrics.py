@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import threading
@@ -24,6 +25,7 @@ BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.
 # A worker writes its counts at most this often; /metrics always writes before reading.
 FLUSH_SECONDS = 2.0
 STORE_SIZE_SECONDS = 15.0
+RETIRED = "retired"  # the file holding the summed counts of workers that have exited
 
 bp = Blueprint("metrics", __name__)
 
@@ -174,11 +176,48 @@ class Metrics:
         if self.directory is None:
             return merge([self.registry.snapshot()])
         self.flush(force=True)
+        with contextlib.suppress(OSError):
+            self.retire_dead()
         snapshots = []
         for path in sorted(self.directory.glob("*.json")):
             with contextlib.suppress(OSError, ValueError):
                 snapshots.append(json.loads(path.read_text("utf-8")))
         return merge(snapshots)
+
+    def retire_dead(self) -> int:
+        """Folds the files of exited workers into one, so recycled workers (gunicorn's
+        max_requests) neither lose their counts nor leave a file each behind."""
+        assert self.directory is not None
+        with (self.directory / ".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one folder at a time, or counts would double
+            dead = [
+                path
+                for path in self.directory.glob("*.json")
+                if path.stem.isdigit() and not _alive(int(path.stem))
+            ]
+            if not dead:
+                return 0
+            retired = self.directory / f"{RETIRED}.json"
+            snapshots = []
+            for path in [retired, *dead]:
+                with contextlib.suppress(OSError, ValueError):
+                    snapshots.append(json.loads(path.read_text("utf-8")))
+            temporary = retired.with_suffix(".tmp")
+            temporary.write_text(json.dumps(merge(snapshots).snapshot()), encoding="utf-8")
+            temporary.replace(retired)
+            for path in dead:
+                path.unlink(missing_ok=True)
+            return len(dead)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive, just not ours to signal
+    return True
 
 
 def metrics_of(app: Flask | None = None) -> Metrics:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,24 @@ def test_workers_pool_their_counts_through_the_metrics_dir(tmp_path: Path) -> No
     first.test_client().get("/v1/score?url=a.com")
     got = samples(first.test_client().get("/metrics").get_data(as_text=True))
     assert got['parallax_http_requests_total{method="GET",route="/v1/score",status="200"}'] == 6
+
+
+def test_counts_of_exited_workers_are_kept_in_one_file(tmp_path: Path) -> None:
+    shared = tmp_path / "metrics"
+    app = make_app(tmp_path, METRICS_DIR=str(shared))
+    dead_pid = 2**22 + 12345  # above the kernel's pid_max: no such process
+    for n, pid in enumerate((dead_pid, dead_pid + 1), start=1):
+        gone = Registry()
+        gone.inc("parallax_ingest_batches_total", value=n)
+        (shared / f"{pid}.json").write_text(json.dumps(gone.snapshot()), encoding="utf-8")
+    client = app.test_client()
+    first = samples(client.get("/metrics").get_data(as_text=True))
+    assert first["parallax_ingest_batches_total"] == 3
+    assert sorted(p.name for p in shared.glob("*.json")) == sorted(
+        [f"{os.getpid()}.json", "retired.json"]
+    )
+    again = samples(client.get("/metrics").get_data(as_text=True))
+    assert again["parallax_ingest_batches_total"] == 3  # folded once, never counted twice
 
 
 def test_merge_adds_label_for_label() -> None:
