@@ -154,6 +154,8 @@ class Metrics:
         self.registry = Registry()
         self.directory = Path(directory) if directory else None
         self._last_flush = 0.0
+        self._dirty = False
+        self._flusher_pid = 0
         self._store_size: tuple[float, dict[str, int]] | None = None
         self.gauge_sources: list[Callable[[], dict[str, tuple[str, list[tuple[Labels, float]]]]]] = []
 
@@ -163,13 +165,31 @@ class Metrics:
             return
         now = time.monotonic()
         if not force and now - self._last_flush < FLUSH_SECONDS:
+            self._dirty = True
+            self._start_flusher()
             return
         self._last_flush = now
+        self._dirty = False
         target = self.directory / f"{os.getpid()}.json"
         temporary = target.with_suffix(".tmp")
         with contextlib.suppress(OSError):  # a full disk must not fail the request it follows
             temporary.write_text(json.dumps(self.registry.snapshot()), encoding="utf-8")
             temporary.replace(target)
+
+    def _start_flusher(self) -> None:
+        # Per process (gunicorn forks after the app is built): an idle worker still writes the
+        # tail of its counts within FLUSH_SECONDS instead of at its next request.
+        if self._flusher_pid == os.getpid():
+            return
+        self._flusher_pid = os.getpid()
+
+        def loop() -> None:
+            while True:
+                time.sleep(FLUSH_SECONDS)
+                if self._dirty:
+                    self.flush(force=True)
+
+        threading.Thread(target=loop, name="parallax-metrics-flush", daemon=True).start()
 
     def pooled(self) -> Registry:
         """This process's counts plus every other worker's latest file."""
