@@ -199,3 +199,73 @@ def test_each_store_gets_its_ingester(tmp_path: Any, pg_url: str, table: Ratings
     shared = feed_ingester(Engine(shared_store, table), interval=900, politeness=0)
     assert isinstance(shared, SharedFeedIngester) and shared.min_interval == 720
     shared_store.close()
+
+
+WORKER_SCRIPT = """
+import json, sys
+from service.coverage.distributed import SharedFeedIngester
+from service.coverage.engine import Engine
+from service.coverage.fetch import FetchPolicy
+from service.coverage.ingest import FeedSource
+from service.coverage.pg_store import PostgresStore
+from service.ratings import load_table
+
+url, ratings, feeds = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+store = PostgresStore(url)
+engine = Engine(store, load_table(__import__("pathlib").Path(ratings)), clock=lambda: %r)
+policy = FetchPolicy(content_types=None, public_only=False, truncate=False, timeout=15.0)
+ingester = SharedFeedIngester(engine, politeness=0, min_interval=3600, policy=policy)
+run = ingester.run([FeedSource(o, u) for o, u in feeds])
+print(json.dumps({"pulled": ingester.pulled, "added": run.added}))
+store.close()
+"""
+
+
+def test_two_worker_processes_split_the_feeds(
+    pg_url: str, tmp_path: Any, feed_server: FeedServer
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from .conftest import write_ratings
+
+    root = Path(__file__).resolve().parents[2]
+    ratings = write_ratings(tmp_path / "ratings")
+    feeds = json.dumps([[f.outlet_id, f.url] for f in feed_server.feeds()])
+    script = WORKER_SCRIPT % float(T0 + 86400)
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, pg_url, str(ratings), feeds],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    pulled = [set(r["pulled"]) for r in results]
+    print("feeds pulled by each worker process:", [len(p) for p in pulled])
+    assert not pulled[0] & pulled[1]
+    assert len(pulled[0] | pulled[1]) == FEEDS
+    assert set(feed_server.hits.values()) == {1} and len(feed_server.hits) == FEEDS
+    assert sum(r["added"] for r in results) == FEEDS * 4
+    store = PostgresStore(pg_url)
+    assert store.counts()["articles"] == FEEDS * 4
+    for number in range(len(EVENTS)):
+        stories = {
+            store.resolve_story(s)
+            for (s,) in store._conn().execute(
+                "SELECT story_id FROM articles WHERE key LIKE %s", (f"%/e{number}",)
+            )
+        }
+        assert len(stories) == 1, (number, stories)
+    store.close()
