@@ -58,6 +58,9 @@ class ClusterSettings:
     """Tunable knobs; the defaults are the one configuration benchmarked in docs/clustering.md."""
 
     title_weight: float = 2.0
+    # Only the lead is compared: it names the event, while the rest of a full-length article is
+    # background shared with every story on the topic (and feed summaries are about this long).
+    lead_chars: int = 1500
     use_stemming: bool = True
     entity_boost: float = 1.0
     entity_min_ratio: float = 0.6
@@ -123,6 +126,14 @@ def parse_published(value: object) -> float | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
+
+
+def _lead(text: str, limit: int) -> str:
+    """The first `limit` characters of a text, cut at a word boundary."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit]
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
@@ -251,8 +262,8 @@ class Clusterer:
         bigrams = settings.bigram_weight
         title_caps_meaningful = not is_title_case(doc.title)
         for text, weight, caps_meaningful in (
-            (doc.title, settings.title_weight, title_caps_meaningful),
-            (doc.text, 1.0, True),
+            (_lead(doc.title, settings.lead_chars), settings.title_weight, title_caps_meaningful),
+            (_lead(doc.text, settings.lead_chars), 1.0, True),
         ):
             run: list[str] = []
             previous = ""

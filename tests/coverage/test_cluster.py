@@ -283,3 +283,13 @@ def test_text_helpers_fold_quotes_and_spot_headline_case() -> None:
     )
     assert is_title_case("Where's the Outrage over Kerry's Collusion with Iran?")
     assert not is_title_case("Trump slams John Kerry for shadow diplomacy on Iran deal")
+
+
+def test_only_the_lead_of_a_long_article_is_compared() -> None:
+    background = " ".join(["background words about the wider topic"] * 400) + " zebracorn"
+    long_summit = dataclasses.replace(SUMMIT[1], id="long", text=SUMMIT[1].text + " " + background)
+    clusterer = seeded(ClusterSettings(lead_chars=200))
+    story = clusterer.add(SUMMIT[0])
+    assert clusterer.add(long_summit) == story
+    assert "background" in clusterer._df
+    assert "zebracorn" not in clusterer._df
