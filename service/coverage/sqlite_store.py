@@ -78,9 +78,8 @@ HEADLINE_SAMPLE = 40
 # Words of a query tried against the vocabulary, and the rarest of them searched for.
 MAX_QUERY_WORDS = 40
 MAX_SEARCH_TERMS = 6
-# A word in more than this share of the articles (and more than RARE_TERM_MIN_DOCS) is common.
-RARE_TERM_SHARE = 0.002
-RARE_TERM_MIN_DOCS = 200
+# Rows a search may rank: bounds its cost whatever the store's size.
+SEARCH_POSTINGS_BUDGET = 2000
 
 _TERM_RE = re.compile(r"\w+", re.UNICODE)
 _ARTICLE_COLUMNS = (
@@ -440,9 +439,15 @@ class SQLiteStore:
         if not known:
             return []
         # Common words make long posting lists (slow to rank) and say little about the event:
-        # search for any of the rare ones, or, when every word is common, for the two rarest.
-        common = max(RARE_TERM_MIN_DOCS, int(self.max_article_id() * RARE_TERM_SHARE))
-        rare = [w for w in known if frequencies[w] <= common][:MAX_SEARCH_TERMS]
+        # search for any of the rarest words while their postings fit the budget, or, when even
+        # the rarest is common, for the two rarest together.
+        rare: list[str] = []
+        postings = 0
+        for word in known[:MAX_SEARCH_TERMS]:
+            if postings + frequencies[word] > SEARCH_POSTINGS_BUDGET:
+                break
+            rare.append(word)
+            postings += frequencies[word]
         if rare:
             query = " OR ".join(f'"{w}"' for w in rare)
         else:
