@@ -81,6 +81,27 @@ class SerialisedEngine:
             return self.engine.ingest(*args, **kwargs)
 
 
+_SERIALISED_LOCK = threading.Lock()
+
+
+def serialised(engine: Engine) -> SerialisedEngine:
+    """The one SerialisedEngine of an engine, shared by every thread of the process."""
+    with _SERIALISED_LOCK:
+        found: SerialisedEngine | None = getattr(engine, "_parallax_serialised", None)
+        if found is None:
+            found = SerialisedEngine(engine)
+            engine._parallax_serialised = found  # type: ignore[attr-defined]
+        return found
+
+
+def shared_ingest(engine: Engine, *args: Any, **kwargs: Any) -> IngestResult:
+    """Engine.ingest that is safe beside other writers of a shared store (API hosts storing
+    submitted articles while workers ingest feeds); the plain call on SQLite."""
+    if shares_work(engine.store):
+        return serialised(engine).ingest(*args, **kwargs)
+    return engine.ingest(*args, **kwargs)
+
+
 class SharedFeedIngester(FeedIngester):
     """A FeedIngester that first claims each feed in the store, so no two workers pull it."""
 
@@ -94,7 +115,7 @@ class SharedFeedIngester(FeedIngester):
         **options: Any,
     ) -> None:
         self.shared = shares_work(engine.store)
-        super().__init__(SerialisedEngine(engine) if self.shared else engine, **options)  # type: ignore[arg-type]
+        super().__init__(serialised(engine) if self.shared else engine, **options)  # type: ignore[arg-type]
         self.owner = owner or worker_name()
         self.min_interval = min_interval
         self.lease = lease

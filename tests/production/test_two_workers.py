@@ -269,3 +269,42 @@ def test_two_worker_processes_split_the_feeds(
         }
         assert len(stories) == 1, (number, stories)
     store.close()
+
+
+def test_an_api_host_storing_articles_beside_a_worker_keeps_stories_whole(
+    pg_url: str, table: RatingsTable
+) -> None:
+    from service.coverage.distributed import shared_ingest
+    from service.coverage.engine import RawArticle
+
+    clock = lambda: float(T0 + 86400)  # noqa: E731
+    stores = [PostgresStore(pg_url), PostgresStore(pg_url)]
+    web, worker = (Engine(s, table, clock=clock) for s in stores)
+
+    def article(outlet: str, event: int, n: int) -> RawArticle:
+        title, text = EVENTS[event]
+        return RawArticle(
+            title=title,
+            text=f"Desk {n} reports: {text}",
+            url=f"https://{outlet}/{event}-{n}",
+            published=T0 + n,
+        )
+
+    # Interleaved, as a POST /v1/articles and a feed pass would be.
+    shared_ingest(web, [article("leftpaper.com", 0, 1)])
+    shared_ingest(worker, [article("rightdaily.com", 1, 2)])
+    shared_ingest(web, [article("centerwire.com", 1, 3)])
+    shared_ingest(worker, [article("righttimes.com", 0, 4)])
+    shared_ingest(web, [article("rightdaily.com", 2, 5)])
+    store = stores[0]
+    story_of = {
+        key: store.resolve_story(s)
+        for key, s in store._conn().execute("SELECT key, story_id FROM articles")
+    }
+    by_event: dict[str, set[str | None]] = {}
+    for key, story in story_of.items():
+        by_event.setdefault(key.rsplit("/", 1)[1].split("-")[0], set()).add(story)
+    assert {e: len(s) for e, s in by_event.items()} == {"0": 1, "1": 1, "2": 1}
+    assert len({next(iter(s)) for s in by_event.values()}) == 3
+    for s in stores:
+        s.close()
