@@ -41,8 +41,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _init_coverage(app)
     from service import auth, limits, metrics, redis_cache, resilience
 
-    # Production: metrics first so it times everything; limits before the cache so hits count.
-    for production in (metrics, resilience, auth, limits, redis_cache):
+    # Production: metrics first so it times everything; limits before auth (key guesses are
+    # counted) and before the cache (hits are counted too).
+    for production in (metrics, resilience, limits, auth, redis_cache):
         production.init_app(app)
     return app
 

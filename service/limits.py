@@ -10,7 +10,7 @@ from flask_limiter import HeaderNames, Limiter
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service.auth import key_fingerprint, presented_key
+from service.auth import KEYS_EXTENSION, key_fingerprint, key_is_valid, presented_key
 from service.errors import APIError, error_response
 
 LIMITER_EXTENSION = "parallax.limiter"
@@ -19,9 +19,11 @@ EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/version"})
 
 
 def client_key() -> str:
-    """Whom a request is counted against: its API key when it shows one, else its address."""
+    """Whom a request is counted against: its API key when it shows a valid one, else its
+    address (so guessing keys cannot buy a fresh budget per guess)."""
     presented = presented_key()
-    if presented:
+    keys = current_app.extensions.get(KEYS_EXTENSION, ())
+    if presented and key_is_valid(presented, keys):
         return "key:" + key_fingerprint(presented)
     return "ip:" + (request.remote_addr or "unknown")
 

@@ -66,14 +66,27 @@ def test_a_client_over_its_limit_gets_429_json_with_retry_after(tmp_path: Path) 
     assert client.get("/healthz").status_code == 200
 
 
-def test_an_api_key_is_its_own_bucket(tmp_path: Path) -> None:
-    app = make_app(tmp_path, RATE_LIMIT="2/minute")
+def test_a_valid_api_key_is_its_own_bucket_and_guesses_are_not(tmp_path: Path) -> None:
+    app = make_app(tmp_path, RATE_LIMIT="2/minute", API_KEYS=KEY)
     client = app.test_client()
     for _ in range(2):
         client.get("/v1/score?url=leftpaper.com/a")
     assert client.get("/v1/score?url=leftpaper.com/a").status_code == 429
     keyed = client.get("/v1/score?url=leftpaper.com/a", headers={"X-API-Key": KEY})
     assert keyed.status_code == 200
+    guessed = client.get("/v1/score?url=leftpaper.com/a", headers={"X-API-Key": OTHER_KEY})
+    assert guessed.status_code == 429  # an unknown key counts against the address
+
+
+def test_guessing_keys_is_rate_limited(tmp_path: Path) -> None:
+    app = make_app(tmp_path, RATE_LIMIT="3/minute", API_KEYS=KEY, STORE_SUBMITTED_ARTICLES=True)
+    client = app.test_client()
+    article = {"url": "https://leftpaper.com/harbor", "title": "Harbor council approves barrier"}
+    codes = [
+        client.post("/v1/articles", json=article, headers={"X-API-Key": f"guess-{i:020d}"}).status_code
+        for i in range(5)
+    ]
+    assert codes == [403, 403, 403, 429, 429]
 
 
 def test_an_empty_rate_limit_turns_limiting_off(tmp_path: Path) -> None:
