@@ -81,7 +81,9 @@ class ClusterSettings:
     posting_limit: int = 300
     query_terms: int = 10
     refresh_growth: float | None = 1.5
-    max_members_compared: int = 16
+    # A story remembers its latest articles only: they make its centroid (so a long-running story
+    # follows where the coverage went) and bound its memory however long it stays active.
+    member_memory: int = 16
     match_floor: float = 0.1
     df_halving_docs: int = 100_000
 
@@ -95,9 +97,11 @@ class _Story:
     members: list[str] = field(default_factory=list)
     member_features: list[dict[str, float]] = field(default_factory=list)
     member_vectors: list[dict[str, float]] = field(default_factory=list)
+    member_order: list[int] = field(default_factory=list)
     first: float | None = None
     last: float | None = None
     built_at: int = 0
+    size: int = 0
     stamped: float | None = None
 
 
@@ -158,6 +162,7 @@ class Clusterer:
         self._merges: list[tuple[str, str]] = []
         self._next_key = 0
         self._latest: float | None = None
+        self._arrivals = 0
 
     # ---- public interface -------------------------------------------------------------
 
@@ -179,7 +184,7 @@ class Clusterer:
         self._attach(story, doc, features.tf, vector)
         if self.settings.merge_threshold is not None:
             self._merge_neighbours(story, ranked)
-        return self._stories[self._doc_story[doc.id]].name
+        return self.resolve(story.name)
 
     def story_of(self, doc_id: str) -> str | None:
         """Current story of an article, following merges; None if unknown or expired."""
@@ -453,14 +458,12 @@ class Clusterer:
         score = _dot(vector, story.centroid) / math.sqrt(story.norm2) if story.norm2 > 0 else 0.0
         share = self.settings.nearest_member_weight
         if share > 0 and len(story.member_vectors) > 1:
-            nearest = max(
-                _dot(vector, m) for m in story.member_vectors[-self.settings.max_members_compared :]
-            )
+            nearest = max(_dot(vector, m) for m in story.member_vectors)
             score = (1 - share) * score + share * nearest
         return score
 
     def _join_threshold(self, story: _Story) -> float:
-        size = len(story.members)
+        size = story.size
         return self.settings.join_threshold * (
             1.0 - self.settings.size_relief * (1.0 - 1.0 / max(size, 1))
         )
@@ -471,6 +474,9 @@ class Clusterer:
         story.members.append(doc.id)
         story.member_features.append(tf)
         story.member_vectors.append(vector)
+        self._arrivals += 1
+        story.member_order.append(self._arrivals)
+        story.size += 1
         centroid = story.centroid
         dot = 0.0
         for term, weight in vector.items():
@@ -489,6 +495,35 @@ class Clusterer:
                 doc.published if self._latest is None else max(self._latest, doc.published)
             )
         self._doc_story[doc.id] = story.key
+        self._trim(story)
+
+    def _trim(self, story: _Story) -> None:
+        """Forgets a story's oldest articles beyond its memory, taking them out of the centroid."""
+        excess = len(story.members) - max(1, self.settings.member_memory)
+        if excess <= 0:
+            return
+        centroid = story.centroid
+        for doc_id, vector in zip(
+            story.members[:excess], story.member_vectors[:excess], strict=True
+        ):
+            if self._doc_story.get(doc_id) == story.key:
+                del self._doc_story[doc_id]
+            for term, weight in vector.items():
+                left = centroid.get(term, 0.0) - weight
+                if left > 1e-9:
+                    centroid[term] = left
+                else:
+                    centroid.pop(term, None)
+                    posting = self._postings.get(term)
+                    if posting is not None:
+                        posting.discard(story.key)
+                        if not posting:
+                            del self._postings[term]
+        del story.members[:excess]
+        del story.member_order[:excess]
+        del story.member_features[:excess]
+        del story.member_vectors[:excess]
+        story.norm2 = sum(w * w for w in centroid.values())
 
     def _merge_neighbours(self, story: _Story, ranked: list[tuple[float, _Story]]) -> None:
         threshold = self.settings.merge_threshold
@@ -521,9 +556,22 @@ class Clusterer:
                 older.centroid[term] = weight
                 self._postings.setdefault(term, set()).add(older.key)
         older.norm2 = sum(w * w for w in older.centroid.values())
-        older.members.extend(younger.members)
-        older.member_features.extend(younger.member_features)
-        older.member_vectors.extend(younger.member_vectors)
+        # Members stay in arrival order so that trimming forgets the oldest of both stories.
+        rows = sorted(
+            zip(
+                older.member_order + younger.member_order,
+                older.members + younger.members,
+                older.member_features + younger.member_features,
+                older.member_vectors + younger.member_vectors,
+                strict=True,
+            ),
+            key=lambda row: row[0],
+        )
+        older.member_order = [r[0] for r in rows]
+        older.members = [r[1] for r in rows]
+        older.member_features = [r[2] for r in rows]
+        older.member_vectors = [r[3] for r in rows]
+        older.size += younger.size
         for bound in (younger.first, younger.last):
             if bound is not None:
                 older.first = bound if older.first is None else min(older.first, bound)
@@ -535,6 +583,7 @@ class Clusterer:
         del self._by_name[younger.name]
         self._merged_into[younger.name] = older.name
         self._merges.append((younger.name, older.name))
+        self._trim(older)
 
     def _unindex(self, story: _Story) -> None:
         for term in story.centroid:
