@@ -78,6 +78,7 @@ class ClusterSettings:
     recency_bonus: float = 0.25
     recency_scale: float = 6 * 3600.0
     candidate_limit: int = 15
+    rescore_limit: int = 5
     posting_limit: int = 300
     query_terms: int = 10
     refresh_growth: float | None = 1.5
@@ -203,7 +204,7 @@ class Clusterer:
         """Best active stories for an article without adding it or learning from it."""
         features = self._features(doc)
         vector = self._vectorise(features.tf, features.caps)
-        ranked = self._rank(vector, doc.published)
+        ranked = self._rank(vector, doc.published, rescore=limit)
         if doc.id in self._doc_story:
             own = self._doc_story[doc.id]
             ranked = [(1.0, self._stories[own])] + [r for r in ranked if r[1].key != own]
@@ -407,7 +408,7 @@ class Clusterer:
         story.built_at = int(self._docs_seen)
 
     def _rank(
-        self, vector: dict[str, float], published: float | None
+        self, vector: dict[str, float], published: float | None, rescore: int = 0
     ) -> list[tuple[float, _Story]]:
         settings = self.settings
         if not vector:
@@ -434,15 +435,21 @@ class Clusterer:
             partial.items(),
             key=lambda kv: (kv[1] / math.sqrt(stories[kv[0]].norm2 or 1.0), -kv[0]),
         )
-        ranked: list[tuple[float, _Story]] = []
+        coarse: list[tuple[float, _Story]] = []
         for key, _ in shortlist:
             story = stories[key]
             if not self._in_window(story, published):
                 continue
             self._refresh(story)
-            ranked.append(
-                (self._similarity(vector, story) + self._recency(story, published), story)
-            )
+            centroid = _dot(vector, story.centroid) / math.sqrt(story.norm2) if story.norm2 else 0.0
+            coarse.append((centroid, story))
+        bonus = {s.key: self._recency(s, published) for _, s in coarse}
+        coarse.sort(key=lambda cs: (-(cs[0] + bonus[cs[1].key]), cs[1].key))
+        # Comparing with single members costs most, so only the front runners get it.
+        ranked = [
+            (self._blend(vector, story, centroid) + bonus[story.key], story)
+            for centroid, story in coarse[: max(settings.rescore_limit, rescore)]
+        ]
         ranked.sort(key=lambda sk: (-sk[0], sk[1].key))
         return ranked
 
@@ -454,13 +461,13 @@ class Clusterer:
         gap = max(0.0, story.first - published, published - story.last)
         return bonus * math.exp(-gap / self.settings.recency_scale)
 
-    def _similarity(self, vector: dict[str, float], story: _Story) -> float:
-        score = _dot(vector, story.centroid) / math.sqrt(story.norm2) if story.norm2 > 0 else 0.0
+    def _blend(self, vector: dict[str, float], story: _Story, centroid: float) -> float:
+        """Mixes centroid similarity with the nearest remembered member's."""
         share = self.settings.nearest_member_weight
-        if share > 0 and len(story.member_vectors) > 1:
-            nearest = max(_dot(vector, m) for m in story.member_vectors)
-            score = (1 - share) * score + share * nearest
-        return score
+        if share <= 0 or len(story.member_vectors) < 2:
+            return centroid
+        nearest = max(_dot(vector, m) for m in story.member_vectors)
+        return (1 - share) * centroid + share * nearest
 
     def _join_threshold(self, story: _Story) -> float:
         size = story.size
