@@ -64,7 +64,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
-    # 2: the index's own vocabulary, so a query can keep its rarest words.
+    # 2: the index's own vocabulary (for inspection; search counts with a bounded MATCH instead,
+    # because fts5vocab reads a word's whole posting list to count it).
     """
     CREATE VIRTUAL TABLE articles_fts_vocab USING fts5vocab(articles_fts, 'row');
     """,
@@ -76,7 +77,7 @@ FTS_BODY_CHARS = 600
 HEADLINE_SAMPLE = 40
 
 # Words of a query tried against the vocabulary, and the rarest of them searched for.
-MAX_QUERY_WORDS = 40
+MAX_QUERY_WORDS = 16
 MAX_SEARCH_TERMS = 6
 # Rows a search may rank: bounds its cost whatever the store's size.
 SEARCH_POSTINGS_BUDGET = 2000
@@ -471,14 +472,20 @@ class SQLiteStore:
         return [(by_id[rowid], -float(rank)) for rowid, rank in hits if rowid in by_id]
 
     def term_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many articles contain each term, from the index's vocabulary (no row scan)."""
-        if not terms:
-            return {}
-        marks = ",".join("?" * len(terms))
-        rows = self._conn().execute(
-            f"SELECT term, doc FROM articles_fts_vocab WHERE term IN ({marks})", list(terms)
-        )
-        return {str(term): int(doc) for term, doc in rows}
+        """How many articles contain each term, counted up to SEARCH_POSTINGS_BUDGET + 1 only:
+        past the budget a word is merely "common", and counting further would read its whole
+        posting list (as the fts5vocab table does)."""
+        conn = self._conn()
+        out: dict[str, int] = {}
+        for term in terms:
+            row = conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ?"
+                " LIMIT ?)",
+                (f'"{term}"', SEARCH_POSTINGS_BUDGET + 1),
+            ).fetchone()
+            if row[0]:
+                out[term] = int(row[0])
+        return out
 
     def latest_time(self) -> float | None:
         """The latest article time stored (the stream clock to restore from)."""

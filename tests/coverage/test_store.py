@@ -102,3 +102,22 @@ def test_search_folds_diacritics_like_the_index(store: SQLiteStore) -> None:
     )
     assert [a.key for a, _ in store.search(["sao paulo"])] == ["k"]
     assert [a.key for a, _ in store.search(["SÃO PAULO"])] == ["k"]
+
+
+def test_word_counts_stop_at_the_budget(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import service.coverage.sqlite_store as sqlite_store
+
+    store.commit(
+        Batch(
+            articles=[
+                NewArticle(key=f"k{i}", title=f"Budget vote {i}", first_seen=i, story_id="s")
+                for i in range(20)
+            ]
+        )
+    )
+    monkeypatch.setattr(sqlite_store, "SEARCH_POSTINGS_BUDGET", 5)
+    assert store.term_frequencies(["budget", "vote", "absent"]) == {"budget": 6, "vote": 6}
+    # Every word is common now: the two rarest are ANDed, which still finds the articles.
+    assert len(store.search(["budget vote"], limit=50)) == 20
