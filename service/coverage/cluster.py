@@ -99,6 +99,7 @@ class _Story:
     member_features: list[dict[str, float]] = field(default_factory=list)
     member_vectors: list[dict[str, float]] = field(default_factory=list)
     member_order: list[int] = field(default_factory=list)
+    past_members: list[str] = field(default_factory=list)
     first: float | None = None
     last: float | None = None
     built_at: int = 0
@@ -510,11 +511,9 @@ class Clusterer:
         if excess <= 0:
             return
         centroid = story.centroid
-        for doc_id, vector in zip(
-            story.members[:excess], story.member_vectors[:excess], strict=True
-        ):
-            if self._doc_story.get(doc_id) == story.key:
-                del self._doc_story[doc_id]
+        # Forgotten articles keep answering story_of() until the story expires.
+        story.past_members.extend(story.members[:excess])
+        for vector in story.member_vectors[:excess]:
             for term, weight in vector.items():
                 left = centroid.get(term, 0.0) - weight
                 if left > 1e-9:
@@ -583,7 +582,8 @@ class Clusterer:
             if bound is not None:
                 older.first = bound if older.first is None else min(older.first, bound)
                 older.last = bound if older.last is None else max(older.last, bound)
-        for doc_id in younger.members:
+        older.past_members.extend(younger.past_members)
+        for doc_id in younger.members + younger.past_members:
             self._doc_story[doc_id] = older.key
         self._unindex(younger)
         del self._stories[younger.key]
@@ -602,7 +602,7 @@ class Clusterer:
 
     def _drop(self, story: _Story) -> None:
         self._unindex(story)
-        for doc_id in story.members:
+        for doc_id in story.members + story.past_members:
             if self._doc_story.get(doc_id) == story.key:
                 del self._doc_story[doc_id]
         del self._stories[story.key]
