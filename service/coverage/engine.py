@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -240,7 +241,12 @@ class Engine:
     ) -> IngestResult:
         """Stores and clusters one batch in one transaction; duplicates are skipped."""
         result = IngestResult()
-        with self._lock:
+        writer_lock = getattr(self.store, "writer_lock", None)
+        with self._lock, writer_lock() if writer_lock is not None else nullcontext():
+            # Another process (a worker beside the API) may have written since our last batch:
+            # continue its story numbering and cluster against what it stored.
+            self._next_story = max(self._next_story, int(self.store.cursor("story_seq") or 0))
+            self.restore()
             first_seen = self._wall()
             prepared: list[NewArticle] = []
             seen: set[str] = set()

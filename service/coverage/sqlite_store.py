@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import re
 import sqlite3
@@ -145,6 +146,20 @@ class SQLiteStore:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """One ingesting writer at a time across processes (a lock file beside the database),
+        held from reading the story sequence to committing the batch that advances it."""
+        if self.path == ":memory:":
+            yield
+            return
+        with open(self.path + ".lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def schema_version(self) -> int:
         """The schema version the file is at."""

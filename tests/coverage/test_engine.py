@@ -347,3 +347,35 @@ def test_a_confident_live_match_skips_the_index(engine: Engine, monkeypatch: Any
     assert searched == []
     engine.match("Volcano observatory raises alert level", published=T0 + 90)
     assert len(searched) == 1
+
+
+def test_two_writers_on_one_file_never_share_a_story_id(
+    tmp_path: Path, table: RatingsTable, clock: Any
+) -> None:
+    # Two processes (say the API storing submitted pages and the ingest worker) on one file.
+    path = tmp_path / "shared.sqlite3"
+    first, second = SQLiteStore(path), SQLiteStore(path)
+    api = Engine(first, table, clock=clock)
+    worker = Engine(second, table, clock=clock)
+    api.ingest([barrier("leftpaper.com", "a", "Harbor council approves Eastside flood barrier")])
+    worker.ingest(
+        [
+            RawArticle(
+                title="Volcano observatory raises alert level",
+                text="Seismic swarm.",
+                url="https://centerwire.com/volcano",
+                published=T0,
+            )
+        ]
+    )
+    barrier_story = first.article_by_key("https://leftpaper.com/a").story_id  # type: ignore[union-attr]
+    volcano_story = first.article_by_key("https://centerwire.com/volcano").story_id  # type: ignore[union-attr]
+    assert barrier_story != volcano_story
+    assert first.counts() == {"articles": 2, "stories": 2}
+    # And the worker clusters against what the API stored: the same event joins its story.
+    worker.ingest(
+        [barrier("rightdaily.com", "b", "Harbor council passes Eastside flood barrier", T0 + 60)]
+    )
+    assert second.article_by_key("https://rightdaily.com/b").story_id == barrier_story  # type: ignore[union-attr]
+    first.close()
+    second.close()
