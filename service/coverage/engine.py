@@ -29,6 +29,8 @@ FUTURE_SLACK = 86400.0
 FINGERPRINT_WORDS = 40
 FINGERPRINT_MIN_WORDS = 12
 RELATED_LIMIT = 20
+# Articles a summary reads: beyond this a story's shares come from its earliest articles.
+SUMMARY_ARTICLES = 2000
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _DATELINE_RE = re.compile(r"^.{0,80}?\s(?:—|–|--|-)\s", re.DOTALL)
@@ -354,8 +356,9 @@ class Engine:
         row = self.store.story(story_id)
         if row is None:
             return None
-        articles = self.store.story_articles(row.id)
-        return summarize(row, articles, self.outlet, include_articles=include_articles)
+        articles = self.store.story_articles(row.id, limit=SUMMARY_ARTICLES)
+        summary = summarize(row, articles, self.outlet, include_articles=include_articles)
+        return _mark_truncated(summary, row.article_count, len(articles))
 
     def stories(self, **filters: Any) -> list[dict[str, Any]]:
         """Listing entries of the latest stories."""
@@ -398,8 +401,12 @@ class Engine:
         row = self.store.story(art.story_id)
         if row is None:
             return None
-        articles = self.store.story_articles(row.id)
-        summary = summarize(row, articles, self.outlet, include_articles=False)
+        articles = self.store.story_articles(row.id, limit=SUMMARY_ARTICLES)
+        summary = _mark_truncated(
+            summarize(row, articles, self.outlet, include_articles=False),
+            row.article_count,
+            len(articles),
+        )
         own = outlet_id or art.outlet_id
         related = [
             article_json(a, self.outlet)
@@ -408,3 +415,11 @@ class Engine:
         ]
         summary["related"] = related[:RELATED_LIMIT]
         return summary
+
+
+def _mark_truncated(summary: dict[str, Any], stored: int, read: int) -> dict[str, Any]:
+    """Says so when a story has more articles than a summary reads, and keeps the true count."""
+    if stored > read:
+        summary["article_count"] = stored
+        summary["truncated"] = {"articles_read": read}
+    return summary

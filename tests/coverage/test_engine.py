@@ -379,3 +379,26 @@ def test_two_writers_on_one_file_never_share_a_story_id(
     assert second.article_by_key("https://rightdaily.com/b").story_id == barrier_story  # type: ignore[union-attr]
     first.close()
     second.close()
+
+
+def test_a_huge_story_says_its_summary_read_only_part(engine: Engine, monkeypatch: Any) -> None:
+    import service.coverage.engine as engine_module
+
+    engine.ingest(
+        [
+            barrier(
+                "leftpaper.com",
+                f"a{i}",
+                f"Harbor council flood barrier vote {i}",
+                T0 + i,
+                text=f"Harbor council Eastside flood barrier vote report number {i}.",
+            )
+            for i in range(6)
+        ]
+    )
+    story = engine.store.article_by_key("https://leftpaper.com/a0").story_id  # type: ignore[union-attr]
+    assert "truncated" not in engine.summary(story)  # type: ignore[arg-type,operator]
+    monkeypatch.setattr(engine_module, "SUMMARY_ARTICLES", 4)
+    summary = engine.summary(story)  # type: ignore[arg-type]
+    assert summary is not None
+    assert summary["article_count"] == 6 and summary["truncated"] == {"articles_read": 4}
