@@ -192,6 +192,10 @@ def articles() -> ResponseReturnValue:
         # A page may only speak for its own site: a canonical on another host is ignored.
         if _host(canonical) == _host(url):
             url = canonical
+    if current_app.extensions["parallax.ratings"].resolve(url).shortener:
+        raise APIError(
+            400, "shortener_url", "send the page's own URL, not a link shortener's (t.co, bit.ly …)"
+        )
     title = _text_param(body.get("title"), "title", MAX_TITLE)
     if not title:
         raise APIError(400, "missing_title", 'give the page\'s title as "title"')

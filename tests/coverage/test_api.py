@@ -295,6 +295,7 @@ def test_articles_are_stored_when_the_operator_allows(
         ({"title": "t"}, "missing_url"),
         ({"url": "notaurl at all", "title": "t"}, "invalid_url"),
         ({"url": "https://leftpaper.com/x"}, "missing_title"),
+        ({"url": "https://bit.ly/3xyz", "title": "t"}, "shortener_url"),
         ({"url": "https://leftpaper.com/x", "title": 5}, "invalid_title"),
         (
             {"url": "https://leftpaper.com/x", "title": "t", "published": "later"},
