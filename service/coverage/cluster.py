@@ -143,8 +143,14 @@ def _lead(text: str, limit: int) -> str:
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    """Sparse dot product; the key-view intersection runs in C over the smaller side."""
-    return sum([a[t] * b[t] for t in a.keys() & b.keys()])
+    """Sparse dot product over the smaller side, in its insertion order.
+
+    A fixed order keeps the float sum identical from run to run whatever the string hash seed,
+    so a score on a threshold cannot flip between processes.
+    """
+    if len(a) > len(b):
+        a, b = b, a
+    return sum([w * b[t] for t, w in a.items() if t in b])
 
 
 class Clusterer:

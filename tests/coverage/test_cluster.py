@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -304,3 +308,34 @@ def test_a_long_running_story_remembers_only_its_latest_articles() -> None:
     assert clusterer.match(SUMMIT[0])[0][0] == story
     kept = clusterer._stories[clusterer._by_name[story]]
     assert len(kept.member_vectors) == 2 and kept.size == 3
+
+
+_CLUSTER_STDIN = """
+import sys
+from service.coverage.cluster import cluster_jsonl
+for out in cluster_jsonl(sys.stdin):
+    print(out["id"], out["story"])
+"""
+
+
+def test_the_same_input_clusters_alike_whatever_the_hash_seed() -> None:
+    docs = background_docs() + SUMMIT + [FLOOD] + background_docs("again")
+    random.Random(11).shuffle(docs)
+    lines = "".join(json.dumps({"id": d.id, "title": d.title, "text": d.text}) + "\n" for d in docs)
+    root = Path(__file__).resolve().parents[2]
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
+        done = subprocess.run(
+            [sys.executable, "-c", _CLUSTER_STDIN],
+            input=lines,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+            timeout=60,
+            check=True,
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert len(next(iter(outputs)).splitlines()) == len(docs)
