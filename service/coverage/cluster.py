@@ -208,7 +208,11 @@ class Clusterer:
         return story_id
 
     def match(self, doc: Doc, limit: int = 5) -> list[tuple[str, float]]:
-        """Best active stories for an article without adding it or learning from it."""
+        """Best active stories for an article without adding it or learning from it.
+
+        Scores are similarity plus the recency bonus, clipped to [0, 1]; an article the
+        clusterer already holds gets its own story first with 1.0.
+        """
         features = self._features(doc)
         vector = self._vectorise(features.tf, features.caps)
         ranked = self._rank(vector, doc.published, rescore=limit)
@@ -216,7 +220,7 @@ class Clusterer:
             own = self._doc_story[doc.id]
             ranked = [(1.0, self._stories[own])] + [r for r in ranked if r[1].key != own]
         return [
-            (s.name, round(score, 4))
+            (s.name, round(min(1.0, score), 4))
             for score, s in ranked[: max(0, limit)]
             if score >= self.settings.match_floor
         ]
