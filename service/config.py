@@ -15,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "INGEST_ENABLED": True,
     "INGEST_INTERVAL": 900,
     "FETCH_PAGES": False,
+    "FEEDS_ALLOW_PRIVATE": False,  # feeds on private addresses are refused unless this is on
     "STORE_SUBMITTED_ARTICLES": False,
     "CORS_ORIGINS": "",  # extra origins, comma-separated; the extension's are always allowed
     "LOOKUP_MAX_URLS": 1000,

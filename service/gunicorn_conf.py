@@ -21,3 +21,20 @@ limit_request_fields = 100
 accesslog = None  # the app logs one structured line per request itself
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+
+
+def post_worker_init(worker: object) -> None:
+    """Open the coverage engine (restoring its window) before the worker takes requests, so no
+    reader's first request pays for it. A store that is down is reported, not fatal: scoring
+    from the ratings works without it, and the engine opens on the first request instead."""
+    app = getattr(worker, "wsgi", None)
+    if app is None or not hasattr(app, "extensions"):
+        return
+    try:
+        from service.coverage.api import engine
+
+        engine(app)
+    except Exception as exc:  # the worker must start even when the store does not
+        log = getattr(worker, "log", None)
+        if log is not None:
+            log.warning("coverage engine not opened at start: %s", exc)

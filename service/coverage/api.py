@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from service.coverage.distributed import shared_ingest
 from service.coverage.engine import Engine, RawArticle, article_key
 from service.coverage.fetch import PAGE_POLICY, FetchError, FetchResult, fetch
 from service.coverage.pagemeta import decode, extract, parse_time
@@ -215,8 +216,8 @@ def articles() -> ResponseReturnValue:
     eng = _fresh_engine()
     stored = False
     if current_app.config.get("STORE_SUBMITTED_ARTICLES"):
-        result = eng.ingest(
-            [RawArticle(title=title, text=description, url=url, published=published)]
+        result = shared_ingest(
+            eng, [RawArticle(title=title, text=description, url=url, published=published)]
         )
         stored = result.added > 0
     payload = _related(url, title, description, published, allow_fetch=False)

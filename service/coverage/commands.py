@@ -15,10 +15,10 @@ from typing import Any
 import click
 from flask import Flask
 
+from service.coverage.distributed import feed_ingester
 from service.coverage.engine import Engine, article_key
 from service.coverage.fetch import FEED_POLICY, PRIVATE_FEED_POLICY
 from service.coverage.ingest import (
-    FeedIngester,
     FeedSource,
     FileFormatError,
     ingest_lines,
@@ -62,7 +62,11 @@ def run_feeds_once(app: Flask, stop: threading.Event | None = None) -> dict[str,
     """One pass over every feed in ratings/feeds.csv; returns what it did."""
     # Feeds on private addresses are refused unless the operator says they are theirs.
     policy = PRIVATE_FEED_POLICY if app.config.get("FEEDS_ALLOW_PRIVATE") else FEED_POLICY
-    ingester = FeedIngester(_engine(app), policy=policy, stop=stop)
+    # On a shared store (PostgreSQL) each feed is claimed first, so several workers never pull
+    # the same feed twice; on SQLite this is the plain ingester.
+    ingester = feed_ingester(
+        _engine(app), interval=float(app.config["INGEST_INTERVAL"]), policy=policy, stop=stop
+    )
     return ingester.run(_feeds(app)).to_json()
 
 
