@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from service.coverage.cluster import Clusterer, ClusterSettings, Doc, parse_published  # noqa: E402
 
-DATA = Path("/work/shared/data")
+# The evaluation data sits beside the checkout (../shared/data), in CI as on a workstation.
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SEED = 20240521
 DAY = 86400.0
 
