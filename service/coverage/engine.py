@@ -171,7 +171,9 @@ class Engine:
             title=art.title,
             text=art.text,
             outlet=art.outlet_id,
-            published=art.published if art.published is not None else art.first_seen,
+            # No date means no date: giving undated articles the time we saw them would hand
+            # every one of a batch the same recency bonus and glue unrelated stories together.
+            published=art.published,
         )
 
     def _expire(self) -> None:
@@ -342,7 +344,7 @@ class Engine:
             title=art.title,
             text=art.text,
             outlet=art.outlet_id,
-            published=art.published if art.published is not None else art.first_seen,
+            published=art.published,
         )
 
     # -- reading ------------------------------------------------------------------------
