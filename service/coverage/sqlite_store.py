@@ -144,7 +144,8 @@ class SQLiteStore:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
     @contextlib.contextmanager
@@ -244,7 +245,8 @@ class SQLiteStore:
             conn.execute("COMMIT")
             return ids
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # a failed COMMIT (disk full) may have ended it already
+                conn.execute("ROLLBACK")
             raise
 
     def _refresh_story(self, conn: sqlite3.Connection, story_id: str) -> None:
