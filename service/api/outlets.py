@@ -8,7 +8,7 @@ import threading
 from flask import Blueprint, Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from service.api import ratings_table
+from service.api import query_int, ratings_table
 from service.errors import APIError
 from service.ratings import RatingsTable, export_json
 from service.ratings_schema import COUNTRIES, FACTUALITY, KINDS, LEANS
@@ -45,19 +45,6 @@ def _choice(name: str, choices: tuple[str, ...] | frozenset[str]) -> str | None:
     return value
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise APIError(400, f"invalid_{name}", f"{name} must be a whole number") from None
-    if not low <= value <= high:
-        raise APIError(400, f"invalid_{name}", f"{name} must be between {low} and {high}")
-    return value
-
-
 @bp.get("/v1/outlets")
 def list_outlets() -> ResponseReturnValue:
     query = request.args.get("q", "").strip().casefold()
@@ -69,8 +56,8 @@ def list_outlets() -> ResponseReturnValue:
     if country is not None and country not in COUNTRIES:
         raise APIError(400, "invalid_country", f"country '{country[:10]}' is not an ISO 3166-1 alpha-2 code")
     kind = _choice("kind", KINDS)
-    page = _int_arg("page", 1, 1, 100_000)
-    per_page = _int_arg("per_page", PER_PAGE_DEFAULT, 1, PER_PAGE_MAX)
+    page = query_int("page", 1, 1, 100_000)
+    per_page = query_int("per_page", PER_PAGE_DEFAULT, 1, PER_PAGE_MAX)
     matches = [
         o
         for o in ratings_table().outlets.values()

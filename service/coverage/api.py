@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from service.api import query_int
 from service.coverage.distributed import shared_ingest
 from service.coverage.engine import Engine, RawArticle, article_key
 from service.coverage.fetch import PAGE_POLICY, FetchError, FetchResult, fetch
@@ -93,19 +94,6 @@ def _time_param(name: str) -> float | None:
     return value
 
 
-def _int_param(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise APIError(400, f"invalid_{name}", f"{name} must be a whole number") from None
-    if not low <= value <= high:
-        raise APIError(400, f"invalid_{name}", f"{name} must be between {low} and {high}")
-    return value
-
-
 def _text_param(value: object, name: str, limit: int) -> str:
     if value is None:
         return ""
@@ -134,7 +122,7 @@ def stories() -> ResponseReturnValue:
     until = _time_param("until")
     hours = request.args.get("hours")
     if hours:
-        back = _int_param("hours", 24, 1, 24 * 365)
+        back = query_int("hours", 24, 1, 24 * 365)
         latest = _fresh_engine().now
         since = max(since or 0.0, latest - back * 3600.0)
     if since is not None and until is not None and since > until:
@@ -146,7 +134,7 @@ def stories() -> ResponseReturnValue:
             "invalid_blindspot",
             "blindspot must be left or right (the side that covered the story) or any",
         )
-    limit = _int_param("limit", 50, 1, MAX_LIMIT)
+    limit = query_int("limit", 50, 1, MAX_LIMIT)
     rows = engine().store.stories(since=since, until=until, blindspot=blindspot, limit=limit)
     return jsonify({"stories": [listing_json(r) for r in rows], "count": len(rows)})
 

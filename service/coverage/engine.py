@@ -165,7 +165,7 @@ class Engine:
         return self.restore()
 
     @staticmethod
-    def _doc(art: Article) -> Doc:
+    def _doc(art: Article | NewArticle) -> Doc:
         return Doc(
             id=art.key,
             title=art.title,
@@ -291,7 +291,7 @@ class Engine:
                     result.syndicated += 1
                 else:
                     self._advance(art.published if art.published is not None else art.first_seen)
-                    self.clusterer.add(self._doc_of(art))
+                    self.clusterer.add(self._doc(art))
                     if fp:
                         firsts[fp] = (art.key, None)
                 if fp:
@@ -337,15 +337,6 @@ class Engine:
             self._restored_upto = max([self._restored_upto, *ids])
             self._expire()
         return result
-
-    def _doc_of(self, art: NewArticle) -> Doc:
-        return Doc(
-            id=art.key,
-            title=art.title,
-            text=art.text,
-            outlet=art.outlet_id,
-            published=art.published,
-        )
 
     # -- reading ------------------------------------------------------------------------
 
