@@ -46,34 +46,7 @@ class SerialisedEngine:
     def catch_up(self) -> int:
         """Sees other workers' articles and story ids before clustering anything new; returns
         how many articles it learnt."""
-        engine = self.engine
-        stored_seq = int(self.store.cursor("story_seq") or 0)
-        # Story ids come from a counter saved with each batch: continue after the highest.
-        engine._next_story = max(engine._next_story, stored_seq)
-        # Engine.refresh() would file another worker's article under a clusterer story named
-        # after its stored id, beside the one this worker already holds for that id: the story
-        # would split. So articles go back under the clusterer name this worker already uses.
-        name_of = {pid: name for name, pid in engine._names.items()}
-        survivors: dict[str, str | None] = {}
-        learnt = 0
-        with engine._lock:
-            latest = self.store.latest_time()
-            if latest is not None:
-                engine._advance(latest)
-            for art in self.store.articles_since(engine.now - engine.window, engine._restored_upto):
-                engine._restored_upto = max(engine._restored_upto, art.id)
-                if art.story_id is None or art.syndicated_of is not None:
-                    continue
-                if art.story_id not in survivors:
-                    survivors[art.story_id] = self.store.resolve_story(art.story_id)
-                story = survivors[art.story_id] or art.story_id
-                name = name_of.get(story, story)
-                engine.clusterer.restore(engine._doc(art), name)
-                engine._names.setdefault(name, story)
-                name_of.setdefault(story, name)
-                learnt += 1
-            engine._expire()
-        return learnt
+        return self.engine.restore()
 
     def ingest(self, *args: Any, **kwargs: Any) -> IngestResult:
         with self.turn():

@@ -143,19 +143,31 @@ class Engine:
     # -- restore ------------------------------------------------------------------------
 
     def restore(self) -> int:
-        """Re-seeds the clusterer with the stored articles of the active window; returns count."""
+        """Re-seeds the clusterer with the stored articles of the active window that it has not
+        seen yet (all of them at start, other processes' since then); returns how many.
+
+        An article goes back under the clusterer name this engine already uses for its story
+        (after following merges): filing it under its stored id beside that name would split
+        the story in two."""
         with self._lock:
+            # Story ids come from a counter saved with each batch: continue after the highest.
+            self._next_story = max(self._next_story, int(self.store.cursor("story_seq") or 0))
             latest = self.store.latest_time()
             if latest is not None:
                 self._advance(latest)
-            since = self.now - self.window
+            name_of = {stored: name for name, stored in self._names.items()}
+            survivors: dict[str, str | None] = {}
             count = 0
-            for art in self.store.articles_since(since, self._restored_upto):
+            for art in self.store.articles_since(self.now - self.window, self._restored_upto):
                 self._restored_upto = max(self._restored_upto, art.id)
                 if art.story_id is None or art.syndicated_of is not None:
                     continue
-                self.clusterer.restore(self._doc(art), art.story_id)
-                self._names.setdefault(art.story_id, art.story_id)
+                if art.story_id not in survivors:
+                    survivors[art.story_id] = self.store.resolve_story(art.story_id)
+                story = survivors[art.story_id] or art.story_id
+                name = name_of.setdefault(story, story)
+                self.clusterer.restore(self._doc(art), name)
+                self._names.setdefault(name, story)
                 count += 1
             self._expire()
             return count
