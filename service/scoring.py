@@ -31,6 +31,9 @@ def score_url(
     return payload
 
 
+# One encoder for every call: json.dumps with non-default options builds a new one each time.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
 _outlet_json: LRUCache[str, tuple[Outlet, str]] = LRUCache(maxsize=20_000)
 _outlet_json_lock = threading.Lock()
 
@@ -41,7 +44,7 @@ def outlet_json(outlet: Outlet) -> str:
     with _outlet_json_lock:
         cached = _outlet_json.get(key)
     if cached is None or cached[0] is not outlet:
-        cached = (outlet, json.dumps(outlet.to_json(), ensure_ascii=False, separators=(",", ":")))
+        cached = (outlet, _encode(outlet.to_json()))
         with _outlet_json_lock:
             _outlet_json[key] = cached
     return cached[1]
@@ -52,22 +55,20 @@ def score_json(
 ) -> str:
     """`score_url` as JSON text, splicing in the outlet's cached JSON: the API's hot path."""
     resolution = table.resolve(url)
-    head = json.dumps(
+    head = _encode(
         {
             "url": resolution.input,
             "resolved_url": resolution.resolved_url,
             "host": resolution.host,
             "shortener": resolution.shortener,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
+        }
     )
     outlet = "null" if resolution.outlet is None else outlet_json(resolution.outlet)
     body = f"{head[:-1]},\"outlet\":{outlet}"
     if story_lookup is not None:
         outlet_id = resolution.outlet.id if resolution.outlet else None
         story = story_lookup(resolution.resolved_url, outlet_id)
-        body += ',"story":' + json.dumps(story, ensure_ascii=False, separators=(",", ":"))
+        body += ',"story":' + ("null" if story is None else _encode(story))
     return body + "}"
 
 

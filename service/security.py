@@ -13,6 +13,15 @@ EXTENSION_ORIGINS = [
     re.compile(r"^safari-web-extension://[0-9A-Fa-f\-]+$"),
 ]
 MAX_BODY_BYTES = 1024 * 1024
+# Set on every answer unless the view chose its own value.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Resource-Policy", "cross-origin"),
+    ("Content-Security-Policy", "default-src 'none'; style-src 'self'; frame-ancestors 'none'"),
+)
+_SECURITY_NAMES = frozenset(name.lower() for name, _ in SECURITY_HEADERS)
 
 
 def init_app(app: Flask) -> None:
@@ -31,11 +40,11 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("Cross-Origin-Resource-Policy", "cross-origin")
-        headers.setdefault(
-            "Content-Security-Policy", "default-src 'none'; style-src 'self'; frame-ancestors 'none'"
-        )
+        present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers, not dict)
+        if present.isdisjoint(_SECURITY_NAMES):
+            headers.extend(SECURITY_HEADERS)  # the usual case: one call, not five searches
+        else:  # a view set some of them itself: keep its values
+            for name, value in SECURITY_HEADERS:
+                if name.lower() not in present:
+                    headers.add(name, value)
         return response

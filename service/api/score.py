@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -15,9 +16,20 @@ from service.urls import URLInputError
 bp = Blueprint("score", __name__)
 
 
+def _url_params() -> list[str]:
+    """The ?url= values, as request.args would give them; the common lone ASCII `url=` is read
+    straight from the query string (request.args builds a MultiDict of every pair)."""
+    query = request.environ.get("QUERY_STRING", "")
+    if query.startswith("url=") and "&" not in query and query.isascii():
+        # What parse_qsl (behind request.args) does with one pair: "+" is a space, then
+        # percent-decoding, with werkzeug's handler keeping invalid UTF-8 percent-encoded.
+        return [unquote(query[4:].replace("+", " "), errors="werkzeug.url_quote")]
+    return request.args.getlist("url")
+
+
 @bp.get("/v1/score")
 def score() -> ResponseReturnValue:
-    urls = request.args.getlist("url")
+    urls = _url_params()
     if not urls:
         raise APIError(400, "missing_url", "add the article URL as ?url=https://…")
     if len(urls) > 1:

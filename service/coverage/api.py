@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from cachetools import TTLCache
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
@@ -18,7 +19,7 @@ from service.coverage.distributed import shared_ingest
 from service.coverage.engine import Engine, RawArticle, article_key
 from service.coverage.fetch import PAGE_POLICY, FetchError, FetchResult, fetch
 from service.coverage.pagemeta import decode, extract, parse_time
-from service.coverage.sqlite_store import open_store
+from service.coverage.sqlite_store import SQLiteStore, open_store
 from service.coverage.summary import listing_json
 from service.errors import APIError
 from service.urls import URLInputError, canonical_url
@@ -64,10 +65,64 @@ def _fresh_engine() -> Engine:
     return eng
 
 
+# Most links a reader scores are of hosts the store has no article of; remembering that for a
+# few seconds spares /v1/score a store query per request. Another process's first article of a
+# host shows within this long; this process's own ingests show at once (see HostsWithout).
+HOST_MISS_SECONDS = 5.0
+HOST_MISS_SIZE = 50_000
+HOST_MISS_KEY = "parallax.coverage.host_misses"
+
+
+class HostsWithout:
+    """Hosts recently found to have no stored article (SQLite stores only: their BINARY key
+    order makes a host's keys one index range; PostgreSQL's collation may not)."""
+
+    def __init__(self, ttl: float = HOST_MISS_SECONDS, size: int = HOST_MISS_SIZE) -> None:
+        self._misses: TTLCache[str, bool] = TTLCache(maxsize=size, ttl=ttl)
+        self._lock = threading.Lock()
+        self._generation: object = None
+
+    def store_may_have(self, eng: Engine, key: str) -> bool:
+        """False only when the store is known (within the TTL) to hold no article of key's host."""
+        store = eng.store
+        if not isinstance(store, SQLiteStore):
+            return True
+        host_end = key.find("/", len("https://"))
+        if not key.startswith("https://") or host_end < 0:
+            return True
+        prefix = key[: host_end + 1]
+        # The engine's highest known article id moves on every ingest of this process and every
+        # refresh from others: a remembered miss from before it may be out of date.
+        generation = getattr(eng, "_restored_upto", None)
+        with self._lock:
+            if generation != self._generation:
+                self._misses.clear()
+                self._generation = generation
+            if prefix in self._misses:
+                return False
+        # "/" + 1 is "0": every key starting with `prefix` sorts in [prefix, upper).
+        upper = prefix[:-1] + "0"
+        row = (
+            store._conn()
+            .execute("SELECT 1 FROM articles WHERE key >= ? AND key < ? LIMIT 1", (prefix, upper))
+            .fetchone()
+        )
+        if row is not None:
+            return True
+        with self._lock:
+            if generation == self._generation:
+                self._misses[prefix] = True
+        return False
+
+
 def story_for_url(app: Flask, url: str, outlet_id: str | None = None) -> dict[str, Any] | None:
     """The story a stored article belongs to, with up to 20 related articles from other outlets."""
     try:
-        return engine(app).story_for_url(url, outlet_id)
+        eng = engine(app)
+        misses: HostsWithout | None = app.extensions.get(HOST_MISS_KEY)
+        if misses is not None and not misses.store_may_have(eng, article_key(url)):
+            return None
+        return eng.story_for_url(url, outlet_id)
     except Exception:  # the story is an extra: a store failure must not break scoring
         log.exception("story lookup failed for %s", url)
         return None
@@ -270,6 +325,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.extensions.setdefault("parallax.openapi_paths", {}).update(OPENAPI_PATHS)
     app.extensions.setdefault("parallax.openapi_schemas", {}).update(OPENAPI_SCHEMAS)
+    app.extensions[HOST_MISS_KEY] = HostsWithout()
     app.extensions["parallax.story_lookup"] = lambda url, outlet_id: story_for_url(
         app, url, outlet_id
     )

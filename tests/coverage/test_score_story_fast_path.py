@@ -1,0 +1,78 @@
+"""/v1/score's cheap paths: remembered hosts without articles, and the lone ?url= parse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask, request
+
+from service.api.score import _url_params
+from service.coverage.api import HOST_MISS_KEY, HostsWithout, engine
+from service.coverage.engine import RawArticle
+
+from .test_api import BARRIER, T0, seed
+
+
+def test_a_remembered_miss_spares_the_store_query(coverage_app: Flask, monkeypatch: Any) -> None:
+    client = coverage_app.test_client()
+    eng = engine(coverage_app)
+    calls: list[str] = []
+    plain = eng.store.article_by_key
+    monkeypatch.setattr(eng.store, "article_by_key", lambda key: calls.append(key) or plain(key))
+    for n in range(3):
+        body = client.get(f"/v1/score?url=https://farleft.org/news/{n}").get_json()
+        assert body["story"] is None and body["outlet"]["id"] == "farleft.org"
+    assert calls == []  # the host has no stored article: not one per-URL lookup
+
+
+def test_a_host_gains_its_story_as_soon_as_this_process_ingests(coverage_app: Flask) -> None:
+    client = coverage_app.test_client()
+    assert client.get("/v1/score?url=https://leftpaper.com/barrier").get_json()["story"] is None
+    seeded = seed(coverage_app)  # ingests leftpaper.com/barrier after its miss was remembered
+    body = client.get("/v1/score?url=https://leftpaper.com/barrier").get_json()
+    assert body["story"]["id"] == seeded["barrier"]
+
+
+def test_another_processes_article_shows_once_the_miss_expires(coverage_app: Flask) -> None:
+    client = coverage_app.test_client()
+    url = "https://www.rightdaily.com/barrier"
+    coverage_app.extensions[HOST_MISS_KEY] = misses = HostsWithout(ttl=60)
+    assert client.get(f"/v1/score?url={url}").get_json()["story"] is None
+    # Another process writes to the store: this engine's generation does not move.
+    other = create_other_engine(coverage_app)
+    other.ingest(
+        [
+            RawArticle("Harbor council approves Eastside flood barrier", BARRIER, url, published=T0),
+            RawArticle("Harbor council passes barrier plan", BARRIER, "https://centerwire.com/b", published=T0),
+        ]
+    )
+    assert client.get(f"/v1/score?url={url}").get_json()["story"] is None  # within the TTL
+    misses._misses.clear()  # the TTL passing
+    assert client.get(f"/v1/score?url={url}").get_json()["story"] is not None
+
+
+def create_other_engine(app: Flask) -> Any:
+    from service.coverage.engine import Engine
+    from service.coverage.sqlite_store import open_store
+
+    return Engine(open_store(app.config["DATA_DIR"]), app.extensions["parallax.ratings"])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "url=https%3A%2F%2Fwww.bbc.co.uk%2Fnews%2Fa-1%3Fx%3D1",
+        "url=https://example.com/a+b%20c",
+        "url=https%3A%2F%2Fexample.com%2F%FF%C3%A9",
+        "url=",
+        "url",
+        "url=a&url=b",
+        "x=1&url=https://example.com/a",
+        "url=https://ex%C3%A9mple.com/%E2%82%AC",
+        "URL=https://example.com/a",
+    ],
+)
+def test_lone_url_parse_equals_request_args(coverage_app: Flask, query: str) -> None:
+    with coverage_app.test_request_context("/v1/score?" + query):
+        assert _url_params() == request.args.getlist("url")
