@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import re
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from cachetools import TTLCache
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
@@ -65,62 +65,98 @@ def _fresh_engine() -> Engine:
     return eng
 
 
-# Most links a reader scores are of hosts the store has no article of; remembering that for a
-# few seconds spares /v1/score a store query per request. Another process's first article of a
-# host shows within this long; this process's own ingests show at once (see HostsWithout).
-HOST_MISS_SECONDS = 5.0
-HOST_MISS_SIZE = 50_000
-HOST_MISS_KEY = "parallax.coverage.host_misses"
+# Most links a reader scores are of hosts the store has no article of; knowing which hosts it
+# has spares /v1/score a store query per request. Another process's first article of a host is
+# seen within HOST_REFRESH_SECONDS; this process's own ingests at once.
+HOST_REFRESH_SECONDS = 1.0
+# Row ids can be reused after the newest row is deleted; a periodic full read catches that.
+HOST_REBUILD_SECONDS = 300.0
+STORED_HOSTS_KEY = "parallax.coverage.stored_hosts"
 
 
-class HostsWithout:
-    """Hosts recently found to have no stored article (SQLite stores only: their BINARY key
-    order makes a host's keys one index range; PostgreSQL's collation may not)."""
+def _host_prefix(key: str) -> str | None:
+    """"https://host/" of an article key, or None for keys without one ("id:…")."""
+    if not key.startswith("https://"):
+        return None
+    end = key.find("/", len("https://"))
+    return key[: end + 1] if end > 0 else None
 
-    def __init__(self, ttl: float = HOST_MISS_SECONDS, size: int = HOST_MISS_SIZE) -> None:
-        self._misses: TTLCache[str, bool] = TTLCache(maxsize=size, ttl=ttl)
+
+class StoredHosts:
+    """The hosts of the articles in a SQLite store, read incrementally by row id. Other stores
+    are always asked (the per-URL query is the only lookup they are known to answer)."""
+
+    def __init__(
+        self,
+        refresh: float = HOST_REFRESH_SECONDS,
+        rebuild: float = HOST_REBUILD_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.refresh = refresh
+        self.rebuild = rebuild
+        self._clock = clock
         self._lock = threading.Lock()
+        self._hosts: set[str] = set()
+        self._store: object = None
+        self._upto = 0
         self._generation: object = None
+        self._checked = -math.inf
+        self._built = -math.inf
 
-    def store_may_have(self, eng: Engine, key: str) -> bool:
-        """False only when the store is known (within the TTL) to hold no article of key's host."""
+    def may_have(self, eng: Engine, key: str) -> bool:
+        """False only when the store holds no article of key's host (as of the last read)."""
         store = eng.store
         if not isinstance(store, SQLiteStore):
             return True
-        host_end = key.find("/", len("https://"))
-        if not key.startswith("https://") or host_end < 0:
+        prefix = _host_prefix(key)
+        if prefix is None:
             return True
-        prefix = key[: host_end + 1]
-        # The engine's highest known article id moves on every ingest of this process and every
-        # refresh from others: a remembered miss from before it may be out of date.
+        # The engine's highest known article id moves on every ingest of this process.
         generation = getattr(eng, "_restored_upto", None)
+        if (
+            store is not self._store
+            or generation != self._generation
+            or self._clock() - self._checked >= self.refresh
+        ):
+            self._read(store, generation)
+        return prefix in self._hosts
+
+    def prime(self, eng: Engine) -> None:
+        """Reads the store's hosts now, so no reader's request pays for the first full read."""
+        if isinstance(eng.store, SQLiteStore):
+            self._read(eng.store, getattr(eng, "_restored_upto", None))
+
+    def _read(self, store: SQLiteStore, generation: object) -> None:
         with self._lock:
-            if generation != self._generation:
-                self._misses.clear()
-                self._generation = generation
-            if prefix in self._misses:
-                return False
-        # "/" + 1 is "0": every key starting with `prefix` sorts in [prefix, upper).
-        upper = prefix[:-1] + "0"
-        row = (
-            store._conn()
-            .execute("SELECT 1 FROM articles WHERE key >= ? AND key < ? LIMIT 1", (prefix, upper))
-            .fetchone()
-        )
-        if row is not None:
-            return True
-        with self._lock:
-            if generation == self._generation:
-                self._misses[prefix] = True
-        return False
+            now = self._clock()
+            if (
+                store is self._store
+                and generation == self._generation
+                and now - self._checked < self.refresh
+            ):
+                return  # another thread read while this one waited
+            full = store is not self._store or now - self._built >= self.rebuild
+            hosts = set() if full else self._hosts
+            upto = 0 if full else self._upto
+            rows = store._conn().execute(
+                "SELECT id, key FROM articles WHERE id > ? ORDER BY id", (upto,)
+            )
+            for row_id, key in rows:
+                prefix = _host_prefix(key)
+                if prefix is not None:
+                    hosts.add(prefix)
+                upto = row_id
+            if full:
+                self._hosts, self._store, self._built = hosts, store, now
+            self._upto, self._generation, self._checked = upto, generation, now
 
 
 def story_for_url(app: Flask, url: str, outlet_id: str | None = None) -> dict[str, Any] | None:
     """The story a stored article belongs to, with up to 20 related articles from other outlets."""
     try:
         eng = engine(app)
-        misses: HostsWithout | None = app.extensions.get(HOST_MISS_KEY)
-        if misses is not None and not misses.store_may_have(eng, article_key(url)):
+        hosts: StoredHosts | None = app.extensions.get(STORED_HOSTS_KEY)
+        if hosts is not None and not hosts.may_have(eng, article_key(url)):
             return None
         return eng.story_for_url(url, outlet_id)
     except Exception:  # the story is an extra: a store failure must not break scoring
@@ -325,7 +361,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.extensions.setdefault("parallax.openapi_paths", {}).update(OPENAPI_PATHS)
     app.extensions.setdefault("parallax.openapi_schemas", {}).update(OPENAPI_SCHEMAS)
-    app.extensions[HOST_MISS_KEY] = HostsWithout()
+    app.extensions[STORED_HOSTS_KEY] = StoredHosts()
     app.extensions["parallax.story_lookup"] = lambda url, outlet_id: story_for_url(
         app, url, outlet_id
     )

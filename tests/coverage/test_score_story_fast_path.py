@@ -1,4 +1,4 @@
-"""/v1/score's cheap paths: remembered hosts without articles, and the lone ?url= parse."""
+"""/v1/score's cheap paths: the store's hosts known in memory, and the lone ?url= parse."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import pytest
 from flask import Flask, request
 
 from service.api.score import _url_params
-from service.coverage.api import HOST_MISS_KEY, HostsWithout, engine
+from service.coverage.api import STORED_HOSTS_KEY, StoredHosts, engine
 from service.coverage.engine import RawArticle
 
 from .test_api import BARRIER, T0, seed
 
 
-def test_a_remembered_miss_spares_the_store_query(coverage_app: Flask, monkeypatch: Any) -> None:
+def test_a_host_without_articles_spares_the_store_query(coverage_app: Flask, monkeypatch: Any) -> None:
     client = coverage_app.test_client()
     eng = engine(coverage_app)
     calls: list[str] = []
@@ -27,17 +27,19 @@ def test_a_remembered_miss_spares_the_store_query(coverage_app: Flask, monkeypat
 
 
 def test_a_host_gains_its_story_as_soon_as_this_process_ingests(coverage_app: Flask) -> None:
+    coverage_app.extensions[STORED_HOSTS_KEY] = StoredHosts(refresh=3600)
     client = coverage_app.test_client()
     assert client.get("/v1/score?url=https://leftpaper.com/barrier").get_json()["story"] is None
-    seeded = seed(coverage_app)  # ingests leftpaper.com/barrier after its miss was remembered
+    seeded = seed(coverage_app)  # ingests leftpaper.com/barrier after its host was read as absent
     body = client.get("/v1/score?url=https://leftpaper.com/barrier").get_json()
     assert body["story"]["id"] == seeded["barrier"]
 
 
-def test_another_processes_article_shows_once_the_miss_expires(coverage_app: Flask) -> None:
+def test_another_processes_article_shows_after_the_next_read(coverage_app: Flask) -> None:
     client = coverage_app.test_client()
     url = "https://www.rightdaily.com/barrier"
-    coverage_app.extensions[HOST_MISS_KEY] = misses = HostsWithout(ttl=60)
+    now = [0.0]
+    coverage_app.extensions[STORED_HOSTS_KEY] = StoredHosts(refresh=1.0, clock=lambda: now[0])
     assert client.get(f"/v1/score?url={url}").get_json()["story"] is None
     # Another process writes to the store: this engine's generation does not move.
     other = create_other_engine(coverage_app)
@@ -47,8 +49,8 @@ def test_another_processes_article_shows_once_the_miss_expires(coverage_app: Fla
             RawArticle("Harbor council passes barrier plan", BARRIER, "https://centerwire.com/b", published=T0),
         ]
     )
-    assert client.get(f"/v1/score?url={url}").get_json()["story"] is None  # within the TTL
-    misses._misses.clear()  # the TTL passing
+    assert client.get(f"/v1/score?url={url}").get_json()["story"] is None  # not read yet
+    now[0] += 1.0
     assert client.get(f"/v1/score?url={url}").get_json()["story"] is not None
 
 
@@ -76,3 +78,21 @@ def create_other_engine(app: Flask) -> Any:
 def test_lone_url_parse_equals_request_args(coverage_app: Flask, query: str) -> None:
     with coverage_app.test_request_context("/v1/score?" + query):
         assert _url_params() == request.args.getlist("url")
+
+
+def test_a_full_read_drops_hosts_whose_articles_are_gone(coverage_app: Flask) -> None:
+    seed(coverage_app)
+    now = [0.0]
+    hosts = StoredHosts(refresh=1.0, rebuild=10.0, clock=lambda: now[0])
+    eng = engine(coverage_app)
+    assert hosts.may_have(eng, "https://leftpaper.com/any")
+    assert not hosts.may_have(eng, "https://farleft.org/any")
+    assert hosts.may_have(eng, "id:no-host")  # keys without a host are always asked
+    conn = eng.store._conn()
+    conn.execute("PRAGMA foreign_keys=OFF")  # only the row's absence matters here
+    conn.execute("DELETE FROM articles WHERE key LIKE 'https://leftpaper.com/%'")
+    conn.execute("PRAGMA foreign_keys=ON")
+    now[0] = 5.0  # an incremental read only adds
+    assert hosts.may_have(eng, "https://leftpaper.com/any")
+    now[0] = 10.0
+    assert not hosts.may_have(eng, "https://leftpaper.com/any")
