@@ -41,7 +41,10 @@ class Registry:
         self.histograms: dict[str, dict[Labels, list[float]]] = {}  # bucket counts, sum, count
 
     def inc(self, name: str, labels: dict[str, str] | None = None, value: float = 1.0) -> None:
-        key = tuple(sorted((labels or {}).items()))
+        self.inc_key(name, tuple(sorted((labels or {}).items())), value)
+
+    def inc_key(self, name: str, key: Labels, value: float = 1.0) -> None:
+        """`inc` with the labels already as a sorted tuple (for per-request counts)."""
         with self._lock:
             series = self.counters.setdefault(name, {})
             series[key] = series.get(key, 0.0) + value
@@ -245,11 +248,22 @@ def metrics_of(app: Flask | None = None) -> Metrics:
     return found
 
 
+def _cache_labels(level: str, result: str) -> Labels:
+    return (("level", level), ("result", result))
+
+
+# Built once: the response cache counts every lookup of /v1/score.
+_CACHE_LABELS = {
+    (level, hit): _cache_labels(level, "hit" if hit else "miss")
+    for level in ("l1", "l2")
+    for hit in (True, False)
+}
+
+
 def count_cache(level: str, hit: bool) -> None:
     """Records one response-cache lookup (called by the response cache)."""
-    metrics_of().registry.inc(
-        "parallax_cache_requests_total", {"level": level, "result": "hit" if hit else "miss"}
-    )
+    key = _CACHE_LABELS.get((level, hit)) or _cache_labels(level, "hit" if hit else "miss")
+    metrics_of().registry.inc_key("parallax_cache_requests_total", key)
 
 
 def count_ingest(app: Flask, added: int, duplicates: int, syndicated: int, rejected: int) -> None:

@@ -108,6 +108,11 @@ def _count(level: str, hit: bool) -> None:
         count_cache(level, hit)
 
 
+# The WSGI names of the headers that make a request keyed (Authorization, X-API-Key): read from
+# the environ directly, as request.headers would, without building the headers view.
+_KEYED_ENVIRON = ("HTTP_AUTHORIZATION", "HTTP_X_API_KEY")
+
+
 def init_app(app: Flask) -> None:
     ttl = float(app.config.get("RESPONSE_CACHE_SECONDS") or 0)
     if ttl <= 0:
@@ -124,11 +129,11 @@ def init_app(app: Flask) -> None:
 
     def cacheable() -> bool:
         # Keyed requests may see private answers; only anonymous GETs share a cache.
+        environ = request.environ
         return (
-            request.method == "GET"
+            environ.get("REQUEST_METHOD") == "GET"
             and request.endpoint in CACHED_ENDPOINTS
-            and "Authorization" not in request.headers
-            and "X-API-Key" not in request.headers
+            and not any(name in environ for name in _KEYED_ENVIRON)
         )
 
     @app.before_request
