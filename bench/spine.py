@@ -4,7 +4,13 @@ Prints figures as ratios against a baseline measured in the same run:
   1. in-process resolve + outlet lookup per second over 10,000 realistic URLs, vs bare tldextract
      on the same URLs (target: at most 2x slower, i.e. ratio >= 0.5);
   2. requests per second of /v1/score under the production server (gunicorn via `parallax serve`),
-     vs /healthz (a trivial JSON endpoint of the same app) under the same server (target >= 0.85).
+     vs /healthz (a trivial JSON endpoint of the same app) under the same server (target >= 0.85),
+     and the same comparison by the server's CPU time per answered request.
+
+Both endpoints pass through the same middleware (metrics, request log, query bound, security
+headers) except where production itself differs: /healthz is exempt from the rate limiter
+(so PARALLAX_RATE_LIMIT is emptied here, for both), and CORS (/v1/* only) and the response
+cache (off by default, as here) apply to /v1/score alone.
 
 usage: python bench/spine.py [--urls 10000] [--seconds 10] [--connections 16]
 """
