@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -23,7 +23,8 @@ def _url_params() -> list[str]:
     if query.startswith("url=") and "&" not in query and query.isascii():
         # What parse_qsl (behind request.args) does with one pair: "+" is a space, then
         # percent-decoding, with werkzeug's handler keeping invalid UTF-8 percent-encoded.
-        return [unquote(query[4:].replace("+", " "), errors="werkzeug.url_quote")]
+        # (For ASCII text, unquote is exactly this on its one chunk.)
+        return [unquote_to_bytes(query[4:].replace("+", " ")).decode("utf-8", "werkzeug.url_quote")]
     return request.args.getlist("url")
 
 
