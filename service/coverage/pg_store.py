@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg.types.json import Jsonb
 
-from service.coverage.store import Article, Batch, FeedState, StoryRow
+from service.coverage.store import Article, Batch, FeedState, StoryRow, stories_query
 from service.coverage.summary import blindspot_side, representative_headline
 from service.coverage.text import STOPWORDS as _STOPWORDS
 
@@ -520,27 +520,9 @@ class PostgresStore:
         limit: int = 50,
     ) -> list[StoryRow]:
         """The most recently updated stories, newest first, filtered by time and blindspot."""
-        where: list[str] = []
-        params: list[object] = []
-        if since is not None:
-            where.append("last_updated >= %s")
-            params.append(since)
-        if until is not None:
-            where.append("last_updated <= %s")
-            params.append(until)
-        if blindspot == "any":
-            where.append("blindspot IS NOT NULL")
-        elif blindspot is not None:
-            where.append("blindspot = %s")
-            params.append(blindspot)
-        sql = (
-            "SELECT id, first_seen, last_updated, article_count, outlet_count, headline, sides,"
-            " blindspot FROM stories"
+        sql, params = stories_query(
+            since=since, until=until, blindspot=blindspot, limit=limit, placeholder="%s"
         )
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY last_updated DESC, id LIMIT %s"
-        params.append(limit)
         return [_story_row(r) for r in self._conn().execute(sql, params)]  # type: ignore[arg-type]
 
     def story_articles(self, story_id: str, limit: int = 500) -> list[Article]:

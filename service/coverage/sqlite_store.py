@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from service.coverage.store import Article, Batch, FeedState, Store, StoryRow
+from service.coverage.store import Article, Batch, FeedState, Store, StoryRow, stories_query
 from service.coverage.summary import blindspot_side, representative_headline
 from service.coverage.text import STOPWORDS as _STOPWORDS
 
@@ -388,27 +388,9 @@ class SQLiteStore:
         limit: int = 50,
     ) -> list[StoryRow]:
         """The most recently updated stories, newest first, filtered by time and blindspot."""
-        where: list[str] = []
-        params: list[object] = []
-        if since is not None:
-            where.append("last_updated >= ?")
-            params.append(since)
-        if until is not None:
-            where.append("last_updated <= ?")
-            params.append(until)
-        if blindspot == "any":
-            where.append("blindspot IS NOT NULL")
-        elif blindspot is not None:
-            where.append("blindspot = ?")
-            params.append(blindspot)
-        sql = (
-            "SELECT id, first_seen, last_updated, article_count, outlet_count, headline, sides,"
-            " blindspot FROM stories"
+        sql, params = stories_query(
+            since=since, until=until, blindspot=blindspot, limit=limit, placeholder="?"
         )
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY last_updated DESC, id LIMIT ?"
-        params.append(limit)
         return [self._story_row(r) for r in self._conn().execute(sql, params)]
 
     def story_articles(self, story_id: str, limit: int = 500) -> list[Article]:

@@ -87,6 +87,40 @@ class Batch:
     feed_states: Sequence[FeedState] = ()
 
 
+STORY_COLUMNS = "id, first_seen, last_updated, article_count, outlet_count, headline, sides, blindspot"
+
+
+def stories_query(
+    *,
+    since: float | None,
+    until: float | None,
+    blindspot: str | None,
+    limit: int,
+    placeholder: str,
+) -> tuple[str, list[object]]:
+    """The SQL and parameters of `Store.stories`, in the backend's placeholder style
+    (`?` for SQLite, `%s` for psycopg): the one query both backends run."""
+    where: list[str] = []
+    params: list[object] = []
+    if since is not None:
+        where.append(f"last_updated >= {placeholder}")
+        params.append(since)
+    if until is not None:
+        where.append(f"last_updated <= {placeholder}")
+        params.append(until)
+    if blindspot == "any":
+        where.append("blindspot IS NOT NULL")
+    elif blindspot is not None:
+        where.append(f"blindspot = {placeholder}")
+        params.append(blindspot)
+    sql = f"SELECT {STORY_COLUMNS} FROM stories"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY last_updated DESC, id LIMIT {placeholder}"
+    params.append(limit)
+    return sql, params
+
+
 @runtime_checkable
 class Store(Protocol):
     """What the engine needs from persistent storage; SQLite now, PostgreSQL later."""
