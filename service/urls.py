@@ -360,7 +360,3 @@ def _decode_google_news(article_id: str) -> str | None:
 def canonical_url(text: object) -> str:
     """The one canonical form of an article URL, wrappers removed; raises URLInputError."""
     return unwrap(parse_article_url(text)).canonical
-
-
-def is_shortener(host: str) -> bool:
-    return host in SHORTENERS
