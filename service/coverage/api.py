@@ -388,57 +388,35 @@ def _ref(name: str) -> dict[str, str]:
 _ERRORS = {str(s): _json(_ref("Error"), "Error") for s in (400,)}
 _TIME = {"type": "string", "description": "ISO 8601 (2025-03-04T12:00:00Z) or epoch seconds"}
 _SHARES = {"type": "object", "additionalProperties": {"type": "number"}}
+# A story as listed; the full story adds its distributions, first reporter and articles.
+_LISTING_REQUIRED = [
+    "id", "headline", "first_seen", "last_updated", "article_count", "outlet_count", "lean",
+    "blindspot",
+]
+_LISTING_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string"},
+    "headline": {"type": "string"},
+    "first_seen": {"type": ["string", "null"]},
+    "last_updated": {"type": ["string", "null"]},
+    "article_count": {"type": "integer"},
+    "outlet_count": {"type": "integer"},
+    "lean": {"type": "object"},
+    "blindspot": {"type": ["object", "null"]},
+}
 OPENAPI_SCHEMAS: dict[str, Any] = {
     "StoryListing": {
         "type": "object",
-        "required": [
-            "id",
-            "headline",
-            "first_seen",
-            "last_updated",
-            "article_count",
-            "outlet_count",
-            "lean",
-            "blindspot",
-        ],
-        "properties": {
-            "id": {"type": "string"},
-            "headline": {"type": "string"},
-            "first_seen": {"type": ["string", "null"]},
-            "last_updated": {"type": ["string", "null"]},
-            "article_count": {"type": "integer"},
-            "outlet_count": {"type": "integer"},
-            "lean": {"type": "object"},
-            "blindspot": {"type": ["object", "null"]},
-        },
+        "required": _LISTING_REQUIRED,
+        "properties": _LISTING_PROPERTIES,
     },
     "Story": {
         "type": "object",
-        "required": [
-            "id",
-            "headline",
-            "first_seen",
-            "last_updated",
-            "article_count",
-            "outlet_count",
-            "lean",
-            "factuality",
-            "owner_types",
-            "blindspot",
-            "first_reported_by",
-        ],
+        "required": [*_LISTING_REQUIRED, "factuality", "owner_types", "first_reported_by"],
         "properties": {
-            "id": {"type": "string"},
-            "headline": {"type": "string"},
-            "first_seen": {"type": ["string", "null"]},
-            "last_updated": {"type": ["string", "null"]},
-            "article_count": {"type": "integer"},
-            "outlet_count": {"type": "integer"},
+            **_LISTING_PROPERTIES,
             "syndicated_count": {"type": "integer"},
-            "lean": {"type": "object"},
             "factuality": _SHARES,
             "owner_types": _SHARES,
-            "blindspot": {"type": ["object", "null"]},
             "first_reported_by": {"type": ["object", "null"]},
             "articles_by_side": {"type": "object"},
             "merged_from": {"type": "string"},
