@@ -1,0 +1,1 @@
+"""Test support shared by tests/ and bench/: ports, proxies, running services, browser audits."""
