@@ -17,4 +17,4 @@ WORKDIR /var/lib/parallax
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"
-CMD ["gunicorn", "--config", "python:service.gunicorn_conf", "service.wsgi:app"]
+CMD ["gunicorn", "--config", "python:service.ops.gunicorn_conf", "service.wsgi:app"]

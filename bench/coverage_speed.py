@@ -29,11 +29,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from service.core.ratings import RatingsTable, load_table  # noqa: E402
 from service.coverage.cluster import Clusterer, Doc, cluster_jsonl, parse_published  # noqa: E402
 from service.coverage.engine import Engine, RawArticle, article_key  # noqa: E402
-from service.coverage.sqlite_store import SQLiteStore  # noqa: E402
-from service.coverage.store import Batch, NewArticle  # noqa: E402
-from service.ratings import RatingsTable, load_table  # noqa: E402
+from service.store.base import Batch, NewArticle  # noqa: E402
+from service.store.sqlite import SQLiteStore  # noqa: E402
 
 SEED = 20251128
 DAY = 86400.0
@@ -364,7 +364,7 @@ def main() -> None:
     )
     store.close()
 
-    from service import create_app
+    from service.app import create_app
 
     def app_for(data_dir: Path) -> Any:
         return create_app(

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from service.coverage.pg_store import drop_schema  # noqa: E402
+from service.store.postgres import drop_schema  # noqa: E402
 
 HOST = "127.0.0.1"
 OUTLETS = (
@@ -118,7 +118,7 @@ def database_outage(base_url: str, tmp: Path) -> dict[str, Any]:
     port = free_port()
     env = env_for(tmp, PARALLAX_DATABASE_URL=url, GUNICORN_BIND=f"{HOST}:{port}", GUNICORN_WORKERS="2")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf", "service.wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", "python:service.ops.gunicorn_conf", "service.wsgi:app"],
         env=env, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     scores: dict[int, int] = {}

@@ -33,7 +33,7 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from service.ratings import bundled_table  # noqa: E402
+from service.core.ratings import bundled_table  # noqa: E402
 
 HOST = "127.0.0.1"  # never anything else: load only ever targets this machine
 LOOKUP_URLS = 20
@@ -192,7 +192,7 @@ def start_server(port: int, workers: int, data_dir: str, args: argparse.Namespac
         env["PARALLAX_REDIS_URL"] = args.redis_url
         env["PARALLAX_RESPONSE_CACHE_SECONDS"] = "30"
     command = [
-        sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
+        sys.executable, "-m", "gunicorn", "-c", "python:service.ops.gunicorn_conf",
         # Recycling workers would hide a leak: off for this measurement.
         "--max-requests", "0", "service.wsgi:app",
     ]

@@ -17,8 +17,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from service.ratings import bundled_table  # noqa: E402
-from service.urls import URLInputError  # noqa: E402
+from service.core.ratings import bundled_table  # noqa: E402
+from service.core.urls import URLInputError  # noqa: E402
 
 FIVE = {"far-left": 0, "left": 0, "lean-left": 1, "center": 2, "lean-right": 3, "right": 4, "far-right": 4}
 THEIRS = {"left": 0, "lean left": 1, "lean-left": 1, "center": 2, "lean right": 3, "lean-right": 3, "right": 4}

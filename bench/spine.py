@@ -35,9 +35,9 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from service.ratings import bundled_table, load_table  # noqa: E402
-from service.resolver import _EXTRACT  # noqa: E402
-from service.urls import URLInputError  # noqa: E402
+from service.core.ratings import bundled_table, load_table  # noqa: E402
+from service.core.resolver import _EXTRACT  # noqa: E402
+from service.core.urls import URLInputError  # noqa: E402
 
 
 def realistic_urls(n: int, seed: int = 7) -> list[str]:

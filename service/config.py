@@ -21,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "LOOKUP_MAX_URLS": 1000,
     "CACHE_SIZE": 50_000,
     "LOG_LEVEL": "INFO",
-    # Production (service/limits.py, auth.py, metrics.py, redis_cache.py):
+    # Production (service/web/limits.py, auth.py, metrics.py, redis_cache.py):
     "API_KEYS": "",  # comma-separated; when set, writes and admin endpoints need one
     "RATE_LIMIT": "600/minute;20000/hour",  # per client, flask-limiter syntax; empty: no limit
     "PROXY_HOPS": 0,  # trusted proxies in front (X-Forwarded-For) for the client's address

@@ -203,8 +203,8 @@ def test_docs_page_is_html_and_escapes(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("url", ["https://www.nytimes.com/x", "https://t.co/a", "https://unrated.example/\u00e9"])
 def test_score_fast_path_equals_the_plain_answer(app: Flask, client: FlaskClient, url: str) -> None:
-    from service.api import ratings_table, story_lookup
-    from service.scoring import score_url
+    from service.core.scoring import score_url
+    from service.web.api import ratings_table, story_lookup
 
     with app.app_context():
         expected = score_url(ratings_table(app), url, story_lookup(app))

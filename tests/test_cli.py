@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from service.cli import main
-from service.ratings import default_ratings_dir
+from service.core.ratings import default_ratings_dir
 
 
 def test_lookup_arguments_print_one_json_object_each() -> None:
@@ -118,7 +118,7 @@ def test_ratings_import_merges_over_the_bundled_table(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     result = CliRunner().invoke(main, ["ratings", "import", str(mine), "--data-dir", str(data_dir)])
     assert result.exit_code == 0, result.output
-    from service import create_app
+    from service.app import create_app
 
     client = create_app({"TESTING": True, "DATA_DIR": str(data_dir), "INGEST_ENABLED": False}).test_client()
     times = client.get("/v1/outlets/nytimes.com").get_json()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service import create_app
+from service.app import create_app
 from service.config import DEFAULTS, ConfigError, load_config
 
 

@@ -12,7 +12,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service import create_app
+from service.app import create_app
 from service.cli import main
 
 JUNK = st.one_of(

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.ratings import bundled_table
-from service.urls import MAX_URL_LENGTH, URLInputError, canonical_url, parse_article_url
+from service.core.ratings import bundled_table
+from service.core.urls import MAX_URL_LENGTH, URLInputError, canonical_url, parse_article_url
 from tests.conftest import load_url_cases
 
 CASES = load_url_cases()

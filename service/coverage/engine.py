@@ -12,12 +12,12 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from service.core.ratings import RatingsTable
+from service.core.ratings_schema import REDUNDANT_HOST_PREFIXES
+from service.core.urls import URLInputError, canonical_url
 from service.coverage.cluster import Clusterer, Doc
-from service.coverage.store import Article, Batch, FeedState, NewArticle, Store
 from service.coverage.summary import article_json, listing_json, side_of, summarize
-from service.ratings import RatingsTable
-from service.ratings_schema import REDUNDANT_HOST_PREFIXES
-from service.urls import URLInputError, canonical_url
+from service.store.base import Article, Batch, FeedState, NewArticle, Store
 
 log = logging.getLogger(__name__)
 

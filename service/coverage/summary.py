@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from service.coverage.store import SIDES, Article, StoryRow
+from service.store.base import SIDES, Article, StoryRow
 
 # Folding the seven lean labels into the three sides a story's coverage is shown by.
 SIDE_OF_LEAN: dict[str, str] = {

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from service import create_app
+from service.app import create_app
+from service.core.ratings import RatingsTable, load_table
 from service.coverage.engine import Engine
-from service.coverage.sqlite_store import SQLiteStore
-from service.ratings import RatingsTable, load_table
+from service.store.sqlite import SQLiteStore
 
 FEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 

@@ -8,9 +8,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.coverage.api import FETCHER_KEY, engine
 from service.coverage.engine import RawArticle
-from service.coverage.fetch import FetchError, FetchResult
+from service.coverage.runtime import engine
+from service.ingest.fetch import FetchError, FetchResult
+from service.web.api.stories import FETCHER_KEY
 
 T0 = 1_741_000_000.0
 BARRIER = "Harbor city council voted 7-2 to fund the Eastside flood barrier, a $40 million plan."

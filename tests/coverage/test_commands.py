@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
 from flask import Flask
 
-from service import create_app
-from service.coverage.api import engine
-from service.coverage.commands import cluster, ingest, start_background_ingest
+from service.app import create_app
+from service.cli.coverage import cluster, ingest
 
 FEEDS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 
@@ -124,24 +122,6 @@ def test_feeds_on_private_addresses_need_the_operators_consent(
     assert body["ok"] == 0 and len(body["errors"]) == 2
     assert all("loopback" in e["error"] for e in body["errors"])
     assert server.requests == []
-
-
-def test_background_ingest_is_switchable(tmp_path: Path, server: Any, make_ratings: Any) -> None:
-    off = feeds_app(tmp_path, server, make_ratings)
-    assert start_background_ingest(off) is None
-    on = feeds_app(tmp_path, server, make_ratings, INGEST_ENABLED=True, INGEST_INTERVAL=3600)
-    started = start_background_ingest(on)
-    assert started is not None
-    thread, stop = started
-    store = engine(on).store
-    for _ in range(3000):  # bounded wait for the first pass to commit the RSS feed
-        if store.feed_state(server.url("/rss.xml", "localhost")) is not None:
-            break
-        time.sleep(0.01)
-    stop.set()
-    thread.join(timeout=30)
-    assert not thread.is_alive()
-    assert store.counts()["articles"] == 2
 
 
 def test_cluster_keeps_unrelated_undated_articles_apart(tmp_path: Path) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from service.core.ratings import RatingsTable
 from service.coverage.cluster import Doc
 from service.coverage.engine import Engine, RawArticle, fingerprint
-from service.coverage.sqlite_store import SQLiteStore
-from service.coverage.store import Batch, NewArticle
-from service.ratings import RatingsTable
+from service.store.base import Batch, NewArticle
+from service.store.sqlite import SQLiteStore
 
 T0 = 1_741_000_000.0
 WIRE = (

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from service.coverage.fetch import (
+from service.ingest.fetch import (
     FEED_POLICY,
     PAGE_POLICY,
     PRIVATE_FEED_POLICY,

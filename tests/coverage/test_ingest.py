@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from service.coverage.engine import Engine
-from service.coverage.fetch import FetchPolicy
-from service.coverage.ingest import (
+from service.ingest.feeds import (
     FeedIngester,
     FeedSource,
     FileFormatError,
     ingest_lines,
     parse_feed,
 )
+from service.ingest.fetch import FetchPolicy
 
 FEEDS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 

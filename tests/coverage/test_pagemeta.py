@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.coverage.pagemeta import decode, extract, parse_time, strip_html
+from service.ingest.pagemeta import decode, extract, parse_time, strip_html
 
 OG_PAGE = """<!doctype html><html><head>
 <title>Site name | fallback title</title>

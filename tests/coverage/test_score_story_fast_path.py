@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from flask import Flask, request
 
-from service.api.score import _url_params
-from service.coverage.api import STORED_HOSTS_KEY, StoredHosts, engine
 from service.coverage.engine import RawArticle
+from service.coverage.runtime import STORED_HOSTS_KEY, StoredHosts, engine
+from service.web.api.score import _url_params
 
 from .test_api import BARRIER, T0, seed
 
@@ -56,7 +56,7 @@ def test_another_processes_article_shows_after_the_next_read(coverage_app: Flask
 
 def create_other_engine(app: Flask) -> Any:
     from service.coverage.engine import Engine
-    from service.coverage.sqlite_store import open_store
+    from service.store.sqlite import open_store
 
     return Engine(open_store(app.config["DATA_DIR"]), app.extensions["parallax.ratings"])
 

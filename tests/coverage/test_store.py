@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from service.coverage.sqlite_store import MIGRATIONS, SQLiteStore, open_store
-from service.coverage.store import Batch, FeedState, NewArticle, Store
+from service.store.base import Batch, FeedState, NewArticle, Store
+from service.store.sqlite import MIGRATIONS, SQLiteStore, open_store
 
 
 def test_a_new_file_is_at_the_latest_version_in_wal_mode(tmp_path: Path) -> None:
@@ -107,7 +107,7 @@ def test_search_folds_diacritics_like_the_index(store: SQLiteStore) -> None:
 def test_word_counts_stop_at_the_budget(
     store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import service.coverage.sqlite_store as sqlite_store
+    import service.store.sqlite as sqlite_store
 
     store.commit(
         Batch(

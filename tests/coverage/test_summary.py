@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.coverage.store import Article, StoryRow
+from service.core.ratings import RatingsTable
 from service.coverage.summary import (
     blindspot_side,
     representative_headline,
@@ -12,7 +12,7 @@ from service.coverage.summary import (
     side_of,
     summarize,
 )
-from service.ratings import RatingsTable
+from service.store.base import Article, StoryRow
 
 
 def art(

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from service.ratings import RatingsTable, load_table
-from service.urls import URLInputError
+from service.core.ratings import RatingsTable, load_table
+from service.core.urls import URLInputError
 from tests.e2e.harness import EXTENSION_DIR
 
 SEED = 20251025

@@ -10,10 +10,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from service.coverage.pg_store import PostgresStore, drop_schema
-from service.coverage.sqlite_store import SQLiteStore
-from service.coverage.store import Store
-from service.ratings import RatingsTable, load_table
+from service.core.ratings import RatingsTable, load_table
+from service.store.base import Store
+from service.store.postgres import PostgresStore, drop_schema
+from service.store.sqlite import SQLiteStore
 
 # CI and every developer machine have this server (trust auth); override to test another one.
 PG_URL = os.environ.get("PARALLAX_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")

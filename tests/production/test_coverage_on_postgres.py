@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from service import create_app
+from service.app import create_app
+from service.core.ratings import RatingsTable, load_table
 from service.coverage.engine import Engine
-from service.coverage.pg_store import PostgresStore
-from service.ratings import RatingsTable, load_table
+from service.store.postgres import PostgresStore
 from tests.coverage import test_api as api_tests
 from tests.coverage import test_engine as engine_tests
 from tests.coverage.conftest import FakeClock, LocalServer, write_ratings
@@ -88,6 +88,6 @@ def coverage_app(tmp_path: Path, ratings_dir: Path, pg_url: str) -> Iterator[Fla
 
 
 def test_the_app_really_uses_postgresql(coverage_app: Flask) -> None:
-    from service.coverage.api import engine as app_engine
+    from service.coverage.runtime import engine as app_engine
 
     assert isinstance(app_engine(coverage_app).store, PostgresStore)

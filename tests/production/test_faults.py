@@ -19,8 +19,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from service import create_app
-from service.coverage.pg_store import split_database_url
+from service.app import create_app
+from service.store.postgres import split_database_url
 
 from .conftest import PG_URL, write_ratings
 

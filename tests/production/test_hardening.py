@@ -11,8 +11,8 @@ import pytest
 import redis
 from flask import Flask
 
-from service import create_app
-from service.auth import key_is_valid, parse_keys
+from service.app import create_app
+from service.web.auth import key_is_valid, parse_keys
 
 from .conftest import REDIS_URL, write_ratings
 

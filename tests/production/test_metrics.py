@@ -10,10 +10,10 @@ from typing import Any
 
 from flask import Flask
 
-from service import create_app
-from service.coverage.api import engine
+from service.app import create_app
 from service.coverage.engine import RawArticle
-from service.metrics import BUCKETS, Registry, merge, render
+from service.coverage.runtime import engine
+from service.ops.metrics import BUCKETS, Registry, merge, render
 
 from .conftest import write_ratings
 

@@ -16,9 +16,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from service import create_app
-from service.coverage.api import engine
+from service.app import create_app
 from service.coverage.engine import RawArticle
+from service.coverage.runtime import engine
 
 from .conftest import write_ratings
 

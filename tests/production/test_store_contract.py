@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from service.core.ratings import RatingsTable
 from service.coverage.engine import Engine, RawArticle
-from service.coverage.store import Batch, FeedState, NewArticle, Store
-from service.ratings import RatingsTable
+from service.store.base import Batch, FeedState, NewArticle, Store
 
 from .conftest import StoreFactory
 
@@ -158,7 +158,7 @@ def test_search_keeps_the_rarest_words(store: Store) -> None:
 def test_articles_since_pages_through_everything_in_order(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import service.coverage.pg_store as pg_store
+    import service.store.postgres as pg_store
 
     monkeypatch.setattr(pg_store, "PAGE_ROWS", 3)  # many pages from a few rows
     arts = [art(i, first_seen=T0 + i % 4, published=None) for i in range(1, 15)]

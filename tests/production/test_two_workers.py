@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from service.coverage.distributed import SharedFeedIngester, feed_ingester
+from service.core.ratings import RatingsTable
 from service.coverage.engine import Engine
-from service.coverage.fetch import FetchPolicy
-from service.coverage.ingest import FeedIngester, FeedSource
-from service.coverage.pg_store import PostgresStore
-from service.coverage.sqlite_store import SQLiteStore
-from service.ratings import RatingsTable
+from service.ingest.feeds import FeedIngester, FeedSource
+from service.ingest.fetch import FetchPolicy
+from service.ingest.shared import SharedFeedIngester, feed_ingester
+from service.store.postgres import PostgresStore
+from service.store.sqlite import SQLiteStore
 
 FEEDS = 24
 # The feeds of this test live on 127.0.0.1, which the default feed policy may refuse.
@@ -203,12 +203,12 @@ def test_each_store_gets_its_ingester(tmp_path: Any, pg_url: str, table: Ratings
 
 WORKER_SCRIPT = """
 import json, sys
-from service.coverage.distributed import SharedFeedIngester
+from service.ingest.shared import SharedFeedIngester
 from service.coverage.engine import Engine
-from service.coverage.fetch import FetchPolicy
-from service.coverage.ingest import FeedSource
-from service.coverage.pg_store import PostgresStore
-from service.ratings import load_table
+from service.ingest.fetch import FetchPolicy
+from service.ingest.feeds import FeedSource
+from service.store.postgres import PostgresStore
+from service.core.ratings import load_table
 
 url, ratings, feeds = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 store = PostgresStore(url)
@@ -274,8 +274,8 @@ def test_two_worker_processes_split_the_feeds(
 def test_an_api_host_storing_articles_beside_a_worker_keeps_stories_whole(
     pg_url: str, table: RatingsTable
 ) -> None:
-    from service.coverage.distributed import shared_ingest
     from service.coverage.engine import RawArticle
+    from service.ingest.shared import shared_ingest
 
     clock = lambda: float(T0 + 86400)  # noqa: E731
     stores = [PostgresStore(pg_url), PostgresStore(pg_url)]

@@ -8,10 +8,10 @@ import threading
 from flask import Blueprint, Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from service.api import query_int, ratings_table
-from service.errors import APIError
-from service.ratings import RatingsTable, export_json
-from service.ratings_schema import COUNTRIES, FACTUALITY, KINDS, LEANS
+from service.core.ratings import RatingsTable, export_json
+from service.core.ratings_schema import COUNTRIES, FACTUALITY, KINDS, LEANS
+from service.web.api import query_int, ratings_table
+from service.web.errors import APIError
 
 bp = Blueprint("outlets", __name__)
 

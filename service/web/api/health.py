@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from service import __version__
-from service.api import ratings_table
+from service.web.api import ratings_table
 
 bp = Blueprint("health", __name__)
 

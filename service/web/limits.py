@@ -10,8 +10,8 @@ from flask_limiter import HeaderNames, Limiter
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service.auth import KEYS_EXTENSION, key_fingerprint, key_is_valid, presented_key
-from service.errors import APIError, error_response
+from service.web.auth import KEYS_EXTENSION, key_fingerprint, key_is_valid, presented_key
+from service.web.errors import APIError, error_response
 
 LIMITER_EXTENSION = "parallax.limiter"
 # Probes and scrapes come from the operator's own machines, often many per second.

@@ -12,9 +12,9 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from service.coverage.store import Article, Batch, FeedState, Store, StoryRow, stories_query
 from service.coverage.summary import blindspot_side, representative_headline
 from service.coverage.text import STOPWORDS as _STOPWORDS
+from service.store.base import Article, Batch, FeedState, Store, StoryRow, stories_query
 
 # Each entry upgrades the schema by one version; never edit a released entry, append a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -532,7 +532,7 @@ def open_store(data_dir: str | Path, database_url: str = "") -> Store:
         if database_url.startswith("sqlite:///"):
             return SQLiteStore(database_url[len("sqlite:///") :])
         if database_url.startswith(("postgresql://", "postgres://")):
-            from service.coverage.pg_store import PostgresStore
+            from service.store.postgres import PostgresStore
 
             return PostgresStore(database_url)
         scheme = database_url.split(":", 1)[0]

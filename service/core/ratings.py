@@ -8,14 +8,14 @@ import io
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cachetools import Cache
 
-from service.ratings_schema import (
+from service.core.ratings_schema import (
     FEED_COLUMNS,
     OUTLET_COLUMNS,
     REDUNDANT_HOST_PREFIXES,
@@ -24,14 +24,14 @@ from service.ratings_schema import (
     is_valid_host,
     parse_outlet_row,
 )
-from service.resolver import (
+from service.core.resolver import (
     Resolution,
     is_public_suffix,
     match_host,
     registered_domain,
     resolve_outlet,
 )
-from service.urls import SHORTENERS, URLInputError, parse_article_url
+from service.core.urls import SHORTENERS, URLInputError, parse_article_url
 
 MAX_PROBLEMS_SHOWN = 25
 _MISSING = object()
@@ -66,7 +66,7 @@ class Feed:
 
 def default_ratings_dir() -> Path:
     """`ratings/` beside the package in a checkout, else the copy inside the installed wheel."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # service/, above service/core/
     for candidate in (package.parent / "ratings", package / "data" / "ratings"):
         if (candidate / "outlets").is_dir():
             return candidate
@@ -340,6 +340,16 @@ def bundled_table() -> RatingsTable:
             if _bundled is None:
                 _bundled = load_table()
     return _bundled
+
+
+def table_for_config(config: Mapping[str, Any]) -> RatingsTable:
+    """The table a process runs with: the bundled one, or RATINGS_DIR and the operator's
+    overrides (DATA_DIR/ratings-overrides/*.csv) when there are any."""
+    ratings_dir = config.get("RATINGS_DIR") or ""
+    overrides = sorted((Path(config["DATA_DIR"]) / "ratings-overrides").glob("*.csv"))
+    if ratings_dir or overrides:
+        return load_table(Path(ratings_dir) if ratings_dir else None, overrides)
+    return bundled_table()
 
 
 def export_json(table: RatingsTable) -> bytes:

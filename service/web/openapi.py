@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from service import __version__
-from service.ratings_schema import FACTUALITY, KINDS, LEANS
+from service.core.ratings_schema import FACTUALITY, KINDS, LEANS
 
 ERROR = {
     "type": "object",

@@ -15,9 +15,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg.types.json import Jsonb
 
-from service.coverage.store import Article, Batch, FeedState, StoryRow, stories_query
 from service.coverage.summary import blindspot_side, representative_headline
 from service.coverage.text import STOPWORDS as _STOPWORDS
+from service.store.base import Article, Batch, FeedState, StoryRow, stories_query
 
 # Each entry upgrades the schema by one version; never edit a released entry, append a new one.
 MIGRATIONS: tuple[str, ...] = (

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from service.coverage.engine import Engine, IngestResult
-from service.coverage.ingest import FeedIngester, FeedOutcome, FeedSource
+from service.ingest.feeds import FeedIngester, FeedOutcome, FeedSource
 
 # A claim outlives a slow feed (15 s fetch limit) many times over, yet frees a feed whose worker
 # died within minutes.

@@ -7,8 +7,8 @@ from typing import Any, NamedTuple, Protocol
 
 import tldextract
 
-from service.ratings_schema import Outlet
-from service.urls import SHORTENERS, ArticleURL, may_be_wrapped, parse_article_url, unwrap
+from service.core.ratings_schema import Outlet
+from service.core.urls import SHORTENERS, ArticleURL, may_be_wrapped, parse_article_url, unwrap
 
 # Hosting platforms whose subdomains are each someone's own site, but which the Public Suffix
 # List (as bundled) does not list as private suffixes.

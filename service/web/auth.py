@@ -7,7 +7,7 @@ import hmac
 
 from flask import Flask, current_app, request
 
-from service.errors import APIError
+from service.web.errors import APIError
 
 KEYS_EXTENSION = "parallax.api_keys"
 # Endpoints that change state or reveal operations; a key is needed for them once keys exist.

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from service.ratings import RatingsError, check_ratings, default_ratings_dir, export_json
+from service.core.ratings import RatingsError, check_ratings, default_ratings_dir, export_json
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +30,7 @@ def main() -> None:
 @click.option("--no-ingest", is_flag=True, help="Do not ingest feeds in the background.")
 def serve(host: str, port: int, workers: int | None, dev: bool, no_ingest: bool) -> None:
     """Run the API (gunicorn by default) and, unless disabled, the feed ingester beside it."""
-    from service import create_app
+    from service.app import create_app
     from service.config import load_config
 
     try:
@@ -64,7 +64,8 @@ def _app_or_exit(factory: Any) -> Any:
 def _run_gunicorn(host: str, port: int, workers: int | None) -> None:
     from gunicorn.app.base import BaseApplication
 
-    from service import create_app, gunicorn_conf
+    from service.app import create_app
+    from service.ops import gunicorn_conf
 
     app = _app_or_exit(create_app)
 
@@ -87,10 +88,10 @@ def _run_gunicorn(host: str, port: int, workers: int | None) -> None:
 @click.argument("urls", nargs=-1)
 def lookup(urls: tuple[str, ...]) -> None:
     """Score URLs (arguments, or one per line on standard input); one JSON object per line."""
-    from service import create_app
-    from service.api import ratings_table, story_lookup
-    from service.scoring import error_object, score_url
-    from service.urls import URLInputError
+    from service.app import create_app
+    from service.core.scoring import error_object, score_url
+    from service.core.urls import URLInputError
+    from service.web.api import ratings_table, story_lookup
 
     app = _app_or_exit(lambda: create_app({"INGEST_ENABLED": False}))
     table = ratings_table(app)
@@ -195,7 +196,7 @@ def ratings_export(directory: Path | None, out: Path | None) -> None:
 
 def _add_coverage_commands() -> None:
     try:
-        from service.coverage import commands
+        from service.cli import coverage as commands
     except ImportError:
         return
     for name in ("ingest", "cluster", "worker"):

@@ -1,10 +1,11 @@
-"""The `parallax ingest`, `cluster` and `worker` commands, and ingest in the background."""
+"""The `parallax ingest`, `cluster` and `worker` commands: coverage work from the command line."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -13,61 +14,59 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
 
-from service.coverage.distributed import feed_ingester
+from service.core.ratings import RatingsError
 from service.coverage.engine import Engine, article_key
-from service.coverage.fetch import FEED_POLICY, PRIVATE_FEED_POLICY
-from service.coverage.ingest import (
+from service.coverage.runtime import CoverageContext, context_for_app, context_from_environment
+from service.ingest.feeds import (
     FeedSource,
     FileFormatError,
     ingest_lines,
     read_articles,
 )
-from service.coverage.sqlite_store import SQLiteStore
+from service.ingest.fetch import FEED_POLICY, PRIVATE_FEED_POLICY
+from service.ingest.shared import feed_ingester
+from service.store.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
 
 
-def _app() -> Flask:
+def _context() -> CoverageContext:
+    """Inside the service (a Flask app context, as the tests use) its app; otherwise the
+    configuration and ratings straight from the environment, without building the web app."""
     from flask import current_app
 
     try:
-        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+        return context_for_app(current_app._get_current_object())  # type: ignore[attr-defined]
     except RuntimeError:
         pass
-    from service import create_app
-
     try:
-        return create_app()
+        return context_from_environment(os.environ)
+    except (ValueError, RatingsError) as exc:
+        raise click.ClickException(f"cannot start: {exc}") from None
+
+
+def _engine(ctx: CoverageContext) -> Engine:
+    try:
+        return ctx.engine
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-def _engine(app: Flask) -> Engine:
-    from service.coverage.api import engine
-
-    try:
-        return engine(app)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+def _feeds(ctx: CoverageContext) -> list[FeedSource]:
+    return [FeedSource(f.outlet_id, f.url) for f in ctx.ratings.feeds]
 
 
-def _feeds(app: Flask) -> list[FeedSource]:
-    table = app.extensions["parallax.ratings"]
-    return [FeedSource(f.outlet_id, f.url) for f in table.feeds]
-
-
-def run_feeds_once(app: Flask, stop: threading.Event | None = None) -> dict[str, Any]:
+def run_feeds_once(ctx: CoverageContext, stop: threading.Event | None = None) -> dict[str, Any]:
     """One pass over every feed in ratings/feeds.csv; returns what it did."""
     # Feeds on private addresses are refused unless the operator says they are theirs.
-    policy = PRIVATE_FEED_POLICY if app.config.get("FEEDS_ALLOW_PRIVATE") else FEED_POLICY
+    policy = PRIVATE_FEED_POLICY if ctx.config.get("FEEDS_ALLOW_PRIVATE") else FEED_POLICY
     # On a shared store (PostgreSQL) each feed is claimed first, so several workers never pull
     # the same feed twice; on SQLite this is the plain ingester.
     ingester = feed_ingester(
-        _engine(app), interval=float(app.config["INGEST_INTERVAL"]), policy=policy, stop=stop
+        _engine(ctx), interval=float(ctx.config["INGEST_INTERVAL"]), policy=policy, stop=stop
     )
-    return ingester.run(_feeds(app)).to_json()
+    return ingester.run(_feeds(ctx)).to_json()
 
 
 def _count_lines(path: Path) -> int:
@@ -91,10 +90,10 @@ def _count_lines(path: Path) -> int:
 )
 def ingest(file_: Path | None, batch: int) -> None:
     """Ingest every feed in ratings/feeds.csv once, or the articles of --file."""
-    app = _app()
-    eng = _engine(app)
+    ctx = _context()
+    eng = _engine(ctx)
     if file_ is None:
-        summary = run_feeds_once(app)
+        summary = run_feeds_once(ctx)
         click.echo(json.dumps(summary, indent=2))
         return
     stat = file_.stat()
@@ -137,7 +136,7 @@ def ingest(file_: Path | None, batch: int) -> None:
 )
 def cluster(file_: Path) -> None:
     """Cluster a JSON-lines file through the engine over a throwaway store; print {id, story}."""
-    from service.ratings import RatingsError, RatingsTable, bundled_table
+    from service.core.ratings import RatingsError, RatingsTable, bundled_table
 
     try:
         table = bundled_table()
@@ -191,7 +190,7 @@ def _stories_by_ext_id(store: SQLiteStore) -> dict[str, str | None]:
 
 
 def _story_of_key(eng: Engine, url: str, ext_id: str, aliases: dict[str, str]) -> str | None:
-    from service.urls import URLInputError, canonical_url
+    from service.core.urls import URLInputError, canonical_url
 
     key = f"id:{ext_id}"
     if url:
@@ -202,28 +201,15 @@ def _story_of_key(eng: Engine, url: str, ext_id: str, aliases: dict[str, str]) -
     return art.story_id if art else None
 
 
-def ingest_loop(app: Flask, stop: threading.Event, interval: float) -> None:
+def ingest_loop(ctx: CoverageContext, stop: threading.Event, interval: float) -> None:
     """Pulls every feed, then waits `interval` seconds, until `stop` is set."""
     while not stop.is_set():
         try:
-            summary = run_feeds_once(app, stop)
+            summary = run_feeds_once(ctx, stop)
             log.info("ingest pass: %s", json.dumps(summary))
         except Exception:  # one bad pass must not end the loop
             log.exception("ingest pass failed")
         stop.wait(interval)
-
-
-def start_background_ingest(app: Flask) -> tuple[threading.Thread, threading.Event] | None:
-    """Starts the feed loop in a daemon thread when INGEST_ENABLED; returns (thread, stop)."""
-    if not app.config.get("INGEST_ENABLED", True):
-        return None
-    stop = threading.Event()
-    interval = float(app.config.get("INGEST_INTERVAL", 900))
-    thread = threading.Thread(
-        target=ingest_loop, args=(app, stop, interval), name="parallax-ingest", daemon=True
-    )
-    thread.start()
-    return thread, stop
 
 
 @click.command("worker")
@@ -235,8 +221,8 @@ def start_background_ingest(app: Flask) -> tuple[threading.Thread, threading.Eve
 )
 def worker(interval: int | None) -> None:
     """Ingest the feeds on a schedule until stopped (SIGTERM or Ctrl-C)."""
-    app = _app()
-    _engine(app)
+    ctx = _context()
+    _engine(ctx)
     stop = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:
@@ -244,6 +230,6 @@ def worker(interval: int | None) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    every = float(interval if interval is not None else app.config.get("INGEST_INTERVAL", 900))
-    click.echo(f"ingesting {len(_feeds(app))} feeds every {every:g} s; Ctrl-C stops", err=True)
-    ingest_loop(app, stop, every)
+    every = float(interval if interval is not None else ctx.config.get("INGEST_INTERVAL", 900))
+    click.echo(f"ingesting {len(_feeds(ctx))} feeds every {every:g} s; Ctrl-C stops", err=True)
+    ingest_loop(ctx, stop, every)

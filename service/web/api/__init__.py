@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 
-from service.errors import APIError
-from service.ratings import RatingsTable
-from service.scoring import StoryLookup
+from service.core.ratings import RatingsTable
+from service.core.scoring import StoryLookup
+from service.web.errors import APIError
 
 
 def ratings_table(app: Flask | None = None) -> RatingsTable:

@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
 
-from service.openapi import build_openapi
+from service.web.openapi import build_openapi
 
 bp = Blueprint("docs", __name__)
 

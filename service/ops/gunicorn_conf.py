@@ -33,7 +33,7 @@ def post_worker_init(worker: object) -> None:
     if app is None or not hasattr(app, "extensions"):
         return
     try:
-        from service.coverage.api import STORED_HOSTS_KEY, engine
+        from service.coverage.runtime import STORED_HOSTS_KEY, engine
 
         opened = engine(app)
         hosts = app.extensions.get(STORED_HOSTS_KEY)

@@ -9,9 +9,9 @@ from typing import Any
 
 from cachetools import LRUCache
 
-from service.ratings import RatingsTable
-from service.ratings_schema import Outlet
-from service.urls import URLInputError
+from service.core.ratings import RatingsTable
+from service.core.ratings_schema import Outlet
+from service.core.urls import URLInputError
 
 StoryLookup = Callable[[str, str | None], "dict[str, Any] | None"]
 

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import feedparser
 
 from service.coverage.engine import Engine, IngestResult, RawArticle
-from service.coverage.fetch import FEED_POLICY, FetchError, FetchPolicy, fetch
-from service.coverage.pagemeta import parse_time, strip_html
-from service.coverage.store import FeedState
+from service.ingest.fetch import FEED_POLICY, FetchError, FetchPolicy, fetch
+from service.ingest.pagemeta import parse_time, strip_html
+from service.store.base import FeedState
 
 log = logging.getLogger(__name__)
 

@@ -102,7 +102,7 @@ class ResponseCache:
 
 
 def _count(level: str, hit: bool) -> None:
-    from service.metrics import METRICS_EXTENSION, count_cache
+    from service.ops.metrics import METRICS_EXTENSION, count_cache
 
     if METRICS_EXTENSION in current_app.extensions:
         count_cache(level, hit)

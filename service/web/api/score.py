@@ -8,10 +8,10 @@ from urllib.parse import unquote_to_bytes
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from service.api import ratings_table, story_lookup
-from service.errors import APIError
-from service.scoring import error_object, score_json, score_url
-from service.urls import URLInputError
+from service.core.scoring import error_object, score_json, score_url
+from service.core.urls import URLInputError
+from service.web.api import ratings_table, story_lookup
+from service.web.errors import APIError
 
 bp = Blueprint("score", __name__)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from service.errors import error_response
+from service.web.errors import error_response
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def describe_sqlite_error(exc: sqlite3.OperationalError) -> str | None:
 
 def store_check(app: Flask) -> tuple[str, bool, str]:
     """Readiness of the coverage store: it opens and answers a trivial query."""
-    from service.coverage.api import engine
+    from service.coverage.runtime import engine
 
     store = engine(app).store
     ping = getattr(store, "ping", None)
@@ -83,7 +83,7 @@ def init_app(app: Flask) -> None:
     try:
         import psycopg
 
-        from service.coverage.pg_store import StoreUnavailable
+        from service.store.postgres import StoreUnavailable
     except ImportError:  # pragma: no cover - psycopg is a dependency; tolerate a slim install
         psycopg = None  # type: ignore[assignment]
         StoreUnavailable = None  # type: ignore[assignment,misc]

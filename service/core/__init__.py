@@ -1,0 +1,1 @@
+"""The pure core: article URLs, the outlet resolver, the ratings table and scoring (no Flask)."""

@@ -1,0 +1,1 @@
+"""Operations: metrics, resilience, logging and the gunicorn configuration."""

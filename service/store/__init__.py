@@ -1,0 +1,1 @@
+"""The coverage store: one SQL store with SQLite and PostgreSQL dialects (no Flask)."""

@@ -1,0 +1,236 @@
+"""HTTP views of the coverage engine: /v1/stories, /v1/stories/<id>, /v1/related, /v1/articles."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from service.core.urls import URLInputError, canonical_url
+from service.coverage import runtime
+from service.coverage.engine import RawArticle, article_key
+from service.coverage.runtime import engine, fresh_engine
+from service.coverage.summary import listing_json
+from service.ingest.fetch import PAGE_POLICY, FetchError, FetchResult, fetch
+from service.ingest.pagemeta import decode, extract, parse_time
+from service.ingest.shared import shared_ingest
+from service.web.api import query_int
+from service.web.errors import APIError
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("coverage", __name__)
+
+FETCHER_KEY = "parallax.coverage.fetch"
+MAX_TITLE = 1000
+MAX_TEXT = 5000
+MAX_BODY_BYTES = 64 * 1024
+MAX_LIMIT = 200
+_STORY_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+
+
+# -- parameter parsing -------------------------------------------------------------------
+
+
+def _time_param(name: str) -> float | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    value = parse_time(raw)
+    if value is None:
+        raise APIError(
+            400,
+            f"invalid_{name}",
+            f"{name} must be an ISO 8601 time (2025-01-31T12:00:00Z) or epoch seconds",
+        )
+    return value
+
+
+def _text_param(value: object, name: str, limit: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise APIError(400, f"invalid_{name}", f"{name} must be a string")
+    if len(value) > limit:
+        raise APIError(400, f"invalid_{name}", f"{name} must be at most {limit} characters")
+    return value.strip()
+
+
+def _canonical(value: object, name: str = "url") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise APIError(400, f"missing_{name}", f"give the article's address as {name}=https://…")
+    try:
+        return canonical_url(value)
+    except URLInputError as exc:
+        raise APIError(400, f"invalid_{name}", exc.message) from None
+
+
+# -- views ------------------------------------------------------------------------------
+
+
+@bp.get("/v1/stories")
+def stories() -> ResponseReturnValue:
+    since = _time_param("since")
+    until = _time_param("until")
+    hours = request.args.get("hours")
+    if hours:
+        back = query_int("hours", 24, 1, 24 * 365)
+        latest = fresh_engine().now
+        since = max(since or 0.0, latest - back * 3600.0)
+    if since is not None and until is not None and since > until:
+        raise APIError(400, "invalid_window", "since must not be later than until")
+    blindspot = request.args.get("blindspot") or None
+    if blindspot not in (None, "left", "right", "any"):
+        raise APIError(
+            400,
+            "invalid_blindspot",
+            "blindspot must be left or right (the side that covered the story) or any",
+        )
+    limit = query_int("limit", 50, 1, MAX_LIMIT)
+    rows = engine().store.stories(since=since, until=until, blindspot=blindspot, limit=limit)
+    return jsonify({"stories": [listing_json(r) for r in rows], "count": len(rows)})
+
+
+@bp.get("/v1/stories/<story_id>")
+def story(story_id: str) -> ResponseReturnValue:
+    if not _STORY_ID_RE.match(story_id):
+        raise APIError(
+            400, "invalid_story_id", "a story id is letters, digits and -_.: (at most 64)"
+        )
+    summary = engine().summary(story_id)
+    if summary is None:
+        raise APIError(404, "story_not_found", f"no story {story_id}; list them at /v1/stories")
+    if summary["id"] != story_id:
+        summary["merged_from"] = story_id
+    return jsonify(summary)
+
+
+@bp.get("/v1/related")
+def related() -> ResponseReturnValue:
+    url = _canonical(request.args.get("url"))
+    title = _text_param(request.args.get("title"), "title", MAX_TITLE)
+    text = _text_param(request.args.get("text"), "text", MAX_TEXT)
+    published = _time_param("published")
+    return jsonify(_related(url, title, text, published))
+
+
+@bp.post("/v1/articles")
+def articles() -> ResponseReturnValue:
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise APIError(413, "body_too_large", f"send at most {MAX_BODY_BYTES} bytes of JSON")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise APIError(
+            400,
+            "invalid_body",
+            'send JSON {"url", "title", "description"?, "published"?, "canonical_url"?} with '
+            "Content-Type: application/json",
+        )
+    url = _canonical(body.get("url"))
+    canonical_given = body.get("canonical_url")
+    if canonical_given not in (None, ""):
+        canonical = _canonical(canonical_given, "canonical_url")
+        # A page may only speak for its own site: a canonical on another host is ignored.
+        if _host(canonical) == _host(url):
+            url = canonical
+    if current_app.extensions["parallax.ratings"].resolve(url).shortener:
+        raise APIError(
+            400, "shortener_url", "send the page's own URL, not a link shortener's (t.co, bit.ly …)"
+        )
+    title = _text_param(body.get("title"), "title", MAX_TITLE)
+    if not title:
+        raise APIError(400, "missing_title", 'give the page\'s title as "title"')
+    description = _text_param(body.get("description"), "description", MAX_TEXT)
+    published_raw = body.get("published")
+    published: float | None = None
+    if isinstance(published_raw, int | float) and not isinstance(published_raw, bool):
+        published = float(published_raw)
+    elif published_raw not in (None, ""):
+        published = parse_time(published_raw)
+        if published is None:
+            raise APIError(
+                400,
+                "invalid_published",
+                "published must be an ISO 8601 time (2025-01-31T12:00:00Z) or epoch seconds",
+            )
+    eng = fresh_engine()
+    stored = False
+    if current_app.config.get("STORE_SUBMITTED_ARTICLES"):
+        result = shared_ingest(
+            eng, [RawArticle(title=title, text=description, url=url, published=published)]
+        )
+        stored = result.added > 0
+    payload = _related(url, title, description, published, allow_fetch=False)
+    payload["stored"] = stored
+    return jsonify(payload)
+
+
+def _host(url: str) -> str:
+    return url.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
+
+
+def _related(
+    url: str, title: str, text: str, published: float | None, *, allow_fetch: bool = True
+) -> dict[str, Any]:
+    eng = fresh_engine()
+    payload: dict[str, Any] = {"url": url, "match": "none", "story": None, "candidates": []}
+    art = eng.store.article_by_key(article_key(url))
+    if art is None and not title and allow_fetch and current_app.config.get("FETCH_PAGES"):
+        page = _fetch_page(url, payload)
+        if page is not None:
+            title = page.title or ""
+            text = text or page.description or ""
+            published = published or page.published
+            if page.canonical_url:
+                with contextlib.suppress(URLInputError):
+                    art = eng.store.article_by_key(article_key(canonical_url(page.canonical_url)))
+    if art is not None and art.story_id is not None:
+        summary = eng.summary(art.story_id)
+        if summary is not None:
+            payload["match"] = "stored"
+            payload["story"] = summary
+            return payload
+    if not title:
+        payload["hint"] = (
+            "add &title=… (and &published=…) to match an article the service has not seen"
+        )
+        return payload
+    candidates = eng.match(title, text, published, limit=5)
+    for story_id, score in candidates:
+        row = eng.store.story(story_id)
+        if row is not None:
+            payload["candidates"].append({"score": score, "story": listing_json(row)})
+    if payload["candidates"]:
+        payload["match"] = "similar"
+    return payload
+
+
+def _fetch_page(url: str, payload: dict[str, Any]) -> Any:
+    fetcher: Callable[[str], FetchResult] = current_app.extensions.get(
+        FETCHER_KEY, lambda u: fetch(u, PAGE_POLICY)
+    )
+    try:
+        result = fetcher(url)
+    except FetchError as exc:
+        payload["fetch_error"] = {"code": exc.code, "message": exc.message}
+        return None
+    return extract(decode(result.body, result.charset))
+
+
+def init_app(app: Flask) -> None:
+    """Registers the coverage views and the story lookup /v1/score uses."""
+    from service.web.api.stories_spec import OPENAPI_PATHS, OPENAPI_SCHEMAS
+
+    app.register_blueprint(bp)
+    app.extensions.setdefault("parallax.openapi_paths", {}).update(OPENAPI_PATHS)
+    app.extensions.setdefault("parallax.openapi_schemas", {}).update(OPENAPI_SCHEMAS)
+    runtime.install(app)

@@ -1,0 +1,183 @@
+"""The OpenAPI description of the coverage endpoints (paths and schemas), merged by openapi.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.web.api.stories import MAX_LIMIT, MAX_TEXT, MAX_TITLE
+
+
+def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": name == "url",
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_ERRORS = {str(s): _json(_ref("Error"), "Error") for s in (400,)}
+_TIME = {"type": "string", "description": "ISO 8601 (2025-03-04T12:00:00Z) or epoch seconds"}
+_SHARES = {"type": "object", "additionalProperties": {"type": "number"}}
+# A story as listed; the full story adds its distributions, first reporter and articles.
+_LISTING_REQUIRED = [
+    "id", "headline", "first_seen", "last_updated", "article_count", "outlet_count", "lean",
+    "blindspot",
+]
+_LISTING_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string"},
+    "headline": {"type": "string"},
+    "first_seen": {"type": ["string", "null"]},
+    "last_updated": {"type": ["string", "null"]},
+    "article_count": {"type": "integer"},
+    "outlet_count": {"type": "integer"},
+    "lean": {"type": "object"},
+    "blindspot": {"type": ["object", "null"]},
+}
+OPENAPI_SCHEMAS: dict[str, Any] = {
+    "StoryListing": {
+        "type": "object",
+        "required": _LISTING_REQUIRED,
+        "properties": _LISTING_PROPERTIES,
+    },
+    "Story": {
+        "type": "object",
+        "required": [*_LISTING_REQUIRED, "factuality", "owner_types", "first_reported_by"],
+        "properties": {
+            **_LISTING_PROPERTIES,
+            "syndicated_count": {"type": "integer"},
+            "factuality": _SHARES,
+            "owner_types": _SHARES,
+            "first_reported_by": {"type": ["object", "null"]},
+            "articles_by_side": {"type": "object"},
+            "merged_from": {"type": "string"},
+        },
+    },
+    "Related": {
+        "type": "object",
+        "required": ["url", "match", "story", "candidates"],
+        "properties": {
+            "url": {"type": "string"},
+            "match": {"type": "string", "enum": ["stored", "similar", "none"]},
+            "story": {"oneOf": [{"type": "null"}, _ref("Story")]},
+            "candidates": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["score", "story"],
+                    "properties": {"score": {"type": "number"}, "story": _ref("StoryListing")},
+                },
+            },
+            "hint": {"type": "string"},
+            "fetch_error": {"type": "object"},
+            "stored": {"type": "boolean"},
+        },
+    },
+}
+OPENAPI_PATHS: dict[str, Any] = {
+    "/v1/stories": {
+        "get": {
+            "summary": "The latest stories, filterable by time window and blindspot side",
+            "parameters": [
+                _query("since", "stories updated at or after this time", _TIME),
+                _query("until", "stories updated at or before this time", _TIME),
+                _query(
+                    "hours",
+                    "stories updated in the N hours before the newest article",
+                    {"type": "integer", "minimum": 1, "maximum": 8760},
+                ),
+                _query(
+                    "blindspot",
+                    "only blindspots covered by this side",
+                    {"type": "string", "enum": ["left", "right", "any"]},
+                ),
+                _query(
+                    "limit",
+                    "at most this many",
+                    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                ),
+            ],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["stories", "count"],
+                        "properties": {
+                            "stories": {"type": "array", "items": _ref("StoryListing")},
+                            "count": {"type": "integer"},
+                        },
+                    }
+                ),
+                **_ERRORS,
+            },
+        }
+    },
+    "/v1/stories/{story_id}": {
+        "get": {
+            "summary": "A story's summary: lean, factuality and ownership mix, blindspot, articles",
+            "parameters": [
+                {"name": "story_id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": _json(_ref("Story")),
+                "404": _json(_ref("Error"), "Error"),
+                **_ERRORS,
+            },
+        }
+    },
+    "/v1/related": {
+        "get": {
+            "summary": "The story an article belongs to, or the best-matching stories",
+            "parameters": [
+                _query("url", "the article's URL", {"type": "string", "maxLength": 4096}),
+                _query(
+                    "title",
+                    "its title, to match an article not stored",
+                    {"type": "string", "maxLength": MAX_TITLE},
+                ),
+                _query(
+                    "text", "its description or lead", {"type": "string", "maxLength": MAX_TEXT}
+                ),
+                _query("published", "when it was published", _TIME),
+            ],
+            "responses": {"200": _json(_ref("Related")), **_ERRORS},
+        }
+    },
+    "/v1/articles": {
+        "post": {
+            "summary": "Match (and, when the operator allows, store) a page no feed carried",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["url", "title"],
+                            "properties": {
+                                "url": {"type": "string", "maxLength": 4096},
+                                "canonical_url": {"type": "string", "maxLength": 4096},
+                                "title": {"type": "string", "maxLength": MAX_TITLE},
+                                "description": {"type": "string", "maxLength": MAX_TEXT},
+                                "published": {"type": ["string", "number"]},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(_ref("Related")),
+                "413": _json(_ref("Error"), "Error"),
+                **_ERRORS,
+            },
+        }
+    },
+}
