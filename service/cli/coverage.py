@@ -135,7 +135,9 @@ def ingest(file_: Path | None, batch: int) -> None:
     "file_", metavar="FILE.jsonl", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 def cluster(file_: Path) -> None:
-    """Cluster a JSON-lines file through the engine over a throwaway store; print {id, story}."""
+    """Cluster a JSON-lines file through the engine over a throwaway store; print {id, story}.
+
+    An article with a text but no title is clustered on its text; a warning at the end counts them."""
     from service.core.ratings import RatingsError, RatingsTable, bundled_table
 
     try:
@@ -158,13 +160,14 @@ def cluster(file_: Path) -> None:
                     lines = list(handle)
 
                 seen: set[str] = set()
-                for number, raw in read_articles(lines):
+                untitled: list[int] = []
+                for number, raw in read_articles(lines, untitled=untitled):
                     shown = raw.ext_id or raw.url or str(number)
                     if shown in seen:
                         raise FileFormatError(f"line {number}: id {shown!r} appears twice")
                     seen.add(shown)
                     order.append((shown, raw.ext_id or "", raw.url or ""))
-                result = ingest_lines(eng, lines, batch_size=500)
+                result = ingest_lines(eng, lines, batch_size=500, untitled=[])
             except FileFormatError as exc:
                 raise click.ClickException(f"{file_}: {exc}") from None
             except UnicodeDecodeError:
@@ -175,6 +178,13 @@ def cluster(file_: Path) -> None:
                 if story is None:
                     story = _story_of_key(eng, url, ext_id, result.aliases)
                 click.echo(json.dumps({"id": shown, "story": story}))
+            if untitled:
+                shown_lines = ", ".join(map(str, untitled[:10])) + (", ..." if len(untitled) > 10 else "")
+                click.echo(
+                    f"warning: {len(untitled)} articles had no title and were clustered on their "
+                    f"text (lines {shown_lines})",
+                    err=True,
+                )
         finally:
             store.close()
 

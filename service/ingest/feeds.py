@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import json
 import logging
+import re
 import threading
 import time
 import xml.sax
@@ -220,8 +221,31 @@ class FileFormatError(ValueError):
     """A line of an articles file that cannot be used; the message names the line and the fix."""
 
 
-def read_articles(lines: Iterable[str], start_line: int = 0) -> Iterator[tuple[int, RawArticle]]:
-    """(line number, article) for each JSON line after `start_line`; raises FileFormatError."""
+# A headline made from an untitled article's text stops at its first sentence or this length.
+UNTITLED_HEADLINE_CHARS = 160
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s")
+
+
+def headline_from_text(text: str) -> str:
+    """A stand-in title for an article that has only a body: its first sentence, cut short."""
+    flat = " ".join(text.split())
+    first = _SENTENCE_RE.split(flat, maxsplit=1)[0]
+    if len(first) <= UNTITLED_HEADLINE_CHARS:
+        return first
+    cut = first.rfind(" ", 0, UNTITLED_HEADLINE_CHARS)
+    return first[: cut if cut > 0 else UNTITLED_HEADLINE_CHARS]
+
+
+def read_articles(
+    lines: Iterable[str],
+    start_line: int = 0,
+    untitled: list[int] | None = None,
+) -> Iterator[tuple[int, RawArticle]]:
+    """(line number, article) for each JSON line after `start_line`; raises FileFormatError.
+
+    With an `untitled` list, an article with a text but no title is kept under a headline made
+    from its text, and its line number is added to the list; without one it is an error.
+    """
     from service.coverage.cluster import parse_published
 
     for number, line in enumerate(lines, start=1):
@@ -236,8 +260,8 @@ def read_articles(lines: Iterable[str], start_line: int = 0) -> Iterator[tuple[i
         if not isinstance(record, dict):
             raise FileFormatError(f"line {number}: expected a JSON object with id and title")
         title = record.get("title")
-        if not isinstance(title, str) or not title.strip():
-            raise FileFormatError(f"line {number}: 'title' must be a non-empty string")
+        if title is not None and not isinstance(title, str):
+            raise FileFormatError(f"line {number}: 'title' must be a string")
         ext_id = record.get("id")
         if ext_id is not None and (isinstance(ext_id, bool) or not isinstance(ext_id, (str, int))):
             raise FileFormatError(f"line {number}: 'id' must be a string")
@@ -249,6 +273,11 @@ def read_articles(lines: Iterable[str], start_line: int = 0) -> Iterator[tuple[i
         text = record.get("text") or record.get("description") or ""
         if not isinstance(text, str):
             raise FileFormatError(f"line {number}: 'text' must be a string")
+        if not title or not title.strip():
+            if untitled is None or not text.strip():
+                raise FileFormatError(f"line {number}: 'title' must be a non-empty string")
+            title = headline_from_text(text)
+            untitled.append(number)
         outlet = record.get("outlet")
         if outlet is not None and not isinstance(outlet, str):
             raise FileFormatError(f"line {number}: 'outlet' must be a string")
@@ -276,8 +305,11 @@ def ingest_lines(
     cursor_name: str | None = None,
     batch_size: int = FILE_BATCH,
     progress: Callable[[int], None] | None = None,
+    untitled: list[int] | None = None,
 ) -> IngestResult:
-    """Ingests JSON-lines articles in batches; with `cursor_name`, resumes after a crash."""
+    """Ingests JSON-lines articles in batches; with `cursor_name`, resumes after a crash.
+
+    `untitled` is read_articles'."""
     start = int(engine.store.cursor(cursor_name) or 0) if cursor_name else 0
     total = IngestResult()
     pending: list[RawArticle] = []
@@ -290,7 +322,7 @@ def ingest_lines(
             progress(len(pending))
         pending.clear()
 
-    for number, raw in read_articles(lines, start):
+    for number, raw in read_articles(lines, start, untitled):
         pending.append(raw)
         last_line = number
         if len(pending) >= batch_size:

@@ -64,6 +64,27 @@ def test_cluster_reports_bad_files(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
+def test_cluster_clusters_an_untitled_article_on_its_text_and_warns(tmp_path: Path) -> None:
+    untitled = {
+        "id": "a4",
+        "text": "The harbor council voted 7-2 on Tuesday to fund the $40 million Eastside flood "
+        "barrier. Work starts in May.",
+        "published": "2025-03-04T12:00:00Z",
+    }
+    blank = {**untitled, "id": "a5", "title": "  ", "published": "2025-03-04T12:10:00Z"}
+    path = write_jsonl(tmp_path / "a.jsonl", [*ARTICLES, untitled, blank])
+    result = CliRunner().invoke(cluster, [str(path)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a1", "a2", "a3", "a4", "a5"]
+    assert rows[3]["story"] == rows[4]["story"] == rows[0]["story"] != rows[1]["story"]
+    assert "2 articles had no title and were clustered on their text (lines 4, 5)" in result.stderr
+    # Neither a title nor a text is still an error that names the line.
+    empty = write_jsonl(tmp_path / "b.jsonl", [ARTICLES[0], {"id": "z", "text": " "}])
+    result = CliRunner().invoke(cluster, [str(empty)])
+    assert result.exit_code == 1 and "line 2: 'title' must be a non-empty string" in result.output
+
+
 def test_ingest_file_stores_and_is_idempotent(coverage_app: Flask, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "a.jsonl", ARTICLES)
     with coverage_app.app_context():
