@@ -7,12 +7,16 @@ import dataclasses
 import functools
 import json
 import math
+import os
 import random
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,15 +143,48 @@ def engine(settings: ClusterSettings) -> Method:
     return run
 
 
-def evaluate(method: Method, records: list[Record], docs: list[Doc]) -> dict[str, float]:
-    """Runs a method and scores it against gold."""
+def evaluate(
+    method: Method, records: list[Record], docs: list[Doc], scored: set[str] | None = None
+) -> dict[str, float]:
+    """Runs a method and scores it against gold (over the `scored` ids only, when given)."""
     gold = {r["id"]: r["story"] for r in records}
     keep = set(gold)
     started = time.process_time()
     pred = method([d for d in docs if d.id in keep])
     elapsed = time.process_time() - started
-    result = score(gold, pred)
+    result = score(gold, pred) if scored is None else score_among(gold, pred, scored)
     result["articles_per_s"] = len(keep) / elapsed if elapsed > 0 else float("inf")
+    return result
+
+
+def through_cli(
+    records: list[Record], docs: list[Doc], scored: set[str] | None
+) -> dict[str, float]:
+    """Runs `parallax cluster` on the articles in benchmark order and scores what it prints."""
+    fields = ("id", "title", "text", "url", "outlet", "published")
+    by_id = {r["id"]: r for r in records}
+    with tempfile.TemporaryDirectory(prefix="parallax-bench-") as tmp:
+        path = Path(tmp) / "articles.jsonl"
+        with path.open("w", encoding="utf-8") as handle:
+            for doc in docs:
+                record = by_id[doc.id]
+                handle.write(json.dumps({k: record[k] for k in fields if k in record}) + "\n")
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "service.cli", "cluster", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=Path(__file__).resolve().parents[1],
+            env={**os.environ, "PARALLAX_INGEST_ENABLED": "0"},
+        )
+        elapsed = time.monotonic() - started
+    if done.returncode != 0:
+        raise SystemExit(f"parallax cluster failed: {done.stderr.strip()[-2000:]}")
+    pred = {r["id"]: str(r["story"]) for r in map(json.loads, done.stdout.splitlines())}
+    gold = {r["id"]: r["story"] for r in records}
+    result = score(gold, pred) if scored is None else score_among(gold, pred, scored)
+    result["articles_per_s"] = len(records) / elapsed if elapsed > 0 else float("inf")
     return result
 
 
@@ -174,6 +211,70 @@ def throughput(records: list[Record], total: int, per_day: int = 2000) -> tuple[
             peak = max(peak, clusterer.active_stories)
     elapsed = time.process_time() - began
     return total / elapsed, peak
+
+
+def with_distractors(
+    dated: list[Record], distractors: list[Record], count: int
+) -> tuple[list[Record], set[str]]:
+    """The dated set streamed among `count` distractor articles given seeded random dates in its
+    time span (cycling through the distractors with new ids when there are fewer); returns the
+    mixed records and the distractors' ids. A distractor keeps a gold story of its own, so it is
+    wrong in any dated article's predicted cluster."""
+    times = [parse_published(r["published"]) or 0.0 for r in dated]
+    low, high = min(times), max(times)
+    rng = random.Random(SEED + 2)
+    # stories-dev holds copies of some dated articles: their stories are the same events, not
+    # distractors, so every story with a copy is left out.
+    titles = {_same(r.get("title", "")) for r in dated}
+    leads = {_same(r.get("text", ""))[:200] for r in dated}
+    overlapping = {
+        r["story"]
+        for r in distractors
+        if _same(r.get("title", "")) in titles or _same(r.get("text", ""))[:200] in leads
+    }
+    pool = [r for r in distractors if r["story"] not in overlapping]
+    rng.shuffle(pool)
+    mixed = list(dated)
+    ids: set[str] = set()
+    for n in range(count):
+        base = pool[n % len(pool)]
+        lap = n // len(pool)
+        doc_id = base["id"] if lap == 0 else f"{base['id']}#{lap + 1}"
+        when = datetime.fromtimestamp(rng.uniform(low, high), UTC).isoformat()
+        mixed.append(
+            {**base, "id": doc_id, "story": f"distractor:{base['story']}", "published": when}
+        )
+        ids.add(doc_id)
+    return mixed, ids
+
+
+def _same(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def score_among(gold: dict[str, str], pred: dict[str, str], scored: set[str]) -> dict[str, float]:
+    """BCubed and pairwise scores over the `scored` ids only, with every other id that shares a
+    predicted cluster counted in that cluster's size (so distractors cost precision)."""
+    sizes = Counter(pred.values())
+    ids = [i for i in gold if i in scored]
+    sub_gold = {i: gold[i] for i in ids}
+    sub_pred = {i: pred[i] for i in ids}
+    result = score(sub_gold, sub_pred)
+    both = Counter((gold[i], pred[i]) for i in ids)
+    gc = Counter(sub_gold.values())
+    bp = sum(both[(gold[i], pred[i])] / sizes[pred[i]] for i in ids) / len(ids)
+    br = result["bcubed_r"]
+    pairs_pred = sum(sizes[c] * (sizes[c] - 1) // 2 for c in set(sub_pred.values()))
+    tp = sum(n * (n - 1) // 2 for n in both.values())
+    gp = sum(n * (n - 1) // 2 for n in gc.values())
+    pw_p = tp / pairs_pred if pairs_pred else 1.0
+    pw_r = tp / gp if gp else 1.0
+    result.update(
+        bcubed_p=bp,
+        bcubed_f1=2 * bp * br / (bp + br),
+        pairwise_f1=2 * pw_p * pw_r / (pw_p + pw_r) if pw_p + pw_r else 0.0,
+    )
+    return result
 
 
 def split_by_story(records: list[Record]) -> tuple[list[Record], list[Record]]:
@@ -258,7 +359,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--halves", action="store_true", help="also score each half of the stories alone"
     )
-    parser.add_argument("--only", choices=["dev", "dated"], help="run one set only")
+    parser.add_argument("--only", choices=["dev", "dated", "volume"], help="run one set only")
+    parser.add_argument(
+        "--distractors",
+        type=int,
+        default=8000,
+        metavar="N",
+        help="stories-dev articles streamed among stories-dev-dated in the volume set (0 skips it)",
+    )
+    parser.add_argument(
+        "--cli", action="store_true", help="also score each set through `parallax cluster`"
+    )
     parser.add_argument(
         "--speed",
         type=int,
@@ -273,24 +384,47 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = dataclasses.replace(ClusterSettings(), **parse_overrides(args.set))  # type: ignore[arg-type]
     sets = {"dev": "stories-dev.jsonl", "dated": "stories-dev-dated.jsonl"}
-    for short, filename in sets.items():
+    for name in sets.values():
+        if not (args.data / name).exists():
+            print(f"{args.data / name} is missing; pass --data DIR holding {name}", file=sys.stderr)
+            return 2
+    loaded = {short: load(args.data / name) for short, name in sets.items()}
+    runs: list[tuple[str, list[Record], set[str] | None]] = [
+        ("dev", loaded["dev"], None),
+        ("dated", loaded["dated"], None),
+    ]
+    if args.distractors:
+        mixed, noise = with_distractors(loaded["dated"], loaded["dev"], args.distractors)
+        runs.append(("volume", mixed, set(r["id"] for r in loaded["dated"])))
+    for short, records, scored in runs:
         if args.only and args.only != short:
             continue
-        path = args.data / filename
-        if not path.exists():
-            print(f"{path} is missing; pass --data DIR holding {filename}", file=sys.stderr)
-            return 2
-        records = load(path)
         docs = ordered_docs(records)
-        print(f"{filename}: {len(records)} articles, {len({r['story'] for r in records})} stories")
-        base_method = functools.partial(baseline, threshold=BASELINE_THRESHOLD[short])
-        base = evaluate(base_method, records, docs)
-        label = (
-            f"baseline: single-pass TF-IDF centroid, 1-day window, cos>={BASELINE_THRESHOLD[short]}"
-        )
+        if short == "volume":
+            print(
+                f"stories-dev-dated among {args.distractors} stories-dev articles dated at random "
+                f"in its span: {len(records)} articles, BCubed over the "
+                f"{len(scored or ())} dated ones (distractors count in their clusters)"
+            )
+        else:
+            print(
+                f"{sets[short]}: {len(records)} articles, {len({r['story'] for r in records})} stories"
+            )
+        threshold = BASELINE_THRESHOLD["dev" if short == "dev" else "dated"]
+        base_method = functools.partial(baseline, threshold=threshold)
+        base = evaluate(base_method, records, docs, scored)
+        label = f"baseline: single-pass TF-IDF centroid, 1-day window, cos>={threshold}"
         print(row(label, base, None))
-        ours = evaluate(engine(settings), records, docs)
+        ours = evaluate(engine(settings), records, docs, scored)
         print(row("engine (default settings)", ours, base))
+        if args.cli:
+            print(
+                row(
+                    "parallax cluster (engine + store, end to end)",
+                    through_cli(records, docs, scored),
+                    base,
+                )
+            )
         if args.write:
             args.write.mkdir(parents=True, exist_ok=True)
             pred = engine(settings)(docs)
@@ -300,14 +434,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.ablations:
             for name, change in ABLATIONS.items():
                 variant = dataclasses.replace(settings, **change)  # type: ignore[arg-type]
-                print(row(name, evaluate(engine(variant), records, docs), base))
-        if args.halves:
+                print(row(name, evaluate(engine(variant), records, docs, scored), base))
+        if args.halves and scored is None:
             for label, half in zip(("half A", "half B"), split_by_story(records), strict=True):
                 hb = evaluate(base_method, half, docs)
                 print(row(f"{label} baseline", hb, None))
                 print(row(f"{label} engine", evaluate(engine(settings), half, docs), hb))
     if args.speed:
-        rate, peak = throughput(load(args.data / sets["dev"]), args.speed)
+        rate, peak = throughput(loaded["dev"], args.speed)
         print(
             f"throughput: {rate:.0f} articles/s on one core over a dated stream of {args.speed} articles"
         )
