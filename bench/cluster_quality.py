@@ -20,9 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from service.coverage.cluster import Clusterer, ClusterSettings, Doc, parse_published  # noqa: E402
+from service.coverage.cluster import Clusterer, ClusterSettings, Doc, parse_published
 
 # The evaluation data sits beside the checkout (../shared/data), in CI as on a workstation.
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -1,7 +1,7 @@
 """Measures coverage-engine speed: ingest+cluster rate, /v1/related latency, restore memory.
 
-Run: python bench/coverage_speed.py            (full: 200,000 then 1,000,000 stored articles)
-     python bench/coverage_speed.py --quick    (20,000 then 100,000; a few minutes less)
+Run: python -m bench.coverage_speed            (full: 200,000 then 1,000,000 stored articles)
+     python -m bench.coverage_speed --quick    (20,000 then 100,000; a few minutes less)
 
 Every figure is printed beside a baseline measured in the same run on the same machine:
 ingest into the big store vs the clusterer alone and vs an empty store; /v1/related at the big
@@ -27,13 +27,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from service.core.ratings import RatingsTable, load_table  # noqa: E402
-from service.coverage.cluster import Clusterer, Doc, cluster_jsonl, parse_published  # noqa: E402
-from service.coverage.engine import Engine, RawArticle, article_key  # noqa: E402
-from service.store.base import Batch, NewArticle  # noqa: E402
-from service.store.sqlite import SQLiteStore  # noqa: E402
+from service.core.ratings import RatingsTable, load_table
+from service.coverage.cluster import Clusterer, Doc, cluster_jsonl, parse_published
+from service.coverage.engine import Engine, RawArticle, article_key
+from service.store.base import Batch, NewArticle
+from service.store.sqlite import SQLiteStore
 
 SEED = 20251128
 DAY = 86400.0
@@ -183,10 +181,14 @@ def clusterer_run(store: SQLiteStore) -> Any:
     """The clusterer alone, seeded with the store's active window as the engine would be."""
     clusterer = Clusterer()
     Engine(store, RatingsTable([], [], "none"), clusterer=clusterer)  # restores the window
-    docs = lambda chunk: [  # noqa: E731
-        Doc(id=a["url"], title=a["title"], text=a["text"], published=a["published"]) for a in chunk
-    ]
-    return lambda chunk: [clusterer.add(d) for d in docs(chunk)]
+
+    def run(chunk: list[dict[str, Any]]) -> list[Any]:
+        return [
+            clusterer.add(Doc(id=a["url"], title=a["title"], text=a["text"], published=a["published"]))
+            for a in chunk
+        ]
+
+    return run
 
 
 def related_queries(store: SQLiteStore, synth: Synth, n: int) -> dict[str, list[dict[str, str]]]:

@@ -2,7 +2,7 @@
 
 Run from the repository root (needs chromium and playwright, as the e2e tests do):
 
-    .venv/bin/python bench/extension_speed.py [--loads 7] [--hovers 40]
+    .venv/bin/python -m bench.extension_speed [--loads 7] [--hovers 40]
 
 Prints absolute figures against the targets (start-up <= 20 ms, card <= 50 ms after the hover
 delay) and ratios against baselines measured in the same run on the same page: a naive
@@ -16,16 +16,12 @@ import os
 import random
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from tests.e2e.harness import (  # noqa: E402
+from tests.e2e.harness import (
     FIXTURES,
     chromium_path,
     free_port,
@@ -34,6 +30,8 @@ from tests.e2e.harness import (  # noqa: E402
     parallax_command,
     start_extension,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 LINKS = 2000
 FEED_URL = "https://news.ycombinator.com/news?p=1"

@@ -4,7 +4,7 @@ an ingest mid-batch, corrupt ratings, read-only and full data directories. Print
 Everything runs on 127.0.0.1 for a bounded time. PostgreSQL is reached through a TCP proxy this
 script owns, so "the database goes away" cuts only this drill's connections, never the server.
 
-usage: python bench/faults.py [--database-url postgresql://postgres@127.0.0.1:5432/test]
+usage: python -m bench.faults [--database-url postgresql://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from service.store.postgres import drop_schema
+from tests.support.net import CutProxy, free_port
 
-from service.store.postgres import drop_schema  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 HOST = "127.0.0.1"
 OUTLETS = (
@@ -39,57 +39,10 @@ OUTLETS = (
 )
 
 
-class Proxy:
-    """127.0.0.1:<port> → the database; `cut()` drops every connection and refuses new ones."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target, self.up, self.open = target, True, []  # type: ignore[var-annotated]
-        self.listener = socket.create_server((HOST, 0))
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if not self.up:
-                client.close()
-                continue
-            upstream = socket.create_connection(self.target, timeout=5)
-            self.open += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(a: socket.socket, b: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while chunk := a.recv(65536):
-                b.sendall(chunk)
-        for s in (a, b):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-
-    def cut(self) -> None:
-        self.up = False
-        for s in self.open:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-                s.close()
-        self.open.clear()
-
-
 def get(port: int, path: str) -> int:
     with socket.create_connection((HOST, port), timeout=5) as s:
         s.sendall(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
         return int(s.recv(64).split(b" ", 2)[1])
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 def env_for(tmp: Path, **extra: str) -> dict[str, str]:
@@ -111,7 +64,7 @@ def env_for(tmp: Path, **extra: str) -> dict[str, str]:
 def database_outage(base_url: str, tmp: Path) -> dict[str, Any]:
     """Cuts the database for 5 s under steady scoring; how readiness and scoring behave."""
     parts = urlsplit(base_url)
-    proxy = Proxy((parts.hostname or HOST, parts.port or 5432))
+    proxy = CutProxy((parts.hostname or HOST, parts.port or 5432))
     schema = f"parallax_drill_{uuid.uuid4().hex[:8]}"
     user = f"{parts.username}@" if parts.username else ""
     url = f"postgresql://{user}{HOST}:{proxy.port}{parts.path}?schema={schema}"

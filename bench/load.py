@@ -9,7 +9,7 @@ the same load: scoring throughput is printed as a ratio of it.
 
 Exit status 1 when any request failed or memory grew more than 10 % after warm-up.
 
-usage: python bench/load.py [--seconds 60] [--connections 64] [--warmup 10] [--workers 2]
+usage: python -m bench.load [--seconds 60] [--connections 64] [--warmup 10] [--workers 2]
                             [--database-url postgresql://…] [--redis-url redis://…]
 """
 
@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from service.core.ratings import bundled_table
+from tests.support.net import free_port
 
-from service.core.ratings import bundled_table  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 HOST = "127.0.0.1"  # never anything else: load only ever targets this machine
 LOOKUP_URLS = 20
@@ -168,12 +168,6 @@ def resident_mib(pid: int) -> float:
     return total_kib / 1024
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 def start_server(port: int, workers: int, data_dir: str, args: argparse.Namespace) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -253,9 +247,10 @@ def main() -> int:
     }
     growth = rss_after / rss_warm - 1 if rss_warm else 0.0
     report["rss_growth_pct"] = round(growth * 100, 1)
-    score_rps = float(report["score"]["rps"])  # type: ignore[index]
-    lookup_rps = float(report["lookup"]["rps"])  # type: ignore[index]
-    report["requests_per_s_vs_healthz"] = round((score_rps + lookup_rps) / float(base["rps"]), 3) if base["rps"] else None
+    score_rps = float(report["score"]["rps"])
+    lookup_rps = float(report["lookup"]["rps"])
+    base_rps = float(base["rps"])  # type: ignore[arg-type]
+    report["requests_per_s_vs_healthz"] = round((score_rps + lookup_rps) / base_rps, 3) if base_rps else None
     report["urls_scored_per_s"] = round(score_rps + lookup_rps * LOOKUP_URLS, 1)
     print(json.dumps(report, indent=2))
     errors = sum(t.errors for t in tallies.values())

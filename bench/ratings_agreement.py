@@ -5,7 +5,7 @@ scale, with the lean the roundup gave the outlet. Prints coverage, exact agreeme
 within-one-step agreement (the ratings issue asks for >= 70% exact and >= 95% within one step
 against a held-out rater). Caveat: the set's leans are from 2021 and cover ~100 US outlets.
 
-usage: python bench/ratings_agreement.py [../shared/data/stories-dev-dated.jsonl]
+usage: python -m bench.ratings_agreement [../shared/data/stories-dev-dated.jsonl]
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ import json
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from service.core.ratings import bundled_table
+from service.core.urls import URLInputError
 
-from service.core.ratings import bundled_table  # noqa: E402
-from service.core.urls import URLInputError  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 FIVE = {"far-left": 0, "left": 0, "lean-left": 1, "center": 2, "lean-right": 3, "right": 4, "far-right": 4}
 THEIRS = {"left": 0, "lean left": 1, "lean-left": 1, "center": 2, "lean right": 3, "lean-right": 3, "right": 4}
@@ -55,8 +54,8 @@ def main() -> None:
             theirs = THEIRS.get(str(row["lean"]).lower())
             outlets[outlet.id] = (outlet.lean, theirs)
     rated = {k: v for k, v in outlets.items() if v[0] is not None and v[1] is not None}
-    exact = sum(1 for ours, theirs in rated.values() if FIVE[ours] == theirs)  # type: ignore[index]
-    within = sum(1 for ours, theirs in rated.values() if abs(FIVE[ours] - theirs) <= 1)  # type: ignore[index,operator]
+    exact = sum(1 for ours, theirs in rated.values() if FIVE[str(ours)] == theirs)
+    within = sum(1 for ours, theirs in rated.values() if abs(FIVE[str(ours)] - int(theirs or 0)) <= 1)
     print(json.dumps({
         "outlets_in_set_resolved": len(outlets),
         "unresolved_outlets": sorted(unresolved)[:20],

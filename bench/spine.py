@@ -12,7 +12,7 @@ headers) except where production itself differs: /healthz is exempt from the rat
 (so PARALLAX_RATE_LIMIT is emptied here, for both), and CORS (/v1/* only) and the response
 cache (off by default, as here) apply to /v1/score alone.
 
-usage: python bench/spine.py [--urls 10000] [--seconds 10] [--connections 16]
+usage: python -m bench.spine [--urls 10000] [--seconds 10] [--connections 16]
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,12 +31,12 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from service.core.ratings import bundled_table, load_table
+from service.core.resolver import _EXTRACT
+from service.core.urls import URLInputError
+from tests.support.net import free_port
 
-from service.core.ratings import bundled_table, load_table  # noqa: E402
-from service.core.resolver import _EXTRACT  # noqa: E402
-from service.core.urls import URLInputError  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 
 def realistic_urls(n: int, seed: int = 7) -> list[str]:
@@ -93,11 +92,6 @@ def bench_resolve(urls: list[str], rounds: int = 7) -> tuple[float, float]:
         best_ours = min(best_ours, time.perf_counter() - start)
     return len(urls) / best_ours, len(urls) / best_bare
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _connection(port: int, paths: list[str], deadline: float, counts: list[int]) -> None:
@@ -177,7 +171,7 @@ def server_cpu_seconds(pid: int) -> float | None:
 
 
 def bench_http(urls: list[str], seconds: float, connections: int) -> dict[str, object]:
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "PARALLAX_DATA_DIR": data, "PARALLAX_INGEST_ENABLED": "0",
                "PARALLAX_LOG_LEVEL": "WARNING", "PARALLAX_RATE_LIMIT": "",

@@ -69,7 +69,7 @@ def test_lookup_answers_in_order_with_errors_inline(client: FlaskClient) -> None
     ],
 )
 def test_lookup_refuses_bad_bodies(client: FlaskClient, kwargs: dict[str, object], code: str) -> None:
-    response = client.post("/v1/lookup", **kwargs)  # type: ignore[arg-type]
+    response = client.post("/v1/lookup", **kwargs)
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == code
 

@@ -35,13 +35,18 @@ _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
 class RatedOutlet(Protocol):
-    """The part of ratings.Outlet a summary reads."""
+    """The part of ratings.Outlet a summary reads (read-only: outlets are frozen)."""
 
-    id: str
-    name: str
-    lean: str | None
-    factuality: str | None
-    owner_type: str | None
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def lean(self) -> str | None: ...
+    @property
+    def factuality(self) -> str | None: ...
+    @property
+    def owner_type(self) -> str | None: ...
 
     def to_json(self) -> dict[str, Any]: ...
 

@@ -84,14 +84,14 @@ def merge(snapshots: Iterable[dict[str, Any]]) -> Registry:
             for labels, value in series:
                 key = tuple(tuple(pair) for pair in labels)
                 target = total.counters.setdefault(name, {})
-                target[key] = target.get(key, 0.0) + float(value)  # type: ignore[index]
+                target[key] = target.get(key, 0.0) + float(value)
         for name, series in snap.get("histograms", {}).items():
             for labels, cells in series:
                 key = tuple(tuple(pair) for pair in labels)
                 target_h = total.histograms.setdefault(name, {})
-                have = target_h.get(key)  # type: ignore[call-overload]
+                have = target_h.get(key)
                 if have is None or len(have) != len(cells):
-                    target_h[key] = [float(c) for c in cells]  # type: ignore[index]
+                    target_h[key] = [float(c) for c in cells]
                 else:
                     for index, cell in enumerate(cells):
                         have[index] += float(cell)

@@ -204,7 +204,7 @@ class PostgresStore:
                     f"code ({len(MIGRATIONS)}); upgrade Parallax or use another schema"
                 )
             for version in range(current + 1, len(MIGRATIONS) + 1):
-                conn.execute(MIGRATIONS[version - 1])  # type: ignore[arg-type]
+                conn.execute(MIGRATIONS[version - 1])
                 conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (version,))
 
     def schema_version(self) -> int:
@@ -523,7 +523,7 @@ class PostgresStore:
         sql, params = stories_query(
             since=since, until=until, blindspot=blindspot, limit=limit, placeholder="%s"
         )
-        return [_story_row(r) for r in self._conn().execute(sql, params)]  # type: ignore[arg-type]
+        return [_story_row(r) for r in self._conn().execute(sql, params)]
 
     def story_articles(self, story_id: str, limit: int = 500) -> list[Article]:
         """A story's articles, oldest first."""

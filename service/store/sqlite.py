@@ -11,6 +11,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from service.coverage.summary import blindspot_side, representative_headline
 from service.coverage.text import STOPWORDS as _STOPWORDS
@@ -96,7 +97,7 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _article(row: sqlite3.Row | tuple) -> Article:
+def _article(row: sqlite3.Row | tuple[Any, ...]) -> Article:
     return Article(*row)
 
 
@@ -367,7 +368,7 @@ class SQLiteStore:
         return self._story_row(row) if row else None
 
     @staticmethod
-    def _story_row(row: tuple) -> StoryRow:
+    def _story_row(row: tuple[Any, ...]) -> StoryRow:
         return StoryRow(
             id=row[0],
             first_seen=row[1],

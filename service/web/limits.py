@@ -97,7 +97,7 @@ def _retry_after(limiter: Limiter) -> int:
     if window is not None and getattr(window, "reset_at", None):
         wait = math.ceil(window.reset_at - time.time())
         # reset_at is rounded up to the next whole second; never say more than the window.
-        return max(1, min(wait, int(window.limit.get_expiry())))
+        return int(max(1, min(wait, int(window.limit.get_expiry()))))
     return 1
 
 

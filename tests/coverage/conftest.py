@@ -17,6 +17,7 @@ from service.app import create_app
 from service.core.ratings import RatingsTable, load_table
 from service.coverage.engine import Engine
 from service.store.sqlite import SQLiteStore
+from tests.support.ratings import write_ratings as support_write_ratings
 
 FEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 
@@ -56,12 +57,7 @@ OUTLETS_CSV = "\n".join([OUTLET_COLUMNS, *OUTLET_ROWS]) + "\n"
 
 def write_ratings(directory: Path, feeds: Sequence[tuple[str, str]] = ()) -> Path:
     """A ratings directory with the test outlets and the given (outlet_id, url) feeds."""
-    (directory / "outlets").mkdir(parents=True, exist_ok=True)
-    (directory / "outlets" / "test.csv").write_text(OUTLETS_CSV, encoding="utf-8")
-    if feeds:
-        rows = "".join(f"{o},{u}\n" for o, u in sorted(feeds))
-        (directory / "feeds.csv").write_text("outlet_id,url\n" + rows, encoding="utf-8")
-    return directory
+    return support_write_ratings(directory, OUTLETS_CSV, feeds or ())
 
 
 @pytest.fixture

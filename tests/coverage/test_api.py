@@ -65,7 +65,11 @@ def seed(app: Flask) -> dict[str, str]:
             ),
         ]
     )
-    story = lambda url: eng.store.article_by_key(url).story_id  # noqa: E731
+    def story(url: str) -> str:
+        art = eng.store.article_by_key(url)
+        assert art is not None and art.story_id is not None
+        return art.story_id
+
     return {
         "barrier": story("https://leftpaper.com/barrier"),
         "recall": story("https://rightdaily.com/recall"),
@@ -88,7 +92,7 @@ def error_code(response: Any) -> str:
     return str(body["error"]["code"])
 
 
-def test_stories_lists_newest_first_with_blindspot(client: FlaskClient, seeded: dict) -> None:
+def test_stories_lists_newest_first_with_blindspot(client: FlaskClient, seeded: dict[str, Any]) -> None:
     body = client.get("/v1/stories").get_json()
     assert [s["id"] for s in body["stories"]] == [seeded["recall"], seeded["barrier"]]
     recall, barrier = body["stories"]
@@ -98,7 +102,7 @@ def test_stories_lists_newest_first_with_blindspot(client: FlaskClient, seeded: 
     assert barrier["headline"]
 
 
-def test_stories_filters(client: FlaskClient, seeded: dict) -> None:
+def test_stories_filters(client: FlaskClient, seeded: dict[str, Any]) -> None:
     only = client.get("/v1/stories?blindspot=right").get_json()["stories"]
     assert [s["id"] for s in only] == [seeded["recall"]]
     assert client.get("/v1/stories?blindspot=left").get_json()["stories"] == []
@@ -128,7 +132,7 @@ def test_stories_bad_parameters(client: FlaskClient, query: str, code: str) -> N
     assert response.status_code == 400 and error_code(response) == code
 
 
-def test_story_summary_with_articles(client: FlaskClient, seeded: dict) -> None:
+def test_story_summary_with_articles(client: FlaskClient, seeded: dict[str, Any]) -> None:
     body = client.get(f"/v1/stories/{seeded['barrier']}").get_json()
     assert body["id"] == seeded["barrier"]
     assert body["outlet_count"] == 4
@@ -142,14 +146,14 @@ def test_story_summary_with_articles(client: FlaskClient, seeded: dict) -> None:
     assert body["factuality"] and body["owner_types"]
 
 
-def test_story_errors(client: FlaskClient, seeded: dict) -> None:
+def test_story_errors(client: FlaskClient, seeded: dict[str, Any]) -> None:
     missing = client.get("/v1/stories/st-999")
     assert missing.status_code == 404 and error_code(missing) == "story_not_found"
     bad = client.get("/v1/stories/" + "x" * 65)
     assert bad.status_code == 400 and error_code(bad) == "invalid_story_id"
 
 
-def test_related_for_a_stored_article(client: FlaskClient, seeded: dict) -> None:
+def test_related_for_a_stored_article(client: FlaskClient, seeded: dict[str, Any]) -> None:
     body = client.get("/v1/related?url=https://www.leftpaper.com/barrier?utm_source=x").get_json()
     assert body["match"] == "stored"
     assert body["url"] == "https://www.leftpaper.com/barrier"
@@ -157,7 +161,7 @@ def test_related_for_a_stored_article(client: FlaskClient, seeded: dict) -> None
     assert body["story"]["articles_by_side"]["center"][0]["url"] == "https://centerwire.com/barrier"
 
 
-def test_related_by_title_for_an_unknown_article(client: FlaskClient, seeded: dict) -> None:
+def test_related_by_title_for_an_unknown_article(client: FlaskClient, seeded: dict[str, Any]) -> None:
     body = client.get(
         "/v1/related",
         query_string={
@@ -200,7 +204,7 @@ def page_result(url: str) -> FetchResult:
     )
 
 
-def test_page_fetching_is_opt_in(coverage_app: Flask, client: FlaskClient, seeded: dict) -> None:
+def test_page_fetching_is_opt_in(coverage_app: Flask, client: FlaskClient, seeded: dict[str, Any]) -> None:
     calls: list[str] = []
 
     def fetcher(url: str) -> FetchResult:
@@ -240,7 +244,7 @@ def post(client: FlaskClient, body: Any, **kwargs: Any) -> Any:
 
 
 def test_articles_match_without_storing_by_default(
-    coverage_app: Flask, client: FlaskClient, seeded: dict
+    coverage_app: Flask, client: FlaskClient, seeded: dict[str, Any]
 ) -> None:
     before = engine(coverage_app).store.counts()
     body = post(
@@ -259,7 +263,7 @@ def test_articles_match_without_storing_by_default(
 
 
 def test_articles_are_stored_when_the_operator_allows(
-    coverage_app: Flask, client: FlaskClient, seeded: dict
+    coverage_app: Flask, client: FlaskClient, seeded: dict[str, Any]
 ) -> None:
     coverage_app.config["STORE_SUBMITTED_ARTICLES"] = True
     body = post(
@@ -322,7 +326,7 @@ def test_articles_body_is_bounded(client: FlaskClient) -> None:
     assert response.status_code == 413
 
 
-def test_score_gains_the_story_and_related_coverage(client: FlaskClient, seeded: dict) -> None:
+def test_score_gains_the_story_and_related_coverage(client: FlaskClient, seeded: dict[str, Any]) -> None:
     body = client.get("/v1/score?url=https://leftpaper.com/barrier").get_json()
     story = body["story"]
     assert story["id"] == seeded["barrier"]

@@ -264,6 +264,7 @@ def test_merges_move_articles_and_old_ids_resolve(store: SQLiteStore, table: Rat
     engine.ingest([RawArticle(title="B one", url="https://rightdaily.com/1", published=T0)])
     old_a = store.article_by_key("https://leftpaper.com/1").story_id  # type: ignore[union-attr]
     old_b = store.article_by_key("https://rightdaily.com/1").story_id  # type: ignore[union-attr]
+    assert old_a is not None and old_b is not None
     assert old_a != old_b
     fake.merge("y", "x")
     engine.ingest([RawArticle(title="B two", url="https://centerwire.com/2", published=T0)])

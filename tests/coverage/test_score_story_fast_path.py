@@ -88,7 +88,7 @@ def test_a_full_read_drops_hosts_whose_articles_are_gone(coverage_app: Flask) ->
     assert hosts.may_have(eng, "https://leftpaper.com/any")
     assert not hosts.may_have(eng, "https://farleft.org/any")
     assert hosts.may_have(eng, "id:no-host")  # keys without a host are always asked
-    conn = eng.store._conn()
+    conn = eng.store._conn()  # type: ignore[attr-defined]
     conn.execute("PRAGMA foreign_keys=OFF")  # only the row's absence matters here
     conn.execute("DELETE FROM articles WHERE key LIKE 'https://leftpaper.com/%'")
     conn.execute("PRAGMA foreign_keys=ON")

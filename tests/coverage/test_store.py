@@ -50,8 +50,10 @@ def test_a_file_from_newer_code_is_refused(tmp_path: Path) -> None:
 
 def test_open_store_follows_the_settings(tmp_path: Path) -> None:
     default = open_store(tmp_path / "data")
+    assert isinstance(default, SQLiteStore)
     assert default.path == str(tmp_path / "data" / "parallax.sqlite3")
     explicit = open_store(tmp_path, f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    assert isinstance(explicit, SQLiteStore)
     assert explicit.path == str(tmp_path / "x.sqlite3")
     with pytest.raises(ValueError, match="not supported"):
         open_store(tmp_path, "mysql://localhost/test")

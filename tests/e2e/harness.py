@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.support.net import free_port as free_port  # the e2e tests import it from here
 
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION_DIR = REPO / "extension"
@@ -67,13 +69,6 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def parallax_command() -> list[str]:
     script = Path(sys.executable).with_name("parallax")
     return [str(script)] if script.exists() else [sys.executable, "-m", "service.cli"]
@@ -92,7 +87,7 @@ class Service:
     process: subprocess.Popen[bytes]
 
     def score(self, article_url: str) -> Any:
-        return http_json(f"{self.url}/v1/score?url={urllib.request.quote(article_url, safe='')}")
+        return http_json(f"{self.url}/v1/score?url={urllib.parse.quote(article_url, safe='')}")
 
 
 def route_fixture_pages(context: Any) -> None:

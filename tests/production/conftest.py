@@ -14,6 +14,7 @@ from service.core.ratings import RatingsTable, load_table
 from service.store.base import Store
 from service.store.postgres import PostgresStore, drop_schema
 from service.store.sqlite import SQLiteStore
+from tests.support.ratings import write_ratings as support_write_ratings
 
 # CI and every developer machine have this server (trust auth); override to test another one.
 PG_URL = os.environ.get("PARALLAX_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -28,13 +29,8 @@ righttimes.com,Right Times,,newspaper,US,en,lean-right,,high,Right Times Inc,cor
 
 
 def write_ratings(directory: Path, feeds: list[tuple[str, str]] | None = None) -> Path:
-    """A small ratings directory (four outlets) with the given (outlet_id, url) feeds."""
-    (directory / "outlets").mkdir(parents=True, exist_ok=True)
-    (directory / "outlets" / "test.csv").write_text(OUTLETS_CSV, encoding="utf-8")
-    if feeds:
-        rows = "".join(f"{o},{u}\n" for o, u in sorted(feeds))
-        (directory / "feeds.csv").write_text("outlet_id,url\n" + rows, encoding="utf-8")
-    return directory
+    """A ratings directory with the test outlets and the given (outlet_id, url) feeds."""
+    return support_write_ratings(directory, OUTLETS_CSV, feeds or ())
 
 
 def postgres_available() -> str | None:

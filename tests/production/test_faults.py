@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,61 +20,13 @@ import pytest
 
 from service.app import create_app
 from service.store.postgres import split_database_url
+from tests.support.net import CutProxy
 
 from .conftest import PG_URL, write_ratings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class TCPProxy:
-    """127.0.0.1:<port> → PostgreSQL, which the test can cut (the database 'goes away')."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.sockets: list[socket.socket] = []
-        self.up = True
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if not self.up:
-                client.close()
-                continue
-            upstream = socket.create_connection(self.target, timeout=5)
-            self.sockets += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while chunk := source.recv(65536):
-                sink.sendall(chunk)
-        for s in (source, sink):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-
-    def cut(self) -> None:
-        """Drops every connection and refuses new ones."""
-        self.up = False
-        for s in self.sockets:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-                s.close()
-        self.sockets.clear()
-
-    def restore(self) -> None:
-        self.up = True
-
-    def close(self) -> None:
-        self.cut()
-        self.listener.close()
 
 
 def proxied_url(pg_url: str, port: int) -> str:
@@ -87,17 +38,17 @@ def proxied_url(pg_url: str, port: int) -> str:
 
 
 @pytest.fixture
-def proxy() -> Iterator[TCPProxy]:
+def proxy() -> Iterator[CutProxy]:
     conninfo, _ = split_database_url(PG_URL)
     host = conninfo.split("@", 1)[1].split("/", 1)[0]
     name, _, port = host.partition(":")
-    p = TCPProxy((name, int(port or 5432)))
+    p = CutProxy((name, int(port or 5432)))
     yield p
     p.close()
 
 
 def test_when_the_database_goes_away_readyz_fails_and_scoring_answers(
-    pg_url: str, proxy: TCPProxy, tmp_path: Path
+    pg_url: str, proxy: CutProxy, tmp_path: Path
 ) -> None:
     app = create_app(
         {

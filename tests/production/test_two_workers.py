@@ -165,11 +165,11 @@ def test_two_workers_share_one_feed_list_without_duplicate_work(
         assert len(survivors) == 1, (number, stories)
         event_stories.add(survivors.pop())
     assert len(event_stories) == len(EVENTS)  # and three events stay three stories
-    total = conn.execute("SELECT sum(article_count) FROM stories").fetchone()[0]
+    total = conn.execute("SELECT sum(article_count) FROM stories").fetchone()[0]  # type: ignore[index]
     assert total == FEEDS * 4
     orphans = conn.execute(
         "SELECT count(*) FROM articles WHERE story_id NOT IN (SELECT id FROM stories)"
-    ).fetchone()[0]
+    ).fetchone()[0]  # type: ignore[index]
     assert orphans == 0
 
     # A second pass within min_interval pulls nothing: the feeds were just done.
