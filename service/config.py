@@ -19,7 +19,6 @@ DEFAULTS: dict[str, Any] = {
     "STORE_SUBMITTED_ARTICLES": False,
     "CORS_ORIGINS": "",  # extra origins, comma-separated; the extension's are always allowed
     "LOOKUP_MAX_URLS": 1000,
-    "CACHE_SIZE": 50_000,
     "LOG_LEVEL": "INFO",
     # Production (service/web/limits.py, auth.py, metrics.py, redis_cache.py):
     "API_KEYS": "",  # comma-separated; when set, writes and admin endpoints need one

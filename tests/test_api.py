@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
+import re
+import sys
+from datetime import datetime
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+
+from service.ops.logs import JSONFormatter
 
 
 def test_score_resolves_an_article(client: FlaskClient) -> None:
@@ -188,11 +194,36 @@ def test_security_headers_on_every_response(client: FlaskClient) -> None:
 
 def test_one_structured_log_line_per_request_without_the_url(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("INFO", logger="parallax.request")
-    client.get("/v1/score?url=https://www.nytimes.com/secret-reading")
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "parallax.request"]
+    response = client.get("/v1/score?url=https://www.nytimes.com/secret-reading")
+    formatter = JSONFormatter()
+    lines = [json.loads(formatter.format(r)) for r in caplog.records if r.name == "parallax.request"]
     assert len(lines) == 1
-    assert lines[0]["path"] == "/v1/score" and lines[0]["status"] == 200 and lines[0]["ms"] >= 0
+    line = lines[0]
+    assert line["path"] == "/v1/score" and line["status"] == 200 and line["ms"] >= 0
+    assert line["level"] == "info" and line["logger"] == "parallax.request"
+    assert datetime.fromisoformat(line["time"]).tzinfo is not None
+    assert line["request_id"] == response.headers["X-Request-Id"]
     assert "secret-reading" not in caplog.text
+    assert "secret-reading" not in json.dumps(lines)
+
+
+def test_a_plain_client_request_id_is_kept_and_a_hostile_one_replaced(client: FlaskClient) -> None:
+    kept = client.get("/healthz", headers={"X-Request-Id": "edge-7f3a.1"})
+    assert kept.headers["X-Request-Id"] == "edge-7f3a.1"
+    replaced = client.get("/healthz", headers={"X-Request-Id": "<script>" + "x" * 100})
+    assert re.fullmatch(r"[0-9a-f]{16}", replaced.headers["X-Request-Id"])
+    errors = client.get("/v1/score")  # a 400 carries its id too
+    assert errors.status_code == 400 and errors.headers["X-Request-Id"]
+
+
+def test_every_log_line_is_json_with_time_level_logger(caplog: pytest.LogCaptureFixture) -> None:
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord("parallax.x", logging.ERROR, __file__, 1, "failed %s", ("here",), sys.exc_info())
+    line = json.loads(JSONFormatter().format(record))
+    assert line["message"] == "failed here" and line["level"] == "error"
+    assert line["logger"] == "parallax.x" and line["error"] == "ValueError: boom"
 
 
 def test_docs_page_is_html_and_escapes(client: FlaskClient) -> None:

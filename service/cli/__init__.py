@@ -20,6 +20,12 @@ from service.core.ratings import RatingsError, check_ratings, default_ratings_di
 @click.version_option(package_name="parallax", prog_name="parallax")
 def main() -> None:
     """Parallax: where the news you read comes from."""
+    from service.ops.logs import configure_logging
+
+    try:
+        configure_logging(os.environ.get("PARALLAX_LOG_LEVEL", "INFO"))
+    except ValueError as exc:
+        raise click.ClickException(f"PARALLAX_LOG_LEVEL: {exc}") from None
 
 
 @main.command()

@@ -23,6 +23,35 @@ limit_request_fields = 100
 accesslog = None  # the app logs one structured line per request itself
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# Gunicorn's own lines (worker starts, timeouts) and the app's are the same JSON lines.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "service.ops.logs.JSONFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        },
+        "error_console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        },
+    },
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {
+            "level": loglevel.upper(),
+            "handlers": ["error_console"],
+            "propagate": False,
+        },
+        # Never the access log: its line holds the query string, the URL the reader is reading
+        # (a logconfig_dict switches gunicorn's access log on, so it is silenced here).
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+    },
+}
 
 
 def post_worker_init(worker: object) -> None:
