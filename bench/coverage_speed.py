@@ -196,20 +196,18 @@ def related_queries(store: SQLiteStore, synth: Synth, n: int) -> dict[str, list[
     takes on the latest stored stories, half on events the store has never seen)."""
     rng = random.Random(SEED + n)
     top = store.max_article_id()
-    conn = store._conn()
     stored: list[dict[str, str]] = []
     while len(stored) < n:
-        row = conn.execute("SELECT url FROM articles WHERE id=?", (rng.randint(1, top),)).fetchone()
-        if row:
-            stored.append({"url": row[0]})
+        found = next(store.articles_since(0, after_id=rng.randint(1, top) - 1), None)
+        if found is not None and found.url:
+            stored.append({"url": found.url})
     titled = [
         {"url": a["url"], "title": a["title"]}
         for a in (synth.article(synth.event(), 0, synth.clock) for _ in range(n // 2))
     ]
-    for title, url in conn.execute(
-        "SELECT title, url FROM articles ORDER BY id DESC LIMIT ?", (n - n // 2,)
-    ):
-        titled.append({"url": url + "-other", "title": title})
+    latest = list(store.articles_since(0, after_id=max(top - (n - n // 2), 0)))
+    for art in reversed(latest):
+        titled.append({"url": f"{art.url}-other", "title": art.title})
     return {"stored": stored, "title": titled}
 
 

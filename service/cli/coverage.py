@@ -172,7 +172,7 @@ def cluster(file_: Path) -> None:
                 raise click.ClickException(f"{file_}: {exc}") from None
             except UnicodeDecodeError:
                 raise click.ClickException(f"{file_}: not UTF-8 text") from None
-            by_ext = _stories_by_ext_id(store)
+            by_ext = store.story_ids_by_ext_id(ext for _, ext, _ in order if ext)
             for shown, ext_id, url in order:
                 story = by_ext.get(ext_id) if ext_id else None
                 if story is None:
@@ -187,16 +187,6 @@ def cluster(file_: Path) -> None:
                 )
         finally:
             store.close()
-
-
-def _stories_by_ext_id(store: SQLiteStore) -> dict[str, str | None]:
-    conn = store._conn()
-    return {
-        ext: story
-        for ext, story in conn.execute(
-            "SELECT ext_id, story_id FROM articles WHERE ext_id IS NOT NULL"
-        )
-    }
 
 
 def _story_of_key(eng: Engine, url: str, ext_id: str, aliases: dict[str, str]) -> str | None:

@@ -8,7 +8,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -257,8 +256,7 @@ class Engine:
     ) -> IngestResult:
         """Stores and clusters one batch in one transaction; duplicates are skipped."""
         result = IngestResult()
-        writer_lock = getattr(self.store, "writer_lock", None)
-        with self._lock, writer_lock() if writer_lock is not None else nullcontext():
+        with self._lock, self.store.writer_lock():
             # Another process (a worker beside the API) may have written since our last batch:
             # continue its story numbering and cluster against what it stored.
             self._next_story = max(self._next_story, int(self.store.cursor("story_seq") or 0))

@@ -18,7 +18,8 @@ from flask import Flask, current_app
 from service.config import load_config
 from service.core.ratings import RatingsTable, table_for_config
 from service.coverage.engine import Engine, article_key
-from service.store.sqlite import SQLiteStore, open_store
+from service.store import open_store
+from service.store.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
 
@@ -159,10 +160,7 @@ class StoredHosts:
             full = store is not self._store or now - self._built >= self.rebuild
             hosts = set() if full else self._hosts
             upto = 0 if full else self._upto
-            rows = store._conn().execute(
-                "SELECT id, key FROM articles WHERE id > ? ORDER BY id", (upto,)
-            )
-            for row_id, key in rows:
+            for row_id, key in store.keys_since(upto):
                 prefix = _host_prefix(key)
                 if prefix is not None:
                     hosts.add(prefix)

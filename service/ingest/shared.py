@@ -12,6 +12,7 @@ from typing import Any
 
 from service.coverage.engine import Engine, IngestResult
 from service.ingest.feeds import FeedIngester, FeedOutcome, FeedSource
+from service.store.base import SharedStore
 
 # A claim outlives a slow feed (15 s fetch limit) many times over, yet frees a feed whose worker
 # died within minutes.
@@ -23,9 +24,9 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def shares_work(store: Any) -> bool:
+def shares_work(store: object) -> bool:
     """Whether the store can coordinate workers (PostgreSQL can; one SQLite file needs not)."""
-    return hasattr(store, "claim_feed") and hasattr(store, "exclusive")
+    return isinstance(store, SharedStore)
 
 
 class SerialisedEngine:
@@ -40,7 +41,9 @@ class SerialisedEngine:
     @contextlib.contextmanager
     def turn(self) -> Iterator[None]:
         """Holds the shared ingest lock (threads of this process queue here first)."""
-        with self._local, self.store.exclusive("ingest"):  # type: ignore[attr-defined]
+        store = self.store
+        assert isinstance(store, SharedStore)  # serialised() is only used on shared stores
+        with self._local, store.exclusive("ingest"):
             yield
 
     def catch_up(self) -> int:
@@ -97,7 +100,8 @@ class SharedFeedIngester(FeedIngester):
     def pull(self, feed: FeedSource) -> FeedOutcome:
         if not self.shared:
             return super().pull(feed)
-        store: Any = self.engine.store
+        store = self.engine.store
+        assert isinstance(store, SharedStore)  # self.shared says so
         if not store.claim_feed(feed.url, self.owner, self.lease, self.min_interval):
             return FeedOutcome(feed.url, "claimed-elsewhere")
         done = False

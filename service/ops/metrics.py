@@ -313,9 +313,8 @@ def _store_gauges(app: Flask) -> dict[str, tuple[str, list[tuple[Labels, float]]
     if cached is None or time.monotonic() - cached[0] > STORE_SIZE_SECONDS:
         try:
             # A full count(*) on a shared PostgreSQL every scrape would be a scan per host.
-            counter = getattr(engine.store, "estimated_counts", None) or engine.store.counts
-            sizes = dict(counter())
-            sizes.update(_feed_health(engine.store))
+            sizes = dict(engine.store.estimated_counts())
+            sizes.update({f"feeds_{k}": v for k, v in engine.store.feed_health().items()})
         except Exception:  # an unreachable store shows as missing gauges, not a failed scrape
             return {}
         metrics._store_size = cached = (time.monotonic(), sizes)
@@ -331,15 +330,6 @@ def _store_gauges(app: Flask) -> dict[str, tuple[str, list[tuple[Labels, float]]
     ]
     out["parallax_feeds"] = ("Feeds by the outcome of their last pull.", feeds)
     return out
-
-
-def _feed_health(store: Any) -> dict[str, int]:
-    conn = store._conn()  # both stores keep a DB-API connection per thread
-    row = conn.execute(
-        "SELECT count(*) FILTER (WHERE last_error IS NULL),"
-        " count(*) FILTER (WHERE last_error IS NOT NULL) FROM feed_state"
-    ).fetchone()
-    return {"feeds_ok": int(row[0] or 0), "feeds_error": int(row[1] or 0)}
 
 
 def _route() -> str:

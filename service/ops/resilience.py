@@ -59,13 +59,7 @@ def store_check(app: Flask) -> tuple[str, bool, str]:
     """Readiness of the coverage store: it opens and answers a trivial query."""
     from service.coverage.runtime import engine
 
-    store = engine(app).store
-    ping = getattr(store, "ping", None)
-    if ping is not None:
-        result: tuple[str, bool, str] = ping()
-        return result
-    store.latest_time()
-    return ("database", True, "sqlite")
+    return engine(app).store.ping()
 
 
 def init_app(app: Flask) -> None:

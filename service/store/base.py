@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -87,43 +88,10 @@ class Batch:
     feed_states: Sequence[FeedState] = ()
 
 
-STORY_COLUMNS = "id, first_seen, last_updated, article_count, outlet_count, headline, sides, blindspot"
-
-
-def stories_query(
-    *,
-    since: float | None,
-    until: float | None,
-    blindspot: str | None,
-    limit: int,
-    placeholder: str,
-) -> tuple[str, list[object]]:
-    """The SQL and parameters of `Store.stories`, in the backend's placeholder style
-    (`?` for SQLite, `%s` for psycopg): the one query both backends run."""
-    where: list[str] = []
-    params: list[object] = []
-    if since is not None:
-        where.append(f"last_updated >= {placeholder}")
-        params.append(since)
-    if until is not None:
-        where.append(f"last_updated <= {placeholder}")
-        params.append(until)
-    if blindspot == "any":
-        where.append("blindspot IS NOT NULL")
-    elif blindspot is not None:
-        where.append(f"blindspot = {placeholder}")
-        params.append(blindspot)
-    sql = f"SELECT {STORY_COLUMNS} FROM stories"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += f" ORDER BY last_updated DESC, id LIMIT {placeholder}"
-    params.append(limit)
-    return sql, params
-
-
 @runtime_checkable
 class Store(Protocol):
-    """What the engine needs from persistent storage; SQLite now, PostgreSQL later."""
+    """What the engine and the service need from persistent storage (service/store/sql.py,
+    in its SQLite and PostgreSQL dialects); nothing outside service/store runs SQL."""
 
     def commit(self, batch: Batch) -> list[int]:
         """Write a batch atomically; returns the new articles' row ids in batch order."""
@@ -188,6 +156,54 @@ class Store(Protocol):
         """Number of articles and stories stored."""
         ...
 
+    def estimated_counts(self) -> dict[str, int]:
+        """counts() for dashboards: may come from statistics instead of a full count."""
+        ...
+
+    def feed_health(self) -> dict[str, int]:
+        """Feeds whose last pull succeeded ("ok") and failed ("error")."""
+        ...
+
+    def keys_since(self, after_id: int) -> Iterator[tuple[int, str]]:
+        """(row id, key) of the articles stored with a row id above `after_id`, in row order."""
+        ...
+
+    def max_article_id(self) -> int:
+        """The highest article row id (0 when empty)."""
+        ...
+
+    def story_ids_by_ext_id(self, ext_ids: Iterable[str]) -> dict[str, str | None]:
+        """The story each article with one of these external ids (file articles) is in."""
+        ...
+
+    def writer_lock(self) -> AbstractContextManager[None]:
+        """Held by the engine from reading the story sequence to committing a batch, so writers
+        in several processes on one store take turns (a no-op where commits coordinate)."""
+        ...
+
+    def ping(self) -> tuple[str, bool, str]:
+        """A readiness check: ("database", ok, detail); never raises for a database failure."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class SharedStore(Protocol):
+    """A store several ingest workers (on several hosts) can share: each feed is claimed by one
+    worker at a time, and batches run in a cluster-wide exclusive section (PostgreSQL)."""
+
+    def claim_feed(self, url: str, owner: str, lease: float, min_interval: float) -> bool:
+        """Takes a feed for `lease` seconds unless another worker holds it or it was pulled
+        less than `min_interval` seconds ago; True when this worker should pull it now."""
+        ...
+
+    def release_feed(self, url: str, owner: str, *, done: bool) -> None:
+        """Gives a claimed feed back; `done` records that it was pulled (for min_interval)."""
+        ...
+
+    def exclusive(self, name: str, wait: float = ...) -> AbstractContextManager[None]:
+        """Holds a cluster-wide lock named `name` for the block."""
         ...

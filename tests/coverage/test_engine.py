@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from service.core.ratings import RatingsTable
 from service.coverage.cluster import Doc
 from service.coverage.engine import Engine, RawArticle, fingerprint
-from service.store.base import Batch, NewArticle
 from service.store.sqlite import SQLiteStore
 
 T0 = 1_741_000_000.0
@@ -274,17 +270,6 @@ def test_merges_move_articles_and_old_ids_resolve(store: SQLiteStore, table: Rat
     assert store.resolve_story(old_b) == old_a
     summary = engine.summary(old_b)
     assert summary is not None and summary["id"] == old_a
-
-
-def test_a_failed_batch_writes_nothing(store: SQLiteStore) -> None:
-    good = NewArticle(key="https://leftpaper.com/1", title="One", first_seen=T0, story_id="st-1")
-    store.commit(Batch(articles=[good], cursors=[("file", "1")]))
-    clash = NewArticle(key="https://leftpaper.com/2", title="Two", first_seen=T0, story_id="st-1")
-    with pytest.raises(sqlite3.IntegrityError):
-        store.commit(Batch(articles=[clash, good], cursors=[("file", "3")]))
-    assert store.counts() == {"articles": 1, "stories": 1}
-    assert store.cursor("file") == "1"
-    assert store.article_by_key("https://leftpaper.com/2") is None
 
 
 def test_match_finds_live_stories_and_falls_back_to_the_index(engine: Engine, clock: Any) -> None:

@@ -56,7 +56,7 @@ def test_another_processes_article_shows_after_the_next_read(coverage_app: Flask
 
 def create_other_engine(app: Flask) -> Any:
     from service.coverage.engine import Engine
-    from service.store.sqlite import open_store
+    from service.store import open_store
 
     return Engine(open_store(app.config["DATA_DIR"]), app.extensions["parallax.ratings"])
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from service.store import open_store
 from service.store.base import Batch, FeedState, NewArticle, Store
-from service.store.sqlite import MIGRATIONS, SQLiteStore, open_store
+from service.store.sqlite import MIGRATIONS, SQLiteStore
 
 
 def test_a_new_file_is_at_the_latest_version_in_wal_mode(tmp_path: Path) -> None:
@@ -106,11 +107,7 @@ def test_search_folds_diacritics_like_the_index(store: SQLiteStore) -> None:
     assert [a.key for a, _ in store.search(["SÃO PAULO"])] == ["k"]
 
 
-def test_word_counts_stop_at_the_budget(
-    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import service.store.sqlite as sqlite_store
-
+def test_word_counts_stop_at_the_budget(store: SQLiteStore) -> None:
     store.commit(
         Batch(
             articles=[
@@ -119,7 +116,7 @@ def test_word_counts_stop_at_the_budget(
             ]
         )
     )
-    monkeypatch.setattr(sqlite_store, "SEARCH_POSTINGS_BUDGET", 5)
+    store.search_budget = 5
     assert store.term_frequencies(["budget", "vote", "absent"]) == {"budget": 6, "vote": 6}
     # Every word is common now: the two rarest are ANDed, which still finds the articles.
     assert len(store.search(["budget vote"], limit=50)) == 20

@@ -155,12 +155,8 @@ def test_search_keeps_the_rarest_words(store: Store) -> None:
     assert store.search(["zephyrine' | ! & (council:*) \" NEAR OR"])[0][0].key.endswith("/99")
 
 
-def test_articles_since_pages_through_everything_in_order(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import service.store.postgres as pg_store
-
-    monkeypatch.setattr(pg_store, "PAGE_ROWS", 3)  # many pages from a few rows
+def test_articles_since_pages_through_everything_in_order(store: Store) -> None:
+    store.page_rows = 3  # type: ignore[attr-defined]  # many pages from a few rows
     arts = [art(i, first_seen=T0 + i % 4, published=None) for i in range(1, 15)]
     ids = store.commit(Batch(articles=arts))
     by_time = [a.key for a in store.articles_since(T0 + 1)]
@@ -170,8 +166,7 @@ def test_articles_since_pages_through_everything_in_order(
     times = [store.article_by_key(k).first_seen for k in by_time]  # type: ignore[union-attr]
     assert times == sorted(times)
     assert [a.id for a in store.articles_since(0, after_id=ids[4])] == ids[5:]
-    if hasattr(store, "estimated_counts"):
-        assert store.estimated_counts() == store.counts()
+    assert store.estimated_counts() == store.counts()
 
 
 def test_reopening_keeps_everything(store_factory: StoreFactory) -> None:

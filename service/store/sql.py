@@ -1,0 +1,654 @@
+"""One SQL store for the coverage engine, written once for both dialects: the batch commit, the
+merge loop, story refresh, reads, row mappers, search planning, filters and the shared schema.
+SQLite (sqlite.py) and PostgreSQL (postgres.py) supply only what their SQL says differently:
+connections, the write transaction, the full-text index and placeholders."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import threading
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from service.coverage.summary import blindspot_side, representative_headline
+from service.coverage.text import STOPWORDS
+from service.store.base import Article, Batch, FeedState, NewArticle, StoryRow
+
+# Characters of body text indexed for search: the lead carries the event; the rest is noise.
+FTS_BODY_CHARS = 600
+# Titles considered when choosing a story's representative headline (oldest first, then by id).
+HEADLINE_SAMPLE = 40
+# Words of a query looked up in the index, and the rarest of them searched for.
+MAX_QUERY_WORDS = 16
+MAX_SEARCH_TERMS = 6
+# Rows a search may rank: bounds its cost whatever the store's size.
+SEARCH_POSTINGS_BUDGET = 2000
+# Longer "words" are ids, hashes or junk, never what a reader searches for; PostgreSQL would
+# refuse lexemes past 2 KB anyway.
+MAX_WORD_CHARS = 64
+# Rows read per page when streaming articles: a restore never holds a busy window at once.
+PAGE_ROWS = 2000
+
+# Letters and digits, as both full-text indexes split words (underscore separates, too).
+_WORD_RE = re.compile(r"[^\W_]+")
+
+ARTICLE_COLUMNS = (
+    "id, key, title, text, url, ext_id, outlet_id, side, published, first_seen, fingerprint, "
+    "story_id, syndicated_of"
+)
+STORY_COLUMNS = (
+    "id, first_seen, last_updated, article_count, outlet_count, headline, sides, blindspot"
+)
+# Written by the batch insert, in this order; `at` is the article's time, `syndicated_of` the
+# row id of the first copy, looked up by its key in the same statement.
+_INSERTED = (
+    "key, ext_id, url, outlet_id, side, title, text, published, first_seen, at, fingerprint, "
+    "story_id, syndicated_of"
+)
+FEED_STATE_COLUMNS = ("url", "etag", "last_modified", "last_fetched", "last_status", "last_error")
+
+Migration = str | Callable[[Any], None]
+
+
+def core_schema(*, row_id: str, row_ref: str, real: str, json_type: str) -> str:
+    """The tables and indexes both dialects share, in the dialect's column types."""
+    return f"""
+    CREATE TABLE articles (
+        id {row_id},
+        key TEXT NOT NULL UNIQUE,
+        ext_id TEXT,
+        url TEXT,
+        outlet_id TEXT,
+        side TEXT NOT NULL DEFAULT 'unrated',
+        title TEXT NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        published {real},
+        first_seen {real} NOT NULL,
+        at {real} NOT NULL,
+        fingerprint TEXT NOT NULL DEFAULT '',
+        story_id TEXT,
+        syndicated_of {row_ref} REFERENCES articles(id)
+    );
+    CREATE INDEX articles_story ON articles(story_id, at);
+    CREATE INDEX articles_at ON articles(at);
+    CREATE INDEX articles_fingerprint ON articles(fingerprint) WHERE fingerprint <> '';
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY,
+        first_seen {real} NOT NULL,
+        last_updated {real} NOT NULL,
+        article_count INTEGER NOT NULL,
+        outlet_count INTEGER NOT NULL,
+        headline TEXT NOT NULL,
+        sides {json_type} NOT NULL DEFAULT '{{}}',
+        blindspot TEXT
+    );
+    CREATE INDEX stories_updated ON stories(last_updated);
+    CREATE INDEX stories_blindspot ON stories(blindspot, last_updated) WHERE blindspot IS NOT NULL;
+    CREATE TABLE story_aliases (old_id TEXT PRIMARY KEY, new_id TEXT NOT NULL);
+    CREATE INDEX story_aliases_new ON story_aliases(new_id);
+    CREATE TABLE feed_state (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        last_fetched {real},
+        last_status INTEGER,
+        last_error TEXT
+    );
+    CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """
+
+
+def upsert(table: str, columns: Sequence[str], key: str) -> str:
+    """INSERT or UPDATE by `key` (the same words in SQLite >= 3.24 and PostgreSQL)."""
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    marks = ", ".join("?" * len(columns))
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+        f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    )
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: how both backends index and look up words."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words_of(text: str) -> list[str]:
+    """The distinct indexable words of a text, folded, in order of appearance."""
+    return list(dict.fromkeys(w for w in _WORD_RE.findall(fold(text)) if len(w) <= MAX_WORD_CHARS))
+
+
+def document_words(title: str, text: str) -> list[str]:
+    """What the full-text index holds for an article: its title and the lead of its text."""
+    return words_of(f"{title} {text[:FTS_BODY_CHARS]}")
+
+
+def query_words(terms: Sequence[str]) -> list[str]:
+    """The words of a search worth looking up: folded, no stopwords or numbers, at most
+    MAX_QUERY_WORDS."""
+    found = [
+        w
+        for t in terms
+        for w in words_of(t)
+        if len(w) >= 3 and not w.isdigit() and w not in STOPWORDS
+    ]
+    return list(dict.fromkeys(found))[:MAX_QUERY_WORDS]
+
+
+def article_row(row: Sequence[Any]) -> Article:
+    return Article(*row[:13])
+
+
+def story_row(row: Sequence[Any]) -> StoryRow:
+    sides = row[6]
+    return StoryRow(
+        id=row[0],
+        first_seen=row[1],
+        last_updated=row[2],
+        article_count=row[3],
+        outlet_count=row[4],
+        headline=row[5],
+        # SQLite hands back the JSON text, PostgreSQL the decoded JSONB.
+        outlets_by_side=dict(json.loads(sides) if isinstance(sides, str) else sides or {}),
+        blindspot=row[7],
+    )
+
+
+@lru_cache(maxsize=256)
+def _pyformat(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+class SQLStore(ABC):
+    """The coverage Store over a DB-API connection per thread. The shared SQL is written with `?`
+    placeholders; a `%s` dialect has them rewritten once per statement text."""
+
+    placeholder: ClassVar[str] = "?"
+    # Extra columns the batch insert writes (name, value expression), with their values.
+    extra_insert_columns: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # The dialect's database errors (what `ping` reports instead of raising).
+    errors: ClassVar[tuple[type[BaseException], ...]] = ()
+    description: str = "sql"
+    search_budget: int = SEARCH_POSTINGS_BUDGET
+    page_rows: int = PAGE_ROWS
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+        values = ", ".join(
+            ["?"] * 12
+            + ["(SELECT id FROM articles WHERE key = ?)"]
+            + [expr for _, expr in self.extra_insert_columns]
+        )
+        extra = "".join(f", {name}" for name, _ in self.extra_insert_columns)
+        self._insert_sql = (
+            f"INSERT INTO articles ({_INSERTED}{extra}) VALUES ({values})"
+            " ON CONFLICT (key) DO NOTHING RETURNING id"
+        )
+
+    # -- the dialect's part --------------------------------------------------------------
+
+    @abstractmethod
+    def _connect(self) -> Any:
+        """A new connection in autocommit mode: transactions are opened by `_writing`."""
+
+    def _usable(self, conn: Any) -> bool:
+        """False when a kept connection died (the next call then opens a fresh one)."""
+        return True
+
+    @abstractmethod
+    def _writing(self, conn: Any) -> AbstractContextManager[None]:
+        """One write transaction, taken in turn with other writers; rolled back on error."""
+
+    @abstractmethod
+    def _script(self, conn: Any, sql: str) -> None:
+        """Runs a migration's several statements inside the open transaction."""
+
+    @abstractmethod
+    def _index(self, conn: Any, stored: Sequence[tuple[int, NewArticle]]) -> None:
+        """Keeps the full-text index current with the articles this batch stored."""
+
+    @abstractmethod
+    def _members(self, values: Sequence[object]) -> Iterator[tuple[str, list[object]]]:
+        """`column <this>` tests for membership in values: (SQL, parameters), in chunks."""
+
+    @abstractmethod
+    def term_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many articles contain each (folded) word, counted up to search_budget + 1 only:
+        past the budget a word is merely "common"."""
+
+    @abstractmethod
+    def _matches(self, words: Sequence[str], *, every: bool, limit: int) -> list[tuple[int, float]]:
+        """(row id, positive score) of the articles with any (or every) word, best first,
+        ties by row id."""
+
+    def _extra_values(self, art: NewArticle) -> tuple[object, ...]:
+        return ()
+
+    def _json(self, value: dict[str, Any]) -> object:
+        return json.dumps(value, sort_keys=True)
+
+    def _describe(self, exc: BaseException) -> str:
+        text = str(exc).strip()
+        return text.splitlines()[0] if text else type(exc).__name__
+
+    # -- connections ---------------------------------------------------------------------
+
+    def _conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and not self._usable(conn):
+            with self._lock, contextlib.suppress(ValueError):
+                self._connections.remove(conn)
+            conn = None
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def _run(self, conn: Any, sql: str, params: Sequence[object] = ()) -> Any:
+        return conn.execute(_pyformat(sql) if self.placeholder != "?" else sql, params)
+
+    def _one(self, sql: str, params: Sequence[object] = ()) -> Any:
+        return self._run(self._conn(), sql, params).fetchone()
+
+    def close(self) -> None:
+        """Release connections."""
+        with self._lock:
+            for conn in self._connections:
+                with contextlib.suppress(Exception):
+                    conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def ping(self) -> tuple[str, bool, str]:
+        """A readiness check: (name, ok, detail); never raises for a database failure."""
+        try:
+            self._one("SELECT 1")
+        except self.errors as exc:
+            self._local.conn = None
+            return ("database", False, self._describe(exc))
+        return ("database", True, self.description)
+
+    def writer_lock(self) -> AbstractContextManager[None]:
+        """Held by the engine from reading the story sequence to committing a batch."""
+        return nullcontext()
+
+    # -- schema --------------------------------------------------------------------------
+
+    def _upgrade(self, conn: Any, migrations: Sequence[Migration], where: str, other: str) -> None:
+        """Moves the schema forward inside the caller's transaction; refuses newer ones."""
+        self._run(conn, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        current = int(self._run(conn, "SELECT max(version) FROM schema_version").fetchone()[0] or 0)
+        if current > len(migrations):
+            raise RuntimeError(
+                f"{where} has schema version {current}, newer than this code "
+                f"({len(migrations)}); upgrade Parallax or use another {other}"
+            )
+        for version in range(current + 1, len(migrations) + 1):
+            step = migrations[version - 1]
+            if isinstance(step, str):
+                self._script(conn, step)
+            else:
+                step(conn)
+            self._run(conn, "INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+    def schema_version(self) -> int:
+        """The schema version the database is at."""
+        row = self._one("SELECT max(version) FROM schema_version")
+        return int(row[0]) if row and row[0] is not None else 0
+
+    # -- writing -------------------------------------------------------------------------
+
+    def commit(self, batch: Batch) -> list[int]:
+        """Write a batch atomically; returns the new articles' row ids in batch order. An
+        article whose key another writer stored meanwhile is skipped, not an error."""
+        conn = self._conn()
+        with self._writing(conn):
+            ids: list[int] = []
+            stored: list[tuple[int, NewArticle]] = []
+            touched: set[str] = set()
+            # Another writer may have merged a story this batch still names: file under the
+            # survivor, never under a merged-away id.
+            survivors = self._survivors(conn, {a.story_id for a in batch.articles if a.story_id})
+            for art in batch.articles:
+                if art.story_id in survivors:
+                    art = replace(art, story_id=survivors[art.story_id])
+                at = art.published if art.published is not None else art.first_seen
+                returned = self._run(
+                    conn,
+                    self._insert_sql,
+                    (
+                        art.key,
+                        art.ext_id,
+                        art.url,
+                        art.outlet_id,
+                        art.side,
+                        art.title,
+                        art.text,
+                        art.published,
+                        art.first_seen,
+                        at,
+                        art.fingerprint,
+                        art.story_id,
+                        art.syndicated_of_key,
+                        *self._extra_values(art),
+                    ),
+                ).fetchall()  # to the end: SQLite finishes the statement before the next one
+                if not returned:
+                    continue
+                ids.append(int(returned[0][0]))
+                stored.append((ids[-1], art))
+                if art.story_id:
+                    touched.add(art.story_id)
+            if stored:
+                self._index(conn, stored)
+            for old, new in batch.merges:
+                if old == new:
+                    continue
+                self._run(conn, "UPDATE articles SET story_id = ? WHERE story_id = ?", (new, old))
+                self._run(conn, "UPDATE story_aliases SET new_id = ? WHERE new_id = ?", (new, old))
+                self._run(conn, _ALIAS_UPSERT, (old, new))
+                self._run(conn, "DELETE FROM stories WHERE id = ?", (old,))
+                touched.discard(old)
+                touched.add(new)
+            for story_id in sorted(touched):
+                self._refresh_story(conn, story_id)
+            for name, value in batch.cursors:
+                self._run(conn, _CURSOR_UPSERT, (name, value))
+            for state in batch.feed_states:
+                self._run(conn, _FEED_STATE_UPSERT, [getattr(state, c) for c in FEED_STATE_COLUMNS])
+        return ids
+
+    def _survivors(self, conn: Any, named: set[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for test, params in self._members(sorted(named)):
+            sql = f"SELECT old_id, new_id FROM story_aliases WHERE old_id {test}"
+            found.update(self._run(conn, sql, params).fetchall())
+        return found
+
+    def _refresh_story(self, conn: Any, story_id: str) -> None:
+        count, outlets, first, last = self._run(
+            conn,
+            "SELECT count(*), count(DISTINCT outlet_id), min(at), max(at)"
+            " FROM articles WHERE story_id = ?",
+            (story_id,),
+        ).fetchone()
+        if not count:
+            self._run(conn, "DELETE FROM stories WHERE id = ?", (story_id,))
+            return
+        sides = {
+            side: int(n)
+            for side, n in self._run(
+                conn,
+                "SELECT side, count(DISTINCT coalesce(outlet_id, key)) FROM articles"
+                " WHERE story_id = ? GROUP BY side",
+                (story_id,),
+            )
+        }
+        # Oldest first, ties by row id: the same sample, hence the same headline, everywhere.
+        titles = [
+            t
+            for (t,) in self._run(
+                conn,
+                "SELECT title FROM articles WHERE story_id = ? AND syndicated_of IS NULL"
+                " ORDER BY at, id LIMIT ?",
+                (story_id, HEADLINE_SAMPLE),
+            )
+        ]
+        if not titles:
+            titles = [
+                t
+                for (t,) in self._run(
+                    conn,
+                    "SELECT title FROM articles WHERE story_id = ? ORDER BY at, id LIMIT 1",
+                    (story_id,),
+                )
+            ]
+        self._run(
+            conn,
+            _STORY_UPSERT,
+            (
+                story_id,
+                first,
+                last,
+                count,
+                outlets,
+                representative_headline(titles),
+                self._json(sides),
+                blindspot_side(sides),
+            ),
+        )
+
+    # -- reading -------------------------------------------------------------------------
+
+    def article_by_key(self, key: str) -> Article | None:
+        """The stored article with this dedup key (canonical URL or "id:<id>")."""
+        row = self._one(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE key = ?", (key,))
+        return article_row(row) if row else None
+
+    def _where_in(
+        self, select: str, column: str, values: Iterable[object], tail: str = ""
+    ) -> Iterator[Any]:
+        """Rows of `select WHERE column IN values tail`, chunk by chunk."""
+        conn = self._conn()
+        for test, params in self._members(list(dict.fromkeys(values))):
+            yield from self._run(conn, f"{select} WHERE {column} {test}{tail}", params)
+
+    def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        """Those of `keys` that are already stored."""
+        return {k for (k,) in self._where_in("SELECT key FROM articles", "key", keys)}
+
+    def by_fingerprint(self, fingerprints: Iterable[str]) -> dict[str, list[Article]]:
+        """Stored articles sharing a syndication fingerprint, grouped by fingerprint."""
+        found: dict[str, list[Article]] = {}
+        rows = self._where_in(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles",
+            "fingerprint",
+            (f for f in fingerprints if f),
+            " AND fingerprint <> '' ORDER BY id",
+        )
+        for row in rows:
+            art = article_row(row)
+            found.setdefault(art.fingerprint, []).append(art)
+        for group in found.values():
+            group.sort(key=lambda a: a.id)  # chunks each come in id order; keep it overall
+        return found
+
+    def story_ids_by_ext_id(self, ext_ids: Iterable[str]) -> dict[str, str | None]:
+        """The story each article with one of these external ids (file articles) is in."""
+        return dict(self._where_in("SELECT ext_id, story_id FROM articles", "ext_id", ext_ids))
+
+    def resolve_story(self, story_id: str) -> str | None:
+        """The surviving id of a story after merges, or None when no such story exists."""
+        row = self._one(
+            "SELECT id FROM stories WHERE id = ? UNION ALL"
+            " SELECT s.id FROM story_aliases a JOIN stories s ON s.id = a.new_id"
+            " WHERE a.old_id = ? LIMIT 1",
+            (story_id, story_id),
+        )
+        return str(row[0]) if row else None
+
+    def story(self, story_id: str) -> StoryRow | None:
+        """A story's aggregates (after following merges)."""
+        survivor = self.resolve_story(story_id)
+        if survivor is None:
+            return None
+        row = self._one(f"SELECT {STORY_COLUMNS} FROM stories WHERE id = ?", (survivor,))
+        return story_row(row) if row else None
+
+    def stories(
+        self,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        blindspot: str | None = None,
+        limit: int = 50,
+    ) -> list[StoryRow]:
+        """The most recently updated stories, newest first, filtered by time and blindspot."""
+        where: list[str] = []
+        params: list[object] = []
+        if since is not None:
+            where.append("last_updated >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("last_updated <= ?")
+            params.append(until)
+        if blindspot == "any":
+            where.append("blindspot IS NOT NULL")
+        elif blindspot is not None:
+            where.append("blindspot = ?")
+            params.append(blindspot)
+        sql = f"SELECT {STORY_COLUMNS} FROM stories"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY last_updated DESC, id LIMIT ?"
+        params.append(limit)
+        return [story_row(r) for r in self._run(self._conn(), sql, params)]
+
+    def story_articles(self, story_id: str, limit: int = 500) -> list[Article]:
+        """A story's articles, oldest first."""
+        survivor = self.resolve_story(story_id) or story_id
+        rows = self._run(
+            self._conn(),
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE story_id = ? ORDER BY at, id LIMIT ?",
+            (survivor, limit),
+        )
+        return [article_row(r) for r in rows]
+
+    def articles_since(self, since: float, after_id: int = 0) -> Iterator[Article]:
+        """Articles at or after `since` (in time order), or with row id above `after_id`
+        (in row order), read in keyset pages."""
+        conn = self._conn()
+        if after_id:
+            last = after_id
+            while True:
+                rows = self._run(
+                    conn,
+                    f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id > ? AND at >= ?"
+                    " ORDER BY id LIMIT ?",
+                    (last, since, self.page_rows),
+                ).fetchall()
+                yield from map(article_row, rows)
+                if len(rows) < self.page_rows:
+                    return
+                last = rows[-1][0]
+        last_at: float = since
+        last_id = -1
+        test = (
+            "at >= ? AND id > ?"  # the first page starts at `since` itself, later ones after a row
+        )
+        while True:
+            rows = self._run(
+                conn,
+                f"SELECT {ARTICLE_COLUMNS}, at FROM articles WHERE {test} ORDER BY at, id LIMIT ?",
+                (last_at, last_id, self.page_rows),
+            ).fetchall()
+            test = "(at, id) > (?, ?)"
+            yield from map(article_row, rows)
+            if len(rows) < self.page_rows:
+                return
+            last_at, last_id = rows[-1][-1], rows[-1][0]
+
+    def keys_since(self, after_id: int) -> Iterator[tuple[int, str]]:
+        """(row id, key) of the articles stored with a row id above `after_id`, in row order."""
+        conn = self._conn()
+        last = after_id
+        while True:
+            rows = self._run(
+                conn,
+                "SELECT id, key FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+                (last, self.page_rows * 10),
+            ).fetchall()
+            yield from ((int(i), str(k)) for i, k in rows)
+            if len(rows) < self.page_rows * 10:
+                return
+            last = rows[-1][0]
+
+    def max_article_id(self) -> int:
+        """The highest article row id (0 when empty)."""
+        return int(self._one("SELECT coalesce(max(id), 0) FROM articles")[0])
+
+    def search(self, terms: Sequence[str], limit: int = 20) -> list[tuple[Article, float]]:
+        """Articles matching the rarest of the terms' words through the full-text index, best
+        first (ties by row id)."""
+        words = query_words(terms)
+        if not words:
+            return []
+        frequencies = self.term_frequencies(words)
+        known = sorted((w for w in words if frequencies.get(w)), key=lambda w: frequencies[w])
+        if not known:
+            return []
+        # Common words make long posting lists (slow to rank) and say little about the event:
+        # search for any of the rarest words while their postings fit the budget, or, when even
+        # the rarest is common, for the two rarest together.
+        rare: list[str] = []
+        postings = 0
+        for word in known[:MAX_SEARCH_TERMS]:
+            if postings + frequencies[word] > self.search_budget:
+                break
+            rare.append(word)
+            postings += frequencies[word]
+        hits = self._matches(rare or known[:2], every=not rare, limit=limit)
+        if not hits:
+            return []
+        by_id = {
+            a.id: a
+            for a in map(
+                article_row,
+                self._where_in(
+                    f"SELECT {ARTICLE_COLUMNS} FROM articles", "id", [h[0] for h in hits]
+                ),
+            )
+        }
+        return [(by_id[row_id], score) for row_id, score in hits if row_id in by_id]
+
+    def latest_time(self) -> float | None:
+        """The latest article time stored (the stream clock to restore from)."""
+        row = self._one("SELECT max(at) FROM articles")
+        return float(row[0]) if row and row[0] is not None else None
+
+    def feed_state(self, url: str) -> FeedState | None:
+        """What the last fetch of this feed left behind."""
+        row = self._one(
+            f"SELECT {', '.join(FEED_STATE_COLUMNS)} FROM feed_state WHERE url = ?", (url,)
+        )
+        return FeedState(*row) if row else None
+
+    def feed_health(self) -> dict[str, int]:
+        """Feeds whose last pull succeeded ("ok") and failed ("error")."""
+        row = self._one(
+            "SELECT count(*) FILTER (WHERE last_error IS NULL),"
+            " count(*) FILTER (WHERE last_error IS NOT NULL) FROM feed_state"
+        )
+        return {"ok": int(row[0] or 0), "error": int(row[1] or 0)}
+
+    def cursor(self, name: str) -> str | None:
+        """A saved ingest cursor."""
+        row = self._one("SELECT value FROM cursors WHERE name = ?", (name,))
+        return str(row[0]) if row else None
+
+    def counts(self) -> dict[str, int]:
+        """Number of articles and stories stored."""
+        row = self._one("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM stories)")
+        return {"articles": int(row[0]), "stories": int(row[1])}
+
+    def estimated_counts(self) -> dict[str, int]:
+        """counts() for dashboards, where a dialect may answer from statistics instead."""
+        return self.counts()
+
+
+_ALIAS_UPSERT = upsert("story_aliases", ("old_id", "new_id"), "old_id")
+_CURSOR_UPSERT = upsert("cursors", ("name", "value"), "name")
+_FEED_STATE_UPSERT = upsert("feed_state", FEED_STATE_COLUMNS, "url")
+_STORY_UPSERT = upsert("stories", [c.strip() for c in STORY_COLUMNS.split(",")], "id")
