@@ -261,7 +261,7 @@ class PostgresStore(SQLStore):
         deadline = time.monotonic() + wait
         pause = 0.01
         # Polling, not pg_advisory_lock: a long wait must not trip statement_timeout.
-        while not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:  # type: ignore[index]
+        while not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
             if time.monotonic() > deadline:
                 raise StoreUnavailable(
                     f"waited {wait:g} s for the {name!r} lock; another worker holds it"

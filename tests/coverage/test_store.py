@@ -24,7 +24,9 @@ def test_an_old_file_is_migrated_forward(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    conn.executescript(MIGRATIONS[0])
+    first = MIGRATIONS[0]
+    assert isinstance(first, str)
+    conn.executescript(first)
     conn.execute("INSERT INTO schema_version VALUES (1)")
     conn.execute(
         "INSERT INTO articles (key, title, first_seen, at) VALUES (?, 't', 1, 1)",
