@@ -8,12 +8,10 @@ import io
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from cachetools import Cache
 
 from service.core.ratings_schema import (
     FEED_COLUMNS,
@@ -24,17 +22,10 @@ from service.core.ratings_schema import (
     is_valid_host,
     parse_outlet_row,
 )
-from service.core.resolver import (
-    Resolution,
-    is_public_suffix,
-    match_host,
-    registered_domain,
-    resolve_outlet,
-)
+from service.core.resolver import Resolution, Resolver, is_public_suffix, registered_domain
 from service.core.urls import SHORTENERS, URLInputError, parse_article_url
 
 MAX_PROBLEMS_SHOWN = 25
-_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -186,24 +177,22 @@ class RatingsTable:
         self.outlets: dict[str, Outlet] = {o.id: o for o in outlets}
         self.feeds: list[Feed] = list(feeds)
         self.version = version
-        self._by_host: dict[str, Outlet] = {}
-        self._by_path: dict[str, list[tuple[str, Outlet]]] = {}
+        self.by_host: dict[str, Outlet] = {}
+        self.by_path: dict[str, list[tuple[str, Outlet]]] = {}
         for outlet in self.outlets.values():
             if "/" in outlet.id:
                 host, path = outlet.id.split("/", 1)
-                self._by_path.setdefault(host, []).append(("/" + path, outlet))
+                self.by_path.setdefault(host, []).append(("/" + path, outlet))
             else:
-                self._by_host[outlet.id] = outlet
+                self.by_host[outlet.id] = outlet
             for alias in outlet.aliases:
-                self._by_host[alias] = outlet
-        for entries in self._by_path.values():
+                self.by_host[alias] = outlet
+        for entries in self.by_path.values():
             entries.sort(key=lambda entry: len(entry[0]), reverse=True)
-        self.stop_suffixes = frozenset(h for h in self._by_host if is_public_suffix(h))
-        # Memo of host -> outlet: hosts repeat far more than URLs do, and the walk up the
-        # host's parents is the only per-URL work that depends on the table.
-        # A FIFO-evicting cachetools.Cache: reads never mutate it, so they need no lock.
-        self._host_memo: Cache[str, Outlet | None] = Cache(maxsize=100_000)
-        self._lock = threading.Lock()
+        self.stop_suffixes = frozenset(h for h in self.by_host if is_public_suffix(h))
+        self.resolver = Resolver(self)
+        # The table's one entry point for URLs: the resolver reads the indexes above.
+        self.resolve: Callable[[object], Resolution] = self.resolver.resolve
 
     def __len__(self) -> int:
         return len(self.outlets)
@@ -212,32 +201,8 @@ class RatingsTable:
         return self.outlets.get(outlet_id)
 
     def outlet_for_host(self, host: str) -> Outlet | None:
-        return self._by_host.get(host)
-
-    def outlet_for_path(self, host: str, path: str) -> Outlet | None:
-        if not self._by_path:
-            return None
-        for candidate in (host, host[4:] if host.startswith("www.") else None):
-            if candidate is None:
-                continue
-            for prefix, outlet in self._by_path.get(candidate, ()):
-                if path == prefix or path.startswith(prefix + "/"):
-                    return outlet
-        return None
-
-    def outlet_for_url_host(self, host: str) -> Outlet | None:
-        """`match_host`, memoised per host."""
-        outlet = self._host_memo.get(host, _MISSING)
-        if outlet is not _MISSING:
-            return outlet  # type: ignore[return-value]
-        outlet = match_host(host, self)
-        with self._lock:
-            self._host_memo[host] = outlet
-        return outlet
-
-    def resolve(self, url: object) -> Resolution:
-        """Resolves a URL to its outlet; raises URLInputError for input that is not a URL."""
-        return resolve_outlet(url, self)
+        """The outlet of a bare host name (an id or an alias), without walking up."""
+        return self.by_host.get(host)
 
     def export(self) -> dict[str, Any]:
         """The compact whole table the extension caches and resolves against locally."""

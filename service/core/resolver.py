@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 import tldextract
+from cachetools import Cache
 
 from service.core.ratings_schema import Outlet
 from service.core.urls import SHORTENERS, ArticleURL, may_be_wrapped, parse_article_url, unwrap
@@ -30,13 +33,15 @@ _EXTRACT = tldextract.TLDExtract(
 
 
 class OutletIndex(Protocol):
-    stop_suffixes: frozenset[str]
+    """The table's indexes, read-only: exact hosts (ids and aliases), path-scoped entries by host
+    (longest path first), and the public suffixes the table lists (where a host walk stops)."""
 
-    def outlet_for_host(self, host: str) -> Outlet | None: ...
-
-    def outlet_for_path(self, host: str, path: str) -> Outlet | None: ...
-
-    def outlet_for_url_host(self, host: str) -> Outlet | None: ...
+    @property
+    def by_host(self) -> Mapping[str, Outlet]: ...
+    @property
+    def by_path(self) -> Mapping[str, Sequence[tuple[str, Outlet]]]: ...
+    @property
+    def stop_suffixes(self) -> frozenset[str]: ...
 
 
 class Resolution(NamedTuple):
@@ -48,14 +53,17 @@ class Resolution(NamedTuple):
     shortener: bool
     outlet: Outlet | None
 
-    def to_json(self) -> dict[str, Any]:
+    def head(self) -> dict[str, Any]:
+        """Every field of the answer but the outlet."""
         return {
             "url": self.input,
             "resolved_url": self.resolved_url,
             "host": self.host,
             "shortener": self.shortener,
-            "outlet": None if self.outlet is None else self.outlet.to_json(),
         }
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.head(), "outlet": None if self.outlet is None else self.outlet.to_json()}
 
 
 @lru_cache(maxsize=65536)
@@ -77,36 +85,76 @@ def match_host(host: str, index: OutletIndex) -> Outlet | None:
     domain only public suffixes remain, so this needs no Public Suffix List lookup per URL, and
     the extension's resolver runs the very same walk.
     """
-    outlet = index.outlet_for_host(host)
+    by_host = index.by_host
+    outlet = by_host.get(host)
     if outlet is not None:
         return outlet
+    stop = index.stop_suffixes
     parent = host
     while True:
         dot = parent.find(".")
         if dot < 0:
             return None
         parent = parent[dot + 1 :]
-        if "." not in parent or parent in index.stop_suffixes:
+        if "." not in parent or parent in stop:
             return None
-        outlet = index.outlet_for_host(parent)
+        outlet = by_host.get(parent)
         if outlet is not None:
             return outlet
 
 
-def resolve_url(url: ArticleURL, index: OutletIndex, original: str) -> Resolution:
-    if may_be_wrapped(url.host):
-        url = unwrap(url)
-    host = url.host
-    outlet: Outlet | None = None
-    if not url.is_ip:
-        outlet = index.outlet_for_path(host, url.path) or index.outlet_for_url_host(host)
-    shortener = outlet is None and host in SHORTENERS
-    return Resolution(
-        input=original, resolved_url=url.canonical, host=host, shortener=shortener, outlet=outlet
-    )
+def match_path(host: str, path: str, index: OutletIndex) -> Outlet | None:
+    """The outlet whose id is host + a path prefix of `path` (The Athletic under nytimes.com),
+    the longest first, also for the host without its `www.`."""
+    by_path = index.by_path
+    if not by_path:
+        return None
+    for candidate in (host, host[4:] if host.startswith("www.") else None):
+        if candidate is None:
+            continue
+        for prefix, outlet in by_path.get(candidate, ()):
+            if path == prefix or path.startswith(prefix + "/"):
+                return outlet
+    return None
 
 
-def resolve_outlet(text: object, index: OutletIndex) -> Resolution:
-    """Validates `text` and resolves it; raises URLInputError for input that is not a URL."""
-    url = parse_article_url(text)
-    return resolve_url(url, index, text)  # type: ignore[arg-type]  # a str once parsed
+_MISSING = object()
+
+
+class Resolver:
+    """URL → outlet over one table's indexes: unwrap, path entries, then the host walk, memoised
+    per host (hosts repeat far more than URLs do, and the walk is the only per-URL work that
+    depends on the table)."""
+
+    def __init__(self, index: OutletIndex, memo_size: int = 100_000) -> None:
+        self._index = index
+        # A FIFO-evicting cachetools.Cache: reads never mutate it, so they need no lock.
+        self._host_memo: Cache[str, Outlet | None] = Cache(maxsize=memo_size)
+        self._lock = threading.Lock()
+
+    def outlet_for_host(self, host: str) -> Outlet | None:
+        """`match_host`, memoised per host."""
+        outlet = self._host_memo.get(host, _MISSING)
+        if outlet is not _MISSING:
+            return outlet  # type: ignore[return-value]
+        outlet = match_host(host, self._index)
+        with self._lock:
+            self._host_memo[host] = outlet
+        return outlet
+
+    def resolve_url(self, url: ArticleURL, original: str) -> Resolution:
+        if may_be_wrapped(url.host):
+            url = unwrap(url)
+        host = url.host
+        outlet: Outlet | None = None
+        if not url.is_ip:
+            outlet = match_path(host, url.path, self._index) or self.outlet_for_host(host)
+        shortener = outlet is None and host in SHORTENERS
+        return Resolution(
+            input=original, resolved_url=url.canonical, host=host, shortener=shortener, outlet=outlet
+        )
+
+    def resolve(self, text: object) -> Resolution:
+        """Validates `text` and resolves it; raises URLInputError for input that is not a URL."""
+        url = parse_article_url(text)
+        return self.resolve_url(url, text)  # type: ignore[arg-type]  # a str once parsed

@@ -11,6 +11,7 @@ from cachetools import LRUCache
 
 from service.core.ratings import RatingsTable
 from service.core.ratings_schema import Outlet
+from service.core.resolver import Resolution
 from service.core.urls import URLInputError
 
 StoryLookup = Callable[[str, str | None], "dict[str, Any] | None"]
@@ -26,9 +27,13 @@ def score_url(
     resolution = table.resolve(url)
     payload = resolution.to_json()
     if story_lookup is not None:
-        outlet_id = resolution.outlet.id if resolution.outlet else None
-        payload["story"] = story_lookup(resolution.resolved_url, outlet_id)
+        payload["story"] = _story(resolution, story_lookup)
     return payload
+
+
+def _story(resolution: Resolution, story_lookup: StoryLookup) -> dict[str, Any] | None:
+    outlet_id = resolution.outlet.id if resolution.outlet else None
+    return story_lookup(resolution.resolved_url, outlet_id)
 
 
 # One encoder for every call: json.dumps with non-default options builds a new one each time.
@@ -55,19 +60,11 @@ def score_json(
 ) -> str:
     """`score_url` as JSON text, splicing in the outlet's cached JSON: the API's hot path."""
     resolution = table.resolve(url)
-    head = _encode(
-        {
-            "url": resolution.input,
-            "resolved_url": resolution.resolved_url,
-            "host": resolution.host,
-            "shortener": resolution.shortener,
-        }
-    )
+    head = _encode(resolution.head())
     outlet = "null" if resolution.outlet is None else outlet_json(resolution.outlet)
     body = f"{head[:-1]},\"outlet\":{outlet}"
     if story_lookup is not None:
-        outlet_id = resolution.outlet.id if resolution.outlet else None
-        story = story_lookup(resolution.resolved_url, outlet_id)
+        story = _story(resolution, story_lookup)
         body += ',"story":' + ("null" if story is None else _encode(story))
     return body + "}"
 

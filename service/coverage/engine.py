@@ -13,7 +13,8 @@ from typing import Any
 
 from service.core.ratings import RatingsTable
 from service.core.ratings_schema import REDUNDANT_HOST_PREFIXES
-from service.core.urls import URLInputError, canonical_url
+from service.core.resolver import Resolution
+from service.core.urls import URLInputError
 from service.coverage.cluster import Clusterer, Doc
 from service.coverage.summary import article_json, listing_json, side_of, summarize
 from service.store.base import Article, Batch, FeedState, NewArticle, Store
@@ -193,15 +194,11 @@ class Engine:
 
     # -- preparing ----------------------------------------------------------------------
 
-    def outlet_id(self, url: str | None, outlet: str | None) -> str | None:
-        """The rated outlet id for an article: its URL's outlet, else the outlet it names."""
-        if url:
-            try:
-                resolved = self.ratings.resolve(url)
-            except URLInputError:
-                resolved = None
-            if resolved is not None and resolved.outlet is not None:
-                return resolved.outlet.id
+    def outlet_id(self, resolution: Resolution | None, outlet: str | None) -> str | None:
+        """The rated outlet id for an article: its URL's outlet, else the outlet it names, else
+        its URL's host."""
+        if resolution is not None and resolution.outlet is not None:
+            return resolution.outlet.id
         if outlet:
             name = outlet.strip()
             if self.ratings.get(name.lower()) is not None:
@@ -213,11 +210,8 @@ class Engine:
             if host is not None:
                 return host.id
             return name[:200]
-        if url:
-            try:
-                return self.ratings.resolve(url).host or None
-            except URLInputError:
-                return None
+        if resolution is not None:
+            return resolution.host or None
         return None
 
     def prepare(self, raw: RawArticle, first_seen: float) -> NewArticle:
@@ -225,12 +219,14 @@ class Engine:
         title = " ".join((raw.title or "").split())[:MAX_TITLE_CHARS]
         if not title:
             raise ValueError("the article has no title")
-        url = canonical_url(raw.url) if raw.url else None
+        # One parse of the URL gives its canonical form and its outlet.
+        resolution = self.ratings.resolve(raw.url) if raw.url else None
+        url = resolution.resolved_url if resolution is not None else None
         if url is None and not raw.ext_id:
             raise ValueError("the article needs a url or an id")
         key = article_key(url) if url is not None else f"id:{raw.ext_id}"
         text = (raw.text or "")[:MAX_TEXT_CHARS]
-        outlet_id = self.outlet_id(url, raw.outlet)
+        outlet_id = self.outlet_id(resolution, raw.outlet)
         outlet = self.ratings.get(outlet_id) if outlet_id else None
         return NewArticle(
             key=key,

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from service.core.resolver import Resolution
 from service.core.urls import URLInputError, canonical_url
 from service.coverage import runtime
 from service.coverage.engine import RawArticle, article_key
@@ -19,7 +20,7 @@ from service.coverage.summary import listing_json
 from service.ingest.fetch import PAGE_POLICY, FetchError, FetchResult, fetch
 from service.ingest.pagemeta import decode, extract, parse_time
 from service.ingest.shared import shared_ingest
-from service.web.api import query_int
+from service.web.api import query_int, ratings_table
 from service.web.errors import APIError
 
 log = logging.getLogger(__name__)
@@ -65,13 +66,18 @@ def _text_param(value: object, name: str, limit: int) -> str:
     return value.strip()
 
 
-def _canonical(value: object, name: str = "url") -> str:
+def _resolve(value: object, name: str = "url") -> Resolution:
+    """The URL's canonical form and outlet, from one parse; a clear 400 for anything else."""
     if not isinstance(value, str) or not value.strip():
         raise APIError(400, f"missing_{name}", f"give the article's address as {name}=https://…")
     try:
-        return canonical_url(value)
+        return ratings_table().resolve(value)
     except URLInputError as exc:
         raise APIError(400, f"invalid_{name}", exc.message) from None
+
+
+def _canonical(value: object, name: str = "url") -> str:
+    return _resolve(value, name).resolved_url
 
 
 # -- views ------------------------------------------------------------------------------
@@ -135,14 +141,15 @@ def articles() -> ResponseReturnValue:
             'send JSON {"url", "title", "description"?, "published"?, "canonical_url"?} with '
             "Content-Type: application/json",
         )
-    url = _canonical(body.get("url"))
+    page = _resolve(body.get("url"))
+    url = page.resolved_url
     canonical_given = body.get("canonical_url")
     if canonical_given not in (None, ""):
         canonical = _canonical(canonical_given, "canonical_url")
         # A page may only speak for its own site: a canonical on another host is ignored.
         if _host(canonical) == _host(url):
             url = canonical
-    if current_app.extensions["parallax.ratings"].resolve(url).shortener:
+    if page.shortener:
         raise APIError(
             400, "shortener_url", "send the page's own URL, not a link shortener's (t.co, bit.ly …)"
         )
