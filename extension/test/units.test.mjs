@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { linkTarget } from "../src/content/hovercard.js";
+import { linkTarget } from "../src/content/links.js";
 import { leanBadge, percent, sideOf, timeAgo } from "../src/lib/format.js";
 import { isSiteDisabled, normaliseServiceUrl } from "../src/lib/settings.js";
 import { readArticle, looksLikeArticleUrl } from "../src/content/article.js";
@@ -75,4 +75,30 @@ test("article pages are recognised from Open Graph and JSON-LD", () => {
   assert.equal(looksLikeArticleUrl("https://www.nytimes.com/2025/10/25/world/x.html"), true);
   assert.equal(looksLikeArticleUrl("https://www.nytimes.com/"), false);
   assert.equal(looksLikeArticleUrl("https://www.nytimes.com/section/world"), false);
+});
+
+test("flags and countries are words, never slugs or codes", async () => {
+  const { countryName, flagText, notRatedText } = await import("../src/lib/format.js");
+  assert.equal(flagText("questionable-sourcing"), "questionable sourcing");
+  assert.equal(flagText("state-affiliated"), "state-affiliated");
+  assert.equal(flagText("some-new-flag"), "some new flag");
+  assert.equal(countryName("US"), "United States");
+  assert.equal(countryName("DE"), "Germany");
+  assert.equal(countryName("XX"), "", "no home country: nothing rather than XX");
+  assert.equal(countryName("us"), "");
+  assert.equal(countryName(undefined), "");
+  assert.equal(countryName("ZZ"), "", "a code the browser cannot name is not shown");
+  assert.match(notRatedText({ kind: "aggregator" }), /aggregator/);
+  assert.match(notRatedText({ kind: "newspaper" }), /evidence/);
+  assert.match(notRatedText(null), /No lean rating/);
+});
+
+test("service pages keep an outlet id's path and encode the rest", async () => {
+  const { servicePage } = await import("../src/lib/views.js").catch(() => ({ servicePage: null }));
+  if (!servicePage) return; // views.js needs a DOM only when called; the import itself is pure
+  assert.equal(servicePage("http://127.0.0.1:8000/", "outlets", "nytimes.com"), "http://127.0.0.1:8000/outlets/nytimes.com");
+  assert.equal(servicePage("http://x", "outlets", "theathletic.com/x y"), "http://x/outlets/theathletic.com/x%20y");
+  assert.equal(servicePage("http://x", "stories", "s 1?"), "http://x/stories/s%201%3F");
+  assert.equal(servicePage("", "stories", "s1"), "");
+  assert.equal(servicePage("http://x", "stories", null), "");
 });

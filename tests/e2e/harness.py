@@ -212,3 +212,29 @@ def start_extension(context: Any, service_url: str) -> Browser:
     assert meta.get("count", 0) > 100, meta
     route_fixture_pages(context)
     return browser
+
+
+# Shared by the e2e test modules: open pages and reach into our shadow roots.
+WAIT_MS = 10_000
+PANEL_READY = "parallax-panel .coverage-section h4, parallax-panel .service-error"
+
+
+def shadow(page: Any, host: str, script: str) -> Any:
+    """Evaluates `script` (a function of the shadow root) inside our UI's shadow root."""
+    return page.locator(host).evaluate(f"h => ({script})(h.shadowRoot)")
+
+
+def open_article(browser: Browser, url: str) -> Any:
+    """A new tab on `url`, once the panel has its coverage (or its error)."""
+    page = browser.context.new_page()
+    page.goto(url)
+    page.wait_for_selector(PANEL_READY, state="attached", timeout=WAIT_MS)
+    return page
+
+
+def open_panel(page: Any) -> None:
+    """Opens the panel from its tab, unless it opened by itself."""
+    if page.locator("parallax-panel .panel").is_visible():
+        return
+    page.locator("parallax-panel .tab").click()
+    page.wait_for_selector("parallax-panel .panel", state="visible", timeout=WAIT_MS)

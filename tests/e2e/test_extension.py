@@ -35,6 +35,8 @@ BADGE_TEXT = {
 }
 SIDE_WORD = {"left": "Left", "center": "Center", "right": "Right", "unrated": "Unrated"}
 WAIT_MS = 10_000
+# Countries are shown by name, as the browser's Intl.DisplayNames writes them in English.
+COUNTRY_NAMES = {"US": "United States", "GB": "United Kingdom"}
 
 
 def shadow(page: Any, host: str, script: str) -> Any:
@@ -101,7 +103,7 @@ def test_article_page_shows_panel_with_outlet_lean_and_story(
         == outlet["factuality"]["label"]
     )
     assert outlet["owner"] in panel.locator(".owner").inner_text()
-    assert panel.locator(".country").inner_text() == outlet["country"]
+    assert panel.locator(".country").inner_text() == COUNTRY_NAMES[outlet["country"]]
     assert panel.locator(".basis").inner_text() == outlet["basis"]
     assert panel.locator(".scale .on").count() == 1
 

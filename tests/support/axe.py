@@ -31,7 +31,14 @@ def audit(page: Any, context: Any = None) -> list[dict[str, Any]]:
 
     axe walks open shadow roots, so UI mounted in a shadow host under <body> is audited too."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.add_script_tag(content=axe_source())
+        try:
+            page.add_script_tag(content=axe_source())
+        except Exception as error:  # noqa: BLE001 - Playwright raises its own Error type
+            if "Content Security Policy" not in str(error):
+                raise
+            # An extension page (script-src 'self') refuses inline scripts; evaluation through
+            # the DevTools protocol is not a page script, so it may run the same source.
+            page.evaluate("source => { (0, eval)(source); }", axe_source())
     result = page.evaluate(
         """async ([context, tags]) => {
             const r = await window.axe.run(context || document, {

@@ -1,41 +1,30 @@
 // Hover cards on news links: one delegated listener, local resolution, no network request per hover.
+// Reachable by keyboard: a focused link shows its card too, Alt+Down moves into it, Escape
+// returns; while a card shows, its link is described by the card's text (aria-describedby).
 
 import { h, shadowHost } from "../lib/dom.js";
+import { factualityText, leanText } from "../lib/format.js";
 import { outletDetails } from "../lib/views.js";
+import { linkOutlet } from "./links.js";
 import { CARD_CSS } from "./styles.js";
+
+export { linkTarget } from "./links.js";
 
 export const HOVER_DELAY_MS = 300;
 const HIDE_GRACE_MS = 250;
 const CARD_WIDTH = 280;
+const KEY_HINT = "Alt+Down arrow moves into this card; Escape returns to the link.";
 
-/**
- * The URL a link really points at. For t.co the href says nothing, so the page's expanded URL or
- * the link's visible text (which X shows as "nytimes.com/2025/…") stands in for it.
- * @param {HTMLAnchorElement} link
- * @param {Set<string>} shorteners
- */
-export function linkTarget(link, shorteners) {
-  const href = link.href;
-  if (typeof href !== "string" || !/^https?:/i.test(href)) return null; // javascript:, mailto:, SVG links
-  let host;
-  try {
-    host = new URL(href).hostname.replace(/^www\./, "");
-  } catch {
-    return null;
-  }
-  if (host !== "t.co" && !shorteners.has(host)) return href;
-  const expanded = link.getAttribute("data-expanded-url") ?? link.getAttribute("data-full-url") ?? link.getAttribute("title");
-  if (expanded && /^https?:\/\//i.test(expanded.trim())) return expanded.trim();
-  const visible = (link.textContent ?? "").trim().replace(/[…\u2026]+$/, "").replace(/\.\.\.$/, "");
-  if (/^(https?:\/\/)?[a-z0-9-]+(\.[a-z0-9-]+)+(\/\S*)?$/i.test(visible)) return visible;
-  return href; // the shortener itself: resolves as a shortener, with no rating
+/** True for the key that moves from a link into its card. @param {KeyboardEvent} event */
+export function isIntoCardKey(event) {
+  return event.key === "ArrowDown" && event.altKey && !event.ctrlKey && !event.metaKey;
 }
 
 /**
  * Start hover cards on the document.
- * @param {{signal: AbortSignal, getIndex: () => Promise<any>, perfMarks: boolean}} options
+ * @param {{signal: AbortSignal, getIndex: () => Promise<any>, perfMarks: boolean, serviceUrl?: string}} options
  */
-export function startHoverCards({ signal, getIndex, perfMarks }) {
+export function startHoverCards({ signal, getIndex, perfMarks, serviceUrl = "" }) {
   /** @type {HTMLAnchorElement | null} */
   let pending = null;
   let showTimer = 0;
@@ -44,25 +33,74 @@ export function startHoverCards({ signal, getIndex, perfMarks }) {
   let card = null;
   /** @type {HTMLAnchorElement | null} */
   let shownFor = null;
+  /** The link's own aria-describedby, restored when the card goes. */
+  let describedBefore = /** @type {string | null} */ (null);
+  /** A link the reader just came back to with Escape: no card again until it loses focus. */
+  let quietLink = /** @type {Element | null} */ (null);
+  const descriptionId = `parallax-card-description-${Math.random().toString(36).slice(2, 10)}`;
 
   function buildCard() {
     const { host, root } = shadowHost("parallax-hovercard", CARD_CSS);
-    const body = h("div", { class: "card surface", role: "tooltip", id: "parallax-card", hidden: true });
+    const body = h("div", { class: "card surface", role: "dialog", "aria-label": "Parallax", hidden: true });
     root.append(body);
-    document.documentElement.append(host);
+    // The link's description lives in the light DOM (IDs do not cross into a shadow root); with
+    // no slot in the shadow root it is never drawn, only read by assistive technology.
+    const description = h("span", { id: descriptionId });
+    host.append(description);
+    (document.body ?? document.documentElement).append(host);
     body.addEventListener("pointerenter", () => clearTimeout(hideTimer), { signal });
     body.addEventListener("pointerleave", () => scheduleHide(), { signal });
-    signal.addEventListener("abort", () => host.remove());
-    return { host, root, body };
+    body.addEventListener("focusin", () => clearTimeout(hideTimer), { signal });
+    body.addEventListener("focusout", (event) => {
+      const next = event.relatedTarget;
+      if (!(next instanceof Node && body.contains(next)) && next !== shownFor) scheduleHide();
+    }, { signal });
+    body.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        backToLink();
+        return;
+      }
+      if (event.key !== "Tab") return;
+      // Tabbing past either end of the card goes back to its link, where the page's order resumes.
+      const focusable = [...body.querySelectorAll("a[href], button:not([hidden])")].filter((el) => !el.closest("[hidden]"));
+      const first = focusable[0];
+      const last = focusable[focusable.length - 1];
+      const active = root.activeElement;
+      if ((event.shiftKey && active === first) || (!event.shiftKey && active === last)) {
+        event.preventDefault();
+        backToLink();
+      }
+    }, { signal });
+    signal.addEventListener("abort", () => { restoreDescribedBy(); host.remove(); });
+    return { host, root, body, description };
+  }
+
+  function restoreDescribedBy() {
+    if (!shownFor) return;
+    if (describedBefore === null) shownFor.removeAttribute("aria-describedby");
+    else shownFor.setAttribute("aria-describedby", describedBefore);
   }
 
   function hide() {
     clearTimeout(hideTimer);
+    restoreDescribedBy();
     if (card) {
       card.body.hidden = true;
       while (card.body.firstChild) card.body.firstChild.remove();
+      card.description.textContent = "";
     }
     shownFor = null;
+  }
+
+  function backToLink() {
+    const link = shownFor;
+    hide();
+    if (link) {
+      quietLink = link;
+      link.focus();
+    }
   }
 
   function scheduleHide() {
@@ -80,15 +118,16 @@ export function startHoverCards({ signal, getIndex, perfMarks }) {
     body.style.top = `${top}px`;
   }
 
-  function render(link, resolution, startedAt) {
+  function render(link, found, startedAt) {
     card ??= buildCard();
-    const { body } = card;
+    const { body, description } = card;
+    if (shownFor && shownFor !== link) restoreDescribedBy();
     while (body.firstChild) body.firstChild.remove();
-    const outlet = resolution.outlet;
-    const details = outletDetails(outlet, { scale: false });
+    const outlet = found.outlet;
+    const details = outletDetails(outlet, { scale: false, heading: "p", serviceUrl });
     const extra = h("dl", { class: "extra", hidden: true },
-      h("dt", { text: "Kind" }), h("dd", { text: String(outlet.kind ?? "") || "Unknown" }),
-      h("dt", { text: "Site" }), h("dd", { text: resolution.host }));
+      h("dt", { text: "Kind" }), h("dd", { text: String(outlet.kind ?? "").replace(/-/g, " ") || "Unknown" }),
+      h("dt", { text: "Site" }), h("dd", { text: found.named ? `named beside the link (${found.host})` : found.host }));
     const more = h("button", { type: "button", class: "more", "aria-expanded": "false", text: "More about this outlet" });
     more.addEventListener("click", () => {
       const opening = extra.hidden;
@@ -96,9 +135,13 @@ export function startHoverCards({ signal, getIndex, perfMarks }) {
       more.setAttribute("aria-expanded", String(opening));
       more.textContent = opening ? "Less" : "More about this outlet";
     }); // no signal: the button is replaced on the next card, and the signal would keep it alive
-    body.append(details, extra, more);
+    body.setAttribute("aria-label", `Parallax: ${outlet.name ?? outlet.id}`);
+    body.append(details, extra, more, h("p", { class: "hint muted", text: KEY_HINT }));
     body.hidden = false;
     place(body, link);
+    description.textContent = `Parallax: ${outlet.name ?? outlet.id}, ${leanText(outlet.lean?.label).toLowerCase()}, factuality ${factualityText(outlet.factuality?.label).toLowerCase()}. ${KEY_HINT}`;
+    if (shownFor !== link) describedBefore = link.getAttribute("aria-describedby");
+    link.setAttribute("aria-describedby", describedBefore ? `${describedBefore} ${descriptionId}` : descriptionId);
     shownFor = link;
     if (perfMarks) {
       requestAnimationFrame(() => {
@@ -109,19 +152,19 @@ export function startHoverCards({ signal, getIndex, perfMarks }) {
 
   async function showFor(link) {
     const startedAt = performance.now();
-    if (pending !== link) return;
+    if (pending !== link) return false;
     const index = await getIndex();
-    if (pending !== link) return;
-    const target = index ? linkTarget(link, index.shorteners) : null;
-    const resolution = target ? index.tryResolve(target) : null;
+    if (pending !== link) return false;
+    const found = index ? linkOutlet(link, index) : null;
     // A site's links to itself (navigation, related stories) would only repeat the badge.
     const ownOutlet = index?.tryResolve(location.href)?.outlet?.id ?? null;
-    if (!resolution?.outlet || resolution.outlet.id === ownOutlet) {
+    if (!found || found.outlet.id === ownOutlet) {
       // Benchmarks and tests need to know the hover was handled and found nothing to show.
       if (perfMarks) document.documentElement.dataset.parallaxHoverMs = "none";
-      return;
+      return false;
     }
-    render(link, resolution, startedAt);
+    render(link, found, startedAt);
+    return true;
   }
 
   function linkFrom(target) {
@@ -131,7 +174,7 @@ export function startHoverCards({ signal, getIndex, perfMarks }) {
   }
 
   function arm(link) {
-    if (link === pending) return;
+    if (link === pending || link === quietLink) return;
     clearTimeout(showTimer);
     pending = link;
     getIndex(); // warm the table during the hover delay so the card is instant
@@ -143,6 +186,14 @@ export function startHoverCards({ signal, getIndex, perfMarks }) {
     clearTimeout(showTimer);
     pending = null;
     if (shownFor === link) scheduleHide();
+  }
+
+  function focusCard() {
+    const target = card?.body.querySelector("a[href], button");
+    if (target instanceof HTMLElement) {
+      clearTimeout(hideTimer);
+      target.focus();
+    }
   }
 
   // One delegated listener each: links a page adds later (infinite feeds) need no extra wiring.
@@ -160,10 +211,31 @@ export function startHoverCards({ signal, getIndex, perfMarks }) {
   }, { signal });
   document.addEventListener("focusout", (event) => {
     const link = linkFrom(event.target);
+    if (link === quietLink) quietLink = null;
     if (link) disarm(link);
   }, { signal });
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && shownFor) hide();
-  }, { signal });
-  window.addEventListener("scroll", () => { if (shownFor) hide(); }, { passive: true, signal });
+    if (card && event.composedPath().includes(card.body)) return; // the card's own keys, above
+    if (event.key === "Escape" && shownFor) {
+      hide();
+      return;
+    }
+    if (!isIntoCardKey(event)) return;
+    const link = linkFrom(event.target);
+    if (!link) return;
+    if (shownFor === link) {
+      event.preventDefault();
+      focusCard();
+    } else if (link === pending || link === quietLink) {
+      // Asked for before the hover delay ran out (or after Escape): show it now, then go in.
+      event.preventDefault();
+      clearTimeout(showTimer);
+      quietLink = null;
+      pending = link;
+      showFor(link).then((shown) => { if (shown) focusCard(); });
+    }
+  }, { capture: true, signal });
+  window.addEventListener("scroll", () => {
+    if (shownFor && !(card && card.body.contains(card.root.activeElement))) hide();
+  }, { passive: true, signal });
 }

@@ -65,6 +65,7 @@ async function showPage(settings, controller, timing) {
     outlet,
     tableLoaded: Boolean(seen?.tableLoaded),
     open: Boolean(settings.panelOpen),
+    serviceUrl: settings.serviceUrl,
     signal,
     onDismiss: async () => {
       const current = await loadSettings();
@@ -119,7 +120,7 @@ export async function start(startedAt) {
     return;
   }
   const features = new AbortController();
-  if (settings.hoverCards) startHoverCards({ signal: features.signal, getIndex, perfMarks });
+  if (settings.hoverCards) startHoverCards({ signal: features.signal, getIndex, perfMarks, serviceUrl: settings.serviceUrl });
 
   // Article detection reads the page's metadata; it waits until the document is parsed.
   if (document.readyState === "loading") {

@@ -11,9 +11,9 @@ const GUTTER = 8;
 
 /**
  * Show the panel; returns an object to feed it data. Everything is removed when `signal` aborts.
- * @param {{host: string, outlet: any, tableLoaded: boolean, open: boolean, signal: AbortSignal, onDismiss: () => void, onToggle: (open: boolean) => void}} options
+ * @param {{host: string, outlet: any, tableLoaded: boolean, open: boolean, signal: AbortSignal, onDismiss: () => void, onToggle: (open: boolean) => void, serviceUrl?: string}} options
  */
-export function mountPanel({ host: siteHost, outlet, tableLoaded, open, signal, onDismiss, onToggle }) {
+export function mountPanel({ host: siteHost, outlet, tableLoaded, open, signal, onDismiss, onToggle, serviceUrl = "" }) {
   const { host, root } = shadowHost("parallax-panel", PANEL_CSS);
   const surface = h("div", { class: "surface-wrap" });
   const dot = h("span", { class: "dot", "aria-hidden": "true" });
@@ -32,7 +32,8 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, open, signal, 
     h("footer", { class: "muted" }, "Ratings are summaries of public evidence, not verdicts. ", optionsLink));
   surface.append(tab, panel);
   root.append(surface);
-  document.documentElement.append(host);
+  // Inside <body>, where accessibility tools (and axe-core) look for a page's content.
+  (document.body ?? document.documentElement).append(host);
 
   let shifted = false;
   let previousMargin = "";
@@ -76,7 +77,7 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, open, signal, 
     dot.style.backgroundColor = leanColour(lean);
     tabLabel.textContent = value ? `${value.name ?? value.id} · ${leanText(lean)}` : "Parallax · not rated";
     if (value) {
-      outletSection.append(outletDetails(value));
+      outletSection.append(outletDetails(value, { serviceUrl }));
     } else {
       outletSection.append(h("p", { class: "notice unrated", text: tableLoaded
         ? `${siteHost} is not in the Parallax ratings yet.`
@@ -99,7 +100,7 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, open, signal, 
       clear(storySection);
       storySection.append(h("h4", { text: "Coverage of this story" }));
       if (story && typeof story === "object") {
-        storySection.append(storySummary(story, { currentUrl }));
+        storySection.append(storySummary(story, { currentUrl, serviceUrl }));
       } else {
         storySection.append(h("p", { class: "muted no-story", text: "No other coverage of this story found yet." }));
       }

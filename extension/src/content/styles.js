@@ -6,12 +6,12 @@ const BASE = `
 [hidden] { display: none !important; }
 .surface {
   --bg: #ffffff; --fg: #1b1b1f; --muted: #5c5c66; --line: #d9d9e0; --accent: #3a3aa8; --chip-fg: #ffffff;
-  --shadow: 0 4px 18px rgba(0, 0, 0, 0.18);
+  --danger: #b3261e; --step-edge: #ffffff; --shadow: 0 4px 18px rgba(0, 0, 0, 0.18);
   font: 13px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: var(--fg); background: var(--bg);
 }
 @media (prefers-color-scheme: dark) {
-  .surface { --bg: #1e1f24; --fg: #ececf1; --muted: #a8a8b3; --line: #3a3b44; --accent: #a9a9ff; --shadow: 0 4px 18px rgba(0, 0, 0, 0.6); }
+  .surface { --bg: #1e1f24; --fg: #ececf1; --muted: #a8a8b3; --line: #3a3b44; --accent: #a9a9ff; --danger: #ffb4ab; --step-edge: #8c8c99; --shadow: 0 4px 18px rgba(0, 0, 0, 0.6); }
 }
 a { color: var(--accent); text-decoration: none; }
 a:hover, a:focus-visible { text-decoration: underline; }
@@ -23,6 +23,15 @@ button { font: inherit; color: inherit; cursor: pointer; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 8px 0 0; }
 dt { color: var(--muted); }
 dd { margin: 0; overflow-wrap: anywhere; }
+.flags { color: var(--danger); font-weight: 600; }
+.not-rated { margin: 6px 0 0; }
+.outlet-page, .story-page { margin: 8px 0 0; }
+/* The lean scale: every step in full colour with an edge that shows on dark backgrounds; the
+   outlet's step is taller and outlined (not colour alone). */
+.scale { display: grid; grid-template-columns: repeat(7, 1fr); gap: 3px; margin: 8px 0 2px; align-items: center; height: 16px; }
+.scale span { height: 8px; border-radius: 2px; box-shadow: 0 0 0 1px var(--step-edge); }
+.scale span.on { height: 14px; outline: 2px solid var(--fg); outline-offset: 1px; }
+.scale-labels { display: flex; justify-content: space-between; font-size: 11px; color: var(--muted); }
 `;
 
 export const PANEL_CSS = BASE + `
@@ -45,11 +54,7 @@ header button { background: none; border: 1px solid var(--line); border-radius: 
 h3 { font-size: 16px; margin: 4px 0; }
 h4 { font-size: 12px; text-transform: uppercase; letter-spacing: 0.05em; color: var(--muted); margin: 14px 0 6px; }
 section + section { border-top: 1px solid var(--line); margin-top: 12px; padding-top: 4px; }
-.scale { display: grid; grid-template-columns: repeat(7, 1fr); gap: 2px; margin: 8px 0 2px; }
-.scale span { height: 8px; border-radius: 2px; background: var(--line); }
-.scale span.on { outline: 2px solid var(--fg); outline-offset: 1px; }
-.scale-labels { display: flex; justify-content: space-between; font-size: 10px; color: var(--muted); }
-.bar { display: flex; height: 14px; border-radius: 7px; overflow: hidden; background: var(--line); margin: 8px 0 4px; }
+.bar { display: flex; height: 14px; border-radius: 7px; overflow: hidden; background: var(--line); margin: 8px 0 4px; box-shadow: 0 0 0 1px var(--step-edge); }
 .bar span { display: block; height: 100%; }
 .legend { display: flex; gap: 10px; flex-wrap: wrap; font-size: 12px; }
 .notice { padding: 8px 10px; border-radius: 6px; background: color-mix(in srgb, var(--accent) 10%, transparent); margin: 8px 0; }
@@ -58,7 +63,10 @@ section + section { border-top: 1px solid var(--line); margin-top: 12px; padding
 ul { list-style: none; padding: 0; margin: 0; }
 li { padding: 6px 0; border-bottom: 1px solid var(--line); }
 li .headline { display: block; margin-top: 2px; font-weight: 500; }
-footer { margin-top: 14px; font-size: 11px; }
+footer { margin-top: 14px; font-size: 12px; }
+.mix li { display: grid; grid-template-columns: 1fr auto; gap: 0 8px; padding: 3px 0; border-bottom: 0; }
+.mix-track { grid-column: 1 / -1; height: 4px; border-radius: 2px; background: var(--line); overflow: hidden; }
+.mix-meter { display: block; height: 100%; background: var(--muted); }
 `;
 
 export const CARD_CSS = BASE + `
@@ -67,7 +75,7 @@ export const CARD_CSS = BASE + `
   border: 1px solid var(--line); box-shadow: var(--shadow);
 }
 .card[hidden] { display: none; }
-.name { font-weight: 700; font-size: 14px; margin-right: 4px; }
+.outlet-name { font-weight: 700; font-size: 14px; margin: 0; }
 .more { margin-top: 8px; background: none; border: 1px solid var(--line); border-radius: 6px; padding: 2px 8px; }
-.flags { color: #b3261e; font-weight: 600; }
+.hint { margin: 6px 0 0; font-size: 12px; }
 `;

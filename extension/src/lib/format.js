@@ -35,6 +35,23 @@ export const LEAN_COLOUR = {
 };
 export const UNRATED_COLOUR = "#6b6b6b";
 
+// Text on a lean chip: white on the dark steps, near-black on the two light ones, so every chip
+// reads at WCAG AA (4.5:1) whatever the page's or the system's colour scheme.
+const DARK_TEXT = "#1b1b1f";
+const LIGHT_TEXT = "#ffffff";
+export const LEAN_TEXT_COLOUR = {
+  "far-left": LIGHT_TEXT,
+  left: LIGHT_TEXT,
+  "lean-left": DARK_TEXT,
+  center: LIGHT_TEXT,
+  "lean-right": DARK_TEXT,
+  right: LIGHT_TEXT,
+  "far-right": LIGHT_TEXT,
+};
+export const UNRATED_TEXT_COLOUR = LIGHT_TEXT;
+
+export const FACTUALITY_ORDER = ["very-high", "high", "mostly-factual", "mixed", "low", "very-low"];
+
 const FACTUALITY_TEXT = {
   "very-high": "Very high",
   high: "High",
@@ -61,13 +78,83 @@ const OWNER_TYPE_TEXT = {
   unknown: "Unknown",
 };
 
+export const OWNER_TYPE_ORDER = Object.keys(OWNER_TYPE_TEXT);
+
+// The words for the ratings data's flags (service/ratings_schema.py FLAGS).
+const FLAG_TEXT = {
+  satire: "satire",
+  "state-affiliated": "state-affiliated",
+  conspiracy: "promotes conspiracy theories",
+  pseudoscience: "promotes pseudoscience",
+  "questionable-sourcing": "questionable sourcing",
+  propaganda: "propaganda",
+  hate: "hate speech",
+};
+
+// What a kind of site is, for saying why such a site has no lean (service/ratings_schema.py KINDS).
+const UNLEANED_KINDS = {
+  aggregator: "an aggregator: it shows other outlets' stories, so each story's own outlet is the one to rate",
+  platform: "a platform: what it carries is written by its users, not by an outlet",
+  "fact-checker": "a fact-checker",
+  satire: "satire",
+};
+
 export const SIDES = ["left", "center", "right", "unrated"];
 export const SIDE_TEXT = { left: "Left", center: "Center", right: "Right", unrated: "Unrated" };
-export const SIDE_COLOUR = { left: "#1f5fbf", center: "#7a5ea8", right: "#bf3a1f", unrated: "#9a9a9a" };
+export const SIDE_COLOUR = { left: "#1f5fbf", center: "#7a5ea8", right: "#bf3a1f", unrated: "#858585" };
 
 /** @param {string | null | undefined} label */
 export function leanText(label) {
   return (label && LEAN_TEXT[label]) || "Not rated";
+}
+
+/** @param {string | null | undefined} label */
+export function leanTextColour(label) {
+  return (label && LEAN_TEXT_COLOUR[label]) || UNRATED_TEXT_COLOUR;
+}
+
+/**
+ * A flag's words; an unknown flag is shown with its hyphens as spaces rather than dropped.
+ * @param {string} flag
+ */
+export function flagText(flag) {
+  return FLAG_TEXT[flag] ?? String(flag).replace(/-/g, " ");
+}
+
+/** @type {Intl.DisplayNames | null | undefined} */
+let regionNames;
+
+/**
+ * A country's name in the reader's language from its ISO 3166-1 alpha-2 code; "" for XX (no home
+ * country), a malformed code, or a code the browser cannot name.
+ * @param {unknown} code
+ */
+export function countryName(code) {
+  // XX is the ratings' "no home country"; ZZ is CLDR's "Unknown Region".
+  if (typeof code !== "string" || !/^[A-Z]{2}$/.test(code) || code === "XX" || code === "ZZ") return "";
+  if (regionNames === undefined) {
+    try {
+      regionNames = new Intl.DisplayNames(undefined, { type: "region", fallback: "none" });
+    } catch {
+      regionNames = null;
+    }
+  }
+  try {
+    const name = regionNames?.of(code);
+    return name && name !== code ? name : "";
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Why an outlet has no lean rating, in a sentence.
+ * @param {any} outlet
+ */
+export function notRatedText(outlet) {
+  const kind = typeof outlet?.kind === "string" ? outlet.kind : "";
+  if (UNLEANED_KINDS[kind]) return `No lean rating: this is ${UNLEANED_KINDS[kind]}.`;
+  return "No lean rating: Parallax rates lean only where there is published evidence for it, and has none for this outlet yet.";
 }
 
 /** @param {string | null | undefined} label */

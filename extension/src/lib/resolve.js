@@ -213,10 +213,44 @@ export function unwrapOnce(url) {
   if (host === "out.reddit.com") return param(url, "url");
   if ((host === "bing.com" || host === "www.bing.com") && path === "/ck/a") return decodeBing(param(url, "u"));
   if (host === "news.google.com") {
-    const match = /^\/(?:rss\/)?articles\/([A-Za-z0-9_-]+)/.exec(path);
+    const match = GOOGLE_NEWS_ARTICLE_RE.exec(path);
     return match ? decodeGoogleNews(match[1]) : null;
   }
   return null;
+}
+
+// Google News article links: /articles/<id>, /rss/articles/<id> and /read/<id> (the current web form).
+const GOOGLE_NEWS_ARTICLE_RE = /^\/(?:rss\/)?(?:articles|read)\/([A-Za-z0-9_-]+)/;
+
+/**
+ * Whether a resolved URL is a Google News article link whose id could not be decoded offline (the
+ * newer opaque ids): only the page around the link can say whose article it is.
+ * @param {{host: string, path: string}} url
+ */
+export function isOpaqueGoogleNews(url) {
+  return url.host === "news.google.com" && GOOGLE_NEWS_ARTICLE_RE.test(url.path);
+}
+
+const MAX_SOURCE_NAME_LENGTH = 200;
+const HOST_NAME_RE = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+$/;
+
+/**
+ * The key an outlet's displayed name is compared by: NFKC, lower case, every run of characters
+ * that are not letters, marks or digits one space, a leading "the" dropped. Mirrors
+ * source_name_key in service/resolver.py.
+ * @param {unknown} name
+ */
+export function sourceNameKey(name) {
+  if (typeof name !== "string") return "";
+  // ASCII names (most of the table) take a cheaper path to the very same key.
+  if (/^[\x20-\x7e]*$/.test(name)) {
+    const ascii = name.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+    if (ascii[0] === "the" && ascii.length > 1) ascii.shift();
+    return ascii.join(" ");
+  }
+  const words = name.normalize("NFKC").toLowerCase().split(/[^\p{L}\p{M}\p{N}]+/u).filter(Boolean);
+  if (words[0] === "the" && words.length > 1) words.shift();
+  return words.join(" ");
 }
 
 /**
@@ -280,6 +314,8 @@ export class OutletIndex {
       if (typeof id === "string") this.aliases.set(alias.toLowerCase(), id.toLowerCase());
     }
     this.stopSuffixes = new Set((exportDoc?.stop_suffixes ?? []).map((s) => String(s).toLowerCase()));
+    /** @type {Map<string, string[]> | null} name key → outlet ids, built on first use */
+    this.byName = null;
     this.shorteners = new Set((exportDoc?.shorteners ?? []).map((s) => String(s).toLowerCase()));
   }
 
@@ -346,6 +382,56 @@ export class OutletIndex {
     const id = this.matchId(url);
     const shortener = id === null && this.shorteners.has(url.host);
     return { input: text, resolved_url: canonicalOf(url), host: url.host, shortener, outlet: id ? this.get(id) : null };
+  }
+
+  /**
+   * The outlet a displayed source name stands for, or null: a name that is a host name
+   * ("Bloomberg.com") resolves as that host; otherwise the names of the table, and when several
+   * outlets share the name, the one of `country` (the Google News edition) if exactly one is.
+   * Never a guess between two outlets. Mirrors outlet_for_name in service/resolver.py.
+   * @param {unknown} name @param {unknown} [country] ISO 3166-1 alpha-2
+   */
+  outletForName(name, country = null) {
+    if (typeof name !== "string" || !name.trim() || name.length > MAX_SOURCE_NAME_LENGTH) return null;
+    const bare = name.trim().normalize("NFKC").toLowerCase().replace(/\.$/, "");
+    if (HOST_NAME_RE.test(bare) && /[a-z]/.test(bare.slice(bare.lastIndexOf(".") + 1))) {
+      const id = this.matchId({ scheme: "https", host: bare, port: "", path: "/", query: "", isIp: false });
+      return id ? this.get(id) : null;
+    }
+    if (this.byName === null) {
+      this.byName = new Map();
+      const nameAt = this.fieldIndex.name;
+      if (nameAt !== undefined) {
+        for (const [id, row] of this.rows) {
+          const key = sourceNameKey(row[nameAt]);
+          if (!key) continue;
+          const ids = this.byName.get(key);
+          if (ids) ids.push(id);
+          else this.byName.set(key, [id]);
+        }
+      }
+    }
+    let ids = this.byName.get(sourceNameKey(name)) ?? [];
+    if (ids.length > 1 && typeof country === "string" && /^[A-Za-z]{2}$/.test(country)) {
+      const wanted = country.toUpperCase();
+      const countryAt = this.fieldIndex.country;
+      ids = countryAt === undefined ? [] : ids.filter((id) => this.rows.get(id)?.[countryAt] === wanted);
+    }
+    return ids.length === 1 ? this.get(ids[0]) : null;
+  }
+
+  /**
+   * Like resolve(), for a link shown beside the name of its source (as Google News shows each
+   * headline): a Google News link whose id cannot be decoded belongs to the outlet that name
+   * stands for, or to none (the aggregator did not write it); any other link is what its URL
+   * says, whatever the name. Throws URLInputError. Mirrors resolve_named in service/resolver.py.
+   * @param {string} text @param {unknown} sourceName @param {unknown} [country]
+   */
+  resolveNamed(text, sourceName, country = null) {
+    const url = unwrap(parseArticleURL(text));
+    const resolution = this.resolve(text);
+    if (!isOpaqueGoogleNews(url)) return resolution;
+    return { ...resolution, shortener: false, outlet: this.outletForName(sourceName, country) };
   }
 
   /**

@@ -2,7 +2,8 @@
 
 import { h } from "./dom.js";
 import {
-  LEAN_STEPS, SIDES, SIDE_COLOUR, SIDE_TEXT, factualityText, leanColour, leanText, ownerTypeText, percent, sideOf, timeAgo,
+  FACTUALITY_ORDER, LEAN_STEPS, OWNER_TYPE_ORDER, SIDES, SIDE_COLOUR, SIDE_TEXT, countryName, factualityText, flagText, leanColour, leanText, leanTextColour, notRatedText,
+  ownerTypeText, percent, sideOf, timeAgo,
 } from "./format.js";
 
 const str = (value) => (typeof value === "string" ? value : "");
@@ -12,16 +13,28 @@ const num = (value) => (typeof value === "number" && Number.isFinite(value) ? va
 export function leanChip(label) {
   const chip = h("span", { class: "chip lean-chip", "data-lean": label ?? "unrated", text: leanText(label) });
   chip.style.backgroundColor = leanColour(label);
+  chip.style.color = leanTextColour(label);
   return chip;
+}
+
+/**
+ * The service's page for an outlet or a story: `/outlets/<id>`, `/stories/<id>`. An outlet id may
+ * hold a path (`theathletic.com/x`): each segment is encoded, the slashes kept.
+ * @param {string} serviceUrl @param {"outlets" | "stories"} kind @param {unknown} id
+ */
+export function servicePage(serviceUrl, kind, id) {
+  if (!serviceUrl || typeof id !== "string" || !id) return "";
+  return `${serviceUrl.replace(/\/+$/, "")}/${kind}/${id.split("/").map(encodeURIComponent).join("/")}`;
 }
 
 /** The 7-step lean scale with the outlet's step marked. @param {string | null | undefined} label */
 export function leanScale(label) {
   const scale = h("div", { class: "scale", role: "img", "aria-label": `Lean: ${leanText(label)} on a seven-step scale from far left to far right` });
+  // Every step keeps its full colour (and an edge that shows on a dark background); the outlet's
+  // step is taller and outlined, so the mark does not depend on colour alone.
   for (const step of LEAN_STEPS) {
     const cell = h("span", { class: step === label ? "on" : "", title: leanText(step) });
     cell.style.backgroundColor = leanColour(step);
-    cell.style.opacity = step === label ? "1" : "0.35";
     scale.append(cell);
   }
   return h("div", {}, scale, h("div", { class: "scale-labels", "aria-hidden": "true" }, h("span", { text: "Far left" }), h("span", { text: "Center" }), h("span", { text: "Far right" })));
@@ -30,21 +43,25 @@ export function leanScale(label) {
 /**
  * The outlet's name, lean, factuality, owner and country.
  * @param {any} outlet an Outlet JSON object, possibly partial
- * @param {{scale?: boolean}} [options]
+ * @param {{scale?: boolean, heading?: string, serviceUrl?: string}} [options] `heading` is the
+ *   tag of the outlet's name, so each surface keeps its heading order; with `serviceUrl` the
+ *   name links to the outlet's page on the service.
  */
-export function outletDetails(outlet, { scale = true } = {}) {
+export function outletDetails(outlet, { scale = true, heading = "h3", serviceUrl = "" } = {}) {
   const lean = outlet?.lean?.label ?? null;
   const factuality = outlet?.factuality?.label ?? null;
   const owner = str(outlet?.owner);
   const ownerType = str(outlet?.owner_type);
-  const flags = Array.isArray(outlet?.flags) ? outlet.flags.filter((f) => typeof f === "string") : [];
+  const flags = Array.isArray(outlet?.flags) ? outlet.flags.filter((f) => typeof f === "string" && f) : [];
+  const country = countryName(outlet?.country);
   const list = h("dl", {},
     h("dt", { text: "Lean" }), h("dd", { class: "lean" }, leanChip(lean)),
     h("dt", { text: "Factuality" }), h("dd", { class: "factuality", text: factualityText(factuality) }),
     h("dt", { text: "Owner" }), h("dd", { class: "owner", text: owner ? `${owner} (${ownerTypeText(ownerType)})` : ownerType ? ownerTypeText(ownerType) : "Unknown" }),
-    h("dt", { text: "Country" }), h("dd", { class: "country", text: str(outlet?.country) || "Unknown" }),
   );
-  if (flags.length) list.append(h("dt", { text: "Flags" }), h("dd", { class: "flags", text: flags.join(", ") }));
+  // XX means no home country (a global platform): say nothing rather than a code.
+  if (country) list.append(h("dt", { text: "Country" }), h("dd", { class: "country", text: country }));
+  if (flags.length) list.append(h("dt", { text: "Flags" }), h("dd", { class: "flags", text: flags.map(flagText).join(", ") }));
   // The service's answer carries why the rating is what it is; the local table does not.
   const basis = str(outlet?.basis);
   if (basis) {
@@ -55,10 +72,14 @@ export function outletDetails(outlet, { scale = true } = {}) {
       list.append(h("dt", { text: "Confidence" }), h("dd", { class: "confidence", text: [confidence, reviewed && `reviewed ${reviewed}`].filter(Boolean).join(", ") }));
     }
   }
+  const name = str(outlet?.name) || str(outlet?.id) || "Unknown outlet";
+  const page = servicePage(serviceUrl, "outlets", str(outlet?.id));
   return h("div", { class: "outlet-details" },
-    h("h3", { class: "outlet-name", text: str(outlet?.name) || str(outlet?.id) || "Unknown outlet" }),
+    h(heading, { class: "outlet-name", text: name }),
     scale ? leanScale(lean) : null,
+    lean ? null : h("p", { class: "not-rated muted", text: notRatedText(outlet) }),
     list,
+    page ? h("p", { class: "outlet-page" }, h("a", { class: "outlet-link", href: page, target: "_blank", rel: "noopener noreferrer", text: `${name} on Parallax: ratings and their evidence` })) : null,
   );
 }
 
@@ -126,11 +147,35 @@ export function blindspotText(story) {
 }
 
 /**
- * The story's coverage: count, bar, blindspot, first reported by, and (if wanted) articles by side.
- * @param {any} story
- * @param {{articles?: boolean, currentUrl?: string, now?: number}} [options]
+ * A share list ("Very high 40%") in a fixed order, for the story's factuality and ownership mix;
+ * keys outside the order (a newer service) follow, worded by `words`.
+ * @param {string} title @param {string} cls @param {unknown} shares @param {string[]} order
+ * @param {(key: string) => string} words
  */
-export function storySummary(story, { articles = true, currentUrl = "", now = Date.now() } = {}) {
+export function mixList(title, cls, shares, order, words) {
+  if (!shares || typeof shares !== "object") return null;
+  const entries = Object.entries(shares).filter(([, v]) => percent(v) > 0);
+  if (!entries.length) return null;
+  entries.sort(([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+  const list = h("ul", { class: `mix ${cls}` });
+  for (const [key, value] of entries) {
+    const meter = h("span", { class: "mix-meter", "aria-hidden": "true" });
+    meter.style.width = `${percent(value)}%`;
+    list.append(h("li", { "data-key": key },
+      h("span", { class: "mix-label", text: words(key) }),
+      h("span", { class: "mix-value", text: `${percent(value)}%` }),
+      h("span", { class: "mix-track", "aria-hidden": "true" }, meter)));
+  }
+  return h("div", { class: `mix-block ${cls}-block` }, h("h4", { text: title }), list);
+}
+
+/**
+ * The story's coverage: count, bar, blindspot, first reported by, and (if wanted) the factuality
+ * and ownership mix of its sources and its articles by side.
+ * @param {any} story
+ * @param {{articles?: boolean, currentUrl?: string, now?: number, serviceUrl?: string}} [options]
+ */
+export function storySummary(story, { articles = true, currentUrl = "", now = Date.now(), serviceUrl = "" } = {}) {
   const section = h("div", { class: "story" });
   const headline = str(story?.headline);
   if (headline) section.append(h("p", { class: "story-headline", text: headline }));
@@ -146,7 +191,15 @@ export function storySummary(story, { articles = true, currentUrl = "", now = Da
       h("strong", { text: outletName(first.outlet ?? first) }),
       when ? h("span", { class: "muted", text: ` · ${when}` }) : null));
   }
+  const page = servicePage(serviceUrl, "stories", str(story?.id));
+  if (page) section.append(h("p", { class: "story-page" }, h("a", { class: "story-link", href: page, target: "_blank", rel: "noopener noreferrer", text: "The whole story on Parallax: every source, side by side" })));
   if (!articles) return section;
+  for (const mix of [
+    mixList("Factuality of the sources", "factuality-mix", story?.factuality, [...FACTUALITY_ORDER, "unrated"], (k) => (k === "unrated" ? "Not rated" : factualityText(k))),
+    mixList("Who owns the sources", "owner-mix", story?.owner_types, OWNER_TYPE_ORDER, ownerTypeText),
+  ]) {
+    if (mix) section.append(mix);
+  }
   const bySide = articlesBySide(story);
   for (const side of SIDES) {
     const items = Array.isArray(bySide[side]) ? bySide[side] : [];

@@ -27,22 +27,25 @@ function turnOffButton(url, tabId) {
   return button;
 }
 
-/** @param {any} state what the worker stored for this tab @param {number | null} [tabId] */
-export function renderState(state, tabId = null) {
+/**
+ * @param {any} state what the worker stored for this tab @param {number | null} [tabId]
+ * @param {string} [serviceUrl] where the outlet and story pages live
+ */
+export function renderState(state, tabId = null, serviceUrl = "") {
   clear(content);
   if (!state || (!state.outlet && !state.isNews)) {
     content.append(h("p", { class: "muted", text: "This page is not a news site Parallax knows." }));
     return;
   }
   if (state.outlet) {
-    content.append(outletDetails(state.outlet));
+    content.append(outletDetails(state.outlet, { heading: "h2", serviceUrl }));
   } else {
     content.append(h("p", { class: "notice", text: "A news site Parallax has not rated yet." }));
   }
   if (state.error) {
     content.append(h("p", { class: "notice error", text: String(state.error.message ?? "The service could not be reached.") }));
   } else if (state.story) {
-    content.append(h("h3", { text: "This story" }), storySummary(state.story, { articles: false }));
+    content.append(h("h2", { text: "This story" }), storySummary(state.story, { articles: false, serviceUrl }));
   } else if (state.isNews && !state.scored) {
     content.append(h("p", { class: "muted looking", text: "Looking for other coverage of this story…" }));
   } else if (state.isNews) {
@@ -67,14 +70,15 @@ async function main() {
     renderState(null);
     return;
   }
+  const { serviceUrl } = await loadSettings();
   const reply = await api.runtime.sendMessage({ type: "getTabState", tabId });
   const state = reply?.state ?? null;
-  renderState(state, tabId);
+  renderState(state, tabId, serviceUrl);
   // With the panel off nobody asked the service about this page yet; opening the popup is the
   // reader asking, for this one page.
   if (state?.isNews && !state.scored && state.url) {
     const scored = await api.runtime.sendMessage({ type: "score", url: state.url, tabId });
-    renderState({ ...state, scored: true, ...(scored?.ok ? { outlet: scored.data?.outlet ?? state.outlet, story: scored.data?.story ?? null } : { error: scored?.error }) }, tabId);
+    renderState({ ...state, scored: true, ...(scored?.ok ? { outlet: scored.data?.outlet ?? state.outlet, story: scored.data?.story ?? null } : { error: scored?.error }) }, tabId, serviceUrl);
   }
 }
 

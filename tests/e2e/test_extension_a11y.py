@@ -1,0 +1,152 @@
+"""Every reader: axe-core on each extension surface in light and dark mode, the hover card by keyboard."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import (
+    NYT_ARTICLE,
+    UNRATED_ARTICLE,
+    WAIT_MS,
+    Browser,
+    Service,
+    open_article,
+    open_panel,
+    shadow,
+)
+from tests.support.axe import audit, describe
+
+pytestmark = pytest.mark.e2e
+
+SCHEMES = ["light", "dark"]
+
+
+def assert_clean(page: Any, what: str, context: Any = None) -> None:
+    violations = audit(page, context)
+    assert not violations, f"axe-core on {what}:\n{describe(violations)}"
+
+
+def show_card(page: Any, selector: str) -> Any:
+    page.mouse.move(1, 1)
+    page.hover(selector)
+    card = page.locator("parallax-hovercard .card")
+    card.wait_for(state="visible", timeout=WAIT_MS)
+    return card
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_panel_and_card_pass_axe(make_browser: Any, scheme: str, artifacts: Path) -> None:
+    browser: Browser = make_browser(scheme)
+    page = open_article(browser, NYT_ARTICLE)
+    # Mounted inside <body>, where axe-core (and assistive technology) look.
+    assert page.evaluate("!!document.querySelector('body > parallax-panel')")
+    assert_clean(page, f"the collapsed tab ({scheme})", {"include": [["parallax-panel"]]})
+    open_panel(page)
+    assert_clean(page, f"the open panel ({scheme})", {"include": [["parallax-panel"]]})
+    # The lean scale: every step drawn, the outlet's marked by more than colour.
+    steps = shadow(
+        page,
+        "parallax-panel",
+        "root => [...root.querySelectorAll('.scale span')].map(s => {"
+        " const c = getComputedStyle(s); return [c.opacity, s.getBoundingClientRect().height]; })",
+    )
+    assert len(steps) == 7 and all(opacity == "1" for opacity, _ in steps)
+    assert sorted(height for _, height in steps)[-1] > sorted(height for _, height in steps)[0]
+    page.screenshot(path=str(artifacts / f"panel-axe-{scheme}.png"))
+
+    card = show_card(page, "#fox")
+    assert page.evaluate("!!document.querySelector('body > parallax-hovercard')")
+    assert_clean(page, f"the hover card ({scheme})", {"include": [["parallax-hovercard"]]})
+    assert card.is_visible()
+
+    unrated = open_article(browser, UNRATED_ARTICLE)
+    open_panel(unrated)
+    assert_clean(
+        unrated, f"the panel of an unrated site ({scheme})", {"include": [["parallax-panel"]]}
+    )
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_popup_and_options_pass_axe(
+    make_browser: Any, service: Service, scheme: str, artifacts: Path
+) -> None:
+    browser: Browser = make_browser(scheme)
+    open_article(browser, NYT_ARTICLE)
+    tab_id = browser.active_tab_id()
+    popup = browser.context.new_page()
+    popup.set_viewport_size({"width": 360, "height": 640})
+    popup.goto(browser.page_url(f"popup.html?tab={tab_id}"))
+    popup.wait_for_selector(".story-count", timeout=WAIT_MS)
+    assert_clean(popup, f"the popup ({scheme})")
+    levels = popup.evaluate(
+        "[...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => Number(h.tagName[1]))"
+    )
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
+
+    options = browser.context.new_page()
+    for width in (360, 1280):
+        options.set_viewport_size({"width": width, "height": 900})
+        options.goto(browser.page_url("options.html"))
+        options.wait_for_selector("#sync-status:has-text('Last sync')", timeout=WAIT_MS)
+        assert_clean(options, f"the options page at {width} px ({scheme})")
+    # The error state too: it is text a reader must be able to read.
+    options.fill("#service-url", "ftp://example.org")
+    options.click("#save")
+    options.locator("#service-error").wait_for(state="visible", timeout=WAIT_MS)
+    assert_clean(options, f"the options page showing an error ({scheme})")
+
+
+def test_hover_card_by_keyboard(browser: Browser, service: Service) -> None:
+    from playwright.sync_api import expect
+
+    page = open_article(browser, NYT_ARTICLE)
+    fox = page.locator("#fox")
+    fox_name = service.score(fox.get_attribute("href") or "")["outlet"]["name"]
+    before = fox.get_attribute("aria-describedby")
+    fox.focus()
+    card = page.locator("parallax-hovercard .card")
+    card.wait_for(state="visible", timeout=WAIT_MS)
+    # While the card shows, the link is described by the card's words.
+    described = fox.get_attribute("aria-describedby") or ""
+    assert described and described != before
+    expect(fox).to_have_accessible_description(
+        re.compile(f"^Parallax: {fox_name}, .*factuality .*Alt\\+Down")
+    )
+
+    page.keyboard.press("Alt+ArrowDown")
+    focused = page.evaluate(
+        "() => { const h = document.activeElement; return h && h.tagName === 'PARALLAX-HOVERCARD'"
+        " ? h.shadowRoot.activeElement?.className ?? '' : ''; }"
+    )
+    assert focused, "Alt+Down did not move focus into the card"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the "More about this outlet" button
+    assert card.locator(".extra").is_visible()
+    assert card.is_visible(), "moving within the card must keep it open"
+
+    page.keyboard.press("Escape")
+    card.wait_for(state="hidden", timeout=WAIT_MS)
+    assert page.evaluate("document.activeElement.id") == "fox", "Escape must return to the link"
+    assert fox.get_attribute("aria-describedby") == before, "the description goes with the card"
+    page.wait_for_timeout(600)
+    assert not card.is_visible(), "back on the link after Escape, the card stays closed"
+
+    # Alt+Down works before the hover delay has run out, too.
+    page.locator("#google-cnn").focus()
+    page.keyboard.press("Alt+ArrowDown")
+    card.wait_for(state="visible", timeout=WAIT_MS)
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.tagName === 'PARALLAX-HOVERCARD'",
+        timeout=WAIT_MS,
+    )
+    # Tabbing past the card's last control returns to the link.
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "google-cnn":
+            break
+    assert page.evaluate("document.activeElement.id") == "google-cnn"
