@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from service.coverage.cluster import Clusterer, ClusterSettings, Doc, parse_published
+from service.coverage.cluster import Clusterer, ClusterSettings, Doc
+from service.ingest.jsonl import parse_published
 
 # The evaluation data sits beside the checkout (../shared/data), in CI as on a workstation.
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

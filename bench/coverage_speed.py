@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from service.core.ratings import RatingsTable, load_table
-from service.coverage.cluster import Clusterer, Doc, cluster_jsonl, parse_published
+from service.coverage.cluster import Clusterer, Doc
 from service.coverage.engine import Engine, RawArticle, article_key
+from service.ingest.jsonl import cluster_jsonl, parse_published
 from service.store.base import Batch, NewArticle
 from service.store.sqlite import SQLiteStore
 

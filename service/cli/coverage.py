@@ -18,13 +18,9 @@ import click
 from service.core.ratings import RatingsError
 from service.coverage.engine import Engine, article_key
 from service.coverage.runtime import CoverageContext, context_for_app, context_from_environment
-from service.ingest.feeds import (
-    FeedSource,
-    FileFormatError,
-    ingest_lines,
-    read_articles,
-)
+from service.ingest.feeds import FeedSource, ingest_lines
 from service.ingest.fetch import FEED_POLICY, PRIVATE_FEED_POLICY
+from service.ingest.jsonl import FileFormatError, read_articles
 from service.ingest.shared import feed_ingester
 from service.store.sqlite import SQLiteStore
 

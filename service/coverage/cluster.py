@@ -11,7 +11,7 @@ Interface (kept stable for the store and the ingester)::
     c.restore(doc, story_id)         # re-seed after a restart, active-window docs in order
     c.expire(now) -> [story ids]     # drop stories whose activity window ended
     c.drain_merges() -> [(from, into)]           # merges since the last call
-    cluster_jsonl(lines) -> {"id", "story"} per input line, final ids after merges
+    # (service.ingest.jsonl.cluster_jsonl runs this over a JSON-lines file, no store)
 
 How it decides: each article becomes a sparse vector of sublinear term frequencies (title
 counted twice) times an IDF learned online from the articles seen so far, with words that are
@@ -29,11 +29,8 @@ benchmark and the ablations behind every default.
 from __future__ import annotations
 
 import heapq
-import json
 import math
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from .text import is_title_case, stem, tokens
 
@@ -113,25 +110,6 @@ class _Features:
 
     tf: dict[str, float]
     caps: dict[str, list[int]]
-
-
-def parse_published(value: object) -> float | None:
-    """Reads an ISO 8601 date or epoch number into epoch seconds; None when absent."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, str):
-        raise ValueError(f"published must be an ISO 8601 string, got {type(value).__name__}")
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(
-            f"published {value!r} is not an ISO 8601 date such as 2021-07-19T18:00:00Z"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 def _lead(text: str, limit: int) -> str:
@@ -617,68 +595,3 @@ class Clusterer:
                 del self._doc_story[doc_id]
         del self._stories[story.key]
         del self._by_name[story.name]
-
-
-def cluster_jsonl(
-    lines: Iterable[str], settings: ClusterSettings | None = None
-) -> Iterator[dict[str, str]]:
-    """Clusters JSON-lines articles in file order and yields {"id", "story"} with final story ids."""
-    clusterer = Clusterer(settings)
-    assigned: list[tuple[str, str]] = []
-    merged: dict[str, str] = {}
-    seen_ids: set[str] = set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        doc = _doc_from_json(line, number)
-        if doc.id in seen_ids:
-            raise ValueError(f"line {number}: id {doc.id!r} appears twice; ids must be unique")
-        seen_ids.add(doc.id)
-        assigned.append((doc.id, clusterer.add(doc)))
-        if number % 1000 == 0:
-            merged.update(clusterer.drain_merges())
-            if clusterer._latest is not None:
-                clusterer.expire(clusterer._latest)
-    merged.update(clusterer.drain_merges())
-
-    def final(story: str) -> str:
-        hops = 0
-        while story in merged and hops < len(merged) + 1:
-            story = merged[story]
-            hops += 1
-        return story
-
-    for doc_id, story in assigned:
-        yield {"id": doc_id, "story": final(story)}
-
-
-def _doc_from_json(line: str, number: int) -> Doc:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise ValueError(
-            f"line {number}: not valid JSON ({error.msg} at column {error.colno})"
-        ) from None
-    if not isinstance(record, dict):
-        raise ValueError(f"line {number}: expected a JSON object with id and title")
-    doc_id = record.get("id")
-    title = record.get("title")
-    if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool) or str(doc_id) == "":
-        raise ValueError(f"line {number}: 'id' must be a non-empty string")
-    if not isinstance(title, str):
-        raise ValueError(f"line {number}: 'title' must be a string")
-    text = record.get("text") or ""
-    if not isinstance(text, str):
-        raise ValueError(f"line {number}: 'text' must be a string when present")
-    outlet = record.get("outlet")
-    try:
-        published = parse_published(record.get("published"))
-    except ValueError as error:
-        raise ValueError(f"line {number}: {error}") from None
-    return Doc(
-        id=str(doc_id),
-        title=title,
-        text=text,
-        outlet=str(outlet) if outlet not in (None, "") else None,
-        published=published,
-    )

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import calendar
-import json
 import logging
-import re
 import threading
 import time
 import xml.sax
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +17,7 @@ import feedparser
 
 from service.coverage.engine import Engine, IngestResult, RawArticle
 from service.ingest.fetch import FEED_POLICY, FetchError, FetchPolicy, fetch
+from service.ingest.jsonl import read_articles
 from service.ingest.pagemeta import parse_time, strip_html
 from service.store.base import FeedState
 
@@ -215,87 +214,6 @@ class FeedIngester:
             last_error=error[:500],
         )
         self.engine.ingest([], feed_states=[failed])
-
-
-class FileFormatError(ValueError):
-    """A line of an articles file that cannot be used; the message names the line and the fix."""
-
-
-# A headline made from an untitled article's text stops at its first sentence or this length.
-UNTITLED_HEADLINE_CHARS = 160
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s")
-
-
-def headline_from_text(text: str) -> str:
-    """A stand-in title for an article that has only a body: its first sentence, cut short."""
-    flat = " ".join(text.split())
-    first = _SENTENCE_RE.split(flat, maxsplit=1)[0]
-    if len(first) <= UNTITLED_HEADLINE_CHARS:
-        return first
-    cut = first.rfind(" ", 0, UNTITLED_HEADLINE_CHARS)
-    return first[: cut if cut > 0 else UNTITLED_HEADLINE_CHARS]
-
-
-def read_articles(
-    lines: Iterable[str],
-    start_line: int = 0,
-    untitled: list[int] | None = None,
-) -> Iterator[tuple[int, RawArticle]]:
-    """(line number, article) for each JSON line after `start_line`; raises FileFormatError.
-
-    With an `untitled` list, an article with a text but no title is kept under a headline made
-    from its text, and its line number is added to the list; without one it is an error.
-    """
-    from service.coverage.cluster import parse_published
-
-    for number, line in enumerate(lines, start=1):
-        if number <= start_line or not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise FileFormatError(
-                f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
-            ) from None
-        if not isinstance(record, dict):
-            raise FileFormatError(f"line {number}: expected a JSON object with id and title")
-        title = record.get("title")
-        if title is not None and not isinstance(title, str):
-            raise FileFormatError(f"line {number}: 'title' must be a string")
-        ext_id = record.get("id")
-        if ext_id is not None and (isinstance(ext_id, bool) or not isinstance(ext_id, (str, int))):
-            raise FileFormatError(f"line {number}: 'id' must be a string")
-        url = record.get("url")
-        if url is not None and not isinstance(url, str):
-            raise FileFormatError(f"line {number}: 'url' must be a string")
-        if ext_id in (None, "") and not url:
-            raise FileFormatError(f"line {number}: give the article an 'id' or a 'url'")
-        text = record.get("text") or record.get("description") or ""
-        if not isinstance(text, str):
-            raise FileFormatError(f"line {number}: 'text' must be a string")
-        if not title or not title.strip():
-            if untitled is None or not text.strip():
-                raise FileFormatError(f"line {number}: 'title' must be a non-empty string")
-            title = headline_from_text(text)
-            untitled.append(number)
-        outlet = record.get("outlet")
-        if outlet is not None and not isinstance(outlet, str):
-            raise FileFormatError(f"line {number}: 'outlet' must be a string")
-        try:
-            published = parse_published(record.get("published"))
-        except ValueError as exc:
-            raise FileFormatError(f"line {number}: {exc}") from None
-        yield (
-            number,
-            RawArticle(
-                title=title,
-                text=text,
-                url=url or None,
-                outlet=outlet or None,
-                published=published,
-                ext_id=str(ext_id) if ext_id not in (None, "") else None,
-            ),
-        )
 
 
 def ingest_lines(

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from service.coverage.cluster import Clusterer, ClusterSettings, Doc, cluster_jsonl, parse_published
+from service.coverage.cluster import Clusterer, ClusterSettings, Doc
 from service.coverage.text import is_title_case, stem, tokens
+from service.ingest.jsonl import cluster_jsonl, parse_published
 
 DAY = 86400.0
 T0 = 1_700_000_000.0
@@ -248,8 +249,8 @@ def test_cluster_jsonl_reports_merges_in_final_ids() -> None:
     [
         ("{not json", "line 1: not valid JSON"),
         ("[1, 2]", "expected a JSON object"),
-        ('{"title": "x"}', "'id' must be a non-empty string"),
-        ('{"id": "a"}', "'title' must be a string"),
+        ('{"title": "x"}', "give the article an 'id' or a 'url'"),
+        ('{"id": "a"}', "'title' must be a non-empty string"),
         ('{"id": "a", "title": "x", "text": 5}', "'text' must be a string"),
         ('{"id": "a", "title": "x", "published": "last tuesday"}', "not an ISO 8601 date"),
     ],
@@ -314,7 +315,7 @@ def test_a_long_running_story_remembers_only_its_latest_articles() -> None:
 
 _CLUSTER_STDIN = """
 import sys
-from service.coverage.cluster import cluster_jsonl
+from service.ingest.jsonl import cluster_jsonl
 for out in cluster_jsonl(sys.stdin):
     print(out["id"], out["story"])
 """

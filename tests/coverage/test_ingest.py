@@ -10,14 +10,9 @@ from typing import Any
 import pytest
 
 from service.coverage.engine import Engine
-from service.ingest.feeds import (
-    FeedIngester,
-    FeedSource,
-    FileFormatError,
-    ingest_lines,
-    parse_feed,
-)
+from service.ingest.feeds import FeedIngester, FeedSource, ingest_lines, parse_feed
 from service.ingest.fetch import FetchPolicy
+from service.ingest.jsonl import FileFormatError
 
 FEEDS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 

@@ -1,0 +1,146 @@
+"""The one reader of JSON-lines article files (`ingest --file`, `cluster`, the benchmarks):
+one article per line, {id?, url?, title, text?, outlet?, published?}, each problem named with its
+line and the fix."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+
+from service.coverage.cluster import Clusterer, ClusterSettings, Doc
+from service.coverage.engine import RawArticle
+
+
+def parse_published(value: object) -> float | None:
+    """Reads an ISO 8601 date or epoch number into epoch seconds; None when absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"published must be an ISO 8601 string, got {type(value).__name__}")
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(
+            f"published {value!r} is not an ISO 8601 date such as 2021-07-19T18:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+class FileFormatError(ValueError):
+    """A line of an articles file that cannot be used; the message names the line and the fix."""
+
+
+# A headline made from an untitled article's text stops at its first sentence or this length.
+UNTITLED_HEADLINE_CHARS = 160
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s")
+
+
+def headline_from_text(text: str) -> str:
+    """A stand-in title for an article that has only a body: its first sentence, cut short."""
+    flat = " ".join(text.split())
+    first = _SENTENCE_RE.split(flat, maxsplit=1)[0]
+    if len(first) <= UNTITLED_HEADLINE_CHARS:
+        return first
+    cut = first.rfind(" ", 0, UNTITLED_HEADLINE_CHARS)
+    return first[: cut if cut > 0 else UNTITLED_HEADLINE_CHARS]
+
+
+def read_articles(
+    lines: Iterable[str],
+    start_line: int = 0,
+    untitled: list[int] | None = None,
+) -> Iterator[tuple[int, RawArticle]]:
+    """(line number, article) for each JSON line after `start_line`; raises FileFormatError.
+
+    With an `untitled` list, an article with a text but no title is kept under a headline made
+    from its text, and its line number is added to the list; without one it is an error.
+    """
+    for number, line in enumerate(lines, start=1):
+        if number <= start_line or not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise FileFormatError(
+                f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
+            ) from None
+        if not isinstance(record, dict):
+            raise FileFormatError(f"line {number}: expected a JSON object with id and title")
+        title = record.get("title")
+        if title is not None and not isinstance(title, str):
+            raise FileFormatError(f"line {number}: 'title' must be a string")
+        ext_id = record.get("id")
+        if ext_id is not None and (isinstance(ext_id, bool) or not isinstance(ext_id, (str, int))):
+            raise FileFormatError(f"line {number}: 'id' must be a string")
+        url = record.get("url")
+        if url is not None and not isinstance(url, str):
+            raise FileFormatError(f"line {number}: 'url' must be a string")
+        if ext_id in (None, "") and not url:
+            raise FileFormatError(f"line {number}: give the article an 'id' or a 'url'")
+        text = record.get("text") or record.get("description") or ""
+        if not isinstance(text, str):
+            raise FileFormatError(f"line {number}: 'text' must be a string")
+        if not title or not title.strip():
+            if untitled is None or not text.strip():
+                raise FileFormatError(f"line {number}: 'title' must be a non-empty string")
+            title = headline_from_text(text)
+            untitled.append(number)
+        outlet = record.get("outlet")
+        if outlet is not None and not isinstance(outlet, str):
+            raise FileFormatError(f"line {number}: 'outlet' must be a string")
+        try:
+            published = parse_published(record.get("published"))
+        except ValueError as exc:
+            raise FileFormatError(f"line {number}: {exc}") from None
+        yield (
+            number,
+            RawArticle(
+                title=title,
+                text=text,
+                url=url or None,
+                outlet=outlet or None,
+                published=published,
+                ext_id=str(ext_id) if ext_id not in (None, "") else None,
+            ),
+        )
+
+
+def cluster_jsonl(
+    lines: Iterable[str],
+    settings: ClusterSettings | None = None,
+    untitled: list[int] | None = None,
+) -> Iterator[dict[str, str]]:
+    """Clusters JSON-lines articles in file order with the clusterer alone (no store) and yields
+    {"id", "story"} with final story ids; the id is the line's `id`, else its `url`."""
+    clusterer = Clusterer(settings)
+    assigned: list[tuple[str, str]] = []
+    merged: dict[str, str] = {}
+    seen_ids: set[str] = set()
+    for number, raw in read_articles(lines, untitled=untitled):
+        doc_id = raw.ext_id or raw.url or str(number)
+        if doc_id in seen_ids:
+            raise FileFormatError(f"line {number}: id {doc_id!r} appears twice; ids must be unique")
+        seen_ids.add(doc_id)
+        doc = Doc(id=doc_id, title=raw.title, text=raw.text, outlet=raw.outlet, published=raw.published)
+        assigned.append((doc_id, clusterer.add(doc)))
+        if number % 1000 == 0:
+            merged.update(clusterer.drain_merges())
+            if clusterer._latest is not None:
+                clusterer.expire(clusterer._latest)
+    merged.update(clusterer.drain_merges())
+
+    def final(story: str) -> str:
+        hops = 0
+        while story in merged and hops < len(merged) + 1:
+            story = merged[story]
+            hops += 1
+        return story
+
+    for doc_id, story in assigned:
+        yield {"id": doc_id, "story": final(story)}
