@@ -30,7 +30,11 @@ def test_url_case(case: dict[str, Any]) -> None:
             table.resolve(case["input"])
         assert info.value.message
         return
-    result = table.resolve(case["input"])
+    if "source_name" in case:
+        # A link shown beside its source's name (Google News): see Resolver.resolve_named.
+        result = table.resolver.resolve_named(case["input"], case["source_name"], case.get("country"))
+    else:
+        result = table.resolve(case["input"])
     assert (result.outlet.id if result.outlet else None) == case["outlet"]
     if "resolved_url" in case:
         assert result.resolved_url == case["resolved_url"]
@@ -38,6 +42,22 @@ def test_url_case(case: dict[str, Any]) -> None:
         assert result.outlet is not None and result.outlet.kind == case["kind"]
     if "shortener" in case:
         assert result.shortener is case["shortener"]
+
+
+def test_case_table_pins_google_news_source_names() -> None:
+    named = [c for c in CASES if "source_name" in c]
+    assert len(named) >= 10
+    assert any(c["outlet"] is None for c in named) and any(c.get("country") for c in named)
+
+
+def test_source_name_needs_an_opaque_google_news_link() -> None:
+    resolver = bundled_table().resolver
+    # No name at all for an opaque id: no outlet, never the aggregator or a guess.
+    opaque = "https://news.google.com/read/CBMiAU_yqLNwbGFjZWhvbGRlcl9ub3RfYV91cmw"
+    assert resolver.resolve_named(opaque, None).outlet is None
+    assert resolver.resolve_named(opaque, 42).outlet is None
+    with pytest.raises(URLInputError):
+        resolver.resolve_named("javascript:alert(1)", "Fox News")
 
 
 def test_error_messages_say_what_to_fix() -> None:

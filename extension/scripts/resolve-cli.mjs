@@ -1,4 +1,5 @@
-// Resolve URLs read one per line (JSON strings) on stdin with the JS resolver; print JSON lines.
+// Resolve URLs read one per line on stdin with the JS resolver; print JSON lines. A line is a JSON
+// string (a URL) or {"url", "name", "country"} (a link beside a source name: resolveNamed).
 // Used by tests/e2e/test_resolver_parity.py to compare with the Python resolver.
 
 import { readFileSync } from "node:fs";
@@ -15,7 +16,7 @@ const out = [];
 for (const line of lines) {
   const input = JSON.parse(line);
   try {
-    const r = index.resolve(input);
+    const r = typeof input === "string" ? index.resolve(input) : index.resolveNamed(input.url, input.name, input.country ?? null);
     out.push(JSON.stringify({ outlet: r.outlet?.id ?? null, resolved_url: r.resolved_url, shortener: r.shortener, error: false }));
   } catch (error) {
     if (!(error instanceof URLInputError)) throw error;

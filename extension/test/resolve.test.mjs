@@ -32,7 +32,8 @@ for (const [i, c] of cases.entries()) {
       assert.throws(() => index.resolve(c.input), URLInputError, `expected an input error for ${JSON.stringify(c.input)}`);
       return;
     }
-    const got = index.resolve(c.input);
+    // A link shown beside its source's name (Google News): see OutletIndex.resolveNamed.
+    const got = "source_name" in c ? index.resolveNamed(c.input, c.source_name, c.country ?? null) : index.resolve(c.input);
     assert.equal(got.outlet?.id ?? null, c.outlet, `outlet of ${JSON.stringify(c.input)}`);
     if ("shortener" in c) assert.equal(got.shortener, c.shortener, `shortener flag of ${c.input}`);
     if ("resolved_url" in c) assert.equal(got.resolved_url, c.resolved_url, `resolved URL of ${c.input}`);

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
@@ -11,7 +13,14 @@ import tldextract
 from cachetools import Cache
 
 from service.core.ratings_schema import Outlet
-from service.core.urls import SHORTENERS, ArticleURL, may_be_wrapped, parse_article_url, unwrap
+from service.core.urls import (
+    SHORTENERS,
+    ArticleURL,
+    is_opaque_google_news,
+    may_be_wrapped,
+    parse_article_url,
+    unwrap,
+)
 
 # Hosting platforms whose subdomains are each someone's own site, but which the Public Suffix
 # List (as bundled) does not list as private suffixes.
@@ -120,6 +129,23 @@ def match_path(host: str, path: str, index: OutletIndex) -> Outlet | None:
 
 _MISSING = object()
 
+MAX_SOURCE_NAME_LENGTH = 200
+_HOST_NAME_RE = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
+_COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
+
+
+def source_name_key(name: object) -> str:
+    """The key a displayed outlet name is compared by: NFKC, lower case, each run of characters
+    that are not letters, marks or digits one space, a leading "the" dropped. Mirrors
+    sourceNameKey in extension/src/lib/resolve.js."""
+    if not isinstance(name, str):
+        return ""
+    text = unicodedata.normalize("NFKC", name).lower()
+    words = "".join(ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in text).split()
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
 
 class Resolver:
     """URL → outlet over one table's indexes: unwrap, path entries, then the host walk, memoised
@@ -131,6 +157,47 @@ class Resolver:
         # A FIFO-evicting cachetools.Cache: reads never mutate it, so they need no lock.
         self._host_memo: Cache[str, Outlet | None] = Cache(maxsize=memo_size)
         self._lock = threading.Lock()
+        self._by_name: dict[str, list[Outlet]] | None = None
+
+    def _names(self) -> dict[str, list[Outlet]]:
+        """Name key -> outlets, built once on first use (only source-name look-ups need it)."""
+        if self._by_name is None:
+            outlets = {o.id: o for o in self._index.by_host.values()}
+            outlets.update((o.id, o) for entries in self._index.by_path.values() for _, o in entries)
+            by_name: dict[str, list[Outlet]] = {}
+            for outlet_id in sorted(outlets):
+                key = source_name_key(outlets[outlet_id].name)
+                if key:
+                    by_name.setdefault(key, []).append(outlets[outlet_id])
+            with self._lock:
+                self._by_name = by_name
+        return self._by_name
+
+    def outlet_for_name(self, name: object, country: object = None) -> Outlet | None:
+        """The outlet a displayed source name stands for, or None: a name that is a host name
+        ("Bloomberg.com") resolves as that host; otherwise the table's names, and where several
+        outlets share one, the one of `country` (the Google News edition) if exactly one is.
+        Never a guess between two outlets. Mirrors outletForName in the extension."""
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_SOURCE_NAME_LENGTH:
+            return None
+        bare = unicodedata.normalize("NFKC", name.strip()).lower().removesuffix(".")
+        if _HOST_NAME_RE.match(bare) and re.search(r"[a-z]", bare.rsplit(".", 1)[1]):
+            return match_path(bare, "/", self._index) or self.outlet_for_host(bare)
+        found = self._names().get(source_name_key(name), [])
+        if len(found) > 1 and isinstance(country, str) and _COUNTRY_RE.match(country):
+            found = [o for o in found if o.country == country.upper()]
+        return found[0] if len(found) == 1 else None
+
+    def resolve_named(self, text: object, source_name: object, country: object = None) -> Resolution:
+        """`resolve` for a link shown beside the name of its source, as Google News shows each
+        headline: a Google News link whose id cannot be decoded belongs to the outlet that name
+        stands for, or to none (the aggregator did not write it); any other link is what its URL
+        says, whatever the name. Raises URLInputError. Mirrors resolveNamed in the extension."""
+        url = parse_article_url(text)
+        resolution = self.resolve_url(url, text)  # type: ignore[arg-type]  # a str once parsed
+        if resolution.host != "news.google.com" or not is_opaque_google_news(unwrap(url)):
+            return resolution
+        return resolution._replace(shortener=False, outlet=self.outlet_for_name(source_name, country))
 
     def outlet_for_host(self, host: str) -> Outlet | None:
         """`match_host`, memoised per host."""

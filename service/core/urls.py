@@ -308,9 +308,19 @@ def _unwrap_once(url: ArticleURL) -> str | None:
     if host in ("bing.com", "www.bing.com") and path == "/ck/a":
         return _decode_bing(url.param("u"))
     if host == "news.google.com":
-        match = re.match(r"^/(?:rss/)?articles/([A-Za-z0-9_\-]+)", path)
+        match = _GOOGLE_NEWS_ARTICLE_RE.match(path)
         return _decode_google_news(match.group(1)) if match else None
     return None
+
+
+# Google News article links: /articles/<id>, /rss/articles/<id> and /read/<id> (the current web form).
+_GOOGLE_NEWS_ARTICLE_RE = re.compile(r"^/(?:rss/)?(?:articles|read)/([A-Za-z0-9_\-]+)")
+
+
+def is_opaque_google_news(url: ArticleURL) -> bool:
+    """A Google News article link (after unwrapping) whose id could not be decoded offline: the
+    newer ids hold no URL, so only the page around the link can say whose article it is."""
+    return url.host == "news.google.com" and _GOOGLE_NEWS_ARTICLE_RE.match(url.path) is not None
 
 
 def _b64decode(data: str) -> bytes | None:

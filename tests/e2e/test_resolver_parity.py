@@ -20,6 +20,7 @@ from tests.e2e.harness import EXTENSION_DIR
 SEED = 20251025
 URLS_PER_OUTLET = 3
 MAX_OUTLETS = 1200
+NAMED_OUTLETS = 600
 
 
 def _variants(rng: random.Random, host: str, path: str) -> list[str]:
@@ -81,9 +82,42 @@ def _cases(table: RatingsTable) -> list[str]:
     return urls
 
 
-def _python(table: RatingsTable, url: str) -> dict[str, Any]:
+# Google News links whose ids hold no URL; only the source name beside them says whose they are.
+OPAQUE_GOOGLE_NEWS = (
+    "https://news.google.com/read/CBMiAU_yqLNwbGFjZWhvbGRlcl9ub3RfYV91cmw?hl=en-US&gl=US&ceid=US:en",
+    "https://news.google.com/rss/articles/CBMiAU_yqLNwbGFjZWhvbGRlcl9ub3RfYV91cmw?oc=5",
+    "https://news.google.com/articles/CBMiWkFVX3lxTE1hYmNkZWZnaGlqa2xtbm9w0gEA",
+)
+
+
+def _named_cases(table: RatingsTable) -> list[dict[str, Any]]:
+    """Source names as pages print them: exact, shouted, with "The", by host, unknown."""
+    rng = random.Random(SEED + 1)
+    outlets = sorted(table.outlets.values(), key=lambda o: o.id)
+    cases: list[dict[str, Any]] = []
+    for outlet in rng.sample(outlets, min(NAMED_OUTLETS, len(outlets))):
+        name = rng.choice(
+            [
+                outlet.name,
+                outlet.name.upper(),
+                "The " + outlet.name,
+                f" {outlet.name}. ",
+                outlet.id.split("/")[0],
+                outlet.name + " Weekly",
+            ]
+        )
+        country = rng.choice([None, outlet.country, "US", "gb", "XYZ"])
+        url = rng.choice(OPAQUE_GOOGLE_NEWS + ("https://www.example.org/x",))
+        cases.append({"url": url, "name": name, "country": country})
+    return cases
+
+
+def _python(table: RatingsTable, url: str | dict[str, Any]) -> dict[str, Any]:
     try:
-        resolution = table.resolve(url)
+        if isinstance(url, dict):
+            resolution = table.resolver.resolve_named(url["url"], url["name"], url["country"])
+        else:
+            resolution = table.resolve(url)
     except URLInputError:
         return {"outlet": None, "resolved_url": None, "shortener": False, "error": True}
     return {
@@ -101,7 +135,7 @@ def test_js_and_python_resolvers_agree(tmp_path: Path) -> None:
     table = load_table()
     export = tmp_path / "export.json"
     export.write_text(json.dumps(table.export()), "utf-8")
-    urls = _cases(table)
+    urls: list[str | dict[str, Any]] = [*_cases(table), *_named_cases(table)]
     run = subprocess.run(
         [node, str(EXTENSION_DIR / "scripts" / "resolve-cli.mjs"), str(export)],
         input="\n".join(json.dumps(u) for u in urls) + "\n",
