@@ -122,7 +122,7 @@ def test_export_is_gzipped_with_a_strong_etag_and_304(client: FlaskClient) -> No
     etag = response.headers["ETag"]
     assert etag.startswith('"') and not etag.startswith("W/")
     assert "max-age" in response.headers["Cache-Control"]
-    assert len(response.data) < 250 * 1024
+    assert len(response.data) <= 350 * 1024  # the extension's budget for the cached export (issue 10)
     body = json.loads(gzip.decompress(response.data))
     assert body["version"] and body["fields"][0] == "id"
     ids = {row[0] for row in body["outlets"]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -13,7 +15,24 @@ from typing import Any
 
 import click
 
-from service.core.ratings import RatingsError, check_ratings, default_ratings_dir, export_json
+from service.core.quality import (
+    check_domain,
+    cut_point_agreement,
+    fit_cut_points,
+    parse_score,
+    quality_factuality_pairs,
+    read_manifest,
+)
+from service.core.ratings import (
+    RatingsError,
+    RatingsTable,
+    check_ratings,
+    default_ratings_dir,
+    export_json,
+)
+from service.core.ratings_schema import Outlet
+
+QUALITY_ROWS_FILE = "quality-domains.csv"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -158,17 +177,129 @@ def ratings_stats(directory: Path | None, as_json: bool) -> None:
         click.echo(f"\n{name}:")
         for value, count in counter.most_common():
             click.echo(f"  {value:<24} {count:>6}  {100 * count / max(1, len(table)):5.1f}%")
+    _print_quality_summary(table)
+
+
+def _print_quality_summary(table: RatingsTable) -> None:
+    """What the quality layers add: coverage, reach of their domains, and the rows that gained."""
+    if not table.quality_layers:
+        click.echo("\nquality layers: none")
+        return
+    total = max(1, len(table))
+    outlets = list(table.outlets.values())
+    with_quality = sum(o.quality is not None for o in outlets)
+    derived = sum(o.factuality_derived is not None for o in outlets)
+    own = sum(o.factuality is not None for o in outlets)
+    added = [o for o in outlets if table.row_files.get(o.id) == QUALITY_ROWS_FILE]
+    click.echo("\nquality layers (open research data, kept apart from our ratings):")
+    for layer in table.quality_layers:
+        shown, listed = table.quality_reach()[layer.source.id]
+        click.echo(f"  {layer.source.id}: {layer.source.short}, {layer.source.year}; {listed} domains, "
+                   f"{shown} of them ({100 * shown / max(1, listed):.1f}%) show a quality when a "
+                   "reader hovers a link to them")
+    click.echo(f"  outlets with a quality score      {with_quality:>6}  {100 * with_quality / total:5.1f}%")
+    click.echo(f"  factuality of our own             {own:>6}  {100 * own / total:5.1f}%")
+    click.echo(f"  factuality derived from quality   {derived:>6}  {100 * derived / total:5.1f}%  "
+               "(outlets with none of their own)")
+    click.echo(f"  factuality shown (ours or derived) {own + derived:>5}  {100 * (own + derived) / total:5.1f}%")
+    click.echo("\nrows gained from the quality layer:")
+    click.echo(f"  new rows for listed domains ({QUALITY_ROWS_FILE}): {len(added)}")
+    for name, count in (
+        ("name, kind, country, language", len(added)),
+        ("owner", sum(bool(o.owner) for o in added)),
+        ("flags", sum(bool(o.flags) for o in added)),
+        ("quality score", with_quality),
+        ("derived factuality", derived),
+    ):
+        click.echo(f"  {name:<32} {count:>6}")
+    open_disagreements = [d for d in table.disagreements() if not _reviewed(table, d[0])]
+    click.echo(f"  our factuality 2+ steps from the score's: {len(table.disagreements())} "
+               f"({len(open_disagreements)} not yet reviewed: `parallax ratings review`)")
+
+
+def _reviewed(table: RatingsTable, outlet: Outlet) -> bool:
+    review = table.reviews.get(outlet.id)
+    return review is not None and review.factuality == outlet.factuality
+
+
+@ratings.command("review")
+@_dir_option
+@click.option("--all", "show_all", is_flag=True, help="Also list the ones already reviewed.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+def ratings_review(directory: Path | None, show_all: bool, limit: int, as_json: bool) -> None:
+    """List outlets whose own factuality is 2+ steps from the one their quality score gives.
+
+    Most-read first (outlets whose feeds we ingest, then by confidence). Our label stands until a
+    person decides: edit the outlet's row, or record `keep` with a note in ratings/quality/review.csv.
+    """
+    table, problems = check_ratings(directory or default_ratings_dir())
+    if table is None:
+        raise click.ClickException("the ratings cannot be read; run `parallax ratings check`")
+    found = table.disagreements()
+    shown = [d for d in found if show_all or not _reviewed(table, d[0])][:limit]
+    for outlet, label, steps in shown:
+        assert outlet.quality is not None and outlet.factuality is not None
+        review = table.reviews.get(outlet.id) if _reviewed(table, outlet) else None
+        if as_json:
+            click.echo(json.dumps({
+                "id": outlet.id, "name": outlet.name, "factuality": outlet.factuality,
+                "from_quality": label, "steps": steps, "quality": round(outlet.quality.score, 3),
+                "confidence": outlet.confidence, "reviewed": None if review is None else review.note,
+            }, ensure_ascii=False))
+        else:
+            mark = "reviewed: " + review.note if review else "open"
+            click.echo(f"{outlet.id:<28} ours {outlet.factuality:<14} score {outlet.quality.score:.2f} "
+                       f"-> {label:<9} ({steps} steps, {outlet.confidence}) {mark}")
+    if not as_json:
+        done = sum(_reviewed(table, d[0]) for d in found)
+        click.echo(f"{len(found)} disagreements of 2+ steps; {done} reviewed, {len(found) - done} open")
+
+
+@ratings.command("fit-quality")
+@_dir_option
+@click.option("--layer", default=None, help="Layer id (default: the first).")
+def ratings_fit_quality(directory: Path | None, layer: str | None) -> None:
+    """Fit factuality cut points on outlets rated both ways; print them and their agreement."""
+    table, _ = check_ratings(directory or default_ratings_dir())
+    if table is None or not table.quality_layers:
+        raise click.ClickException("no quality layer to fit; run `parallax ratings check`")
+    chosen = next((x for x in table.quality_layers if layer in (None, x.source.id)), None)
+    if chosen is None:
+        raise click.ClickException(f"no layer '{layer}'; layers: "
+                                   + ", ".join(x.source.id for x in table.quality_layers))
+    pairs = quality_factuality_pairs(table, chosen.source.id)
+    fitted, _ = fit_cut_points(pairs)
+    click.echo(f"{chosen.source.id}: {len(pairs)} outlets have a factuality of our own and a score")
+    for name, cuts in (("documented", list(chosen.source.cut_points)), ("fitted", fitted)):
+        agreement = cut_point_agreement(pairs, cuts)
+        shown = ", ".join(f">= {c.minimum:.2f} {c.label}" for c in cuts) or "(none)"
+        click.echo(f"{name:<10} {shown}")
+        click.echo(f"{'':<10} exact {agreement['exact']:.1%}, within one step {agreement['within_one']:.1%}, "
+                   f"on 3 levels {agreement['three_levels']:.1%}")
+    if fitted != list(chosen.source.cut_points):
+        click.echo("the fitted cut points differ from the documented ones: update the layer's "
+                   "manifest and METHODOLOGY.md together if the change is wanted")
 
 
 @ratings.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where overrides are kept (default: PARALLAX_DATA_DIR or ./data).")
-def ratings_import(file: Path, data_dir: Path | None) -> None:
-    """Merge an operator's rating table (same CSV header) over the bundled one."""
+@click.option("--quality-source", "manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="For a quality layer (`domain,score`): its manifest JSON "
+              "(source, year, terms), e.g. ratings/quality/lin2023.json.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Quality layers: leave out rows whose domain or score is unusable, listing them.")
+def ratings_import(file: Path, data_dir: Path | None, manifest: Path | None, skip_invalid: bool) -> None:
+    """Merge an operator's rating table (same CSV header) over the bundled one, or add a
+    quality layer (`domain,<score>` with --quality-source)."""
     from service.config import load_config
 
     target_dir = (data_dir or Path(load_config(os.environ)["DATA_DIR"])) / "ratings-overrides"
+    if manifest is not None or _looks_like_quality_layer(file):
+        _import_quality_layer(file, manifest, target_dir, skip_invalid)
+        return
     existing = sorted(target_dir.glob("*.csv")) if target_dir.is_dir() else []
     candidates = [p for p in existing if p.name != file.name] + [file]
     table, problems = check_ratings(default_ratings_dir(), candidates)
@@ -181,6 +312,93 @@ def ratings_import(file: Path, data_dir: Path | None) -> None:
     replaced = sum(1 for o in table.outlets.values() if o.source == file.stem)
     click.echo(f"imported {file.name}: {replaced} rows now come from it "
                f"(kept in {target_dir / file.name}; the service reads it at start-up)")
+
+
+def _looks_like_quality_layer(file: Path) -> bool:
+    try:
+        with file.open(encoding="utf-8", newline="") as f:
+            first = f.readline().strip().lstrip("\ufeff")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return first.startswith("domain,") and first.count(",") == 1
+
+
+def _import_quality_layer(file: Path, manifest: Path | None, target_dir: Path, skip_invalid: bool) -> None:
+    """Validates a `domain,<score>` file against its manifest, writes it sorted beside a copy of
+    the manifest under ratings-overrides/quality/, and checks the whole table with it."""
+    if manifest is None:
+        raise click.ClickException(
+            f"{file.name} looks like a quality layer (domain,score): pass --quality-source "
+            "MANIFEST.json naming its source, year and terms (see ratings/quality/lin2023.json)"
+        )
+    source, manifest_problems = read_manifest(manifest)
+    if source is None:
+        for message in manifest_problems:
+            click.echo(f"{manifest}: {message}", err=True)
+        raise click.ClickException("nothing imported: fix the manifest")
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file.name} is not UTF-8: save it as UTF-8") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, [])
+        rows: list[tuple[int, list[str]]] = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise click.ClickException(f"{file.name}:{reader.line_num}: CSV syntax error: {exc}") from None
+    if [h.strip() for h in header] != ["domain", source.score_column]:
+        raise click.ClickException(
+            f"{file.name}: header must be domain,{source.score_column} (the manifest's score_column)"
+        )
+    good: dict[str, str] = {}
+    bad: list[str] = []
+    for line, row in rows:
+        if not row:
+            continue
+        domain = row[0].strip().lower()
+        problem: str | None = check_domain(domain) if len(row) == 2 else f"has {len(row)} columns, expected 2"
+        if problem is None and parse_score(row[1].strip()) is None:
+            problem = f"score '{row[1][:40]}' must be a number in [0, 1]"
+        if problem is None and domain in good:
+            problem = f"domain '{domain}' is listed twice"
+        if problem is not None:
+            bad.append(f"{file.name}:{line}: {problem}")
+            continue
+        good[domain] = row[1].strip()
+    if bad and not skip_invalid:
+        for message in bad:
+            click.echo(message, err=True)
+        raise click.ClickException(f"nothing imported: {len(bad)} unusable rows; fix them or pass "
+                                   "--skip-invalid to leave them out")
+    quality_dir = target_dir / "quality"
+    staging = target_dir / f".staging-{os.getpid()}"
+    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        staged = staging / f"{source.id}.csv"
+        with staged.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(["domain", source.score_column])
+            writer.writerows(sorted(good.items()))
+        shutil.copyfile(manifest, staging / f"{source.id}.json")
+        existing = sorted(quality_dir.glob("*.csv")) if quality_dir.is_dir() else []
+        candidates = [p for p in existing if p.name != staged.name] + [staged]
+        outlet_overrides = sorted(target_dir.glob("*.csv"))
+        table, problems_found = check_ratings(default_ratings_dir(), outlet_overrides, candidates)
+        if problems_found or table is None:
+            for found in problems_found:
+                click.echo(str(found), err=True)
+            raise click.ClickException("nothing imported: fix the problems above")
+        quality_dir.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / f"{source.id}.json", quality_dir / f"{source.id}.json")
+        os.replace(staged, quality_dir / staged.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    for message in bad:
+        click.echo(f"left out: {message}", err=True)
+    shown, listed = table.quality_reach()[source.id]
+    click.echo(f"imported quality layer {source.id} ({source.short}, {source.year}): {len(good)} domains, "
+               f"{len(bad)} left out; {shown} show a quality on hover "
+               f"(kept in {quality_dir}; the service reads it at start-up)")
 
 
 @ratings.command("export")

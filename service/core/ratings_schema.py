@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from service.core.quality import DerivedFactuality, Quality
 
 OUTLET_COLUMNS = (
     "id", "name", "aliases", "kind", "country", "language", "lean", "lean_score", "factuality",
@@ -33,6 +36,8 @@ KINDS = (
     "newspaper", "broadcaster", "public-broadcaster", "local-tv", "radio", "wire-service",
     "digital-native", "magazine", "opinion", "state-media", "fact-checker", "think-tank",
     "aggregator", "platform", "satire", "newsletter", "blog",
+    # Sources readers follow links to as if they were news (added with the quality layer).
+    "public-agency", "intergovernmental", "ngo", "journal", "academic",
 )
 OWNER_TYPES = (
     "independent", "corporation", "conglomerate", "billionaire", "family", "private-equity",
@@ -43,6 +48,26 @@ FLAGS = (
     "satire", "state-affiliated", "conspiracy", "pseudoscience", "questionable-sourcing",
     "propaganda", "hate",
 )
+# The words a reader sees for each flag and kind (clients show these, never the slugs).
+FLAG_LABELS = {
+    "satire": "satire",
+    "state-affiliated": "state-affiliated media",
+    "conspiracy": "promotes conspiracy theories",
+    "pseudoscience": "promotes pseudoscience",
+    "questionable-sourcing": "questionable sourcing",
+    "propaganda": "propaganda",
+    "hate": "promotes hate",
+}
+KIND_LABELS = {
+    "newspaper": "newspaper", "broadcaster": "broadcaster", "public-broadcaster": "public broadcaster",
+    "local-tv": "local TV station", "radio": "radio", "wire-service": "news agency",
+    "digital-native": "online news site", "magazine": "magazine", "opinion": "opinion site",
+    "state-media": "state media", "fact-checker": "fact-checker", "think-tank": "think tank",
+    "aggregator": "news aggregator", "platform": "platform for others' content", "satire": "satire",
+    "newsletter": "newsletter", "blog": "blog", "public-agency": "public agency",
+    "intergovernmental": "international organisation", "ngo": "non-governmental organisation",
+    "journal": "scientific journal or publisher", "academic": "university or scientific body",
+}
 CONFIDENCE = ("high", "medium", "low")
 # Hosts that only repeat the outlet's own site; resolution strips them, so aliases never list them.
 REDUNDANT_HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.")
@@ -88,6 +113,9 @@ class Outlet:
     confidence: str
     reviewed: str
     source: str = "parallax"
+    # Set by the table from the quality layers (service.core.quality), never from outlets/*.csv.
+    quality: Quality | None = None
+    factuality_derived: DerivedFactuality | None = None
 
     @property
     def host(self) -> str:
@@ -109,8 +137,12 @@ class Outlet:
             "owner": self.owner or None,
             "owner_type": self.owner_type or None,
             "lean": None if self.lean is None else {"label": self.lean, "score": self.lean_score},
-            "factuality": None if self.factuality is None else {"label": self.factuality},
+            "factuality": None if self.factuality is None else {"label": self.factuality, "derived": False},
+            "factuality_derived": None if self.factuality_derived is None else self.factuality_derived.to_json(),
+            "quality": None if self.quality is None else self.quality.to_json(),
+            "kind_label": KIND_LABELS.get(self.kind, self.kind),
             "flags": list(self.flags),
+            "flag_labels": [FLAG_LABELS.get(f, f) for f in self.flags],
             "basis": self.basis,
             "confidence": self.confidence,
             "reviewed": self.reviewed,

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from service import __version__
-from service.core.ratings_schema import FACTUALITY, KINDS, LEANS
+from service.core.ratings_schema import FACTUALITY, FLAGS, KINDS, LEANS
 
 ERROR = {
     "type": "object",
@@ -47,16 +47,63 @@ OUTLET = {
             ]
         },
         "factuality": {
+            "description": "Our own factuality rating; null where we have none.",
             "oneOf": [
                 {"type": "null"},
                 {
                     "type": "object",
                     "required": ["label"],
-                    "properties": {"label": {"type": "string", "enum": list(FACTUALITY)}},
+                    "properties": {
+                        "label": {"type": "string", "enum": list(FACTUALITY)},
+                        "derived": {"const": False},
+                    },
                 },
-            ]
+            ],
         },
-        "flags": {"type": "array", "items": {"type": "string"}},
+        "factuality_derived": {
+            "description": "Only where `factuality` is null: a label derived from the quality score "
+                           "through documented cut points (ratings/METHODOLOGY.md), not our rating.",
+            "oneOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "required": ["label", "derived", "basis"],
+                    "properties": {
+                        "label": {"type": "string", "enum": list(FACTUALITY)},
+                        "derived": {"const": True},
+                        "basis": {"type": "string"},
+                    },
+                },
+            ],
+        },
+        "quality": {
+            "description": "Open research quality score of the outlet's domain, with its source, "
+                           "year and terms; `text` is the sentence to show a reader.",
+            "oneOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "required": ["score", "text", "domain", "source", "source_id", "citation", "year", "terms"],
+                    "properties": {
+                        "score": {"type": "number", "minimum": 0, "maximum": 1},
+                        "text": {"type": "string"},
+                        "domain": {"type": "string"},
+                        "source": {"type": "string"},
+                        "source_id": {"type": "string"},
+                        "citation": {"type": "string"},
+                        "source_url": {"type": ["string", "null"]},
+                        "year": {"type": "integer"},
+                        "terms": {"type": "string"},
+                    },
+                },
+            ],
+        },
+        "kind_label": {"type": "string", "description": "The kind in words a reader understands."},
+        "flags": {"type": "array", "items": {"type": "string", "enum": list(FLAGS)}},
+        "flag_labels": {
+            "type": "array", "items": {"type": "string"},
+            "description": "The flags in words a reader understands, in the same order as `flags`.",
+        },
         "basis": {"type": "string"},
         "confidence": {"type": "string", "enum": ["high", "medium", "low"]},
         "reviewed": {"type": "string"},
@@ -173,9 +220,23 @@ BASE_PATHS: dict[str, Any] = {
     "/v1/outlets/export": {
         "get": {
             "summary": "The whole table in compact form, for clients that resolve locally",
-            "description": "Strong ETag; answers 304 to a matching If-None-Match; gzip on request.",
+            "description": "Strong ETag; answers 304 to a matching If-None-Match; gzip on request. "
+                           "Each row of `outlets` is a list in the order of `fields` (fields are only "
+                           "ever appended): `quality` is the score rounded to 2 decimals, "
+                           "`quality_source` an index into `quality_sources` (source, citation, "
+                           "year, terms, cut points), `factuality_derived` the label derived from "
+                           "the score where `factuality` is null. `flag_labels` and `kind_labels` "
+                           "map each slug to the words to show.",
             "responses": {
-                "200": _json({"type": "object", "required": ["version", "fields", "outlets", "aliases"]}),
+                "200": _json({
+                    "type": "object",
+                    "required": ["version", "fields", "outlets", "aliases"],
+                    "properties": {
+                        "quality_sources": {"type": "array", "items": {"type": "object"}},
+                        "flag_labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "kind_labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                }),
                 "304": {"description": "Not modified"},
             },
         }
