@@ -10,7 +10,7 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Builds the app: defaults, then PARALLAX_* environment, then `test_config` overrides."""
-    from service.config import load_config
+    from service.config import load_config, validate
     from service.core.ratings import table_for_config
     from service.ops import logs
     from service.web import errors, security
@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(os.environ))
     if test_config:
         app.config.from_mapping(test_config)
+        validate(app.config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     app.extensions["parallax.ratings"] = table_for_config(app.config)

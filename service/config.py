@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,9 @@ DEFAULTS: dict[str, Any] = {
     "INGEST_ENABLED": True,
     "INGEST_INTERVAL": 900,
     "FETCH_PAGES": False,
+    # Pages one process fetches at once (/v1/related?url= with FETCH_PAGES); more are refused
+    # with 503 at once. Below gunicorn's threads per worker (4), so scoring always has a thread.
+    "FETCH_CONCURRENCY": 2,
     "FEEDS_ALLOW_PRIVATE": False,  # feeds on private addresses are refused unless this is on
     "STORE_SUBMITTED_ARTICLES": False,
     "CORS_ORIGINS": "",  # extra origins, comma-separated; the extension's are always allowed
@@ -30,8 +34,28 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# PARALLAX_* names read by the tools around the service, not by it: scripts/run's address, the
+# extension tests' export path, test and benchmark knobs (PARALLAX_TEST_* is theirs too).
+TOOL_NAMES = frozenset({"HOST", "PORT", "EXPORT", "BIN", "FUZZ_EXAMPLES"})
+TOOL_PREFIX = "TEST_"
+DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 class ConfigError(ValueError):
-    """A PARALLAX_* variable holds a value that cannot be used."""
+    """A PARALLAX_* variable holds a value that cannot be used, or names no setting."""
+
+
+def _unknown(name: str) -> ConfigError:
+    key = name[len(PREFIX) :]
+    close = difflib.get_close_matches(key, list(DEFAULTS), n=1, cutoff=0.6)
+    hint = (
+        f"did you mean {PREFIX}{close[0]}?"
+        if close
+        else "the settings are " + ", ".join(PREFIX + k for k in DEFAULTS)
+    )
+    return ConfigError(f"{name} is not a Parallax setting, so it would be ignored: {hint}")
 
 
 def _convert(key: str, raw: str, default: Any) -> Any:
@@ -62,4 +86,44 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         key = name[len(PREFIX):]
         if key in DEFAULTS:
             config[key] = _convert(key, raw, DEFAULTS[key])
+        elif key not in TOOL_NAMES and not key.startswith(TOOL_PREFIX):
+            # A misspelt setting silently left at its default (PARALLAX_API_KEY leaving writes
+            # open) is worse than not starting.
+            raise _unknown(name)
+    validate(config)
     return config
+
+
+def validate(config: Mapping[str, Any]) -> None:
+    """Raises ConfigError for a value the service could only fail on later, naming the fix.
+    The app factory runs it again after test overrides."""
+    database_url = str(config.get("DATABASE_URL") or "")
+    if database_url and not database_url.startswith(DATABASE_SCHEMES):
+        scheme = database_url.split(":", 1)[0][:20]
+        raise ConfigError(
+            f"{PREFIX}DATABASE_URL: {scheme!r} databases are not supported; leave it empty for "
+            "SQLite in PARALLAX_DATA_DIR, or give postgresql://user@host:5432/db or "
+            "sqlite:///path/to/file.sqlite3"
+        )
+    redis_url = str(config.get("REDIS_URL") or "")
+    if redis_url and not redis_url.startswith(REDIS_SCHEMES):
+        raise ConfigError(
+            f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix:// "
+            "(redis://host:6379/0), or be empty"
+        )
+    level = str(config.get("LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"{PREFIX}LOG_LEVEL={level!r}: use one of {', '.join(LOG_LEVELS)}")
+    rate = str(config.get("RATE_LIMIT") or "")
+    if rate:
+        from limits import parse_many
+
+        for part in rate.split(";"):
+            try:
+                if part.strip():
+                    parse_many(part.strip())
+            except ValueError:
+                raise ConfigError(
+                    f"{PREFIX}RATE_LIMIT: {part.strip()!r} is not a limit; write "
+                    "COUNT/PERIOD pairs joined by ';', e.g. 600/minute;20000/hour"
+                ) from None

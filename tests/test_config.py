@@ -40,3 +40,65 @@ def test_a_broken_ratings_directory_stops_start_up_naming_the_file(tmp_path: obj
     (ratings / "outlets" / "x.csv").write_text("id,name\n", encoding="utf-8")
     with pytest.raises(Exception, match=r"x\.csv:1: header must be exactly"):
         create_app({"RATINGS_DIR": str(ratings), "INGEST_ENABLED": False})
+
+
+# -- issue 14: settings that cannot silently fail ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        ("PARALLAX_API_KEY", "PARALLAX_API_KEYS"),
+        ("PARALLAX_RATELIMIT", "PARALLAX_RATE_LIMIT"),
+        ("PARALLAX_DATABASE", "PARALLAX_DATABASE_URL"),
+        ("PARALLAX_REDIS", "PARALLAX_REDIS_URL"),
+    ],
+)
+def test_a_misspelt_setting_refuses_start_up_with_a_suggestion(name: str, suggestion: str) -> None:
+    with pytest.raises(ConfigError, match=f"{name} is not a Parallax setting.*did you mean {suggestion}\\?"):
+        load_config({name: "k-" + "a" * 30})
+
+
+def test_an_unknown_setting_with_no_near_name_lists_the_settings() -> None:
+    with pytest.raises(ConfigError, match="the settings are PARALLAX_DATA_DIR, "):
+        load_config({"PARALLAX_WHATEVER": "1"})
+
+
+def test_names_of_the_tools_around_the_service_are_not_settings_but_allowed() -> None:
+    load_config({"PARALLAX_HOST": "0.0.0.0", "PARALLAX_PORT": "8000", "PARALLAX_EXPORT": "x",
+                 "PARALLAX_TEST_DATABASE_URL": "postgresql://x", "PARALLAX_FUZZ_EXAMPLES": "3"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PARALLAX_DATABASE_URL", "mysql://x", "'mysql' databases are not supported"),
+        ("PARALLAX_DATABASE_URL", "postgresq://x", "'postgresq' databases are not supported"),
+        ("PARALLAX_REDIS_URL", "http://cache:6379", "REDIS_URL must start with redis://"),
+        ("PARALLAX_RATE_LIMIT", "10 per fortnight", "is not a limit"),
+        ("PARALLAX_LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD'"),
+    ],
+)
+def test_values_the_service_could_only_fail_on_later_refuse_start_up(
+    name: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config({name: value})
+
+
+def test_test_overrides_are_validated_too(tmp_path: object) -> None:
+    with pytest.raises(ConfigError, match="'mysql' databases"):
+        create_app({"DATABASE_URL": "mysql://x", "INGEST_ENABLED": False, "DATA_DIR": str(tmp_path)})
+
+
+def test_parallax_serve_refuses_a_misspelt_setting_in_one_line(tmp_path: object) -> None:
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    result = CliRunner(env={"PARALLAX_API_KEY": "k-" + "a" * 30, "PARALLAX_DATA_DIR": str(tmp_path)}).invoke(
+        main, ["serve", "--no-ingest"]
+    )
+    assert result.exit_code == 1
+    assert "did you mean PARALLAX_API_KEYS?" in result.output
+    assert "Traceback" not in result.output

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import psycopg
 
 from service.core.ratings import RatingsError
 from service.coverage.engine import Engine, article_key
@@ -22,6 +24,7 @@ from service.ingest.feeds import FeedSource, ingest_lines
 from service.ingest.fetch import FEED_POLICY, PRIVATE_FEED_POLICY
 from service.ingest.jsonl import FileFormatError, read_articles
 from service.ingest.shared import feed_ingester
+from service.store.postgres import StoreUnavailable
 from service.store.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -42,11 +45,22 @@ def _context() -> CoverageContext:
         raise click.ClickException(f"cannot start: {exc}") from None
 
 
+def _store_failure(exc: Exception) -> click.ClickException:
+    """One line for an unreachable or failing store: the operator's fix, not a traceback."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return click.ClickException(f"the coverage store cannot be used: {first}")
+
+
+STORE_ERRORS: tuple[type[Exception], ...] = (StoreUnavailable, psycopg.Error, sqlite3.Error)
+
+
 def _engine(ctx: CoverageContext) -> Engine:
     try:
         return ctx.engine
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    except STORE_ERRORS as exc:
+        raise _store_failure(exc) from None
 
 
 def _feeds(ctx: CoverageContext) -> list[FeedSource]:
@@ -111,6 +125,8 @@ def ingest(file_: Path | None, batch: int) -> None:
         raise click.ClickException(
             f"{file_}: not UTF-8 text; save it as UTF-8 JSON lines"
         ) from None
+    except STORE_ERRORS as exc:  # the store went away mid-file: what was committed stays
+        raise _store_failure(exc) from None
     counts = eng.store.counts()
     click.echo(
         json.dumps(

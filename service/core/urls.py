@@ -39,6 +39,7 @@ SHORTENERS = frozenset(
 )
 
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\s]")
 _LABEL_RE = re.compile(r"^[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?$")
 _GOOGLE_HOST_RE = re.compile(r"^(?:www\.)?google(?:\.[a-z]{2,3}){1,2}$")
@@ -132,6 +133,9 @@ def parse_article_url(text: object) -> ArticleURL:
     fast = _fast_parse(text)
     if fast is not None:
         return fast
+    if not text.isascii() and _SURROGATE_RE.search(text):
+        # JSON can carry "\ud800", which no encoder can write: not a URL anyone can open.
+        raise URLInputError("url contains an unpaired UTF-16 surrogate; send valid Unicode text")
     # Browsers read a backslash as a slash in web URLs; so must we, or a link that takes the
     # reader to evil.example could be scored as the site named after the backslash.
     text = text.replace("\\", "/")

@@ -14,6 +14,8 @@ from typing import Any
 from service.core.ratings import RatingsTable
 from service.core.ratings_schema import REDUNDANT_HOST_PREFIXES
 from service.core.resolver import Resolution
+from service.core.text import storable, storable_or_none
+from service.core.times import plausible_or_none
 from service.core.urls import URLInputError
 from service.coverage.cluster import Clusterer, Doc
 from service.coverage.summary import article_json, listing_json, side_of, summarize
@@ -216,6 +218,16 @@ class Engine:
 
     def prepare(self, raw: RawArticle, first_seen: float) -> NewArticle:
         """Canonicalises one article; raises URLInputError/ValueError when it cannot be used."""
+        # Every entrance ends here: text is made storable on both backends and an impossible
+        # time becomes no time, so nothing stored can break a later read.
+        raw = replace(
+            raw,
+            title=storable(raw.title or ""),
+            text=storable(raw.text or ""),
+            ext_id=storable_or_none(raw.ext_id),
+            outlet=storable_or_none(raw.outlet),
+            published=plausible_or_none(raw.published, first_seen),
+        )
         title = " ".join((raw.title or "").split())[:MAX_TITLE_CHARS]
         if not title:
             raise ValueError("the article has no title")

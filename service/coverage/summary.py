@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from service.core.times import iso
 from service.store.base import SIDES, Article, StoryRow
 
 # Folding the seven lean labels into the three sides a story's coverage is shown by.
@@ -96,13 +96,6 @@ def representative_headline(titles: Sequence[str]) -> str:
         if score > best_score:
             best, best_score = i, score
     return cleaned[best]
-
-
-def iso(ts: float | None) -> str | None:
-    """Epoch seconds as ISO 8601 UTC with a Z."""
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def outlet_json(outlet_id: str | None, lookup: OutletLookup) -> dict[str, Any] | None:

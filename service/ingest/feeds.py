@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 
+from service.core.times import plausible_or_none
 from service.coverage.engine import Engine, IngestResult, RawArticle
 from service.ingest.fetch import FEED_POLICY, FetchError, FetchPolicy, fetch
 from service.ingest.jsonl import read_articles
@@ -100,6 +101,8 @@ def parse_feed(body: bytes, feed_url: str, outlet_id: str | None) -> list[RawArt
         published = float(calendar.timegm(stamp)) if stamp else None
         if published is None:
             published = parse_time(entry.get("published") or entry.get("updated"))
+        # A date outside 1990 .. now + 2 days is a feed's error: the item is kept with no date.
+        published = plausible_or_none(published)
         articles.append(
             RawArticle(
                 title=title,
@@ -169,9 +172,10 @@ class FeedIngester:
         try:
             response = self.fetcher(feed.url, self.policy, headers=headers)
         except FetchError as exc:
-            log.warning("feed %s skipped: %s", feed.url, exc.message)
-            self._remember(state, feed.url, fetched_at, None, exc.message)
-            return FeedOutcome(feed.url, "error", error=exc.message)
+            # The operator's own feeds: the full detail (the address a name resolved to) helps.
+            log.warning("feed %s skipped: %s", feed.url, exc.detail)
+            self._remember(state, feed.url, fetched_at, None, exc.detail)
+            return FeedOutcome(feed.url, "error", error=exc.detail)
         if response.status == 304:
             new_state = FeedState(
                 url=feed.url,

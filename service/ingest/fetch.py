@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import heapq
 import http.client
 import ipaddress
+import itertools
+import logging
+import os
 import socket
 import ssl
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
+
+log = logging.getLogger(__name__)
 
 Resolver = Callable[[str, int], list[str]]
 Dialer = Callable[[tuple[str, int], float], socket.socket]
@@ -21,12 +31,125 @@ CHUNK = 64 * 1024
 
 
 class FetchError(Exception):
-    """A fetch that was refused or failed; `code` is stable, `message` says what happened."""
+    """A fetch that was refused or failed; `code` is stable, `message` says what happened in
+    words fit for whoever asked, `detail` adds what only the operator should see (addresses)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, detail: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.detail = detail or message
+
+
+class _Watchdog:
+    """One thread per process that shuts the socket of every fetch that outlives its deadline.
+
+    A socket timeout bounds one read; a server sending a byte a second never trips it while
+    holding the fetch for minutes (in the headers, the chunk sizes or the body). Shutting the
+    socket down from here ends whatever read is blocked, however the bytes arrive."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._seq = itertools.count()
+        self._pid = -1
+
+    def watch(self, entry: _Deadline) -> None:
+        with self._cond:
+            if self._pid != os.getpid():  # first use, or a forked child (gunicorn workers)
+                self._pid = os.getpid()
+                self._heap = []
+                threading.Thread(target=self._run, name="fetch-deadline", daemon=True).start()
+            heapq.heappush(self._heap, (entry.at, next(self._seq), entry))
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap:
+                    self._cond.wait()
+                at, _, entry = self._heap[0]
+                wait = at - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+            if not entry.done:
+                entry.expire()
+
+
+_WATCHDOG = _Watchdog()
+
+
+class _Deadline:
+    """The deadline of one fetch: the sockets it opens are shut down when it passes."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.done = False
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def adopt(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            late = self.expired
+        if late:
+            _shut(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    # The plain socket's shutdown even for TLS: SSLSocket.shutdown would drop its SSL object
+    # under the reading thread's feet. A shut socket makes the blocked read return at once.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class FetchSlots:
+    """A cap on the fetches one process runs at once: past it a fetch is refused at once
+    (FetchError "busy"), never queued, so fetching cannot take every thread from scoring."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self._free = threading.BoundedSemaphore(self.limit)
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        if not self._free.acquire(blocking=False):
+            raise FetchError(
+                "busy", f"this server is already fetching {self.limit} pages; retry in a moment"
+            )
+        try:
+            yield
+        finally:
+            self._free.release()
+
+
+# Name lookups cannot be interrupted; they run here so a fetch can stop waiting for one.
+_DNS_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch-dns")
+
+
+def _resolve(resolver: Resolver, host: str, port: int, deadline: _Deadline, url: str) -> list[str]:
+    future = _DNS_POOL.submit(resolver, host, port)
+    try:
+        return future.result(timeout=max(0.0, deadline.remaining()))
+    except FutureTimeout:
+        future.cancel()
+        raise FetchError(
+            "timeout", f"fetching {url} took longer than {deadline.seconds:g} s (name lookup)"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -159,10 +282,25 @@ def fetch(
 
     A 304 is returned as is (conditional GETs); other non-2xx statuses raise.
     """
-    deadline = time.monotonic() + policy.timeout
+    deadline = _Deadline(policy.timeout)
+    _WATCHDOG.watch(deadline)
+    try:
+        return _follow(url, policy, headers or {}, resolver, dial, deadline)
+    finally:
+        deadline.done = True
+
+
+def _follow(
+    url: str,
+    policy: FetchPolicy,
+    headers: Mapping[str, str],
+    resolver: Resolver,
+    dial: Dialer,
+    deadline: _Deadline,
+) -> FetchResult:
     current = url
     for hop in range(policy.max_redirects + 1):
-        result = _get_once(current, policy, headers or {}, resolver, dial, deadline)
+        result = _get_once(current, policy, headers, resolver, dial, deadline)
         if result.status in REDIRECTS:
             location = result.headers.get("location")
             if not location:
@@ -187,7 +325,7 @@ def _get_once(
     headers: Mapping[str, str],
     resolver: Resolver,
     dial: Dialer,
-    deadline: float,
+    deadline: _Deadline,
 ) -> FetchResult:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -204,19 +342,31 @@ def _get_once(
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError:
         raise FetchError("bad_url", f"{url} has an invalid port") from None
-    addresses = resolver(host, port)
+    addresses = _resolve(resolver, host, port, deadline, url)
     if not addresses:
         raise FetchError("dns_failed", f"{host} has no address")
     if policy.public_only:
         for address in addresses:
             why = refusal(address)
             if why is not None:
-                raise FetchError("forbidden_address", f"refused to fetch {host}: {why}")
-    remaining = deadline - time.monotonic()
+                # The address a name resolved to says something about the operator's network:
+                # the log may know it, the client who asked is only told it was refused.
+                raise FetchError(
+                    "forbidden_address",
+                    f"refused to fetch {host}: not a public address",
+                    f"refused to fetch {host}: {why}",
+                )
+    remaining = deadline.remaining()
     if remaining <= 0:
         raise FetchError("timeout", f"fetching {url} took longer than {policy.timeout:g} s")
+
+    def tracked_dial(address: tuple[str, int], timeout: float) -> socket.socket:
+        sock = dial(address, timeout)
+        deadline.adopt(sock)
+        return sock
+
     conn_class = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
-    conn = conn_class(host, port, addresses[0], remaining, dial)
+    conn = conn_class(host, port, addresses[0], remaining, tracked_dial)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -224,6 +374,8 @@ def _get_once(
     try:
         conn.request("GET", path, headers=request_headers)
         response = conn.getresponse()
+        if deadline.expired:  # headers cut short by the watchdog read as complete ones
+            raise TimeoutError
         result = FetchResult(
             url=url,
             status=response.status,
@@ -241,14 +393,24 @@ def _get_once(
         if declared.isdigit() and int(declared) > policy.max_bytes and not policy.truncate:
             raise FetchError("too_large", f"{url} is {declared} bytes, over {policy.max_bytes}")
         result.body, result.truncated = _read_bounded(response, conn, policy, deadline, url)
+        if deadline.expired:  # the body may look complete where the watchdog cut it
+            raise TimeoutError
         return result
     except FetchError:
+        if deadline.expired:
+            raise FetchError(
+                "timeout", f"fetching {url} took longer than {policy.timeout:g} s"
+            ) from None
         raise
     except TimeoutError:
         raise FetchError(
             "timeout", f"fetching {url} took longer than {policy.timeout:g} s"
         ) from None
     except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
+        if deadline.expired:
+            raise FetchError(
+                "timeout", f"fetching {url} took longer than {policy.timeout:g} s"
+            ) from None
         raise FetchError(
             "network", f"fetching {url} failed: {exc.__class__.__name__}: {exc}"
         ) from None
@@ -260,13 +422,13 @@ def _read_bounded(
     response: http.client.HTTPResponse,
     conn: http.client.HTTPConnection,
     policy: FetchPolicy,
-    deadline: float,
+    deadline: _Deadline,
     url: str,
 ) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size = 0
     while True:
-        remaining = deadline - time.monotonic()
+        remaining = deadline.remaining()
         if remaining <= 0:
             raise FetchError("timeout", f"fetching {url} took longer than {policy.timeout:g} s")
         if conn.sock is not None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
+
+from service.core.times import parse_iso, plausible_or_none
 
 MAX_FIELD_CHARS = 2000
 MAX_JSONLD_BLOCKS = 20
@@ -38,19 +39,9 @@ class PageMeta:
 
 def parse_time(value: object) -> float | None:
     """An ISO 8601 time as epoch seconds (UTC when no zone is given); None when unreadable."""
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
         return None
-    text = value.strip()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            moment = datetime.fromisoformat(text[:10])
-        except ValueError:
-            return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    return parse_iso(value)
 
 
 def _clean(value: object) -> str | None:
@@ -163,7 +154,8 @@ def extract(html: str) -> PageMeta:
         or _clean(meta.get("twitter:description"))
     )
     canonical = _clean(parser.canonical) or _clean(meta.get("og:url")) or _clean(ld_url)
-    published = (
+    # A page's impossible date (year 9999, 1970) is no date: it is never stored.
+    published = plausible_or_none(
         parse_time(meta.get("article:published_time"))
         or parse_time(ld.get("datePublished"))
         or parse_time(meta.get("og:published_time"))

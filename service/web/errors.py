@@ -23,11 +23,14 @@ _MESSAGES = {
 class APIError(Exception):
     """An error a client can act on: its status, a stable code and a message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
 
 def error_response(status: int, code: str, message: str) -> Response:
@@ -39,7 +42,9 @@ def error_response(status: int, code: str, message: str) -> Response:
 def init_app(app: Flask) -> None:
     @app.errorhandler(APIError)
     def _api_error(exc: APIError) -> ResponseReturnValue:
-        return error_response(exc.status, exc.code, exc.message)
+        response = error_response(exc.status, exc.code, exc.message)
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:

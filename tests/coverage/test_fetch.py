@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import select
 import socket
+import threading
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from service.ingest.fetch import (
     PRIVATE_FEED_POLICY,
     FetchError,
     FetchPolicy,
+    FetchSlots,
     fetch,
     refusal,
 )
@@ -198,3 +201,143 @@ def test_feeds_too_refuse_private_addresses_by_default(server: Any) -> None:
         fetch(server.url("/feed.xml"), FEED_POLICY)
     assert caught.value.code == "forbidden_address" and server.requests == []
     assert fetch(server.url("/feed.xml"), PRIVATE_FEED_POLICY).body == b"<rss/>"
+
+
+# -- issue 14: one deadline for the whole fetch, however the bytes arrive ------------------
+
+
+class TrickleServer:
+    """A raw HTTP server on 127.0.0.1 that sends its answer in pieces with a pause between
+    them; it stops by itself once the client goes away or the pieces run out (bounded)."""
+
+    def __init__(self, pieces: list[bytes], pause: float) -> None:
+        self.pieces, self.pause = pieces, pause
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stop = threading.Event()
+        self.sent = 0  # pieces sent before the client went away
+        self.gone = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        self.listener.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            conn.settimeout(1.0)
+            for piece in self.pieces:
+                if self.stop.wait(self.pause):
+                    return
+                try:
+                    conn.sendall(piece)
+                except OSError:
+                    break
+                self.sent += 1
+                # A client that shut its end shows as readable with no data.
+                ready, _, _ = select.select([conn], [], [], 0)
+                if ready:
+                    try:
+                        if conn.recv(1, socket.MSG_PEEK) == b"":
+                            break
+                    except OSError:
+                        break
+            self.gone.set()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.listener.close()
+
+
+def one_byte_each(data: bytes) -> list[bytes]:
+    return [data[i : i + 1] for i in range(len(data))]
+
+
+PAD = b"a" * 400
+SLOW_CASES = {
+    # Some 450 header bytes at 50 per second: 9 s, where the deadline is 0.3 s.
+    "headers": one_byte_each(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Pad: " + PAD + b"\r\n\r\n"),
+    # Headers at once, then a chunk-size line a byte at a time.
+    "chunk_size": [b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"]
+    + one_byte_each(b"0" * 450 + b"1\r\nx\r\n0\r\n\r\n"),
+    # A body with a length, a byte at a time.
+    "body": [b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 450\r\n\r\n"]
+    + one_byte_each(b"b" * 450),
+    # The status line itself, a byte at a time.
+    "status_line": one_byte_each(b"HTTP/1.1 200 OK" + b" " * 435 + b"\r\n\r\n"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SLOW_CASES))
+def test_one_deadline_covers_the_whole_fetch_however_the_bytes_arrive(case: str) -> None:
+    server = TrickleServer(SLOW_CASES[case], pause=0.02)
+    try:
+        with pytest.raises(FetchError) as caught:
+            fetch(
+                f"http://news.example:{server.port}/",
+                FetchPolicy(timeout=0.3),
+                resolver=lambda host, port: [PUBLIC_IP],
+                dial=lambda address, timeout: socket.create_connection(("127.0.0.1", server.port), timeout),
+            )
+        assert caught.value.code == "timeout", caught.value.message
+        # The fetch hung up on the server long before it was done (a 30-fold margin), rather
+        # than waiting for every byte and only then noticing the time.
+        assert server.gone.wait(10)
+        assert server.sent < len(SLOW_CASES[case]) // 2, (server.sent, len(SLOW_CASES[case]))
+    finally:
+        server.close()
+
+
+def test_a_fast_trickle_within_the_deadline_still_succeeds() -> None:
+    body = b"<html><title>ok</title></html>"
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(body)
+    server = TrickleServer([head[:10], head[10:], body], pause=0.01)
+    try:
+        result = fetch(
+            f"http://news.example:{server.port}/",
+            FetchPolicy(timeout=5.0),
+            resolver=lambda host, port: [PUBLIC_IP],
+            dial=lambda address, timeout: socket.create_connection(("127.0.0.1", server.port), timeout),
+        )
+        assert result.body == body
+    finally:
+        server.close()
+
+
+def test_a_slow_name_lookup_counts_against_the_deadline() -> None:
+    release = threading.Event()
+
+    def stuck(host: str, port: int) -> list[str]:
+        release.wait(5)
+        return [PUBLIC_IP]
+
+    try:
+        with pytest.raises(FetchError) as caught:
+            fetch("http://news.example/", FetchPolicy(timeout=0.3), resolver=stuck)
+        assert caught.value.code == "timeout" and "name lookup" in caught.value.message
+    finally:
+        release.set()
+
+
+def test_fetch_slots_refuse_at_once_past_the_cap() -> None:
+    slots = FetchSlots(2)
+    with slots.slot(), slots.slot():
+        with pytest.raises(FetchError) as caught, slots.slot():
+            pass
+        assert caught.value.code == "busy"
+    with slots.slot():  # freed again
+        pass
+
+
+def test_a_refused_address_is_not_named_to_the_client() -> None:
+    with pytest.raises(FetchError) as caught:
+        fetch("http://innocent.example/", resolver=resolver_to("10.1.2.3"))
+    assert caught.value.code == "forbidden_address"
+    assert "10.1.2.3" not in caught.value.message and "not a public address" in caught.value.message
+    assert "10.1.2.3" in caught.value.detail  # for the operator's log

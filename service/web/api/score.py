@@ -11,9 +11,11 @@ from flask.typing import ResponseReturnValue
 from service.core.scoring import error_object, score_json, score_url
 from service.core.urls import URLInputError
 from service.web.api import ratings_table, story_lookup
+from service.web.body import json_body
 from service.web.errors import APIError
 
 bp = Blueprint("score", __name__)
+LOOKUP_USAGE = 'JSON {"urls": ["https://…", …]}'
 
 
 def _url_params() -> list[str]:
@@ -44,11 +46,10 @@ def score() -> ResponseReturnValue:
 
 @bp.post("/v1/lookup")
 def lookup() -> ResponseReturnValue:
-    request.get_data(cache=True)  # raises 413 before parsing when the body is over the limit
-    body = request.get_json(silent=True)
+    body = json_body(current_app.config["MAX_CONTENT_LENGTH"], LOOKUP_USAGE)
     if not isinstance(body, dict) or "urls" not in body:
         raise APIError(
-            400, "invalid_body", 'send JSON {"urls": ["https://…", …]} with Content-Type: application/json'
+            400, "invalid_body", f"send {LOOKUP_USAGE} with Content-Type: application/json"
         )
     urls = body["urls"]
     limit = current_app.config["LOOKUP_MAX_URLS"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -12,15 +13,18 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from service.core.resolver import Resolution
+from service.core.text import storable
+from service.core.times import TimeInputError, article_time
 from service.core.urls import URLInputError, canonical_url
 from service.coverage import runtime
 from service.coverage.engine import RawArticle, article_key
 from service.coverage.runtime import engine, fresh_engine
 from service.coverage.summary import listing_json
-from service.ingest.fetch import PAGE_POLICY, FetchError, FetchResult, fetch
+from service.ingest.fetch import PAGE_POLICY, FetchError, FetchResult, FetchSlots, fetch
 from service.ingest.pagemeta import decode, extract, parse_time
 from service.ingest.shared import shared_ingest
 from service.web.api import query_int, ratings_table
+from service.web.body import json_body
 from service.web.errors import APIError
 
 log = logging.getLogger(__name__)
@@ -28,10 +32,12 @@ log = logging.getLogger(__name__)
 bp = Blueprint("coverage", __name__)
 
 FETCHER_KEY = "parallax.coverage.fetch"
+SLOTS_KEY = "parallax.coverage.fetch_slots"
 MAX_TITLE = 1000
 MAX_TEXT = 5000
 MAX_BODY_BYTES = 64 * 1024
 MAX_LIMIT = 200
+ARTICLE_USAGE = 'JSON {"url", "title", "description"?, "published"?, "canonical_url"?}'
 _STORY_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 
 
@@ -39,21 +45,32 @@ _STORY_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 
 
 def _time_param(name: str) -> float | None:
+    """A time filter (since, until): epoch seconds or ISO 8601, finite."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
     try:
-        return float(raw)
+        value: float | None = float(raw)
     except ValueError:
-        pass
-    value = parse_time(raw)
-    if value is None:
+        value = parse_time(raw)
+    if value is None or not math.isfinite(value):
         raise APIError(
             400,
             f"invalid_{name}",
             f"{name} must be an ISO 8601 time (2025-01-31T12:00:00Z) or epoch seconds",
         )
     return value
+
+
+def _published(value: object) -> float | None:
+    """An article's time as a client gives it: within the plausible window, or a 400 naming it."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = float(value)  # ?published=1741000000 arrives as text
+    try:
+        return article_time(value, "published")
+    except TimeInputError as exc:
+        raise APIError(400, "invalid_published", str(exc)) from None
 
 
 def _text_param(value: object, name: str, limit: int) -> str:
@@ -63,7 +80,8 @@ def _text_param(value: object, name: str, limit: int) -> str:
         raise APIError(400, f"invalid_{name}", f"{name} must be a string")
     if len(value) > limit:
         raise APIError(400, f"invalid_{name}", f"{name} must be at most {limit} characters")
-    return value.strip()
+    # NUL and lone surrogates are dropped here as the store would: the same on both backends.
+    return storable(value).strip()
 
 
 def _resolve(value: object, name: str = "url") -> Resolution:
@@ -125,21 +143,16 @@ def related() -> ResponseReturnValue:
     url = _canonical(request.args.get("url"))
     title = _text_param(request.args.get("title"), "title", MAX_TITLE)
     text = _text_param(request.args.get("text"), "text", MAX_TEXT)
-    published = _time_param("published")
+    published = _published(request.args.get("published"))
     return jsonify(_related(url, title, text, published))
 
 
 @bp.post("/v1/articles")
 def articles() -> ResponseReturnValue:
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        raise APIError(413, "body_too_large", f"send at most {MAX_BODY_BYTES} bytes of JSON")
-    body = request.get_json(silent=True)
+    body = json_body(MAX_BODY_BYTES, ARTICLE_USAGE)
     if not isinstance(body, dict):
         raise APIError(
-            400,
-            "invalid_body",
-            'send JSON {"url", "title", "description"?, "published"?, "canonical_url"?} with '
-            "Content-Type: application/json",
+            400, "invalid_body", f"send {ARTICLE_USAGE} with Content-Type: application/json"
         )
     page = _resolve(body.get("url"))
     url = page.resolved_url
@@ -157,18 +170,7 @@ def articles() -> ResponseReturnValue:
     if not title:
         raise APIError(400, "missing_title", 'give the page\'s title as "title"')
     description = _text_param(body.get("description"), "description", MAX_TEXT)
-    published_raw = body.get("published")
-    published: float | None = None
-    if isinstance(published_raw, int | float) and not isinstance(published_raw, bool):
-        published = float(published_raw)
-    elif published_raw not in (None, ""):
-        published = parse_time(published_raw)
-        if published is None:
-            raise APIError(
-                400,
-                "invalid_published",
-                "published must be an ISO 8601 time (2025-01-31T12:00:00Z) or epoch seconds",
-            )
+    published = _published(body.get("published"))
     eng = fresh_engine()
     stored = False
     if current_app.config.get("STORE_SUBMITTED_ARTICLES"):
@@ -225,9 +227,14 @@ def _fetch_page(url: str, payload: dict[str, Any]) -> Any:
     fetcher: Callable[[str], FetchResult] = current_app.extensions.get(
         FETCHER_KEY, lambda u: fetch(u, PAGE_POLICY)
     )
+    slots: FetchSlots = current_app.extensions[SLOTS_KEY]
     try:
-        result = fetcher(url)
+        with slots.slot():
+            result = fetcher(url)
     except FetchError as exc:
+        if exc.code == "busy":
+            raise APIError(503, "fetch_busy", exc.message, {"Retry-After": "2"}) from None
+        log.info("page fetch failed: %s", exc.detail)
         payload["fetch_error"] = {"code": exc.code, "message": exc.message}
         return None
     return extract(decode(result.body, result.charset))
@@ -238,6 +245,7 @@ def init_app(app: Flask) -> None:
     from service.web.api.stories_spec import OPENAPI_PATHS, OPENAPI_SCHEMAS
 
     app.register_blueprint(bp)
+    app.extensions[SLOTS_KEY] = FetchSlots(int(app.config.get("FETCH_CONCURRENCY") or 1))
     app.extensions.setdefault("parallax.openapi_paths", {}).update(OPENAPI_PATHS)
     app.extensions.setdefault("parallax.openapi_schemas", {}).update(OPENAPI_SCHEMAS)
     runtime.install(app)

@@ -1,0 +1,120 @@
+"""Issue 14: every entrance that can hand the store a time or text checks it — feeds, page
+metadata, `parallax ingest --file` — and the CLI says in one line when the store is away."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from service.cli.coverage import ingest
+from service.core.times import EARLIEST, article_time, iso, plausible
+from service.ingest.feeds import parse_feed
+from service.ingest.jsonl import FileFormatError, read_articles
+from service.ingest.pagemeta import extract
+
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Harbor council approves flood barrier</title><link>https://leftpaper.com/a</link>
+<pubDate>{date}</pubDate></item></channel></rss>"""
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["Fri, 31 Dec 9999 23:59:59 -1400", "Thu, 01 Jan 1970 00:00:00 GMT", "Mon, 01 Jan 2190 00:00:00 GMT"],
+)
+def test_a_feed_item_with_an_impossible_date_is_kept_with_no_date(date: str) -> None:
+    articles = parse_feed(RSS.format(date=date).encode(), "https://leftpaper.com/feed", None)
+    assert len(articles) == 1 and articles[0].published is None
+
+
+def test_a_feed_item_with_a_plausible_date_keeps_it() -> None:
+    articles = parse_feed(
+        RSS.format(date="Tue, 04 Mar 2025 14:00:00 GMT").encode(), "https://leftpaper.com/feed", None
+    )
+    assert articles[0].published == 1741096800.0
+
+
+@pytest.mark.parametrize("date", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "1900-05-01"])
+def test_a_page_with_an_impossible_date_has_no_date(date: str) -> None:
+    page = f'<html><head><meta property="article:published_time" content="{date}"><title>x</title></head></html>'
+    assert extract(page).published is None
+
+
+@pytest.mark.parametrize("published", ["1e18", "-62135596801", '"9999-12-31T23:59:59-14:00"', "1e400"])
+def test_a_file_line_with_an_impossible_date_is_refused_naming_line_and_field(published: str) -> None:
+    lines = [
+        '{"id": "a", "title": "Harbor council approves barrier"}',
+        '{"id": "b", "title": "Harbor council approves barrier", "published": ' + published + "}",
+    ]
+    with pytest.raises(FileFormatError, match=r"line 2: published .* outside the plausible window"):
+        list(read_articles(lines))
+
+
+def test_the_window_and_the_formatter() -> None:
+    assert plausible(EARLIEST) and not plausible(EARLIEST - 1)
+    assert not plausible(float("nan")) and not plausible(float("inf")) and not plausible(None)
+    assert article_time("2025-03-04T10:00:00Z") == 1741082400.0
+    assert article_time(1741082400) == 1741082400.0 and article_time("") is None
+    for value in (1e18, -1e18, float("nan"), float("inf"), 253402300800.0, -62135596801.0):
+        assert iso(value) is None  # never raises
+    assert iso(1741082400.0) == "2025-03-04T10:00:00Z"
+
+
+def test_ingest_file_against_an_unreachable_postgresql_prints_one_line(tmp_path: Path) -> None:
+    articles = tmp_path / "a.jsonl"
+    articles.write_text(json.dumps({"id": "a", "title": "Harbor council"}) + "\n", encoding="utf-8")
+    env = {
+        "PARALLAX_DATA_DIR": str(tmp_path / "data"),
+        # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+        "PARALLAX_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/none?connect_timeout=2",
+    }
+    result = CliRunner(env=env).invoke(ingest, ["--file", str(articles)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("Error: the coverage store cannot be used: PostgreSQL at 127.0.0.1")
+    assert "unreachable" in lines[0] and "Traceback" not in result.output
+
+
+def test_page_fetches_past_the_process_cap_are_refused_at_once(coverage_app: Flask) -> None:
+    from service.ingest.fetch import FetchResult
+    from service.web.api.stories import FETCHER_KEY, SLOTS_KEY
+
+    coverage_app.config["FETCH_PAGES"] = True
+    assert coverage_app.extensions[SLOTS_KEY].limit == 2  # FETCH_CONCURRENCY's default
+    entered, release = threading.Semaphore(0), threading.Event()
+
+    def slow(url: str) -> FetchResult:
+        entered.release()
+        release.wait(10)
+        return FetchResult(url=url, status=200, body=b"<title>Harbor</title>")
+
+    coverage_app.extensions[FETCHER_KEY] = slow
+    answers: list[int] = []
+    holders = [
+        threading.Thread(
+            target=lambda n=n: answers.append(
+                coverage_app.test_client().get(f"/v1/related?url=https://leftpaper.com/{n}").status_code
+            )
+        )
+        for n in range(2)
+    ]
+    for thread in holders:
+        thread.start()
+    try:
+        assert entered.acquire(timeout=10) and entered.acquire(timeout=10)
+        refused = coverage_app.test_client().get("/v1/related?url=https://leftpaper.com/third")
+        assert refused.status_code == 503
+        assert refused.get_json()["error"]["code"] == "fetch_busy"
+        assert refused.headers["Retry-After"]
+        # Scoring is never behind the cap.
+        assert coverage_app.test_client().get("/v1/score?url=leftpaper.com/a").status_code == 200
+    finally:
+        release.set()
+        for thread in holders:
+            thread.join(10)
+    assert answers == [200, 200]
