@@ -71,7 +71,7 @@ def article_time(value: object, name: str = "published", now: float | None = Non
         shown = repr(value[:40] + ("…" if len(value) > 40 else ""))
         if ts is None:
             raise TimeInputError(
-                f"{name} {shown} is not an ISO 8601 time (2025-01-31T12:00:00Z) or epoch seconds"
+                f"{name} {shown} is not an ISO 8601 date (2025-01-31T12:00:00Z) or epoch seconds"
             )
     else:
         raise TimeInputError(
