@@ -498,7 +498,9 @@ def check_ratings(
             feeds.append(feed)
     layers: list[QualityLayer] = []
     quality_dir = directory / "quality"
-    layer_files = sorted(quality_dir.glob("*.csv")) if quality_dir.is_dir() else []
+    layer_files = sorted(
+        p for p in (quality_dir.glob("*.csv") if quality_dir.is_dir() else []) if p.name != "review.csv"
+    )
     seen_ids: dict[str, Path] = {}
     for path in [*layer_files, *quality_overrides]:
         manifest = path.with_suffix(".json")
