@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { DOT_RING_INNER, DOT_RING_OUTER } from "../src/content/badges.js";
 import { LEAN_COLOUR, LEAN_STEPS, LEAN_TEXT_COLOUR, SIDE_COLOUR, UNRATED_COLOUR, UNRATED_TEXT_COLOUR } from "../src/lib/format.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -65,6 +66,13 @@ test("every lean chip's text reads at 4.5:1 on its colour", () => {
     assert.ok(ratio >= 4.5, `${step}: ${LEAN_TEXT_COLOUR[step]} on ${LEAN_COLOUR[step]} is ${ratio.toFixed(2)}:1`);
   }
   assert.ok(contrast(UNRATED_TEXT_COLOUR, UNRATED_COLOUR) >= 4.5);
+});
+
+test("an inline badge dot shows at 3:1 on any page: a light and a dark ring", () => {
+  for (const page of ["#ffffff", "#000000", "#808080", "#1e1f24", "#f4f4f4", "#0b3d91", "#ffcc00"]) {
+    const best = Math.max(contrast(DOT_RING_INNER, page), contrast(DOT_RING_OUTER, page));
+    assert.ok(best >= 3, `on ${page}: ${best.toFixed(2)}:1`);
+  }
 });
 
 test("the contrast arithmetic is right", () => {

@@ -102,3 +102,23 @@ test("service pages keep an outlet id's path and encode the rest", async () => {
   assert.equal(servicePage("", "stories", "s1"), "");
   assert.equal(servicePage("http://x", "stories", null), "");
 });
+
+test("inline badges: off by default, the usual link lists once on, any site by choice", async () => {
+  const { DEFAULT_SETTINGS, badgeSiteChange, badgesOn, isLinkListSite } = await import("../src/lib/settings.js");
+  assert.equal(badgesOn(DEFAULT_SETTINGS, "news.google.com"), false);
+  const on = { ...DEFAULT_SETTINGS, inlineBadges: true };
+  for (const host of ["www.google.com", "www.google.co.uk", "news.google.com", "old.reddit.com", "x.com", "news.ycombinator.com", "www.bing.com", "duckduckgo.com"]) {
+    assert.equal(badgesOn(on, host), true, host);
+  }
+  assert.equal(isLinkListSite("google.evil.example"), false);
+  assert.equal(badgesOn(on, "www.nytimes.com"), false);
+  const mine = { ...DEFAULT_SETTINGS, ...badgeSiteChange(DEFAULT_SETTINGS, "www.lobste.rs", true) };
+  assert.deepEqual(mine.inlineBadgeSites, ["lobste.rs"]);
+  assert.equal(badgesOn(mine, "lobste.rs"), true);
+  const off = { ...on, ...badgeSiteChange(on, "x.com", false) };
+  assert.deepEqual(off.inlineBadgeOffSites, ["x.com"]);
+  assert.equal(badgesOn(off, "x.com"), false);
+  const back = { ...off, ...badgeSiteChange(off, "x.com", true) };
+  assert.deepEqual([back.inlineBadgeSites, back.inlineBadgeOffSites], [[], []], "back to the default, no stale entries");
+  assert.equal(badgesOn(back, "x.com"), true);
+});

@@ -1,8 +1,9 @@
 // Content-script entry: decide what this page gets (panel, hover cards) and start each feature.
 
 import { OutletIndex } from "../lib/resolve.js";
-import { api, isSiteDisabled, loadSettings, saveSettings } from "../lib/settings.js";
+import { api, badgesOn, isSiteDisabled, loadSettings, saveSettings } from "../lib/settings.js";
 import { looksLikeArticleUrl, readArticle } from "./article.js";
+import { startInlineBadges } from "./badges.js";
 import { startHoverCards } from "./hovercard.js";
 import { mountPanel } from "./panel.js";
 
@@ -128,6 +129,21 @@ export async function start(startedAt) {
     await new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
     resume();
   }
+  // Inline badges, started and stopped as the reader switches them for this site.
+  let badges = /** @type {AbortController | null} */ (null);
+  const syncBadges = (current) => {
+    const wanted = badgesOn(current, pageHost);
+    if (wanted && !badges) {
+      badges = new AbortController();
+      features.signal.addEventListener("abort", () => badges?.abort(), { once: true });
+      startInlineBadges({ signal: badges.signal, getIndex, perfMarks });
+    } else if (!wanted && badges) {
+      badges.abort();
+      badges = null;
+    }
+  };
+  syncBadges(settings);
+
   let pageController = new AbortController();
   let shownUrl = location.href;
   const timing = { pause, resume, report };
@@ -147,7 +163,11 @@ export async function start(startedAt) {
   // Switched off for this site (from the popup or the options): leave the page at once.
   const onSettings = (changes, area) => {
     const next = changes.settings?.newValue;
-    if (area !== "local" || !next || !isSiteDisabled(next.disabledSites ?? [], pageHost)) return;
+    if (area !== "local" || !next) return;
+    if (!isSiteDisabled(next.disabledSites ?? [], pageHost)) {
+      syncBadges(next);
+      return;
+    }
     pageController.abort();
     features.abort();
     api.storage.onChanged.removeListener(onSettings);

@@ -4,7 +4,7 @@ export const api = globalThis.browser ?? globalThis.chrome;
 
 export const DEFAULT_SERVICE_URL = "http://127.0.0.1:8000";
 
-/** @type {{serviceUrl: string, badge: boolean, panel: boolean, hoverCards: boolean, disabledSites: string[], panelHiddenSites: string[], panelOpen: boolean, perfMarks: boolean}} */
+/** @type {{serviceUrl: string, badge: boolean, panel: boolean, hoverCards: boolean, disabledSites: string[], panelHiddenSites: string[], panelOpen: boolean, inlineBadges: boolean, inlineBadgeSites: string[], inlineBadgeOffSites: string[], perfMarks: boolean}} */
 export const DEFAULT_SETTINGS = Object.freeze({
   serviceUrl: DEFAULT_SERVICE_URL,
   badge: true,
@@ -14,6 +14,11 @@ export const DEFAULT_SETTINGS = Object.freeze({
   // Sites where the reader dismissed the panel; badge and hover cards still work there.
   panelHiddenSites: [],
   panelOpen: false,
+  // Inline badges: dots after news links on the usual link lists (LINK_LIST_SITES), off until
+  // the reader turns them on; and per site, on (inlineBadgeSites) or off (inlineBadgeOffSites).
+  inlineBadges: false,
+  inlineBadgeSites: [],
+  inlineBadgeOffSites: [],
   // Benchmarks only: writes timings to a data- attribute the page could read, so it is off by default.
   perfMarks: false,
 });
@@ -63,4 +68,44 @@ export function isSiteDisabled(disabledSites, host) {
     const s = site.toLowerCase().replace(/^www\./, "");
     return bare === s || bare.endsWith("." + s);
   });
+}
+
+// Pages that are lists of links to other sites' news: search results, Google News, Reddit, X,
+// Facebook, Hacker News. Google's search hosts are matched by pattern (google.co.uk, google.de…).
+export const LINK_LIST_SITES = [
+  "news.google.com", "bing.com", "duckduckgo.com", "search.brave.com", "reddit.com", "x.com",
+  "twitter.com", "facebook.com", "news.ycombinator.com",
+];
+const GOOGLE_SEARCH_HOST = /^(?:www\.)?google(?:\.[a-z]{2,3}){1,2}$/;
+
+/** @param {string} host */
+export function isLinkListSite(host) {
+  return GOOGLE_SEARCH_HOST.test(host.toLowerCase()) || isSiteDisabled(LINK_LIST_SITES, host);
+}
+
+/**
+ * Whether inline badges show on this host: a site the reader turned them on or off for decides;
+ * otherwise the usual link lists, once the reader has turned badges on for them.
+ * @param {Partial<typeof DEFAULT_SETTINGS>} settings @param {string} host
+ */
+export function badgesOn(settings, host) {
+  if (isSiteDisabled(settings.inlineBadgeOffSites ?? [], host)) return false;
+  if (isSiteDisabled(settings.inlineBadgeSites ?? [], host)) return true;
+  return Boolean(settings.inlineBadges) && isLinkListSite(host);
+}
+
+/**
+ * The settings change that turns badges on or off for one site (the popup's switch).
+ * @param {Partial<typeof DEFAULT_SETTINGS>} settings @param {string} site a bare host
+ * @param {boolean} on
+ */
+export function badgeSiteChange(settings, site, on) {
+  const bare = site.toLowerCase().replace(/^www\./, "");
+  const without = (list) => (list ?? []).filter((s) => s.toLowerCase().replace(/^www\./, "") !== bare);
+  const next = { inlineBadgeSites: without(settings.inlineBadgeSites), inlineBadgeOffSites: without(settings.inlineBadgeOffSites) };
+  if (badgesOn({ ...settings, ...next }, bare) !== on) {
+    if (on) next.inlineBadgeSites.push(bare);
+    else next.inlineBadgeOffSites.push(bare);
+  }
+  return next;
 }

@@ -29,6 +29,9 @@ async function load() {
   field("badge").checked = settings.badge;
   field("panel").checked = settings.panel;
   field("hover-cards").checked = settings.hoverCards;
+  field("inline-badges").checked = settings.inlineBadges;
+  field("inline-badge-sites").value = (settings.inlineBadgeSites ?? []).join("\n");
+  field("inline-badge-off-sites").value = (settings.inlineBadgeOffSites ?? []).join("\n");
   field("disabled-sites").value = settings.disabledSites.join("\n");
   field("panel-hidden-sites").value = (settings.panelHiddenSites ?? []).join("\n");
   const status = await api.runtime.sendMessage({ type: "getStatus" });
@@ -66,6 +69,9 @@ form.addEventListener("submit", async (event) => {
     badge: field("badge").checked,
     panel: field("panel").checked,
     hoverCards: field("hover-cards").checked,
+    inlineBadges: field("inline-badges").checked,
+    inlineBadgeSites: siteList(field("inline-badge-sites").value),
+    inlineBadgeOffSites: siteList(field("inline-badge-off-sites").value),
     disabledSites: siteList(field("disabled-sites").value),
     panelHiddenSites: siteList(field("panel-hidden-sites").value),
   });

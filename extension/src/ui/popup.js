@@ -1,7 +1,7 @@
 // The toolbar popup: the current tab's outlet and story summary, and a way to the options.
 
 import { clear, h } from "../lib/dom.js";
-import { api, loadSettings, saveSettings } from "../lib/settings.js";
+import { api, badgeSiteChange, badgesOn, loadSettings, saveSettings } from "../lib/settings.js";
 import { outletDetails, storySummary } from "../lib/views.js";
 
 const content = /** @type {HTMLElement} */ (document.getElementById("content"));
@@ -28,6 +28,29 @@ function turnOffButton(url, tabId) {
 }
 
 /**
+ * The switch for dots after news links on the tab's site; the page follows it at once.
+ * @param {string} url
+ */
+function badgeSwitch(url) {
+  let site;
+  try {
+    const parsed = new URL(url);
+    if (!/^https?:$/.test(parsed.protocol)) return null;
+    site = parsed.hostname.replace(/^www\./, "");
+  } catch {
+    return null;
+  }
+  const box = h("input", { type: "checkbox", id: "badge-site" });
+  const label = h("label", { class: "check", for: "badge-site" }, box, ` Dots after news links on ${site}`);
+  loadSettings().then((settings) => { box.checked = badgesOn(settings, site); });
+  box.addEventListener("change", async () => {
+    const settings = await loadSettings();
+    await saveSettings(badgeSiteChange(settings, site, box.checked));
+  });
+  return h("div", { class: "badge-site" }, label);
+}
+
+/**
  * @param {any} state what the worker stored for this tab @param {number | null} [tabId]
  * @param {string} [serviceUrl] where the outlet and story pages live
  */
@@ -35,6 +58,7 @@ export function renderState(state, tabId = null, serviceUrl = "") {
   clear(content);
   if (!state || (!state.outlet && !state.isNews)) {
     content.append(h("p", { class: "muted", text: "This page is not a news site Parallax knows." }));
+    if (state?.url) content.append(badgeSwitch(state.url) ?? "");
     return;
   }
   if (state.outlet) {
@@ -51,6 +75,7 @@ export function renderState(state, tabId = null, serviceUrl = "") {
   } else if (state.isNews) {
     content.append(h("p", { class: "muted", text: "No other coverage of this story found yet." }));
   }
+  if (state.url) content.append(badgeSwitch(state.url) ?? "");
   if (state.url && tabId !== null) content.append(turnOffButton(state.url, tabId) ?? "");
 }
 

@@ -1,0 +1,197 @@
+"""Ratings where links are listed: Google News rows and inline badges on a search page with infinite scroll."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.core.ratings import RatingsTable, load_table
+from tests.e2e.harness import PAGES, WAIT_MS, Browser, Service
+
+pytestmark = pytest.mark.e2e
+
+SEARCH = "https://www.google.com/search?q=dam+vote&n=30"
+GOOGLE_NEWS = "https://news.google.com/home?hl=en-US&gl=US&ceid=US:en"
+DOTS = "a > parallax-dot"
+
+
+@pytest.fixture(scope="module")
+def table() -> RatingsTable:
+    return load_table()
+
+
+def route(browser: Browser) -> None:
+    """The search page and Google News, served from fixtures at their real addresses."""
+
+    def page(name: str) -> Any:
+        def handler(route: Any) -> None:
+            route.fulfill(
+                status=200,
+                content_type="text/html; charset=utf-8",
+                body=(PAGES / name).read_text("utf-8"),
+            )
+
+        return handler
+
+    browser.context.route("https://www.google.com/search**", page("search-results.html"))
+    browser.context.route("https://news.google.com/home**", page("google-news.html"))
+
+
+def expected_outlet(table: RatingsTable, href: str, page_url: str) -> str | None:
+    """What the service's resolver says about a link, less the page's links to its own outlet."""
+    outlet = table.resolve(href).outlet
+    own = table.resolve(page_url).outlet
+    if outlet is None or (own is not None and outlet.id == own.id):
+        return None
+    return outlet.id
+
+
+def dots_by_link(page: Any) -> dict[str, str]:
+    """Link id → the lean its dot shows."""
+    found: dict[str, str] = page.evaluate(
+        f"Object.fromEntries([...document.querySelectorAll('{DOTS}')]"
+        ".map(d => [d.parentElement.id, d.dataset.lean]))"
+    )
+    return found
+
+
+def text_boxes(page: Any) -> list[list[float]]:
+    """Where every result's text sits: a dot must move none of it."""
+    boxes: list[list[float]] = page.evaluate(
+        "[...document.querySelectorAll('.result, .result a, .result p, .result .site, h1')]"
+        ".map(e => { const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })"
+    )
+    return boxes
+
+
+def test_inline_badges_on_a_search_page_with_infinite_scroll(
+    browser: Browser, service: Service, table: RatingsTable, artifacts: Path
+) -> None:
+    route(browser)
+    browser.set_settings(perfMarks=True)
+    page = browser.context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(SEARCH)
+    page.wait_for_function(
+        "document.documentElement.dataset.parallaxPhase !== undefined", timeout=WAIT_MS
+    )
+    assert page.locator(DOTS).count() == 0, "inline badges are off until the reader turns them on"
+    before = text_boxes(page)
+
+    # The popup's switch turns them on for this site, and the open page follows at once.
+    tab_id = browser.active_tab_id()
+    popup = browser.context.new_page()
+    popup.goto(browser.page_url(f"popup.html?tab={tab_id}"))
+    popup.locator("#badge-site").check()
+    popup.close()
+    page.wait_for_function(
+        "document.documentElement.dataset.parallaxBadgeAllMs !== undefined", timeout=WAIT_MS
+    )
+    assert browser.storage("settings")["inlineBadgeSites"] == ["google.com"]
+
+    links = page.evaluate("[...document.querySelectorAll('.result a')].map(a => [a.id, a.href])")
+    want = {
+        link_id: table.get(outlet_id).lean or "unrated"  # type: ignore[union-attr]
+        for link_id, href in links
+        if (outlet_id := expected_outlet(table, href, SEARCH)) is not None
+    }
+    assert len(want) >= 15 and len(want) < len(links), "the page must mix rated and unrated links"
+    assert dots_by_link(page) == want
+    assert text_boxes(page) == before, "the dots moved the page's text"
+    page.screenshot(path=str(artifacts / "inline-badges.png"))
+
+    # Infinite scroll: the page adds 100 results at a time; the one observer badges them.
+    for batch in range(2):
+        count = page.evaluate("document.querySelectorAll('.result').length")
+        page.mouse.wheel(0, 100_000)
+        page.wait_for_function(
+            f"document.querySelectorAll('.result').length >= {count + 100}", timeout=WAIT_MS
+        )
+        page.wait_for_function(
+            f"Number(document.documentElement.dataset.parallaxBadgeBatches ?? 0) >= {batch + 1}",
+            timeout=WAIT_MS,
+        )
+    links = page.evaluate("[...document.querySelectorAll('.result a')].map(a => [a.id, a.href])")
+    assert len(links) >= 230
+    want = {
+        link_id: table.get(outlet_id).lean or "unrated"  # type: ignore[union-attr]
+        for link_id, href in links
+        if (outlet_id := expected_outlet(table, href, SEARCH)) is not None
+    }
+    assert dots_by_link(page) == want
+    assert int(page.evaluate("document.documentElement.dataset.parallaxBadgeBatches")) >= 2
+    # Each dot says in words what it shows.
+    title = page.locator(f"{DOTS}[data-lean]").first.get_attribute("title") or ""
+    assert "factuality" in title
+    # The extension's own modules load from chrome-extension://; nothing goes to the network.
+    web = [url for url in requests if url.startswith(("http:", "https:"))]
+    assert web == [SEARCH], f"badging made requests: {web[1:]}"
+
+    # Off for this site from the popup: the dots go at once.
+    popup = browser.context.new_page()
+    popup.goto(browser.page_url(f"popup.html?tab={tab_id}"))
+    assert popup.locator("#badge-site").is_checked()
+    popup.locator("#badge-site").uncheck()
+    page.wait_for_function(f"document.querySelectorAll('{DOTS}').length === 0", timeout=WAIT_MS)
+    assert page.evaluate("document.body.dataset.pageScript") == "ran"
+
+
+def test_google_news_rows_get_the_outlet_named_beside_them(
+    browser: Browser, service: Service, table: RatingsTable, artifacts: Path
+) -> None:
+    route(browser)
+    browser.set_settings(perfMarks=True, inlineBadges=True)
+    page = browser.context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(GOOGLE_NEWS)
+    page.wait_for_function(
+        "document.documentElement.dataset.parallaxBadgeAllMs !== undefined", timeout=WAIT_MS
+    )
+    rows = page.evaluate(
+        "[...document.querySelectorAll('article')].map(a => [a.querySelector('.JtKRv').id,"
+        " a.querySelector('.JtKRv').href, a.querySelector('.vr1PYe').textContent])"
+    )
+    want: dict[str, str] = {}
+    for link_id, href, source in rows:
+        # The service's resolver, given the same name and the edition's country, is the reference.
+        outlet = table.resolver.resolve_named(href, source, "US").outlet
+        if outlet is not None:
+            want[link_id] = outlet.lean or "unrated"
+    assert set(want) == {
+        "link-nyt",
+        "link-fox",
+        "link-reuters",
+        "link-bloomberg",
+        "link-dailystar",
+        "link-old",
+    }, want
+    assert dots_by_link(page) == want
+    # The card's overlay link (no words) gets no second dot.
+    assert page.locator("a.WwrzSb > parallax-dot").count() == 0
+
+    def card_for(link_id: str) -> str:
+        page.mouse.move(1, 1)
+        page.evaluate("delete document.documentElement.dataset.parallaxHoverMs")
+        page.hover(f"#{link_id}")
+        page.wait_for_function(
+            "document.documentElement.dataset.parallaxHoverMs !== undefined", timeout=WAIT_MS
+        )
+        if page.evaluate("document.documentElement.dataset.parallaxHoverMs") == "none":
+            return ""
+        card = page.locator("parallax-hovercard .card")
+        card.wait_for(state="visible", timeout=WAIT_MS)
+        name: str = card.locator(".outlet-name").inner_text()
+        return name
+
+    assert card_for("link-nyt") == "The New York Times"
+    page.screenshot(path=str(artifacts / "google-news.png"))
+    assert card_for("link-fox") == "Fox News"
+    assert card_for("link-dailystar") == table.resolver.outlet_for_name("Daily Star", "US").name  # type: ignore[union-attr]
+    assert card_for("link-old") == "The New York Times", "a decodable id wins over the name"
+    assert card_for("link-unknown") == "", "an unrated source: no card, never Google News"
+    web = [url for url in requests if url.startswith(("http:", "https:"))]
+    assert web == [GOOGLE_NEWS], f"Google News rows made requests: {web[1:]}"
