@@ -1,7 +1,10 @@
-"""Per-client rate limits (flask-limiter; Redis when shared), query-size bound, 429 as JSON."""
+"""One rate-limit budget per client across every endpoint (flask-limiter's application limits),
+heavier requests costing more, counted once per host (a shared file) or per fleet (Redis);
+the query-size bound; 429 as JSON."""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -13,9 +16,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from service.web.auth import KEYS_EXTENSION, key_fingerprint, key_is_valid, presented_key
 from service.web.errors import APIError, error_response
 
+log = logging.getLogger(__name__)
+
 LIMITER_EXTENSION = "parallax.limiter"
-# Probes and scrapes come from the operator's own machines, often many per second.
-EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/version"})
+# Probes come from the operator's own machines, often many per second. /metrics is exempt only
+# for a valid key (or when no keys are set): guessing its key spends the guesser's budget.
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/version"})
+# What one request costs from the budget, where it is heavier than one scored URL.
+LOOKUP_URLS_PER_COST = 10  # POST /v1/lookup: one per 10 URLs (1,000 URLs cost 100)
+FETCH_COST = 5  # GET /v1/related that may fetch the page (FETCH_PAGES, no title given)
 
 
 def client_key() -> str:
@@ -29,13 +38,58 @@ def client_key() -> str:
 
 
 def _exempt() -> bool:
-    return request.path in EXEMPT_PATHS or request.method == "OPTIONS"
+    if request.path in EXEMPT_PATHS or request.method == "OPTIONS":
+        return True
+    if request.path == "/metrics":
+        keys = current_app.extensions.get(KEYS_EXTENSION, ())
+        return not keys or key_is_valid(presented_key(), keys)
+    return False
+
+
+def request_cost() -> int:
+    """This request's cost from the client's budget (see the table in docs/deploy.md)."""
+    endpoint = request.endpoint
+    if endpoint == "score.lookup":
+        from service.web.api.score import LOOKUP_USAGE
+        from service.web.body import json_body
+
+        try:
+            body = json_body(int(current_app.config["MAX_CONTENT_LENGTH"]), LOOKUP_USAGE)
+        except APIError:
+            return 1  # the view answers the same 400 or 413
+        urls = body.get("urls") if isinstance(body, dict) else None
+        if isinstance(urls, list):
+            return max(1, math.ceil(len(urls) / LOOKUP_URLS_PER_COST))
+        return 1
+    if (
+        endpoint == "coverage.related"
+        and current_app.config.get("FETCH_PAGES")
+        and not request.args.get("title")
+    ):
+        return FETCH_COST
+    return 1
 
 
 def storage_uri(app: Flask) -> str:
-    """Redis when PARALLAX_REDIS_URL is set, so every worker and host shares one count."""
+    """Redis when PARALLAX_REDIS_URL is set, so every host shares one count; otherwise a file
+    in the data directory that every worker process of this host shares."""
     redis_url = str(app.config.get("REDIS_URL") or "")
-    return redis_url if redis_url else "memory://"
+    if redis_url:
+        return redis_url
+    try:
+        from service.web.limit_store import SharedFileStorage
+        from service.web.limit_store import storage_uri as file_uri
+
+        uri = file_uri(app.config["DATA_DIR"])
+        SharedFileStorage(uri)  # fails here, not on a request, if the file cannot be made
+        return uri
+    except OSError as exc:
+        log.warning(
+            "rate-limit counts kept per process (%s): %s cannot hold the shared file",
+            exc,
+            app.config["DATA_DIR"],
+        )
+        return "memory://"
 
 
 def init_app(app: Flask) -> None:
@@ -60,9 +114,12 @@ def init_app(app: Flask) -> None:
     limiter = Limiter(
         client_key,
         app=app,
-        default_limits=limits,  # type: ignore[arg-type]
-        default_limits_exempt_when=_exempt,
-        storage_uri=storage_uri(app),
+        # Application limits are one budget across every endpoint (default limits would give
+        # each endpoint its own).
+        application_limits=limits,  # type: ignore[arg-type]
+        application_limits_exempt_when=_exempt,
+        application_limits_cost=request_cost,
+        storage_uri=storage_uri(app) if limits else "memory://",
         # Two counters per client and window (O(1)); a moving window keeps one timestamp per
         # request, which for 10,000 clients at 600/minute is millions of entries.
         strategy="sliding-window-counter",

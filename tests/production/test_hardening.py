@@ -226,3 +226,93 @@ def test_the_response_cache_is_shared_through_redis(tmp_path: Path) -> None:
     # Two misses: the first request, and the 400 (looked up, never stored).
     assert 'parallax_cache_requests_total{level="l2",result="miss"} 2' in metrics
     assert "parallax_cache_hit_ratio 0.3333333333333333" in metrics
+
+
+# -- issue 14, finding 4: one budget per client, across endpoints and workers --------------
+
+
+def test_one_budget_covers_every_endpoint(tmp_path: Path) -> None:
+    client = make_app(tmp_path, RATE_LIMIT="4/minute").test_client()
+    codes = [
+        client.get("/v1/score?url=leftpaper.com/a").status_code,
+        client.get("/v1/outlets?q=left").status_code,
+        client.get("/v1/stories").status_code,
+        client.post("/v1/lookup", json={"urls": ["leftpaper.com/a"]}).status_code,
+        client.get("/v1/outlets/leftpaper.com").status_code,
+        client.get("/v1/score?url=leftpaper.com/b").status_code,
+    ]
+    assert codes == [200, 200, 200, 200, 429, 429]
+
+
+def test_a_lookup_costs_one_request_per_ten_urls(tmp_path: Path) -> None:
+    client = make_app(tmp_path, RATE_LIMIT="10/minute").test_client()
+    heavy = client.post("/v1/lookup", json={"urls": ["leftpaper.com/a"] * 75})
+    assert heavy.status_code == 200  # costs 8 of 10
+    assert heavy.headers["X-RateLimit-Remaining"] == "2"
+    assert client.post("/v1/lookup", json={"urls": ["a.com"] * 25}).status_code == 429  # 3 > 2
+    assert client.get("/v1/score?url=leftpaper.com/a").status_code == 200
+    assert client.get("/v1/score?url=leftpaper.com/a").status_code == 200
+    assert client.get("/v1/score?url=leftpaper.com/a").status_code == 429
+
+
+def test_metrics_key_guesses_spend_the_guessers_budget(tmp_path: Path) -> None:
+    client = make_app(tmp_path, RATE_LIMIT="3/minute", API_KEYS=KEY).test_client()
+    guesses = [
+        client.get("/metrics", headers={"X-API-Key": f"guess-{i:020d}"}).status_code for i in range(5)
+    ]
+    assert guesses == [403, 403, 403, 429, 429]
+    assert client.get("/metrics").status_code == 429  # no key at all: counted too
+    # The operator's scraper with the key is never limited.
+    assert {client.get("/metrics", headers={"X-API-Key": KEY}).status_code for _ in range(5)} == {200}
+
+
+def _worker_requests(data_dir: str, ratings: str, count: int, out: Any) -> None:
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": data_dir, "RATINGS_DIR": ratings, "INGEST_ENABLED": False,
+         "RATE_LIMIT": "10/minute"}
+    )
+    client = app.test_client()
+    out.put([client.get("/v1/score?url=leftpaper.com/a").status_code for _ in range(count)])
+
+
+def test_workers_without_redis_share_one_count(tmp_path: Path) -> None:
+    """Four processes on one data directory, as gunicorn's workers: 60 requests at a limit of
+    10 let exactly 10 through (each process counting alone let 35 through)."""
+    import multiprocessing
+
+    ratings = str(write_ratings(tmp_path / "ratings"))
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    workers = [
+        context.Process(target=_worker_requests, args=(str(tmp_path / "data"), ratings, 15, results))
+        for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    codes = [code for _ in workers for code in results.get(timeout=60)]
+    for worker in workers:
+        worker.join(30)
+    assert len(codes) == 60
+    assert codes.count(200) == 10 and codes.count(429) == 50
+
+
+def test_forked_workers_of_one_preloaded_app_share_one_count(tmp_path: Path) -> None:
+    """gunicorn's preload: the app is built once, then forked; each child reopens the file."""
+    import multiprocessing
+
+    app = make_app(tmp_path, RATE_LIMIT="10/minute")
+    app.test_client().get("/v1/score?url=leftpaper.com/a")  # opens the table before the fork
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+
+    def run() -> None:
+        client = app.test_client()
+        results.put([client.get("/v1/score?url=leftpaper.com/a").status_code for _ in range(10)])
+
+    workers = [context.Process(target=run) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    codes = [code for _ in workers for code in results.get(timeout=60)]
+    for worker in workers:
+        worker.join(30)
+    assert codes.count(200) == 9  # one was spent before the fork
