@@ -18,9 +18,10 @@ run:
 test:
 	scripts/test
 
-# The fast suite: everything but the browser tests and the PostgreSQL/Redis production suite.
+# The fast suite: everything but the browser tests, the PostgreSQL runs of the coverage tests
+# and the PostgreSQL/Redis production suite.
 unit: venv
-	$(BIN)/pytest -q -m "not e2e" --ignore=tests/e2e --ignore=tests/production
+	$(BIN)/pytest -q -m "not e2e and not postgres" --ignore=tests/e2e --ignore=tests/production
 
 lint: venv
 	$(BIN)/ruff check service tests bench

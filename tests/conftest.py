@@ -12,6 +12,9 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from service.app import create_app
 
+# The store fixtures (pg_url, database_url, store_factory, store) for every test directory.
+pytest_plugins = ["tests.support.stores"]
+
 TESTS = Path(__file__).resolve().parent
 SHARED = TESTS.parent.parent / "shared"
 

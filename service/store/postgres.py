@@ -203,17 +203,16 @@ class PostgresStore(SQLStore):
         )
         return {str(term): int(docs) for term, docs in rows}
 
-    def _matches(self, words: Sequence[str], *, every: bool, limit: int) -> list[tuple[int, float]]:
+    # ts_rank is about 0.1 per matching word; scaled to the size of SQLite's bm25 scores.
+    match_sql = (
+        "SELECT id, ts_rank(search, q) * 10 FROM articles, CAST(? AS tsquery) AS q"
+        " WHERE search @@ q ORDER BY 2 DESC, id LIMIT ?"
+    )
+
+    def _match_query(self, words: Sequence[str], every: bool) -> str:
         # Words are letters and digits only (sql.query_words): quoted, they are lexemes as they
         # stand, never tsquery syntax.
-        query = (" & " if every else " | ").join(f"'{w}'" for w in words)
-        rows = self._conn().execute(
-            "SELECT id, ts_rank(search, q) FROM articles, CAST(%s AS tsquery) AS q"
-            " WHERE search @@ q ORDER BY 2 DESC, id LIMIT %s",
-            (query, limit),
-        )
-        # ts_rank is about 0.1 per matching word; scaled to the size of SQLite's bm25 scores.
-        return [(int(row_id), float(rank) * 10.0) for row_id, rank in rows]
+        return (" & " if every else " | ").join(f"'{w}'" for w in words)
 
     # -- sharing work between workers ---------------------------------------------------
 

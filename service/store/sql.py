@@ -226,10 +226,13 @@ class SQLStore(ABC):
         """How many articles contain each (folded) word, counted up to search_budget + 1 only:
         past the budget a word is merely "common"."""
 
+    # (row id, positive score) of the articles matching the full-text query (parameters: the
+    # query, the limit), best first, ties by row id.
+    match_sql: ClassVar[str]
+
     @abstractmethod
-    def _matches(self, words: Sequence[str], *, every: bool, limit: int) -> list[tuple[int, float]]:
-        """(row id, positive score) of the articles with any (or every) word, best first,
-        ties by row id."""
+    def _match_query(self, words: Sequence[str], every: bool) -> str:
+        """The full-text query for any (or, with `every`, all) of the words."""
 
     def _extra_values(self, art: NewArticle) -> tuple[object, ...]:
         return ()
@@ -599,7 +602,11 @@ class SQLStore(ABC):
                 break
             rare.append(word)
             postings += frequencies[word]
-        hits = self._matches(rare or known[:2], every=not rare, limit=limit)
+        query = self._match_query(rare or known[:2], not rare)
+        hits = [
+            (int(row_id), float(score))
+            for row_id, score in self._run(self._conn(), self.match_sql, (query, limit))
+        ]
         if not hits:
             return []
         by_id = {

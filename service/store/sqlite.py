@@ -123,13 +123,9 @@ class SQLiteStore(SQLStore):
                 out[term] = int(count)
         return out
 
-    def _matches(self, words: Sequence[str], *, every: bool, limit: int) -> list[tuple[int, float]]:
+    # bm25 rank is negative, smaller is better: the score is its negation.
+    match_sql = "SELECT rowid, -rank FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank, rowid LIMIT ?"
+
+    def _match_query(self, words: Sequence[str], every: bool) -> str:
         # Words are letters and digits only (sql.query_words), so quoting them is enough.
-        query = (" AND " if every else " OR ").join(f'"{w}"' for w in words)
-        hits = self._conn().execute(
-            "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?"
-            " ORDER BY rank, rowid LIMIT ?",
-            (query, limit),
-        )
-        # bm25 rank is negative, smaller is better; report a positive score.
-        return [(int(rowid), -float(rank)) for rowid, rank in hits]
+        return (" AND " if every else " OR ").join(f'"{w}"' for w in words)

@@ -1,4 +1,7 @@
-"""Coverage test fixtures: a small ratings table, stores, engines and a local HTTP server."""
+"""Coverage test fixtures: a small ratings table, stores, engines and a local HTTP server.
+
+Tests run on SQLite; a module or test marked `@pytest.mark.backends("sqlite", "postgresql")`
+runs on both (tests/support/stores.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +19,9 @@ from flask import Flask
 from service.app import create_app
 from service.core.ratings import RatingsTable, load_table
 from service.coverage.engine import Engine
-from service.store.sqlite import SQLiteStore
+from service.store.base import Store
 from tests.support.ratings import write_ratings as support_write_ratings
+from tests.support.stores import parametrize_backends
 
 FEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 
@@ -76,11 +80,8 @@ def table(ratings_dir: Path) -> RatingsTable:
     return load_table(ratings_dir)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "store" / "parallax.sqlite3")
-    yield s
-    s.close()
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    parametrize_backends(metafunc, default=("sqlite",))
 
 
 class FakeClock:
@@ -99,20 +100,25 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def engine(store: SQLiteStore, table: RatingsTable, clock: FakeClock) -> Engine:
+def engine(store: Store, table: RatingsTable, clock: FakeClock) -> Engine:
     return Engine(store, table, clock=clock)
 
 
 @pytest.fixture
-def coverage_app(tmp_path: Path, ratings_dir: Path) -> Flask:
-    return create_app(
+def coverage_app(tmp_path: Path, ratings_dir: Path, database_url: str) -> Iterator[Flask]:
+    app = create_app(
         {
             "TESTING": True,
             "DATA_DIR": str(tmp_path / "data"),
             "RATINGS_DIR": str(ratings_dir),
             "INGEST_ENABLED": False,
+            "DATABASE_URL": database_url,
         }
     )
+    yield app
+    found: Any = app.extensions.get("parallax.coverage")
+    if found is not None:
+        found.store.close()
 
 
 PAGE = (

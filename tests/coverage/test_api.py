@@ -11,7 +11,17 @@ from flask.testing import FlaskClient
 from service.coverage.engine import RawArticle
 from service.coverage.runtime import engine
 from service.ingest.fetch import FetchError, FetchResult
+from service.store.postgres import PostgresStore
+from service.store.sqlite import SQLiteStore
 from service.web.api.stories import FETCHER_KEY
+
+# Every test here that uses the app's store holds on each backend.
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
+
+def test_the_app_uses_the_configured_backend(coverage_app: Flask, backend: str) -> None:
+    expected = {"sqlite": SQLiteStore, "postgresql": PostgresStore}[backend]
+    assert isinstance(engine(coverage_app).store, expected)
 
 T0 = 1_741_000_000.0
 BARRIER = "Harbor city council voted 7-2 to fund the Eastside flood barrier, a $40 million plan."

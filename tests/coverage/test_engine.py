@@ -5,10 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from service.core.ratings import RatingsTable
 from service.coverage.cluster import Doc
 from service.coverage.engine import Engine, RawArticle, fingerprint
+from service.store.base import Store
 from service.store.sqlite import SQLiteStore
+from tests.support.stores import StoreFactory
+
+# Every test here that uses a store holds on each backend.
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 T0 = 1_741_000_000.0
 WIRE = (
@@ -170,10 +177,9 @@ def test_rejected_articles_are_counted_not_raised(engine: Engine) -> None:
 
 
 def test_restart_restores_the_window_and_keeps_story_ids(
-    tmp_path: Path, table: RatingsTable, clock: Any
+    store_factory: StoreFactory, table: RatingsTable, clock: Any
 ) -> None:
-    path = tmp_path / "db.sqlite3"
-    store = SQLiteStore(path)
+    store = store_factory()
     first = Engine(store, table, clock=clock)
     first.ingest([barrier("leftpaper.com", "a", "Harbor council approves Eastside flood barrier")])
     first.ingest(
@@ -190,7 +196,7 @@ def test_restart_restores_the_window_and_keeps_story_ids(
     ids_before = {r.id for r in store.stories(limit=10)}
     store.close()
 
-    reopened = SQLiteStore(path)
+    reopened = store_factory()
     second = Engine(reopened, table, clock=clock)
     second.ingest(
         [barrier("rightdaily.com", "b", "Harbor council passes Eastside flood barrier", T0 + 300)]
@@ -253,7 +259,7 @@ class ScriptedClusterer:
         self.merges.append((old, new))
 
 
-def test_merges_move_articles_and_old_ids_resolve(store: SQLiteStore, table: RatingsTable) -> None:
+def test_merges_move_articles_and_old_ids_resolve(store: Store, table: RatingsTable) -> None:
     fake = ScriptedClusterer({"A one": "x", "B one": "y", "B two": "y"})
     engine = Engine(store, table, clusterer=fake)  # type: ignore[arg-type]
     engine.ingest([RawArticle(title="A one", url="https://leftpaper.com/1", published=T0)])
@@ -297,24 +303,6 @@ def test_match_finds_live_stories_and_falls_back_to_the_index(engine: Engine, cl
     late = engine.match("Eastside flood barrier Harbor council")
     assert late and late[0][0] == story
     assert engine.match("zzzz qqqq") == []
-
-
-def test_search_uses_the_index_not_a_scan(store: SQLiteStore) -> None:
-    plan = (
-        store._conn()
-        .execute(
-            "EXPLAIN QUERY PLAN SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT 5",
-            ('"barrier"',),
-        )
-        .fetchall()
-    )
-    assert any("VIRTUAL TABLE INDEX" in str(row[-1]) for row in plan)
-    plan = (
-        store._conn()
-        .execute("EXPLAIN QUERY PLAN SELECT id FROM articles WHERE at >= ? ORDER BY at, id", (0,))
-        .fetchall()
-    )
-    assert any("articles_at" in str(row[-1]) for row in plan)
 
 
 def test_a_confident_live_match_skips_the_index(engine: Engine, monkeypatch: Any) -> None:

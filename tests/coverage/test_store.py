@@ -1,4 +1,5 @@
-"""The SQLite store itself: versioned migrations, WAL, settings, index-backed search."""
+"""The SQLite dialect itself: versioned migrations, WAL, settings, index-backed plans (what holds
+on every backend is in tests/production/test_store_contract.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from service.store import open_store
-from service.store.base import Batch, FeedState, NewArticle, Store
+from service.store.base import Store
 from service.store.sqlite import MIGRATIONS, SQLiteStore
 
 
@@ -62,63 +63,14 @@ def test_open_store_follows_the_settings(tmp_path: Path) -> None:
         open_store(tmp_path, "mysql://localhost/test")
 
 
-def test_search_keeps_the_rarest_words(store: SQLiteStore) -> None:
-    articles = [
-        NewArticle(
-            key=f"https://a.example/{i}",
-            title=f"Council meeting {i}",
-            first_seen=i,
-            story_id=f"s{i}",
-        )
-        for i in range(30)
-    ]
-    articles.append(
-        NewArticle(
-            key="https://a.example/z",
-            title="Council meeting on the Zephyrine aqueduct",
-            first_seen=99,
-            story_id="sz",
-        )
-    )
-    store.commit(Batch(articles=articles))
-    assert store.term_frequencies(["council", "zephyrine", "nothing"]) == {
-        "council": 31,
-        "zephyrine": 1,
-    }
-    hits = store.search(["The council meeting about Zephyrine"], limit=3)
-    assert hits[0][0].key == "https://a.example/z"
-    assert store.search(["the and of"]) == []
+def test_search_and_restore_read_indexes_not_the_table(store: SQLiteStore) -> None:
+    conn = store._conn()
 
+    def plan(sql: str, params: tuple[object, ...]) -> str:
+        return " ".join(str(row[-1]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
 
-def test_feed_state_and_cursors_round_trip(store: SQLiteStore) -> None:
-    state = FeedState(
-        url="https://a.example/feed", etag='"x"', last_modified="Tue", last_status=200
-    )
-    store.commit(Batch(feed_states=[state], cursors=[("c", "7")]))
-    assert store.feed_state(state.url) == state
-    assert store.cursor("c") == "7" and store.cursor("other") is None
-
-
-def test_search_folds_diacritics_like_the_index(store: SQLiteStore) -> None:
-    store.commit(
-        Batch(
-            articles=[NewArticle(key="k", title="Protest in São Paulo", first_seen=1, story_id="s")]
-        )
-    )
-    assert [a.key for a, _ in store.search(["sao paulo"])] == ["k"]
-    assert [a.key for a, _ in store.search(["SÃO PAULO"])] == ["k"]
-
-
-def test_word_counts_stop_at_the_budget(store: SQLiteStore) -> None:
-    store.commit(
-        Batch(
-            articles=[
-                NewArticle(key=f"k{i}", title=f"Budget vote {i}", first_seen=i, story_id="s")
-                for i in range(20)
-            ]
-        )
-    )
-    store.search_budget = 5
-    assert store.term_frequencies(["budget", "vote", "absent"]) == {"budget": 6, "vote": 6}
-    # Every word is common now: the two rarest are ANDed, which still finds the articles.
-    assert len(store.search(["budget vote"], limit=50)) == 20
+    assert "VIRTUAL TABLE INDEX" in plan(store.match_sql, ('"barrier"', 5))
+    # The first page of a restore, and every later one (sql.SQLStore.articles_since).
+    for test in ("at >= ? AND id > ?", "(at, id) > (?, ?)"):
+        found = plan(f"SELECT id FROM articles WHERE {test} ORDER BY at, id LIMIT ?", (0, 0, 5))
+        assert "articles_at" in found and "SCAN articles" not in found

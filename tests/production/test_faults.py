@@ -21,8 +21,9 @@ import pytest
 from service.app import create_app
 from service.store.postgres import split_database_url
 from tests.support.net import CutProxy
+from tests.support.stores import PG_URL
 
-from .conftest import PG_URL, write_ratings
+from .conftest import write_ratings
 
 ROOT = Path(__file__).resolve().parents[2]
 

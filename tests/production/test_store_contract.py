@@ -1,14 +1,17 @@
-"""The Store contract, run on SQLite and PostgreSQL alike, directly and through the engine."""
+"""The Store contract, run on SQLite and PostgreSQL alike, and the two compared on one data set."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from service.core.ratings import RatingsTable
-from service.coverage.engine import Engine, RawArticle
-from service.store.base import Batch, FeedState, NewArticle, Store
-
-from .conftest import StoreFactory
+from service.store.base import Batch, FeedState, NewArticle, SharedStore, Store
+from service.store.postgres import MIGRATIONS as PG_MIGRATIONS
+from service.store.postgres import PostgresStore
+from service.store.sql import HEADLINE_SAMPLE, MAX_QUERY_WORDS, SQLStore
+from service.store.sqlite import SQLiteStore
+from tests.support.stores import StoreFactory
 
 T0 = 1_741_000_000.0
 
@@ -117,7 +120,10 @@ def test_syndicated_copies_point_at_their_first(store: Store) -> None:
     second = store.article_by_key("https://rightdaily.com/2")
     assert first is not None and second is not None and second.syndicated_of == first.id
     grouped = store.by_fingerprint(["fp1", "nothing", ""])
-    assert [a.key for a in grouped["fp1"]] == ["https://leftpaper.com/1", "https://rightdaily.com/2"]
+    assert [a.key for a in grouped["fp1"]] == [
+        "https://leftpaper.com/1",
+        "https://rightdaily.com/2",
+    ]
     assert set(grouped) == {"fp1"}
 
 
@@ -132,7 +138,9 @@ def test_a_failed_batch_writes_nothing(store: Store) -> None:
 
 
 def test_feed_state_and_cursors_round_trip(store: Store) -> None:
-    state = FeedState(url="https://a.example/feed", etag='"x"', last_modified="Tue", last_status=200)
+    state = FeedState(
+        url="https://a.example/feed", etag='"x"', last_modified="Tue", last_status=200
+    )
     store.commit(Batch(feed_states=[state], cursors=[("c", "7")]))
     assert store.feed_state(state.url) == state
     later = FeedState(url=state.url, etag='"y"', last_fetched=T0, last_error="timeout")
@@ -178,55 +186,181 @@ def test_reopening_keeps_everything(store_factory: StoreFactory) -> None:
     assert again.cursor("story_seq") == "2"
 
 
-# -- the engine over each backend -------------------------------------------------------
+def test_an_article_another_writer_stored_meanwhile_is_skipped(store: Store) -> None:
+    first = store.commit(Batch(articles=[art(1)]))
+    again = store.commit(Batch(articles=[art(2), art(1, title="A second copy"), art(3)]))
+    assert len(again) == 2 and first[0] not in again
+    assert store.counts() == {"articles": 3, "stories": 1}
+    kept = store.article_by_key("https://leftpaper.com/1")
+    assert kept is not None and kept.title == "Harbor council story number 1"
 
 
-def barrier(outlet: str, path: str, title: str, when: float = T0) -> RawArticle:
-    return RawArticle(
-        title=title,
-        text="Harbor city council voted 7-2 to fund the Eastside flood barrier, a $40 million plan.",
-        url=f"https://{outlet}/{path}",
-        published=when,
+def test_what_the_service_reads_besides_the_engine(store: Store, backend: str) -> None:
+    ids = store.commit(
+        Batch(
+            articles=[art(1, ext_id="e1"), art(2, story="st-2", ext_id="e2"), art(3)],
+            feed_states=[
+                FeedState(url="https://a.example/feed", last_status=200),
+                FeedState(url="https://b.example/feed", last_error="timeout"),
+                FeedState(url="https://c.example/feed", last_status=304),
+            ],
+        )
     )
+    assert store.feed_health() == {"ok": 2, "error": 1}
+    assert store.max_article_id() == ids[-1]
+    assert list(store.keys_since(ids[0])) == [
+        (ids[1], "https://leftpaper.com/2"),
+        (ids[2], "https://leftpaper.com/3"),
+    ]
+    assert list(store.keys_since(ids[-1])) == []
+    assert store.story_ids_by_ext_id(["e1", "e2", "absent"]) == {"e1": "st-1", "e2": "st-2"}
+    store.commit(Batch(merges=[("st-2", "st-1")]))
+    assert store.story_ids_by_ext_id(["e2"]) == {"e2": "st-1"}
+    assert store.story_ids_by_ext_id([]) == {}
+    assert store.estimated_counts() == store.counts() == {"articles": 3, "stories": 1}
+    name, ok, detail = store.ping()
+    assert (name, ok) == ("database", True) and detail.startswith(backend)
+    with store.writer_lock():  # the engine holds it around each batch
+        store.commit(Batch(cursors=[("c", "1")]))
+    # Feed claims and cluster-wide locks are an ability of the shared (PostgreSQL) store only.
+    assert isinstance(store, SharedStore) == (backend == "postgresql")
 
 
-def test_engine_clusters_dedups_and_restarts(
-    store_factory: StoreFactory, table: RatingsTable
-) -> None:
-    clock = lambda: T0 + 3600  # noqa: E731
-    store = store_factory()
-    engine = Engine(store, table, clock=clock)
-    result = engine.ingest(
-        [
-            barrier("leftpaper.com", "a", "Harbor council approves Eastside flood barrier"),
-            barrier("rightdaily.com", "b", "Harbor council passes $40 million flood barrier", T0 + 60),
-            barrier("www.leftpaper.com", "a?utm_source=x", "Harbor council approves barrier"),
-            RawArticle(
-                title="Orchestra cancels spring tour over missing arts grant",
-                text="The state orchestra cancelled its twelve-city spring tour.",
-                url="https://centerwire.com/orchestra",
-                published=T0 + 30,
-            ),
-        ]
+# -- one answer on both backends (they used to drift) ----------------------------------
+
+
+def test_search_folds_accents_in_the_text_and_the_query(store: Store) -> None:
+    store.commit(
+        Batch(
+            articles=[
+                art(1, story="s1", title="Protesta en São Paulo por el agua"),
+                art(2, story="s2", title="Zurich cafe owners strike"),
+            ]
+        )
     )
-    assert (result.added, result.duplicates) == (3, 1)
-    story = store.article_by_key("https://leftpaper.com/a")
-    assert story is not None and story.story_id is not None
-    row = store.story(story.story_id)
-    assert row is not None and row.article_count == 2
-    assert row.outlets_by_side == {"left": 1, "right": 1}
-    assert engine.ingest([barrier("leftpaper.com", "a", "again")]).duplicates == 1
+    for query, expected in (
+        ("sao paulo", "/1"),
+        ("SÃO PAULO", "/1"),
+        ("São Paulo", "/1"),
+        ("Zürich café", "/2"),
+        ("ZURICH", "/2"),
+    ):
+        assert [a.key[-2:] for a, _ in store.search([query])] == [expected], query
 
-    store.close()
-    reopened = store_factory()
-    second = Engine(reopened, table, clock=clock)
-    second.ingest(
-        [barrier("righttimes.com", "c", "Eastside flood barrier wins Harbor council vote", T0 + 90)]
+
+def test_one_limit_on_the_words_of_a_query(store: Store) -> None:
+    store.commit(Batch(articles=[art(1, title="Zephyrine aqueduct reopens")]))
+    unknown = [f"absent{i:02d}" for i in range(MAX_QUERY_WORDS)]
+    last_looked_up = " ".join([*unknown[:-1], "zephyrine"])
+    assert [a.key for a, _ in store.search([last_looked_up])] == ["https://leftpaper.com/1"]
+    one_too_many = " ".join([*unknown, "zephyrine"])
+    assert store.search([one_too_many]) == []
+    assert MAX_QUERY_WORDS == 16  # SQLite used 16, PostgreSQL 40
+
+
+def test_common_words_are_counted_to_the_same_budget(store: Store) -> None:
+    assert isinstance(store, SQLStore)
+    store.search_budget = 5
+    store.commit(Batch(articles=[art(i, title=f"Budget vote {i}") for i in range(20)]))
+    # Past the budget a word is merely "common", on both (PostgreSQL knows the exact count).
+    assert store.term_frequencies(["budget", "vote", "absent"]) == {"budget": 6, "vote": 6}
+    # Every word is common: the two rarest are ANDed, which still finds every article.
+    assert len(store.search(["budget vote"], limit=50)) == 20
+
+
+def test_search_ties_go_to_the_first_stored(store: Store) -> None:
+    ids = store.commit(
+        Batch(articles=[art(n, story=f"s{n}", title="Quorvex summit opens") for n in (5, 3, 9, 1)])
     )
-    joined = reopened.article_by_key("https://righttimes.com/c")
-    assert joined is not None and joined.story_id == story.story_id
-    assert reopened.counts() == {"articles": 4, "stories": 2}
-    summary = second.summary(story.story_id)
-    assert summary is not None and summary["id"] == story.story_id
-    matched = second.match("Eastside flood barrier approved by Harbor council", published=T0 + 100)
-    assert matched and matched[0][0] == story.story_id
+    hits = store.search(["quorvex summit"], limit=3)
+    assert [a.id for a, _ in hits] == ids[:3]
+    assert len({score for _, score in hits}) == 1
+
+
+def test_the_headline_tie_goes_to_the_first_stored(store: Store) -> None:
+    # Titles sharing no word score alike; at the same time the first row stored is the headline
+    # (keys sort the other way, so neither key nor chance order can pass this).
+    titles = {9: "Alpha beta gamma", 5: "Delta epsilon zeta", 1: "Eta theta iota"}
+    store.commit(Batch(articles=[art(n, title=t, first_seen=T0) for n, t in titles.items()]))
+    row = store.story("st-1")
+    assert row is not None and row.headline == "Alpha beta gamma"
+    # Only the first HEADLINE_SAMPLE originals are read: a later majority does not count.
+    sample = [
+        art(100 + i, story="st-2", title=f"Solo{i} piece{i}", first_seen=T0)
+        for i in range(HEADLINE_SAMPLE)
+    ]
+    late = [art(300 + i, story="st-2", title="Solo1 piece1", first_seen=T0) for i in range(5)]
+    store.commit(Batch(articles=[*sample, *late]))
+    row = store.story("st-2")
+    assert row is not None and row.headline == "Solo0 piece0"
+
+
+def test_both_backends_give_the_same_answers(pg_url: str, tmp_path: Path) -> None:
+    stores: list[SQLStore] = [SQLiteStore(tmp_path / "same.sqlite3"), PostgresStore(pg_url)]
+    events = [
+        "Harbor council approves Eastside flood barrier",
+        "Orchestra cancels spring tour over arts grant",
+        "Volcano observatory raises the alert level",
+        "Zürich café owners strike over rent",
+    ]
+    batch = Batch(
+        articles=[
+            art(
+                n,
+                story=f"st-{n % 4}",
+                key=f"https://o{n % 5}.example/{n}",
+                outlet_id=f"o{n % 5}.example",
+                side=("left", "right", "center", "unrated")[n % 3],
+                title=f"{events[n % 4]} ({('update', 'live', 'analysis')[n % 3]} {n})",
+                text=f"Reporters on day {n // 4}: {events[(n + 1) % 4].lower()}.",
+                first_seen=T0 + n // 2,
+            )
+            for n in range(40)
+        ],
+        merges=[("st-3", "st-2")],
+    )
+    queries = ["flood barrier", "zurich cafe", "volcano alert", "orchestra grant tour", "live"]
+    answers = []
+    for store in stores:
+        store.commit(batch)
+        answers.append(
+            (
+                [(r.id, r.headline, r.article_count, r.outlets_by_side) for r in store.stories()],
+                # The same articles match; among unequal scores the order is each backend's
+                # ranking (bm25 on SQLite, ts_rank on PostgreSQL), so only the sets compare.
+                {q: sorted(a.key for a, _ in store.search([q], limit=50)) for q in queries},
+                store.term_frequencies(["flood", "zurich", "live", "absent"]),
+            )
+        )
+        store.close()
+    assert answers[0] == answers[1]
+
+
+def test_an_older_postgresql_schema_is_folded_on_upgrade(pg_url: str) -> None:
+    import psycopg
+
+    from service.store.postgres import split_database_url
+
+    conninfo, schema = split_database_url(pg_url)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        conn.execute(f'SET search_path TO "{schema}"')
+        first = PG_MIGRATIONS[0]
+        assert isinstance(first, str)
+        conn.execute(first)  # the released script, as version 1 ran it
+        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        conn.execute("INSERT INTO schema_version VALUES (1)")
+        conn.execute(
+            "INSERT INTO articles (key, title, first_seen, at, story_id)"
+            " VALUES ('https://a.example/1', 'Protesta en São Paulo', 1, 1, 'st-1')"
+        )
+    store = PostgresStore(pg_url)
+    try:
+        assert store.schema_version() == len(PG_MIGRATIONS)
+        assert [a.key for a, _ in store.search(["sao paulo"])] == ["https://a.example/1"]
+        assert store.term_frequencies(["sao", "são"]) == {"sao": 1}
+    finally:
+        store.close()
+
+
+# The engine over each backend: tests/coverage/test_engine.py and test_api.py run on both.
