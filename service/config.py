@@ -28,7 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "API_KEYS": "",  # comma-separated; when set, writes and admin endpoints need one
     "RATE_LIMIT": "600/minute;20000/hour",  # per client, flask-limiter syntax; empty: no limit
     "PROXY_HOPS": 0,  # trusted proxies in front (X-Forwarded-For) for the client's address
-    "MAX_QUERY_BYTES": 8192,
+    "MAX_QUERY_BYTES": 8000,  # below gunicorn's request-line ceiling (8190), so this 414 is seen
     "RESPONSE_CACHE_SECONDS": 0,  # seconds read answers may be reused (L1 + Redis); 0: off
     "METRICS_DIR": "",  # set under gunicorn: workers pool their /metrics counts here
 }

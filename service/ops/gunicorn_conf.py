@@ -8,7 +8,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", str(min(4, multiprocessing.cpu_count() * 2))))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-worker_class = "gthread"
+# gthread whose event loop gathers each request head before a thread takes it (slow clients
+# cannot hold threads) and whose own errors are JSON: service/ops/gunicorn_worker.py.
+worker_class = "service.ops.gunicorn_worker.GatheringThreadWorker"
 # The ratings load and validate once in the master, then are shared copy-on-write.
 preload_app = True
 timeout = 30
@@ -18,6 +20,9 @@ keepalive = 5
 # was replaced every 8 s, each time dropping its keep-alive clients and its warm caches.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "200000"))
 max_requests_jitter = max_requests // 10
+# gunicorn's ceiling (it allows no more); the app's own bound (PARALLAX_MAX_QUERY_BYTES, 8000)
+# is below it, so its JSON 414 with a hint is what a long query gets, and anything longer gets
+# this worker's JSON 414.
 limit_request_line = 8190
 limit_request_fields = 100
 accesslog = None  # the app logs one structured line per request itself

@@ -150,7 +150,7 @@ def test_long_query_strings_are_refused_with_414(tmp_path: Path) -> None:
     assert response.status_code == 414
     body = response.get_json()
     assert body["error"]["code"] == "query_too_long"
-    assert "8192" in body["error"]["message"]
+    assert "8000" in body["error"]["message"]
 
 
 @pytest.mark.parametrize(
