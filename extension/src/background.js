@@ -11,6 +11,10 @@ const RETRY_AFTER_MS = 60 * 1000;
 // The export is a few hundred kilobytes; anything far larger is not our service.
 const MAX_EXPORT_BYTES = 16 * 1024 * 1024;
 const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
+// Bounds on what a page may ask to be resolved in one message (inline badges).
+const MAX_LINKS_PER_MESSAGE = 5000;
+const MAX_NAMES_PER_LINK = 12;
+const MAX_NAME_CHARS = 200;
 
 // A memo of the parsed table, keyed by its version; the truth stays in chrome.storage.local,
 // because the worker can be stopped at any moment and this variable with it.
@@ -223,6 +227,48 @@ const handlers = {
   async getStatus() {
     const { ratingsMeta = null } = await api.storage.local.get("ratingsMeta");
     return { ok: true, meta: ratingsMeta, settings: await loadSettings() };
+  },
+
+  /** Inline badges start: the shorteners (for link targets) and the page's own outlet. */
+  async badgeSetup(message) {
+    const index = await ratingsIndex();
+    if (!index) {
+      syncRatings();
+      return { ok: false, error: { code: "no_table", message: "The ratings have not been downloaded yet." } };
+    }
+    const own = index.tryResolve(String(message.url ?? ""))?.outlet?.id ?? null;
+    return { ok: true, shorteners: [...index.shorteners], own };
+  },
+
+  /**
+   * Inline badges: the outlets of a batch of links, from the table in memory (no network). An
+   * item with `names` is a Google News headline whose id holds no URL: the first of its card's
+   * texts that names an outlet decides (resolveNamed), as in the hover card.
+   */
+  async resolveLinks(message) {
+    const index = await ratingsIndex();
+    if (!index) return { ok: false, error: { code: "no_table", message: "The ratings have not been downloaded yet." } };
+    const items = Array.isArray(message.items) ? message.items.slice(0, MAX_LINKS_PER_MESSAGE) : [];
+    const country = typeof message.country === "string" ? message.country : null;
+    const outlets = items.map((item) => {
+      const target = typeof item?.target === "string" ? item.target : "";
+      let outlet = null;
+      if (Array.isArray(item?.names)) {
+        for (const name of item.names.slice(0, MAX_NAMES_PER_LINK)) {
+          if (typeof name !== "string" || name.length > MAX_NAME_CHARS) continue;
+          try {
+            outlet = index.resolveNamed(target, name, country).outlet;
+          } catch {
+            break; // not a URL at all
+          }
+          if (outlet) break;
+        }
+      } else {
+        outlet = index.tryResolve(target)?.outlet ?? null;
+      }
+      return outlet ? { id: outlet.id, name: outlet.name, lean: outlet.lean?.label ?? null, factuality: outlet.factuality?.label ?? null } : null;
+    });
+    return { ok: true, outlets };
   },
 
   async openOptions() {

@@ -1,16 +1,21 @@
 // Inline badges: a small lean/factuality dot after each rated news link on the pages that list
 // links (search results, Google News, Reddit, X, Facebook, Hacker News, and sites the reader adds).
-// One pass over the page, then one MutationObserver for what infinite scroll adds; resolution is
-// local (no network per link) and the dots take no room (no layout shift of the page's text).
+// One pass over the page, then one MutationObserver for what infinite scroll adds; the worker
+// resolves each batch against its in-memory table (no network per link), and the dots take no
+// room (no layout shift of the page's text).
 
 import { factualityText, leanColour, leanText, LEAN_STEPS, UNRATED_COLOUR } from "../lib/format.js";
-import { linkOutlet } from "./links.js";
+import { isOpaqueGoogleNews, parseArticleURL, unwrap } from "../lib/resolve.js";
+import { cardOf, cardTexts, editionCountry } from "./googlenews.js";
+import { linkTarget } from "./links.js";
 
 export const DOT_TAG = "parallax-dot";
 // A light and a dark ring around every dot: one of them stands out at 3:1 on any page colour.
 export const DOT_RING_INNER = "#ffffff";
 export const DOT_RING_OUTER = "#1b1b1f";
 const LOW_FACTUALITY = new Set(["low", "very-low"]);
+// At most this many texts of a Google News card are sent to be tried as its source's name.
+const MAX_NAMES = 12;
 // Links handled per slice of the rest of the page after the first screen, between idle periods.
 const SLICE = 400;
 
@@ -31,23 +36,45 @@ ${DOT_TAG}[data-low] { border-radius: 1px !important; transform: rotate(45deg) s
 ${colours}`;
 }
 
-/** The words of a dot's tooltip. @param {any} outlet */
+/** The words of a dot's tooltip. @param {{id: string, name?: string, lean?: string | null, factuality?: string | null}} outlet */
 export function dotTitle(outlet) {
-  return `${outlet.name ?? outlet.id}: ${leanText(outlet.lean?.label).toLowerCase()}, factuality ${factualityText(outlet.factuality?.label).toLowerCase()}`;
+  return `${outlet.name ?? outlet.id}: ${leanText(outlet.lean).toLowerCase()}, factuality ${factualityText(outlet.factuality).toLowerCase()}`;
 }
 
 /**
- * Start the inline badges; everything goes when `signal` aborts.
- * @param {{signal: AbortSignal, getIndex: () => Promise<any>, perfMarks: boolean}} options
+ * What to ask the worker about one link: its target, and for a Google News headline whose id
+ * holds no URL, the short texts of its card (one of them is the source's name).
+ * @param {HTMLAnchorElement} link @param {Set<string>} shorteners
+ * @returns {{target: string, names?: string[]} | null}
  */
-export async function startInlineBadges({ signal, getIndex, perfMarks }) {
-  const index = await getIndex();
-  if (!index || signal.aborted) return;
-  const started = performance.now();
-  const ownOutlet = index.tryResolve(location.href)?.outlet?.id ?? null;
+export function linkQuestion(link, shorteners) {
+  const target = linkTarget(link, shorteners);
+  if (!target) return null;
+  if (!target.includes("news.google.com")) return { target };
+  try {
+    if (!isOpaqueGoogleNews(unwrap(parseArticleURL(target)))) return { target };
+  } catch {
+    return null;
+  }
+  const card = cardOf(link);
+  return { target, names: card ? cardTexts(card, link).slice(0, MAX_NAMES) : [] };
+}
+
+/**
+ * Start the inline badges; everything goes when `signal` aborts. The links are resolved by the
+ * worker against the table it keeps in memory (a message per batch, not per link, and never the
+ * network), so a page pays neither for reading nor for indexing the whole table.
+ * @param {{signal: AbortSignal, send: (message: any) => Promise<any>, perfMarks: boolean}} options
+ */
+export async function startInlineBadges({ signal, send, perfMarks }) {
+  const marks = document.documentElement.dataset;
+  const setup = await send({ type: "badgeSetup", url: location.href });
+  if (!setup?.ok || signal.aborted) return;
+  const shorteners = new Set(setup.shorteners ?? []);
+  const country = editionCountry(location.href);
   /** @type {WeakSet<Element>} links already looked at */
   const seen = new WeakSet();
-  /** @type {Map<string, any>} href → outlet (or null): feeds repeat links */
+  /** @type {Map<string, any>} target → outlet (or null): feeds repeat links */
   const memo = new Map();
   const dots = new Set();
 
@@ -65,71 +92,65 @@ export async function startInlineBadges({ signal, getIndex, perfMarks }) {
     (document.head ?? document.documentElement).append(styleElement);
   }
 
-  /** @param {HTMLAnchorElement} link */
-  function outletOf(link) {
-    const href = link.href;
-    if (memo.has(href)) return memo.get(href);
-    const found = linkOutlet(link, index);
-    // A Google News headline's outlet comes from its card, not its href: never memoised.
-    if (!found?.named) memo.set(href, found?.outlet ?? null);
-    return found?.outlet ?? null;
+  function addDot(link, outlet) {
+    const dot = document.createElement(DOT_TAG);
+    dot.dataset.lean = outlet.lean ?? "unrated";
+    if (LOW_FACTUALITY.has(outlet.factuality)) dot.dataset.low = "";
+    dot.title = dotTitle(outlet);
+    // Visual only: keyboard and screen-reader users get the same words from the hover card,
+    // which the link's focus opens and describes (aria-describedby).
+    dot.setAttribute("aria-hidden", "true");
+    link.append(dot);
+    dots.add(dot);
   }
 
-  /** Dots for these links: all reads and look-ups first, then all writes, so layout runs once. */
-  function badge(links) {
-    const pending = [];
-    for (const link of links) {
-      if (seen.has(link)) continue;
+  /**
+   * Dots for these links. Returns the main-thread time it took (the wait for the worker is not
+   * main-thread time) and how many dots it added.
+   * @param {ArrayLike<Element>} links
+   */
+  async function badge(links) {
+    let busy = performance.now();
+    const ready = [];
+    const asked = [];
+    const questions = [];
+    for (let i = 0; i < links.length; i += 1) {
+      const link = /** @type {HTMLAnchorElement} */ (links[i]);
+      if (seen.has(link) || !(link instanceof HTMLAnchorElement)) continue;
       seen.add(link);
       // A link with no words (an overlay over a whole card, an icon) would put a dot nowhere useful.
       if (!link.textContent?.trim()) continue;
-      const outlet = outletOf(link);
-      if (!outlet || outlet.id === ownOutlet) continue;
-      pending.push([link, outlet]);
+      const question = linkQuestion(link, shorteners);
+      if (!question) continue;
+      if (!question.names && memo.has(question.target)) {
+        const known = memo.get(question.target);
+        if (known) ready.push([link, known]);
+        continue;
+      }
+      asked.push(link);
+      questions.push(question);
     }
-    for (const [link, outlet] of pending) {
-      const dot = document.createElement(DOT_TAG);
-      dot.dataset.lean = outlet.lean?.label ?? "unrated";
-      if (LOW_FACTUALITY.has(outlet.factuality?.label)) dot.dataset.low = "";
-      dot.title = dotTitle(outlet);
-      // Visual only: keyboard and screen-reader users get the same words from the hover card,
-      // which the link's focus opens and describes (aria-describedby).
-      dot.setAttribute("aria-hidden", "true");
-      link.append(dot);
-      dots.add(dot);
-    }
-    return pending.length;
+    for (const [link, outlet] of ready) addDot(link, outlet);
+    let added = ready.length;
+    busy = performance.now() - busy;
+    if (!questions.length) return { busy, added };
+    const reply = await send({ type: "resolveLinks", items: questions, country });
+    if (signal.aborted || !reply?.ok || !Array.isArray(reply.outlets)) return { busy, added };
+    const t = performance.now();
+    reply.outlets.forEach((answer, i) => {
+      // A site's links to itself would only repeat the toolbar badge.
+      const outlet = answer && answer.id !== setup.own ? answer : null;
+      if (!questions[i].names) memo.set(questions[i].target, outlet);
+      if (outlet) {
+        addDot(asked[i], outlet);
+        added += 1;
+      }
+    });
+    busy += performance.now() - t;
+    return { busy, added };
   }
 
   const anchorsIn = (node) => (node instanceof HTMLAnchorElement ? [node] : node.querySelectorAll ? node.querySelectorAll("a[href]") : []);
-
-  // The first screen at once; the rest of the page in slices when the browser is idle.
-  const all = document.querySelectorAll("a[href]");
-  const bottom = window.innerHeight;
-  let firstScreenEnd = all.length;
-  for (let i = 0; i < all.length; i += 1) {
-    // Document order is screen order nearly everywhere; the first link below the fold ends it.
-    if (all[i].getBoundingClientRect().top > bottom) {
-      firstScreenEnd = i;
-      break;
-    }
-  }
-  badge(Array.prototype.slice.call(all, 0, firstScreenEnd));
-  if (perfMarks) {
-    document.documentElement.dataset.parallaxBadgeFirstMs = (performance.now() - started).toFixed(2);
-    document.documentElement.dataset.parallaxBadgeFirstLinks = String(firstScreenEnd);
-  }
-  const idle = globalThis.requestIdleCallback ?? ((fn) => setTimeout(fn, 1));
-  let next = firstScreenEnd;
-  const rest = () => {
-    if (signal.aborted) return;
-    badge(Array.prototype.slice.call(all, next, next + SLICE));
-    next += SLICE;
-    if (next < all.length) idle(rest);
-    else if (perfMarks) document.documentElement.dataset.parallaxBadgeAllMs = (performance.now() - started).toFixed(2);
-  };
-  if (next < all.length) idle(rest);
-  else if (perfMarks) document.documentElement.dataset.parallaxBadgeAllMs = (performance.now() - started).toFixed(2);
 
   // One observer for everything the page adds later (infinite scroll, "more" buttons).
   let batches = 0;
@@ -143,17 +164,16 @@ export async function startInlineBadges({ signal, getIndex, perfMarks }) {
       }
     }
     if (!links.length) return;
-    const added = badge(links);
-    if (perfMarks) {
+    const collect = performance.now() - t0;
+    badge(links).then(({ busy, added }) => {
+      if (!perfMarks) return;
       batches += 1;
-      const root = document.documentElement.dataset;
-      root.parallaxBadgeBatchMs = (performance.now() - t0).toFixed(3);
-      root.parallaxBadgeBatchLinks = String(links.length);
-      root.parallaxBadgeBatches = String(batches);
-      root.parallaxBadgeBatchDots = String(added);
-    }
+      marks.parallaxBadgeBatchMs = (collect + busy).toFixed(3);
+      marks.parallaxBadgeBatchLinks = String(links.length);
+      marks.parallaxBadgeBatchDots = String(added);
+      marks.parallaxBadgeBatches = String(batches);
+    });
   });
-  observer.observe(document.body ?? document.documentElement, { childList: true, subtree: true });
 
   signal.addEventListener("abort", () => {
     observer.disconnect();
@@ -162,4 +182,35 @@ export async function startInlineBadges({ signal, getIndex, perfMarks }) {
     if (styleElement) styleElement.remove();
     else document.adoptedStyleSheets = document.adoptedStyleSheets.filter((s) => s !== sheet);
   }, { once: true });
+
+  // After the page's first frame its layout is done, so finding the first screen costs no
+  // forced layout; that screen is badged first, the rest of the page in idle slices.
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  if (signal.aborted) return;
+  observer.observe(document.body ?? document.documentElement, { childList: true, subtree: true });
+  const started = performance.now();
+  const all = document.querySelectorAll("a[href]");
+  const bottom = window.innerHeight;
+  let firstScreenEnd = all.length;
+  for (let i = 0; i < all.length; i += 1) {
+    // Document order is screen order nearly everywhere; the first link below the fold ends it.
+    if (all[i].getBoundingClientRect().top > bottom) {
+      firstScreenEnd = i;
+      break;
+    }
+  }
+  const scan = performance.now() - started;
+  const first = await badge(Array.prototype.slice.call(all, 0, firstScreenEnd));
+  if (perfMarks) {
+    marks.parallaxBadgeFirstMs = (scan + first.busy).toFixed(2);
+    marks.parallaxBadgeFirstWallMs = (performance.now() - started).toFixed(2);
+    marks.parallaxBadgeFirstLinks = String(firstScreenEnd);
+  }
+  const idle = globalThis.requestIdleCallback ?? ((fn) => setTimeout(fn, 1));
+  for (let next = firstScreenEnd; next < all.length && !signal.aborted; next += SLICE) {
+    await new Promise((resolve) => idle(resolve));
+    await badge(Array.prototype.slice.call(all, next, next + SLICE));
+  }
+  if (perfMarks) marks.parallaxBadgeAllMs = (performance.now() - started).toFixed(2);
+
 }

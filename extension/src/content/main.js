@@ -136,7 +136,7 @@ export async function start(startedAt) {
     if (wanted && !badges) {
       badges = new AbortController();
       features.signal.addEventListener("abort", () => badges?.abort(), { once: true });
-      startInlineBadges({ signal: badges.signal, getIndex, perfMarks });
+      startInlineBadges({ signal: badges.signal, send, perfMarks });
     } else if (!wanted && badges) {
       badges.abort();
       badges = null;
