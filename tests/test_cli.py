@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,8 +17,9 @@ from service.core.ratings import default_ratings_dir
 
 def test_lookup_arguments_print_one_json_object_each() -> None:
     result = CliRunner().invoke(main, ["lookup", "https://www.nytimes.com/x", "javascript:alert(1)"])
-    assert result.exit_code == 0
-    first, second = (json.loads(line) for line in result.output.splitlines())
+    assert result.exit_code == 1  # one URL could not be scored
+    assert "1 of 2 URLs could not be scored" in result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert first["outlet"]["id"] == "nytimes.com"
     assert second["error"]["code"] == "invalid_url"
 
@@ -25,8 +27,8 @@ def test_lookup_arguments_print_one_json_object_each() -> None:
 def test_lookup_reads_standard_input_line_by_line() -> None:
     lines = "https://www.bbc.co.uk/news/x\n\nnot a url\nhttps://t.co/x\n"
     result = CliRunner().invoke(main, ["lookup"], input=lines)
-    assert result.exit_code == 0
-    answers = [json.loads(line) for line in result.output.splitlines()]
+    assert result.exit_code == 1 and "1 of 3 URLs could not be scored" in result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a.get("outlet") and a["outlet"]["id"] for a in answers] == ["bbc.com", None, None]
     assert "error" in answers[1] and answers[2]["shortener"] is True
 
@@ -46,6 +48,36 @@ def test_lookup_streams_rather_than_reading_everything_first(tmp_path: Path) -> 
     assert first["outlet"]["id"] == "nytimes.com"
     proc.stdin.close()
     proc.wait(timeout=30)
+
+
+def test_lookup_exits_0_when_every_url_scores_and_1_on_empty_input() -> None:
+    good = CliRunner().invoke(main, ["lookup"], input="https://www.bbc.co.uk/news/x\n")
+    assert good.exit_code == 0 and good.stderr == ""
+    empty = CliRunner().invoke(main, ["lookup"], input="\n  \n")
+    assert empty.exit_code == 1 and "no URLs were read from standard input" in empty.stderr
+
+
+def test_lookup_on_a_terminal_with_no_arguments_prints_usage(tmp_path: Path) -> None:
+    """Run under a pseudo-terminal: waiting silently for input is what a person cannot tell
+    from a hang."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stdin, stdout and stderr are the terminal
+        os.environ["PARALLAX_DATA_DIR"] = str(tmp_path)
+        os.execv(sys.executable, [sys.executable, "-m", "service.cli", "lookup"])
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 2
+    assert b"Usage: " in output and b"lookup" in output and b"pipe them in" in output
 
 
 def _copy_ratings(tmp_path: Path) -> Path:

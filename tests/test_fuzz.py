@@ -61,6 +61,10 @@ def test_lookup_never_fails_on_junk(fuzz_app: Flask, items: list[object]) -> Non
 def test_cli_lookup_never_crashes_on_junk(lines: list[str], tmp_path_factory: pytest.TempPathFactory) -> None:
     data = Path(tmp_path_factory.mktemp("cli"))
     result = CliRunner(env={"PARALLAX_DATA_DIR": str(data)}).invoke(main, ["lookup"], input="\n".join(lines) + "\n")
-    assert result.exit_code == 0, result.output
-    answers = [json.loads(line) for line in result.output.split("\n") if line]
+    answers = [json.loads(line) for line in result.stdout.split("\n") if line]
     assert len(answers) == sum(1 for line in lines if line.strip())
+    failed = sum(1 for answer in answers if "error" in answer)
+    # Non-zero exactly when a URL could not be scored (or nothing was read), with the count.
+    assert result.exit_code == (1 if failed or not answers else 0), result.output
+    if failed:
+        assert f"{failed} of {len(answers)} URLs could not be scored" in result.stderr

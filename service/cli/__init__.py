@@ -112,7 +112,18 @@ def _run_gunicorn(host: str, port: int, workers: int | None) -> None:
 @main.command()
 @click.argument("urls", nargs=-1)
 def lookup(urls: tuple[str, ...]) -> None:
-    """Score URLs (arguments, or one per line on standard input); one JSON object per line."""
+    """Score URLs (arguments, or one per line on standard input); one JSON object per line.
+
+    Exits 1 when any URL could not be scored (the count is on standard error) or none was
+    given, 2 on a terminal with nothing to read."""
+    if not urls and sys.stdin.isatty():
+        click.echo(click.get_current_context().get_usage(), err=True)
+        click.echo(
+            "\nGive URLs as arguments, or pipe them in one per line: "
+            "parallax lookup < urls.txt",
+            err=True,
+        )
+        raise SystemExit(2)
     from service.app import create_app
     from service.core.scoring import error_object, score_url
     from service.core.urls import URLInputError
@@ -123,17 +134,24 @@ def lookup(urls: tuple[str, ...]) -> None:
     stories = story_lookup(app)
     source = urls if urls else (line.rstrip("\n") for line in sys.stdin)
     out = sys.stdout
+    read = failed = 0
     with app.app_context():
         for raw in source:
             if not urls and not raw.strip():
                 continue
+            read += 1
             try:
                 payload = score_url(table, raw, stories)
             except URLInputError as exc:
                 payload = error_object(raw, exc)
+                failed += 1
             out.write(json.dumps(payload, ensure_ascii=False) + "\n")
             if not urls:
                 out.flush()  # a pipe reader gets each answer as soon as its line is read
+    if read == 0:
+        raise click.ClickException("no URLs were read from standard input")
+    if failed:
+        raise click.ClickException(f"{failed} of {read} URLs could not be scored")
 
 
 @main.group()

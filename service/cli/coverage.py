@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ import psycopg
 from service.core.ratings import RatingsError
 from service.coverage.engine import Engine, article_key
 from service.coverage.runtime import CoverageContext, context_for_app, context_from_environment
-from service.ingest.feeds import FeedSource, ingest_lines
+from service.ingest.feeds import FeedRun, FeedSource, ingest_lines
 from service.ingest.fetch import FEED_POLICY, PRIVATE_FEED_POLICY
 from service.ingest.jsonl import FileFormatError, read_articles
 from service.ingest.shared import feed_ingester
@@ -67,7 +68,7 @@ def _feeds(ctx: CoverageContext) -> list[FeedSource]:
     return [FeedSource(f.outlet_id, f.url) for f in ctx.ratings.feeds]
 
 
-def run_feeds_once(ctx: CoverageContext, stop: threading.Event | None = None) -> dict[str, Any]:
+def run_feeds_once(ctx: CoverageContext, stop: threading.Event | None = None) -> FeedRun:
     """One pass over every feed in ratings/feeds.csv; returns what it did."""
     # Feeds on private addresses are refused unless the operator says they are theirs.
     policy = PRIVATE_FEED_POLICY if ctx.config.get("FEEDS_ALLOW_PRIVATE") else FEED_POLICY
@@ -76,7 +77,7 @@ def run_feeds_once(ctx: CoverageContext, stop: threading.Event | None = None) ->
     ingester = feed_ingester(
         _engine(ctx), interval=float(ctx.config["INGEST_INTERVAL"]), policy=policy, stop=stop
     )
-    return ingester.run(_feeds(ctx)).to_json()
+    return ingester.run(_feeds(ctx))
 
 
 def _count_lines(path: Path) -> int:
@@ -88,8 +89,11 @@ def _count_lines(path: Path) -> int:
 @click.option(
     "--file",
     "file_",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Load articles from a JSON-lines file ({id,title,text,url?,outlet?,published?}).",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+    help="Load articles from a JSON-lines file, or - for standard input. One article per line: "
+    '{"id"?, "url"?, "title", "text"?, "outlet"?, "published"?}. An article without an id is '
+    "known by its URL (one of the two is needed); one without a title but with a text gets a "
+    "headline from its first sentence.",
 )
 @click.option(
     "--batch",
@@ -99,31 +103,47 @@ def _count_lines(path: Path) -> int:
     help="Articles per transaction (--file).",
 )
 def ingest(file_: Path | None, batch: int) -> None:
-    """Ingest every feed in ratings/feeds.csv once, or the articles of --file."""
+    """Ingest every feed in ratings/feeds.csv once, or the articles of --file.
+
+    Exits 1 when every feed failed, with one line saying why (no network, no DNS …)."""
     ctx = _context()
     eng = _engine(ctx)
     if file_ is None:
-        summary = run_feeds_once(ctx)
-        click.echo(json.dumps(summary, indent=2))
+        run = run_feeds_once(ctx)
+        click.echo(json.dumps(run.to_json(), indent=2))
+        why = run.all_failed()
+        if why is not None:
+            raise click.ClickException(why)
         return
-    stat = file_.stat()
-    # The cursor names this exact file version: a changed file starts over (duplicates are skipped).
-    cursor = f"file:{file_.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    untitled: list[int] = []
+    from_stdin = str(file_) == "-"
+    shown = "standard input" if from_stdin else str(file_)
     try:
-        with file_.open(encoding="utf-8") as handle:
-            if sys.stdout.isatty():
-                total = _count_lines(file_)
-                with click.progressbar(length=total, label="ingesting", file=sys.stderr) as bar:
+        if from_stdin:
+            # A pipe cannot be resumed after a crash: no cursor, duplicates are skipped anyway.
+            stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
+            result = ingest_lines(eng, stdin, batch_size=batch, untitled=untitled)
+        else:
+            stat = file_.stat()
+            # The cursor names this exact file version: a changed file starts over.
+            cursor = f"file:{file_.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+            with file_.open(encoding="utf-8") as handle:
+                if sys.stdout.isatty():
+                    total = _count_lines(file_)
+                    with click.progressbar(length=total, label="ingesting", file=sys.stderr) as bar:
+                        result = ingest_lines(
+                            eng, handle, cursor_name=cursor, batch_size=batch,
+                            progress=bar.update, untitled=untitled,
+                        )
+                else:
                     result = ingest_lines(
-                        eng, handle, cursor_name=cursor, batch_size=batch, progress=bar.update
+                        eng, handle, cursor_name=cursor, batch_size=batch, untitled=untitled
                     )
-            else:
-                result = ingest_lines(eng, handle, cursor_name=cursor, batch_size=batch)
     except FileFormatError as exc:
-        raise click.ClickException(f"{file_}: {exc}") from None
+        raise click.ClickException(f"{shown}: {exc}") from None
     except UnicodeDecodeError:
         raise click.ClickException(
-            f"{file_}: not UTF-8 text; save it as UTF-8 JSON lines"
+            f"{shown}: not UTF-8 text; save it as UTF-8 JSON lines"
         ) from None
     except STORE_ERRORS as exc:  # the store went away mid-file: what was committed stays
         raise _store_failure(exc) from None
@@ -135,6 +155,7 @@ def ingest(file_: Path | None, batch: int) -> None:
                 "duplicates": result.duplicates,
                 "syndicated": result.syndicated,
                 "rejected": result.rejected,
+                "untitled": len(untitled),
                 "articles_stored": counts["articles"],
                 "stories_stored": counts["stories"],
             }
@@ -217,8 +238,11 @@ def ingest_loop(ctx: CoverageContext, stop: threading.Event, interval: float) ->
     """Pulls every feed, then waits `interval` seconds, until `stop` is set."""
     while not stop.is_set():
         try:
-            summary = run_feeds_once(ctx, stop)
-            log.info("ingest pass: %s", json.dumps(summary))
+            run = run_feeds_once(ctx, stop)
+            log.info("ingest pass: %s", json.dumps(run.to_json()))
+            why = run.all_failed()
+            if why is not None:
+                log.warning("%s; retrying in %g s", why, interval)
         except Exception:  # one bad pass must not end the loop
             log.exception("ingest pass failed")
         stop.wait(interval)

@@ -48,6 +48,7 @@ class FeedOutcome:
     entries: int = 0
     result: IngestResult = field(default_factory=IngestResult)
     error: str | None = None
+    code: str | None = None  # FetchError's code, "parse" for a bad document
 
 
 @dataclass
@@ -63,6 +64,25 @@ class FeedRun:
     @property
     def errors(self) -> list[FeedOutcome]:
         return [o for o in self.outcomes if o.status == "error"]
+
+    def all_failed(self) -> str | None:
+        """When every feed pulled failed, one line saying why (the likeliest cause first);
+        None when any worked or none was pulled."""
+        errors = self.errors
+        if not errors or len(errors) < len(self.outcomes):
+            return None
+        codes = {o.code for o in errors}
+        total = len(errors)
+        if codes <= {"dns_failed"}:
+            return f"all {total} feeds failed: no feed host could be resolved (no network, or no DNS?)"
+        if codes <= {"dns_failed", "network", "timeout"}:
+            return f"all {total} feeds failed: no feed host could be reached (no network, a firewall or a proxy?)"
+        if codes <= {"forbidden_address"}:
+            return (
+                f"all {total} feeds failed: their hosts resolve to private addresses "
+                "(feeds on your own network need PARALLAX_FEEDS_ALLOW_PRIVATE=1)"
+            )
+        return f"all {total} feeds failed; the first: {errors[0].url}: {errors[0].error}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -175,7 +195,7 @@ class FeedIngester:
             # The operator's own feeds: the full detail (the address a name resolved to) helps.
             log.warning("feed %s skipped: %s", feed.url, exc.detail)
             self._remember(state, feed.url, fetched_at, None, exc.detail)
-            return FeedOutcome(feed.url, "error", error=exc.detail)
+            return FeedOutcome(feed.url, "error", error=exc.detail, code=exc.code)
         if response.status == 304:
             new_state = FeedState(
                 url=feed.url,
@@ -192,7 +212,7 @@ class FeedIngester:
         except ValueError as exc:
             log.warning("feed %s skipped: %s", feed.url, exc)
             self._remember(state, feed.url, fetched_at, response.status, str(exc))
-            return FeedOutcome(feed.url, "error", error=str(exc))
+            return FeedOutcome(feed.url, "error", error=str(exc), code="parse")
         new_state = FeedState(
             url=feed.url,
             etag=response.headers.get("etag"),

@@ -139,10 +139,14 @@ def test_feeds_on_private_addresses_need_the_operators_consent(
     app = feeds_app(tmp_path, server, make_ratings, FEEDS_ALLOW_PRIVATE=False)
     with app.app_context():
         result = CliRunner().invoke(ingest, [])
-    body = json.loads(result.output)
+    body = json.loads(result.stdout)
     assert body["ok"] == 0 and len(body["errors"]) == 2
     assert all("loopback" in e["error"] for e in body["errors"])
     assert server.requests == []
+    # Every feed failed: exit 1 with one line saying why.
+    assert result.exit_code == 1
+    assert "all 2 feeds failed: their hosts resolve to private addresses" in result.stderr
+    assert "PARALLAX_FEEDS_ALLOW_PRIVATE=1" in result.stderr
 
 
 def test_cluster_keeps_unrelated_undated_articles_apart(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -118,3 +119,62 @@ def test_page_fetches_past_the_process_cap_are_refused_at_once(coverage_app: Fla
         for thread in holders:
             thread.join(10)
     assert answers == [200, 200]
+
+
+# -- the day-one commands -------------------------------------------------------------------
+
+
+def test_ingest_exits_1_with_one_line_when_no_feed_can_be_reached(
+    tmp_path: Path, make_ratings: Any
+) -> None:
+    from tests.support.net import free_port
+
+    closed = free_port()  # nothing listens: every connection is refused, as with no network
+    ratings = make_ratings(
+        tmp_path / "ratings",
+        [("leftpaper.com", f"http://localhost:{closed}/a.xml"), ("rightdaily.com", f"http://localhost:{closed}/b.xml")],
+    )
+    env = {
+        "PARALLAX_DATA_DIR": str(tmp_path / "data"),
+        "PARALLAX_RATINGS_DIR": str(ratings),
+        "PARALLAX_FEEDS_ALLOW_PRIVATE": "1",
+    }
+    result = CliRunner(env=env).invoke(ingest, [])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["ok"] == 0
+    why = [line for line in result.stderr.splitlines() if line.strip()]
+    assert why == [
+        "Error: all 2 feeds failed: no feed host could be reached (no network, a firewall or a proxy?)"
+    ]
+
+
+def test_a_feed_run_says_why_only_when_every_feed_failed() -> None:
+    from service.ingest.feeds import FeedOutcome, FeedRun
+
+    dns = FeedRun([FeedOutcome("a", "error", code="dns_failed"), FeedOutcome("b", "error", code="dns_failed")])
+    assert "no feed host could be resolved (no network, or no DNS?)" in (dns.all_failed() or "")
+    mixed = FeedRun([FeedOutcome("a", "error", code="dns_failed"), FeedOutcome("b", "ok")])
+    assert mixed.all_failed() is None and FeedRun([]).all_failed() is None
+
+
+def test_ingest_reads_standard_input_with_a_dash(tmp_path: Path) -> None:
+    lines = (
+        json.dumps({"url": "https://leftpaper.com/harbor", "title": "Harbor council approves barrier"})
+        + "\n"
+        + json.dumps({"id": "t1", "text": "A text without a title. Its second sentence."})
+        + "\n"
+    )
+    env = {"PARALLAX_DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner(env=env).invoke(ingest, ["--file", "-"], input=lines)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["added"] == 2 and body["untitled"] == 1
+    bad = CliRunner(env=env).invoke(ingest, ["--file", "-"], input='{"title": "no id, no url"}\n')
+    assert bad.exit_code == 1
+    assert "standard input: line 1: give the article an 'id' or a 'url'" in bad.output
+
+
+def test_ingest_help_says_how_an_article_without_an_id_is_known() -> None:
+    text = CliRunner().invoke(ingest, ["--help"]).output
+    assert "without an id is known by its URL" in " ".join(text.split())
+    assert "- for standard input" in " ".join(text.split())
