@@ -285,9 +285,9 @@ class RatingsTable:
         self._index()
         if self.quality_layers:
             self.outlets = self._apply_quality()
-            self._index()
+            self._index(self.stop_suffixes)  # same hosts: the suffix check need not run again
 
-    def _index(self) -> None:
+    def _index(self, stop_suffixes: frozenset[str] | None = None) -> None:
         self.by_host: dict[str, Outlet] = {}
         self.by_path: dict[str, list[tuple[str, Outlet]]] = {}
         for outlet in self.outlets.values():
@@ -300,7 +300,10 @@ class RatingsTable:
                 self.by_host[alias] = outlet
         for entries in self.by_path.values():
             entries.sort(key=lambda entry: len(entry[0]), reverse=True)
-        self.stop_suffixes = frozenset(h for h in self.by_host if is_public_suffix(h))
+        self.stop_suffixes = (
+            frozenset(h for h in self.by_host if is_public_suffix(h))
+            if stop_suffixes is None else stop_suffixes
+        )
         self.resolver = Resolver(self)
         # The table's one entry point for URLs: the resolver reads the indexes above.
         self.resolve: Callable[[object], Resolution] = self.resolver.resolve
