@@ -28,9 +28,9 @@ MANIFEST = {
 
 def _documented_cut_points() -> list[CutPoint]:
     text = (default_ratings_dir() / "METHODOLOGY.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| ≥ ([0-9.]+) \| ([a-z-]+) \|$", text, flags=re.MULTILINE)
+    rows = re.findall(r"^\| ≥ ([0-9.]+) \| ([a-z-]+|\(no label\)) \|$", text, flags=re.MULTILINE)
     assert rows, "METHODOLOGY.md lost its table of cut points"
-    return [CutPoint(float(minimum), label) for minimum, label in rows]
+    return [CutPoint(float(minimum), None if label == "(no label)" else label) for minimum, label in rows]
 
 
 def test_methodology_documents_the_cut_points_the_bundled_layer_uses() -> None:
@@ -123,6 +123,14 @@ def test_manifest_must_be_an_object_with_typed_fields() -> None:
     assert parse_manifest([])[0] is None
     source, problems = parse_manifest({**MANIFEST, "year": "2024"})
     assert source is None and any("'year' must be a number" in p for p in problems)
+
+
+def test_a_band_without_a_label_derives_none() -> None:
+    source, problems = parse_manifest({**MANIFEST, "factuality_cut_points": [[0.6, "high"], [0.47, None], [0.3, "mixed"]]})
+    assert source is not None, problems
+    assert [derive_factuality(x, source.cut_points) for x in (0.7, 0.5, 0.4, 0.1)] == ["high", None, "mixed", None]
+    refused, problems = parse_manifest({**MANIFEST, "factuality_cut_points": [[0.6, None], [0.5, None]]})
+    assert refused is None and problems
 
 
 def test_fit_finds_monotone_bands_and_merges_thin_ones() -> None:

@@ -291,13 +291,15 @@ def ratings_fit_quality(directory: Path | None, layer: str | None) -> None:
     click.echo(f"{chosen.source.id}: {len(pairs)} outlets have a factuality of our own and a score")
     for name, cuts in (("documented", list(chosen.source.cut_points)), ("fitted", fitted)):
         agreement = cut_point_agreement(pairs, cuts)
-        shown = ", ".join(f">= {c.minimum:.2f} {c.label}" for c in cuts) or "(none)"
+        shown = ", ".join(f">= {c.minimum:.2f} {c.label or '(no label)'}" for c in cuts) or "(none)"
         click.echo(f"{name:<10} {shown}")
-        click.echo(f"{'':<10} exact {agreement['exact']:.1%}, within one step {agreement['within_one']:.1%}, "
+        click.echo(f"{'':<10} labels {agreement['coverage']:.1%} of them; of those: exact "
+                   f"{agreement['exact']:.1%}, within one step {agreement['within_one']:.1%}, "
                    f"on 3 levels {agreement['three_levels']:.1%}")
     if fitted != list(chosen.source.cut_points):
-        click.echo("the fitted cut points differ from the documented ones: update the layer's "
-                   "manifest and METHODOLOGY.md together if the change is wanted")
+        click.echo("the documented cut points differ from the fit (a band without a label is a "
+                   "deliberate choice, see METHODOLOGY.md); change the manifest and METHODOLOGY.md "
+                   "together")
 
 
 @ratings.command("import")

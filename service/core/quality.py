@@ -37,10 +37,11 @@ MAX_SCORE_TEXT = 32
 
 @dataclass(frozen=True)
 class CutPoint:
-    """Scores at or above `minimum` (and below the previous cut point) get `label`."""
+    """Scores at or above `minimum` (and below the previous cut point) get `label`; None marks a
+    band where the score does not settle a label, so none is derived."""
 
     minimum: float
-    label: str
+    label: str | None
 
 
 @dataclass(frozen=True)
@@ -120,14 +121,15 @@ class QualityLayer:
 
 
 def derive_factuality(score: float, cut_points: Sequence[CutPoint]) -> str | None:
-    """The label of the first cut point (highest first) whose minimum the score reaches."""
+    """The label of the first cut point (highest first) whose minimum the score reaches (None in
+    a band without a label)."""
     for cut in cut_points:
         if score >= cut.minimum:
             return cut.label
     return None
 
 
-def band_text(cut_points: Sequence[CutPoint], label: str) -> str:
+def band_text(cut_points: Sequence[CutPoint], label: str | None) -> str:
     upper: float | None = None
     for cut in cut_points:
         if cut.label == label:
@@ -204,14 +206,21 @@ def _parse_cut_points(raw: object) -> tuple[tuple[CutPoint, ...], list[str]]:
         if (
             not isinstance(item, list) or len(item) != 2
             or not isinstance(item[0], (int, float)) or isinstance(item[0], bool)
-            or item[1] not in FACTUALITY
+            or (item[1] is not None and item[1] not in FACTUALITY)
         ):
-            return (), [f"cut point {str(item)[:60]} must be [minimum score in [0, 1], one of {', '.join(FACTUALITY)}]"]
+            return (), [f"cut point {str(item)[:60]} must be [minimum score in [0, 1], one of "
+                        f"{', '.join(FACTUALITY)} or null for no label]"]
         minimum = float(item[0])
         if not 0.0 <= minimum <= 1.0:
             return (), [f"cut point {item} has a minimum outside [0, 1]"]
-        if cuts and (minimum >= cuts[-1].minimum or FACTUALITY.index(item[1]) <= FACTUALITY.index(cuts[-1].label)):
-            return (), ["cut points must go from the highest minimum (best label) down, each lower and worse"]
+        labelled = [c.label for c in cuts if c.label is not None]
+        if cuts and (
+            minimum >= cuts[-1].minimum
+            or (item[1] is None and cuts[-1].label is None)
+            or (item[1] is not None and labelled and FACTUALITY.index(item[1]) <= FACTUALITY.index(labelled[-1]))
+        ):
+            return (), ["cut points must go from the highest minimum (best label) down, each lower "
+                        "and worse (null for a band without a label, never two in a row)"]
         cuts.append(CutPoint(minimum, item[1]))
     return tuple(cuts), []
 
@@ -303,20 +312,21 @@ THREE_LEVELS = {"very-high": 0, "high": 0, "mostly-factual": 1, "mixed": 1, "low
 
 
 def cut_point_agreement(pairs: Sequence[tuple[float, str]], cuts: Sequence[CutPoint]) -> dict[str, float]:
-    """Share of pairs whose label the cut points give exactly, within one step, and on 3 levels
-    (very-high/high, mostly-factual/mixed, low/very-low)."""
-    if not pairs:
-        return {"exact": 0.0, "within_one": 0.0, "three_levels": 0.0}
-    exact = within = three = 0
+    """Share of pairs given a label (`coverage`) and, among those, the share whose label the cut
+    points give exactly, within one step, and on 3 levels (very-high/high,
+    mostly-factual/mixed, low/very-low)."""
+    exact = within = three = labelled = 0
     for score, label in pairs:
         derived = derive_factuality(score, cuts)
         if derived is None:
             continue
+        labelled += 1
         exact += derived == label
         within += factuality_distance(derived, label) <= 1
         three += THREE_LEVELS[derived] == THREE_LEVELS[label]
-    n = len(pairs)
-    return {"exact": exact / n, "within_one": within / n, "three_levels": three / n}
+    n = max(1, labelled)
+    return {"coverage": labelled / max(1, len(pairs)), "exact": exact / n,
+            "within_one": within / n, "three_levels": three / n}
 
 
 def quality_factuality_pairs(table: Any, layer_id: str) -> list[tuple[float, str]]:
