@@ -132,7 +132,7 @@ def parse_article_url(text: object) -> ArticleURL:
         raise URLInputError(f"url is {len(text)} characters long; the limit is {MAX_URL_LENGTH}")
     fast = _fast_parse(text)
     if fast is not None:
-        return fast
+        return without_amp(fast)
     if not text.isascii() and _SURROGATE_RE.search(text):
         # JSON can carry "\ud800", which no encoder can write: not a URL anyone can open.
         raise URLInputError("url contains an unpaired UTF-16 surrogate; send valid Unicode text")
@@ -165,7 +165,7 @@ def parse_article_url(text: object) -> ArticleURL:
                     "example.com/path"
                 )
             text = "https://" + text
-    return _split(text)
+    return without_amp(_split(text))
 
 
 def _looks_like_host_and_port(text: str) -> bool:
@@ -229,6 +229,37 @@ def _normalise_host(hostname: str, netloc: str) -> str:
                 "1-63 characters, separated by single dots"
             )
     return host
+
+
+def without_amp(url: ArticleURL) -> ArticleURL:
+    """The article an AMP variant is a copy of, so both are one article: a path segment "amp"
+    dropped (/news/amp/x, /2025/x/amp/), a ".amp" ending dropped (/x.amp, /x.amp.html), and
+    the amp and outputType=amp parameters dropped. Wrapper hosts keep their paths (Google's
+    /amp/s/… is what unwrapping reads)."""
+    if "amp" not in url.path and "amp" not in url.query:
+        return url
+    if may_be_wrapped(url.host):
+        return url
+    path = url.path
+    segments = path.split("/")
+    if "amp" in segments[1:]:
+        last = len(segments) - 1 - segments[::-1].index("amp")
+        path = "/".join(segments[:last] + segments[last + 1 :]) or "/"
+    elif path.endswith(".amp.html"):
+        path = path[: -len(".amp.html")] + ".html"
+    elif path.endswith(".amp"):
+        path = path[: -len(".amp")] or "/"
+    query = url.query
+    if "amp" in query:
+        query = "&".join(segment for segment in query.split("&") if not _is_amp_param(segment))
+    if path == url.path and query == url.query:
+        return url
+    return url._replace(path=path, query=query)
+
+
+def _is_amp_param(segment: str) -> bool:
+    key, _, value = segment.partition("=")
+    return key == "amp" or (key == "outputType" and value.lower() == "amp")
 
 
 def clean_query(query: str) -> str:

@@ -178,3 +178,35 @@ def test_ingest_help_says_how_an_article_without_an_id_is_known() -> None:
     text = CliRunner().invoke(ingest, ["--help"]).output
     assert "without an id is known by its URL" in " ".join(text.split())
     assert "- for standard input" in " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    ("stored", "variant"),
+    [
+        ("https://leftpaper.com/2025/harbor-barrier", "https://leftpaper.com/2025/harbor-barrier.amp"),
+        ("https://leftpaper.com/2025/harbor.html", "https://leftpaper.com/2025/harbor.amp.html"),
+        ("https://leftpaper.com/2025/harbor-barrier/", "https://leftpaper.com/2025/harbor-barrier/amp/"),
+        ("https://leftpaper.com/2025/harbor-barrier/", "https://leftpaper.com/amp/2025/harbor-barrier/"),
+        ("https://leftpaper.com/2025/harbor-barrier/", "https://leftpaper.com/2025/harbor-barrier/?amp=1"),
+        ("https://leftpaper.com/2025/harbor-barrier/", "https://leftpaper.com/2025/harbor-barrier/?outputType=amp"),
+        ("https://www.leftpaper.com/2025/harbor-barrier", "https://amp.leftpaper.com/2025/harbor-barrier/amp"),
+    ],
+)
+def test_an_amp_variant_matches_the_stored_article(
+    coverage_app: Flask, stored: str, variant: str
+) -> None:
+    from service.coverage.engine import RawArticle
+    from service.coverage.runtime import engine
+
+    engine(coverage_app).ingest(
+        [
+            RawArticle(title="Harbor council approves flood barrier", url=stored),
+            RawArticle(title="Harbor council passes flood barrier plan", url="https://rightdaily.com/barrier"),
+        ]
+    )
+    client = coverage_app.test_client()
+    related = client.get("/v1/related", query_string={"url": variant}).get_json()
+    assert related["match"] == "stored", related
+    scored = client.get("/v1/score", query_string={"url": variant}).get_json()
+    assert scored["story"] is not None and scored["resolved_url"].startswith("https://")
+    assert "amp" not in scored["resolved_url"].split("://", 1)[1].split(".", 1)[1]

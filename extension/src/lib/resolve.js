@@ -131,7 +131,48 @@ export function parseArticleURL(input) {
   const { host, isIp } = validateHost(url.hostname);
   const port = url.port && url.port !== DEFAULT_PORTS[scheme] ? url.port : "";
   const query = cleanQuery(url.search.slice(1));
-  return { scheme, host, port, path: url.pathname || "/", query, isIp };
+  return withoutAmp({ scheme, host, port, path: url.pathname || "/", query, isIp });
+}
+
+const WRAPPER_HOSTS = new Set([
+  "l.facebook.com", "lm.facebook.com", "l.messenger.com", "l.instagram.com", "out.reddit.com",
+  "bing.com", "www.bing.com", "news.google.com", "cdn.ampproject.org",
+]);
+
+/** Cheap test that lets the common URL skip unwrapping (may_be_wrapped in service/core/urls.py). */
+function mayBeWrapped(host) {
+  return host.includes("google.") || WRAPPER_HOSTS.has(host) || host.endsWith(".cdn.ampproject.org");
+}
+
+const isAmpParam = (segment) => {
+  const eq = segment.indexOf("=");
+  const key = eq === -1 ? segment : segment.slice(0, eq);
+  const value = eq === -1 ? "" : segment.slice(eq + 1);
+  return key === "amp" || (key === "outputType" && value.toLowerCase() === "amp");
+};
+
+/**
+ * The article an AMP variant is a copy of (without_amp in service/core/urls.py): a path segment
+ * "amp" dropped, a ".amp" ending dropped, the amp and outputType=amp parameters dropped.
+ * Wrapper hosts keep their paths. @param {ArticleURL} url @returns {ArticleURL}
+ */
+export function withoutAmp(url) {
+  if (!url.path.includes("amp") && !url.query.includes("amp")) return url;
+  if (mayBeWrapped(url.host)) return url;
+  let path = url.path;
+  const segments = path.split("/");
+  const last = segments.lastIndexOf("amp");
+  if (last >= 1) {
+    path = [...segments.slice(0, last), ...segments.slice(last + 1)].join("/") || "/";
+  } else if (path.endsWith(".amp.html")) {
+    path = path.slice(0, -".amp.html".length) + ".html";
+  } else if (path.endsWith(".amp")) {
+    path = path.slice(0, -".amp".length) || "/";
+  }
+  let query = url.query;
+  if (query.includes("amp")) query = query.split("&").filter((segment) => !isAmpParam(segment)).join("&");
+  if (path === url.path && query === url.query) return url;
+  return { ...url, path, query };
 }
 
 function decodeBase64Url(text) {
