@@ -8,7 +8,7 @@ import { zip } from "./scripts/png.mjs";
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = resolve(process.argv[2] ?? join(here, "..", "dist"));
 // What the browser loads; tests, build scripts and docs stay out of the package.
-const INCLUDE = ["manifest.json", "popup.html", "options.html", "icons", "src", "PRIVACY.md"];
+const INCLUDE = ["manifest.json", "popup.html", "options.html", "reading.html", "icons", "src", "PRIVACY.md"];
 const GECKO_ID = "parallax@parallax-news.org";
 
 function walk(path) {

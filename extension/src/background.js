@@ -3,8 +3,10 @@
 import { OutletIndex } from "./lib/resolve.js";
 import { api, DEFAULT_SETTINGS, isSiteDisabled, loadSettings } from "./lib/settings.js";
 import { leanBadge, leanColour, leanText, factualityText, UNRATED_COLOUR } from "./lib/format.js";
+import { dayOf, prune, validEntry } from "./lib/reading.js";
 
 const RATINGS_ALARM = "parallax-refresh-ratings";
+const READING_ALARM = "parallax-prune-reading";
 const RATINGS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 const REQUEST_TIMEOUT_MS = 8000;
 const RETRY_AFTER_MS = 60 * 1000;
@@ -271,6 +273,33 @@ const handlers = {
     return { ok: true, outlets };
   },
 
+  /**
+   * The reading mirror: note that the reader opened an article page of this outlet (and story)
+   * today. Only the day, the outlet id and the story id are kept, in chrome.storage.local; the
+   * page's URL is used only to count a page once per tab, in this tab's session state.
+   */
+  async recordReading(message, sender) {
+    const { readingMirror } = await loadSettings();
+    if (!readingMirror) return { ok: false, error: { code: "off", message: "The reading mirror is off." } };
+    const tabId = sender.tab?.id;
+    const index = await ratingsIndex();
+    const outlet = typeof message.outlet === "string" ? index?.get(message.outlet) : null;
+    if (!outlet) return { ok: false, error: { code: "unknown_outlet", message: "Only rated outlets are kept." } };
+    const entry = validEntry([dayOf(), outlet.id, typeof message.story === "string" ? message.story : null]);
+    if (!entry) return { ok: false, error: { code: "bad_entry", message: "Not a valid reading entry." } };
+    if (tabId !== undefined && tabId >= 0) {
+      const key = tabKey(tabId);
+      const page = String(message.url ?? "").split("#")[0];
+      const state = (await api.storage.session.get(key))[key] ?? {};
+      if (state.readingKept === page) return { ok: true, kept: false }; // a reload, not a new read
+      await saveTabState(tabId, { readingKept: page });
+    }
+    const { reading } = await api.storage.local.get("reading");
+    const entries = prune([...(Array.isArray(reading?.entries) ? reading.entries : []), entry]);
+    await api.storage.local.set({ reading: { v: 1, entries } });
+    return { ok: true, kept: true };
+  },
+
   async openOptions() {
     await api.runtime.openOptionsPage();
     return { ok: true };
@@ -294,15 +323,26 @@ api.runtime.onInstalled.addListener(async () => {
   const { settings } = await api.storage.local.get("settings");
   if (!settings) await api.storage.local.set({ settings: { ...DEFAULT_SETTINGS } });
   await api.alarms.create(RATINGS_ALARM, { periodInMinutes: 24 * 60, delayInMinutes: 24 * 60 });
+  await api.alarms.create(READING_ALARM, { periodInMinutes: 24 * 60, delayInMinutes: 60 });
   await syncRatings({ force: true });
 });
 
 api.runtime.onStartup.addListener(() => {
   syncRatings();
+  pruneReading();
 });
+
+/** Drop reading entries older than 90 days (daily, at start-up, and on every write). */
+async function pruneReading() {
+  const { reading } = await api.storage.local.get("reading");
+  if (!reading) return;
+  const entries = prune(reading.entries);
+  if (entries.length !== (reading.entries?.length ?? 0)) await api.storage.local.set({ reading: { v: 1, entries } });
+}
 
 api.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === RATINGS_ALARM) syncRatings({ force: true });
+  if (alarm.name === READING_ALARM) pruneReading();
 });
 
 api.storage.onChanged.addListener((changes, area) => {

@@ -94,6 +94,13 @@ def test_popup_and_options_pass_axe(
         options.goto(browser.page_url("options.html"))
         options.wait_for_selector("#sync-status:has-text('Last sync')", timeout=WAIT_MS)
         assert_clean(options, f"the options page at {width} px ({scheme})")
+    # The reading mirror's page (empty: the mirror is off), narrow and wide.
+    reading = browser.context.new_page()
+    for width in (360, 1280):
+        reading.set_viewport_size({"width": width, "height": 800})
+        reading.goto(browser.page_url("reading.html"))
+        reading.wait_for_selector(".empty", timeout=WAIT_MS)
+        assert_clean(reading, f"the reading page at {width} px ({scheme})")
     # The error state too: it is text a reader must be able to read.
     options.fill("#service-url", "ftp://example.org")
     options.click("#save")

@@ -56,8 +56,13 @@ async function showPage(settings, controller, timing) {
   const outlet = seen?.outlet ?? null;
   const isArticle = page.isArticle || (outlet !== null && looksLikeArticleUrl(pageUrl));
   const hiddenHere = isSiteDisabled(settings.panelHiddenSites ?? [], pageHost);
+  // The reading mirror (when on) notes an article of a rated outlet, with its story when known.
+  const noteReading = (story) => {
+    if (settings.readingMirror && isArticle && outlet?.id) send({ type: "recordReading", outlet: outlet.id, story, url: pageUrl });
+  };
   if (!settings.panel || !isArticle || hiddenHere) {
     timing.report("no-panel");
+    noteReading(null);
     return;
   }
   const site = pageHost.replace(/^www\./, "");
@@ -84,6 +89,7 @@ async function showPage(settings, controller, timing) {
   const scoreUrl = seen?.resolvedUrl ?? pageUrl.split("#")[0];
   const reply = await send({ type: "score", url: scoreUrl, page });
   if (signal.aborted) return;
+  noteReading(typeof reply?.data?.story?.id === "string" ? reply.data.story.id : null);
   if (reply?.ok) {
     panel.showScore({ outlet: reply.data?.outlet ?? outlet, story: reply.data?.story ?? null, currentUrl: reply.data?.resolved_url ?? seen?.resolvedUrl ?? "" });
   } else {

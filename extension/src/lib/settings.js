@@ -4,7 +4,7 @@ export const api = globalThis.browser ?? globalThis.chrome;
 
 export const DEFAULT_SERVICE_URL = "http://127.0.0.1:8000";
 
-/** @type {{serviceUrl: string, badge: boolean, panel: boolean, hoverCards: boolean, disabledSites: string[], panelHiddenSites: string[], panelOpen: boolean, inlineBadges: boolean, inlineBadgeSites: string[], inlineBadgeOffSites: string[], perfMarks: boolean}} */
+/** @type {{serviceUrl: string, badge: boolean, panel: boolean, hoverCards: boolean, disabledSites: string[], panelHiddenSites: string[], panelOpen: boolean, inlineBadges: boolean, inlineBadgeSites: string[], inlineBadgeOffSites: string[], readingMirror: boolean, perfMarks: boolean}} */
 export const DEFAULT_SETTINGS = Object.freeze({
   serviceUrl: DEFAULT_SERVICE_URL,
   badge: true,
@@ -19,6 +19,9 @@ export const DEFAULT_SETTINGS = Object.freeze({
   inlineBadges: false,
   inlineBadgeSites: [],
   inlineBadgeOffSites: [],
+  // The reading mirror (day, outlet id, story id of each article page opened, kept only in
+  // this browser): off until the reader turns it on.
+  readingMirror: false,
   // Benchmarks only: writes timings to a data- attribute the page could read, so it is off by default.
   perfMarks: false,
 });

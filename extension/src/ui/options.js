@@ -30,6 +30,7 @@ async function load() {
   field("panel").checked = settings.panel;
   field("hover-cards").checked = settings.hoverCards;
   field("inline-badges").checked = settings.inlineBadges;
+  field("reading-mirror").checked = settings.readingMirror;
   field("inline-badge-sites").value = (settings.inlineBadgeSites ?? []).join("\n");
   field("inline-badge-off-sites").value = (settings.inlineBadgeOffSites ?? []).join("\n");
   field("disabled-sites").value = settings.disabledSites.join("\n");
@@ -70,6 +71,7 @@ form.addEventListener("submit", async (event) => {
     panel: field("panel").checked,
     hoverCards: field("hover-cards").checked,
     inlineBadges: field("inline-badges").checked,
+    readingMirror: field("reading-mirror").checked,
     inlineBadgeSites: siteList(field("inline-badge-sites").value),
     inlineBadgeOffSites: siteList(field("inline-badge-off-sites").value),
     disabledSites: siteList(field("disabled-sites").value),
