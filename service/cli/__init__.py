@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -62,21 +63,34 @@ def serve(host: str, port: int, workers: int | None, dev: bool, no_ingest: bool)
         config = load_config(os.environ)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    metrics_dir = None
+    if not dev and not config["METRICS_DIR"]:
+        # gunicorn's workers are processes: without a shared directory each scrape of /metrics
+        # would show one worker's counts. A fresh one per server run, removed when it stops.
+        metrics_dir = tempfile.mkdtemp(prefix="parallax-metrics-")
+        os.environ["PARALLAX_METRICS_DIR"] = metrics_dir
     worker = None
     if config["INGEST_ENABLED"] and not no_ingest and "worker" in main.commands:
         worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"])
+    # gunicorn's forked workers leave through this function too (SystemExit): only the process
+    # that set things up may tear them down.
+    owner = os.getpid()
     try:
         if dev:
             _app_or_exit(create_app).run(host=host, port=port, debug=True, use_reloader=True)
         else:
             _run_gunicorn(host, port, workers)
     finally:
-        if worker is not None and worker.poll() is None:
+        if os.getpid() != owner:
+            pass
+        elif worker is not None and worker.poll() is None:
             worker.send_signal(signal.SIGTERM)
             try:
                 worker.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 worker.kill()
+        if metrics_dir is not None and os.getpid() == owner:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _app_or_exit(factory: Any) -> Any:
