@@ -31,6 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     for module in (score, outlets, health, docs, stories):
         module.init_app(app)
+    from service.web import pages
+
+    pages.init_app(app)
     from service.ops import metrics, resilience
     from service.web import auth, limits, response_cache
 

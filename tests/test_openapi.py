@@ -15,6 +15,8 @@ def _routes(app: Flask) -> set[str]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.rule in ("/openapi.json", "/docs"):
             continue
+        if rule.endpoint.startswith("pages."):  # HTML for readers, not part of the API
+            continue
         paths.add(re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule))
     return paths
 

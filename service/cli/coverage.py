@@ -69,7 +69,8 @@ def _feeds(ctx: CoverageContext) -> list[FeedSource]:
 
 
 def run_feeds_once(ctx: CoverageContext, stop: threading.Event | None = None) -> FeedRun:
-    """One pass over every feed in ratings/feeds.csv; returns what it did."""
+    """One pass over every feed in ratings/feeds.csv; logs its one summary line and returns
+    what it did."""
     # Feeds on private addresses are refused unless the operator says they are theirs.
     policy = PRIVATE_FEED_POLICY if ctx.config.get("FEEDS_ALLOW_PRIVATE") else FEED_POLICY
     # On a shared store (PostgreSQL) each feed is claimed first, so several workers never pull
@@ -77,7 +78,9 @@ def run_feeds_once(ctx: CoverageContext, stop: threading.Event | None = None) ->
     ingester = feed_ingester(
         _engine(ctx), interval=float(ctx.config["INGEST_INTERVAL"]), policy=policy, stop=stop
     )
-    return ingester.run(_feeds(ctx))
+    run = ingester.run(_feeds(ctx))
+    log.info("%s", run.summary_line())
+    return run
 
 
 def _count_lines(path: Path) -> int:
@@ -238,8 +241,7 @@ def ingest_loop(ctx: CoverageContext, stop: threading.Event, interval: float) ->
     """Pulls every feed, then waits `interval` seconds, until `stop` is set."""
     while not stop.is_set():
         try:
-            run = run_feeds_once(ctx, stop)
-            log.info("ingest pass: %s", json.dumps(run.to_json()))
+            run = run_feeds_once(ctx, stop)  # logs the pass's one summary line
             why = run.all_failed()
             if why is not None:
                 log.warning("%s; retrying in %g s", why, interval)
@@ -269,3 +271,66 @@ def worker(interval: int | None) -> None:
     every = float(interval if interval is not None else ctx.config.get("INGEST_INTERVAL", 900))
     click.echo(f"ingesting {len(_feeds(ctx))} feeds every {every:g} s; Ctrl-C stops", err=True)
     ingest_loop(ctx, stop, every)
+
+
+@click.command("demo")
+@click.option("--clear", is_flag=True, help="Remove the demo articles (and only those).")
+def demo(clear: bool) -> None:
+    """Load the demo set: invented articles on five invented events, from real rated outlets,
+    marked as demo wherever they show. Then open http://127.0.0.1:8000/ to see the stories."""
+    import time
+
+    from service.coverage.demo import clear_demo, load_demo
+
+    ctx = _context()
+    eng = _engine(ctx)
+    if clear:
+        removed = clear_demo(eng.store)
+        click.echo(f"removed {removed} demo articles; every other article is untouched")
+        return
+    result = load_demo(eng, time.time())
+    if result.added == 0 and result.already:
+        click.echo(f"the demo is already loaded ({result.already} articles)")
+    else:
+        click.echo(f"loaded {result.added} invented demo articles in {len(result.stories)} stories")
+    for event, story_id in result.stories.items():
+        click.echo(f"  {event:<10} /stories/{story_id}")
+    if result.split_events:
+        click.echo(
+            "warning: these demo events did not group into one story each: "
+            + ", ".join(result.split_events),
+            err=True,
+        )
+    click.echo("see them at http://127.0.0.1:8000/ (parallax demo --clear removes them)")
+
+
+@click.command("feeds")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per feed.")
+@click.option(
+    "--state",
+    type=click.Choice(["ok", "failing", "never"]),
+    default=None,
+    help="Only the feeds in this state.",
+)
+def feeds(as_json: bool, state: str | None) -> None:
+    """Each feed's last status, last success, items and error in words (failing ones first)."""
+    from service.ingest.feeds import feed_statuses
+
+    ctx = _context()
+    statuses = feed_statuses(_feeds(ctx), _engine(ctx).store.feed_states())
+    shown = [s for s in statuses if state is None or s.state == state]
+    if as_json:
+        for status in shown:
+            click.echo(json.dumps(status.to_json(), ensure_ascii=False))
+        return
+    counts = {name: sum(1 for s in statuses if s.state == name) for name in ("failing", "never", "ok")}
+    click.echo(
+        f"{len(statuses)} feeds: {counts['failing']} failing, {counts['never']} not fetched yet, "
+        f"{counts['ok']} working"
+    )
+    for status in shown:
+        record = status.to_json()
+        success = record["last_success"] or "never"
+        entries = "-" if status.entries is None else str(status.entries)
+        click.echo(f"{status.outlet_id}  {status.url}")
+        click.echo(f"    {status.status_text}; last success {success}; items {entries}")

@@ -31,6 +31,9 @@ BLINDSPOT_OPPOSITE_MAX = 0.10
 OPPOSITE = {"left": "right", "right": "left"}
 
 MAX_HEADLINE_CHARS = 300
+# Articles of `parallax demo` (service/coverage/demo.py): invented, and marked so wherever shown.
+DEMO_ID_PREFIX = "parallax-demo:"  # their ext_id prefix, reserved for the demo
+DEMO_KEY_PREFIX = "id:" + DEMO_ID_PREFIX
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
@@ -120,6 +123,7 @@ def article_json(article: Article, lookup: OutletLookup) -> dict[str, Any]:
         "outlet": outlet_json(article.outlet_id, lookup),
         "side": side_of(outlet.lean) if outlet is not None else "unrated",
         "syndicated": article.syndicated_of is not None,
+        "demo": article.key.startswith(DEMO_KEY_PREFIX),
     }
 
 
@@ -168,6 +172,7 @@ def summarize(
         "owner_types": shares(Counter(outlet_owner.values())),
         "blindspot": blindspot_json(blind),
         "first_reported_by": None,
+        "demo": any(a.key.startswith(DEMO_KEY_PREFIX) for a in articles),
     }
     if first is not None:
         summary["first_reported_by"] = {

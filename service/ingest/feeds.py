@@ -44,7 +44,7 @@ class FeedOutcome:
     """What pulling one feed did."""
 
     url: str
-    status: str  # "ok", "not-modified" or "error"
+    status: str  # "ok", "not-modified", "error" or "claimed-elsewhere"
     entries: int = 0
     result: IngestResult = field(default_factory=IngestResult)
     error: str | None = None
@@ -84,16 +84,36 @@ class FeedRun:
             )
         return f"all {total} feeds failed; the first: {errors[0].url}: {errors[0].error}"
 
+    def failures_by_reason(self) -> dict[str, int]:
+        """How many feeds failed for each reason, most common first."""
+        counts: dict[str, int] = {}
+        for outcome in self.errors:
+            reason = outcome.code or "error"
+            counts[reason] = counts.get(reason, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "feeds": len(self.outcomes),
             "ok": sum(1 for o in self.outcomes if o.status == "ok"),
             "not_modified": sum(1 for o in self.outcomes if o.status == "not-modified"),
-            "errors": [{"url": o.url, "error": o.error} for o in self.errors],
+            "failed": len(self.errors),
+            "failures_by_reason": self.failures_by_reason(),
+            "errors": [{"url": o.url, "code": o.code, "error": o.error} for o in self.errors],
             "added": self.added,
             "duplicates": sum(o.result.duplicates for o in self.outcomes),
             "syndicated": sum(o.result.syndicated for o in self.outcomes),
         }
+
+    def summary_line(self) -> str:
+        """The one log line of a pass: feeds tried, new articles, failures by reason."""
+        failures = self.failures_by_reason()
+        failed = ", ".join(f"{n} {reason}" for reason, n in failures.items())
+        tried = sum(1 for o in self.outcomes if o.status != "claimed-elsewhere")
+        return (
+            f"feed pass: {tried} feeds tried, {self.added} new articles, "
+            f"{len(self.errors)} failed" + (f" ({failed})" if failed else "")
+        )
 
 
 def parse_feed(body: bytes, feed_url: str, outlet_id: str | None) -> list[RawArticle]:
@@ -189,11 +209,13 @@ class FeedIngester:
         if state is not None and state.last_modified:
             headers["If-Modified-Since"] = state.last_modified
         fetched_at = time.time()
+        # Per-feed detail is debug: a pass logs one summary line (FeedRun.summary_line) and
+        # `parallax feeds` and /feeds show each feed's last state.
         try:
             response = self.fetcher(feed.url, self.policy, headers=headers)
         except FetchError as exc:
             # The operator's own feeds: the full detail (the address a name resolved to) helps.
-            log.warning("feed %s skipped: %s", feed.url, exc.detail)
+            log.debug("feed %s skipped: %s", feed.url, exc.detail)
             self._remember(state, feed.url, fetched_at, None, exc.detail)
             return FeedOutcome(feed.url, "error", error=exc.detail, code=exc.code)
         if response.status == 304:
@@ -204,13 +226,16 @@ class FeedIngester:
                 or (state.last_modified if state else None),
                 last_fetched=fetched_at,
                 last_status=304,
+                last_success=fetched_at,
+                entries=state.entries if state else None,
             )
             self.engine.ingest([], feed_states=[new_state])
+            log.debug("feed %s: not modified", feed.url)
             return FeedOutcome(feed.url, "not-modified")
         try:
             articles = parse_feed(response.body, response.url, feed.outlet_id)
         except ValueError as exc:
-            log.warning("feed %s skipped: %s", feed.url, exc)
+            log.debug("feed %s skipped: %s", feed.url, exc)
             self._remember(state, feed.url, fetched_at, response.status, str(exc))
             return FeedOutcome(feed.url, "error", error=str(exc), code="parse")
         new_state = FeedState(
@@ -219,16 +244,19 @@ class FeedIngester:
             last_modified=response.headers.get("last-modified"),
             last_fetched=fetched_at,
             last_status=response.status,
+            last_success=fetched_at,
+            entries=len(articles),
         )
         # The feed's validators commit with its articles, so a crash cannot skip unstored items.
         result = self.engine.ingest(articles, feed_states=[new_state])
-        log.info("feed %s: %d entries, %d new", feed.url, len(articles), result.added)
+        log.debug("feed %s: %d entries, %d new", feed.url, len(articles), result.added)
         return FeedOutcome(feed.url, "ok", entries=len(articles), result=result)
 
     def _remember(
         self, state: FeedState | None, url: str, at: float, status: int | None, error: str
     ) -> None:
-        # Keep the old validators: the next try should still be a conditional GET.
+        # Keep the old validators (the next try should still be a conditional GET) and the
+        # last success, so the feeds page can say how long a feed has been failing.
         failed = FeedState(
             url=url,
             etag=state.etag if state else None,
@@ -236,6 +264,8 @@ class FeedIngester:
             last_fetched=at,
             last_status=status,
             last_error=error[:500],
+            last_success=state.last_success if state else None,
+            entries=state.entries if state else None,
         )
         self.engine.ingest([], feed_states=[failed])
 
@@ -272,3 +302,68 @@ def ingest_lines(
     if pending:
         flush()
     return total
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """One feed's last state in words, for `parallax feeds` and the /feeds page."""
+
+    outlet_id: str
+    url: str
+    state: str  # "ok", "failing" or "never" (not fetched yet)
+    status_text: str
+    last_fetched: float | None
+    last_success: float | None
+    entries: int | None
+    error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        from service.coverage.summary import iso
+
+        return {
+            "outlet": self.outlet_id,
+            "url": self.url,
+            "state": self.state,
+            "status": self.status_text,
+            "last_fetched": iso(self.last_fetched),
+            "last_success": iso(self.last_success),
+            "entries": self.entries,
+            "error": self.error,
+        }
+
+
+FEED_STATES = ("ok", "failing", "never")
+
+
+def feed_statuses(feeds: Sequence[FeedSource], states: Iterable[FeedState]) -> list[FeedStatus]:
+    """Every configured feed with what its last fetch left behind: failing feeds first, then
+    those never fetched, then the working ones, each by URL."""
+    by_url = {s.url: s for s in states}
+    out: list[FeedStatus] = []
+    for feed in feeds:
+        state = by_url.get(feed.url)
+        if state is None or state.last_fetched is None:
+            out.append(
+                FeedStatus(feed.outlet_id, feed.url, "never", "not fetched yet", None, None, None, None)
+            )
+            continue
+        if state.last_error:
+            code = f"HTTP {state.last_status}: " if state.last_status else ""
+            words = f"failing: {code}{state.last_error}"
+            out.append(
+                FeedStatus(
+                    feed.outlet_id, feed.url, "failing", words, state.last_fetched,
+                    state.last_success, state.entries, state.last_error,
+                )
+            )
+            continue
+        words = "not modified since the last fetch" if state.last_status == 304 else "ok"
+        out.append(
+            FeedStatus(
+                feed.outlet_id, feed.url, "ok", words, state.last_fetched,
+                state.last_success or state.last_fetched, state.entries, None,
+            )
+        )
+    rank = {name: i for i, name in enumerate(("failing", "never", "ok"))}
+    out.sort(key=lambda f: (rank[f.state], f.url))
+    return out

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from service.core.times import TimeInputError, article_time
 from service.coverage.cluster import Clusterer, ClusterSettings, Doc
 from service.coverage.engine import RawArticle
+from service.coverage.summary import DEMO_ID_PREFIX
 
 
 def parse_published(value: object) -> float | None:
@@ -86,6 +87,11 @@ def read_articles(
             raise FileFormatError(f"line {number}: 'url' must be a string")
         if ext_id in (None, "") and not url:
             raise FileFormatError(f"line {number}: give the article an 'id' or a 'url'")
+        if str(ext_id or "").startswith(DEMO_ID_PREFIX):
+            raise FileFormatError(
+                f"line {number}: ids starting with {DEMO_ID_PREFIX!r} are reserved for "
+                "`parallax demo` (its --clear removes them); choose another id"
+            )
         text = record.get("text") or record.get("description") or ""
         if not isinstance(text, str):
             raise FileFormatError(f"line {number}: 'text' must be a string")

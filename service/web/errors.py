@@ -1,10 +1,12 @@
-"""JSON errors: every 4xx and 5xx is {"error": {"code", "message"}}, never a stack trace."""
+"""Errors: every 4xx and 5xx is {"error": {"code", "message"}}, never a stack trace; a reader's
+browser on a page (not the API) gets the same message as an HTML page instead."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, has_request_context, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -33,7 +35,33 @@ class APIError(Exception):
         self.headers = headers or {}
 
 
+# Set by the pages blueprint: renders (status, code, message) as an HTML page.
+HTML_ERRORS_KEY = "parallax.html_errors"
+HTMLErrorRenderer = Callable[[int, str, str], Response]
+# Paths that always answer JSON, whatever the client accepts.
+_API_PREFIXES = ("/v1/", "/openapi.json", "/healthz", "/readyz", "/version", "/metrics")
+
+
+def wants_html() -> bool:
+    """A page's error goes out as HTML: the pages' own paths always, and any other non-API path
+    when the client prefers HTML (a browser); the API keeps its JSON errors."""
+    if not has_request_context() or HTML_ERRORS_KEY not in current_app.extensions:
+        return False
+    if request.path.startswith(_API_PREFIXES):
+        return False
+    if request.blueprint == "pages":
+        return True
+    best = request.accept_mimetypes.best_match(("application/json", "text/html"))
+    return best == "text/html"
+
+
 def error_response(status: int, code: str, message: str) -> Response:
+    if wants_html():
+        render: HTMLErrorRenderer = current_app.extensions[HTML_ERRORS_KEY]
+        try:
+            return render(status, code, message)
+        except Exception:  # a broken error page must not hide the error: say it in JSON
+            log.exception("the HTML error page failed")
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
     return response

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from service.core.ratings import RatingsTable, export_json
-from service.core.ratings_schema import COUNTRIES, FACTUALITY, KINDS, LEANS
+from service.core.ratings_schema import COUNTRIES, FACTUALITY, KINDS, LEANS, Outlet
 from service.web.api import query_int, ratings_table
 from service.web.errors import APIError
 
@@ -35,6 +35,36 @@ def _export_bodies(table: RatingsTable) -> tuple[bytes, bytes]:
         return cached
 
 
+def matching_outlets(
+    table: RatingsTable,
+    query: str = "",
+    *,
+    lean: str | None = None,
+    factuality: str | None = None,
+    country: str | None = None,
+    kind: str | None = None,
+) -> list[Outlet]:
+    """The outlets matching a search (casefolded name, id or alias substring) and the filters,
+    by name: what /v1/outlets and the /outlets page both list."""
+    query = query.strip().casefold()
+    matches = [
+        o
+        for o in table.outlets.values()
+        if (lean is None or o.lean == lean)
+        and (factuality is None or o.factuality == factuality)
+        and (country is None or o.country == country)
+        and (kind is None or o.kind == kind)
+        and (
+            not query
+            or query in o.name.casefold()
+            or query in o.id
+            or any(query in a for a in o.aliases)
+        )
+    ]
+    matches.sort(key=lambda o: (o.name.casefold(), o.id))
+    return matches
+
+
 def _choice(name: str, choices: tuple[str, ...] | frozenset[str]) -> str | None:
     value = request.args.get(name)
     if value is None or value == "":
@@ -58,21 +88,9 @@ def list_outlets() -> ResponseReturnValue:
     kind = _choice("kind", KINDS)
     page = query_int("page", 1, 1, 100_000)
     per_page = query_int("per_page", PER_PAGE_DEFAULT, 1, PER_PAGE_MAX)
-    matches = [
-        o
-        for o in ratings_table().outlets.values()
-        if (lean is None or o.lean == lean)
-        and (factuality is None or o.factuality == factuality)
-        and (country is None or o.country == country)
-        and (kind is None or o.kind == kind)
-        and (
-            not query
-            or query in o.name.casefold()
-            or query in o.id
-            or any(query in a for a in o.aliases)
-        )
-    ]
-    matches.sort(key=lambda o: (o.name.casefold(), o.id))
+    matches = matching_outlets(
+        ratings_table(), query, lean=lean, factuality=factuality, country=country, kind=kind
+    )
     start = (page - 1) * per_page
     return jsonify(
         {

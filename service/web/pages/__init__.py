@@ -1,0 +1,302 @@
+"""The HTML pages a reader opens: stories, blindspots, outlets, a pasted URL, the feeds, errors.
+
+Server-rendered with Flask's Jinja2 (autoescape on), no front-end framework; the one script only
+filters a story's articles in place and no page needs it to be read. Story numbers come from
+the very summary /v1/stories/<id> returns (service/coverage/summary.py via the engine), put into
+words by models.py."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+
+from service.core.ratings_schema import COUNTRIES, FACTUALITY, LEANS
+from service.core.scoring import score_url
+from service.core.urls import URLInputError
+from service.coverage.demo import demo_story_ids
+from service.coverage.runtime import engine
+from service.coverage.summary import listing_json
+from service.ingest.feeds import FEED_STATES, FeedSource, feed_statuses
+from service.web.api import ratings_table, story_lookup
+from service.web.api.outlets import matching_outlets
+from service.web.errors import HTML_ERRORS_KEY, APIError
+from service.web.pages import models
+
+bp = Blueprint(
+    "pages",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/assets",
+)
+
+# Scripts and styles from this origin only; no inline script, no plug-ins, no framing.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+FRONT_STORIES = 30
+BLINDSPOT_STORIES = 30
+OUTLET_STORIES = 20
+OUTLETS_PER_PAGE = 50
+FEEDS_PER_PAGE = 100
+MAX_QUERY = 200
+MAX_PAGE = 100_000
+_STORY_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+MAX_OUTLET_ID = 300
+
+
+def _page(template: str, **context: Any) -> Response:
+    """A rendered page with its CSP, an ETag of its bytes, and 304 when the reader has them."""
+    response = make_response(render_template(template, **context))
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    response.make_conditional(request)  # turns itself into a 304 when the ETag matches
+    return response
+
+
+def render_error(status: int, code: str, message: str) -> Response:
+    """The HTML error page: what went wrong in words, and a way back."""
+    titles = {
+        400: "That request cannot be answered",
+        404: "Nothing here",
+        405: "Not allowed here",
+        413: "Too large",
+        414: "That address is too long",
+        429: "Too many requests",
+    }
+    title = titles.get(status, "Something went wrong" if status >= 500 else "Cannot do that")
+    message = message[:1].upper() + message[1:]
+    if not message.endswith((".", "!", "?")):
+        message += "."
+    response = make_response(
+        render_template(
+            "pages/error.html", status=status, code=code, message=message, title=title
+        ),
+        status,
+    )
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
+    """An optional query parameter that must be one of `allowed`; a clear 400 otherwise."""
+    value = request.args.get(name, "")
+    if value == "":
+        return None
+    if value not in allowed:
+        shown = ", ".join(allowed)
+        raise APIError(400, f"invalid_{name}", f"{name} must be one of: {shown}")
+    return value
+
+
+def _page_number(name: str = "page") -> int:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return 1
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise APIError(400, f"invalid_{name}", f"{name} must be a whole number from 1 to {MAX_PAGE}")
+    return int(raw)
+
+
+def _text(name: str, limit: int = MAX_QUERY) -> str:
+    value = request.args.get(name, "").strip()
+    if len(value) > limit:
+        raise APIError(400, f"invalid_{name}", f"{name} must be at most {limit} characters")
+    return value
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def front() -> ResponseReturnValue:
+    store = engine().store
+    rows = store.stories(limit=FRONT_STORIES)
+    items = models.story_items([listing_json(r) for r in rows], demo_story_ids(store))
+    interval = int(current_app.config.get("INGEST_INTERVAL") or 0)
+    return _page(
+        "pages/front.html",
+        stories=items,
+        ingest_enabled=bool(current_app.config.get("INGEST_ENABLED")),
+        interval_minutes=max(1, math.ceil(interval / 60)) if interval else None,
+        feed_count=len(ratings_table().feeds),
+    )
+
+
+@bp.get("/stories/<story_id>")
+def story(story_id: str) -> ResponseReturnValue:
+    if not _STORY_ID_RE.match(story_id):
+        raise APIError(404, "story_not_found", "there is no story with that id")
+    side = _choice("side", models.SIDE_ORDER)
+    factuality = _choice("factuality", models.FACTUALITY_ORDER)
+    summary = engine().summary(story_id)
+    if summary is None:
+        raise APIError(
+            404, "story_not_found", f"there is no story {story_id}; it may have been removed"
+        )
+    if summary["id"] != story_id:  # merged into another story: its page is the survivor's
+        target = url_for("pages.story", story_id=summary["id"])
+        query = request.query_string.decode("ascii", "replace")
+        return redirect(f"{target}?{query}" if query else target, 301)
+    view = models.story_page(summary, models.Filters(side=side, factuality=factuality))
+    return _page("pages/story.html", story=view)
+
+
+@bp.get("/blindspots")
+def blindspots() -> ResponseReturnValue:
+    store = engine().store
+    demo = demo_story_ids(store)
+    # A blindspot "for the left" is a story the right covered and the left barely did.
+    for_left = store.stories(blindspot="right", limit=BLINDSPOT_STORIES)
+    for_right = store.stories(blindspot="left", limit=BLINDSPOT_STORIES)
+    return _page(
+        "pages/blindspots.html",
+        for_left=models.story_items([listing_json(r) for r in for_left], demo),
+        for_right=models.story_items([listing_json(r) for r in for_right], demo),
+    )
+
+
+@bp.get("/outlets")
+def outlets() -> ResponseReturnValue:
+    query = _text("q")
+    lean = _choice("lean", LEANS)
+    factuality = _choice("factuality", FACTUALITY)
+    country = request.args.get("country", "").strip().upper() or None
+    if country is not None and country not in COUNTRIES:
+        raise APIError(
+            400, "invalid_country", "country must be a two-letter ISO 3166-1 code, such as US or DE"
+        )
+    page = _page_number()
+    matches = matching_outlets(
+        ratings_table(), query, lean=lean, factuality=factuality, country=country
+    )
+    pages = max(1, math.ceil(len(matches) / OUTLETS_PER_PAGE))
+    start = (page - 1) * OUTLETS_PER_PAGE
+    shown = [models.outlet_page(o.to_json()) for o in matches[start : start + OUTLETS_PER_PAGE]]
+    params = {
+        k: v
+        for k, v in {"q": query, "lean": lean, "factuality": factuality, "country": country}.items()
+        if v
+    }
+    return _page(
+        "pages/outlets.html",
+        outlets=shown,
+        total=len(matches),
+        page=page,
+        pages=pages,
+        params=params,
+        query=query,
+        lean=lean,
+        factuality=factuality,
+        country=country or "",
+        leans=[(k, models.LEAN_LABELS[k]) for k in LEANS],
+        factualities=[(k, models.FACTUALITY_LABELS[k]) for k in FACTUALITY],
+    )
+
+
+@bp.get("/outlets/<path:outlet_id>")
+def outlet(outlet_id: str) -> ResponseReturnValue:
+    found = (
+        ratings_table().get(outlet_id.lower()) if len(outlet_id) <= MAX_OUTLET_ID else None
+    )
+    if found is None:
+        raise APIError(
+            404,
+            "outlet_not_found",
+            "no outlet has that id; search the outlets by name, or paste an article's address",
+        )
+    store = engine().store
+    rows = store.outlet_stories(found.id, limit=OUTLET_STORIES)
+    return _page(
+        "pages/outlet.html",
+        outlet=models.outlet_page(found.to_json()),
+        stories=models.story_items([listing_json(r) for r in rows], demo_story_ids(store)),
+    )
+
+
+@bp.get("/score")
+def score() -> ResponseReturnValue:
+    urls = request.args.getlist("url")
+    if len(urls) > 1:
+        raise APIError(400, "too_many_urls", "give one address at a time")
+    url = urls[0].strip() if urls else ""
+    if not url:
+        return _page("pages/score.html", url="", result=None)
+    try:
+        result = score_url(ratings_table(), url, story_lookup())
+    except URLInputError as exc:
+        raise APIError(400, "invalid_url", exc.message) from None
+    outlet_json = result.get("outlet")
+    story = result.get("story")
+    return _page(
+        "pages/score.html",
+        url=url,
+        result=result,
+        outlet=models.outlet_page(outlet_json) if outlet_json else None,
+        story=story,
+        story_headline=str(story.get("headline") or "") if story else "",
+    )
+
+
+@bp.get("/feeds")
+def feeds() -> ResponseReturnValue:
+    state = _choice("state", FEED_STATES)
+    page = _page_number()
+    sources = [FeedSource(f.outlet_id, f.url) for f in ratings_table().feeds]
+    statuses = feed_statuses(sources, engine().store.feed_states())
+    counts = {name: sum(1 for s in statuses if s.state == name) for name in FEED_STATES}
+    chosen = [s for s in statuses if state is None or s.state == state]
+    pages = max(1, math.ceil(len(chosen) / FEEDS_PER_PAGE))
+    start = (page - 1) * FEEDS_PER_PAGE
+    return _page(
+        "pages/feeds.html",
+        feeds=chosen[start : start + FEEDS_PER_PAGE],
+        counts=counts,
+        total=len(statuses),
+        state=state,
+        page=page,
+        pages=pages,
+        ingest_enabled=bool(current_app.config.get("INGEST_ENABLED")),
+        interval=int(current_app.config.get("INGEST_INTERVAL") or 0),
+    )
+
+
+# -- template helpers -----------------------------------------------------------------------
+
+
+def _epoch_text(value: float | None) -> str:
+    from service.coverage.summary import iso
+
+    return models.when(iso(value)) if value is not None else ""
+
+
+def _epoch_iso(value: float | None) -> str:
+    from service.coverage.summary import iso
+
+    return iso(value) or ""
+
+
+def init_app(app: Flask) -> None:
+    """Registers the pages, their template helpers and the HTML error pages."""
+    app.register_blueprint(bp)
+    app.extensions[HTML_ERRORS_KEY] = render_error
+    app.jinja_env.filters["epoch_text"] = _epoch_text
+    app.jinja_env.filters["epoch_iso"] = _epoch_iso
+    app.jinja_env.globals["side_labels"] = models.SIDE_LABELS

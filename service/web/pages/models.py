@@ -1,0 +1,525 @@
+"""View models of the pages: the API's own story summary and listings, put into words and
+display numbers. Pure (no Flask): every number shown comes from the same dict /v1/stories/<id>
+returns, so the page and the JSON cannot disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from service.core.ratings_schema import FACTUALITY, LEANS, OWNER_TYPES
+
+SIDE_ORDER = ("left", "center", "right", "unrated")
+SIDE_LABELS = {"left": "Left", "center": "Center", "right": "Right", "unrated": "Unrated"}
+LEAN_LABELS = {
+    "far-left": "Far left",
+    "left": "Left",
+    "lean-left": "Lean left",
+    "center": "Center",
+    "lean-right": "Lean right",
+    "right": "Right",
+    "far-right": "Far right",
+}
+FACTUALITY_ORDER = (*FACTUALITY, "unrated")
+FACTUALITY_LABELS = {
+    "very-high": "Very high",
+    "high": "High",
+    "mostly-factual": "Mostly factual",
+    "mixed": "Mixed",
+    "low": "Low",
+    "very-low": "Very low",
+    "unrated": "Not rated",
+}
+OWNER_TYPE_LABELS = {
+    "independent": "Independent",
+    "corporation": "Corporation",
+    "conglomerate": "Media conglomerate",
+    "billionaire": "Billionaire owner",
+    "family": "Family-owned",
+    "private-equity": "Private equity",
+    "nonprofit": "Nonprofit",
+    "trust": "Trust",
+    "cooperative": "Cooperative",
+    "government": "Government",
+    "public-broadcaster": "Public broadcaster",
+    "political-party": "Political party",
+    "religious": "Religious organisation",
+    "unknown": "Unknown",
+}
+FLAG_LABELS = {
+    "satire": "Satire: not meant as news",
+    "state-affiliated": "State-affiliated media",
+    "conspiracy": "Promotes conspiracy theories",
+    "pseudoscience": "Promotes pseudoscience",
+    "questionable-sourcing": "Questionable sourcing",
+    "propaganda": "Publishes propaganda",
+    "hate": "Publishes hateful content",
+}
+CONFIDENCE_LABELS = {
+    "high": "High confidence",
+    "medium": "Medium confidence",
+    "low": "Low confidence",
+}
+KIND_LABELS = {
+    "public-broadcaster": "Public broadcaster",
+    "local-tv": "Local TV",
+    "wire-service": "Wire service",
+    "digital-native": "Digital-native outlet",
+    "state-media": "State media",
+    "fact-checker": "Fact-checker",
+    "think-tank": "Think tank",
+}
+assert set(LEAN_LABELS) == set(LEANS)
+assert set(OWNER_TYPE_LABELS) == set(OWNER_TYPES)
+
+
+def words(slug: str | None, labels: Mapping[str, str]) -> str:
+    """A vocabulary slug as words: its label, else the slug with its dashes as spaces."""
+    if not slug:
+        return ""
+    return labels.get(slug) or slug.replace("-", " ").capitalize()
+
+
+def percent(share: float) -> int:
+    """A share of the JSON (0-1, four places) as the whole percent the page shows."""
+    return int(round(share * 100))
+
+
+def safe_href(url: object) -> str | None:
+    """A link target only when it is an http(s) URL: anything else is shown as text."""
+    if not isinstance(url, str):
+        return None
+    lowered = url.strip().lower()
+    if lowered.startswith(("https://", "http://")) and not any(c in url for c in "\r\n\t"):
+        return url.strip()
+    return None
+
+
+def when(iso: str | None) -> str:
+    """ISO 8601 UTC as the page writes it: 25 Oct 2025, 14:00 UTC."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return iso
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of a distribution: its key, words, count (when counted) and share."""
+
+    key: str
+    label: str
+    share: float
+    count: int | None = None
+
+    @property
+    def percent(self) -> int:
+        return percent(self.share)
+
+    @property
+    def width(self) -> str:
+        """The segment's width in a 100-unit SVG bar (exact, unlike the rounded percent)."""
+        return f"{self.share * 100:.2f}"
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A left/center/right/unrated bar: segments laid end to end, and its text equivalent."""
+
+    segments: tuple[Segment, ...]
+    positions: tuple[tuple[Segment, str], ...]  # (segment, x offset) of the non-empty ones
+    text: str
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int], shares: Mapping[str, float], unit: str) -> Bar:
+        segments = tuple(
+            Segment(s, SIDE_LABELS[s], float(shares.get(s, 0.0)), int(counts.get(s, 0)))
+            for s in SIDE_ORDER
+        )
+        x = 0.0
+        positions: list[tuple[Segment, str]] = []
+        for seg in segments:
+            if seg.share > 0:
+                positions.append((seg, f"{x:.2f}"))
+                x += seg.share * 100
+        parts = [
+            f"{seg.label.lower()} {seg.percent}% ({seg.count} {unit if seg.count == 1 else unit + 's'})"
+            for seg in segments
+            if seg.count
+        ]
+        text = ", ".join(parts) if parts else f"no {unit}s"
+        return cls(segments, tuple(positions), text)
+
+
+def lean_sentence(counts: Mapping[str, int], shares: Mapping[str, float]) -> str:
+    """The seed's headline figure: "37% of the sources lean right" (the largest rated side)."""
+    rated = [s for s in ("left", "center", "right") if counts.get(s, 0)]
+    if not rated:
+        return "None of the sources has a lean rating yet"
+    # Ties go left, center, right in that order: the same answer on every render.
+    top = max(rated, key=lambda s: (shares.get(s, 0.0), -SIDE_ORDER.index(s)))
+    share = percent(float(shares.get(top, 0.0)))
+    if top == "center":
+        return f"{share}% of the sources are rated center"
+    return f"{share}% of the sources lean {top}"
+
+
+def distribution(
+    shares: Mapping[str, float], order: Sequence[str], labels: Mapping[str, str]
+) -> tuple[Segment, ...]:
+    """The non-zero shares of a summary distribution, in the vocabulary's order (unknown keys
+    last, by size)."""
+    known = [k for k in order if shares.get(k)]
+    extra = sorted((k for k in shares if k not in order and shares[k]), key=lambda k: -shares[k])
+    return tuple(Segment(k, words(k, labels), float(shares[k])) for k in [*known, *extra])
+
+
+@dataclass(frozen=True)
+class OutletChip:
+    """An outlet as an article row shows it."""
+
+    id: str | None
+    name: str
+    rated: bool
+    lean: str | None
+    lean_label: str
+    side: str
+    factuality: str
+    factuality_label: str
+
+    @classmethod
+    def of(cls, outlet: Mapping[str, Any] | None, side: str) -> OutletChip:
+        if not outlet:
+            return cls(None, "Unknown outlet", False, None, "No lean rating", side, "unrated",
+                       FACTUALITY_LABELS["unrated"])
+        lean = (outlet.get("lean") or {}).get("label") if isinstance(outlet.get("lean"), dict) else None
+        fact = (
+            (outlet.get("factuality") or {}).get("label")
+            if isinstance(outlet.get("factuality"), dict)
+            else None
+        ) or "unrated"
+        return cls(
+            id=str(outlet.get("id") or "") or None,
+            name=str(outlet.get("name") or outlet.get("id") or "Unknown outlet"),
+            rated=outlet.get("rated", True) is not False,
+            lean=lean,
+            lean_label=words(lean, LEAN_LABELS) if lean else "No lean rating",
+            side=side,
+            factuality=fact,
+            factuality_label=words(fact, FACTUALITY_LABELS),
+        )
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """One article of a story page."""
+
+    title: str
+    href: str | None
+    outlet: OutletChip
+    published: str | None
+    published_text: str
+    syndicated: bool
+    demo: bool
+
+
+@dataclass(frozen=True)
+class SideGroup:
+    """The articles of one side, counted by outlet as the API counts."""
+
+    side: str
+    label: str
+    outlet_count: int
+    article_count: int
+    articles: tuple[ArticleRow, ...]
+    shown: tuple[ArticleRow, ...]  # after the reader's filters
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The reader's article filters on a story page (already validated)."""
+
+    side: str | None = None
+    factuality: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.side is not None or self.factuality is not None
+
+    def keeps(self, row: ArticleRow) -> bool:
+        return (self.side is None or row.outlet.side == self.side) and (
+            self.factuality is None or row.outlet.factuality == self.factuality
+        )
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    text: str
+    outlet: str | None
+    article_id: str | None
+
+
+@dataclass(frozen=True)
+class StoryPage:
+    """Everything the story page shows, from the API's summary of the story."""
+
+    id: str
+    headline: str
+    demo: bool
+    first_seen: str | None
+    first_seen_text: str
+    last_updated: str | None
+    last_updated_text: str
+    article_count: int
+    outlet_count: int
+    syndicated_count: int
+    articles_read: int | None
+    lean: Bar
+    lean_sentence: str
+    factuality: tuple[Segment, ...]
+    owner_types: tuple[Segment, ...]
+    blindspot: str | None
+    blindspot_side: str | None
+    first_reported_by: dict[str, Any] | None
+    groups: tuple[SideGroup, ...]
+    filters: Filters
+    shown_count: int
+    key_points: tuple[KeyPoint, ...] = ()
+    framing: tuple[str, ...] = ()
+    summary_line: str | None = None
+    factuality_options: tuple[tuple[str, str], ...] = field(default=())
+
+
+def blindspot_words(blindspot: Mapping[str, Any] | None) -> str | None:
+    """The blindspot statement, or None."""
+    if not blindspot:
+        return None
+    covered = blindspot.get("covered_by")
+    missed = blindspot.get("missed_by")
+    return (
+        f"Blindspot: this story is covered mostly by sources on the {covered}; "
+        f"sources on the {missed} have barely covered it."
+    )
+
+
+def _text_items(value: object) -> tuple[str, ...]:
+    """Framing notes, whether the summary gives a string or a list of strings/objects."""
+    if isinstance(value, str):
+        return (value,) if value.strip() else ()
+    if isinstance(value, list):
+        out: list[str] = []
+        for item in value:
+            if isinstance(item, str) and item.strip():
+                out.append(item)
+            elif isinstance(item, dict) and isinstance(item.get("text"), str):
+                who = item.get("side") or item.get("outlet")
+                out.append(f"{words(str(who), SIDE_LABELS)}: {item['text']}" if who else item["text"])
+        return tuple(out)
+    return ()
+
+
+def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> StoryPage:
+    """The story page's view of a summary exactly as `/v1/stories/<id>` returns it."""
+    lean = summary["lean"]
+    counts = lean["outlets"]
+    shares = lean["by_outlets"]
+    groups: list[SideGroup] = []
+    any_demo = False
+    shown_total = 0
+    by_side = summary.get("articles_by_side") or {}
+    for side in SIDE_ORDER:
+        rows = tuple(_article_row(a, side) for a in by_side.get(side, ()))
+        any_demo = any_demo or any(r.demo for r in rows)
+        shown = tuple(r for r in rows if filters.keeps(r))
+        shown_total += len(shown)
+        groups.append(
+            SideGroup(
+                side=side,
+                label=SIDE_LABELS[side],
+                outlet_count=int(counts.get(side, 0)),
+                article_count=int(lean["articles"].get(side, len(rows))),
+                articles=rows,
+                shown=shown,
+            )
+        )
+    first = summary.get("first_reported_by")
+    first_view: dict[str, Any] | None = None
+    if first:
+        chip = OutletChip.of(first.get("outlet"), "unrated")
+        first_view = {
+            "outlet": chip,
+            "title": first.get("title") or "",
+            "href": safe_href(first.get("url")),
+            "published": first.get("published"),
+            "published_text": when(first.get("published")),
+        }
+    key_points = tuple(
+        KeyPoint(
+            text=str(k["text"]),
+            outlet=str(k["outlet"]) if k.get("outlet") else None,
+            article_id=str(k["article_id"]) if k.get("article_id") else None,
+        )
+        for k in summary.get("key_points") or ()
+        if isinstance(k, dict) and isinstance(k.get("text"), str) and k["text"].strip()
+    )
+    truncated = summary.get("truncated")
+    blind = summary.get("blindspot")
+    return StoryPage(
+        id=str(summary["id"]),
+        headline=str(summary.get("headline") or "Untitled story"),
+        demo=bool(summary.get("demo")) or any_demo,
+        first_seen=summary.get("first_seen"),
+        first_seen_text=when(summary.get("first_seen")),
+        last_updated=summary.get("last_updated"),
+        last_updated_text=when(summary.get("last_updated")),
+        article_count=int(summary["article_count"]),
+        outlet_count=int(summary["outlet_count"]),
+        syndicated_count=int(summary.get("syndicated_count") or 0),
+        articles_read=int(truncated["articles_read"]) if isinstance(truncated, dict) else None,
+        lean=Bar.of(counts, shares, "source"),
+        lean_sentence=lean_sentence(counts, shares),
+        factuality=distribution(summary.get("factuality") or {}, FACTUALITY_ORDER, FACTUALITY_LABELS),
+        owner_types=distribution(
+            summary.get("owner_types") or {}, (*OWNER_TYPES,), OWNER_TYPE_LABELS
+        ),
+        blindspot=blindspot_words(blind),
+        blindspot_side=blind.get("covered_by") if isinstance(blind, dict) else None,
+        first_reported_by=first_view,
+        groups=tuple(groups),
+        filters=filters,
+        shown_count=shown_total,
+        key_points=key_points,
+        framing=_text_items(summary.get("framing")),
+        summary_line=str(summary["summary"]) if isinstance(summary.get("summary"), str) else None,
+        factuality_options=tuple((k, FACTUALITY_LABELS[k]) for k in FACTUALITY_ORDER),
+    )
+
+
+def _article_row(article: Mapping[str, Any], side: str) -> ArticleRow:
+    return ArticleRow(
+        title=str(article.get("title") or "Untitled"),
+        href=safe_href(article.get("url")),
+        outlet=OutletChip.of(article.get("outlet"), side),
+        published=article.get("published"),
+        published_text=when(article.get("published")),
+        syndicated=bool(article.get("syndicated")),
+        demo=bool(article.get("demo")),
+    )
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    """A story in a list (front page, blindspots, an outlet's stories)."""
+
+    id: str
+    headline: str
+    last_updated: str | None
+    last_updated_text: str
+    article_count: int
+    outlet_count: int
+    bar: Bar
+    blindspot: str | None  # the side that covered it overwhelmingly
+    demo: bool
+
+
+def story_items(listings: Iterable[Mapping[str, Any]], demo_ids: frozenset[str] = frozenset()) -> list[StoryItem]:
+    """List entries from `listing_json` dicts (what /v1/stories returns)."""
+    items: list[StoryItem] = []
+    for listing in listings:
+        lean = listing["lean"]
+        blind = listing.get("blindspot")
+        items.append(
+            StoryItem(
+                id=str(listing["id"]),
+                headline=str(listing.get("headline") or "Untitled story"),
+                last_updated=listing.get("last_updated"),
+                last_updated_text=when(listing.get("last_updated")),
+                article_count=int(listing["article_count"]),
+                outlet_count=int(listing["outlet_count"]),
+                bar=Bar.of(lean["outlets"], lean["by_outlets"], "source"),
+                blindspot=blind.get("covered_by") if isinstance(blind, dict) else None,
+                demo=str(listing["id"]) in demo_ids,
+            )
+        )
+    return items
+
+
+@dataclass(frozen=True)
+class OutletPage:
+    """An outlet's profile, from its API JSON (/v1/outlets/<id>)."""
+
+    id: str
+    name: str
+    domain: str
+    aliases: tuple[str, ...]
+    kind: str
+    country: str
+    language: str
+    lean: str | None
+    lean_label: str
+    lean_score: float | None
+    lean_index: int | None  # 0-6 on the seven-step scale
+    factuality: str | None
+    factuality_label: str
+    owner: str | None
+    owner_type_label: str
+    flags: tuple[str, ...]
+    basis: str
+    confidence_label: str
+    reviewed: str
+    source: str
+    quality: tuple[tuple[str, str], ...]
+    scale: tuple[tuple[str, str], ...] = tuple((k, LEAN_LABELS[k]) for k in LEANS)
+
+
+def outlet_page(outlet: Mapping[str, Any]) -> OutletPage:
+    lean = outlet.get("lean") if isinstance(outlet.get("lean"), dict) else None
+    fact = outlet.get("factuality") if isinstance(outlet.get("factuality"), dict) else None
+    lean_label = lean.get("label") if lean else None
+    flag_words = outlet.get("flag_labels")
+    if isinstance(flag_words, list) and all(isinstance(f, str) for f in flag_words):
+        flags = tuple(flag_words)
+    else:
+        flags = tuple(words(f, FLAG_LABELS) for f in outlet.get("flags") or ())
+    return OutletPage(
+        id=str(outlet["id"]),
+        name=str(outlet["name"]),
+        domain=str(outlet.get("domain") or outlet["id"]),
+        aliases=tuple(outlet.get("aliases") or ()),
+        kind=words(outlet.get("kind"), KIND_LABELS),
+        country=str(outlet.get("country") or ""),
+        language=str(outlet.get("language") or ""),
+        lean=lean_label,
+        lean_label=words(lean_label, LEAN_LABELS) if lean_label else "Not rated",
+        lean_score=lean.get("score") if lean else None,
+        lean_index=LEANS.index(lean_label) if lean_label in LEANS else None,
+        factuality=fact.get("label") if fact else None,
+        factuality_label=words(fact.get("label"), FACTUALITY_LABELS) if fact else "Not rated",
+        owner=outlet.get("owner"),
+        owner_type_label=words(outlet.get("owner_type"), OWNER_TYPE_LABELS) or "Unknown",
+        flags=flags,
+        basis=str(outlet.get("basis") or ""),
+        confidence_label=words(outlet.get("confidence"), CONFIDENCE_LABELS),
+        reviewed=str(outlet.get("reviewed") or ""),
+        source=str(outlet.get("source") or ""),
+        quality=_quality(outlet.get("quality")),
+    )
+
+
+def _quality(value: object) -> tuple[tuple[str, str], ...]:
+    """The ratings quality layer's fields (issue 10), shown as label/value pairs when present."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        return (("Quality", str(value)),)
+    pairs: list[tuple[str, str]] = []
+    for key, item in value.items():
+        if item is None or item == "" or isinstance(item, dict | list):
+            continue
+        pairs.append((str(key).replace("_", " ").capitalize(), str(item)))
+    return tuple(pairs)

@@ -1,0 +1,326 @@
+"""The HTML pages: the same numbers as the JSON, the demo, the feeds view, errors as pages, and
+hostile input (titles, links, query parameters) that can only ever make a 4xx page."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import time
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from service.app import create_app
+from service.coverage.demo import DEMO_ARTICLES, clear_demo, demo_story_ids, load_demo
+from service.coverage.engine import RawArticle
+from service.coverage.runtime import engine
+from service.ingest.feeds import FeedIngester, FeedSource
+from service.ingest.jsonl import FileFormatError, read_articles
+from service.ingest.fetch import FetchError
+from service.store.base import Batch, NewArticle
+from service.web.pages import models
+
+HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.fixture
+def demo_app(app: Flask) -> Flask:
+    with app.app_context():
+        result = load_demo(engine(app), time.time())
+    assert not result.split_events
+    app.extensions["test.demo_stories"] = result.stories
+    return app
+
+
+def _text(body: bytes) -> str:
+    """The page's visible text, tags removed and whitespace folded (what a reader reads)."""
+    text = re.sub(r"<[^>]+>", " ", body.decode("utf-8"))
+    return " ".join(html.unescape(text).split())
+
+
+def test_story_page_shows_the_numbers_of_the_json(demo_app: Flask, client: FlaskClient) -> None:
+    story_id = demo_app.extensions["test.demo_stories"]["barrier"]
+    summary = client.get(f"/v1/stories/{story_id}").get_json()
+    view = models.story_page(summary)
+    lean = summary["lean"]
+    # The view model: the JSON's counts and shares, the shares as whole percents.
+    assert view.article_count == summary["article_count"] == 12
+    assert view.outlet_count == summary["outlet_count"] == 12
+    assert {s.key: s.count for s in view.lean.segments} == lean["outlets"]
+    assert {s.key: s.percent for s in view.lean.segments} == {
+        k: round(v * 100) for k, v in lean["by_outlets"].items()
+    }
+    assert {s.key: s.percent for s in view.factuality} == {
+        k: round(v * 100) for k, v in summary["factuality"].items() if v
+    }
+    assert {s.key: s.percent for s in view.owner_types} == {
+        k: round(v * 100) for k, v in summary["owner_types"].items() if v
+    }
+    for group in view.groups:
+        assert len(group.articles) == len(summary["articles_by_side"][group.side])
+        assert group.outlet_count == lean["outlets"][group.side]
+    top = max(("left", "center", "right"), key=lambda s: lean["by_outlets"][s])
+    assert view.lean_sentence == f"{round(lean['by_outlets'][top] * 100)}% of the sources lean {top}"
+    # The page: the same figures in its text.
+    page = client.get(f"/stories/{story_id}")
+    assert page.status_code == 200
+    text = _text(page.data)
+    assert view.lean_sentence in text
+    for side in ("left", "center", "right"):
+        count = lean["outlets"][side]
+        label = models.SIDE_LABELS[side]
+        assert f"{label}: {round(lean['by_outlets'][side] * 100)}% ({count} sources)" in text
+    assert f"{summary['article_count']} articles from {summary['outlet_count']} sources" in text
+    first = summary["first_reported_by"]
+    assert f"First reported by {first['outlet']['name']}" in text
+    for article in (a for group in summary["articles_by_side"].values() for a in group):
+        assert article["title"] in text
+
+
+def test_blindspot_story_and_page(demo_app: Flask, client: FlaskClient) -> None:
+    stories = demo_app.extensions["test.demo_stories"]
+    audit = client.get(f"/v1/stories/{stories['audit']}").get_json()
+    assert audit["blindspot"] == {"side": "right", "covered_by": "right", "missed_by": "left"}
+    text = _text(client.get(f"/stories/{stories['audit']}").data)
+    assert "Blindspot: this story is covered mostly by sources on the right" in text
+    page = client.get("/blindspots").data.decode()
+    left_part, right_part = page.split('id="for-right"', 1)
+    assert f"/stories/{stories['audit']}" in left_part  # a blindspot for the left
+    assert f"/stories/{stories['insulin']}" in right_part
+    assert f"/stories/{stories['barrier']}" not in page
+
+
+def test_demo_is_marked_everywhere_and_clears_exactly(demo_app: Flask, client: FlaskClient) -> None:
+    stories = demo_app.extensions["test.demo_stories"]
+    assert len(stories) == 5
+    eng = engine(demo_app)
+    # A real article beside the demo: --clear must leave it.
+    eng.ingest([RawArticle(title="Harbor bridge reopens after repairs", url="https://www.reuters.com/a/1")])
+    summary = client.get(f"/v1/stories/{stories['barrier']}").get_json()
+    assert summary["demo"] is True
+    assert all(a["demo"] for side in summary["articles_by_side"].values() for a in side)
+    assert all(a["url"] is None for side in summary["articles_by_side"].values() for a in side)
+    front = client.get("/").data.decode()
+    assert front.count("invented demo story") == 5
+    story = client.get(f"/stories/{stories['barrier']}").data.decode()
+    assert "This is a <strong>demo story</strong>" in story
+    assert demo_story_ids(eng.store) == frozenset(stories.values())
+    assert eng.store.counts()["articles"] == len(DEMO_ARTICLES) + 1
+    assert clear_demo(eng.store) == len(DEMO_ARTICLES)
+    assert eng.store.counts() == {"articles": 1, "stories": 1}
+    assert eng.store.article_by_key("https://reuters.com/a/1") is not None
+    assert demo_story_ids(eng.store) == frozenset()
+    assert client.get(f"/stories/{stories['barrier']}", headers=HTML).status_code == 404
+
+
+def test_demo_cli_loads_twice_and_clears(runner: object, app: Flask) -> None:
+    from service.cli import main
+
+    cli = app.test_cli_runner()
+    with app.app_context():
+        first = cli.invoke(main, ["demo"])
+        again = cli.invoke(main, ["demo"])
+        cleared = cli.invoke(main, ["demo", "--clear"])
+    assert first.exit_code == 0 and f"loaded {len(DEMO_ARTICLES)}" in first.output
+    assert "already loaded" in again.output
+    assert f"removed {len(DEMO_ARTICLES)} demo articles" in cleared.output
+
+
+def test_demo_ids_are_reserved_in_files() -> None:
+    line = json.dumps({"id": "parallax-demo:x", "title": "t"})
+    with pytest.raises(FileFormatError, match="reserved"):
+        list(read_articles([line]))
+
+
+def test_front_page_explains_an_empty_store(client: FlaskClient) -> None:
+    page = client.get("/")
+    text = _text(page.data)
+    assert page.status_code == 200
+    assert "No stories yet" in text
+    assert "parallax ingest --file" in text and "parallax demo" in text
+    assert "Reading the feeds is switched off here" in text  # the test app has ingest off
+
+
+def test_front_page_says_how_often_feeds_are_read(tmp_path: Path) -> None:
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "INGEST_INTERVAL": 600})
+    text = _text(app.test_client().get("/").data)
+    assert "every 10 minutes" in text
+
+
+def test_outlet_page_puts_the_rating_in_words(demo_app: Flask, client: FlaskClient) -> None:
+    page = client.get("/outlets/rt.com")
+    text = _text(page.data)
+    assert page.status_code == 200
+    assert "State-affiliated media" in text and "state-affiliated" not in text
+    assert "Basis of the rating" in text and "Confidence" in text
+    fox = _text(client.get("/outlets/foxnews.com").data)
+    assert "Recent stories with Fox News" in fox
+    assert "Port Veldmark" in fox  # a demo story Fox is in
+
+
+def test_outlets_search_filters_and_pages(client: FlaskClient) -> None:
+    text = _text(client.get("/outlets?q=times&country=US&lean=lean-left").data)
+    assert "The New York Times" in text
+    assert "Fox News" not in text
+    many = _text(client.get("/outlets").data)
+    assert "Page 1 of" in many and "Next page" in many
+
+
+def test_score_page(demo_app: Flask, client: FlaskClient) -> None:
+    rated = _text(client.get("/score?url=https://www.nytimes.com/2025/x.html").data)
+    assert "The New York Times" in rated and "Lean left" in rated
+    unrated = _text(client.get("/score?url=https://unrated-site.example/x").data)
+    assert "is not rated" in unrated
+    empty = client.get("/score")
+    assert empty.status_code == 200 and "Check an article" in _text(empty.data)
+    bad = client.get("/score?url=javascript:alert(1)")
+    assert bad.status_code == 400 and bad.mimetype == "text/html"
+    assert client.get("/score?url=a&url=b").status_code == 400
+
+
+def test_feeds_page_and_command_show_each_feeds_state(tmp_path: Path) -> None:
+    from tests.coverage.conftest import write_ratings
+
+    ratings = write_ratings(
+        tmp_path / "ratings",
+        [("leftpaper.com", "https://leftpaper.com/rss"), ("rightdaily.com", "https://rightdaily.com/rss")],
+    )
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "RATINGS_DIR": str(ratings),
+         "INGEST_ENABLED": False}
+    )
+
+    def fetcher(url: str, policy: object, headers: object = None) -> object:
+        raise FetchError("timeout", f"fetching {url} took longer than 10 s")
+
+    with app.app_context():
+        run = FeedIngester(engine(app), fetcher=fetcher, politeness=0).run(
+            [FeedSource("leftpaper.com", "https://leftpaper.com/rss")]
+        )
+    assert run.failures_by_reason() == {"timeout": 1}
+    assert run.summary_line() == "feed pass: 1 feeds tried, 0 new articles, 1 failed (1 timeout)"
+    page = app.test_client().get("/feeds")
+    text = _text(page.data)
+    assert "1 failing" in text and "1 not fetched yet" in text
+    assert "failing: fetching https://leftpaper.com/rss took longer than 10 s" in text
+    failing = _text(app.test_client().get("/feeds?state=failing").data)
+    assert "rightdaily.com/rss" not in failing
+    from service.cli import main
+
+    with app.app_context():
+        out = app.test_cli_runner().invoke(main, ["feeds", "--json"]).output
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert rows[0]["state"] == "failing" and rows[0]["last_success"] is None
+    assert rows[1] == {**rows[1], "state": "never", "url": "https://rightdaily.com/rss"}
+
+
+def test_a_feed_pass_logs_one_line(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    from service.cli.coverage import run_feeds_once
+    from service.coverage.runtime import context_for_app
+    from tests.coverage.conftest import write_ratings
+
+    ratings = write_ratings(
+        tmp_path / "ratings",
+        [("leftpaper.com", "http://localhost:9/a"), ("rightdaily.com", "http://localhost:9/b")],
+    )
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "RATINGS_DIR": str(ratings)})
+    with caplog.at_level(logging.INFO), app.app_context():
+        run_feeds_once(context_for_app(app))
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO and "feed" in r.getMessage()]
+    assert lines == ["feed pass: 2 feeds tried, 0 new articles, 2 failed (2 forbidden_address)"]
+
+
+def test_pages_send_etag_csp_and_answer_304(demo_app: Flask, client: FlaskClient) -> None:
+    story_id = demo_app.extensions["test.demo_stories"]["barrier"]
+    for path in ("/", f"/stories/{story_id}", "/blindspots", "/outlets/reuters.com", "/feeds"):
+        first = client.get(path)
+        assert first.status_code == 200, path
+        csp = first.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        etag = first.headers["ETag"]
+        again = client.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.data == b""
+
+
+def test_unknown_story_and_outlet_are_html_404s_and_the_api_keeps_json(client: FlaskClient) -> None:
+    for path in ("/stories/st-999", "/outlets/nope.example", "/stories/<script>"):
+        page = client.get(path)
+        assert page.status_code == 404 and page.mimetype == "text/html", path
+        assert "Back to the latest stories" in _text(page.data)
+        assert "<script>" not in page.data.decode()
+    assert client.get("/v1/stories/st-999").get_json()["error"]["code"] == "story_not_found"
+    assert client.get("/nope").get_json()["error"]["code"] == "not_found"  # no Accept: JSON
+    browser = client.get("/nope", headers=HTML)
+    assert browser.status_code == 404 and browser.mimetype == "text/html"
+    assert client.get("/v1/nope", headers=HTML).mimetype == "application/json"
+
+
+def test_hostile_titles_and_links_render_as_text(app: Flask, client: FlaskClient) -> None:
+    store = engine(app).store
+    long_title = "Dam " + "x" * 9_996
+    rows = [
+        ("https://leftpaper.com/1", "<script>alert('t')</script> Northbridge dam", "nytimes.com",
+         "https://www.nytimes.com/1"),
+        ("id:evil-2", "<img src=x onerror=alert(1)> dam vote", "foxnews.com", "javascript:alert(1)"),
+        ("id:evil-3", long_title, "reuters.com", "data:text/html,<script>alert(1)</script>"),
+    ]
+    store.commit(
+        Batch(
+            articles=[
+                NewArticle(key=k, title=t, url=u, outlet_id=o, side="left", first_seen=1.7e9 + i,
+                           story_id="st-1")
+                for i, (k, t, o, u) in enumerate(rows)
+            ]
+        )
+    )
+    page = client.get("/stories/st-1")
+    body = page.data.decode()
+    assert page.status_code == 200
+    assert "<script>alert" not in body and "<img src=x" not in body
+    assert "&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt;" in body
+    assert 'href="javascript:' not in body and 'href="data:' not in body
+    assert long_title in body
+    assert 'rel="noopener noreferrer"' in body
+    front = client.get("/").data.decode()
+    assert "<script>alert" not in front
+
+
+HOSTILE_QUERIES = [
+    "/stories/st-1?side=<script>",
+    "/stories/st-1?factuality=" + "x" * 5000,
+    "/stories/st-1?side=left&side=right",
+    "/stories/" + "a" * 65,
+    "/stories/%00",
+    "/outlets?page=0",
+    "/outlets?page=99999999999999999999",
+    "/outlets?page=1e3",
+    "/outlets?q=" + "q" * 201,
+    "/outlets?country=ZZZ",
+    "/outlets?lean=%ff%fe",
+    "/outlets/%ff",
+    "/outlets/" + "a." * 200,
+    "/feeds?state=broken",
+    "/feeds?page=-5",
+    "/score?url=",
+    "/score?url=%00",
+    "/score?url=http://",
+    "/score?url=https://" + "a" * 9000,
+    "/score?url=ftp://example.com/x",
+    "/score?url=%e2%80%ae",
+    "/blindspots?x=" + "%ff" * 100,
+]
+
+
+@pytest.mark.parametrize("path", HOSTILE_QUERIES)
+def test_hostile_query_parameters_make_a_4xx_page_never_a_500(
+    demo_app: Flask, client: FlaskClient, path: str
+) -> None:
+    response = client.get(path, headers=HTML)
+    assert response.status_code < 500, path
+    assert response.mimetype == "text/html"
+    if response.status_code >= 400:
+        assert "Back to the latest stories" in _text(response.data)
