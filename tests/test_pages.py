@@ -19,8 +19,8 @@ from service.coverage.demo import DEMO_ARTICLES, clear_demo, demo_story_ids, loa
 from service.coverage.engine import RawArticle
 from service.coverage.runtime import engine
 from service.ingest.feeds import FeedIngester, FeedSource
-from service.ingest.jsonl import FileFormatError, read_articles
 from service.ingest.fetch import FetchError
+from service.ingest.jsonl import FileFormatError, read_articles
 from service.store.base import Batch, NewArticle
 from service.web.pages import models
 
@@ -155,7 +155,8 @@ def test_outlet_page_puts_the_rating_in_words(demo_app: Flask, client: FlaskClie
     page = client.get("/outlets/rt.com")
     text = _text(page.data)
     assert page.status_code == 200
-    assert "State-affiliated media" in text and "state-affiliated" not in text
+    assert "State-affiliated media" in text and "state-affiliated," not in text
+    assert "Quality score" in text and "Lin et al. 2023" in text  # the quality layer, sourced
     assert "Basis of the rating" in text and "Confidence" in text
     fox = _text(client.get("/outlets/foxnews.com").data)
     assert "Recent stories with Fox News" in fox

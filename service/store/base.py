@@ -76,6 +76,8 @@ class FeedState:
     last_fetched: float | None = None
     last_status: int | None = None
     last_error: str | None = None
+    last_success: float | None = None  # when a fetch last worked (200 or 304)
+    entries: int | None = None  # items in the feed at the last successful 200
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,19 @@ class Store(Protocol):
 
     def estimated_counts(self) -> dict[str, int]:
         """counts() for dashboards: may come from statistics instead of a full count."""
+        ...
+
+    def feed_states(self) -> list[FeedState]:
+        """Every feed's last fetch, by URL (the feeds page and `parallax feeds`)."""
+        ...
+
+    def outlet_stories(self, outlet_id: str, limit: int = 20) -> list[StoryRow]:
+        """The stories an outlet's articles belong to, most recently updated first."""
+        ...
+
+    def delete_articles(self, key_prefix: str) -> int:
+        """Deletes the articles whose key starts with `key_prefix` (at least 4 characters) in
+        one transaction, refreshing or removing their stories; returns how many went."""
         ...
 
     def feed_health(self) -> dict[str, int]:

@@ -16,7 +16,14 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from service.store.base import NewArticle
-from service.store.sql import FTS_BODY_CHARS, Migration, SQLStore, core_schema, document_words
+from service.store.sql import (
+    FTS_BODY_CHARS,
+    Migration,
+    SQLStore,
+    core_schema,
+    document_words,
+    feeds_and_outlets_schema,
+)
 
 
 def _fold_the_search_index(conn: Any) -> None:
@@ -73,6 +80,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     """,
     _fold_the_search_index,
+    feeds_and_outlets_schema(real="DOUBLE PRECISION"),
 )
 
 CONNECT_TIMEOUT = 5
@@ -186,6 +194,15 @@ class PostgresStore(SQLStore):
             " WHERE id = ANY(%s) GROUP BY lexeme ORDER BY lexeme"
             " ON CONFLICT (term) DO UPDATE SET docs = term_docs.docs + EXCLUDED.docs",
             ([row_id for row_id, _ in stored],),
+        )
+
+    def _unindex(self, conn: Any, ids: Sequence[int]) -> None:
+        conn.execute(
+            "UPDATE term_docs SET docs = term_docs.docs - d.n FROM ("
+            " SELECT lexeme, count(*) AS n FROM articles,"
+            " unnest(tsvector_to_array(search)) AS lexeme"
+            " WHERE id = ANY(%s) GROUP BY lexeme) AS d WHERE term_docs.term = d.lexeme",
+            (list(ids),),
         )
 
     def _members(self, values: Sequence[object]) -> Iterator[tuple[str, list[object]]]:

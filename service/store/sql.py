@@ -52,7 +52,12 @@ _INSERTED = (
     "key, ext_id, url, outlet_id, side, title, text, published, first_seen, at, fingerprint, "
     "story_id, syndicated_of"
 )
-FEED_STATE_COLUMNS = ("url", "etag", "last_modified", "last_fetched", "last_status", "last_error")
+FEED_STATE_COLUMNS = (
+    "url", "etag", "last_modified", "last_fetched", "last_status", "last_error", "last_success",
+    "entries",
+)
+# A key prefix this short could match a large part of the store by mistake.
+MIN_DELETE_PREFIX = 4
 
 Migration = str | Callable[[Any], None]
 
@@ -102,6 +107,15 @@ def core_schema(*, row_id: str, row_ref: str, real: str, json_type: str) -> str:
         last_error TEXT
     );
     CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """
+
+
+def feeds_and_outlets_schema(*, real: str) -> str:
+    """A feed's last success and item count (the feeds page); an outlet's stories (its page)."""
+    return f"""
+    ALTER TABLE feed_state ADD COLUMN last_success {real};
+    ALTER TABLE feed_state ADD COLUMN entries INTEGER;
+    CREATE INDEX articles_outlet ON articles(outlet_id, at);
     """
 
 
@@ -233,6 +247,10 @@ class SQLStore(ABC):
     @abstractmethod
     def _match_query(self, words: Sequence[str], every: bool) -> str:
         """The full-text query for any (or, with `every`, all) of the words."""
+
+    @abstractmethod
+    def _unindex(self, conn: Any, ids: Sequence[int]) -> None:
+        """Takes these articles (still stored) out of the full-text index before they go."""
 
     def _extra_values(self, art: NewArticle) -> tuple[object, ...]:
         return ()
@@ -372,6 +390,37 @@ class SQLStore(ABC):
             for state in batch.feed_states:
                 self._run(conn, _FEED_STATE_UPSERT, [getattr(state, c) for c in FEED_STATE_COLUMNS])
         return ids
+
+    def delete_articles(self, key_prefix: str) -> int:
+        """Deletes the articles whose key starts with `key_prefix` in one transaction,
+        refreshing or removing their stories; returns how many went."""
+        if len(key_prefix) < MIN_DELETE_PREFIX:
+            raise ValueError(
+                f"refusing to delete by the key prefix {key_prefix!r}: give at least "
+                f"{MIN_DELETE_PREFIX} characters"
+            )
+        conn = self._conn()
+        with self._writing(conn):
+            # substr, not LIKE: a key may hold % or _.
+            rows = self._run(
+                conn,
+                "SELECT id, story_id FROM articles WHERE substr(key, 1, ?) = ?",
+                (len(key_prefix), key_prefix),
+            ).fetchall()
+            ids = [int(r[0]) for r in rows]
+            if not ids:
+                return 0
+            self._unindex(conn, ids)
+            for test, params in self._members(ids):
+                # Another article may name a deleted one as its wire original: it stands alone.
+                self._run(
+                    conn, f"UPDATE articles SET syndicated_of = NULL WHERE syndicated_of {test}",
+                    params,
+                )
+                self._run(conn, f"DELETE FROM articles WHERE id {test}", params)
+            for story_id in sorted({str(r[1]) for r in rows if r[1]}):
+                self._refresh_story(conn, story_id)
+        return len(ids)
 
     def _survivors(self, conn: Any, named: set[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -631,6 +680,25 @@ class SQLStore(ABC):
             f"SELECT {', '.join(FEED_STATE_COLUMNS)} FROM feed_state WHERE url = ?", (url,)
         )
         return FeedState(*row) if row else None
+
+    def feed_states(self) -> list[FeedState]:
+        """Every feed's last fetch, by URL."""
+        rows = self._run(
+            self._conn(), f"SELECT {', '.join(FEED_STATE_COLUMNS)} FROM feed_state ORDER BY url"
+        )
+        return [FeedState(*r) for r in rows]
+
+    def outlet_stories(self, outlet_id: str, limit: int = 20) -> list[StoryRow]:
+        """The stories an outlet's latest articles belong to, most recently updated first."""
+        rows = self._run(
+            self._conn(),
+            f"SELECT {STORY_COLUMNS} FROM stories WHERE id IN ("
+            "SELECT story_id FROM articles WHERE outlet_id = ? AND story_id IS NOT NULL"
+            " GROUP BY story_id ORDER BY max(at) DESC LIMIT ?)"
+            " ORDER BY last_updated DESC, id",
+            (outlet_id, limit),
+        )
+        return [story_row(r) for r in rows]
 
     def feed_health(self) -> dict[str, int]:
         """Feeds whose last pull succeeded ("ok") and failed ("error")."""

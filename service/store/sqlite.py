@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from service.store.base import NewArticle
-from service.store.sql import FTS_BODY_CHARS, Migration, SQLStore, core_schema
+from service.store.sql import (
+    FTS_BODY_CHARS,
+    Migration,
+    SQLStore,
+    core_schema,
+    feeds_and_outlets_schema,
+)
 
 # Each entry upgrades the schema by one version; never change what a released entry leaves
 # behind, append a new one.
@@ -27,6 +33,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # 3: ...which search never used (fts5vocab reads a word's whole posting list to count it; a
     # bounded MATCH counts up to the budget instead), so it goes.
     "DROP TABLE articles_fts_vocab",
+    feeds_and_outlets_schema(real="REAL"),
 )
 
 # RETURNING (3.35) in the batch insert; upserts (3.24), FILTER (3.30) and row values elsewhere.
@@ -102,6 +109,18 @@ class SQLiteStore(SQLStore):
             "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
             [(row_id, art.title, art.text[:FTS_BODY_CHARS]) for row_id, art in stored],
         )
+
+    def _unindex(self, conn: Any, ids: Sequence[int]) -> None:
+        # A contentless FTS5 table forgets a row only when told the values it indexed.
+        for test, params in self._members(list(ids)):
+            rows = conn.execute(
+                f"SELECT id, title, text FROM articles WHERE id {test}", params
+            ).fetchall()
+            conn.executemany(
+                "INSERT INTO articles_fts (articles_fts, rowid, title, body)"
+                " VALUES ('delete', ?, ?, ?)",
+                [(row_id, title, text[:FTS_BODY_CHARS]) for row_id, title, text in rows],
+            )
 
     def _members(self, values: Sequence[object]) -> Iterator[tuple[str, list[object]]]:
         for start in range(0, len(values), IN_CHUNK):

@@ -473,7 +473,8 @@ class OutletPage:
     confidence_label: str
     reviewed: str
     source: str
-    quality: tuple[tuple[str, str], ...]
+    quality: QualityView | None
+    factuality_basis: str | None  # set when the factuality is derived from the quality layer
     scale: tuple[tuple[str, str], ...] = tuple((k, LEAN_LABELS[k]) for k in LEANS)
 
 
@@ -483,15 +484,24 @@ def outlet_page(outlet: Mapping[str, Any]) -> OutletPage:
     lean_label = lean.get("label") if lean else None
     flag_words = outlet.get("flag_labels")
     if isinstance(flag_words, list) and all(isinstance(f, str) for f in flag_words):
-        flags = tuple(flag_words)
+        flags = tuple(f[:1].upper() + f[1:] for f in flag_words)
     else:
         flags = tuple(words(f, FLAG_LABELS) for f in outlet.get("flags") or ())
+    derived = outlet.get("factuality_derived")
+    basis: str | None = None
+    if fact is None and isinstance(derived, dict) and derived.get("label"):
+        fact, basis = derived, str(derived.get("basis") or "derived from the quality score")
+    kind_label = outlet.get("kind_label")
     return OutletPage(
         id=str(outlet["id"]),
         name=str(outlet["name"]),
         domain=str(outlet.get("domain") or outlet["id"]),
         aliases=tuple(outlet.get("aliases") or ()),
-        kind=words(outlet.get("kind"), KIND_LABELS),
+        kind=(
+            kind_label[:1].upper() + kind_label[1:]
+            if isinstance(kind_label, str) and kind_label
+            else words(outlet.get("kind"), KIND_LABELS)
+        ),
         country=str(outlet.get("country") or ""),
         language=str(outlet.get("language") or ""),
         lean=lean_label,
@@ -508,18 +518,35 @@ def outlet_page(outlet: Mapping[str, Any]) -> OutletPage:
         reviewed=str(outlet.get("reviewed") or ""),
         source=str(outlet.get("source") or ""),
         quality=_quality(outlet.get("quality")),
+        factuality_basis=basis,
     )
 
 
-def _quality(value: object) -> tuple[tuple[str, str], ...]:
-    """The ratings quality layer's fields (issue 10), shown as label/value pairs when present."""
-    if value is None:
-        return ()
+@dataclass(frozen=True)
+class QualityView:
+    """The quality layer's score of an outlet (open research data), with its source and terms."""
+
+    text: str
+    source: str
+    year: str
+    href: str | None
+    citation: str
+    terms: str
+
+
+def _quality(value: object) -> QualityView | None:
+    """The ratings quality layer's value, when the outlet has one."""
     if not isinstance(value, dict):
-        return (("Quality", str(value)),)
-    pairs: list[tuple[str, str]] = []
-    for key, item in value.items():
-        if item is None or item == "" or isinstance(item, dict | list):
-            continue
-        pairs.append((str(key).replace("_", " ").capitalize(), str(item)))
-    return tuple(pairs)
+        return None
+    score = value.get("score")
+    text = value.get("text") or (f"score {score}" if score is not None else "")
+    if not text:
+        return None
+    return QualityView(
+        text=str(text),
+        source=str(value.get("source") or ""),
+        year=str(value.get("year") or ""),
+        href=safe_href(value.get("source_url")),
+        citation=str(value.get("citation") or ""),
+        terms=str(value.get("terms") or ""),
+    )
