@@ -17,14 +17,12 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from service.coverage.summary import blindspot_side, representative_headline
+from service.coverage.summary import HEADLINE_SAMPLE, blindspot_side, representative_headline
 from service.coverage.text import STOPWORDS
 from service.store.base import Article, Batch, FeedState, NewArticle, StoryRow
 
 # Characters of body text indexed for search: the lead carries the event; the rest is noise.
 FTS_BODY_CHARS = 600
-# Titles considered when choosing a story's representative headline (oldest first, then by id).
-HEADLINE_SAMPLE = 40
 # Words of a query looked up in the index, and the rarest of them searched for.
 MAX_QUERY_WORDS = 16
 MAX_SEARCH_TERMS = 6

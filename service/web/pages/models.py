@@ -4,9 +4,9 @@ returns, so the page and the JSON cannot disagree."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from service.core.ratings_schema import FACTUALITY, LEANS, OWNER_TYPES
@@ -97,15 +97,22 @@ def safe_href(url: object) -> str | None:
     return None
 
 
+_ISO_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):\d{2}Z$")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def when(iso: str | None) -> str:
     """ISO 8601 UTC as the page writes it: 25 Oct 2025, 14:00 UTC."""
     if not iso:
         return ""
-    try:
-        moment = datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
+    # Sliced, not strptime: a 500-article page formats 500 of these.
+    match = _ISO_RE.match(iso)
+    if match is None:
         return iso
-    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+    year, month, day, hour, minute = match.groups()
+    if not 1 <= int(month) <= 12:
+        return iso
+    return f"{int(day)} {_MONTHS[int(month) - 1]} {year}, {hour}:{minute} UTC"
 
 
 @dataclass(frozen=True)
@@ -191,6 +198,13 @@ class OutletChip:
     side: str
     factuality: str
     factuality_label: str
+
+    @property
+    def factuality_text(self) -> str:
+        """The chip's words: "Factuality high", "Factuality not rated"."""
+        if self.factuality == "unrated":
+            return "Factuality not rated"
+        return f"Factuality {self.factuality_label.lower()}"
 
     @classmethod
     def of(cls, outlet: Mapping[str, Any] | None, side: str) -> OutletChip:
