@@ -325,3 +325,53 @@ def test_hostile_query_parameters_make_a_4xx_page_never_a_500(
     assert response.mimetype == "text/html"
     if response.status_code >= 400:
         assert "Back to the latest stories" in _text(response.data)
+
+
+CSS = Path(__file__).resolve().parents[1] / "service" / "web" / "pages" / "static" / "pages.css"
+TEXT_PAIRS = [
+    ("fg", "bg"), ("fg", "soft"), ("muted", "bg"), ("muted", "soft"), ("link", "bg"),
+    ("link", "soft"), ("bg", "link"), ("fg", "note-bg"), ("fg", "blind-bg"), ("link", "note-bg"),
+    ("chip-left-fg", "chip-left-bg"), ("chip-center-fg", "chip-center-bg"),
+    ("chip-right-fg", "chip-right-bg"), ("chip-unrated-fg", "chip-unrated-bg"),
+    ("chip-fact-fg", "chip-fact-bg"), ("demo-fg", "demo-bg"),
+]
+GRAPHIC_PAIRS = [(side, back) for side in ("left", "center", "right", "unrated") for back in ("bg", "soft")]
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _schemes() -> dict[str, dict[str, str]]:
+    css = CSS.read_text("utf-8")
+    light_block = css.split(":root {", 1)[1].split("}", 1)[0]
+    dark_block = css.split("prefers-color-scheme: dark", 1)[1].split(":root {", 1)[1].split("}", 1)[0]
+    light = _variables(light_block)
+    return {"light": light, "dark": {**light, **_variables(dark_block)}}
+
+
+def _variables(block: str) -> dict[str, str]:
+    return dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", block))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_text_colour_pair_meets_aa_and_the_bar_is_visible(scheme: str) -> None:
+    colours = _schemes()[scheme]
+    weak = [
+        f"--{fg} on --{bg}: {_contrast(colours[fg], colours[bg]):.2f}"
+        for fg, bg in TEXT_PAIRS
+        if _contrast(colours[fg], colours[bg]) < 4.5
+    ]
+    faint = [
+        f"--{g} on --{bg}: {_contrast(colours[g], colours[bg]):.2f}"
+        for g, bg in GRAPHIC_PAIRS
+        if _contrast(colours[g], colours[bg]) < 3.0
+    ]
+    assert not weak and not faint, weak + faint

@@ -1,0 +1,348 @@
+"""The HTML pages in Debian's Chromium: a real `parallax serve` after `parallax demo`, read at
+360 px and 1,440 px in light and dark, audited by axe-core, screenshots kept in docs/screenshots."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import (
+    REPO,
+    SERVICE_START_TIMEOUT_S,
+    Service,
+    free_port,
+    http_json,
+    parallax_command,
+)
+from tests.support.axe import audit, describe
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = REPO / "docs" / "screenshots"
+HOSTILE_STORY = "st-hostile"
+LONG_TITLE = "Harbor " + "W" * 9_993  # 10,000 characters, no space to break at
+# Written straight into the store: a corrupt or hostile store must still render as text.
+HOSTILE_SCRIPT = f"""
+import sys
+from service.store import open_store
+from service.store.base import Batch, NewArticle
+store = open_store(sys.argv[1])
+rows = [
+    ("id:hostile-1", "<script>document.title='pwned'</script> Harbor bridge closes", "nytimes.com",
+     "https://www.nytimes.com/2025/10/26/nyregion/harbor.html", "left"),
+    ("id:hostile-2", "<img src=x onerror=\\"document.title='pwned'\\"> Harbor bridge", "foxnews.com",
+     "javascript:document.title='pwned'", "right"),
+    ("id:hostile-3", {LONG_TITLE!r}, "reuters.com", "data:text/html,<script>alert(1)</script>",
+     "center"),
+]
+store.commit(Batch(articles=[
+    NewArticle(key=k, title=t, outlet_id=o, url=u, side=s, first_seen=1.76e9 + i,
+               story_id={HOSTILE_STORY!r})
+    for i, (k, t, o, u, s) in enumerate(rows)
+]))
+store.close()
+"""
+
+
+def _serve(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, Any]:
+    env = {**os.environ, "PARALLAX_DATA_DIR": str(data_dir), "PARALLAX_INGEST_ENABLED": "0"}
+    env.pop("PARALLAX_DATABASE_URL", None)
+    port = free_port()
+    log = (data_dir / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [*parallax_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--no-ingest", "--workers", "1"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVICE_START_TIMEOUT_S
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"parallax serve exited:\n{(data_dir / 'serve.log').read_text()}")
+        try:
+            http_json(f"{url}/healthz", timeout=1.0)
+            return process, url, log
+        except (OSError, urllib.error.URLError):
+            if time.monotonic() > deadline:
+                process.terminate()
+                pytest.fail(f"parallax serve did not answer:\n{(data_dir / 'serve.log').read_text()}")
+            time.sleep(0.2)
+
+
+def _stop(process: subprocess.Popen[bytes], log: Any) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def _run(data_dir: Path, *args: str) -> str:
+    env = {**os.environ, "PARALLAX_DATA_DIR": str(data_dir)}
+    env.pop("PARALLAX_DATABASE_URL", None)
+    done = subprocess.run(
+        list(args), cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, f"{args[-2][:80]!r}: {done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, dict[str, str]]]:
+    """A service whose store holds the demo and a hostile story; the demo's story ids by event."""
+    data_dir = tmp_path_factory.mktemp("pages-data")
+    out = _run(data_dir, *parallax_command(), "demo")
+    stories = {
+        line.split()[0]: line.split()[1].rsplit("/", 1)[1]
+        for line in out.splitlines()
+        if line.startswith("  ")
+    }
+    assert set(stories) == {"barrier", "audit", "insulin", "satellite", "strike"}, out
+    _run(data_dir, sys.executable, "-c", HOSTILE_SCRIPT, str(data_dir))
+    process, url, log = _serve(data_dir)
+    yield Service(url=url, process=process), stories
+    _stop(process, log)
+
+
+@pytest.fixture(scope="module")
+def empty_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    data_dir = tmp_path_factory.mktemp("pages-empty")
+    process, url, log = _serve(data_dir)
+    yield Service(url=url, process=process)
+    _stop(process, log)
+
+
+@pytest.fixture(scope="module")
+def chrome(chromium: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            headless=True,
+            args=["--headless=new", "--no-sandbox", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+def _page(chrome: Any, width: int = 1440, scheme: str = "light", script: bool = True) -> Any:
+    context = chrome.new_context(
+        viewport={"width": width, "height": 900}, color_scheme=scheme, java_script_enabled=script
+    )
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    return page
+
+
+def _shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _fits(page: Any) -> None:
+    """Nothing wider than the viewport: no sideways scrolling at 360 px."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the viewport"
+
+
+def _visible_articles(page: Any) -> list[str]:
+    return [
+        side
+        for side in page.eval_on_selector_all(
+            "li.article", "els => els.filter(e => e.offsetParent !== null).map(e => e.dataset.side)"
+        )
+    ]
+
+
+def test_front_page(chrome: Any, site: tuple[Service, dict[str, str]]) -> None:
+    service, stories = site
+    page = _page(chrome)
+    page.goto(service.url + "/")
+    assert page.locator("h1").inner_text() == "The latest stories, from every side"
+    items = page.locator(".story-item")
+    assert items.count() == 6  # five demo stories and the hostile one
+    assert page.get_by_text("invented demo story").count() == 5
+    assert page.locator(".blind-mark").count() == 2
+    _shot(page, "pages-front")
+    # The paste box leads to the score page.
+    page.fill("#paste-url", "https://www.foxnews.com/politics/some-story")
+    page.click("form.paste button")
+    page.wait_for_url("**/score?url=*")
+    assert page.locator("h2#result-title").inner_text() == "Fox News"
+    page.context.close()
+
+
+def test_story_page_with_every_side(chrome: Any, site: tuple[Service, dict[str, str]]) -> None:
+    service, stories = site
+    story_id = stories["barrier"]
+    summary = http_json(f"{service.url}/v1/stories/{story_id}")
+    page = _page(chrome)
+    page.goto(f"{service.url}/stories/{story_id}")
+    assert page.locator("h1").inner_text() == summary["headline"]
+    assert page.locator(".demo-banner").is_visible()
+    right = round(summary["lean"]["by_outlets"]["right"] * 100)
+    assert page.locator(".big-figure").inner_text() == f"{right}% of the sources lean right"
+    for side in ("left", "center", "right"):
+        assert page.locator(f"#side-{side}").is_visible()
+    assert len(_visible_articles(page)) == summary["article_count"]
+    _shot(page, "pages-story")
+    # The filter script narrows the list in place and keeps the address shareable.
+    page.select_option("#f-side", "right")
+    assert set(_visible_articles(page)) == {"right"}
+    assert "side=right" in page.url
+    assert "Showing 5 of 12 articles." in page.locator("[data-filter-status]").inner_text()
+    page.select_option("#f-fact", "mixed")
+    assert len(_visible_articles(page)) == 3
+    page.context.close()
+    # Without JavaScript the page still reads, and the form filters on the server.
+    plain = _page(chrome, script=False)
+    plain.goto(f"{service.url}/stories/{story_id}")
+    assert len(_visible_articles(plain)) == summary["article_count"]
+    plain.select_option("#f-side", "left")
+    plain.click("form.filters button")
+    plain.wait_for_url("**side=left*")
+    assert set(_visible_articles(plain)) == {"left"}
+    plain.context.close()
+
+
+def test_story_page_with_a_blindspot(chrome: Any, site: tuple[Service, dict[str, str]]) -> None:
+    service, stories = site
+    page = _page(chrome, width=360, scheme="dark")
+    page.goto(f"{service.url}/stories/{stories['audit']}")
+    assert "covered mostly by sources on the right" in page.locator(".blindspot").inner_text()
+    _fits(page)
+    _shot(page, "pages-story-blindspot-360-dark")
+    page.context.close()
+
+
+def test_blindspot_page(chrome: Any, site: tuple[Service, dict[str, str]]) -> None:
+    service, stories = site
+    page = _page(chrome)
+    page.goto(f"{service.url}/blindspots")
+    left = page.locator("section[aria-labelledby=for-left]")
+    right = page.locator("section[aria-labelledby=for-right]")
+    assert left.locator(f"a[href='/stories/{stories['audit']}']").count() == 1
+    assert right.locator(f"a[href='/stories/{stories['insulin']}']").count() == 1
+    _shot(page, "pages-blindspots")
+    page.context.close()
+
+
+def test_outlet_page(chrome: Any, site: tuple[Service, dict[str, str]]) -> None:
+    service, _ = site
+    page = _page(chrome)
+    page.goto(f"{service.url}/outlets/foxnews.com")
+    assert page.locator("h1").inner_text() == "Fox News"
+    assert page.locator(".scale .current").inner_text() == "Right"
+    assert page.locator("#recent ~ ol .story-item").count() >= 1
+    _shot(page, "pages-outlet")
+    page.context.close()
+
+
+def test_empty_store_explains_how_stories_arrive(chrome: Any, empty_site: Service) -> None:
+    page = _page(chrome)
+    page.goto(empty_site.url + "/")
+    text = page.locator(".empty").inner_text()
+    assert "No stories yet" in text and "parallax demo" in text and "parallax ingest --file" in text
+    _shot(page, "pages-empty")
+    page.context.close()
+
+
+def test_not_found_page(chrome: Any, site: tuple[Service, dict[str, str]]) -> None:
+    service, _ = site
+    page = _page(chrome)
+    response = page.goto(f"{service.url}/stories/st-does-not-exist")
+    assert response is not None and response.status == 404
+    assert page.locator("h1").inner_text() == "Nothing here"
+    page.click("text=Back to the latest stories")
+    page.wait_for_url(service.url + "/")
+    page.goto(f"{service.url}/outlets/nope.example")
+    assert page.locator("h1").inner_text() == "Nothing here"
+    _shot(page, "pages-404")
+    page.context.close()
+
+
+def test_hostile_story_renders_as_text(chrome: Any, site: tuple[Service, dict[str, str]]) -> None:
+    service, _ = site
+    for width in (1440, 360):
+        page = _page(chrome, width=width)
+        page.goto(f"{service.url}/stories/{HOSTILE_STORY}")
+        page.wait_for_load_state("load")
+        # The title tag's text is the headline as text; a script that ran would have set it.
+        assert page.title().startswith("<script>document.title='pwned'</script>")
+        assert page.dialogs == []
+        # Only our own external script; the titles' tags are text.
+        assert page.eval_on_selector_all("script", "els => els.map(e => e.src)") == [
+            f"{service.url}/assets/filters.js"
+        ]
+        assert page.locator("img").count() == 0
+        assert page.get_by_text("<script>document.title='pwned'</script> Harbor bridge closes").count() >= 1
+        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+        assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))]
+        assert page.locator(f"text={LONG_TITLE[:40]}").count() >= 1
+        outside = page.eval_on_selector_all(
+            "a[href^='http']", "els => els.map(e => e.getAttribute('rel'))"
+        )
+        assert outside and all(rel == "noopener noreferrer" for rel in outside)
+        _fits(page)
+        if width == 1440:
+            _shot(page, "pages-hostile")
+        page.context.close()
+
+
+PAGES = [
+    "/",
+    "/stories/{barrier}",
+    "/stories/{audit}",
+    "/stories/{barrier}?side=right",
+    "/blindspots",
+    "/outlets/foxnews.com",
+    "/outlets/rt.com",
+    "/outlets?q=news",
+    "/score?url=https://www.nytimes.com/2025/10/25/x.html",
+    "/score",
+    "/feeds",
+    "/stories/st-does-not-exist",
+    "/stories/" + HOSTILE_STORY,
+]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [360, 1440])
+def test_every_page_passes_axe_and_fits(
+    chrome: Any, site: tuple[Service, dict[str, str]], scheme: str, width: int
+) -> None:
+    service, stories = site
+    page = _page(chrome, width=width, scheme=scheme)
+    failures: list[str] = []
+    for path in PAGES:
+        page.goto(service.url + path.format(**stories))
+        violations = audit(page)
+        if violations:
+            failures.append(f"{path}:\n{describe(violations)}")
+        if width == 360:
+            _fits(page)
+    if scheme == "dark" and width == 360:
+        page.goto(f"{service.url}/stories/{stories['barrier']}")
+        _shot(page, "pages-story-360-dark")
+    page.context.close()
+    assert not failures, "\n".join(failures)
+
+
+def test_empty_front_page_passes_axe(chrome: Any, empty_site: Service) -> None:
+    for scheme in ("light", "dark"):
+        page = _page(chrome, scheme=scheme)
+        page.goto(empty_site.url + "/")
+        assert not audit(page), describe(audit(page))
+        page.context.close()
