@@ -318,7 +318,7 @@ class FeedStatus:
     error: str | None
 
     def to_json(self) -> dict[str, Any]:
-        from service.coverage.summary import iso
+        from service.core.times import iso
 
         return {
             "outlet": self.outlet_id,

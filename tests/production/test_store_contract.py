@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from service.coverage.summary import HEADLINE_SAMPLE
 from service.store.base import Batch, FeedState, NewArticle, SharedStore, Store
 from service.store.postgres import MIGRATIONS as PG_MIGRATIONS
 from service.store.postgres import PostgresStore
-from service.store.sql import HEADLINE_SAMPLE, MAX_QUERY_WORDS, SQLStore
+from service.store.sql import MAX_QUERY_WORDS, SQLStore
 from service.store.sqlite import SQLiteStore
 from tests.support.stores import StoreFactory
 
@@ -364,3 +365,66 @@ def test_an_older_postgresql_schema_is_folded_on_upgrade(pg_url: str) -> None:
 
 
 # The engine over each backend: tests/coverage/test_engine.py and test_api.py run on both.
+
+
+def test_feed_states_keep_last_success_and_items(store: Store) -> None:
+    store.commit(
+        Batch(
+            feed_states=[
+                FeedState("https://b.example/rss", last_fetched=T0, last_status=200,
+                          last_success=T0, entries=12),
+                FeedState("https://a.example/rss", last_fetched=T0 + 5, last_error="timed out",
+                          last_success=T0 - 60, entries=3),
+            ]
+        )
+    )
+    states = store.feed_states()
+    assert [s.url for s in states] == ["https://a.example/rss", "https://b.example/rss"]
+    assert (states[0].last_error, states[0].last_success, states[0].entries) == (
+        "timed out", T0 - 60, 3,
+    )
+    assert store.feed_state("https://b.example/rss") == states[1]
+
+
+def test_outlet_stories_lists_the_stories_of_an_outlets_articles(store: Store) -> None:
+    store.commit(
+        Batch(
+            articles=[
+                art(1, "st-1"),
+                art(2, "st-2", published=T0 + 900),
+                art(3, "st-3", key="https://rightdaily.com/3", url="https://rightdaily.com/3",
+                    outlet_id="rightdaily.com", side="right"),
+                art(4, None),
+            ]
+        )
+    )
+    assert [s.id for s in store.outlet_stories("leftpaper.com")] == ["st-2", "st-1"]
+    assert [s.id for s in store.outlet_stories("leftpaper.com", limit=1)] == ["st-2"]
+    assert [s.id for s in store.outlet_stories("rightdaily.com")] == ["st-3"]
+    assert store.outlet_stories("nobody.example") == []
+
+
+def test_delete_articles_removes_exactly_the_prefix_and_refreshes_stories(store: Store) -> None:
+    store.commit(
+        Batch(
+            articles=[
+                art(1, "st-1", key="id:parallax-demo:a-1", url=None, title="Calder dam demo"),
+                art(2, "st-1"),
+                art(3, "st-2", key="id:parallax-demo:b-2", url=None, title="Veldmark demo"),
+                art(4, "st-3", key="id:parallax-demox", url=None),
+                art(5, "st-4", key="https://leftpaper.com/5", title="Harbor wire copy origin"),
+            ]
+        )
+    )
+    with pytest.raises(ValueError):
+        store.delete_articles("id:")
+    assert store.delete_articles("id:parallax-demo:") == 2
+    assert store.article_by_key("id:parallax-demo:a-1") is None
+    assert store.article_by_key("id:parallax-demox") is not None  # not under the prefix
+    survivor = store.story("st-1")
+    assert survivor is not None and survivor.article_count == 1
+    assert store.story("st-2") is None  # emptied: gone
+    assert store.counts() == {"articles": 3, "stories": 3}
+    assert store.search(["Veldmark"]) == []  # the index forgot it too
+    assert store.search(["Calder"]) == []
+    assert store.delete_articles("id:parallax-demo:") == 0

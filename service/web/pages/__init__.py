@@ -284,13 +284,13 @@ def feeds() -> ResponseReturnValue:
 
 
 def _epoch_text(value: float | None) -> str:
-    from service.coverage.summary import iso
+    from service.core.times import iso
 
     return models.when(iso(value)) if value is not None else ""
 
 
 def _epoch_iso(value: float | None) -> str:
-    from service.coverage.summary import iso
+    from service.core.times import iso
 
     return iso(value) or ""
 
