@@ -220,3 +220,101 @@ def test_a_chunked_body_is_bounded_on_the_bytes_read(client: FlaskClient) -> Non
         environ_overrides={"wsgi.input_terminated": True},
     )
     assert answer.status_code == 200 and answer.get_json()["stored"] is True
+
+
+# -- the hostile-input property suite: every case above, generated ---------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+HOSTILE_CASES = int(__import__("os").environ.get("PARALLAX_FUZZ_EXAMPLES", "200")) * 3
+
+_bad_number = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.sampled_from([1e12, 1e18, -1e18, -62135596801, 253402300800, 0, -1, 10**400]),
+)
+_bad_date = st.one_of(
+    st.sampled_from(["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "1970-01-01", "2999-01-01", "", "now"]),
+    st.datetimes().map(lambda d: d.isoformat()),
+    st.text(max_size=30),
+)
+_text = st.text(
+    alphabet=st.one_of(st.characters(codec="utf-8"), st.sampled_from(["\x00", "\ud800", "\udfff", "\u202e"])),
+    max_size=80,
+)
+_json_scalar = st.one_of(st.none(), st.booleans(), _bad_number, _text)
+
+
+def _raw_constant() -> st.SearchStrategy[str]:
+    return st.sampled_from(["NaN", "Infinity", "-Infinity", "1e400", "-1e400"])
+
+
+@st.composite
+def hostile_bodies(draw: st.DrawFn) -> tuple[str, bytes, bool]:
+    """(path, body bytes, send chunked) — nested, NUL, NaN, out-of-range dates, oversize."""
+    path = draw(st.sampled_from(["/v1/articles", "/v1/lookup"]))
+    kind = draw(st.sampled_from(["nested", "constant", "dated", "text", "oversize", "junk"]))
+    if kind == "nested":
+        depth = draw(st.integers(min_value=30, max_value=60_000))
+        opener = draw(st.sampled_from(["[", '{"a":', '{"urls":[']))
+        body = opener * depth
+    elif kind == "constant":
+        field = "published" if path == "/v1/articles" else "urls"
+        constant = draw(_raw_constant())
+        value = constant if field == "published" else f"[{constant}]"
+        body = '{"url": "https://leftpaper.com/c", "title": "Harbor", "%s": %s}' % (field, value)  # noqa: UP031
+    elif kind == "dated":
+        published = draw(st.one_of(_bad_number, _bad_date))
+        body = json.dumps({"url": "https://leftpaper.com/d", "title": draw(_text) or "t", "published": published})
+    elif kind == "text":
+        record = {"url": draw(st.one_of(_text, st.just("https://leftpaper.com/t"))), "title": draw(_text),
+                  "description": draw(_text), "canonical_url": draw(_json_scalar)}
+        body = json.dumps({"urls": [draw(_json_scalar) for _ in range(3)]} if path == "/v1/lookup" else record)
+    elif kind == "oversize":
+        body = json.dumps({"url": "https://leftpaper.com/o", "title": "t", "description": "x" * draw(st.integers(60_000, 1_200_000))})
+    else:
+        body = draw(st.text(max_size=200))
+    return path, body.encode("utf-8", "surrogatepass"), draw(st.booleans())
+
+
+def test_no_hostile_body_gets_a_5xx_or_breaks_a_later_read(client: FlaskClient) -> None:
+    ran = 0
+
+    @settings(max_examples=HOSTILE_CASES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(case=hostile_bodies())
+    def run(case: tuple[str, bytes, bool]) -> None:
+        nonlocal ran
+        ran += 1
+        path, body, chunked = case
+        extra: dict[str, Any] = {}
+        if chunked:
+            extra = {"input_stream": io.BytesIO(body), "headers": {"Transfer-Encoding": "chunked"},
+                     "environ_overrides": {"wsgi.input_terminated": True}}
+        else:
+            extra = {"data": body}
+        answer = client.post(path, content_type="application/json", **extra)
+        assert answer.status_code < 500, (path, body[:200], answer.get_data(as_text=True)[:300])
+        json.loads(answer.get_data(as_text=True))  # strict JSON: no NaN echoed
+
+    run()
+    assert_reads_answer(client)
+    print(f"hostile bodies: {ran} cases, no 5xx")
+    assert ran >= HOSTILE_CASES // 2
+
+
+@settings(max_examples=HOSTILE_CASES // 2, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(
+    name=st.sampled_from(["published", "since", "until", "title", "text", "url", "hours", "limit"]),
+    value=st.one_of(_text, _bad_date, _bad_number.map(str), _raw_constant()),
+)
+def test_no_hostile_query_parameter_gets_a_5xx(client: FlaskClient, name: str, value: str) -> None:
+    for path, base in (
+        ("/v1/related", {"url": "https://leftpaper.com/q", "title": "Harbor"}),
+        ("/v1/stories", {}),
+    ):
+        answer = client.get(path, query_string={**base, name: value})
+        assert answer.status_code < 500, (path, name, value, answer.get_data(as_text=True)[:300])
+        json.loads(answer.get_data(as_text=True))

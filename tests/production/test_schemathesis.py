@@ -22,9 +22,9 @@ from service.coverage.runtime import engine
 
 from .conftest import write_ratings
 
-# Generated cases per operation and mode; with ~10 operations this is well over 1,000 cases.
+# Generated cases per operation and mode; with ~10 operations this is well over 2,000 cases.
 EXAMPLES = int(os.environ.get("PARALLAX_FUZZ_EXAMPLES", "200"))
-MIN_CASES = 1000
+MIN_CASES = 2000
 
 
 @pytest.fixture(scope="module")
