@@ -40,11 +40,15 @@ def _fold_the_search_index(conn: Any) -> None:
         ).fetchall()
         if not rows:
             break
-        with conn.cursor() as cur:
-            cur.executemany(
-                "UPDATE articles SET search = array_to_tsvector(%s::text[]) WHERE id = %s",
-                [(document_words(title, text), row_id) for row_id, title, text in rows],
-            )
+        # One statement a page: each row's words joined by spaces (words never hold one).
+        conn.execute(
+            "UPDATE articles AS a SET search = array_to_tsvector(string_to_array(v.words, ' '))"
+            " FROM unnest(%s::bigint[], %s::text[]) AS v(id, words) WHERE a.id = v.id",
+            (
+                [row_id for row_id, _, _ in rows],
+                [" ".join(document_words(title, text)) for _, title, text in rows],
+            ),
+        )
         last = rows[-1][0]
     conn.execute("CREATE INDEX articles_search ON articles USING GIN (search)")
     conn.execute("DELETE FROM term_docs")

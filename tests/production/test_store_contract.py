@@ -353,13 +353,15 @@ def test_an_older_postgresql_schema_is_folded_on_upgrade(pg_url: str) -> None:
         conn.execute("INSERT INTO schema_version VALUES (1)")
         conn.execute(
             "INSERT INTO articles (key, title, first_seen, at, story_id)"
-            " VALUES ('https://a.example/1', 'Protesta en São Paulo', 1, 1, 'st-1')"
+            " VALUES ('https://a.example/1', 'Protesta en São Paulo', 1, 1, 'st-1'),"
+            " ('https://a.example/2', '', 2, 2, 'st-2')"
         )
     store = PostgresStore(pg_url)
     try:
         assert store.schema_version() == len(PG_MIGRATIONS)
         assert [a.key for a, _ in store.search(["sao paulo"])] == ["https://a.example/1"]
         assert store.term_frequencies(["sao", "são"]) == {"sao": 1}
+        assert store.counts() == {"articles": 2, "stories": 0}
     finally:
         store.close()
 
