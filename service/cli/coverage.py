@@ -1,4 +1,5 @@
-"""The `parallax ingest`, `cluster` and `worker` commands: coverage work from the command line."""
+"""The `parallax ingest`, `cluster`, `summarize` and `worker` commands: coverage work from the
+command line."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sqlite3
 import sys
 import tempfile
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +22,11 @@ import psycopg
 
 from service.core.ratings import RatingsError
 from service.coverage.engine import Engine, article_key
+from service.coverage.keypoints import Source
 from service.coverage.runtime import CoverageContext, context_for_app, context_from_environment
 from service.ingest.feeds import FeedRun, FeedSource, ingest_lines
 from service.ingest.fetch import FEED_POLICY, PRIVATE_FEED_POLICY
-from service.ingest.jsonl import FileFormatError, read_articles
+from service.ingest.jsonl import FileFormatError, read_articles, read_story_articles
 from service.ingest.shared import feed_ingester
 from service.store.postgres import StoreUnavailable
 from service.store.sqlite import SQLiteStore
@@ -334,3 +337,103 @@ def feeds(as_json: bool, state: str | None) -> None:
         entries = "-" if status.entries is None else str(status.entries)
         click.echo(f"{status.outlet_id}  {status.url}")
         click.echo(f"    {status.status_text}; last success {success}; items {entries}")
+
+
+@click.command("summarize")
+@click.argument(
+    "file_", metavar="FILE.jsonl", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--baseline",
+    is_flag=True,
+    help="Print the lead baseline instead (each article's first sentence, the first title).",
+)
+def summarize(file_: Path, baseline: bool) -> None:
+    """Key points, neutral headline and framing of already grouped articles; one JSON line per
+    story, in the order stories first appear.
+
+    Each line of FILE.jsonl is an article with a `story` field naming its group, an `id` (or
+    `url`), a `title`, a `text`, and optionally `outlet` (its name) and `published`. Outlets
+    are looked up in the ratings for their side; an article with a text but no title is
+    summarised under its first sentence."""
+    from service.core.ratings import RatingsTable, bundled_table
+
+    try:
+        table = bundled_table()
+    except RatingsError as exc:
+        click.echo(
+            f"warning: ratings not loaded ({len(exc.problems)} problems); sides are unrated, "
+            "so there is no framing",
+            err=True,
+        )
+        table = RatingsTable([], [], "none")
+    try:
+        with file_.open(encoding="utf-8") as handle:
+            stories = grouped_sources(handle, table)
+    except FileFormatError as exc:
+        raise click.ClickException(f"{file_}: {exc}") from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file_}: not UTF-8 text; save it as UTF-8 JSON lines") from None
+    out = sys.stdout
+    for line in summarize_stories(stories, baseline=baseline):
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def grouped_sources(lines: Iterable[str], table: Any) -> dict[str, list[Source]]:
+    """The articles of a grouped JSON-lines file by story, in the order stories first appear,
+    each story's earliest first (undated after, in file order); raises FileFormatError."""
+    sides = _SideLookup(table)
+    stories: dict[str, list[tuple[float, int, Source]]] = {}
+    seen: set[str] = set()
+    for number, story, raw in read_story_articles(lines, untitled=[]):
+        shown = raw.ext_id or raw.url or str(number)
+        if shown in seen:
+            raise FileFormatError(f"line {number}: id {shown!r} appears twice")
+        seen.add(shown)
+        outlet, side = sides.of(raw.outlet, raw.url)
+        when = raw.published if raw.published is not None else float("inf")
+        stories.setdefault(story, []).append(
+            (when, number, Source(shown, raw.title, raw.text, outlet, side))
+        )
+    return {
+        story: [m[2] for m in sorted(members, key=lambda m: (m[0], m[1]))]
+        for story, members in stories.items()
+    }
+
+
+def summarize_stories(
+    stories: dict[str, list[Source]], *, baseline: bool = False
+) -> Iterator[dict[str, Any]]:
+    """`parallax summarize`'s lines: {"story", "headline", "key_points", "framing"}."""
+    from service.coverage.keypoints import digest, lead_baseline
+
+    make = lead_baseline if baseline else digest
+    for story, sources in stories.items():
+        yield {"story": story, **make(sources).to_json()}
+
+
+class _SideLookup:
+    """An article's outlet name and side from the ratings: by the outlet it names (id, name or
+    host), else by its URL; unrated when neither is known."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self.by_name = {o.name.casefold(): o for o in table.outlets.values()}
+
+    def of(self, outlet: str | None, url: str | None) -> tuple[str | None, str]:
+        from service.coverage.summary import side_of
+
+        rated = None
+        if outlet:
+            name = outlet.strip()
+            rated = (
+                self.table.get(name.lower())
+                or self.by_name.get(name.casefold())
+                or self.table.outlet_for_host(name.lower().removeprefix("www."))
+            )
+        if rated is None and url:
+            with contextlib.suppress(Exception):
+                rated = self.table.resolve(url).outlet
+        if rated is None:
+            return outlet, "unrated"
+        return outlet or rated.name, side_of(rated.lean)

@@ -9,13 +9,14 @@ so a 500-article story or a 10,000-word article costs the same few milliseconds.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import Stemmer  # type: ignore[import-not-found,unused-ignore]
@@ -25,6 +26,7 @@ MAX_ARTICLES = 120  # articles read per story (one per outlet first, then in tim
 MAX_ARTICLE_CHARS = 4000  # characters of an article's text read
 MAX_CANDIDATES_PER_ARTICLE = 6  # leading sentences of an article that may become points
 MAX_TITLE_CHARS = 300
+PARSE_CACHE_ARTICLES = 20_000  # parsed articles kept between refreshes of their stories
 
 # What a key point is: a whole sentence of readable length.
 MIN_POINT_WORDS = 6
@@ -32,24 +34,36 @@ MAX_POINT_WORDS = 50
 MAX_POINTS = 5
 MIN_POINTS = 3
 MAX_WORDS = 100  # all points together
-TARGET_WORDS = 90  # stop adding points once this many words are chosen and MIN_POINTS reached
+TARGET_WORDS = 100  # stop adding points once this many words are chosen and MIN_POINTS reached
 NEAR_DUPLICATE = 0.5  # term-set overlap (of the smaller set) above which two points repeat
 MAX_FRAMING_POINTS = 2
 MAX_FRAMING_TERMS = 5
+FRAMING_MIN_LIFT = 0.4  # log-odds a word needs to count as one side's (about 1.5x as common)
 
 SIDES = ("left", "center", "right")
-POSITION_WEIGHT = 1.0
-FACT_BONUS = 0.5
-OPINION_FACTOR = 0.7
-PAIR_WEIGHT = 1.0
-UNSHARED_WEIGHT = 0.1
-LENGTH_EXPONENT = 1.0
-SAME_SOURCE_PENALTY = 0.5
+
+# Weights of the choice, tuned on the two dev sets together (docs/benchmarks.md) and kept round:
+# a point's value is the shared words and word pairs it adds, per word**LENGTH_EXPONENT, times
+# its prior (position, facts, other articles' titles, opinion).
+PAIR_WEIGHT = 1.0  # a shared word pair counts as much as a shared word
+UNSHARED_WEIGHT = 0.02  # a word only one article uses still counts a little
+LENGTH_EXPONENT = 0.8  # below 1: a longer sentence pays a little less per word
+POSITION_WEIGHT = 0.5  # the first sentence is worth 1.5x, the second 1.25x, ...
+TITLE_WEIGHT = 5.0  # words the other articles' titles use name the event
+FACT_BONUS = 0.5  # names, numbers and dates per word
+OPINION_FACTOR = 0.7  # questions, exclamations, first and second person
+SAME_SOURCE_PENALTY = 0.5  # each point already from an article divides its next by 1.5
+# The headline: shared words per term**0.8, less loaded wording, a little preference for titles
+# of centre-rated outlets (the least loaded by rating), very long titles set back.
+HEADLINE_LENGTH_EXPONENT = 0.8
+HEADLINE_CENTER_BONUS = 0.15
+HEADLINE_LONG_WORDS = 20
 
 _SPACE_RE = re.compile(r"\s+")
 # Markup or entities in a sentence mean the text was not cleaned: such sentences are not shown.
 _MARKUP_RE = re.compile(r"<\s*/?\s*[A-Za-z!][^>]{0,200}>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);|\{\{|\}\}")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters and lone surrogates (JSON can carry them; UTF-8 cannot) are never shown.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # A sentence ends at . ! ? (and their CJK, Arabic and Devanagari forms) with closing quotes or
 # brackets, followed by space (or directly, for scripts written without spaces).
 _SENTENCE_END_RE = re.compile(
@@ -61,8 +75,11 @@ _ABBREVIATIONS = frozenset(
     ltd co corp dept univ fig no jan feb mar apr jun jul aug sep sept oct nov dec mt ft approx est
     av ave blvd mme mlle sra sr srta dott ing nr bzw ca""".split()
 )
+SPACELESS_LANGUAGES = frozenset({"chinese", "japanese", "thai"})
 _NO_SPACE_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR")
 _TRUNCATED_RE = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\[…\])\s*[\"'”’»)\]]*\s*$")
+_NON_LATIN_RE = re.compile(r"[^\x00-\u024f\u1e00-\u1eff\u2000-\u206f]")
+_LATIN_LETTER_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _DIGIT_RE = re.compile(r"\d")
 _QUOTE_RE = re.compile(r"[\"“”«»„]")
 # Words that load a headline or mark opinion rather than report (English; other languages rely
@@ -177,28 +194,28 @@ class _Languages:
                 self.stopwords[name] = words
         if "english" not in self.stopwords:
             raise RuntimeError("stop-words has no English list; reinstall the stop-words package")
-        # One lookup per token while detecting: word -> the languages listing it.
+        # One lookup per token while detecting: word -> the languages listing it. A word in
+        # many lists says little, so each list it is in gets 1/len(lists) of a vote.
         index: dict[str, list[str]] = {}
         for name, words in self.stopwords.items():
             for word in words:
                 index.setdefault(word, []).append(name)
-        self.index = {w: tuple(names) for w, names in index.items()}
-        self._stemmers: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self.index = {w: (tuple(names), 1.0 / len(names)) for w, names in index.items()}
+        self._local = threading.local()
 
-    def stemmer(self, language: str) -> Any:
-        """A Snowball stemmer for the language, or None. PyStemmer objects are not thread-safe,
-        so each thread gets its own."""
-        algorithm = _STEMMER_OF.get(language)
-        if algorithm is None:
-            return None
-        key = f"{threading.get_ident()}:{algorithm}"
-        stemmer = self._stemmers.get(key)
-        if stemmer is None:
-            with self._lock:
-                stemmer = Stemmer.Stemmer(algorithm, 20_000)
-                self._stemmers[key] = stemmer
-        return stemmer
+    def terms(self, language: str) -> _Terms:
+        """This thread's term maker for a language (PyStemmer objects are not thread-safe);
+        each keeps its cache of words seen across stories."""
+        makers: dict[str, _Terms] | None = getattr(self._local, "makers", None)
+        if makers is None:
+            makers = self._local.makers = {}
+        maker = makers.get(language)
+        if maker is None:
+            algorithm = _STEMMER_OF.get(language)
+            stemmer = Stemmer.Stemmer(algorithm, 0) if algorithm else None
+            stop = self.stopwords.get(language, frozenset()) | self.stopwords["english"]
+            maker = makers[language] = _Terms(language, stop, stemmer)
+        return maker
 
 
 _LANGUAGES: _Languages | None = None
@@ -214,7 +231,11 @@ def _languages() -> _Languages:
     return _LANGUAGES
 
 
+@functools.lru_cache(maxsize=8192)
 def _script(ch: str) -> str:
+    """The Unicode script of a letter, as the first word of its name ("LATIN", "CJK")."""
+    if ch < "\u0250":
+        return "LATIN"
     try:
         return unicodedata.name(ch).split(" ", 1)[0]
     except ValueError:
@@ -234,7 +255,11 @@ def detect_language(text: str) -> str:
     The dominant script decides where it names one language; otherwise the language whose
     function words occur most among the first words (Latin, Cyrillic and Arabic scripts)."""
     sample = text[:600]
-    scripts: Counter[str] = Counter(_script(ch) for ch in sample if ch.isalpha())
+    foreign = _NON_LATIN_RE.findall(sample)
+    latin = len(_LATIN_LETTER_RE.findall(sample))
+    scripts: Counter[str] = Counter(_script(ch) for ch in foreign if ch.isalpha())
+    if latin:
+        scripts["LATIN"] += latin
     if not scripts:
         return "unknown"
     script, _ = scripts.most_common(1)[0]
@@ -245,27 +270,40 @@ def detect_language(text: str) -> str:
     if script in _SCRIPT_LANGUAGE:
         return _SCRIPT_LANGUAGE[script]
     langs = _languages()
-    votes: Counter[str] = Counter()
-    for word in _WORD_RE.findall(sample.lower())[:80]:
-        for name in langs.index.get(word, ()):
-            votes[name] += 1
+    words = _WORD_RE.findall(sample.lower())[:60]
+    if script == "LATIN":
+        # Most news here is English: a text where a quarter of the words are English function
+        # words is English, without counting the other 30 lists.
+        english = langs.stopwords["english"]
+        hits = sum(1 for w in words[:40] if w in english)
+        if hits >= 3 and hits * 4 >= min(len(words), 40):
+            return "english"
+    index = langs.index
+    votes: dict[str, float] = {}
+    for word in words:
+        hit = index.get(word)
+        if hit is not None:
+            names, share = hit
+            for name in names:
+                votes[name] = votes.get(name, 0.0) + share
     if not votes:
         return "english" if script == "LATIN" else "unknown"
-    best = votes.most_common(2)
-    if len(best) == 2 and best[0][1] == best[1][1] and "english" in (best[0][0], best[1][0]):
-        return "english"
-    return best[0][0]
+    # Ties go to English, then to the alphabetically first list: the same answer every time.
+    return min(votes, key=lambda name: (-votes[name], name != "english", name))
 
 
 # --- sentences and terms ----------------------------------------------------------------------
 
 
 def clean(text: str) -> str:
-    """Whitespace collapsed and control characters removed: the form points are verbatim in."""
+    """Whitespace collapsed, control characters and lone surrogates removed: the form of an
+    article's text its points are verbatim in."""
     return _SPACE_RE.sub(" ", _CONTROL_RE.sub(" ", text)).strip()
 
 
 def _no_spaces(text: str) -> bool:
+    if text.isascii():
+        return False
     letters = [ch for ch in text[:200] if ch.isalpha()]
     if not letters:
         return False
@@ -315,12 +353,13 @@ class _Terms:
     """Turns text into comparable terms for one language: content words stemmed (stop words
     dropped), and the word pairs ("concepts") that say more than either word alone."""
 
-    def __init__(self, language: str) -> None:
-        langs = _languages()
-        self.stop = langs.stopwords.get(language, frozenset()) | langs.stopwords["english"]
-        self.stemmer = langs.stemmer(language)
-        self.spaceless = language in ("chinese", "japanese", "thai")
-        # word as written -> (compared form, is a content word)
+    MAX_CACHE = 200_000
+
+    def __init__(self, language: str, stop: frozenset[str], stemmer: Any) -> None:
+        self.stop = stop
+        self.stemmer = stemmer
+        self.spaceless = language in SPACELESS_LANGUAGES
+        # word as written -> (compared form, is a content word); bounded, cleared when full.
         self.cache: dict[str, tuple[str, bool]] = {}
 
     def words(self, text: str) -> list[tuple[str, bool]]:
@@ -330,6 +369,8 @@ class _Terms:
         for raw in _WORD_RE.findall(text):
             known = cache.get(raw)
             if known is None:
+                if len(cache) >= self.MAX_CACHE:
+                    cache.clear()
                 known = cache[raw] = self._term(raw)
             term, content = known
             if content and self.spaceless and len(term) > 2 and not term.isascii():
@@ -406,6 +447,96 @@ def _pick_sources(sources: Sequence[Source]) -> list[int]:
     return sorted((first + rest)[:MAX_ARTICLES])
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """What one article contributes, independent of the story it is in (so it can be cached)."""
+
+    title: _Sentence | None
+    candidates: tuple[_Sentence, ...]
+    seen: frozenset[str]  # every term and pair of its title and text
+
+
+def _sentence(text: str, position: int, terms_of: _Terms) -> _Sentence:
+    lowered = [w.lower().strip("\"'“”‘’,.;:!?()") for w in text.split()]
+    terms, pairs = terms_of(text)
+    return _Sentence(
+        text=text,
+        source=-1,
+        position=position,
+        words=word_count(text),
+        terms=terms,
+        pairs=pairs,
+        facts=_facts(text),
+        opinion=_is_opinion(text, lowered),
+        reaction=any(w in _REACTION for w in lowered) or bool(_QUOTE_RE.search(text)),
+    )
+
+
+def _usable(s: _Sentence, title: str) -> bool:
+    """Whether a sentence can be shown as a point: readable length, a real sentence end, no
+    markup, not cut off by an excerpt, not the article's own title."""
+    if not (MIN_POINT_WORDS <= s.words <= MAX_POINT_WORDS) or not s.terms:
+        return False
+    if _TRUNCATED_RE.search(s.text) or _MARKUP_RE.search(s.text):
+        return False
+    if s.text == title:
+        return False
+    return s.text[-1] in ".!?\"'”’»)。！？؟۔।」』"
+
+
+def _parse(title_raw: str, text_raw: str) -> _Parsed:
+    title = clean(title_raw[: MAX_TITLE_CHARS * 2])[:MAX_TITLE_CHARS]
+    text = clean(text_raw[: MAX_ARTICLE_CHARS * 2])[:MAX_ARTICLE_CHARS]
+    terms_of = _languages().terms(detect_language(f"{title}. {text}"))
+    seen: set[str] = set()
+    title_sentence = None
+    if title:
+        title_sentence = _sentence(title, 0, terms_of)
+        seen |= title_sentence.terms
+        seen |= title_sentence.pairs
+    candidates: list[_Sentence] = []
+    for position, (_, sentence) in enumerate(split_sentences(text), start=1):
+        if position > MAX_CANDIDATES_PER_ARTICLE:
+            # Beyond the lead, sentences only feed the term counts.
+            terms, pairs = terms_of(sentence)
+            seen |= terms
+            seen |= pairs
+            continue
+        s = _sentence(sentence, position, terms_of)
+        seen |= s.terms
+        seen |= s.pairs
+        if _usable(s, title):
+            candidates.append(s)
+    return _Parsed(title_sentence, tuple(candidates), frozenset(seen))
+
+
+class _ParseCache:
+    """Parsed articles by content, so a story refreshed at every batch re-reads only its new
+    articles. Bounded (least recently used out); shared by threads under a lock."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[str, str], _Parsed] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, title: str, text: str) -> _Parsed:
+        key = (title, text[:MAX_ARTICLE_CHARS])
+        with self.lock:
+            parsed = self.items.get(key)
+            if parsed is not None:
+                self.items.move_to_end(key)
+                return parsed
+        parsed = _parse(title, text)
+        with self.lock:
+            self.items[key] = parsed
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return parsed
+
+
+_PARSED = _ParseCache(PARSE_CACHE_ARTICLES)
+
+
 class _Story:
     """The story's sentences and terms, computed once for key points, headline and framing."""
 
@@ -419,76 +550,33 @@ class _Story:
         self.df: Counter[str] = Counter()
         self.title_df: Counter[str] = Counter()
         self.side_articles: Counter[str] = Counter()
-        term_makers: dict[str, _Terms] = {}
         for i in self.read:
             src = self.sources[i]
-            title = clean(src.title)[:MAX_TITLE_CHARS]
-            text = clean(src.text[: MAX_ARTICLE_CHARS * 2])[:MAX_ARTICLE_CHARS]
-            language = detect_language(f"{title}. {text}")
-            terms_of = term_makers.get(language)
-            if terms_of is None:
-                terms_of = term_makers[language] = _Terms(language)
+            parsed = _PARSED.get(src.title, src.text)
             self.side_articles[src.side] += 1
-            seen: set[str] = set()
-            if title:
-                self.titles[i] = title
-                t = self._sentence(title, i, 0, terms_of)
-                self.title_sentences[i] = t
-                seen.update(t.terms)
-                seen.update(t.pairs)
-                self.title_df.update(t.terms)
-            for position, (_, sentence) in enumerate(split_sentences(text), start=1):
-                if position > MAX_CANDIDATES_PER_ARTICLE:
-                    # Beyond the lead, sentences only feed the term counts.
-                    terms, pairs = terms_of(sentence)
-                    seen.update(terms)
-                    seen.update(pairs)
-                    continue
-                s = self._sentence(sentence, i, position, terms_of)
-                seen.update(s.terms)
-                seen.update(s.pairs)
-                if self._usable(s, title):
-                    self.candidates.append(s)
-            self.df.update(seen)
+            if parsed.title is not None:
+                self.titles[i] = parsed.title.text
+                self.title_sentences[i] = replace(parsed.title, source=i)
+                self.title_df.update(parsed.title.terms | parsed.title.pairs)
+            # Copies: the story scores its own sentences; the cached ones stay untouched.
+            self.candidates.extend(replace(c, source=i) for c in parsed.candidates)
+            self.df.update(parsed.seen)
         self.n = max(1, len(self.read))
+        self._weights: dict[str, float] | None = None
 
-    @staticmethod
-    def _sentence(text: str, source: int, position: int, terms_of: _Terms) -> _Sentence:
-        lowered = [w.lower().strip("\"'“”‘’,.;:!?()") for w in text.split()]
-        terms, pairs = terms_of(text)
-        return _Sentence(
-            text=text,
-            source=source,
-            position=position,
-            words=word_count(text),
-            terms=terms,
-            pairs=pairs,
-            facts=_facts(text),
-            opinion=_is_opinion(text, lowered),
-            reaction=any(w in _REACTION for w in lowered) or bool(_QUOTE_RE.search(text)),
-        )
-
-    @staticmethod
-    def _usable(s: _Sentence, title: str) -> bool:
-        if not (MIN_POINT_WORDS <= s.words <= MAX_POINT_WORDS) or not s.terms:
-            return False
-        if _TRUNCATED_RE.search(s.text) or _MARKUP_RE.search(s.text):
-            return False
-        if s.text == title:
-            return False
-        # A sentence must end like one; a fragment cut off by the excerpt does not.
-        return s.text[-1] in ".!?\"'”’»)。！？؟۔।」』"
-
-    def title_share(self, term: str) -> float:
-        """The share of the story's titles using a term: titles say what their article is about."""
-        return self.title_df.get(term, 0) / self.n
-
-    def weight(self, term: str) -> float:
-        """How central a term is: the share of articles using it, counted only once shared."""
-        df = self.df.get(term, 0)
-        if self.n == 1:
-            return 1.0
-        return UNSHARED_WEIGHT + (df - 1) / (self.n - 1) if df > 1 else UNSHARED_WEIGHT
+    def weights(self) -> dict[str, float]:
+        """How central each term and pair is, computed once: the share of the other articles
+        also using it (one that only one article uses still counts a little, so a one-article
+        story has an order)."""
+        if self._weights is None:
+            if self.n == 1:
+                self._weights = dict.fromkeys(self.df, 1.0)
+            else:
+                scale = 1.0 / (self.n - 1)
+                self._weights = {
+                    t: UNSHARED_WEIGHT + (df - 1) * scale for t, df in self.df.items()
+                }
+        return self._weights
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -503,10 +591,16 @@ def _point(story: _Story, s: _Sentence) -> KeyPoint:
 
 
 def _prior(story: _Story, s: _Sentence) -> float:
-    """What a sentence is worth before its words: news leads with what happened, facts beat
-    opinion."""
+    """What a sentence is worth before counting its words: news leads with what happened, the
+    other articles' titles name the event, facts beat opinion."""
     prior = 1.0 + POSITION_WEIGHT / max(s.position, 1)
     prior *= 1.0 + FACT_BONUS * min(s.facts, 8) / max(s.words, 1)
+    if story.n > 1 and TITLE_WEIGHT:
+        own = story.title_sentences.get(s.source)
+        own_words = (own.terms | own.pairs) if own is not None else frozenset()
+        concepts = s.terms | s.pairs
+        others = sum(story.title_df.get(c, 0) - (c in own_words) for c in concepts)
+        prior *= 1.0 + TITLE_WEIGHT * others / ((story.n - 1) * max(len(concepts), 1))
     if s.opinion:
         prior *= OPINION_FACTOR
     return prior
@@ -518,7 +612,7 @@ def _choose_points(story: _Story, pool: list[_Sentence]) -> list[_Sentence]:
     the word budget, never a near-duplicate of a point already taken."""
     for s in pool:
         s.score = _prior(story, s)
-    weight = story.weight
+    weight = story.weights()
     covered: set[str] = set()
     chosen: list[_Sentence] = []
     words = 0
@@ -532,8 +626,8 @@ def _choose_points(story: _Story, pool: list[_Sentence]) -> list[_Sentence]:
                 continue
             if any(_overlap(s.terms, c.terms) > NEAR_DUPLICATE for c in chosen):
                 continue
-            gain = sum(weight(t) for t in s.terms if t not in covered)
-            gain += PAIR_WEIGHT * sum(weight(p) for p in s.pairs if p not in covered)
+            gain = sum(weight[t] for t in s.terms if t not in covered)
+            gain += PAIR_WEIGHT * sum(weight[p] for p in s.pairs if p not in covered)
             value = gain / max(s.words, 8) ** LENGTH_EXPONENT * s.score
             # Spread the points over articles: the coverage, not one outlet's.
             value /= 1.0 + SAME_SOURCE_PENALTY * from_source[s.source]
@@ -589,16 +683,22 @@ def _title_loaded(title: str) -> float:
 
 
 def neutral_headline(story: _Story) -> str:
-    """The most representative and least loaded title: the one whose words the coverage shares
-    most, per word, less a penalty for loaded wording; ties go to the earlier article."""
+    """The most representative and least loaded title: the one whose words (and word pairs)
+    the rest of the coverage shares most, less a penalty for loaded wording, with a preference
+    for titles of centre-rated outlets and of a headline's usual length; ties go to the
+    earlier article."""
     best = ""
     best_value = -math.inf
+    weight = story.weights()
     for i, s in story.title_sentences.items():
         if not s.terms:
             continue
-        central = sum(story.weight(t) for t in s.terms) / math.sqrt(max(len(s.terms), 4))
+        central = sum(weight.get(t, 0.0) for t in s.terms)
+        central /= max(len(s.terms), 4) ** HEADLINE_LENGTH_EXPONENT
         value = central * (1.0 - min(0.9, _title_loaded(s.text)))
-        if s.words > 20:
+        if story.sources[i].side == "center":
+            value *= 1.0 + HEADLINE_CENTER_BONUS
+        if s.words > HEADLINE_LONG_WORDS:
             value *= 0.8
         if value > best_value:
             best, best_value = story.titles[i], value
@@ -608,52 +708,44 @@ def neutral_headline(story: _Story) -> str:
 
 
 def framing(story: _Story) -> dict[str, SideFraming]:
-    """For a story covered by more than one side: per side, the words it uses more than the
-    others (smoothed log-odds) and its one or two sentences richest in them."""
+    """For a story covered by more than one side: per side, the words its articles use more
+    than the other sides' (smoothed log-odds, weighted by how many of its articles use them)
+    and its one or two sentences or titles richest in those words. Sides without coverage are
+    left out."""
     sides = [s for s in SIDES if story.side_articles.get(s, 0)]
     if len(sides) < 2:
         return {}
+    # Per side: in how many of its articles each term occurs, and its sentences and titles.
     side_terms: dict[str, Counter[str]] = {s: Counter() for s in sides}
-    for i in story.read:
-        side = story.sources[i].side
-        if side not in side_terms:
-            continue
-        terms: set[str] = set()
-        if i in story.title_sentences:
-            terms |= story.title_sentences[i].terms
-        for c in story.candidates:
-            if c.source == i:
-                terms |= c.terms
-        side_terms[side].update(terms)
+    side_pool: dict[str, list[_Sentence]] = {s: [] for s in sides}
+    article_terms: dict[int, set[str]] = {}
+    for sentence in [*story.title_sentences.values(), *story.candidates]:
+        side = story.sources[sentence.source].side
+        if side in side_terms:
+            article_terms.setdefault(sentence.source, set()).update(sentence.terms)
+            side_pool[side].append(sentence)
+    for source, terms in article_terms.items():
+        side_terms[story.sources[source].side].update(terms)
     out: dict[str, SideFraming] = {}
     for side in sides:
         mine = side_terms[side]
         n_mine = story.side_articles[side]
-        others = Counter[str]()
-        n_others = 0
+        others: Counter[str] = Counter()
         for other in sides:
             if other != side:
                 others.update(side_terms[other])
-                n_others += story.side_articles[other]
+        n_others = sum(story.side_articles[o] for o in sides if o != side)
         specific: dict[str, float] = {}
         for term, count in mine.items():
-            if len(term) < 3:
+            if len(term) < 3 or term.isdigit():
                 continue
             share_mine = (count + 0.5) / (n_mine + 1.0)
             share_others = (others.get(term, 0) + 0.5) / (n_others + 1.0)
             lift = math.log(share_mine / share_others)
-            if lift > 0.4:
+            if lift > FRAMING_MIN_LIFT:
                 specific[term] = lift * share_mine
-        if not specific:
-            out[side] = SideFraming(side, (), (), n_mine)
-            continue
-        pool = [
-            c
-            for c in list(story.candidates) + list(story.title_sentences.values())
-            if story.sources[c.source].side == side
-        ]
         ranked = sorted(
-            pool,
+            side_pool[side],
             key=lambda c: (
                 -sum(specific.get(t, 0.0) for t in c.terms) / math.sqrt(max(c.words, 6)),
                 c.source,
@@ -662,9 +754,7 @@ def framing(story: _Story) -> dict[str, SideFraming]:
         )
         points: list[_Sentence] = []
         for c in ranked:
-            if len(points) >= MAX_FRAMING_POINTS:
-                break
-            if not any(specific.get(t) for t in c.terms):
+            if len(points) >= MAX_FRAMING_POINTS or not any(t in specific for t in c.terms):
                 break
             if any(_overlap(c.terms, p.terms) > NEAR_DUPLICATE for p in points):
                 continue
@@ -672,26 +762,28 @@ def framing(story: _Story) -> dict[str, SideFraming]:
         top = sorted(specific, key=lambda t: (-specific[t], t))[:MAX_FRAMING_TERMS]
         out[side] = SideFraming(
             side,
-            tuple(_surface(story, side, t) for t in top),
+            tuple(_surface(side_pool[side], t) for t in top),
             tuple(_point(story, p) for p in points),
             n_mine,
         )
     return out
 
 
-def _surface(story: _Story, side: str, term: str) -> str:
-    """A stemmed term as a reader would write it: the commonest word of that side's titles and
-    sentences that stems to it."""
+def _surface(pool: Iterable[_Sentence], term: str) -> str:
+    """A stemmed term as a reader would write it: the commonest word of these sentences that
+    stems to it."""
     seen: Counter[str] = Counter()
-    pool: Iterable[_Sentence] = list(story.title_sentences.values()) + story.candidates
+    prefix = term[: max(2, len(term) - 1)]
     for s in pool:
-        if story.sources[s.source].side != side or term not in s.terms:
+        if term not in s.terms:
             continue
         for raw in _WORD_RE.findall(s.text):
             lowered = raw.lower()
-            if lowered.startswith(term[: max(2, len(term) - 1)]):
+            if lowered.startswith(prefix):
                 seen[lowered] += 1
-    return seen.most_common(1)[0][0] if seen else term
+    if not seen:
+        return term
+    return min(seen, key=lambda w: (-seen[w], w))
 
 
 def digest(sources: Sequence[Source]) -> StoryDigest:

@@ -121,6 +121,22 @@ def read_articles(
         )
 
 
+def read_story_articles(
+    lines: Iterable[str], untitled: list[int] | None = None
+) -> Iterator[tuple[int, str, RawArticle]]:
+    """(line number, story, article) for each line of an already grouped file: the rules of
+    `read_articles` plus a `story` field naming the article's group."""
+    held = list(lines)
+    for number, raw in read_articles(held, untitled=untitled):
+        # read_articles has parsed this line as a JSON object already.
+        story = json.loads(held[number - 1]).get("story")
+        if isinstance(story, bool) or not isinstance(story, (str, int)) or str(story) == "":
+            raise FileFormatError(
+                f"line {number}: 'story' must be a non-empty string naming the article's story"
+            )
+        yield number, str(story), raw
+
+
 def cluster_jsonl(
     lines: Iterable[str],
     settings: ClusterSettings | None = None,

@@ -1,0 +1,405 @@
+"""Story key points, neutral headline and framing (service/coverage/keypoints.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from service.cli.coverage import summarize
+from service.coverage import keypoints as kp
+from service.coverage.keypoints import (
+    MAX_POINT_WORDS,
+    MAX_POINTS,
+    MAX_WORDS,
+    NEAR_DUPLICATE,
+    Source,
+    clean,
+    detect_language,
+    digest,
+    lead_baseline,
+    split_sentences,
+    word_count,
+)
+
+# A made-up event told by four outlets: what happened, who and where, then reactions.
+BRIDGE = [
+    Source(
+        "c1",
+        "Harbor City closes Main Street bridge after inspectors find cracks",
+        "Harbor City closed the Main Street bridge on Tuesday after state inspectors found "
+        "cracks in two of its steel girders. The bridge carries about 40,000 vehicles a day "
+        "across the Kessel River. Mayor Ana Ruiz said repairs would take at least six weeks. "
+        "Detours will send traffic over the Dock Road crossing.",
+        "Center Wire",
+        "center",
+    ),
+    Source(
+        "l1",
+        "Cracked girders shut Main Street bridge as commuters face six weeks of detours",
+        "State inspectors found cracks in two steel girders of the Main Street bridge, and "
+        "Harbor City closed it on Tuesday. Commuters who cross the Kessel River face at least "
+        "six weeks of detours, Mayor Ana Ruiz said. Transit advocates said the closure showed "
+        "years of deferred maintenance.",
+        "Left Paper",
+        "left",
+    ),
+    Source(
+        "r1",
+        "Mayor Ruiz shuts bridge, blames state for years of delay",
+        "Harbor City shut the Main Street bridge on Tuesday after inspectors found cracked "
+        "girders. Mayor Ana Ruiz blamed the state for delaying a $12 million repair grant. "
+        "Local business owners warned the six-week closure would cost them customers.",
+        "Right Daily",
+        "right",
+    ),
+    Source(
+        "c2",
+        "Main Street bridge closed for repairs",
+        "The Main Street bridge in Harbor City closed Tuesday after inspectors found cracks in "
+        "two girders. About 40,000 vehicles use the bridge each day.",
+        "Center Wire 2",
+        "center",
+    ),
+]
+
+
+def _article_of(sources: list[Source], article_id: str) -> Source:
+    return next(s for s in sources if s.article_id == article_id)
+
+
+def _assert_attributed(sources: list[Source], points: tuple[kp.KeyPoint, ...]) -> None:
+    for point in points:
+        source = _article_of(sources, point.article_id)
+        assert point.outlet == source.outlet and point.side == source.side
+        # Verbatim: the sentence occurs in the article it names (whitespace collapsed).
+        assert point.text in clean(source.text) or point.text == clean(source.title), point.text
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.lower()) if len(w) > 3}
+
+
+def test_key_points_are_verbatim_attributed_and_bounded() -> None:
+    result = digest(BRIDGE)
+    assert 3 <= len(result.key_points) <= MAX_POINTS
+    _assert_attributed(BRIDGE, result.key_points)
+    assert sum(word_count(p.text) for p in result.key_points) <= MAX_WORDS
+    # More than one outlet speaks: the points are the coverage's, not one article's.
+    assert len({p.article_id for p in result.key_points}) >= 2
+    # The event itself (the closure and its cause) is among the points.
+    joined = " ".join(p.text for p in result.key_points).lower()
+    assert "cracks" in joined or "cracked" in joined
+    assert "bridge" in joined
+
+
+def test_no_duplicate_or_near_duplicate_points() -> None:
+    # A wire story carried by three outlets with trivial edits, plus one original report.
+    wire = (
+        "The central bank raised its main interest rate by half a point to 4.5 percent on "
+        "Thursday, its third increase this year. Governor Lena Park said inflation remained "
+        "too high. Markets had expected the move."
+    )
+    sources = [
+        Source("w1", "Central bank raises rates to 4.5%", wire, "Wire A"),
+        Source("w2", "Central bank raises interest rate again", wire.replace("Thursday", "Thursday"), "Wire B"),
+        Source(
+            "w3",
+            "Bank lifts rate half a point",
+            wire.replace("The central bank", "The country's central bank"),
+            "Wire C",
+        ),
+        Source(
+            "o1",
+            "Rate rise squeezes first-time buyers",
+            "Mortgage lenders began repricing fixed-rate deals within hours of the decision. "
+            "Brokers said first-time buyers would be hit hardest by the higher rates.",
+            "Own Reporting",
+        ),
+    ]
+    result = digest(sources)
+    texts = [p.text for p in result.key_points]
+    assert len(texts) == len(set(texts))
+    for i, a in enumerate(texts):
+        for b in texts[i + 1 :]:
+            wa, wb = _content_words(a), _content_words(b)
+            assert len(wa & wb) / min(len(wa), len(wb)) <= max(NEAR_DUPLICATE, 0.6), (a, b)
+
+
+def test_one_article_story() -> None:
+    only = [BRIDGE[0]]
+    result = digest(only)
+    assert result.headline == BRIDGE[0].title
+    assert 3 <= len(result.key_points) <= MAX_POINTS
+    _assert_attributed(only, result.key_points)
+    assert result.framing == {}
+    # What happened comes first.
+    assert result.key_points[0].text.startswith("Harbor City closed the Main Street bridge")
+
+
+def test_titles_only_story_uses_distinct_titles() -> None:
+    sources = [Source(s.article_id, s.title, "", s.outlet, s.side) for s in BRIDGE]
+    sources.append(Source("dup", BRIDGE[0].title, "", "Copycat"))
+    result = digest(sources)
+    assert result.headline in {s.title for s in sources}
+    assert 1 <= len(result.key_points) <= MAX_POINTS
+    texts = [p.text for p in result.key_points]
+    assert len(set(texts)) == len(texts)
+    for point in result.key_points:
+        assert point.text == _article_of(sources, point.article_id).title
+
+
+def test_empty_and_blank_stories() -> None:
+    assert digest([]).to_json() == {"headline": "", "key_points": [], "framing": {}}
+    blank = digest([Source("x", "   ", "  \n ")])
+    assert blank.headline == "" and blank.key_points == ()
+
+
+def test_headline_is_representative_and_not_loaded_not_simply_the_first() -> None:
+    sources = [
+        Source("a", "OUTRAGE: Mayor SLAMS state as bridge disaster leaves city stranded!", BRIDGE[2].text, "A", "right"),
+        *BRIDGE[:2],
+        BRIDGE[3],
+    ]
+    result = digest(sources)
+    assert result.headline != sources[0].title
+    assert result.headline in {s.title for s in BRIDGE}
+    # A question or an opinion kicker is not the headline when a plain report exists.
+    sources = [
+        Source("q", "Is Harbor City's bridge closure the end of Main Street?", BRIDGE[1].text),
+        Source("p", "Opinion: Main Street bridge closure shows we neglected bridges", BRIDGE[2].text),
+        Source("n", "Harbor City closes Main Street bridge after cracks found", BRIDGE[0].text),
+    ]
+    assert digest(sources).headline == "Harbor City closes Main Street bridge after cracks found"
+
+
+def test_framing_per_side_with_sources_and_nothing_for_one_side() -> None:
+    result = digest(BRIDGE)
+    assert set(result.framing) == {"left", "center", "right"}
+    right = result.framing["right"]
+    assert right.articles == 1
+    assert right.points and all(p.side == "right" for p in right.points)
+    _assert_attributed(BRIDGE, right.points)
+    assert any(t in ("blamed", "grant", "state", "business", "delay", "delaying") for t in right.terms)
+    left = result.framing["left"]
+    assert all(p.side == "left" for p in left.points)
+    # Terms read as words, not stems.
+    assert all(re.fullmatch(r"[\w$'’.-]+", t) for side in result.framing.values() for t in side.terms)
+    # One side only, or no rated side: no framing at all; a side without coverage is absent.
+    assert digest([s for s in BRIDGE if s.side == "center"]).framing == {}
+    two = digest([s for s in BRIDGE if s.side != "right"])
+    assert set(two.framing) == {"left", "center"}
+
+
+def test_non_english_stories() -> None:
+    french = [
+        Source(
+            "f1",
+            "Le pont de la rue Principale fermé après la découverte de fissures",
+            "La ville de Port-Havre a fermé mardi le pont de la rue Principale après que des "
+            "inspecteurs ont découvert des fissures dans deux poutres. Environ 40 000 véhicules "
+            "l'empruntent chaque jour. Les travaux dureront au moins six semaines, selon la maire.",
+            "Le Quotidien",
+        ),
+        Source(
+            "f2",
+            "Fissures sur le pont : la rue Principale fermée six semaines",
+            "Des fissures dans deux poutres du pont de la rue Principale ont conduit la ville à le "
+            "fermer mardi. La maire Ana Ruiz a annoncé six semaines de travaux. Les commerçants "
+            "craignent une baisse de fréquentation.",
+            "L'Hebdo",
+        ),
+    ]
+    german = [
+        Source(
+            "g1",
+            "Brücke in der Hauptstraße nach Rissen gesperrt",
+            "Die Stadt hat am Dienstag die Brücke in der Hauptstraße gesperrt, nachdem Prüfer "
+            "Risse in zwei Stahlträgern gefunden hatten. Täglich fahren etwa 40.000 Fahrzeuge "
+            "über die Brücke. Die Reparatur dauert nach Angaben der Bürgermeisterin sechs Wochen.",
+        )
+    ]
+    chinese = [
+        Source(
+            "z1",
+            "主街大桥发现裂缝后封闭",
+            "市政府周二封闭了主街大桥。检查人员在两根钢梁上发现了裂缝。维修工作将持续至少六周。",
+        ),
+        Source(
+            "z2",
+            "主街大桥因钢梁裂缝封闭六周",
+            "检查人员在主街大桥的两根钢梁上发现裂缝后，市政府周二宣布封闭大桥。每天约有四万辆车通过该桥。",
+        ),
+    ]
+    russian = [
+        Source(
+            "r1",
+            "Мост на Главной улице закрыт из-за трещин",
+            "Городские власти во вторник закрыли мост на Главной улице после того, как "
+            "инспекторы обнаружили трещины в двух стальных балках. Ремонт займет не менее "
+            "шести недель.",
+        )
+    ]
+    assert detect_language(french[0].text) == "french"
+    assert detect_language(german[0].text) == "german"
+    assert detect_language(chinese[0].text) == "chinese"
+    assert detect_language(russian[0].text) == "russian"
+    assert detect_language(BRIDGE[0].text) == "english"
+    for sources in (french, german, chinese, russian):
+        result = digest(sources)
+        assert result.key_points, sources[0].title
+        assert result.headline in {s.title for s in sources}
+        _assert_attributed(sources, result.key_points)
+        assert sum(word_count(p.text) for p in result.key_points) <= MAX_WORDS
+    # Chinese splits on its own full stops, without spaces.
+    assert [s for _, s in split_sentences(chinese[0].text)] == [
+        "市政府周二封闭了主街大桥。",
+        "检查人员在两根钢梁上发现了裂缝。",
+        "维修工作将持续至少六周。",
+    ]
+
+
+def test_sentence_splitting_keeps_abbreviations_and_initials() -> None:
+    text = (
+        "Sen. John F. Kerry met U.S. officials on Jan. 5 in Washington. "
+        "The talks ended at 5 p.m. without a deal. Mr. Kerry left."
+    )
+    assert [s for _, s in split_sentences(text)] == [
+        "Sen. John F. Kerry met U.S. officials on Jan. 5 in Washington.",
+        "The talks ended at 5 p.m. without a deal.",
+        "Mr. Kerry left.",
+    ]
+    for start, sentence in split_sentences(text):
+        assert text[start : start + len(sentence)] == sentence
+
+
+def test_hostile_text_markup_huge_and_unbroken() -> None:
+    markup = Source(
+        "m",
+        "Bridge closed <b>after</b> cracks",
+        "<script>alert('x')</script> Harbor City closed the <a href='x'>Main Street</a> bridge "
+        "on Tuesday. &lt;b&gt; Inspectors found cracks in two girders of the old bridge. "
+        "The bridge carries 40,000 vehicles a day across the Kessel River.",
+    )
+    result = digest([markup, BRIDGE[0]])
+    for point in result.key_points:
+        assert "<" not in point.text and "&lt;" not in point.text
+    _assert_attributed([markup, BRIDGE[0]], result.key_points)
+
+    huge_text = " ".join(
+        f"Sentence {i} of the report says the bridge inspection found item {i}." for i in range(800)
+    )  # ~10,000 words
+    assert len(huge_text.split()) >= 9_000
+    huge = Source("h", "Bridge report runs to ten thousand words", huge_text)
+    result = digest([huge, BRIDGE[1]])
+    assert result.key_points and sum(word_count(p.text) for p in result.key_points) <= MAX_WORDS
+    _assert_attributed([huge, BRIDGE[1]], result.key_points)
+
+    unbroken = Source("u", "A wall of words", " ".join(["bridge closure detour"] * 4000))
+    result = digest([unbroken])
+    # No sentence of readable length exists, so the title stands in; nothing longer is shown.
+    assert [p.text for p in result.key_points] == ["A wall of words"]
+    result = digest([unbroken, BRIDGE[0]])
+    assert all(word_count(p.text) <= MAX_POINT_WORDS for p in result.key_points)
+    assert all(p.article_id == "c1" for p in result.key_points)
+
+    weird = Source(
+        "w",
+        "Control\x00 characters\x1b and \ud800 lone surrogates",
+        "Harbor\x00 City closed the bridge \ud800 on Tuesday after cracks were found. " * 3,
+    )
+    result = digest([weird, BRIDGE[0]])
+    encoded = json.dumps(result.to_json(), ensure_ascii=False).encode("utf-8")
+    assert b"\x00" not in encoded
+    _assert_attributed([weird, BRIDGE[0]], result.key_points)
+
+
+def test_large_story_is_bounded_and_deterministic() -> None:
+    sources = [
+        Source(f"a{i}", s.title, s.text, f"{s.outlet} {i % 40}", s.side)
+        for i in range(130)
+        for s in BRIDGE[i % 4 : i % 4 + 1]
+    ]
+    first = digest(sources)
+    again = digest(list(sources))
+    assert first == again
+    assert len(first.key_points) <= MAX_POINTS
+    assert sum(word_count(p.text) for p in first.key_points) <= MAX_WORDS
+    _assert_attributed(sources, first.key_points)
+
+
+def test_lead_baseline_is_first_sentences_and_first_title() -> None:
+    result = lead_baseline(BRIDGE[:2])
+    assert result.headline == BRIDGE[0].title
+    assert [p.text for p in result.key_points] == [
+        split_sentences(clean(s.text))[0][1] for s in BRIDGE[:2]
+    ]
+
+
+# -- parallax summarize --------------------------------------------------------------------
+
+
+def _write(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _rows() -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for source in BRIDGE:
+        rows.append(
+            {"story": "bridge", "id": source.article_id, "title": source.title, "text": source.text}
+        )
+    rows.append(
+        {
+            "story": "orchestra",
+            "id": "o1",
+            "title": "Orchestra cancels twelve-city spring tour",
+            "text": "The state orchestra cancelled its spring tour after an arts grant fell "
+            "through. Ticket holders will get refunds within 30 days.",
+            "outlet": "Left Paper",
+            "url": "https://leftpaper.com/orchestra",
+            "published": "2025-03-04T10:30:00Z",
+        }
+    )
+    return rows
+
+
+def test_summarize_prints_one_line_per_story(tmp_path: Path) -> None:
+    result = CliRunner().invoke(summarize, [str(_write(tmp_path / "a.jsonl", _rows()))])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["story"] for line in lines] == ["bridge", "orchestra"]
+    bridge = lines[0]
+    assert set(bridge) == {"story", "headline", "key_points", "framing"}
+    assert 3 <= len(bridge["key_points"]) <= MAX_POINTS
+    for point in bridge["key_points"]:
+        assert {"text", "outlet", "article_id"} <= set(point)
+        assert point["text"] in clean(_article_of(BRIDGE, point["article_id"]).text)
+    assert lines[1]["key_points"][0]["outlet"] == "Left Paper"
+    baseline = CliRunner().invoke(
+        summarize, ["--baseline", str(_write(tmp_path / "a.jsonl", _rows()))]
+    )
+    assert baseline.exit_code == 0
+    assert json.loads(baseline.stdout.splitlines()[0])["headline"] == BRIDGE[0].title
+
+
+def test_summarize_reports_bad_files(tmp_path: Path) -> None:
+    rows = _rows()
+    del rows[2]["story"]
+    result = CliRunner().invoke(summarize, [str(_write(tmp_path / "a.jsonl", rows))])
+    assert result.exit_code == 1
+    assert "line 3: 'story' must be a non-empty string" in result.output
+    rows = _rows()
+    rows[1]["published"] = "last Tuesday"
+    result = CliRunner().invoke(summarize, [str(_write(tmp_path / "b.jsonl", rows))])
+    assert result.exit_code == 1 and "line 2: published" in result.output
+    dup = _rows()
+    dup[1]["id"] = dup[0]["id"]
+    result = CliRunner().invoke(summarize, [str(_write(tmp_path / "c.jsonl", dup))])
+    assert result.exit_code == 1 and "appears twice" in result.output
+    (tmp_path / "d.jsonl").write_bytes(b'{"story": "s", "id": "x", "title": "\xff"}\n')
+    result = CliRunner().invoke(summarize, [str(tmp_path / "d.jsonl")])
+    assert result.exit_code == 1 and "not UTF-8" in result.output
