@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from service.core.ratings import load_table
 from tests.e2e.bidi import BiDi, launch_firefox
 from tests.e2e.harness import (
     EXTENSION_DIR,
@@ -23,6 +25,7 @@ from tests.e2e.harness import (
     Service,
     free_port,
 )
+from tests.support.axe import WCAG_TAGS, axe_source
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +40,7 @@ FIREFOX_PREFS: dict[str, Any] = {
 CONNECT_TIMEOUT_S = 30.0
 
 SHADOW = "document.querySelector('{host}')?.shadowRoot"
+GOOGLE_NEWS = "https://news.google.com/home?hl=en-US&gl=US&ceid=US:en"
 
 
 def in_panel(selector: str) -> str:
@@ -63,7 +67,11 @@ def firefox(service: Service, tmp_path: Path) -> Iterator[tuple[BiDi, str]]:
     settings = unpacked / "src" / "lib" / "settings.js"
     source = settings.read_text("utf-8")
     assert '"http://127.0.0.1:8000"' in source
-    settings.write_text(source.replace('"http://127.0.0.1:8000"', f'"{service.url}"'), "utf-8")
+    source = source.replace('"http://127.0.0.1:8000"', f'"{service.url}"')
+    # And inline badges on for Google News (off by default), for the same reason.
+    assert "inlineBadgeSites: []," in source
+    source = source.replace("inlineBadgeSites: [],", 'inlineBadgeSites: ["news.google.com"],')
+    settings.write_text(source, "utf-8")
 
     port = free_port()
     process = launch_firefox(executable, tmp_path / "profile", port, FIREFOX_PREFS)
@@ -81,13 +89,14 @@ def firefox(service: Service, tmp_path: Path) -> Iterator[tuple[BiDi, str]]:
         bidi.command("session.new", capabilities={})
         bidi.command("webExtension.install", extensionData={"type": "path", "path": str(unpacked)})
         bidi.routes = {url: (PAGES / name).read_text("utf-8") for url, name in ROUTED_PAGES.items()}
+        bidi.routes[GOOGLE_NEWS] = (PAGES / "google-news.html").read_text("utf-8")
         bidi.command("session.subscribe", events=["network.beforeRequestSent"])
         bidi.command(
             "network.addIntercept",
             phases=["beforeRequestSent"],
             urlPatterns=[
                 {"type": "pattern", "protocol": "https", "hostname": origin.split("//", 1)[1]}
-                for origin in ROUTED_ORIGINS
+                for origin in [*ROUTED_ORIGINS, "https://news.google.com"]
             ],
         )
         context = bidi.command("browsingContext.getTree")["contexts"][0]["context"]
@@ -163,3 +172,70 @@ def test_firefox_hostile_headlines_stay_text(firefox: tuple[BiDi, str], service:
     )
     assert injected == 0
     assert bidi.evaluate(context, "window.__pwned === undefined") is True
+
+
+def test_firefox_card_description_and_axe(firefox: tuple[BiDi, str], service: Service) -> None:
+    """The card's words describe its link, and axe-core finds nothing serious in the panel.
+
+    The keyboard path (focus, Alt+Down, Escape) is driven in Chromium only: headless Firefox
+    under BiDi dispatches no focus events at all (document.hasFocus() stays false)."""
+    bidi, context = firefox
+    bidi.command("browsingContext.navigate", context=context, url=NYT_ARTICLE, wait="complete")
+    bidi.wait_for(context, in_panel(".story-count"))
+    fox = service.score(bidi.evaluate(context, "document.getElementById('fox').href"))["outlet"]
+    assert hover(bidi, context, "fox") == fox["name"]
+    described = bidi.wait_for(
+        context,
+        "(l => l.getAttribute('aria-describedby') &&"
+        " document.getElementById(l.getAttribute('aria-describedby'))?.textContent)"
+        "(document.getElementById('fox'))",
+    )
+    assert described.startswith(f"Parallax: {fox['name']},"), described
+
+    # axe-core in Firefox too, on the open panel.
+    bidi.evaluate(context, in_panel(".tab").replace("?.textContent ?? ''", "?.click()"))
+    bidi.wait_for(
+        context,
+        SHADOW.format(host="parallax-panel") + "?.querySelector('.panel:not([hidden])') !== null",
+    )
+    bidi.evaluate(context, axe_source() + ";0")
+    found = bidi.evaluate(
+        context,
+        "axe.run({include: [['parallax-panel']]}, {runOnly: {type: 'tag', values: "
+        + json.dumps(WCAG_TAGS)
+        + "}, resultTypes: ['violations']}).then(r => JSON.stringify(r.violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => [v.id, v.nodes.map(n => n.target)])))",
+    )
+    assert json.loads(found) == [], found
+
+
+def test_firefox_google_news_inline_badges(firefox: tuple[BiDi, str], service: Service) -> None:
+    bidi, context = firefox
+    bidi.command("browsingContext.navigate", context=context, url=GOOGLE_NEWS, wait="complete")
+    dots = "Object.fromEntries([...document.querySelectorAll('a > parallax-dot')].map(d => [d.parentElement.id, d.dataset.lean]))"
+    bidi.wait_for(context, f"Object.keys({dots}).length >= 6")
+    bidi.pump(0.5)
+    found = json.loads(bidi.evaluate(context, f"JSON.stringify({dots})"))
+    rows = json.loads(
+        bidi.evaluate(
+            context,
+            "JSON.stringify([...document.querySelectorAll('article')].map(a =>"
+            " [a.querySelector('.JtKRv').id, a.querySelector('.JtKRv').href,"
+            " a.querySelector('.vr1PYe').textContent]))",
+        )
+    )
+    table = load_table()
+    want = {}
+    for link_id, href, source in rows:
+        outlet = table.resolver.resolve_named(href, source, "US").outlet
+        if outlet is not None:
+            want[link_id] = outlet.lean or "unrated"
+    assert found == want
+    # Styled (a constructed sheet, or the <style> fallback): a dot is drawn with a size.
+    size = bidi.evaluate(
+        context,
+        "(d => { const r = d.getBoundingClientRect(); return [r.width, r.height].join('x'); })"
+        "(document.querySelector('a > parallax-dot'))",
+    )
+    assert size == "7x7", size

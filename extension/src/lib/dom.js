@@ -53,7 +53,8 @@ export function safeHref(href) {
 export function shadowHost(tag, cssText) {
   const host = document.createElement(tag);
   // The page's styles must not reach in; CSSOM writes are not blocked by a page's style-src CSP.
-  host.style.setProperty("all", "initial", "important");
+  // Not !important: a reader's own !important text-spacing styles must still apply (WCAG 1.4.12).
+  host.style.setProperty("all", "initial");
   const root = host.attachShadow({ mode: "open" });
   try {
     // Constructed sheets are exempt from the page's CSP, unlike a <style> element.
