@@ -10,7 +10,9 @@ workers = int(os.environ.get("GUNICORN_WORKERS", str(min(4, multiprocessing.cpu_
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # gthread whose event loop gathers each request head before a thread takes it (slow clients
 # cannot hold threads) and whose own errors are JSON: service/ops/gunicorn_worker.py.
-worker_class = "service.ops.gunicorn_worker.GatheringThreadWorker"
+worker_class = os.environ.get(
+    "GUNICORN_WORKER_CLASS", "service.ops.gunicorn_worker.GatheringThreadWorker"
+)
 # The ratings load and validate once in the master, then are shared copy-on-write.
 preload_app = True
 timeout = 30

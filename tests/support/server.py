@@ -24,6 +24,8 @@ def gunicorn(
     threads: int = 4,
     env: dict[str, str] | None = None,
     log: Path | None = None,
+    app: str = "service.wsgi:app",
+    worker_class: str | None = None,
 ) -> Iterator[int]:
     """Yields the port of a gunicorn serving the app with the production configuration."""
     port = free_port()
@@ -40,7 +42,8 @@ def gunicorn(
     }
     out = log.open("ab") if log is not None else subprocess.DEVNULL
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:service.ops.gunicorn_conf", "service.wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", "python:service.ops.gunicorn_conf",
+         *(["--worker-class", worker_class] if worker_class else []), app],
         cwd=ROOT,
         env=environ,
         stdout=out,
