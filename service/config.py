@@ -31,6 +31,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_QUERY_BYTES": 8000,  # below gunicorn's request-line ceiling (8190), so this 414 is seen
     "RESPONSE_CACHE_SECONDS": 0,  # seconds read answers may be reused (L1 + Redis); 0: off
     "METRICS_DIR": "",  # set under gunicorn: workers pool their /metrics counts here
+    # Retention: `parallax worker` removes articles older than this once a day (90d, 12h);
+    # empty: never (`parallax prune --older-than` does it by hand).
+    "PRUNE_OLDER_THAN": "",
 }
 
 
@@ -41,6 +44,29 @@ TOOL_PREFIX = "TEST_"
 DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+# Retention shorter than this is a typo (90m for 90d?), not a policy.
+MIN_RETENTION_SECONDS = 3600
+MAX_RETENTION_DAYS = 36_500
+_DURATION_UNITS = {"d": 86400, "h": 3600}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a retention period written as a whole number of days or hours ("90d",
+    "12h"); raises ValueError saying what to write instead."""
+    raw = text.strip().lower()
+    number, unit = raw[:-1], raw[-1:]
+    if unit not in _DURATION_UNITS or not number.isascii() or not number.isdigit():
+        raise ValueError(
+            f"{text!r} is not a duration: write a whole number of days or hours, e.g. 90d or 12h"
+        )
+    seconds = int(number) * _DURATION_UNITS[unit]
+    if seconds < MIN_RETENTION_SECONDS:
+        raise ValueError(f"{text!r} is shorter than an hour: retention keeps at least 1h")
+    if seconds > MAX_RETENTION_DAYS * 86400:
+        raise ValueError(f"{text!r} is more than {MAX_RETENTION_DAYS} days")
+    return float(seconds)
 
 
 class ConfigError(ValueError):
@@ -111,6 +137,12 @@ def validate(config: Mapping[str, Any]) -> None:
             f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix:// "
             "(redis://host:6379/0), or be empty"
         )
+    retention = str(config.get("PRUNE_OLDER_THAN") or "")
+    if retention:
+        try:
+            parse_duration(retention)
+        except ValueError as exc:
+            raise ConfigError(f"{PREFIX}PRUNE_OLDER_THAN: {exc}") from None
     level = str(config.get("LOG_LEVEL") or "INFO").upper()
     if level not in LOG_LEVELS:
         raise ConfigError(f"{PREFIX}LOG_LEVEL={level!r}: use one of {', '.join(LOG_LEVELS)}")

@@ -457,7 +457,7 @@ def _add_coverage_commands() -> None:
         from service.cli import coverage as commands
     except ImportError:
         return
-    for name in ("ingest", "cluster", "summarize", "worker", "demo", "feeds"):
+    for name in ("ingest", "cluster", "summarize", "worker", "prune", "demo", "feeds"):
         command = getattr(commands, name, None)
         if command is not None:
             main.add_command(command, name)

@@ -1,5 +1,5 @@
-"""The `parallax ingest`, `cluster`, `summarize` and `worker` commands: coverage work from the
-command line."""
+"""The `parallax ingest`, `cluster`, `summarize`, `worker` and `prune` commands: coverage work
+from the command line."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sqlite3
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from typing import Any
 import click
 import psycopg
 
+from service.config import parse_duration
 from service.core.ratings import RatingsError
+from service.core.times import iso
 from service.coverage.engine import Engine, article_key
 from service.coverage.keypoints import Source
 from service.coverage.runtime import CoverageContext, context_for_app, context_from_environment
@@ -28,7 +31,9 @@ from service.ingest.feeds import FeedRun, FeedSource, ingest_lines
 from service.ingest.fetch import FEED_POLICY, PRIVATE_FEED_POLICY
 from service.ingest.jsonl import FileFormatError, read_articles, read_story_articles
 from service.ingest.shared import feed_ingester
+from service.store.base import Batch, PruneResult, SharedStore
 from service.store.postgres import StoreUnavailable
+from service.store.sql import PRUNE_BATCH
 from service.store.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -240,8 +245,54 @@ def _story_of_key(eng: Engine, url: str, ext_id: str, aliases: dict[str, str]) -
     return art.story_id if art else None
 
 
+# The worker prunes at most this often; the time of the last prune is a cursor in the store, so
+# restarts and several workers still prune once a day.
+PRUNE_EVERY = 86400.0
+PRUNE_CURSOR = "retention:last_prune"
+
+
+def daily_prune(
+    ctx: CoverageContext, stop: threading.Event, now: float | None = None
+) -> PruneResult | None:
+    """With PARALLAX_PRUNE_OLDER_THAN set, removes the older articles when the last prune is a
+    day old; None when it was not due (or another worker is pruning)."""
+    setting = str(ctx.config.get("PRUNE_OLDER_THAN") or "")
+    if not setting:
+        return None
+    keep = parse_duration(setting)  # validated at start-up
+    store = _engine(ctx).store
+    now = time.time() if now is None else now
+
+    def due() -> bool:
+        try:
+            return now - float(store.cursor(PRUNE_CURSOR) or 0) >= PRUNE_EVERY
+        except ValueError:  # an unreadable cursor: prune, and write a good one
+            return True
+
+    if not due():
+        return None
+    guard: contextlib.AbstractContextManager[None] = (
+        store.exclusive("prune", wait=0.0) if isinstance(store, SharedStore) else contextlib.nullcontext()
+    )
+    try:
+        with guard:
+            if not due():  # another worker pruned while this one waited for the lock
+                return None
+            result = store.prune_articles(now - keep, stop=stop.is_set)
+            if not stop.is_set():  # an interrupted prune resumes at the next start
+                store.commit(Batch(cursors=[(PRUNE_CURSOR, repr(now))]))
+    except StoreUnavailable:
+        return None  # another worker holds the prune lock
+    log.info(
+        "retention: removed %d articles older than %s (%s) from %d stories in %d batches",
+        result.articles, setting, iso(now - keep), result.stories, result.batches,
+    )
+    return result
+
+
 def ingest_loop(ctx: CoverageContext, stop: threading.Event, interval: float) -> None:
-    """Pulls every feed, then waits `interval` seconds, until `stop` is set."""
+    """Pulls every feed (and prunes once a day, when asked to), then waits `interval` seconds,
+    until `stop` is set."""
     while not stop.is_set():
         try:
             run = run_feeds_once(ctx, stop)  # logs the pass's one summary line
@@ -250,7 +301,56 @@ def ingest_loop(ctx: CoverageContext, stop: threading.Event, interval: float) ->
                 log.warning("%s; retrying in %g s", why, interval)
         except Exception:  # one bad pass must not end the loop
             log.exception("ingest pass failed")
+        try:
+            daily_prune(ctx, stop)
+        except Exception:  # nor a failed prune: the next day tries again
+            log.exception("retention prune failed")
         stop.wait(interval)
+
+
+@click.command("prune")
+@click.option(
+    "--older-than",
+    "older_than",
+    required=True,
+    metavar="DURATION",
+    help="Remove articles published (or first seen) longer ago than this: whole days or "
+    "hours, e.g. 90d or 12h.",
+)
+@click.option(
+    "--batch",
+    default=PRUNE_BATCH,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Articles removed per transaction.",
+)
+def prune(older_than: str, batch: int) -> None:
+    """Remove old articles in short transactions; stories keep their headline and counts.
+
+    Readers are never blocked; stopping it half-way keeps every batch already done."""
+    try:
+        keep = parse_duration(older_than)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--older-than") from None
+    ctx = _context()
+    store = _engine(ctx).store
+    cutoff = time.time() - keep
+    started = time.monotonic()
+    try:
+        result = store.prune_articles(cutoff, batch=batch)
+    except STORE_ERRORS as exc:
+        raise _store_failure(exc) from None
+    click.echo(
+        json.dumps(
+            {
+                "removed": result.articles,
+                "stories": result.stories,
+                "batches": result.batches,
+                "before": iso(cutoff),
+                "seconds": round(time.monotonic() - started, 3),
+            }
+        )
+    )
 
 
 @click.command("worker")

@@ -18,8 +18,15 @@ from service.core.text import storable, storable_or_none
 from service.core.times import plausible_or_none
 from service.core.urls import URLInputError
 from service.coverage.cluster import Clusterer, Doc
-from service.coverage.summary import article_json, listing_json, side_of, summarize
-from service.store.base import Article, Batch, FeedState, NewArticle, Store
+from service.coverage.summary import (
+    article_json,
+    blindspot_json,
+    listing_json,
+    shares,
+    side_of,
+    summarize,
+)
+from service.store.base import SIDES, Article, Batch, FeedState, NewArticle, Store, StoryRow
 
 log = logging.getLogger(__name__)
 
@@ -369,7 +376,7 @@ class Engine:
             return None
         articles = self.store.story_articles(row.id, limit=SUMMARY_ARTICLES)
         summary = summarize(row, articles, self.outlet, include_articles=include_articles)
-        return _mark_truncated(summary, row.article_count, len(articles))
+        return _mark_truncated(summary, row, len(articles))
 
     def stories(self, **filters: Any) -> list[dict[str, Any]]:
         """Listing entries of the latest stories."""
@@ -414,9 +421,7 @@ class Engine:
             return None
         articles = self.store.story_articles(row.id, limit=SUMMARY_ARTICLES)
         summary = _mark_truncated(
-            summarize(row, articles, self.outlet, include_articles=False),
-            row.article_count,
-            len(articles),
+            summarize(row, articles, self.outlet, include_articles=False), row, len(articles)
         )
         own = outlet_id or art.outlet_id
         related = [
@@ -428,9 +433,21 @@ class Engine:
         return summary
 
 
-def _mark_truncated(summary: dict[str, Any], stored: int, read: int) -> dict[str, Any]:
-    """Says so when a story has more articles than a summary reads, and keeps the true count."""
+def _mark_truncated(summary: dict[str, Any], row: StoryRow, read: int) -> dict[str, Any]:
+    """Says so when a story has more articles than a summary reads, and keeps the true count;
+    says how many retention removed (`parallax prune`), and when none are left, gives the
+    sides, outlets and blindspot the story row kept instead of the empty ones."""
+    stored = row.article_count
+    if stored - row.pruned > read:
+        summary["truncated"] = {"articles_read": read}
     if stored > read:
         summary["article_count"] = stored
-        summary["truncated"] = {"articles_read": read}
+    if row.pruned:
+        summary["retention"] = {"articles_removed": row.pruned, "articles_kept": stored - row.pruned}
+        if read == 0:
+            counts = {s: int(row.outlets_by_side.get(s, 0)) for s in SIDES}
+            summary["outlet_count"] = row.outlet_count
+            summary["lean"]["outlets"] = counts
+            summary["lean"]["by_outlets"] = shares(counts, SIDES)
+            summary["blindspot"] = blindspot_json(row.blindspot)
     return summary

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -64,6 +64,8 @@ class StoryRow:
     headline: str
     outlets_by_side: dict[str, int] = field(default_factory=dict)
     blindspot: str | None = None  # the side that covered it overwhelmingly, or None
+    # Articles retention removed: still in article_count, outlet_count and the sides.
+    pruned: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,18 @@ class FeedState:
     last_error: str | None = None
     last_success: float | None = None  # when a fetch last worked (200 or 304)
     entries: int | None = None  # items in the feed at the last successful 200
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    """What one prune did: articles removed, stories they belonged to, transactions taken."""
+
+    articles: int = 0
+    stories: int = 0
+    batches: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {"articles": self.articles, "stories": self.stories, "batches": self.batches}
 
 
 @dataclass(frozen=True)
@@ -173,6 +187,13 @@ class Store(Protocol):
     def delete_articles(self, key_prefix: str) -> int:
         """Deletes the articles whose key starts with `key_prefix` (at least 4 characters) in
         one transaction, refreshing or removing their stories; returns how many went."""
+        ...
+
+    def prune_articles(
+        self, before: float, *, batch: int = ..., stop: Callable[[], bool] | None = None
+    ) -> PruneResult:
+        """Removes the articles older than `before` in short transactions of `batch`; stories
+        keep their rows and counts (StoryRow.pruned says how many went)."""
         ...
 
     def feed_health(self) -> dict[str, int]:

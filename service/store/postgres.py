@@ -23,6 +23,7 @@ from service.store.sql import (
     core_schema,
     document_words,
     feeds_and_outlets_schema,
+    retention_schema,
 )
 
 
@@ -85,6 +86,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     """,
     _fold_the_search_index,
     feeds_and_outlets_schema(real="DOUBLE PRECISION"),
+    retention_schema(),
 )
 
 CONNECT_TIMEOUT = 5

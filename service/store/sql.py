@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from service.coverage.summary import HEADLINE_SAMPLE, blindspot_side, representative_headline
 from service.coverage.text import STOPWORDS
-from service.store.base import Article, Batch, FeedState, NewArticle, StoryRow
+from service.store.base import Article, Batch, FeedState, NewArticle, PruneResult, StoryRow
 
 # Characters of body text indexed for search: the lead carries the event; the rest is noise.
 FTS_BODY_CHARS = 600
@@ -42,8 +42,10 @@ ARTICLE_COLUMNS = (
     "story_id, syndicated_of"
 )
 STORY_COLUMNS = (
-    "id, first_seen, last_updated, article_count, outlet_count, headline, sides, blindspot"
+    "id, first_seen, last_updated, article_count, outlet_count, headline, sides, blindspot, pruned"
 )
+# What a refresh writes: every read column but `pruned`, which only prune_articles changes.
+_STORY_WRITTEN = [c.strip() for c in STORY_COLUMNS.split(",") if c.strip() != "pruned"]
 # Written by the batch insert, in this order; `at` is the article's time, `syndicated_of` the
 # row id of the first copy, looked up by its key in the same statement.
 _INSERTED = (
@@ -56,6 +58,8 @@ FEED_STATE_COLUMNS = (
 )
 # A key prefix this short could match a large part of the store by mistake.
 MIN_DELETE_PREFIX = 4
+# Articles removed per prune transaction: short enough that ingest waits a few ms for its turn.
+PRUNE_BATCH = 1000
 
 Migration = str | Callable[[Any], None]
 
@@ -117,6 +121,15 @@ def feeds_and_outlets_schema(*, real: str) -> str:
     """
 
 
+def retention_schema() -> str:
+    """How many of a story's articles retention removed (its counts keep them); an index so
+    removing an article finds the copies that name it as their wire original without a scan."""
+    return """
+    ALTER TABLE stories ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX articles_syndicated ON articles(syndicated_of) WHERE syndicated_of IS NOT NULL;
+    """
+
+
 def upsert(table: str, columns: Sequence[str], key: str) -> str:
     """INSERT or UPDATE by `key` (the same words in SQLite >= 3.24 and PostgreSQL)."""
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
@@ -171,6 +184,7 @@ def story_row(row: Sequence[Any]) -> StoryRow:
         # SQLite hands back the JSON text, PostgreSQL the decoded JSONB.
         outlets_by_side=dict(json.loads(sides) if isinstance(sides, str) else sides or {}),
         blindspot=row[7],
+        pruned=int(row[8] or 0),
     )
 
 
@@ -420,6 +434,54 @@ class SQLStore(ABC):
                 self._refresh_story(conn, story_id)
         return len(ids)
 
+    def prune_articles(
+        self,
+        before: float,
+        *,
+        batch: int = PRUNE_BATCH,
+        stop: Callable[[], bool] | None = None,
+    ) -> PruneResult:
+        """Removes the articles whose time is before `before`, `batch` at a time, each batch its
+        own short write transaction (readers never wait; ingest waits one batch at most). A
+        story keeps its row, headline and counts, with `pruned` saying how many of its articles
+        went; `stop` is asked between batches."""
+        conn = self._conn()
+        removed = batches = 0
+        stories: set[str] = set()
+        while stop is None or not stop():
+            with self._writing(conn):
+                rows = self._run(
+                    conn,
+                    "SELECT id, story_id FROM articles WHERE at < ? ORDER BY at LIMIT ?",
+                    (before, batch),
+                ).fetchall()
+                if not rows:
+                    break
+                ids = [int(r[0]) for r in rows]
+                self._unindex(conn, ids)
+                for test, params in self._members(ids):
+                    # A copy whose wire original goes stands alone, as delete_articles leaves it.
+                    self._run(
+                        conn,
+                        f"UPDATE articles SET syndicated_of = NULL WHERE syndicated_of {test}",
+                        params,
+                    )
+                    self._run(conn, f"DELETE FROM articles WHERE id {test}", params)
+                per_story: dict[str, int] = {}
+                for _, story_id in rows:
+                    if story_id:
+                        per_story[str(story_id)] = per_story.get(str(story_id), 0) + 1
+                for story_id, n in sorted(per_story.items()):
+                    self._run(
+                        conn, "UPDATE stories SET pruned = pruned + ? WHERE id = ?", (n, story_id)
+                    )
+                stories.update(per_story)
+            removed += len(ids)
+            batches += 1
+            if len(rows) < batch:
+                break
+        return PruneResult(articles=removed, stories=len(stories), batches=batches)
+
     def _survivors(self, conn: Any, named: set[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for test, params in self._members(sorted(named)):
@@ -434,8 +496,15 @@ class SQLStore(ABC):
             " FROM articles WHERE story_id = ?",
             (story_id,),
         ).fetchone()
+        kept_row = self._run(
+            conn, f"SELECT {STORY_COLUMNS} FROM stories WHERE id = ?", (story_id,)
+        ).fetchone()
+        # A story retention thinned keeps what the removed articles counted for.
+        kept = story_row(kept_row) if kept_row else None
+        pruned = kept.pruned if kept is not None else 0
         if not count:
-            self._run(conn, "DELETE FROM stories WHERE id = ?", (story_id,))
+            if not pruned:
+                self._run(conn, "DELETE FROM stories WHERE id = ?", (story_id,))
             return
         sides = {
             side: int(n)
@@ -446,6 +515,12 @@ class SQLStore(ABC):
                 (story_id,),
             )
         }
+        if kept is not None and pruned:
+            count += pruned
+            outlets = max(int(outlets), kept.outlet_count)
+            first, last = min(first, kept.first_seen), max(last, kept.last_updated)
+            for side, n in kept.outlets_by_side.items():
+                sides[side] = max(sides.get(side, 0), int(n))
         # Oldest first, ties by row id: the same sample, hence the same headline, everywhere.
         titles = [
             t
@@ -465,6 +540,8 @@ class SQLStore(ABC):
                     (story_id,),
                 )
             ]
+        # The oldest titles name a story: once retention took them, the stored headline stays.
+        headline = kept.headline if kept is not None and pruned else representative_headline(titles)
         self._run(
             conn,
             _STORY_UPSERT,
@@ -474,7 +551,7 @@ class SQLStore(ABC):
                 last,
                 count,
                 outlets,
-                representative_headline(titles),
+                headline,
                 self._json(sides),
                 blindspot_side(sides),
             ),
@@ -724,4 +801,4 @@ class SQLStore(ABC):
 _ALIAS_UPSERT = upsert("story_aliases", ("old_id", "new_id"), "old_id")
 _CURSOR_UPSERT = upsert("cursors", ("name", "value"), "name")
 _FEED_STATE_UPSERT = upsert("feed_state", FEED_STATE_COLUMNS, "url")
-_STORY_UPSERT = upsert("stories", [c.strip() for c in STORY_COLUMNS.split(",")], "id")
+_STORY_UPSERT = upsert("stories", _STORY_WRITTEN, "id")

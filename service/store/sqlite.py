@@ -17,6 +17,7 @@ from service.store.sql import (
     SQLStore,
     core_schema,
     feeds_and_outlets_schema,
+    retention_schema,
 )
 
 # Each entry upgrades the schema by one version; never change what a released entry leaves
@@ -34,6 +35,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # bounded MATCH counts up to the budget instead), so it goes.
     "DROP TABLE articles_fts_vocab",
     feeds_and_outlets_schema(real="REAL"),
+    retention_schema(),
 )
 
 # RETURNING (3.35) in the batch insert; upserts (3.24), FILTER (3.30) and row values elsewhere.

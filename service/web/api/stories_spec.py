@@ -60,6 +60,20 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "first_reported_by": {"type": ["object", "null"]},
             "articles_by_side": {"type": "object"},
             "merged_from": {"type": "string"},
+            "truncated": {
+                "type": "object",
+                "description": "the story has more articles than the summary read",
+                "properties": {"articles_read": {"type": "integer"}},
+            },
+            "retention": {
+                "type": "object",
+                "description": "articles of this story removed after the retention period "
+                "(parallax prune); the counts and sides still include them",
+                "properties": {
+                    "articles_removed": {"type": "integer"},
+                    "articles_kept": {"type": "integer"},
+                },
+            },
         },
     },
     "Related": {

@@ -307,6 +307,8 @@ class StoryPage:
     framing: tuple[str, ...] = ()
     summary_line: str | None = None
     factuality_options: tuple[tuple[str, str], ...] = field(default=())
+    # Articles retention removed (`parallax prune`): counted above, no longer listed.
+    articles_removed: int = 0
 
 
 def blindspot_words(blindspot: Mapping[str, Any] | None) -> str | None:
@@ -382,6 +384,7 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
         if isinstance(k, dict) and isinstance(k.get("text"), str) and k["text"].strip()
     )
     truncated = summary.get("truncated")
+    retention = summary.get("retention")
     blind = summary.get("blindspot")
     return StoryPage(
         id=str(summary["id"]),
@@ -411,6 +414,9 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
         framing=_text_items(summary.get("framing")),
         summary_line=str(summary["summary"]) if isinstance(summary.get("summary"), str) else None,
         factuality_options=tuple((k, FACTUALITY_LABELS[k]) for k in FACTUALITY_ORDER),
+        articles_removed=int(retention.get("articles_removed") or 0)
+        if isinstance(retention, dict)
+        else 0,
     )
 
 
