@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template
 from flask.testing import FlaskClient
 
 from service.app import create_app
@@ -106,6 +106,9 @@ def test_demo_is_marked_everywhere_and_clears_exactly(demo_app: Flask, client: F
     assert all(a["url"] is None for side in summary["articles_by_side"].values() for a in side)
     front = client.get("/").data.decode()
     assert front.count("invented demo story") == 5
+    listed = client.get("/v1/stories").get_json()["stories"]
+    assert sorted(s["id"] for s in listed if s["demo"]) == sorted(stories.values())
+    assert [s["demo"] for s in listed if s["id"] not in stories.values()] == [False]
     story = client.get(f"/stories/{stories['barrier']}").data.decode()
     assert "This is a <strong>demo story</strong>" in story
     assert demo_story_ids(eng.store) == frozenset(stories.values())
@@ -375,3 +378,25 @@ def test_every_text_colour_pair_meets_aa_and_the_bar_is_visible(scheme: str) -> 
         if _contrast(colours[g], colours[bg]) < 3.0
     ]
     assert not weak and not faint, weak + faint
+
+
+def test_story_page_shows_key_points_and_framing_when_the_summary_has_them(app: Flask) -> None:
+    summary = {
+        "id": "st-1", "headline": "Harbor bridge closes", "article_count": 2, "outlet_count": 2,
+        "lean": {"outlets": {"left": 1, "center": 0, "right": 1, "unrated": 0},
+                 "by_outlets": {"left": 0.5, "center": 0.0, "right": 0.5, "unrated": 0.0},
+                 "articles": {"left": 1, "center": 0, "right": 1, "unrated": 0}},
+        "factuality": {"high": 1.0}, "owner_types": {"corporation": 1.0},
+        "key_points": [{"text": "Inspectors found a crack.", "outlet": "Reuters", "article_id": "a1"},
+                       {"text": "   "}, "not a point"],
+        "framing": [{"side": "left", "text": "A safety story."}, "Cost overruns."],
+    }
+    view = models.story_page(summary)
+    assert [(k.text, k.outlet) for k in view.key_points] == [("Inspectors found a crack.", "Reuters")]
+    assert view.framing == ("Left: A safety story.", "Cost overruns.")
+    assert view.lean_sentence == "50% of the sources lean left"  # a tie goes left, center, right
+    with app.test_request_context("/stories/st-1"):
+        page = render_template("pages/story.html", story=view, outlet_base="/outlets/")
+    text = _text(page.encode())
+    assert "Key points Inspectors found a crack. (Reuters)" in text
+    assert "How each side framed it Left: A safety story. Cost overruns." in text

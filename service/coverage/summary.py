@@ -203,8 +203,9 @@ def blindspot_json(side: str | None) -> dict[str, str] | None:
     return {"side": side, "covered_by": side, "missed_by": OPPOSITE[side]}
 
 
-def listing_json(story: StoryRow) -> dict[str, Any]:
-    """A story in a list, from its stored aggregates alone (no article reads)."""
+def listing_json(story: StoryRow, demo_ids: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A story in a list, from its stored aggregates alone (no article reads); `demo_ids` are
+    the stories `parallax demo` filed its invented articles under (demo.demo_story_ids)."""
     counts = {s: story.outlets_by_side.get(s, 0) for s in SIDES}
     return {
         "id": story.id,
@@ -215,4 +216,5 @@ def listing_json(story: StoryRow) -> dict[str, Any]:
         "outlet_count": story.outlet_count,
         "lean": {"by_outlets": shares(counts, SIDES), "outlets": counts},
         "blindspot": blindspot_json(story.blindspot),
+        "demo": story.id in demo_ids,
     }

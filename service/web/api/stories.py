@@ -17,6 +17,7 @@ from service.core.text import storable
 from service.core.times import TimeInputError, article_time
 from service.core.urls import URLInputError, canonical_url
 from service.coverage import runtime
+from service.coverage.demo import demo_story_ids
 from service.coverage.engine import RawArticle, article_key
 from service.coverage.runtime import engine, fresh_engine
 from service.coverage.summary import listing_json
@@ -120,8 +121,10 @@ def stories() -> ResponseReturnValue:
             "blindspot must be left or right (the side that covered the story) or any",
         )
     limit = query_int("limit", 50, 1, MAX_LIMIT)
-    rows = engine().store.stories(since=since, until=until, blindspot=blindspot, limit=limit)
-    return jsonify({"stories": [listing_json(r) for r in rows], "count": len(rows)})
+    store = engine().store
+    rows = store.stories(since=since, until=until, blindspot=blindspot, limit=limit)
+    demo = demo_story_ids(store) if rows else frozenset()
+    return jsonify({"stories": [listing_json(r, demo) for r in rows], "count": len(rows)})
 
 
 @bp.get("/v1/stories/<story_id>")

@@ -42,6 +42,7 @@ _LISTING_PROPERTIES: dict[str, Any] = {
     "outlet_count": {"type": "integer"},
     "lean": {"type": "object"},
     "blindspot": {"type": ["object", "null"]},
+    "demo": {"type": "boolean", "description": "an invented story of `parallax demo`"},
 }
 OPENAPI_SCHEMAS: dict[str, Any] = {
     "StoryListing": {

@@ -129,7 +129,8 @@ def _text(name: str, limit: int = MAX_QUERY) -> str:
 def front() -> ResponseReturnValue:
     store = engine().store
     rows = store.stories(limit=FRONT_STORIES)
-    items = models.story_items([listing_json(r) for r in rows], demo_story_ids(store))
+    demo = demo_story_ids(store)
+    items = models.story_items([listing_json(r, demo) for r in rows])
     interval = int(current_app.config.get("INGEST_INTERVAL") or 0)
     return _page(
         "pages/front.html",
@@ -170,8 +171,8 @@ def blindspots() -> ResponseReturnValue:
     for_right = store.stories(blindspot="left", limit=BLINDSPOT_STORIES)
     return _page(
         "pages/blindspots.html",
-        for_left=models.story_items([listing_json(r) for r in for_left], demo),
-        for_right=models.story_items([listing_json(r) for r in for_right], demo),
+        for_left=models.story_items([listing_json(r, demo) for r in for_left]),
+        for_right=models.story_items([listing_json(r, demo) for r in for_right]),
     )
 
 
@@ -226,10 +227,11 @@ def outlet(outlet_id: str) -> ResponseReturnValue:
         )
     store = engine().store
     rows = store.outlet_stories(found.id, limit=OUTLET_STORIES)
+    demo = demo_story_ids(store)
     return _page(
         "pages/outlet.html",
         outlet=models.outlet_page(found.to_json()),
-        stories=models.story_items([listing_json(r) for r in rows], demo_story_ids(store)),
+        stories=models.story_items([listing_json(r, demo) for r in rows]),
     )
 
 

@@ -447,7 +447,7 @@ class StoryItem:
     demo: bool
 
 
-def story_items(listings: Iterable[Mapping[str, Any]], demo_ids: frozenset[str] = frozenset()) -> list[StoryItem]:
+def story_items(listings: Iterable[Mapping[str, Any]]) -> list[StoryItem]:
     """List entries from `listing_json` dicts (what /v1/stories returns)."""
     items: list[StoryItem] = []
     for listing in listings:
@@ -463,7 +463,7 @@ def story_items(listings: Iterable[Mapping[str, Any]], demo_ids: frozenset[str] 
                 outlet_count=int(listing["outlet_count"]),
                 bar=Bar.of(lean["outlets"], lean["by_outlets"], "source"),
                 blindspot=blind.get("covered_by") if isinstance(blind, dict) else None,
-                demo=str(listing["id"]) in demo_ids,
+                demo=listing.get("demo") is True,
             )
         )
     return items
