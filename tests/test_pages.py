@@ -131,6 +131,14 @@ def test_demo_cli_loads_twice_and_clears(runner: object, app: Flask) -> None:
     assert first.exit_code == 0 and f"loaded {len(DEMO_ARTICLES)}" in first.output
     assert "already loaded" in again.output
     assert f"removed {len(DEMO_ARTICLES)} demo articles" in cleared.output
+    with app.app_context():
+        dated = cli.invoke(main, ["demo", "--now", "2025-10-26T18:00:00Z"])
+        bad = cli.invoke(main, ["demo", "--now", "yesterday"])
+    assert dated.exit_code == 0
+    assert bad.exit_code == 2 and "--now" in bad.output
+    with app.app_context():
+        latest = engine(app).store.latest_time()
+    assert latest == 1761501600.0 - 4 * 3600  # the newest demo article, 4 h before --now
 
 
 def test_demo_ids_are_reserved_in_files() -> None:

@@ -378,7 +378,14 @@ def worker(interval: int | None) -> None:
 
 @click.command("demo")
 @click.option("--clear", is_flag=True, help="Remove the demo articles (and only those).")
-def demo(clear: bool) -> None:
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    metavar="ISO-8601",
+    help="Date the demo as if it were this time (default: now), e.g. for stable screenshots.",
+)
+def demo(clear: bool, now_text: str | None) -> None:
     """Load the demo set: invented articles on five invented events, from real rated outlets,
     marked as demo wherever they show. Then open http://127.0.0.1:8000/ to see the stories."""
     import time
@@ -391,7 +398,15 @@ def demo(clear: bool) -> None:
         removed = clear_demo(eng.store)
         click.echo(f"removed {removed} demo articles; every other article is untouched")
         return
-    result = load_demo(eng, time.time())
+    now = time.time()
+    if now_text is not None:
+        from service.ingest.jsonl import parse_published
+
+        try:
+            now = parse_published(now_text) or now
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--now") from None
+    result = load_demo(eng, now)
     if result.added == 0 and result.already:
         click.echo(f"the demo is already loaded ({result.already} articles)")
     else:

@@ -100,7 +100,8 @@ def _run(data_dir: Path, *args: str) -> str:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, dict[str, str]]]:
     """A service whose store holds the demo and a hostile story; the demo's story ids by event."""
     data_dir = tmp_path_factory.mktemp("pages-data")
-    out = _run(data_dir, *parallax_command(), "demo")
+    # A fixed clock: the screenshots kept in docs/ change only when the pages do.
+    out = _run(data_dir, *parallax_command(), "demo", "--now", "2025-10-26T18:00:00Z")
     stories = {
         line.split()[0]: line.split()[1].rsplit("/", 1)[1]
         for line in out.splitlines()
