@@ -356,12 +356,14 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
         "PARALLAX_FEEDS_ALLOW_PRIVATE": "1",
         "PARALLAX_LOG_LEVEL": "WARNING",
         "PARALLAX_INGEST_INTERVAL": str(int(interval)),
+        "PARALLAX_FEED_THREADS": str(args.threads),
     }
     PostgresStore(database_url).close()  # migrate once, before the workers race to
     workers: list[subprocess.Popen[bytes]] = []
     logs = [open(tmp / f"worker{n}.log", "wb") for n in range(args.workers)]  # noqa: SIM115
     print(
-        f"feeds: {args.feeds} feeds on {args.hosts} hosts, {args.workers} workers, interval "
+        f"feeds: {args.feeds} feeds on {args.hosts} hosts, {args.workers} workers x "
+        f"{args.threads} threads, interval "
         f"{interval:g} s, {args.passes} passes, at most {args.max_seconds} s",
         flush=True,
     )
@@ -441,6 +443,7 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
         "feeds": args.feeds,
         "hosts": args.hosts,
         "workers": args.workers,
+        "threads_per_worker": args.threads,
         "seconds": round(elapsed, 1),
         "first_pass_seconds": round(first_pass, 1) if first_pass else None,
         "feeds_fetched_at_least_once": len(fetches),
@@ -739,6 +742,7 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=50_000)
     parser.add_argument("--hosts", type=int, default=5_000)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=16, help="PARALLAX_FEED_THREADS per worker")
     parser.add_argument("--interval", type=int, default=900)
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--max-seconds", type=int, default=1800)
@@ -748,7 +752,7 @@ def main() -> None:
     if args.quick:
         args.feeds, args.hosts, args.interval, args.passes = 600, 150, 60, 2
         args.max_seconds, args.articles, args.requests = 180, "20000,100000", 100
-    for name in ("feeds", "hosts", "workers", "interval", "passes", "max_seconds", "requests"):
+    for name in ("feeds", "hosts", "workers", "threads", "interval", "passes", "max_seconds", "requests"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.part in ("feeds", "both"):

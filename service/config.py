@@ -15,6 +15,9 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_URL": "",
     "INGEST_ENABLED": True,
     "INGEST_INTERVAL": 900,
+    # Hosts one worker process pulls feeds from at once (one thread and one database connection
+    # each); a host's own feeds are always pulled one at a time, POLITENESS_DELAY apart.
+    "FEED_THREADS": 4,
     "FETCH_PAGES": False,
     # Pages one process fetches at once (/v1/related?url= with FETCH_PAGES); more are refused
     # with 503 at once. Below gunicorn's threads per worker (4), so scoring always has a thread.
@@ -137,6 +140,9 @@ def validate(config: Mapping[str, Any]) -> None:
             f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix:// "
             "(redis://host:6379/0), or be empty"
         )
+    threads = int(config.get("FEED_THREADS") or 4)
+    if not 1 <= threads <= 128:
+        raise ConfigError(f"{PREFIX}FEED_THREADS={threads}: use 1 to 128")
     retention = str(config.get("PRUNE_OLDER_THAN") or "")
     if retention:
         try:

@@ -84,7 +84,11 @@ def run_feeds_once(ctx: CoverageContext, stop: threading.Event | None = None) ->
     # On a shared store (PostgreSQL) each feed is claimed first, so several workers never pull
     # the same feed twice; on SQLite this is the plain ingester.
     ingester = feed_ingester(
-        _engine(ctx), interval=float(ctx.config["INGEST_INTERVAL"]), policy=policy, stop=stop
+        _engine(ctx),
+        interval=float(ctx.config["INGEST_INTERVAL"]),
+        policy=policy,
+        stop=stop,
+        workers=int(ctx.config.get("FEED_THREADS") or 4),
     )
     run = ingester.run(_feeds(ctx))
     log.info("%s", run.summary_line())

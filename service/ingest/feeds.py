@@ -9,6 +9,7 @@ import time
 import xml.sax
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -183,19 +184,34 @@ class FeedIngester:
         run = FeedRun()
         lock = threading.Lock()
 
-        def pull_host(host_feeds: list[FeedSource]) -> None:
-            for index, feed in enumerate(host_feeds):
-                if self.stop.is_set():
+        def pull_host(host: str, host_feeds: list[FeedSource]) -> None:
+            with self.host_turn(host) as mine:
+                if not mine:  # another worker is on this host: it pulls them, one at a time
+                    with lock:
+                        run.outcomes.extend(FeedOutcome(f.url, "claimed-elsewhere") for f in host_feeds)
                     return
-                if index and self.politeness > 0 and self.stop.wait(self.politeness):
-                    return
-                outcome = self.pull(feed)
-                with lock:
-                    run.outcomes.append(outcome)
+                last_request: float | None = None
+                for feed in host_feeds:
+                    if self.stop.is_set():
+                        return
+                    # Politeness between requests, not between feeds another worker pulled.
+                    if last_request is not None and self.politeness > 0:
+                        pause = self.politeness - (time.monotonic() - last_request)
+                        if pause > 0 and self.stop.wait(pause):
+                            return
+                    outcome = self.pull(feed)
+                    if outcome.status != "claimed-elsewhere":
+                        last_request = time.monotonic()
+                    with lock:
+                        run.outcomes.append(outcome)
 
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="feed") as pool:
-            list(pool.map(pull_host, by_host.values()))
+            list(pool.map(pull_host, by_host.keys(), by_host.values()))
         return run
+
+    def host_turn(self, host: str) -> AbstractContextManager[bool]:
+        """Whether this worker pulls the host's feeds now (always, alone; see the shared one)."""
+        return nullcontext(True)
 
     def pull(self, feed: FeedSource) -> FeedOutcome:
         """Fetches and stores one feed; never raises for a bad feed."""

@@ -97,6 +97,26 @@ class SharedFeedIngester(FeedIngester):
         self.lease = lease
         self.pulled: list[str] = []
 
+    @contextlib.contextmanager
+    def host_turn(self, host: str) -> Iterator[bool]:
+        """Holds the host for the whole of its feeds, so two workers never send it requests at
+        once (the politeness delay is kept by the one holding it); False when another worker
+        holds it. The claim is a row named "host:<name>" beside the feeds' own. Without a
+        politeness delay there is nothing to keep, and workers share a host's feeds."""
+        if not self.shared or self.politeness <= 0:
+            yield True
+            return
+        store = self.engine.store
+        assert isinstance(store, SharedStore)
+        name = f"host:{host}"
+        if not store.claim_feed(name, self.owner, self.lease, 0.0):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            store.release_feed(name, self.owner, done=False)
+
     def pull(self, feed: FeedSource) -> FeedOutcome:
         if not self.shared:
             return super().pull(feed)

@@ -10,6 +10,7 @@ import json
 import re
 import threading
 import unicodedata
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -188,6 +189,17 @@ def story_row(row: Sequence[Any]) -> StoryRow:
     )
 
 
+class _ThreadConnection:
+    """Lives exactly as long as one thread's connection slot (see SQLStore._conn)."""
+
+
+def _release(connections: list[Any], lock: threading.Lock, conn: Any) -> None:
+    with lock, contextlib.suppress(ValueError):
+        connections.remove(conn)
+    with contextlib.suppress(Exception):
+        conn.close()
+
+
 @lru_cache(maxsize=256)
 def _pyformat(sql: str) -> str:
     return sql.replace("?", "%s")
@@ -285,6 +297,10 @@ class SQLStore(ABC):
         if conn is None:
             conn = self._connect()
             self._local.conn = conn
+            # Freed with the thread's locals: a thread that ends (a feed pass's pool makes new
+            # ones each pass) closes its connection instead of leaving it open for good.
+            self._local.owner = _ThreadConnection()
+            weakref.finalize(self._local.owner, _release, self._connections, self._lock, conn)
             with self._lock:
                 self._connections.append(conn)
         return conn

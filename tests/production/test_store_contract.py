@@ -430,3 +430,21 @@ def test_delete_articles_removes_exactly_the_prefix_and_refreshes_stories(store:
     assert store.search(["Veldmark"]) == []  # the index forgot it too
     assert store.search(["Calder"]) == []
     assert store.delete_articles("id:parallax-demo:") == 0
+
+
+def test_a_thread_that_ends_closes_its_connection(store: Store) -> None:
+    """A feed pass makes new threads each pass: their connections must not pile up."""
+    import gc
+    import threading
+
+    assert isinstance(store, SQLStore)
+    store.counts()
+    for _ in range(5):
+        threads = [threading.Thread(target=store.counts) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    gc.collect()
+    assert len(store._connections) == 1  # this thread's own
+    assert store.counts() == {"articles": 0, "stories": 0}

@@ -72,6 +72,9 @@ class FeedServer:
 
     def __init__(self, delay: float) -> None:
         self.hits: Counter[str] = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -79,8 +82,13 @@ class FeedServer:
                 return
 
             def do_GET(self) -> None:
-                server.hits[self.path] += 1
+                with lock:
+                    server.hits[self.path] += 1
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 time.sleep(delay)
+                with lock:
+                    server.in_flight -= 1
                 body = rss(int(self.path.rsplit("/", 1)[-1]))
                 self.send_response(200)
                 self.send_header("Content-Type", "application/rss+xml")
@@ -170,6 +178,40 @@ def test_two_workers_share_one_feed_list_without_duplicate_work(
     # A second pass within min_interval pulls nothing: the feeds were just done.
     again = ingesters[1].run(feeds)
     assert again.added == 0 and sum(feed_server.hits.values()) == FEEDS
+    for s in stores:
+        s.close()
+
+
+def test_with_politeness_one_worker_holds_a_host_so_it_never_gets_two_requests_at_once(
+    pg_url: str, table: RatingsTable, feed_server: FeedServer
+) -> None:
+    feeds = feed_server.feeds()[:4]  # one host (127.0.0.1)
+    stores = [PostgresStore(pg_url), PostgresStore(pg_url)]
+    clock = lambda: float(T0 + 86400)  # noqa: E731
+    ingesters = [
+        SharedFeedIngester(
+            Engine(s, table, clock=clock),
+            owner=f"worker-{i}",
+            politeness=0.05,
+            min_interval=3600,
+            policy=LOOPBACK_FEEDS,
+        )
+        for i, s in enumerate(stores)
+    ]
+    start = threading.Barrier(2)
+
+    def work(index: int) -> None:
+        start.wait()
+        ingesters[index].run(feeds)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert set(feed_server.hits.values()) == {1} and len(feed_server.hits) == 4
+    assert feed_server.max_in_flight == 1
+    assert sorted(len(i.pulled) for i in ingesters) == [0, 4]  # the host's holder pulled all
     for s in stores:
         s.close()
 
