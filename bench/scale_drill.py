@@ -297,9 +297,13 @@ def make_server(specs: list[FeedSpec], started: float, counts: Counts) -> Thread
             ctype = "application/atom+xml" if spec.atom else "application/rss+xml"
             self._send(200, body, {"Content-Type": ctype, "ETag": etag})
 
-    server = ThreadingHTTPServer((HOST, free_port()), Handler)
-    server.daemon_threads = True
-    return server
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # a worker closing a kept-alive connection is not news
+
+    return Server((HOST, free_port()), Handler)
 
 
 def drill_resolver() -> None:
