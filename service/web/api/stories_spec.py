@@ -164,7 +164,12 @@ OPENAPI_PATHS: dict[str, Any] = {
                 ),
                 _query("published", "when it was published", _TIME),
             ],
-            "responses": {"200": _json(_ref("Related")), **_ERRORS},
+            "responses": {
+                "200": _json(_ref("Related")),
+                **_ERRORS,
+                # FETCH_PAGES on and this process already fetching its share of pages.
+                "503": _json(_ref("Error"), "Error"),
+            },
         }
     },
     "/v1/articles": {
