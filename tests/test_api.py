@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from service.core.ratings import check_ratings, default_ratings_dir
 from service.ops.logs import JSONFormatter
 
 
@@ -125,6 +126,11 @@ def test_export_is_gzipped_with_a_strong_etag_and_304(client: FlaskClient) -> No
     assert len(response.data) <= 350 * 1024  # the extension's budget for the cached export (issue 10)
     body = json.loads(gzip.decompress(response.data))
     assert body["version"] and body["fields"][0] == "id"
+    # The table's date is its newest review: what the extension compares with its built-in table.
+    table, _ = check_ratings(default_ratings_dir())
+    assert table is not None
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", body["date"])
+    assert body["date"] == max(o.reviewed for o in table.outlets.values())
     ids = {row[0] for row in body["outlets"]}
     assert "nytimes.com" in ids and body["aliases"]["edition.cnn.com"] == "cnn.com"
     assert "blogspot.com" in body["stop_suffixes"]

@@ -417,6 +417,10 @@ class RatingsTable:
         aliases = {a: o.id for o in self.outlets.values() for a in o.aliases}
         return {
             "version": self.version,
+            # The newest review in the table: with the version, lets the extension keep the fresher
+            # of its built-in table and a service's. Read from the data, so the export stays a pure
+            # function of the rating files.
+            "date": max((o.reviewed for o in self.outlets.values()), default=""),
             "fields": fields,
             "outlets": rows,
             "aliases": dict(sorted(aliases.items())),

@@ -230,8 +230,10 @@ BASE_PATHS: dict[str, Any] = {
             "responses": {
                 "200": _json({
                     "type": "object",
-                    "required": ["version", "fields", "outlets", "aliases"],
+                    "required": ["version", "date", "fields", "outlets", "aliases"],
                     "properties": {
+                        "version": {"type": "string", "description": "digest of the rating files"},
+                        "date": {"type": "string", "description": "the newest review in the table, YYYY-MM-DD"},
                         "quality_sources": {"type": "array", "items": {"type": "object"}},
                         "flag_labels": {"type": "object", "additionalProperties": {"type": "string"}},
                         "kind_labels": {"type": "object", "additionalProperties": {"type": "string"}},
