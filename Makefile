@@ -1,5 +1,5 @@
 # Contributor shortcuts. `make unit` needs nothing but Python: no browsers, no databases.
-.PHONY: run test unit lint format types e2e bench extension venv
+.PHONY: run test unit lint format types e2e bench extension extension-ratings venv
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -42,5 +42,10 @@ bench: venv
 	$(BIN)/python -m bench.cluster_quality
 	$(BIN)/python -m bench.ratings_agreement
 
-extension:
+# Both packages, each with the ratings built in (`parallax ratings export`), ≤ 1 MB each.
+extension: venv
 	node extension/build.mjs
+
+# The same ratings into the unpacked extension/ folder (Load unpacked, the browser tests).
+extension-ratings: venv
+	node extension/build.mjs --snapshot-only

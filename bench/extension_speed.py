@@ -3,8 +3,11 @@ inline badges (first screen, then 100 links at a time as infinite scroll adds th
 
 Run from the repository root (needs chromium and playwright, as the e2e tests do):
 
-    .venv/bin/python -m bench.extension_speed [--loads 7] [--hovers 40] [--batches 10]
+    .venv/bin/python -m bench.extension_speed [--loads 7] [--hovers 40] [--batches 10] [--service]
 
+By default the extension runs as installed: standalone, the ratings table read from the one built
+into the package (extension/data/ratings.json, refreshed from `parallax ratings export` first), no
+service and no network. --service connects a `parallax serve` seeded with the test stories instead.
 Prints absolute figures against the targets (start-up <= 20 ms, card <= 50 ms after the hover
 delay, badges <= 20 ms for the first screen and <= 4 ms per 100 new links) and ratios against
 baselines measured in the same run on the same page: a naive per-link set-up (one listener on
@@ -250,6 +253,9 @@ def main() -> None:
     parser.add_argument(
         "--batches", type=int, default=10, help=f"batches of {BATCH_LINKS} links to add"
     )
+    parser.add_argument(
+        "--service", action="store_true", help="connect a parallax serve (default: standalone)"
+    )
     args = parser.parse_args()
     chromium = chromium_path()
     if chromium is None:
@@ -257,7 +263,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        process, service_url = start_service(Path(tmp) / "data")
+        process, service_url = start_service(Path(tmp) / "data") if args.service else (None, None)
         try:
             with sync_playwright() as playwright:
                 context = launch(playwright, chromium, Path(tmp) / "profile")
@@ -266,15 +272,23 @@ def main() -> None:
                 results = measure(context, args.loads, args.hovers)
                 browser.set_settings(perfMarks=True, inlineBadges=True)
                 results.update(measure_badges(context, args.loads, args.batches))
+                meta = browser.storage("ratingsMeta")
+                sent = browser.network_requests_by_extension()
                 context.close()
         finally:
-            process.terminate()
-            process.wait(timeout=15)
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=15)
 
     startup = statistics.median(results["startup"])
     naive = statistics.median(results["naive"])
     hover = statistics.median(results["hover"])
     frame = statistics.median(results["frame"])
+    source = "a connected service" if args.service else "the package (standalone)"
+    print(
+        f"ratings table from {source}: version {meta['version']}, {meta['count']} outlets; "
+        f"requests sent by the extension: {len(sent)}"
+    )
     print(f"page: {LINKS} links; {args.loads} loads; {len(results['hover'])} hover cards shown")
     print(
         f"content-script start-up work  {summary(results['startup'])}"

@@ -1,7 +1,8 @@
 // The service worker: the only part that talks to the network; answers the pages' messages and keeps the badge.
 
 import { OutletIndex } from "./lib/resolve.js";
-import { api, DEFAULT_SETTINGS, isSiteDisabled, loadSettings } from "./lib/settings.js";
+import { api, DEFAULT_SETTINGS, hasService, isSiteDisabled, loadSettings, normaliseServiceUrl } from "./lib/settings.js";
+import { chooseTable, isExport, tableInfo } from "./lib/tables.js";
 import { leanBadge, leanColour, leanText, factualityText, UNRATED_COLOUR } from "./lib/format.js";
 import { dayOf, prune, validEntry } from "./lib/reading.js";
 
@@ -17,6 +18,8 @@ const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 const MAX_LINKS_PER_MESSAGE = 5000;
 const MAX_NAMES_PER_LINK = 12;
 const MAX_NAME_CHARS = 200;
+// The ratings built into the package by build.mjs: read from the extension itself, never the network.
+const PACKAGED_TABLE = "data/ratings.json";
 
 // A memo of the parsed table, keyed by its version; the truth stays in chrome.storage.local,
 // because the worker can be stopped at any moment and this variable with it.
@@ -24,12 +27,67 @@ let indexMemo = { version: "", index: /** @type {OutletIndex | null} */ (null) }
 
 async function ratingsIndex() {
   const { ratingsMeta } = await api.storage.local.get("ratingsMeta");
-  const version = ratingsMeta?.etag ?? ratingsMeta?.version ?? "";
+  const version = ratingsMeta?.version ? `${ratingsMeta.source}:${ratingsMeta.version}` : "";
   if (indexMemo.index && indexMemo.version === version) return indexMemo.index;
   const { ratingsExport } = await api.storage.local.get("ratingsExport");
-  const index = ratingsExport ? new OutletIndex(ratingsExport) : null;
+  const index = isExport(ratingsExport) ? new OutletIndex(ratingsExport) : null;
   indexMemo = { version, index };
   return index;
+}
+
+/** The table in use; the very first page after install can arrive before onInstalled stored it. */
+async function tableIndex() {
+  const index = await ratingsIndex();
+  if (index) return index;
+  await ensureTable();
+  return ratingsIndex();
+}
+
+/** The export built into the package, or null when this copy was built without one. */
+async function packagedExport() {
+  try {
+    const response = await fetch(api.runtime.getURL(PACKAGED_TABLE));
+    if (!response.ok) return null;
+    const body = await response.json();
+    return isExport(body) ? body : null;
+  } catch {
+    return null; // a development checkout where `make extension-ratings` has not run yet
+  }
+}
+
+/** @type {Promise<any> | null} */
+let ensuring = null;
+
+/**
+ * Make sure a table is in storage: the package's, unless a connected service gave a fresher one.
+ * Runs on install, update and browser start-up, and when a page arrives before any table.
+ */
+function ensureTable() {
+  ensuring ??= (async () => {
+    const settings = await loadSettings();
+    const { ratingsMeta = {} } = await api.storage.local.get("ratingsMeta");
+    const body = await packagedExport();
+    if (!body) {
+      const meta = { ...ratingsMeta, packaged: null, packagedMissing: true };
+      await api.storage.local.set({ ratingsMeta: meta });
+      return meta;
+    }
+    const packaged = tableInfo(body);
+    const keepService = ratingsMeta.source === "service" && hasService(settings)
+      && chooseTable({ version: ratingsMeta.version ?? "", date: ratingsMeta.date ?? "" }, packaged) !== "package";
+    const current = ratingsMeta.source === "package" && ratingsMeta.version === packaged.version;
+    if (keepService || current) {
+      const meta = { ...ratingsMeta, packaged, packagedMissing: false };
+      await api.storage.local.set({ ratingsMeta: meta });
+      return meta;
+    }
+    const meta = { ...ratingsMeta, source: "package", ...packaged, packaged, packagedMissing: false };
+    await api.storage.local.set({ ratingsExport: body, ratingsMeta: meta });
+    return meta;
+  })().finally(() => {
+    ensuring = null;
+  });
+  return ensuring;
 }
 
 class ServiceError extends Error {
@@ -39,6 +97,8 @@ class ServiceError extends Error {
     this.code = code;
   }
 }
+
+const NO_SERVICE = "Related coverage needs a Parallax service; connect one in the options.";
 
 async function readJson(response, limit) {
   const text = await response.text();
@@ -51,13 +111,13 @@ async function readJson(response, limit) {
 }
 
 /**
- * GET or POST against the configured service, with a timeout and plain-language errors.
+ * GET or POST against a Parallax service, with a timeout and plain-language errors.
+ * @param {string} serviceUrl
  * @param {string} path
  * @param {RequestInit} [init]
  * @param {number} [limit]
  */
-async function callService(path, init = {}, limit = MAX_RESPONSE_BYTES) {
-  const { serviceUrl } = await loadSettings();
+async function request(serviceUrl, path, init = {}, limit = MAX_RESPONSE_BYTES) {
   let response;
   try {
     response = await fetch(serviceUrl + path, {
@@ -85,40 +145,55 @@ async function callService(path, init = {}, limit = MAX_RESPONSE_BYTES) {
   return { status: response.status, body, response };
 }
 
-/** Fetch /v1/outlets/export unless the stored copy is still current (ETag). */
+/**
+ * A request to the configured service; with none configured, an error and no request at all.
+ * @param {string} path @param {RequestInit} [init] @param {number} [limit]
+ */
+async function callService(path, init = {}, limit = MAX_RESPONSE_BYTES) {
+  const settings = await loadSettings();
+  if (!hasService(settings)) throw new ServiceError("no_service", NO_SERVICE);
+  return request(settings.serviceUrl, path, init, limit);
+}
+
+/**
+ * Fetch the service's /v1/outlets/export unless the copy seen last is still current (ETag), and
+ * use it if it is fresher than the package's. Standalone (no service): nothing, ever.
+ */
 async function syncRatings({ force = false } = {}) {
-  const { ratingsMeta = {} } = await api.storage.local.get("ratingsMeta");
+  if (!hasService(await loadSettings())) return (await api.storage.local.get("ratingsMeta")).ratingsMeta ?? {};
+  let { ratingsMeta = {} } = await api.storage.local.get("ratingsMeta");
+  if (!ratingsMeta.version) ratingsMeta = await ensureTable();
   const fresh = ratingsMeta.lastSync && Date.now() - Date.parse(ratingsMeta.lastSync) < RATINGS_MAX_AGE_MS;
   if (fresh && !force && !ratingsMeta.lastError) return ratingsMeta;
   // After a failure, pages retry the sync at most once a minute, not once per page view.
   const retriedRecently = ratingsMeta.lastAttempt && Date.now() - Date.parse(ratingsMeta.lastAttempt) < RETRY_AFTER_MS;
   if (!force && retriedRecently) return ratingsMeta;
   await api.storage.local.set({ ratingsMeta: { ...ratingsMeta, lastAttempt: new Date().toISOString() } });
-  const { ratingsExport } = await api.storage.local.get("ratingsExport");
-  const headers = ratingsMeta.etag && ratingsExport ? { "If-None-Match": ratingsMeta.etag } : {};
+  const headers = ratingsMeta.etag && ratingsMeta.service ? { "If-None-Match": ratingsMeta.etag } : {};
   try {
     const { status, body, response } = await callService("/v1/outlets/export", { headers }, MAX_EXPORT_BYTES);
     const now = new Date().toISOString();
+    const synced = { lastSync: now, lastFinished: now, lastStatus: status, lastError: null };
     if (status === 304) {
-      const meta = { ...ratingsMeta, lastSync: now, lastFinished: now, lastStatus: 304, lastError: null };
+      const meta = { ...ratingsMeta, ...synced };
       await api.storage.local.set({ ratingsMeta: meta });
       return meta;
     }
-    if (!Array.isArray(body?.outlets) || !Array.isArray(body?.fields)) {
+    if (!isExport(body)) {
       throw new ServiceError("bad_export", "The service's ratings export is not in the expected format; update the service.");
     }
-    const meta = {
-      etag: response.headers.get("ETag"),
-      version: String(body.version ?? ""),
-      generated: String(body.generated ?? ""),
-      count: body.outlets.length,
-      lastSync: now,
-      lastFinished: now,
-      lastStatus: status,
-      lastError: null,
-    };
-    await api.storage.local.set({ ratingsExport: body, ratingsMeta: meta });
-    return meta;
+    const offered = tableInfo(body);
+    const seen = { ...synced, etag: response.headers.get("ETag"), service: offered };
+    const choice = chooseTable(offered, ratingsMeta.packaged);
+    if (choice === "service") {
+      const meta = { ...ratingsMeta, ...seen, source: "service", ...offered };
+      await api.storage.local.set({ ratingsExport: body, ratingsMeta: meta });
+      return meta;
+    }
+    const meta = { ...ratingsMeta, ...seen };
+    await api.storage.local.set({ ratingsMeta: meta });
+    // A service table kept from before that is now older than the package's gives way to it.
+    return ratingsMeta.source === "service" && choice === "package" ? await ensureTable() : meta;
   } catch (error) {
     const failedAt = new Date().toISOString();
     const meta = { ...ratingsMeta, lastAttempt: failedAt, lastFinished: failedAt, lastError: error instanceof ServiceError ? error.message : String(error) };
@@ -164,8 +239,9 @@ const handlers = {
   async pageSeen(message, sender) {
     const tabId = sender.tab?.id;
     const settings = await loadSettings();
-    const index = await ratingsIndex();
-    if (!index) syncRatings(); // not awaited: the badge can wait for the next page
+    const index = await tableIndex();
+    const service = hasService(settings);
+    if (service) syncRatings(); // not awaited; at most daily, or once a minute after a failure
     const resolution = index?.tryResolve(String(message.url ?? "")) ?? null;
     const outlet = resolution?.outlet ?? null;
     const isNews = Boolean(outlet) || Boolean(message.isArticle);
@@ -174,7 +250,9 @@ const handlers = {
       await setBadge(tabId, disabled ? null : outlet, !disabled && isNews);
       await saveTabState(tabId, { url: resolution?.resolved_url ?? (String(message.url ?? "").split("#")[0] || null), outlet, isNews, story: null, error: null, scored: false });
     }
-    return { ok: true, outlet, isNews, tableLoaded: Boolean(index), resolvedUrl: resolution?.resolved_url ?? null };
+    // Without a table, say why: one is on its way from the service, or there is none to be had.
+    const tableState = index ? "ready" : service ? "loading" : "missing";
+    return { ok: true, outlet, isNews, tableLoaded: Boolean(index), tableState, service, resolvedUrl: resolution?.resolved_url ?? null };
   },
 
   /** Score the page being read, and find its story: the page URL goes to the service, nowhere else. */
@@ -214,6 +292,12 @@ const handlers = {
     }
   },
 
+  /** A page found no table in storage (the first moments after install): store the built-in one. */
+  async ensureRatings() {
+    const meta = await ensureTable();
+    return { ok: Boolean(meta?.version) };
+  },
+
   /** The popup asks what the content script found on its tab. */
   async getTabState(message) {
     const key = tabKey(Number(message.tabId));
@@ -233,11 +317,8 @@ const handlers = {
 
   /** Inline badges start: the shorteners (for link targets) and the page's own outlet. */
   async badgeSetup(message) {
-    const index = await ratingsIndex();
-    if (!index) {
-      syncRatings();
-      return { ok: false, error: { code: "no_table", message: "The ratings have not been downloaded yet." } };
-    }
+    const index = await tableIndex();
+    if (!index) return { ok: false, error: { code: "no_table", message: "This copy of the extension has no ratings table and no service is reachable." } };
     const own = index.tryResolve(String(message.url ?? ""))?.outlet?.id ?? null;
     return { ok: true, shorteners: [...index.shorteners], own };
   },
@@ -248,8 +329,8 @@ const handlers = {
    * texts that names an outlet decides (resolveNamed), as in the hover card.
    */
   async resolveLinks(message) {
-    const index = await ratingsIndex();
-    if (!index) return { ok: false, error: { code: "no_table", message: "The ratings have not been downloaded yet." } };
+    const index = await tableIndex();
+    if (!index) return { ok: false, error: { code: "no_table", message: "This copy of the extension has no ratings table and no service is reachable." } };
     const items = Array.isArray(message.items) ? message.items.slice(0, MAX_LINKS_PER_MESSAGE) : [];
     const country = typeof message.country === "string" ? message.country : null;
     const outlets = items.map((item) => {
@@ -271,6 +352,23 @@ const handlers = {
       return outlet ? { id: outlet.id, name: outlet.name, lean: outlet.lean?.label ?? null, factuality: outlet.factuality?.label ?? null } : null;
     });
     return { ok: true, outlets };
+  /** The reader pressed "Test" on an address: one GET /version there, nothing about any page. */
+  async testService(message) {
+    let serviceUrl;
+    try {
+      serviceUrl = normaliseServiceUrl(String(message.url ?? ""));
+    } catch (error) {
+      return { ok: false, error: { code: "bad_address", message: error.message } };
+    }
+    try {
+      const { body } = await request(serviceUrl, "/version");
+      if (typeof body?.ratings_version !== "string") {
+        throw new ServiceError("not_parallax", `${serviceUrl} answered, but not as a Parallax service; check the address.`);
+      }
+      return { ok: true, serviceUrl, version: String(body.version ?? ""), outlets: Number(body.outlets ?? 0) };
+    } catch (error) {
+      return errorReply(error);
+    }
   },
 
   /**
@@ -319,17 +417,21 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   return true; // the reply is asynchronous
 });
 
-api.runtime.onInstalled.addListener(async () => {
+api.runtime.onInstalled.addListener(async ({ reason }) => {
   const { settings } = await api.storage.local.get("settings");
   if (!settings) await api.storage.local.set({ settings: { ...DEFAULT_SETTINGS } });
   await api.alarms.create(RATINGS_ALARM, { periodInMinutes: 24 * 60, delayInMinutes: 24 * 60 });
   await api.alarms.create(READING_ALARM, { periodInMinutes: 24 * 60, delayInMinutes: 60 });
+  // On update too: a newer extension brings a newer built-in table.
+  await ensureTable();
+  if (reason === "install") await api.tabs.create({ url: api.runtime.getURL("welcome.html") });
   await syncRatings({ force: true });
 });
 
-api.runtime.onStartup.addListener(() => {
-  syncRatings();
+api.runtime.onStartup.addListener(async () => {
   pruneReading();
+  await ensureTable();
+  await syncRatings();
 });
 
 /** Drop reading entries older than 90 days (daily, at start-up, and on every write). */
@@ -347,10 +449,18 @@ api.alarms.onAlarm.addListener((alarm) => {
 
 api.storage.onChanged.addListener((changes, area) => {
   if (area !== "local" || !changes.settings) return;
-  const before = changes.settings.oldValue?.serviceUrl;
-  const after = changes.settings.newValue?.serviceUrl;
-  // A different service may rate differently: its table replaces the old one.
-  if (before && after && before !== after) syncRatings({ force: true });
+  const before = changes.settings.oldValue?.serviceUrl ?? "";
+  const after = changes.settings.newValue?.serviceUrl ?? "";
+  if (before === after) return;
+  // A different service may rate differently: forget what the old one offered, then ask the new
+  // one (or, with no service left, go back to the package's table).
+  api.storage.local.get("ratingsMeta").then(async ({ ratingsMeta = {} }) => {
+    // The old service's table is no longer anyone's choice: back to the package's until the new one answers.
+    const source = ratingsMeta.source === "service" ? "previous-service" : ratingsMeta.source;
+    await api.storage.local.set({ ratingsMeta: { ...ratingsMeta, source, etag: null, service: null, lastSync: null, lastAttempt: null, lastError: null } });
+    await ensureTable();
+    if (after) await syncRatings({ force: true });
+  });
 });
 
 api.tabs.onRemoved.addListener((tabId) => {

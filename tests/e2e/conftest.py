@@ -120,12 +120,12 @@ def make_browser(
     with sync_playwright() as playwright:
         contexts: list[Any] = []
 
-        def make(color_scheme: str = "light") -> Browser:
+        def make(color_scheme: str = "light", *, standalone: bool = False) -> Browser:
             context = launch(
                 playwright, chromium, tmp_path / f"profile-{len(contexts)}", color_scheme
             )
             contexts.append(context)
-            return start_extension(context, service.url)
+            return start_extension(context, None if standalone else service.url)
 
         yield make
         for context in contexts:

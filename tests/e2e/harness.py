@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -10,14 +11,21 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from tests.support.net import free_port as free_port  # the e2e tests import it from here
 
+# Lets Playwright report requests made by the extension's service worker (the request log that
+# proves standalone mode sends nothing); must be set before Playwright starts its driver.
+os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
+
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION_DIR = REPO / "extension"
+# The ratings built into the package (extension/build.mjs writes the same bytes; not committed).
+SNAPSHOT = EXTENSION_DIR / "data" / "ratings.json"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PAGES = FIXTURES / "pages"
 ARTIFACTS = REPO / "test-artifacts" / "extension"
@@ -37,6 +45,7 @@ ROUTED_PAGES: dict[str, str] = {
         "fox-blindspot.html"
     ),
     "https://www.northbridge-gazette.example/2025/10/25/dam-vote": "unrated-article.html",
+    "https://apnews.com/article/northbridge-dam-vote-fixed-column-0a1b2c3d4e": "fixed-column.html",
 }
 ROUTED_ORIGINS = sorted(
     {url.split("/", 3)[0] + "//" + url.split("/", 3)[2] for url in ROUTED_PAGES}
@@ -59,10 +68,32 @@ HOSTILE_ARTICLE = (
     "https://www.theguardian.com/us-news/2025/oct/26/eastport-harbor-bridge-closed-crack"
 )
 UNRATED_ARTICLE = "https://www.northbridge-gazette.example/2025/10/25/dam-vote"
+FIXED_COLUMN_ARTICLE = "https://apnews.com/article/northbridge-dam-vote-fixed-column-0a1b2c3d4e"
 FOX_HOME = "https://www.foxnews.com/"
 FOX_BLINDSPOT = (
     "https://www.foxnews.com/politics/millbrook-county-clerk-resigns-missing-ballot-boxes-audit"
 )
+
+
+@cache
+def ratings_export() -> bytes:
+    """The bytes `parallax ratings export` prints (without its final newline)."""
+    from service.core.ratings import check_ratings, default_ratings_dir, export_json
+
+    table, problems = check_ratings(default_ratings_dir())
+    assert table is not None and not problems, problems
+    return export_json(table)
+
+
+def ensure_snapshot() -> None:
+    """Puts the current ratings into the unpacked extension, as `make extension-ratings` does."""
+    body = ratings_export()
+    if SNAPSHOT.is_file() and SNAPSHOT.read_bytes() == body:
+        return
+    SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+    temporary = SNAPSHOT.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_bytes(body)
+    temporary.replace(SNAPSHOT)
 
 
 def chromium_path() -> str | None:
@@ -116,12 +147,23 @@ def route_fixture_pages(context: Any) -> None:
 
 @dataclass
 class Browser:
-    """A Chromium profile with the unpacked extension, configured for the test service."""
+    """A Chromium profile with the unpacked extension, configured for the test service (or none)."""
 
     context: Any
     worker: Any
     extension_id: str
-    service_url: str
+    service_url: str | None
+    # Every request the profile made since launch: (url, whether the extension's worker made it).
+    requests: list[tuple[str, bool]] = field(default_factory=list)
+
+    def network_requests_by_extension(self) -> list[str]:
+        """Requests by the extension that leave the browser (its own files are not the network)."""
+        return [
+            url
+            for url, from_worker in self.requests
+            if not url.startswith("chrome-extension://")
+            and (from_worker or url.startswith(("http://127.0.0.1", "http://localhost")))
+        ]
 
     def storage(self, key: str) -> Any:
         return self.worker.evaluate(
@@ -159,6 +201,26 @@ class Browser:
         return tab_id
 
 
+# Every line box of visible text under a selector, as [left, top, right, bottom] (viewport pixels).
+TEXT_BOXES_JS = """selector => {
+  const root = document.querySelector(selector) ?? document.body;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const boxes = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim() || node.parentElement?.closest('script, style, noscript, template')) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const b of range.getClientRects()) if (b.width > 0 && b.height > 0) boxes.push([b.left, b.top, b.right, b.bottom]);
+  }
+  return boxes;
+}"""
+
+
+def text_boxes(page: Any, selector: str = "body") -> list[tuple[float, float, float, float]]:
+    """Where the page's text is drawn: what our panel and tab must never cover."""
+    return [tuple(box) for box in page.evaluate(TEXT_BOXES_JS, selector)]
+
+
 def _epoch_ms(iso: str) -> float:
     from datetime import datetime
 
@@ -166,6 +228,7 @@ def _epoch_ms(iso: str) -> float:
 
 
 def launch(playwright: Any, chromium_exe: str, profile: Path, color_scheme: str = "light") -> Any:
+    ensure_snapshot()
     return playwright.chromium.launch_persistent_context(
         str(profile),
         executable_path=chromium_exe,
@@ -185,8 +248,14 @@ def launch(playwright: Any, chromium_exe: str, profile: Path, color_scheme: str 
     )
 
 
-def start_extension(context: Any, service_url: str) -> Browser:
-    """Waits for the extension's worker and its first-run setup, then points it at `service_url`."""
+def start_extension(context: Any, service_url: str | None) -> Browser:
+    """Waits for the extension's worker and its built-in table, then (unless `service_url` is None,
+    for standalone mode) connects it to `service_url` and waits for the service's table."""
+    requests: list[tuple[str, bool]] = []
+    # The worker's own requests show up thanks to PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS.
+    context.on(
+        "request", lambda request: requests.append((request.url, bool(request.service_worker)))
+    )
     worker = (
         context.service_workers[0]
         if context.service_workers
@@ -194,23 +263,29 @@ def start_extension(context: Any, service_url: str) -> Browser:
     )
     extension_id = worker.url.split("/")[2]
     browser = Browser(
-        context=context, worker=worker, extension_id=extension_id, service_url=service_url
+        context=context,
+        worker=worker,
+        extension_id=extension_id,
+        service_url=service_url,
+        requests=requests,
     )
-    # onInstalled writes the default settings and tries the default address first; wait for it
-    # so our settings are not overwritten.
+    # onInstalled writes the default settings and stores the built-in table; wait for it so our
+    # settings are not overwritten.
     deadline = time.monotonic() + SYNC_TIMEOUT_S
-    while not {"lastSync", "lastError"} & {
-        k for k, v in (browser.storage("ratingsMeta") or {}).items() if v
-    }:
+    while not (browser.storage("ratingsMeta") or {}).get("version"):
         if time.monotonic() > deadline:
-            raise AssertionError("the extension's first-run sync never ran")
+            raise AssertionError(
+                f"the extension never stored its built-in table: {browser.storage('ratingsMeta')}"
+            )
         time.sleep(0.1)
+    route_fixture_pages(context)
+    if service_url is None:
+        return browser
     since = time.time() * 1000
     browser.set_settings(serviceUrl=service_url)
     meta = browser.wait_for_sync(since)
     assert not meta.get("lastError"), meta
     assert meta.get("count", 0) > 100, meta
-    route_fixture_pages(context)
     return browser
 
 

@@ -19,6 +19,7 @@ from tests.e2e.harness import (
     Browser,
     Service,
     free_port,
+    text_boxes,
 )
 
 pytestmark = pytest.mark.e2e
@@ -132,7 +133,7 @@ def test_article_page_shows_panel_with_outlet_lean_and_story(
     )
 
     # The panel sits beside the text, never over it, and the page keeps working.
-    article_right = page.evaluate("document.querySelector('article').getBoundingClientRect().right")
+    article_right = max(box[2] for box in text_boxes(page, "article"))
     panel_left = panel.evaluate("p => p.getBoundingClientRect().left")
     assert article_right <= panel_left
     assert page.evaluate("document.body.dataset.pageScript") == "ran"
@@ -345,10 +346,14 @@ def test_popup_and_options(browser: Browser, service: Service, artifacts: Path) 
     options.goto(browser.page_url("options.html"))
     options.wait_for_selector("#sync-status:has-text('Last sync')", timeout=WAIT_MS)
     assert options.input_value("#service-url") == service.url
+    assert options.inner_text("#service-state").startswith(f"Connected to {service.url}")
+    # The service runs this checkout's ratings: the same table as the one built in.
+    assert "built into the extension" in options.inner_text("#table-status")
+    assert "Your service has the same table" in options.inner_text("#table-status")
     options.click("#refresh")
-    options.wait_for_selector("#sync-status:has-text('outlets')", timeout=WAIT_MS)
+    options.wait_for_selector("#sync-status:has-text('Last sync with')", timeout=WAIT_MS)
     options.fill("#service-url", "ftp://example.org")
-    options.click("#save")
+    options.click("#connect-service")
     error = options.locator("#service-error")
     error.wait_for(state="visible", timeout=WAIT_MS)
     assert "http" in error.inner_text()
@@ -356,6 +361,9 @@ def test_popup_and_options(browser: Browser, service: Service, artifacts: Path) 
         "a refused address must not be saved"
     )
     options.fill("#service-url", service.url + "/")
+    options.click("#connect-service")
+    options.wait_for_selector("#service-result:has-text('Connected to Parallax')", timeout=WAIT_MS)
+    assert options.input_value("#service-url") == service.url
     options.uncheck("#hover-cards")
     options.fill("#disabled-sites", "https://www.example.org/page\nexample.net")
     options.click("#save")
@@ -363,10 +371,10 @@ def test_popup_and_options(browser: Browser, service: Service, artifacts: Path) 
     saved = browser.storage("settings")
     assert saved["hoverCards"] is False and saved["serviceUrl"] == service.url
     assert saved["disabledSites"] == ["www.example.org", "example.net"]
-    options.fill("#service-url", service.url)
     options.check("#hover-cards")
     options.fill("#disabled-sites", "")
     options.click("#save")
+    options.wait_for_selector("#saved:has-text('Saved')", timeout=WAIT_MS)
     options.screenshot(path=str(artifacts / "options.png"), full_page=True)
 
 
@@ -480,7 +488,7 @@ def test_panel_makes_room_instead_of_covering_text_on_a_narrow_window(browser: B
     page.set_viewport_size({"width": 900, "height": 700})
     page.goto(NYT_ARTICLE)
     page.wait_for_selector("parallax-panel .coverage-section h4", state="attached", timeout=WAIT_MS)
-    right_before = page.evaluate("document.querySelector('article').getBoundingClientRect().right")
+    right_before = max(box[2] for box in text_boxes(page, "article"))
     assert right_before > 900 - 360, (
         "the fixture must reach under the panel for this test to mean anything"
     )
@@ -488,16 +496,10 @@ def test_panel_makes_room_instead_of_covering_text_on_a_narrow_window(browser: B
     panel_left = page.locator("parallax-panel .panel").evaluate(
         "p => p.getBoundingClientRect().left"
     )
-    assert (
-        page.evaluate("document.querySelector('article').getBoundingClientRect().right")
-        <= panel_left
-    )
+    assert max(box[2] for box in text_boxes(page, "article")) <= panel_left
     page.keyboard.press("Escape")
     page.wait_for_selector("parallax-panel .panel", state="hidden", timeout=WAIT_MS)
-    assert (
-        page.evaluate("document.querySelector('article').getBoundingClientRect().right")
-        == right_before
-    )
+    assert max(box[2] for box in text_boxes(page, "article")) == right_before
 
 
 def test_popup_turns_parallax_off_for_the_site_at_once(browser: Browser) -> None:

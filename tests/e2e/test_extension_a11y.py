@@ -103,7 +103,7 @@ def test_popup_and_options_pass_axe(
         assert_clean(reading, f"the reading page at {width} px ({scheme})")
     # The error state too: it is text a reader must be able to read.
     options.fill("#service-url", "ftp://example.org")
-    options.click("#save")
+    options.click("#connect-service")
     options.locator("#service-error").wait_for(state="visible", timeout=WAIT_MS)
     assert_clean(options, f"the options page showing an error ({scheme})")
 

@@ -50,6 +50,17 @@ def in_panel(selector: str) -> str:
 
 @pytest.fixture
 def firefox(service: Service, tmp_path: Path) -> Iterator[tuple[BiDi, str]]:
+    """Firefox ESR with the built Firefox package connected to the test service."""
+    yield from run_firefox(tmp_path, service.url)
+
+
+@pytest.fixture
+def firefox_standalone(tmp_path: Path) -> Iterator[tuple[BiDi, str]]:
+    """Firefox ESR with the built Firefox package exactly as built: no service."""
+    yield from run_firefox(tmp_path, None)
+
+
+def run_firefox(tmp_path: Path, service_url: str | None) -> Iterator[tuple[BiDi, str]]:
     """Firefox ESR with the built Firefox package installed, pages routed to the fixtures."""
     executable = shutil.which("firefox-esr") or shutil.which("firefox")
     node = shutil.which("node")
@@ -62,16 +73,18 @@ def firefox(service: Service, tmp_path: Path) -> Iterator[tuple[BiDi, str]]:
     unpacked = tmp_path / "extension"
     with zipfile.ZipFile(next(dist.glob("parallax-firefox-*.zip"))) as archive:
         archive.extractall(unpacked)
-    # The one change to the package: BiDi cannot open extension pages to set the service
-    # address, so the default points at this test's service.
-    settings = unpacked / "src" / "lib" / "settings.js"
-    source = settings.read_text("utf-8")
-    assert '"http://127.0.0.1:8000"' in source
-    source = source.replace('"http://127.0.0.1:8000"', f'"{service.url}"')
-    # And inline badges on for Google News (off by default), for the same reason.
-    assert "inlineBadgeSites: []," in source
-    source = source.replace("inlineBadgeSites: [],", 'inlineBadgeSites: ["news.google.com"],')
-    settings.write_text(source, "utf-8")
+    if service_url is not None:
+        # The one change to the package: BiDi cannot open extension pages to connect a service,
+        # so the default (none: standalone) becomes this test's service.
+        settings = unpacked / "src" / "lib" / "settings.js"
+        source = settings.read_text("utf-8")
+        default = 'export const DEFAULT_SERVICE_URL = "";'
+        assert default in source
+        source = source.replace(default, f"export const DEFAULT_SERVICE_URL = {service_url!r};")
+        # And inline badges on for Google News (off by default), for the same reason.
+        assert "inlineBadgeSites: []," in source
+        source = source.replace("inlineBadgeSites: [],", 'inlineBadgeSites: ["news.google.com"],')
+        settings.write_text(source, "utf-8")
 
     port = free_port()
     process = launch_firefox(executable, tmp_path / "profile", port, FIREFOX_PREFS)
@@ -239,3 +252,19 @@ def test_firefox_google_news_inline_badges(firefox: tuple[BiDi, str], service: S
         "(document.querySelector('a > parallax-dot'))",
     )
     assert size == "7x7", size
+
+
+def test_firefox_standalone_rates_from_the_built_in_table(
+    firefox_standalone: tuple[BiDi, str], service: Service
+) -> None:
+    bidi, context = firefox_standalone
+    bidi.command("browsingContext.navigate", context=context, url=NYT_ARTICLE, wait="complete")
+    line = bidi.wait_for(context, in_panel(".no-service"))
+    assert line.startswith("Related coverage needs a Parallax service")
+    # The name the service would give, though the extension never asked it.
+    assert (
+        bidi.evaluate(context, in_panel(".outlet-name"))
+        == service.score(NYT_ARTICLE)["outlet"]["name"]
+    )
+    fox_href = bidi.evaluate(context, "document.getElementById('fox').href")
+    assert hover(bidi, context, "fox") == service.score(fox_href)["outlet"]["name"]

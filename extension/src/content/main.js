@@ -1,7 +1,7 @@
 // Content-script entry: decide what this page gets (panel, hover cards) and start each feature.
 
 import { OutletIndex } from "../lib/resolve.js";
-import { api, badgesOn, isSiteDisabled, loadSettings, saveSettings } from "../lib/settings.js";
+import { api, badgesOn, isSiteDisabled, loadSettings, panelOpenOn, saveSettings, withPanelSite } from "../lib/settings.js";
 import { looksLikeArticleUrl, readArticle } from "./article.js";
 import { startInlineBadges } from "./badges.js";
 import { startHoverCards } from "./hovercard.js";
@@ -16,7 +16,12 @@ function getIndex() {
   indexPromise ??= (async () => {
     const started = performance.now();
     try {
-      const { ratingsExport } = await api.storage.local.get("ratingsExport");
+      let { ratingsExport } = await api.storage.local.get("ratingsExport");
+      if (!ratingsExport) {
+        // Just installed: the worker stores the built-in table on its first wake; ask it to.
+        await send({ type: "ensureRatings" });
+        ({ ratingsExport } = await api.storage.local.get("ratingsExport"));
+      }
       const built = performance.now();
       const index = ratingsExport ? new OutletIndex(ratingsExport) : null;
       if (!index) indexPromise = null; // not synced yet: look again on the next hover
@@ -70,7 +75,8 @@ async function showPage(settings, controller, timing) {
     host: site,
     outlet,
     tableLoaded: Boolean(seen?.tableLoaded),
-    open: Boolean(settings.panelOpen),
+    tableState: seen?.tableState,
+    open: panelOpenOn(settings, site),
     serviceUrl: settings.serviceUrl,
     signal,
     onDismiss: async () => {
@@ -79,12 +85,20 @@ async function showPage(settings, controller, timing) {
       settings.panelHiddenSites = [...(settings.panelHiddenSites ?? []), site];
       controller.abort();
     },
-    onToggle: (open) => {
-      settings.panelOpen = open;
-      saveSettings({ panelOpen: open });
+    onToggle: async (open) => {
+      // Remembered for this site only; other sites keep their own state or the default.
+      const current = await loadSettings();
+      settings.panelOpenSites = withPanelSite(current.panelOpenSites, site, open);
+      await saveSettings({ panelOpenSites: settings.panelOpenSites });
     },
   });
   timing.report("panel");
+  if (!seen?.service) {
+    // Standalone: the rating came from the built-in table; nothing is sent for coverage.
+    panel.showNoService();
+    panel.host.dataset.parallaxFor = pageUrl;
+    return;
+  }
   // Send the canonical form: no fragment, no tracking parameters; the service needs no more.
   const scoreUrl = seen?.resolvedUrl ?? pageUrl.split("#")[0];
   const reply = await send({ type: "score", url: scoreUrl, page });

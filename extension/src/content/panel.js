@@ -4,16 +4,22 @@ import { clear, h, shadowHost } from "../lib/dom.js";
 import { leanColour, leanText } from "../lib/format.js";
 import { api } from "../lib/settings.js";
 import { outletDetails, storySummary } from "../lib/views.js";
+import { fixedObstacles, MIN_PUSHED_ARTICLE, planPlacement, pushUntil, textExtent } from "./placement.js";
 import { PANEL_CSS } from "./styles.js";
 
-const PANEL_WIDTH = 360;
-const GUTTER = 8;
+/** A button that opens the options page, written like a link. @param {string} text @param {AbortSignal} signal */
+function optionsButton(text, signal) {
+  const button = h("button", { type: "button", class: "options-link", text });
+  button.addEventListener("click", () => { api.runtime.sendMessage({ type: "openOptions" }); }, { signal });
+  return button;
+}
 
 /**
  * Show the panel; returns an object to feed it data. Everything is removed when `signal` aborts.
- * @param {{host: string, outlet: any, tableLoaded: boolean, open: boolean, signal: AbortSignal, onDismiss: () => void, onToggle: (open: boolean) => void, serviceUrl?: string}} options
+ * `open` is the reader's wish for this site: honoured only when the window leaves the article room.
+ * @param {{host: string, outlet: any, tableLoaded: boolean, tableState?: string, open: boolean, signal: AbortSignal, onDismiss: () => void, onToggle: (open: boolean) => void, serviceUrl?: string}} options
  */
-export function mountPanel({ host: siteHost, outlet, tableLoaded, open, signal, onDismiss, onToggle, serviceUrl = "" }) {
+export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = tableLoaded ? "ready" : "loading", open, signal, onDismiss, onToggle, serviceUrl = "" }) {
   const { host, root } = shadowHost("parallax-panel", PANEL_CSS);
   const surface = h("div", { class: "surface-wrap" });
   const dot = h("span", { class: "dot", "aria-hidden": "true" });
@@ -23,8 +29,7 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, open, signal, 
   const dismiss = h("button", { type: "button", class: "dismiss", text: `Hide on ${siteHost}` });
   const outletSection = h("section", { class: "outlet", "aria-live": "polite" });
   const storySection = h("section", { class: "coverage-section", "aria-live": "polite" });
-  const optionsLink = h("button", { type: "button", class: "options-link", text: "Options" });
-  optionsLink.style.cssText = "background:none;border:0;padding:0;color:var(--accent);";
+  const optionsLink = optionsButton("Options", signal);
   const panel = h("aside", { id: "parallax-panel", class: "panel surface", role: "complementary", "aria-label": "Parallax: where this news comes from", hidden: true },
     h("header", {}, h("h2", { text: "Parallax" }), dismiss, collapse),
     outletSection,
@@ -35,21 +40,45 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, open, signal, 
   // Inside <body>, where accessibility tools (and axe-core) look for a page's content.
   (document.body ?? document.documentElement).append(host);
 
-  let shifted = false;
-  let previousMargin = "";
-  // Never cover the article: if the text reaches into the panel's place, make room beside it.
-  function makeRoom(wanted) {
-    if (wanted && !shifted) {
-      const article = document.querySelector("article, [itemprop='articleBody'], main") ?? document.body;
-      const right = article ? article.getBoundingClientRect().right : window.innerWidth;
-      if (window.innerWidth - right < PANEL_WIDTH + GUTTER) {
-        previousMargin = document.documentElement.style.marginRight;
-        document.documentElement.style.marginRight = `${PANEL_WIDTH}px`;
-        shifted = true;
-      }
-    } else if (!wanted && shifted) {
-      document.documentElement.style.marginRight = previousMargin;
-      shifted = false;
+  // The page's own inline right margin, put back whenever we stop pushing the page aside.
+  const rootStyle = document.documentElement.style;
+  const ownMargin = [rootStyle.getPropertyValue("margin-right"), rootStyle.getPropertyPriority("margin-right")];
+  let pushed = false;
+  let tabSize = { width: 26, height: 160 };
+  /** @type {ReturnType<typeof planPlacement> | null} */
+  let plan = null;
+
+  function unpush() {
+    if (!pushed) return;
+    if (ownMargin[0]) rootStyle.setProperty("margin-right", ownMargin[0], ownMargin[1]);
+    else rootStyle.removeProperty("margin-right");
+    pushed = false;
+  }
+
+  // Place the tab and panel for the page as it is now: clear of its fixed controls, and push the
+  // page aside only as far as its text needs (for the open panel, or a narrow window's tab).
+  function layout() {
+    unpush();
+    plan = planPlacement({
+      width: window.innerWidth,
+      height: window.innerHeight,
+      obstacles: fixedObstacles(window, document),
+      text: textExtent(window, document),
+      tab: tabSize,
+    });
+    tab.style.top = `${plan.tab.top}px`;
+    tab.style.right = `${plan.tab.right}px`;
+    panel.style.top = `${plan.panel.top}px`;
+    panel.style.bottom = `${plan.panel.bottom}px`;
+    panel.style.right = `${plan.panel.right}px`;
+    panel.style.width = `${plan.panel.width}px`;
+    panel.dataset.mode = plan.panel.mode;
+    if (!panel.hidden && plan.panel.mode === "push") {
+      pushed = true;
+      pushUntil(window, document, plan.panel.room, window.innerWidth - MIN_PUSHED_ARTICLE);
+    } else if (panel.hidden && plan.tab.push > 0) {
+      pushed = true;
+      pushUntil(window, document, plan.tab.left - 2, plan.tab.push + 8);
     }
   }
 
@@ -57,37 +86,56 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, open, signal, 
     panel.hidden = !value;
     tab.hidden = value;
     tab.setAttribute("aria-expanded", String(value));
-    makeRoom(value);
+    layout();
     if (focus) (value ? collapse : tab).focus();
     if (remember) onToggle(value);
   }
 
+  let frame = 0;
+  window.addEventListener("resize", () => {
+    frame ||= requestAnimationFrame(() => {
+      frame = 0;
+      layout();
+    });
+  }, { passive: true, signal });
+
   tab.addEventListener("click", () => setOpen(true, { focus: true }), { signal });
   collapse.addEventListener("click", () => setOpen(false, { focus: true }), { signal });
   dismiss.addEventListener("click", () => { onDismiss(); }, { signal });
-  optionsLink.addEventListener("click", () => { api.runtime.sendMessage({ type: "openOptions" }); }, { signal });
   root.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !panel.hidden) setOpen(false, { focus: true });
   }, { signal });
-  signal.addEventListener("abort", () => { makeRoom(false); host.remove(); });
+  signal.addEventListener("abort", () => { cancelAnimationFrame(frame); unpush(); host.remove(); });
 
   function showOutlet(value) {
     clear(outletSection);
     const lean = value?.lean?.label ?? null;
     dot.style.backgroundColor = leanColour(lean);
-    tabLabel.textContent = value ? `${value.name ?? value.id} · ${leanText(lean)}` : "Parallax · not rated";
+    const loading = !value && !tableLoaded && tableState === "loading";
+    tabLabel.textContent = value ? `${value.name ?? value.id} · ${leanText(lean)}` : loading ? "Parallax · loading ratings…" : "Parallax · not rated";
     if (value) {
       outletSection.append(outletDetails(value, { serviceUrl }));
+    } else if (tableLoaded) {
+      outletSection.append(h("p", { class: "notice unrated", text: `${siteHost} is not in the Parallax ratings yet.` }));
+    } else if (loading) {
+      outletSection.append(h("p", { class: "notice loading-ratings", role: "status", text: "Loading ratings…" }));
+    } else if (tableState === "unreachable") {
+      outletSection.append(h("p", { class: "notice no-table", role: "status" },
+        "Ratings not loaded: the Parallax service is not reachable. ", optionsButton("Set it in Options", signal)));
     } else {
-      outletSection.append(h("p", { class: "notice unrated", text: tableLoaded
-        ? `${siteHost} is not in the Parallax ratings yet.`
-        : "The ratings have not been downloaded yet: the Parallax service has not been reachable since the extension was installed." }));
+      outletSection.append(h("p", { class: "notice no-table", role: "status" },
+        "No ratings table: this copy of the extension was built without one, and no Parallax service is set. ",
+        optionsButton("Set a service in Options", signal)));
     }
   }
 
   showOutlet(outlet);
   storySection.append(h("p", { class: "muted loading", text: "Looking for other coverage of this story…" }));
-  setOpen(open, { remember: false });
+  // Measure the collapsed tab once, then open only if the reader wants it here and the page has room.
+  const measured = tab.getBoundingClientRect();
+  if (measured.width > 0) tabSize = { width: Math.ceil(measured.width), height: Math.ceil(measured.height) };
+  layout();
+  if (open && plan?.autoOpen) setOpen(true, { remember: false });
 
   return {
     host,
@@ -109,10 +157,25 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, open, signal, 
     showError(error) {
       clear(storySection);
       const unreachable = error?.code === "unreachable" || error?.code === "timeout";
+      if (unreachable && !tableLoaded && tableState === "loading") {
+        tableState = "unreachable";
+        showOutlet(outlet);
+      }
       storySection.append(h("p", { class: "notice error service-error", role: "status",
         text: unreachable
-          ? `${error.message ?? "The Parallax service is not reachable."} Coverage of this story cannot be shown until it is back.`
-          : `Coverage could not be loaded: ${error?.message ?? "unknown error"}` }));
+          ? `${error.message ?? "The Parallax service is not reachable."} Coverage of this story cannot be shown until it is back. `
+          : `Coverage could not be loaded: ${error?.message ?? "unknown error"} ` },
+        unreachable ? optionsButton("Set it in Options", signal) : null));
+    },
+    /** Standalone: the rating is all there is; coverage needs a service, one line says so. */
+    showNoService() {
+      clear(storySection);
+      storySection.append(h("p", { class: "muted no-service" }, "Related coverage needs a Parallax service. ", optionsButton("Connect one in Options", signal)));
+    },
+    /** The table arrived after the panel was drawn. @param {any} value */
+    showRating(value) {
+      tableLoaded = true;
+      showOutlet(value);
     },
   };
 }

@@ -67,6 +67,8 @@ footer { margin-top: 14px; font-size: 12px; }
 .mix li { display: grid; grid-template-columns: 1fr auto; gap: 0 8px; padding: 3px 0; border-bottom: 0; }
 .mix-track { grid-column: 1 / -1; height: 4px; border-radius: 2px; background: var(--line); overflow: hidden; }
 .mix-meter { display: block; height: 100%; background: var(--muted); }
+button.options-link { background: none; border: 0; padding: 0; color: var(--accent); text-decoration: underline; }
+.panel[data-mode="overlay"] { box-shadow: -8px 0 24px rgba(0, 0, 0, 0.35); }
 `;
 
 export const CARD_CSS = BASE + `

@@ -2,9 +2,14 @@
 
 export const api = globalThis.browser ?? globalThis.chrome;
 
-export const DEFAULT_SERVICE_URL = "http://127.0.0.1:8000";
+// No service: a fresh install works alone from the ratings built into the package and sends nothing.
+export const DEFAULT_SERVICE_URL = "";
+// What the address field suggests: a service on this computer, as `parallax serve` starts it.
+export const SUGGESTED_SERVICE_URL = "http://127.0.0.1:8000";
+// The per-site open state is the reader's own choice on each site; bounded so storage stays small.
+export const MAX_PANEL_SITES = 500;
 
-/** @type {{serviceUrl: string, badge: boolean, panel: boolean, hoverCards: boolean, disabledSites: string[], panelHiddenSites: string[], panelOpen: boolean, inlineBadges: boolean, inlineBadgeSites: string[], inlineBadgeOffSites: string[], readingMirror: boolean, perfMarks: boolean}} */
+/** @type {{serviceUrl: string, badge: boolean, panel: boolean, hoverCards: boolean, disabledSites: string[], panelHiddenSites: string[], panelDefaultOpen: boolean, panelOpenSites: Record<string, boolean>, inlineBadges: boolean, inlineBadgeSites: string[], inlineBadgeOffSites: string[], readingMirror: boolean, perfMarks: boolean}} */
 export const DEFAULT_SETTINGS = Object.freeze({
   serviceUrl: DEFAULT_SERVICE_URL,
   badge: true,
@@ -13,7 +18,10 @@ export const DEFAULT_SETTINGS = Object.freeze({
   disabledSites: [],
   // Sites where the reader dismissed the panel; badge and hover cards still work there.
   panelHiddenSites: [],
-  panelOpen: false,
+  // Whether the panel opens by itself on a site where the reader has not opened or closed it yet.
+  panelDefaultOpen: false,
+  // site -> open, remembered when the reader opens or collapses the panel there.
+  panelOpenSites: {},
   // Inline badges: dots after news links on the usual link lists (LINK_LIST_SITES), off until
   // the reader turns them on; and per site, on (inlineBadgeSites) or off (inlineBadgeOffSites).
   inlineBadges: false,
@@ -38,6 +46,31 @@ export async function saveSettings(changes) {
   const next = { ...current, ...changes };
   await api.storage.local.set({ settings: next });
   return next;
+}
+
+/** Whether a Parallax service is set; without one the extension makes no network request. @param {{serviceUrl?: string}} settings */
+export function hasService(settings) {
+  return typeof settings?.serviceUrl === "string" && settings.serviceUrl !== "";
+}
+
+/**
+ * Whether the panel should start open on `site`: the reader's choice there, else the default.
+ * @param {{panelOpenSites?: Record<string, boolean>, panelDefaultOpen?: boolean}} settings @param {string} site
+ */
+export function panelOpenOn(settings, site) {
+  const sites = settings?.panelOpenSites;
+  if (sites && typeof sites === "object" && Object.hasOwn(sites, site)) return sites[site] === true;
+  return settings?.panelDefaultOpen === true;
+}
+
+/**
+ * The per-site map with `site` set to `open`, most recent last, the oldest dropped beyond the bound.
+ * @param {Record<string, boolean> | undefined} sites @param {string} site @param {boolean} open
+ */
+export function withPanelSite(sites, site, open, limit = MAX_PANEL_SITES) {
+  const entries = Object.entries(sites && typeof sites === "object" ? sites : {}).filter(([name]) => name !== site);
+  entries.push([site, open]);
+  return Object.fromEntries(entries.slice(-limit));
 }
 
 /**

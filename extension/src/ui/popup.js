@@ -66,7 +66,10 @@ export function renderState(state, tabId = null, serviceUrl = "") {
   } else {
     content.append(h("p", { class: "notice", text: "A news site Parallax has not rated yet." }));
   }
-  if (state.error) {
+  if (state.noService) {
+    // Standalone: the rating above is from the built-in table; coverage needs a service.
+    content.append(h("p", { class: "muted no-service", text: "Related coverage needs a Parallax service; connect one in the options." }));
+  } else if (state.error) {
     content.append(h("p", { class: "notice error", text: String(state.error.message ?? "The service could not be reached.") }));
   } else if (state.story) {
     content.append(h("h2", { text: "This story" }), storySummary(state.story, { articles: false, serviceUrl }));
@@ -97,8 +100,10 @@ async function main() {
   }
   const { serviceUrl } = await loadSettings();
   const reply = await api.runtime.sendMessage({ type: "getTabState", tabId });
-  const state = reply?.state ?? null;
+  const service = Boolean(serviceUrl);
+  const state = reply?.state ? { ...reply.state, noService: !service } : null;
   renderState(state, tabId, serviceUrl);
+  if (!service) return;
   // With the panel off nobody asked the service about this page yet; opening the popup is the
   // reader asking, for this one page.
   if (state?.isNews && !state.scored && state.url) {

@@ -1,0 +1,69 @@
+// The panel's placement plan: beside the text when there is room, pushing or overlaying when not,
+// clear of the page's fixed controls, and a collapsed tab that keeps off the text.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { dock, MIN_AUTO_OPEN_ARTICLE, PANEL_WIDTH, planPlacement } from "../src/content/placement.js";
+
+const tab = { width: 26, height: 180 };
+const centred = (width, textWidth) => ({ left: (width - textWidth) / 2, right: (width + textWidth) / 2 });
+
+test("a wide window with margins: the panel sits beside the text and may open by itself", () => {
+  const plan = planPlacement({ width: 1600, height: 900, obstacles: [], text: centred(1600, 640), tab });
+  assert.equal(plan.panel.mode, "beside");
+  assert.equal(plan.panel.right, 0);
+  assert.equal(plan.autoOpen, true);
+  assert.equal(plan.tab.push, 0);
+});
+
+test("text reaching under the panel is pushed aside; open by itself only if the article keeps 600 px", () => {
+  const wide = planPlacement({ width: 1280, height: 800, obstacles: [], text: centred(1280, 640), tab });
+  assert.equal(wide.panel.mode, "push");
+  assert.equal(wide.autoOpen, true);
+  const medium = planPlacement({ width: 900, height: 800, obstacles: [], text: centred(900, 640), tab });
+  assert.equal(medium.panel.mode, "push", "the reader may still open it: the article keeps 508 px");
+  assert.equal(medium.autoOpen, false, `never by itself below ${MIN_AUTO_OPEN_ARTICLE} px`);
+});
+
+test("a narrow window: the panel overlays when the reader opens it, never by itself", () => {
+  const plan = planPlacement({ width: 400, height: 800, obstacles: [], text: { left: 16, right: 384 }, tab });
+  assert.equal(plan.panel.mode, "overlay");
+  assert.equal(plan.autoOpen, false);
+  assert.ok(plan.panel.width <= 360 && plan.panel.width < 400);
+});
+
+test("the collapsed tab keeps a gutter of its own instead of covering text", () => {
+  const plan = planPlacement({ width: 400, height: 800, obstacles: [], text: { left: 16, right: 384 }, tab });
+  assert.equal(plan.tab.left, 400 - tab.width);
+  assert.ok(plan.tab.push >= 384 - (400 - tab.width), `push ${plan.tab.push}`);
+});
+
+test("a fixed right column: the panel and tab dock to its left, never over its buttons", () => {
+  const column = { left: 1040, top: 0, right: 1280, bottom: 800 };
+  const plan = planPlacement({ width: 1280, height: 800, obstacles: [column], text: { left: 180, right: 860 }, tab });
+  assert.equal(plan.panel.right, 240 + 8);
+  assert.ok(plan.panel.left + plan.panel.width <= column.left);
+  assert.ok(plan.tab.left + tab.width <= column.left);
+  assert.equal(plan.panel.mode, "push");
+});
+
+test("a fixed top bar: the panel starts below it", () => {
+  const bar = { left: 0, top: 0, right: 400, bottom: 52 };
+  const plan = planPlacement({ width: 400, height: 800, obstacles: [bar], text: { left: 16, right: 384 }, tab });
+  assert.equal(plan.panel.top, 60);
+  assert.ok(plan.tab.top >= 60);
+  assert.equal(plan.panel.right, 0);
+});
+
+test("a floating button at the bottom right: the panel ends above it", () => {
+  const bubble = { left: 1200, top: 720, right: 1260, bottom: 780 };
+  const result = dock(1280, 800, [bubble], PANEL_WIDTH);
+  assert.deepEqual([result.right, result.top, result.bottom, result.clear], [0, 0, 800 - 720 + 8, true]);
+});
+
+test("no room beside a column that fills the window: the right edge, below any header", () => {
+  const column = { left: 200, top: 0, right: 400, bottom: 800 };
+  const result = dock(400, 800, [column], 360);
+  assert.equal(result.clear, false);
+  assert.equal(result.right, 0);
+});
