@@ -352,6 +352,8 @@ const handlers = {
       return outlet ? { id: outlet.id, name: outlet.name, lean: outlet.lean?.label ?? null, factuality: outlet.factuality?.label ?? null } : null;
     });
     return { ok: true, outlets };
+  },
+
   /** The reader pressed "Test" on an address: one GET /version there, nothing about any page. */
   async testService(message) {
     let serviceUrl;
