@@ -168,6 +168,8 @@ def test_outlet_page_puts_the_rating_in_words(demo_app: Flask, client: FlaskClie
     assert page.status_code == 200
     assert "State-affiliated media" in text and "state-affiliated," not in text
     assert "Quality score" in text and "Lin et al. 2023" in text  # the quality layer, sourced
+    assert "Country Russian Federation (RU)" in text
+    assert models.country_name("XK") == "Kosovo" and models.country_name("gb") == "United Kingdom"
     assert "Basis of the rating" in text and "Confidence" in text
     fox = _text(client.get("/outlets/foxnews.com").data)
     assert "Recent stories with Fox News" in fox

@@ -82,6 +82,25 @@ def words(slug: str | None, labels: Mapping[str, str]) -> str:
     return labels.get(slug) or slug.replace("-", " ").capitalize()
 
 
+# Codes the ratings use that ISO 3166-1 (and so pycountry) does not name.
+_EXTRA_COUNTRIES = {"XK": "Kosovo", "XX": "No home country"}
+
+
+def country_name(code: str | None) -> str:
+    """An ISO 3166-1 alpha-2 code in words ("United Kingdom"), from pycountry's bundled table."""
+    if not code:
+        return ""
+    code = code.upper()
+    if code in _EXTRA_COUNTRIES:
+        return _EXTRA_COUNTRIES[code]
+    import pycountry  # bundled ISO data, loaded on first use
+
+    found = pycountry.countries.get(alpha_2=code)
+    if found is None:
+        return code
+    return str(getattr(found, "common_name", None) or found.name)
+
+
 def percent(share: float) -> int:
     """A share of the JSON (0-1, four places) as the whole percent the page shows."""
     return int(round(share * 100))
@@ -479,6 +498,7 @@ class OutletPage:
     aliases: tuple[str, ...]
     kind: str
     country: str
+    country_name: str
     language: str
     lean: str | None
     lean_label: str
@@ -523,6 +543,7 @@ def outlet_page(outlet: Mapping[str, Any]) -> OutletPage:
             else words(outlet.get("kind"), KIND_LABELS)
         ),
         country=str(outlet.get("country") or ""),
+        country_name=country_name(outlet.get("country")),
         language=str(outlet.get("language") or ""),
         lean=lean_label,
         lean_label=words(lean_label, LEAN_LABELS) if lean_label else "Not rated",
