@@ -410,3 +410,21 @@ def test_story_page_shows_key_points_and_framing_when_the_summary_has_them(app: 
     text = _text(page.encode())
     assert "Key points Inspectors found a crack. (Reuters)" in text
     assert "How each side framed it Left: A safety story. Cost overruns." in text
+
+
+def test_score_page_links_the_story_of_a_stored_article(app: Flask, client: FlaskClient) -> None:
+    eng = engine(app)
+    eng.ingest(
+        [
+            RawArticle(title="Eastport harbor bridge closes after inspectors find a crack",
+                       url="https://www.nytimes.com/2025/10/26/nyregion/eastport-bridge.html"),
+            RawArticle(title="Eastport harbor bridge closed: inspectors find a crack",
+                       url="https://www.foxnews.com/us/eastport-harbor-bridge-crack"),
+        ]
+    )
+    page = client.get("/score?url=https://www.nytimes.com/2025/10/26/nyregion/eastport-bridge.html")
+    text = _text(page.data)
+    assert "This article belongs to a story: Eastport harbor bridge" in text
+    story_id = re.search(r'href="/stories/([^"]+)"', page.data.decode())
+    assert story_id is not None
+    assert client.get(f"/stories/{story_id.group(1)}").status_code == 200
