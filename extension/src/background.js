@@ -2,7 +2,7 @@
 
 import { OutletIndex } from "./lib/resolve.js";
 import { api, DEFAULT_SETTINGS, hasService, isSiteDisabled, loadSettings, normaliseServiceUrl } from "./lib/settings.js";
-import { chooseTable, isExport, tableInfo } from "./lib/tables.js";
+import { chooseTable, isExport, parseStoredTable, tableInfo } from "./lib/tables.js";
 import { leanBadge, leanColour, leanText, factualityText, UNRATED_COLOUR } from "./lib/format.js";
 import { dayOf, prune, validEntry } from "./lib/reading.js";
 
@@ -30,7 +30,8 @@ async function ratingsIndex() {
   const version = ratingsMeta?.version ? `${ratingsMeta.source}:${ratingsMeta.version}` : "";
   if (indexMemo.index && indexMemo.version === version) return indexMemo.index;
   const { ratingsExport } = await api.storage.local.get("ratingsExport");
-  const index = isExport(ratingsExport) ? new OutletIndex(ratingsExport) : null;
+  const table = parseStoredTable(ratingsExport);
+  const index = table ? new OutletIndex(table) : null;
   indexMemo = { version, index };
   return index;
 }
@@ -43,13 +44,14 @@ async function tableIndex() {
   return ratingsIndex();
 }
 
-/** The export built into the package, or null when this copy was built without one. */
+/** The export built into the package as {text, body}, or null when this copy was built without one. */
 async function packagedExport() {
   try {
     const response = await fetch(api.runtime.getURL(PACKAGED_TABLE));
     if (!response.ok) return null;
-    const body = await response.json();
-    return isExport(body) ? body : null;
+    const text = await response.text();
+    const body = parseStoredTable(text);
+    return body ? { text, body } : null;
   } catch {
     return null; // a development checkout where `make extension-ratings` has not run yet
   }
@@ -66,13 +68,13 @@ function ensureTable() {
   ensuring ??= (async () => {
     const settings = await loadSettings();
     const { ratingsMeta = {} } = await api.storage.local.get("ratingsMeta");
-    const body = await packagedExport();
-    if (!body) {
+    const built = await packagedExport();
+    if (!built) {
       const meta = { ...ratingsMeta, packaged: null, packagedMissing: true };
       await api.storage.local.set({ ratingsMeta: meta });
       return meta;
     }
-    const packaged = tableInfo(body);
+    const packaged = tableInfo(built.body);
     const keepService = ratingsMeta.source === "service" && hasService(settings)
       && chooseTable({ version: ratingsMeta.version ?? "", date: ratingsMeta.date ?? "" }, packaged) !== "package";
     const current = ratingsMeta.source === "package" && ratingsMeta.version === packaged.version;
@@ -82,7 +84,7 @@ function ensureTable() {
       return meta;
     }
     const meta = { ...ratingsMeta, source: "package", ...packaged, packaged, packagedMissing: false };
-    await api.storage.local.set({ ratingsExport: body, ratingsMeta: meta });
+    await api.storage.local.set({ ratingsExport: built.text, ratingsMeta: meta });
     return meta;
   })().finally(() => {
     ensuring = null;
@@ -187,7 +189,7 @@ async function syncRatings({ force = false } = {}) {
     const choice = chooseTable(offered, ratingsMeta.packaged);
     if (choice === "service") {
       const meta = { ...ratingsMeta, ...seen, source: "service", ...offered };
-      await api.storage.local.set({ ratingsExport: body, ratingsMeta: meta });
+      await api.storage.local.set({ ratingsExport: JSON.stringify(body), ratingsMeta: meta });
       return meta;
     }
     const meta = { ...ratingsMeta, ...seen };

@@ -60,3 +60,13 @@ test("the manifest's description fits the stores' 132 characters", async () => {
   const manifest = JSON.parse(readFileSync(new URL("../manifest.json", import.meta.url), "utf8"));
   assert.ok(manifest.description.length <= 132, manifest.description);
 });
+
+test("the stored table is JSON text (fast to read back); objects from older versions still load", async () => {
+  const { parseStoredTable } = await import("../src/lib/tables.js");
+  const doc = { version: "v", fields: ["id"], outlets: [["a.com"]] };
+  assert.deepEqual(parseStoredTable(JSON.stringify(doc)), doc);
+  assert.deepEqual(parseStoredTable(doc), doc);
+  assert.equal(parseStoredTable("{broken"), null);
+  assert.equal(parseStoredTable('{"outlets": 1}'), null);
+  assert.equal(parseStoredTable(undefined), null);
+});

@@ -2,6 +2,7 @@
 
 import { OutletIndex } from "../lib/resolve.js";
 import { api, badgesOn, isSiteDisabled, loadSettings, panelOpenOn, saveSettings, withPanelSite } from "../lib/settings.js";
+import { parseStoredTable } from "../lib/tables.js";
 import { looksLikeArticleUrl, readArticle } from "./article.js";
 import { startInlineBadges } from "./badges.js";
 import { startHoverCards } from "./hovercard.js";
@@ -22,8 +23,10 @@ function getIndex() {
         await send({ type: "ensureRatings" });
         ({ ratingsExport } = await api.storage.local.get("ratingsExport"));
       }
+      // Main-thread work from here: parsing the stored text and indexing it.
       const built = performance.now();
-      const index = ratingsExport ? new OutletIndex(ratingsExport) : null;
+      const table = parseStoredTable(ratingsExport);
+      const index = table ? new OutletIndex(table) : null;
       if (!index) indexPromise = null; // not synced yet: look again on the next hover
       if (perfMarks) {
         document.documentElement.dataset.parallaxTableBuildMs = (performance.now() - built).toFixed(2);

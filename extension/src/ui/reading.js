@@ -6,6 +6,7 @@ import { FACTUALITY_ORDER, OWNER_TYPE_ORDER, SIDE_TEXT, factualityText, ownerTyp
 import { exportDocument, summarise } from "../lib/reading.js";
 import { OutletIndex } from "../lib/resolve.js";
 import { api, loadSettings, saveSettings } from "../lib/settings.js";
+import { parseStoredTable } from "../lib/tables.js";
 import { leanChip, mixList, servicePage, sideBar } from "../lib/views.js";
 
 const summaryBox = /** @type {HTMLElement} */ (document.getElementById("summary"));
@@ -82,7 +83,8 @@ async function main() {
   serviceUrl = settings.serviceUrl;
   toggle.checked = Boolean(settings.readingMirror);
   const { ratingsExport } = await api.storage.local.get("ratingsExport");
-  index = ratingsExport ? new OutletIndex(ratingsExport) : null;
+  const table = parseStoredTable(ratingsExport);
+  index = table ? new OutletIndex(table) : null;
   toggle.addEventListener("change", async () => {
     await saveSettings({ readingMirror: toggle.checked });
     status.textContent = toggle.checked ? "The reading mirror is on." : "The reading mirror is off; what was kept stays until you delete it or it is 90 days old.";

@@ -5,7 +5,7 @@ import { h } from "../lib/dom.js";
 import { LEAN_STEPS, leanBadge, leanColour, leanText } from "../lib/format.js";
 import { OutletIndex } from "../lib/resolve.js";
 import { api } from "../lib/settings.js";
-import { isExport, tableInfo } from "../lib/tables.js";
+import { parseStoredTable, tableInfo } from "../lib/tables.js";
 import { outletDetails } from "../lib/views.js";
 import { serviceSection } from "./connect.js";
 
@@ -29,8 +29,8 @@ async function readyLine() {
   let table = null;
   for (let attempt = 0; attempt < 20 && !table; attempt += 1) {
     const { ratingsExport } = await api.storage.local.get("ratingsExport");
-    if (isExport(ratingsExport)) table = ratingsExport;
-    else await new Promise((resolve) => setTimeout(resolve, 250));
+    table = parseStoredTable(ratingsExport);
+    if (!table) await new Promise((resolve) => setTimeout(resolve, 250));
   }
   if (!table) {
     line.textContent = "The ratings table is not there yet: this copy was built without one. Run `make extension-ratings`, or connect a Parallax service below.";
