@@ -31,6 +31,7 @@ from service.core.ratings import RatingsTable, load_table
 from service.coverage.cluster import Clusterer, Doc
 from service.coverage.engine import Engine, RawArticle, article_key
 from service.ingest.jsonl import cluster_jsonl, parse_published
+from service.store import sql
 from service.store.base import Batch, NewArticle
 from service.store.sqlite import SQLiteStore
 
@@ -178,6 +179,24 @@ def engine_run(engine: Engine) -> Any:
     return lambda chunk: engine.ingest([raw(a) for a in chunk])
 
 
+_NO_DIGEST: dict[str, Any] = {"headline": "", "key_points": [], "framing": {}}
+
+
+def without_digests(run: Any) -> Any:
+    """The same run with the story digest (key points, headline, framing) switched off at each
+    story refresh: what computing them at every change costs, measured batch by batch."""
+
+    def wrapped(chunk: list[dict[str, Any]]) -> Any:
+        kept = sql.story_digest
+        sql.story_digest = lambda articles: _NO_DIGEST  # type: ignore[assignment]
+        try:
+            return run(chunk)
+        finally:
+            sql.story_digest = kept
+
+    return wrapped
+
+
 def clusterer_run(store: SQLiteStore) -> Any:
     """The clusterer alone, seeded with the store's active window as the engine would be."""
     clusterer = Clusterer()
@@ -318,6 +337,9 @@ def main() -> None:
         help="real articles (JSON lines) to time too, read in place; skipped when absent",
     )
     parser.add_argument("--dir", type=Path, default=None, help="keep the stores here")
+    parser.add_argument(
+        "--ingest-only", action="store_true", help="stop after the ingest figures (no 1M store)"
+    )
     parser.add_argument("--probe", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
@@ -339,6 +361,11 @@ def main() -> None:
     preload(store, synth, small)  # history goes in directly; only the timed articles pay the engine
     print(f"preloaded {small:,} articles in {time.perf_counter() - t:.0f} s")
     measured = list(synth.stream(args.measure))  # the next articles of the same timeline
+    # The same store again, for the engine without story digests.
+    twin_path = root / "twin.sqlite3"
+    with sqlite3.connect(store_path) as source, sqlite3.connect(twin_path) as target:
+        source.backup(target)
+    twin = SQLiteStore(twin_path)
 
     empty = SQLiteStore(root / "empty.sqlite3")
     engine = Engine(store, table)
@@ -348,11 +375,14 @@ def main() -> None:
             "alone": clusterer_run(store),
             "empty": engine_run(Engine(empty, table)),
             "full": engine_run(engine),
+            "no digests": without_digests(engine_run(Engine(twin, table))),
         },
         measured,
         args.batch,
     )
     empty.close()
+    twin.close()
+    twin_path.unlink()
     rate_alone, rate_empty, rate_full = rates["alone"], rates["empty"], rates["full"]
     print(
         f"ingest+cluster, synthetic, store of {small:,} ({window:,} stories in the window): "
@@ -363,7 +393,13 @@ def main() -> None:
         f"(engine+store cost x{rate_alone / rate_full:.2f}); "
         f"engine on an empty store {rate_empty:6.0f}/s (x{rate_empty / rate_full:.2f})"
     )
+    print(
+        f"  story key points, headline and framing at every story change: engine without them "
+        f"{rates['no digests']:6.0f}/s (x{rates['no digests'] / rate_full:.2f})"
+    )
     store.close()
+    if args.ingest_only:
+        return
 
     from service.app import create_app
 

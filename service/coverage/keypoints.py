@@ -114,6 +114,7 @@ class Source:
     text: str = ""
     outlet: str | None = None  # the outlet's name (or id), shown with each point
     side: str = "unrated"  # left, center, right or unrated
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,12 +125,14 @@ class KeyPoint:
     outlet: str | None
     article_id: str
     side: str = "unrated"
+    url: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "outlet": self.outlet,
             "article_id": self.article_id,
+            "url": self.url,
             "side": self.side,
         }
 
@@ -587,7 +590,7 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
 def _point(story: _Story, s: _Sentence) -> KeyPoint:
     src = story.sources[s.source]
-    return KeyPoint(text=s.text, outlet=src.outlet, article_id=src.article_id, side=src.side)
+    return KeyPoint(s.text, src.outlet, src.article_id, src.side, src.url)
 
 
 def _prior(story: _Story, s: _Sentence) -> float:
@@ -806,6 +809,6 @@ def lead_baseline(sources: Sequence[Source]) -> StoryDigest:
     for src in sources:
         sentences = split_sentences(clean(src.text))
         if sentences:
-            points.append(KeyPoint(sentences[0][1], src.outlet, src.article_id, src.side))
+            points.append(KeyPoint(sentences[0][1], src.outlet, src.article_id, src.side, src.url))
     headline = clean(sources[0].title) if sources else ""
     return StoryDigest(headline, tuple(points))

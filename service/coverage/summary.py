@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from service.core.times import iso
+from service.coverage import keypoints
 from service.store.base import SIDES, Article, StoryRow
 
 # Folding the seven lean labels into the three sides a story's coverage is shown by.
@@ -131,6 +132,67 @@ def article_json(article: Article, lookup: OutletLookup) -> dict[str, Any]:
     }
 
 
+# Articles a story's key points are chosen from: its oldest originals, as the headline sample.
+DIGEST_SAMPLE = keypoints.MAX_ARTICLES
+DIGEST_TEXT_CHARS = keypoints.MAX_ARTICLE_CHARS
+
+
+def story_digest(articles: Iterable[Article]) -> dict[str, Any]:
+    """A story's key points, neutral headline and framing from its articles (oldest first;
+    wire copies left out while there are originals), as the store keeps them: outlets by id."""
+    sample = list(articles)
+    originals = [a for a in sample if a.syndicated_of is None] or sample[:1]
+    sources = [
+        keypoints.Source(
+            article_id=a.ext_id or a.key,
+            title=a.title,
+            text=a.text,
+            outlet=a.outlet_id,
+            side=a.side if a.side in SIDES else "unrated",
+            url=a.url,
+        )
+        for a in originals[:DIGEST_SAMPLE]
+    ]
+    return keypoints.digest(sources).to_json()
+
+
+def _point_json(point: Any, lookup: OutletLookup) -> dict[str, Any] | None:
+    if not isinstance(point, dict) or not isinstance(point.get("text"), str):
+        return None
+    outlet_id = point.get("outlet") if isinstance(point.get("outlet"), str) else None
+    outlet = lookup(outlet_id) if outlet_id else None
+    return {
+        "text": point["text"],
+        "article_id": str(point.get("article_id") or ""),
+        "url": point.get("url") if isinstance(point.get("url"), str) else None,
+        "outlet": outlet_json(outlet_id, lookup),
+        "side": side_of(outlet.lean) if outlet is not None else "unrated",
+    }
+
+
+def digest_json(digest: Any, lookup: OutletLookup) -> dict[str, Any]:
+    """The stored digest as the API shows it: each point's outlet with its current rating.
+    Anything malformed is left out rather than failing the story."""
+    digest = digest if isinstance(digest, dict) else {}
+    points = digest.get("key_points")
+    key_points = [p for p in map(lambda x: _point_json(x, lookup), points or []) if p]
+    framing: dict[str, Any] = {}
+    raw_framing = digest.get("framing")
+    for side in ("left", "center", "right"):
+        entry = raw_framing.get(side) if isinstance(raw_framing, dict) else None
+        if not isinstance(entry, dict):
+            continue
+        terms = entry.get("terms")
+        framing[side] = {
+            "terms": [t for t in terms if isinstance(t, str)] if isinstance(terms, list) else [],
+            "points": [
+                p for p in map(lambda x: _point_json(x, lookup), entry.get("points") or []) if p
+            ],
+            "articles": int(entry.get("articles") or 0),
+        }
+    return {"key_points": key_points, "framing": framing}
+
+
 def summarize(
     story: StoryRow,
     articles: Sequence[Article],
@@ -157,11 +219,12 @@ def summarize(
             first = art
     outlet_sides = Counter(outlet_side.values())
     blind = blindspot_side(outlet_sides)
+    # Stored at each change of the story; a story stored before digests existed gets one from
+    # the articles at hand until it next changes.
+    digest = story.digest if story.digest is not None else story_digest(articles)
     summary: dict[str, Any] = {
         "id": story.id,
-        "headline": representative_headline(
-            [a.title for a in articles if a.syndicated_of is None][:HEADLINE_SAMPLE]
-        )
+        "headline": (digest.get("headline") if story.digest is None else story.headline)
         or story.headline,
         "first_seen": iso(min((a.when for a in articles), default=story.first_seen)),
         "last_updated": iso(max((a.when for a in articles), default=story.last_updated)),
@@ -179,6 +242,7 @@ def summarize(
         "blindspot": blindspot_json(blind),
         "first_reported_by": None,
         "demo": any(a.key.startswith(DEMO_KEY_PREFIX) for a in articles),
+        **digest_json(digest, lookup),
     }
     if first is not None:
         summary["first_reported_by"] = {

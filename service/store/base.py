@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 SIDES = ("left", "center", "right", "unrated")
 
@@ -66,6 +66,9 @@ class StoryRow:
     blindspot: str | None = None  # the side that covered it overwhelmingly, or None
     # Articles retention removed: still in article_count, outlet_count and the sides.
     pruned: int = 0
+    # Key points, neutral headline and framing (summary.story_digest), computed at each change;
+    # None for a story stored before they existed.
+    digest: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

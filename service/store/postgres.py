@@ -87,6 +87,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     _fold_the_search_index,
     feeds_and_outlets_schema(real="DOUBLE PRECISION"),
     retention_schema(),
+    # 5: a story's key points, neutral headline and framing, computed at each change.
+    "ALTER TABLE stories ADD COLUMN digest JSONB",
 )
 
 CONNECT_TIMEOUT = 5

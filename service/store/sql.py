@@ -18,7 +18,14 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from service.coverage.summary import HEADLINE_SAMPLE, blindspot_side, representative_headline
+from service.coverage.summary import (
+    DIGEST_SAMPLE,
+    DIGEST_TEXT_CHARS,
+    HEADLINE_SAMPLE,
+    blindspot_side,
+    representative_headline,
+    story_digest,
+)
 from service.coverage.text import STOPWORDS
 from service.store.base import Article, Batch, FeedState, NewArticle, PruneResult, StoryRow
 
@@ -42,8 +49,11 @@ ARTICLE_COLUMNS = (
     "id, key, title, text, url, ext_id, outlet_id, side, published, first_seen, fingerprint, "
     "story_id, syndicated_of"
 )
+# The digest reads an article's lead only: the same columns, its text cut short in SQL.
+_DIGEST_COLUMNS = ARTICLE_COLUMNS.replace(" text,", f" substr(text, 1, {DIGEST_TEXT_CHARS}),")
 STORY_COLUMNS = (
-    "id, first_seen, last_updated, article_count, outlet_count, headline, sides, blindspot, pruned"
+    "id, first_seen, last_updated, article_count, outlet_count, headline, sides, blindspot, pruned,"
+    " digest"
 )
 # What a refresh writes: every read column but `pruned`, which only prune_articles changes.
 _STORY_WRITTEN = [c.strip() for c in STORY_COLUMNS.split(",") if c.strip() != "pruned"]
@@ -186,7 +196,19 @@ def story_row(row: Sequence[Any]) -> StoryRow:
         outlets_by_side=dict(json.loads(sides) if isinstance(sides, str) else sides or {}),
         blindspot=row[7],
         pruned=int(row[8] or 0),
+        digest=_digest_of(row[9]),
     )
+
+
+def _digest_of(value: Any) -> dict[str, Any] | None:
+    """The stored digest (JSON text in SQLite, decoded JSONB in PostgreSQL); None when absent
+    or unreadable, so the story is read as one stored before digests."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, dict) else None
 
 
 class _ThreadConnection:
@@ -537,27 +559,34 @@ class SQLStore(ABC):
             first, last = min(first, kept.first_seen), max(last, kept.last_updated)
             for side, n in kept.outlets_by_side.items():
                 sides[side] = max(sides.get(side, 0), int(n))
-        # Oldest first, ties by row id: the same sample, hence the same headline, everywhere.
-        titles = [
-            t
-            for (t,) in self._run(
+        # Oldest first, ties by row id: the same sample, hence the same digest, everywhere. Its
+        # key points, neutral headline and framing are computed here, at each change, so no
+        # request computes them (summary.story_digest); a wire copy only when nothing else.
+        sample = [
+            article_row(r)
+            for r in self._run(
                 conn,
-                "SELECT title FROM articles WHERE story_id = ? AND syndicated_of IS NULL"
-                " ORDER BY at, id LIMIT ?",
-                (story_id, HEADLINE_SAMPLE),
+                f"SELECT {_DIGEST_COLUMNS} FROM articles WHERE story_id = ?"
+                " AND syndicated_of IS NULL ORDER BY at, id LIMIT ?",
+                (story_id, DIGEST_SAMPLE),
+            )
+        ] or [
+            article_row(r)
+            for r in self._run(
+                conn,
+                f"SELECT {_DIGEST_COLUMNS} FROM articles WHERE story_id = ?"
+                " ORDER BY at, id LIMIT 1",
+                (story_id,),
             )
         ]
-        if not titles:
-            titles = [
-                t
-                for (t,) in self._run(
-                    conn,
-                    "SELECT title FROM articles WHERE story_id = ? ORDER BY at, id LIMIT 1",
-                    (story_id,),
-                )
-            ]
+        digest = story_digest(sample)
         # The oldest titles name a story: once retention took them, the stored headline stays.
-        headline = kept.headline if kept is not None and pruned else representative_headline(titles)
+        if kept is not None and pruned:
+            headline = kept.headline
+        else:
+            headline = digest["headline"] or representative_headline(
+                [a.title for a in sample][:HEADLINE_SAMPLE]
+            )
         self._run(
             conn,
             _STORY_UPSERT,
@@ -570,6 +599,7 @@ class SQLStore(ABC):
                 headline,
                 self._json(sides),
                 blindspot_side(sides),
+                self._json(digest),
             ),
         )
 

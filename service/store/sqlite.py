@@ -36,6 +36,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     "DROP TABLE articles_fts_vocab",
     feeds_and_outlets_schema(real="REAL"),
     retention_schema(),
+    # 6: a story's key points, neutral headline and framing (JSON), computed at each change.
+    "ALTER TABLE stories ADD COLUMN digest TEXT",
 )
 
 # RETURNING (3.35) in the batch insert; upserts (3.24), FILTER (3.30) and row values elsewhere.

@@ -264,7 +264,14 @@ BASE_PATHS: dict[str, Any] = {
 def build_openapi(extra_paths: dict[str, Any] | None = None, extra_schemas: dict[str, Any] | None = None) -> dict[str, Any]:
     paths = copy.deepcopy(BASE_PATHS)
     paths.update(copy.deepcopy(extra_paths or {}))
-    schemas = {"Error": ERROR, "Outlet": OUTLET, "Score": SCORE, **(extra_schemas or {})}
+    score: dict[str, Any] = copy.deepcopy(SCORE)
+    if extra_schemas and "Story" in extra_schemas:
+        # With the coverage engine on, a scored article's story is a full Story (with `related`).
+        score["properties"] = {
+            **score["properties"],
+            "story": {"oneOf": [{"type": "null"}, _ref("Story")]},
+        }
+    schemas = {"Error": ERROR, "Outlet": OUTLET, "Score": score, **(extra_schemas or {})}
     return {
         "openapi": "3.1.0",
         "info": {

@@ -156,6 +156,78 @@ def test_story_summary_with_articles(client: FlaskClient, seeded: dict[str, Any]
     assert body["factuality"] and body["owner_types"]
 
 
+BRIDGE = {
+    "leftpaper.com": "State inspectors found cracks in two steel girders of the Main Street "
+    "bridge, and Harbor City closed it on Tuesday. Transit advocates said the closure showed "
+    "years of deferred maintenance.",
+    "rightdaily.com": "Harbor City shut the Main Street bridge on Tuesday after inspectors "
+    "found cracked girders. Mayor Ana Ruiz blamed the state for delaying a $12 million repair "
+    "grant.",
+    "centerwire.com": "Harbor City closed the Main Street bridge on Tuesday after state "
+    "inspectors found cracks in two of its steel girders. The bridge carries about 40,000 "
+    "vehicles a day.",
+}
+
+
+def test_story_key_points_headline_and_framing(
+    coverage_app: Flask, client: FlaskClient, seeded: dict[str, Any]
+) -> None:
+    import jsonschema
+
+    eng = engine(coverage_app)
+    eng.ingest(
+        [
+            RawArticle(
+                f"Main Street bridge in Harbor City closed after girder cracks ({host})",
+                text,
+                f"https://{host}/bridge",
+                published=T0 + 20_000 + n * 600,
+            )
+            for n, (host, text) in enumerate(BRIDGE.items())
+        ]
+    )
+    stored = eng.store.article_by_key("https://leftpaper.com/bridge")
+    assert stored is not None and stored.story_id is not None
+    spec = client.get("/openapi.json").get_json()
+    body = client.get(f"/v1/stories/{stored.story_id}").get_json()
+    assert body["article_count"] == 3
+    schema = {**spec["components"]["schemas"]["Story"], "components": spec["components"]}
+    jsonschema.Draft202012Validator(schema).validate(body)
+    articles = {a["id"]: a for side in body["articles_by_side"].values() for a in side}
+    assert body["headline"] in {a["title"] for a in articles.values()}
+    assert 2 <= len(body["key_points"]) <= 5
+    for point in body["key_points"]:
+        article = articles[point["article_id"]]
+        assert point["text"] in BRIDGE[article["outlet"]["id"]]
+        assert point["url"] == article["url"] and point["outlet"] == article["outlet"]
+        assert point["side"] == article["side"]
+    # Left, centre and right outlets cover it: each side's framing comes from its own articles.
+    assert set(body["framing"]) == {"left", "center", "right"}
+    for side, framing in body["framing"].items():
+        assert framing["articles"] == 1 and framing["terms"]
+        assert all(p["side"] == side for p in framing["points"])
+    # Wire copies add nothing of their own, and one side is no comparison: no framing.
+    barrier = client.get(f"/v1/stories/{seeded['barrier']}").get_json()
+    assert [p["text"] for p in barrier["key_points"]] == [BARRIER]
+    assert barrier["framing"] == {}
+    # /v1/score's story carries the same points.
+    scored = client.get("/v1/score?url=https://leftpaper.com/bridge").get_json()
+    assert scored["story"]["key_points"] == body["key_points"]
+    assert scored["story"]["headline"] == body["headline"]
+    score_schema = {**spec["components"]["schemas"]["Score"], "components": spec["components"]}
+    jsonschema.Draft202012Validator(score_schema).validate(scored)
+    # A story stored before digests existed gets the same from its articles when read.
+    store = eng.store
+    conn = store._conn()  # type: ignore[attr-defined]
+    with store._writing(conn):  # type: ignore[attr-defined]
+        store._run(conn, "UPDATE stories SET digest = NULL WHERE id = ?", (stored.story_id,))  # type: ignore[attr-defined]
+    row = store.story(stored.story_id)
+    assert row is not None and row.digest is None
+    legacy = client.get(f"/v1/stories/{stored.story_id}?legacy=1").get_json()
+    assert legacy["key_points"] == body["key_points"] and legacy["framing"] == body["framing"]
+    assert legacy["headline"] == body["headline"]
+
+
 def test_story_errors(client: FlaskClient, seeded: dict[str, Any]) -> None:
     missing = client.get("/v1/stories/st-999")
     assert missing.status_code == 404 and error_code(missing) == "story_not_found"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from service.coverage.summary import HEADLINE_SAMPLE
+from service.coverage.summary import DIGEST_SAMPLE
 from service.store.base import Batch, FeedState, NewArticle, SharedStore, Store
 from service.store.postgres import MIGRATIONS as PG_MIGRATIONS
 from service.store.postgres import PostgresStore
@@ -285,12 +285,12 @@ def test_the_headline_tie_goes_to_the_first_stored(store: Store) -> None:
     store.commit(Batch(articles=[art(n, title=t, first_seen=T0) for n, t in titles.items()]))
     row = store.story("st-1")
     assert row is not None and row.headline == "Alpha beta gamma"
-    # Only the first HEADLINE_SAMPLE originals are read: a later majority does not count.
+    # Only the first DIGEST_SAMPLE originals are read: a later majority does not count.
     sample = [
         art(100 + i, story="st-2", title=f"Solo{i} piece{i}", first_seen=T0)
-        for i in range(HEADLINE_SAMPLE)
+        for i in range(DIGEST_SAMPLE)
     ]
-    late = [art(300 + i, story="st-2", title="Solo1 piece1", first_seen=T0) for i in range(5)]
+    late = [art(1000 + i, story="st-2", title="Solo1 piece1", first_seen=T0) for i in range(5)]
     store.commit(Batch(articles=[*sample, *late]))
     row = store.story("st-2")
     assert row is not None and row.headline == "Solo0 piece0"
@@ -448,3 +448,75 @@ def test_a_thread_that_ends_closes_its_connection(store: Store) -> None:
     gc.collect()
     assert len(store._connections) == 1  # this thread's own
     assert store.counts() == {"articles": 0, "stories": 0}
+
+
+BRIDGE_LEFT = (
+    "State inspectors found cracks in two steel girders of the Main Street bridge, and Harbor "
+    "City closed it on Tuesday. Transit advocates said the closure showed years of deferred "
+    "maintenance."
+)
+BRIDGE_RIGHT = (
+    "Harbor City shut the Main Street bridge on Tuesday after inspectors found cracked girders. "
+    "Mayor Ana Ruiz blamed the state for delaying a $12 million repair grant."
+)
+BRIDGE_CENTER = (
+    "Harbor City closed the Main Street bridge on Tuesday after state inspectors found cracks "
+    "in two of its steel girders. The bridge carries about 40,000 vehicles a day."
+)
+
+
+def _bridge(
+    n: int, side: str, text: str, story: str = "st-1", first_seen: float = T0
+) -> NewArticle:
+    outlet = {"left": "leftpaper.com", "right": "rightdaily.com", "center": "centerwire.com"}
+    return art(
+        n,
+        story,
+        first_seen=first_seen,
+        key=f"https://{outlet[side]}/{n}",
+        url=f"https://{outlet[side]}/{n}",
+        outlet_id=outlet[side],
+        side=side,
+        title=f"Main Street bridge closed after cracks found ({side} {n})",
+        text=text,
+        ext_id=f"ext-{n}",
+    )
+
+
+def test_a_story_keeps_key_points_headline_and_framing_current(store: Store) -> None:
+    store.commit(Batch(articles=[_bridge(1, "left", BRIDGE_LEFT)]))
+    row = store.story("st-1")
+    assert row is not None and row.digest is not None
+    points = row.digest["key_points"]
+    assert points and all(p["text"] in BRIDGE_LEFT for p in points)
+    assert {p["outlet"] for p in points} == {"leftpaper.com"}
+    assert {p["article_id"] for p in points} == {"ext-1"}
+    assert row.digest["framing"] == {}  # one side: nothing to compare
+    assert row.headline == row.digest["headline"]
+    # A change of the story recomputes them: now two sides frame it.
+    store.commit(Batch(articles=[_bridge(2, "right", BRIDGE_RIGHT, first_seen=T0 + 60)]))
+    row = store.story("st-1")
+    assert row is not None and row.digest is not None
+    assert set(row.digest["framing"]) == {"left", "right"}
+    right = row.digest["framing"]["right"]
+    assert right["points"] and all(p["outlet"] == "rightdaily.com" for p in right["points"])
+    texts = {"ext-1": BRIDGE_LEFT, "ext-2": BRIDGE_RIGHT}
+    for point in row.digest["key_points"]:
+        assert point["text"] in texts[point["article_id"]]
+    # A merge recomputes the survivor's from both stories' articles.
+    store.commit(Batch(articles=[_bridge(3, "center", BRIDGE_CENTER, story="st-2")]))
+    store.commit(Batch(merges=[("st-2", "st-1")]))
+    row = store.story("st-1")
+    assert row is not None and row.digest is not None
+    assert set(row.digest["framing"]) == {"left", "center", "right"}
+    assert store.stories()[0].digest == row.digest
+
+
+def test_an_unreadable_digest_reads_as_none(store: Store) -> None:
+    store.commit(Batch(articles=[_bridge(1, "left", BRIDGE_LEFT)]))
+    assert isinstance(store, SQLStore)
+    conn = store._conn()
+    with store._writing(conn):
+        store._run(conn, "UPDATE stories SET digest = ? WHERE id = 'st-1'", ("[1, 2]",))
+    row = store.story("st-1")
+    assert row is not None and row.digest is None and row.article_count == 1

@@ -44,7 +44,33 @@ _LISTING_PROPERTIES: dict[str, Any] = {
     "blindspot": {"type": ["object", "null"]},
     "demo": {"type": "boolean", "description": "an invented story of `parallax demo`"},
 }
+_OUTLET_OR_NULL = {"oneOf": [{"type": "null"}, _ref("Outlet")]}
+_SIDE = {"type": "string", "enum": ["left", "center", "right", "unrated"]}
 OPENAPI_SCHEMAS: dict[str, Any] = {
+    "KeyPoint": {
+        "type": "object",
+        "description": "A sentence (or, for a story with no usable sentence, a title) of one of "
+        "the story's articles, verbatim, with the article and outlet it came from.",
+        "required": ["text", "article_id", "url", "outlet", "side"],
+        "properties": {
+            "text": {"type": "string"},
+            "article_id": {"type": "string", "description": "the article's `id` in the story"},
+            "url": {"type": ["string", "null"]},
+            "outlet": _OUTLET_OR_NULL,
+            "side": _SIDE,
+        },
+    },
+    "SideFraming": {
+        "type": "object",
+        "description": "How one side's coverage differs from the others': the words its "
+        "articles use more, and its one or two sentences or titles richest in them.",
+        "required": ["terms", "points", "articles"],
+        "properties": {
+            "terms": {"type": "array", "items": {"type": "string"}},
+            "points": {"type": "array", "items": _ref("KeyPoint")},
+            "articles": {"type": "integer", "description": "that side's articles read"},
+        },
+    },
     "StoryListing": {
         "type": "object",
         "required": _LISTING_REQUIRED,
@@ -52,9 +78,30 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
     },
     "Story": {
         "type": "object",
-        "required": [*_LISTING_REQUIRED, "factuality", "owner_types", "first_reported_by"],
+        "required": [
+            *_LISTING_REQUIRED, "factuality", "owner_types", "first_reported_by", "key_points",
+            "framing",
+        ],
         "properties": {
             **_LISTING_PROPERTIES,
+            "headline": {
+                "type": "string",
+                "description": "the most representative and least loaded of its articles' titles",
+            },
+            "key_points": {
+                "type": "array",
+                "maxItems": 5,
+                "description": "what happened, in up to 5 attributed sentences (about 60-100 "
+                "words), computed when the story changes",
+                "items": _ref("KeyPoint"),
+            },
+            "framing": {
+                "type": "object",
+                "description": "per side with coverage, when more than one side covers the story",
+                "properties": {side: _ref("SideFraming") for side in ("left", "center", "right")},
+                "additionalProperties": False,
+            },
+            "related": {"type": "array", "items": {"type": "object"}},
             "syndicated_count": {"type": "integer"},
             "factuality": _SHARES,
             "owner_types": _SHARES,
