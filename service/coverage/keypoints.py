@@ -53,6 +53,8 @@ TITLE_WEIGHT = 5.0  # words the other articles' titles use name the event
 FACT_BONUS = 0.5  # names, numbers and dates per word
 OPINION_FACTOR = 0.7  # questions, exclamations, first and second person
 SAME_SOURCE_PENALTY = 0.5  # each point already from an article divides its next by 1.5
+SHORT_WORDS = 20  # sentences shorter than this are worth (words / 20) ** SHORT_EXPONENT
+SHORT_EXPONENT = 2.0
 # The headline: shared words per term**0.8, less loaded wording, a little preference for titles
 # of centre-rated outlets (the least loaded by rating), very long titles set back.
 HEADLINE_LENGTH_EXPONENT = 0.8
@@ -597,6 +599,8 @@ def _prior(story: _Story, s: _Sentence) -> float:
     """What a sentence is worth before counting its words: news leads with what happened, the
     other articles' titles name the event, facts beat opinion."""
     prior = 1.0 + POSITION_WEIGHT / max(s.position, 1)
+    # Short sentences say little: "Markets had expected the move." rarely tells what happened.
+    prior *= min(1.0, s.words / SHORT_WORDS) ** SHORT_EXPONENT
     prior *= 1.0 + FACT_BONUS * min(s.facts, 8) / max(s.words, 1)
     if story.n > 1 and TITLE_WEIGHT:
         own = story.title_sentences.get(s.source)
