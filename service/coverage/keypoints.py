@@ -417,6 +417,7 @@ class _Sentence:
     facts: int
     opinion: bool
     reaction: bool
+    lowered: tuple[str, ...] = ()  # its words in lower case, punctuation stripped
     score: float = 0.0
 
 
@@ -462,7 +463,7 @@ class _Parsed:
 
 
 def _sentence(text: str, position: int, terms_of: _Terms) -> _Sentence:
-    lowered = [w.lower().strip("\"'“”‘’,.;:!?()") for w in text.split()]
+    lowered = tuple(w.lower().strip("\"'“”‘’,.;:!?()") for w in text.split())
     terms, pairs = terms_of(text)
     return _Sentence(
         text=text,
@@ -474,6 +475,7 @@ def _sentence(text: str, position: int, terms_of: _Terms) -> _Sentence:
         facts=_facts(text),
         opinion=_is_opinion(text, lowered),
         reaction=any(w in _REACTION for w in lowered) or bool(_QUOTE_RE.search(text)),
+        lowered=lowered,
     )
 
 
@@ -501,8 +503,10 @@ def _parse(title_raw: str, text_raw: str) -> _Parsed:
         seen |= title_sentence.pairs
     candidates: list[_Sentence] = []
     for position, (_, sentence) in enumerate(split_sentences(text), start=1):
-        if position > MAX_CANDIDATES_PER_ARTICLE:
-            # Beyond the lead, sentences only feed the term counts.
+        if position > MAX_CANDIDATES_PER_ARTICLE or not (
+            MIN_POINT_WORDS <= word_count(sentence) <= MAX_POINT_WORDS
+        ):
+            # Beyond the lead, or of no readable length: the sentence only feeds the counts.
             terms, pairs = terms_of(sentence)
             seen |= terms
             seen |= pairs
@@ -570,18 +574,25 @@ class _Story:
         self._weights: dict[str, float] | None = None
 
     def weights(self) -> dict[str, float]:
-        """How central each term and pair is, computed once: the share of the other articles
-        also using it (one that only one article uses still counts a little, so a one-article
-        story has an order)."""
+        """How central each term and pair is: the share of the other articles also using it
+        (one that only one article uses still counts a little, so a one-article story has an
+        order). Computed for a term when first asked."""
         if self._weights is None:
-            if self.n == 1:
-                self._weights = dict.fromkeys(self.df, 1.0)
-            else:
-                scale = 1.0 / (self.n - 1)
-                self._weights = {
-                    t: UNSHARED_WEIGHT + (df - 1) * scale for t, df in self.df.items()
-                }
+            self._weights = _Weights(self.df, self.n)
         return self._weights
+
+
+class _Weights(dict[str, float]):
+    def __init__(self, df: Counter[str], n: int) -> None:
+        super().__init__()
+        self.df = df
+        self.scale = 1.0 / (n - 1) if n > 1 else 0.0
+
+    def __missing__(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        weight = 1.0 if not self.scale else UNSHARED_WEIGHT + max(df - 1, 0) * self.scale
+        self[term] = weight
+        return weight
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -600,7 +611,7 @@ def _prior(story: _Story, s: _Sentence) -> float:
     other articles' titles name the event, facts beat opinion."""
     prior = 1.0 + POSITION_WEIGHT / max(s.position, 1)
     # Short sentences say little: "Markets had expected the move." rarely tells what happened.
-    prior *= min(1.0, s.words / SHORT_WORDS) ** SHORT_EXPONENT
+    prior *= float(min(1.0, s.words / SHORT_WORDS) ** SHORT_EXPONENT)
     prior *= 1.0 + FACT_BONUS * min(s.facts, 8) / max(s.words, 1)
     if story.n > 1 and TITLE_WEIGHT:
         own = story.title_sentences.get(s.source)
@@ -669,6 +680,7 @@ def key_points(story: _Story) -> list[KeyPoint]:
     return [_point(story, s) for s in _reading_order(chosen)]
 
 
+@functools.lru_cache(maxsize=20_000)
 def _title_loaded(title: str) -> float:
     """How loaded a title reads: questions, exclamations, scare quotes, first person, all-caps
     words, charged verbs and labels (English lexicon), an "Opinion:" kicker."""
@@ -700,7 +712,7 @@ def neutral_headline(story: _Story) -> str:
     for i, s in story.title_sentences.items():
         if not s.terms:
             continue
-        central = sum(weight.get(t, 0.0) for t in s.terms)
+        central = sum(weight[t] for t in s.terms)
         central /= max(len(s.terms), 4) ** HEADLINE_LENGTH_EXPONENT
         value = central * (1.0 - min(0.9, _title_loaded(s.text)))
         if story.sources[i].side == "center":
@@ -734,20 +746,20 @@ def framing(story: _Story) -> dict[str, SideFraming]:
     for source, terms in article_terms.items():
         side_terms[story.sources[source].side].update(terms)
     out: dict[str, SideFraming] = {}
+    total: Counter[str] = Counter()
+    for counts in side_terms.values():
+        total.update(counts)
+    n_total = sum(story.side_articles[s] for s in sides)
     for side in sides:
         mine = side_terms[side]
         n_mine = story.side_articles[side]
-        others: Counter[str] = Counter()
-        for other in sides:
-            if other != side:
-                others.update(side_terms[other])
-        n_others = sum(story.side_articles[o] for o in sides if o != side)
+        n_others = n_total - n_mine
         specific: dict[str, float] = {}
         for term, count in mine.items():
             if len(term) < 3 or term.isdigit():
                 continue
             share_mine = (count + 0.5) / (n_mine + 1.0)
-            share_others = (others.get(term, 0) + 0.5) / (n_others + 1.0)
+            share_others = (total[term] - count + 0.5) / (n_others + 1.0)
             lift = math.log(share_mine / share_others)
             if lift > FRAMING_MIN_LIFT:
                 specific[term] = lift * share_mine
@@ -782,12 +794,8 @@ def _surface(pool: Iterable[_Sentence], term: str) -> str:
     seen: Counter[str] = Counter()
     prefix = term[: max(2, len(term) - 1)]
     for s in pool:
-        if term not in s.terms:
-            continue
-        for raw in _WORD_RE.findall(s.text):
-            lowered = raw.lower()
-            if lowered.startswith(prefix):
-                seen[lowered] += 1
+        if term in s.terms:
+            seen.update(w for w in s.lowered if w.startswith(prefix))
     if not seen:
         return term
     return min(seen, key=lambda w: (-seen[w], w))
