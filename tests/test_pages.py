@@ -428,3 +428,23 @@ def test_score_page_links_the_story_of_a_stored_article(app: Flask, client: Flas
     story_id = re.search(r'href="/stories/([^"]+)"', page.data.decode())
     assert story_id is not None
     assert client.get(f"/stories/{story_id.group(1)}").status_code == 200
+
+
+def test_story_page_reads_key_points_and_framing_as_the_api_gives_them(
+    demo_app: Flask, client: FlaskClient
+) -> None:
+    story_id = sorted(demo_story_ids(engine(demo_app).store))[0]
+    summary = client.get(f"/v1/stories/{story_id}").get_json()
+    outlet = {"id": "foxnews.com", "name": "Fox News", "lean": {"label": "right"}}
+    summary["key_points"] = [{"text": "The council voted 7-2.", "outlet": outlet, "article_id": "a1"}]
+    summary["framing"] = {
+        "right": {"terms": ["taxpayers"], "points": [{"text": "Costs rise.", "outlet": outlet}]},
+        "left": {"terms": [], "points": []},
+    }
+    page = models.story_page(summary)
+    assert [(p.text, p.outlet) for p in page.key_points] == [("The council voted 7-2.", "Fox News")]
+    assert page.framing == (
+        "Right-leaning sources emphasise: taxpayers",
+        "Right-leaning sources: “Costs rise.” (Fox News)",
+    )
+    assert "{'id'" not in " ".join(page.framing)

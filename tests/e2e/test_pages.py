@@ -26,7 +26,8 @@ from tests.support.axe import audit, describe
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# The browser tests write here; scripts/screenshots copies them into docs/screenshots.
+SCREENSHOTS = REPO / "test-artifacts" / "pages"
 HOSTILE_STORY = "st-hostile"
 LONG_TITLE = "Harbor " + "W" * 9_993  # 10,000 characters, no space to break at
 # Written straight into the store: a corrupt or hostile store must still render as text.

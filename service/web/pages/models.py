@@ -342,17 +342,43 @@ def blindspot_words(blindspot: Mapping[str, Any] | None) -> str | None:
     )
 
 
+def _outlet_name(value: object) -> str | None:
+    """A key point's outlet as a name: the API gives the outlet object; older data an id."""
+    if isinstance(value, dict):
+        name = value.get("name") or value.get("id")
+        return str(name) if name else None
+    if isinstance(value, str) and value.strip():
+        return value
+    return None
+
+
 def _text_items(value: object) -> tuple[str, ...]:
-    """Framing notes, whether the summary gives a string or a list of strings/objects."""
+    """Framing notes in words. The API gives {side: {terms, points: [{text, outlet}]}}; a string
+    or a list of strings/objects is read too."""
     if isinstance(value, str):
         return (value,) if value.strip() else ()
+    if isinstance(value, dict):
+        notes: list[str] = []
+        for side in ("left", "center", "right"):
+            entry = value.get(side)
+            if not isinstance(entry, dict):
+                continue
+            label = f"{SIDE_LABELS[side]}-leaning sources"
+            terms = [t for t in entry.get("terms") or () if isinstance(t, str) and t.strip()]
+            if terms:
+                notes.append(f"{label} emphasise: {', '.join(terms[:6])}")
+            for point in entry.get("points") or ():
+                if isinstance(point, dict) and isinstance(point.get("text"), str):
+                    who = _outlet_name(point.get("outlet"))
+                    notes.append(f"{label}: “{point['text']}”" + (f" ({who})" if who else ""))
+        return tuple(notes)
     if isinstance(value, list):
         out: list[str] = []
         for item in value:
             if isinstance(item, str) and item.strip():
                 out.append(item)
             elif isinstance(item, dict) and isinstance(item.get("text"), str):
-                who = item.get("side") or item.get("outlet")
+                who = item.get("side") or _outlet_name(item.get("outlet"))
                 out.append(f"{words(str(who), SIDE_LABELS)}: {item['text']}" if who else item["text"])
         return tuple(out)
     return ()
@@ -396,7 +422,7 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
     key_points = tuple(
         KeyPoint(
             text=str(k["text"]),
-            outlet=str(k["outlet"]) if k.get("outlet") else None,
+            outlet=_outlet_name(k.get("outlet")),
             article_id=str(k["article_id"]) if k.get("article_id") else None,
         )
         for k in summary.get("key_points") or ()
