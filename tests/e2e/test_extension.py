@@ -106,6 +106,7 @@ def test_article_page_shows_panel_with_outlet_lean_and_story(
     assert outlet["owner"] in panel.locator(".owner").inner_text()
     assert panel.locator(".country").inner_text() == COUNTRY_NAMES[outlet["country"]]
     assert panel.locator(".basis").inner_text() == outlet["basis"]
+    assert panel.locator(".quality").inner_text() == outlet["quality"]["text"]
     assert panel.locator(".scale .on").count() == 1
 
     assert (
@@ -174,6 +175,10 @@ def test_hover_cards_show_rated_outlets_and_nothing_for_unrated(
     card = page.locator("parallax-hovercard .card")
     fox = service.score(fox_href)["outlet"]
     assert card.locator(".lean-chip").get_attribute("data-lean") == fox["lean"]["label"]
+    # The quality layer, built from the local table, in the words the service uses.
+    assert fox["quality"] is not None, "Fox News lost its news-quality score"
+    assert card.locator(".quality").inner_text() == fox["quality"]["text"]
+    assert re.fullmatch(r"news-quality score 0\.\d\d of 1, .+, \d{4}", fox["quality"]["text"])
     page.screenshot(path=str(artifacts / "hover-card.png"))
     card.locator(".more").click()
     assert card.locator(".extra").is_visible()
@@ -185,6 +190,16 @@ def test_hover_cards_show_rated_outlets_and_nothing_for_unrated(
     assert hover_result(page, "#tco") == expected_name(
         page.get_attribute("#tco", "data-expanded-url")
     )
+    # An outlet with no factuality of its own: the one its quality score gives, said as derived.
+    derived_href = page.get_attribute("#derived", "href")
+    assert hover_result(page, "#derived") == expected_name(derived_href)
+    derived = service.score(derived_href)["outlet"]
+    assert derived["factuality"] is None and derived["factuality_derived"]["derived"] is True
+    assert card.locator(".quality").inner_text() == derived["quality"]["text"]
+    assert card.locator(".factuality-derived").inner_text().startswith(
+        f"{derived['factuality_derived']['label'].replace('-', ' ').capitalize()} (derived from"
+    )
+    assert "not a Parallax rating" in card.locator(".factuality-derived").inner_text()
     assert hover_result(page, "#unrated") == ""
     assert service.score(page.get_attribute("#unrated", "href"))["outlet"] is None
     assert hover_result(page, "#blog") == ""

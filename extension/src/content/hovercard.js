@@ -4,6 +4,14 @@
 
 import { h, shadowHost } from "../lib/dom.js";
 import { factualityText, leanText } from "../lib/format.js";
+
+/** The card's factuality for a screen reader; a derived one says where it comes from. @param {any} outlet */
+function factualityWords(outlet) {
+  const own = outlet.factuality?.label;
+  const derived = outlet.factuality_derived?.label;
+  if (!own && derived) return `${factualityText(derived).toLowerCase()} (derived from the news-quality score)`;
+  return factualityText(own).toLowerCase();
+}
 import { outletDetails } from "../lib/views.js";
 import { linkOutlet } from "./links.js";
 import { CARD_CSS } from "./styles.js";
@@ -139,7 +147,7 @@ export function startHoverCards({ signal, getIndex, perfMarks, serviceUrl = "" }
     body.append(details, extra, more, h("p", { class: "hint muted", text: KEY_HINT }));
     body.hidden = false;
     place(body, link);
-    description.textContent = `Parallax: ${outlet.name ?? outlet.id}, ${leanText(outlet.lean?.label).toLowerCase()}, factuality ${factualityText(outlet.factuality?.label).toLowerCase()}. ${KEY_HINT}`;
+    description.textContent = `Parallax: ${outlet.name ?? outlet.id}, ${leanText(outlet.lean?.label).toLowerCase()}, factuality ${factualityWords(outlet)}. ${KEY_HINT}`;
     if (shownFor !== link) describedBefore = link.getAttribute("aria-describedby");
     link.setAttribute("aria-describedby", describedBefore ? `${describedBefore} ${descriptionId}` : descriptionId);
     shownFor = link;

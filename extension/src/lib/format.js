@@ -216,3 +216,25 @@ export function percent(share) {
   const n = typeof share === "number" && Number.isFinite(share) ? share : 0;
   return Math.round(Math.min(1, Math.max(0, n)) * 100);
 }
+
+/**
+ * The news-quality score in a reader's words, as the service says it (service/core/quality.py
+ * QualitySource.text): "news-quality score 0.87 of 1, aggregate of six rating sets, 2023".
+ * "" for a score outside 0..1 or a source without a description: a half sentence would mislead.
+ * @param {unknown} score @param {any} source one of the export's `quality_sources`
+ */
+export function qualityText(score, source) {
+  if (typeof score !== "number" || !Number.isFinite(score) || score < 0 || score > 1) return "";
+  const description = typeof source?.description === "string" ? source.description.trim() : "";
+  if (!description) return "";
+  const year = typeof source?.year === "number" || typeof source?.year === "string" ? String(source.year) : "";
+  return `news-quality score ${score.toFixed(2)} of 1, ${description}${year ? `, ${year}` : ""}`;
+}
+
+/**
+ * A factuality derived from the quality score, worded so it never reads as Parallax's own rating.
+ * @param {string | null | undefined} label
+ */
+export function derivedFactualityText(label) {
+  return label && FACTUALITY_TEXT[label] ? `${FACTUALITY_TEXT[label]} (derived from the news-quality score, not a Parallax rating)` : "";
+}

@@ -1,6 +1,8 @@
 // Resolve any URL a reader meets to the rated outlet behind it, locally, mirroring service/urls.py
 // and service/ratings.py. Pure: no DOM, no extension APIs, so node --test runs it as-is.
 
+import { flagText, qualityText } from "./format.js";
+
 export const MAX_URL_LENGTH = 4096;
 const MAX_UNWRAP_DEPTH = 5;
 
@@ -358,6 +360,10 @@ export class OutletIndex {
     /** @type {Map<string, string[]> | null} name key → outlet ids, built on first use */
     this.byName = null;
     this.shorteners = new Set((exportDoc?.shorteners ?? []).map((s) => String(s).toLowerCase()));
+    /** @type {any[]} where each row's `quality_source` index points */
+    this.qualitySources = Array.isArray(exportDoc?.quality_sources) ? exportDoc.quality_sources : [];
+    /** @type {Record<string, string>} flag slug → words */
+    this.flagLabels = exportDoc?.flag_labels && typeof exportDoc.flag_labels === "object" ? exportDoc.flag_labels : {};
   }
 
   get size() {
@@ -375,6 +381,13 @@ export class OutletIndex {
     const lean = f("lean");
     const factuality = f("factuality");
     const flags = f("flags");
+    const flagList = Array.isArray(flags) ? flags.map(String) : typeof flags === "string" && flags ? flags.split(" ") : [];
+    // The quality layer's fields, shaped like the service's Quality and DerivedFactuality JSON.
+    const score = f("quality");
+    const source = Number.isInteger(f("quality_source")) ? this.qualitySources[f("quality_source")] : undefined;
+    const text = qualityText(score, source);
+    const quality = text ? { score, text, source: source.short ?? null, year: source.year ?? null, terms: source.terms ?? null } : null;
+    const derived = f("factuality_derived");
     return {
       id,
       name: String(f("name") ?? id),
@@ -385,7 +398,10 @@ export class OutletIndex {
       owner_type: f("owner_type") ?? null,
       lean: lean ? { label: String(lean), score: typeof f("lean_score") === "number" ? f("lean_score") : null } : null,
       factuality: factuality ? { label: String(factuality) } : null,
-      flags: Array.isArray(flags) ? flags.map(String) : typeof flags === "string" && flags ? flags.split(" ") : [],
+      flags: flagList,
+      flag_labels: flagList.map((flag) => (typeof this.flagLabels[flag] === "string" ? this.flagLabels[flag] : flagText(flag))),
+      quality,
+      factuality_derived: quality && typeof derived === "string" && derived ? { label: derived, derived: true } : null,
     };
   }
 

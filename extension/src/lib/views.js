@@ -2,8 +2,8 @@
 
 import { h } from "./dom.js";
 import {
-  FACTUALITY_ORDER, LEAN_STEPS, OWNER_TYPE_ORDER, SIDES, SIDE_COLOUR, SIDE_TEXT, countryName, factualityText, flagText, leanColour, leanText, leanTextColour, notRatedText,
-  ownerTypeText, percent, sideOf, timeAgo,
+  FACTUALITY_ORDER, LEAN_STEPS, OWNER_TYPE_ORDER, SIDES, SIDE_COLOUR, SIDE_TEXT, countryName, derivedFactualityText, factualityText, flagText, leanColour, leanText, leanTextColour, notRatedText,
+  ownerTypeText, percent, qualityText, sideOf, timeAgo,
 } from "./format.js";
 
 const str = (value) => (typeof value === "string" ? value : "");
@@ -41,7 +41,18 @@ export function leanScale(label) {
 }
 
 /**
- * The outlet's name, lean, factuality, owner and country.
+ * The quality sentence of an outlet's `quality` (service answer or local index): its `text` when
+ * it has one, else built from the score and source.
+ * @param {any} quality
+ */
+function outletQualityText(quality) {
+  if (!quality || typeof quality !== "object") return "";
+  if (typeof quality.text === "string" && quality.text.startsWith("news-quality score ")) return quality.text;
+  return qualityText(quality.score, { description: quality.description, year: quality.year });
+}
+
+/**
+ * The outlet's name, lean, factuality, news quality, owner and country.
  * @param {any} outlet an Outlet JSON object, possibly partial
  * @param {{scale?: boolean, heading?: string, serviceUrl?: string}} [options] `heading` is the
  *   tag of the outlet's name, so each surface keeps its heading order; with `serviceUrl` the
@@ -53,15 +64,27 @@ export function outletDetails(outlet, { scale = true, heading = "h3", serviceUrl
   const owner = str(outlet?.owner);
   const ownerType = str(outlet?.owner_type);
   const flags = Array.isArray(outlet?.flags) ? outlet.flags.filter((f) => typeof f === "string" && f) : [];
+  // The service and the local index both give the flags in words; older answers only the slugs.
+  const flagWords = Array.isArray(outlet?.flag_labels) && outlet.flag_labels.length === flags.length && outlet.flag_labels.every((f) => typeof f === "string" && f)
+    ? outlet.flag_labels : flags.map(flagText);
   const country = countryName(outlet?.country);
+  // A factuality derived from the quality score only stands in where we have none of our own,
+  // and says so in its label and its words.
+  const derived = factuality ? "" : derivedFactualityText(outlet?.factuality_derived?.label);
+  const quality = outletQualityText(outlet?.quality);
   const list = h("dl", {},
     h("dt", { text: "Lean" }), h("dd", { class: "lean" }, leanChip(lean)),
-    h("dt", { text: "Factuality" }), h("dd", { class: "factuality", text: factualityText(factuality) }),
+    ...(derived
+      ? [h("dt", { text: "Factuality (derived from the quality score)" }), h("dd", { class: "factuality factuality-derived", text: derived })]
+      : [h("dt", { text: "Factuality" }), h("dd", { class: "factuality", text: factualityText(factuality) })]),
+  );
+  if (quality) list.append(h("dt", { text: "News quality" }), h("dd", { class: "quality", text: quality }));
+  list.append(
     h("dt", { text: "Owner" }), h("dd", { class: "owner", text: owner ? `${owner} (${ownerTypeText(ownerType)})` : ownerType ? ownerTypeText(ownerType) : "Unknown" }),
   );
   // XX means no home country (a global platform): say nothing rather than a code.
   if (country) list.append(h("dt", { text: "Country" }), h("dd", { class: "country", text: country }));
-  if (flags.length) list.append(h("dt", { text: "Flags" }), h("dd", { class: "flags", text: flags.map(flagText).join(", ") }));
+  if (flags.length) list.append(h("dt", { text: "Flags" }), h("dd", { class: "flags", text: flagWords.join(", ") }));
   // The service's answer carries why the rating is what it is; the local table does not.
   const basis = str(outlet?.basis);
   if (basis) {
