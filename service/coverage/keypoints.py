@@ -22,7 +22,7 @@ from typing import Any
 import Stemmer  # type: ignore[import-not-found,unused-ignore]
 
 # Bounds: the lead of a news article carries what happened, so reading more buys little.
-MAX_ARTICLES = 120  # articles read per story (one per outlet first, then in time order)
+MAX_ARTICLES = 100  # articles read per story (one per outlet first, then in time order)
 MAX_ARTICLE_CHARS = 4000  # characters of an article's text read
 MAX_CANDIDATES_PER_ARTICLE = 6  # leading sentences of an article that may become points
 MAX_TITLE_CHARS = 300
