@@ -38,6 +38,7 @@ TARGET_WORDS = 100  # stop adding points once this many words are chosen and MIN
 NEAR_DUPLICATE = 0.5  # term-set overlap (of the smaller set) above which two points repeat
 MAX_FRAMING_POINTS = 2
 MAX_FRAMING_TERMS = 5
+MAX_TERM_CHARS = 30
 FRAMING_MIN_LIFT = 0.4  # log-odds a word needs to count as one side's (about 1.5x as common)
 
 SIDES = ("left", "center", "right")
@@ -756,7 +757,8 @@ def framing(story: _Story) -> dict[str, SideFraming]:
         n_others = n_total - n_mine
         specific: dict[str, float] = {}
         for term, count in mine.items():
-            if len(term) < 3 or term.isdigit():
+            # Too short to say anything, or a run of letters no reader would call a word.
+            if not 3 <= len(term) <= MAX_TERM_CHARS or term.isdigit():
                 continue
             share_mine = (count + 0.5) / (n_mine + 1.0)
             share_others = (total[term] - count + 0.5) / (n_others + 1.0)
