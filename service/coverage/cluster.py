@@ -32,9 +32,21 @@ import heapq
 import math
 from dataclasses import dataclass, field
 
-from .text import is_title_case, stem, tokens
+from . import lexicon
+from .match import MatchModel
+from .match import model as match_model
+from .text import (
+    ENGLISH,
+    NUMBER_PREFIX,
+    TERMS_VERSION,
+    detect_language,
+    is_title_case,
+    language_code,
+    term_of,
+    tokens,
+)
 
-_NUMBER_PREFIX = "#"
+_NUMBER_PREFIX = NUMBER_PREFIX
 _PHRASE_PREFIX = "~"
 _BIGRAM_PREFIX = "^"
 
@@ -48,6 +60,8 @@ class Doc:
     text: str = ""
     outlet: str | None = None
     published: float | None = None
+    # ISO 639-1 code (the outlet's language); detected from the text when None.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,17 +98,30 @@ class ClusterSettings:
     member_memory: int = 16
     match_floor: float = 0.1
     df_halving_docs: int = 100_000
+    # Weight of the shipped term table, in articles: its document frequencies count as this
+    # many articles seen, so they lead in a cold store and fade as the store's own counts grow.
+    prior_docs: float = 300.0
+    # The learned match (service/coverage/match.py) decides joins: an article joins the likeliest
+    # story when the model gives it at least join_probability. Off: the similarity + recency
+    # bonus >= join_threshold rule it replaced.
+    learned_match: bool = True
+    join_probability: float = 0.5
+    match_model: str | None = None  # a model file other than the shipped one
 
 
 @dataclass
 class _Story:
     key: int
     name: str
+    language: str = ENGLISH
     centroid: dict[str, float] = field(default_factory=dict)
     norm2: float = 0.0
     members: list[str] = field(default_factory=list)
     member_features: list[dict[str, float]] = field(default_factory=list)
     member_vectors: list[dict[str, float]] = field(default_factory=list)
+    member_title_features: list[dict[str, float]] = field(default_factory=list)
+    member_titles: list[dict[str, float]] = field(default_factory=list)
+    member_outlets: list[str | None] = field(default_factory=list)
     member_order: list[int] = field(default_factory=list)
     past_members: list[str] = field(default_factory=list)
     first: float | None = None
@@ -110,6 +137,33 @@ class _Features:
 
     tf: dict[str, float]
     caps: dict[str, list[int]]
+    language: str = ENGLISH
+    title_tf: dict[str, float] = field(default_factory=dict)
+    names: frozenset[str] = frozenset()
+
+
+@dataclass
+class _Query:
+    """An article ready to be compared: its vectors and what the match features read."""
+
+    vector: dict[str, float]
+    title: dict[str, float]
+    names: frozenset[str]
+    # (term, squared weight) of the article's names and numbers, for the match features.
+    name_mass: list[tuple[str, float]]
+    number_mass: list[tuple[str, float]]
+    published: float | None
+    outlet: str | None
+    language: str
+
+
+@dataclass
+class _Candidate:
+    story: _Story
+    centroid: float
+    nearest: float
+    blend: float
+    bonus: float
 
 
 def _lead(text: str, limit: int) -> str:
@@ -138,6 +192,7 @@ class Clusterer:
         self.settings = settings or ClusterSettings()
         self._df: dict[str, float] = {}
         self._docs_seen = 0.0
+        self._docs_by_language: dict[str, float] = {}
         self._docs_since_halving = 0
         self._caps: dict[str, list[int]] = {}
         self._stories: dict[int, _Story] = {}
@@ -149,6 +204,7 @@ class Clusterer:
         self._next_key = 0
         self._latest: float | None = None
         self._arrivals = 0
+        self._model: MatchModel | None = None
 
     # ---- public interface -------------------------------------------------------------
 
@@ -158,16 +214,16 @@ class Clusterer:
             return self._stories[self._doc_story[doc.id]].name
         features = self._features(doc)
         self._learn(features)
-        vector = self._vectorise(features.tf)
-        ranked = self._rank(vector, doc.published)
+        query = self._query(doc, features)
+        ranked = self._rank(query)
         story: _Story | None = None
         if ranked:
             best_score, best = ranked[0]
             if best_score >= self._join_threshold(best):
                 story = best
         if story is None:
-            story = self._new_story(self._fresh_name())
-        self._attach(story, doc, features.tf, vector)
+            story = self._new_story(self._fresh_name(), features.language)
+        self._attach(story, doc, features, query)
         if self.settings.merge_threshold is not None:
             self._merge_neighbours(story, ranked)
         return self.resolve(story.name)
@@ -188,12 +244,12 @@ class Clusterer:
     def match(self, doc: Doc, limit: int = 5) -> list[tuple[str, float]]:
         """Best active stories for an article without adding it or learning from it.
 
-        Scores are similarity plus the recency bonus, clipped to [0, 1]; an article the
+        Scores are the learned match's probability that the article belongs to the story (with
+        learned_match off: similarity plus the recency bonus, clipped to [0, 1]); an article the
         clusterer already holds gets its own story first with 1.0.
         """
         features = self._features(doc)
-        vector = self._vectorise(features.tf, features.caps)
-        ranked = self._rank(vector, doc.published, rescore=limit)
+        ranked = self._rank(self._query(doc, features, features.caps), rescore=limit)
         if doc.id in self._doc_story:
             own = self._doc_story[doc.id]
             ranked = [(1.0, self._stories[own])] + [r for r in ranked if r[1].key != own]
@@ -211,8 +267,26 @@ class Clusterer:
         features = self._features(doc)
         self._learn(features)
         key = self._by_name.get(story_id)
-        story = self._stories[key] if key is not None else self._new_story(story_id)
-        self._attach(story, doc, features.tf, self._vectorise(features.tf))
+        story = (
+            self._stories[key]
+            if key is not None
+            else self._new_story(story_id, features.language)
+        )
+        self._attach(story, doc, features, self._query(doc, features))
+
+    def candidate_features(self, doc: Doc, limit: int = 5) -> list[tuple[str, list[float]]]:
+        """The match features of the front-running stories for an article, read-only (what
+        scripts/train_match.py learns from)."""
+        features = self._features(doc)
+        query = self._query(doc, features, features.caps)
+        candidates = self._candidates(query, limit)
+        return [(c.story.name, self._match_features(query, c, candidates)) for c in candidates]
+
+    @property
+    def join_cutoff(self) -> float:
+        """The score at which add() joins a story (what match() scores mean)."""
+        settings = self.settings
+        return settings.join_probability if settings.learned_match else settings.join_threshold
 
     def expire(self, now: float) -> list[str]:
         """Forgets stories whose last article is older than the window; returns their ids."""
@@ -245,32 +319,49 @@ class Clusterer:
 
     # ---- features -------------------------------------------------------------------
 
-    def _term(self, word: str) -> str:
-        if word[0].isdigit() or word[0] == "$":
-            return _NUMBER_PREFIX + word.rstrip(".,").replace(",", "")
-        return stem(word) if self.settings.use_stemming else word
+    def _language(self, doc: Doc) -> str:
+        """The article's language: the outlet's, else detected, else English."""
+        given = language_code(doc.language)
+        if given is not None:
+            return given
+        return detect_language(f"{doc.title}. {doc.text}") or ENGLISH
 
     def _features(self, doc: Doc) -> _Features:
         settings = self.settings
+        language = self._language(doc)
+        # Other languages' words are kept apart from English ones (and from each other), so
+        # their counts and postings never mix; numbers are shared.
+        prefix = "" if language == ENGLISH else f"{language}:"
+        stemming = settings.use_stemming
         tf: dict[str, float] = {}
+        title_tf: dict[str, float] = {}
         caps: dict[str, list[int]] = {}
         bigrams = settings.bigram_weight
         title_caps_meaningful = not is_title_case(doc.title)
-        for text, weight, caps_meaningful in (
-            (_lead(doc.title, settings.lead_chars), settings.title_weight, title_caps_meaningful),
-            (_lead(doc.text, settings.lead_chars), 1.0, True),
+        for text, weight, caps_meaningful, into_title in (
+            (
+                _lead(doc.title, settings.lead_chars),
+                settings.title_weight,
+                title_caps_meaningful,
+                True,
+            ),
+            (_lead(doc.text, settings.lead_chars), 1.0, True, False),
         ):
             run: list[str] = []
             previous = ""
-            for token in tokens(text):
+            for token in tokens(text, language):
                 if token.sentence_start:
                     previous = ""
                 if not token.term:
                     self._add_phrases(tf, run, weight)
                     run = []
                     continue
-                term = self._term(token.term)
+                term = term_of(token.term, language, stemming)
+                if prefix and term[0] != _NUMBER_PREFIX:
+                    term = prefix + term
                 tf[term] = tf.get(term, 0.0) + weight
+                if into_title:
+                    title_tf[term] = title_tf.get(term, 0.0) + 1.0
                 if bigrams and previous:
                     pair = f"{_BIGRAM_PREFIX}{previous}_{term}"
                     tf[pair] = tf.get(pair, 0.0) + weight * bigrams
@@ -289,7 +380,8 @@ class Clusterer:
                     self._add_phrases(tf, run, weight)
                     run = []
             self._add_phrases(tf, run, weight)
-        return _Features(tf, caps)
+        names = frozenset(term for term, (_, upper) in caps.items() if upper)
+        return _Features(tf, caps, language, title_tf, names)
 
     def _add_phrases(self, tf: dict[str, float], run: list[str], weight: float) -> None:
         if self.settings.phrase_weight <= 0 or len(run) < 2:
@@ -300,6 +392,8 @@ class Clusterer:
 
     def _learn(self, features: _Features) -> None:
         self._docs_seen += 1
+        by_language = self._docs_by_language
+        by_language[features.language] = by_language.get(features.language, 0.0) + 1.0
         self._docs_since_halving += 1
         df = self._df
         for term in features.tf:
@@ -312,6 +406,7 @@ class Clusterer:
             # Halving keeps the vocabulary bounded and lets the IDF follow what is news now.
             self._docs_since_halving = 0
             self._docs_seen /= 2
+            self._docs_by_language = {k: n / 2 for k, n in by_language.items()}
             self._df = {t: n / 2 for t, n in df.items() if n >= 2}
             self._caps = {t: [s // 2, u // 2] for t, (s, u) in self._caps.items() if s >= 2}
 
@@ -335,21 +430,35 @@ class Clusterer:
             return settings.entity_boost
         return 1.0
 
+    def _prior(self, language: str) -> lexicon.TermTable | None:
+        if self.settings.prior_docs <= 0:
+            return None
+        prefix = "" if language == ENGLISH else f"{language}:"
+        return lexicon.table(language, TERMS_VERSION, prefix)
+
     def _vectorise(
-        self, tf: dict[str, float], extra_caps: dict[str, list[int]] | None = None
+        self,
+        tf: dict[str, float],
+        language: str = ENGLISH,
+        extra_caps: dict[str, list[int]] | None = None,
     ) -> dict[str, float]:
-        n = self._docs_seen + 1.0
         floor = self.settings.idf_floor
         power = self.settings.idf_power
         sublinear = self.settings.sublinear_tf
         df = self._df
+        seen = self._docs_by_language.get(language, 0.0)
+        prior = self._prior(language)
+        # Without a table a term's prior share is nil: the plain online IDF.
+        pseudo = self.settings.prior_docs if prior is not None else 0.0
+        shares = prior.doc_share if prior is not None else {}
+        unseen = prior.unseen_share if prior is not None else 0.0
+        n = seen + pseudo + 1.0
         vector: dict[str, float] = {}
         norm2 = 0.0
         for term, count in tf.items():
             weight = (1.0 + math.log(count)) if count >= 1.0 and sublinear else count
-            weight *= (math.log(n / (df.get(term, 0.0) + 1.0)) + floor) ** power * self._boost(
-                term, extra_caps
-            )
+            expected = df.get(term, 0.0) + pseudo * shares.get(term, unseen) + 1.0
+            weight *= (math.log(n / expected) + floor) ** power * self._boost(term, extra_caps)
             if weight > 0:
                 vector[term] = weight
                 norm2 += weight * weight
@@ -365,12 +474,12 @@ class Clusterer:
             self._next_key += 1
         return f"s-{self._next_key}"
 
-    def _new_story(self, name: str) -> _Story:
+    def _new_story(self, name: str, language: str) -> _Story:
         key = self._next_key
         while key in self._stories:
             key += 1
         self._next_key = max(self._next_key, key + 1)
-        story = _Story(key=key, name=name, built_at=int(self._docs_seen))
+        story = _Story(key=key, name=name, language=language, built_at=int(self._docs_seen))
         self._stories[key] = story
         self._by_name[name] = key
         return story
@@ -386,8 +495,12 @@ class Clusterer:
         growth = self.settings.refresh_growth
         if growth is None or self._docs_seen < growth * max(story.built_at, 20):
             return
-        vectors = [self._vectorise(tf) for tf in story.member_features]
+        vectors = [self._vectorise(tf, story.language) for tf in story.member_features]
         story.member_vectors = vectors
+        if self.settings.learned_match:
+            story.member_titles = [
+                self._vectorise(tf, story.language) for tf in story.member_title_features
+            ]
         centroid: dict[str, float] = {}
         for vector in vectors:
             for term, weight in vector.items():
@@ -396,10 +509,51 @@ class Clusterer:
         story.norm2 = sum(w * w for w in centroid.values())
         story.built_at = int(self._docs_seen)
 
-    def _rank(
-        self, vector: dict[str, float], published: float | None, rescore: int = 0
-    ) -> list[tuple[float, _Story]]:
+    def _query(
+        self, doc: Doc, features: _Features, extra_caps: dict[str, list[int]] | None = None
+    ) -> _Query:
+        language = features.language
+        vector = self._vectorise(features.tf, language, extra_caps)
+        names = features.names
+        return _Query(
+            vector=vector,
+            name_mass=[(t, w * w) for t, w in vector.items() if t in names],
+            number_mass=[(t, w * w) for t, w in vector.items() if t[0] == _NUMBER_PREFIX],
+            title=(
+                self._vectorise(features.title_tf, language) if self.settings.learned_match else {}
+            ),
+            names=names,
+            published=doc.published,
+            outlet=doc.outlet,
+            language=language,
+        )
+
+    @property
+    def _learned(self) -> MatchModel | None:
+        if not self.settings.learned_match:
+            return None
+        if self._model is None:
+            self._model = match_model(self.settings.match_model)
+        return self._model
+
+    def _rank(self, query: _Query, rescore: int = 0) -> list[tuple[float, _Story]]:
+        """The candidate stories with their scores, best first."""
+        candidates = self._candidates(query, rescore)
+        learned = self._learned
+        if learned is None:
+            ranked = [(c.blend + c.bonus, c.story) for c in candidates]
+        else:
+            ranked = [
+                (learned.probability(self._match_features(query, c, candidates)), c.story)
+                for c in candidates
+            ]
+        ranked.sort(key=lambda sk: (-sk[0], sk[1].key))
+        return ranked
+
+    def _candidates(self, query: _Query, rescore: int = 0) -> list[_Candidate]:
         settings = self.settings
+        vector = query.vector
+        published = query.published
         if not vector:
             return []
         partial: dict[int, float] = {}
@@ -424,23 +578,75 @@ class Clusterer:
             partial.items(),
             key=lambda kv: (kv[1] / math.sqrt(stories[kv[0]].norm2 or 1.0), -kv[0]),
         )
-        coarse: list[tuple[float, _Story]] = []
+        coarse: list[tuple[float, float, _Story]] = []
         for key, _ in shortlist:
             story = stories[key]
-            if not self._in_window(story, published):
+            # Stories stay within one language.
+            if story.language != query.language or not self._in_window(story, published):
                 continue
             self._refresh(story)
             centroid = _dot(vector, story.centroid) / math.sqrt(story.norm2) if story.norm2 else 0.0
-            coarse.append((centroid, story))
-        bonus = {s.key: self._recency(s, published) for _, s in coarse}
-        coarse.sort(key=lambda cs: (-(cs[0] + bonus[cs[1].key]), cs[1].key))
+            coarse.append((centroid, self._recency(story, published), story))
+        coarse.sort(key=lambda cs: (-(cs[0] + cs[1]), cs[2].key))
         # Comparing with single members costs most, so only the front runners get it.
-        ranked = [
-            (self._blend(vector, story, centroid) + bonus[story.key], story)
-            for centroid, story in coarse[: max(settings.rescore_limit, rescore)]
+        share = settings.nearest_member_weight
+        candidates: list[_Candidate] = []
+        for centroid, bonus, story in coarse[: max(settings.rescore_limit, rescore)]:
+            nearest = max(_dot(vector, m) for m in story.member_vectors)
+            blend = (
+                (1 - share) * centroid + share * nearest
+                if share > 0 and len(story.member_vectors) >= 2
+                else centroid
+            )
+            candidates.append(_Candidate(story, centroid, nearest, blend, bonus))
+        return candidates
+
+    def _match_features(
+        self, query: _Query, candidate: _Candidate, candidates: list[_Candidate]
+    ) -> list[float]:
+        """What the learned match reads about one candidate: see match.FEATURES for the list."""
+        story = candidate.story
+        title = (
+            max((_dot(query.title, t) for t in story.member_titles), default=0.0)
+            if query.title
+            else 0.0
+        )
+        centroid = story.centroid
+        names_total = sum(m for _, m in query.name_mass)
+        names_found = sum(m for t, m in query.name_mass if t in centroid)
+        numbers_total = sum(m for _, m in query.number_mass)
+        numbers_found = sum(m for t, m in query.number_mass if t in centroid)
+        others = [c.blend for c in candidates if c is not candidate]
+        margin = candidate.blend - max(others) if others else candidate.blend
+        rivals = sum(1 for b in others if b >= candidate.blend - 0.1)
+        published = query.published
+        dated = published is not None and story.first is not None and story.last is not None
+        if dated:
+            assert published is not None and story.first is not None and story.last is not None
+            gap = max(0.0, story.first - published, published - story.last)
+            recency = math.exp(-gap / self.settings.recency_scale)
+            log_gap = math.log1p(gap / 3600.0)
+            spread = math.log1p((story.last - story.first) / 3600.0)
+        else:
+            recency = log_gap = spread = 0.0
+        same_outlet = 1.0 if query.outlet and query.outlet in story.member_outlets else 0.0
+        return [
+            candidate.centroid,
+            candidate.nearest,
+            title,
+            names_found / names_total if names_total else 0.0,
+            numbers_found / numbers_total if numbers_total else 0.0,
+            margin,
+            float(rivals),
+            recency,
+            log_gap,
+            1.0 if dated else 0.0,
+            math.log(max(story.size, 1)),
+            spread,
+            same_outlet,
+            candidate.nearest * candidate.nearest,
+            candidate.centroid if dated else 0.0,
         ]
-        ranked.sort(key=lambda sk: (-sk[0], sk[1].key))
-        return ranked
 
     def _recency(self, story: _Story, published: float | None) -> float:
         """Bonus for being close in time: one event's articles appear within hours of each other."""
@@ -450,26 +656,22 @@ class Clusterer:
         gap = max(0.0, story.first - published, published - story.last)
         return bonus * math.exp(-gap / self.settings.recency_scale)
 
-    def _blend(self, vector: dict[str, float], story: _Story, centroid: float) -> float:
-        """Mixes centroid similarity with the nearest remembered member's."""
-        share = self.settings.nearest_member_weight
-        if share <= 0 or len(story.member_vectors) < 2:
-            return centroid
-        nearest = max(_dot(vector, m) for m in story.member_vectors)
-        return (1 - share) * centroid + share * nearest
-
     def _join_threshold(self, story: _Story) -> float:
+        if self.settings.learned_match:
+            return self.settings.join_probability
         size = story.size
         return self.settings.join_threshold * (
             1.0 - self.settings.size_relief * (1.0 - 1.0 / max(size, 1))
         )
 
-    def _attach(
-        self, story: _Story, doc: Doc, tf: dict[str, float], vector: dict[str, float]
-    ) -> None:
+    def _attach(self, story: _Story, doc: Doc, features: _Features, query: _Query) -> None:
+        vector = query.vector
         story.members.append(doc.id)
-        story.member_features.append(tf)
+        story.member_features.append(features.tf)
         story.member_vectors.append(vector)
+        story.member_title_features.append(features.title_tf)
+        story.member_titles.append(query.title)
+        story.member_outlets.append(doc.outlet)
         self._arrivals += 1
         story.member_order.append(self._arrivals)
         story.size += 1
@@ -517,6 +719,9 @@ class Clusterer:
         del story.member_order[:excess]
         del story.member_features[:excess]
         del story.member_vectors[:excess]
+        del story.member_title_features[:excess]
+        del story.member_titles[:excess]
+        del story.member_outlets[:excess]
         story.norm2 = sum(w * w for w in centroid.values())
 
     def _merge_neighbours(self, story: _Story, ranked: list[tuple[float, _Story]]) -> None:
@@ -557,6 +762,9 @@ class Clusterer:
                 older.members + younger.members,
                 older.member_features + younger.member_features,
                 older.member_vectors + younger.member_vectors,
+                older.member_title_features + younger.member_title_features,
+                older.member_titles + younger.member_titles,
+                older.member_outlets + younger.member_outlets,
                 strict=True,
             ),
             key=lambda row: row[0],
@@ -565,6 +773,9 @@ class Clusterer:
         older.members = [r[1] for r in rows]
         older.member_features = [r[2] for r in rows]
         older.member_vectors = [r[3] for r in rows]
+        older.member_title_features = [r[4] for r in rows]
+        older.member_titles = [r[5] for r in rows]
+        older.member_outlets = [r[6] for r in rows]
         older.size += younger.size
         for bound in (younger.first, younger.last):
             if bound is not None:

@@ -185,8 +185,7 @@ class Engine:
         """Picks up articles another process stored since the last restore (read-only replicas)."""
         return self.restore()
 
-    @staticmethod
-    def _doc(art: Article | NewArticle) -> Doc:
+    def _doc(self, art: Article | NewArticle) -> Doc:
         return Doc(
             id=art.key,
             title=art.title,
@@ -195,7 +194,15 @@ class Engine:
             # No date means no date: giving undated articles the time we saw them would hand
             # every one of a batch the same recency bonus and glue unrelated stories together.
             published=art.published,
+            language=self.language_of(art.outlet_id),
         )
+
+    def language_of(self, outlet_id: str | None) -> str | None:
+        """The language a rated outlet publishes in; None (detect it) for an unrated outlet or
+        one that publishes in several."""
+        outlet = self.ratings.get(outlet_id) if outlet_id else None
+        codes = str(getattr(outlet, "language", "") or "").split()
+        return codes[0] if len(codes) == 1 else None
 
     def _expire(self) -> None:
         for name in self.clusterer.expire(self.now):
@@ -383,10 +390,22 @@ class Engine:
         return [listing_json(row) for row in self.store.stories(**filters)]
 
     def match(
-        self, title: str, text: str = "", published: float | None = None, limit: int = 5
+        self,
+        title: str,
+        text: str = "",
+        published: float | None = None,
+        limit: int = 5,
+        outlet_id: str | None = None,
     ) -> list[tuple[str, float]]:
         """Stories an article not in the store would belong to, best first."""
-        doc = Doc(id="\x00query", title=title, text=text, published=published)
+        doc = Doc(
+            id="\x00query",
+            title=title,
+            text=text,
+            published=published,
+            outlet=outlet_id,
+            language=self.language_of(outlet_id),
+        )
         with self._lock:
             ranked = self.clusterer.match(doc, limit=limit)
         out: dict[str, float] = {}
@@ -396,7 +415,7 @@ class Engine:
                 out[survivor] = score
         # A live story the clusterer would have joined is the answer; only without one is it
         # worth asking the full-text index for older stories that left the window.
-        joins = float(getattr(getattr(self.clusterer, "settings", None), "join_threshold", 1.0))
+        joins = float(getattr(self.clusterer, "join_cutoff", 1.0))
         confident = bool(ranked) and ranked[0][1] >= joins
         if len(out) < limit and not confident:
             for art, score in self.store.search([title], limit=limit * 2):

@@ -1,16 +1,46 @@
-"""Turns article titles and texts into the weighted terms the story clusterer compares."""
+"""Turns article titles and texts into the terms the story clusterer compares, per language.
+
+English keeps the light stemmer benchmarked in docs/clustering.md; the other languages of the
+ratings table that Snowball covers are stemmed by PyStemmer (a C build of the Snowball
+stemmers: twenty-odd stemmers are not worth writing by hand). Scripts written without spaces
+(Chinese, Japanese, Thai, ...) become overlapping character pairs. Stop words for languages other
+than English come from the shipped term table (service/coverage/lexicon.py).
+"""
 
 from __future__ import annotations
 
 import re
+import threading
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+import Stemmer
+
+# Bumped whenever a change here changes the terms: the shipped term table names the version it
+# was built with, and a table built for other terms is refused.
+TERMS_VERSION = 1
 
 # Typographic quotes and dashes are folded first so "Kerry’s" and "Kerry's" are one token.
 _FOLD = str.maketrans(
     {"’": "'", "‘": "'", "‛": "'", "`": "'", "“": '"', "”": '"', "–": "-", "—": "-"}
 )
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]|\$?\d[\d,.]*%?")
+# Scripts written without spaces between words: a run of them becomes overlapping pairs.
+_UNSPACED = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"  # Thai, Lao, Myanmar, Khmer
+    "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana, CJK ideographs
+)
+# A letter: what Python's \w counts as one, plus the combining marks (vowel signs, harakat,
+# points) that Indic, Arabic and Hebrew words are written with.
+_LETTER = (
+    r"(?:[^\W\d_]|[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f"
+    r"\u0670\u06d6-\u06ed\u0900-\u0dff])"
+)
+_TOKEN = re.compile(rf"{_LETTER}(?:(?:{_LETTER}|['\-])*{_LETTER})?|\$?\d[\d,.]*%?")
+# The same for plain ASCII text, three times faster.
+_ASCII_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]|\$?\d[\d,.]*%?")
+_UNSPACED_RUNS = re.compile(rf"[{_UNSPACED}]+|[^{_UNSPACED}]+")
+_IS_UNSPACED = re.compile(rf"[{_UNSPACED}]")
 _SENTENCE_END = re.compile(r"[.!?:;\"(\[]\s*$")
 
 STOPWORDS = frozenset(
@@ -32,7 +62,9 @@ STOPWORDS = frozenset(
 
 
 def fold(text: str) -> str:
-    """Normalises quotes and dashes so spelling variants tokenise alike."""
+    """Normalises quotes, dashes and composed accents so spelling variants tokenise alike."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     return text.translate(_FOLD)
 
 
@@ -59,6 +91,82 @@ def stem(word: str) -> str:
     return word
 
 
+# ISO 639-1 code -> Snowball stemmer; languages close enough to share one are mapped to it.
+SNOWBALL = {
+    "ar": "arabic", "bs": "serbian", "ca": "catalan", "cs": "czech", "da": "danish",
+    "de": "german", "el": "greek", "es": "spanish", "et": "estonian", "eu": "basque",
+    "fa": "persian", "fi": "finnish", "fr": "french", "ga": "irish", "hi": "hindi",
+    "hr": "serbian", "hu": "hungarian", "hy": "armenian", "id": "indonesian", "it": "italian",
+    "lt": "lithuanian", "ms": "indonesian", "ne": "nepali", "nl": "dutch", "no": "norwegian",
+    "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian",
+    "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+# Codes that name one written language the table knows under another code.
+_ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "fil": "tl"}
+ENGLISH = "en"
+# Memoised stems: PyStemmer objects are not thread-safe, so a miss stems under a lock and the
+# result is shared; the memo is cleared when it grows past this many words.
+_STEM_MEMO_LIMIT = 200_000
+_stem_lock = threading.Lock()
+_stemmers: dict[str, Stemmer.Stemmer] = {}
+_stems: dict[str, dict[str, str]] = {}
+
+
+def language_code(value: str | None) -> str | None:
+    """The first ISO 639-1 code of a value such as 'fr', 'FR', 'fr-CA' or 'en fr'; None if none."""
+    if not value:
+        return None
+    code = value.strip().split()[0].split("-")[0].split("_")[0].lower() if value.strip() else ""
+    if not code.isalpha() or not 2 <= len(code) <= 3:
+        return None
+    return _ALIASES.get(code, code)
+
+
+def stem_in(word: str, language: str) -> str:
+    """The stem of a lower-case word in a language (the word itself where no stemmer fits)."""
+    if language == ENGLISH:
+        return stem(word)
+    memo = _stems.get(language)
+    if memo is not None:
+        found = memo.get(word)
+        if found is not None:
+            return found
+    algorithm = SNOWBALL.get(language)
+    if algorithm is None:
+        return word
+    with _stem_lock:
+        stemmer = _stemmers.get(language)
+        if stemmer is None:
+            stemmer = _stemmers[language] = Stemmer.Stemmer(algorithm)
+            _stems[language] = {}
+        result = str(stemmer.stemWord(word.replace("'", "")))
+        memo = _stems[language]
+        if len(memo) >= _STEM_MEMO_LIMIT:
+            memo.clear()
+        memo[word] = result
+    return result
+
+
+NUMBER_PREFIX = "#"
+
+
+def term_of(word: str, language: str, stemming: bool = True) -> str:
+    """The term a token's word is compared as: numbers marked and stripped of separators,
+    words stemmed in their language."""
+    if word[0].isdigit() or word[0] == "$":
+        return NUMBER_PREFIX + word.rstrip(".,").replace(",", "")
+    return stem_in(word, language) if stemming else word
+
+
+def stopwords_for(language: str) -> frozenset[str]:
+    """The words a language's articles share whatever their story."""
+    if language == ENGLISH:
+        return STOPWORDS
+    from .lexicon import stopwords
+
+    return stopwords().get(language, frozenset())
+
+
 @dataclass(frozen=True)
 class Token:
     """One word of an article as it was written and as it is compared."""
@@ -68,30 +176,94 @@ class Token:
     sentence_start: bool
 
 
-def tokens(text: str) -> Iterator[Token]:
-    """Yields the words of a text with their capitalisation and position in the sentence."""
+def tokens(text: str, language: str = ENGLISH) -> Iterator[Token]:
+    """Yields the words of a text with their capitalisation and position in the sentence.
+
+    A run of a script written without spaces yields its overlapping character pairs."""
     text = fold(text)
+    stop = stopwords_for(language)
     previous_end = 0
     first = True
-    for match in _TOKEN.finditer(text):
+    for match in (_ASCII_TOKEN if text.isascii() else _TOKEN).finditer(text):
         gap = text[previous_end : match.start()]
         starts = first or bool(_SENTENCE_END.search(gap))
         first = False
         previous_end = match.end()
         raw = match.group()
+        if not raw.isascii() and _IS_UNSPACED.search(raw):
+            for run in _UNSPACED_RUNS.findall(raw):
+                if not _IS_UNSPACED.match(run):
+                    term = run.lower().strip("'-")
+                    if term and term not in stop:
+                        yield Token(term, run[0].isupper(), starts)
+                    continue
+                if len(run) == 1:
+                    yield Token(run, False, starts)
+                for i in range(len(run) - 1):
+                    yield Token(run[i : i + 2], False, starts and i == 0)
+            continue
         term = raw.lower().strip("'-")
-        if not term or term in STOPWORDS:
+        if not term or term in stop:
             # A stopword still ends an entity phrase, so it is yielded as a separator.
             yield Token("", False, starts)
             continue
         yield Token(term, raw[0].isupper(), starts)
 
 
+# Detection reads this much of an article: a lead says which language it is in.
+_DETECT_CHARS = 300
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_word_languages: dict[str, tuple[str, ...]] | None = None
+
+
+def _languages_of_words() -> dict[str, tuple[str, ...]]:
+    global _word_languages
+    if _word_languages is None:
+        from .lexicon import stopwords
+
+        index: dict[str, list[str]] = {}
+        for language, words in sorted(stopwords().items()):
+            for word in words:
+                index.setdefault(word, []).append(language)
+        _word_languages = {word: tuple(langs) for word, langs in index.items()}
+    return _word_languages
+
+
+def detect_language(text: str) -> str | None:
+    """The likeliest language of a text from its script and its stop words; None if unsure."""
+    sample = fold(text[:_DETECT_CHARS])
+    if not sample.isascii():
+        if _KANA.search(sample):
+            return "ja"
+        if _HANGUL.search(sample):
+            return "ko"
+        if _THAI.search(sample):
+            return "th"
+        if _HAN.search(sample):
+            return "zh"
+    index = _languages_of_words()
+    hits: dict[str, float] = {}
+    for word in _TOKEN.findall(sample.lower()):
+        languages = index.get(word.strip("'-"))
+        if languages:
+            # A word shared by several languages is weaker evidence for each.
+            share = 1.0 / len(languages)
+            for language in languages:
+                hits[language] = hits.get(language, 0.0) + share
+    if not hits:
+        return None
+    best = max(hits.items(), key=lambda kv: (kv[1], kv[0] == ENGLISH, kv[0]))
+    return best[0] if best[1] >= 1.0 else None
+
+
 def is_title_case(title: str) -> bool:
     """Tells whether a headline capitalises most words, which makes capitals meaningless there."""
     words = [
         w for w in _TOKEN.findall(fold(title)) if w[0].isalpha() and w.lower() not in STOPWORDS
-    ]
+    ]  # English stop words: other languages capitalise fewer headline words anyway
     if len(words) < 3:
         return False
     return sum(1 for w in words if w[0].isupper()) >= 0.7 * len(words)

@@ -216,7 +216,7 @@ def _related(
             "add &title=… (and &published=…) to match an article the service has not seen"
         )
         return payload
-    candidates = eng.match(title, text, published, limit=5)
+    candidates = eng.match(title, text, published, limit=5, outlet_id=eng.outlet_id(url, None))
     for story_id, score in candidates:
         row = eng.store.story(story_id)
         if row is not None:

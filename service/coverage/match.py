@@ -1,0 +1,101 @@
+"""The learned decision "does this article belong to that story": features and the shipped model.
+
+The clusterer describes each front-running candidate story by the numbers in FEATURES; a
+logistic model turns them into the probability that joining is right. The weights are fitted
+by scripts/train_match.py on article-story pairs of the dev story sets (the file names the data,
+the fit and its cross-validated calibration) and shipped as tables/match_model.json: a few
+numbers, read once, checked, read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+MODEL_PATH = Path(__file__).resolve().parent / "tables" / "match_model.json"
+
+# Every candidate is described by these, in this order (the model file must name the same).
+FEATURES = (
+    "centroid",  # cosine with the story's centroid
+    "nearest",  # best cosine with one of the story's remembered articles
+    "title",  # best cosine between the titles
+    "entities",  # share of the article's name weight found in the story
+    "numbers",  # share of the article's number weight found in the story
+    "margin",  # this candidate's similarity minus the best other candidate's
+    "rivals",  # other candidates within 0.1 of this one's similarity
+    "recency",  # exp(-gap / 6 h) when both are dated, else 0
+    "log_gap_hours",  # ln(1 + gap in hours) when both are dated, else 0
+    "dated",  # 1 when the article and the story both have dates
+    "log_size",  # ln of the story's article count
+    "log_spread_hours",  # ln(1 + hours between the story's first and last article)
+    "same_outlet",  # 1 when the article's outlet already has a remembered article in the story
+    "nearest_sq",  # nearest squared: lets the odds rise faster for close pairs
+    "centroid_x_dated",  # similarity counts differently with dates to narrow the field
+)
+
+
+class MatchModelError(ValueError):
+    """A model file that cannot be used; the message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class MatchModel:
+    """A logistic model over FEATURES: p = 1 / (1 + exp(-(intercept + weights . features)))."""
+
+    weights: tuple[float, ...]
+    intercept: float
+    source: str = ""
+
+    def probability(self, features: list[float]) -> float:
+        """The calibrated chance that the join these features describe is right."""
+        z = self.intercept + sum(w * x for w, x in zip(self.weights, features, strict=True))
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+
+
+def read_model(path: Path) -> MatchModel:
+    """Reads and checks a model file written by scripts/train_match.py."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MatchModelError(f"{path}: cannot read the match model ({exc})") from None
+    if not isinstance(data, dict):
+        raise MatchModelError(f"{path}: expected a JSON object")
+    names = data.get("features")
+    weights = data.get("weights")
+    intercept = data.get("intercept")
+    if names != list(FEATURES):
+        raise MatchModelError(
+            f"{path}: its features {names} are not the clusterer's {list(FEATURES)}; "
+            "retrain with scripts/train_match.py"
+        )
+    if (
+        not isinstance(weights, list)
+        or len(weights) != len(FEATURES)
+        or not all(isinstance(w, (int, float)) and math.isfinite(w) for w in weights)
+        or not isinstance(intercept, (int, float))
+        or not math.isfinite(intercept)
+    ):
+        raise MatchModelError(f"{path}: weights must be {len(FEATURES)} finite numbers and an intercept")
+    return MatchModel(tuple(float(w) for w in weights), float(intercept), str(path))
+
+
+_lock = threading.Lock()
+_models: dict[str, MatchModel] = {}
+
+
+def model(path: str | None = None) -> MatchModel:
+    """The model at `path` (the shipped one by default), read once."""
+    key = path or str(MODEL_PATH)
+    found = _models.get(key)
+    if found is None:
+        with _lock:
+            found = _models.get(key)
+            if found is None:
+                found = _models[key] = read_model(Path(key))
+    return found
