@@ -341,27 +341,16 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, object]:
 
 
 ABLATIONS: dict[str, dict[str, object]] = {
-    "plain TF-IDF centroid in the engine (all switches below off)": {
-        "use_stemming": False,
-        "number_boost": 1.0,
-        "nearest_member_weight": 0.0,
-        "recency_bonus": 0.0,
-        "merge_threshold": None,
-        "refresh_growth": None,
-    },
+    "threshold rule instead of the learned match (the engine before)": {"learned_match": False},
+    "threshold rule, no term prior": {"learned_match": False, "prior_docs": 0.0},
+    "- term prior": {"prior_docs": 0.0},
+    "term prior worth 100 articles": {"prior_docs": 100.0},
+    "term prior worth 1,000 articles": {"prior_docs": 1000.0},
+    "join probability 0.4": {"join_probability": 0.4},
+    "join probability 0.6": {"join_probability": 0.6},
     "- stemming": {"use_stemming": False},
-    "- number boost": {"number_boost": 1.0},
-    "- nearest-member blend": {"nearest_member_weight": 0.0},
-    "- recency bonus": {"recency_bonus": 0.0},
     "- merges": {"merge_threshold": None},
     "- IDF refresh": {"refresh_growth": None},
-    "+ entity boost x1.5 (words usually capitalised)": {"entity_boost": 1.5},
-    "+ capitalised-phrase bigrams": {"phrase_weight": 1.0},
-    "+ word bigrams (weight 0.5)": {"bigram_weight": 0.5},
-    "+ size-aware threshold (relief 0.3)": {"size_relief": 0.3},
-    "+ merges at 0.5 instead of 0.6": {"merge_threshold": 0.5},
-    "join threshold 0.30": {"join_threshold": 0.30},
-    "join threshold 0.40": {"join_threshold": 0.40},
 }
 
 # Cold-store slices: about BASIL's 300 articles of dev; about a week of the dated set.

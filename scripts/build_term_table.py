@@ -104,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
             for token in text.tokens(word, lang):
                 if token.term:
                     term = text.term_of(token.term, lang)
-                    per_term[term] = per_term.get(term, 0.0) + share
+                    # A stemmer can strip a short word to nothing: such a term never occurs.
+                    if term and not any(c in term for c in "\t\n\r"):
+                        per_term[term] = per_term.get(term, 0.0) + share
         path = args.out / f"{lang}.tsv.gz"
         # mtime=0 keeps the file byte-identical from build to build.
         with (

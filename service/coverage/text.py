@@ -212,6 +212,7 @@ def tokens(text: str, language: str = ENGLISH) -> Iterator[Token]:
 
 # Detection reads this much of an article: a lead says which language it is in.
 _DETECT_CHARS = 300
+_DETECT_SHARE = 0.12
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
@@ -246,17 +247,24 @@ def detect_language(text: str) -> str | None:
             return "zh"
     index = _languages_of_words()
     hits: dict[str, float] = {}
-    for word in _TOKEN.findall(sample.lower()):
+    counts: dict[str, int] = {}
+    words = _TOKEN.findall(sample.lower())
+    for word in words:
         languages = index.get(word.strip("'-"))
         if languages:
             # A word shared by several languages is weaker evidence for each.
             share = 1.0 / len(languages)
             for language in languages:
                 hits[language] = hits.get(language, 0.0) + share
+                counts[language] = counts.get(language, 0) + 1
     if not hits:
         return None
     best = max(hits.items(), key=lambda kv: (kv[1], kv[0] == ENGLISH, kv[0]))
-    return best[0] if best[1] >= 1.0 else None
+    # Most of the stream is English: another language must win clearly.
+    if best[0] != ENGLISH and hits.get(ENGLISH, 0.0) >= 0.7 * best[1]:
+        best = (ENGLISH, hits[ENGLISH])
+    # Running text is a quarter to a half stop words; a few chance hits among names are not.
+    return best[0] if counts[best[0]] >= max(2.0, _DETECT_SHARE * len(words)) else None
 
 
 def is_title_case(title: str) -> bool:

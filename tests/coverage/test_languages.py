@@ -130,6 +130,8 @@ def test_detection_reads_the_language_of_a_lead() -> None:
     assert detect_language("The senate passed the bill on Tuesday after a long debate.") == "en"
     assert detect_language("東京都の知事が記者会見を開いた") == "ja"
     assert detect_language("12345 67") is None
+    # Made-up words that happen to include a stop word or two are no language.
+    assert detect_language("Bakuda seta mivo da lorupe kanti velu basora nikeda tovi rampu") is None
 
 
 def test_language_codes_and_stems() -> None:
@@ -167,6 +169,15 @@ def test_the_term_table_ships_for_the_tested_languages_and_reads_cleanly() -> No
         > english.doc_share.get("hodgkin", english.unseen_share)
     )
     assert {"la", "der", "el", "the"} <= set().union(*lexicon.stopwords().values())
+
+
+def test_every_shipped_table_reads_cleanly() -> None:
+    languages = lexicon.shipped_languages()
+    assert len(languages) >= 30
+    for language in languages:
+        table = lexicon.read_table(lexicon.DATA / f"{language}.tsv.gz", TERMS_VERSION)
+        assert table.language == language and len(table.doc_share) > 1000
+    assert set(lexicon.stopwords()) == set(languages)
 
 
 def test_a_bad_term_table_names_its_file_and_line(tmp_path: Path) -> None:
