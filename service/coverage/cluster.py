@@ -47,6 +47,7 @@ from .text import (
 )
 
 _NUMBER_PREFIX = NUMBER_PREFIX
+_TERM_MEMO_LIMIT = 100_000
 _PHRASE_PREFIX = "~"
 _BIGRAM_PREFIX = "^"
 
@@ -205,6 +206,8 @@ class Clusterer:
         self._latest: float | None = None
         self._arrivals = 0
         self._model: MatchModel | None = None
+        # word -> term per language: stemming is most of the cost of reading an article.
+        self._terms: dict[str, dict[str, str]] = {}
 
     # ---- public interface -------------------------------------------------------------
 
@@ -333,6 +336,7 @@ class Clusterer:
         # their counts and postings never mix; numbers are shared.
         prefix = "" if language == ENGLISH else f"{language}:"
         stemming = settings.use_stemming
+        memo = self._terms.setdefault(language, {})
         tf: dict[str, float] = {}
         title_tf: dict[str, float] = {}
         caps: dict[str, list[int]] = {}
@@ -356,9 +360,15 @@ class Clusterer:
                     self._add_phrases(tf, run, weight)
                     run = []
                     continue
-                term = term_of(token.term, language, stemming)
-                if prefix and term[0] != _NUMBER_PREFIX:
-                    term = prefix + term
+                word = token.term
+                term = memo.get(word)
+                if term is None:
+                    term = term_of(word, language, stemming)
+                    if prefix and term[0] != _NUMBER_PREFIX:
+                        term = prefix + term
+                    if len(memo) >= _TERM_MEMO_LIMIT:
+                        memo.clear()
+                    memo[word] = term
                 tf[term] = tf.get(term, 0.0) + weight
                 if into_title:
                     title_tf[term] = title_tf.get(term, 0.0) + 1.0
@@ -453,12 +463,23 @@ class Clusterer:
         shares = prior.doc_share if prior is not None else {}
         unseen = prior.unseen_share if prior is not None else 0.0
         n = seen + pseudo + 1.0
+        settings = self.settings
+        # With the default settings only numbers are boosted: no call per term.
+        plain = settings.entity_boost == 1.0 and not settings.phrase_weight and not settings.bigram_weight
+        number_boost = settings.number_boost
+        log = math.log
         vector: dict[str, float] = {}
         norm2 = 0.0
         for term, count in tf.items():
-            weight = (1.0 + math.log(count)) if count >= 1.0 and sublinear else count
+            weight = (1.0 + log(count)) if count >= 1.0 and sublinear else count
             expected = df.get(term, 0.0) + pseudo * shares.get(term, unseen) + 1.0
-            weight *= (math.log(n / expected) + floor) ** power * self._boost(term, extra_caps)
+            idf = log(n / expected) + floor
+            if power != 1.0:
+                idf **= power
+            if plain:
+                weight *= idf * number_boost if term[0] == _NUMBER_PREFIX else idf
+            else:
+                weight *= idf * self._boost(term, extra_caps)
             if weight > 0:
                 vector[term] = weight
                 norm2 += weight * weight
@@ -592,7 +613,9 @@ class Clusterer:
         share = settings.nearest_member_weight
         candidates: list[_Candidate] = []
         for centroid, bonus, story in coarse[: max(settings.rescore_limit, rescore)]:
-            nearest = max(_dot(vector, m) for m in story.member_vectors)
+            members = story.member_vectors
+            # A lone article is its story's centroid: no second dot product for the same number.
+            nearest = centroid if len(members) == 1 else max(_dot(vector, m) for m in members)
             blend = (
                 (1 - share) * centroid + share * nearest
                 if share > 0 and len(story.member_vectors) >= 2
