@@ -447,6 +447,11 @@ def main(argv: list[str] | None = None) -> int:
         print(row(label, base, None))
         ours = evaluate(engine(settings), records, docs, scored)
         print(row("engine (default settings)", ours, base))
+        if scored is None and args.cold:
+            size = COLD_SLICE[short]
+            for name, method in (("baseline", base_method), ("engine", engine(settings))):
+                cold = evaluate_cold(method, records, docs, size)
+                print(row(f"cold stores of ~{size} articles: {name}", cold, None))
         if args.cli:
             print(
                 row(
