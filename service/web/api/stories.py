@@ -216,7 +216,12 @@ def _related(
             "add &title=… (and &published=…) to match an article the service has not seen"
         )
         return payload
-    candidates = eng.match(title, text, published, limit=5, outlet_id=eng.outlet_id(url, None))
+    # The outlet's language picks the stories to compare with (the text's when it has none).
+    try:
+        outlet_id = eng.outlet_id(eng.ratings.resolve(url), None)
+    except URLInputError:
+        outlet_id = None
+    candidates = eng.match(title, text, published, limit=5, outlet_id=outlet_id)
     for story_id, score in candidates:
         row = eng.store.story(story_id)
         if row is not None:
