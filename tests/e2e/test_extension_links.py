@@ -195,3 +195,46 @@ def test_google_news_rows_get_the_outlet_named_beside_them(
     assert card_for("link-unknown") == "", "an unrated source: no card, never Google News"
     web = [url for url in requests if url.startswith(("http:", "https:"))]
     assert web == [GOOGLE_NEWS], f"Google News rows made requests: {web[1:]}"
+
+
+def test_panel_and_card_link_to_the_service_pages_and_show_the_mixes(
+    browser: Browser, service: Service
+) -> None:
+    from tests.e2e.harness import NYT_ARTICLE, open_article, open_panel
+
+    expected = service.score(NYT_ARTICLE)
+    outlet, story = expected["outlet"], expected["story"]
+    page = open_article(browser, NYT_ARTICLE)
+    open_panel(page)
+    panel = page.locator("parallax-panel .panel")
+    assert (
+        panel.locator("a.outlet-link").get_attribute("href")
+        == f"{service.url}/outlets/{outlet['id']}"
+    )
+    assert panel.locator("a.story-link").get_attribute("href") == (
+        f"{service.url}/stories/{story['id']}"
+    )
+    # The story's factuality and ownership mix, as the API gives them (shares of its outlets).
+    for block, shares in (
+        ("factuality-mix", story["factuality"]),
+        ("owner-mix", story["owner_types"]),
+    ):
+        shown = panel.locator(f".{block} li").evaluate_all(
+            "items => Object.fromEntries(items.map(i => [i.dataset.key,"
+            " i.querySelector('.mix-value').textContent]))"
+        )
+        assert shown == {
+            # Math.round, as the extension rounds (Python's round() rounds halves to even).
+            key: f"{int(share * 100 + 0.5)}%"
+            for key, share in shares.items()
+            if int(share * 100 + 0.5)
+        }, (block, shown, shares)
+    # The hover card links to the outlet's page too.
+    page.mouse.move(1, 1)
+    page.hover("#fox")
+    card = page.locator("parallax-hovercard .card")
+    card.wait_for(state="visible", timeout=WAIT_MS)
+    fox = service.score(page.get_attribute("#fox", "href") or "")["outlet"]
+    assert (
+        card.locator("a.outlet-link").get_attribute("href") == f"{service.url}/outlets/{fox['id']}"
+    )

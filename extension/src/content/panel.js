@@ -116,7 +116,7 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
     if (value) {
       outletSection.append(outletDetails(value, { serviceUrl }));
     } else if (tableLoaded) {
-      outletSection.append(h("p", { class: "notice unrated", text: `${siteHost} is not in the Parallax ratings yet.` }));
+      outletSection.append(h("p", { class: "notice unrated", text: `${siteHost} is not in the Parallax ratings yet: nobody has reviewed its lean and factuality against public evidence. That says nothing, good or bad, about the site.` }));
     } else if (loading) {
       outletSection.append(h("p", { class: "notice loading-ratings", role: "status", text: "Loading ratings…" }));
     } else if (tableState === "unreachable") {
