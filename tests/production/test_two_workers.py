@@ -218,9 +218,12 @@ def test_with_politeness_one_worker_holds_a_host_so_it_never_gets_two_requests_a
 
 def test_a_dead_workers_claim_expires(pg_url: str) -> None:
     store = PostgresStore(pg_url)
-    assert store.claim_feed("https://a.example/feed", "dead", lease=0.2, min_interval=0)
+    # A lease long enough that a loaded machine still asks again inside it (0.2 s was flaky).
+    lease = 3.0
+    claimed_at = time.monotonic()
+    assert store.claim_feed("https://a.example/feed", "dead", lease=lease, min_interval=0)
     assert not store.claim_feed("https://a.example/feed", "alive", lease=60, min_interval=0)
-    time.sleep(0.3)
+    time.sleep(max(0.0, lease + 0.3 - (time.monotonic() - claimed_at)))
     assert store.claim_feed("https://a.example/feed", "alive", lease=60, min_interval=0)
     store.release_feed("https://a.example/feed", "alive", done=True)
     assert not store.claim_feed("https://a.example/feed", "other", lease=60, min_interval=3600)
