@@ -28,10 +28,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
-from cluster_quality import (  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import GroupKFold  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from bench.cluster_quality import (  # noqa: E402
     DATA,
     engine,
     load,
@@ -40,10 +43,6 @@ from cluster_quality import (  # noqa: E402
     split_by_story,
     with_distractors,
 )
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.model_selection import GroupKFold  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-
 from service.coverage.cluster import Clusterer, ClusterSettings  # noqa: E402
 from service.coverage.match import FEATURES, MODEL_PATH  # noqa: E402
 
