@@ -1,7 +1,7 @@
 // The service worker: the only part that talks to the network; answers the pages' messages and keeps the badge.
 
 import { OutletIndex } from "./lib/resolve.js";
-import { api, DEFAULT_SETTINGS, hasService, isSiteDisabled, loadSettings, normaliseServiceUrl } from "./lib/settings.js";
+import { api, DEFAULT_SETTINGS, hasService, isSiteDisabled, loadSettings, migratedServiceUrl, normaliseServiceUrl, saveSettings } from "./lib/settings.js";
 import { chooseTable, isExport, parseStoredTable, tableInfo } from "./lib/tables.js";
 import { leanBadge, leanColour, leanText, factualityText, UNRATED_COLOUR } from "./lib/format.js";
 import { dayOf, prune, validEntry } from "./lib/reading.js";
@@ -422,8 +422,9 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
 });
 
 api.runtime.onInstalled.addListener(async ({ reason }) => {
-  const { settings } = await api.storage.local.get("settings");
+  const { settings, ratingsMeta } = await api.storage.local.get(["settings", "ratingsMeta"]);
   if (!settings) await api.storage.local.set({ settings: { ...DEFAULT_SETTINGS } });
+  else if (reason === "update" && migratedServiceUrl(settings, ratingsMeta) !== settings.serviceUrl) await saveSettings({ serviceUrl: "" });
   await api.alarms.create(RATINGS_ALARM, { periodInMinutes: 24 * 60, delayInMinutes: 24 * 60 });
   await api.alarms.create(READING_ALARM, { periodInMinutes: 24 * 60, delayInMinutes: 60 });
   // On update too: a newer extension brings a newer built-in table.

@@ -70,3 +70,12 @@ test("the stored table is JSON text (fast to read back); objects from older vers
   assert.equal(parseStoredTable('{"outlets": 1}'), null);
   assert.equal(parseStoredTable(undefined), null);
 });
+
+test("an update leaves the old default address only if a service ever answered there", async () => {
+  const { migratedServiceUrl } = await import("../src/lib/settings.js");
+  const old = { serviceUrl: "http://127.0.0.1:8000" };
+  assert.equal(migratedServiceUrl(old, null), "", "never reached: standalone");
+  assert.equal(migratedServiceUrl(old, { lastSync: null, lastError: "not reachable" }), "");
+  assert.equal(migratedServiceUrl(old, { lastSync: "2026-12-01T00:00:00Z" }), "http://127.0.0.1:8000");
+  assert.equal(migratedServiceUrl({ serviceUrl: "https://parallax.example.org" }, null), "https://parallax.example.org", "a chosen address stays");
+});

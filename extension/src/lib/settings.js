@@ -54,6 +54,17 @@ export function hasService(settings) {
 }
 
 /**
+ * On update from a version that defaulted to http://127.0.0.1:8000: a reader who never reached a
+ * service there only had the old default, not a choice, and goes standalone (nothing sent). A
+ * service that answered at least once stays.
+ * @param {{serviceUrl?: string}} settings @param {{lastSync?: string | null} | null | undefined} meta
+ */
+export function migratedServiceUrl(settings, meta) {
+  const url = settings?.serviceUrl ?? "";
+  return url === SUGGESTED_SERVICE_URL && !meta?.lastSync ? "" : url;
+}
+
+/**
  * Whether the panel should start open on `site`: the reader's choice there, else the default.
  * @param {{panelOpenSites?: Record<string, boolean>, panelDefaultOpen?: boolean}} settings @param {string} site
  */
