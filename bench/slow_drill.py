@@ -24,7 +24,6 @@ import http.client
 import json
 import socket
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -32,10 +31,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from tests.support.server import gunicorn  # noqa: E402
+from tests.support.net import serve_connections
+from tests.support.server import gunicorn
 
 HOST = "127.0.0.1"
 PAUSE = 0.5  # seconds between two bytes of everything slow
@@ -49,16 +46,9 @@ class TricklingServer:
         self.listener = socket.create_server((HOST, 0), backlog=256)
         self.port = self.listener.getsockname()[1]
         self.stop = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        self.listener.settimeout(0.2)
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+        threading.Thread(
+            target=serve_connections, args=(self.listener, self.stop, self._answer), daemon=True
+        ).start()
 
     def _answer(self, conn: socket.socket) -> None:
         with conn:

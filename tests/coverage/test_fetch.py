@@ -20,6 +20,7 @@ from service.ingest.fetch import (
     fetch,
     refusal,
 )
+from tests.support.net import serve_connections
 
 PUBLIC_IP = "93.184.216.34"
 
@@ -217,16 +218,9 @@ class TrickleServer:
         self.stop = threading.Event()
         self.sent = 0  # pieces sent before the client went away
         self.gone = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        self.listener.settimeout(0.2)
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+        threading.Thread(
+            target=serve_connections, args=(self.listener, self.stop, self._answer), daemon=True
+        ).start()
 
     def _answer(self, conn: socket.socket) -> None:
         with conn:

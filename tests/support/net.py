@@ -7,6 +7,7 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 HOST = "127.0.0.1"
 
@@ -27,6 +28,19 @@ def wait_for_port(port: int, timeout: float = 30.0, host: str = HOST) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def serve_connections(
+    listener: socket.socket, stop: threading.Event, handle: Callable[[socket.socket], None]
+) -> None:
+    """Accepts on `listener` until `stop` is set; each connection is handled in its own thread."""
+    listener.settimeout(0.2)
+    while not stop.is_set():
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            continue
+        threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
 
 class CutProxy:
