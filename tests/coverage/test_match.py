@@ -47,7 +47,7 @@ def test_the_shipped_model_names_the_features_the_script_and_its_data() -> None:
 
 
 def test_match_scores_are_the_probability_add_joins_on() -> None:
-    clusterer = Clusterer()
+    clusterer = Clusterer(ClusterSettings(learned_match=True))
     first = clusterer.add(EVENT[0])
     clusterer.add(OTHER)
     ranked = clusterer.match(EVENT[1])
@@ -62,7 +62,7 @@ def test_match_scores_are_the_probability_add_joins_on() -> None:
 
 
 def test_candidate_features_describe_each_front_runner() -> None:
-    clusterer = Clusterer()
+    clusterer = Clusterer(ClusterSettings(learned_match=True))
     clusterer.add(EVENT[0])
     clusterer.add(OTHER)
     rows = clusterer.candidate_features(EVENT[1])
