@@ -141,10 +141,11 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
                             "type": "number",
                             "minimum": 0,
                             "maximum": 1,
-                            "description": "calibrated probability that the article belongs to "
-                            "the story (of joins scored 0.8, about 80 % are right); the engine "
-                            "joins at 0.5. Stories found only by the full-text index score "
-                            "below 0.1.",
+                            "description": "how well the article matches the story: the "
+                            "clusterer's similarity with its recency bonus, clipped to [0, 1] "
+                            "(the engine joins at 0.35); with the learned match switched on, "
+                            "the calibrated probability that it belongs (joins at 0.5). Stories "
+                            "found only by the full-text index score below 0.1.",
                         },
                         "story": _ref("StoryListing"),
                     },
