@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,6 +49,13 @@ DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
+# Where `parallax serve` listens unless --host/--port or PARALLAX_HOST/PARALLAX_PORT say otherwise.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+# A listen-everywhere address is not one a browser should be sent to: the loopback one serves too.
+_ANY_ADDRESS = {"0.0.0.0": "127.0.0.1", "::": "::1", "[::]": "::1"}
+_HOST_RE = re.compile(r"^\[?[A-Za-z0-9._:%-]{1,253}\]?$")
+
 
 # Retention shorter than this is a typo (90m for 90d?), not a policy.
 MIN_RETENTION_SECONDS = 3600
@@ -74,6 +82,23 @@ def parse_duration(text: str) -> float:
 
 class ConfigError(ValueError):
     """A PARALLAX_* variable holds a value that cannot be used, or names no setting."""
+
+
+def served_url(environ: Mapping[str, str]) -> str:
+    """The address a reader opens for the service `parallax serve` runs in this environment
+    (PARALLAX_HOST and PARALLAX_PORT, which serve and scripts/run read), e.g.
+    "http://127.0.0.1:8000/"; raises ConfigError naming the variable to fix."""
+    host = (environ.get(PREFIX + "HOST") or DEFAULT_HOST).strip()
+    if not _HOST_RE.match(host):
+        raise ConfigError(f"{PREFIX}HOST={host[:60]!r}: give a host name or an IP address")
+    raw_port = (environ.get(PREFIX + "PORT") or str(DEFAULT_PORT)).strip()
+    if not (raw_port.isascii() and raw_port.isdigit() and len(raw_port) <= 5
+            and 1 <= int(raw_port) <= 65535):
+        raise ConfigError(f"{PREFIX}PORT={raw_port[:20]!r}: use a port number from 1 to 65535")
+    host = _ANY_ADDRESS.get(host, host)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal in a URL is bracketed
+    return f"http://{host}:{int(raw_port)}/"
 
 
 def _unknown(name: str) -> ConfigError:

@@ -141,6 +141,81 @@ def test_demo_cli_loads_twice_and_clears(runner: object, app: Flask) -> None:
     assert latest == 1761501600.0 - 4 * 3600  # the newest demo article, 4 h before --now
 
 
+@pytest.mark.parametrize(
+    ("environ", "args", "address"),
+    [
+        ({}, [], "http://127.0.0.1:8000/"),
+        ({"PARALLAX_PORT": "8123"}, [], "http://127.0.0.1:8123/"),
+        ({"PARALLAX_HOST": "0.0.0.0", "PARALLAX_PORT": "9001"}, [], "http://127.0.0.1:9001/"),
+        ({"PARALLAX_HOST": "::", "PARALLAX_PORT": "9001"}, [], "http://[::1]:9001/"),
+        ({"PARALLAX_HOST": "news.lan"}, [], "http://news.lan:8000/"),
+        ({"PARALLAX_PORT": "8123"}, ["--base-url", "https://news.example/p"], "https://news.example/p/"),
+    ],
+)
+def test_demo_points_at_the_address_the_service_is_served_on(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], args: list[str],
+    address: str,
+) -> None:
+    from service.cli import main
+
+    for name in ("PARALLAX_HOST", "PARALLAX_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    with app.app_context():
+        result = app.test_cli_runner().invoke(main, ["demo", *args])
+    assert result.exit_code == 0, result.output
+    assert f"see them at {address} (parallax demo --clear" in result.output
+    assert f"  barrier    {address}stories/st-" in result.output
+    assert "8000" not in result.output or address.endswith(":8000/")
+
+
+@pytest.mark.parametrize(
+    ("environ", "args", "message"),
+    [
+        ({"PARALLAX_PORT": "eighty"}, [], "PARALLAX_PORT='eighty': use a port number from 1 to 65535"),
+        ({"PARALLAX_PORT": "70000"}, [], "PARALLAX_PORT='70000'"),
+        ({"PARALLAX_HOST": "a b/<x>"}, [], "PARALLAX_HOST='a b/<x>': give a host name"),
+        ({}, ["--base-url", "javascript:alert(1)"], "Invalid value for --base-url"),
+        ({}, ["--base-url", "http://x/\nforged line"], "Invalid value for --base-url"),
+    ],
+)
+def test_demo_refuses_an_address_it_cannot_print_and_says_what_to_fix(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], args: list[str],
+    message: str,
+) -> None:
+    from service.cli import main
+
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    with app.app_context():
+        result = app.test_cli_runner().invoke(main, ["demo", *args])
+    assert result.exit_code in (1, 2) and message in result.output, result.output
+    assert "Traceback" not in result.output
+    with app.app_context():
+        assert engine(app).store.counts()["articles"] == 0  # refused before loading anything
+
+
+def test_serve_listens_where_parallax_host_and_port_say(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The address demo prints is the one serve binds: both read PARALLAX_HOST/PARALLAX_PORT."""
+    from click.testing import CliRunner
+
+    import service.cli as cli
+
+    bound: list[tuple[str, int]] = []
+    monkeypatch.setattr(cli, "_run_gunicorn", lambda host, port, workers: bound.append((host, port)))
+    monkeypatch.setenv("PARALLAX_HOST", "0.0.0.0")
+    monkeypatch.setenv("PARALLAX_PORT", "8123")
+    monkeypatch.setenv("PARALLAX_INGEST_ENABLED", "0")
+    # Set through monkeypatch so serve's own setting of it does not outlive the test.
+    monkeypatch.setenv("PARALLAX_METRICS_DIR", str(tmp_path))
+    assert CliRunner().invoke(cli.main, ["serve"]).exit_code == 0
+    assert CliRunner().invoke(cli.main, ["serve", "--port", "9000"]).exit_code == 0
+    assert bound == [("0.0.0.0", 8123), ("0.0.0.0", 9000)]
+
+
 def test_demo_ids_are_reserved_in_files() -> None:
     line = json.dumps({"id": "parallax-demo:x", "title": "t"})
     with pytest.raises(FileFormatError, match="reserved"):

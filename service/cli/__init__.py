@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from service.config import DEFAULT_HOST, DEFAULT_PORT
 from service.core.quality import (
     check_domain,
     cut_point_agreement,
@@ -49,8 +50,14 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--host", default=DEFAULT_HOST, envvar="PARALLAX_HOST", show_default=True, show_envvar=True,
+    help="Address to listen on.",
+)
+@click.option(
+    "--port", default=DEFAULT_PORT, envvar="PARALLAX_PORT", show_default=True, show_envvar=True,
+    type=click.IntRange(1, 65535),
+)
 @click.option("--workers", default=None, type=click.IntRange(1, 64), help="Gunicorn workers.")
 @click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
 @click.option("--no-ingest", is_flag=True, help="Do not ingest feeds in the background.")

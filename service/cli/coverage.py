@@ -21,7 +21,7 @@ from typing import Any
 import click
 import psycopg
 
-from service.config import parse_duration
+from service.config import parse_duration, served_url
 from service.core.ratings import RatingsError
 from service.core.times import iso
 from service.coverage.engine import Engine, article_key
@@ -389,13 +389,21 @@ def worker(interval: int | None) -> None:
     metavar="ISO-8601",
     help="Date the demo as if it were this time (default: now), e.g. for stable screenshots.",
 )
-def demo(clear: bool, now_text: str | None) -> None:
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="The service's address to show (default: from PARALLAX_HOST and PARALLAX_PORT, as "
+    "`parallax serve` and scripts/run use them: http://127.0.0.1:8000/).",
+)
+def demo(clear: bool, now_text: str | None, base_url: str | None) -> None:
     """Load the demo set: invented articles on five invented events, from real rated outlets,
-    marked as demo wherever they show. Then open http://127.0.0.1:8000/ to see the stories."""
+    marked as demo wherever they show. Then open the service's address it prints to see them."""
     import time
 
     from service.coverage.demo import clear_demo, load_demo
 
+    address = _base_url(base_url)
     ctx = _context()
     eng = _engine(ctx)
     if clear:
@@ -416,14 +424,32 @@ def demo(clear: bool, now_text: str | None) -> None:
     else:
         click.echo(f"loaded {result.added} invented demo articles in {len(result.stories)} stories")
     for event, story_id in result.stories.items():
-        click.echo(f"  {event:<10} /stories/{story_id}")
+        click.echo(f"  {event:<10} {address}stories/{story_id}")
     if result.split_events:
         click.echo(
             "warning: these demo events did not group into one story each: "
             + ", ".join(result.split_events),
             err=True,
         )
-    click.echo("see them at http://127.0.0.1:8000/ (parallax demo --clear removes them)")
+    click.echo(f"see them at {address} (parallax demo --clear removes them)")
+
+
+def _base_url(given: str | None) -> str:
+    """The address to send the reader to: --base-url, else the one `parallax serve` uses here."""
+    if given is None:
+        try:
+            return served_url(os.environ)
+        except ValueError as exc:
+            raise click.ClickException(f"{exc}, or pass --base-url") from None
+    url = given.strip()
+    if not url.startswith(("http://", "https://")) or len(url) > 2000 or any(
+        c.isspace() or not c.isprintable() for c in url
+    ):
+        raise click.BadParameter(
+            "give the address readers open, e.g. http://127.0.0.1:8000/ or https://news.example/",
+            param_hint="--base-url",
+        )
+    return url if url.endswith("/") else url + "/"
 
 
 @click.command("feeds")
