@@ -6,7 +6,10 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -139,6 +142,39 @@ def test_demo_cli_loads_twice_and_clears(runner: object, app: Flask) -> None:
     with app.app_context():
         latest = engine(app).store.latest_time()
     assert latest == 1761501600.0 - 4 * 3600  # the newest demo article, 4 h before --now
+
+
+def test_a_running_service_forgets_a_demo_cleared_from_the_command_line(tmp_path: Path) -> None:
+    """The service holds the demo's stories in memory; `parallax demo --clear` runs in another
+    process. The cleared stories must stay gone: no page, no API answer, and no new article
+    filed under a cleared story's id (the clusterer would otherwise still group it there)."""
+    data = tmp_path / "data"
+    app = create_app({"TESTING": True, "DATA_DIR": str(data), "INGEST_ENABLED": False,
+                      "STORE_SUBMITTED_ARTICLES": True})
+    client = app.test_client()
+    with app.app_context():
+        stories = load_demo(engine(app), time.time()).stories
+    cleared = set(stories.values())
+    env = {**os.environ, "PARALLAX_DATA_DIR": str(data), "PARALLAX_INGEST_ENABLED": "0"}
+    done = subprocess.run([sys.executable, "-m", "service.cli", "demo", "--clear"], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and f"removed {len(DEMO_ARTICLES)} demo articles" in done.stdout
+    barrier = stories["barrier"]
+    assert client.get(f"/v1/stories/{barrier}").status_code == 404
+    assert client.get(f"/stories/{barrier}", headers=HTML).status_code == 404
+    # A real report of the same (invented) event, sent by the extension while the service runs.
+    report = {"url": "https://www.reuters.com/world/veldmark-barrier-holds",
+              "title": "Port Veldmark tidal flood barrier holds back the storm surge",
+              "description": "The Port Veldmark tidal flood barrier held against a storm surge "
+                             "on the Veldmark estuary, officials said."}
+    answer = client.post("/v1/articles", json=report).get_json()
+    assert answer["stored"] is True
+    assert answer["story"]["id"] not in cleared and answer["story"]["article_count"] == 1
+    for story_id in cleared:
+        assert client.get(f"/v1/stories/{story_id}").status_code == 404, story_id
+    assert [s["id"] for s in client.get("/v1/stories").get_json()["stories"]] == [answer["story"]["id"]]
+    with app.app_context():
+        assert engine(app).clusterer.active_stories == 1  # the demo's stories are forgotten
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,16 @@ from service.coverage.summary import (
     side_of,
     summarize,
 )
-from service.store.base import SIDES, Article, Batch, FeedState, NewArticle, Store, StoryRow
+from service.store.base import (
+    REMOVALS_CURSOR,
+    SIDES,
+    Article,
+    Batch,
+    FeedState,
+    NewArticle,
+    Store,
+    StoryRow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +134,7 @@ class Engine:
         self._next_story = int(store.cursor("story_seq") or 0)
         self._stream_clock = 0.0
         self._restored_upto = 0
+        self._removals = store.cursor(REMOVALS_CURSOR)
         self._by_name = {o.name.casefold(): o.id for o in ratings.outlets.values()}
         if restore:
             self.restore()
@@ -159,6 +169,10 @@ class Engine:
         (after following merges): filing it under its stored id beside that name would split
         the story in two."""
         with self._lock:
+            removals = self.store.cursor(REMOVALS_CURSOR)
+            if removals != self._removals:
+                self._forget_everything()
+                self._removals = removals
             # Story ids come from a counter saved with each batch: continue after the highest.
             self._next_story = max(self._next_story, int(self.store.cursor("story_seq") or 0))
             latest = self.store.latest_time()
@@ -180,6 +194,16 @@ class Engine:
                 count += 1
             self._expire()
             return count
+
+    def _forget_everything(self) -> None:
+        """Drops the clusterer's articles and stories, to be read again from the store: some
+        process deleted articles (`parallax demo --clear`). Kept, a deleted story would take in
+        the next article like it and come back under its old id; and the row ids the store
+        hands out next may be ones this engine has already read past."""
+        self.clusterer = type(self.clusterer)(self.clusterer.settings)
+        self._names.clear()
+        self._restored_upto = 0
+        self._stream_clock = 0.0
 
     def refresh(self) -> int:
         """Picks up articles another process stored since the last restore (read-only replicas)."""

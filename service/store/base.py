@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 SIDES = ("left", "center", "right", "unrated")
+# The cursor delete_articles moves on each deletion: an engine that sees it move forgets what it
+# holds in memory and reads the store again (Engine.restore).
+REMOVALS_CURSOR = "removals"
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,8 @@ class Store(Protocol):
 
     def delete_articles(self, key_prefix: str) -> int:
         """Deletes the articles whose key starts with `key_prefix` (at least 4 characters) in
-        one transaction, refreshing or removing their stories; returns how many went."""
+        one transaction, refreshing or removing their stories, and moves the REMOVALS_CURSOR
+        count in the same transaction; returns how many went."""
         ...
 
     def prune_articles(

@@ -27,7 +27,15 @@ from service.coverage.summary import (
     story_digest,
 )
 from service.coverage.text import STOPWORDS
-from service.store.base import Article, Batch, FeedState, NewArticle, PruneResult, StoryRow
+from service.store.base import (
+    REMOVALS_CURSOR,
+    Article,
+    Batch,
+    FeedState,
+    NewArticle,
+    PruneResult,
+    StoryRow,
+)
 
 # Characters of body text indexed for search: the lead carries the event; the rest is noise.
 FTS_BODY_CHARS = 600
@@ -470,6 +478,9 @@ class SQLStore(ABC):
                 self._run(conn, f"DELETE FROM articles WHERE id {test}", params)
             for story_id in sorted({str(r[1]) for r in rows if r[1]}):
                 self._refresh_story(conn, story_id)
+            # Engines in other processes hold the deleted articles in memory and see this
+            # counter move (Engine.restore), so no new article joins a story that is gone.
+            self._run(conn, _REMOVALS_BUMP, (REMOVALS_CURSOR,))
         return len(ids)
 
     def prune_articles(
@@ -846,5 +857,10 @@ class SQLStore(ABC):
 
 _ALIAS_UPSERT = upsert("story_aliases", ("old_id", "new_id"), "old_id")
 _CURSOR_UPSERT = upsert("cursors", ("name", "value"), "name")
+# One statement, so two deletions at once never both write the same count.
+_REMOVALS_BUMP = (
+    "INSERT INTO cursors (name, value) VALUES (?, '1') ON CONFLICT (name)"
+    " DO UPDATE SET value = CAST(CAST(cursors.value AS INTEGER) + 1 AS TEXT)"
+)
 _FEED_STATE_UPSERT = upsert("feed_state", FEED_STATE_COLUMNS, "url")
 _STORY_UPSERT = upsert("stories", _STORY_WRITTEN, "id")

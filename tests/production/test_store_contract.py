@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from service.coverage.summary import DIGEST_SAMPLE
-from service.store.base import Batch, FeedState, NewArticle, SharedStore, Store
+from service.store.base import REMOVALS_CURSOR, Batch, FeedState, NewArticle, SharedStore, Store
 from service.store.postgres import MIGRATIONS as PG_MIGRATIONS
 from service.store.postgres import PostgresStore
 from service.store.sql import MAX_QUERY_WORDS, SQLStore
@@ -420,7 +420,10 @@ def test_delete_articles_removes_exactly_the_prefix_and_refreshes_stories(store:
     )
     with pytest.raises(ValueError):
         store.delete_articles("id:")
+    assert store.cursor(REMOVALS_CURSOR) is None
     assert store.delete_articles("id:parallax-demo:") == 2
+    # Engines elsewhere learn of the deletion from this count (it moves in the same transaction).
+    assert store.cursor(REMOVALS_CURSOR) == "1"
     assert store.article_by_key("id:parallax-demo:a-1") is None
     assert store.article_by_key("id:parallax-demox") is not None  # not under the prefix
     survivor = store.story("st-1")
@@ -430,6 +433,9 @@ def test_delete_articles_removes_exactly_the_prefix_and_refreshes_stories(store:
     assert store.search(["Veldmark"]) == []  # the index forgot it too
     assert store.search(["Calder"]) == []
     assert store.delete_articles("id:parallax-demo:") == 0
+    assert store.cursor(REMOVALS_CURSOR) == "1"  # nothing deleted, nothing to forget
+    assert store.delete_articles("id:parallax-demox") == 1
+    assert store.cursor(REMOVALS_CURSOR) == "2"
 
 
 def test_a_thread_that_ends_closes_its_connection(store: Store) -> None:
