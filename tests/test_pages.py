@@ -371,6 +371,63 @@ def test_pages_send_etag_csp_and_answer_304(demo_app: Flask, client: FlaskClient
         assert again.status_code == 304 and again.data == b""
 
 
+def test_a_304_is_decided_before_the_page_is_rendered(
+    demo_app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ETag comes from what a page shows (the story's summary, the filters…), so a reader
+    who has the page gets its 304 without the template running; a change to the story, a
+    filter or the mount point is a new ETag and a fresh render."""
+    import service.web.pages as pages
+
+    rendered: list[str] = []
+    real_render = render_template
+
+    def counting_render(template: str, **context: object) -> str:
+        rendered.append(template)
+        return real_render(template, **context)
+
+    monkeypatch.setattr(pages, "render_template", counting_render)
+    built: list[str] = []
+    real_view = models.story_page
+    monkeypatch.setattr(models, "story_page", lambda *a, **k: built.append("story") or real_view(*a, **k))
+    eng = engine(demo_app)
+    real_summary = eng.summary
+    monkeypatch.setattr(eng, "summary", lambda *a, **k: built.append("summary") or real_summary(*a, **k))
+    story_id = demo_app.extensions["test.demo_stories"]["barrier"]
+    paths = ["/", f"/stories/{story_id}", f"/stories/{story_id}?side=left", "/blindspots",
+             "/outlets/reuters.com", "/outlets?q=times", "/feeds", "/score?url=https://www.reuters.com/x"]
+    etags = {}
+    for path in paths:
+        first = client.get(path)
+        assert first.status_code == 200, path
+        etags[path] = first.headers["ETag"]
+        count = len(rendered)
+        again = client.get(path, headers={"If-None-Match": etags[path]})
+        assert again.status_code == 304 and again.data == b"", path
+        assert again.headers["ETag"] == etags[path]
+        assert len(rendered) == count, f"{path} rendered its template for a 304"
+        weak = client.get(path, headers={"If-None-Match": f'"other", W/{etags[path]}'})
+        assert weak.status_code == 304 and len(rendered) == count, path
+    assert len(set(etags.values())) == len(paths)  # every page, and each filter, its own ETag
+    # The story's summary (its articles read) and view model are made only for pages sent.
+    assert built == ["summary", "story", "summary", "story"]
+    # The same bytes again: a page's ETag is stable while what it shows is.
+    assert client.get(paths[1]).headers["ETag"] == etags[paths[1]]
+    # A new article in the story: a new ETag, so the old one gets the fresh page, rendered.
+    eng.ingest([RawArticle(
+        title="Port Veldmark tidal flood barrier gates reopen after the storm surge passes",
+        text="The Port Veldmark tidal flood barrier reopened its twelve gates on the Veldmark "
+             "estuary after the storm surge passed, engineers said.",
+        url="https://www.bbc.co.uk/news/veldmark-barrier-reopens")])
+    count = len(rendered)
+    changed = client.get(paths[1], headers={"If-None-Match": etags[paths[1]]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etags[paths[1]]
+    assert len(rendered) == count + 1 and "bbc" in changed.data.decode().lower()
+    # The same story under another mount point has other links: another ETag.
+    mounted = client.get(paths[1], environ_overrides={"SCRIPT_NAME": "/news"})
+    assert mounted.status_code == 200 and mounted.headers["ETag"] != changed.headers["ETag"]
+
+
 def test_unknown_story_and_outlet_are_html_404s_and_the_api_keeps_json(client: FlaskClient) -> None:
     for path in ("/stories/st-999", "/outlets/nope.example", "/stories/<script>"):
         page = client.get(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -408,6 +409,21 @@ class Engine:
         articles = self.store.story_articles(row.id, limit=SUMMARY_ARTICLES)
         summary = summarize(row, articles, self.outlet, include_articles=include_articles)
         return _mark_truncated(summary, row, len(articles))
+
+    def story_version(self, story_id: str) -> dict[str, Any] | None:
+        """What a story's summary is made of, without reading its articles (a story page's
+        ETag): its row (its id after merges; counts and times move with every article added,
+        merged in or pruned), the deletions count (REMOVALS_CURSOR) and the ratings' version.
+        None when there is no such story."""
+        row = self.store.story(story_id)
+        if row is None:
+            return None
+        return {
+            "id": row.id,
+            "row": dataclasses.asdict(row),
+            "removals": self.store.cursor(REMOVALS_CURSOR),
+            "ratings": self.ratings.version,
+        }
 
     def stories(self, **filters: Any) -> list[dict[str, Any]]:
         """Listing entries of the latest stories."""

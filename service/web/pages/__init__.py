@@ -7,8 +7,14 @@ words by models.py."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+import json
 import math
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -60,13 +66,53 @@ _STORY_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 MAX_OUTLET_ID = 300
 
 
-def _page(template: str, **context: Any) -> Response:
-    """A rendered page with its CSP, an ETag of its bytes, and 304 when the reader has them."""
-    response = make_response(render_template(template, **context))
+@functools.cache
+def _code_version() -> str:
+    """A digest of the code that turns a page's inputs into its bytes (this package: views,
+    models, templates, styles) and of the labels it prints: the same on every worker and host
+    running this code, different after any change to it."""
+    digest = hashlib.blake2b(digest_size=16)
+    here = Path(__file__).resolve().parent
+    sources = sorted(p for p in here.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in [*sources, Path(__file__).resolve().parents[2] / "core" / "ratings_schema.py"]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _plain(value: object) -> object:
+    """JSON for the dataclass rows a page is made from."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    raise TypeError(f"a page input must be JSON-able, not {type(value).__name__}")
+
+
+def page_etag(template: str, inputs: object) -> str:
+    """The ETag of a page: a digest of everything its bytes depend on (its inputs, the template,
+    the code, where the app is mounted), computed without rendering it."""
+    key = json.dumps(
+        [_code_version(), template, request.endpoint, request.script_root, inputs],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=_plain,
+    )
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+def _page(template: str, inputs: object, context: Callable[[], dict[str, Any]]) -> Response:
+    """A page with its CSP and an ETag of its inputs. A reader who already has that ETag gets a
+    304 before the page's view model is built or its template rendered (the costly part of a
+    500-article story); `context` is only called for a page that is sent."""
+    etag = page_etag(template, inputs)
+    if request.if_none_match.contains_weak(etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(render_template(template, **context()))
     response.headers["Content-Security-Policy"] = PAGE_CSP
     response.headers["Cache-Control"] = "no-cache"
-    response.add_etag()
-    response.make_conditional(request)  # turns itself into a 304 when the ETag matches
+    response.set_etag(etag)
     return response
 
 
@@ -130,14 +176,17 @@ def front() -> ResponseReturnValue:
     store = engine().store
     rows = store.stories(limit=FRONT_STORIES)
     demo = demo_story_ids(store)
-    items = models.story_items([listing_json(r, demo) for r in rows])
+    listing = [listing_json(r, demo) for r in rows]
     interval = int(current_app.config.get("INGEST_INTERVAL") or 0)
+    shown = {
+        "ingest_enabled": bool(current_app.config.get("INGEST_ENABLED")),
+        "interval_minutes": max(1, math.ceil(interval / 60)) if interval else None,
+        "feed_count": len(ratings_table().feeds),
+    }
     return _page(
         "pages/front.html",
-        stories=items,
-        ingest_enabled=bool(current_app.config.get("INGEST_ENABLED")),
-        interval_minutes=max(1, math.ceil(interval / 60)) if interval else None,
-        feed_count=len(ratings_table().feeds),
+        [listing, shown],
+        lambda: {"stories": models.story_items(listing), **shown},
     )
 
 
@@ -147,19 +196,34 @@ def story(story_id: str) -> ResponseReturnValue:
         raise APIError(404, "story_not_found", "there is no story with that id")
     side = _choice("side", models.SIDE_ORDER)
     factuality = _choice("factuality", models.FACTUALITY_ORDER)
-    summary = engine().summary(story_id)
-    if summary is None:
-        raise APIError(
-            404, "story_not_found", f"there is no story {story_id}; it may have been removed"
-        )
-    if summary["id"] != story_id:  # merged into another story: its page is the survivor's
-        target = url_for("pages.story", story_id=summary["id"])
+    eng = engine()
+    # The story's version, not its summary, makes the ETag: a revalidation reads one row.
+    version = eng.story_version(story_id)
+    if version is None:
+        raise _no_story(story_id)
+    if version["id"] != story_id:  # merged into another story: its page is the survivor's
+        target = url_for("pages.story", story_id=version["id"])
         query = request.query_string.decode("ascii", "replace")
         return redirect(f"{target}?{query}" if query else target, 301)
-    view = models.story_page(summary, models.Filters(side=side, factuality=factuality))
+    filters = models.Filters(side=side, factuality=factuality)
     # One url_for for the prefix: werkzeug's builder costs ~1 ms a call, 500 on a big story.
     outlet_base = url_for("pages.outlet", outlet_id="_")[:-1]
-    return _page("pages/story.html", story=view, outlet_base=outlet_base)
+
+    def context() -> dict[str, Any]:
+        # Read after the version: a story that changed meanwhile is sent newer than its ETag
+        # says, which costs the next revalidation a 200, never a stale page.
+        summary = eng.summary(story_id)
+        if summary is None:
+            raise _no_story(story_id)
+        return {"story": models.story_page(summary, filters), "outlet_base": outlet_base}
+
+    return _page("pages/story.html", [version, side, factuality, outlet_base], context)
+
+
+def _no_story(story_id: str) -> APIError:
+    return APIError(
+        404, "story_not_found", f"there is no story {story_id}; it may have been removed"
+    )
 
 
 @bp.get("/blindspots")
@@ -167,12 +231,15 @@ def blindspots() -> ResponseReturnValue:
     store = engine().store
     demo = demo_story_ids(store)
     # A blindspot "for the left" is a story the right covered and the left barely did.
-    for_left = store.stories(blindspot="right", limit=BLINDSPOT_STORIES)
-    for_right = store.stories(blindspot="left", limit=BLINDSPOT_STORIES)
+    for_left = [listing_json(r, demo) for r in store.stories(blindspot="right", limit=BLINDSPOT_STORIES)]
+    for_right = [listing_json(r, demo) for r in store.stories(blindspot="left", limit=BLINDSPOT_STORIES)]
     return _page(
         "pages/blindspots.html",
-        for_left=models.story_items([listing_json(r, demo) for r in for_left]),
-        for_right=models.story_items([listing_json(r, demo) for r in for_right]),
+        [for_left, for_right],
+        lambda: {
+            "for_left": models.story_items(for_left),
+            "for_right": models.story_items(for_right),
+        },
     )
 
 
@@ -187,31 +254,34 @@ def outlets() -> ResponseReturnValue:
             400, "invalid_country", "country must be a two-letter ISO 3166-1 code, such as US or DE"
         )
     page = _page_number()
-    matches = matching_outlets(
-        ratings_table(), query, lean=lean, factuality=factuality, country=country
-    )
-    pages = max(1, math.ceil(len(matches) / OUTLETS_PER_PAGE))
-    start = (page - 1) * OUTLETS_PER_PAGE
-    shown = [models.outlet_page(o.to_json()) for o in matches[start : start + OUTLETS_PER_PAGE]]
+    table = ratings_table()
     params = {
         k: v
         for k, v in {"q": query, "lean": lean, "factuality": factuality, "country": country}.items()
         if v
     }
-    return _page(
-        "pages/outlets.html",
-        outlets=shown,
-        total=len(matches),
-        page=page,
-        pages=pages,
-        params=params,
-        query=query,
-        lean=lean,
-        factuality=factuality,
-        country=country or "",
-        leans=[(k, models.LEAN_LABELS[k]) for k in LEANS],
-        factualities=[(k, models.FACTUALITY_LABELS[k]) for k in FACTUALITY],
-    )
+
+    def context() -> dict[str, Any]:
+        matches = matching_outlets(table, query, lean=lean, factuality=factuality, country=country)
+        start = (page - 1) * OUTLETS_PER_PAGE
+        return {
+            "outlets": [
+                models.outlet_page(o.to_json()) for o in matches[start : start + OUTLETS_PER_PAGE]
+            ],
+            "total": len(matches),
+            "page": page,
+            "pages": max(1, math.ceil(len(matches) / OUTLETS_PER_PAGE)),
+            "params": params,
+            "query": query,
+            "lean": lean,
+            "factuality": factuality,
+            "country": country or "",
+            "leans": [(k, models.LEAN_LABELS[k]) for k in LEANS],
+            "factualities": [(k, models.FACTUALITY_LABELS[k]) for k in FACTUALITY],
+        }
+
+    # The list is the ratings table's, searched: its version and the search are all it shows.
+    return _page("pages/outlets.html", [table.version, params, page], context)
 
 
 @bp.get("/outlets/<path:outlet_id>")
@@ -228,10 +298,12 @@ def outlet(outlet_id: str) -> ResponseReturnValue:
     store = engine().store
     rows = store.outlet_stories(found.id, limit=OUTLET_STORIES)
     demo = demo_story_ids(store)
+    rating = found.to_json()
+    listing = [listing_json(r, demo) for r in rows]
     return _page(
         "pages/outlet.html",
-        outlet=models.outlet_page(found.to_json()),
-        stories=models.story_items([listing_json(r, demo) for r in rows]),
+        [rating, listing],
+        lambda: {"outlet": models.outlet_page(rating), "stories": models.story_items(listing)},
     )
 
 
@@ -242,7 +314,7 @@ def score() -> ResponseReturnValue:
         raise APIError(400, "too_many_urls", "give one address at a time")
     url = urls[0].strip() if urls else ""
     if not url:
-        return _page("pages/score.html", url="", result=None)
+        return _page("pages/score.html", "", lambda: {"url": "", "result": None})
     try:
         result = score_url(ratings_table(), url, story_lookup())
     except URLInputError as exc:
@@ -251,11 +323,14 @@ def score() -> ResponseReturnValue:
     story = result.get("story")
     return _page(
         "pages/score.html",
-        url=url,
-        result=result,
-        outlet=models.outlet_page(outlet_json) if outlet_json else None,
-        story=story,
-        story_headline=str(story.get("headline") or "") if story else "",
+        [url, result],
+        lambda: {
+            "url": url,
+            "result": result,
+            "outlet": models.outlet_page(outlet_json) if outlet_json else None,
+            "story": story,
+            "story_headline": str(story.get("headline") or "") if story else "",
+        },
     )
 
 
@@ -267,19 +342,18 @@ def feeds() -> ResponseReturnValue:
     statuses = feed_statuses(sources, engine().store.feed_states())
     counts = {name: sum(1 for s in statuses if s.state == name) for name in FEED_STATES}
     chosen = [s for s in statuses if state is None or s.state == state]
-    pages = max(1, math.ceil(len(chosen) / FEEDS_PER_PAGE))
     start = (page - 1) * FEEDS_PER_PAGE
-    return _page(
-        "pages/feeds.html",
-        feeds=chosen[start : start + FEEDS_PER_PAGE],
-        counts=counts,
-        total=len(statuses),
-        state=state,
-        page=page,
-        pages=pages,
-        ingest_enabled=bool(current_app.config.get("INGEST_ENABLED")),
-        interval=int(current_app.config.get("INGEST_INTERVAL") or 0),
-    )
+    shown = {
+        "feeds": chosen[start : start + FEEDS_PER_PAGE],
+        "counts": counts,
+        "total": len(statuses),
+        "state": state,
+        "page": page,
+        "pages": max(1, math.ceil(len(chosen) / FEEDS_PER_PAGE)),
+        "ingest_enabled": bool(current_app.config.get("INGEST_ENABLED")),
+        "interval": int(current_app.config.get("INGEST_INTERVAL") or 0),
+    }
+    return _page("pages/feeds.html", shown, lambda: shown)
 
 
 # -- template helpers -----------------------------------------------------------------------
