@@ -529,6 +529,16 @@ class Clusterer:
         for vector in vectors:
             for term, weight in vector.items():
                 centroid[term] = centroid.get(term, 0.0) + weight
+        # Today's IDF may weigh a term to nothing: the postings must list exactly the terms of
+        # the new centroid, or a candidate lookup would ask a story for a term it lost.
+        for term in story.centroid.keys() - centroid.keys():
+            posting = self._postings.get(term)
+            if posting is not None:
+                posting.discard(story.key)
+                if not posting:
+                    del self._postings[term]
+        for term in centroid.keys() - story.centroid.keys():
+            self._postings.setdefault(term, set()).add(story.key)
         story.centroid = centroid
         story.norm2 = sum(w * w for w in centroid.values())
         story.built_at = int(self._docs_seen)
