@@ -3,6 +3,7 @@ hostile input (titles, links, query parameters) that can only ever make a 4xx pa
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
@@ -332,6 +333,7 @@ def test_feeds_page_and_command_show_each_feeds_state(tmp_path: Path) -> None:
     text = _text(page.data)
     assert "1 failing" in text and "1 not fetched yet" in text
     assert "failing: fetching https://leftpaper.com/rss took longer than 10 s" in text
+    assert "next attempt" in text and "(backing off)" in text
     failing = _text(app.test_client().get("/feeds?state=failing").data)
     assert "rightdaily.com/rss" not in failing
     from service.cli import main
@@ -340,7 +342,27 @@ def test_feeds_page_and_command_show_each_feeds_state(tmp_path: Path) -> None:
         out = app.test_cli_runner().invoke(main, ["feeds", "--json"]).output
     rows = [json.loads(line) for line in out.splitlines()]
     assert rows[0]["state"] == "failing" and rows[0]["last_success"] is None
+    assert rows[0]["failures"] == 1 and rows[0]["next_attempt"] > rows[0]["last_fetched"]
     assert rows[1] == {**rows[1], "state": "never", "url": "https://rightdaily.com/rss"}
+    assert rows[1]["next_attempt"] is None
+    with app.app_context():
+        words = app.test_cli_runner().invoke(main, ["feeds"]).output
+    assert f"next attempt {rows[0]['next_attempt']} (backing off)" in words
+
+    # The next pass leaves it alone until then, and says so; a second failure says how many.
+    with app.app_context():
+        again = FeedIngester(engine(app), fetcher=fetcher, politeness=0).run(
+            [FeedSource("leftpaper.com", "https://leftpaper.com/rss")]
+        )
+        assert [o.status for o in again.outcomes] == ["backing-off"]
+        store = engine(app).store
+        state = store.feed_state("https://leftpaper.com/rss")
+        assert state is not None
+        store.save_feed_states([dataclasses.replace(state, next_attempt=state.last_fetched)])
+        FeedIngester(engine(app), fetcher=fetcher, politeness=0).run(
+            [FeedSource("leftpaper.com", "https://leftpaper.com/rss")]
+        )
+    assert "failing (2 times in a row): fetching" in _text(app.test_client().get("/feeds").data)
 
 
 def test_a_feed_pass_logs_one_line(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:

@@ -298,6 +298,7 @@ def ingest_loop(ctx: CoverageContext, stop: threading.Event, interval: float) ->
     """Pulls every feed (and prunes once a day, when asked to), then waits `interval` seconds,
     until `stop` is set."""
     while not stop.is_set():
+        started = time.monotonic()
         try:
             run = run_feeds_once(ctx, stop)  # logs the pass's one summary line
             why = run.all_failed()
@@ -309,7 +310,9 @@ def ingest_loop(ctx: CoverageContext, stop: threading.Event, interval: float) ->
             daily_prune(ctx, stop)
         except Exception:  # nor a failed prune: the next day tries again
             log.exception("retention prune failed")
-        stop.wait(interval)
+        # Passes start `interval` apart (a pass that overran is followed at once), so each
+        # feed is read once an interval, not once per interval plus the length of a pass.
+        stop.wait(max(0.0, interval - (time.monotonic() - started)))
 
 
 @click.command("prune")
@@ -482,6 +485,8 @@ def feeds(as_json: bool, state: str | None) -> None:
         entries = "-" if status.entries is None else str(status.entries)
         click.echo(f"{status.outlet_id}  {status.url}")
         click.echo(f"    {status.status_text}; last success {success}; items {entries}")
+        if record["next_attempt"]:
+            click.echo(f"    next attempt {record['next_attempt']} (backing off)")
 
 
 @click.command("summarize")

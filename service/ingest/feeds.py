@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import calendar
+import heapq
 import logging
+import random
 import threading
 import time
 import xml.sax
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,8 +45,10 @@ class FeedOutcome:
     """What pulling one feed did."""
 
     url: str
-    status: str  # "ok", "not-modified", "error" or "claimed-elsewhere"
+    status: str  # "ok", "not-modified", "error", "backing-off" or "claimed-elsewhere"
     entries: int = 0
+    # What the commit carrying its articles did; several feeds share one commit, whose counts
+    # are on the first of them (so a run's sums are exact).
     result: IngestResult = field(default_factory=IngestResult)
     error: str | None = None
     code: str | None = None  # FetchError's code, "parse" for a bad document
@@ -99,6 +101,7 @@ class FeedRun:
             "ok": sum(1 for o in self.outcomes if o.status == "ok"),
             "not_modified": sum(1 for o in self.outcomes if o.status == "not-modified"),
             "failed": len(self.errors),
+            "backing_off": sum(1 for o in self.outcomes if o.status == "backing-off"),
             "failures_by_reason": self.failures_by_reason(),
             "errors": [{"url": o.url, "code": o.code, "error": o.error} for o in self.errors],
             "added": self.added,
@@ -110,10 +113,12 @@ class FeedRun:
         """The one log line of a pass: feeds tried, new articles, failures by reason."""
         failures = self.failures_by_reason()
         failed = ", ".join(f"{n} {reason}" for reason, n in failures.items())
-        tried = sum(1 for o in self.outcomes if o.status != "claimed-elsewhere")
+        tried = sum(1 for o in self.outcomes if o.status in _REQUESTED)
+        waiting = sum(1 for o in self.outcomes if o.status == "backing-off")
         return (
             f"feed pass: {tried} feeds tried, {self.added} new articles, "
             f"{len(self.errors)} failed" + (f" ({failed})" if failed else "")
+            + (f", {waiting} failing feeds backing off" if waiting else "")
         )
 
 
@@ -156,8 +161,121 @@ def parse_feed(body: bytes, feed_url: str, outlet_id: str | None) -> list[RawArt
     return articles
 
 
+# A failing feed waits before its next try: the pass interval times 2^(failures - 1), capped at
+# a day; a feed that is gone (404, 410) 4^failures intervals, capped at a week. Jitter (the
+# wait times 0.75..1) spreads the retries of feeds that failed together over the pass.
+BACKOFF_CAP = 86400.0
+GONE_BACKOFF_CAP = 7 * 86400.0
+GONE_STATUSES = (404, 410)
+BACKOFF_JITTER = (0.75, 1.0)
+# Hosts one thread keeps in turn: a host waits POLITENESS_DELAY between requests without
+# holding a thread, so a thread serves several hosts.
+HOSTS_PER_THREAD = 4
+# Articles in one locked commit at most (several feeds' worth): bounds a batch's transaction.
+GROUP_COMMIT_ARTICLES = 2000
+# Statuses of a pull that sent a request (so the host's politeness delay follows it).
+_REQUESTED = ("ok", "not-modified", "error")
+
+
+def retry_delay(failures: int, status: int | None, interval: float, rng: random.Random) -> float:
+    """Seconds before a feed that failed `failures` times in a row is tried again."""
+    base = max(1.0, interval)
+    if status in GONE_STATUSES:
+        delay = min(GONE_BACKOFF_CAP, base * 4.0 ** min(failures, 20))
+    else:
+        delay = min(BACKOFF_CAP, base * 2.0 ** min(max(0, failures - 1), 40))
+    return delay * rng.uniform(*BACKOFF_JITTER)
+
+
+def backing_off(state: FeedState | None, now: float | None = None) -> bool:
+    """Whether a failing feed is still waiting for its next try."""
+    if state is None or state.next_attempt is None:
+        return False
+    return state.next_attempt > (time.time() if now is None else now)
+
+
+@dataclass
+class _Pending:
+    """One feed's articles and state waiting for a group commit."""
+
+    articles: list[RawArticle]
+    state: FeedState
+    done: bool = False
+    result: IngestResult = field(default_factory=IngestResult)
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    """Several feeds' new articles in one commit: the thread that finds no commit running takes
+    everything waiting (up to `max_articles`) into one ingest call; the others wait for it.
+
+    On a shared store every commit takes the cluster-wide ingest lock and catches up with the
+    other workers first, so one commit per feed made that lock the bottleneck; one per group
+    costs the same per commit. Articles of one call are clustered in order, as one call per
+    feed would, so the stories are the same. Each feed's state commits with its articles."""
+
+    def __init__(self, ingest: Callable[..., IngestResult], max_articles: int = GROUP_COMMIT_ARTICLES) -> None:
+        self._ingest = ingest
+        self.max_articles = max(1, max_articles)
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._leading = False
+        self.commits = 0
+
+    def submit(self, articles: list[RawArticle], state: FeedState) -> IngestResult:
+        """Commits a feed's articles with its state (with whatever else is waiting); returns
+        what the commit did, counted on the first feed of a group (so sums stay exact); raises
+        what the commit raised."""
+        mine = _Pending(articles, state)
+        with self._cond:
+            self._queue.append(mine)
+        while True:
+            with self._cond:
+                while self._leading and not mine.done:
+                    self._cond.wait()
+                if mine.done:
+                    break
+                self._leading = True
+                group: list[_Pending] = []
+                size = 0
+                while self._queue and (not group or size + len(self._queue[0].articles) <= self.max_articles):
+                    group.append(self._queue.pop(0))
+                    size += len(group[-1].articles)
+            try:
+                group[0].result = self._ingest(
+                    [a for p in group for a in p.articles], feed_states=[p.state for p in group]
+                )
+                self.commits += 1
+            except BaseException as exc:  # every feed of the group learns it failed
+                for pending in group:
+                    pending.error = exc
+            finally:
+                with self._cond:
+                    for pending in group:
+                        pending.done = True
+                    self._leading = False
+                    self._cond.notify_all()
+        if mine.error is not None:
+            raise mine.error
+        return mine.result
+
+
+@dataclass
+class _Host:
+    """A host's feeds still to pull in this pass, and when it may get its next request."""
+
+    name: str
+    feeds: list[FeedSource]
+    ready_at: float = 0.0
+    seq: int = 0
+
+    def __lt__(self, other: _Host) -> bool:
+        return (self.ready_at, self.seq) < (other.ready_at, other.seq)
+
+
 class FeedIngester:
-    """One pass over a list of feeds: conditional GETs, per-host politeness, one batch per feed."""
+    """One pass over a list of feeds: conditional GETs, per-host politeness, failing feeds
+    backing off, feed states written on their own and new articles committed in groups."""
 
     def __init__(
         self,
@@ -168,6 +286,8 @@ class FeedIngester:
         workers: int = FEED_WORKERS,
         fetcher: Callable[..., Any] = fetch,
         stop: threading.Event | None = None,
+        retry_base: float = 900.0,
+        rng: random.Random | None = None,
     ) -> None:
         self.engine = engine
         self.policy = policy
@@ -175,48 +295,139 @@ class FeedIngester:
         self.workers = max(1, workers)
         self.fetcher = fetcher
         self.stop = stop or threading.Event()
+        self.retry_base = retry_base
+        self.rng = rng or random.Random()
+        self.commits = GroupCommit(engine.ingest)
 
     def run(self, feeds: Sequence[FeedSource]) -> FeedRun:
-        """Pulls every feed once; a feed that fails is logged and skipped."""
+        """Pulls every feed once; a feed that fails is logged and skipped.
+
+        Threads take whichever held host is due next; a host waits out its politeness delay
+        in a queue, not in a thread, so HOSTS_PER_THREAD hosts per thread are pulled at once,
+        each one request at a time."""
         by_host: dict[str, list[FeedSource]] = {}
         for feed in feeds:
-            by_host.setdefault((urlsplit(feed.url).hostname or "").lower(), []).append(feed)
+            # Without a politeness delay there is no per-host limit to keep: each feed is a
+            # "host" of its own, and a host's feeds are pulled side by side.
+            host = (urlsplit(feed.url).hostname or "").lower() if self.politeness > 0 else feed.url
+            by_host.setdefault(host, []).append(feed)
+        waiting = list(by_host.items())
+        waiting.reverse()  # popped from the end, in the list's order
         run = FeedRun()
-        lock = threading.Lock()
+        cond = threading.Condition()
+        due: list[_Host] = []  # held hosts, by when they may be asked again
+        held: dict[str, _Host] = {}
+        busy = 0
+        seq = 0
+        max_held = self.workers * HOSTS_PER_THREAD
 
-        def pull_host(host: str, host_feeds: list[FeedSource]) -> None:
-            with self.host_turn(host) as mine:
-                if not mine:  # another worker is on this host: it pulls them, one at a time
-                    with lock:
-                        run.outcomes.extend(FeedOutcome(f.url, "claimed-elsewhere") for f in host_feeds)
-                    return
-                last_request: float | None = None
-                for feed in host_feeds:
-                    if self.stop.is_set():
-                        return
-                    # Politeness between requests, not between feeds another worker pulled.
-                    if last_request is not None and self.politeness > 0:
-                        pause = self.politeness - (time.monotonic() - last_request)
-                        if pause > 0 and self.stop.wait(pause):
-                            return
+        def next_task() -> tuple[str, Any] | None:
+            nonlocal busy
+            with cond:
+                while not self.stop.is_set():
+                    now = time.monotonic()
+                    if due and due[0].ready_at <= now:
+                        busy += 1
+                        return "pull", heapq.heappop(due)
+                    if waiting and len(held) < max_held:
+                        busy += 1
+                        name, host_feeds = waiting.pop()
+                        host = _Host(name, list(host_feeds))
+                        held[name] = host  # counted before its claim, so max_held holds
+                        return "claim", host
+                    if not due and not waiting and busy == 0:
+                        return None
+                    cond.wait(max(0.0, due[0].ready_at - now) if due else None)
+                return None
+
+        def finish(host: _Host, requeue: bool, delay: float) -> None:
+            nonlocal busy, seq
+            with cond:
+                busy -= 1
+                if requeue:
+                    seq += 1
+                    host.ready_at, host.seq = time.monotonic() + delay, seq
+                    heapq.heappush(due, host)
+                else:
+                    held.pop(host.name, None)
+                cond.notify_all()
+
+        failures: list[BaseException] = []
+
+        def work() -> None:
+            while (task := next_task()) is not None:
+                kind, host = task
+                if kind == "claim":
+                    mine = False
+                    try:
+                        mine = self.claim_host(host.name)
+                    except Exception as exc:  # the store failed: the pass reports it at its end
+                        failures.append(exc)
+                    finally:
+                        if not mine:
+                            # Another worker is on this host: it pulls them, one at a time.
+                            with cond:
+                                run.outcomes.extend(
+                                    FeedOutcome(f.url, "claimed-elsewhere") for f in host.feeds
+                                )
+                        finish(host, mine, 0.0)
+                    continue
+                feed = host.feeds.pop(0)
+                outcome: FeedOutcome | None = None
+                try:
                     outcome = self.pull(feed)
-                    if outcome.status != "claimed-elsewhere":
-                        last_request = time.monotonic()
-                    with lock:
-                        run.outcomes.append(outcome)
+                except Exception as exc:  # a store failure, not a feed's: the pass re-raises it
+                    failures.append(exc)
+                more = bool(host.feeds) and outcome is not None
+                try:
+                    if not more:
+                        # Every feed seen (or the store failing): the host goes back.
+                        self.release_host(host.name, done=outcome is not None)
+                except Exception as exc:
+                    failures.append(exc)
+                finally:
+                    requested = outcome is not None and outcome.status in _REQUESTED
+                    with cond:
+                        if outcome is not None:
+                            run.outcomes.append(outcome)
+                    finish(host, more, self.politeness if requested else 0.0)
 
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="feed") as pool:
-            list(pool.map(pull_host, by_host.keys(), by_host.values()))
+        threads = [
+            threading.Thread(target=work, name=f"feed-{n}", daemon=True) for n in range(self.workers)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(0.5)
+                    if self.stop.is_set():
+                        with cond:
+                            cond.notify_all()
+        finally:
+            for name in list(held):  # stopped part-way: the rest of these hosts is not done
+                self.release_host(name, done=False)
+        if failures:
+            raise failures[0]
         return run
 
-    def host_turn(self, host: str) -> AbstractContextManager[bool]:
+    def claim_host(self, host: str) -> bool:
         """Whether this worker pulls the host's feeds now (always, alone; see the shared one)."""
-        return nullcontext(True)
+        return True
+
+    def release_host(self, host: str, *, done: bool) -> None:
+        """Gives a host back (`done`: every one of its feeds was seen to this pass)."""
 
     def pull(self, feed: FeedSource) -> FeedOutcome:
         """Fetches and stores one feed; never raises for a bad feed."""
+        state = self.engine.store.feed_state(feed.url)
+        if backing_off(state):
+            return FeedOutcome(feed.url, "backing-off")
+        return self.fetch_and_store(feed, state)
+
+    def fetch_and_store(self, feed: FeedSource, state: FeedState | None) -> FeedOutcome:
+        """One conditional GET of a feed and what follows from it."""
         store = self.engine.store
-        state = store.feed_state(feed.url)
         headers: dict[str, str] = {
             "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
         }
@@ -232,7 +443,7 @@ class FeedIngester:
         except FetchError as exc:
             # The operator's own feeds: the full detail (the address a name resolved to) helps.
             log.debug("feed %s skipped: %s", feed.url, exc.detail)
-            self._remember(state, feed.url, fetched_at, None, exc.detail)
+            self._remember(state, feed.url, fetched_at, exc.status, exc.detail)
             return FeedOutcome(feed.url, "error", error=exc.detail, code=exc.code)
         if response.status == 304:
             new_state = FeedState(
@@ -245,7 +456,8 @@ class FeedIngester:
                 last_success=fetched_at,
                 entries=state.entries if state else None,
             )
-            self.engine.ingest([], feed_states=[new_state])
+            # Nothing to cluster: the state is written on its own, outside the ingest lock.
+            store.save_feed_states([new_state])
             log.debug("feed %s: not modified", feed.url)
             return FeedOutcome(feed.url, "not-modified")
         try:
@@ -263,9 +475,12 @@ class FeedIngester:
             last_success=fetched_at,
             entries=len(articles),
         )
+        if not articles:
+            store.save_feed_states([new_state])
+            return FeedOutcome(feed.url, "ok")
         # The feed's validators commit with its articles, so a crash cannot skip unstored items.
-        result = self.engine.ingest(articles, feed_states=[new_state])
-        log.debug("feed %s: %d entries, %d new", feed.url, len(articles), result.added)
+        result = self.commits.submit(articles, new_state)
+        log.debug("feed %s: %d entries", feed.url, len(articles))
         return FeedOutcome(feed.url, "ok", entries=len(articles), result=result)
 
     def _remember(
@@ -273,6 +488,7 @@ class FeedIngester:
     ) -> None:
         # Keep the old validators (the next try should still be a conditional GET) and the
         # last success, so the feeds page can say how long a feed has been failing.
+        failures = (state.failures if state else 0) + 1
         failed = FeedState(
             url=url,
             etag=state.etag if state else None,
@@ -282,8 +498,10 @@ class FeedIngester:
             last_error=error[:500],
             last_success=state.last_success if state else None,
             entries=state.entries if state else None,
+            failures=failures,
+            next_attempt=at + retry_delay(failures, status, self.retry_base, self.rng),
         )
-        self.engine.ingest([], feed_states=[failed])
+        self.engine.store.save_feed_states([failed])
 
 
 def ingest_lines(
@@ -332,6 +550,8 @@ class FeedStatus:
     last_success: float | None
     entries: int | None
     error: str | None
+    failures: int = 0  # failed fetches in a row
+    next_attempt: float | None = None  # a failing feed's next try (backoff)
 
     def to_json(self) -> dict[str, Any]:
         from service.core.times import iso
@@ -345,6 +565,8 @@ class FeedStatus:
             "last_success": iso(self.last_success),
             "entries": self.entries,
             "error": self.error,
+            "failures": self.failures,
+            "next_attempt": iso(self.next_attempt),
         }
 
 
@@ -365,11 +587,13 @@ def feed_statuses(feeds: Sequence[FeedSource], states: Iterable[FeedState]) -> l
             continue
         if state.last_error:
             code = f"HTTP {state.last_status}: " if state.last_status else ""
-            words = f"failing: {code}{state.last_error}"
+            times = f" ({state.failures} times in a row)" if state.failures > 1 else ""
+            words = f"failing{times}: {code}{state.last_error}"
             out.append(
                 FeedStatus(
                     feed.outlet_id, feed.url, "failing", words, state.last_fetched,
                     state.last_success, state.entries, state.last_error,
+                    failures=max(1, state.failures), next_attempt=state.next_attempt,
                 )
             )
             continue

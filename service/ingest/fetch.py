@@ -34,11 +34,14 @@ class FetchError(Exception):
     """A fetch that was refused or failed; `code` is stable, `message` says what happened in
     words fit for whoever asked, `detail` adds what only the operator should see (addresses)."""
 
-    def __init__(self, code: str, message: str, detail: str | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, detail: str | None = None, *, status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.detail = detail or message
+        self.status = status  # the HTTP status of an "http_status" error
 
 
 class _Watchdog:
@@ -314,7 +317,9 @@ def _follow(
         if result.status == 304:
             return result
         if not 200 <= result.status < 300:
-            raise FetchError("http_status", f"{current} answered HTTP {result.status}")
+            raise FetchError(
+                "http_status", f"{current} answered HTTP {result.status}", status=result.status
+            )
         return result
     raise FetchError("too_many_redirects", f"more than {policy.max_redirects} redirects from {url}")
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from service.coverage.engine import Engine, IngestResult
-from service.ingest.feeds import FeedIngester, FeedOutcome, FeedSource
+from service.ingest.feeds import FeedIngester, FeedOutcome, FeedSource, backing_off
 from service.store.base import SharedStore
 
 # A claim outlives a slow feed (15 s fetch limit) many times over, yet frees a feed whose worker
@@ -97,36 +97,41 @@ class SharedFeedIngester(FeedIngester):
         self.lease = lease
         self.pulled: list[str] = []
 
-    @contextlib.contextmanager
-    def host_turn(self, host: str) -> Iterator[bool]:
+    def claim_host(self, host: str) -> bool:
         """Holds the host for the whole of its feeds, so two workers never send it requests at
         once (the politeness delay is kept by the one holding it); False when another worker
-        holds it. The claim is a row named "host:<name>" beside the feeds' own. Without a
-        politeness delay there is nothing to keep, and workers share a host's feeds."""
+        holds it, or finished it less than the pass's min_interval ago. The claim is a row named
+        "host:<name>" beside the feeds' own. Without a politeness delay there is nothing to
+        keep, and workers share a host's feeds."""
         if not self.shared or self.politeness <= 0:
-            yield True
+            return True
+        store = self.engine.store
+        assert isinstance(store, SharedStore)
+        return store.claim_feed(f"host:{host}", self.owner, self.lease, self.min_interval)
+
+    def release_host(self, host: str, *, done: bool) -> None:
+        if not self.shared or self.politeness <= 0:
             return
         store = self.engine.store
         assert isinstance(store, SharedStore)
-        name = f"host:{host}"
-        if not store.claim_feed(name, self.owner, self.lease, 0.0):
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            store.release_feed(name, self.owner, done=False)
+        # done: every feed of the host was seen this pass, so other workers skip it until the
+        # next; a worker stopped part-way leaves it to them.
+        store.release_feed(f"host:{host}", self.owner, done=done)
 
     def pull(self, feed: FeedSource) -> FeedOutcome:
         if not self.shared:
             return super().pull(feed)
         store = self.engine.store
         assert isinstance(store, SharedStore)  # self.shared says so
+        # Read before claiming: a feed backing off costs one read, not a claim and a release.
+        state = self.engine.store.feed_state(feed.url)
+        if backing_off(state):
+            return FeedOutcome(feed.url, "backing-off")
         if not store.claim_feed(feed.url, self.owner, self.lease, self.min_interval):
             return FeedOutcome(feed.url, "claimed-elsewhere")
         done = False
         try:
-            outcome = super().pull(feed)
+            outcome = self.fetch_and_store(feed, state)
             done = True
             self.pulled.append(feed.url)
             return outcome
@@ -143,5 +148,7 @@ def feed_ingester(
     `interval` is the pass interval: a feed another worker pulled within most of it is left."""
     if shares_work(engine.store):
         min_interval = 0.8 * interval if interval else 0.0
-        return SharedFeedIngester(engine, min_interval=min_interval, **options)
-    return FeedIngester(engine, **options)
+        return SharedFeedIngester(
+            engine, min_interval=min_interval, retry_base=interval or 900.0, **options
+        )
+    return FeedIngester(engine, retry_base=interval or 900.0, **options)

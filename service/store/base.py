@@ -86,6 +86,8 @@ class FeedState:
     last_error: str | None = None
     last_success: float | None = None  # when a fetch last worked (200 or 304)
     entries: int | None = None  # items in the feed at the last successful 200
+    failures: int = 0  # failed fetches in a row (0 after a success)
+    next_attempt: float | None = None  # a failing feed is not fetched before this time
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,10 @@ class Store(Protocol):
 
     def feed_state(self, url: str) -> FeedState | None:
         """What the last fetch of this feed left behind."""
+        ...
+
+    def save_feed_states(self, states: Sequence[FeedState]) -> None:
+        """Writes feed states alone (a 304, a failure): no articles, so no story lock."""
         ...
 
     def cursor(self, name: str) -> str | None:

@@ -9,6 +9,7 @@ import re
 import time
 import zlib
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -22,6 +23,7 @@ from service.store.sql import (
     SQLStore,
     core_schema,
     document_words,
+    feed_backoff_schema,
     feeds_and_outlets_schema,
     retention_schema,
 )
@@ -89,6 +91,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     retention_schema(),
     # 5: a story's key points, neutral headline and framing, computed at each change.
     "ALTER TABLE stories ADD COLUMN digest JSONB",
+    # 6: failing feeds back off.
+    feed_backoff_schema(real="DOUBLE PRECISION"),
 )
 
 CONNECT_TIMEOUT = 5
@@ -180,6 +184,10 @@ class PostgresStore(SQLStore):
             # the other's rows, so batches take turns (they are short; reads never wait).
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_id(f"commit:{self.schema}"),))
             yield
+
+    def _state_writing(self, conn: Any) -> AbstractContextManager[None]:
+        # A feed's state touches no story: it needs no turn under the commit lock.
+        return conn.transaction()  # type: ignore[no-any-return]
 
     def _script(self, conn: Any, sql: str) -> None:
         conn.execute(sql)  # no parameters: PostgreSQL runs several statements at once
@@ -282,16 +290,22 @@ class PostgresStore(SQLStore):
         """Holds a cluster-wide advisory lock for the block (released if the process dies)."""
         conn = self._conn()  # session-level lock: it survives the block's own transactions
         key = _lock_id(f"{name}:{self.schema}")
-        deadline = time.monotonic() + wait
-        pause = 0.01
-        # Polling, not pg_advisory_lock: a long wait must not trip statement_timeout.
-        while not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
-            if time.monotonic() > deadline:
-                raise StoreUnavailable(
-                    f"waited {wait:g} s for the {name!r} lock; another worker holds it"
-                )
-            time.sleep(pause)
-            pause = min(pause * 2, 0.2)
+        # Waiting in the server, not polling: PostgreSQL hands the lock on in the order asked,
+        # the moment it is free (a poll that sleeps leaves it idle for the length of the sleep,
+        # which under four busy workers was most of the time). The wait has its own timeout.
+        busy = StoreUnavailable(f"waited {wait:g} s for the {name!r} lock; another worker holds it")
+        if wait <= 0:
+            if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+                raise busy
+        else:
+            conn.execute(f"SET statement_timeout = {max(1, int(wait * 1000))}")
+            try:
+                conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            except psycopg.errors.QueryCanceled:
+                raise busy from None
+            finally:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
         try:
             yield
         finally:

@@ -73,7 +73,7 @@ _INSERTED = (
 )
 FEED_STATE_COLUMNS = (
     "url", "etag", "last_modified", "last_fetched", "last_status", "last_error", "last_success",
-    "entries",
+    "entries", "failures", "next_attempt",
 )
 # A key prefix this short could match a large part of the store by mistake.
 MIN_DELETE_PREFIX = 4
@@ -137,6 +137,14 @@ def feeds_and_outlets_schema(*, real: str) -> str:
     ALTER TABLE feed_state ADD COLUMN last_success {real};
     ALTER TABLE feed_state ADD COLUMN entries INTEGER;
     CREATE INDEX articles_outlet ON articles(outlet_id, at);
+    """
+
+
+def feed_backoff_schema(*, real: str) -> str:
+    """A failing feed's failures in a row and when it may be tried again (backoff)."""
+    return f"""
+    ALTER TABLE feed_state ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE feed_state ADD COLUMN next_attempt {real};
     """
 
 
@@ -812,6 +820,21 @@ class SQLStore(ABC):
             f"SELECT {', '.join(FEED_STATE_COLUMNS)} FROM feed_state WHERE url = ?", (url,)
         )
         return FeedState(*row) if row else None
+
+    def save_feed_states(self, states: Sequence[FeedState]) -> None:
+        """Writes feed states alone (a 304, a failure) in one short transaction: they hold no
+        articles, so they never wait for the story lock a batch commit takes."""
+        if not states:
+            return
+        conn = self._conn()
+        with self._state_writing(conn):
+            for state in states:
+                self._run(conn, _FEED_STATE_UPSERT, [getattr(state, c) for c in FEED_STATE_COLUMNS])
+
+    def _state_writing(self, conn: Any) -> AbstractContextManager[None]:
+        """The transaction of a feed-state write (the dialect's write transaction unless it
+        can do without the batch lock)."""
+        return self._writing(conn)
 
     def feed_states(self) -> list[FeedState]:
         """Every feed's last fetch, by URL."""

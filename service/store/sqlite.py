@@ -16,6 +16,7 @@ from service.store.sql import (
     Migration,
     SQLStore,
     core_schema,
+    feed_backoff_schema,
     feeds_and_outlets_schema,
     retention_schema,
 )
@@ -38,6 +39,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     retention_schema(),
     # 6: a story's key points, neutral headline and framing (JSON), computed at each change.
     "ALTER TABLE stories ADD COLUMN digest TEXT",
+    # 7: failing feeds back off.
+    feed_backoff_schema(real="REAL"),
 )
 
 # RETURNING (3.35) in the batch insert; upserts (3.24), FILTER (3.30) and row values elsewhere.

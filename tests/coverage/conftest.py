@@ -145,6 +145,8 @@ class Route:
 class Seen:
     path: str
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
+    host: str = ""
 
 
 class LocalServer:
@@ -161,7 +163,11 @@ class LocalServer:
 
             def do_GET(self) -> None:
                 server.requests.append(
-                    Seen(self.path, {k.lower(): v for k, v in self.headers.items()})
+                    Seen(
+                        self.path,
+                        {k.lower(): v for k, v in self.headers.items()},
+                        host=(self.headers.get("Host") or "").rsplit(":", 1)[0],
+                    )
                 )
                 route = server.routes.get(self.path.split("?", 1)[0])
                 if route is None:

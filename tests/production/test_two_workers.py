@@ -344,3 +344,103 @@ def test_an_api_host_storing_articles_beside_a_worker_keeps_stories_whole(
     assert len({next(iter(s)) for s in by_event.values()}) == 3
     for s in stores:
         s.close()
+
+
+def test_304s_and_failures_write_their_state_outside_the_ingest_lock(
+    pg_url: str, table: RatingsTable
+) -> None:
+    from service.ingest.fetch import FetchError, FetchResult
+    from service.store.base import FeedState
+
+    store = PostgresStore(pg_url)
+    turns: list[str] = []
+    real_exclusive = store.exclusive
+
+    def counting(name: str, wait: float = 300.0) -> Any:
+        turns.append(name)
+        return real_exclusive(name, wait)
+
+    store.exclusive = counting  # type: ignore[method-assign]
+
+    def fetcher(url: str, policy: Any, headers: Any = None) -> FetchResult:
+        if "gone" in url:
+            raise FetchError("http_status", f"{url} answered HTTP 404", status=404)
+        assert headers.get("If-None-Match") == '"v1"'
+        return FetchResult(url=url, status=304, headers={"etag": '"v1"'})
+
+    feeds = [FeedSource("leftpaper.com", f"https://h{n}.example/feed") for n in range(6)]
+    feeds.append(FeedSource("leftpaper.com", "https://gone.example/feed"))
+    store.save_feed_states([FeedState(url=f.url, etag='"v1"') for f in feeds])
+    ingester = SharedFeedIngester(
+        Engine(store, table), politeness=0, fetcher=fetcher, retry_base=900.0, workers=4
+    )
+    run = ingester.run(feeds)
+    assert sorted(o.status for o in run.outcomes) == ["error"] + ["not-modified"] * 6
+    assert turns == []  # no feed took the cluster-wide ingest lock
+    states = {s.url: s for s in store.feed_states()}
+    assert all(states[f.url].last_status == 304 for f in feeds[:6])
+    gone = states["https://gone.example/feed"]
+    assert gone.last_status == 404 and gone.failures == 1 and gone.next_attempt
+    # The failing feed backs off for every worker: another one does not fetch it either.
+    other = SharedFeedIngester(
+        Engine(PostgresStore(pg_url), table), politeness=0, fetcher=fetcher, retry_base=900.0
+    )
+    assert [o.status for o in other.run(feeds[6:]).outcomes] == ["backing-off"]
+    other.engine.store.close()
+    store.close()
+
+
+def _story_groups(store: Any) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for article in store.articles_since(0):
+        groups.setdefault(store.resolve_story(article.story_id or "") or "", set()).add(article.key)
+    return {frozenset(keys) for keys in groups.values()}
+
+
+def test_group_commits_of_two_workers_make_the_stories_of_a_serial_ingest(
+    pg_url: str, table: RatingsTable, feed_server: FeedServer, tmp_path: Any
+) -> None:
+    """Two workers of eight threads each, their feeds' articles committed several feeds at a
+    time, against one engine ingesting feed after feed in the order the commits took their
+    turns (clustering is online, so order is what may differ): the same stories."""
+    from service.ingest.feeds import parse_feed
+
+    feeds = feed_server.feeds()
+    clock = lambda: float(T0 + 86400)  # noqa: E731
+    stores = [PostgresStore(pg_url), PostgresStore(pg_url)]
+    ingesters = [
+        SharedFeedIngester(
+            Engine(s, table, clock=clock), owner=f"worker-{i}", politeness=0,
+            min_interval=3600, policy=LOOPBACK_FEEDS, workers=8,
+        )
+        for i, s in enumerate(stores)
+    ]
+    committed: list[str] = []  # feed URLs in the order their commits held the ingest lock
+    for ingester in ingesters:
+        engine: Any = ingester.engine.engine  # type: ignore[attr-defined]  # the lock's inside
+        plain = engine.ingest
+
+        def ingest(*args: Any, _plain: Any = plain, **kwargs: Any) -> Any:
+            committed.extend(state.url for state in kwargs.get("feed_states", ()))
+            return _plain(*args, **kwargs)
+
+        engine.ingest = ingest
+    threads = [threading.Thread(target=i.run, args=(feeds,)) for i in ingesters]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    commits = sum(i.commits.commits for i in ingesters)
+    print("commits for", FEEDS, "feeds:", commits)
+    assert sorted(committed) == sorted(f.url for f in feeds)
+
+    serial_store = SQLiteStore(tmp_path / "serial.sqlite3")
+    serial = Engine(serial_store, table, clock=clock)
+    number = {f.url: n for n, f in enumerate(feeds)}
+    for url in committed:
+        feed = feeds[number[url]]
+        serial.ingest(parse_feed(rss(number[url]), feed.url, feed.outlet_id))
+    assert stores[0].counts()["articles"] == serial_store.counts()["articles"] == FEEDS * 4
+    assert _story_groups(stores[0]) == _story_groups(serial_store)
+    for s in [*stores, serial_store]:
+        s.close()
