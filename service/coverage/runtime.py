@@ -19,7 +19,7 @@ from service.config import load_config
 from service.core.ratings import RatingsTable, table_for_config
 from service.coverage.engine import Engine, article_key
 from service.store import open_store
-from service.store.sqlite import SQLiteStore
+from service.store.base import REMOVALS_CURSOR, Store
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,8 @@ def fresh_engine(app: Flask | None = None) -> Engine:
 # has spares /v1/score a store query per request. Another process's first article of a host is
 # seen within HOST_REFRESH_SECONDS; this process's own ingests at once.
 HOST_REFRESH_SECONDS = 1.0
-# Row ids can be reused after the newest row is deleted; a periodic full read catches that.
+# Where the store can hand a deleted row's id to a new article (SQLite), reading on from the
+# last id seen could miss that article: a periodic full read catches it.
 HOST_REBUILD_SECONDS = 300.0
 STORED_HOSTS_KEY = "parallax.coverage.stored_hosts"
 
@@ -105,8 +106,10 @@ def _host_prefix(key: str) -> str | None:
 
 
 class StoredHosts:
-    """The hosts of the articles in a SQLite store, read incrementally by row id. Other stores
-    are always asked (the per-URL query is the only lookup they are known to answer)."""
+    """The hosts of the articles in the store, read incrementally by row id (the store folds
+    its new rows to their hosts, on SQLite and PostgreSQL alike). Read again in full when
+    articles were deleted (the store's REMOVALS_CURSOR moved: their hosts may be gone) and, on
+    a store that reuses row ids, every HOST_REBUILD_SECONDS."""
 
     def __init__(
         self,
@@ -122,17 +125,16 @@ class StoredHosts:
         self._store: object = None
         self._upto = 0
         self._generation: object = None
+        self._removals: str | None = None
         self._checked = -math.inf
         self._built = -math.inf
 
     def may_have(self, eng: Engine, key: str) -> bool:
         """False only when the store holds no article of key's host (as of the last read)."""
-        store = eng.store
-        if not isinstance(store, SQLiteStore):
-            return True
         prefix = _host_prefix(key)
         if prefix is None:
             return True
+        store = eng.store
         # The engine's highest known article id moves on every ingest of this process.
         generation = getattr(eng, "_restored_upto", None)
         if (
@@ -145,10 +147,9 @@ class StoredHosts:
 
     def prime(self, eng: Engine) -> None:
         """Reads the store's hosts now, so no reader's request pays for the first full read."""
-        if isinstance(eng.store, SQLiteStore):
-            self._read(eng.store, getattr(eng, "_restored_upto", None))
+        self._read(eng.store, getattr(eng, "_restored_upto", None))
 
-    def _read(self, store: SQLiteStore, generation: object) -> None:
+    def _read(self, store: Store, generation: object) -> None:
         with self._lock:
             now = self._clock()
             if (
@@ -157,17 +158,19 @@ class StoredHosts:
                 and now - self._checked < self.refresh
             ):
                 return  # another thread read while this one waited
-            full = store is not self._store or now - self._built >= self.rebuild
-            hosts = set() if full else self._hosts
-            upto = 0 if full else self._upto
-            for row_id, key in store.keys_since(upto):
-                prefix = _host_prefix(key)
-                if prefix is not None:
-                    hosts.add(prefix)
-                upto = row_id
+            removals = store.cursor(REMOVALS_CURSOR)
+            full = (
+                store is not self._store
+                or removals != self._removals
+                or (store.reuses_row_ids and now - self._built >= self.rebuild)
+            )
+            found, upto = store.article_hosts(0 if full else self._upto)
             if full:
-                self._hosts, self._store, self._built = hosts, store, now
+                self._hosts, self._store, self._built = found, store, now
+            else:
+                self._hosts |= found
             self._upto, self._generation, self._checked = upto, generation, now
+            self._removals = removals
 
 
 def story_for_url(app: Flask, url: str, outlet_id: str | None = None) -> dict[str, Any] | None:

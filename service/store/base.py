@@ -213,8 +213,15 @@ class Store(Protocol):
         """Feeds whose last pull succeeded ("ok") and failed ("error")."""
         ...
 
-    def keys_since(self, after_id: int) -> Iterator[tuple[int, str]]:
-        """(row id, key) of the articles stored with a row id above `after_id`, in row order."""
+    def article_hosts(self, after_id: int = 0) -> tuple[set[str], int]:
+        """The "https://host/" prefixes of the keys of the articles stored with a row id above
+        `after_id`, and the row id they were read up to (ask from there next time)."""
+        ...
+
+    @property
+    def reuses_row_ids(self) -> bool:
+        """Whether a new article can get the row id of a deleted one (SQLite hands out the
+        highest deleted id again): a reader paging by row id must then re-read all now and then."""
         ...
 
     def max_article_id(self) -> int:

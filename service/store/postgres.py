@@ -135,6 +135,9 @@ class PostgresStore(SQLStore):
 
     placeholder = "%s"
     extra_insert_columns = (("search", "array_to_tsvector(?::text[])"),)
+    host_prefix_sql = "substring(key from '^https://[^/]*/')"
+    # Identity values are never handed out twice.
+    reuses_row_ids = False
     errors = (psycopg.Error, StoreUnavailable)
 
     def __init__(self, url: str, *, schema: str | None = None) -> None:

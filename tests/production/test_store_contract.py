@@ -209,11 +209,9 @@ def test_what_the_service_reads_besides_the_engine(store: Store, backend: str) -
     )
     assert store.feed_health() == {"ok": 2, "error": 1}
     assert store.max_article_id() == ids[-1]
-    assert list(store.keys_since(ids[0])) == [
-        (ids[1], "https://leftpaper.com/2"),
-        (ids[2], "https://leftpaper.com/3"),
-    ]
-    assert list(store.keys_since(ids[-1])) == []
+    assert store.article_hosts() == ({"https://leftpaper.com/"}, ids[-1])
+    assert store.article_hosts(ids[-1]) == (set(), ids[-1])
+    assert store.reuses_row_ids is (backend == "sqlite")
     assert store.story_ids_by_ext_id(["e1", "e2", "absent"]) == {"e1": "st-1", "e2": "st-2"}
     store.commit(Batch(merges=[("st-2", "st-1")]))
     assert store.story_ids_by_ext_id(["e2"]) == {"e2": "st-1"}
@@ -436,6 +434,24 @@ def test_delete_articles_removes_exactly_the_prefix_and_refreshes_stories(store:
     assert store.cursor(REMOVALS_CURSOR) == "1"  # nothing deleted, nothing to forget
     assert store.delete_articles("id:parallax-demox") == 1
     assert store.cursor(REMOVALS_CURSOR) == "2"
+
+
+def test_article_hosts_folds_keys_to_hosts_alike_on_both_backends(store: Store) -> None:
+    """The stored-hosts shortcut of /v1/score reads this on SQLite and PostgreSQL alike: the
+    same prefixes as service.coverage.runtime._host_prefix gives, new rows only after an id."""
+    from service.coverage.runtime import _host_prefix
+
+    keys = ["https://leftpaper.com/1", "https://leftpaper.com/2?x=%2F", "https://b.example/",
+            "https://xn--bcher-kva.example/a/b", "id:parallax-demo:a-1", "https://nopath.example",
+            "http://plain.example/1", "https:///odd", "https://c.example/%_'\\/x"]
+    ids = store.commit(Batch(articles=[art(n, key=k) for n, k in enumerate(keys, start=1)]))
+    hosts, upto = store.article_hosts()
+    assert upto == ids[-1]
+    assert hosts == {p for p in map(_host_prefix, keys) if p is not None}
+    assert hosts == {"https://leftpaper.com/", "https://b.example/", "https://xn--bcher-kva.example/",
+                     "https:///", "https://c.example/"}
+    later = store.commit(Batch(articles=[art(20, key="https://d.example/z"), art(21)]))
+    assert store.article_hosts(upto) == ({"https://d.example/", "https://leftpaper.com/"}, later[-1])
 
 
 def test_a_thread_that_ends_closes_its_connection(store: Store) -> None:
