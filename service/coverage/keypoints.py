@@ -60,6 +60,9 @@ SHORT_EXPONENT = 2.0
 # of centre-rated outlets (the least loaded by rating), very long titles set back.
 HEADLINE_LENGTH_EXPONENT = 0.8
 HEADLINE_CENTER_BONUS = 0.15
+# Words and word pairs the other articles' titles also use count this much more than ones only
+# their texts share: editors title a story with the words its headlines agree on.
+HEADLINE_TITLE_WEIGHT = 2.0
 HEADLINE_LONG_WORDS = 20
 
 _SPACE_RE = re.compile(r"\s+")
@@ -703,10 +706,10 @@ def _title_loaded(title: str) -> float:
 
 
 def neutral_headline(story: _Story) -> str:
-    """The most representative and least loaded title: the one whose words (and word pairs)
-    the rest of the coverage shares most, less a penalty for loaded wording, with a preference
-    for titles of centre-rated outlets and of a headline's usual length; ties go to the
-    earlier article."""
+    """The most representative and least loaded title: the one whose words the rest of the
+    coverage shares most (words and word pairs the other titles share count more), less a
+    penalty for loaded wording, with a preference for titles of centre-rated outlets and of a
+    headline's usual length; ties go to the earlier article."""
     best = ""
     best_value = -math.inf
     weight = story.weights()
@@ -714,6 +717,10 @@ def neutral_headline(story: _Story) -> str:
         if not s.terms:
             continue
         central = sum(weight[t] for t in s.terms)
+        if story.n > 1:
+            # Own title counted in title_df: one less, so only the others' titles vote.
+            shared = sum(story.title_df.get(c, 0) - 1 for c in s.terms | s.pairs)
+            central += HEADLINE_TITLE_WEIGHT * shared / (story.n - 1)
         central /= max(len(s.terms), 4) ** HEADLINE_LENGTH_EXPONENT
         value = central * (1.0 - min(0.9, _title_loaded(s.text)))
         if story.sources[i].side == "center":

@@ -175,6 +175,26 @@ def test_headline_is_representative_and_not_loaded_not_simply_the_first() -> Non
     assert digest(sources).headline == "Harbor City closes Main Street bridge after cracks found"
 
 
+def test_headline_prefers_the_words_the_other_titles_share() -> None:
+    # The first title repeats what every text says; the others agree on what the story is
+    # (a budget deal signed by the governor): the headline is one of theirs.
+    texts = (
+        "Teacher pay rises and property taxes fall for homeowners under the plan signed on "
+        "Friday by Governor Dana Holt.",
+        "Governor Dana Holt signed the plan on Friday: teacher pay rises by four percent and "
+        "property taxes fall for homeowners.",
+        "Homeowners see property taxes fall and teacher pay rises under the plan Governor Dana "
+        "Holt signed on Friday.",
+    )
+    sources = [
+        Source("a", "Teacher pay rises as property taxes fall for homeowners", texts[0]),
+        Source("b", "Holt signs budget deal with legislature", texts[1]),
+        Source("c", "Governor signs budget deal", texts[2]),
+        Source("d", "Budget deal signed by governor", texts[1]),
+    ]
+    assert digest(sources).headline == "Governor signs budget deal"
+
+
 def test_framing_per_side_with_sources_and_nothing_for_one_side() -> None:
     result = digest(BRIDGE)
     assert set(result.framing) == {"left", "center", "right"}
