@@ -4,6 +4,7 @@ import { clear, h, shadowHost } from "../lib/dom.js";
 import { leanColour, leanText } from "../lib/format.js";
 import { api } from "../lib/settings.js";
 import { outletDetails, storySummary } from "../lib/views.js";
+import { keyPointLead } from "./keypoint.js";
 import { fixedObstacles, MIN_PUSHED_ARTICLE, planPlacement, pushUntil, textExtent } from "./placement.js";
 import { PANEL_CSS } from "./styles.js";
 
@@ -148,7 +149,9 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
       clear(storySection);
       storySection.append(h("h4", { text: "Coverage of this story" }));
       if (story && typeof story === "object") {
-        storySection.append(storySummary(story, { currentUrl, serviceUrl }));
+        const lead = keyPointLead(story, { serviceUrl, signal });
+        if (lead) storySection.append(lead);
+        storySection.append(storySummary(story, { currentUrl, serviceUrl, headline: !lead }));
       } else {
         storySection.append(h("p", { class: "muted no-story", text: "No other coverage of this story found yet." }));
       }

@@ -196,11 +196,12 @@ export function mixList(title, cls, shares, order, words) {
  * The story's coverage: count, bar, blindspot, first reported by, and (if wanted) the factuality
  * and ownership mix of its sources and its articles by side.
  * @param {any} story
- * @param {{articles?: boolean, currentUrl?: string, now?: number, serviceUrl?: string}} [options]
+ * @param {{articles?: boolean, currentUrl?: string, now?: number, serviceUrl?: string, headline?: boolean}} [options]
+ *   `headline: false` leaves the headline to a lead drawn above (the panel's key point).
  */
-export function storySummary(story, { articles = true, currentUrl = "", now = Date.now(), serviceUrl = "" } = {}) {
+export function storySummary(story, { articles = true, currentUrl = "", now = Date.now(), serviceUrl = "", headline: withHeadline = true } = {}) {
   const section = h("div", { class: "story" });
-  const headline = str(story?.headline);
+  const headline = withHeadline ? str(story?.headline) : "";
   if (headline) section.append(h("p", { class: "story-headline", text: headline }));
   section.append(h("p", { class: "story-count", text: storyCount(story) }));
   section.append(sideBar(story?.lean?.by_outlets ?? story?.lean?.by_articles ?? {}));

@@ -1,0 +1,117 @@
+// The panel's key point: what it takes from /v1/score's story, and that hostile text stays text.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { keyPoint, keyPointLead, MAX_HEADLINE_CHARS, MAX_POINT_CHARS, shorten } from "../src/content/keypoint.js";
+
+const SERVICE = "http://127.0.0.1:8000/";
+const NYT = { id: "nytimes.com", name: "The New York Times", lean: { label: "lean-left", score: -0.3 } };
+const FOX = { id: "foxnews.com", name: "Fox News", lean: { label: "right", score: 0.6 } };
+const point = (text, outlet = NYT, article_id = "a1") => ({ text, outlet, article_id, url: "https://www.nytimes.com/x", side: "left" });
+const story = (over = {}) => ({ id: "st-1", headline: "Northbridge votes to remove Calder River dam", key_points: [point("Residents voted on Saturday.")], framing: {}, ...over });
+
+// Just enough of a DOM for dom.js's h(): elements keep attributes, children and text; no parser,
+// so a test can see whether anything was built from markup.
+class FakeNode {
+  constructor(tag, text = "") { this.tagName = tag; this.attributes = {}; this.childNodes = []; this.text = text; this.style = { setProperty() {} }; this.parent = null; }
+  setAttribute(name, value) { this.attributes[name] = String(value); }
+  getAttribute(name) { return this.attributes[name] ?? null; }
+  set textContent(value) { this.childNodes = [new FakeNode("#text", String(value))]; }
+  get textContent() { return this.tagName === "#text" ? this.text : this.childNodes.map((c) => c.textContent).join(""); }
+  append(...nodes) { for (const n of nodes) { const node = typeof n === "string" ? new FakeNode("#text", n) : n; node.parent = this; this.childNodes.push(node); } }
+  addEventListener() {}
+  remove() { if (this.parent) this.parent.childNodes = this.parent.childNodes.filter((c) => c !== this); this.parent = null; }
+  all() { return [this, ...this.childNodes.flatMap((c) => c.all())]; }
+  find(cls) { return this.all().find((n) => (n.attributes.class ?? "").split(" ").includes(cls)) ?? null; }
+}
+globalThis.document ??= { createElement: (tag) => new FakeNode(tag), createTextNode: (text) => new FakeNode("#text", text) };
+
+test("the first key point, its outlet and the story page's link come from the story", () => {
+  const shown = keyPoint(story({ key_points: [point("First point."), point("Second point.", FOX, "a2")] }), SERVICE);
+  assert.deepEqual(shown, {
+    headline: "Northbridge votes to remove Calder River dam",
+    text: "First point.",
+    outlet: "The New York Times",
+    lean: "lean-left",
+    href: "http://127.0.0.1:8000/stories/st-1",
+    more: "More key points on the story page",
+  });
+});
+
+test("no key points, no lead: missing, empty, or only malformed entries", () => {
+  for (const value of [undefined, null, [], "text", [null, 3, { text: "" }, { text: "   " }, { outlet: NYT }]]) {
+    assert.equal(keyPoint(story({ key_points: value }), SERVICE), null, JSON.stringify(value));
+  }
+  assert.equal(keyPoint(null, SERVICE), null);
+  assert.equal(keyPointLead(story({ key_points: [] }), { serviceUrl: SERVICE, signal: new AbortController().signal }), null);
+});
+
+test("malformed entries before the first usable point are skipped, not shown", () => {
+  const shown = keyPoint(story({ key_points: [{ text: 42 }, "a string", point("Usable.", FOX)] }), SERVICE);
+  assert.equal(shown?.text, "Usable.");
+  assert.equal(shown?.outlet, "Fox News");
+  assert.equal(shown?.more, "", "one usable point and no framing: nothing more to link to");
+});
+
+test("the link says what is behind it, and is there only with a service and something more", () => {
+  const framed = story({ framing: { left: { terms: ["salmon"], points: [], articles: 2 } } });
+  assert.equal(keyPoint(framed, SERVICE)?.more, "How each side framed it, on the story page");
+  assert.equal(keyPoint(framed, SERVICE)?.href, "http://127.0.0.1:8000/stories/st-1");
+  assert.equal(keyPoint(story(), SERVICE)?.more, "");
+  assert.equal(keyPoint(story(), SERVICE)?.href, "");
+  const two = story({ key_points: [point("One."), point("Two.")] });
+  assert.deepEqual([keyPoint(two, "")?.more, keyPoint(two, "")?.href], ["", ""], "no service address, no link");
+  assert.equal(keyPoint({ ...two, id: 7 }, SERVICE)?.href, "", "an id that is not a string makes no link");
+});
+
+test("an outlet the service does not rate is named by its id, with no lean", () => {
+  const shown = keyPoint(story({ key_points: [point("Text.", { id: "gazette.example", name: null, lean: null })] }), SERVICE);
+  assert.equal(shown?.outlet, "gazette.example");
+  assert.equal(shown?.lean, null);
+  assert.equal(keyPoint(story({ key_points: [point("Text.", null)] }), SERVICE)?.outlet, "Unknown outlet");
+});
+
+test("long text is cut at a word with an ellipsis; text with no spaces is cut too", () => {
+  const words = Array.from({ length: 10_000 }, (_, i) => `word${i}`).join(" ");
+  const shown = keyPoint(story({ headline: words, key_points: [point(words)] }), SERVICE);
+  assert.ok(shown && shown.text.length <= MAX_POINT_CHARS && shown.text.endsWith("…"), shown?.text);
+  assert.match(shown.text, /^word0 word1 .* word\d+…$/, "cut between words");
+  assert.ok(shown.headline.length <= MAX_HEADLINE_CHARS && shown.headline.endsWith("…"));
+  const run = "x".repeat(50_000);
+  assert.equal(shorten(run, 100), `${"x".repeat(99)}…`);
+  assert.equal(shorten("  spaced \n\t out  ", 100), "spaced out");
+  assert.equal(shorten(undefined, 10), "");
+});
+
+test("markup in the story is shown as text: no element is made from it", () => {
+  const hostile = '<img src=x onerror=alert(1)><script>window.__pwned=1</script> crack found';
+  const lead = keyPointLead(
+    story({ headline: hostile, key_points: [point(hostile, { id: "x", name: "<b onmouseover=alert(2)>Outlet</b>", lean: { label: "<i>" } }), point("Two.")] }),
+    { serviceUrl: SERVICE, signal: new AbortController().signal });
+  assert.ok(lead);
+  const tags = lead.all().map((n) => n.tagName).filter((t) => t !== "#text");
+  assert.deepEqual([...new Set(tags)].sort(), ["a", "blockquote", "div", "p", "span", "strong"]);
+  assert.equal(lead.find("story-headline").textContent, hostile);
+  assert.equal(lead.find("key-point-text").textContent, hostile);
+  assert.equal(lead.find("key-point-outlet").textContent, "<b onmouseover=alert(2)>Outlet</b>");
+  const link = lead.find("key-point-link");
+  assert.equal(link.getAttribute("href"), "http://127.0.0.1:8000/stories/st-1");
+  assert.equal(link.getAttribute("target"), "_blank");
+  assert.match(link.getAttribute("rel"), /\bnoopener\b/);
+  assert.equal(link.textContent, "More key points on the story page");
+});
+
+test("a javascript: service address never becomes a link", () => {
+  const lead = keyPointLead(story({ key_points: [point("One."), point("Two.")] }), { serviceUrl: "javascript:alert(1)//", signal: new AbortController().signal });
+  assert.equal(lead?.find("key-point-link")?.getAttribute("href") ?? null, null);
+});
+
+test("the lead goes when its signal aborts", () => {
+  const controller = new AbortController();
+  const parent = document.createElement("section");
+  const lead = keyPointLead(story(), { serviceUrl: SERVICE, signal: controller.signal });
+  parent.append(lead);
+  assert.equal(parent.childNodes.length, 1);
+  controller.abort();
+  assert.equal(parent.childNodes.length, 0);
+});

@@ -1,0 +1,129 @@
+"""The panel's key point (issue 16): the story's neutral headline, its first key point with the
+outlet that wrote it, and "more" to the story page — from a real `parallax serve`, in Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import (
+    HOSTILE_ARTICLE,
+    NYT_ARTICLE,
+    WAIT_MS,
+    Browser,
+    Service,
+    open_article,
+    open_panel,
+    shadow,
+)
+from tests.support.axe import audit, describe
+
+pytestmark = pytest.mark.e2e
+
+LEAD = "parallax-panel .key-point"
+# What the lead may be built of; anything else in it came from the data.
+LEAD_TAGS = {"DIV", "P", "BLOCKQUOTE", "SPAN", "STRONG", "A"}
+
+
+def lead_tags(page: Any) -> set[str]:
+    tags: list[str] = shadow(
+        page,
+        "parallax-panel",
+        "root => [...root.querySelectorAll('.key-point, .key-point *')].map(e => e.tagName)",
+    )
+    return set(tags)
+
+
+def test_panel_shows_the_first_key_point_its_outlet_and_more(
+    browser: Browser, service: Service
+) -> None:
+    from playwright.sync_api import expect
+
+    story = service.score(NYT_ARTICLE)["story"]
+    assert story is not None and len(story["key_points"]) > 1, "the seeded story has no key points"
+    first = story["key_points"][0]
+    page = open_article(browser, NYT_ARTICLE)
+    open_panel(page)
+
+    lead = page.locator(LEAD)
+    expect(lead.locator(".story-headline")).to_have_text(story["headline"])
+    expect(lead.locator(".key-point-text")).to_have_text(first["text"])
+    expect(lead.locator(".key-point-outlet")).to_have_text(first["outlet"]["name"])
+    assert lead.locator(".lean-chip").get_attribute("data-lean") == first["outlet"]["lean"]["label"]
+    # The headline is said once: the coverage below the lead leaves it out.
+    assert page.locator("parallax-panel .story-headline").count() == 1
+    # Only the first point: the others are behind the link.
+    for other in story["key_points"][1:]:
+        assert other["text"] not in shadow(page, "parallax-panel", "root => root.textContent")
+
+    more = lead.locator("a.key-point-link")
+    expect(more).to_have_accessible_name("More key points on the story page")
+    assert more.get_attribute("href") == f"{service.url}/stories/{story['id']}"
+    assert more.get_attribute("target") == "_blank"
+    assert "noopener" in (more.get_attribute("rel") or "").split()
+    # It opens the story page itself, in a new tab, where every key point is.
+    with browser.context.expect_page(timeout=WAIT_MS) as opened:
+        more.click()
+    story_page = opened.value
+    story_page.wait_for_load_state()
+    assert story_page.url == f"{service.url}/stories/{story['id']}"
+    assert story_page.locator("h1").inner_text() == story["headline"]
+    page_text = story_page.locator("main").inner_text()
+    for point in story["key_points"]:
+        assert point["text"] in page_text
+
+
+def test_hostile_headline_in_the_lead_is_text(browser: Browser, service: Service) -> None:
+    story = service.score(HOSTILE_ARTICLE)["story"]
+    assert story is not None and story["key_points"], "the hostile story has no key points"
+    assert "<" in story["headline"], "the seeded hostile story lost its markup"
+    page = open_article(browser, HOSTILE_ARTICLE)
+    open_panel(page)
+    lead = page.locator(LEAD)
+    assert lead.locator(".story-headline").inner_text() == story["headline"]
+    assert lead.locator(".key-point-text").inner_text() == story["key_points"][0]["text"]
+    assert lead_tags(page) <= LEAD_TAGS, lead_tags(page)
+    assert page.evaluate("window.__pwned === undefined")
+
+
+def test_very_long_key_point_is_clamped_not_a_wall(browser: Browser) -> None:
+    """The service keeps points short; the panel must hold up if one is not (an old or foreign
+    service): 10,000 words without a break are clamped to a few lines inside the panel."""
+    page = open_article(browser, NYT_ARTICLE)
+    open_panel(page)
+    sizes = shadow(
+        page,
+        "parallax-panel",
+        """root => {
+          const quote = root.querySelector('.key-point-text');
+          const line = parseFloat(getComputedStyle(quote).lineHeight);
+          quote.textContent = 'x'.repeat(20000) + ' ' + 'word '.repeat(10000);
+          const box = quote.getBoundingClientRect();
+          const panel = root.querySelector('.panel').getBoundingClientRect();
+          return {height: box.height, line, right: box.right, panelRight: panel.right};
+        }""",
+    )
+    assert sizes["height"] <= 6 * sizes["line"] + 1, sizes
+    assert sizes["right"] <= sizes["panelRight"], sizes
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_key_point_passes_axe_narrow_and_wide(
+    make_browser: Any, scheme: str, artifacts: Path
+) -> None:
+    browser: Browser = make_browser(scheme)
+    page = open_article(browser, NYT_ARTICLE)
+    for width in (360, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        open_panel(page)
+        page.locator(LEAD).wait_for(state="visible", timeout=WAIT_MS)
+        violations = audit(page, {"include": [["parallax-panel"]]})
+        assert not violations, f"axe-core on the key point at {width} px ({scheme}):\n" + describe(
+            violations
+        )
+        box = page.locator(f"{LEAD} .key-point-text").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+        suffix = "" if scheme == "light" else f"-{scheme}"
+        page.screenshot(path=str(artifacts / f"panel-key-point{suffix}-{width}.png"))
