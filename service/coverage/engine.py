@@ -449,8 +449,11 @@ class Engine:
         with self._lock:
             ranked = self.clusterer.match(doc, limit=limit)
         out: dict[str, float] = {}
-        for name, score in ranked:
-            survivor = self.store.resolve_story(self._names.get(name, name))
+        # One read resolves every candidate (each a round trip on PostgreSQL).
+        stored = [self._names.get(name, name) for name, _ in ranked]
+        survivors = self.store.resolve_stories(stored) if stored else {}
+        for story, (_, score) in zip(stored, ranked, strict=True):
+            survivor = survivors.get(story)
             if survivor is not None and survivor not in out:
                 out[survivor] = score
         # A live story the clusterer would have joined is the answer; only without one is it
@@ -458,10 +461,14 @@ class Engine:
         joins = float(getattr(self.clusterer, "join_cutoff", 1.0))
         confident = bool(ranked) and ranked[0][1] >= joins
         if len(out) < limit and not confident:
-            for art, score in self.store.search([title], limit=limit * 2):
-                if art.story_id is None:
-                    continue
-                survivor = self.store.resolve_story(art.story_id)
+            hits = [
+                (art, score)
+                for art, score in self.store.search([title], limit=limit * 2)
+                if art.story_id is not None
+            ]
+            found = self.store.resolve_stories(str(a.story_id) for a, _ in hits) if hits else {}
+            for art, score in hits:
+                survivor = found.get(str(art.story_id))
                 if survivor is not None and survivor not in out:
                     # bm25 is not a cosine: squeeze it below the clusterer's scores so stories
                     # from the index always rank after live matches, in their bm25 order.

@@ -137,8 +137,16 @@ class Store(Protocol):
         """The surviving id of a story after merges, or None when no such story exists."""
         ...
 
+    def resolve_stories(self, story_ids: Iterable[str]) -> dict[str, str]:
+        """resolve_story for several ids in one read: {id: surviving id}, unknown ids left out."""
+        ...
+
     def story(self, story_id: str) -> StoryRow | None:
         """A story's aggregates (after following merges)."""
+        ...
+
+    def stories_by_id(self, story_ids: Iterable[str]) -> dict[str, StoryRow]:
+        """The rows of these (surviving) story ids in one read; unknown ids left out."""
         ...
 
     def stories(

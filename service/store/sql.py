@@ -9,6 +9,7 @@ import contextlib
 import json
 import re
 import threading
+import time
 import unicodedata
 import weakref
 from abc import ABC, abstractmethod
@@ -44,6 +45,12 @@ MAX_QUERY_WORDS = 16
 MAX_SEARCH_TERMS = 6
 # Rows a search may rank: bounds its cost whatever the store's size.
 SEARCH_POSTINGS_BUDGET = 2000
+# A word found in more articles than the budget stays that common while articles are only
+# added, so its count is remembered instead of being counted again (SQLite reads up to a budget
+# of postings to count one) at every search. This process forgets them when it deletes
+# articles; another process's prune is seen within this many seconds.
+COMMON_WORD_SECONDS = 300.0
+COMMON_WORDS_KEPT = 50_000
 # Longer "words" are ids, hashes or junk, never what a reader searches for; PostgreSQL would
 # refuse lexemes past 2 KB anyway.
 MAX_WORD_CHARS = 64
@@ -266,6 +273,8 @@ class SQLStore(ABC):
         self._local = threading.local()
         self._connections: list[Any] = []
         self._lock = threading.Lock()
+        # word -> when it was last found past the search budget (time.monotonic)
+        self._common_words: dict[str, float] = {}
         values = ", ".join(
             ["?"] * 12
             + ["(SELECT id FROM articles WHERE key = ?)"]
@@ -495,6 +504,7 @@ class SQLStore(ABC):
             # Engines in other processes hold the deleted articles in memory and see this
             # counter move (Engine.restore), so no new article joins a story that is gone.
             self._run(conn, _REMOVALS_BUMP, (REMOVALS_CURSOR,))
+        self._forget_common_words()
         return len(ids)
 
     def prune_articles(
@@ -539,6 +549,7 @@ class SQLStore(ABC):
                         conn, "UPDATE stories SET pruned = pruned + ? WHERE id = ?", (n, story_id)
                     )
                 stories.update(per_story)
+            self._forget_common_words()
             removed += len(ids)
             batches += 1
             if len(rows) < batch:
@@ -677,6 +688,35 @@ class SQLStore(ABC):
         )
         return str(row[0]) if row else None
 
+    def resolve_stories(self, story_ids: Iterable[str]) -> dict[str, str]:
+        """resolve_story for several ids in one read per chunk (a request asks for a handful,
+        and on PostgreSQL each read is a round trip): {id: surviving id}, unknown ids left out."""
+        wanted = list(dict.fromkeys(story_ids))
+        found: dict[str, str] = {}
+        conn = self._conn()
+        for test, params in self._members(wanted):
+            for (story_id,) in self._run(conn, f"SELECT id FROM stories WHERE id {test}", params):
+                found[str(story_id)] = str(story_id)
+        moved = [s for s in wanted if s not in found]
+        for test, params in self._members(moved):
+            rows = self._run(
+                conn,
+                "SELECT a.old_id, s.id FROM story_aliases a JOIN stories s ON s.id = a.new_id"
+                f" WHERE a.old_id {test}",
+                params,
+            )
+            found.update((str(old), str(new)) for old, new in rows)
+        return found
+
+    def stories_by_id(self, story_ids: Iterable[str]) -> dict[str, StoryRow]:
+        """The rows of these (surviving) story ids in one read per chunk; unknown ids left out."""
+        return {
+            row.id: row
+            for row in map(
+                story_row, self._where_in(f"SELECT {STORY_COLUMNS} FROM stories", "id", story_ids)
+            )
+        }
+
     def story(self, story_id: str) -> StoryRow | None:
         """A story's aggregates (after following merges)."""
         survivor = self.resolve_story(story_id)
@@ -783,7 +823,7 @@ class SQLStore(ABC):
         words = query_words(terms)
         if not words:
             return []
-        frequencies = self.term_frequencies(words)
+        frequencies = self._frequencies(words)
         known = sorted((w for w in words if frequencies.get(w)), key=lambda w: frequencies[w])
         if not known:
             return []
@@ -814,6 +854,29 @@ class SQLStore(ABC):
             )
         }
         return [(by_id[row_id], score) for row_id, score in hits if row_id in by_id]
+
+    def _frequencies(self, words: Sequence[str]) -> dict[str, int]:
+        """term_frequencies, with the words known to be past the budget not counted again."""
+        now = time.monotonic()
+        common = self._common_words
+        capped = self.search_budget + 1
+        known = {
+            w: capped
+            for w in words
+            if now - common.get(w, -COMMON_WORD_SECONDS) < COMMON_WORD_SECONDS
+        }
+        rest = [w for w in words if w not in known]
+        counted = self.term_frequencies(rest) if rest else {}
+        for word, count in counted.items():
+            if count >= capped:
+                if len(common) >= COMMON_WORDS_KEPT:
+                    common.clear()
+                common[word] = now
+        return {**known, **counted}
+
+    def _forget_common_words(self) -> None:
+        """After a deletion a common word may be rare again."""
+        self._common_words = {}
 
     def latest_time(self) -> float | None:
         """The latest article time stored (the stream clock to restore from)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,54 @@ def test_merges_move_articles_and_old_ids_resolve(store: Store) -> None:
     merged = store.story("st-2")
     assert merged is not None and merged.id == "st-3" and merged.article_count == 3
     assert len(store.story_articles("st-1")) == 3
+
+
+def test_several_stories_resolve_and_read_in_one_call(store: Store) -> None:
+    store.commit(Batch(articles=[art(1, story="st-1"), art(2, story="st-2")]))
+    store.commit(Batch(articles=[art(3, story="st-3"), art(4, story="st-4")]))
+    store.commit(Batch(merges=[("st-2", "st-1"), ("st-1", "st-3")]))
+    asked = ["st-1", "st-2", "st-3", "st-4", "st-9", "st-2"]
+    # The same answers as one resolve_story per id; unknown ids are left out.
+    assert store.resolve_stories(asked) == {
+        s: survivor for s in asked if (survivor := store.resolve_story(s)) is not None
+    }
+    assert store.resolve_stories(asked) == {
+        "st-1": "st-3", "st-2": "st-3", "st-3": "st-3", "st-4": "st-4"
+    }
+    assert store.resolve_stories([]) == {}
+    rows = store.stories_by_id(["st-3", "st-4", "st-1", "st-9"])
+    assert sorted(rows) == ["st-3", "st-4"]  # merged-away ids are not rows of their own
+    assert rows["st-3"] == store.story("st-3") and rows["st-4"] == store.story("st-4")
+
+
+def test_a_word_counted_common_is_counted_again_after_a_deletion(store: Store) -> None:
+    assert isinstance(store, SQLStore)
+    store.search_budget = 3
+    store.commit(Batch(articles=[art(i, title=f"Quorum vote {i}") for i in range(6)]))
+    counted: list[list[str]] = []
+    count = store.term_frequencies
+
+    def counting(terms: Sequence[str]) -> dict[str, int]:
+        counted.append(list(terms))
+        return count(terms)
+
+    store.term_frequencies = counting  # type: ignore[method-assign]
+    assert len(store.search(["quorum vote"], limit=50)) == 6
+    assert len(store.search(["quorum vote"], limit=50)) == 6
+    # Past the budget both words stay common while articles are only added: counted once.
+    assert counted == [["quorum", "vote"]]
+    store.commit(Batch(articles=[art(9, title="Quorum vote again")]))
+    assert len(store.search(["quorum vote"], limit=50)) == 7
+    assert counted == [["quorum", "vote"]]
+    # Deleting may make them rare again: they are counted afresh (and, rare now, searched for
+    # one by one: "Quorum call" is found without "vote").
+    assert store.delete_articles("https://leftpaper.com/") == 7
+    store.commit(Batch(articles=[art(20, title="Quorum vote"), art(21, title="Quorum call")]))
+    assert {a.key for a, _ in store.search(["quorum vote"], limit=50)} == {
+        "https://leftpaper.com/20",
+        "https://leftpaper.com/21",
+    }
+    assert counted == [["quorum", "vote"], ["quorum", "vote"]]
 
 
 def test_stories_filter_by_time_and_blindspot(store: Store) -> None:

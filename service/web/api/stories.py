@@ -222,8 +222,11 @@ def _related(
     except URLInputError:
         outlet_id = None
     candidates = eng.match(title, text, published, limit=5, outlet_id=outlet_id)
+    # match() names surviving stories: their rows come in one read.
+    rows = eng.store.stories_by_id(story_id for story_id, _ in candidates)
     for story_id, score in candidates:
-        row = eng.store.story(story_id)
+        # (a story merged away since is followed to its survivor)
+        row = rows.get(story_id) or eng.store.story(story_id)
         if row is not None:
             payload["candidates"].append({"score": score, "story": listing_json(row)})
     if payload["candidates"]:
