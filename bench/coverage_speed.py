@@ -2,12 +2,22 @@
 
 Run: python -m bench.coverage_speed            (full: 200,000 then 1,000,000 stored articles)
      python -m bench.coverage_speed --quick    (20,000 then 100,000; a few minutes less)
+     python -m bench.coverage_speed --measure 3000 --baseline /tmp/base
+         (also times another checkout's engine, e.g. `git worktree add /tmp/base af3b068`,
+          on copies of the same stores, step by step in turn with this one)
 
 Every figure is printed beside a baseline measured in the same run on the same machine:
-ingest into the big store vs the clusterer alone and vs an empty store; /v1/related at the big
-store vs the small one; restored memory at the big store vs the small one. The articles are
-synthetic (seeded), shaped like news: a Zipf vocabulary, named entities per event, 3-10 articles
-per event from different outlets over a day, ~600 characters of text each.
+ingest into the big store vs the clusterer alone, vs an empty store, vs the same engine without
+story digests and (with --baseline) vs the other checkout's engine; /v1/related at the big store
+vs the small one (and vs the other checkout at the big one); restored memory at the big store vs
+the small one. Ingest rates are per CPU second of this process (time.process_time: the machine's
+cores are shared, so wall time measures the neighbours), with the wall rate beside them.
+
+The articles are synthetic (seeded), shaped like news: a Zipf vocabulary, named entities per
+event, 3-10 articles per event from different outlets over a day, ~600 characters of text each.
+The history goes into the store directly, as a past run would have left it (story rows, no
+clustering, no digests: a story's digest is recomputed whole when an article joins it, so the
+stored one is never read by ingest); with --dir the stores are kept and reused by the next run.
 """
 
 from __future__ import annotations
@@ -16,14 +26,17 @@ import argparse
 import gc
 import json
 import os
+import pickle
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +124,26 @@ class Synth:
                 live.pop(0)
 
 
+@contextmanager
+def no_digests() -> Iterator[None]:
+    """The store's story refresh with the digest (key points, headline, framing) switched off."""
+    names = vars(sql)  # the name the store's refresh calls
+    kept = names["story_digest"]
+    names["story_digest"] = lambda articles: _NO_DIGEST
+    try:
+        yield
+    finally:
+        names["story_digest"] = kept
+
+
 def preload(store: SQLiteStore, synth: Synth, count: int) -> None:
-    """Fills the store directly (as a past run would have): gold stories, no clusterer."""
+    """Fills the store directly (as a past run would have): gold stories, no clusterer, no
+    digests (ingest recomputes a story's whole digest when an article joins it)."""
+    with no_digests():
+        _preload(store, synth, count)
+
+
+def _preload(store: SQLiteStore, synth: Synth, count: int) -> None:
     batch: list[NewArticle] = []
     for art in synth.stream(count):
         batch.append(
@@ -160,54 +191,106 @@ def raw(art: dict[str, Any]) -> RawArticle:
     )
 
 
+# A run ingests a chunk of articles; a run in another process says what the chunk cost there.
+Run = Callable[[int, int], "dict[str, float] | None"]
+
+
 def ingest_rates(
-    runs: dict[str, Any], articles: list[dict[str, Any]], batch: int
-) -> dict[str, float]:
-    """Articles/s of each run; they take turns batch by batch, so machine load hits all alike."""
-    spent = dict.fromkeys(runs, 0.0)
+    runs: dict[str, Run], count: int, batch: int
+) -> dict[str, dict[str, float]]:
+    """Articles per CPU second and per wall second of each run; they take turns batch by batch,
+    so machine load hits all alike."""
+    cpu = dict.fromkeys(runs, 0.0)
+    wall = dict.fromkeys(runs, 0.0)
     gc.collect()
-    for i in range(0, len(articles), batch):
-        chunk = articles[i : i + batch]
+    for i in range(0, count, batch):
         for name, run in runs.items():
-            start = time.perf_counter()
-            run(chunk)
-            spent[name] += time.perf_counter() - start
-    return {name: len(articles) / seconds for name, seconds in spent.items()}
+            start_cpu, start = time.process_time(), time.perf_counter()
+            reported = run(i, min(i + batch, count))
+            if reported is None:
+                reported = {
+                    "cpu": time.process_time() - start_cpu,
+                    "wall": time.perf_counter() - start,
+                }
+            cpu[name] += reported["cpu"]
+            wall[name] += reported["wall"]
+    return {
+        name: {"cpu": count / max(cpu[name], 1e-9), "wall": count / max(wall[name], 1e-9)}
+        for name in runs
+    }
 
 
-def engine_run(engine: Engine) -> Any:
-    return lambda chunk: engine.ingest([raw(a) for a in chunk])
+def engine_run(engine: Engine, articles: list[dict[str, Any]]) -> Run:
+    def run(start: int, end: int) -> None:
+        engine.ingest([raw(a) for a in articles[start:end]])
+
+    return run
 
 
 _NO_DIGEST: dict[str, Any] = {"headline": "", "key_points": [], "framing": {}}
 
 
-def without_digests(run: Any) -> Any:
+def without_digests(run: Run) -> Run:
     """The same run with the story digest (key points, headline, framing) switched off at each
     story refresh: what computing them at every change costs, measured batch by batch."""
 
-    def wrapped(chunk: list[dict[str, Any]]) -> Any:
-        names = vars(sql)  # the name the store's refresh calls
-        kept = names["story_digest"]
-        names["story_digest"] = lambda articles: _NO_DIGEST
-        try:
-            return run(chunk)
-        finally:
-            names["story_digest"] = kept
+    def wrapped(start: int, end: int) -> dict[str, float] | None:
+        with no_digests():
+            return run(start, end)
 
     return wrapped
 
 
-def clusterer_run(store: SQLiteStore) -> Any:
+class Baseline:
+    """Another checkout's engine in a subprocess (bench/coverage_baseline.py), one step a call."""
+
+    def __init__(self, src: Path, mode: str, *args: str) -> None:
+        script = Path(__file__).with_name("coverage_baseline.py")
+        self.process = subprocess.Popen(
+            [sys.executable, str(script), str(src), mode, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        ready = self._read()
+        self.service = str(ready.get("service", "?"))
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the baseline process ended (exit {self.process.wait()})")
+        return dict(json.loads(line))
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def baseline_run(baseline: Baseline) -> Run:
+    def run(start: int, end: int) -> dict[str, float]:
+        return baseline.ask({"start": start, "end": end})
+
+    return run
+
+
+def clusterer_run(store: SQLiteStore, articles: list[dict[str, Any]]) -> Run:
     """The clusterer alone, seeded with the store's active window as the engine would be."""
     clusterer = Clusterer()
     Engine(store, RatingsTable([], [], "none"), clusterer=clusterer)  # restores the window
 
-    def run(chunk: list[dict[str, Any]]) -> list[Any]:
-        return [
-            clusterer.add(Doc(id=a["url"], title=a["title"], text=a["text"], published=a["published"]))
-            for a in chunk
-        ]
+    def run(start: int, end: int) -> None:
+        for a in articles[start:end]:
+            clusterer.add(
+                Doc(id=a["url"], title=a["title"], text=a["text"], published=a["published"])
+            )
 
     return run
 
@@ -232,29 +315,54 @@ def related_queries(store: SQLiteStore, synth: Synth, n: int) -> dict[str, list[
     return {"stored": stored, "title": titled}
 
 
+# A /v1/related client: asks one query, returns (wall ms, CPU ms) of the request.
+Ask = Callable[[dict[str, str]], "tuple[float, float]"]
+
+
+def local_client(client: Any) -> Ask:
+    def ask(query: dict[str, str]) -> tuple[float, float]:
+        cpu, start = time.process_time(), time.perf_counter()
+        response = client.get("/v1/related", query_string=query)
+        wall = (time.perf_counter() - start) * 1000
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return wall, (time.process_time() - cpu) * 1000
+
+    return ask
+
+
+def baseline_client(baseline: Baseline) -> Ask:
+    def ask(query: dict[str, str]) -> tuple[float, float]:
+        answer = baseline.ask({"query": query})
+        assert answer["status"] == 200, answer
+        return answer["wall"] * 1000, answer["cpu"] * 1000
+
+    return ask
+
+
 def related_latency(
-    clients: dict[str, Any], queries: dict[str, dict[str, list[dict[str, str]]]]
+    clients: dict[str, Ask], queries: dict[str, dict[str, list[dict[str, str]]]]
 ) -> dict[str, dict[str, float]]:
-    """p50/p95 in ms per client and kind; the clients take turns, query by query, so a busy
-    machine slows both alike and the ratio between them stays fair."""
-    times: dict[str, dict[str, list[float]]] = {c: {"stored": [], "title": []} for c in clients}
-    for name, client in clients.items():  # opens each engine (restores its window) untimed
-        client.get("/v1/related", query_string=queries[name]["stored"][0])
+    """p50/p95 in ms (wall, and CPU) per client and kind; the clients take turns, query by
+    query, so a busy machine slows all alike and the ratios between them stay fair."""
+    walls: dict[str, dict[str, list[float]]] = {c: {"stored": [], "title": []} for c in clients}
+    cpus: dict[str, dict[str, list[float]]] = {c: {"stored": [], "title": []} for c in clients}
+    for name, ask in clients.items():  # opens each engine (restores its window) untimed
+        ask(queries[name]["stored"][0])
     for kind in ("stored", "title"):
-        count = min(len(q[kind]) for q in queries.values())
+        count = min(len(queries[name][kind]) for name in clients)
         for i in range(count):
-            for name, client in clients.items():
-                start = time.perf_counter()
-                response = client.get("/v1/related", query_string=queries[name][kind][i])
-                times[name][kind].append((time.perf_counter() - start) * 1000)
-                assert response.status_code == 200, response.get_data(as_text=True)
+            for name, ask in clients.items():
+                wall, cpu = ask(queries[name][kind][i])
+                walls[name][kind].append(wall)
+                cpus[name][kind].append(cpu)
     out: dict[str, dict[str, float]] = {}
-    for name, kinds in times.items():
+    for name in clients:
         out[name] = {}
-        for kind, values in kinds.items():
-            cuts = statistics.quantiles(values, n=100)
+        for kind in ("stored", "title"):
+            cuts = statistics.quantiles(walls[name][kind], n=100)
             out[name][f"{kind}_p50"] = cuts[49]
             out[name][f"{kind}_p95"] = cuts[94]
+            out[name][f"{kind}_cpu_p95"] = statistics.quantiles(cpus[name][kind], n=100)[94]
     return out
 
 
@@ -325,6 +433,30 @@ def run_probe(db: Path, ratings: Path) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def copy_store(source: Path, target: Path) -> Path:
+    """A copy of a SQLite store (its WAL folded in), for a run that will write to it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(target.name + "*"):
+        stale.unlink()
+    with sqlite3.connect(source) as a, sqlite3.connect(target) as b:
+        a.backup(b)
+    return target
+
+
+def history(root: Path, name: str, make: Callable[[Path], None]) -> Path:
+    """A preloaded store kept under `root` (made once, reused by later runs with --dir)."""
+    path = root / f"{name}.sqlite3"
+    if not path.exists():
+        building = root / f"{name}.building.sqlite3"
+        for stale in root.glob(building.name + "*"):
+            stale.unlink()
+        make(building)
+        copy_store(building, path)
+        for done in root.glob(building.name + "*"):
+            done.unlink()
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="20k/100k stored instead of 200k/1M")
@@ -337,7 +469,15 @@ def main() -> None:
         default=Path(__file__).resolve().parents[2] / "shared" / "data" / "stories-dev-dated.jsonl",
         help="real articles (JSON lines) to time too, read in place; skipped when absent",
     )
-    parser.add_argument("--dir", type=Path, default=None, help="keep the stores here")
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="keep the preloaded stores here and reuse them"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="a checkout of other code (e.g. main) whose engine is timed in turn with this one",
+    )
     parser.add_argument(
         "--ingest-only", action="store_true", help="stop after the ingest figures (no 1M store)"
     )
@@ -346,6 +486,8 @@ def main() -> None:
     if args.probe:
         probe(*args.probe)
         return
+    if args.baseline is not None and not (args.baseline / "service" / "__init__.py").exists():
+        parser.error(f"--baseline {args.baseline}: not a checkout (no service/__init__.py there)")
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core, as specified
     small, big = (20_000, 100_000) if args.quick else (200_000, 1_000_000)
@@ -353,51 +495,85 @@ def main() -> None:
     root.mkdir(parents=True, exist_ok=True)
     ratings = ratings_dir(root / "ratings")
     table = load_table(ratings)
-    synth = Synth(SEED)
 
     print(f"store: {root}  (one core; {args.measure} articles timed in batches of {args.batch})")
-    store_path = root / "data" / "parallax.sqlite3"
-    store = SQLiteStore(store_path)
+    # The synthetic timeline: `small` articles of history, then the measured ones, then more
+    # history up to `big`; the generator's state is kept beside the stores it made.
+    tag = f"{small}-{args.measure}"
+    state = root / f"timeline-{tag}.pickle"
+    measured_path = root / f"measured-{tag}.json"
     t = time.perf_counter()
-    preload(store, synth, small)  # history goes in directly; only the timed articles pay the engine
-    print(f"preloaded {small:,} articles in {time.perf_counter() - t:.0f} s")
-    measured = list(synth.stream(args.measure))  # the next articles of the same timeline
-    # The same store again, for the engine without story digests.
-    twin_path = root / "twin.sqlite3"
-    with sqlite3.connect(store_path) as source, sqlite3.connect(twin_path) as target:
-        source.backup(target)
-    twin = SQLiteStore(twin_path)
+    kept = (state, measured_path, root / f"history-{small}.sqlite3")
+    if not all(path.exists() for path in kept):
+        synth = Synth(SEED)
 
-    empty = SQLiteStore(root / "empty.sqlite3")
+        def fill(path: Path) -> None:
+            fresh = SQLiteStore(path)
+            preload(fresh, synth, small)
+            fresh.close()
+
+        (root / f"history-{small}.sqlite3").unlink(missing_ok=True)
+        small_history = history(root, f"history-{small}", fill)
+        measured = list(synth.stream(args.measure))  # the next articles of the same timeline
+        measured_path.write_text(json.dumps(measured), "utf-8")
+        state.write_bytes(pickle.dumps(synth))
+    else:
+        small_history = history(root, f"history-{small}", lambda p: None)
+        measured = json.loads(measured_path.read_text("utf-8"))
+        synth = pickle.loads(state.read_bytes())
+    print(f"history of {small:,} articles ready in {time.perf_counter() - t:.0f} s")
+    work = root / "work"
+    store_path = copy_store(small_history, work / "data" / "parallax.sqlite3")
+    store = SQLiteStore(store_path)
+    twin_path = copy_store(small_history, work / "twin.sqlite3")
+    twin = SQLiteStore(twin_path)
+    for stale in work.glob("empty.sqlite3*"):
+        stale.unlink()
+    empty = SQLiteStore(work / "empty.sqlite3")
+
     engine = Engine(store, table)
     window = engine.clusterer.active_stories
-    rates = ingest_rates(
-        {
-            "alone": clusterer_run(store),
-            "empty": engine_run(Engine(empty, table)),
-            "full": engine_run(engine),
-            "no digests": without_digests(engine_run(Engine(twin, table))),
-        },
-        measured,
-        args.batch,
-    )
+    runs: dict[str, Run] = {
+        "alone": clusterer_run(store, measured),
+        "empty": engine_run(Engine(empty, table), measured),
+        "full": engine_run(engine, measured),
+        "no digests": without_digests(engine_run(Engine(twin, table), measured)),
+    }
+    ingest_baseline: Baseline | None = None
+    if args.baseline is not None:
+        base_path = copy_store(small_history, work / "baseline.sqlite3")
+        ingest_baseline = Baseline(
+            args.baseline, "ingest", str(base_path), str(ratings), str(measured_path)
+        )
+        runs["baseline"] = baseline_run(ingest_baseline)
+    rates = ingest_rates(runs, len(measured), args.batch)
+    if ingest_baseline is not None:
+        ingest_baseline.close()
     empty.close()
     twin.close()
-    twin_path.unlink()
-    rate_alone, rate_empty, rate_full = rates["alone"], rates["empty"], rates["full"]
+    full, alone = rates["full"], rates["alone"]
     print(
-        f"ingest+cluster, synthetic, store of {small:,} ({window:,} stories in the window): "
-        f"{rate_full:6.0f} articles/s (target >= 500)"
+        f"ingest+cluster, synthetic, store of {small:,} ({window:,} stories in the window), "
+        f"story digests on: {full['cpu']:6.0f} articles per CPU second (target >= 500); "
+        f"wall {full['wall']:6.0f}/s"
     )
     print(
-        f"  baselines: clusterer alone, same window {rate_alone:6.0f}/s "
-        f"(engine+store cost x{rate_alone / rate_full:.2f}); "
-        f"engine on an empty store {rate_empty:6.0f}/s (x{rate_empty / rate_full:.2f})"
+        f"  baselines: clusterer alone, same window {alone['cpu']:6.0f}/s "
+        f"(engine+store cost x{alone['cpu'] / full['cpu']:.2f}); "
+        f"engine on an empty store {rates['empty']['cpu']:6.0f}/s "
+        f"(x{rates['empty']['cpu'] / full['cpu']:.2f})"
     )
     print(
         f"  story key points, headline and framing at every story change: engine without them "
-        f"{rates['no digests']:6.0f}/s (x{rates['no digests'] / rate_full:.2f})"
+        f"{rates['no digests']['cpu']:6.0f}/s (x{rates['no digests']['cpu'] / full['cpu']:.2f})"
     )
+    if ingest_baseline is not None:
+        base = rates["baseline"]
+        print(
+            f"  baseline code ({ingest_baseline.service}): {base['cpu']:6.0f}/s CPU, "
+            f"wall {base['wall']:6.0f}/s -> this code x{full['cpu'] / base['cpu']:.2f} "
+            f"(wall x{full['wall'] / base['wall']:.2f})"
+        )
     store.close()
     if args.ingest_only:
         return
@@ -415,40 +591,63 @@ def main() -> None:
             }
         )
 
-    # Keep a copy of the small store, to measure it side by side with the big one.
-    snapshot = root / "small" / "parallax.sqlite3"
-    snapshot.parent.mkdir(exist_ok=True)
-    with sqlite3.connect(store_path) as source, sqlite3.connect(snapshot) as target:
-        source.backup(target)
-    store = SQLiteStore(store_path)
+    # The small store as the ingest left it, and the big one grown from it (kept for reuse).
+    snapshot = copy_store(store_path, work / "small" / "parallax.sqlite3")
+    big_state = root / f"timeline-{tag}-{big}.pickle"
     t = time.perf_counter()
-    preload(store, synth, big - store.counts()["articles"])
+
+    def grow(path: Path) -> None:
+        copy_store(store_path, path)
+        grown = SQLiteStore(path)
+        preload(grown, synth, big - grown.counts()["articles"])
+        grown.close()
+        big_state.write_bytes(pickle.dumps(synth))
+
+    big_history = history(root, f"history-{tag}-{big}", grow)
+    if big_state.exists():
+        synth = pickle.loads(big_state.read_bytes())
+    big_path = copy_store(big_history, work / "big" / "parallax.sqlite3")
+    small_store, big_store = SQLiteStore(snapshot), SQLiteStore(big_path)
     print(
-        f"grew the store to {store.counts()['articles']:,} articles in "
+        f"store of {big_store.counts()['articles']:,} articles ready in "
         f"{time.perf_counter() - t:.0f} s"
     )
-    store.close()
-    small_store, big_store = SQLiteStore(snapshot), SQLiteStore(store_path)
     queries = {
         "small": related_queries(small_store, synth, args.queries),
         "big": related_queries(big_store, synth, args.queries),
     }
     clients = {
-        "small": app_for(snapshot.parent).test_client(),
-        "big": app_for(root / "data").test_client(),
+        "small": local_client(app_for(snapshot.parent).test_client()),
+        "big": local_client(app_for(big_path.parent).test_client()),
     }
+    related_baseline: Baseline | None = None
+    if args.baseline is not None:
+        # The same big store and queries (reads only), in the other code.
+        related_baseline = Baseline(args.baseline, "related", str(big_path.parent), str(ratings))
+        queries["baseline"] = queries["big"]
+        clients["baseline"] = baseline_client(related_baseline)
     latency = related_latency(clients, queries)
+    if related_baseline is not None:
+        related_baseline.close()
     lat_small, lat_big = latency["small"], latency["big"]
     probe_small = run_probe(snapshot, ratings)
-    probe_big = run_probe(store_path, ratings)
+    probe_big = run_probe(big_path, ratings)
 
     for kind, label in (("stored", "stored URL"), ("title", "unseen URL + title")):
         p95_big, p95_small = lat_big[f"{kind}_p95"], lat_small[f"{kind}_p95"]
-        print(
+        line = (
             f"/v1/related {label:19s} at {big:,}: p50 {lat_big[f'{kind}_p50']:6.2f} ms  "
-            f"p95 {p95_big:6.2f} ms (target <= 30)   at {small:,}: p95 {p95_small:6.2f} ms "
-            f"-> x{p95_big / p95_small:.2f}"
+            f"p95 {p95_big:6.2f} ms (target <= 30; CPU p95 {lat_big[f'{kind}_cpu_p95']:5.2f} ms)"
+            f"   at {small:,}: p95 {p95_small:6.2f} ms -> x{p95_big / p95_small:.2f}"
         )
+        if related_baseline is not None:
+            base = latency["baseline"]
+            line += (
+                f"   baseline code at {big:,}: p95 {base[f'{kind}_p95']:6.2f} ms "
+                f"(CPU p95 {base[f'{kind}_cpu_p95']:5.2f} ms) -> this code "
+                f"x{p95_big / base[f'{kind}_p95']:.2f}"
+            )
+        print(line)
     print(
         f"restore at {big:,}: {probe_big['restored_docs']:,} docs, "
         f"{probe_big['active_stories']:,} stories, +{probe_big['rss_growth_mb']:.0f} MB RSS, "
@@ -457,17 +656,21 @@ def main() -> None:
         f"{probe_big['rss_growth_mb'] / max(probe_small['rss_growth_mb'], 0.1):.2f} "
         f"for x{big / small:.0f} the articles"
     )
+    small_store.close()
+    big_store.close()
 
     if args.real.exists():
         # Last, because real 2021 dates move the stream clock past the synthetic history.
-        store = SQLiteStore(store_path)
-        n, rate_real, alone = real_text_rate(Engine(store, table), args.real, args.batch)
+        store = SQLiteStore(big_path)
+        n, rate_real, real_alone = real_text_rate(Engine(store, table), args.real, args.batch)
         print(
             f"ingest+cluster, real text ({args.real.name}, {n} articles) into the store of "
-            f"{big:,}: {rate_real:6.0f} articles/s; clusterer alone {alone:6.0f}/s "
-            f"(x{alone / rate_real:.2f})"
+            f"{big:,}: {rate_real:6.0f} articles/s; clusterer alone {real_alone:6.0f}/s "
+            f"(x{real_alone / rate_real:.2f})"
         )
         store.close()
+    if args.dir is None:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,103 @@
+"""A coverage engine of another checkout (the baseline), driven by bench.coverage_speed one step
+at a time so both codes take turns on the same loaded machine.
+
+Run by bench.coverage_speed as a script, never imported: `python bench/coverage_baseline.py SRC
+MODE ...` puts the checkout SRC's `service` package first (ahead of this venv's editable install)
+and answers JSON lines on stdin with JSON lines on stdout, each with the CPU time
+(time.process_time) and wall time the step took in this process.
+
+  ingest DB RATINGS ARTICLES    {"start": i, "end": j} -> ingests ARTICLES[i:j] (a JSON list)
+  related DATA_DIR RATINGS      {"query": {...}} -> GET /v1/related with that query string
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _use_checkout(src: str) -> None:
+    """Imports `service` from SRC: the venv's editable finder would hand back this checkout's."""
+    sys.meta_path[:] = [
+        finder
+        for finder in sys.meta_path
+        if "__editable__" not in getattr(finder, "__module__", "")
+    ]
+    sys.path.insert(0, str(Path(src).resolve()))
+    for name in [m for m in sys.modules if m == "service" or m.startswith("service.")]:
+        del sys.modules[name]
+
+
+def _answer(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload) + "\n")
+    sys.stdout.flush()
+
+
+def _timed(step: Any) -> dict[str, Any]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    extra = step()
+    return {
+        "cpu": time.process_time() - cpu,
+        "wall": time.perf_counter() - wall,
+        **(extra or {}),
+    }
+
+
+def ingest(db: str, ratings: str, articles_path: str) -> None:
+    from service.core.ratings import load_table
+    from service.coverage.engine import Engine, RawArticle
+    from service.store.sqlite import SQLiteStore
+
+    articles = json.loads(Path(articles_path).read_text("utf-8"))
+    engine = Engine(SQLiteStore(db), load_table(Path(ratings)))
+    _answer({"ready": True, "service": sys.modules["service"].__file__})
+    for line in sys.stdin:
+        ask = json.loads(line)
+        chunk = articles[ask["start"] : ask["end"]]
+        raws = [
+            RawArticle(title=a["title"], text=a["text"], url=a["url"], published=a["published"])
+            for a in chunk
+        ]
+
+        def step(raws: list[Any] = raws) -> None:
+            engine.ingest(raws)
+
+        _answer(_timed(step))
+
+
+def related(data_dir: str, ratings: str) -> None:
+    from service.app import create_app
+
+    client = create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": data_dir,
+            "RATINGS_DIR": ratings,
+            "INGEST_ENABLED": False,
+            "RATE_LIMIT": "",
+        }
+    ).test_client()
+    _answer({"ready": True, "service": sys.modules["service"].__file__})
+    for line in sys.stdin:
+        query = json.loads(line)["query"]
+
+        def ask(query: dict[str, str] = query) -> dict[str, Any]:
+            return {"status": client.get("/v1/related", query_string=query).status_code}
+
+        _answer(_timed(ask))
+
+
+def main() -> None:
+    src, mode, *args = sys.argv[1:]
+    _use_checkout(src)
+    if mode == "ingest":
+        ingest(*args)
+    else:
+        related(*args)
+
+
+if __name__ == "__main__":
+    main()
