@@ -136,6 +136,17 @@ def no_digests() -> Iterator[None]:
         names["story_digest"] = kept
 
 
+def save_synth(synth: Synth, path: Path) -> None:
+    """The generator's state, so a later run continues the same timeline."""
+    path.write_bytes(pickle.dumps(vars(synth)))
+
+
+def load_synth(path: Path) -> Synth:
+    synth = Synth.__new__(Synth)
+    vars(synth).update(pickle.loads(path.read_bytes()))
+    return synth
+
+
 def preload(store: SQLiteStore, synth: Synth, count: int) -> None:
     """Fills the store directly (as a past run would have): gold stories, no clusterer, no
     digests (ingest recomputes a story's whole digest when an article joins it)."""
@@ -516,11 +527,11 @@ def main() -> None:
         small_history = history(root, f"history-{small}", fill)
         measured = list(synth.stream(args.measure))  # the next articles of the same timeline
         measured_path.write_text(json.dumps(measured), "utf-8")
-        state.write_bytes(pickle.dumps(synth))
+        save_synth(synth, state)
     else:
         small_history = history(root, f"history-{small}", lambda p: None)
         measured = json.loads(measured_path.read_text("utf-8"))
-        synth = pickle.loads(state.read_bytes())
+        synth = load_synth(state)
     print(f"history of {small:,} articles ready in {time.perf_counter() - t:.0f} s")
     work = root / "work"
     store_path = copy_store(small_history, work / "data" / "parallax.sqlite3")
@@ -601,11 +612,11 @@ def main() -> None:
         grown = SQLiteStore(path)
         preload(grown, synth, big - grown.counts()["articles"])
         grown.close()
-        big_state.write_bytes(pickle.dumps(synth))
+        big_save_synth(synth, state)
 
     big_history = history(root, f"history-{tag}-{big}", grow)
     if big_state.exists():
-        synth = pickle.loads(big_state.read_bytes())
+        synth = load_synth(big_state)
     big_path = copy_store(big_history, work / "big" / "parallax.sqlite3")
     small_store, big_store = SQLiteStore(snapshot), SQLiteStore(big_path)
     print(
