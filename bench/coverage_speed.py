@@ -612,7 +612,7 @@ def main() -> None:
         grown = SQLiteStore(path)
         preload(grown, synth, big - grown.counts()["articles"])
         grown.close()
-        big_save_synth(synth, state)
+        save_synth(synth, big_state)
 
     big_history = history(root, f"history-{tag}-{big}", grow)
     if big_state.exists():
