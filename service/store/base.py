@@ -217,6 +217,11 @@ class Store(Protocol):
         keep their rows and counts (StoryRow.pruned says how many went)."""
         ...
 
+    def reclaim(self) -> None:
+        """After a prune: makes the space of the removed rows reusable and refreshes the
+        planner's statistics, without blocking readers or writers."""
+        ...
+
     def feed_health(self) -> dict[str, int]:
         """Feeds whose last pull succeeded ("ok") and failed ("error")."""
         ...

@@ -69,6 +69,10 @@ class SQLiteStore(SQLStore):
         with self._writing(conn):
             self._upgrade(conn, MIGRATIONS, self.path, "DATA_DIR")
 
+    def reclaim(self) -> None:
+        """Nothing: SQLite reuses the pages a delete freed by itself (the file would shrink
+        only with VACUUM, which locks it for as long as it takes)."""
+
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: we open transactions ourselves so a batch is exactly one.
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)

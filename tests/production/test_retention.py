@@ -18,6 +18,7 @@ from service.config import ConfigError, load_config, parse_duration
 from service.coverage.runtime import context_for_app
 from service.coverage.runtime import engine as app_engine
 from service.store.base import Batch, NewArticle, Store
+from service.store.postgres import PostgresStore
 from tests.production.conftest import write_ratings
 
 DAY = 86400.0
@@ -193,6 +194,25 @@ def test_a_fully_pruned_story_still_answers_with_its_stored_counts(retention_app
     assert mixed["retention"] == {"articles_removed": 1, "articles_kept": 1}
 
 
+def test_reclaim_after_a_prune_keeps_the_store_answering(store: Store) -> None:
+    seed(store)
+    assert store.prune_articles(NOW - 90 * DAY).articles == 4
+    store.reclaim()  # VACUUM (ANALYZE) on PostgreSQL, outside any transaction; nothing on SQLite
+    store.reclaim()  # and again: nothing to do is no error
+    if isinstance(store, PostgresStore):
+        row = store._conn().execute(
+            "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables"
+            " WHERE schemaname = %s AND relname = 'articles'",
+            (store.schema,),
+        ).fetchone()
+        assert row == (True, True)
+        # The per-statement bound is back after the unbounded VACUUM.
+        assert store._conn().execute("SHOW statement_timeout").fetchone()[0] == "30s"
+    assert store.counts() == {"articles": 3, "stories": 3}
+    old = store.story("st-old")
+    assert old is not None and old.pruned == 3
+
+
 def test_prune_command(retention_app: Flask) -> None:
     store = app_engine(retention_app).store
     seed(store)
@@ -203,6 +223,7 @@ def test_prune_command(retention_app: Flask) -> None:
         assert result.exit_code == 0, result.output
         line = json.loads(result.output)
         assert (line["removed"], line["batches"]) == (7, 3)
+        assert line["reclaim_seconds"] >= 0
         bad = runner.invoke(prune, ["--older-than", "ninety days"])
     assert bad.exit_code == 2
     assert "write a whole number of days or hours, e.g. 90d or 12h" in bad.output
@@ -214,8 +235,12 @@ def test_the_worker_prunes_once_a_day(retention_app: Flask) -> None:
     seed(store)
     ctx = context_for_app(retention_app)
     stop = threading.Event()
+    reclaimed: list[float] = []
+    real_reclaim = store.reclaim
+    store.reclaim = lambda: reclaimed.append(1) or real_reclaim()  # type: ignore[method-assign]
     first = daily_prune(ctx, stop, now=NOW)
     assert first is not None and first.articles == 4
+    assert reclaimed == [1]  # the space of what went is made reusable at once
     assert store.cursor(PRUNE_CURSOR) == repr(NOW)
     store.commit(Batch(articles=[art(9, "st-new", OLD, "leftpaper.com", "left")]))
     assert daily_prune(ctx, stop, now=NOW + PRUNE_EVERY / 2) is None  # not due yet
