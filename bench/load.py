@@ -168,7 +168,9 @@ def resident_mib(pid: int) -> float:
     return total_kib / 1024
 
 
-def start_server(port: int, workers: int, data_dir: str, args: argparse.Namespace) -> subprocess.Popen[bytes]:
+def start_server(
+    port: int, workers: int, data_dir: str, args: argparse.Namespace, ready_within: float = 60.0
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PARALLAX_DATA_DIR": data_dir,
@@ -192,7 +194,7 @@ def start_server(port: int, workers: int, data_dir: str, args: argparse.Namespac
     ]
     server = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + ready_within
     while time.monotonic() < deadline:
         try:
             with socket.create_connection((HOST, port), timeout=1) as s:
@@ -205,7 +207,7 @@ def start_server(port: int, workers: int, data_dir: str, args: argparse.Namespac
             raise SystemExit("the server did not start; run it by hand to see why")
         time.sleep(0.2)
     os.killpg(server.pid, signal.SIGTERM)
-    raise SystemExit("the server was not ready within 60 s")
+    raise SystemExit(f"the server was not ready within {ready_within:g} s")
 
 
 def main() -> int:

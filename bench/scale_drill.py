@@ -30,6 +30,7 @@ usage: python -m bench.scale_drill [--quick] [--part feeds|articles|both]
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import json
 import os
@@ -56,6 +57,7 @@ from tests.support.net import free_port
 HOST = "127.0.0.1"  # the only address anything here ever talks to
 DRILL_SUFFIX = ".drill.invalid"
 PG_URL = os.environ.get("PARALLAX_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BULK_CURSOR = "scale_drill:bulk_loaded"  # articles COPY-loaded into a kept schema
 POLITENESS_LIMIT = 1  # requests one host may have in flight (feeds.POLITENESS_DELAY apart)
 
 # Invented words for the synthetic events: nothing here is real news.
@@ -80,19 +82,25 @@ class Event:
     verb: str
     detail: str
 
-    def title(self, rng: random.Random) -> str:
-        forms = (
+    def titles(self) -> tuple[str, str, str]:
+        return (
             f"{self.place} {self.noun} {self.verb} {self.detail} plan",
             f"{self.detail} {self.noun}: {self.place} {self.verb} proposal",
             f"Officials in {self.place} {self.verb} {self.noun} over {self.detail}",
         )
-        return rng.choice(forms)
+
+    def texts(self) -> tuple[str, str, str]:
+        return tuple(  # type: ignore[return-value]
+            f"The {self.place} {self.noun} {self.verb} the {self.detail} measure on {day},"
+            " officials said."
+            for day in ("Monday", "Tuesday", "Friday")
+        )
+
+    def title(self, rng: random.Random) -> str:
+        return rng.choice(self.titles())
 
     def text(self, rng: random.Random) -> str:
-        return (
-            f"The {self.place} {self.noun} {self.verb} the {self.detail} measure on "
-            f"{rng.choice(('Monday', 'Tuesday', 'Friday'))}, officials said."
-        )
+        return rng.choice(self.texts())
 
 
 def events(n: int, seed: int = 5) -> list[Event]:
@@ -486,48 +494,126 @@ def as_worker(interval: str) -> None:
 # -- articles at volume --------------------------------------------------------------
 
 
-def bulk_load(database_url: str, n: int, *, seed: int = 3, story_size: int = 20) -> None:
-    """COPY n synthetic articles (about story_size to a story, spread over 120 days), with the
-    search column and term counts the store keeps, then the story rows from them."""
+def _bulk_words(title: str, text: str) -> list[str]:
+    """document_words for the generator's plain-ASCII texts, without the per-character accent
+    folding (the identity on ASCII); anything else takes the store's own path."""
+    from service.store.sql import _WORD_RE, FTS_BODY_CHARS, MAX_WORD_CHARS, document_words
+
+    lead = f"{title} {text[:FTS_BODY_CHARS]}"
+    if not lead.isascii():
+        return document_words(title, text)
+    return list(dict.fromkeys(w for w in _WORD_RE.findall(lead.lower()) if len(w) <= MAX_WORD_CHARS))
+
+
+def _copy_slice(
+    conninfo: str, schema: str, first: int, last: int, total: int, seed: int, story_size: int,
+    now: float, span: float,
+) -> None:
+    """COPY articles first..last (row ids) in one transaction of their own. Rows are written as
+    COPY text directly (the generator's texts hold no tab, newline or backslash), and each
+    story's few titles and texts are split into words once: the load is bound by this loop."""
     import psycopg
 
-    from service.store.postgres import PostgresStore, split_database_url
-    from service.store.sql import document_words
-
-    PostgresStore(database_url).close()
-    conninfo, schema = split_database_url(database_url)
     outlets = outlets_of_every_side(400)
     sides = ("left", "center", "right", "unrated")
-    pool = events(max(50, n // story_size), seed)
-    rng = random.Random(seed)
-    now = time.time()
-    span = 120 * 86400.0
+    pool = events(max(50, total // story_size), seed)
+    rng = random.Random(seed * 1_000_003 + first)
+    stories = max(1, total // story_size)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'SET search_path TO "{schema}"')
         conn.execute("SET statement_timeout = 0")
-        start = int(conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])  # type: ignore[index]
         with conn.cursor() as cur, cur.copy(
             "COPY articles (id, key, url, outlet_id, side, title, text, published, first_seen,"
             " at, fingerprint, story_id, search) FROM STDIN"
         ) as copy:
-            for i in range(start + 1, start + n + 1):
+            lines: list[str] = []
+            cached_story = -1
+            titles: tuple[str, ...] = ()
+            texts: tuple[str, ...] = ()
+            words: list[list[str]] = []
+            at = 0.0
+            for i in range(first, last + 1):
                 story = (i - 1) // story_size
-                event = pool[story % len(pool)]
+                if story != cached_story:
+                    cached_story = story
+                    event = pool[story % len(pool)]
+                    titles, texts = event.titles(), event.texts()
+                    words = [[" ".join(_bulk_words(t, x)) for x in texts] for t in titles]
+                    at = now - span * (1 - story / stories)
                 outlet = outlets[rng.randrange(len(outlets))]
-                at = now - span * (1 - story / max(1, (start + n) // story_size))
-                title = event.title(rng) + f" {i % 97}"
-                text = event.text(rng)
+                form, day = rng.randrange(3), rng.randrange(3)
+                number = str(i % 97)
                 url = f"https://{outlet}/bulk/{i}"
-                words = document_words(title, text)
-                copy.write_row(
-                    (
-                        i, url, url, outlet, sides[i % 4], title, text, at, at, at, "",
-                        f"bulk-{story}", " ".join(words),
-                    )
+                lines.append(
+                    f"{i}\t{url}\t{url}\t{outlet}\t{sides[i % 4]}\t{titles[form]} {number}\t"
+                    f"{texts[day]}\t{at!r}\t{at!r}\t{at!r}\t\tbulk-{story}\t"
+                    f"{words[form][day]} {number}\n"
                 )
+                if len(lines) >= 5000:
+                    copy.write("".join(lines))
+                    lines.clear()
+            if lines:
+                copy.write("".join(lines))
+
+
+def bulk_load(
+    database_url: str, n: int, *, seed: int = 3, story_size: int = 20, processes: int = 1,
+    days: float = 120.0,
+) -> None:
+    """COPY n synthetic articles (about story_size to a story, spread over `days`), with the
+    search column and term counts the store keeps, then the story rows from them. `processes`
+    COPY slices of the rows side by side (each its own transaction)."""
+    import multiprocessing
+
+    import psycopg
+
+    from service.store.postgres import PostgresStore, split_database_url
+
+    PostgresStore(database_url).close()
+    conninfo, schema = split_database_url(database_url)
+    now = time.time()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{schema}"')
+        conn.execute("SET statement_timeout = 0")
+        start = int(conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])  # type: ignore[index]
+        # Into an empty table, COPY first and build the secondary indexes after (several times
+        # faster than keeping them current row by row; the full-text one most of all).
+        rebuilt: list[str] = []
+        if start == 0:
+            conn.execute("SET maintenance_work_mem = '1GB'")
+            rebuilt = [
+                str(d)
+                for (d,) in conn.execute(
+                    "SELECT indexdef FROM pg_indexes WHERE schemaname = %s"
+                    " AND tablename = 'articles' AND indexname NOT IN"
+                    " ('articles_pkey', 'articles_key_key')",
+                    (schema,),
+                )
+            ]
+            for (name,) in conn.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = 'articles'"
+                " AND indexname NOT IN ('articles_pkey', 'articles_key_key')",
+                (schema,),
+            ).fetchall():
+                conn.execute(f'DROP INDEX "{name}"')
+        total = start + n
+        bounds = [start + 1 + (n * k) // processes for k in range(processes + 1)]
+        slices = [
+            (conninfo, schema, bounds[k], bounds[k + 1] - 1, total, seed, story_size, now,
+             days * 86400.0)
+            for k in range(processes)
+            if bounds[k + 1] > bounds[k]
+        ]
+        if processes == 1:
+            _copy_slice(*slices[0])
+        else:
+            with multiprocessing.get_context("spawn").Pool(processes) as workers:
+                workers.starmap(_copy_slice, slices)
         conn.execute(
             "SELECT setval(pg_get_serial_sequence('articles', 'id'), (SELECT max(id) FROM articles))"
         )
+        for definition in rebuilt:
+            conn.execute(definition)
         conn.execute(
             "INSERT INTO term_docs (term, docs) SELECT lexeme, count(*) FROM articles,"
             " unnest(tsvector_to_array(search)) AS lexeme WHERE id > %s GROUP BY lexeme"
@@ -545,83 +631,313 @@ def bulk_load(database_url: str, n: int, *, seed: int = 3, story_size: int = 20)
         conn.execute("ANALYZE articles")
         conn.execute("ANALYZE stories")
         conn.execute("ANALYZE term_docs")
+        # How many synthetic articles the schema holds: a kept schema is loaded once.
+        conn.execute(
+            "INSERT INTO cursors (name, value) VALUES (%s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+            (BULK_CURSOR, str(start + n)),
+        )
+
+
+def bulk_loaded(database_url: str) -> int:
+    """Synthetic articles already loaded into this schema (0 for a new one)."""
+    from service.store.postgres import PostgresStore
+
+    store = PostgresStore(database_url)
+    try:
+        return int(store.cursor(BULK_CURSOR) or 0)
+    finally:
+        store.close()
 
 
 def _p95(samples: list[float]) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000 if ordered else 0.0
 
 
-def measure_reads(database_url: str, size: int, requests: int) -> dict[str, float]:
-    """p95 ms of each read, with one thread ingesting new articles meanwhile."""
-    from service.app import create_app
-    from service.coverage.runtime import engine as app_engine
-
-    tmp = Path(tempfile.mkdtemp(prefix="parallax-scale-"))
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATA_DIR": str(tmp),
-            "DATABASE_URL": database_url,
-            "INGEST_ENABLED": False,
-            "RATE_LIMIT": "",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    client = app.test_client()
-    eng = app_engine(app)
-    pool = events(max(50, size // 20), 3)
-    # Ingest runs beside the reads in a process of its own, as a worker does.
-    feeder = subprocess.Popen(
-        [sys.executable, "-m", "bench.scale_drill", "--as-ingester", database_url, "600"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    time.sleep(3.0)  # its engine restores and starts committing
-    with eng.store._conn().cursor() as cur:  # type: ignore[attr-defined]
-        cur.execute("SELECT url, story_id FROM articles TABLESAMPLE SYSTEM (1) LIMIT 200")
-        sample = cur.fetchall()
-    stored_urls = [str(u) for u, _ in sample]
-    story_ids = [str(s) for _, s in sample if s]
-    table = bundled_table()
-    outlet_ids = sorted(o for o in table.outlets if "/" not in o)[:500]
-    reads: dict[str, Callable[[int], str]] = {
-        "related_stored": lambda i: "/v1/related?url=" + stored_urls[i % len(stored_urls)],
-        "related_unseen": lambda i: (
-            f"/v1/related?url=https://unseen.example.com/a/{i}&title="
-            + pool[i % len(pool)].title(random.Random(i)).replace(" ", "+").replace(":", "")
-        ),
-        "stories": lambda i: "/v1/stories?limit=20",
-        "story_json": lambda i: f"/v1/stories/{story_ids[i % len(story_ids)]}",
-        "story_page": lambda i: f"/stories/{story_ids[i % len(story_ids)]}",
-        "score": lambda i: f"/v1/score?url=https://{outlet_ids[i % len(outlet_ids)]}/x/{i}",
-    }
+def rss_mib(pid: int) -> dict[str, float]:
+    """Resident memory now and at its peak (VmRSS, VmHWM) of a live process, in MiB."""
     out: dict[str, float] = {}
     try:
-        for name, path in reads.items():
-            samples = []
-            for i in range(requests):
-                t = time.perf_counter()
-                response = client.get(path(i))
-                samples.append(time.perf_counter() - t)
-                if response.status_code >= 500:
-                    raise RuntimeError(f"{name}: {response.status_code} for {path(i)}")
-            out[name] = round(_p95(samples), 2)
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                out[name] = round(int(value.split()[0]) / 1024, 1)
+    except OSError:
+        pass
+    return out
+
+
+class Ingester:
+    """An `--as-ingester` process beside the reads, as a worker is: started, asked for its
+    memory, stopped (it prints articles/s, its memory and its window size)."""
+
+    def __init__(self, database_url: str, seconds: int = 900) -> None:
+        # What it says on stderr (a traceback if it fails) stays readable after the run.
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop)
+            prefix="parallax-ingester-", suffix=".log", delete=False
+        )
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.scale_drill", "--as-ingester", database_url, str(seconds)],
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            start_new_session=True,
+        )
+        # Its engine restores the active window before it commits anything: wait for its
+        # first line ("ready").
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + 900
+        line = b""
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            line = self.proc.stdout.readline()
+            if line.startswith(b"ready"):
+                break
+        if not line.startswith(b"ready"):
+            self.stop()
+            raise RuntimeError("the ingester did not start (run --as-ingester by hand to see why)")
+        self.ready = json.loads(line[len(b"ready"):] or b"{}")
+
+    def stop(self) -> dict[str, Any]:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        stdout, _ = self.proc.communicate(timeout=120)
+        lines = [ln for ln in stdout.decode().splitlines() if ln.startswith("{")]
+        self.log.close()
+        if not lines:
+            print(f"the ingester ended without its report: see {self.log.name}", file=sys.stderr)
+        return dict(json.loads(lines[-1])) if lines else {}
+
+
+class Reads:
+    """The reads of the drill, in process (Flask test client: the app's own cost, no HTTP):
+    a stored URL's related, an unseen URL + title's related, the story list, a story as JSON
+    and as a page, and a score."""
+
+    def __init__(self, database_url: str, size: int) -> None:
+        from service.app import create_app
+        from service.coverage.runtime import engine as app_engine
+
+        self.tmp = Path(tempfile.mkdtemp(prefix="parallax-scale-"))
+        self.app = create_app(
+            {
+                "TESTING": True,
+                "DATA_DIR": str(self.tmp),
+                "DATABASE_URL": database_url,
+                "INGEST_ENABLED": False,
+                "RATE_LIMIT": "",
+                "LOG_LEVEL": "WARNING",
+            }
+        )
+        self.client = self.app.test_client()
+        self.cpu: list[float] = []
+        t = time.monotonic()
+        self.engine = app_engine(self.app)
+        self.restore_seconds = round(time.monotonic() - t, 1)
+        store = self.engine.store
+        conn = store._conn()  # type: ignore[attr-defined]
+        sample = conn.execute(
+            "SELECT url, story_id FROM articles TABLESAMPLE SYSTEM (0.5) REPEATABLE (7)"
+            " WHERE story_id IS NOT NULL LIMIT 200"
+        ).fetchall()
+        self.stored_urls = [str(u) for u, _ in sample]
+        self.story_ids = list(dict.fromkeys(str(s) for _, s in sample))
+        # The bulk load writes story rows without their digest (key points, neutral headline),
+        # which the writer computes at every change of a live story; give the sampled stories
+        # theirs, as the writer would have, so a read does not compute it per request.
+        for story_id in self.story_ids:
+            with store._writing(conn):  # type: ignore[attr-defined]
+                store._refresh_story(conn, story_id)  # type: ignore[attr-defined]
+        self.pool = events(max(50, size // 20), 3)
+        table = bundled_table()
+        self.outlet_ids = sorted(o for o in table.outlets if "/" not in o)[:500]
+
+    def paths(self) -> dict[str, Callable[[int], str]]:
+        urls, ids, pool, outlets = self.stored_urls, self.story_ids, self.pool, self.outlet_ids
+        return {
+            "related_stored": lambda i: "/v1/related?url=" + urls[i % len(urls)],
+            "related_unseen": lambda i: (
+                f"/v1/related?url=https://unseen.example.com/a/{i}&title="
+                + pool[i % len(pool)].title(random.Random(i)).replace(" ", "+").replace(":", "")
+            ),
+            "stories": lambda i: "/v1/stories?limit=20",
+            "story_json": lambda i: f"/v1/stories/{ids[i % len(ids)]}",
+            "story_page": lambda i: f"/stories/{ids[i % len(ids)]}",
+            "score": lambda i: f"/v1/score?url=https://{outlets[i % len(outlets)]}/x/{i}",
+        }
+
+    def get(self, path: str) -> float:
+        t = time.perf_counter()
+        cpu = time.thread_time()
+        response = self.client.get(path)
+        took = time.perf_counter() - t
+        self.cpu.append(time.thread_time() - cpu)
+        if response.status_code >= 500:
+            raise RuntimeError(f"{response.status_code} for {path}")
+        return took
+
+    def p95s(self, requests: int) -> dict[str, float]:
+        """p95 ms of each read, and beside it (`<read>_cpu`) the median CPU ms this thread
+        spent on one: on a machine other jobs load, wall time is mostly waiting for a core,
+        CPU time is what the request itself costs (the database's share not included)."""
+        out: dict[str, float] = {}
+        for name, path in self.paths().items():
+            self.cpu = []
+            out[name] = round(_p95([self.get(path(i)) for i in range(requests)]), 2)
+            out[f"{name}_cpu"] = round(sorted(self.cpu)[len(self.cpu) // 2] * 1000, 2)
+        return out
+
+    def close(self) -> None:
+        self.engine.store.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+async def _paced(
+    port: int, deadline: float, every: float, paths: list[str], latencies: list[float], seed: int
+) -> None:
+    """One keep-alive connection sending a request every `every` seconds; latency counts from
+    the time the request was due, so a slow answer that delays the next one is not hidden."""
+    from bench.load import read_response
+
+    rng = random.Random(seed)
+    reader, writer = await asyncio.open_connection(HOST, port)
+    due = time.monotonic() + rng.random() * every
+    try:
+        while due < deadline:
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            path = rng.choice(paths)
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+            await writer.drain()
+            status, _ = await asyncio.wait_for(read_response(reader), 30)
+            if status != 200:
+                raise RuntimeError(f"{status} for {path}")
+            latencies.append(time.monotonic() - due)
+            due += every
     finally:
-        if feeder.poll() is None:
-            os.killpg(feeder.pid, signal.SIGTERM)
-        stdout, _ = feeder.communicate(timeout=60)
-        eng.store.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-    lines = stdout.decode().split()
-    out["ingest_articles_per_second"] = float(lines[-1]) if lines else 0.0
+        writer.close()
+
+
+async def _closed(port: int, deadline: float, paths: list[str], latencies: list[float], seed: int) -> None:
+    """One keep-alive connection sending the next request as soon as the last is answered."""
+    from bench.load import read_response
+
+    rng = random.Random(seed)
+    reader, writer = await asyncio.open_connection(HOST, port)
+    try:
+        while time.monotonic() < deadline:
+            path = rng.choice(paths)
+            t = time.monotonic()
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+            await writer.drain()
+            status, _ = await asyncio.wait_for(read_response(reader), 30)
+            if status != 200:
+                raise RuntimeError(f"{status} for {path}")
+            latencies.append(time.monotonic() - t)
+    finally:
+        writer.close()
+
+
+def _drive(port: int, connections: int, seconds: float, paths: list[str], every: float | None) -> list[float]:
+    latencies: list[float] = []
+
+    async def run() -> None:
+        deadline = time.monotonic() + min(seconds, 600)
+        if every is None:
+            jobs = [_closed(port, deadline, paths, latencies, s) for s in range(connections)]
+        else:
+            jobs = [_paced(port, deadline, every, paths, latencies, s) for s in range(connections)]
+        await asyncio.gather(*jobs)
+
+    asyncio.run(run())
+    return latencies
+
+
+def http_score(database_url: str, stored_urls: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """/v1/score over real HTTP: gunicorn with the shipped configuration (2 workers × 4
+    threads, 127.0.0.1 only) on this store, `--connections` keep-alive connections; first as
+    fast as they can (closed loop: p95 is then the queue, connections / throughput), then paced
+    at half that throughput (what a server that is not saturated answers)."""
+    from urllib.parse import quote
+
+    from bench.load import article_urls, resident_mib, start_server
+
+    urls = article_urls(4500) + stored_urls * max(1, 500 // max(1, len(stored_urls)))
+    paths = [f"/v1/score?url={quote(u, safe='')}" for u in urls]
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="parallax-scale-http-") as data_dir:
+        # A loaded machine may take a while to start the server (ratings, then two workers).
+        server = start_server(
+            port, 2, data_dir, argparse.Namespace(database_url=database_url, redis_url=""), 300.0
+        )
+        try:
+            # Each worker opens its engine (restoring the window) on its first story lookup.
+            t = time.monotonic()
+            _drive(port, 4, 1.0, paths, None)
+            warm = _drive(port, args.connections, args.http_seconds / 2, paths, None)
+            warm_s = time.monotonic() - t
+            closed = _drive(port, args.connections, args.http_seconds, paths, None)
+            rps = len(closed) / args.http_seconds
+            rate = max(1.0, rps / 2)
+            paced = _drive(port, args.connections, args.http_seconds, paths, args.connections / rate)
+            rss = resident_mib(server.pid)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=60)
+    return {
+        "score_http_warmup_seconds": round(warm_s, 1),
+        "score_http_warm_p95": round(_p95(warm), 2),
+        "score_http_closed_rps": round(rps, 1),
+        "score_http_closed_p50": round(sorted(closed)[len(closed) // 2] * 1000, 2) if closed else 0.0,
+        "score_http_closed_p95": round(_p95(closed), 2),
+        "score_http_paced_rps": round(len(paced) / args.http_seconds, 1),
+        "score_http_paced_p95": round(_p95(paced), 2),
+        "web_rss_mib": round(rss, 1),
+    }
+
+
+def window_articles(database_url: str) -> int:
+    import psycopg
+
+    from service.store.postgres import split_database_url
+
+    conninfo, schema = split_database_url(database_url)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{schema}"')
+        row = conn.execute(
+            "SELECT count(*) FROM articles WHERE at >= (SELECT max(at) FROM articles) - %s",
+            (3 * 86400.0,),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def measure_reads(database_url: str, size: int, args: argparse.Namespace) -> dict[str, Any]:
+    """p95 ms of each read in process, then /v1/score over HTTP, with an ingester storing new
+    articles beside them all the time."""
+    out: dict[str, Any] = {"window_articles": window_articles(database_url)}
+    ingester = Ingester(database_url)
+    out["ingester_restore_seconds"] = ingester.ready.get("restore_seconds")
+    reads: Reads | None = None
+    try:
+        reads = Reads(database_url, size)
+        out["reader_restore_seconds"] = reads.restore_seconds
+        out.update(reads.p95s(args.requests))
+        print(json.dumps({"articles": size, **out}), flush=True)  # kept should HTTP fail
+        if args.http_seconds:
+            out.update(http_score(database_url, reads.stored_urls, args))
+    finally:
+        if reads is not None:
+            reads.close()
+        done = ingester.stop()
+    out["ingest_articles_per_second"] = done.get("articles_per_second", 0.0)
+    out["ingester_rss_mib"] = done.get("VmRSS")
+    out["ingester_peak_rss_mib"] = done.get("VmHWM")
+    out["ingester_window_docs"] = done.get("window_docs")
     return out
 
 
 def as_ingester(database_url: str, seconds: str) -> None:
     """Stores new articles through the engine (shared ingest, as workers do) for at most
-    `seconds` or until SIGTERM; prints articles/s."""
+    `seconds` or until SIGTERM. Prints `ready {...}` once its window is restored, and at the
+    end one JSON line: articles/s, its memory, the documents in its clusterer's window."""
     from service.config import load_config
     from service.core.ratings import table_for_config
     from service.coverage.engine import RawArticle
@@ -629,9 +945,11 @@ def as_ingester(database_url: str, seconds: str) -> None:
     from service.ingest.shared import shared_ingest
 
     config = load_config({"PARALLAX_DATABASE_URL": database_url, "PARALLAX_LOG_LEVEL": "WARNING"})
+    t = time.monotonic()
     eng = open_engine(config, table_for_config(config))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print("ready", json.dumps({"restore_seconds": round(time.monotonic() - t, 1)}), flush=True)
     rng = random.Random(7)
     pool = events(2000, 11)
     outlets = outlets_of_every_side(400)
@@ -652,84 +970,229 @@ def as_ingester(database_url: str, seconds: str) -> None:
                 )
             )
         added += shared_ingest(eng, batch).added
-    print(round(added / (time.monotonic() - t0), 1), flush=True)
+    report: dict[str, Any] = {
+        "articles_per_second": round(added / (time.monotonic() - t0), 1),
+        "window_docs": len(getattr(eng.clusterer, "_doc_story", ())),
+        **rss_mib(os.getpid()),
+    }
+    print(json.dumps(report), flush=True)
     eng.store.close()
 
 
-def disk_bytes(database_url: str) -> int:
+def relation_bytes(database_url: str) -> dict[str, int]:
+    """pg_total_relation_size (heap, TOAST, indexes) of each table of the schema, and their sum."""
     import psycopg
 
     from service.store.postgres import split_database_url
 
     conninfo, schema = split_database_url(database_url)
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+        rows = conn.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c"
             " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s"
-            " AND c.relkind IN ('r', 'm')",
+            " AND c.relkind IN ('r', 'm', 'p')",
+            (schema,),
+        ).fetchall()
+    out = {str(name): int(size) for name, size in rows}
+    out["total"] = sum(out.values())
+    return out
+
+
+def disk_bytes(database_url: str) -> int:
+    return relation_bytes(database_url)["total"]
+
+
+class LockWatch:
+    """Samples, every 50 ms, the sessions of this database waiting for a lock (pg_stat_activity
+    wait_event_type = 'Lock'), apart from the ingester's turn on the commit lock it shares
+    with prune on purpose: that is counted separately."""
+
+    def __init__(self, database_url: str) -> None:
+        from service.store.postgres import split_database_url
+
+        self.conninfo, _ = split_database_url(database_url)
+        self.samples = 0
+        self.reader_waits = 0
+        self.writer_waits = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            while not self.stop.wait(0.05):
+                rows = conn.execute(
+                    "SELECT query FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                ).fetchall()
+                self.samples += 1
+                for (query,) in rows:
+                    if "advisory" in str(query) or "INSERT" in str(query) or "UPDATE" in str(query):
+                        self.writer_waits += 1
+                    else:
+                        self.reader_waits += 1
+
+    def close(self) -> dict[str, int]:
+        self.stop.set()
+        self.thread.join(timeout=10)
+        return {
+            "lock_samples": self.samples,
+            "reader_lock_waits_seen": self.reader_waits,
+            "writer_lock_waits_seen": self.writer_waits,
+        }
+
+
+def prune_drill(database_url: str, size: int, args: argparse.Namespace) -> dict[str, Any]:
+    """`prune --older-than N days` at this size with readers and the ingester running: the
+    time, reads' p95 before and during it, lock waits seen, sizes before, after and after a
+    VACUUM."""
+    import psycopg
+
+    from service.store.postgres import PostgresStore, split_database_url
+
+    conninfo, schema = split_database_url(database_url)
+    out: dict[str, Any] = {"articles": size, "prune_older_than_days": args.prune_days}
+    before = relation_bytes(database_url)
+    out["articles_bytes_before"] = before.get("articles", 0)
+    out["total_bytes_before"] = before["total"]
+    ingester = Ingester(database_url)
+    try:
+        reads = Reads(database_url, size)
+    except BaseException:
+        ingester.stop()
+        raise
+    paths = reads.paths()
+    kinds = ["story_page", "story_json", "stories", "related_stored"]
+    timings: dict[str, list[float]] = {"before": [], "during": []}
+    phase = ["before"]
+    stop = threading.Event()
+
+    def read_loop() -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            timings[phase[0]].append(reads.get(paths[kinds[i % len(kinds)]](i)))
+            time.sleep(0.01)
+
+    reader = threading.Thread(target=read_loop, daemon=True)
+    reader.start()
+    try:
+        time.sleep(args.prune_baseline_seconds)
+        phase[0] = "during"
+        watch = LockWatch(database_url)
+        store = PostgresStore(database_url)
+        t = time.monotonic()
+        pruned = store.prune_articles(time.time() - args.prune_days * 86400.0)
+        out["prune_seconds"] = round(time.monotonic() - t, 1)
+        store.close()
+        out.update(watch.close())
+    finally:
+        stop.set()
+        reader.join(timeout=60)
+        reads.close()
+        done = ingester.stop()
+    out["prune_articles"] = pruned.articles
+    out["prune_batches"] = pruned.batches
+    out["prune_per_second"] = round(pruned.articles / max(out["prune_seconds"], 1e-9))
+    out["reads_before"] = len(timings["before"])
+    out["reads_p95_before"] = round(_p95(timings["before"]), 2)
+    out["reads_during"] = len(timings["during"])
+    out["reads_p95_during"] = round(_p95(timings["during"]), 2)
+    out["reads_max_during"] = round(max(timings["during"], default=0.0) * 1000, 2)
+    out["ingest_articles_per_second_during"] = done.get("articles_per_second", 0.0)
+    after = relation_bytes(database_url)
+    out["articles_bytes_after_prune"] = after.get("articles", 0)
+    out["total_bytes_after_prune"] = after["total"]
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{schema}"')
+        conn.execute("SET statement_timeout = 0")
+        dead = conn.execute(
+            "SELECT n_dead_tup, n_live_tup, last_autovacuum FROM pg_stat_user_tables"
+            " WHERE schemaname = %s AND relname = 'articles'",
             (schema,),
         ).fetchone()
-    return int(row[0]) if row else 0
+        out["dead_rows_after_prune"] = int(dead[0]) if dead else None
+        out["autovacuum_ran_by_then"] = bool(dead and dead[2])
+        t = time.monotonic()
+        conn.execute("VACUUM (ANALYZE) articles")
+        conn.execute("VACUUM (ANALYZE) term_docs")
+        out["vacuum_seconds"] = round(time.monotonic() - t, 1)
+    vacuumed = relation_bytes(database_url)
+    out["articles_bytes_after_vacuum"] = vacuumed.get("articles", 0)
+    out["total_bytes_after_vacuum"] = vacuumed["total"]
+    # What a VACUUM gives back is reusable space inside the files (the files keep their size
+    # unless their tail emptied): the free space map says how much.
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        try:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_freespacemap")
+            free = conn.execute(
+                "SELECT sum(avail) FROM pg_freespace(%s::regclass)", (f'"{schema}".articles',)
+            ).fetchone()
+            out["articles_free_bytes_after_vacuum"] = int(free[0] or 0) if free else None
+        except psycopg.Error:
+            out["articles_free_bytes_after_vacuum"] = None
+    return out
 
 
 def run_articles(args: argparse.Namespace) -> list[dict[str, Any]]:
     from service.store.postgres import drop_schema
 
     sizes = [int(s) for s in str(args.articles).split(",") if s.strip()]
-    schema = f"parallax_scale_{uuid.uuid4().hex[:10]}"
-    database_url = f"{PG_URL}?schema={schema}"
+    base_url = args.database_url
+    throwaway = f"parallax_scale_{uuid.uuid4().hex[:10]}"
     results: list[dict[str, Any]] = []
     loaded = 0
     try:
         for size in sizes:
+            # A kept schema per size (loaded once, measured many times), or one throwaway schema
+            # grown from size to size.
+            schema = f"{args.keep}_{size}" if args.keep else throwaway
+            database_url = f"{base_url}?schema={schema}"
+            if args.keep:
+                loaded = bulk_loaded(database_url)
+                if loaded > size:
+                    raise SystemExit(f"schema {schema} holds {loaded:,} synthetic articles, not {size:,}")
             t = time.monotonic()
-            bulk_load(database_url, size - loaded)
+            if loaded < size:
+                # The same articles per day at every size (the clusterer's window holds as
+                # many): a larger store reaches further back.
+                days = args.days_per_million * size / 1_000_000
+                bulk_load(database_url, size - loaded, processes=args.load_processes, days=days)
             load_s = time.monotonic() - t
-            loaded = size
             row: dict[str, Any] = {
                 "articles": size,
+                "schema": schema,
                 "load_seconds": round(load_s, 1),
-                "load_per_second": round((size - (results[-1]["articles"] if results else 0)) / load_s),
+                "load_per_second": round((size - loaded) / load_s) if size > loaded else None,
                 "disk_bytes_per_article": round(disk_bytes(database_url) / size),
+                "loadavg_before": os.getloadavg()[0],
             }
-            row.update(measure_reads(database_url, size, args.requests))
-            t = time.monotonic()
+            loaded = size
+            row.update(measure_reads(database_url, size, args))
+            row["loadavg_after"] = os.getloadavg()[0]
             results.append(row)
             print(json.dumps(row), flush=True)
         base = results[0]
         for row in results[1:]:
             ratios = {
                 k: round(row[k] / base[k], 2)
-                for k in ("related_stored", "related_unseen", "stories", "story_json", "story_page", "score")
-                if base.get(k)
+                for k in (
+                    "related_stored", "related_unseen", "stories", "story_json", "story_page",
+                    "score", "score_http_closed_p95", "score_http_paced_p95",
+                    "ingest_articles_per_second", "ingester_rss_mib", "window_articles",
+                )
+                if base.get(k) and row.get(k) is not None
             }
-            print(f"growth {base['articles']:,} -> {row['articles']:,}: {json.dumps(ratios)}")
-        # Retention at this size: prune the oldest third, timed.
-        from service.store.postgres import PostgresStore
-
-        store = PostgresStore(database_url)
-        try:
-            before = disk_bytes(database_url)
-            t = time.monotonic()
-            cutoff = time.time() - 80 * 86400
-            pruned = store.prune_articles(cutoff)
-            prune_s = time.monotonic() - t
-        finally:
-            store.close()
-        print(
-            json.dumps(
-                {
-                    "prune_articles": pruned.articles,
-                    "prune_batches": pruned.batches,
-                    "prune_seconds": round(prune_s, 1),
-                    "prune_per_second": round(pruned.articles / max(prune_s, 1e-9)),
-                    "disk_before_bytes": before,
-                }
-            ),
-            flush=True,
-        )
+            print(f"growth {base['articles']:,} -> {row['articles']:,}: {json.dumps(ratios)}", flush=True)
+        if args.prune_days:
+            size = sizes[-1]
+            schema = f"{args.keep}_{size}" if args.keep else throwaway
+            print(json.dumps(prune_drill(f"{base_url}?schema={schema}", size, args)), flush=True)
     finally:
-        drop_schema(PG_URL, schema)
+        if not args.keep:
+            drop_schema(base_url, throwaway)
     return results
 
 
@@ -752,11 +1215,33 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=int, default=1800)
     parser.add_argument("--articles", default="1000000,10000000")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--database-url", default=PG_URL, help="PostgreSQL database (no schema)")
+    parser.add_argument(
+        "--keep", default="", metavar="PREFIX",
+        help="load each size into schema PREFIX_<size> once and keep it (reused by later runs)",
+    )
+    parser.add_argument(
+        "--days-per-million", type=float, default=120.0,
+        help="days a million synthetic articles span (the same articles per day at every size)",
+    )
+    parser.add_argument("--load-processes", type=int, default=2, help="COPY slices side by side")
+    parser.add_argument("--connections", type=int, default=64, help="for /v1/score over HTTP")
+    parser.add_argument("--http-seconds", type=int, default=20, help="0: no HTTP phase")
+    parser.add_argument(
+        "--prune-days", type=int, default=0,
+        help="then prune the largest size's articles older than this many days (readers beside)",
+    )
+    parser.add_argument("--prune-baseline-seconds", type=int, default=20)
     args = parser.parse_args()
     if args.quick:
         args.feeds, args.hosts, args.interval, args.passes = 600, 150, 60, 2
         args.max_seconds, args.articles, args.requests = 180, "20000,100000", 100
-    for name in ("feeds", "hosts", "workers", "threads", "interval", "passes", "max_seconds", "requests"):
+        args.http_seconds = min(args.http_seconds, 6)
+        args.prune_baseline_seconds = min(args.prune_baseline_seconds, 5)
+    for name in (
+        "feeds", "hosts", "workers", "threads", "interval", "passes", "max_seconds", "requests",
+        "connections", "load_processes",
+    ):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.part in ("feeds", "both"):
