@@ -3,10 +3,7 @@ right numbers, exports and deletes, and sends nothing anywhere."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from tests.e2e.harness import (
     open_article,
 )
 from tests.support.axe import audit, describe
+from tests.support.net import CutProxy
 
 pytestmark = pytest.mark.e2e
 
@@ -40,68 +38,16 @@ SIDE = {
 }
 
 
-class RecordingProxy:
-    """127.0.0.1:<port> → the service, keeping every byte the browser sends, so a test can say
-    what reached the service and when."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self.listener.getsockname()[1]
-        self.sent: list[bytes] = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
-
-    def _pipe(self, source: socket.socket, sink: socket.socket, record: bool) -> None:
-        with contextlib.suppress(OSError):
-            while chunk := source.recv(65536):
-                if record:
-                    with self.lock:
-                        self.sent.append(chunk)
-                sink.sendall(chunk)
-        for s in (source, sink):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-
-    def requests(self) -> list[str]:
-        """The request lines seen so far ("GET /v1/score?url=… HTTP/1.1")."""
-        with self.lock:
-            data = b"".join(self.sent).decode("latin-1")
-        return [line for line in data.split("\r\n") if line.startswith(("GET ", "POST ", "PUT "))]
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.listener.close()
-
-
 @pytest.fixture
 def proxy(service: Service) -> Any:
     host, port = service.url.removeprefix("http://").split(":")
-    recorder = RecordingProxy((host, int(port)))
+    recorder = CutProxy((host, int(port)), record=True)
     yield recorder
     recorder.close()
 
 
 def test_reading_mirror(
-    browser: Browser, service: Service, proxy: RecordingProxy, artifacts: Path, tmp_path: Path
+    browser: Browser, service: Service, proxy: CutProxy, artifacts: Path, tmp_path: Path
 ) -> None:
     # Every request to the service goes through the recorder from here on.
     since = time.time() * 1000

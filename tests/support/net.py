@@ -1,5 +1,6 @@
 """Loopback networking for tests and benchmarks: free ports, waiting for a server, and a TCP proxy
-that can cut every connection (a database or a server 'going away')."""
+that can cut every connection (a database or a server 'going away') and can keep what clients send
+(what reached a server, and when)."""
 
 from __future__ import annotations
 
@@ -45,15 +46,23 @@ def serve_connections(
 
 class CutProxy:
     """127.0.0.1:<port> → target; `cut()` drops every connection and refuses new ones until
-    `restore()`."""
+    `restore()`. With `record=True` it keeps every byte clients send (for `requests()`); off by
+    default, since a database proxied for a load test would keep all its traffic."""
 
-    def __init__(self, target: tuple[str, int]) -> None:
+    def __init__(self, target: tuple[str, int], *, record: bool = False) -> None:
         self.target = target
+        self.record = record
         self.listener = socket.create_server((HOST, 0))
         self.port: int = self.listener.getsockname()[1]
         self.sockets: list[socket.socket] = []
+        self.sent: list[bytes] = []
+        self.lock = threading.Lock()
         self.up = True
         threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
 
     def _accept(self) -> None:
         while True:
@@ -70,13 +79,29 @@ class CutProxy:
                 client.close()
                 continue
             self.sockets += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+            keep = self._keep if self.record else None
+            threading.Thread(target=self._pipe, args=(client, upstream, keep), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, None), daemon=True).start()
+
+    def _keep(self, chunk: bytes) -> None:
+        with self.lock:
+            self.sent.append(chunk)
+
+    def requests(self) -> list[str]:
+        """The HTTP request lines clients sent so far ("GET /v1/score?url=… HTTP/1.1"); needs
+        `record=True`."""
+        with self.lock:
+            data = b"".join(self.sent).decode("latin-1")
+        return [line for line in data.split("\r\n") if line.startswith(("GET ", "POST ", "PUT "))]
 
     @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(
+        source: socket.socket, sink: socket.socket, keep: Callable[[bytes], None] | None
+    ) -> None:
         with contextlib.suppress(OSError):
             while chunk := source.recv(65536):
+                if keep is not None:
+                    keep(chunk)
                 sink.sendall(chunk)
         for s in (source, sink):
             with contextlib.suppress(OSError):
