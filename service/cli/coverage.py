@@ -24,7 +24,7 @@ import psycopg
 from service.config import parse_duration, served_url
 from service.core.ratings import RatingsError
 from service.core.times import iso
-from service.coverage.engine import Engine, article_key
+from service.coverage.engine import Engine, article_key, key_variants
 from service.coverage.keypoints import Source
 from service.coverage.runtime import CoverageContext, context_for_app, context_from_environment
 from service.ingest.feeds import FeedRun, FeedSource, ingest_lines
@@ -246,7 +246,7 @@ def _story_of_key(eng: Engine, url: str, ext_id: str, aliases: dict[str, str]) -
         with contextlib.suppress(URLInputError):
             key = article_key(canonical_url(url))
     key = aliases.get(key, key)
-    art = eng.store.article_by_key(key)
+    art = eng.store.article_by_keys(key_variants(key))
     return art.story_id if art else None
 
 

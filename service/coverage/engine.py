@@ -99,6 +99,23 @@ def article_key(url: str) -> str:
     return "https://" + rest
 
 
+def key_variants(key: str) -> tuple[str, ...]:
+    """The keys one article may be stored under: its own, then the same path with or without a
+    trailing slash. /x/ and /x are one page on news sites, and the AMP copies /x.amp and /x/amp/
+    become /x and /x/, whichever the site's own address is. The site root, a path ending in
+    several slashes and "id:" keys have one form only."""
+    if not key.startswith("https://"):
+        return (key,)
+    head, mark, query = key.partition("?")
+    root = head.find("/", len("https://")) + 1
+    # No path, the site root, or a run of slashes (a path of its own, and "https://host//"
+    # would become the root): one form.
+    if root <= 0 or len(head) <= root or head.endswith("//"):
+        return (key,)
+    other = head[:-1] if head.endswith("/") else head + "/"
+    return (key, other + mark + query)
+
+
 def fingerprint(title: str, text: str) -> str:
     """A hash of an article's opening words that its syndicated copies share; "" if too short."""
     body = _DATELINE_RE.sub("", text.strip(), count=1)
@@ -310,7 +327,7 @@ class Engine:
             self.restore()
             first_seen = self._wall()
             prepared: list[NewArticle] = []
-            seen: set[str] = set()
+            seen: set[str] = set()  # every key variant of the batch's articles so far
             for raw in raws:
                 try:
                     art = self.prepare(raw, first_seen)
@@ -318,13 +335,15 @@ class Engine:
                     result.rejected += 1
                     log.info("skipped article %r: %s", raw.url or raw.ext_id, exc)
                     continue
-                if art.key in seen:
+                variants = key_variants(art.key)
+                if any(v in seen for v in variants):
                     result.duplicates += 1
                     continue
-                seen.add(art.key)
+                seen.update(variants)
                 prepared.append(art)
-            stored = self.store.existing_keys(a.key for a in prepared)
-            fresh = [a for a in prepared if a.key not in stored]
+            # /x.amp arriving after /x/ (or /x after /x/) is the article already stored.
+            stored = self.store.existing_keys(v for a in prepared for v in key_variants(a.key))
+            fresh = [a for a in prepared if not any(v in stored for v in key_variants(a.key))]
             result.duplicates += len(prepared) - len(fresh)
             earlier = self.store.by_fingerprint(a.fingerprint for a in fresh)
             # fingerprint -> (key of its first copy, its story or None while clustering)
@@ -477,9 +496,14 @@ class Engine:
                     break
         return list(out.items())[:limit]
 
+    def stored_article(self, url: str) -> Article | None:
+        """The stored article at a canonical URL, whichever of its variants (trailing slash or
+        not, AMP or not) was stored."""
+        return self.store.article_by_keys(key_variants(article_key(url)))
+
     def story_for_url(self, url: str, outlet_id: str | None = None) -> dict[str, Any] | None:
         """The summary of the story a stored article belongs to, with related coverage."""
-        art = self.store.article_by_key(article_key(url))
+        art = self.stored_article(url)
         if art is None or art.story_id is None:
             return None
         row = self.store.story(art.story_id)

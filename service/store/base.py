@@ -125,6 +125,11 @@ class Store(Protocol):
         """The stored article with this dedup key (canonical URL or "id:<id>")."""
         ...
 
+    def article_by_keys(self, keys: Sequence[str]) -> Article | None:
+        """The stored article under the first of `keys` that is stored (the keys one article
+        may be stored under, preferred first); None when none is."""
+        ...
+
     def existing_keys(self, keys: Iterable[str]) -> set[str]:
         """Those of `keys` that are already stored."""
         ...

@@ -654,6 +654,12 @@ class SQLStore(ABC):
         for test, params in self._members(list(dict.fromkeys(values))):
             yield from self._run(conn, f"{select} WHERE {column} {test}{tail}", params)
 
+    def article_by_keys(self, keys: Sequence[str]) -> Article | None:
+        """The stored article under the first of `keys` that is stored; None when none is."""
+        rows = self._where_in(f"SELECT {ARTICLE_COLUMNS} FROM articles", "key", keys)
+        found = {a.key: a for a in map(article_row, rows)}
+        return next((found[k] for k in keys if k in found), None)
+
     def existing_keys(self, keys: Iterable[str]) -> set[str]:
         """Those of `keys` that are already stored."""
         return {k for (k,) in self._where_in("SELECT key FROM articles", "key", keys)}

@@ -243,6 +243,65 @@ def test_related_for_a_stored_article(client: FlaskClient, seeded: dict[str, Any
     assert body["story"]["articles_by_side"]["center"][0]["url"] == "https://centerwire.com/barrier"
 
 
+@pytest.mark.parametrize(
+    ("stored", "asked"),
+    [
+        ("https://www.leftpaper.com/2025/barrier/", "https://leftpaper.com/2025/barrier.amp"),
+        ("https://leftpaper.com/2025/barrier/", "https://amp.leftpaper.com/2025/barrier/amp/"),
+        ("https://leftpaper.com/2025/barrier/", "https://leftpaper.com/2025/barrier"),
+        ("https://leftpaper.com/2025/barrier", "https://leftpaper.com/2025/barrier/"),
+        ("https://leftpaper.com/2025/barrier", "https://leftpaper.com/2025/barrier/amp/?amp=1"),
+        ("https://leftpaper.com/2025/barrier/?id=7", "https://leftpaper.com/2025/barrier?id=7&amp"),
+        ("https://leftpaper.com/2025/barrier.html", "https://leftpaper.com/2025/barrier.amp.html"),
+    ],
+)
+def test_amp_and_trailing_slash_variants_are_the_stored_article(
+    coverage_app: Flask, client: FlaskClient, stored: str, asked: str
+) -> None:
+    eng = engine(coverage_app)
+    eng.ingest([RawArticle("Harbor council approves Eastside flood barrier", BARRIER, stored, published=T0),
+                RawArticle("Harbor council passes flood barrier plan", BARRIER,
+                           "https://rightdaily.com/barrier", published=T0 + 60)])
+    article = eng.store.article_by_key(stored.replace("www.", ""))
+    assert article is not None and article.story_id is not None
+    related = client.get("/v1/related", query_string={"url": asked}).get_json()
+    assert related["match"] == "stored" and related["story"]["id"] == article.story_id
+    scored = client.get("/v1/score", query_string={"url": asked}).get_json()
+    assert scored["story"]["id"] == article.story_id
+    # The variant arriving from a feed is the article already stored, not a second copy.
+    again = eng.ingest([RawArticle("Harbor council approves Eastside flood barrier (AMP)", BARRIER, asked,
+                                   published=T0)])
+    assert (again.added, again.duplicates) == (0, 1)
+    assert eng.store.counts()["articles"] == 2
+    # Both variants in one batch: one article.
+    both = eng.ingest([RawArticle("Flood barrier reaction", BARRIER, "https://farleft.org/r/"),
+                       RawArticle("Flood barrier reaction", BARRIER, "https://farleft.org/r.amp")])
+    assert (both.added, both.duplicates) == (1, 1)
+
+
+def test_the_site_root_and_other_paths_stay_apart(coverage_app: Flask, client: FlaskClient) -> None:
+    eng = engine(coverage_app)
+    eng.ingest([RawArticle("Harbor council approves Eastside flood barrier", BARRIER,
+                           "https://leftpaper.com/barrier/", published=T0)])
+    for other in ("https://leftpaper.com/", "https://leftpaper.com//", "https://leftpaper.com/barrier/x",
+                  "https://leftpaper.com/barrie", "https://leftpaper.com/barrier//"):
+        body = client.get("/v1/related", query_string={"url": other}).get_json()
+        assert body["match"] != "stored", other
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://leftpaper.com//", "https://leftpaper.com/%2F", "https://leftpaper.com/x%2F/",
+     "https://leftpaper.com/" + "a/" * 1500, "https://leftpaper.com/.amp", "https://leftpaper.com/amp/",
+     "https://leftpaper.com/x/?/=/", "https://leftpaper.com/x.amp/?amp", "https://leftpaper.com/;/"],
+)
+def test_hostile_slash_and_amp_urls_answer_without_error(client: FlaskClient, url: str) -> None:
+    for path in ("/v1/related", "/v1/score"):
+        response = client.get(path, query_string={"url": url})
+        assert response.status_code in (200, 400, 414), (path, url, response.status_code)
+        assert response.is_json
+
+
 def test_related_by_title_for_an_unknown_article(client: FlaskClient, seeded: dict[str, Any]) -> None:
     body = client.get(
         "/v1/related",

@@ -9,7 +9,7 @@ import pytest
 
 from service.core.ratings import RatingsTable
 from service.coverage.cluster import Doc
-from service.coverage.engine import Engine, RawArticle, fingerprint
+from service.coverage.engine import Engine, RawArticle, fingerprint, key_variants
 from service.store.base import Store
 from service.store.sqlite import SQLiteStore
 from tests.support.stores import StoreFactory
@@ -376,3 +376,29 @@ def test_a_huge_story_says_its_summary_read_only_part(engine: Engine, monkeypatc
     summary = engine.summary(story)  # type: ignore[arg-type]
     assert summary is not None
     assert summary["article_count"] == 6 and summary["truncated"] == {"articles_read": 4}
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["https://h.example/", "https://h.example//", "https://h.example/x///", "https://h.example/?q=/",
+     "https://h.example/x?y/", "id:x/", "", "https://", "https:///", "https:////", "https://h.example",
+     "https://h.example/" + "a/" * 5000, "https://h.example/x/?", "https://h.example/%2F", "id:https://x/"],
+)
+def test_key_variants_are_bounded_and_never_reach_another_page(key: str) -> None:
+    variants = key_variants(key)
+    assert variants[0] == key and len(variants) <= 2
+    if len(variants) == 2:
+        other = variants[1]
+        assert abs(len(other) - len(key)) == 1
+        assert key_variants(other) == (other, key)  # one article, one pair of keys
+        host_and_path = other.split("?", 1)[0][len("https://"):]
+        host, _, path = host_and_path.partition("/")
+        assert host and path  # never the bare site root ("https://host/")
+
+
+def test_key_variants_pair_the_slash_forms() -> None:
+    assert key_variants("https://h.example/x") == ("https://h.example/x", "https://h.example/x/")
+    assert key_variants("https://h.example/x/?a=1") == ("https://h.example/x/?a=1", "https://h.example/x?a=1")
+    assert key_variants("https://h.example/") == ("https://h.example/",)
+    assert key_variants("https://h.example//") == ("https://h.example//",)
+    assert key_variants("id:feed-item-1") == ("id:feed-item-1",)

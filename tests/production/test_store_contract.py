@@ -259,6 +259,10 @@ def test_what_the_service_reads_besides_the_engine(store: Store, backend: str) -
     assert store.feed_health() == {"ok": 2, "error": 1}
     assert store.max_article_id() == ids[-1]
     assert store.article_hosts() == ({"https://leftpaper.com/"}, ids[-1])
+    first = store.article_by_keys(["https://leftpaper.com/9", "https://leftpaper.com/2", "https://leftpaper.com/1"])
+    assert first is not None and first.id == ids[1]  # the first of the keys that is stored
+    assert store.article_by_keys(["https://leftpaper.com/9"]) is None
+    assert store.article_by_keys([]) is None
     assert store.article_hosts(ids[-1]) == (set(), ids[-1])
     assert store.reuses_row_ids is (backend == "sqlite")
     assert store.story_ids_by_ext_id(["e1", "e2", "absent"]) == {"e1": "st-1", "e2": "st-2"}

@@ -18,7 +18,7 @@ from service.core.times import TimeInputError, article_time
 from service.core.urls import URLInputError, canonical_url
 from service.coverage import runtime
 from service.coverage.demo import demo_story_ids
-from service.coverage.engine import RawArticle, article_key
+from service.coverage.engine import RawArticle
 from service.coverage.runtime import engine, fresh_engine
 from service.coverage.summary import listing_json
 from service.ingest.fetch import PAGE_POLICY, FetchError, FetchResult, FetchSlots, fetch
@@ -195,7 +195,7 @@ def _related(
 ) -> dict[str, Any]:
     eng = fresh_engine()
     payload: dict[str, Any] = {"url": url, "match": "none", "story": None, "candidates": []}
-    art = eng.store.article_by_key(article_key(url))
+    art = eng.stored_article(url)
     if art is None and not title and allow_fetch and current_app.config.get("FETCH_PAGES"):
         page = _fetch_page(url, payload)
         if page is not None:
@@ -204,7 +204,7 @@ def _related(
             published = published or page.published
             if page.canonical_url:
                 with contextlib.suppress(URLInputError):
-                    art = eng.store.article_by_key(article_key(canonical_url(page.canonical_url)))
+                    art = eng.stored_article(canonical_url(page.canonical_url))
     if art is not None and art.story_id is not None:
         summary = eng.summary(art.story_id)
         if summary is not None:
