@@ -8,10 +8,13 @@ processes; the only thing added to them (`--as-worker`) is a name lookup that an
 machine. Feeds behave as feeds do: most answer 304 to a conditional GET, some are slow, some
 fail (404, 500, connection reset, malformed XML), some redirect; items come from a synthetic
 story generator (events covered by outlets of every side of the bundled table). The server
-counts every fetch, so it prints feeds/s for the first full pass, fetches per feed per pass,
-duplicates (a feed fetched twice within one interval), the most requests one host had in
-flight at once against the politeness limit (one at a time), CPU seconds per feed of the
-workers, and how failing feeds are retried and shown in feed health.
+counts every fetch, so it prints feeds/s for the first full pass, fetches per feed in each
+interval (healthy and failing feeds apart: failing ones back off), duplicates (a feed fetched
+twice within one interval), the most feeds one host had in flight at once against the
+politeness limit (one at a time; a redirect's second request, which arrives while its 301 is
+still being finished, is the same fetch and is counted apart), CPU seconds per feed of the
+workers, articles/s stored through them, and how failing feeds are shown in feed health.
+DRILL_PROFILE=<dir> writes each worker's cProfile there.
 
 Articles part. Synthetic articles are COPY-loaded into a throwaway schema (the search column
 and term counts as the store writes them; story rows from the loaded articles), then
@@ -24,6 +27,7 @@ dropped at the end.
 
 usage: python -m bench.scale_drill [--quick] [--part feeds|articles|both]
         [--feeds 50000 --hosts 5000 --workers 4 --interval 900 --passes 2 --max-seconds 1800]
+        [--items 3] [--threads 16]
         [--articles 1000000,10000000]
 """
 
@@ -175,13 +179,13 @@ def feed_specs(feeds: int, hosts: int, interval: float, outlets: list[str]) -> l
     return specs
 
 
-def feed_body(spec: FeedSpec, version: int, pool: list[Event]) -> bytes:
+def feed_body(spec: FeedSpec, version: int, pool: list[Event], items_per_feed: int = 3) -> bytes:
     rng = random.Random(spec.index * 1_000_003 + version)
     # Each version covers a few of the events current at that time: outlets of every side
     # meet on the same events, so stories gather several sides.
     current = pool[(version * 7) % len(pool) :][:40] or pool[:40]
     items = []
-    for k in range(3):
+    for k in range(items_per_feed):
         event = rng.choice(current)
         link = f"https://{spec.outlet}/drill/{spec.index}/{version}/{k}"
         title = event.title(rng).replace("&", "and")
@@ -218,13 +222,18 @@ class Counts:
     lock: threading.Lock = field(default_factory=threading.Lock)
     fetches: dict[int, list[float]] = field(default_factory=dict)  # feed -> request times
     statuses: dict[int, int] = field(default_factory=dict)
-    in_flight: dict[str, int] = field(default_factory=dict)
-    max_in_flight: dict[str, int] = field(default_factory=dict)
+    # host -> feed -> requests in flight: a redirect's second request arrives while its 301 is
+    # still being finished, which is the same fetch, not a second one on the host
+    in_flight: dict[str, dict[int, int]] = field(default_factory=dict)
+    max_in_flight: dict[str, int] = field(default_factory=dict)  # distinct feeds at once
+    redirect_pairs: int = 0  # a request arriving while the same feed's request was in flight
     last_start: dict[str, float] = field(default_factory=dict)
     min_gap: dict[str, float] = field(default_factory=dict)
 
 
-def make_server(specs: list[FeedSpec], started: float, counts: Counts) -> ThreadingHTTPServer:
+def make_server(
+    specs: list[FeedSpec], started: float, counts: Counts, items_per_feed: int = 3
+) -> ThreadingHTTPServer:
     pool = events(400)
     by_index = {s.index: s for s in specs}
 
@@ -248,11 +257,16 @@ def make_server(specs: list[FeedSpec], started: float, counts: Counts) -> Thread
         def do_GET(self) -> None:
             host = (self.headers.get("Host") or "").split(":")[0]
             now = time.time()
+            try:
+                feed = int(self.path.split("?")[0].rsplit("/", 1)[-1].removesuffix(".xml"))
+            except ValueError:
+                feed = -1
             with counts.lock:
-                counts.in_flight[host] = counts.in_flight.get(host, 0) + 1
-                counts.max_in_flight[host] = max(
-                    counts.max_in_flight.get(host, 0), counts.in_flight[host]
-                )
+                flying = counts.in_flight.setdefault(host, {})
+                if flying.get(feed):
+                    counts.redirect_pairs += 1
+                flying[feed] = flying.get(feed, 0) + 1
+                counts.max_in_flight[host] = max(counts.max_in_flight.get(host, 0), len(flying))
                 if host in counts.last_start:
                     gap = now - counts.last_start[host]
                     counts.min_gap[host] = min(counts.min_gap.get(host, gap), gap)
@@ -261,7 +275,9 @@ def make_server(specs: list[FeedSpec], started: float, counts: Counts) -> Thread
                 self._answer(host, now)
             finally:
                 with counts.lock:
-                    counts.in_flight[host] -= 1
+                    flying[feed] -= 1
+                    if not flying[feed]:
+                        del flying[feed]
 
         def _answer(self, host: str, now: float) -> None:
             path = self.path.split("?")[0]
@@ -299,7 +315,7 @@ def make_server(specs: list[FeedSpec], started: float, counts: Counts) -> Thread
             if self.headers.get("If-None-Match") == etag:
                 self._send(304, b"", {"ETag": etag})
                 return
-            body = feed_body(spec, version, pool)
+            body = feed_body(spec, version, pool, items_per_feed)
             if kind == "malformed":
                 body = body[: len(body) // 2] + b"<unclosed"
             ctype = "application/atom+xml" if spec.atom else "application/rss+xml"
@@ -351,7 +367,7 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
     counts = Counts()
     started = time.time()
     specs = feed_specs(args.feeds, args.hosts, interval, outlets)
-    server = make_server(specs, started, counts)
+    server = make_server(specs, started, counts, args.items)
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     ratings = tmp / "ratings"
@@ -380,6 +396,8 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
         flush=True,
     )
     t0 = time.monotonic()
+    wall0 = time.time()  # the start of interval 0, on the clock the server stamps fetches with
+    server_cpu0 = time.process_time()
     for n in range(args.workers):
         workers.append(
             subprocess.Popen(
@@ -394,6 +412,18 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
     cpu: dict[int, float] = {}
     deadline = t0 + args.max_seconds
     horizon = t0 + args.passes * interval
+    # Articles stored over time (one count every few seconds): articles/s through the workers.
+    import psycopg
+
+    from service.store.postgres import split_database_url
+
+    conninfo, _ = split_database_url(database_url)
+    watch = psycopg.connect(conninfo, autocommit=True)
+    watch.execute(f'SET search_path TO "{schema}"')
+    stored_series: list[tuple[float, int]] = [(0.0, 0)]
+    last_count = time.monotonic()
+    first_pass_articles = 0
+    first_pass_cpu: float | None = None
     try:
         while time.monotonic() < min(deadline, horizon + 5):
             time.sleep(1.0)
@@ -401,9 +431,25 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
                 cpu[w.pid] = max(cpu.get(w.pid, 0.0), cpu_seconds(w.pid))
             with counts.lock:
                 seen = len(counts.fetches)
+            if time.monotonic() - last_count >= 5.0 or (first_pass is None and seen == len(specs)):
+                last_count = time.monotonic()
+                row = watch.execute("SELECT count(*) FROM articles").fetchone()
+                stored_series.append((last_count - t0, int(row[0]) if row else 0))
             if first_pass is None and seen == len(specs):
                 first_pass = time.monotonic() - t0
-                print(f"  first full pass after {first_pass:.1f} s", flush=True)
+                first_pass_articles = stored_series[-1][1]
+                first_pass_cpu = sum(cpu.values())
+                print(
+                    f"  first full pass after {first_pass:.1f} s, {first_pass_articles} articles "
+                    f"stored ({first_pass_articles / first_pass:.1f}/s)",
+                    flush=True,
+                )
+            elif int(time.monotonic() - t0) % 60 == 0:
+                print(
+                    f"  {time.monotonic() - t0:.0f} s: {seen} feeds fetched, "
+                    f"{stored_series[-1][1]} articles, worker CPU {sum(cpu.values()):.0f} s",
+                    flush=True,
+                )
             if any(w.poll() is not None for w in workers):
                 print("  a worker exited early; see its log", flush=True)
                 break
@@ -420,7 +466,9 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
         for handle in logs:
             handle.close()
         server.shutdown()
+        watch.close()
     elapsed = time.monotonic() - t0
+    server_cpu = time.process_time() - server_cpu0
     store = PostgresStore(database_url)
     try:
         states = {s.url: s for s in store.feed_states()}
@@ -434,6 +482,7 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
         over = sum(1 for v in counts.max_in_flight.values() if v > POLITENESS_LIMIT)
         gaps = list(counts.min_gap.values())
         statuses = dict(counts.statuses)
+        redirect_pairs = counts.redirect_pairs
     total = sum(len(v) for v in fetches.values())
     # A duplicate: the same feed fetched again within 80 % of the interval (what workers allow).
     duplicates = sum(
@@ -450,7 +499,12 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
     shown_failing = sum(
         1 for s in failing if (st := states.get(s.url(port))) is not None and st.last_error
     )
+    shown_next_attempt = sum(
+        1 for s in failing if (st := states.get(s.url(port))) is not None and st.next_attempt
+    )
     worker_cpu = sum(cpu.values())
+    windows = per_interval(fetches, specs, wall0, interval, elapsed)
+    rate = peak_rate(stored_series, 30.0)
     out = {
         "feeds": args.feeds,
         "hosts": args.hosts,
@@ -465,21 +519,81 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
         "fetches": total,
         "fetches_per_feed_per_pass": round(total / args.feeds / passes_done, 3),
         "duplicates_within_interval": duplicates,
-        "max_in_flight_one_host": max_host,
+        "max_feeds_in_flight_one_host": max_host,
         "hosts_over_politeness_limit": over,
+        "redirect_pairs_in_flight": redirect_pairs,
         "min_gap_same_host_s": round(min(gaps), 3) if gaps else None,
         "statuses": statuses,
         "worker_cpu_seconds": round(worker_cpu, 1),
         "cpu_ms_per_fetch": round(1000 * worker_cpu / max(1, total), 2),
+        "worker_cpu_ms_per_feed_first_pass": (
+            round(1000 * first_pass_cpu / args.feeds, 2) if first_pass_cpu else None
+        ),
+        "fixture_server_cpu_seconds": round(server_cpu, 1),
         "failing_feeds": len(failing),
         "failing_shown_in_feed_health": shown_failing,
+        "failing_shown_with_next_attempt": shown_next_attempt,
         "fetches_per_pass_failing": round(per_feed(failing), 3),
         "fetches_per_pass_healthy": round(per_feed(healthy), 3),
         "articles_stored": stored["articles"],
         "stories_stored": stored["stories"],
+        "articles_per_second_first_pass": (
+            round(first_pass_articles / first_pass, 1) if first_pass else None
+        ),
+        "articles_per_second_peak_30s": rate,
+        "intervals": windows,
     }
     shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def per_interval(
+    fetches: dict[int, list[float]], specs: list[FeedSpec], wall0: float, interval: float,
+    elapsed: float,
+) -> list[dict[str, Any]]:
+    """Fetches of each feed in each interval since the workers started, healthy and failing
+    apart: {interval, complete, healthy: {fetches: feeds}, failing: {...}}. In an interval the
+    run did not finish, only the feeds already due count: those fetched in the interval before
+    at an offset the run has passed (less a minute of slack)."""
+    out = []
+    kinds = {s.index: ("failing" if s.kind in ("404", "500", "reset", "malformed") else "healthy") for s in specs}
+    for k in range(int(elapsed // interval) + 1):
+        start = wall0 + k * interval
+        done_s = min(interval, elapsed - k * interval)
+        if done_s <= 0:
+            break
+        complete = done_s >= interval
+        counted: dict[str, dict[int, int]] = {"healthy": {}, "failing": {}}
+        for spec in specs:
+            times = fetches.get(spec.index, [])
+            if not complete:
+                before = [t - (start - interval) for t in times if start - interval <= t < start]
+                if k == 0 or not before or min(before) > done_s - 60:
+                    continue  # not due yet in this part of the interval
+            n = sum(1 for t in times if start <= t < start + interval)
+            group = counted[kinds[spec.index]]
+            group[n] = group.get(n, 0) + 1
+        out.append(
+            {
+                "interval": k,
+                "seconds_run": round(done_s, 1),
+                "complete": complete,
+                "healthy_feeds_by_fetches": dict(sorted(counted["healthy"].items())),
+                "failing_feeds_by_fetches": dict(sorted(counted["failing"].items())),
+            }
+        )
+    return out
+
+
+def peak_rate(series: list[tuple[float, int]], span: float) -> float:
+    """The highest count increase per second over any `span` seconds of (time, count) samples."""
+    best = 0.0
+    for i, (t1, c1) in enumerate(series):
+        for t2, c2 in series[i + 1 :]:
+            if t2 - t1 >= span:
+                best = max(best, (c2 - c1) / (t2 - t1))
+                break
+    return round(best, 1)
 
 
 def as_worker(interval: str) -> None:
@@ -488,7 +602,19 @@ def as_worker(interval: str) -> None:
     from service.cli import main
 
     sys.argv = ["parallax", "worker", "--interval", interval]
-    main()
+    profile_dir = os.environ.get("DRILL_PROFILE")  # where to find a worker's time
+    if not profile_dir:
+        main()
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        main()
+    finally:
+        profiler.disable()
+        profiler.dump_stats(str(Path(profile_dir) / f"worker-{os.getpid()}.prof"))
 
 
 # -- articles at volume --------------------------------------------------------------
@@ -1212,6 +1338,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16, help="PARALLAX_FEED_THREADS per worker")
     parser.add_argument("--interval", type=int, default=900)
     parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument("--items", type=int, default=3, help="items in each feed version")
     parser.add_argument("--max-seconds", type=int, default=1800)
     parser.add_argument("--articles", default="1000000,10000000")
     parser.add_argument("--requests", type=int, default=200)
@@ -1240,7 +1367,7 @@ def main() -> None:
         args.prune_baseline_seconds = min(args.prune_baseline_seconds, 5)
     for name in (
         "feeds", "hosts", "workers", "threads", "interval", "passes", "max_seconds", "requests",
-        "connections", "load_processes",
+        "connections", "load_processes", "items",
     ):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")

@@ -52,6 +52,12 @@ class SerialisedEngine:
         return self.engine.restore()
 
     def ingest(self, *args: Any, **kwargs: Any) -> IngestResult:
+        # Most of the catching up happens before the turn, while another worker holds it:
+        # inside, only what was committed since is left. Rows come committed in id order
+        # (writers take turns), so the two reads together miss nothing. Done inside alone,
+        # every worker would cluster every other worker's articles while holding the lock,
+        # and the lock's time per article would grow with the number of workers.
+        self.catch_up()
         with self.turn():
             self.catch_up()
             return self.engine.ingest(*args, **kwargs)
