@@ -21,6 +21,7 @@ from service.store.sql import (
     FTS_BODY_CHARS,
     Migration,
     SQLStore,
+    _pyformat,
     core_schema,
     document_words,
     feed_backoff_schema,
@@ -187,6 +188,22 @@ class PostgresStore(SQLStore):
             # the other's rows, so batches take turns (they are short; reads never wait).
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_id(f"commit:{self.schema}"),))
             yield
+
+    def _insert_articles(self, conn: Any, rows: Sequence[Sequence[Any]]) -> list[int | None]:
+        # One pipeline for the batch (psycopg sends every row, then reads every answer): a
+        # round trip per batch, not per article. Each row still sees the ones before it (the
+        # syndicated_of lookup by key), as statements run in order in the transaction.
+        if not rows:
+            return []
+        out: list[int | None] = []
+        with conn.cursor() as cur:
+            cur.executemany(_pyformat(self._insert_sql), rows, returning=True)
+            while True:
+                found = cur.fetchone()
+                out.append(int(found[0]) if found else None)
+                if not cur.nextset():
+                    break
+        return out
 
     def _state_writing(self, conn: Any) -> AbstractContextManager[None]:
         # A feed's state touches no story: it needs no turn under the commit lock.

@@ -423,34 +423,34 @@ class SQLStore(ABC):
             # Another writer may have merged a story this batch still names: file under the
             # survivor, never under a merged-away id.
             survivors = self._survivors(conn, {a.story_id for a in batch.articles if a.story_id})
-            for art in batch.articles:
-                if art.story_id in survivors:
-                    art = replace(art, story_id=survivors[art.story_id])
-                at = art.published if art.published is not None else art.first_seen
-                returned = self._run(
-                    conn,
-                    self._insert_sql,
-                    (
-                        art.key,
-                        art.ext_id,
-                        art.url,
-                        art.outlet_id,
-                        art.side,
-                        art.title,
-                        art.text,
-                        art.published,
-                        art.first_seen,
-                        at,
-                        art.fingerprint,
-                        art.story_id,
-                        art.syndicated_of_key,
-                        *self._extra_values(art),
-                    ),
-                ).fetchall()  # to the end: SQLite finishes the statement before the next one
-                if not returned:
+            articles = [
+                replace(art, story_id=survivors[art.story_id]) if art.story_id in survivors else art
+                for art in batch.articles
+            ]
+            rows = [
+                (
+                    art.key,
+                    art.ext_id,
+                    art.url,
+                    art.outlet_id,
+                    art.side,
+                    art.title,
+                    art.text,
+                    art.published,
+                    art.first_seen,
+                    art.published if art.published is not None else art.first_seen,
+                    art.fingerprint,
+                    art.story_id,
+                    art.syndicated_of_key,
+                    *self._extra_values(art),
+                )
+                for art in articles
+            ]
+            for art, row_id in zip(articles, self._insert_articles(conn, rows), strict=True):
+                if row_id is None:  # another writer stored it meanwhile
                     continue
-                ids.append(int(returned[0][0]))
-                stored.append((ids[-1], art))
+                ids.append(row_id)
+                stored.append((row_id, art))
                 if art.story_id:
                     touched.add(art.story_id)
             if stored:
@@ -562,6 +562,15 @@ class SQLStore(ABC):
             sql = f"SELECT old_id, new_id FROM story_aliases WHERE old_id {test}"
             found.update(self._run(conn, sql, params).fetchall())
         return found
+
+    def _insert_articles(self, conn: Any, rows: Sequence[Sequence[Any]]) -> list[int | None]:
+        """Inserts a batch's article rows in order; each one's new row id, None for a key that
+        was stored already."""
+        out: list[int | None] = []
+        for row in rows:
+            returned = self._run(conn, self._insert_sql, row).fetchall()  # to the end: SQLite
+            out.append(int(returned[0][0]) if returned else None)  # finishes it first
+        return out
 
     def _refresh_story(self, conn: Any, story_id: str) -> None:
         count, outlets, first, last = self._run(
