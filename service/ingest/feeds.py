@@ -200,64 +200,151 @@ class _Pending:
 
     articles: list[RawArticle]
     state: FeedState
+    on_done: Callable[[_Pending], None] | None = None
     done: bool = False
     result: IngestResult = field(default_factory=IngestResult)
     error: BaseException | None = None
 
 
 class GroupCommit:
-    """Several feeds' new articles in one commit: the thread that finds no commit running takes
-    everything waiting (up to `max_articles`) into one ingest call; the others wait for it.
+    """Several feeds' new articles in one commit.
 
-    On a shared store every commit takes the cluster-wide ingest lock and catches up with the
-    other workers first, so one commit per feed made that lock the bottleneck; one per group
-    costs the same per commit. Articles of one call are clustered in order, as one call per
-    feed would, so the stories are the same. Each feed's state commits with its articles."""
+    On a shared store every commit takes the cluster-wide ingest lock, so one commit per feed
+    made that lock the bottleneck, and a fetching thread waiting for its commit fetched
+    nothing meanwhile. With a committer thread (start()), a feed's articles are handed over
+    and its thread goes on fetching; the committer takes everything waiting (up to
+    `max_articles`) into one ingest call. Without one, the thread that finds no commit running
+    commits what waits and the others wait for it. Articles of one call are clustered in
+    order, as one call per feed would, so the stories are the same; each feed's state commits
+    with its articles, so a crash or a failed commit leaves the old validators and the next
+    pass fetches the same items again."""
 
-    def __init__(self, ingest: Callable[..., IngestResult], max_articles: int = GROUP_COMMIT_ARTICLES) -> None:
+    def __init__(
+        self,
+        ingest: Callable[..., IngestResult],
+        max_articles: int = GROUP_COMMIT_ARTICLES,
+        max_waiting: int = 4 * GROUP_COMMIT_ARTICLES,
+    ) -> None:
         self._ingest = ingest
         self.max_articles = max(1, max_articles)
+        self.max_waiting = max(self.max_articles, max_waiting)
         self._cond = threading.Condition()
         self._queue: list[_Pending] = []
-        self._leading = False
+        self._waiting_articles = 0
+        self._busy = False
+        self._thread: threading.Thread | None = None
+        self._closing = False
         self.commits = 0
 
-    def submit(self, articles: list[RawArticle], state: FeedState) -> IngestResult:
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def start(self) -> None:
+        """Commits from a thread of its own until close()."""
+        with self._cond:
+            if self._thread is None:
+                self._closing = False
+                self._thread = threading.Thread(target=self._loop, name="feed-commit", daemon=True)
+                self._thread.start()
+
+    def close(self) -> None:
+        """Commits everything waiting, then stops the committer thread."""
+        with self._cond:
+            thread, self._closing = self._thread, True
+            self._cond.notify_all()
+        if thread is not None:
+            thread.join()
+        with self._cond:
+            self._thread = None
+
+    def submit(
+        self,
+        articles: list[RawArticle],
+        state: FeedState,
+        on_done: Callable[[_Pending], None] | None = None,
+    ) -> _Pending:
+        """Hands a feed's articles and state over; with a committer thread, returns at once
+        (waiting only while `max_waiting` articles are already queued) and `on_done` is called
+        after the commit; without one, commits before returning."""
+        mine = _Pending(articles, state, on_done)
+        with self._cond:
+            while self._thread is not None and self._waiting_articles >= self.max_waiting:
+                self._cond.wait()
+            self._queue.append(mine)
+            self._waiting_articles += len(articles)
+            self._cond.notify_all()
+            threaded = self._thread is not None
+        if not threaded:
+            self._lead_until(mine)
+        return mine
+
+    def commit(self, articles: list[RawArticle], state: FeedState) -> IngestResult:
         """Commits a feed's articles with its state (with whatever else is waiting); returns
         what the commit did, counted on the first feed of a group (so sums stay exact); raises
         what the commit raised."""
-        mine = _Pending(articles, state)
+        mine = self.submit(articles, state)
         with self._cond:
-            self._queue.append(mine)
-        while True:
-            with self._cond:
-                while self._leading and not mine.done:
-                    self._cond.wait()
-                if mine.done:
-                    break
-                self._leading = True
-                group: list[_Pending] = []
-                size = 0
-                while self._queue and (not group or size + len(self._queue[0].articles) <= self.max_articles):
-                    group.append(self._queue.pop(0))
-                    size += len(group[-1].articles)
-            try:
-                group[0].result = self._ingest(
-                    [a for p in group for a in p.articles], feed_states=[p.state for p in group]
-                )
-                self.commits += 1
-            except BaseException as exc:  # every feed of the group learns it failed
-                for pending in group:
-                    pending.error = exc
-            finally:
-                with self._cond:
-                    for pending in group:
-                        pending.done = True
-                    self._leading = False
-                    self._cond.notify_all()
+            while not mine.done:
+                self._cond.wait()
         if mine.error is not None:
             raise mine.error
         return mine.result
+
+    def _take(self) -> list[_Pending]:
+        group: list[_Pending] = []
+        size = 0
+        while self._queue and (not group or size + len(self._queue[0].articles) <= self.max_articles):
+            group.append(self._queue.pop(0))
+            size += len(group[-1].articles)
+        self._waiting_articles -= size
+        self._busy = True
+        return group
+
+    def _lead_until(self, mine: _Pending) -> None:
+        while True:
+            with self._cond:
+                while self._busy and not mine.done:
+                    self._cond.wait()
+                if mine.done or mine not in self._queue:
+                    if mine.done:
+                        return
+                    continue
+                group = self._take()
+            self._commit(group)
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closing:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+                group = self._take()
+            self._commit(group)
+
+    def _commit(self, group: list[_Pending]) -> None:
+        try:
+            group[0].result = self._ingest(
+                [a for p in group for a in p.articles], feed_states=[p.state for p in group]
+            )
+            self.commits += 1
+        except BaseException as exc:  # every feed of the group learns it failed
+            log.warning("committing %d feeds' articles failed: %s", len(group), exc)
+            for pending in group:
+                pending.error = exc
+        finally:
+            for pending in group:
+                if pending.on_done is not None:
+                    try:
+                        pending.on_done(pending)
+                    except Exception:  # a report that failed must not stop the committer
+                        log.exception("after a feed commit")
+            with self._cond:
+                for pending in group:
+                    pending.done = True
+                self._busy = False
+                self._cond.notify_all()
 
 
 @dataclass
@@ -395,6 +482,7 @@ class FeedIngester:
         threads = [
             threading.Thread(target=work, name=f"feed-{n}", daemon=True) for n in range(self.workers)
         ]
+        self.commits.start()
         for thread in threads:
             thread.start()
         try:
@@ -405,6 +493,7 @@ class FeedIngester:
                         with cond:
                             cond.notify_all()
         finally:
+            self.commits.close()  # every fetched feed's articles committed (or reported failed)
             for name in list(held):  # stopped part-way: the rest of these hosts is not done
                 self.release_host(name, done=False)
         if failures:
@@ -479,9 +568,21 @@ class FeedIngester:
             store.save_feed_states([new_state])
             return FeedOutcome(feed.url, "ok")
         # The feed's validators commit with its articles, so a crash cannot skip unstored items.
-        result = self.commits.submit(articles, new_state)
         log.debug("feed %s: %d entries", feed.url, len(articles))
-        return FeedOutcome(feed.url, "ok", entries=len(articles), result=result)
+        outcome = FeedOutcome(feed.url, "ok", entries=len(articles))
+        if not self.commits.running:
+            outcome.result = self.commits.commit(articles, new_state)
+            return outcome
+
+        def stored(pending: _Pending) -> None:  # in the committer thread, before run() returns
+            if pending.error is not None:
+                outcome.status, outcome.code = "error", "store"
+                outcome.error = f"its articles were not stored: {pending.error}"
+            else:
+                outcome.result = pending.result
+
+        self.commits.submit(articles, new_state, stored)
+        return outcome
 
     def _remember(
         self, state: FeedState | None, url: str, at: float, status: int | None, error: str

@@ -352,7 +352,7 @@ def test_a_failed_group_commit_fails_every_feed_in_it() -> None:
 
     def submit(n: int) -> None:
         try:
-            group.submit([object()], FeedState(url=f"u{n}"))  # type: ignore[list-item]
+            group.commit([object()], FeedState(url=f"u{n}"))  # type: ignore[list-item]
         except RuntimeError as exc:
             errors.append(str(exc))
 
@@ -365,3 +365,34 @@ def test_a_failed_group_commit_fails_every_feed_in_it() -> None:
         thread.join(10)
     assert errors == ["database went away"] * 5
     assert sum(calls) == 5 and len(calls) < 5  # the waiting four went in one commit
+
+
+def test_a_failed_commit_reports_its_feeds_failed_and_keeps_their_old_validators(
+    engine: Engine,
+) -> None:
+    from service.ingest.fetch import FetchResult
+    from service.store.base import FeedState
+
+    item = (
+        "<item><title>Harbor council approves flood barrier {n}</title>"
+        "<link>https://leftpaper.com/b/{n}</link></item>"
+    )
+
+    def fetcher(url: str, policy: Any, headers: Any = None) -> FetchResult:
+        n = url.rsplit("/", 1)[-1]
+        body = f'<rss version="2.0"><channel>{item.format(n=n)}</channel></rss>'
+        return FetchResult(url=url, status=200, headers={"etag": '"new"'}, body=body.encode())
+
+    feeds = [FeedSource("leftpaper.com", f"https://h{n}.example/{n}") for n in range(3)]
+    engine.store.save_feed_states([FeedState(url=f.url, etag='"old"') for f in feeds])
+    ingester = FeedIngester(engine, politeness=0, workers=3, fetcher=fetcher)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    ingester.commits._ingest = broken
+    run = ingester.run(feeds)
+    assert [o.code for o in run.outcomes] == ["store"] * 3
+    assert all("the database went away" in (o.error or "") for o in run.outcomes)
+    assert run.added == 0 and engine.store.counts()["articles"] == 0
+    assert {s.etag for s in engine.store.feed_states()} == {'"old"'}  # fetched again next time
