@@ -396,3 +396,61 @@ def test_a_failed_commit_reports_its_feeds_failed_and_keeps_their_old_validators
     assert all("the database went away" in (o.error or "") for o in run.outcomes)
     assert run.added == 0 and engine.store.counts()["articles"] == 0
     assert {s.etag for s in engine.store.feed_states()} == {'"old"'}  # fetched again next time
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_group_commits_make_the_stories_of_one_commit_per_feed(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Eight threads committing in groups, against one engine ingesting feed after feed in the
+    order the groups were committed: the same articles in the same stories."""
+    from service.ingest.fetch import FetchResult
+    from service.store.sqlite import SQLiteStore
+
+    events = [
+        ("Harbor council approves Eastside flood barrier", "a $40 million seawall for Eastside"),
+        ("Volcano observatory raises alert on Mount Kestrel", "a seismic swarm under the crater"),
+        ("Transit workers announce citywide bus strike", "drivers walk out over pensions"),
+    ]
+    outlets = ["leftpaper.com", "rightdaily.com", "centerwire.com", "righttimes.com"]
+
+    def rss(n: int) -> bytes:
+        items = "".join(
+            f"<item><title>{title}</title><link>https://{outlets[n % 4]}/f{n}/e{k}</link>"
+            f"<description>Desk {n}: {text}.</description></item>"
+            for k, (title, text) in enumerate(events)
+        )
+        return f'<rss version="2.0"><channel>{items}</channel></rss>'.encode()
+
+    def fetcher(url: str, policy: Any, headers: Any = None) -> FetchResult:
+        time.sleep(0.01)
+        return FetchResult(url=url, status=200, body=rss(int(url.rsplit("/", 1)[-1])))
+
+    feeds = [FeedSource(outlets[n % 4], f"https://h{n}.example/{n}") for n in range(16)]
+    ingester = FeedIngester(engine, politeness=0, workers=8, fetcher=fetcher)
+    committed: list[str] = []
+    plain = ingester.commits._ingest
+
+    def ingest(*args: Any, **kwargs: Any) -> Any:
+        committed.extend(s.url for s in kwargs["feed_states"])
+        time.sleep(0.05)  # long enough for several feeds to queue behind it
+        return plain(*args, **kwargs)
+
+    ingester.commits._ingest = ingest
+    ingester.run(feeds)
+    assert ingester.commits.commits < len(feeds)
+    serial_store = SQLiteStore(tmp_path / "serial.sqlite3")
+    serial = Engine(serial_store, engine.ratings)
+    for url in committed:
+        n = int(url.rsplit("/", 1)[-1])
+        serial.ingest(parse_feed(rss(n), url, outlets[n % 4]))
+
+    def groups(store: Any) -> set[frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        for a in store.articles_since(0):
+            found.setdefault(store.resolve_story(a.story_id or "") or "", set()).add(a.key)
+        return {frozenset(keys) for keys in found.values()}
+
+    assert engine.store.counts()["articles"] == serial_store.counts()["articles"] == 16 * 3
+    assert groups(engine.store) == groups(serial_store)
+    serial_store.close()
