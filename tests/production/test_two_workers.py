@@ -119,35 +119,53 @@ def feed_server() -> Iterator[FeedServer]:
     server.close()
 
 
-def test_two_workers_share_one_feed_list_without_duplicate_work(
-    pg_url: str, table: RatingsTable, feed_server: FeedServer
-) -> None:
-    feeds = feed_server.feeds()
-    # Two workers as on two hosts: their own connections, engines and in-memory clusterers.
+def day_after() -> float:
+    """The workers' clock: the day after the feeds' articles were published."""
+    return float(T0 + 86400)
+
+
+def two_workers(
+    pg_url: str, table: RatingsTable, *, politeness: float = 0.0, **options: Any
+) -> tuple[list[PostgresStore], list[SharedFeedIngester]]:
+    """Two workers as on two hosts: their own connections, engines and in-memory clusterers."""
     stores = [PostgresStore(pg_url), PostgresStore(pg_url)]
-    clock = lambda: float(T0 + 86400)  # noqa: E731
     ingesters = [
         SharedFeedIngester(
-            Engine(s, table, clock=clock),
+            Engine(s, table, clock=day_after),
             owner=f"worker-{i}",
-            politeness=0,
+            politeness=politeness,
             min_interval=3600,
             policy=LOOPBACK_FEEDS,
+            **options,
         )
         for i, s in enumerate(stores)
     ]
-    start = threading.Barrier(2)
-    runs: list[Any] = [None, None]
+    return stores, ingesters
+
+
+def run_together(ingesters: list[SharedFeedIngester], feeds: list[FeedSource]) -> list[Any]:
+    """Each ingester's pass over `feeds` in a thread of its own, all let go at once; their runs."""
+    start = threading.Barrier(len(ingesters))
+    runs: list[Any] = [None] * len(ingesters)
 
     def work(index: int) -> None:
         start.wait()
         runs[index] = ingesters[index].run(feeds)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(ingesters))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    return runs
+
+
+def test_two_workers_share_one_feed_list_without_duplicate_work(
+    pg_url: str, table: RatingsTable, feed_server: FeedServer
+) -> None:
+    feeds = feed_server.feeds()
+    stores, ingesters = two_workers(pg_url, table)
+    runs = run_together(ingesters, feeds)
 
     # Every feed was fetched exactly once, and both workers did a share of it.
     assert sorted(feed_server.hits) == sorted(f"/feed/{n}" for n in range(FEEDS))
@@ -186,29 +204,8 @@ def test_with_politeness_one_worker_holds_a_host_so_it_never_gets_two_requests_a
     pg_url: str, table: RatingsTable, feed_server: FeedServer
 ) -> None:
     feeds = feed_server.feeds()[:4]  # one host (127.0.0.1)
-    stores = [PostgresStore(pg_url), PostgresStore(pg_url)]
-    clock = lambda: float(T0 + 86400)  # noqa: E731
-    ingesters = [
-        SharedFeedIngester(
-            Engine(s, table, clock=clock),
-            owner=f"worker-{i}",
-            politeness=0.05,
-            min_interval=3600,
-            policy=LOOPBACK_FEEDS,
-        )
-        for i, s in enumerate(stores)
-    ]
-    start = threading.Barrier(2)
-
-    def work(index: int) -> None:
-        start.wait()
-        ingesters[index].run(feeds)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    stores, ingesters = two_workers(pg_url, table, politeness=0.05)
+    run_together(ingesters, feeds)
     assert set(feed_server.hits.values()) == {1} and len(feed_server.hits) == 4
     assert feed_server.max_in_flight == 1
     assert sorted(len(i.pulled) for i in ingesters) == [0, 4]  # the host's holder pulled all
@@ -406,15 +403,7 @@ def test_group_commits_of_two_workers_make_the_stories_of_a_serial_ingest(
     from service.ingest.feeds import parse_feed
 
     feeds = feed_server.feeds()
-    clock = lambda: float(T0 + 86400)  # noqa: E731
-    stores = [PostgresStore(pg_url), PostgresStore(pg_url)]
-    ingesters = [
-        SharedFeedIngester(
-            Engine(s, table, clock=clock), owner=f"worker-{i}", politeness=0,
-            min_interval=3600, policy=LOOPBACK_FEEDS, workers=8,
-        )
-        for i, s in enumerate(stores)
-    ]
+    stores, ingesters = two_workers(pg_url, table, workers=8)
     committed: list[str] = []  # feed URLs in the order their commits held the ingest lock
     for ingester in ingesters:
         engine: Any = ingester.engine.engine  # type: ignore[attr-defined]  # the lock's inside
@@ -425,17 +414,13 @@ def test_group_commits_of_two_workers_make_the_stories_of_a_serial_ingest(
             return _plain(*args, **kwargs)
 
         engine.ingest = ingest
-    threads = [threading.Thread(target=i.run, args=(feeds,)) for i in ingesters]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    run_together(ingesters, feeds)
     commits = sum(i.commits.commits for i in ingesters)
     print("commits for", FEEDS, "feeds:", commits)
     assert sorted(committed) == sorted(f.url for f in feeds)
 
     serial_store = SQLiteStore(tmp_path / "serial.sqlite3")
-    serial = Engine(serial_store, table, clock=clock)
+    serial = Engine(serial_store, table, clock=day_after)
     number = {f.url: n for n, f in enumerate(feeds)}
     for url in committed:
         feed = feeds[number[url]]
