@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from service.app import create_app
+from tests.support.apps import make_app
 
 # The store fixtures (pg_url, database_url, store_factory, store) for every test directory.
 pytest_plugins = ["tests.support.stores"]
@@ -21,8 +21,7 @@ SHARED = TESTS.parent.parent / "shared"
 
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "INGEST_ENABLED": False})
-    return app
+    return make_app(tmp_path)
 
 
 @pytest.fixture

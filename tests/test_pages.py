@@ -27,6 +27,7 @@ from service.ingest.fetch import FetchError
 from service.ingest.jsonl import FileFormatError, read_articles
 from service.store.base import Batch, NewArticle
 from service.web.pages import models
+from tests.support.apps import make_app
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -150,8 +151,7 @@ def test_a_running_service_forgets_a_demo_cleared_from_the_command_line(tmp_path
     process. The cleared stories must stay gone: no page, no API answer, and no new article
     filed under a cleared story's id (the clusterer would otherwise still group it there)."""
     data = tmp_path / "data"
-    app = create_app({"TESTING": True, "DATA_DIR": str(data), "INGEST_ENABLED": False,
-                      "STORE_SUBMITTED_ARTICLES": True})
+    app = make_app(tmp_path, STORE_SUBMITTED_ARTICLES=True)
     client = app.test_client()
     with app.app_context():
         stories = load_demo(engine(app), time.time()).stories

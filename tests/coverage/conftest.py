@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from service.app import create_app
 from service.core.ratings import RatingsTable, load_table
 from service.coverage.engine import Engine
 from service.store.base import Store
+from tests.support.apps import close_store, make_app
 from tests.support.ratings import write_ratings as support_write_ratings
 from tests.support.stores import parametrize_backends
 
@@ -106,19 +106,9 @@ def engine(store: Store, table: RatingsTable, clock: FakeClock) -> Engine:
 
 @pytest.fixture
 def coverage_app(tmp_path: Path, ratings_dir: Path, database_url: str) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATA_DIR": str(tmp_path / "data"),
-            "RATINGS_DIR": str(ratings_dir),
-            "INGEST_ENABLED": False,
-            "DATABASE_URL": database_url,
-        }
-    )
+    app = make_app(tmp_path, RATINGS_DIR=str(ratings_dir), DATABASE_URL=database_url)
     yield app
-    found: Any = app.extensions.get("parallax.coverage")
-    if found is not None:
-        found.store.close()
+    close_store(app)
 
 
 PAGE = (

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
 
 from service.core.ratings import RatingsTable, load_table
+from tests.support.apps import make_app as support_make_app
 from tests.support.ratings import write_ratings as support_write_ratings
 from tests.support.stores import parametrize_backends
 
@@ -24,6 +27,11 @@ righttimes.com,Right Times,,newspaper,US,en,lean-right,,high,Right Times Inc,cor
 def write_ratings(directory: Path, feeds: list[tuple[str, str]] | None = None) -> Path:
     """A ratings directory with the test outlets and the given (outlet_id, url) feeds."""
     return support_write_ratings(directory, OUTLETS_CSV, feeds or ())
+
+
+def make_app(tmp_path: Path, **config: Any) -> Flask:
+    """The test app on the test outlets (in tmp_path/ratings); `config` on top."""
+    return support_make_app(tmp_path, **{"RATINGS_DIR": str(write_ratings(tmp_path / "ratings")), **config})
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.production.test_hardening import KEY, make_app
+from tests.production.conftest import make_app
+from tests.production.test_hardening import KEY
 
 
 @pytest.mark.parametrize(

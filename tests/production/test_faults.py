@@ -23,7 +23,7 @@ from service.store.postgres import split_database_url
 from tests.support.net import CutProxy
 from tests.support.stores import PG_URL
 
-from .conftest import write_ratings
+from .conftest import make_app, write_ratings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,15 +51,7 @@ def proxy() -> Iterator[CutProxy]:
 def test_when_the_database_goes_away_readyz_fails_and_scoring_answers(
     pg_url: str, proxy: CutProxy, tmp_path: Path
 ) -> None:
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATA_DIR": str(tmp_path / "data"),
-            "RATINGS_DIR": str(write_ratings(tmp_path / "ratings")),
-            "INGEST_ENABLED": False,
-            "DATABASE_URL": proxied_url(pg_url, proxy.port),
-        }
-    )
+    app = make_app(tmp_path, DATABASE_URL=proxied_url(pg_url, proxy.port))
     client = app.test_client()
     assert client.get("/readyz").status_code == 200
     assert client.get("/v1/stories").status_code == 200
@@ -240,15 +232,7 @@ def test_a_read_only_data_dir_is_refused_at_start(tmp_path: Path) -> None:
 
 def test_a_full_data_dir_answers_503_naming_the_disk(tmp_path: Path) -> None:
     with tmpfs(tmp_path / f"full-{uuid.uuid4().hex[:6]}", "size=512k") as data:
-        app = create_app(
-            {
-                "TESTING": True,
-                "DATA_DIR": str(data),
-                "RATINGS_DIR": str(write_ratings(tmp_path / "ratings")),
-                "INGEST_ENABLED": False,
-                "STORE_SUBMITTED_ARTICLES": True,
-            }
-        )
+        app = make_app(tmp_path, DATA_DIR=str(data), STORE_SUBMITTED_ARTICLES=True)
         client = app.test_client()
         assert client.get("/v1/stories").status_code == 200
         # Fill the disk; the next write to the store cannot succeed.

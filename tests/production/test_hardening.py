@@ -9,26 +9,14 @@ from typing import Any
 
 import pytest
 import redis
-from flask import Flask
 
 from service.app import create_app
 from service.web.auth import key_is_valid, parse_keys
 
-from .conftest import REDIS_URL, write_ratings
+from .conftest import REDIS_URL, make_app, write_ratings
 
 KEY = "k-" + "a" * 30
 OTHER_KEY = "k-" + "b" * 30
-
-
-def make_app(tmp_path: Path, **config: Any) -> Flask:
-    settings: dict[str, Any] = {
-        "TESTING": True,
-        "DATA_DIR": str(tmp_path / "data"),
-        "RATINGS_DIR": str(write_ratings(tmp_path / "ratings")),
-        "INGEST_ENABLED": False,
-    }
-    settings.update(config)
-    return create_app(settings)
 
 
 def redis_or_skip() -> redis.Redis:

@@ -13,11 +13,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.app import create_app
 from service.coverage.engine import RawArticle
 from service.coverage.runtime import engine
 
-from .conftest import write_ratings
+from .conftest import make_app
 
 ARTICLE = {"url": "https://leftpaper.com/harbor", "title": "Harbor council approves flood barrier"}
 BAD_TIMES: list[Any] = [
@@ -35,17 +34,14 @@ BAD_TIMES: list[Any] = [
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Flask:
-    settings: dict[str, Any] = {
-        "TESTING": False,  # an unexpected exception must show as the 500 a client would get
-        "DATA_DIR": str(tmp_path / "data"),
-        "RATINGS_DIR": str(write_ratings(tmp_path / "ratings")),
-        "INGEST_ENABLED": False,
-        "RATE_LIMIT": "",
-        "STORE_SUBMITTED_ARTICLES": True,
-    }
-    if request.param == "postgresql":
-        settings["DATABASE_URL"] = request.getfixturevalue("pg_url")
-    return create_app(settings)
+    database_url = request.getfixturevalue("pg_url") if request.param == "postgresql" else ""
+    return make_app(
+        tmp_path,
+        TESTING=False,  # an unexpected exception must show as the 500 a client would get
+        RATE_LIMIT="",
+        STORE_SUBMITTED_ARTICLES=True,
+        DATABASE_URL=database_url,
+    )
 
 
 @pytest.fixture

@@ -10,26 +10,18 @@ from typing import Any
 
 from flask import Flask
 
-from service.app import create_app
 from service.coverage.engine import RawArticle
 from service.coverage.runtime import engine
 from service.ops.metrics import BUCKETS, Registry, merge, render
 
-from .conftest import write_ratings
+from .conftest import make_app as production_app
 
 SAMPLE = re.compile(r'^[a-z_]+(\{([a-z_]+="[^"]*",?)*\})? -?[0-9.e+-]+$')
 
 
 def make_app(tmp_path: Path, **config: Any) -> Flask:
-    settings: dict[str, Any] = {
-        "TESTING": True,
-        "DATA_DIR": str(tmp_path / "data"),
-        "RATINGS_DIR": str(write_ratings(tmp_path / "ratings")),
-        "INGEST_ENABLED": False,
-        "RATE_LIMIT": "",
-    }
-    settings.update(config)
-    return create_app(settings)
+    """The test app without rate limits (counts here are of requests a limit would turn away)."""
+    return production_app(tmp_path, **{"RATE_LIMIT": "", **config})
 
 
 def samples(text: str) -> dict[str, float]:

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from service.app import create_app
 from service.cli.coverage import PRUNE_CURSOR, PRUNE_EVERY, daily_prune, prune
 from service.config import ConfigError, load_config, parse_duration
 from service.coverage.runtime import context_for_app
 from service.coverage.runtime import engine as app_engine
 from service.store.base import Batch, NewArticle, Store
 from service.store.postgres import PostgresStore
-from tests.production.conftest import write_ratings
+from tests.production.conftest import make_app
+from tests.support.apps import close_store
 
 DAY = 86400.0
 NOW = 1_760_000_000.0
@@ -156,20 +156,9 @@ def test_the_worker_setting_is_validated_at_start() -> None:
 
 @pytest.fixture
 def retention_app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATA_DIR": str(tmp_path / "data"),
-            "RATINGS_DIR": str(write_ratings(tmp_path / "ratings")),
-            "INGEST_ENABLED": False,
-            "DATABASE_URL": database_url,
-            "PRUNE_OLDER_THAN": "90d",
-        }
-    )
+    app = make_app(tmp_path, DATABASE_URL=database_url, PRUNE_OLDER_THAN="90d")
     yield app
-    found: Any = app.extensions.get("parallax.coverage")
-    if found is not None:
-        found.store.close()
+    close_store(app)
 
 
 def test_a_fully_pruned_story_still_answers_with_its_stored_counts(retention_app: Flask) -> None:
@@ -250,15 +239,7 @@ def test_the_worker_prunes_once_a_day(retention_app: Flask) -> None:
 
 
 def test_the_worker_does_not_prune_unless_asked(tmp_path: Path, database_url: str) -> None:
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATA_DIR": str(tmp_path / "data"),
-            "RATINGS_DIR": str(write_ratings(tmp_path / "ratings")),
-            "INGEST_ENABLED": False,
-            "DATABASE_URL": database_url,
-        }
-    )
+    app = make_app(tmp_path, DATABASE_URL=database_url)
     try:
         store = app_engine(app).store
         seed(store)
