@@ -15,6 +15,7 @@ from service.store.sql import (
     FTS_BODY_CHARS,
     Migration,
     SQLStore,
+    article_hosts_schema,
     core_schema,
     feed_backoff_schema,
     feeds_and_outlets_schema,
@@ -41,6 +42,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     "ALTER TABLE stories ADD COLUMN digest TEXT",
     # 7: failing feeds back off.
     feed_backoff_schema(real="REAL"),
+    # 8: each host's article count, kept by the writer (backfilled once from every row).
+    article_hosts_schema(row_ref="INTEGER", host_prefix=SQLStore.host_prefix_sql),
 )
 
 # RETURNING (3.35) in the batch insert; upserts (3.24), FILTER (3.30) and row values elsewhere.

@@ -12,6 +12,7 @@ from service.store.base import REMOVALS_CURSOR, Batch, FeedState, NewArticle, Sh
 from service.store.postgres import MIGRATIONS as PG_MIGRATIONS
 from service.store.postgres import PostgresStore
 from service.store.sql import MAX_QUERY_WORDS, SQLStore
+from service.store.sqlite import MIGRATIONS as SQLITE_MIGRATIONS
 from service.store.sqlite import SQLiteStore
 from tests.support.stores import StoreFactory
 
@@ -595,3 +596,48 @@ def test_an_unreadable_digest_reads_as_none(store: Store) -> None:
         store._run(conn, "UPDATE stories SET digest = ? WHERE id = 'st-1'", ("[1, 2]",))
     row = store.story("st-1")
     assert row is not None and row.digest is None and row.article_count == 1
+
+
+def test_the_writer_keeps_each_hosts_article_count(store: Store) -> None:
+    """article_hosts is what /v1/score's host shortcut reads (a row per host, not per article):
+    commits add to it, deletions and retention take from it, a host left with none goes."""
+
+    def counted() -> dict[str, int]:
+        rows = store._conn().execute("SELECT host, articles FROM article_hosts")  # type: ignore[attr-defined]
+        return {str(h): int(n) for h, n in rows}
+
+    store.commit(
+        Batch(
+            articles=[
+                art(1, first_seen=T0 - 500 * 86400.0),
+                art(2),
+                art(3, key="https://b.example/3", url="https://b.example/3"),
+                art(4, key="id:no-host"),
+            ]
+        )
+    )
+    assert counted() == {"https://leftpaper.com/": 2, "https://b.example/": 1}
+    store.commit(Batch(articles=[art(2), art(5, key="https://b.example/5")]))  # 2 is a repeat
+    assert counted() == {"https://leftpaper.com/": 2, "https://b.example/": 2}
+    assert store.prune_articles(T0 - 400 * 86400.0).articles == 1
+    assert counted() == {"https://leftpaper.com/": 1, "https://b.example/": 2}
+    assert store.delete_articles("https://b.example/") == 2
+    assert counted() == {"https://leftpaper.com/": 1}
+    assert store.article_hosts() == ({"https://leftpaper.com/"}, store.max_article_id())
+
+
+def test_the_hosts_migration_counts_the_articles_already_stored(
+    store_factory: StoreFactory,
+) -> None:
+    """A store written before article_hosts gets it filled from its rows at the next start."""
+    first = store_factory()
+    first.commit(Batch(articles=[art(1), art(2), art(3, key="https://b.example/3")]))
+    conn = first._conn()  # type: ignore[attr-defined]
+    version = 7 if isinstance(first, PostgresStore) else 8  # the hosts step of each dialect
+    conn.execute("DROP TABLE article_hosts")
+    conn.execute(f"DELETE FROM schema_version WHERE version >= {version}")
+    first.close()
+    again = store_factory()
+    rows = again._conn().execute("SELECT host, articles, last_id FROM article_hosts")  # type: ignore[attr-defined]
+    assert sorted(tuple(r) for r in rows) == [("https://b.example/", 1, 3), ("https://leftpaper.com/", 2, 2)]
+    assert again.schema_version() == len(PG_MIGRATIONS if isinstance(again, PostgresStore) else SQLITE_MIGRATIONS)  # type: ignore[attr-defined]
