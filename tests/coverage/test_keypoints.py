@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -21,6 +22,7 @@ from service.coverage.keypoints import (
     digest,
     lead_baseline,
     split_sentences,
+    word_budget,
     word_count,
 )
 
@@ -93,6 +95,34 @@ def test_key_points_are_verbatim_attributed_and_bounded() -> None:
     joined = " ".join(p.text for p in result.key_points).lower()
     assert "cracks" in joined or "cracked" in joined
     assert "bridge" in joined
+
+
+def test_word_budget_follows_how_much_the_coverage_says() -> None:
+    assert word_budget(0) == kp.MIN_BUDGET_WORDS == 60
+    assert word_budget(150) == 75
+    assert word_budget(10_000) == MAX_WORDS
+    # Short texts: the points stay within the smaller budget; long ones may use up to 100.
+    short = digest(BRIDGE[:2])
+    texts = sum(word_count(clean(s.text)) for s in BRIDGE[:2])
+    assert sum(word_count(p.text) for p in short.key_points) <= word_budget(texts) < MAX_WORDS
+    filler = (
+        " Crews from three counties joined the state inspectors on the bridge deck on Wednesday."
+        " Engineers tested every girder of the Main Street bridge with ultrasound scanners."
+        " The Kessel River crossing opened in 1962 and was last rebuilt in 1994."
+    )
+    long = [replace(s, text=s.text + filler * 4) for s in BRIDGE]
+    words = sum(word_count(p.text) for p in digest(long).key_points)
+    assert word_budget(texts) < words <= MAX_WORDS
+
+
+def test_points_carry_what_the_coverage_shares_over_an_aside() -> None:
+    # Every article tells of the closure; one leads with an aside no one else mentions: the
+    # points open with the closure, and the aside (if words are left for it) comes after.
+    aside = "A local bakery handed out free coffee to drivers stuck in the long morning queues."
+    sources = [replace(BRIDGE[0], text=aside + " " + BRIDGE[0].text), *BRIDGE[1:]]
+    points = [p.text for p in digest(sources).key_points]
+    assert aside not in points[:3]
+    assert any("cracks" in p or "cracked" in p for p in points[:2])
 
 
 def test_no_duplicate_or_near_duplicate_points() -> None:
