@@ -277,14 +277,19 @@ def detect_language(text: str) -> str:
     The dominant script decides where it names one language; otherwise the language whose
     function words occur most among the first words (Latin, Cyrillic and Arabic scripts)."""
     sample = text[:600]
-    foreign = _NON_LATIN_RE.findall(sample)
-    latin = len(_LATIN_LETTER_RE.findall(sample))
-    scripts: Counter[str] = Counter(_script(ch) for ch in foreign if ch.isalpha())
-    if latin:
-        scripts["LATIN"] += latin
-    if not scripts:
-        return "unknown"
-    script, _ = scripts.most_common(1)[0]
+    foreign = [ch for ch in _NON_LATIN_RE.findall(sample) if ch.isalpha()]
+    scripts: Counter[str] = Counter()
+    if not foreign:
+        # Latin letters only (most articles): no letter needs counting to know the script.
+        if not _LATIN_LETTER_RE.search(sample):
+            return "unknown"
+        script = "LATIN"
+    else:
+        scripts.update(_script(ch) for ch in foreign)
+        latin = len(_LATIN_LETTER_RE.findall(sample))
+        if latin:
+            scripts["LATIN"] += latin
+        script, _ = scripts.most_common(1)[0]
     if "HIRAGANA" in scripts or "KATAKANA" in scripts:
         return "japanese"
     if script == "CJK":

@@ -453,3 +453,56 @@ def test_summarize_reports_bad_files(tmp_path: Path) -> None:
     (tmp_path / "d.jsonl").write_bytes(b'{"story": "s", "id": "x", "title": "\xff"}\n')
     result = CliRunner().invoke(summarize, [str(tmp_path / "d.jsonl")])
     assert result.exit_code == 1 and "not UTF-8" in result.output
+
+
+def _detect_by_counting_every_letter(text: str) -> str:
+    """detect_language as it was before its Latin-only shortcut: every letter's script counted."""
+    from collections import Counter
+
+    sample = text[:600]
+    foreign = kp._NON_LATIN_RE.findall(sample)
+    latin = len(kp._LATIN_LETTER_RE.findall(sample))
+    scripts: Counter[str] = Counter(kp._script(ch) for ch in foreign if ch.isalpha())
+    if latin:
+        scripts["LATIN"] += latin
+    if not scripts:
+        return "unknown"
+    script, _ = scripts.most_common(1)[0]
+    if "HIRAGANA" in scripts or "KATAKANA" in scripts:
+        return "japanese"
+    if script == "CJK":
+        return "chinese"
+    if script in kp._SCRIPT_LANGUAGE:
+        return kp._SCRIPT_LANGUAGE[script]
+    langs = kp._languages()
+    words = kp._WORD_RE.findall(sample.lower())[:60]
+    if script == "LATIN":
+        english = langs.stopwords["english"]
+        hits = sum(1 for w in words[:40] if w in english)
+        if hits >= 3 and hits * 4 >= min(len(words), 40):
+            return "english"
+    votes: dict[str, float] = {}
+    for word in words:
+        hit = langs.index.get(word)
+        if hit is not None:
+            names, share = hit
+            for name in names:
+                votes[name] = votes.get(name, 0.0) + share
+    if not votes:
+        return "english" if script == "LATIN" else "unknown"
+    return min(votes, key=lambda name: (-votes[name], name != "english", name))
+
+
+def test_the_latin_only_shortcut_detects_as_counting_every_letter() -> None:
+    texts = [
+        "", "1234 5678 — 90 %", "The council voted on Tuesday to close the harbor.",
+        "Le conseil a voté mardi la fermeture du port — « enfin », dit-il.",
+        "Der Rat hat am Dienstag über den Hafen abgestimmt.",
+        "El consejo votó el martes el cierre del puerto €5.",
+        "Совет проголосовал во вторник. The council voted.",
+        "Το συμβούλιο ψήφισε την Τρίτη.", "東京都の議会は火曜日に投票した。",
+        "市议会周二投票。 Council vote.", "Ünïcödé ñame, Zoë and Łukasz — ½ “quoted” ™.",
+        "x" * 700 + " Совет", "Совет " + "the council and the harbor " * 30,
+    ]  # fmt: skip
+    for text in texts:
+        assert detect_language(text) == _detect_by_counting_every_letter(text), text
