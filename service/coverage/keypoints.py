@@ -391,14 +391,14 @@ class _Terms:
 
     def words(self, text: str) -> list[tuple[str, bool]]:
         """Every word in order as (compared form, is a content word)."""
-        out: list[tuple[str, bool]] = []
         cache = self.cache
-        for raw in _WORD_RE.findall(text):
-            known = cache.get(raw)
-            if known is None:
-                if len(cache) >= self.MAX_CACHE:
-                    cache.clear()
-                known = cache[raw] = self._term(raw)
+        found = _WORD_RE.findall(text)
+        if not self.spaceless:
+            # (the common case, one cache lookup a word)
+            return [cache[raw] if raw in cache else self._learn(raw) for raw in found]
+        out: list[tuple[str, bool]] = []
+        for raw in found:
+            known = cache[raw] if raw in cache else self._learn(raw)
             term, content = known
             if content and self.spaceless and len(term) > 2 and not term.isascii():
                 out.extend((term[i : i + 2], True) for i in range(len(term) - 1))
@@ -415,6 +415,13 @@ class _Terms:
             f"{a} {b}" for (a, ca), (b, cb) in zip(words, words[1:], strict=False) if ca or cb
         }
         return terms, frozenset(pairs)
+
+    def _learn(self, raw: str) -> tuple[str, bool]:
+        """A word's (compared form, is a content word), kept in the bounded cache."""
+        if len(self.cache) >= self.MAX_CACHE:
+            self.cache.clear()
+        known = self.cache[raw] = self._term(raw)
+        return known
 
     def _term(self, raw: str) -> tuple[str, bool]:
         word = raw.lower().replace("’", "'")
