@@ -294,12 +294,6 @@ const handlers = {
     }
   },
 
-  /** A page found no table in storage (the first moments after install): store the built-in one. */
-  async ensureRatings() {
-    const meta = await ensureTable();
-    return { ok: Boolean(meta?.version) };
-  },
-
   /** The popup asks what the content script found on its tab. */
   async getTabState(message) {
     const key = tabKey(Number(message.tabId));
@@ -317,7 +311,7 @@ const handlers = {
     return { ok: true, meta: ratingsMeta, settings: await loadSettings() };
   },
 
-  /** Inline badges start: the shorteners (for link targets) and the page's own outlet. */
+  /** Inline badges and hover cards start: the shorteners (for link targets) and the page's own outlet. */
   async badgeSetup(message) {
     const index = await tableIndex();
     if (!index) return { ok: false, error: { code: "no_table", message: "This copy of the extension has no ratings table and no service is reachable." } };
@@ -326,32 +320,38 @@ const handlers = {
   },
 
   /**
-   * Inline badges: the outlets of a batch of links, from the table in memory (no network). An
-   * item with `names` is a Google News headline whose id holds no URL: the first of its card's
-   * texts that names an outlet decides (resolveNamed), as in the hover card.
+   * Inline badges and hover cards: the outlets of a batch of links, from the table in memory (no
+   * network). An item with `names` is a Google News headline whose id holds no URL: the first of
+   * its card's texts that names an outlet decides (resolveNamed). Badges get the few fields a dot
+   * needs; with `detail` (a hover card) each answer is {outlet, host, named} with the whole outlet.
    */
   async resolveLinks(message) {
     const index = await tableIndex();
     if (!index) return { ok: false, error: { code: "no_table", message: "This copy of the extension has no ratings table and no service is reachable." } };
     const items = Array.isArray(message.items) ? message.items.slice(0, MAX_LINKS_PER_MESSAGE) : [];
     const country = typeof message.country === "string" ? message.country : null;
+    const detail = message.detail === true;
     const outlets = items.map((item) => {
       const target = typeof item?.target === "string" ? item.target : "";
-      let outlet = null;
-      if (Array.isArray(item?.names)) {
+      let resolution = null;
+      const named = Array.isArray(item?.names);
+      if (named) {
         for (const name of item.names.slice(0, MAX_NAMES_PER_LINK)) {
           if (typeof name !== "string" || name.length > MAX_NAME_CHARS) continue;
           try {
-            outlet = index.resolveNamed(target, name, country).outlet;
+            resolution = index.resolveNamed(target, name, country);
           } catch {
             break; // not a URL at all
           }
-          if (outlet) break;
+          if (resolution?.outlet) break;
         }
       } else {
-        outlet = index.tryResolve(target)?.outlet ?? null;
+        resolution = index.tryResolve(target);
       }
-      return outlet ? { id: outlet.id, name: outlet.name, lean: outlet.lean?.label ?? null, factuality: outlet.factuality?.label ?? null } : null;
+      const outlet = resolution?.outlet ?? null;
+      if (!outlet) return null;
+      if (detail) return { outlet, host: resolution.host ?? "", named };
+      return { id: outlet.id, name: outlet.name, lean: outlet.lean?.label ?? null, factuality: outlet.factuality?.label ?? null };
     });
     return { ok: true, outlets };
   },

@@ -5,17 +5,14 @@
 // room (no layout shift of the page's text).
 
 import { factualityText, leanColour, leanText, LEAN_STEPS, UNRATED_COLOUR } from "../lib/format.js";
-import { isOpaqueGoogleNews, parseArticleURL, unwrap } from "../lib/resolve.js";
-import { cardOf, cardTexts, editionCountry } from "./googlenews.js";
-import { linkTarget } from "./links.js";
+import { editionCountry } from "./googlenews.js";
+import { linkQuestion } from "./links.js";
 
 export const DOT_TAG = "parallax-dot";
 // A light and a dark ring around every dot: one of them stands out at 3:1 on any page colour.
 export const DOT_RING_INNER = "#ffffff";
 export const DOT_RING_OUTER = "#1b1b1f";
 const LOW_FACTUALITY = new Set(["low", "very-low"]);
-// At most this many texts of a Google News card are sent to be tried as its source's name.
-const MAX_NAMES = 12;
 // Links handled per slice of the rest of the page after the first screen, between idle periods.
 const SLICE = 400;
 
@@ -39,25 +36,6 @@ ${colours}`;
 /** The words of a dot's tooltip. @param {{id: string, name?: string, lean?: string | null, factuality?: string | null}} outlet */
 export function dotTitle(outlet) {
   return `${outlet.name ?? outlet.id}: ${leanText(outlet.lean).toLowerCase()}, factuality ${factualityText(outlet.factuality).toLowerCase()}`;
-}
-
-/**
- * What to ask the worker about one link: its target, and for a Google News headline whose id
- * holds no URL, the short texts of its card (one of them is the source's name).
- * @param {HTMLAnchorElement} link @param {Set<string>} shorteners
- * @returns {{target: string, names?: string[]} | null}
- */
-export function linkQuestion(link, shorteners) {
-  const target = linkTarget(link, shorteners);
-  if (!target) return null;
-  if (!target.includes("news.google.com")) return { target };
-  try {
-    if (!isOpaqueGoogleNews(unwrap(parseArticleURL(target)))) return { target };
-  } catch {
-    return null;
-  }
-  const card = cardOf(link);
-  return { target, names: card ? cardTexts(card, link).slice(0, MAX_NAMES) : [] };
 }
 
 /**

@@ -64,20 +64,3 @@ export function editionCountry(href) {
     return null;
   }
 }
-
-/**
- * The outlet named beside a Google News headline link, or null when no text of its card is the
- * name of exactly one rated outlet.
- * @param {Element} link
- * @param {{outletForName: (name: string, country?: string | null) => any}} index
- * @param {string | null} country
- */
-export function outletNamedBeside(link, index, country) {
-  const card = cardOf(link);
-  if (!card) return null;
-  for (const text of cardTexts(card, link)) {
-    const outlet = index.outletForName(text, country);
-    if (outlet) return { outlet, name: text };
-  }
-  return null;
-}

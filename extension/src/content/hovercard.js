@@ -1,4 +1,5 @@
-// Hover cards on news links: one delegated listener, local resolution, no network request per hover.
+// Hover cards on news links: one delegated listener; the worker resolves each hovered link against
+// the table it keeps in memory (one message, no network request per hover, no table in the page).
 // Reachable by keyboard: a focused link shows its card too, Alt+Down moves into it, Escape
 // returns; while a card shows, its link is described by the card's text (aria-describedby).
 
@@ -13,7 +14,8 @@ function factualityWords(outlet) {
   return factualityText(own).toLowerCase();
 }
 import { outletDetails } from "../lib/views.js";
-import { linkOutlet } from "./links.js";
+import { editionCountry } from "./googlenews.js";
+import { linkQuestion } from "./links.js";
 import { CARD_CSS } from "./styles.js";
 
 export { linkTarget } from "./links.js";
@@ -30,9 +32,9 @@ export function isIntoCardKey(event) {
 
 /**
  * Start hover cards on the document.
- * @param {{signal: AbortSignal, getIndex: () => Promise<any>, perfMarks: boolean, serviceUrl?: string}} options
+ * @param {{signal: AbortSignal, send: (message: any) => Promise<any>, perfMarks: boolean, serviceUrl?: string}} options
  */
-export function startHoverCards({ signal, getIndex, perfMarks, serviceUrl = "" }) {
+export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
   /** @type {HTMLAnchorElement | null} */
   let pending = null;
   let showTimer = 0;
@@ -46,6 +48,18 @@ export function startHoverCards({ signal, getIndex, perfMarks, serviceUrl = "" }
   /** A link the reader just came back to with Escape: no card again until it loses focus. */
   let quietLink = /** @type {Element | null} */ (null);
   const descriptionId = `parallax-card-description-${Math.random().toString(36).slice(2, 10)}`;
+  /** @type {Promise<{shorteners: Set<string>, own: string | null} | null> | null} */
+  let setup = null;
+
+  /** The shorteners (for link targets) and this page's own outlet, asked of the worker once. */
+  function getSetup() {
+    setup ??= send({ type: "badgeSetup", url: location.href }).then((reply) => {
+      if (reply?.ok) return { shorteners: new Set(reply.shorteners ?? []), own: reply.own ?? null };
+      setup = null; // no table yet: ask again on the next hover
+      return null;
+    });
+    return setup;
+  }
 
   function buildCard() {
     const { host, root } = shadowHost("parallax-hovercard", CARD_CSS);
@@ -161,12 +175,13 @@ export function startHoverCards({ signal, getIndex, perfMarks, serviceUrl = "" }
   async function showFor(link) {
     const startedAt = performance.now();
     if (pending !== link) return false;
-    const index = await getIndex();
+    const ready = await getSetup();
+    const question = ready && pending === link ? linkQuestion(link, ready.shorteners) : null;
+    const reply = question ? await send({ type: "resolveLinks", items: [question], country: editionCountry(location.href), detail: true }) : null;
     if (pending !== link) return false;
-    const found = index ? linkOutlet(link, index) : null;
+    const found = reply?.ok && Array.isArray(reply.outlets) ? reply.outlets[0] : null;
     // A site's links to itself (navigation, related stories) would only repeat the badge.
-    const ownOutlet = index?.tryResolve(location.href)?.outlet?.id ?? null;
-    if (!found || found.outlet.id === ownOutlet) {
+    if (!found?.outlet || found.outlet.id === ready?.own) {
       // Benchmarks and tests need to know the hover was handled and found nothing to show.
       if (perfMarks) document.documentElement.dataset.parallaxHoverMs = "none";
       return false;
@@ -185,7 +200,7 @@ export function startHoverCards({ signal, getIndex, perfMarks, serviceUrl = "" }
     if (link === pending || link === quietLink) return;
     clearTimeout(showTimer);
     pending = link;
-    getIndex(); // warm the table during the hover delay so the card is instant
+    getSetup(); // during the hover delay, so the card needs one round trip to the worker
     showTimer = setTimeout(() => showFor(link), HOVER_DELAY_MS);
   }
 

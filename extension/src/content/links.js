@@ -1,8 +1,11 @@
-// What a link on a page points at and which rated outlet that is, locally: shared by the hover
+// What a link on a page points at, and what to ask the worker about it: shared by the hover
 // cards and the inline badges, so both say the same thing about the same link.
 
 import { isOpaqueGoogleNews, parseArticleURL, unwrap } from "../lib/resolve.js";
-import { editionCountry, outletNamedBeside } from "./googlenews.js";
+import { cardOf, cardTexts } from "./googlenews.js";
+
+// At most this many texts of a Google News card are sent to be tried as its source's name.
+const MAX_NAMES = 12;
 
 /**
  * The URL a link really points at. For t.co the href says nothing, so the page's expanded URL or
@@ -28,28 +31,20 @@ export function linkTarget(link, shorteners) {
 }
 
 /**
- * The rated outlet behind a link, as {outlet, host, named} (named: the outlet came from the
- * source name printed beside a Google News headline), or null for a link to no rated outlet.
- * @param {HTMLAnchorElement} link
- * @param {import("../lib/resolve.js").OutletIndex} index
+ * What to ask the worker about one link: its target, and for a Google News headline whose id
+ * holds no URL, the short texts of its card (one of them is the source's name).
+ * @param {HTMLAnchorElement} link @param {Set<string>} shorteners
+ * @returns {{target: string, names?: string[]} | null}
  */
-export function linkOutlet(link, index) {
-  const target = linkTarget(link, index.shorteners);
+export function linkQuestion(link, shorteners) {
+  const target = linkTarget(link, shorteners);
   if (!target) return null;
-  const resolution = index.tryResolve(target);
-  if (!resolution) return null;
-  if (resolution.host === "news.google.com") {
-    let url;
-    try {
-      url = unwrap(parseArticleURL(target));
-    } catch {
-      return null;
-    }
-    if (isOpaqueGoogleNews(url)) {
-      // Whose article it is, only the page says: the source name beside the headline.
-      const found = outletNamedBeside(link, index, editionCountry(location.href));
-      return found ? { outlet: found.outlet, host: resolution.host, named: true } : null;
-    }
+  if (!target.includes("news.google.com")) return { target };
+  try {
+    if (!isOpaqueGoogleNews(unwrap(parseArticleURL(target)))) return { target };
+  } catch {
+    return null;
   }
-  return resolution.outlet ? { outlet: resolution.outlet, host: resolution.host, named: false } : null;
+  const card = cardOf(link);
+  return { target, names: card ? cardTexts(card, link).slice(0, MAX_NAMES) : [] };
 }

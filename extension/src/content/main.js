@@ -1,45 +1,12 @@
 // Content-script entry: decide what this page gets (panel, hover cards) and start each feature.
 
-import { OutletIndex } from "../lib/resolve.js";
 import { api, badgesOn, isSiteDisabled, loadSettings, panelOpenOn, saveSettings, withPanelSite } from "../lib/settings.js";
-import { parseStoredTable } from "../lib/tables.js";
 import { looksLikeArticleUrl, readArticle } from "./article.js";
 import { startInlineBadges } from "./badges.js";
 import { startHoverCards } from "./hovercard.js";
 import { mountPanel } from "./panel.js";
 
-/** @type {Promise<OutletIndex | null> | null} */
-let indexPromise = null;
 let perfMarks = false;
-
-/** The locally cached ratings table, read from storage once per page and only when first needed. */
-function getIndex() {
-  indexPromise ??= (async () => {
-    const started = performance.now();
-    try {
-      let { ratingsExport } = await api.storage.local.get("ratingsExport");
-      if (!ratingsExport) {
-        // Just installed: the worker stores the built-in table on its first wake; ask it to.
-        await send({ type: "ensureRatings" });
-        ({ ratingsExport } = await api.storage.local.get("ratingsExport"));
-      }
-      // Main-thread work from here: parsing the stored text and indexing it.
-      const built = performance.now();
-      const table = parseStoredTable(ratingsExport);
-      const index = table ? new OutletIndex(table) : null;
-      if (!index) indexPromise = null; // not synced yet: look again on the next hover
-      if (perfMarks) {
-        document.documentElement.dataset.parallaxTableBuildMs = (performance.now() - built).toFixed(2);
-        document.documentElement.dataset.parallaxTableWallMs = (performance.now() - started).toFixed(2);
-      }
-      return index;
-    } catch {
-      indexPromise = null;
-      return null;
-    }
-  })();
-  return indexPromise;
-}
 
 function send(message) {
   return api.runtime.sendMessage(message).catch((error) => ({ ok: false, error: { code: "extension", message: String(error?.message ?? error) } }));
@@ -144,7 +111,7 @@ export async function start(startedAt) {
     return;
   }
   const features = new AbortController();
-  if (settings.hoverCards) startHoverCards({ signal: features.signal, getIndex, perfMarks, serviceUrl: settings.serviceUrl });
+  if (settings.hoverCards) startHoverCards({ signal: features.signal, send, perfMarks, serviceUrl: settings.serviceUrl });
 
   // Article detection reads the page's metadata; it waits until the document is parsed.
   if (document.readyState === "loading") {
