@@ -541,6 +541,9 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
             round(first_pass_articles / first_pass, 1) if first_pass else None
         ),
         "articles_per_second_peak_30s": rate,
+        # Stored articles over the time until the count last grew: what the workers sustained
+        # while they had articles to store (the first pass's 200s run ahead of their commits).
+        "articles_per_second_while_ingesting": ingest_rate(stored_series),
         "intervals": windows,
     }
     shutil.rmtree(tmp, ignore_errors=True)
@@ -583,6 +586,12 @@ def per_interval(
             }
         )
     return out
+
+
+def ingest_rate(series: list[tuple[float, int]]) -> float:
+    """Articles per second from the start to the last sample at which the count grew."""
+    grown = [(t, c) for (t, c), (_, before) in zip(series[1:], series, strict=False) if c > before]
+    return round(grown[-1][1] / grown[-1][0], 1) if grown and grown[-1][0] > 0 else 0.0
 
 
 def peak_rate(series: list[tuple[float, int]], span: float) -> float:
