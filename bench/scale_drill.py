@@ -454,6 +454,8 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
                 print("  a worker exited early; see its log", flush=True)
                 break
     finally:
+        # Fetching ends here (a stopped worker starts no fetch; it only commits what it holds).
+        fetching_ended = time.monotonic()
         for w in workers:
             if w.poll() is None:
                 os.killpg(w.pid, signal.SIGTERM)
@@ -467,7 +469,8 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
             handle.close()
         server.shutdown()
         watch.close()
-    elapsed = time.monotonic() - t0
+    elapsed = fetching_ended - t0
+    stopping = time.monotonic() - fetching_ended
     server_cpu = time.process_time() - server_cpu0
     store = PostgresStore(database_url)
     try:
@@ -511,6 +514,7 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.workers,
         "threads_per_worker": args.threads,
         "seconds": round(elapsed, 1),
+        "seconds_to_stop_workers": round(stopping, 1),  # their last commits of waiting articles
         "first_pass_seconds": round(first_pass, 1) if first_pass else None,
         "feeds_fetched_at_least_once": len(fetches),
         "feeds_per_second": round(
