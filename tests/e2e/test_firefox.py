@@ -165,6 +165,14 @@ def test_firefox_panel_story_and_hover_card(firefox: tuple[BiDi, str], service: 
     count = bidi.wait_for(context, in_panel(".story-count"))
     assert count == f"{story['article_count']} articles from {story['outlet_count']} sources"
     assert bidi.evaluate(context, in_panel(".outlet-name")) == expected["outlet"]["name"]
+    # The story's first key point, its outlet and the link to the rest (issue 16).
+    first = story["key_points"][0]
+    assert bidi.evaluate(context, in_panel(".key-point-text")) == first["text"]
+    assert bidi.evaluate(context, in_panel(".key-point-outlet")) == first["outlet"]["name"]
+    more = SHADOW.format(host="parallax-panel") + "?.querySelector('.key-point-link')"
+    assert bidi.evaluate(context, f"{more}?.getAttribute('href')") == (
+        f"{service.url}/stories/{story['id']}"
+    )
     fox_href = bidi.evaluate(context, "document.getElementById('fox').href")
     assert hover(bidi, context, "fox") == service.score(fox_href)["outlet"]["name"]
     assert bidi.evaluate(context, "document.body.dataset.pageScript") == "ran"
