@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -641,3 +642,41 @@ def test_the_hosts_migration_counts_the_articles_already_stored(
     rows = again._conn().execute("SELECT host, articles, last_id FROM article_hosts")  # type: ignore[attr-defined]
     assert sorted(tuple(r) for r in rows) == [("https://b.example/", 1, 3), ("https://leftpaper.com/", 2, 2)]
     assert again.schema_version() == len(PG_MIGRATIONS if isinstance(again, PostgresStore) else SQLITE_MIGRATIONS)  # type: ignore[attr-defined]
+
+
+def test_a_story_past_its_digest_sample_keeps_its_digest_until_the_sample_changes(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.coverage.summary import story_digest as digest_of
+    from service.store import sql
+
+    computed: list[int] = []
+
+    def counting(articles: Any) -> dict[str, Any]:
+        sample = list(articles)
+        computed.append(len(sample))
+        return digest_of(sample)
+
+    monkeypatch.setattr(sql, "story_digest", counting)
+    first = [
+        art(i, title=f"Harbor council votes on the dredging plan, report {i}", published=T0 + i)
+        for i in range(DIGEST_SAMPLE)
+    ]
+    store.commit(Batch(articles=first))
+    assert computed == [DIGEST_SAMPLE]
+    before = store.story("st-1")
+    assert before is not None and before.digest is not None
+    # A later article is not in the sample of the oldest: the digest stands, unread.
+    store.commit(Batch(articles=[art(500, title="Harbor council, later", published=T0 + 10**6)]))
+    after = store.story("st-1")
+    assert after is not None and after.article_count == DIGEST_SAMPLE + 1
+    assert computed == [DIGEST_SAMPLE] and after.digest == before.digest
+    # An earlier one enters the sample: the digest is computed again, and equals a fresh one.
+    early = art(501, title="Harbor council first word on the dredging", published=T0 - 50)
+    store.commit(Batch(articles=[early]))
+    assert computed == [DIGEST_SAMPLE, DIGEST_SAMPLE]
+    again = store.story("st-1")
+    assert again is not None and again.digest is not None and again.digest != before.digest
+    sample = [early.key] + [a.key for a in first[: DIGEST_SAMPLE - 1]]
+    fresh = digest_of([a for key in sample if (a := store.article_by_key(key)) is not None])
+    assert {k: v for k, v in again.digest.items() if k != "sample"} == fresh
