@@ -381,6 +381,38 @@ def test_a_feed_pass_logs_one_line(caplog: pytest.LogCaptureFixture, tmp_path: P
     assert lines == ["feed pass: 2 feeds tried, 0 new articles, 2 failed (2 forbidden_address)"]
 
 
+def test_passes_start_an_interval_apart_not_an_interval_after_the_last_one_ended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    import service.cli.coverage as cli_coverage
+    from service.ingest.feeds import FeedRun
+
+    clock = [1000.0]
+    waits: list[float] = []
+    durations = iter([30.0, 130.0, 0.0])
+
+    class Stop(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            waits.append(round(timeout or 0.0, 6))
+            clock[0] += timeout or 0.0
+            if len(waits) == 3:
+                self.set()
+            return self.is_set()
+
+    def a_pass(ctx: object, stop: object) -> FeedRun:
+        clock[0] += next(durations)  # the pass took this long
+        return FeedRun()
+
+    monkeypatch.setattr(cli_coverage, "run_feeds_once", a_pass)
+    monkeypatch.setattr(cli_coverage, "daily_prune", lambda ctx, stop: None)
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    cli_coverage.ingest_loop(object(), Stop(), 100.0)  # type: ignore[arg-type]
+    # 30 s of pass: 70 s to wait; a pass that overran (130 s): the next at once.
+    assert waits == [70.0, 0.0, 100.0]
+
+
 def test_pages_send_etag_csp_and_answer_304(demo_app: Flask, client: FlaskClient) -> None:
     story_id = demo_app.extensions["test.demo_stories"]["barrier"]
     for path in ("/", f"/stories/{story_id}", "/blindspots", "/outlets/reuters.com", "/feeds"):
