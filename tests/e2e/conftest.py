@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
-import urllib.error
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,15 +14,14 @@ from tests.e2e.harness import (
     ARTIFACTS,
     FIXTURES,
     REPO,
-    SERVICE_START_TIMEOUT_S,
     Browser,
     Service,
     chromium_path,
-    free_port,
-    http_json,
     launch,
     parallax_command,
+    serve_parallax,
     start_extension,
+    stop_parallax,
 )
 
 
@@ -62,52 +59,9 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         check=False,
     )
     assert seed.returncode == 0, f"seeding the store failed:\n{seed.stdout}\n{seed.stderr}"
-    port = free_port()
-    log = (data_dir / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [
-            *parallax_command(),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-ingest",
-            "--workers",
-            "1",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVICE_START_TIMEOUT_S
-    while True:
-        if process.poll() is not None:
-            log.close()
-            pytest.fail(
-                f"parallax serve exited with {process.returncode}:\n"
-                + (data_dir / "serve.log").read_text()
-            )
-        try:
-            http_json(f"{url}/healthz", timeout=1.0)
-            break
-        except (OSError, urllib.error.URLError):
-            if time.monotonic() > deadline:
-                process.terminate()
-                pytest.fail(
-                    f"parallax serve did not answer on {url}:\n"
-                    + (data_dir / "serve.log").read_text()
-                )
-            time.sleep(0.2)
+    process, url, log = serve_parallax(data_dir)
     yield Service(url=url, process=process)
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    stop_parallax(process, log)
 
 
 @pytest.fixture

@@ -14,7 +14,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+import pytest
 
 from tests.support.net import free_port as free_port  # the e2e tests import it from here
 
@@ -119,6 +121,51 @@ class Service:
 
     def score(self, article_url: str) -> Any:
         return http_json(f"{self.url}/v1/score?url={urllib.parse.quote(article_url, safe='')}")
+
+
+def serve_parallax(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, IO[bytes]]:
+    """`parallax serve` over `data_dir` on a free loopback port (ingest off, one worker) once it
+    answers /healthz: (process, its URL, its log, data_dir/serve.log). Fails the test, showing
+    the log, when it exits or does not answer within SERVICE_START_TIMEOUT_S."""
+    env = {**os.environ, "PARALLAX_DATA_DIR": str(data_dir), "PARALLAX_INGEST_ENABLED": "0"}
+    env.pop("PARALLAX_DATABASE_URL", None)
+    port = free_port()
+    log = (data_dir / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [*parallax_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--no-ingest", "--workers", "1"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVICE_START_TIMEOUT_S
+    while True:
+        if process.poll() is not None:
+            log.close()
+            pytest.fail(
+                f"parallax serve exited with {process.returncode}:\n"
+                + (data_dir / "serve.log").read_text()
+            )
+        try:
+            http_json(f"{url}/healthz", timeout=1.0)
+            return process, url, log
+        except (OSError, urllib.error.URLError):
+            if time.monotonic() > deadline:
+                stop_parallax(process, log)
+                pytest.fail(
+                    f"parallax serve did not answer on {url}:\n"
+                    + (data_dir / "serve.log").read_text()
+                )
+            time.sleep(0.2)
+
+
+def stop_parallax(process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+    """Stops a serve_parallax() service (killed if it takes over 15 s) and closes its log."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
 
 
 def route_fixture_pages(context: Any) -> None:
@@ -305,6 +352,22 @@ def open_article(browser: Browser, url: str) -> Any:
     page.goto(url)
     page.wait_for_selector(PANEL_READY, state="attached", timeout=WAIT_MS)
     return page
+
+
+def hover_result(page: Any, selector: str) -> str:
+    """Hovers a link and returns the card's outlet name, or '' when the extension showed nothing."""
+    page.mouse.move(1, 1)
+    page.evaluate("delete document.documentElement.dataset.parallaxHoverMs")
+    page.hover(selector)
+    page.wait_for_function(
+        "document.documentElement.dataset.parallaxHoverMs !== undefined", timeout=WAIT_MS
+    )
+    if page.evaluate("document.documentElement.dataset.parallaxHoverMs") == "none":
+        return ""
+    card = page.locator("parallax-hovercard .card")
+    card.wait_for(state="visible", timeout=WAIT_MS)
+    name: str = card.locator(".outlet-name").inner_text()
+    return name
 
 
 def open_panel(page: Any) -> None:

@@ -19,6 +19,7 @@ from tests.e2e.harness import (
     Browser,
     Service,
     free_port,
+    hover_result,
     text_boxes,
 )
 
@@ -69,22 +70,6 @@ def badge(browser: Browser, tab_id: int) -> tuple[str, str]:
 
 def percent(share: float) -> int:
     return int(share * 100 + 0.5)
-
-
-def hover_result(page: Any, selector: str) -> str:
-    """Hovers a link and returns the card's outlet name, or '' when the extension showed nothing."""
-    page.mouse.move(1, 1)
-    page.evaluate("delete document.documentElement.dataset.parallaxHoverMs")
-    page.hover(selector)
-    page.wait_for_function(
-        "document.documentElement.dataset.parallaxHoverMs !== undefined", timeout=WAIT_MS
-    )
-    if page.evaluate("document.documentElement.dataset.parallaxHoverMs") == "none":
-        return ""
-    card = page.locator("parallax-hovercard .card")
-    card.wait_for(state="visible", timeout=WAIT_MS)
-    name: str = card.locator(".outlet-name").inner_text()
-    return name
 
 
 def test_article_page_shows_panel_with_outlet_lean_and_story(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from service.core.ratings import RatingsTable, load_table
-from tests.e2e.harness import PAGES, WAIT_MS, Browser, Service
+from tests.e2e.harness import PAGES, WAIT_MS, Browser, Service, hover_result
 
 pytestmark = pytest.mark.e2e
 
@@ -174,18 +174,7 @@ def test_google_news_rows_get_the_outlet_named_beside_them(
     assert page.locator("a.WwrzSb > parallax-dot").count() == 0
 
     def card_for(link_id: str) -> str:
-        page.mouse.move(1, 1)
-        page.evaluate("delete document.documentElement.dataset.parallaxHoverMs")
-        page.hover(f"#{link_id}")
-        page.wait_for_function(
-            "document.documentElement.dataset.parallaxHoverMs !== undefined", timeout=WAIT_MS
-        )
-        if page.evaluate("document.documentElement.dataset.parallaxHoverMs") == "none":
-            return ""
-        card = page.locator("parallax-hovercard .card")
-        card.wait_for(state="visible", timeout=WAIT_MS)
-        name: str = card.locator(".outlet-name").inner_text()
-        return name
+        return hover_result(page, f"#{link_id}")
 
     assert card_for("link-nyt") == "The New York Times"
     page.screenshot(path=str(artifacts / "google-news.png"))

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +14,11 @@ import pytest
 
 from tests.e2e.harness import (
     REPO,
-    SERVICE_START_TIMEOUT_S,
     Service,
-    free_port,
     http_json,
     parallax_command,
+    serve_parallax,
+    stop_parallax,
 )
 from tests.support.axe import audit, describe
 
@@ -53,40 +51,6 @@ store.close()
 """
 
 
-def _serve(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, Any]:
-    env = {**os.environ, "PARALLAX_DATA_DIR": str(data_dir), "PARALLAX_INGEST_ENABLED": "0"}
-    env.pop("PARALLAX_DATABASE_URL", None)
-    port = free_port()
-    log = (data_dir / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [*parallax_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--no-ingest", "--workers", "1"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVICE_START_TIMEOUT_S
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"parallax serve exited:\n{(data_dir / 'serve.log').read_text()}")
-        try:
-            http_json(f"{url}/healthz", timeout=1.0)
-            return process, url, log
-        except (OSError, urllib.error.URLError):
-            if time.monotonic() > deadline:
-                process.terminate()
-                pytest.fail(f"parallax serve did not answer:\n{(data_dir / 'serve.log').read_text()}")
-            time.sleep(0.2)
-
-
-def _stop(process: subprocess.Popen[bytes], log: Any) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
-
-
 def _run(data_dir: Path, *args: str) -> str:
     env = {**os.environ, "PARALLAX_DATA_DIR": str(data_dir)}
     env.pop("PARALLAX_DATABASE_URL", None)
@@ -110,17 +74,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, di
     }
     assert set(stories) == {"barrier", "audit", "insulin", "satellite", "strike"}, out
     _run(data_dir, sys.executable, "-c", HOSTILE_SCRIPT, str(data_dir))
-    process, url, log = _serve(data_dir)
+    process, url, log = serve_parallax(data_dir)
     yield Service(url=url, process=process), stories
-    _stop(process, log)
+    stop_parallax(process, log)
 
 
 @pytest.fixture(scope="module")
 def empty_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     data_dir = tmp_path_factory.mktemp("pages-empty")
-    process, url, log = _serve(data_dir)
+    process, url, log = serve_parallax(data_dir)
     yield Service(url=url, process=process)
-    _stop(process, log)
+    stop_parallax(process, log)
 
 
 @pytest.fixture(scope="module")

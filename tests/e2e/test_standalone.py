@@ -24,10 +24,11 @@ from tests.e2e.harness import (
     Browser,
     Service,
     free_port,
+    hover_result,
     open_panel,
     ratings_export,
 )
-from tests.e2e.test_extension import BADGE_TEXT, badge, hover_result
+from tests.e2e.test_extension import BADGE_TEXT, badge
 from tests.support.axe import audit, describe
 
 pytestmark = pytest.mark.e2e
