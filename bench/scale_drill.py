@@ -1309,11 +1309,13 @@ def run_articles(args: argparse.Namespace) -> list[dict[str, Any]]:
                 "loadavg_before": os.getloadavg()[0],
             }
             loaded = size
+            if args.prune_only:
+                continue
             row.update(measure_reads(database_url, size, args))
             row["loadavg_after"] = os.getloadavg()[0]
             results.append(row)
             print(json.dumps(row), flush=True)
-        base = results[0]
+        base = results[0] if results else {}
         for row in results[1:]:
             ratios = {
                 k: round(row[k] / base[k], 2)
@@ -1372,6 +1374,10 @@ def main() -> None:
         help="then prune the largest size's articles older than this many days (readers beside)",
     )
     parser.add_argument("--prune-baseline-seconds", type=int, default=20)
+    parser.add_argument(
+        "--prune-only", action="store_true",
+        help="with --keep: load if needed, skip the reads, run the prune drill on the largest size",
+    )
     args = parser.parse_args()
     if args.quick:
         args.feeds, args.hosts, args.interval, args.passes = 600, 150, 60, 2
