@@ -7,12 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
 
@@ -166,6 +168,53 @@ def stop_parallax(process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+class FakeService:
+    """A minimal stand-in for a Parallax service on 127.0.0.1: `/version` and
+    `/v1/outlets/export` from `export` (with its ETag and 304), and, when `score` is set, that
+    body for every `/v1/score` (a story shaped as a test needs it: no key points, hostile ones)."""
+
+    def __init__(self, export: dict[str, Any], score: dict[str, Any] | None = None) -> None:
+        self.score = score
+        fake = self
+        body = json.dumps(export).encode()
+        version = json.dumps(
+            {
+                "version": "fake",
+                "ratings_version": export["version"],
+                "outlets": len(export["outlets"]),
+            }
+        ).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                path = self.path.split("?")[0]
+                etag = f'"{export["version"]}"'
+                if path == "/v1/outlets/export" and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                payload = {"/version": version, "/v1/outlets/export": body}.get(path)
+                if path == "/v1/score" and fake.score is not None:
+                    payload = json.dumps(fake.score).encode()
+                self.send_response(200 if payload else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("ETag", etag)
+                self.end_headers()
+                self.wfile.write(payload or b'{"error": {"code": "not_found", "message": "no"}}')
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def route_fixture_pages(context: Any) -> None:

@@ -3,6 +3,9 @@ outlet that wrote it, and "more" to the story page — from a real `parallax ser
 
 from __future__ import annotations
 
+import copy
+import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +16,11 @@ from tests.e2e.harness import (
     NYT_ARTICLE,
     WAIT_MS,
     Browser,
+    FakeService,
     Service,
     open_article,
     open_panel,
+    ratings_export,
     shadow,
 )
 from tests.support.axe import audit, describe
@@ -127,3 +132,52 @@ def test_key_point_passes_axe_narrow_and_wide(
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
         suffix = "" if scheme == "light" else f"-{scheme}"
         page.screenshot(path=str(artifacts / f"panel-key-point{suffix}-{width}.png"))
+
+
+def test_stand_in_story_without_key_points_then_with_a_hostile_one(
+    make_browser: Any, service: Service
+) -> None:
+    """What the seeded service never sends: a story with no key points (the panel as before its
+    lead: the headline in the coverage, no link) and one whose first point is markup and 10,000
+    words (text, cut at a word, clamped). A stand-in service answers /v1/score with them."""
+    real = service.score(NYT_ARTICLE)
+    bare = copy.deepcopy(real)
+    bare["story"]["key_points"] = []
+    stand_in = FakeService(json.loads(ratings_export()), score=bare)
+    try:
+        browser: Browser = make_browser(standalone=True)
+        since = time.time() * 1000
+        browser.set_settings(serviceUrl=stand_in.url)
+        browser.wait_for_sync(since)
+        page = open_article(browser, NYT_ARTICLE)
+        open_panel(page)
+        assert page.locator(LEAD).count() == 0
+        assert page.locator("parallax-panel .key-point-link").count() == 0
+        assert (
+            page.locator("parallax-panel .story .story-headline").inner_text()
+            == real["story"]["headline"]
+        )
+
+        markup = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+        hostile = copy.deepcopy(real)
+        hostile["story"]["key_points"][0]["text"] = markup + " word" * 10_000
+        hostile["story"]["key_points"][0]["outlet"]["name"] = "<b>Outlet</b>"
+        stand_in.score = hostile
+        page.reload()
+        page.locator(LEAD).wait_for(state="attached", timeout=WAIT_MS)
+        open_panel(page)
+        lead = page.locator(LEAD)
+        text = lead.locator(".key-point-text").inner_text()
+        assert text.startswith(markup) and text.endswith("…") and len(text) <= 360, text[:80]
+        assert lead.locator(".key-point-outlet").inner_text() == "<b>Outlet</b>"
+        assert lead_tags(page) <= LEAD_TAGS, lead_tags(page)
+        assert page.evaluate("window.__pwned === undefined")
+        height, line = shadow(
+            page,
+            "parallax-panel",
+            "root => { const q = root.querySelector('.key-point-text');"
+            " return [q.getBoundingClientRect().height, parseFloat(getComputedStyle(q).lineHeight)]; }",
+        )
+        assert height <= 6 * line + 1, (height, line)
+    finally:
+        stand_in.close()

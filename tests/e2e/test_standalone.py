@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from tests.e2e.harness import (
     UNRATED_ARTICLE,
     WAIT_MS,
     Browser,
+    FakeService,
     Service,
     free_port,
     hover_result,
@@ -130,47 +129,6 @@ def test_standalone_rates_pages_and_links_and_sends_nothing(
     sent = browser.network_requests_by_extension()
     # The log does see the worker's requests: now there are some, all to the chosen service.
     assert sent and all(url.startswith(service.url + "/") for url in sent), sent
-
-
-class FakeService:
-    """A minimal stand-in for a service whose ratings table differs from the built-in one."""
-
-    def __init__(self, export: dict[str, Any]) -> None:
-        body = json.dumps(export).encode()
-        version = json.dumps(
-            {
-                "version": "fake",
-                "ratings_version": export["version"],
-                "outlets": len(export["outlets"]),
-            }
-        ).encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-                path = self.path.split("?")[0]
-                etag = f'"{export["version"]}"'
-                if path == "/v1/outlets/export" and self.headers.get("If-None-Match") == etag:
-                    self.send_response(304)
-                    self.send_header("ETag", etag)
-                    self.end_headers()
-                    return
-                payload = {"/version": version, "/v1/outlets/export": body}.get(path)
-                self.send_response(200 if payload else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("ETag", etag)
-                self.end_headers()
-                self.wfile.write(payload or b'{"error": {"code": "not_found", "message": "no"}}')
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
