@@ -1,6 +1,7 @@
 """Measures story key points and headlines against the lead baseline, in the same run.
 
 Run: python -m bench.keypoints                 (both dev sets, then the speed of a 500-article story)
+     python -m bench.keypoints --halves        (also each set's two story-grouped halves)
      python -m bench.keypoints --data DIR      (where stories-dev*.jsonl and the summaries are)
 
 Quality: `parallax summarize` (and `--baseline`: each article's first sentence, the first
@@ -8,18 +9,22 @@ article's title) on stories-dev and stories-dev-dated, scored by ../shared/tools
 score_summaries.py against the editors' summaries of that set's stories (ROUGE F1, stemmed).
 Speed: CPU time (one core) of the key points of one 500-article story built from the dev set's
 real articles, cold (nothing parsed before) and warm (its articles parsed at an earlier
-refresh, as at ingest), beside the lead baseline's time on the same story.
+refresh, as at ingest), as a ratio to the lead baseline's time on the same story in the run.
+Halves: the stories split by a hash of their id (stable, not by position), so a change tuned on
+one half can be checked on the other, as the maintainers' held-out sets will check it.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from service.cli.coverage import grouped_sources, summarize_stories
@@ -53,21 +58,28 @@ def rouge(scorer: Path, gold: Path, pred: Path) -> tuple[list[float], float]:
     return [float(x) for x in out[-1].split()], words
 
 
-def quality(data: Path, scorer: Path, tmp: Path) -> list[str]:
+def half_of(story: str) -> int:
+    """A story's half (0 or 1): the first bit of a hash of its id."""
+    return hashlib.sha256(story.encode("utf-8")).digest()[0] & 1
+
+
+def quality(data: Path, scorer: Path, tmp: Path, *, halves: bool = False) -> Iterator[str]:
+    """The table's rows, each as soon as it is scored."""
     table = bundled_table()
     gold_all: dict[str, str] = {}
     with (data / "stories-dev-summaries.jsonl").open(encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
                 gold_all[json.loads(line)["story"]] = line
-    rows = []
     for name in SETS:
         with (data / f"{name}.jsonl").open(encoding="utf-8") as handle:
             stories = grouped_sources(handle, table)
         # The gold of this set's stories only: the others would count as missing.
-        gold = tmp / f"gold-{name}.jsonl"
-        gold.write_text("".join(gold_all[s] for s in stories), encoding="utf-8")
-        figures: dict[str, tuple[list[float], float, float]] = {}
+        golds = {name: list(stories)}
+        if halves:
+            for h in (0, 1):
+                golds[f"{name}, half {h}"] = [s for s in stories if half_of(s) == h]
+        preds: dict[str, tuple[Path, float]] = {}
         for label, baseline in (("lead baseline", True), ("key points", False)):
             pred = tmp / f"{label.split()[0]}-{name}.jsonl"
             started = time.process_time()
@@ -75,19 +87,23 @@ def quality(data: Path, scorer: Path, tmp: Path) -> list[str]:
                 for summary in summarize_stories(stories, baseline=baseline):
                     out.write(json.dumps(summary, ensure_ascii=False) + "\n")
             cpu = time.process_time() - started
-            figures[label] = (*rouge(scorer, gold, pred), cpu / max(1, len(stories)) * 1000)
-        (base, base_words, _), (new, new_words, new_ms) = figures.values()
-        rows.append(
-            f"| {name} ({len(stories)} stories) | lead baseline | "
-            + " | ".join(f"{v:.3f}" for v in base)
-            + f" | {base_words:.1f} | |"
-        )
-        rows.append(
-            "| | key points | "
-            + " | ".join(f"{v:.3f} ({v - b:+.3f})" for v, b in zip(new, base, strict=True))
-            + f" | {new_words:.1f} | {new_ms:.2f} ms |"
-        )
-    return rows
+            preds[label] = (pred, cpu / max(1, len(stories)) * 1000)
+        for shown, members in golds.items():
+            gold = tmp / f"gold-{shown}.jsonl"
+            gold.write_text("".join(gold_all[s] for s in members), encoding="utf-8")
+            (base, base_words), (new, new_words) = (
+                rouge(scorer, gold, preds[label][0]) for label in ("lead baseline", "key points")
+            )
+            yield (
+                f"| {shown} ({len(members)} stories) | lead baseline | "
+                + " | ".join(f"{v:.3f}" for v in base)
+                + f" | {base_words:.1f} | |"
+            )
+            yield (
+                "| | key points | "
+                + " | ".join(f"{v:.3f} ({v - b:+.3f})" for v, b in zip(new, base, strict=True))
+                + f" | {new_words:.1f} | {preds['key points'][1]:.2f} ms |"
+            )
 
 
 def speed(data: Path) -> list[str]:
@@ -127,6 +143,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None, help="Folder of the dev sets.")
     parser.add_argument("--scorer", type=Path, default=None, help="score_summaries.py")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument(
+        "--halves", action="store_true", help="Also score each set's story-grouped halves."
+    )
     args = parser.parse_args()
     shared = find_shared(REPO) if args.data is None or args.scorer is None else None
     data = args.data or (shared / "data")  # type: ignore[operator]
@@ -135,7 +154,7 @@ def main() -> None:
         print("| set | method | ROUGE-1 | ROUGE-2 | ROUGE-L | headline ROUGE-L | words | CPU/story |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         with tempfile.TemporaryDirectory(prefix="parallax-keypoints-") as tmp:
-            for row in quality(data, scorer, Path(tmp)):
+            for row in quality(data, scorer, Path(tmp), halves=args.halves):
                 print(row, flush=True)
         print()
     print(f"| one story of {SPEED_ARTICLES} articles, one core (median of {SPEED_RUNS}) | CPU | vs baseline |")
