@@ -8,6 +8,8 @@ and answers JSON lines on stdin with JSON lines on stdout, each with the CPU tim
 
   ingest DB RATINGS ARTICLES    {"start": i, "end": j} -> ingests ARTICLES[i:j] (a JSON list)
   related DATA_DIR RATINGS      {"query": {...}} -> GET /v1/related with that query string
+
+The stores it is given are its own copies: it sets their schema version back to its code's.
 """
 
 from __future__ import annotations
@@ -31,6 +33,18 @@ def _use_checkout(src: str) -> None:
         del sys.modules[name]
 
 
+def _known_schema(db: str) -> None:
+    """Sets this bench copy's schema version back to what the baseline's code knows: a newer
+    checkout's migrations since then only added tables, columns and indexes, which older code
+    never reads (a copy only: the newer code would migrate it again)."""
+    import sqlite3
+
+    from service.store.sqlite import MIGRATIONS
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM schema_version WHERE version > ?", (len(MIGRATIONS),))
+
+
 def _answer(payload: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(payload) + "\n")
     sys.stdout.flush()
@@ -52,6 +66,7 @@ def ingest(db: str, ratings: str, articles_path: str) -> None:
     from service.store.sqlite import SQLiteStore
 
     articles = json.loads(Path(articles_path).read_text("utf-8"))
+    _known_schema(db)
     engine = Engine(SQLiteStore(db), load_table(Path(ratings)))
     _answer({"ready": True, "service": sys.modules["service"].__file__})
     for line in sys.stdin:
@@ -71,6 +86,7 @@ def ingest(db: str, ratings: str, articles_path: str) -> None:
 def related(data_dir: str, ratings: str) -> None:
     from service.app import create_app
 
+    _known_schema(str(Path(data_dir) / "parallax.sqlite3"))
     client = create_app(
         {
             "TESTING": True,

@@ -633,8 +633,9 @@ def main() -> None:
     }
     related_baseline: Baseline | None = None
     if args.baseline is not None:
-        # The same big store and queries (reads only), in the other code.
-        related_baseline = Baseline(args.baseline, "related", str(big_path.parent), str(ratings))
+        # The same big store (a copy of its own) and queries, in the other code.
+        base_big = copy_store(big_path, work / "baseline-big" / "parallax.sqlite3")
+        related_baseline = Baseline(args.baseline, "related", str(base_big.parent), str(ratings))
         queries["baseline"] = queries["big"]
         clients["baseline"] = baseline_client(related_baseline)
     latency = related_latency(clients, queries)
