@@ -601,6 +601,17 @@ class SQLStore(ABC):
                 self._unindex(conn, ids)
                 self._uncount_hosts(conn, ids)
                 for test, params in self._members(ids):
+                    # Each story counts what it loses, in one statement for the batch (a
+                    # statement a story made ~50 round trips a batch: 909 articles/s at
+                    # 10,000,000 on a loaded machine).
+                    self._run(
+                        conn,
+                        "UPDATE stories SET pruned = stories.pruned + gone.n FROM ("
+                        "SELECT story_id AS sid, count(*) AS n FROM articles"
+                        f" WHERE id {test} AND story_id IS NOT NULL GROUP BY story_id) AS gone"
+                        " WHERE stories.id = gone.sid",
+                        params,
+                    )
                     # A copy whose wire original goes stands alone, as delete_articles leaves it.
                     self._run(
                         conn,
@@ -608,15 +619,7 @@ class SQLStore(ABC):
                         params,
                     )
                     self._run(conn, f"DELETE FROM articles WHERE id {test}", params)
-                per_story: dict[str, int] = {}
-                for _, story_id in rows:
-                    if story_id:
-                        per_story[str(story_id)] = per_story.get(str(story_id), 0) + 1
-                for story_id, n in sorted(per_story.items()):
-                    self._run(
-                        conn, "UPDATE stories SET pruned = pruned + ? WHERE id = ?", (n, story_id)
-                    )
-                stories.update(per_story)
+                stories.update(str(story_id) for _, story_id in rows if story_id)
             self._forget_common_words()
             removed += len(ids)
             batches += 1
