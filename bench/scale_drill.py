@@ -7,13 +7,14 @@ processes; the only thing added to them (`--as-worker`) is a name lookup that an
 127.0.0.1 for *.drill.invalid and refuses every other name, so no request can leave this
 machine. Feeds behave as feeds do: most answer 304 to a conditional GET, some are slow, some
 fail (404, 500, connection reset, malformed XML), some redirect; items come from a synthetic
-story generator (events covered by outlets of every side of the bundled table). The server
+story generator (many concurrent events, each covered by about 3 to 60 articles from outlets of
+every side of the bundled table, published over hours to days; see EventPool). The server
 counts every fetch, so it prints feeds/s for the first full pass, fetches per feed in each
 interval (healthy and failing feeds apart: failing ones back off), duplicates (a feed fetched
 twice within one interval), the most feeds one host had in flight at once against the
 politeness limit (one at a time; a redirect's second request, which arrives while its 301 is
 still being finished, is the same fetch and is counted apart), CPU seconds per feed of the
-workers, articles/s stored through them, and how failing feeds are shown in feed health.
+workers, articles/s stored through them, the stories formed (articles per story), and how failing feeds are shown in feed health.
 DRILL_PROFILE=<dir> writes each worker's cProfile there.
 
 Articles part. Synthetic articles are COPY-loaded into a throwaway schema (the search column
@@ -35,8 +36,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import hashlib
+import itertools
 import json
+import math
 import os
 import random
 import shutil
@@ -179,22 +183,52 @@ def feed_specs(feeds: int, hosts: int, interval: float, outlets: list[str]) -> l
     return specs
 
 
-def feed_body(spec: FeedSpec, version: int, pool: list[Event], items_per_feed: int = 3) -> bytes:
+@dataclass(frozen=True)
+class EventPool:
+    """Many concurrent events, each covered by about 3 to 60 articles (log-uniform, as real
+    stories run from a handful of articles to Ground News' largest ~150) from outlets of every
+    side, published over hours to days. An article's event is drawn in proportion to its
+    event's size, so the drill's stories form as live ones do instead of a few huge ones."""
+
+    events: list[Event]
+    cum_sizes: list[float]
+    starts: list[float]  # seconds before now the event began (up to two days: in the window)
+    spans: list[float]  # seconds over which its articles are published (1 to 48 hours)
+
+    @classmethod
+    def sized_for(cls, articles: int, seed: int = 5) -> EventPool:
+        """Events enough for about `articles` articles at the sizes above (mean ~18)."""
+        rng = random.Random(seed)
+        n = max(50, articles // 18)
+        sizes = [math.exp(rng.uniform(math.log(3), math.log(60))) for _ in range(n)]
+        return cls(
+            events(n, seed),
+            list(itertools.accumulate(sizes)),
+            [rng.uniform(0, 2 * 86400) for _ in range(n)],
+            [rng.uniform(3600, 48 * 3600) for _ in range(n)],
+        )
+
+    def pick(self, rng: random.Random) -> tuple[Event, float]:
+        """An event and when this article about it was published (epoch seconds)."""
+        k = bisect.bisect_left(self.cum_sizes, rng.uniform(0, self.cum_sizes[-1]))
+        k = min(k, len(self.events) - 1)
+        ago = max(0.0, self.starts[k] - rng.uniform(0, self.spans[k]))
+        return self.events[k], time.time() - ago
+
+
+def feed_body(spec: FeedSpec, version: int, pool: EventPool, items_per_feed: int = 3) -> bytes:
     rng = random.Random(spec.index * 1_000_003 + version)
-    # Each version covers a few of the events current at that time: outlets of every side
-    # meet on the same events, so stories gather several sides.
-    current = pool[(version * 7) % len(pool) :][:40] or pool[:40]
     items = []
     for k in range(items_per_feed):
-        event = rng.choice(current)
+        event, published = pool.pick(rng)
         link = f"https://{spec.outlet}/drill/{spec.index}/{version}/{k}"
         title = event.title(rng).replace("&", "and")
         text = event.text(rng)
-        stamp = formatdate(time.time() - rng.randrange(3600), usegmt=True)
+        stamp = formatdate(published, usegmt=True)
         if spec.atom:
             items.append(
                 f"<entry><title>{title}</title><link href='{link}'/><id>{link}</id>"
-                f"<updated>{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}</updated>"
+                f"<updated>{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(published))}</updated>"
                 f"<summary>{text}</summary></entry>"
             )
         else:
@@ -234,7 +268,8 @@ class Counts:
 def make_server(
     specs: list[FeedSpec], started: float, counts: Counts, items_per_feed: int = 3
 ) -> ThreadingHTTPServer:
-    pool = events(400)
+    # Sized for a first pass's articles: later versions add to the same events.
+    pool = EventPool.sized_for(len(specs) * items_per_feed)
     by_index = {s.index: s for s in specs}
 
     class Handler(BaseHTTPRequestHandler):
@@ -476,6 +511,13 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
     try:
         states = {s.url: s for s in store.feed_states()}
         stored = store.counts()
+        with psycopg.connect(conninfo) as sizes_conn:
+            sizes_conn.execute(f'SET search_path TO "{schema}"')
+            sizes = [
+                int(n) for (n,) in sizes_conn.execute(
+                    "SELECT count(*) FROM articles WHERE story_id IS NOT NULL GROUP BY story_id"
+                )
+            ]
     finally:
         store.close()
         drop_schema(PG_URL, schema)
@@ -541,6 +583,13 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
         "fetches_per_pass_healthy": round(per_feed(healthy), 3),
         "articles_stored": stored["articles"],
         "stories_stored": stored["stories"],
+        # Articles per story formed: the commits' cost per article depends on it.
+        "story_sizes": {
+            "stories": len(sizes),
+            "mean": round(sum(sizes) / len(sizes), 1) if sizes else None,
+            "median": sorted(sizes)[len(sizes) // 2] if sizes else None,
+            "max": max(sizes, default=None),
+        },
         "articles_per_second_first_pass": (
             round(first_pass_articles / first_pass, 1) if first_pass else None
         ),
