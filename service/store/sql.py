@@ -60,6 +60,8 @@ COMMON_WORDS_KEPT = 50_000
 MAX_WORD_CHARS = 64
 # Rows read per page when streaming articles: a restore never holds a busy window at once.
 PAGE_ROWS = 2000
+# Stories refreshed per grouped read: within SQLite's 999 bound parameters.
+REFRESH_CHUNK = 500
 
 # Letters and digits, as both full-text indexes split words (underscore separates, too).
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -501,8 +503,7 @@ class SQLStore(ABC):
                 self._run(conn, "DELETE FROM stories WHERE id = ?", (old,))
                 touched.discard(old)
                 touched.add(new)
-            for story_id in sorted(touched):
-                self._refresh_story(conn, story_id)
+            self._refresh_stories(conn, sorted(touched))
             for name, value in batch.cursors:
                 self._run(conn, _CURSOR_UPSERT, (name, value))
             for state in batch.feed_states:
@@ -566,8 +567,7 @@ class SQLStore(ABC):
                     params,
                 )
                 self._run(conn, f"DELETE FROM articles WHERE id {test}", params)
-            for story_id in sorted({str(r[1]) for r in rows if r[1]}):
-                self._refresh_story(conn, story_id)
+            self._refresh_stories(conn, sorted({str(r[1]) for r in rows if r[1]}))
             # Engines in other processes hold the deleted articles in memory and see this
             # counter move (Engine.restore), so no new article joins a story that is gone.
             self._run(conn, _REMOVALS_BUMP, (REMOVALS_CURSOR,))
@@ -644,49 +644,78 @@ class SQLStore(ABC):
         return out
 
     def _refresh_story(self, conn: Any, story_id: str) -> None:
-        count, outlets, first, last = self._run(
+        self._refresh_stories(conn, [story_id])
+
+    def _refresh_stories(self, conn: Any, story_ids: Sequence[str]) -> None:
+        """Recompute the touched stories' rows (counts, sides, digest) in a few grouped reads
+        per REFRESH_CHUNK stories: a commit touching hundreds of small stories made five round
+        trips for each of them inside the ingest lock."""
+        for at in range(0, len(story_ids), REFRESH_CHUNK):
+            self._refresh_chunk(conn, list(story_ids[at : at + REFRESH_CHUNK]))
+
+    def _refresh_chunk(self, conn: Any, story_ids: list[str]) -> None:
+        marks = ", ".join("?" * len(story_ids))
+        totals = {
+            row[0]: row[1:]
+            for row in self._run(
+                conn,
+                "SELECT story_id, count(*), count(DISTINCT outlet_id), min(at), max(at)"
+                f" FROM articles WHERE story_id IN ({marks}) GROUP BY story_id",
+                story_ids,
+            )
+        }
+        kept_rows = {
+            row[0]: story_row(row)
+            for row in self._run(
+                conn, f"SELECT {STORY_COLUMNS} FROM stories WHERE id IN ({marks})", story_ids
+            )
+        }
+        by_side: dict[str, dict[str, int]] = {}
+        for story_id, side, n in self._run(
             conn,
-            "SELECT count(*), count(DISTINCT outlet_id), min(at), max(at)"
-            " FROM articles WHERE story_id = ?",
-            (story_id,),
-        ).fetchone()
-        kept_row = self._run(
-            conn, f"SELECT {STORY_COLUMNS} FROM stories WHERE id = ?", (story_id,)
-        ).fetchone()
+            "SELECT story_id, side, count(DISTINCT coalesce(outlet_id, key)) FROM articles"
+            f" WHERE story_id IN ({marks}) GROUP BY story_id, side",
+            story_ids,
+        ):
+            by_side.setdefault(story_id, {})[side] = int(n)
+        # Oldest first, ties by row id: the same sample, hence the same digest, everywhere.
+        samples: dict[str, list[Article]] = {}
+        for row in self._run(
+            conn,
+            f"SELECT {_DIGEST_COLUMNS} FROM (SELECT *, row_number() OVER"
+            " (PARTITION BY story_id ORDER BY at, id) AS sample_rank FROM articles"
+            f" WHERE story_id IN ({marks}) AND syndicated_of IS NULL) AS originals"
+            " WHERE sample_rank <= ? ORDER BY story_id, at, id",
+            [*story_ids, DIGEST_SAMPLE],
+        ):
+            article = article_row(row)
+            samples.setdefault(str(article.story_id), []).append(article)
+        for story_id in story_ids:
+            self._write_story(
+                conn, story_id, totals.get(story_id), kept_rows.get(story_id),
+                by_side.get(story_id, {}), samples.get(story_id),
+            )
+
+    def _write_story(
+        self, conn: Any, story_id: str, total: Sequence[Any] | None, kept: StoryRow | None,
+        sides: dict[str, int], sample: list[Article] | None,
+    ) -> None:
         # A story retention thinned keeps what the removed articles counted for.
-        kept = story_row(kept_row) if kept_row else None
         pruned = kept.pruned if kept is not None else 0
-        if not count:
+        if not total or not total[0]:
             if not pruned:
                 self._run(conn, "DELETE FROM stories WHERE id = ?", (story_id,))
             return
-        sides = {
-            side: int(n)
-            for side, n in self._run(
-                conn,
-                "SELECT side, count(DISTINCT coalesce(outlet_id, key)) FROM articles"
-                " WHERE story_id = ? GROUP BY side",
-                (story_id,),
-            )
-        }
+        count, outlets, first, last = total
         if kept is not None and pruned:
             count += pruned
             outlets = max(int(outlets), kept.outlet_count)
             first, last = min(first, kept.first_seen), max(last, kept.last_updated)
             for side, n in kept.outlets_by_side.items():
                 sides[side] = max(sides.get(side, 0), int(n))
-        # Oldest first, ties by row id: the same sample, hence the same digest, everywhere. Its
-        # key points, neutral headline and framing are computed here, at each change, so no
+        # Its key points, neutral headline and framing are computed here, at each change, so no
         # request computes them (summary.story_digest); a wire copy only when nothing else.
-        sample = [
-            article_row(r)
-            for r in self._run(
-                conn,
-                f"SELECT {_DIGEST_COLUMNS} FROM articles WHERE story_id = ?"
-                " AND syndicated_of IS NULL ORDER BY at, id LIMIT ?",
-                (story_id, DIGEST_SAMPLE),
-            )
-        ] or [
+        sample = sample or [
             article_row(r)
             for r in self._run(
                 conn,
