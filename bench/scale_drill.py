@@ -77,10 +77,6 @@ _NOUNS = (
 _VERBS = ("approves", "blocks", "delays", "expands", "probes", "rejects", "backs", "halts")
 
 
-def _word(rng: random.Random) -> str:
-    return "".join(rng.choice(_SYLLABLES) for _ in range(3))
-
-
 @dataclass(frozen=True)
 class Event:
     """One invented news event: the words every outlet's headline about it shares."""
@@ -112,10 +108,21 @@ class Event:
 
 
 def events(n: int, seed: int = 5) -> list[Event]:
+    """n events whose place and detail words are each used by no other event (four syllables:
+    20,736 words), so events do not run into each other through a shared invented word."""
     rng = random.Random(seed)
+    size = len(_SYLLABLES)
+    picks = rng.sample(range(size**4), min(2 * n, size**4))
+
+    def word(k: int) -> str:
+        return "".join(_SYLLABLES[(k // size**p) % size] for p in range(4))
+
     return [
-        Event(_word(rng).title(), rng.choice(_NOUNS), rng.choice(_VERBS), _word(rng))
-        for _ in range(n)
+        Event(
+            word(picks[(2 * i) % len(picks)]).title(), rng.choice(_NOUNS), rng.choice(_VERBS),
+            word(picks[(2 * i + 1) % len(picks)]),
+        )
+        for i in range(n)
     ]
 
 
