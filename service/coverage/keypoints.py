@@ -759,7 +759,9 @@ def neutral_headline(story: _Story) -> str:
     for i, s in story.title_sentences.items():
         if not s.terms:
             continue
-        central = sum(weight[t] for t in s.terms)
+        # fsum: exactly rounded whatever the set's order, so every process (any hash seed) picks
+        # the same headline when two titles are close.
+        central = math.fsum(weight[t] for t in s.terms)
         if story.n > 1:
             # Own title counted in title_df: one less, so only the others' titles vote.
             shared = sum(story.title_df.get(c, 0) - 1 for c in s.terms | s.pairs)
@@ -818,7 +820,7 @@ def framing(story: _Story) -> dict[str, SideFraming]:
         ranked = sorted(
             side_pool[side],
             key=lambda c: (
-                -sum(specific.get(t, 0.0) for t in c.terms) / math.sqrt(max(c.words, 6)),
+                -math.fsum(specific.get(t, 0.0) for t in c.terms) / math.sqrt(max(c.words, 6)),
                 c.source,
                 c.position,
             ),

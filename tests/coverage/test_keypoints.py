@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -506,3 +509,44 @@ def test_the_latin_only_shortcut_detects_as_counting_every_letter() -> None:
     ]  # fmt: skip
     for text in texts:
         assert detect_language(text) == _detect_by_counting_every_letter(text), text
+
+
+_DIGEST_UNDER_SEED = """
+import hashlib, json, sys
+from collections import defaultdict
+from bench.coverage_speed import Synth
+from service.coverage.keypoints import Source, digest
+
+stories = defaultdict(list)
+for i, art in enumerate(Synth(7).stream(2500)):
+    side = ("left", "center", "right")[i % 3]
+    stories[art["event"]].append(
+        Source(str(i), art["title"], art["text"], art["url"].split("/")[2], side)
+    )
+out = []
+for sid in sorted(stories):
+    d = digest(stories[sid])
+    framing = sorted((side, repr(f)) for side, f in d.framing.items())
+    out.append([sid, d.headline, [k.text for k in d.key_points], framing])
+print(hashlib.sha256(json.dumps(out).encode()).hexdigest())
+"""
+
+
+def test_digest_is_the_same_in_every_process() -> None:
+    """Two processes with different hash seeds store the same digest for a story: sums over a
+    set of terms must not depend on the set's iteration order (close titles once swapped)."""
+    root = Path(__file__).resolve().parents[2]
+    answers = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _DIGEST_UNDER_SEED],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        answers.add(done.stdout.strip())
+    assert len(answers) == 1
