@@ -85,18 +85,22 @@ class Event:
     noun: str
     verb: str
     detail: str
+    name: str = ""
+    thing: str = ""
 
     def titles(self) -> tuple[str, str, str]:
+        # Mostly the event's own words: shared template words would let the clusterer join
+        # events that happen to have the same noun and verb.
         return (
-            f"{self.place} {self.noun} {self.verb} {self.detail} plan",
-            f"{self.detail} {self.noun}: {self.place} {self.verb} proposal",
-            f"Officials in {self.place} {self.verb} {self.noun} over {self.detail}",
+            f"{self.place} {self.detail} {self.thing} {self.noun} {self.verb}",
+            f"{self.name} {self.verb} {self.place} {self.thing} over {self.detail}",
+            f"{self.thing} {self.detail}: {self.name} in {self.place}",
         )
 
     def texts(self) -> tuple[str, str, str]:
         return tuple(  # type: ignore[return-value]
-            f"The {self.place} {self.noun} {self.verb} the {self.detail} measure on {day},"
-            " officials said."
+            f"{self.name} of {self.place} {self.verb} the {self.detail} {self.thing} {self.noun}"
+            f" on {day}, {self.name} said."
             for day in ("Monday", "Tuesday", "Friday")
         )
 
@@ -108,19 +112,19 @@ class Event:
 
 
 def events(n: int, seed: int = 5) -> list[Event]:
-    """n events whose place and detail words are each used by no other event (four syllables:
-    20,736 words), so events do not run into each other through a shared invented word."""
+    """n events whose place, detail, name and thing words are each used by no other event (four
+    syllables: 20,736 words, so up to 5,184 events), so events do not run into each other."""
     rng = random.Random(seed)
     size = len(_SYLLABLES)
-    picks = rng.sample(range(size**4), min(2 * n, size**4))
+    picks = rng.sample(range(size**4), min(4 * n, size**4))
 
     def word(k: int) -> str:
-        return "".join(_SYLLABLES[(k // size**p) % size] for p in range(4))
+        return "".join(_SYLLABLES[(picks[k % len(picks)] // size**p) % size] for p in range(4))
 
     return [
         Event(
-            word(picks[(2 * i) % len(picks)]).title(), rng.choice(_NOUNS), rng.choice(_VERBS),
-            word(picks[(2 * i + 1) % len(picks)]),
+            word(4 * i).title(), rng.choice(_NOUNS), rng.choice(_VERBS), word(4 * i + 1),
+            word(4 * i + 2).title(), word(4 * i + 3),
         )
         for i in range(n)
     ]
