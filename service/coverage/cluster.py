@@ -17,9 +17,11 @@ How it decides: each article becomes a sparse vector of sublinear term frequenci
 counted twice) times an IDF learned online from the articles seen so far, with words that are
 usually written capitalised (names), capitalised phrases and numbers weighted up. Candidate
 stories come from an inverted index over the article's rarer terms, so the cost per article
-does not grow with the number of stories; the best candidate is scored by cosine against the
-story centroid blended with the nearest member, and the article joins it above a threshold,
-else starts a new story. When an article makes two stories' centroids close, the younger story
+does not grow with the number of stories; the front runners are described by a few features
+(cosines with the centroid, nearest member and titles, time gap, rivals …) and a shipped logistic
+model gives each the probability that joining is right: the article joins the likeliest at 0.5,
+else starts a new story. Terms an outlet repeats across its different stories (boilerplate) count
+down for that outlet. When an article makes two stories' centroids close, the younger story
 is merged into the older. Stories are only compared within a time window; `expire` drops the
 stories behind it, so memory is bounded by the window, not by the store. Same input order,
 same output: nothing is random and ties break on creation order. docs/clustering.md has the
@@ -28,8 +30,10 @@ benchmark and the ablations behind every default.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from . import lexicon
@@ -103,14 +107,19 @@ class ClusterSettings:
     # many articles seen, so they lead in a cold store and fade as the store's own counts grow.
     prior_docs: float = 300.0
     # The learned match (service/coverage/match.py): an article joins the likeliest story when the
-    # model gives it at least join_probability. Off by default: it merged three unrelated events
-    # whose articles shared an outlet's boilerplate ("Desk 7 reports: …"; the two-worker tests),
-    # which the similarity + recency bonus >= join_threshold rule keeps apart. On, it scores
-    # 0.748 / 0.987 / 0.951 on dev / dated / volume (docs/clustering.md) against 0.733 / 0.961 /
-    # 0.908 for the rule.
-    learned_match: bool = False
+    # model gives it at least join_probability. Off, the older rule decides: similarity + recency
+    # bonus >= join_threshold (docs/clustering.md compares them on every set).
+    learned_match: bool = True
     join_probability: float = 0.5
     match_model: str | None = None  # a model file other than the shipped one
+    # Outlet boilerplate ("Desk 7 reports: …", a byline, "The post … appeared first on …"): a
+    # term that one outlet's recent articles carry into several different stories says nothing
+    # about which story its next article belongs to. Each outlet's latest `boilerplate_memory`
+    # articles are remembered (their first `boilerplate_terms` terms); a term found in c >= 2
+    # of their distinct stories counts 1/c in that outlet's next articles. 0 turns it off.
+    boilerplate_memory: int = 8
+    boilerplate_terms: int = 64
+    boilerplate_outlets: int = 4096
 
 
 @dataclass
@@ -211,6 +220,8 @@ class Clusterer:
         self._model: MatchModel | None = None
         # word -> term per language: stemming is most of the cost of reading an article.
         self._terms: dict[str, dict[str, str]] = {}
+        # outlet -> its latest articles' (id, first terms), least recently seen outlet first.
+        self._outlet_recent: OrderedDict[str, deque[tuple[str, frozenset[str]]]] = OrderedDict()
 
     # ---- public interface -------------------------------------------------------------
 
@@ -220,6 +231,8 @@ class Clusterer:
             return self._stories[self._doc_story[doc.id]].name
         features = self._features(doc)
         self._learn(features)
+        raw_terms = features.tf
+        features = self._without_boilerplate(doc, features)
         query = self._query(doc, features)
         ranked = self._rank(query)
         story: _Story | None = None
@@ -230,6 +243,7 @@ class Clusterer:
         if story is None:
             story = self._new_story(self._fresh_name(), features.language)
         self._attach(story, doc, features, query)
+        self._remember_outlet(doc, raw_terms)
         if self.settings.merge_threshold is not None:
             self._merge_neighbours(story, ranked)
         return self.resolve(story.name)
@@ -254,7 +268,7 @@ class Clusterer:
         learned_match off: similarity plus the recency bonus, clipped to [0, 1]); an article the
         clusterer already holds gets its own story first with 1.0.
         """
-        features = self._features(doc)
+        features = self._without_boilerplate(doc, self._features(doc))
         ranked = self._rank(self._query(doc, features, features.caps), rescore=limit)
         if doc.id in self._doc_story:
             own = self._doc_story[doc.id]
@@ -272,6 +286,8 @@ class Clusterer:
             return
         features = self._features(doc)
         self._learn(features)
+        raw_terms = features.tf
+        features = self._without_boilerplate(doc, features)
         key = self._by_name.get(story_id)
         story = (
             self._stories[key]
@@ -279,11 +295,12 @@ class Clusterer:
             else self._new_story(story_id, features.language)
         )
         self._attach(story, doc, features, self._query(doc, features))
+        self._remember_outlet(doc, raw_terms)
 
     def candidate_features(self, doc: Doc, limit: int = 5) -> list[tuple[str, list[float]]]:
         """The match features of the front-running stories for an article, read-only (what
         scripts/train_match.py learns from)."""
-        features = self._features(doc)
+        features = self._without_boilerplate(doc, self._features(doc))
         query = self._query(doc, features, features.caps)
         candidates = self._candidates(query, limit)
         return [(c.story.name, self._match_features(query, c, candidates)) for c in candidates]
@@ -395,6 +412,57 @@ class Clusterer:
             self._add_phrases(tf, run, weight)
         names = frozenset(term for term, (_, upper) in caps.items() if upper)
         return _Features(tf, caps, language, title_tf, names)
+
+    def _without_boilerplate(self, doc: Doc, features: _Features) -> _Features:
+        """The article's terms with its outlet's boilerplate counted down.
+
+        A term that the outlet's remembered articles carried into c >= 2 different stories
+        counts 1/c here, so text an outlet repeats in everything it publishes cannot pull its
+        articles into one story (and a name it used in two stories weighs half for it).
+        """
+        recent = self._outlet_recent.get(doc.outlet) if doc.outlet else None
+        if not recent:
+            return features
+        doc_story = self._doc_story
+        terms = features.tf.keys()
+        shared_by_story: dict[int, set[str]] = {}
+        for doc_id, remembered in recent:
+            key = doc_story.get(doc_id)
+            if key is None or doc_id == doc.id:
+                continue  # forgotten with its story, or the article itself (match() of a member)
+            shared = terms & remembered
+            if shared:
+                shared_by_story.setdefault(key, set()).update(shared)
+        if len(shared_by_story) < 2:
+            return features
+        stories_with: dict[str, int] = {}
+        for shared in shared_by_story.values():
+            for term in shared:
+                stories_with[term] = stories_with.get(term, 0) + 1
+        repeated = {t: 1.0 / c for t, c in stories_with.items() if c >= 2}
+        if not repeated:
+            return features
+        return dataclasses.replace(
+            features,
+            tf={t: w * repeated.get(t, 1.0) for t, w in features.tf.items()},
+            title_tf={t: w * repeated.get(t, 1.0) for t, w in features.title_tf.items()},
+        )
+
+    def _remember_outlet(self, doc: Doc, tf: dict[str, float]) -> None:
+        """Keeps the outlet's latest articles' first terms (title first) for _without_boilerplate."""
+        settings = self.settings
+        if not doc.outlet or settings.boilerplate_memory <= 0:
+            return
+        recent = self._outlet_recent.get(doc.outlet)
+        if recent is None:
+            recent = self._outlet_recent[doc.outlet] = deque(maxlen=settings.boilerplate_memory)
+            if len(self._outlet_recent) > settings.boilerplate_outlets:
+                self._outlet_recent.popitem(last=False)
+        else:
+            self._outlet_recent.move_to_end(doc.outlet)
+        limit = settings.boilerplate_terms
+        terms = frozenset(tf) if len(tf) <= limit else frozenset(list(tf)[:limit])
+        recent.append((doc.id, terms))
 
     def _add_phrases(self, tf: dict[str, float], run: list[str], weight: float) -> None:
         if self.settings.phrase_weight <= 0 or len(run) < 2:
@@ -643,7 +711,7 @@ class Clusterer:
         """What the learned match reads about one candidate: see match.FEATURES for the list."""
         story = candidate.story
         title = (
-            max((_dot(query.title, t) for t in story.member_titles), default=0.0)
+            float(max((_dot(query.title, t) for t in story.member_titles), default=0.0))
             if query.title
             else 0.0
         )
@@ -653,7 +721,9 @@ class Clusterer:
         numbers_total = sum(m for _, m in query.number_mass)
         numbers_found = sum(m for t, m in query.number_mass if t in centroid)
         others = [c.blend for c in candidates if c is not candidate]
-        margin = candidate.blend - max(others) if others else candidate.blend
+        # Starting a new story is always the alternative: a rival below the match floor (or none,
+        # in a cold store) is no closer than that.
+        margin = candidate.blend - max(max(others, default=0.0), self.settings.match_floor)
         rivals = sum(1 for b in others if b >= candidate.blend - 0.1)
         published = query.published
         dated = published is not None and story.first is not None and story.last is not None
@@ -665,7 +735,11 @@ class Clusterer:
             spread = math.log1p((story.last - story.first) / 3600.0)
         else:
             recency = log_gap = spread = 0.0
-        same_outlet = 1.0 if query.outlet and query.outlet in story.member_outlets else 0.0
+        outlet = query.outlet
+        same_outlet = 1.0 if outlet and outlet in story.member_outlets else 0.0
+        # Only the outlet's own articles to agree with: a shared byline or "Desk 7 reports:" line
+        # looks like weak agreement, an update or copy of its own article like strong agreement.
+        own_only = same_outlet and all(o == outlet for o in story.member_outlets)
         return [
             candidate.centroid,
             candidate.nearest,
@@ -682,6 +756,9 @@ class Clusterer:
             same_outlet,
             candidate.nearest * candidate.nearest,
             candidate.centroid if dated else 0.0,
+            recency * candidate.nearest,
+            recency * title,
+            max(0.0, 1.0 - candidate.nearest) if own_only else 0.0,
         ]
 
     def _recency(self, story: _Story, published: float | None) -> float:

@@ -24,7 +24,7 @@ FEATURES = (
     "title",  # best cosine between the titles
     "entities",  # share of the article's name weight found in the story
     "numbers",  # share of the article's number weight found in the story
-    "margin",  # this candidate's similarity minus the best other candidate's
+    "margin",  # this candidate's similarity minus the best other candidate's (at least match_floor)
     "rivals",  # other candidates within 0.1 of this one's similarity
     "recency",  # exp(-gap / 6 h) when both are dated, else 0
     "log_gap_hours",  # ln(1 + gap in hours) when both are dated, else 0
@@ -34,6 +34,10 @@ FEATURES = (
     "same_outlet",  # 1 when the article's outlet already has a remembered article in the story
     "nearest_sq",  # nearest squared: lets the odds rise faster for close pairs
     "centroid_x_dated",  # similarity counts differently with dates to narrow the field
+    "recency_x_nearest",  # closeness in time counts as much as the texts agree
+    "recency_x_title",  # ... or as the titles agree
+    "own_outlet_only",  # 1 - nearest when every remembered article of the story is the article's
+    # own outlet's, else 0: agreement with one's own text alone is what boilerplate gives
 )
 
 

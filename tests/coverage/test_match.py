@@ -95,3 +95,79 @@ def test_a_bad_model_file_says_what_to_fix(tmp_path: Path) -> None:
     path.write_text("{", encoding="utf-8")
     with pytest.raises(MatchModelError, match="cannot read"):
         read_model(path)
+
+
+# Three unrelated events reported by desks that stamp "Desk <n> reports:" on everything they file
+# (tests/production/test_two_workers.py's feeds): the shared line must not make them one story.
+DESK_EVENTS = [
+    (
+        "Harbor council approves Eastside flood barrier",
+        "Harbor city council voted 7-2 to fund the Eastside flood barrier, a $40 million seawall.",
+    ),
+    (
+        "Volcano observatory raises alert level on Mount Kestrel",
+        "A seismic swarm under Mount Kestrel's northern crater led geologists to raise the alert.",
+    ),
+    (
+        "Transit workers announce citywide bus strike",
+        "The drivers' union called a walkout over pensions, halting every bus route from Monday.",
+    ),
+]
+DESK_OUTLETS = ["leftpaper.com", "rightdaily.com", "centerwire.com", "righttimes.com"]
+
+
+def desk_reports(desks: int) -> list[Doc]:
+    return [
+        Doc(
+            f"{DESK_OUTLETS[desk % 4]}/f{desk}/e{number}",
+            title,
+            f"Desk {desk} reports: {text}",
+            outlet=DESK_OUTLETS[desk % 4],
+            published=T0 + desk * 60 + number,
+        )
+        for desk in range(desks)
+        for number, (title, text) in enumerate(DESK_EVENTS)
+    ]
+
+
+def test_an_outlets_boilerplate_does_not_merge_unrelated_events() -> None:
+    clusterer = Clusterer()  # the defaults: the learned match is on
+    assert clusterer.settings.learned_match
+    placed = {doc.id: clusterer.add(doc) for doc in desk_reports(12)}
+    stories = {
+        number: {clusterer.resolve(s) for key, s in placed.items() if key.endswith(f"/e{number}")}
+        for number in range(len(DESK_EVENTS))
+    }
+    assert all(len(found) == 1 for found in stories.values()), stories
+    assert len(set().union(*stories.values())) == len(DESK_EVENTS)
+    # A desk's second report meets only its own first one: the story is that outlet's alone and
+    # the texts agree on the boilerplate only, so the match scores it below the join cutoff.
+    fresh = Clusterer()
+    first, second = desk_reports(1)[:2]
+    fresh.add(first)
+    assert all(score < fresh.join_cutoff for _, score in fresh.match(second))
+    named = dict(zip(FEATURES, fresh.candidate_features(second)[0][1], strict=True))
+    assert named["own_outlet_only"] > 0.8 and named["recency"] > 0.99
+
+
+def test_terms_an_outlet_repeats_across_stories_count_less_for_it() -> None:
+    clusterer = Clusterer()
+    docs = desk_reports(1)  # one desk, three events
+    clusterer.add(docs[0])
+    clusterer.add(docs[1])
+    assert clusterer.story_of(docs[0].id) != clusterer.story_of(docs[1].id)
+    third = docs[2]
+    plain = clusterer._features(third)
+    discounted = clusterer._without_boilerplate(third, plain)
+    # "desk", "reports" and the desk number were in both earlier stories: they count 1/2.
+    assert discounted.tf["desk"] == plain.tf["desk"] / 2
+    assert discounted.tf["#0"] == plain.tf["#0"] / 2
+    assert discounted.tf["transit"] == plain.tf["transit"]
+    # Another outlet's article with the same words is read as it is.
+    other = Doc("x", third.title, third.text, outlet="elsewhere.example", published=third.published)
+    assert clusterer._without_boilerplate(other, plain) is plain
+    # Off, nothing is remembered.
+    off = Clusterer(ClusterSettings(boilerplate_memory=0))
+    for doc in docs:
+        off.add(doc)
+    assert not off._outlet_recent
