@@ -44,7 +44,9 @@ DEFAULTS: dict[str, Any] = {
 # PARALLAX_* names read by the tools around the service, not by it: the address `parallax serve`
 # and scripts/run listen on (and `parallax demo` prints), the extension tests' export path, test
 # and benchmark knobs (PARALLAX_TEST_* is theirs too).
-TOOL_NAMES = frozenset({"HOST", "PORT", "EXPORT", "BIN", "FUZZ_EXAMPLES"})
+# The served address: read by `parallax serve` and `parallax demo` (served_url), not by the app.
+SERVE_NAMES = frozenset({"HOST", "PORT"})
+TOOL_NAMES = SERVE_NAMES | {"EXPORT", "BIN", "FUZZ_EXAMPLES"}
 TOOL_PREFIX = "TEST_"
 DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
