@@ -990,25 +990,29 @@ class Reads:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> None:
+    """One GET on a keep-alive connection; anything but a 200 stops the drill."""
+    from bench.load import read_response
+
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+    await writer.drain()
+    status, _ = await asyncio.wait_for(read_response(reader), 30)
+    if status != 200:
+        raise RuntimeError(f"{status} for {path}")
+
+
 async def _paced(
     port: int, deadline: float, every: float, paths: list[str], latencies: list[float], seed: int
 ) -> None:
     """One keep-alive connection sending a request every `every` seconds; latency counts from
     the time the request was due, so a slow answer that delays the next one is not hidden."""
-    from bench.load import read_response
-
     rng = random.Random(seed)
     reader, writer = await asyncio.open_connection(HOST, port)
     due = time.monotonic() + rng.random() * every
     try:
         while due < deadline:
             await asyncio.sleep(max(0.0, due - time.monotonic()))
-            path = rng.choice(paths)
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
-            await writer.drain()
-            status, _ = await asyncio.wait_for(read_response(reader), 30)
-            if status != 200:
-                raise RuntimeError(f"{status} for {path}")
+            await _get(reader, writer, rng.choice(paths))
             latencies.append(time.monotonic() - due)
             due += every
     finally:
@@ -1017,19 +1021,13 @@ async def _paced(
 
 async def _closed(port: int, deadline: float, paths: list[str], latencies: list[float], seed: int) -> None:
     """One keep-alive connection sending the next request as soon as the last is answered."""
-    from bench.load import read_response
-
     rng = random.Random(seed)
     reader, writer = await asyncio.open_connection(HOST, port)
     try:
         while time.monotonic() < deadline:
             path = rng.choice(paths)
             t = time.monotonic()
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
-            await writer.drain()
-            status, _ = await asyncio.wait_for(read_response(reader), 30)
-            if status != 200:
-                raise RuntimeError(f"{status} for {path}")
+            await _get(reader, writer, path)
             latencies.append(time.monotonic() - t)
     finally:
         writer.close()

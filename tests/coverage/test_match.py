@@ -9,6 +9,7 @@ import pytest
 
 from service.coverage.cluster import Clusterer, ClusterSettings, Doc
 from service.coverage.match import FEATURES, MODEL_PATH, MatchModelError, model, read_model
+from tests.support.desks import DESK_EVENTS, DESK_OUTLETS
 
 T0 = 1_700_000_000.0
 HOUR = 3600.0
@@ -98,22 +99,7 @@ def test_a_bad_model_file_says_what_to_fix(tmp_path: Path) -> None:
 
 
 # Three unrelated events reported by desks that stamp "Desk <n> reports:" on everything they file
-# (tests/production/test_two_workers.py's feeds): the shared line must not make them one story.
-DESK_EVENTS = [
-    (
-        "Harbor council approves Eastside flood barrier",
-        "Harbor city council voted 7-2 to fund the Eastside flood barrier, a $40 million seawall.",
-    ),
-    (
-        "Volcano observatory raises alert level on Mount Kestrel",
-        "A seismic swarm under Mount Kestrel's northern crater led geologists to raise the alert.",
-    ),
-    (
-        "Transit workers announce citywide bus strike",
-        "The drivers' union called a walkout over pensions, halting every bus route from Monday.",
-    ),
-]
-DESK_OUTLETS = ["leftpaper.com", "rightdaily.com", "centerwire.com", "righttimes.com"]
+# (tests/support/desks.py, as in test_two_workers' feeds): the shared line must not make them one story.
 
 
 def desk_reports(desks: int) -> list[Doc]:

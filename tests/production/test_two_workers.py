@@ -20,26 +20,13 @@ from service.ingest.fetch import FetchPolicy
 from service.ingest.shared import SharedFeedIngester, feed_ingester
 from service.store.postgres import PostgresStore
 from service.store.sqlite import SQLiteStore
+from tests.support.desks import DESK_EVENTS as EVENTS
+from tests.support.desks import DESK_OUTLETS as OUTLETS
 
 FEEDS = 24
 # The feeds of this test live on 127.0.0.1, which the default feed policy may refuse.
 LOOPBACK_FEEDS = FetchPolicy(content_types=None, public_only=False, truncate=False, timeout=15.0)
 T0 = 1_741_000_000
-OUTLETS = ["leftpaper.com", "rightdaily.com", "centerwire.com", "righttimes.com"]
-EVENTS = [
-    (
-        "Harbor council approves Eastside flood barrier",
-        "Harbor city council voted 7-2 to fund the Eastside flood barrier, a $40 million seawall.",
-    ),
-    (
-        "Volcano observatory raises alert level on Mount Kestrel",
-        "A seismic swarm under Mount Kestrel's northern crater led geologists to raise the alert.",
-    ),
-    (
-        "Transit workers announce citywide bus strike",
-        "The drivers' union called a walkout over pensions, halting every bus route from Monday.",
-    ),
-]
 NOUNS = ["orchard", "glacier", "violin", "lantern", "falcon", "quarry", "meadow", "compass"]
 
 
