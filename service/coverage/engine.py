@@ -88,6 +88,16 @@ class IngestResult:
         return self
 
 
+@dataclass
+class PreparedBatch:
+    """A batch canonicalised and rid of its own repeats (Engine.prepare_batch), not yet
+    checked against the store."""
+
+    articles: list[NewArticle] = field(default_factory=list)
+    rejected: int = 0
+    duplicates: int = 0
+
+
 def article_key(url: str) -> str:
     """The dedup key of a canonical URL: one article served over http and https, or on www.,
     m., amp. and mobile. hosts, is one article."""
@@ -311,36 +321,44 @@ class Engine:
 
     # -- ingesting ----------------------------------------------------------------------
 
+    def prepare_batch(self, raws: Iterable[RawArticle]) -> PreparedBatch:
+        """Canonicalises a batch and drops its repeats: no store read and no lock, so a shared
+        store's workers do it before their turn at the ingest lock."""
+        first_seen = self._wall()
+        batch = PreparedBatch()
+        seen: set[str] = set()  # every key variant of the batch's articles so far
+        for raw in raws:
+            try:
+                art = self.prepare(raw, first_seen)
+            except (URLInputError, ValueError) as exc:
+                batch.rejected += 1
+                log.info("skipped article %r: %s", raw.url or raw.ext_id, exc)
+                continue
+            variants = key_variants(art.key)
+            if any(v in seen for v in variants):
+                batch.duplicates += 1
+                continue
+            seen.update(variants)
+            batch.articles.append(art)
+        return batch
+
     def ingest(
         self,
-        raws: Iterable[RawArticle],
+        raws: Iterable[RawArticle] | PreparedBatch,
         *,
         cursor: tuple[str, str] | None = None,
         feed_states: Sequence[FeedState] = (),
     ) -> IngestResult:
-        """Stores and clusters one batch in one transaction; duplicates are skipped."""
-        result = IngestResult()
+        """Stores and clusters one batch in one transaction; duplicates are skipped. `raws` may
+        come prepared (prepare_batch), so the canonicalising is done outside any lock."""
+        batch = raws if isinstance(raws, PreparedBatch) else self.prepare_batch(raws)
+        result = IngestResult(rejected=batch.rejected, duplicates=batch.duplicates)
+        prepared = batch.articles
         with self._lock, self.store.writer_lock():
             # Another process (a worker beside the API) may have written since our last batch:
             # continue its story numbering and cluster against what it stored.
             self._next_story = max(self._next_story, int(self.store.cursor("story_seq") or 0))
             self.restore()
-            first_seen = self._wall()
-            prepared: list[NewArticle] = []
-            seen: set[str] = set()  # every key variant of the batch's articles so far
-            for raw in raws:
-                try:
-                    art = self.prepare(raw, first_seen)
-                except (URLInputError, ValueError) as exc:
-                    result.rejected += 1
-                    log.info("skipped article %r: %s", raw.url or raw.ext_id, exc)
-                    continue
-                variants = key_variants(art.key)
-                if any(v in seen for v in variants):
-                    result.duplicates += 1
-                    continue
-                seen.update(variants)
-                prepared.append(art)
             # /x.amp arriving after /x/ (or /x after /x/) is the article already stored.
             stored = self.store.existing_keys(v for a in prepared for v in key_variants(a.key))
             fresh = [a for a in prepared if not any(v in stored for v in key_variants(a.key))]

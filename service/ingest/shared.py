@@ -7,10 +7,10 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from service.coverage.engine import Engine, IngestResult
+from service.coverage.engine import Engine, IngestResult, PreparedBatch, RawArticle
 from service.ingest.feeds import FeedIngester, FeedOutcome, FeedSource, backing_off
 from service.store.base import SharedStore
 
@@ -43,7 +43,10 @@ class SerialisedEngine:
         """Holds the shared ingest lock (threads of this process queue here first)."""
         store = self.store
         assert isinstance(store, SharedStore)  # serialised() is only used on shared stores
-        with self._local, store.exclusive("ingest"):
+        # While other workers hold the lock, this one clusters what they commit: inside its
+        # turn only the last holder's batch is left to read (in turn order every other
+        # worker's batch was, (workers - 1) batches re-clustered while all the others waited).
+        with self._local, store.exclusive("ingest", between=self.catch_up):
             yield
 
     def catch_up(self) -> int:
@@ -51,7 +54,11 @@ class SerialisedEngine:
         how many articles it learnt."""
         return self.engine.restore()
 
-    def ingest(self, *args: Any, **kwargs: Any) -> IngestResult:
+    def ingest(
+        self, raws: Iterable[RawArticle] | PreparedBatch, **kwargs: Any
+    ) -> IngestResult:
+        # Canonicalising needs no store, so it is done before asking for the turn.
+        prepared = raws if isinstance(raws, PreparedBatch) else self.engine.prepare_batch(raws)
         # Most of the catching up happens before the turn, while another worker holds it:
         # inside, only what was committed since is left. Rows come committed in id order
         # (writers take turns), so the two reads together miss nothing. Done inside alone,
@@ -60,7 +67,7 @@ class SerialisedEngine:
         self.catch_up()
         with self.turn():
             self.catch_up()
-            return self.engine.ingest(*args, **kwargs)
+            return self.engine.ingest(prepared, **kwargs)
 
 
 _SERIALISED_LOCK = threading.Lock()

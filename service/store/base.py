@@ -278,6 +278,9 @@ class SharedStore(Protocol):
         """Gives a claimed feed back; `done` records that it was pulled (for min_interval)."""
         ...
 
-    def exclusive(self, name: str, wait: float = ...) -> AbstractContextManager[None]:
-        """Holds a cluster-wide lock named `name` for the block."""
+    def exclusive(
+        self, name: str, wait: float = ..., *, between: Callable[[], object] | None = ...
+    ) -> AbstractContextManager[None]:
+        """Holds a cluster-wide lock named `name` for the block; while waiting for it, calls
+        `between` every so often (a worker catches up with what the holders commit)."""
         ...

@@ -8,7 +8,7 @@ import contextlib
 import re
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -115,6 +115,8 @@ MIGRATIONS: tuple[Migration, ...] = (
 
 CONNECT_TIMEOUT = 5
 LOCK_WAIT = 300.0
+# A wait for a lock with work to do between (exclusive's `between`) is cut in slices this long.
+WAIT_SLICE = 0.1
 EXACT_COUNT_BELOW = 100_000
 STATEMENT_TIMEOUT_MS = 30_000
 
@@ -323,8 +325,12 @@ class PostgresStore(SQLStore):
         )
 
     @contextlib.contextmanager
-    def exclusive(self, name: str, wait: float = LOCK_WAIT) -> Iterator[None]:
-        """Holds a cluster-wide advisory lock for the block (released if the process dies)."""
+    def exclusive(
+        self, name: str, wait: float = LOCK_WAIT, *, between: Callable[[], object] | None = None
+    ) -> Iterator[None]:
+        """Holds a cluster-wide advisory lock for the block (released if the process dies).
+        With `between`, the wait is cut into slices of WAIT_SLICE seconds and `between` runs
+        after each one that ended without the lock."""
         conn = self._conn()  # session-level lock: it survives the block's own transactions
         key = _lock_id(f"{name}:{self.schema}")
         # Waiting in the server, not polling: PostgreSQL hands the lock on in the order asked,
@@ -335,9 +341,25 @@ class PostgresStore(SQLStore):
             if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
                 raise busy
         else:
+            deadline = time.monotonic() + wait
             conn.execute(f"SET statement_timeout = {max(1, int(wait * 1000))}")
             try:
-                conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+                while True:
+                    left = deadline - time.monotonic()
+                    if between is None or left <= WAIT_SLICE:
+                        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+                        break
+                    # A slice of waiting in the server (lock_timeout), then the caller's work:
+                    # the lock is still handed on the moment it is free to whoever waits.
+                    conn.execute(f"SET lock_timeout = {int(WAIT_SLICE * 1000)}")
+                    try:
+                        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+                        break
+                    except psycopg.errors.LockNotAvailable:
+                        pass
+                    finally:
+                        conn.execute("SET lock_timeout = 0")
+                    between()
             except psycopg.errors.QueryCanceled:
                 raise busy from None
             finally:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from service.core.ratings import RatingsTable
-from service.coverage.engine import Engine
+from service.coverage.engine import Engine, RawArticle
 from service.ingest.feeds import FeedIngester, FeedSource
 from service.ingest.fetch import FetchPolicy
 from service.ingest.shared import SharedFeedIngester, feed_ingester
@@ -340,9 +340,9 @@ def test_304s_and_failures_write_their_state_outside_the_ingest_lock(
     turns: list[str] = []
     real_exclusive = store.exclusive
 
-    def counting(name: str, wait: float = 300.0) -> Any:
+    def counting(name: str, wait: float = 300.0, **options: Any) -> Any:
         turns.append(name)
-        return real_exclusive(name, wait)
+        return real_exclusive(name, wait, **options)
 
     store.exclusive = counting  # type: ignore[method-assign]
 
@@ -416,3 +416,47 @@ def test_group_commits_of_two_workers_make_the_stories_of_a_serial_ingest(
     assert _story_groups(stores[0]) == _story_groups(serial_store)
     for s in [*stores, serial_store]:
         s.close()
+
+
+def test_a_worker_waiting_for_the_ingest_lock_catches_up_meanwhile(
+    pg_url: str, table: RatingsTable
+) -> None:
+    """While one worker holds the ingest lock, another waiting for it reads what was committed
+    (exclusive's `between`), so its own turn starts with little left to cluster."""
+    from service.ingest.shared import serialised
+    from service.store import postgres
+
+    holder, waiter = PostgresStore(pg_url), PostgresStore(pg_url)
+    first, second = Engine(holder, table), Engine(waiter, table)
+    waiting = serialised(second)
+    caught_up: list[int] = []
+    plain = waiting.catch_up
+
+    def counting() -> int:
+        caught_up.append(plain())
+        return caught_up[-1]
+
+    waiting.catch_up = counting  # type: ignore[method-assign]
+    taken = threading.Event()
+    with holder.exclusive("ingest"):
+        first.ingest(
+            [
+                RawArticle(title=title, text=text, url=f"https://leftpaper.com/e{n}", published=T0)
+                for n, (title, text) in enumerate(EVENTS)
+            ]
+        )
+
+        def take() -> None:
+            with waiting.turn():
+                taken.set()
+
+        thread = threading.Thread(target=take)
+        thread.start()
+        time.sleep(4 * postgres.WAIT_SLICE)
+        assert not taken.is_set()  # the lock is still held
+    thread.join(timeout=30)
+    assert taken.is_set()
+    # The holder's articles were read while waiting, not inside the turn.
+    assert sum(caught_up) == len(EVENTS)
+    holder.close()
+    waiter.close()
