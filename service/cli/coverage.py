@@ -507,7 +507,7 @@ def feeds(as_json: bool, state: str | None) -> None:
         click.echo(f"{status.outlet_id}  {status.url}")
         click.echo(f"    {status.status_text}; last success {success}; items {entries}")
         if record["next_attempt"]:
-            click.echo(f"    next attempt {record['next_attempt']} (backing off)")
+            click.echo(f"    {status.retrying_words(record['next_attempt'])}")
 
 
 @click.command("summarize")

@@ -654,6 +654,15 @@ class FeedStatus:
     failures: int = 0  # failed fetches in a row
     next_attempt: float | None = None  # a failing feed's next try (backoff)
 
+    def failures_words(self) -> str:
+        """"1 failure in a row", "3 failures in a row"."""
+        return f"{self.failures} failure{'s' if self.failures != 1 else ''} in a row"
+
+    def retrying_words(self, when: str) -> str:
+        """A failing feed's backoff in words, its next try given as `when` (a time as the
+        page or the terminal shows it): "retrying after …, 3 failures in a row"."""
+        return f"retrying after {when}, {self.failures_words()}"
+
     def to_json(self) -> dict[str, Any]:
         from service.core.times import iso
 
@@ -688,8 +697,8 @@ def feed_statuses(feeds: Sequence[FeedSource], states: Iterable[FeedState]) -> l
             continue
         if state.last_error:
             code = f"HTTP {state.last_status}: " if state.last_status else ""
-            times = f" ({state.failures} times in a row)" if state.failures > 1 else ""
-            words = f"failing{times}: {code}{state.last_error}"
+            # How many times in a row is said once, beside the next try (retrying_words).
+            words = f"failing: {code}{state.last_error}"
             out.append(
                 FeedStatus(
                     feed.outlet_id, feed.url, "failing", words, state.last_fetched,

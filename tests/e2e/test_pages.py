@@ -28,11 +28,15 @@ pytestmark = pytest.mark.e2e
 SCREENSHOTS = REPO / "test-artifacts" / "pages"
 HOSTILE_STORY = "st-hostile"
 LONG_TITLE = "Harbor " + "W" * 9_993  # 10,000 characters, no space to break at
+# Feeds of ratings/feeds.csv given a state in the store (see HOSTILE_SCRIPT).
+BACKOFF_FEED = "https://19thnews.org/feed/"
+FAILING_FEED = "https://partner-feeds.20min.ch/rss/20minuten"
+OK_FEED = "https://www.20minutes.fr/feeds/rss-une.xml"
 # Written straight into the store: a corrupt or hostile store must still render as text.
 HOSTILE_SCRIPT = f"""
 import sys
 from service.store import open_store
-from service.store.base import Batch, NewArticle
+from service.store.base import Batch, FeedState, NewArticle
 store = open_store(sys.argv[1])
 rows = [
     ("id:hostile-1", "<script>document.title='pwned'</script> Harbor bridge closes", "nytimes.com",
@@ -47,6 +51,18 @@ store.commit(Batch(articles=[
                story_id={HOSTILE_STORY!r})
     for i, (k, t, o, u, s) in enumerate(rows)
 ]))
+# Feeds of the bundled list: one backing off after 3 failures (its error text hostile), one
+# failing once, one not modified, so /feeds is audited with every state it can show.
+store.save_feed_states([
+    FeedState(url={BACKOFF_FEED!r}, last_fetched=1.7615e9, last_status=500,
+              last_error="<b onmouseover=alert(1)>bad gateway</b> " + "x" * 400,
+              last_success=1.7613e9, entries=12, failures=3, next_attempt=4.1e9),
+    FeedState(url={FAILING_FEED!r}, last_fetched=1.7615e9, last_status=404,
+              last_error="https://example.invalid/feed answered HTTP 404", failures=1,
+              next_attempt=4.1e9),
+    FeedState(url={OK_FEED!r}, etag='"v1"', last_fetched=1.7615e9, last_status=304,
+              last_success=1.7615e9, entries=30),
+])
 store.close()
 """
 
@@ -294,6 +310,11 @@ def test_every_page_passes_axe_and_fits(
     failures: list[str] = []
     for path in PAGES:
         page.goto(service.url + path.format(**stories))
+        if path == "/feeds":
+            # The audit must see a feed backing off, not only feeds never fetched.
+            backoff = page.locator(".feed-failing .backoff")
+            if backoff.count() != 2 or "3 failures in a row" not in backoff.first.inner_text():
+                failures.append(f"/feeds: no backing-off feed shown ({backoff.count()} rows)")
         violations = audit(page)
         if violations:
             failures.append(f"{path}:\n{describe(violations)}")
