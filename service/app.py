@@ -25,6 +25,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["parallax.ratings"] = table_for_config(app.config)
     app.extensions["parallax.readiness"] = []
+    from service.web import story_bodies
+
+    story_bodies.init_app(app)
 
     errors.init_app(app)
     logs.init_app(app)

@@ -446,8 +446,8 @@ def test_a_304_is_decided_before_the_page_is_rendered(
     real_view = models.story_page
     monkeypatch.setattr(models, "story_page", lambda *a, **k: built.append("story") or real_view(*a, **k))
     eng = engine(demo_app)
-    real_summary = eng.summary
-    monkeypatch.setattr(eng, "summary", lambda *a, **k: built.append("summary") or real_summary(*a, **k))
+    real_snapshot = eng.snapshot
+    monkeypatch.setattr(eng, "snapshot", lambda *a, **k: built.append("summary") or real_snapshot(*a, **k))
     story_id = demo_app.extensions["test.demo_stories"]["barrier"]
     paths = ["/", f"/stories/{story_id}", f"/stories/{story_id}?side=left", "/blindspots",
              "/outlets/reuters.com", "/outlets?q=times", "/feeds", "/score?url=https://www.reuters.com/x"]

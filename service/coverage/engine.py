@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import hashlib
+import json
 import logging
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
+
+from cachetools import LRUCache
 
 from service.core.ratings import RatingsTable
 from service.core.ratings_schema import REDUNDANT_HOST_PREFIXES
@@ -18,6 +23,7 @@ from service.core.resolver import Resolution
 from service.core.text import storable, storable_or_none
 from service.core.times import plausible_or_none
 from service.core.urls import URLInputError
+from service.coverage import summary as summary_module
 from service.coverage.cluster import Clusterer, Doc
 from service.coverage.summary import (
     article_json,
@@ -50,6 +56,8 @@ FINGERPRINT_MIN_WORDS = 12
 RELATED_LIMIT = 20
 # Articles a summary reads: beyond this a story's shares come from its earliest articles.
 SUMMARY_ARTICLES = 2000
+# Articles the cached summaries of a process hold in all (about 1 KB each with their summary).
+SNAPSHOT_CACHE_ARTICLES = 100_000
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _DATELINE_RE = re.compile(r"^.{0,80}?\s(?:—|–|--|-)\s", re.DOTALL)
@@ -164,6 +172,7 @@ class Engine:
         self._restored_upto = 0
         self._removals = store.cursor(REMOVALS_CURSOR)
         self._by_name = {o.name.casefold(): o.id for o in ratings.outlets.values()}
+        self._snapshots = SnapshotCache()
         if restore:
             self.restore()
 
@@ -439,28 +448,57 @@ class Engine:
         return self.ratings.get(outlet_id)
 
     def summary(self, story_id: str, *, include_articles: bool = True) -> dict[str, Any] | None:
-        """A story's full summary, following merges; None when unknown."""
-        row = self.store.story(story_id)
-        if row is None:
+        """A story's full summary, following merges; None when unknown. The caller's own
+        (shallow) copy of the cached one: it may set its top-level keys."""
+        state = self.story_state(story_id)
+        if state is None:
             return None
-        articles = self.store.story_articles(row.id, limit=SUMMARY_ARTICLES)
-        summary = summarize(row, articles, self.outlet, include_articles=include_articles)
-        return _mark_truncated(summary, row, len(articles))
+        summary = dict(self.snapshot(state).summary)
+        if not include_articles:
+            del summary["articles_by_side"]
+        return summary
+
+    def story_state(self, story_id: str) -> StoryState | None:
+        """A story's row (its id after merges) and the version of its summary, in one read and
+        without its articles: what a story page's ETag and the summary cache are keyed by.
+        None when there is no such story."""
+        found = self.store.story_state(story_id)
+        if found is None:
+            return None
+        row, removals = found
+        return StoryState(row, summary_version(row, removals, self.ratings.version))
 
     def story_version(self, story_id: str) -> dict[str, Any] | None:
         """What a story's summary is made of, without reading its articles (a story page's
-        ETag): its row (its id after merges; counts and times move with every article added,
-        merged in or pruned), the deletions count (REMOVALS_CURSOR) and the ratings' version.
-        None when there is no such story."""
-        row = self.store.story(story_id)
-        if row is None:
-            return None
-        return {
-            "id": row.id,
-            "row": dataclasses.asdict(row),
-            "removals": self.store.cursor(REMOVALS_CURSOR),
-            "ratings": self.ratings.version,
-        }
+        ETag): its id after merges and its summary's version (summary_version). None when
+        there is no such story."""
+        state = self.story_state(story_id)
+        return None if state is None else {"id": state.row.id, "version": state.version}
+
+    def snapshot(self, state: StoryState) -> StorySnapshot:
+        """The story's summary at this version: from the cache, else made from its articles
+        (read after the row, so it may be newer than the version names, never older: any
+        change to its articles changes the row, so nobody asks for that version again)."""
+        found = self._snapshots.get(state.version)
+        if found is not None:
+            return found
+        row = state.row
+        articles = self.store.story_articles(row.id, limit=SUMMARY_ARTICLES)
+        summary = summarize(row, articles, self.outlet, include_articles=False)
+        members = tuple((a.key, a.outlet_id, article_json(a, self.outlet)) for a in articles)
+        # The same grouping summarize(include_articles=True) makes, from the same items.
+        grouped: dict[str, list[dict[str, Any]]] = {s: [] for s in SIDES}
+        for _, _, item in members:
+            grouped[item["side"]].append(item)
+        summary["articles_by_side"] = grouped
+        made = StorySnapshot(
+            id=row.id,
+            version=state.version,
+            summary=_mark_truncated(summary, row, len(articles)),
+            members=members,
+        )
+        self._snapshots.put(state.version, made)
+        return made
 
     def stories(self, **filters: Any) -> list[dict[str, Any]]:
         """Listing entries of the latest stories."""
@@ -475,6 +513,21 @@ class Engine:
         outlet_id: str | None = None,
     ) -> list[tuple[str, float]]:
         """Stories an article not in the store would belong to, best first."""
+        return [
+            (row.id, score)
+            for row, score in self.match_stories(title, text, published, limit, outlet_id)
+        ]
+
+    def match_stories(
+        self,
+        title: str,
+        text: str = "",
+        published: float | None = None,
+        limit: int = 5,
+        outlet_id: str | None = None,
+    ) -> list[tuple[StoryRow, float]]:
+        """match(), with each story's row as a listing shows it (no digest): the rows come
+        with the reads that resolve the stories, not after them."""
         doc = Doc(
             id="\x00query",
             title=title,
@@ -485,60 +538,150 @@ class Engine:
         )
         with self._lock:
             ranked = self.clusterer.match(doc, limit=limit)
-        out: dict[str, float] = {}
-        # One read resolves every candidate (each a round trip on PostgreSQL).
+        out: dict[str, tuple[StoryRow, float]] = {}
+        # One read resolves every candidate and gives its row (each a round trip on PostgreSQL).
         stored = [self._names.get(name, name) for name, _ in ranked]
-        survivors = self.store.resolve_stories(stored) if stored else {}
+        survivors = self.store.stories_resolved(stored, digests=False) if stored else {}
         for story, (_, score) in zip(stored, ranked, strict=True):
             survivor = survivors.get(story)
-            if survivor is not None and survivor not in out:
-                out[survivor] = score
+            if survivor is not None and survivor.id not in out:
+                out[survivor.id] = (survivor, score)
         # A live story the clusterer would have joined is the answer; only without one is it
         # worth asking the full-text index for older stories that left the window.
         joins = float(getattr(self.clusterer, "join_cutoff", 1.0))
         confident = bool(ranked) and ranked[0][1] >= joins
         if len(out) < limit and not confident:
-            hits = [
-                (art, score)
-                for art, score in self.store.search([title], limit=limit * 2)
-                if art.story_id is not None
-            ]
-            found = self.store.resolve_stories(str(a.story_id) for a, _ in hits) if hits else {}
-            for art, score in hits:
-                survivor = found.get(str(art.story_id))
-                if survivor is not None and survivor not in out:
+            # The hits' stories (followed to their survivors) in the search's own statement.
+            for row, score in self.store.search_stories([title], limit=limit * 2):
+                if row.id not in out:
                     # bm25 is not a cosine: squeeze it below the clusterer's scores so stories
                     # from the index always rank after live matches, in their bm25 order.
-                    out[survivor] = round(min(score / 100.0, 0.099), 4)
+                    out[row.id] = (row, round(min(score / 100.0, 0.099), 4))
                 if len(out) >= limit:
                     break
-        return list(out.items())[:limit]
+        return list(out.values())[:limit]
 
     def stored_article(self, url: str) -> Article | None:
         """The stored article at a canonical URL, whichever of its variants (trailing slash or
         not, AMP or not) was stored."""
         return self.store.article_by_keys(key_variants(article_key(url)))
 
+    def stored_story(self, url: str) -> tuple[Article, StoryState | None] | None:
+        """stored_article(url) and its story's state (None when it is in no story), in one
+        read; None when no article is stored at that URL."""
+        found = self.store.article_story(key_variants(article_key(url)))
+        if found is None:
+            return None
+        art, story = found
+        if story is None:
+            return art, None
+        row, removals = story
+        return art, StoryState(row, summary_version(row, removals, self.ratings.version))
+
     def story_for_url(self, url: str, outlet_id: str | None = None) -> dict[str, Any] | None:
         """The summary of the story a stored article belongs to, with related coverage."""
-        art = self.stored_article(url)
-        if art is None or art.story_id is None:
+        found = self.stored_story(url)
+        if found is None:
             return None
-        row = self.store.story(art.story_id)
-        if row is None:
+        art, state = found
+        if state is None:
             return None
-        articles = self.store.story_articles(row.id, limit=SUMMARY_ARTICLES)
-        summary = _mark_truncated(
-            summarize(row, articles, self.outlet, include_articles=False), row, len(articles)
-        )
+        snap = self.snapshot(state)
+        summary = {k: v for k, v in snap.summary.items() if k != "articles_by_side"}
         own = outlet_id or art.outlet_id
-        related = [
-            article_json(a, self.outlet)
-            for a in articles
-            if a.key != art.key and (own is None or a.outlet_id != own)
-        ]
-        summary["related"] = related[:RELATED_LIMIT]
+        related: list[dict[str, Any]] = []
+        for key, member_outlet, item in snap.members:
+            if key != art.key and (own is None or member_outlet != own):
+                related.append(item)
+                if len(related) >= RELATED_LIMIT:
+                    break
+        summary["related"] = related
         return summary
+
+
+@dataclass(frozen=True)
+class StoryState:
+    """A story's row and the version of its summary (Engine.story_state)."""
+
+    row: StoryRow
+    version: str
+
+
+@dataclass(frozen=True)
+class StorySnapshot:
+    """A story's summary at one version, shared by every reader of this process: `summary`
+    (with articles_by_side) and its articles' items in story order with their keys and
+    outlets (`members`, for a stored URL's related coverage) must not be changed."""
+
+    id: str
+    version: str
+    summary: dict[str, Any]
+    members: tuple[tuple[str, str | None, dict[str, Any]], ...]
+
+
+# What makes a summary from a story's row and articles: a cached one (here, or in Redis, which
+# hosts running other code share) is only reused if the same code made it.
+_SUMMARY_CODE = hashlib.blake2b(
+    b"".join(Path(m.__file__ or "").read_bytes() for m in (summary_module, sys.modules[__name__])),
+    digest_size=8,
+).hexdigest()
+
+
+def summary_version(row: StoryRow, removals: str | None, ratings_version: str) -> str:
+    """Names what a story's summary is made of, without its articles: the row (the writer
+    rewrites it whenever an article is added, merged in, deleted or pruned: counts, times,
+    sides, the digest's sample), the deletions count (REMOVALS_CURSOR), the ratings' version
+    and the summary code and bound. Equal versions give equal summaries."""
+    digest = row.digest
+    sample: object = None
+    if digest is not None:
+        # The digest is named by its sample (articles and code); one stored without it by
+        # itself.
+        sample = digest.get("sample")
+        if not isinstance(sample, str):
+            sample = json.dumps(digest, sort_keys=True, default=str)
+    parts = (
+        row.id,
+        row.first_seen,
+        row.last_updated,
+        row.article_count,
+        row.outlet_count,
+        row.headline,
+        sorted(row.outlets_by_side.items()),
+        row.blindspot,
+        row.pruned,
+        sample,
+        removals,
+        ratings_version,
+        _SUMMARY_CODE,
+        SUMMARY_ARTICLES,
+    )
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+class SnapshotCache:
+    """The latest story snapshots by version, least recently used out first, bounded by the
+    articles they hold (a 2,000-article story weighs 2,000 small ones). A version never
+    changes meaning, so nothing here is ever stale: a changed story is asked for under a new
+    version and its old entries age out."""
+
+    def __init__(self, max_articles: int = SNAPSHOT_CACHE_ARTICLES) -> None:
+        self._entries: LRUCache[str, StorySnapshot] = LRUCache(
+            maxsize=max_articles, getsizeof=lambda snap: 1 + len(snap.members)
+        )
+        self._lock = threading.Lock()
+
+    def get(self, version: str) -> StorySnapshot | None:
+        with self._lock:
+            return self._entries.get(version)
+
+    def put(self, version: str, snap: StorySnapshot) -> None:
+        with self._lock, contextlib.suppress(ValueError):  # larger than the whole cache
+            self._entries[version] = snap
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 def _mark_truncated(summary: dict[str, Any], row: StoryRow, read: int) -> dict[str, Any]:
@@ -551,7 +694,10 @@ def _mark_truncated(summary: dict[str, Any], row: StoryRow, read: int) -> dict[s
     if stored > read:
         summary["article_count"] = stored
     if row.pruned:
-        summary["retention"] = {"articles_removed": row.pruned, "articles_kept": stored - row.pruned}
+        summary["retention"] = {
+            "articles_removed": row.pruned,
+            "articles_kept": stored - row.pruned,
+        }
         if read == 0:
             counts = {s: int(row.outlets_by_side.get(s, 0)) for s in SIDES}
             summary["outlet_count"] = row.outlet_count

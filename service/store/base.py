@@ -150,8 +150,27 @@ class Store(Protocol):
         """A story's aggregates (after following merges)."""
         ...
 
-    def stories_by_id(self, story_ids: Iterable[str]) -> dict[str, StoryRow]:
-        """The rows of these (surviving) story ids in one read; unknown ids left out."""
+    def stories_by_id(
+        self, story_ids: Iterable[str], *, digests: bool = True
+    ) -> dict[str, StoryRow]:
+        """The rows of these (surviving) story ids in one read; unknown ids left out. Without
+        `digests` each row's digest is None (not read)."""
+        ...
+
+    def story_state(self, story_id: str) -> tuple[StoryRow, str | None] | None:
+        """story() and the REMOVALS_CURSOR value, in one read."""
+        ...
+
+    def stories_resolved(
+        self, story_ids: Iterable[str], *, digests: bool = True
+    ) -> dict[str, StoryRow]:
+        """{asked id: its surviving story's row} in one read; unknown ids left out."""
+        ...
+
+    def article_story(
+        self, keys: Sequence[str]
+    ) -> tuple[Article, tuple[StoryRow, str | None] | None] | None:
+        """article_by_keys(keys) and its story's story_state (None: in no story), in one read."""
         ...
 
     def stories(
@@ -161,8 +180,10 @@ class Store(Protocol):
         until: float | None = None,
         blindspot: str | None = None,
         limit: int = 50,
+        digests: bool = True,
     ) -> list[StoryRow]:
-        """The most recently updated stories, newest first, filtered by time and blindspot."""
+        """The most recently updated stories, newest first, filtered by time and blindspot.
+        Without `digests` each row's digest is None (not read)."""
         ...
 
     def story_articles(self, story_id: str, limit: int = 500) -> list[Article]:
@@ -175,6 +196,11 @@ class Store(Protocol):
 
     def search(self, terms: Sequence[str], limit: int = 20) -> list[tuple[Article, float]]:
         """Articles matching any of the terms through the full-text index, best first."""
+        ...
+
+    def search_stories(self, terms: Sequence[str], limit: int = 20) -> list[tuple[StoryRow, float]]:
+        """search()'s hits as their (surviving) stories, each once at its best score, best
+        first; rows without their digest."""
         ...
 
     def latest_time(self) -> float | None:

@@ -277,7 +277,8 @@ class PostgresStore(SQLStore):
 
     # ts_rank is about 0.1 per matching word; scaled to the size of SQLite's bm25 scores.
     match_sql = (
-        "SELECT id, ts_rank(search, q) * 10 FROM articles, CAST(? AS tsquery) AS q"
+        "SELECT id AS hit_id, ts_rank(search, q) * 10 AS score FROM articles,"
+        " CAST(? AS tsquery) AS q"
         " WHERE search @@ q ORDER BY 2 DESC, id LIMIT ?"
     )
 

@@ -356,7 +356,7 @@ class SQLStore(ABC):
         past the budget a word is merely "common"."""
 
     # (row id, positive score) of the articles matching the full-text query (parameters: the
-    # query, the limit), best first, ties by row id.
+    # query, the limit), best first, ties by row id; the columns named hit_id and score.
     match_sql: ClassVar[str]
 
     @abstractmethod
@@ -763,12 +763,21 @@ class SQLStore(ABC):
         return article_row(row) if row else None
 
     def _where_in(
-        self, select: str, column: str, values: Iterable[object], tail: str = ""
+        self,
+        select: str,
+        column: str,
+        values: Iterable[object],
+        tail: str = "",
+        *,
+        params_first: Sequence[object] = (),
     ) -> Iterator[Any]:
-        """Rows of `select WHERE column IN values tail`, chunk by chunk."""
+        """Rows of `select WHERE column IN values tail`, chunk by chunk (`params_first`: the
+        parameters of `select` itself)."""
         conn = self._conn()
         for test, params in self._members(list(dict.fromkeys(values))):
-            yield from self._run(conn, f"{select} WHERE {column} {test}{tail}", params)
+            yield from self._run(
+                conn, f"{select} WHERE {column} {test}{tail}", [*params_first, *params]
+            )
 
     def article_by_keys(self, keys: Sequence[str]) -> Article | None:
         """The stored article under the first of `keys` that is stored; None when none is."""
@@ -830,12 +839,16 @@ class SQLStore(ABC):
             found.update((str(old), str(new)) for old, new in rows)
         return found
 
-    def stories_by_id(self, story_ids: Iterable[str]) -> dict[str, StoryRow]:
-        """The rows of these (surviving) story ids in one read per chunk; unknown ids left out."""
+    def stories_by_id(
+        self, story_ids: Iterable[str], *, digests: bool = True
+    ) -> dict[str, StoryRow]:
+        """The rows of these (surviving) story ids in one read per chunk; unknown ids left out.
+        Without `digests` their digest is not read (a listing shows none)."""
+        columns = STORY_COLUMNS if digests else _LISTING_COLUMNS
         return {
             row.id: row
             for row in map(
-                story_row, self._where_in(f"SELECT {STORY_COLUMNS} FROM stories", "id", story_ids)
+                story_row, self._where_in(f"SELECT {columns} FROM stories", "id", story_ids)
             )
         }
 
@@ -844,6 +857,62 @@ class SQLStore(ABC):
         row = self._one(_STORY_RESOLVED, (story_id, story_id))
         return story_row(row) if row else None
 
+    def stories_resolved(
+        self, story_ids: Iterable[str], *, digests: bool = True
+    ) -> dict[str, StoryRow]:
+        """resolve_stories and stories_by_id at once: {asked id: its surviving story's row},
+        unknown ids left out, one read per chunk."""
+        wanted = list(dict.fromkeys(story_ids))
+        columns = STORY_COLUMNS if digests else _LISTING_COLUMNS
+        found: dict[str, StoryRow] = {}
+        conn = self._conn()
+        for test, params in self._members(wanted):
+            rows = self._run(
+                conn,
+                f"SELECT id, {columns} FROM stories WHERE id {test} UNION ALL"
+                f" SELECT a.old_id, {_prefixed('s', columns)} FROM story_aliases a"
+                f" JOIN stories s ON s.id = a.new_id WHERE a.old_id {test}",
+                [*params, *params],
+            )
+            for row in rows:
+                found.setdefault(str(row[0]), story_row(row[1:]))
+        return found
+
+    def article_story(
+        self, keys: Sequence[str]
+    ) -> tuple[Article, tuple[StoryRow, str | None] | None] | None:
+        """article_by_keys with its story's state (story_state) in the same read: the stored
+        article under the first of `keys` that is stored, and its story's row and the
+        deletions count (None when the article is in no story)."""
+        rows = self._where_in(
+            f"SELECT {_prefixed('a', ARTICLE_COLUMNS)}, {_prefixed('s', STORY_COLUMNS)},"
+            " (SELECT value FROM cursors WHERE name = ?)"
+            " FROM articles a LEFT JOIN stories s ON s.id = a.story_id",
+            "a.key",
+            keys,
+            params_first=[REMOVALS_CURSOR],
+        )
+        width = len(ARTICLE_COLUMNS.split(","))
+        found = {str(row[1]): row for row in rows}
+        row = next((found[k] for k in keys if k in found), None)
+        if row is None:
+            return None
+        article = article_row(row[:width])
+        if article.story_id is None:
+            return article, None
+        if row[width] is None:  # its story id was merged away meanwhile: follow it
+            return article, self.story_state(article.story_id)
+        removals = row[-1]
+        return article, (story_row(row[width:-1]), None if removals is None else str(removals))
+
+    def story_state(self, story_id: str) -> tuple[StoryRow, str | None] | None:
+        """story() and the deletions count (REMOVALS_CURSOR) in one round trip: together they
+        name the version of the story's summary (see Engine.story_state)."""
+        row = self._one(_STORY_STATE, (REMOVALS_CURSOR, story_id, story_id))
+        if not row:
+            return None
+        return story_row(row), (None if row[-1] is None else str(row[-1]))
+
     def stories(
         self,
         *,
@@ -851,8 +920,10 @@ class SQLStore(ABC):
         until: float | None = None,
         blindspot: str | None = None,
         limit: int = 50,
+        digests: bool = True,
     ) -> list[StoryRow]:
-        """The most recently updated stories, newest first, filtered by time and blindspot."""
+        """The most recently updated stories, newest first, filtered by time and blindspot.
+        Without `digests` their digest is not read (a listing shows none)."""
         where: list[str] = []
         params: list[object] = []
         if since is not None:
@@ -866,7 +937,7 @@ class SQLStore(ABC):
         elif blindspot is not None:
             where.append("blindspot = ?")
             params.append(blindspot)
-        sql = f"SELECT {STORY_COLUMNS} FROM stories"
+        sql = f"SELECT {STORY_COLUMNS if digests else _LISTING_COLUMNS} FROM stories"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY last_updated DESC, id LIMIT ?"
@@ -933,24 +1004,9 @@ class SQLStore(ABC):
     def search(self, terms: Sequence[str], limit: int = 20) -> list[tuple[Article, float]]:
         """Articles matching the rarest of the terms' words through the full-text index, best
         first (ties by row id)."""
-        words = query_words(terms)
-        if not words:
+        query = self._search_query(terms)
+        if query is None:
             return []
-        frequencies = self._frequencies(words)
-        known = sorted((w for w in words if frequencies.get(w)), key=lambda w: frequencies[w])
-        if not known:
-            return []
-        # Common words make long posting lists (slow to rank) and say little about the event:
-        # search for any of the rarest words while their postings fit the budget, or, when even
-        # the rarest is common, for the two rarest together.
-        rare: list[str] = []
-        postings = 0
-        for word in known[:MAX_SEARCH_TERMS]:
-            if postings + frequencies[word] > self.search_budget:
-                break
-            rare.append(word)
-            postings += frequencies[word]
-        query = self._match_query(rare or known[:2], not rare)
         hits = [
             (int(row_id), float(score))
             for row_id, score in self._run(self._conn(), self.match_sql, (query, limit))
@@ -967,6 +1023,50 @@ class SQLStore(ABC):
             )
         }
         return [(by_id[row_id], score) for row_id, score in hits if row_id in by_id]
+
+    def search_stories(self, terms: Sequence[str], limit: int = 20) -> list[tuple[StoryRow, float]]:
+        """search()'s hits as the (surviving) stories they are in, in one statement: each
+        story once, at its best hit's score, best first; articles in no story left out. The
+        rows are a listing's (no digest)."""
+        query = self._search_query(terms)
+        if query is None:
+            return []
+        rows = self._run(
+            self._conn(),
+            f"SELECT {_LISTING_COLUMNS_OF_S}, hit.score FROM ({self.match_sql}) AS hit"
+            " JOIN articles a ON a.id = hit.hit_id"
+            " JOIN stories s ON s.id = coalesce("
+            "(SELECT new_id FROM story_aliases WHERE old_id = a.story_id), a.story_id)"
+            " ORDER BY hit.score DESC, hit.hit_id",
+            (query, limit),
+        )
+        out: dict[str, tuple[StoryRow, float]] = {}
+        for row in rows:
+            story = story_row(row)
+            out.setdefault(story.id, (story, float(row[-1])))
+        return list(out.values())
+
+    def _search_query(self, terms: Sequence[str]) -> str | None:
+        """The full-text query search() sends for these terms; None when none of their words
+        is in the index."""
+        words = query_words(terms)
+        if not words:
+            return None
+        frequencies = self._frequencies(words)
+        known = sorted((w for w in words if frequencies.get(w)), key=lambda w: frequencies[w])
+        if not known:
+            return None
+        # Common words make long posting lists (slow to rank) and say little about the event:
+        # search for any of the rarest words while their postings fit the budget, or, when even
+        # the rarest is common, for the two rarest together.
+        rare: list[str] = []
+        postings = 0
+        for word in known[:MAX_SEARCH_TERMS]:
+            if postings + frequencies[word] > self.search_budget:
+                break
+            rare.append(word)
+            postings += frequencies[word]
+        return self._match_query(rare or known[:2], not rare)
 
     def _frequencies(self, words: Sequence[str]) -> dict[str, int]:
         """term_frequencies, with the words known to be past the budget not counted again."""
@@ -1068,6 +1168,24 @@ _STORY_RESOLVED = (
     f" SELECT {', '.join('s.' + c.strip() for c in STORY_COLUMNS.split(','))}"
     " FROM story_aliases a JOIN stories s ON s.id = a.new_id WHERE a.old_id = ? LIMIT 1"
 )
+# _STORY_RESOLVED and the deletions count beside it, in one statement.
+_STORY_STATE = (
+    "SELECT resolved.*, (SELECT value FROM cursors WHERE name = ?)"
+    f" FROM ({_STORY_RESOLVED}) AS resolved"
+)
+# A listing's columns: the digest (key points and framing, the widest column, a JSON document
+# to decode per row) is read as NULL, as a listing never shows it.
+_LISTING_COLUMNS = STORY_COLUMNS.replace(" digest", " NULL AS digest")
+
+
+def _prefixed(table: str, columns: str) -> str:
+    """Columns ("id, title, …") of one table of a join ("a.id, a.title, …"); NULL stays."""
+    return ", ".join(
+        c if c.startswith("NULL") else f"{table}.{c}" for c in (c.strip() for c in columns.split(","))
+    )
+
+
+_LISTING_COLUMNS_OF_S = _prefixed("s", _LISTING_COLUMNS)
 # A story's articles, oldest first, under the id resolve_story gives (else the id as given):
 # the survivor is a scalar subquery, evaluated once, so the read stays an index range scan.
 _STORY_ARTICLES = (

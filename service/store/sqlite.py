@@ -157,7 +157,10 @@ class SQLiteStore(SQLStore):
         return out
 
     # bm25 rank is negative, smaller is better: the score is its negation.
-    match_sql = "SELECT rowid, -rank FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank, rowid LIMIT ?"
+    match_sql = (
+        "SELECT rowid AS hit_id, -rank AS score FROM articles_fts WHERE articles_fts MATCH ?"
+        " ORDER BY rank, rowid LIMIT ?"
+    )
 
     def _match_query(self, words: Sequence[str], every: bool) -> str:
         # Words are letters and digits only (sql.query_words), so quoting them is enough.

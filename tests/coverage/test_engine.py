@@ -313,9 +313,9 @@ def test_a_confident_live_match_skips_the_index(engine: Engine, monkeypatch: Any
         ]
     )
     searched: list[Any] = []
-    real_search = engine.store.search
+    real_search = engine.store.search_stories
     monkeypatch.setattr(
-        engine.store, "search", lambda *a, **k: searched.append(a) or real_search(*a, **k)
+        engine.store, "search_stories", lambda *a, **k: searched.append(a) or real_search(*a, **k)
     )
     assert engine.match("Harbor council approves Eastside flood barrier", BARRIER_TEXT, T0 + 90)
     assert searched == []

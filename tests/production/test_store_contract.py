@@ -112,6 +112,49 @@ def test_several_stories_resolve_and_read_in_one_call(store: Store) -> None:
     assert rows["st-3"] == store.story("st-3") and rows["st-4"] == store.story("st-4")
 
 
+def test_the_one_read_forms_answer_as_the_reads_they_replace(store: Store) -> None:
+    """stories_resolved, story_state, article_story and search_stories: each one statement,
+    each the same answer as the several reads a request made before."""
+    store.commit(Batch(articles=[art(1, story="st-1"), art(2, story="st-2")]))
+    store.commit(Batch(articles=[art(3, story="st-3"), art(4, story=None, title="Loose end")]))
+    store.commit(Batch(merges=[("st-2", "st-1"), ("st-1", "st-3")]))
+    asked = ["st-1", "st-2", "st-3", "st-9", "st-2"]
+    resolved = store.stories_resolved(asked)
+    assert resolved == {s: store.story(store.resolve_stories([s])[s]) for s in ("st-1", "st-2", "st-3")}
+    listing = store.stories_resolved(asked, digests=False)
+    assert {k: v.id for k, v in listing.items()} == {k: v.id for k, v in resolved.items()}
+    assert all(v.digest is None for v in listing.values())
+    assert all(r.digest is None for r in store.stories(digests=False))
+    assert [r.id for r in store.stories(digests=False)] == [r.id for r in store.stories()]
+
+    store.commit(Batch(articles=[art(5, story=None, key="https://leftpaper.com/gone/5")]))
+    assert store.delete_articles("https://leftpaper.com/gone/") == 1
+    removals = store.cursor(REMOVALS_CURSOR)
+    assert removals is not None
+    assert store.story_state("st-1") == (store.story("st-3"), removals)  # followed
+    assert store.story_state("st-9") is None
+
+    key = "https://leftpaper.com/2"
+    found = store.article_story(["https://leftpaper.com/nope", key, "https://leftpaper.com/1"])
+    assert found is not None
+    assert found[0] == store.article_by_key(key)
+    assert found[1] == (store.story("st-3"), removals)
+    loose = store.article_story(["https://leftpaper.com/4"])
+    assert loose is not None and loose[0].story_id is None and loose[1] is None
+    assert store.article_story(["https://leftpaper.com/nope"]) is None
+
+    hits = store.search(["Harbor council story"], limit=10)
+    expected: dict[str, float] = {}
+    for article, score in hits:
+        if article.story_id is not None:
+            survivor = store.resolve_stories([article.story_id])[article.story_id]
+            expected.setdefault(survivor, score)
+    found_stories = store.search_stories(["Harbor council story"], limit=10)
+    assert [(row.id, score) for row, score in found_stories] == list(expected.items())
+    assert [row.id for row, _ in found_stories] == ["st-3"]
+    assert store.search_stories(["zzzz qqqq"]) == []
+
+
 def test_a_word_counted_common_is_counted_again_after_a_deletion(store: Store) -> None:
     assert isinstance(store, SQLStore)
     store.search_budget = 3

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from service.core.resolver import Resolution
@@ -18,7 +19,7 @@ from service.core.times import TimeInputError, article_time
 from service.core.urls import URLInputError, canonical_url
 from service.coverage import runtime
 from service.coverage.demo import demo_story_ids
-from service.coverage.engine import RawArticle
+from service.coverage.engine import Engine, RawArticle, StoryState
 from service.coverage.runtime import engine, fresh_engine
 from service.coverage.summary import listing_json
 from service.ingest.fetch import PAGE_POLICY, FetchError, FetchResult, FetchSlots, fetch
@@ -27,6 +28,7 @@ from service.ingest.shared import shared_ingest
 from service.web.api import query_int, ratings_table
 from service.web.body import json_body
 from service.web.errors import APIError
+from service.web.story_bodies import encoded_json, json_with, story_bodies
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +124,7 @@ def stories() -> ResponseReturnValue:
         )
     limit = query_int("limit", 50, 1, MAX_LIMIT)
     store = engine().store
-    rows = store.stories(since=since, until=until, blindspot=blindspot, limit=limit)
+    rows = store.stories(since=since, until=until, blindspot=blindspot, limit=limit, digests=False)
     demo = demo_story_ids(store) if rows else frozenset()
     return jsonify({"stories": [listing_json(r, demo) for r in rows], "count": len(rows)})
 
@@ -133,12 +135,24 @@ def story(story_id: str) -> ResponseReturnValue:
         raise APIError(
             400, "invalid_story_id", "a story id is letters, digits and -_.: (at most 64)"
         )
-    summary = engine().summary(story_id)
-    if summary is None:
+    eng = engine()
+    state = eng.story_state(story_id)
+    if state is None:
         raise APIError(404, "story_not_found", f"no story {story_id}; list them at /v1/stories")
-    if summary["id"] != story_id:
-        summary["merged_from"] = story_id
-    return jsonify(summary)
+    body = _summary_body(eng, state)
+    if state.row.id != story_id:
+        body = encoded_json({**json.loads(body), "merged_from": story_id})
+    response = Response(body, mimetype="application/json")
+    # The version names the body: a client that has it revalidates for one story row read.
+    response.set_etag(state.version)
+    return response.make_conditional(request)
+
+
+def _summary_body(eng: Engine, state: StoryState) -> bytes:
+    """The story's summary as JSON, encoded once per version (story_bodies)."""
+    return story_bodies().body(
+        f"json:{state.version}", lambda: encoded_json(eng.snapshot(state).summary)
+    )
 
 
 @bp.get("/v1/related")
@@ -147,7 +161,13 @@ def related() -> ResponseReturnValue:
     title = _text_param(request.args.get("title"), "title", MAX_TITLE)
     text = _text_param(request.args.get("text"), "text", MAX_TEXT)
     published = _published(request.args.get("published"))
-    return jsonify(_related(url, title, text, published))
+    return _json_response(_related(url, title, text, published))
+
+
+def _json_response(answer: dict[str, Any] | bytes) -> Response:
+    if isinstance(answer, bytes):
+        return Response(answer, mimetype="application/json")
+    return jsonify(answer)
 
 
 @bp.post("/v1/articles")
@@ -182,6 +202,8 @@ def articles() -> ResponseReturnValue:
         )
         stored = result.added > 0
     payload = _related(url, title, description, published, allow_fetch=False)
+    if isinstance(payload, bytes):
+        payload = json.loads(payload)
     payload["stored"] = stored
     return jsonify(payload)
 
@@ -192,10 +214,12 @@ def _host(url: str) -> str:
 
 def _related(
     url: str, title: str, text: str, published: float | None, *, allow_fetch: bool = True
-) -> dict[str, Any]:
+) -> dict[str, Any] | bytes:
+    """The related answer: a payload, or (a stored article's story) its encoded bytes."""
     eng = fresh_engine()
     payload: dict[str, Any] = {"url": url, "match": "none", "story": None, "candidates": []}
-    art = eng.stored_article(url)
+    stored = eng.stored_story(url)
+    art, state = stored if stored is not None else (None, None)
     if art is None and not title and allow_fetch and current_app.config.get("FETCH_PAGES"):
         page = _fetch_page(url, payload)
         if page is not None:
@@ -204,13 +228,11 @@ def _related(
             published = published or page.published
             if page.canonical_url:
                 with contextlib.suppress(URLInputError):
-                    art = eng.stored_article(canonical_url(page.canonical_url))
-    if art is not None and art.story_id is not None:
-        summary = eng.summary(art.story_id)
-        if summary is not None:
-            payload["match"] = "stored"
-            payload["story"] = summary
-            return payload
+                    stored = eng.stored_story(canonical_url(page.canonical_url))
+                    art, state = stored if stored is not None else (None, None)
+    if state is not None:
+        payload["match"] = "stored"
+        return json_with(payload, "story", _summary_body(eng, state))
     if not title:
         payload["hint"] = (
             "add &title=… (and &published=…) to match an article the service has not seen"
@@ -221,14 +243,9 @@ def _related(
         outlet_id = eng.outlet_id(eng.ratings.resolve(url), None)
     except URLInputError:
         outlet_id = None
-    candidates = eng.match(title, text, published, limit=5, outlet_id=outlet_id)
-    # match() names surviving stories: their rows come in one read.
-    rows = eng.store.stories_by_id(story_id for story_id, _ in candidates)
-    for story_id, score in candidates:
-        # (a story merged away since is followed to its survivor)
-        row = rows.get(story_id) or eng.store.story(story_id)
-        if row is not None:
-            payload["candidates"].append({"score": score, "story": listing_json(row)})
+    # The candidates' rows come with the reads that find them (no read after).
+    for row, score in eng.match_stories(title, text, published, limit=5, outlet_id=outlet_id):
+        payload["candidates"].append({"score": score, "story": listing_json(row)})
     if payload["candidates"]:
         payload["match"] = "similar"
     return payload

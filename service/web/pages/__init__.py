@@ -41,6 +41,7 @@ from service.web.api import ratings_table, story_lookup
 from service.web.api.outlets import matching_outlets
 from service.web.errors import HTML_ERRORS_KEY, APIError
 from service.web.pages import models
+from service.web.story_bodies import story_bodies
 
 bp = Blueprint(
     "pages",
@@ -101,13 +102,23 @@ def page_etag(template: str, inputs: object) -> str:
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
-def _page(template: str, inputs: object, context: Callable[[], dict[str, Any]]) -> Response:
+def _page(
+    template: str, inputs: object, context: Callable[[], dict[str, Any]], *, keep: bool = False
+) -> Response:
     """A page with its CSP and an ETag of its inputs. A reader who already has that ETag gets a
     304 before the page's view model is built or its template rendered (the costly part of a
-    500-article story); `context` is only called for a page that is sent."""
+    500-article story); `context` is only called for a page that is sent. With `keep` (inputs
+    that name the page's content exactly, as a story's version does) the rendered bytes are
+    kept by ETag (story_bodies) for the next reader."""
     etag = page_etag(template, inputs)
     if request.if_none_match.contains_weak(etag):
         response = make_response("", 304)
+    elif keep:
+        body = story_bodies().body(
+            f"page:{etag}", lambda: render_template(template, **context()).encode()
+        )
+        response = make_response(body)
+        response.mimetype = "text/html"
     else:
         response = make_response(render_template(template, **context()))
     response.headers["Content-Security-Policy"] = PAGE_CSP
@@ -174,7 +185,7 @@ def _text(name: str, limit: int = MAX_QUERY) -> str:
 @bp.get("/")
 def front() -> ResponseReturnValue:
     store = engine().store
-    rows = store.stories(limit=FRONT_STORIES)
+    rows = store.stories(limit=FRONT_STORIES, digests=False)
     demo = demo_story_ids(store)
     listing = [listing_json(r, demo) for r in rows]
     interval = int(current_app.config.get("INGEST_INTERVAL") or 0)
@@ -198,11 +209,12 @@ def story(story_id: str) -> ResponseReturnValue:
     factuality = _choice("factuality", models.FACTUALITY_ORDER)
     eng = engine()
     # The story's version, not its summary, makes the ETag: a revalidation reads one row.
-    version = eng.story_version(story_id)
-    if version is None:
+    state = eng.story_state(story_id)
+    if state is None:
         raise _no_story(story_id)
-    if version["id"] != story_id:  # merged into another story: its page is the survivor's
-        target = url_for("pages.story", story_id=version["id"])
+    version = {"id": state.row.id, "version": state.version}
+    if state.row.id != story_id:  # merged into another story: its page is the survivor's
+        target = url_for("pages.story", story_id=state.row.id)
         query = request.query_string.decode("ascii", "replace")
         return redirect(f"{target}?{query}" if query else target, 301)
     filters = models.Filters(side=side, factuality=factuality)
@@ -210,14 +222,15 @@ def story(story_id: str) -> ResponseReturnValue:
     outlet_base = url_for("pages.outlet", outlet_id="_")[:-1]
 
     def context() -> dict[str, Any]:
-        # Read after the version: a story that changed meanwhile is sent newer than its ETag
-        # says, which costs the next revalidation a 200, never a stale page.
-        summary = eng.summary(story_id)
-        if summary is None:
-            raise _no_story(story_id)
+        # The summary of that version (its articles read after the row: a story that changed
+        # meanwhile is sent newer than its ETag says, which costs the next revalidation a
+        # 200, never a stale page).
+        summary = eng.snapshot(state).summary
         return {"story": models.story_page(summary, filters), "outlet_base": outlet_base}
 
-    return _page("pages/story.html", [version, side, factuality, outlet_base], context)
+    return _page(
+        "pages/story.html", [version, side, factuality, outlet_base], context, keep=True
+    )
 
 
 def _no_story(story_id: str) -> APIError:
@@ -231,8 +244,8 @@ def blindspots() -> ResponseReturnValue:
     store = engine().store
     demo = demo_story_ids(store)
     # A blindspot "for the left" is a story the right covered and the left barely did.
-    for_left = [listing_json(r, demo) for r in store.stories(blindspot="right", limit=BLINDSPOT_STORIES)]
-    for_right = [listing_json(r, demo) for r in store.stories(blindspot="left", limit=BLINDSPOT_STORIES)]
+    for_left = [listing_json(r, demo) for r in store.stories(blindspot="right", limit=BLINDSPOT_STORIES, digests=False)]
+    for_right = [listing_json(r, demo) for r in store.stories(blindspot="left", limit=BLINDSPOT_STORIES, digests=False)]
     return _page(
         "pages/blindspots.html",
         [for_left, for_right],
