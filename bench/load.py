@@ -192,8 +192,16 @@ def start_server(
         # Recycling workers would hide a leak: off for this measurement.
         "--max-requests", "0", "service.wsgi:app",
     ]
-    server = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # server_log: a file that gets the server's output, with each request logged (its "ms").
+    server_log = getattr(args, "server_log", None)
+    if server_log is not None:
+        env["PARALLAX_LOG_LEVEL"] = "INFO"
+        with open(server_log, "wb") as out:
+            server = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True,
+                                      stdout=out, stderr=subprocess.STDOUT)
+    else:
+        server = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + ready_within
     while time.monotonic() < deadline:
         try:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import contextlib
 import hashlib
 import itertools
 import json
@@ -827,6 +828,16 @@ def bulk_load(
             " ON CONFLICT (id) DO NOTHING",
             (start,),
         )
+        # The writer's per-host counts (migration 7 backfilled them on an empty table): without
+        # them /v1/score would take every bulk host for one with no articles and skip the store.
+        conn.execute(
+            f"INSERT INTO article_hosts (host, last_id, articles)"
+            f" SELECT h, max(id), count(*) FROM (SELECT {PostgresStore.host_prefix_sql} AS h, id"
+            f" FROM articles WHERE id > %s) AS keyed WHERE h IS NOT NULL GROUP BY h"
+            f" ON CONFLICT (host) DO UPDATE SET articles = article_hosts.articles"
+            f" + EXCLUDED.articles, last_id = greatest(article_hosts.last_id, EXCLUDED.last_id)",
+            (start,),
+        )
         conn.execute("ANALYZE articles")
         conn.execute("ANALYZE stories")
         conn.execute("ANALYZE term_docs")
@@ -929,6 +940,11 @@ class Reads:
         )
         self.client = self.app.test_client()
         self.cpu: list[float] = []
+        self.db: list[float] = []
+        self.queries: list[int] = []
+        self._db_seconds = 0.0
+        self._db_queries = 0
+        self._count_database_time()
         t = time.monotonic()
         self.engine = app_engine(self.app)
         self.restore_seconds = round(time.monotonic() - t, 1)
@@ -962,14 +978,49 @@ class Reads:
             "story_json": lambda i: f"/v1/stories/{ids[i % len(ids)]}",
             "story_page": lambda i: f"/stories/{ids[i % len(ids)]}",
             "score": lambda i: f"/v1/score?url=https://{outlets[i % len(outlets)]}/x/{i}",
+            # The same story reads with every kept summary and body forgotten first: what a
+            # story costs the first time it is read at its version (code without those
+            # caches reads it so every time).
+            "related_stored_cold": lambda i: "/v1/related?url=" + urls[i % len(urls)],
+            "story_page_cold": lambda i: f"/stories/{ids[i % len(ids)]}",
         }
 
+    def _forget(self) -> None:
+        snapshots = getattr(self.engine, "_snapshots", None)
+        if snapshots is not None:
+            snapshots.clear()
+        bodies = self.app.extensions.get("parallax.story_bodies")
+        if bodies is not None:
+            bodies.clear()
+
+    def _count_database_time(self) -> None:
+        """Times every statement this process sends (psycopg runs a statement and receives
+        its rows inside Cursor.execute): the database's part of a request, round trips
+        included, and how many statements it took."""
+        import psycopg
+
+        real = psycopg.Cursor.execute
+        reads = self
+
+        def timed(cur: Any, *args: Any, **kwargs: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return real(cur, *args, **kwargs)
+            finally:
+                reads._db_seconds += time.perf_counter() - t
+                reads._db_queries += 1
+
+        psycopg.Cursor.execute = timed  # type: ignore[method-assign,assignment]
+
     def get(self, path: str) -> float:
+        db, queries = self._db_seconds, self._db_queries
         t = time.perf_counter()
         cpu = time.thread_time()
         response = self.client.get(path)
         took = time.perf_counter() - t
         self.cpu.append(time.thread_time() - cpu)
+        self.db.append(self._db_seconds - db)
+        self.queries.append(self._db_queries - queries)
         if response.status_code >= 500:
             raise RuntimeError(f"{response.status_code} for {path}")
         return took
@@ -977,12 +1028,22 @@ class Reads:
     def p95s(self, requests: int) -> dict[str, float]:
         """p95 ms of each read, and beside it (`<read>_cpu`) the median CPU ms this thread
         spent on one: on a machine other jobs load, wall time is mostly waiting for a core,
-        CPU time is what the request itself costs (the database's share not included)."""
+        CPU time is what the request itself costs (the database's share not included);
+        `<read>_db` the median ms spent waiting for the database's answers (round trips and
+        its own work) and `<read>_queries` the median statements per request."""
         out: dict[str, float] = {}
+        out["sampled_stories"] = len(self.story_ids)
         for name, path in self.paths().items():
-            self.cpu = []
-            out[name] = round(_p95([self.get(path(i)) for i in range(requests)]), 2)
+            self.cpu, self.db, self.queries = [], [], []
+            took: list[float] = []
+            for i in range(requests):
+                if name.endswith("_cold"):
+                    self._forget()
+                took.append(self.get(path(i)))
+            out[name] = round(_p95(took), 2)
             out[f"{name}_cpu"] = round(sorted(self.cpu)[len(self.cpu) // 2] * 1000, 2)
+            out[f"{name}_db"] = round(sorted(self.db)[len(self.db) // 2] * 1000, 2)
+            out[f"{name}_queries"] = sorted(self.queries)[len(self.queries) // 2]
         return out
 
     def close(self) -> None:
@@ -1061,9 +1122,16 @@ def http_score(database_url: str, stored_urls: list[str], args: argparse.Namespa
     paths = [f"/v1/score?url={quote(u, safe='')}" for u in urls]
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="parallax-scale-http-") as data_dir:
+        # The server logs each request with its own time ("ms": from its first to its last
+        # hook), read back per phase: the time spent inside the app, queueing excluded.
+        server_log = Path(data_dir) / "server.log"
         # A loaded machine may take a while to start the server (ratings, then two workers).
         server = start_server(
-            port, 2, data_dir, argparse.Namespace(database_url=database_url, redis_url=""), 300.0
+            port, 2, data_dir,
+            argparse.Namespace(
+                database_url=database_url, redis_url=args.redis_url, server_log=server_log
+            ),
+            300.0,
         )
         try:
             # Each worker opens its engine (restoring the window) on its first story lookup.
@@ -1071,15 +1139,26 @@ def http_score(database_url: str, stored_urls: list[str], args: argparse.Namespa
             _drive(port, 4, 1.0, paths, None)
             warm = _drive(port, args.connections, args.http_seconds / 2, paths, None)
             warm_s = time.monotonic() - t
+            logged = _logged_ms(server_log, 0)
+            cpu = _tree_cpu_seconds(server.pid)
             closed = _drive(port, args.connections, args.http_seconds, paths, None)
+            closed_cpu = _tree_cpu_seconds(server.pid) - cpu
+            closed_ms, mark = _logged_ms(server_log, logged[1])
             rps = len(closed) / args.http_seconds
             rate = max(1.0, rps / 2)
+            cpu = _tree_cpu_seconds(server.pid)
             paced = _drive(port, args.connections, args.http_seconds, paths, args.connections / rate)
+            paced_cpu = _tree_cpu_seconds(server.pid) - cpu
+            paced_ms, _ = _logged_ms(server_log, mark)
             rss = resident_mib(server.pid)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
     return {
+        "score_http_closed_cpu_ms": round(1000 * closed_cpu / max(1, len(closed)), 2),
+        "score_http_closed_server_p95": round(_p95([ms / 1000 for ms in closed_ms]), 2),
+        "score_http_paced_cpu_ms": round(1000 * paced_cpu / max(1, len(paced)), 2),
+        "score_http_paced_server_p95": round(_p95([ms / 1000 for ms in paced_ms]), 2),
         "score_http_warmup_seconds": round(warm_s, 1),
         "score_http_warm_p95": round(_p95(warm), 2),
         "score_http_closed_rps": round(rps, 1),
@@ -1089,6 +1168,32 @@ def http_score(database_url: str, stored_urls: list[str], args: argparse.Namespa
         "score_http_paced_p95": round(_p95(paced), 2),
         "web_rss_mib": round(rss, 1),
     }
+
+
+def _logged_ms(log: Path, start: int) -> tuple[list[float], int]:
+    """The "ms" of the request lines the server logged after byte `start` of its log, and
+    where the log ends now."""
+    try:
+        data = log.read_bytes()
+    except OSError:
+        return [], start
+    out: list[float] = []
+    for line in data[start:].splitlines():
+        if b'"ms"' not in line:
+            continue
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            out.append(float(json.loads(line)["ms"]))
+    return out, len(data)
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its live children (a gunicorn master and its workers)."""
+    total = cpu_seconds(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(cpu_seconds(int(child)) for child in children)
 
 
 def window_articles(database_url: str) -> int:
@@ -1375,11 +1480,17 @@ def run_articles(args: argparse.Namespace) -> list[dict[str, Any]]:
             print(json.dumps(row), flush=True)
         base = results[0] if results else {}
         for row in results[1:]:
+            reads = (
+                "related_stored", "related_unseen", "stories", "story_json", "story_page",
+                "score", "related_stored_cold", "story_page_cold",
+            )
             ratios = {
                 k: round(row[k] / base[k], 2)
                 for k in (
-                    "related_stored", "related_unseen", "stories", "story_json", "story_page",
-                    "score", "score_http_closed_p95", "score_http_paced_p95",
+                    *(f"{r}{part}" for r in reads for part in ("", "_cpu", "_db")),
+                    "score_http_closed_p95", "score_http_paced_p95",
+                    "score_http_closed_server_p95", "score_http_paced_server_p95",
+                    "score_http_closed_cpu_ms", "score_http_paced_cpu_ms",
                     "ingest_articles_per_second", "ingester_rss_mib", "window_articles",
                 )
                 if base.get(k) and row.get(k) is not None
@@ -1426,6 +1537,9 @@ def main() -> None:
     )
     parser.add_argument("--load-processes", type=int, default=2, help="COPY slices side by side")
     parser.add_argument("--connections", type=int, default=64, help="for /v1/score over HTTP")
+    parser.add_argument(
+        "--redis-url", default="", help="the HTTP server's PARALLAX_REDIS_URL (shared caches)"
+    )
     parser.add_argument("--http-seconds", type=int, default=20, help="0: no HTTP phase")
     parser.add_argument(
         "--prune-days", type=int, default=0,
