@@ -357,9 +357,12 @@ class Engine:
         *,
         cursor: tuple[str, str] | None = None,
         feed_states: Sequence[FeedState] = (),
+        flush_digests: bool = True,
     ) -> IngestResult:
         """Stores and clusters one batch in one transaction; duplicates are skipped. `raws` may
-        come prepared (prepare_batch), so the canonicalising is done outside any lock."""
+        come prepared (prepare_batch), so the canonicalising is done outside any lock. The
+        digests of the stories it changed are computed after the locked part; with
+        `flush_digests=False` the caller does it (store.flush_digests) after its own lock."""
         batch = raws if isinstance(raws, PreparedBatch) else self.prepare_batch(raws)
         result = IngestResult(rejected=batch.rejected, duplicates=batch.duplicates)
         prepared = batch.articles
@@ -433,12 +436,15 @@ class Engine:
                     merges=persistent_merges,
                     cursors=cursors,
                     feed_states=feed_states,
+                    defer_digests=True,
                 )
             )
             result.added = len(ids)
             result.keys = [a.key for a in final]
             self._restored_upto = max([self._restored_upto, *ids])
             self._expire()
+        if flush_digests:
+            self.store.flush_digests()
         return result
 
     # -- reading ------------------------------------------------------------------------

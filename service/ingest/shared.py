@@ -67,7 +67,11 @@ class SerialisedEngine:
         self.catch_up()
         with self.turn():
             self.catch_up()
-            return self.engine.ingest(prepared, **kwargs)
+            result = self.engine.ingest(prepared, flush_digests=False, **kwargs)
+        # The stories' digests change no grouping: computed after the turn, while the next
+        # worker clusters (each written only if its story's sample is still the one it read).
+        self.store.flush_digests()
+        return result
 
 
 _SERIALISED_LOCK = threading.Lock()

@@ -110,6 +110,8 @@ class Batch:
     merges: Sequence[tuple[str, str]] = ()  # (from story, into story), in the order made
     cursors: Sequence[tuple[str, str]] = ()  # (name, value) saved with the batch, for resuming
     feed_states: Sequence[FeedState] = ()
+    # The touched stories' digests are left to flush_digests (called after the ingest lock).
+    defer_digests: bool = False
 
 
 @runtime_checkable
@@ -119,6 +121,11 @@ class Store(Protocol):
 
     def commit(self, batch: Batch) -> list[int]:
         """Write a batch atomically; returns the new articles' row ids in batch order."""
+        ...
+
+    def flush_digests(self) -> int:
+        """Computes the story digests this thread's deferred commits left due (and any left
+        due too long by a process that died); returns how many were written."""
         ...
 
     def article_by_key(self, key: str) -> Article | None:

@@ -24,6 +24,7 @@ from service.store.sql import (
     _pyformat,
     article_hosts_schema,
     core_schema,
+    digest_due_schema,
     document_words,
     feed_backoff_schema,
     feeds_and_outlets_schema,
@@ -111,6 +112,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     # of it (162 pending pages doubled the median search, 16.5 -> 31.9 ms, in the drill's
     # 1,000,000-article store), and the default lets it grow to 4 MB (512 pages).
     "ALTER INDEX articles_search SET (gin_pending_list_limit = 256)",
+    # 9: a story's digest computed after the commit, outside the ingest lock.
+    digest_due_schema(real="DOUBLE PRECISION"),
 )
 
 CONNECT_TIMEOUT = 5
@@ -223,6 +226,12 @@ class PostgresStore(SQLStore):
                 if not cur.nextset():
                     break
         return out
+
+    def _run_many(self, conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        # psycopg pipelines executemany: the rows go in one round trip, not one per row.
+        if rows:
+            with conn.cursor() as cur:
+                cur.executemany(_pyformat(sql), rows)
 
     def _state_writing(self, conn: Any) -> AbstractContextManager[None]:
         # A feed's state touches no story: it needs no turn under the commit lock.

@@ -62,6 +62,9 @@ MAX_WORD_CHARS = 64
 PAGE_ROWS = 2000
 # Stories refreshed per grouped read: within SQLite's 999 bound parameters.
 REFRESH_CHUNK = 500
+# A story left due by a process that died before computing its digest is taken up by any
+# process's next flush after this many seconds (its own process flushes it at once).
+ORPHAN_DIGEST_SECONDS = 60.0
 
 # Letters and digits, as both full-text indexes split words (underscore separates, too).
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -77,7 +80,11 @@ STORY_COLUMNS = (
     " digest"
 )
 # What a refresh writes: every read column but `pruned`, which only prune_articles changes.
-_STORY_WRITTEN = [c.strip() for c in STORY_COLUMNS.split(",") if c.strip() != "pruned"]
+_STORY_WRITTEN = [
+    *(c.strip() for c in STORY_COLUMNS.split(",") if c.strip() != "pruned"),
+    "digest_wanted",
+    "digest_due",
+]
 # Written by the batch insert, in this order; `at` is the article's time, `syndicated_of` the
 # row id of the first copy, looked up by its key in the same statement.
 _INSERTED = (
@@ -188,6 +195,17 @@ def retention_schema() -> str:
     """
 
 
+def digest_due_schema(*, real: str) -> str:
+    """A story whose digest sample changed and whose digest is still to be computed: the
+    sample's signature wanted and since when. The digest is computed after the batch's commit,
+    outside the ingest lock, and written only if that sample is still the one wanted."""
+    return f"""
+    ALTER TABLE stories ADD COLUMN digest_wanted TEXT;
+    ALTER TABLE stories ADD COLUMN digest_due {real};
+    CREATE INDEX stories_digest_due ON stories(digest_due) WHERE digest_due IS NOT NULL;
+    """
+
+
 def upsert(table: str, columns: Sequence[str], key: str) -> str:
     """INSERT or UPDATE by `key` (the same words in SQLite >= 3.24 and PostgreSQL)."""
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
@@ -265,11 +283,15 @@ _DIGEST_CODE = hashlib.blake2b(
 ).hexdigest()
 
 
-def _sample_signature(sample: Sequence[Article]) -> str:
+def _signature(members: Iterable[tuple[int, bool]]) -> str:
     """Names a digest's input: its articles (by row id, with whether each is a wire copy) and
     the code that digested them."""
-    ids = ",".join(f"{a.id}{'s' if a.syndicated_of is not None else ''}" for a in sample)
+    ids = ",".join(f"{row_id}{'s' if copy else ''}" for row_id, copy in members)
     return hashlib.blake2b(f"{_DIGEST_CODE}:{ids}".encode(), digest_size=12).hexdigest()
+
+
+def _sample_signature(sample: Sequence[Article]) -> str:
+    return _signature((a.id, a.syndicated_of is not None) for a in sample)
 
 
 class _ThreadConnection:
@@ -452,7 +474,16 @@ class SQLStore(ABC):
 
     def commit(self, batch: Batch) -> list[int]:
         """Write a batch atomically; returns the new articles' row ids in batch order. An
-        article whose key another writer stored meanwhile is skipped, not an error."""
+        article whose key another writer stored meanwhile is skipped, not an error. The
+        digests of the stories whose sample changed are computed right after the transaction,
+        or, with batch.defer_digests, when the caller calls flush_digests (after leaving the
+        ingest lock)."""
+        ids = self._commit(batch)
+        if not batch.defer_digests:
+            self.flush_digests()
+        return ids
+
+    def _commit(self, batch: Batch) -> list[int]:
         conn = self._conn()
         with self._writing(conn):
             ids: list[int] = []
@@ -572,6 +603,7 @@ class SQLStore(ABC):
             # counter move (Engine.restore), so no new article joins a story that is gone.
             self._run(conn, _REMOVALS_BUMP, (REMOVALS_CURSOR,))
         self._forget_common_words()
+        self.flush_digests()
         return len(ids)
 
     def prune_articles(
@@ -646,14 +678,60 @@ class SQLStore(ABC):
     def _refresh_story(self, conn: Any, story_id: str) -> None:
         self._refresh_stories(conn, [story_id])
 
-    def _refresh_stories(self, conn: Any, story_ids: Sequence[str]) -> None:
-        """Recompute the touched stories' rows (counts, sides, digest) in a few grouped reads
-        per REFRESH_CHUNK stories: a commit touching hundreds of small stories made five round
-        trips for each of them inside the ingest lock."""
-        for at in range(0, len(story_ids), REFRESH_CHUNK):
-            self._refresh_chunk(conn, list(story_ids[at : at + REFRESH_CHUNK]))
+    def _due_digests(self) -> set[str]:
+        """The stories whose digest this thread's commits left due (flush_digests takes them)."""
+        due: set[str] | None = getattr(self._local, "due_digests", None)
+        if due is None:
+            due = self._local.due_digests = set()
+        return due
 
-    def _refresh_chunk(self, conn: Any, story_ids: list[str]) -> None:
+    def _run_many(self, conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement over many rows (the dialect may send them in one round trip)."""
+        if rows:
+            conn.executemany(_pyformat(sql) if self.placeholder != "?" else sql, rows)
+
+    def _refresh_stories(self, conn: Any, story_ids: Sequence[str]) -> None:
+        """Recompute the touched stories' rows (counts, sides, headline) in a few grouped reads
+        per REFRESH_CHUNK stories and one batched write: a commit touching hundreds of small
+        stories made five round trips for each of them inside the ingest lock. A story whose
+        digest sample changed is marked due; its digest is computed by flush_digests, after
+        the transaction (outside the ingest lock)."""
+        due = self._due_digests()
+        now = time.time()
+        for at in range(0, len(story_ids), REFRESH_CHUNK):
+            due.update(self._refresh_chunk(conn, list(story_ids[at : at + REFRESH_CHUNK]), now))
+
+    def _sample_heads(
+        self, conn: Any, story_ids: Sequence[str]
+    ) -> dict[str, list[tuple[int, str, bool]]]:
+        """(row id, title, is a wire copy) of each story's digest sample, oldest first, ties by
+        row id: its earliest DIGEST_SAMPLE originals, or its first article when it has none."""
+        marks = ", ".join("?" * len(story_ids))
+        heads: dict[str, list[tuple[int, str, bool]]] = {}
+        for story_id, row_id, title in self._run(
+            conn,
+            "SELECT story_id, id, title FROM (SELECT story_id, id, title, at, row_number() OVER"
+            " (PARTITION BY story_id ORDER BY at, id) AS sample_rank FROM articles"
+            f" WHERE story_id IN ({marks}) AND syndicated_of IS NULL) AS originals"
+            " WHERE sample_rank <= ? ORDER BY story_id, at, id",
+            [*story_ids, DIGEST_SAMPLE],
+        ):
+            heads.setdefault(str(story_id), []).append((int(row_id), str(title), False))
+        for story_id in story_ids:
+            if story_id not in heads:
+                # Wire copies only: the first article stands in (summary.story_digest).
+                first = self._run(
+                    conn,
+                    "SELECT id, title, syndicated_of FROM articles WHERE story_id = ?"
+                    " ORDER BY at, id LIMIT 1",
+                    (story_id,),
+                ).fetchone()
+                if first is not None:
+                    heads[story_id] = [(int(first[0]), str(first[1]), first[2] is not None)]
+        return heads
+
+    def _refresh_chunk(self, conn: Any, story_ids: list[str], now: float) -> list[str]:
+        """Rewrites these stories' rows; returns those whose digest is now due."""
         marks = ", ".join("?" * len(story_ids))
         totals = {
             row[0]: row[1:]
@@ -664,10 +742,12 @@ class SQLStore(ABC):
                 story_ids,
             )
         }
-        kept_rows = {
-            row[0]: story_row(row)
+        kept_rows: dict[str, tuple[StoryRow, float | None]] = {
+            row[0]: (story_row(row), row[-1])
             for row in self._run(
-                conn, f"SELECT {STORY_COLUMNS} FROM stories WHERE id IN ({marks})", story_ids
+                conn,
+                f"SELECT {STORY_COLUMNS}, digest_due FROM stories WHERE id IN ({marks})",
+                story_ids,
             )
         }
         by_side: dict[str, dict[str, int]] = {}
@@ -678,6 +758,122 @@ class SQLStore(ABC):
             story_ids,
         ):
             by_side.setdefault(story_id, {})[side] = int(n)
+        heads = self._sample_heads(conn, story_ids)
+        gone: list[tuple[str]] = []
+        rows: list[tuple[Any, ...]] = []
+        due: list[str] = []
+        for story_id in story_ids:
+            kept, kept_due = kept_rows.get(story_id, (None, None))
+            values = self._story_values(
+                story_id,
+                totals.get(story_id),
+                kept,
+                kept_due,
+                by_side.get(story_id, {}),
+                heads.get(story_id, []),
+                now,
+            )
+            if values is None:
+                if not (kept is not None and kept.pruned):
+                    gone.append((story_id,))
+                continue
+            rows.append(values)
+            if values[-2] is not None:
+                due.append(story_id)
+        self._run_many(conn, "DELETE FROM stories WHERE id = ?", gone)
+        self._run_many(conn, _STORY_UPSERT, rows)
+        return due
+
+    def _story_values(
+        self,
+        story_id: str,
+        total: Sequence[Any] | None,
+        kept: StoryRow | None,
+        kept_due: float | None,
+        sides: dict[str, int],
+        head: list[tuple[int, str, bool]],
+        now: float,
+    ) -> tuple[Any, ...] | None:
+        """A story's row as the upsert writes it (_STORY_WRITTEN); None when it has no
+        articles left."""
+        # A story retention thinned keeps what the removed articles counted for.
+        pruned = kept.pruned if kept is not None else 0
+        if not total or not total[0]:
+            return None
+        count, outlets, first, last = total
+        if kept is not None and pruned:
+            count += pruned
+            outlets = max(int(outlets), kept.outlet_count)
+            first, last = min(first, kept.first_seen), max(last, kept.last_updated)
+            for side, n in kept.outlets_by_side.items():
+                sides[side] = max(sides.get(side, 0), int(n))
+        # Articles never change once stored: the same sample (and code) gives the same digest,
+        # so a story whose new articles come after its sample keeps its digest; otherwise the
+        # digest is due, computed after this transaction (flush_digests) for this sample.
+        signature = _signature((row_id, copy) for row_id, _, copy in head)
+        digest = kept.digest if kept is not None else None
+        current = digest is not None and digest.get("sample") == signature
+        wanted = None if current else signature
+        due = None if current else (kept_due if kept_due is not None else now)
+        titles = [title for _, title, _ in head][:HEADLINE_SAMPLE]
+        # The oldest titles name a story: once retention took them, the stored headline stays;
+        # until its digest is computed a story keeps the headline it had.
+        if kept is not None and (pruned or not current):
+            headline = kept.headline
+        else:
+            headline = (digest or {}).get("headline") or representative_headline(titles)
+        return (
+            story_id,
+            first,
+            last,
+            count,
+            outlets,
+            headline,
+            self._json(sides),
+            blindspot_side(sides),
+            None if digest is None else self._json(digest),
+            wanted,
+            due,
+        )
+
+    def flush_digests(self) -> int:
+        """Computes the digests this thread's commits left due, and those any process left due
+        for over ORPHAN_DIGEST_SECONDS (it died first), each for the sample its story has now,
+        outside any transaction; writes each in one short write transaction, only where that
+        sample is still the one wanted (a later commit that moved the sample on flushes its
+        own). Returns how many digests were written."""
+        mine = self._due_digests()
+        wanted = set(mine)
+        mine.clear()
+        conn = self._conn()
+        orphans = self._run(
+            conn,
+            "SELECT id FROM stories WHERE digest_due IS NOT NULL AND digest_due < ?"
+            " ORDER BY digest_due LIMIT ?",
+            (time.time() - ORPHAN_DIGEST_SECONDS, REFRESH_CHUNK),
+        ).fetchall()
+        wanted.update(str(r[0]) for r in orphans)
+        ordered = sorted(wanted)
+        written = 0
+        for at in range(0, len(ordered), REFRESH_CHUNK):
+            written += self._flush_chunk(conn, ordered[at : at + REFRESH_CHUNK])
+        return written
+
+    def _flush_chunk(self, conn: Any, story_ids: list[str]) -> int:
+        marks = ", ".join("?" * len(story_ids))
+        state = {
+            str(row[0]): (str(row[1]), int(row[2] or 0), str(row[3]), _digest_of(row[4]))
+            for row in self._run(
+                conn,
+                "SELECT id, digest_wanted, pruned, headline, digest FROM stories"
+                f" WHERE id IN ({marks}) AND digest_wanted IS NOT NULL",
+                story_ids,
+            )
+        }
+        if not state:
+            return 0
+        todo = sorted(state)
+        marks = ", ".join("?" * len(todo))
         # Oldest first, ties by row id: the same sample, hence the same digest, everywhere.
         samples: dict[str, list[Article]] = {}
         for row in self._run(
@@ -686,74 +882,42 @@ class SQLStore(ABC):
             " (PARTITION BY story_id ORDER BY at, id) AS sample_rank FROM articles"
             f" WHERE story_id IN ({marks}) AND syndicated_of IS NULL) AS originals"
             " WHERE sample_rank <= ? ORDER BY story_id, at, id",
-            [*story_ids, DIGEST_SAMPLE],
+            [*todo, DIGEST_SAMPLE],
         ):
             article = article_row(row)
             samples.setdefault(str(article.story_id), []).append(article)
-        for story_id in story_ids:
-            self._write_story(
-                conn, story_id, totals.get(story_id), kept_rows.get(story_id),
-                by_side.get(story_id, {}), samples.get(story_id),
-            )
-
-    def _write_story(
-        self, conn: Any, story_id: str, total: Sequence[Any] | None, kept: StoryRow | None,
-        sides: dict[str, int], sample: list[Article] | None,
-    ) -> None:
-        # A story retention thinned keeps what the removed articles counted for.
-        pruned = kept.pruned if kept is not None else 0
-        if not total or not total[0]:
+        updates: list[tuple[Any, ...]] = []
+        for story_id in todo:
+            wanted, pruned, headline, kept = state[story_id]
+            sample = samples.get(story_id) or [
+                article_row(r)
+                for r in self._run(
+                    conn,
+                    f"SELECT {_DIGEST_COLUMNS} FROM articles WHERE story_id = ?"
+                    " ORDER BY at, id LIMIT 1",
+                    (story_id,),
+                )
+            ]
+            if not sample or _sample_signature(sample) != wanted:
+                continue  # the sample moved on since: the commit that moved it flushes it
+            if kept is not None and kept.get("sample") == wanted:
+                digest = kept
+            else:
+                digest = {**story_digest(sample), "sample": wanted}
             if not pruned:
-                self._run(conn, "DELETE FROM stories WHERE id = ?", (story_id,))
-            return
-        count, outlets, first, last = total
-        if kept is not None and pruned:
-            count += pruned
-            outlets = max(int(outlets), kept.outlet_count)
-            first, last = min(first, kept.first_seen), max(last, kept.last_updated)
-            for side, n in kept.outlets_by_side.items():
-                sides[side] = max(sides.get(side, 0), int(n))
-        # Its key points, neutral headline and framing are computed here, at each change, so no
-        # request computes them (summary.story_digest); a wire copy only when nothing else.
-        sample = sample or [
-            article_row(r)
-            for r in self._run(
-                conn,
-                f"SELECT {_DIGEST_COLUMNS} FROM articles WHERE story_id = ?"
-                " ORDER BY at, id LIMIT 1",
-                (story_id,),
-            )
-        ]
-        # Articles never change once stored: the same sample (and code) gives the same digest,
-        # so a story past DIGEST_SAMPLE originals, whose new articles come after its sample,
-        # keeps its digest instead of reading a hundred articles again at every change.
-        signature = _sample_signature(sample)
-        if kept is not None and kept.digest is not None and kept.digest.get("sample") == signature:
-            digest = kept.digest
-        else:
-            digest = {**story_digest(sample), "sample": signature}
-        # The oldest titles name a story: once retention took them, the stored headline stays.
-        if kept is not None and pruned:
-            headline = kept.headline
-        else:
-            headline = digest["headline"] or representative_headline(
-                [a.title for a in sample][:HEADLINE_SAMPLE]
-            )
-        self._run(
-            conn,
-            _STORY_UPSERT,
-            (
-                story_id,
-                first,
-                last,
-                count,
-                outlets,
-                headline,
-                self._json(sides),
-                blindspot_side(sides),
-                self._json(digest),
-            ),
-        )
+                headline = digest["headline"] or representative_headline(
+                    [a.title for a in sample][:HEADLINE_SAMPLE]
+                )
+            updates.append((headline, self._json(digest), story_id, wanted))
+        if updates:
+            with self._writing(conn):
+                self._run_many(
+                    conn,
+                    "UPDATE stories SET headline = ?, digest = ?, digest_wanted = NULL,"
+                    " digest_due = NULL WHERE id = ? AND digest_wanted = ?",
+                    updates,
+                )
+        return len(updates)
 
     # -- reading -------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from service.store.sql import (
     SQLStore,
     article_hosts_schema,
     core_schema,
+    digest_due_schema,
     feed_backoff_schema,
     feeds_and_outlets_schema,
     retention_schema,
@@ -44,6 +45,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     feed_backoff_schema(real="REAL"),
     # 8: each host's article count, kept by the writer (backfilled once from every row).
     article_hosts_schema(row_ref="INTEGER", host_prefix=SQLStore.host_prefix_sql),
+    # 9: a story's digest computed after the commit, outside the ingest lock.
+    digest_due_schema(real="REAL"),
 )
 
 # RETURNING (3.35) in the batch insert; upserts (3.24), FILTER (3.30) and row values elsewhere.
