@@ -208,6 +208,9 @@ BACKOFF_JITTER = (0.75, 1.0)
 # Hosts one thread keeps in turn: a host waits POLITENESS_DELAY between requests without
 # holding a thread, so a thread serves several hosts.
 HOSTS_PER_THREAD = 4
+# Hosts claimed in one round trip at most, and feed states written in one transaction.
+CLAIM_BATCH = 32
+STATE_BATCH = 500
 # Articles in one locked commit at most (several feeds' worth): bounds a batch's transaction.
 GROUP_COMMIT_ARTICLES = 2000
 # Statuses of a pull that sent a request (so the host's politeness delay follows it).
@@ -386,10 +389,12 @@ class GroupCommit:
 
 @dataclass
 class _Host:
-    """A host's feeds still to pull in this pass, and when it may get its next request."""
+    """A host's feeds still to pull in this pass, their states as read when it was claimed,
+    and when it may get its next request."""
 
     name: str
     feeds: list[FeedSource]
+    states: dict[str, FeedState] = field(default_factory=dict)
     ready_at: float = 0.0
     seq: int = 0
 
@@ -397,9 +402,25 @@ class _Host:
         return (self.ready_at, self.seq) < (other.ready_at, other.seq)
 
 
+@dataclass
+class _Lease:
+    """What a pass's lease thread does next (guarded by the pass's condition)."""
+
+    states: list[FeedState] = field(default_factory=list)  # to write
+    finished: list[tuple[str, bool]] = field(default_factory=list)  # (host, done) to release
+    claiming: int = 0  # hosts taken from `waiting` whose claim is under way
+    closing: bool = False  # the fetching threads are gone: flush, release, end
+
+
 class FeedIngester:
     """One pass over a list of feeds: conditional GETs, per-host politeness, failing feeds
-    backing off, feed states written on their own and new articles committed in groups."""
+    backing off, feed states written in batches on their own and new articles committed in
+    groups.
+
+    The fetching threads never touch the store: one lease thread per pass claims hosts in
+    batches (with their feeds' states, read in one query), writes the states that 304s and
+    failures leave, and gives finished hosts back; a committer thread stores new articles. So a
+    worker holds three database connections however many threads fetch."""
 
     def __init__(
         self,
@@ -422,6 +443,9 @@ class FeedIngester:
         self.retry_base = retry_base
         self.rng = rng or random.Random()
         self.commits = GroupCommit(engine.ingest)
+        self._lease: _Lease | None = None
+        self._lease_cond = threading.Condition()
+        self.pass_started = 0.0  # time.time() at the start of the current (or last) pass
 
     def run(self, feeds: Sequence[FeedSource]) -> FeedRun:
         """Pulls every feed once; a feed that fails is logged and skipped.
@@ -429,6 +453,7 @@ class FeedIngester:
         Threads take whichever held host is due next; a host waits out its politeness delay
         in a queue, not in a thread, so HOSTS_PER_THREAD hosts per thread are pulled at once,
         each one request at a time."""
+        self.pass_started = time.time()
         by_host: dict[str, list[FeedSource]] = {}
         for feed in feeds:
             # Without a politeness delay there is no per-host limit to keep: each feed is a
@@ -437,89 +462,145 @@ class FeedIngester:
             by_host.setdefault(host, []).append(feed)
         waiting = list(by_host.items())
         waiting.reverse()  # popped from the end, in the list's order
+        # Hosts claimed too soon after another worker finished them: name -> (monotonic time
+        # they may be claimed again, feeds), tried again then if the pass still runs.
+        deferred: dict[str, tuple[float, list[FeedSource]]] = {}
         run = FeedRun()
-        cond = threading.Condition()
+        cond = self._lease_cond
+        lease = _Lease()
+        self._lease = lease
         due: list[_Host] = []  # held hosts, by when they may be asked again
         held: dict[str, _Host] = {}
         busy = 0
         seq = 0
         max_held = self.workers * HOSTS_PER_THREAD
+        horizon = time.monotonic() + self.retry_base  # deferred hosts wait no longer than this
+        failures: list[BaseException] = []
 
-        def next_task() -> tuple[str, Any] | None:
+        def next_task() -> _Host | None:
             nonlocal busy
             with cond:
                 while not self.stop.is_set():
                     now = time.monotonic()
                     if due and due[0].ready_at <= now:
                         busy += 1
-                        return "pull", heapq.heappop(due)
-                    if waiting and len(held) < max_held:
-                        busy += 1
-                        name, host_feeds = waiting.pop()
-                        host = _Host(name, list(host_feeds))
-                        held[name] = host  # counted before its claim, so max_held holds
-                        return "claim", host
-                    if not due and not waiting and busy == 0:
+                        return heapq.heappop(due)
+                    if not due and not waiting and not deferred and not lease.claiming and busy == 0:
                         return None
-                    cond.wait(max(0.0, due[0].ready_at - now) if due else None)
+                    cond.wait(max(0.0, due[0].ready_at - now) if due else 1.0)
                 return None
 
-        def finish(host: _Host, requeue: bool, delay: float) -> None:
-            nonlocal busy, seq
-            with cond:
-                busy -= 1
-                if requeue:
-                    seq += 1
-                    host.ready_at, host.seq = time.monotonic() + delay, seq
-                    heapq.heappush(due, host)
-                else:
-                    held.pop(host.name, None)
-                cond.notify_all()
-
-        failures: list[BaseException] = []
-
         def work() -> None:
-            while (task := next_task()) is not None:
-                kind, host = task
-                if kind == "claim":
-                    mine = False
-                    try:
-                        mine = self.claim_host(host.name)
-                    except Exception as exc:  # the store failed: the pass reports it at its end
-                        failures.append(exc)
-                    finally:
-                        if not mine:
-                            # Another worker is on this host: it pulls them, one at a time.
-                            with cond:
-                                run.outcomes.extend(
-                                    FeedOutcome(f.url, "claimed-elsewhere") for f in host.feeds
-                                )
-                        finish(host, mine, 0.0)
-                    continue
+            nonlocal busy, seq
+            while (host := next_task()) is not None:
                 feed = host.feeds.pop(0)
                 outcome: FeedOutcome | None = None
                 try:
-                    outcome = self.pull(feed)
+                    outcome = self.pull(feed, host.states.get(feed.url))
                 except Exception as exc:  # a store failure, not a feed's: the pass re-raises it
                     failures.append(exc)
                 more = bool(host.feeds) and outcome is not None
-                try:
-                    if not more:
+                requested = outcome is not None and outcome.status in _REQUESTED
+                with cond:
+                    busy -= 1
+                    if outcome is not None:
+                        run.outcomes.append(outcome)
+                    if more:
+                        seq += 1
+                        delay = self.politeness if requested else 0.0
+                        host.ready_at, host.seq = time.monotonic() + delay, seq
+                        heapq.heappush(due, host)
+                    else:
                         # Every feed seen (or the store failing): the host goes back.
-                        self.release_host(host.name, done=outcome is not None)
-                except Exception as exc:
+                        held.pop(host.name, None)
+                        lease.finished.append((host.name, outcome is not None))
+                    cond.notify_all()
+
+        def claim_batch() -> list[tuple[str, list[FeedSource]]]:
+            """Under cond: the hosts to claim next (due deferred ones first), or none."""
+            room = max_held - len(held) - lease.claiming
+            # Claims go in batches (one round trip for up to CLAIM_BATCH hosts), unless the
+            # threads have nothing to do.
+            if room <= 0 or (room < min(CLAIM_BATCH, max_held) // 2 and due):
+                return []
+            now = time.monotonic()
+            batch = [
+                (name, host_feeds)
+                for name, (at, host_feeds) in list(deferred.items())[:CLAIM_BATCH]
+                if at <= now
+            ][:room]
+            for name, _ in batch:
+                del deferred[name]
+            while waiting and len(batch) < min(room, CLAIM_BATCH):
+                batch.append(waiting.pop())
+            lease.claiming += len(batch)
+            return batch
+
+        def lease_loop() -> None:
+            while True:
+                with cond:
+                    while True:
+                        batch = [] if self.stop.is_set() or lease.closing else claim_batch()
+                        if batch or lease.states or lease.finished or lease.closing:
+                            break
+                        wake = min((at for at, _ in deferred.values()), default=None)
+                        cond.wait(1.0 if wake is None else max(0.01, wake - time.monotonic()))
+                    states, lease.states = lease.states, []
+                    finished, lease.finished = lease.finished, []
+                    closing = lease.closing
+                    if closing:  # stopped part-way: the rest of these hosts is not done
+                        finished += [(name, False) for name in held]
+                        held.clear()
+                try:
+                    # States first: a host given back has its feeds' states written.
+                    self._write_states(states)
+                    self.release_hosts([n for n, done in finished if done], done=True)
+                    self.release_hosts([n for n, done in finished if not done], done=False)
+                except Exception as exc:  # the store failed: the pass reports it at its end
                     failures.append(exc)
-                finally:
-                    requested = outcome is not None and outcome.status in _REQUESTED
-                    with cond:
-                        if outcome is not None:
-                            run.outcomes.append(outcome)
-                    finish(host, more, self.politeness if requested else 0.0)
+                if batch:
+                    claim(batch)
+                if closing:
+                    return
+
+        def claim(batch: list[tuple[str, list[FeedSource]]]) -> None:
+            nonlocal seq
+            claimed: set[str] = set()
+            later: dict[str, float] = {}
+            states: dict[str, FeedState] = {}
+            try:
+                claimed, later = self.claim_hosts([name for name, _ in batch])
+                urls = [f.url for name, host_feeds in batch if name in claimed for f in host_feeds]
+                states = self.engine.store.feed_states_of(urls) if urls else {}
+            except Exception as exc:  # the store failed: the pass reports it at its end
+                failures.append(exc)
+                claimed, later = set(), {}
+            now = time.monotonic()
+            with cond:
+                lease.claiming -= len(batch)
+                for name, host_feeds in batch:
+                    if name in claimed:
+                        seq += 1
+                        host = _Host(name, list(host_feeds), states, now, seq)
+                        held[name] = host
+                        heapq.heappush(due, host)
+                    elif name in later and now + later[name] <= horizon and not self.stop.is_set():
+                        # Another worker finished it less than min_interval ago: its turn in
+                        # this pass comes when that has passed.
+                        deferred[name] = (now + later[name], host_feeds)
+                    else:
+                        # Another worker is on this host: it pulls them, one at a time.
+                        run.outcomes.extend(
+                            FeedOutcome(f.url, "claimed-elsewhere") for f in host_feeds
+                        )
+                cond.notify_all()
 
         threads = [
             threading.Thread(target=work, name=f"feed-{n}", daemon=True) for n in range(self.workers)
         ]
+        leaser = threading.Thread(target=lease_loop, name="feed-lease", daemon=True)
         self.commits.start()
+        leaser.start()
         for thread in threads:
             thread.start()
         try:
@@ -531,29 +612,55 @@ class FeedIngester:
                             cond.notify_all()
         finally:
             self.commits.close()  # every fetched feed's articles committed (or reported failed)
-            for name in list(held):  # stopped part-way: the rest of these hosts is not done
-                self.release_host(name, done=False)
+            with cond:
+                lease.closing = True
+                if self.stop.is_set():
+                    for _, host_feeds in deferred.values():
+                        run.outcomes.extend(
+                            FeedOutcome(f.url, "claimed-elsewhere") for f in host_feeds
+                        )
+                    deferred.clear()
+                cond.notify_all()
+            leaser.join()
+            self._lease = None
         if failures:
             raise failures[0]
         return run
 
-    def claim_host(self, host: str) -> bool:
-        """Whether this worker pulls the host's feeds now (always, alone; see the shared one)."""
-        return True
+    def claim_hosts(self, hosts: Sequence[str]) -> tuple[set[str], dict[str, float]]:
+        """The hosts of `hosts` this worker pulls now (all of them, alone; see the shared
+        one), and for those finished elsewhere too recently, the seconds until they may be."""
+        return set(hosts), {}
 
-    def release_host(self, host: str, *, done: bool) -> None:
-        """Gives a host back (`done`: every one of its feeds was seen to this pass)."""
+    def release_hosts(self, hosts: Sequence[str], *, done: bool) -> None:
+        """Gives hosts back (`done`: every one of their feeds was seen to this pass)."""
 
-    def pull(self, feed: FeedSource) -> FeedOutcome:
-        """Fetches and stores one feed; never raises for a bad feed."""
-        state = self.engine.store.feed_state(feed.url)
+    def _save_state(self, state: FeedState) -> None:
+        """A feed state with no articles (a 304, a failure, an empty feed): written by the
+        pass's lease thread in its next batch, or at once outside a pass."""
+        lease = self._lease
+        if lease is None:
+            self.engine.store.save_feed_states([state])
+            return
+        with self._lease_cond:
+            lease.states.append(state)
+            self._lease_cond.notify_all()
+
+    def _write_states(self, states: list[FeedState]) -> None:
+        # A feed may appear twice (pulled twice in one batch's time): its last state wins.
+        latest = {s.url: s for s in states}
+        for start in range(0, len(latest), STATE_BATCH):
+            self.engine.store.save_feed_states(list(latest.values())[start : start + STATE_BATCH])
+
+    def pull(self, feed: FeedSource, state: FeedState | None) -> FeedOutcome:
+        """Fetches and stores one feed (`state`: its state when its host was claimed); never
+        raises for a bad feed."""
         if backing_off(state):
             return FeedOutcome(feed.url, "backing-off")
         return self.fetch_and_store(feed, state)
 
     def fetch_and_store(self, feed: FeedSource, state: FeedState | None) -> FeedOutcome:
         """One conditional GET of a feed and what follows from it."""
-        store = self.engine.store
         headers: dict[str, str] = {
             "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
         }
@@ -583,7 +690,7 @@ class FeedIngester:
                 entries=state.entries if state else None,
             )
             # Nothing to cluster: the state is written on its own, outside the ingest lock.
-            store.save_feed_states([new_state])
+            self._save_state(new_state)
             log.debug("feed %s: not modified", feed.url)
             return FeedOutcome(feed.url, "not-modified")
         try:
@@ -602,7 +709,7 @@ class FeedIngester:
             entries=len(articles),
         )
         if not articles:
-            store.save_feed_states([new_state])
+            self._save_state(new_state)
             return FeedOutcome(feed.url, "ok")
         # The feed's validators commit with its articles, so a crash cannot skip unstored items.
         log.debug("feed %s: %d entries", feed.url, len(articles))
@@ -639,7 +746,7 @@ class FeedIngester:
             failures=failures,
             next_attempt=at + retry_delay(failures, status, self.retry_base, self.rng),
         )
-        self.engine.store.save_feed_states([failed])
+        self._save_state(failed)
 
 
 def ingest_lines(

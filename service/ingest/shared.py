@@ -6,13 +6,14 @@ import contextlib
 import os
 import socket
 import threading
+import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from service.coverage.engine import Engine, IngestResult, PreparedBatch, RawArticle
 from service.ingest.feeds import FeedIngester, FeedOutcome, FeedSource, backing_off
-from service.store.base import SharedStore
+from service.store.base import FeedState, SharedStore
 
 # A claim outlives a slow feed (15 s fetch limit) many times over, yet frees a feed whose worker
 # died within minutes.
@@ -114,36 +115,58 @@ class SharedFeedIngester(FeedIngester):
         self.lease = lease
         self.pulled: list[str] = []
 
-    def claim_host(self, host: str) -> bool:
-        """Holds the host for the whole of its feeds, so two workers never send it requests at
-        once (the politeness delay is kept by the one holding it); False when another worker
-        holds it, or finished it less than the pass's min_interval ago. The claim is a row named
-        "host:<name>" beside the feeds' own. Without a politeness delay there is nothing to
-        keep, and workers share a host's feeds."""
+    def claim_hosts(self, hosts: Sequence[str]) -> tuple[set[str], dict[str, float]]:
+        """Holds each host for the whole of its feeds, so two workers never send it requests at
+        once (the politeness delay is kept by the one holding it): the hosts this worker now
+        holds, in one round trip for the batch, and for those another worker finished less
+        than the pass's min_interval ago, the seconds until that has passed. The claim is a
+        row named "host:<name>" beside the feeds' own. Without a politeness delay there is
+        nothing to keep, and workers share a host's feeds (each feed claimed in pull)."""
         if not self.shared or self.politeness <= 0:
-            return True
+            return set(hosts), {}
         store = self.engine.store
         assert isinstance(store, SharedStore)
-        return store.claim_feed(f"host:{host}", self.owner, self.lease, self.min_interval)
+        keys = {f"host:{host}": host for host in hosts}
+        claimed, done = store.claim_feeds(list(keys), self.owner, self.lease, self.min_interval)
+        now = time.time()
+        # Finished before this pass began (in the last one): due again once min_interval has
+        # passed. Finished since (by another worker, in this pass): done for this pass.
+        later = {
+            keys[k]: done_at + self.min_interval - now
+            for k, done_at in done.items()
+            if done_at < self.pass_started
+        }
+        return {keys[k] for k in claimed}, later
 
-    def release_host(self, host: str, *, done: bool) -> None:
-        if not self.shared or self.politeness <= 0:
+    def release_hosts(self, hosts: Sequence[str], *, done: bool) -> None:
+        if not self.shared or self.politeness <= 0 or not hosts:
             return
         store = self.engine.store
         assert isinstance(store, SharedStore)
         # done: every feed of the host was seen this pass, so other workers skip it until the
         # next; a worker stopped part-way leaves it to them.
-        store.release_feed(f"host:{host}", self.owner, done=done)
+        store.release_feeds([f"host:{host}" for host in hosts], self.owner, done=done)
 
-    def pull(self, feed: FeedSource) -> FeedOutcome:
+    def pull(self, feed: FeedSource, state: FeedState | None) -> FeedOutcome:
         if not self.shared:
-            return super().pull(feed)
-        store = self.engine.store
-        assert isinstance(store, SharedStore)  # self.shared says so
-        # Read before claiming: a feed backing off costs one read, not a claim and a release.
-        state = self.engine.store.feed_state(feed.url)
+            return super().pull(feed, state)
         if backing_off(state):
             return FeedOutcome(feed.url, "backing-off")
+        if self.politeness > 0:
+            # This worker holds the feed's host: nobody else fetches it now. A feed fetched
+            # less than min_interval ago was pulled by a worker that held the host before and
+            # stopped part-way (its states are written before it lets the host go).
+            if (
+                state is not None
+                and state.last_fetched is not None
+                and time.time() - state.last_fetched < self.min_interval
+            ):
+                return FeedOutcome(feed.url, "claimed-elsewhere")
+            outcome = self.fetch_and_store(feed, state)
+            self.pulled.append(feed.url)
+            return outcome
+        store = self.engine.store
+        assert isinstance(store, SharedStore)  # self.shared says so
         if not store.claim_feed(feed.url, self.owner, self.lease, self.min_interval):
             return FeedOutcome(feed.url, "claimed-elsewhere")
         done = False

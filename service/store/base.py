@@ -222,6 +222,10 @@ class Store(Protocol):
         """Writes feed states alone (a 304, a failure): no articles, so no story lock."""
         ...
 
+    def feed_states_of(self, urls: Sequence[str]) -> dict[str, FeedState]:
+        """The states of these feeds by URL (feeds never fetched are absent)."""
+        ...
+
     def cursor(self, name: str) -> str | None:
         """A saved ingest cursor."""
         ...
@@ -309,6 +313,17 @@ class SharedStore(Protocol):
 
     def release_feed(self, url: str, owner: str, *, done: bool) -> None:
         """Gives a claimed feed back; `done` records that it was pulled (for min_interval)."""
+        ...
+
+    def claim_feeds(
+        self, urls: Sequence[str], owner: str, lease: float, min_interval: float
+    ) -> tuple[set[str], dict[str, float]]:
+        """claim_feed for many at once: those of `urls` this worker now holds, and for those
+        free but pulled less than `min_interval` ago, when they were (epoch seconds)."""
+        ...
+
+    def release_feeds(self, urls: Sequence[str], owner: str, *, done: bool) -> None:
+        """release_feed for many at once."""
         ...
 
     def exclusive(

@@ -1273,9 +1273,22 @@ class SQLStore(ABC):
         if not states:
             return
         conn = self._conn()
+        rows = [[getattr(state, c) for c in FEED_STATE_COLUMNS] for state in states]
         with self._state_writing(conn):
-            for state in states:
-                self._run(conn, _FEED_STATE_UPSERT, [getattr(state, c) for c in FEED_STATE_COLUMNS])
+            self._run_many(conn, _FEED_STATE_UPSERT, rows)  # one round trip for the batch
+
+    def feed_states_of(self, urls: Sequence[str]) -> dict[str, FeedState]:
+        """The states of these feeds by URL (feeds never fetched are absent), in one read per
+        chunk of URLs: a feed worker reads a host's feeds at once."""
+        out: dict[str, FeedState] = {}
+        conn = self._conn()
+        for test, params in self._members(list(urls)):
+            for row in self._run(
+                conn, f"SELECT {', '.join(FEED_STATE_COLUMNS)} FROM feed_state WHERE url {test}", params
+            ):
+                state = FeedState(*row)
+                out[state.url] = state
+        return out
 
     def _state_writing(self, conn: Any) -> AbstractContextManager[None]:
         """The transaction of a feed-state write (the dialect's write transaction unless it

@@ -460,3 +460,133 @@ def test_a_worker_waiting_for_the_ingest_lock_catches_up_meanwhile(
     assert sum(caught_up) == len(EVENTS)
     holder.close()
     waiter.close()
+
+
+class NotModified:
+    """A fetcher for feeds on many invented hosts: every feed answers 304; records each
+    request's time and the most requests one host had in flight at once."""
+
+    def __init__(self, delay: float = 0.002) -> None:
+        self.delay = delay
+        self.lock = threading.Lock()
+        self.times: dict[str, list[float]] = {}
+        self.flying: Counter[str] = Counter()
+        self.max_flying = 0
+
+    def __call__(self, url: str, policy: Any, headers: Any = None) -> Any:
+        from service.ingest.fetch import FetchResult
+
+        host = url.split("/")[2]
+        with self.lock:
+            self.times.setdefault(url, []).append(time.monotonic())
+            self.flying[host] += 1
+            self.max_flying = max(self.max_flying, self.flying[host])
+        time.sleep(self.delay)
+        with self.lock:
+            self.flying[host] -= 1
+        return FetchResult(url=url, status=304, headers={"etag": '"v1"'})
+
+
+def host_feeds(hosts: int, per_host: int) -> list[FeedSource]:
+    return [
+        FeedSource("leftpaper.com", f"https://h{h}.example/feed/{n}")
+        for h in range(hosts)
+        for n in range(per_host)
+    ]
+
+
+def test_hosts_are_claimed_in_batches_and_fetching_threads_open_no_connection(
+    pg_url: str, table: RatingsTable
+) -> None:
+    from service.store.base import FeedState
+
+    feeds = host_feeds(40, 3)
+    fetcher = NotModified()
+    stores = [PostgresStore(pg_url), PostgresStore(pg_url)]
+    stores[0].save_feed_states([FeedState(url=f.url, etag='"v1"') for f in feeds])
+    connects = [0, 0]
+    claims = [0, 0]
+    for i, store in enumerate(stores):
+        real_connect, real_claim = store._connect, store.claim_feeds
+
+        def connect(_i: int = i, _real: Any = real_connect) -> Any:
+            connects[_i] += 1
+            return _real()
+
+        def claim(*args: Any, _i: int = i, _real: Any = real_claim, **kwargs: Any) -> Any:
+            claims[_i] += 1
+            return _real(*args, **kwargs)
+
+        store._connect = connect  # type: ignore[method-assign]
+        store.claim_feeds = claim  # type: ignore[method-assign]
+    ingesters = [
+        SharedFeedIngester(
+            Engine(s, table, clock=day_after), owner=f"worker-{i}", politeness=0.01,
+            min_interval=3600, fetcher=fetcher, workers=8,
+        )
+        for i, s in enumerate(stores)
+    ]
+    runs = run_together(ingesters, feeds)
+    # Every feed once, no host asked twice at a time, every 304's state written.
+    assert sorted(fetcher.times) == sorted(f.url for f in feeds)
+    assert {len(t) for t in fetcher.times.values()} == {1}
+    assert fetcher.max_flying == 1
+    assert sum(1 for r in runs for o in r.outcomes if o.status == "not-modified") == len(feeds)
+    states = {s.url: s for s in stores[0].feed_states()}
+    assert all(states[f.url].last_status == 304 for f in feeds)
+    # Eight fetching threads each, yet one connection per worker for claims and states (the
+    # committer had nothing to store); 40 hosts in a few batched claims, not one per host.
+    assert connects == [1, 1], connects
+    assert sum(claims) <= 8, claims
+    for s in stores:
+        s.close()
+
+
+def test_a_host_finished_elsewhere_moments_ago_waits_its_turn_in_the_pass(
+    pg_url: str, table: RatingsTable
+) -> None:
+    feeds = host_feeds(2, 2)
+    fetcher = NotModified()
+    stores = [PostgresStore(pg_url), PostgresStore(pg_url)]
+
+    def worker(i: int, horizon: float) -> SharedFeedIngester:
+        return SharedFeedIngester(
+            Engine(stores[i], table, clock=day_after), owner=f"worker-{i}", politeness=0.01,
+            min_interval=1.5, retry_base=horizon, fetcher=fetcher,
+        )
+
+    # A pass that began before worker 0 finished the hosts: they were done in this pass.
+    same_pass = worker(1, 60.0)
+    same_pass.pass_started = time.time()
+    worker(0, 60.0).run(feeds)
+    assert same_pass.claim_hosts(["h0.example", "h1.example"]) == (set(), {})
+    # Too soon for the next pass to fetch them again, and the pass would end before it may:
+    # left to the next one.
+    early = worker(1, 1.0).run(feeds)
+    assert [o.status for o in early.outcomes] == ["claimed-elsewhere"] * 4
+    # A pass long enough waits for min_interval to pass since the host was finished, then
+    # pulls its feeds: once each, never sooner than min_interval after the last fetch.
+    later = worker(1, 60.0)
+    run = later.run(feeds)
+    assert sorted(later.pulled) == sorted(f.url for f in feeds)
+    assert [o.status for o in run.outcomes] == ["not-modified"] * 4
+    assert all(len(t) == 2 and t[1] - t[0] >= 1.5 for t in fetcher.times.values())
+    for s in stores:
+        s.close()
+
+
+def test_batched_claims_skip_held_and_recent_hosts(pg_url: str) -> None:
+    store = PostgresStore(pg_url)
+    urls = [f"host:h{n}.example" for n in range(5)]
+    assert store.claim_feeds(urls[:3], "a", lease=60, min_interval=600) == (set(urls[:3]), {})
+    # Held by "a": none for "b", and no wait either (another worker is on them).
+    assert store.claim_feeds(urls, "b", lease=60, min_interval=600) == (set(urls[3:]), {})
+    store.release_feeds(urls[:3], "a", done=True)
+    released = time.time()
+    claimed, done = store.claim_feeds(urls[:3], "b", lease=60, min_interval=600)
+    assert claimed == set() and set(done) == set(urls[:3])
+    assert all(released - 10 < done_at <= released for done_at in done.values())
+    assert store.claim_feeds(urls[:3], "b", lease=60, min_interval=0) == (set(urls[:3]), {})
+    store.release_feeds(urls, "b", done=False)
+    assert store.claim_feeds(urls[3:], "a", lease=60, min_interval=600) == (set(urls[3:]), {})
+    store.close()
