@@ -44,6 +44,10 @@ class FetchError(Exception):
         self.status = status  # the HTTP status of an "http_status" error
 
 
+# How late past its deadline a fetch may be shut down at most (the watchdog's granularity).
+WATCHDOG_TICK = 0.05
+
+
 class _Watchdog:
     """One thread per process that shuts the socket of every fetch that outlives its deadline.
 
@@ -63,22 +67,31 @@ class _Watchdog:
                 self._pid = os.getpid()
                 self._heap = []
                 threading.Thread(target=self._run, name="fetch-deadline", daemon=True).start()
+            earliest = not self._heap or entry.at < self._heap[0][0]
             heapq.heappush(self._heap, (entry.at, next(self._seq), entry))
-            self._cond.notify()
+            if earliest:
+                # Only a deadline sooner than every other one changes the thread's wait: most
+                # fetches share one timeout, so waking it for each cost a switch per fetch.
+                self._cond.notify()
 
     def _run(self) -> None:
         while True:
             with self._cond:
                 while not self._heap:
                     self._cond.wait()
-                at, _, entry = self._heap[0]
-                wait = at - time.monotonic()
+                wait = self._heap[0][0] - time.monotonic()
                 if wait > 0:
-                    self._cond.wait(wait)
+                    # At least WATCHDOG_TICK: deadlines a few milliseconds apart are handled
+                    # in one wake-up, not one each (a feed worker starts dozens a second).
+                    self._cond.wait(max(wait, WATCHDOG_TICK))
                     continue
-                heapq.heappop(self._heap)
-            if not entry.done:
-                entry.expire()
+                now = time.monotonic()
+                due: list[_Deadline] = []
+                while self._heap and self._heap[0][0] <= now:
+                    due.append(heapq.heappop(self._heap)[2])
+            for entry in due:
+                if not entry.done:
+                    entry.expire()
 
 
 _WATCHDOG = _Watchdog()
@@ -140,19 +153,61 @@ class FetchSlots:
             self._free.release()
 
 
+# A host's addresses are looked up again after this long (a short TTL: hosts move, and
+# only the operator's own feed hosts are asked this often).
+DNS_CACHE_SECONDS = 60.0
+DNS_CACHE_SIZE = 10_000
 # Name lookups cannot be interrupted; they run here so a fetch can stop waiting for one.
 _DNS_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch-dns")
 
 
+class _NameCache:
+    """The system resolver's answers for a short while: a feed worker asks each host for
+    several feeds a second apart, and each lookup cost a hand-off to the lookup pool. Only the
+    answer is kept, never a verdict: every fetch checks the addresses against its own policy,
+    as after a fresh lookup, and connects to exactly the address it checked."""
+
+    def __init__(self, seconds: float = DNS_CACHE_SECONDS, size: int = DNS_CACHE_SIZE) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._lock = threading.Lock()
+        self._answers: dict[tuple[str, int], tuple[float, list[str]]] = {}
+
+    def get(self, host: str, port: int) -> list[str] | None:
+        with self._lock:
+            found = self._answers.get((host, port))
+        if found is None or found[0] < time.monotonic():
+            return None
+        return list(found[1])
+
+    def put(self, host: str, port: int, addresses: list[str]) -> None:
+        with self._lock:
+            if len(self._answers) >= self.size:
+                now = time.monotonic()
+                self._answers = {k: v for k, v in self._answers.items() if v[0] >= now}
+                while len(self._answers) >= self.size:  # all fresh: the oldest entries go
+                    del self._answers[next(iter(self._answers))]
+            self._answers[(host, port)] = (time.monotonic() + self.seconds, list(addresses))
+
+
+_NAMES = _NameCache()
+
+
 def _resolve(resolver: Resolver, host: str, port: int, deadline: _Deadline, url: str) -> list[str]:
+    cached = resolver is system_resolver
+    if cached and (found := _NAMES.get(host, port)) is not None:
+        return found
     future = _DNS_POOL.submit(resolver, host, port)
     try:
-        return future.result(timeout=max(0.0, deadline.remaining()))
+        addresses = future.result(timeout=max(0.0, deadline.remaining()))
     except FutureTimeout:
         future.cancel()
         raise FetchError(
             "timeout", f"fetching {url} took longer than {deadline.seconds:g} s (name lookup)"
         ) from None
+    if cached and addresses:
+        _NAMES.put(host, port, addresses)
+    return addresses
 
 
 @dataclass(frozen=True)

@@ -335,3 +335,69 @@ def test_a_refused_address_is_not_named_to_the_client() -> None:
     assert caught.value.code == "forbidden_address"
     assert "10.1.2.3" not in caught.value.message and "not a public address" in caught.value.message
     assert "10.1.2.3" in caught.value.detail  # for the operator's log
+
+
+def test_a_hosts_addresses_are_kept_briefly_but_checked_on_every_fetch(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.ingest import fetch as fetching
+
+    monkeypatch.setattr(fetching, "_NAMES", fetching._NameCache(seconds=60))
+    lookups: list[str] = []
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(host).endswith(".example"):  # not the dialer's own lookup of the address
+            lookups.append(str(host))
+        return real("127.0.0.1", port, socket.AF_INET, socket.SOCK_STREAM)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    server.add("/feed.xml", body=b"<rss/>")
+    url = server.url("/feed.xml").replace("127.0.0.1", "feeds.cached.example")
+    assert fetch(url, PRIVATE_FEED_POLICY).body == b"<rss/>"
+    assert fetch(url, PRIVATE_FEED_POLICY).body == b"<rss/>"
+    assert lookups == ["feeds.cached.example"]  # one lookup for both fetches
+    # The kept answer is an answer, not a verdict: a public-only fetch refuses it as it would
+    # a fresh lookup, and sends nothing.
+    sent = len(server.requests)
+    with pytest.raises(FetchError) as caught:
+        fetch(url, FEED_POLICY)
+    assert caught.value.code == "forbidden_address" and len(server.requests) == sent
+    # Past its time the name is looked up again.
+    monkeypatch.setattr(fetching, "_NAMES", fetching._NameCache(seconds=0))
+    fetch(url, PRIVATE_FEED_POLICY)
+    fetch(url, PRIVATE_FEED_POLICY)
+    assert lookups == ["feeds.cached.example"] * 3
+
+
+def test_the_name_cache_stays_within_its_size() -> None:
+    from service.ingest.fetch import _NameCache
+
+    cache = _NameCache(seconds=60, size=3)
+    for n in range(10):
+        cache.put(f"h{n}.example", 80, ["93.184.216.34"])
+    assert len(cache._answers) == 3 and cache.get("h9.example", 80) == ["93.184.216.34"]
+    assert cache.get("h0.example", 80) is None
+
+
+def test_a_short_deadline_after_a_long_one_is_still_kept() -> None:
+    # The watchdog is woken only for a deadline sooner than all it holds: one registered
+    # after a later one must still wake it.
+    from service.ingest.fetch import _WATCHDOG, _Deadline
+
+    far = _Deadline(120.0)
+    _WATCHDOG.watch(far)
+    server = TrickleServer(SLOW_CASES["body"], pause=0.02)
+    try:
+        with pytest.raises(FetchError) as caught:
+            fetch(
+                f"http://news.example:{server.port}/",
+                FetchPolicy(timeout=0.3),
+                resolver=lambda host, port: [PUBLIC_IP],
+                dial=lambda address, timeout: socket.create_connection(("127.0.0.1", server.port), timeout),
+            )
+        assert caught.value.code == "timeout"
+        assert server.gone.wait(10) and server.sent < len(SLOW_CASES["body"]) // 2
+    finally:
+        far.done = True
+        server.close()
