@@ -115,3 +115,40 @@ test("the lead goes when its signal aborts", () => {
   controller.abort();
   assert.equal(parent.childNodes.length, 0);
 });
+
+test("the lead is the first point from another article than the page being read", () => {
+  const here = "https://www.nytimes.com/2026/12/05/us/dam.html";
+  const own = { ...point("The page's own sentence."), url: here };
+  const other = { ...point("Another outlet's sentence.", FOX, "a2"), url: "https://www.foxnews.com/us/dam" };
+  const later = { ...point("A third sentence.", FOX, "a3"), url: "https://www.foxnews.com/us/dam-2" };
+  const shown = keyPoint(story({ key_points: [own, other, later] }), SERVICE, here);
+  assert.equal(shown?.text, "Another outlet's sentence.");
+  assert.equal(shown?.outlet, "Fox News");
+  assert.equal(shown?.more, "More key points on the story page");
+  // The same address written another way (no www., a fragment, a trailing slash) is the same page.
+  for (const alias of ["https://nytimes.com/2026/12/05/us/dam.html", `${here}#comments`, `${here}/`, "http://WWW.NYTIMES.COM/2026/12/05/us/dam.html"]) {
+    assert.equal(keyPoint(story({ key_points: [own, other] }), SERVICE, alias)?.text, "Another outlet's sentence.", alias);
+  }
+  // Another article of the same outlet is another article.
+  const sibling = { ...point("The outlet's other article."), url: "https://www.nytimes.com/2026/12/04/us/dam.html" };
+  assert.equal(keyPoint(story({ key_points: [own, sibling] }), SERVICE, here)?.text, "The outlet's other article.");
+  // And the lead's DOM says the same.
+  const lead = keyPointLead(story({ key_points: [own, other] }), { serviceUrl: SERVICE, currentUrl: here, signal: new AbortController().signal });
+  assert.equal(lead?.find("key-point-text").textContent, "Another outlet's sentence.");
+});
+
+test("the lead falls back to the first point when every point is the page's, or nothing is known", () => {
+  const here = "https://www.nytimes.com/2026/12/05/us/dam.html";
+  const own = { ...point("The page's own sentence."), url: here };
+  const ownToo = { ...point("The page's second sentence."), url: `${here}#x` };
+  assert.equal(keyPoint(story({ key_points: [own, ownToo] }), SERVICE, here)?.text, "The page's own sentence.");
+  const other = { ...point("Another outlet's sentence.", FOX, "a2"), url: "https://www.foxnews.com/us/dam" };
+  for (const unknown of ["", "not a url", undefined, 42]) {
+    assert.equal(keyPoint(story({ key_points: [own, other] }), SERVICE, /** @type {any} */ (unknown))?.text, "The page's own sentence.", String(unknown));
+  }
+  // Points without a URL (or with a malformed one) are never taken for the page's own.
+  const bare = { ...point("No address."), url: null };
+  const junk = { ...point("Junk address."), url: "::::" };
+  assert.equal(keyPoint(story({ key_points: [bare, other] }), SERVICE, here)?.text, "No address.");
+  assert.equal(keyPoint(story({ key_points: [junk, other] }), SERVICE, here)?.text, "Junk address.");
+});

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,27 @@ LEAD = "parallax-panel .key-point"
 LEAD_TAGS = {"DIV", "P", "BLOCKQUOTE", "SPAN", "STRONG", "A"}
 
 
+def same_article(url: object) -> str:
+    """A URL as keypoint.js's sameArticleKey compares it (no fragment, "www." or trailing slash;
+    http and https alike)."""
+    if not isinstance(url, str) or "://" not in url:
+        return ""
+    parts = urllib.parse.urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    port = f":{parts.port}" if parts.port else ""
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{port}{parts.path.rstrip('/')}{query}"
+
+
+def lead_index(story: dict[str, Any], page_url: str) -> int:
+    """Which key point the panel leads with on page_url: the first from another article."""
+    here = same_article(page_url)
+    for i, point in enumerate(story["key_points"]):
+        if same_article(point.get("url")) != here:
+            return i
+    return 0
+
+
 def lead_tags(page: Any) -> set[str]:
     tags: list[str] = shadow(
         page,
@@ -48,7 +70,8 @@ def test_panel_shows_the_first_key_point_its_outlet_and_more(
 
     story = service.score(NYT_ARTICLE)["story"]
     assert story is not None and len(story["key_points"]) > 1, "the seeded story has no key points"
-    first = story["key_points"][0]
+    first = story["key_points"][lead_index(story, NYT_ARTICLE)]
+    assert same_article(first["url"]) != same_article(NYT_ARTICLE)
     page = open_article(browser, NYT_ARTICLE)
     open_panel(page)
 
@@ -59,8 +82,10 @@ def test_panel_shows_the_first_key_point_its_outlet_and_more(
     assert lead.locator(".lean-chip").get_attribute("data-lean") == first["outlet"]["lean"]["label"]
     # The headline is said once: the coverage below the lead leaves it out.
     assert page.locator("parallax-panel .story-headline").count() == 1
-    # Only the first point: the others are behind the link.
-    for other in story["key_points"][1:]:
+    # Only the lead point: the others are behind the link.
+    for other in story["key_points"]:
+        if other is first:
+            continue
         assert other["text"] not in shadow(page, "parallax-panel", "root => root.textContent")
 
     more = lead.locator("a.key-point-link")
@@ -88,7 +113,8 @@ def test_hostile_headline_in_the_lead_is_text(browser: Browser, service: Service
     open_panel(page)
     lead = page.locator(LEAD)
     assert lead.locator(".story-headline").inner_text() == story["headline"]
-    assert lead.locator(".key-point-text").inner_text() == story["key_points"][0]["text"]
+    shown = story["key_points"][lead_index(story, HOSTILE_ARTICLE)]
+    assert lead.locator(".key-point-text").inner_text() == shown["text"]
     assert lead_tags(page) <= LEAD_TAGS, lead_tags(page)
     assert page.evaluate("window.__pwned === undefined")
 
@@ -160,8 +186,9 @@ def test_stand_in_story_without_key_points_then_with_a_hostile_one(
 
         markup = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
         hostile = copy.deepcopy(real)
-        hostile["story"]["key_points"][0]["text"] = markup + " word" * 10_000
-        hostile["story"]["key_points"][0]["outlet"]["name"] = "<b>Outlet</b>"
+        shown = hostile["story"]["key_points"][lead_index(hostile["story"], NYT_ARTICLE)]
+        shown["text"] = markup + " word" * 10_000
+        shown["outlet"]["name"] = "<b>Outlet</b>"
         stand_in.score = hostile
         page.reload()
         page.locator(LEAD).wait_for(state="attached", timeout=WAIT_MS)
@@ -179,5 +206,46 @@ def test_stand_in_story_without_key_points_then_with_a_hostile_one(
             " return [q.getBoundingClientRect().height, parseFloat(getComputedStyle(q).lineHeight)]; }",
         )
         assert height <= 6 * line + 1, (height, line)
+    finally:
+        stand_in.close()
+
+
+def test_lead_is_a_point_from_another_article_than_the_page(
+    make_browser: Any, service: Service
+) -> None:
+    """A story whose first key point quotes the very article being read: the panel leads with
+    the next point, from another article; when every point is the page's own, with the first."""
+    from playwright.sync_api import expect
+
+    real = service.score(NYT_ARTICLE)
+    points = real["story"]["key_points"]
+    assert len(points) > 1, "the seeded story has too few key points"
+    own = copy.deepcopy(real)
+    own_points = own["story"]["key_points"]
+    own_points[0]["url"] = NYT_ARTICLE
+    own_points[0]["text"] = "The page's own sentence, quoted back to its reader."
+    for point in own_points[1:]:
+        if same_article(point["url"]) == same_article(NYT_ARTICLE):
+            point["url"] = "https://www.foxnews.com/us/another-article"
+    stand_in = FakeService(json.loads(ratings_export()), score=own)
+    try:
+        browser: Browser = make_browser(standalone=True)
+        since = time.time() * 1000
+        browser.set_settings(serviceUrl=stand_in.url)
+        browser.wait_for_sync(since)
+        page = open_article(browser, NYT_ARTICLE)
+        open_panel(page)
+        lead = page.locator(LEAD)
+        expect(lead.locator(".key-point-text")).to_have_text(own_points[1]["text"])
+        panel_text = shadow(page, "parallax-panel", "root => root.textContent")
+        assert own_points[0]["text"] not in panel_text
+
+        for point in own_points:
+            point["url"] = NYT_ARTICLE + "#also-this-page"
+        stand_in.score = own
+        page.reload()
+        page.locator(LEAD).wait_for(state="attached", timeout=WAIT_MS)
+        open_panel(page)
+        expect(page.locator(LEAD).locator(".key-point-text")).to_have_text(own_points[0]["text"])
     finally:
         stand_in.close()

@@ -31,17 +31,47 @@ export function shorten(text, limit) {
 const usable = (point) => Boolean(point && typeof point === "object" && str(point.text).trim());
 
 /**
+ * A URL in the form two addresses of one article share: no fragment, no "www.", no trailing
+ * slash, the host in lower case, http and https alike; "" for no or an unparsable URL.
+ * @param {unknown} value
+ */
+export function sameArticleKey(value) {
+  const raw = str(value).trim();
+  if (!raw) return "";
+  try {
+    const url = new URL(raw);
+    const host = url.hostname.toLowerCase().replace(/^www\./, "");
+    return `${host}${url.port ? `:${url.port}` : ""}${url.pathname.replace(/\/+$/, "")}${url.search}`;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The point the panel leads with: the first one from another article than the page being read
+ * (quoting the reader's own article back tells them nothing new), else the first one.
+ * @param {any[]} points usable points, in the service's order
+ * @param {string} currentUrl the page's address ("" when unknown)
+ */
+export function leadPoint(points, currentUrl) {
+  const here = sameArticleKey(currentUrl);
+  if (!here) return points[0];
+  return points.find((point) => sameArticleKey(point.url) !== here) ?? points[0];
+}
+
+/**
  * What the panel shows of a story's key points, or null when it has none (then the panel shows
  * what it always did). `more` is the link's words: the other key points when there are some,
  * else each side's framing when the story has it, else "" (no link).
  * @param {any} story a Story of the service's API, possibly partial or hostile
  * @param {string} serviceUrl
+ * @param {string} [currentUrl] the page being read: a point from another article leads
  * @returns {{headline: string, text: string, outlet: string, lean: string | null, href: string, more: string} | null}
  */
-export function keyPoint(story, serviceUrl) {
+export function keyPoint(story, serviceUrl, currentUrl = "") {
   const points = Array.isArray(story?.key_points) ? story.key_points.filter(usable) : [];
   if (!points.length) return null;
-  const [first] = points;
+  const first = leadPoint(points, str(currentUrl));
   const outlet = first.outlet && typeof first.outlet === "object" ? first.outlet : {};
   const framing = story?.framing && typeof story.framing === "object" ? story.framing : {};
   const framed = SIDES.some((side) => framing[side] && typeof framing[side] === "object");
@@ -62,10 +92,10 @@ export function keyPoint(story, serviceUrl) {
 /**
  * Builds the lead for `story` (null when it has no key points); it is removed when `signal`
  * aborts, with the panel it sits in.
- * @param {any} story @param {{serviceUrl?: string, signal: AbortSignal}} options
+ * @param {any} story @param {{serviceUrl?: string, currentUrl?: string, signal: AbortSignal}} options
  */
-export function keyPointLead(story, { serviceUrl = "", signal }) {
-  const point = keyPoint(story, serviceUrl);
+export function keyPointLead(story, { serviceUrl = "", currentUrl = "", signal }) {
+  const point = keyPoint(story, serviceUrl, currentUrl);
   if (!point) return null;
   const lead = h("div", { class: "key-point" },
     point.headline ? h("p", { class: "story-headline", text: point.headline }) : null,

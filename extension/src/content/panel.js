@@ -149,7 +149,7 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
       clear(storySection);
       storySection.append(h("h4", { text: "Coverage of this story" }));
       if (story && typeof story === "object") {
-        const lead = keyPointLead(story, { serviceUrl, signal });
+        const lead = keyPointLead(story, { serviceUrl, currentUrl, signal });
         if (lead) storySection.append(lead);
         storySection.append(storySummary(story, { currentUrl, serviceUrl, headline: !lead }));
       } else {
