@@ -7,6 +7,8 @@ and answers JSON lines on stdin with JSON lines on stdout, each with the CPU tim
 (time.process_time) and wall time the step took in this process.
 
   ingest DB RATINGS ARTICLES    {"start": i, "end": j} -> ingests ARTICLES[i:j] (a JSON list)
+  alone DB ARTICLES             {"start": i, "end": j} -> the clusterer alone (seeded with DB's
+                                active window, as the engine would be) adds ARTICLES[i:j]
   related DATA_DIR RATINGS      {"query": {...}} -> GET /v1/related with that query string
 
 The stores it is given are its own copies: it sets their schema version back to its code's.
@@ -83,6 +85,33 @@ def ingest(db: str, ratings: str, articles_path: str) -> None:
         _answer(_timed(step))
 
 
+def alone(db: str, articles_path: str) -> None:
+    from service.core.ratings import RatingsTable
+    from service.coverage.cluster import Clusterer, Doc
+    from service.coverage.engine import Engine
+    from service.store.sqlite import SQLiteStore
+
+    articles = json.loads(Path(articles_path).read_text("utf-8"))
+    _known_schema(db)
+    clusterer = Clusterer()
+    Engine(
+        SQLiteStore(db), RatingsTable([], [], "none"), clusterer=clusterer
+    )  # restores the window
+    _answer({"ready": True, "service": sys.modules["service"].__file__})
+    for line in sys.stdin:
+        ask = json.loads(line)
+        docs = [
+            Doc(id=a["url"], title=a["title"], text=a["text"], published=a["published"])
+            for a in articles[ask["start"] : ask["end"]]
+        ]
+
+        def step(docs: list[Any] = docs) -> None:
+            for doc in docs:
+                clusterer.add(doc)
+
+        _answer(_timed(step))
+
+
 def related(data_dir: str, ratings: str) -> None:
     from service.app import create_app
 
@@ -111,6 +140,8 @@ def main() -> None:
     _use_checkout(src)
     if mode == "ingest":
         ingest(*args)
+    elif mode == "alone":
+        alone(*args)
     else:
         related(*args)
 
