@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Fits the clusterer's learned match (service/coverage/tables/match_model.json).
+"""Fits the clusterer's learned match and learned merge (service/coverage/tables/match_model.json,
+merge_model.json).
 
     pip install -e '.[train]' && python scripts/train_match.py [--data ../shared/data]
 
@@ -12,6 +13,11 @@ in cold stores (so the model learns that what one outlet repeats across stories 
 join). A
 pair is positive when the candidate is the article's gold story. A logistic regression over
 match.FEATURES is fitted on all of them; the service ships only its weights.
+
+The merge model is fitted next, on what the clusterer meets when it runs with that match deciding
+(not filed under gold: merges are there to repair its own splits): the same four streams, and for
+every article, each other candidate story it scored at least merge_floor for, described by
+match.MERGE_FEATURES; a pair is positive when the two stories' most common gold story is the same.
 
 Overfitting checks printed (and written into the model file): out-of-fold calibration with the
 folds grouped by story, each set predicted by a model trained without it, and end to end, each
@@ -48,8 +54,13 @@ from bench.cluster_quality import (  # noqa: E402
     with_boilerplate,
     with_distractors,
 )
-from service.coverage.cluster import Clusterer, ClusterSettings  # noqa: E402
-from service.coverage.match import FEATURES, MODEL_PATH  # noqa: E402
+from service.coverage.cluster import Clusterer, ClusterSettings, Doc, _Story  # noqa: E402
+from service.coverage.match import (  # noqa: E402
+    FEATURES,
+    MERGE_FEATURES,
+    MERGE_MODEL_PATH,
+    MODEL_PATH,
+)
 
 DISTRACTORS = 8000
 DESK_SLICE = 60
@@ -107,14 +118,88 @@ def desk_pairs(dated: list[dict[str, str]]) -> Pairs:
     return xs, ys, groups
 
 
+class MergeRecorder(Clusterer):
+    """The clusterer as it runs (the learned match placing, merges by cosine only) that records
+    every question the learned merge is asked, with its gold answer, instead of merging."""
+
+    def __init__(self, gold: dict[str, str], settings: ClusterSettings) -> None:
+        super().__init__(settings)
+        self.gold = gold
+        self.current = ""
+        self.xs: list[list[float]] = []
+        self.ys: list[int] = []
+        self.groups: list[str] = []
+
+    def add(self, doc: Doc) -> str:
+        self.current = doc.id
+        return super().add(doc)
+
+    def _should_merge(self, story: _Story, other: _Story, features: list[float]) -> bool:
+        def plurality(s: _Story) -> str:
+            counts: dict[str, int] = {}
+            for member in s.members:
+                counts[self.gold[member]] = counts.get(self.gold[member], 0) + 1
+            return max(sorted(counts), key=lambda g: counts[g])
+
+        self.xs.append(features)
+        self.ys.append(int(plurality(story) == plurality(other)))
+        self.groups.append(self.gold[self.current])
+        return False
+
+
+def merge_pairs(records: list[dict[str, str]], match_model: str | None = None) -> Pairs:
+    """(merge features, label, the article's gold story) for every question the merge is asked."""
+    settings = dataclasses.replace(ClusterSettings(), match_model=match_model)
+    clusterer = MergeRecorder({r["id"]: r["story"] for r in records}, settings)
+    latest = None
+    for n, doc in enumerate(ordered_docs(records), start=1):
+        clusterer.add(doc)
+        if doc.published is not None:
+            latest = doc.published if latest is None else max(latest, doc.published)
+        if n % 1000 == 0 and latest is not None:
+            clusterer.expire(latest)
+    return clusterer.xs, clusterer.ys, clusterer.groups
+
+
+def desk_merge_pairs(dated: list[dict[str, str]], match_model: str | None = None) -> Pairs:
+    """merge_pairs of the desk stream (see desk_pairs)."""
+    xs: list[list[float]] = []
+    ys: list[int] = []
+    groups: list[str] = []
+    for part in cold_slices(dated, DESK_SLICE):
+        x, y, g = merge_pairs(with_boilerplate(part), match_model)
+        xs += x
+        ys += y
+        groups += g
+    return xs, ys, groups
+
+
+def all_merge_pairs(
+    loaded: dict[str, list[dict[str, str]]], distractors: int, match_model: str | None
+) -> dict[str, Pairs]:
+    """The merge questions of the four streams, the match model at `match_model` placing."""
+    mixed, _ = with_distractors(loaded["dated"], loaded["dev"], distractors)
+    return {
+        "dev": merge_pairs(loaded["dev"], match_model),
+        "dated": merge_pairs(loaded["dated"], match_model),
+        "volume": merge_pairs(mixed, match_model),
+        "desks": desk_merge_pairs(loaded["dated"], match_model),
+    }
+
+
 def fit(
-    xs: list[list[float]], ys: list[int], streams: list[str] | None = None
+    xs: list[list[float]],
+    ys: list[int],
+    streams: list[str] | None = None,
+    features: tuple[str, ...] = FEATURES,
 ) -> tuple[list[float], float]:
     """Logistic regression on standardised features, folded back to raw-feature weights.
 
     Each stream weighs the same in the fit, however many pairs it gives: stories-dev's 7,746
-    undated articles would otherwise drown the dated sets, whose decisions lean on time."""
-    x = np.asarray(xs, dtype=float)[:, _FREE]
+    undated articles would otherwise drown the dated sets, whose decisions lean on time.
+    The match model's FIXED_AT_ZERO features stay at nought; the merge model learns all of its."""
+    free = _FREE if features == FEATURES else list(range(len(features)))
+    x = np.asarray(xs, dtype=float)[:, free]
     scaler = StandardScaler().fit(x)
     weight = None
     if streams is not None:
@@ -122,10 +207,10 @@ def fit(
         weight = [len(streams) / (len(sizes) * sizes[name]) for name in streams]
     model = LogisticRegression(C=C, max_iter=3000).fit(scaler.transform(x), ys, sample_weight=weight)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    free = model.coef_[0] / scale
+    raw = model.coef_[0] / scale
     intercept = float(model.intercept_[0] - np.sum(model.coef_[0] * scaler.mean_ / scale))
-    weights = [0.0] * len(FEATURES)
-    for i, w in zip(_FREE, free, strict=True):
+    weights = [0.0] * len(features)
+    for i, w in zip(free, raw, strict=True):
         weights[i] = float(w)
     return weights, intercept
 
@@ -169,11 +254,17 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_model(path: Path, weights: list[float], intercept: float, report: dict[str, Any]) -> None:
+def write_model(
+    path: Path,
+    weights: list[float],
+    intercept: float,
+    report: dict[str, Any],
+    features: tuple[str, ...] = FEATURES,
+) -> None:
     path.write_text(
         json.dumps(
             {
-                "features": list(FEATURES),
+                "features": list(features),
                 "weights": [round(w, 6) for w in weights],
                 "intercept": round(intercept, 6),
                 **report,
@@ -190,10 +281,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--merge-out", type=Path, default=MERGE_MODEL_PATH)
     parser.add_argument(
         "--pairs-cache",
         type=Path,
         help="keep the extracted feature pairs (numbers only) in this file between runs",
+    )
+    parser.add_argument(
+        "--merge-pairs-cache",
+        type=Path,
+        help="keep the merge model's extracted pairs (numbers only) in this file between runs",
     )
     parser.add_argument(
         "--no-halves", action="store_true", help="skip the end-to-end half-split check"
@@ -276,20 +373,101 @@ def main(argv: list[str] | None = None) -> int:
             )
             tmp = args.out.with_suffix(f".half{train_half}.json")
             write_model(tmp, w, b, {})
-            settings = dataclasses.replace(ClusterSettings(), match_model=str(tmp))
+            # The merge model of the training half, asked with that half's match model placing.
+            train_merges = all_merge_pairs(
+                {name: halves[name][train_half] for name in halves}, DISTRACTORS // 2, str(tmp)
+            )
+            mw, mb = fit(
+                [x for p_ in train_merges.values() for x in p_[0]],
+                [v for p_ in train_merges.values() for v in p_[1]],
+                [n for n, p_ in train_merges.items() for _ in p_[1]],
+                MERGE_FEATURES,
+            )
+            merge_tmp = args.merge_out.with_suffix(f".half{train_half}.json")
+            write_model(merge_tmp, mw, mb, {}, MERGE_FEATURES)
+            variants = {
+                "": dataclasses.replace(
+                    ClusterSettings(), match_model=str(tmp), merge_model=str(merge_tmp)
+                ),
+                ", no learned merge": dataclasses.replace(
+                    ClusterSettings(), match_model=str(tmp), learned_merge=False
+                ),
+            }
             for name in halves:
                 records = halves[name][test_half]
                 gold = {r["id"]: r["story"] for r in records}
-                result = score(gold, engine(settings)(ordered_docs(records)))
-                key = f"{name} half {'AB'[test_half]} (trained on half {'AB'[train_half]})"
-                end_to_end[key] = round(result["bcubed_f1"], 4)
+                for label, settings in variants.items():
+                    result = score(gold, engine(settings)(ordered_docs(records)))
+                    half = f"half {'AB'[test_half]} (trained on half {'AB'[train_half]}{label})"
+                    key = f"{name} {half}"
+                    end_to_end[key] = round(result["bcubed_f1"], 4)
             tmp.unlink()
+            merge_tmp.unlink()
         report["bcubed_f1_other_half"] = end_to_end
 
     weights, intercept = fit(xs, ys, stream_of)
     write_model(args.out, weights, intercept, report)
     print(json.dumps(report, indent=1))
+    merge_report = fit_merge(args, loaded, files)
+    print(json.dumps(merge_report, indent=1))
     return 0
+
+
+def fit_merge(
+    args: argparse.Namespace, loaded: dict[str, list[dict[str, str]]], files: dict[str, str]
+) -> dict[str, Any]:
+    """Fits and writes the merge model, asked with the match model just written placing."""
+    extracted = _cached(
+        args.merge_pairs_cache, lambda: all_merge_pairs(loaded, DISTRACTORS, str(args.out))
+    )
+    for name, (xs, ys, _) in extracted.items():
+        print(f"merge {name}: {len(xs)} pairs, {sum(ys)} positive", file=sys.stderr)
+    xs = [x for name in extracted for x in extracted[name][0]]
+    ys = [y for name in extracted for y in extracted[name][1]]
+    stream_of = [name for name in extracted for _ in extracted[name][1]]
+    groups = [g.removeprefix("distractor:") for name in extracted for g in extracted[name][2]]
+    oof = np.zeros(len(ys))
+    for train, test in GroupKFold(n_splits=5).split(xs, ys, groups):
+        w, b = fit(
+            [xs[i] for i in train],
+            [ys[i] for i in train],
+            [stream_of[i] for i in train],
+            MERGE_FEATURES,
+        )
+        oof[test] = predict(w, b, [xs[i] for i in test])
+    report: dict[str, Any] = {
+        "trained_by": "scripts/train_match.py",
+        "trained_on": {f: sha256(args.data / f) for f in files.values()},
+        "streams": "the match model's four streams (stories-dev, stories-dev-dated, the volume "
+        "stream, the desk stream) clustered by the clusterer with that match placing and merges "
+        "by centroid cosine only; every other candidate story an article scored at least "
+        "merge_floor for is a pair, positive when both stories' most common gold story is the same",
+        "regularisation_C": C,
+        "stream_weights": "each stream weighs the same in the fit",
+        "cv_grouped_by_story_5_folds": calibration(oof, np.asarray(ys)),
+    }
+    held_out: dict[str, Any] = {}
+    for name in extracted:
+        train_names = [
+            n
+            for n in extracted
+            if n != name and (name == "volume" or not SOURCES[n] & SOURCES[name])
+        ]
+        w, b = fit(
+            [x for n in train_names for x in extracted[n][0]],
+            [v for n in train_names for v in extracted[n][1]],
+            [n for n in train_names for _ in extracted[n][1]],
+            MERGE_FEATURES,
+        )
+        p = predict(w, b, extracted[name][0])
+        held_out[name] = {
+            "trained_on": train_names,
+            **calibration(p, np.asarray(extracted[name][1])),
+        }
+    report["each_set_held_out"] = held_out
+    weights, intercept = fit(xs, ys, stream_of, MERGE_FEATURES)
+    write_model(args.merge_out, weights, intercept, report, MERGE_FEATURES)
+    return report
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from . import lexicon
-from .match import MatchModel
+from .match import MatchModel, merge_model
 from .match import model as match_model
 from .text import (
     ENGLISH,
@@ -112,6 +112,13 @@ class ClusterSettings:
     learned_match: bool = True
     join_probability: float = 0.5
     match_model: str | None = None  # a model file other than the shipped one
+    # The learned merge (match.MERGE_FEATURES): once an article is placed, each other candidate
+    # it scored at least merge_floor for becomes one story with it when the merge model gives at
+    # least merge_probability. It needs the learned match; merge_threshold still merges too.
+    learned_merge: bool = True
+    merge_probability: float = 0.5
+    merge_floor: float = 0.05
+    merge_model: str | None = None  # a model file other than the shipped one
     # Outlet boilerplate ("Desk 7 reports: …", a byline, "The post … appeared first on …"): a
     # term that one outlet's recent articles carry into several different stories says nothing
     # about which story its next article belongs to. Each outlet's latest `boilerplate_memory`
@@ -222,6 +229,7 @@ class Clusterer:
         self._latest: float | None = None
         self._arrivals = 0
         self._model: MatchModel | None = None
+        self._merge_model: MatchModel | None = None
         # word -> term per language: stemming is most of the cost of reading an article.
         self._terms: dict[str, dict[str, str]] = {}
         # language -> term -> IDF under the current counts: an article's vector, its title's and
@@ -244,16 +252,19 @@ class Clusterer:
         query = self._query(doc, features)
         ranked = self._rank(query)
         story: _Story | None = None
+        placed = 0.0
         if ranked:
             best_score, best = ranked[0]
             if best_score >= self._join_threshold(best):
                 story = best
+                placed = best_score
+        joined = story is not None
         if story is None:
             story = self._new_story(self._fresh_name(), features.language)
         self._attach(story, doc, features, query)
         self._remember_outlet(doc, raw_terms)
-        if self.settings.merge_threshold is not None:
-            self._merge_neighbours(story, ranked)
+        if self.settings.merge_threshold is not None or self._merging_learned:
+            self._merge_neighbours(story, ranked, placed, joined)
         return self.resolve(story.name)
 
     def story_of(self, doc_id: str) -> str | None:
@@ -676,6 +687,10 @@ class Clusterer:
             self._model = match_model(self.settings.match_model)
         return self._model
 
+    @property
+    def _merging_learned(self) -> bool:
+        return self.settings.learned_merge and self.settings.learned_match
+
     def _rank(self, query: _Query, rescore: int = 0) -> list[tuple[float, _Story]]:
         """The candidate stories with their scores, best first."""
         candidates = self._candidates(query, rescore)
@@ -923,10 +938,15 @@ class Clusterer:
         del story.member_outlets[:excess]
         story.norm2 = sum(w * w for w in centroid.values())
 
-    def _merge_neighbours(self, story: _Story, ranked: list[tuple[float, _Story]]) -> None:
-        threshold = self.settings.merge_threshold
-        assert threshold is not None
-        for _, other in ranked:
+    def _merge_neighbours(
+        self, story: _Story, ranked: list[tuple[float, _Story]], placed: float, joined: bool
+    ) -> None:
+        """Merges the article's story with the other candidates it makes one event with: by
+        centroid cosine (merge_threshold) or by the learned merge."""
+        settings = self.settings
+        threshold = settings.merge_threshold
+        learned = self._merging_learned
+        for score, other in ranked:
             if (
                 other.key == story.key
                 or other.key not in self._stories
@@ -935,10 +955,48 @@ class Clusterer:
                 continue
             if not (self._in_window(other, story.first) and self._in_window(other, story.last)):
                 continue
-            if self._centroid_cosine(story, other) >= threshold:
+            cosine = self._centroid_cosine(story, other)
+            if (threshold is not None and cosine >= threshold) or (
+                learned
+                and score >= settings.merge_floor
+                and self._should_merge(
+                    story, other, self._merge_features(story, other, score, placed, joined, cosine)
+                )
+            ):
                 older, younger = (story, other) if story.key < other.key else (other, story)
                 self._absorb(older, younger)
                 story = older
+
+    def _should_merge(self, story: _Story, other: _Story, features: list[float]) -> bool:
+        """The learned merge's decision for two stories (scripts/train_match.py records here)."""
+        if self._merge_model is None:
+            self._merge_model = merge_model(self.settings.merge_model)
+        return self._merge_model.probability(features) >= self.settings.merge_probability
+
+    def _merge_features(
+        self, story: _Story, other: _Story, score: float, placed: float, joined: bool, cosine: float
+    ) -> list[float]:
+        """What the learned merge reads about two stories: see match.MERGE_FEATURES."""
+        dated = story.first is not None and other.first is not None
+        if dated:
+            assert story.first is not None and story.last is not None
+            assert other.first is not None and other.last is not None
+            gap = max(0.0, other.first - story.last, story.first - other.last)
+            recency = math.exp(-gap / self.settings.recency_scale)
+            log_gap = math.log1p(gap / 3600.0)
+        else:
+            recency = log_gap = 0.0
+        return [
+            score,
+            placed,
+            1.0 if joined else 0.0,
+            cosine,
+            1.0 if dated else 0.0,
+            log_gap,
+            recency,
+            score * cosine,
+            cosine * cosine,
+        ]
 
     @staticmethod
     def _centroid_cosine(a: _Story, b: _Story) -> float:

@@ -1,10 +1,13 @@
-"""The learned decision "does this article belong to that story": features and the shipped model.
+"""The learned decisions "does this article belong to that story" and "are these two stories one":
+features and the shipped models.
 
 The clusterer describes each front-running candidate story by the numbers in FEATURES; a
-logistic model turns them into the probability that joining is right. The weights are fitted
-by scripts/train_match.py on article-story pairs of the dev story sets (the file names the data,
-the fit and its cross-validated calibration) and shipped as tables/match_model.json: a few
-numbers, read once, checked, read-only.
+logistic model turns them into the probability that joining is right. Once the article is
+placed, each other candidate it came close to is described by MERGE_FEATURES, and a second
+logistic model gives the probability that the two stories are one event (the merge). The weights
+are fitted by scripts/train_match.py on pairs from the dev story sets (each file names the data,
+the fit and its cross-validated calibration) and shipped as tables/match_model.json and
+tables/merge_model.json: a few numbers each, read once, checked, read-only.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MODEL_PATH = Path(__file__).resolve().parent / "tables" / "match_model.json"
+MERGE_MODEL_PATH = Path(__file__).resolve().parent / "tables" / "merge_model.json"
 
 # Every candidate is described by these, in this order (the model file must name the same).
 FEATURES = (
@@ -40,6 +44,19 @@ FEATURES = (
     # own outlet's, else 0: agreement with one's own text alone is what boilerplate gives
 )
 
+# The story the article was placed in and another candidate story are described by these.
+MERGE_FEATURES = (
+    "probability_other",  # the match's probability that the article belongs to the other story
+    "probability_placed",  # ... to the story it joined (0 when it started a new one)
+    "joined",  # 1 when the article joined an existing story, 0 when it started one
+    "centroid",  # cosine between the two stories' centroids, the article counted in its own
+    "dated",  # 1 when both stories have dates
+    "log_gap_hours",  # ln(1 + hours between the two stories' spans) when dated, else 0
+    "recency",  # exp(-gap / 6 h) when dated, else 0
+    "probability_x_centroid",  # the article and the centroids agreeing together
+    "centroid_sq",  # lets the odds rise faster for close centroids
+)
+
 
 class MatchModelError(ValueError):
     """A model file that cannot be used; the message names the file and the fix."""
@@ -62,8 +79,8 @@ class MatchModel:
         return e / (1.0 + e)
 
 
-def read_model(path: Path) -> MatchModel:
-    """Reads and checks a model file written by scripts/train_match.py."""
+def read_model(path: Path, features: tuple[str, ...] = FEATURES) -> MatchModel:
+    """Reads and checks a model file written by scripts/train_match.py over `features`."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -73,19 +90,21 @@ def read_model(path: Path) -> MatchModel:
     names = data.get("features")
     weights = data.get("weights")
     intercept = data.get("intercept")
-    if names != list(FEATURES):
+    if names != list(features):
         raise MatchModelError(
-            f"{path}: its features {names} are not the clusterer's {list(FEATURES)}; "
+            f"{path}: its features {names} are not the clusterer's {list(features)}; "
             "retrain with scripts/train_match.py"
         )
     if (
         not isinstance(weights, list)
-        or len(weights) != len(FEATURES)
+        or len(weights) != len(features)
         or not all(isinstance(w, (int, float)) and math.isfinite(w) for w in weights)
         or not isinstance(intercept, (int, float))
         or not math.isfinite(intercept)
     ):
-        raise MatchModelError(f"{path}: weights must be {len(FEATURES)} finite numbers and an intercept")
+        raise MatchModelError(
+            f"{path}: weights must be {len(features)} finite numbers and an intercept"
+        )
     return MatchModel(tuple(float(w) for w in weights), float(intercept), str(path))
 
 
@@ -94,12 +113,20 @@ _models: dict[str, MatchModel] = {}
 
 
 def model(path: str | None = None) -> MatchModel:
-    """The model at `path` (the shipped one by default), read once."""
-    key = path or str(MODEL_PATH)
+    """The match model at `path` (the shipped one by default), read once."""
+    return _cached(path or str(MODEL_PATH), FEATURES)
+
+
+def merge_model(path: str | None = None) -> MatchModel:
+    """The merge model at `path` (the shipped one by default), read once."""
+    return _cached(path or str(MERGE_MODEL_PATH), MERGE_FEATURES)
+
+
+def _cached(key: str, features: tuple[str, ...]) -> MatchModel:
     found = _models.get(key)
     if found is None:
         with _lock:
             found = _models.get(key)
             if found is None:
-                found = _models[key] = read_model(Path(key))
+                found = _models[key] = read_model(Path(key), features)
     return found

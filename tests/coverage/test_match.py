@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from service.coverage.cluster import Clusterer, ClusterSettings, Doc
-from service.coverage.match import FEATURES, MODEL_PATH, MatchModelError, model, read_model
+from service.coverage.match import (
+    FEATURES,
+    MERGE_FEATURES,
+    MERGE_MODEL_PATH,
+    MODEL_PATH,
+    MatchModelError,
+    merge_model,
+    model,
+    read_model,
+)
 from tests.support.desks import DESK_EVENTS, DESK_OUTLETS
 
 T0 = 1_700_000_000.0
@@ -45,6 +54,73 @@ def test_the_shipped_model_names_the_features_the_script_and_its_data() -> None:
     assert set(shipped["trained_on"]) == {"stories-dev.jsonl", "stories-dev-dated.jsonl"}
     assert shipped["cv_grouped_by_story_5_folds"]["ece"] < 0.05
     assert len(model().weights) == len(FEATURES)
+
+
+def test_the_shipped_merge_model_names_its_features_the_script_and_its_data() -> None:
+    shipped = json.loads(MERGE_MODEL_PATH.read_text(encoding="utf-8"))
+    assert shipped["features"] == list(MERGE_FEATURES)
+    assert shipped["trained_by"] == "scripts/train_match.py"
+    assert set(shipped["trained_on"]) == {"stories-dev.jsonl", "stories-dev-dated.jsonl"}
+    assert shipped["cv_grouped_by_story_5_folds"]["ece"] < 0.05
+    assert len(merge_model().weights) == len(MERGE_FEATURES)
+
+
+# One event told three ways within the hour: the second report shares too few words with the
+# first to join it, the third agrees with both (the bridge), and four other events stand by.
+FLOOD = [
+    Doc(
+        "a",
+        "Harbor council approves Eastside flood barrier",
+        "The council voted 7-2 to fund the $40 million barrier after years of storms.",
+        outlet="left.example",
+        published=T0,
+    ),
+    Doc(
+        "b",
+        "Levee wins final vote",
+        "Residents cheered as the storm wall cleared its last hurdle on Tuesday.",
+        outlet="right.example",
+        published=T0,
+    ),
+    Doc(
+        "c",
+        "Eastside flood barrier vote: storm wall cleared",
+        "The council voted 7-2 for the flood barrier; residents cheered as the storm wall "
+        "cleared its last hurdle.",
+        outlet="center.example",
+        published=T0,
+    ),
+]
+BYSTANDERS = [
+    Doc(f"o{i}", title, text, published=T0 - (i + 1) * HOUR)
+    for i, (title, text) in enumerate(
+        [
+            ("Orchestra cancels spring tour", "The orchestra's arts grant fell through."),
+            ("Museum reopens dinosaur hall", "A restored skeleton is on show after a renovation."),
+            ("Governor signs school budget", "The budget adds teachers and raises rural pay."),
+            ("Rail strike halts freight", "Unions walked out after talks over pay collapsed."),
+        ]
+    )
+]
+
+
+@pytest.mark.parametrize("learned_merge", [True, False])
+def test_the_learned_merge_makes_an_events_two_halves_one_story(learned_merge: bool) -> None:
+    clusterer = Clusterer(ClusterSettings(learned_merge=learned_merge))
+    for doc in BYSTANDERS:
+        clusterer.add(doc)
+    first = clusterer.add(FLOOD[0])
+    second = clusterer.add(FLOOD[1])
+    assert second != first  # too few shared words to join
+    assert clusterer.add(FLOOD[2]) == first
+    if learned_merge:
+        assert clusterer.drain_merges() == [(second, first)]
+        assert {clusterer.story_of(d.id) for d in FLOOD} == {first}
+    else:
+        assert clusterer.drain_merges() == []
+        assert clusterer.story_of("b") == second
+    # The bystanders stay apart from the event and from each other.
+    assert len({clusterer.story_of(d.id) for d in BYSTANDERS} | {first}) == len(BYSTANDERS) + 1
 
 
 def test_match_scores_are_the_probability_add_joins_on() -> None:
@@ -96,6 +172,10 @@ def test_a_bad_model_file_says_what_to_fix(tmp_path: Path) -> None:
     path.write_text("{", encoding="utf-8")
     with pytest.raises(MatchModelError, match="cannot read"):
         read_model(path)
+    # A match model is no merge model.
+    path.write_text(json.dumps(good), encoding="utf-8")
+    with pytest.raises(MatchModelError, match="retrain with scripts/train_match.py"):
+        read_model(path, MERGE_FEATURES)
 
 
 # Three unrelated events reported by desks that stamp "Desk <n> reports:" on everything they file
