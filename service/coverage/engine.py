@@ -56,8 +56,9 @@ FINGERPRINT_MIN_WORDS = 12
 RELATED_LIMIT = 20
 # Articles a summary reads: beyond this a story's shares come from its earliest articles.
 SUMMARY_ARTICLES = 2000
-# Articles the cached summaries of a process hold in all (about 1 KB each with their summary).
-SNAPSHOT_CACHE_ARTICLES = 100_000
+# Articles the cached summaries of a process hold in all: about 1.8 KB each (an article's
+# item with its outlet), so ~36 MB; the largest story (SUMMARY_ARTICLES) fits ten times.
+SNAPSHOT_CACHE_ARTICLES = 20_000
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _DATELINE_RE = re.compile(r"^.{0,80}?\s(?:—|–|--|-)\s", re.DOTALL)

@@ -18,8 +18,8 @@ from flask import Flask, current_app, jsonify
 log = logging.getLogger(__name__)
 
 BODIES_KEY = "parallax.story_bodies"
-# Bytes of bodies one process keeps (a 2,000-article story's page is about 1.5 MB).
-L1_BYTES = 64 * 1024 * 1024
+# Bytes of bodies one process keeps (larger than MAX_BODY are never kept).
+L1_BYTES = 32 * 1024 * 1024
 # Larger bodies are made each time rather than crowd out hundreds of others.
 MAX_BODY = 4 * 1024 * 1024
 # Redis forgets a version after this long (the key says the version, so this only lets old

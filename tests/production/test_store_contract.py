@@ -143,16 +143,34 @@ def test_the_one_read_forms_answer_as_the_reads_they_replace(store: Store) -> No
     assert loose is not None and loose[0].story_id is None and loose[1] is None
     assert store.article_story(["https://leftpaper.com/nope"]) is None
 
-    hits = store.search(["Harbor council story"], limit=10)
-    expected: dict[str, float] = {}
-    for article, score in hits:
-        if article.story_id is not None:
-            survivor = store.resolve_stories([article.story_id])[article.story_id]
-            expected.setdefault(survivor, score)
-    found_stories = store.search_stories(["Harbor council story"], limit=10)
-    assert [(row.id, score) for row, score in found_stories] == list(expected.items())
-    assert [row.id for row, _ in found_stories] == ["st-3"]
+    def as_stories(terms: list[str]) -> list[tuple[str, float]]:
+        expected: dict[str, float] = {}
+        for article, score in store.search(terms, limit=10):
+            if article.story_id is not None:
+                survivor = store.resolve_stories([article.story_id])[article.story_id]
+                expected.setdefault(survivor, score)
+        return list(expected.items())
+
+    def searched(terms: list[str]) -> list[tuple[str, float]]:
+        return [(row.id, round(score, 6)) for row, score in store.search_stories(terms, limit=10)]
+
+    assert searched(["Harbor council story"]) == [(s, round(v, 6)) for s, v in as_stories(["Harbor council story"])]
+    assert [s for s, _ in searched(["Harbor council story"])] == ["st-3"]
     assert store.search_stories(["zzzz qqqq"]) == []
+    # The words chosen as search() chooses them: with a budget of 3 postings "quorum" (6
+    # articles) is common, the rarest words are searched alone, then two common ones together.
+    assert isinstance(store, SQLStore)
+    store.commit(Batch(articles=[art(10 + i, story=f"st-q{i % 2}", title=f"Quorum vote {i} ballot{i % 3}") for i in range(6)]))
+    store.search_budget = 3
+    for terms in (["quorum ballot0"], ["quorum ballot1 ballot2"], ["quorum vote"], ["quorum"]):
+        assert searched(terms) == [(s, round(v, 6)) for s, v in as_stories(terms)], terms
+
+
+def test_postgresql_connections_do_not_jit_compile(store: Store) -> None:
+    """A search's row estimate passes jit_above_cost: compiling cost ~50 ms a statement."""
+    if not isinstance(store, PostgresStore):
+        pytest.skip("a PostgreSQL setting")
+    assert store._conn().execute("SHOW jit").fetchone()[0] == "off"
 
 
 def test_a_word_counted_common_is_counted_again_after_a_deletion(store: Store) -> None:
