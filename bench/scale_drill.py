@@ -1145,7 +1145,9 @@ def http_score(database_url: str, stored_urls: list[str], args: argparse.Namespa
             closed_cpu = _tree_cpu_seconds(server.pid) - cpu
             closed_ms, mark = _logged_ms(server_log, logged[1])
             rps = len(closed) / args.http_seconds
-            rate = max(1.0, rps / 2)
+            # Half the closed loop's throughput, or a rate given (the same for runs compared:
+            # a faster server is otherwise paced faster).
+            rate = float(args.paced_rps) if args.paced_rps else max(1.0, rps / 2)
             cpu = _tree_cpu_seconds(server.pid)
             paced = _drive(port, args.connections, args.http_seconds, paths, args.connections / rate)
             paced_cpu = _tree_cpu_seconds(server.pid) - cpu
@@ -1165,6 +1167,7 @@ def http_score(database_url: str, stored_urls: list[str], args: argparse.Namespa
         "score_http_closed_p50": round(sorted(closed)[len(closed) // 2] * 1000, 2) if closed else 0.0,
         "score_http_closed_p95": round(_p95(closed), 2),
         "score_http_paced_rps": round(len(paced) / args.http_seconds, 1),
+        "score_http_paced_rate_asked": round(rate, 1),
         "score_http_paced_p95": round(_p95(paced), 2),
         "web_rss_mib": round(rss, 1),
     }
@@ -1540,6 +1543,10 @@ def main() -> None:
     parser.add_argument(
         "--redis-url", default="", help="the HTTP server's PARALLAX_REDIS_URL (shared caches)"
     )
+    parser.add_argument(
+        "--paced-rps", type=float, default=0.0,
+        help="/v1/score paced phase: requests/s over all connections (0: half the closed loop's)",
+    )
     parser.add_argument("--http-seconds", type=int, default=20, help="0: no HTTP phase")
     parser.add_argument(
         "--prune-days", type=int, default=0,
@@ -1562,6 +1569,8 @@ def main() -> None:
     ):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if not 0 <= args.paced_rps < math.inf:
+        parser.error("--paced-rps must be 0 (half the closed loop's) or a positive rate")
     if args.part in ("feeds", "both"):
         print(json.dumps(run_feeds(args), indent=1), flush=True)
     if args.part in ("articles", "both"):
