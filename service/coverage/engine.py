@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import logging
 import re
@@ -59,6 +60,8 @@ SUMMARY_ARTICLES = 2000
 # Articles the cached summaries of a process hold in all: about 1.8 KB each (an article's
 # item with its outlet), so ~36 MB; the largest story (SUMMARY_ARTICLES) fits ten times.
 SNAPSHOT_CACHE_ARTICLES = 20_000
+# Articles restored per step, their stories resolved in one read.
+RESTORE_PAGE = 2000
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _DATELINE_RE = re.compile(r"^.{0,80}?\s(?:—|–|--|-)\s", re.DOTALL)
@@ -217,19 +220,25 @@ class Engine:
             if latest is not None:
                 self._advance(latest)
             name_of = {stored: name for name, stored in self._names.items()}
-            survivors: dict[str, str | None] = {}
+            survivors: dict[str, str] = {}
             count = 0
-            for art in self.store.articles_since(self.now - self.window, self._restored_upto):
-                self._restored_upto = max(self._restored_upto, art.id)
-                if art.story_id is None or art.syndicated_of is not None:
-                    continue
-                if art.story_id not in survivors:
-                    survivors[art.story_id] = self.store.resolve_story(art.story_id)
-                story = survivors[art.story_id] or art.story_id
-                name = name_of.setdefault(story, story)
-                self.clusterer.restore(self._doc(art), name)
-                self._names.setdefault(name, story)
-                count += 1
+            arts = self.store.articles_since(self.now - self.window, self._restored_upto)
+            while page := list(itertools.islice(arts, RESTORE_PAGE)):
+                # The page's stories resolved in one read (a round trip per story on
+                # PostgreSQL, and a worker catches up inside its turn of the ingest lock).
+                unseen = {a.story_id for a in page if a.story_id and a.story_id not in survivors}
+                if unseen:
+                    found = self.store.resolve_stories(unseen)
+                    survivors.update({s: found.get(s, s) for s in unseen})
+                for art in page:
+                    self._restored_upto = max(self._restored_upto, art.id)
+                    if art.story_id is None or art.syndicated_of is not None:
+                        continue
+                    story = survivors[art.story_id]
+                    name = name_of.setdefault(story, story)
+                    self.clusterer.restore(self._doc(art), name)
+                    self._names.setdefault(name, story)
+                    count += 1
             self._expire()
             return count
 

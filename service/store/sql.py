@@ -535,10 +535,13 @@ class SQLStore(ABC):
                 touched.discard(old)
                 touched.add(new)
             self._refresh_stories(conn, sorted(touched))
-            for name, value in batch.cursors:
-                self._run(conn, _CURSOR_UPSERT, (name, value))
-            for state in batch.feed_states:
-                self._run(conn, _FEED_STATE_UPSERT, [getattr(state, c) for c in FEED_STATE_COLUMNS])
+            # One round trip each on PostgreSQL, however many feeds a group commit carries.
+            self._run_many(conn, _CURSOR_UPSERT, list(batch.cursors))
+            self._run_many(
+                conn,
+                _FEED_STATE_UPSERT,
+                [[getattr(state, c) for c in FEED_STATE_COLUMNS] for state in batch.feed_states],
+            )
         return ids
 
     def _count_hosts(self, conn: Any, ids: Sequence[int]) -> None:
