@@ -222,6 +222,9 @@ class Clusterer:
         # reads hundreds of postings per article, and one small dict read per posting instead
         # of story -> centroid -> term is a third of the clusterer's CPU.
         self._postings: dict[str, dict[int, float]] = {}
+        # story key -> sqrt(its centroid's norm2, or 1 when 0), kept at every norm2 change for
+        # the same reason: the shortlist divides hundreds of partial scores by it an article.
+        self._roots: dict[int, float] = {}
         self._doc_story: dict[str, int] = {}
         self._merged_into: dict[str, str] = {}
         self._merges: list[tuple[str, str]] = []
@@ -388,6 +391,21 @@ class Clusterer:
             ),
             (_lead(doc.text, settings.lead_chars), 1.0, True, False),
         ):
+            if not bigrams and settings.phrase_weight <= 0:
+                # The default settings: no phrases or word pairs, so no runs of capitalised
+                # words to keep; the same counts as the loop below, in fewer steps per word.
+                self._count_words(
+                    text,
+                    language,
+                    weight,
+                    caps_meaningful,
+                    tf,
+                    title_tf if into_title else None,
+                    caps,
+                    memo,
+                    prefix,
+                )
+                continue
             run: list[str] = []
             previous = ""
             for token in tokens(text, language):
@@ -429,6 +447,47 @@ class Clusterer:
             self._add_phrases(tf, run, weight)
         names = frozenset(term for term, (_, upper) in caps.items() if upper)
         return _Features(tf, caps, language, title_tf, names)
+
+    def _count_words(
+        self,
+        text: str,
+        language: str,
+        weight: float,
+        caps_meaningful: bool,
+        tf: dict[str, float],
+        title_tf: dict[str, float] | None,
+        caps: dict[str, list[int]],
+        memo: dict[str, str],
+        prefix: str,
+    ) -> None:
+        """_features' loop for one text when neither phrases nor word pairs are counted."""
+        stemming = self.settings.use_stemming
+        tf_get = tf.get
+        memo_get = memo.get
+        caps_get = caps.get
+        for word, capitalised, starts in tokens(text, language):
+            if not word:
+                continue  # a stop word: it only ends phrases
+            term = memo_get(word)
+            if term is None:
+                term = term_of(word, language, stemming)
+                if prefix and term[0] != _NUMBER_PREFIX:
+                    term = prefix + term
+                if len(memo) >= _TERM_MEMO_LIMIT:
+                    memo.clear()
+                memo[word] = term
+            tf[term] = tf_get(term, 0.0) + weight
+            if title_tf is not None:
+                title_tf[term] = title_tf.get(term, 0.0) + 1.0
+            if term[0] == _NUMBER_PREFIX:
+                continue
+            if caps_meaningful and not starts:
+                seen = caps_get(term)
+                if seen is None:
+                    caps[term] = [1, 1 if capitalised else 0]
+                else:
+                    seen[0] += 1
+                    seen[1] += capitalised
 
     def _without_boilerplate(self, doc: Doc, features: _Features) -> _Features:
         """The article's terms with its outlet's boilerplate counted down.
@@ -495,12 +554,18 @@ class Clusterer:
         by_language[features.language] = by_language.get(features.language, 0.0) + 1.0
         self._docs_since_halving += 1
         df = self._df
+        df_get = df.get
         for term in features.tf:
-            df[term] = df.get(term, 0.0) + 1.0
+            df[term] = df_get(term, 0.0) + 1.0
+        caps = self._caps
+        caps_get = caps.get
         for term, (seen, upper) in features.caps.items():
-            stats = self._caps.setdefault(term, [0, 0])
-            stats[0] += seen
-            stats[1] += upper
+            stats = caps_get(term)
+            if stats is None:
+                caps[term] = [seen, upper]
+            else:
+                stats[0] += seen
+                stats[1] += upper
         if self._docs_since_halving >= self.settings.df_halving_docs:
             # Halving keeps the vocabulary bounded and lets the IDF follow what is news now.
             self._docs_since_halving = 0
@@ -618,6 +683,7 @@ class Clusterer:
         self._next_key = max(self._next_key, key + 1)
         story = _Story(key=key, name=name, language=language, built_at=int(self._docs_seen))
         self._stories[key] = story
+        self._roots[key] = 1.0  # sqrt(1): an empty centroid's norm counts as 1
         self._by_name[name] = key
         return story
 
@@ -657,7 +723,8 @@ class Clusterer:
             else:
                 posting[key] = weight
         story.centroid = centroid
-        story.norm2 = sum(w * w for w in centroid.values())
+        story.norm2 = sum([w * w for w in centroid.values()])
+        self._roots[key] = math.sqrt(story.norm2 or 1.0)
         story.built_at = int(self._docs_seen)
 
     def _query(
@@ -732,11 +799,12 @@ class Clusterer:
             for key, held in postings[term].items():
                 partial[key] = partial_get(key, 0.0) + weight * held
         sqrt = math.sqrt
+        roots = self._roots
         # (score, -key) tuples compare in C: the same order as a key function, without a
         # Python call per story.
         shortlist = heapq.nlargest(
             settings.candidate_limit,
-            [(score / sqrt(stories[key].norm2 or 1.0), -key) for key, score in partial.items()],
+            [(score / roots[key], -key) for key, score in partial.items()],
         )
         language = query.language
         window = settings.window_seconds
@@ -793,7 +861,17 @@ class Clusterer:
         for centroid, bonus, story in coarse[: max(settings.rescore_limit, rescore)]:
             members = story.member_vectors
             # A lone article is its story's centroid: no second dot product for the same number.
-            nearest = centroid if len(members) == 1 else max([_dot(vector, m) for m in members])
+            if len(members) == 1:
+                nearest = centroid
+            else:  # max of _dot(vector, member), each summed over its smaller side
+                nearest = max(
+                    [
+                        sum([w * vector[t] for t, w in m.items() if t in vector])
+                        if size > len(m)
+                        else sum([w * m[t] for t, w in vector.items() if t in m])
+                        for m in members
+                    ]
+                )
             blend = (
                 (1 - share) * centroid + share * nearest
                 if share > 0 and len(members) >= 2
@@ -897,7 +975,8 @@ class Clusterer:
             else:
                 dot += old * weight
                 centroid[term] = postings[term][key] = old + weight
-        story.norm2 += 2 * dot + sum(w * w for w in vector.values())
+        story.norm2 += 2 * dot + sum([w * w for w in vector.values()])
+        self._roots[key] = math.sqrt(story.norm2 or 1.0)
         if doc.published is not None:
             story.first = doc.published if story.first is None else min(story.first, doc.published)
             story.last = doc.published if story.last is None else max(story.last, doc.published)
@@ -936,7 +1015,8 @@ class Clusterer:
         del story.member_title_features[:excess]
         del story.member_titles[:excess]
         del story.member_outlets[:excess]
-        story.norm2 = sum(w * w for w in centroid.values())
+        story.norm2 = sum([w * w for w in centroid.values()])
+        self._roots[key] = math.sqrt(story.norm2 or 1.0)
 
     def _merge_neighbours(
         self, story: _Story, ranked: list[tuple[float, _Story]], placed: float, joined: bool
@@ -1014,7 +1094,8 @@ class Clusterer:
             else:
                 centroid[term] = weight
                 postings.setdefault(term, {})[key] = weight
-        older.norm2 = sum(w * w for w in older.centroid.values())
+        older.norm2 = sum([w * w for w in centroid.values()])
+        self._roots[key] = math.sqrt(older.norm2 or 1.0)
         # Members stay in arrival order so that trimming forgets the oldest of both stories.
         rows = sorted(
             zip(
@@ -1046,6 +1127,7 @@ class Clusterer:
             self._doc_story[doc_id] = older.key
         self._unindex(younger)
         del self._stories[younger.key]
+        del self._roots[younger.key]
         del self._by_name[younger.name]
         self._merged_into[younger.name] = older.name
         self._merges.append((younger.name, older.name))
@@ -1065,4 +1147,5 @@ class Clusterer:
             if self._doc_story.get(doc_id) == story.key:
                 del self._doc_story[doc_id]
         del self._stories[story.key]
+        del self._roots[story.key]
         del self._by_name[story.name]

@@ -63,9 +63,11 @@ STOPWORDS = frozenset(
 
 def fold(text: str) -> str:
     """Normalises quotes, dashes and composed accents so spelling variants tokenise alike."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return text.translate(_FOLD)
+    if text.isascii():
+        # The backtick is the one ASCII character _FOLD maps: replace() is many times faster
+        # than translate() over every character of every article.
+        return text.replace("`", "'")
+    return unicodedata.normalize("NFC", text).translate(_FOLD)
 
 
 def stem(word: str) -> str:
@@ -184,9 +186,11 @@ def tokens(text: str, language: str = ENGLISH) -> Iterator[Token]:
     stop = stopwords_for(language)
     previous_end = 0
     first = True
+    sentence_end = _SENTENCE_END.search
     for match in (_ASCII_TOKEN if text.isascii() else _TOKEN).finditer(text):
         gap = text[previous_end : match.start()]
-        starts = first or bool(_SENTENCE_END.search(gap))
+        # Most words follow a single space, which ends no sentence: no regex call for them.
+        starts = first or (gap != " " and bool(sentence_end(gap)))
         first = False
         previous_end = match.end()
         raw = match.group()
@@ -248,7 +252,9 @@ def detect_language(text: str) -> str | None:
     index = _languages_of_words()
     hits: dict[str, float] = {}
     counts: dict[str, int] = {}
-    words = _TOKEN.findall(sample.lower())
+    lowered = sample.lower()
+    # The ASCII pattern finds the same words in ASCII text, faster (see _ASCII_TOKEN).
+    words = (_ASCII_TOKEN if lowered.isascii() else _TOKEN).findall(lowered)
     for word in words:
         languages = index.get(word.strip("'-"))
         if languages:
@@ -269,8 +275,11 @@ def detect_language(text: str) -> str | None:
 
 def is_title_case(title: str) -> bool:
     """Tells whether a headline capitalises most words, which makes capitals meaningless there."""
+    folded = fold(title)
     words = [
-        w for w in _TOKEN.findall(fold(title)) if w[0].isalpha() and w.lower() not in STOPWORDS
+        w
+        for w in (_ASCII_TOKEN if folded.isascii() else _TOKEN).findall(folded)
+        if w[0].isalpha() and w.lower() not in STOPWORDS
     ]  # English stop words: other languages capitalise fewer headline words anyway
     if len(words) < 3:
         return False

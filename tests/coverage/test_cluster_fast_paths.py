@@ -4,6 +4,7 @@ The candidate search reads centroid weights mirrored into the postings, skips te
 holds and remembers each term's IDF until the counts change; each is checked here, article by
 article on a seeded stream that trims, refreshes, merges and expires stories, against the
 straightforward computation (the code before the fast paths), to the last bit of every float.
+Likewise the tokeniser's and the word counting's shortcuts against their plain reading.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import copy
 import heapq
 import math
 import random
+import unicodedata
 
+from service.coverage import text
 from service.coverage.cluster import (
     _NUMBER_PREFIX,
     Clusterer,
@@ -135,13 +138,15 @@ def described(candidates: list[_Candidate]) -> list[tuple[str, float, float, flo
     return [(c.story.name, c.centroid, c.nearest, c.blend, c.bonus) for c in candidates]
 
 
-def check_postings_mirror_centroids(c: Clusterer) -> None:
+def check_mirrors(c: Clusterer) -> None:
     held = {(term, key) for term, posting in c._postings.items() for key in posting}
     expected = {(term, s.key) for s in c._stories.values() for term in s.centroid}
     assert held == expected
     for story in c._stories.values():
         for term, weight in story.centroid.items():
             assert c._postings[term][story.key] == weight  # the same float, not a near one
+        assert c._roots[story.key] == math.sqrt(story.norm2 or 1.0)
+    assert c._roots.keys() == c._stories.keys()
 
 
 def test_fast_candidate_search_and_vectors_equal_the_plain_ones_on_a_long_stream() -> None:
@@ -163,5 +168,59 @@ def test_fast_candidate_search_and_vectors_equal_the_plain_ones_on_a_long_stream
         merges += len(c.drain_merges())
         if i % 50 == 49:
             c.expire(doc.published or 0.0)
-        check_postings_mirror_centroids(c)
+        check_mirrors(c)
     assert compared > 100 and merges > 0
+
+
+def plain_tokens(value: str, language: str = "en") -> list[tuple[str, bool, bool]]:
+    """text.tokens as it read before its fast paths: translate() folding and a regex search of
+    every gap between words for a sentence end."""
+    if not value.isascii():
+        value = unicodedata.normalize("NFC", value)
+    value = value.translate(text._FOLD)
+    stop = text.stopwords_for(language)
+    out: list[tuple[str, bool, bool]] = []
+    previous_end = 0
+    for i, match in enumerate(
+        (text._ASCII_TOKEN if value.isascii() else text._TOKEN).finditer(value)
+    ):
+        starts = i == 0 or bool(text._SENTENCE_END.search(value[previous_end : match.start()]))
+        previous_end = match.end()
+        raw = match.group()
+        assert not text._IS_UNSPACED.search(raw), "a text of spaced scripts only, please"
+        term = raw.lower().strip("'-")
+        out.append(
+            ("", False, starts) if not term or term in stop else (term, raw[0].isupper(), starts)
+        )
+    return out
+
+
+WRITTEN = [
+    "Orlov met Vance. Then `Helsinki` talks: 'treaty' (signed) [draft] \"quoted\" - done!",
+    "The council's vote;  two  spaces  and\ta tab.\nA new line? Yes: $4,500 and 12% of 3.5",
+    "Kerry’s “quote” — and the dash – here; Zoë and Ærø. Москва заявила: «договор».",
+    "",
+    "   leading spaces. x y z",
+]
+
+
+def test_tokens_and_fold_fast_paths_give_what_the_plain_reading_gives() -> None:
+    for value in WRITTEN:
+        if value.isascii():
+            assert text.fold(value) == value.translate(text._FOLD)
+        assert [tuple(t) for t in text.tokens(value)] == plain_tokens(value)
+
+
+def test_default_word_counting_equals_the_general_loop() -> None:
+    # The general loop of _features counts phrases too; with a phrase weight it adds "~" terms
+    # and nothing else, so without them both loops must count the same.
+    fast = Clusterer()
+    general = Clusterer(ClusterSettings(phrase_weight=1e-9))
+    for doc in stream(120) + [Doc(f"w{i}", t.split(".")[0], t) for i, t in enumerate(WRITTEN)]:
+        mine, theirs = fast._features(doc), general._features(doc)
+        assert mine.tf == {t: w for t, w in theirs.tf.items() if not t.startswith("~")}
+        assert list(mine.tf) == [t for t in theirs.tf if not t.startswith("~")]
+        assert mine.title_tf == theirs.title_tf and mine.caps == theirs.caps
+        assert mine.names == theirs.names and mine.language == theirs.language
+        fast._learn(mine)
+        general._learn(theirs)
