@@ -132,8 +132,10 @@ def article_json(article: Article, lookup: OutletLookup) -> dict[str, Any]:
     }
 
 
-# Articles a story's key points are chosen from: its oldest originals, as the headline sample.
-DIGEST_SAMPLE = keypoints.MAX_ARTICLES
+# Articles a story's key points are chosen from: its oldest originals, as the headline sample;
+# the summariser reads keypoints.MAX_ARTICLES of them, one per outlet first, so a prolific outlet
+# among the oldest cannot crowd the others out.
+DIGEST_SAMPLE = 100
 DIGEST_TEXT_CHARS = keypoints.MAX_ARTICLE_CHARS
 
 

@@ -114,8 +114,11 @@ def test_word_budget_follows_how_much_the_coverage_says() -> None:
         " The Kessel River crossing opened in 1962 and was last rebuilt in 1994."
     )
     long = [replace(s, text=s.text + filler * 4) for s in BRIDGE]
-    words = sum(word_count(p.text) for p in digest(long).key_points)
-    assert word_budget(texts) < words <= MAX_WORDS
+    points = digest(long).key_points
+    words = sum(word_count(p.text) for p in points)
+    # About 60-100 words where the sentences allow it (the short story's budget is below 60).
+    assert kp.MIN_SET_WORDS <= words <= MAX_WORDS
+    assert 3 <= len(points) <= MAX_POINTS
 
 
 def test_points_carry_what_the_coverage_shares_over_an_aside() -> None:
@@ -137,7 +140,12 @@ def test_no_duplicate_or_near_duplicate_points() -> None:
     )
     sources = [
         Source("w1", "Central bank raises rates to 4.5%", wire, "Wire A"),
-        Source("w2", "Central bank raises interest rate again", wire.replace("Thursday", "Thursday"), "Wire B"),
+        Source(
+            "w2",
+            "Central bank raises interest rate again",
+            wire.replace("Thursday", "Thursday"),
+            "Wire B",
+        ),
         Source(
             "w3",
             "Bank lifts rate half a point",
@@ -192,7 +200,13 @@ def test_empty_and_blank_stories() -> None:
 
 def test_headline_is_representative_and_not_loaded_not_simply_the_first() -> None:
     sources = [
-        Source("a", "OUTRAGE: Mayor SLAMS state as bridge disaster leaves city stranded!", BRIDGE[2].text, "A", "right"),
+        Source(
+            "a",
+            "OUTRAGE: Mayor SLAMS state as bridge disaster leaves city stranded!",
+            BRIDGE[2].text,
+            "A",
+            "right",
+        ),
         *BRIDGE[:2],
         BRIDGE[3],
     ]
@@ -202,7 +216,9 @@ def test_headline_is_representative_and_not_loaded_not_simply_the_first() -> Non
     # A question or an opinion kicker is not the headline when a plain report exists.
     sources = [
         Source("q", "Is Harbor City's bridge closure the end of Main Street?", BRIDGE[1].text),
-        Source("p", "Opinion: Main Street bridge closure shows we neglected bridges", BRIDGE[2].text),
+        Source(
+            "p", "Opinion: Main Street bridge closure shows we neglected bridges", BRIDGE[2].text
+        ),
         Source("n", "Harbor City closes Main Street bridge after cracks found", BRIDGE[0].text),
     ]
     assert digest(sources).headline == "Harbor City closes Main Street bridge after cracks found"
@@ -235,11 +251,15 @@ def test_framing_per_side_with_sources_and_nothing_for_one_side() -> None:
     assert right.articles == 1
     assert right.points and all(p.side == "right" for p in right.points)
     _assert_attributed(BRIDGE, right.points)
-    assert any(t in ("blamed", "grant", "state", "business", "delay", "delaying") for t in right.terms)
+    assert any(
+        t in ("blamed", "grant", "state", "business", "delay", "delaying") for t in right.terms
+    )
     left = result.framing["left"]
     assert all(p.side == "left" for p in left.points)
     # Terms read as words, not stems.
-    assert all(re.fullmatch(r"[\w$'’.-]+", t) for side in result.framing.values() for t in side.terms)
+    assert all(
+        re.fullmatch(r"[\w$'’.-]+", t) for side in result.framing.values() for t in side.terms
+    )
     # One side only, or no rated side: no framing at all; a side without coverage is absent.
     assert digest([s for s in BRIDGE if s.side == "center"]).framing == {}
     two = digest([s for s in BRIDGE if s.side != "right"])
@@ -550,3 +570,137 @@ def test_digest_is_the_same_in_every_process() -> None:
         )
         answers.add(done.stdout.strip())
     assert len(answers) == 1
+
+
+# -- the learned sentence model and how points are chosen --------------------------------------
+
+
+def _long_lead_story() -> list[Source]:
+    """Three outlets whose leads run 40-50 words each, then shorter sentences: two leads fill
+    90 words, so three points fit only with a shorter sentence among them."""
+    leads = [
+        "The city council of Northbridge voted seven to two on Saturday evening to remove the "
+        "century-old Calder River dam, ending a decade of disputes between anglers, farmers and "
+        "the utility that owns it, after engineers warned the spillway could fail in a major flood.",
+        "Northbridge will tear down the Calder River dam after its council approved the removal "
+        "on Saturday in a seven to two vote, a decision that follows years of warnings from state "
+        "engineers about the aging spillway and lawsuits from anglers seeking salmon runs again.",
+        "Council members in Northbridge approved on Saturday a plan to demolish the Calder River "
+        "dam, which the local utility has operated since 1921, despite objections from farmers who "
+        "rely on its reservoir to irrigate about 12,000 acres of orchards in the valley below.",
+    ]
+    rest = [
+        "Demolition is set to begin next spring. The removal will cost $40 million.",
+        "Salmon last spawned above the dam in 1920. Anglers cheered the vote.",
+        "Farmers said they would appeal. The utility did not comment.",
+    ]
+    return [
+        Source(
+            f"d{i}",
+            f"Northbridge council votes to remove Calder River dam ({i})",
+            f"{lead} {more}",
+            f"Outlet {i}",
+            side,
+        )
+        for i, (lead, more, side) in enumerate(
+            zip(leads, rest, ("left", "center", "right"), strict=True)
+        )
+    ]
+
+
+def test_three_points_even_when_leads_run_40_to_50_words() -> None:
+    sources = _long_lead_story()
+    assert all(40 <= word_count(split_sentences(clean(s.text))[0][1]) <= 50 for s in sources)
+    result = digest(sources)
+    assert 3 <= len(result.key_points) <= MAX_POINTS
+    assert sum(word_count(p.text) for p in result.key_points) <= MAX_WORDS
+    _assert_attributed(sources, result.key_points)
+
+
+def test_points_follow_the_model_they_are_valued_by() -> None:
+    """The same story under two models: one valuing numbers, one valuing reported speech."""
+    sources = _long_lead_story()
+    names = list(kp.SENTENCE_FEATURES)
+
+    def model(**weights: float) -> kp.SentenceModel:
+        return kp.SentenceModel(tuple(weights.get(n, 0.0) for n in names), 0.1)
+
+    numbers = digest(sources, model(digits=1.0, short=0.5))
+    assert sum(1 for p in numbers.key_points if re.search(r"\d", p.text)) >= 3, numbers.key_points
+    leads = digest(sources, model(lead=1.0))
+    assert any(word_count(p.text) >= 40 for p in leads.key_points), leads.key_points
+    assert [p.text for p in numbers.key_points] != [p.text for p in leads.key_points]
+
+
+def test_sentence_features_are_what_the_model_reads() -> None:
+    story = kp._Story(BRIDGE)
+    for s in story.candidates:
+        features = kp.sentence_features(story, s)
+        assert len(features) == len(kp.SENTENCE_FEATURES)
+        assert all(isinstance(x, float) and x == x for x in features)
+        named = dict(zip(kp.SENTENCE_FEATURES, features, strict=True))
+        assert named["lead"] == (1.0 if s.position == 1 else 0.0)
+        assert named["center"] == (1.0 if BRIDGE[s.source].side == "center" else 0.0)
+        assert 0.0 <= named["shared_terms"] <= 1.0
+
+
+def test_shipped_sentence_model_names_how_it_was_trained() -> None:
+    data = json.loads(kp.MODEL_PATH.read_text(encoding="utf-8"))
+    assert data["features"] == list(kp.SENTENCE_FEATURES)
+    root = Path(__file__).resolve().parents[2]
+    assert (root / data["trained_by"]).is_file()
+    assert set(data["trained_on"]) == {
+        "stories-dev.jsonl",
+        "stories-dev-dated.jsonl",
+        "stories-dev-summaries.jsonl",
+    }
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in data["trained_on"].values())
+    model = kp.sentence_model()
+    assert model.weights == tuple(data["weights"]) and model.intercept == data["intercept"]
+    # Shared wording is what a roundup repeats: the model must value it.
+    assert model.weights[kp.SENTENCE_FEATURES.index("shared_terms")] > 0
+
+
+def test_a_bad_sentence_model_file_says_what_to_fix(tmp_path: Path) -> None:
+    good = json.loads(kp.MODEL_PATH.read_text(encoding="utf-8"))
+    n = len(kp.SENTENCE_FEATURES)
+    cases: list[tuple[str, str]] = [
+        ("{not json", "cannot read"),
+        ("[1, 2]", "JSON object"),
+        (json.dumps({**good, "features": good["features"][:-1]}), "retrain"),
+        (json.dumps({**good, "weights": [0.1] * (n - 1)}), "finite numbers"),
+        (json.dumps({**good, "weights": [True] * n}), "finite numbers"),
+        (json.dumps({**good, "weights": [0.1] * (n - 1) + ["x"]}), "finite numbers"),
+        (json.dumps({**good, "intercept": None}), "finite numbers"),
+        (json.dumps({**good, "weights": [0.1] * (n - 1) + [1e999]}), "finite numbers"),
+    ]
+    for i, (text, said) in enumerate(cases):
+        path = tmp_path / f"model{i}.json"
+        path.write_text(text, encoding="utf-8")
+        try:
+            kp.read_sentence_model(path)
+        except kp.SentenceModelError as exc:
+            assert said in str(exc) and str(path) in str(exc), (text, exc)
+        else:
+            raise AssertionError(f"accepted {text[:60]}")
+    try:
+        kp.read_sentence_model(tmp_path / "missing.json")
+    except kp.SentenceModelError as exc:
+        assert "cannot read" in str(exc)
+    else:
+        raise AssertionError("accepted a missing file")
+
+
+def test_a_big_story_reads_at_most_max_articles_one_per_outlet_first() -> None:
+    # 190 articles, 150 of them from one prolific outlet first: the 50 read include every one
+    # of the 41 outlets.
+    sources = [
+        Source(f"p{i}", BRIDGE[0].title, BRIDGE[0].text, "Prolific", "center") for i in range(150)
+    ] + [
+        Source(f"o{i}", s.title, s.text, f"Outlet {i}", s.side)
+        for i, s in enumerate(BRIDGE[1:] * 14)
+    ][:40]
+    story = kp._Story(sources)
+    assert len(story.read) == kp.MAX_ARTICLES
+    outlets = {sources[i].outlet for i in story.read}
+    assert len(outlets) == len({s.outlet for s in sources})
