@@ -454,8 +454,18 @@ class Engine:
             self._restored_upto = max([self._restored_upto, *ids])
             self._expire()
         if flush_digests:
-            self.store.flush_digests()
+            self.flush_digests()
         return result
+
+    def flush_digests(self) -> int:
+        """Computes the digests this thread's batches left due (Store.flush_digests); a failure
+        is logged, not raised: the batch is stored, and the digests stay due until the next
+        flush of any process takes them up."""
+        try:
+            return self.store.flush_digests()
+        except Exception:
+            log.exception("story digests left due after a commit; the next flush computes them")
+            return 0
 
     # -- reading ------------------------------------------------------------------------
 

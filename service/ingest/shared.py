@@ -71,7 +71,7 @@ class SerialisedEngine:
             result = self.engine.ingest(prepared, flush_digests=False, **kwargs)
         # The stories' digests change no grouping: computed after the turn, while the next
         # worker clusters (each written only if its story's sample is still the one it read).
-        self.store.flush_digests()
+        self.engine.flush_digests()
         return result
 
 

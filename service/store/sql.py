@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import re
 import threading
 import time
@@ -41,6 +42,8 @@ from service.store.base import (
     PruneResult,
     StoryRow,
 )
+
+log = logging.getLogger(__name__)
 
 # Characters of body text indexed for search: the lead carries the event; the rest is noise.
 FTS_BODY_CHARS = 600
@@ -480,8 +483,16 @@ class SQLStore(ABC):
         ingest lock)."""
         ids = self._commit(batch)
         if not batch.defer_digests:
-            self.flush_digests()
+            self._flush_after_write()
         return ids
+
+    def _flush_after_write(self) -> None:
+        """flush_digests after a write that is already committed: a failure there must not
+        read as the write's (the digests stay due for the next flush)."""
+        try:
+            self.flush_digests()
+        except Exception:
+            log.exception("story digests left due after a commit; the next flush computes them")
 
     def _commit(self, batch: Batch) -> list[int]:
         conn = self._conn()
@@ -606,7 +617,7 @@ class SQLStore(ABC):
             # counter move (Engine.restore), so no new article joins a story that is gone.
             self._run(conn, _REMOVALS_BUMP, (REMOVALS_CURSOR,))
         self._forget_common_words()
-        self.flush_digests()
+        self._flush_after_write()
         return len(ids)
 
     def prune_articles(
@@ -858,8 +869,12 @@ class SQLStore(ABC):
         wanted.update(str(r[0]) for r in orphans)
         ordered = sorted(wanted)
         written = 0
-        for at in range(0, len(ordered), REFRESH_CHUNK):
-            written += self._flush_chunk(conn, ordered[at : at + REFRESH_CHUNK])
+        try:
+            for at in range(0, len(ordered), REFRESH_CHUNK):
+                written += self._flush_chunk(conn, ordered[at : at + REFRESH_CHUNK])
+        except BaseException:
+            mine.update(wanted)  # this thread's next flush tries them again
+            raise
         return written
 
     def _flush_chunk(self, conn: Any, story_ids: list[str]) -> int:

@@ -250,3 +250,27 @@ def test_a_digest_left_due_by_a_process_that_died_is_computed_by_another(
     assert store.flush_digests() == 1
     row = store.story("st-1")
     assert row is not None and row.digest is not None
+
+
+def test_a_failed_digest_flush_keeps_the_batch_and_the_next_flush_catches_up(
+    fresh_stores: Callable[[], Store],
+    table: RatingsTable,
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = fresh_stores()
+    engine = Engine(store, table, clock=clock)
+
+    def broken(articles: Any) -> dict[str, Any]:
+        raise RuntimeError("digest failed")
+
+    monkeypatch.setattr(sql, "story_digest", broken)
+    result = engine.ingest(stream()[:4])  # no exception: the articles are stored
+    assert result.added == 4
+    conn = store._conn()  # type: ignore[attr-defined]
+    due = conn.execute("SELECT count(*) FROM stories WHERE digest_wanted IS NOT NULL").fetchone()
+    assert due[0] >= 1
+    monkeypatch.undo()
+    # The failed flush kept its stories: the thread's next flush computes them.
+    engine.ingest(stream()[4:5])
+    assert_digests_current(store)
