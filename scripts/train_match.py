@@ -149,7 +149,9 @@ class MergeRecorder(Clusterer):
 
 def merge_pairs(records: list[dict[str, str]], match_model: str | None = None) -> Pairs:
     """(merge features, label, the article's gold story) for every question the merge is asked."""
-    settings = dataclasses.replace(ClusterSettings(), match_model=match_model)
+    # Every question is recorded, undated stories' too (the clusterer asks only about dated ones:
+    # ClusterSettings.merge_undated), so the fit also learns what the texts alone say.
+    settings = dataclasses.replace(ClusterSettings(), match_model=match_model, merge_undated=True)
     clusterer = MergeRecorder({r["id"]: r["story"] for r in records}, settings)
     latest = None
     for n, doc in enumerate(ordered_docs(records), start=1):

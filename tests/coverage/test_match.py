@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -121,6 +122,27 @@ def test_the_learned_merge_makes_an_events_two_halves_one_story(learned_merge: b
         assert clusterer.story_of("b") == second
     # The bystanders stay apart from the event and from each other.
     assert len({clusterer.story_of(d.id) for d in BYSTANDERS} | {first}) == len(BYSTANDERS) + 1
+
+
+def test_the_learned_merge_asks_about_dated_stories_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[list[float]] = []
+
+    def record(self: Clusterer, story: object, other: object, features: list[float]) -> bool:
+        asked.append(features)
+        return False
+
+    monkeypatch.setattr(Clusterer, "_should_merge", record)
+    for merge_undated in (False, True):
+        asked.clear()
+        clusterer = Clusterer(ClusterSettings(merge_undated=merge_undated))
+        for doc in BYSTANDERS + FLOOD:
+            clusterer.add(dataclasses.replace(doc, published=None))
+        assert bool(asked) == merge_undated
+    asked.clear()
+    clusterer = Clusterer()
+    for doc in BYSTANDERS + FLOOD:
+        clusterer.add(doc)
+    assert asked and all(features[MERGE_FEATURES.index("dated")] == 1.0 for features in asked)
 
 
 def test_match_scores_are_the_probability_add_joins_on() -> None:
