@@ -408,6 +408,7 @@ def test_passes_start_an_interval_apart_not_an_interval_after_the_last_one_ended
 
     monkeypatch.setattr(cli_coverage, "run_feeds_once", a_pass)
     monkeypatch.setattr(cli_coverage, "daily_prune", lambda ctx, stop: None)
+    monkeypatch.setattr(cli_coverage, "flush_left_digests", lambda ctx: None)
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     cli_coverage.ingest_loop(object(), Stop(), 100.0)  # type: ignore[arg-type]
     # 30 s of pass: 70 s to wait; a pass that overran (130 s): the next at once.

@@ -297,6 +297,12 @@ def daily_prune(
     return result
 
 
+def flush_left_digests(ctx: CoverageContext) -> None:
+    """Story digests a process left due when it died (older than ORPHAN_DIGEST_SECONDS) are
+    computed after every pass, even one that stored nothing (the engine logs a failure)."""
+    ctx.engine.flush_digests()
+
+
 def ingest_loop(ctx: CoverageContext, stop: threading.Event, interval: float) -> None:
     """Pulls every feed (and prunes once a day, when asked to), then waits `interval` seconds,
     until `stop` is set."""
@@ -309,6 +315,7 @@ def ingest_loop(ctx: CoverageContext, stop: threading.Event, interval: float) ->
                 log.warning("%s; retrying in %g s", why, interval)
         except Exception:  # one bad pass must not end the loop
             log.exception("ingest pass failed")
+        flush_left_digests(ctx)
         try:
             daily_prune(ctx, stop)
         except Exception:  # nor a failed prune: the next day tries again
