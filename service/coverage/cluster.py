@@ -35,6 +35,8 @@ import heapq
 import math
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import mul, neg, truediv
 
 from . import lexicon
 from .match import MatchModel, merge_model
@@ -206,7 +208,10 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     """
     if len(a) > len(b):
         a, b = b, a
-    return sum([w * b[t] for t, w in a.items() if t in b])
+    # In C, without a bytecode per term: a term missing from b adds w * 0.0 = +0.0, which leaves
+    # a sum of positive weights bit for bit as it was; `or 0` keeps the int 0 that the sum over
+    # common terms only gave when there were none.
+    return sum(map(mul, a.values(), map(b.get, a, repeat(0.0)))) or 0
 
 
 class Clusterer:
@@ -803,13 +808,17 @@ class Clusterer:
             for key, held in postings[term].items():
                 partial[key] = partial_get(key, 0.0) + weight * held
         sqrt = math.sqrt
-        roots = self._roots
-        # (score, -key) tuples compare in C: the same order as a key function, without a
-        # Python call per story.
-        shortlist = heapq.nlargest(
-            settings.candidate_limit,
-            [(score / roots[key], -key) for key, score in partial.items()],
-        )
+        # The best (score / root, -key) pairs, built and sorted in C: the same order as
+        # nlargest with a key function (keys are unique, so there are no ties), without a
+        # Python step per story.
+        shortlist = sorted(
+            zip(
+                map(truediv, partial.values(), map(self._roots.__getitem__, partial)),
+                map(neg, partial),
+                strict=True,
+            ),
+            reverse=True,
+        )[: settings.candidate_limit]
         language = query.language
         window = settings.window_seconds
         growth = settings.refresh_growth
@@ -833,7 +842,9 @@ class Clusterer:
             kept.append(story)
         # A term in no story's centroid adds nothing to any centroid cosine: leaving it out of
         # the loop skips a lookup per story and keeps the others in the article's order.
-        indexed = [(term, weight) for term, weight in vector.items() if term in postings]
+        indexed = [term for term in vector if term in postings]
+        indexed_weights = [vector[term] for term in indexed]
+        vector_get = vector.get
         size = len(vector)
         bonus_weight = settings.recency_bonus
         scale = settings.recency_scale
@@ -843,11 +854,11 @@ class Clusterer:
             norm2 = story.norm2
             if norm2:
                 weights = story.centroid
-                # The smaller side in its insertion order, as _dot sums it.
+                # The smaller side in its insertion order, as _dot sums it (see there).
                 if size > len(weights):
-                    dot = sum([w * vector[t] for t, w in weights.items() if t in vector])
+                    dot = sum(map(mul, weights.values(), map(vector_get, weights, repeat(0.0))))
                 else:
-                    dot = sum([w * weights[t] for t, w in indexed if t in weights])
+                    dot = sum(map(mul, indexed_weights, map(weights.get, indexed, repeat(0.0))))
                 centroid = dot / sqrt(norm2)
             else:
                 centroid = 0.0
@@ -865,17 +876,7 @@ class Clusterer:
         for centroid, bonus, story in coarse[: max(settings.rescore_limit, rescore)]:
             members = story.member_vectors
             # A lone article is its story's centroid: no second dot product for the same number.
-            if len(members) == 1:
-                nearest = centroid
-            else:  # max of _dot(vector, member), each summed over its smaller side
-                nearest = max(
-                    [
-                        sum([w * vector[t] for t, w in m.items() if t in vector])
-                        if size > len(m)
-                        else sum([w * m[t] for t, w in vector.items() if t in m])
-                        for m in members
-                    ]
-                )
+            nearest = centroid if len(members) == 1 else max([_dot(vector, m) for m in members])
             blend = (
                 (1 - share) * centroid + share * nearest
                 if share > 0 and len(members) >= 2
