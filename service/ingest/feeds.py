@@ -211,6 +211,8 @@ HOSTS_PER_THREAD = 4
 # Hosts claimed in one round trip at most, and feed states written in one transaction.
 CLAIM_BATCH = 32
 STATE_BATCH = 500
+# Seconds between renewals of the leases of the hosts a pass holds (a lease is 300 s).
+RENEW_EVERY = 60.0
 # Articles in one locked commit at most (several feeds' worth): bounds a batch's transaction.
 GROUP_COMMIT_ARTICLES = 2000
 # Statuses of a pull that sent a request (so the host's politeness delay follows it).
@@ -536,32 +538,54 @@ class FeedIngester:
             lease.claiming += len(batch)
             return batch
 
+        renew_at = [time.monotonic() + RENEW_EVERY]
+
         def lease_loop() -> None:
             while True:
                 with cond:
                     while True:
                         batch = [] if self.stop.is_set() or lease.closing else claim_batch()
-                        if batch or lease.states or lease.finished or lease.closing:
+                        renew = time.monotonic() >= renew_at[0]
+                        if batch or lease.states or lease.finished or lease.closing or renew:
                             break
-                        wake = min((at for at, _ in deferred.values()), default=None)
-                        cond.wait(1.0 if wake is None else max(0.01, wake - time.monotonic()))
+                        # Also woken when it is time to renew: a worker whose threads all
+                        # wait for its commits sends nothing else for minutes.
+                        wake = min((at for at, _ in deferred.values()), default=renew_at[0])
+                        cond.wait(max(0.01, min(wake, renew_at[0]) - time.monotonic()))
                     states, lease.states = lease.states, []
                     finished, lease.finished = lease.finished, []
                     closing = lease.closing
                     if closing:  # stopped part-way: the rest of these hosts is not done
                         finished += [(name, False) for name in held]
                         held.clear()
-                try:
-                    # States first: a host given back has its feeds' states written.
-                    self._write_states(states)
-                    self.release_hosts([n for n, done in finished if done], done=True)
-                    self.release_hosts([n for n, done in finished if not done], done=False)
-                except Exception as exc:  # the store failed: the pass reports it at its end
-                    failures.append(exc)
+                # States first: a host given back has its feeds' states written. Each step
+                # on its own: a host not given back would wait for its lease to run out, and
+                # then be pulled again by another worker.
+                steps: list[tuple[Callable[..., None], tuple[Any, ...], dict[str, Any]]] = [
+                    (self._write_states, (states,), {}),
+                    (self.release_hosts, ([n for n, d in finished if d],), {"done": True}),
+                    (self.release_hosts, ([n for n, d in finished if not d],), {"done": False}),
+                ]
+                for step, args, kwargs in steps:
+                    try:
+                        step(*args, **kwargs)
+                    except Exception as exc:  # the store failed: the pass reports it at its end
+                        log.warning("feed pass: the store failed: %s", exc)
+                        failures.append(exc)
                 if batch:
                     claim(batch)
                 if closing:
                     return
+                if renew:
+                    # Held hosts keep their lease however long the commits make them wait.
+                    renew_at[0] = time.monotonic() + RENEW_EVERY
+                    with cond:
+                        holding = list(held)
+                    try:
+                        self.renew_hosts(holding)
+                    except Exception as exc:
+                        log.warning("feed pass: renewing host leases failed: %s", exc)
+                        failures.append(exc)
 
         def claim(batch: list[tuple[str, list[FeedSource]]]) -> None:
             nonlocal seq
@@ -635,6 +659,9 @@ class FeedIngester:
     def release_hosts(self, hosts: Sequence[str], *, done: bool) -> None:
         """Gives hosts back (`done`: every one of their feeds was seen to this pass)."""
 
+    def renew_hosts(self, hosts: Sequence[str]) -> None:
+        """Extends the lease of hosts still held (see the shared one)."""
+
     def _save_state(self, state: FeedState) -> None:
         """A feed state with no articles (a 304, a failure, an empty feed): written by the
         pass's lease thread in its next batch, or at once outside a pass."""
@@ -648,9 +675,20 @@ class FeedIngester:
 
     def _write_states(self, states: list[FeedState]) -> None:
         # A feed may appear twice (pulled twice in one batch's time): its last state wins.
-        latest = {s.url: s for s in states}
+        latest = list({s.url: s for s in states}.values())
         for start in range(0, len(latest), STATE_BATCH):
-            self.engine.store.save_feed_states(list(latest.values())[start : start + STATE_BATCH])
+            batch = latest[start : start + STATE_BATCH]
+            try:
+                self.engine.store.save_feed_states(batch)
+            except Exception:
+                if len(batch) == 1:
+                    raise
+                # One state the store refuses must not lose the others: each on its own.
+                for state in batch:
+                    try:
+                        self.engine.store.save_feed_states([state])
+                    except Exception as exc:
+                        log.warning("the state of feed %s was not written: %s", state.url, exc)
 
     def pull(self, feed: FeedSource, state: FeedState | None) -> FeedOutcome:
         """Fetches and stores one feed (`state`: its state when its host was claimed); never

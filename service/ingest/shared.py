@@ -147,6 +147,13 @@ class SharedFeedIngester(FeedIngester):
         # next; a worker stopped part-way leaves it to them.
         store.release_feeds([f"host:{host}" for host in hosts], self.owner, done=done)
 
+    def renew_hosts(self, hosts: Sequence[str]) -> None:
+        if not self.shared or self.politeness <= 0 or not hosts:
+            return
+        store = self.engine.store
+        assert isinstance(store, SharedStore)
+        store.renew_feeds([f"host:{host}" for host in hosts], self.owner, self.lease)
+
     def pull(self, feed: FeedSource, state: FeedState | None) -> FeedOutcome:
         if not self.shared:
             return super().pull(feed, state)

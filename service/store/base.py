@@ -326,6 +326,10 @@ class SharedStore(Protocol):
         """release_feed for many at once."""
         ...
 
+    def renew_feeds(self, urls: Sequence[str], owner: str, lease: float) -> None:
+        """Extends this owner's claims on these feeds by `lease` seconds from now."""
+        ...
+
     def exclusive(
         self, name: str, wait: float = ..., *, between: Callable[[], object] | None = ...
     ) -> AbstractContextManager[None]:

@@ -424,6 +424,17 @@ class PostgresStore(SQLStore):
                     later[str(url)] = float(done_at)
         return claimed, later
 
+    def renew_feeds(self, urls: Sequence[str], owner: str, lease: float) -> None:
+        """Extends this worker's claims on these feeds by `lease` seconds from now."""
+        if not urls:
+            return
+        conn = self._conn()
+        with self._state_writing(conn):
+            conn.execute(
+                "UPDATE feed_claims SET until = %s WHERE url = ANY(%s) AND owner = %s",
+                (time.time() + lease, sorted(set(urls)), owner),
+            )
+
     def release_feeds(self, urls: Sequence[str], owner: str, *, done: bool) -> None:
         """release_feed for many at once, in one statement."""
         if not urls:

@@ -590,3 +590,38 @@ def test_batched_claims_skip_held_and_recent_hosts(pg_url: str) -> None:
     store.release_feeds(urls, "b", done=False)
     assert store.claim_feeds(urls[3:], "a", lease=60, min_interval=600) == (set(urls[3:]), {})
     store.close()
+
+
+def test_a_host_held_while_its_worker_waits_keeps_its_lease(
+    pg_url: str, table: RatingsTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.ingest import feeds as feeds_module
+
+    monkeypatch.setattr(feeds_module, "RENEW_EVERY", 0.2)
+    feeds = host_feeds(1, 2)
+    release = threading.Event()
+    fetcher = NotModified()
+
+    def stalled(url: str, policy: Any, headers: Any = None) -> Any:
+        # The worker's only thread waits (as for its commits) far past the 1 s lease.
+        release.wait(10)
+        return fetcher(url, policy, headers)
+
+    store = PostgresStore(pg_url)
+    holder = SharedFeedIngester(
+        Engine(store, table, clock=day_after), owner="holder", politeness=0.01,
+        min_interval=3600, lease=1.0, fetcher=stalled, workers=1,
+    )
+    passing = threading.Thread(target=holder.run, args=(feeds,))
+    passing.start()
+    other = PostgresStore(pg_url)
+    try:
+        time.sleep(2.5)
+        # Past the lease, yet renewed: another worker cannot take the host.
+        assert other.claim_feeds(["host:h0.example"], "other", 60, 3600) == (set(), {})
+    finally:
+        release.set()
+        passing.join(30)
+    assert sorted(holder.pulled) == sorted(f.url for f in feeds)
+    other.close()
+    store.close()
