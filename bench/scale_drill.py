@@ -560,6 +560,8 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
         1 for s in failing if (st := states.get(s.url(port))) is not None and st.next_attempt
     )
     worker_cpu = sum(cpu.values())
+    first_pass_at = wall0 + (first_pass or elapsed)
+    later_fetches = sum(1 for times in fetches.values() for t in times if t > first_pass_at)
     windows = per_interval(fetches, specs, wall0, interval, elapsed)
     rate = peak_rate(stored_series, 30.0)
     out = {
@@ -587,6 +589,14 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
         "worker_cpu_ms_per_feed_first_pass": (
             round(1000 * first_pass_cpu / args.feeds, 2) if first_pass_cpu else None
         ),
+        # After the first pass: mostly 304s and failures backing off, the steady state's cost
+        # (the committer's share is what the few changed feeds bring).
+        "worker_cpu_ms_per_fetch_after_first_pass": (
+            round(1000 * (worker_cpu - first_pass_cpu) / later_fetches, 2)
+            if first_pass is not None and first_pass_cpu is not None and later_fetches
+            else None
+        ),
+        "fetches_after_first_pass": later_fetches,
         "fixture_server_cpu_seconds": round(server_cpu, 1),
         "failing_feeds": len(failing),
         "failing_shown_in_feed_health": shown_failing,
@@ -611,6 +621,11 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
         "articles_per_second_while_ingesting": ingest_rate(stored_series),
         "intervals": windows,
     }
+    keep_logs = os.environ.get("DRILL_KEEP_LOGS")  # a directory for the workers' logs
+    if keep_logs:
+        Path(keep_logs).mkdir(parents=True, exist_ok=True)
+        for n in range(args.workers):
+            shutil.copy(tmp / f"worker{n}.log", Path(keep_logs) / f"worker{n}.log")
     shutil.rmtree(tmp, ignore_errors=True)
     return out
 
