@@ -79,6 +79,27 @@ FOX_BLINDSPOT = (
 )
 
 
+def same_article(url: object) -> str:
+    """A URL as keypoint.js's sameArticleKey compares it (no fragment, "www." or trailing slash;
+    http and https alike)."""
+    if not isinstance(url, str) or "://" not in url:
+        return ""
+    parts = urllib.parse.urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    port = f":{parts.port}" if parts.port else ""
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{port}{parts.path.rstrip('/')}{query}"
+
+
+def lead_index(story: dict[str, Any], page_url: str) -> int:
+    """Which key point the panel leads with on page_url: the first from another article."""
+    here = same_article(page_url)
+    for i, point in enumerate(story["key_points"]):
+        if same_article(point.get("url")) != here:
+            return i
+    return 0
+
+
 @cache
 def ratings_export() -> bytes:
     """The bytes `parallax ratings export` prints (without its final newline)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,11 @@ from tests.e2e.harness import (
     Browser,
     FakeService,
     Service,
+    lead_index,
     open_article,
     open_panel,
     ratings_export,
+    same_article,
     shadow,
 )
 from tests.support.axe import audit, describe
@@ -31,27 +32,6 @@ pytestmark = pytest.mark.e2e
 LEAD = "parallax-panel .key-point"
 # What the lead may be built of; anything else in it came from the data.
 LEAD_TAGS = {"DIV", "P", "BLOCKQUOTE", "SPAN", "STRONG", "A"}
-
-
-def same_article(url: object) -> str:
-    """A URL as keypoint.js's sameArticleKey compares it (no fragment, "www." or trailing slash;
-    http and https alike)."""
-    if not isinstance(url, str) or "://" not in url:
-        return ""
-    parts = urllib.parse.urlsplit(url.strip())
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    port = f":{parts.port}" if parts.port else ""
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{host}{port}{parts.path.rstrip('/')}{query}"
-
-
-def lead_index(story: dict[str, Any], page_url: str) -> int:
-    """Which key point the panel leads with on page_url: the first from another article."""
-    here = same_article(page_url)
-    for i, point in enumerate(story["key_points"]):
-        if same_article(point.get("url")) != here:
-            return i
-    return 0
 
 
 def lead_tags(page: Any) -> set[str]:

@@ -24,6 +24,7 @@ from tests.e2e.harness import (
     ROUTED_PAGES,
     Service,
     free_port,
+    lead_index,
 )
 from tests.support.axe import WCAG_TAGS, axe_source
 
@@ -165,8 +166,9 @@ def test_firefox_panel_story_and_hover_card(firefox: tuple[BiDi, str], service: 
     count = bidi.wait_for(context, in_panel(".story-count"))
     assert count == f"{story['article_count']} articles from {story['outlet_count']} sources"
     assert bidi.evaluate(context, in_panel(".outlet-name")) == expected["outlet"]["name"]
-    # The story's first key point, its outlet and the link to the rest (issue 16).
-    first = story["key_points"][0]
+    # The story's first key point from another article than the page, its outlet and the link
+    # to the rest (issue 16).
+    first = story["key_points"][lead_index(story, NYT_ARTICLE)]
     assert bidi.evaluate(context, in_panel(".key-point-text")) == first["text"]
     assert bidi.evaluate(context, in_panel(".key-point-outlet")) == first["outlet"]["name"]
     more = SHADOW.format(host="parallax-panel") + "?.querySelector('.key-point-link')"
