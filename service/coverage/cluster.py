@@ -36,7 +36,7 @@ import math
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import mul, neg, truediv
+from operator import add, mul, neg, truediv
 
 from . import lexicon
 from .match import MatchModel, merge_model
@@ -563,9 +563,10 @@ class Clusterer:
         by_language[features.language] = by_language.get(features.language, 0.0) + 1.0
         self._docs_since_halving += 1
         df = self._df
-        df_get = df.get
-        for term in features.tf:
-            df[term] = df_get(term, 0.0) + 1.0
+        tf = features.tf
+        # df[term] = df.get(term, 0.0) + 1.0 for each term in order, the loop run in C (each
+        # term is read before it is written, and an article's terms are distinct).
+        df.update(zip(tf, map(add, map(df.get, tf, repeat(0.0)), repeat(1.0)), strict=True))
         caps = self._caps
         caps_get = caps.get
         for term, (seen, upper) in features.caps.items():

@@ -244,3 +244,5 @@ def test_default_word_counting_equals_the_general_loop() -> None:
         assert mine.names == theirs.names and mine.language == theirs.language
         fast._learn(mine)
         general._learn(theirs)
+    assert list(fast._df.items()) == [(t, n) for t, n in general._df.items() if t[0] != "~"]
+    assert fast._caps == general._caps and fast._docs_seen == general._docs_seen
