@@ -214,6 +214,14 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(map(mul, a.values(), map(b.get, a, repeat(0.0)))) or 0
 
 
+def _square_sum(weights: dict[str, float]) -> float:
+    """The sum of the squared weights in insertion order (map() runs the loop in C; the same
+    products added in the same order as a comprehension would)."""
+    values = weights.values()
+    total: float = sum(map(mul, values, values))
+    return total
+
+
 class Clusterer:
     """Online story clustering over a time window; see the module docstring for the contract."""
 
@@ -676,7 +684,7 @@ class Clusterer:
                 vectors.append({})
                 continue
             scale = 1.0 / sqrt(norm2)
-            vectors.append({t: w * scale for t, w in vector.items()})
+            vectors.append(dict(zip(vector, map(mul, vector.values(), repeat(scale)), strict=True)))
         return vectors
 
     # ---- stories --------------------------------------------------------------------
@@ -733,7 +741,7 @@ class Clusterer:
             else:
                 posting[key] = weight
         story.centroid = centroid
-        story.norm2 = sum([w * w for w in centroid.values()])
+        story.norm2 = _square_sum(centroid)
         self._roots[key] = math.sqrt(story.norm2 or 1.0)
         story.built_at = int(self._docs_seen)
 
@@ -981,7 +989,7 @@ class Clusterer:
             else:
                 dot += old * weight
                 centroid[term] = postings[term][key] = old + weight
-        story.norm2 += 2 * dot + sum([w * w for w in vector.values()])
+        story.norm2 += 2 * dot + _square_sum(vector)
         self._roots[key] = math.sqrt(story.norm2 or 1.0)
         if doc.published is not None:
             story.first = doc.published if story.first is None else min(story.first, doc.published)
@@ -1021,7 +1029,7 @@ class Clusterer:
         del story.member_title_features[:excess]
         del story.member_titles[:excess]
         del story.member_outlets[:excess]
-        story.norm2 = sum([w * w for w in centroid.values()])
+        story.norm2 = _square_sum(centroid)
         self._roots[key] = math.sqrt(story.norm2 or 1.0)
 
     def _merge_neighbours(
@@ -1103,7 +1111,7 @@ class Clusterer:
             else:
                 centroid[term] = weight
                 postings.setdefault(term, {})[key] = weight
-        older.norm2 = sum([w * w for w in centroid.values()])
+        older.norm2 = _square_sum(centroid)
         self._roots[key] = math.sqrt(older.norm2 or 1.0)
         # Members stay in arrival order so that trimming forgets the oldest of both stories.
         rows = sorted(
