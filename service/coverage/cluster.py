@@ -58,6 +58,20 @@ _PHRASE_PREFIX = "~"
 _BIGRAM_PREFIX = "^"
 
 
+def _remember_term(
+    word: str, language: str, stemming: bool, prefix: str, memo: dict[str, str]
+) -> str:
+    """A word's term (stemmed, with the language's prefix but for numbers), remembered in
+    `memo` (cleared when full); only called on a memo miss, so the hot loops stay inline."""
+    term = term_of(word, language, stemming)
+    if prefix and term[0] != _NUMBER_PREFIX:
+        term = prefix + term
+    if len(memo) >= _TERM_MEMO_LIMIT:
+        memo.clear()
+    memo[word] = term
+    return term
+
+
 @dataclass(frozen=True)
 class Doc:
     """An article as the clusterer sees it."""
@@ -435,12 +449,7 @@ class Clusterer:
                 word = token.term
                 term = memo.get(word)
                 if term is None:
-                    term = term_of(word, language, stemming)
-                    if prefix and term[0] != _NUMBER_PREFIX:
-                        term = prefix + term
-                    if len(memo) >= _TERM_MEMO_LIMIT:
-                        memo.clear()
-                    memo[word] = term
+                    term = _remember_term(word, language, stemming, prefix, memo)
                 tf[term] = tf.get(term, 0.0) + weight
                 if into_title:
                     title_tf[term] = title_tf.get(term, 0.0) + 1.0
@@ -487,12 +496,7 @@ class Clusterer:
                 continue  # a stop word: it only ends phrases
             term = memo_get(word)
             if term is None:
-                term = term_of(word, language, stemming)
-                if prefix and term[0] != _NUMBER_PREFIX:
-                    term = prefix + term
-                if len(memo) >= _TERM_MEMO_LIMIT:
-                    memo.clear()
-                memo[word] = term
+                term = _remember_term(word, language, stemming, prefix, memo)
             tf[term] = tf_get(term, 0.0) + weight
             if title_tf is not None:
                 title_tf[term] = title_tf.get(term, 0.0) + 1.0

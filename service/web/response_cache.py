@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
-import time
-from typing import Any
 
 from cachetools import TTLCache
 from flask import Flask, Response, current_app, request
 
-log = logging.getLogger(__name__)
+from service.web.shared_level import SharedLevel
 
 CACHE_EXTENSION = "parallax.response_cache"
 # Read endpoints whose answer depends only on the URL: the same for every client.
@@ -20,9 +17,6 @@ CACHED_ENDPOINTS = frozenset(
 )
 L1_SIZE = 20_000
 MAX_BODY = 256 * 1024  # larger answers are rare and would crowd out the rest
-# After a Redis error, stop asking it for this long: a dead cache must not add latency.
-REDIS_BACKOFF = 10.0
-REDIS_TIMEOUT = 0.25
 
 
 class ResponseCache:
@@ -32,17 +26,12 @@ class ResponseCache:
         self.ttl = ttl
         self._l1: TTLCache[str, bytes] = TTLCache(maxsize=l1_size, ttl=ttl)
         self._lock = threading.Lock()
-        self._redis: Any = None
-        self._redis_down_until = 0.0
-        if redis_url:
-            import redis
+        self._shared = SharedLevel(redis_url, "cache")
 
-            self._redis = redis.Redis.from_url(
-                redis_url,
-                socket_timeout=REDIS_TIMEOUT,
-                socket_connect_timeout=REDIS_TIMEOUT,
-                health_check_interval=30,
-            )
+    @property
+    def shared(self) -> bool:
+        """Whether a Redis level is configured (a miss then counts as one of Redis's)."""
+        return self._shared.client is not None
 
     @staticmethod
     def key(method: str, path: str, query: bytes) -> str:
@@ -50,48 +39,30 @@ class ResponseCache:
         digest = hashlib.blake2b(query, digest_size=16).hexdigest()
         return f"parallax:resp:{method}:{path}:{digest}"
 
-    def _redis_usable(self) -> bool:
-        return self._redis is not None and time.monotonic() >= self._redis_down_until
-
-    def _redis_failed(self, exc: Exception) -> None:
-        self._redis_down_until = time.monotonic() + REDIS_BACKOFF
-        log.warning("redis cache unavailable for %.0f s: %s", REDIS_BACKOFF, type(exc).__name__)
-
     def get(self, key: str) -> tuple[bytes, str] | None:
         """(body, level) from the nearest level that has it, else None."""
         with self._lock:
             body = self._l1.get(key)
         if body is not None:
             return body, "l1"
-        if not self._redis_usable():
-            return None
-        try:
-            found = self._redis.get(key)
-        except Exception as exc:  # redis.RedisError and socket errors alike
-            self._redis_failed(exc)
-            return None
+        found = self._shared.get(key)
         if found is None:
             return None
         with self._lock:
             self._l1[key] = found
-        return bytes(found), "l2"
+        return found, "l2"
 
     def set(self, key: str, body: bytes) -> None:
         with self._lock:
             self._l1[key] = body
-        if not self._redis_usable():
-            return
-        try:
-            self._redis.set(key, body, ex=max(1, int(self.ttl)))
-        except Exception as exc:
-            self._redis_failed(exc)
+        self._shared.set(key, body, max(1, int(self.ttl)))
 
     def redis_status(self) -> tuple[bool, str]:
         """(reachable, detail) of the shared level, for /readyz."""
-        if self._redis is None:
+        if self._shared.client is None:
             return True, "not configured (in-process cache only)"
         try:
-            self._redis.ping()
+            self._shared.client.ping()
         except Exception as exc:
             return False, f"unreachable ({type(exc).__name__}); serving from the in-process cache"
         return True, "reachable"
@@ -143,7 +114,7 @@ def init_app(app: Flask) -> None:
         key = cache.key(request.method, request.path, request.query_string)
         found = cache.get(key)
         if found is None:
-            _count("l2" if cache._redis is not None else "l1", False)
+            _count("l2" if cache.shared else "l1", False)
             request.environ["parallax.cache_key"] = key
             return None
         body, level = found

@@ -6,16 +6,14 @@ be right; a changed story is asked for under a new version."""
 from __future__ import annotations
 
 import json
-import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from cachetools import LRUCache
 from flask import Flask, current_app, jsonify
 
-log = logging.getLogger(__name__)
+from service.web.shared_level import SharedLevel
 
 BODIES_KEY = "parallax.story_bodies"
 # Bytes of bodies one process keeps (larger than MAX_BODY are never kept).
@@ -25,9 +23,6 @@ MAX_BODY = 4 * 1024 * 1024
 # Redis forgets a version after this long (the key says the version, so this only lets old
 # versions go; Redis's own eviction policy may drop them sooner).
 REDIS_SECONDS = 86_400
-REDIS_TIMEOUT = 0.25
-# After a Redis error, stop asking it for this long: a dead cache must not add latency.
-REDIS_BACKOFF = 10.0
 REDIS_PREFIX = "parallax:story:"
 
 
@@ -38,25 +33,8 @@ class StoryBodies:
     def __init__(self, redis_url: str = "", max_bytes: int = L1_BYTES) -> None:
         self._l1: LRUCache[str, bytes] = LRUCache(maxsize=max_bytes, getsizeof=len)
         self._lock = threading.Lock()
-        self._redis: Any = None
-        self._redis_down_until = 0.0
+        self._shared = SharedLevel(redis_url, "story cache")
         self.served = {"l1": 0, "l2": 0, "made": 0}
-        if redis_url:
-            import redis
-
-            self._redis = redis.Redis.from_url(
-                redis_url,
-                socket_timeout=REDIS_TIMEOUT,
-                socket_connect_timeout=REDIS_TIMEOUT,
-                health_check_interval=30,
-            )
-
-    def _redis_usable(self) -> bool:
-        return self._redis is not None and time.monotonic() >= self._redis_down_until
-
-    def _redis_failed(self, exc: Exception) -> None:
-        self._redis_down_until = time.monotonic() + REDIS_BACKOFF
-        log.warning("redis story cache unavailable for %.0f s: %s", REDIS_BACKOFF, type(exc).__name__)
 
     def body(self, key: str, make: Callable[[], bytes]) -> bytes:
         """The body kept under `key`, else `make()`'s, kept for the next reader."""
@@ -65,27 +43,18 @@ class StoryBodies:
             if found is not None:
                 self.served["l1"] += 1
                 return found
-        if self._redis_usable():
-            try:
-                shared = self._redis.get(REDIS_PREFIX + key)
-            except Exception as exc:  # redis.RedisError and socket errors alike
-                self._redis_failed(exc)
-                shared = None
-            if shared is not None:
-                self._keep(key, bytes(shared))
-                with self._lock:
-                    self.served["l2"] += 1
-                return bytes(shared)
+        shared = self._shared.get(REDIS_PREFIX + key)
+        if shared is not None:
+            self._keep(key, shared)
+            with self._lock:
+                self.served["l2"] += 1
+            return shared
         made = make()
         with self._lock:
             self.served["made"] += 1
         if len(made) <= MAX_BODY:
             self._keep(key, made)
-            if self._redis_usable():
-                try:
-                    self._redis.set(REDIS_PREFIX + key, made, ex=REDIS_SECONDS)
-                except Exception as exc:
-                    self._redis_failed(exc)
+            self._shared.set(REDIS_PREFIX + key, made, REDIS_SECONDS)
         return made
 
     def _keep(self, key: str, body: bytes) -> None:
