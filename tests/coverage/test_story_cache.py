@@ -185,3 +185,25 @@ def test_redis_shares_kept_bodies_between_processes_and_a_dead_one_costs_nothing
     dead = StoryBodies(f"redis://127.0.0.1:{port}/0")
     assert dead.body(key, lambda: b"made here") == b"made here"
     assert dead.body(key, lambda: b"not again") == b"made here"  # its own level still serves
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "garbage",
+        '"' + "x" * 8000 + '"',
+        "W/\"\", *, , ,\"unterminated",
+        "\u00e9t\u00e9-\u00ff",
+        '"' + "\u00e9" * 50 + '"',
+    ],
+)
+def test_a_hostile_if_none_match_gets_the_story_not_an_error(
+    coverage_app: Flask, value: str
+) -> None:
+    """The ETag revalidation is a new entrance: whatever a client sends there gets the story
+    (200) or a 304, never a 5xx."""
+    story_id = _seed(coverage_app)
+    client = coverage_app.test_client()
+    response = client.get(f"/v1/stories/{story_id}", headers={"If-None-Match": value})
+    assert response.status_code == 200
+    assert response.get_json()["id"] == story_id
