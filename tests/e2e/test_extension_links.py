@@ -133,6 +133,7 @@ def test_inline_badges_on_a_search_page_with_infinite_scroll(
     # Off for this site from the popup: the dots go at once.
     popup = browser.context.new_page()
     popup.goto(browser.page_url(f"popup.html?tab={tab_id}"))
+    popup.locator("#badge-site:enabled").wait_for(timeout=WAIT_MS)  # the setting is read
     assert popup.locator("#badge-site").is_checked()
     popup.locator("#badge-site").uncheck()
     page.wait_for_function(f"document.querySelectorAll('{DOTS}').length === 0", timeout=WAIT_MS)

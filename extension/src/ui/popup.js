@@ -40,9 +40,13 @@ function badgeSwitch(url) {
   } catch {
     return null;
   }
-  const box = h("input", { type: "checkbox", id: "badge-site" });
+  // Disabled until the stored setting is read: a click before that would be overwritten by it.
+  const box = h("input", { type: "checkbox", id: "badge-site", disabled: true });
   const label = h("label", { class: "check", for: "badge-site" }, box, ` Dots after news links on ${site}`);
-  loadSettings().then((settings) => { box.checked = badgesOn(settings, site); });
+  loadSettings().then((settings) => {
+    box.checked = badgesOn(settings, site);
+    box.disabled = false;
+  });
   box.addEventListener("change", async () => {
     const settings = await loadSettings();
     await saveSettings(badgeSiteChange(settings, site, box.checked));
