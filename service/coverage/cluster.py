@@ -831,7 +831,12 @@ class Clusterer:
                 strict=True,
             ),
             reverse=True,
-        )[: settings.candidate_limit]
+        )
+        # The shortlist is the best candidate_limit stories that can be joined: cut before the
+        # language and window checks, it filled with stories days away whenever the store held
+        # more of them than of the article's days (a store between expiry sweeps, a late
+        # article), and the article's own event was not asked (docs/clustering.md, volume).
+        limit_kept = settings.candidate_limit
         language = query.language
         window = settings.window_seconds
         growth = settings.refresh_growth
@@ -853,6 +858,8 @@ class Clusterer:
             if growth is not None and docs_seen >= growth * max(story.built_at, 20):
                 self._refresh(story)
             kept.append(story)
+            if len(kept) >= limit_kept:
+                break
         # A term in no story's centroid adds nothing to any centroid cosine: leaving it out of
         # the loop skips a lookup per story and keeps the others in the article's order.
         indexed = [term for term in vector if term in postings]

@@ -117,16 +117,19 @@ def plain_candidates(c: Clusterer, query: _Query) -> list[_Candidate]:
     for weight, term in probes:
         for key in sorted(c._postings[term]):
             partial[key] = partial.get(key, 0.0) + weight * stories[key].centroid[term]
-    shortlist = heapq.nlargest(
-        settings.candidate_limit,
+    # The best candidate_limit stories that can be joined (same language, inside the window).
+    ranked = sorted(
         partial.items(),
         key=lambda kv: (kv[1] / math.sqrt(stories[kv[0]].norm2 or 1.0), -kv[0]),
+        reverse=True,
     )
+    joinable = [
+        stories[key]
+        for key, _ in ranked
+        if stories[key].language == query.language and c._in_window(stories[key], published)
+    ]
     coarse = []
-    for key, _ in shortlist:
-        story = stories[key]
-        if story.language != query.language or not c._in_window(story, published):
-            continue
+    for story in joinable[: settings.candidate_limit]:
         c._refresh(story)
         centroid = (
             plain_dot(vector, story.centroid) / math.sqrt(story.norm2) if story.norm2 else 0.0

@@ -259,3 +259,38 @@ def test_terms_an_outlet_repeats_across_stories_count_less_for_it() -> None:
     for doc in docs:
         off.add(doc)
     assert not off._outlet_recent
+
+
+def test_stories_outside_the_window_do_not_crowd_the_candidates_out() -> None:
+    # Twenty older stories, four days apart (so each stays a story of its own), carry the new
+    # report's very words, closer than the one report of its event from this morning; none of
+    # them can be joined (the window is 3 days). The candidates must still include the story
+    # that can: the report joins it instead of starting a new story.
+    later = Doc(
+        "today-2",
+        "Harbor council passes Eastside flood barrier funding",
+        "Harbor council members voted to fund the Eastside flood barrier plan.",
+        outlet="right.example",
+        published=T0 + HOUR,
+    )
+    clusterer = Clusterer()
+    for n in range(20):
+        clusterer.add(
+            dataclasses.replace(
+                later,
+                id=f"old-{n}",
+                outlet=f"old{n}.example",
+                published=T0 - (5 + 4 * n) * 24 * HOUR,
+            )
+        )
+    story = clusterer.add(
+        Doc(
+            "today-1",
+            "Harbor council approves Eastside flood barrier funding",
+            "The harbor council voted to fund the Eastside flood barrier on Tuesday.",
+            outlet="left.example",
+            published=T0,
+        )
+    )
+    assert story not in {clusterer.story_of(f"old-{n}") for n in range(20)}
+    assert clusterer.add(later) == story
