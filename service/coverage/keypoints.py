@@ -23,6 +23,8 @@ from typing import Any
 
 import Stemmer  # type: ignore[import-not-found,unused-ignore]
 
+from service.coverage.spans import spans, title_spans, without_lead_in
+
 # Bounds: the lead of a news article carries what happened, so reading more buys little.
 # Articles read per story (one per outlet first, then in time order). Fifty articles' shared words
 # and sentences tell what a story's coverage agrees on as well as a hundred, at half the cost
@@ -451,6 +453,7 @@ class _Sentence:
     reaction: bool
     lowered: tuple[str, ...] = ()  # its words in lower case, punctuation stripped
     score: float = 0.0
+    whole: bool = True  # a whole sentence (False: a tighter span of one, from spans.py)
 
 
 def _facts(sentence: str) -> int:
@@ -490,6 +493,7 @@ class _Parsed:
     """What one article contributes, independent of the story it is in (so it can be cached)."""
 
     title: _Sentence | None
+    title_spans: tuple[_Sentence, ...]  # tighter spans of the title (spans.title_spans)
     candidates: tuple[_Sentence, ...]
     seen: frozenset[str]  # every term and pair of its title and text
     words: int  # words of its text read
@@ -521,17 +525,21 @@ def _usable(s: _Sentence, title: str) -> bool:
         return False
     if s.text == title:
         return False
-    return s.text[-1] in ".!?\"'”’»)。！？؟۔।」』"
+    # A span ends on a word or closing quote by construction (spans.py checks it).
+    return not s.whole or s.text[-1] in ".!?\"'”’»)。！？؟۔।」』"
 
 
 def _parse(title_raw: str, text_raw: str) -> _Parsed:
     title = clean(title_raw[: MAX_TITLE_CHARS * 2])[:MAX_TITLE_CHARS]
     text = clean(text_raw[: MAX_ARTICLE_CHARS * 2])[:MAX_ARTICLE_CHARS]
-    terms_of = _languages().terms(detect_language(f"{title}. {text}"))
+    language = detect_language(f"{title}. {text}")
+    terms_of = _languages().terms(language)
     seen: set[str] = set()
     title_sentence = None
+    tight_titles: tuple[_Sentence, ...] = ()
     if title:
         title_sentence = _sentence(title, 0, terms_of)
+        tight_titles = tuple(_sentence(t, 0, terms_of) for t in title_spans(title, language))
         seen |= title_sentence.terms
         seen |= title_sentence.pairs
     candidates: list[_Sentence] = []
@@ -547,10 +555,24 @@ def _parse(title_raw: str, text_raw: str) -> _Parsed:
         s = _sentence(sentence, position, terms_of)
         seen |= s.terms
         seen |= s.pairs
+        opening = without_lead_in(sentence, language)
+        if opening != sentence:
+            # Without its dateline or leading "But": shown in the sentence's place.
+            s = _sentence(opening, position, terms_of)
         if _usable(s, title):
             candidates.append(s)
+            # Its tighter spans beside it (English): the selection weighs each against the
+            # whole sentence, and takes at most one of them (they repeat each other).
+            for span in spans(sentence, language):
+                tight = replace(_sentence(span, position, terms_of), whole=False)
+                if _usable(tight, title):
+                    candidates.append(tight)
     return _Parsed(
-        title_sentence, tuple(candidates), frozenset(seen), word_count(text) if text else 0
+        title_sentence,
+        tight_titles,
+        tuple(candidates),
+        frozenset(seen),
+        word_count(text) if text else 0,
     )
 
 
@@ -591,6 +613,7 @@ class _Story:
         self.titles: dict[int, str] = {}
         self.candidates: list[_Sentence] = []
         self.title_sentences: dict[int, _Sentence] = {}
+        self.title_spans: dict[int, tuple[_Sentence, ...]] = {}
         # In how many articles each term occurs (title or text): the coverage's shared core.
         self.df: Counter[str] = Counter()
         self.title_df: Counter[str] = Counter()
@@ -603,6 +626,7 @@ class _Story:
             if parsed.title is not None:
                 self.titles[i] = parsed.title.text
                 self.title_sentences[i] = replace(parsed.title, source=i)
+                self.title_spans[i] = parsed.title_spans
                 self.title_df.update(parsed.title.terms | parsed.title.pairs)
             # Copies: the story scores its own sentences; the cached ones stay untouched.
             self.candidates.extend(replace(c, source=i) for c in parsed.candidates)
@@ -941,14 +965,23 @@ def neutral_headline(story: _Story) -> str:
     best = ""
     best_value = -math.inf
     weight = story.weights()
-    for i, s in story.title_sentences.items():
+    # Each title and its tighter spans (English: the title without a trailing clause, a kicker
+    # or an outlet's name), all weighed alike: a span wins where it keeps the shared words and
+    # drops the ones no other article uses.
+    options = [
+        (i, s)
+        for i, title in story.title_sentences.items()
+        for s in (title, *story.title_spans.get(i, ()))
+    ]
+    for i, s in options:
         if not s.terms:
             continue
         # fsum: exactly rounded whatever the set's order, so every process (any hash seed) picks
         # the same headline when two titles are close.
         central = math.fsum(weight[t] for t in s.terms)
         if story.n > 1:
-            # Own title counted in title_df: one less, so only the others' titles vote.
+            # Own title counted in title_df: one less, so only the others' titles vote (a
+            # span's words and pairs are all its title's).
             shared = sum(story.title_df.get(c, 0) - 1 for c in s.terms | s.pairs)
             central += HEADLINE_TITLE_WEIGHT * shared / (story.n - 1)
         central /= max(len(s.terms), 4) ** HEADLINE_LENGTH_EXPONENT
@@ -958,7 +991,7 @@ def neutral_headline(story: _Story) -> str:
         if s.words > HEADLINE_LONG_WORDS:
             value *= 0.8
         if value > best_value:
-            best, best_value = story.titles[i], value
+            best, best_value = s.text, value
     if not best and story.titles:
         best = next(iter(story.titles.values()))
     return best

