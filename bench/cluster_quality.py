@@ -130,6 +130,7 @@ def engine(settings: ClusterSettings) -> Method:
         clusterer = Clusterer(settings)
         merged: dict[str, str] = {}
         assigned = [(d.id, clusterer.add(d)) for d in docs]
+        clusterer.consolidate()  # the end of the stream, as `parallax cluster` ends a run
         merged.update(clusterer.drain_merges())
 
         def final(s: str) -> str:
@@ -403,6 +404,7 @@ ABLATIONS: dict[str, dict[str, object]] = {
     "- outlet boilerplate discount": {"boilerplate_memory": 0},
     "- stemming": {"use_stemming": False},
     "- merges": {"merge_threshold": None},
+    "- consolidation of small undated stories": {"consolidate_link": None},
     "- IDF refresh": {"refresh_growth": None},
 }
 

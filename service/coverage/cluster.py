@@ -10,6 +10,7 @@ Interface (kept stable for the store and the ingester)::
     c.match(doc, limit) -> [(story id, score)]   # read-only, for "who else covered this"
     c.restore(doc, story_id)         # re-seed after a restart, active-window docs in order
     c.expire(now) -> [story ids]     # drop stories whose activity window ended
+    c.consolidate() -> int           # second look at small undated stories (end of a batch)
     c.drain_merges() -> [(from, into)]           # merges since the last call
     # (service.ingest.jsonl.cluster_jsonl runs this over a JSON-lines file, no store)
 
@@ -147,6 +148,20 @@ class ClusterSettings:
     boilerplate_memory: int = 8
     boilerplate_terms: int = 64
     boilerplate_outlets: int = 4096
+    # Consolidation (docs/clustering.md): every `consolidate_every` articles, and whenever the
+    # caller ends a run or a batch (consolidate()), each small story (at most `consolidate_size`
+    # remembered articles) that gained an article since the last round is compared by average
+    # link (the mean cosine between the two stories' articles) with the stories its articles
+    # were ranked against; it merges with the closest when that link is at least
+    # `consolidate_link` and beats the runner-up's by `consolidate_margin` (a margin, not the
+    # link alone, is what held on both halves of stories-dev and on the whole: a busier stream
+    # has closer rivals). Undated stories only: dated ones have the learned merge, and time.
+    # None turns it off.
+    consolidate_link: float | None = 0.3
+    consolidate_margin: float = 0.1
+    consolidate_size: int = 2
+    consolidate_every: int = 500
+    consolidate_undated_only: bool = True
 
 
 @dataclass(slots=True)
@@ -272,6 +287,10 @@ class Clusterer:
         self._idf: dict[str, dict[str, float]] = {}
         # outlet -> its latest articles' (id, first terms), least recently seen outlet first.
         self._outlet_recent: OrderedDict[str, deque[tuple[str, frozenset[str]]]] = OrderedDict()
+        # story key -> the keys of the candidate stories its articles were ranked against since
+        # the last consolidation round (what the round compares it with; at most rescore_limit
+        # per article, so bounded by the articles of a round).
+        self._pending: dict[int, set[int]] = {}
 
     # ---- public interface -------------------------------------------------------------
 
@@ -299,6 +318,11 @@ class Clusterer:
         self._remember_outlet(doc, raw_terms)
         if self.settings.merge_threshold is not None or self._merging_learned:
             self._merge_neighbours(story, ranked, placed, joined)
+        if self.settings.consolidate_link is not None:
+            if story.key in self._stories:
+                self._pending.setdefault(story.key, set()).update(s.key for _, s in ranked)
+            if self._arrivals % max(1, self.settings.consolidate_every) == 0:
+                self.consolidate()
         return self.resolve(story.name)
 
     def story_of(self, doc_id: str) -> str | None:
@@ -380,6 +404,80 @@ class Clusterer:
         alive = set(self._by_name)
         self._merged_into = {k: v for k, v in self._merged_into.items() if self.resolve(v) in alive}
         return [s.name for s in gone]
+
+    def consolidate(self) -> int:
+        """Merges the small stories touched since the last round into the stories they are
+        close to by average link (add() runs this every consolidate_every articles; call it at
+        the end of a run). Returns how many merges it made; drain_merges() lists them."""
+        link = self.settings.consolidate_link
+        pending, self._pending = self._pending, {}
+        if link is None:
+            return 0
+        margin = self.settings.consolidate_margin
+        pairs: list[tuple[float, int, int]] = []
+        stories = self._stories
+        for key in sorted(pending):
+            story = stories.get(key)
+            if story is None or not self._consolidable(story):
+                continue
+            links: list[tuple[float, int]] = []
+            for other_key in sorted(pending[key]):
+                other = stories.get(other_key)
+                if other is None or other_key == key:
+                    continue
+                score = self._consolidation_link(story, other)
+                if score is not None:
+                    links.append((score, other_key))
+            if not links:
+                continue
+            links.sort(key=lambda so: (-so[0], so[1]))
+            score, other_key = links[0]
+            runner_up = links[1][0] if len(links) > 1 else 0.0
+            if score >= link and score - runner_up >= margin:
+                pairs.append((-score, min(key, other_key), max(key, other_key)))
+        pairs.sort()
+        gone: dict[int, int] = {}
+
+        def alive(k: int) -> int:
+            while k in gone:
+                k = gone[k]
+            return k
+
+        merged = 0
+        for _, first, second in pairs:
+            a, b = alive(first), alive(second)
+            if a == b:
+                continue
+            older, younger = stories[min(a, b)], stories[max(a, b)]
+            # The pair was found for a small story; a merge may since have grown both.
+            if not (self._consolidable(older) or self._consolidable(younger)):
+                continue
+            score = self._consolidation_link(older, younger)
+            if score is None or score < link:
+                continue
+            self._absorb(older, younger)
+            gone[younger.key] = older.key
+            merged += 1
+        return merged
+
+    def _consolidable(self, story: _Story) -> bool:
+        if len(story.member_vectors) > self.settings.consolidate_size:
+            return False
+        return not (self.settings.consolidate_undated_only and story.first is not None)
+
+    def _consolidation_link(self, a: _Story, b: _Story) -> float | None:
+        """The mean cosine between two stories' remembered articles (each article vector has
+        length 1 and a centroid is their sum), or None when they may not merge."""
+        if a.language != b.language:
+            return None
+        if self.settings.consolidate_undated_only and (a.first is not None or b.first is not None):
+            return None
+        if not (self._in_window(b, a.first) and self._in_window(b, a.last)):
+            return None
+        count = len(a.member_vectors) * len(b.member_vectors)
+        if not count:
+            return None
+        return float(_dot(a.centroid, b.centroid)) / count
 
     def drain_merges(self) -> list[tuple[str, str]]:
         """Returns the (merged-away, surviving) pairs recorded since the last call."""

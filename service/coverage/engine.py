@@ -413,6 +413,9 @@ class Engine:
                 if fp:
                     outlets_with.setdefault(fp, {}).setdefault(art.outlet_id, art.key)
                 to_store.append(art)
+            # The batch's small undated stories get their second look (average link) before
+            # its merges are named and stored, so every entry ends a batch the same way.
+            self.clusterer.consolidate()
             merges = self.clusterer.drain_merges()
             # Stories are named after this batch's merges, so no row points at a merged-away one.
             story_of_key: dict[str, str] = {}

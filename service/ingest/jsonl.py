@@ -159,6 +159,7 @@ def cluster_jsonl(
             merged.update(clusterer.drain_merges())
             if clusterer._latest is not None:
                 clusterer.expire(clusterer._latest)
+    clusterer.consolidate()
     merged.update(clusterer.drain_merges())
 
     def final(story: str) -> str:

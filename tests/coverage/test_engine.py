@@ -250,6 +250,9 @@ class ScriptedClusterer:
     def expire(self, now: float) -> list[str]:
         return []
 
+    def consolidate(self) -> int:
+        return 0
+
     def drain_merges(self) -> list[tuple[str, str]]:
         out, self.merges = self.merges, []
         return out
