@@ -2,8 +2,9 @@
 
 A key point need only occur verbatim in its article, so it may be part of a sentence: without
 the dateline ("WASHINGTON (AP) —"), a leading connective ("But", "Meanwhile,"), a trailing
-attribution (", according to officials.", ", he said."), or cut at a semicolon or dash into a
-clause that stands alone. Editors' roundups are short factual sentences; a tight span says the
+attribution (", according to officials.", ", he said."), or a trailing clause (", which ...",
+", citing ..."), without a leading phrase before its subject ("On Friday, President Biden ..."), or
+cut at a semicolon or dash into a clause that stands alone. Editors' roundups are short factual sentences; a tight span says the
 same in fewer words, leaving room for more of what happened within a point budget.
 
 Every span is a verbatim substring of the sentence (so of the article), begins with a capital
@@ -45,6 +46,13 @@ _TRAIL_RE = re.compile(
     r"despite|before|a move|in a move|marking|prompting|sparking|where|when|though|although|"
     r"even as)\b"
 )
+# A leading phrase of time, place or circumstance before a capitalised subject: "On Friday,
+# President Biden signed ..." also gives "President Biden signed ...".
+_LEADING_PHRASE_RE = re.compile(
+    r"^(?:On|In|At|After|Before|During|Earlier|Later|Last|This|Since|Following|With|Amid|As|"
+    r"Under|Despite|For|By|Speaking|Late|Early|Hours|Days|Weeks|Months|Years|Two|Three)"
+    r"\b[^,;\"“”]{1,60}, (?=[\"“]?[A-Z])"
+)
 # ", he said." / ", the Pentagon said Friday." / ", Reuters reported." at the end: cut too.
 _WHEN = (
     r"(?: (?:on |late |early |last |this |in a |in an )?(?:Monday|Tuesday|Wednesday|Thursday|"
@@ -54,6 +62,11 @@ _WHEN = (
 _SAID_RE = re.compile(
     r", (?:[^,;\"“”]{1,60} )?(?:said|says|told (?:[A-Z][\w.'’]*(?: [A-Z][\w.'’]*){0,3}|reporters)|"
     r"reported|reports|announced|added|wrote|tweeted|noted|stated|explained)" + _WHEN + r"\.$"
+)
+# A sentence resuming after an aside: a comma, then a verb.
+_RESUMES_RE = re.compile(
+    r", (?:[a-z]+ )?(?:is|are|was|were|has|have|had|will|would|can|could|may|might|must|"
+    r"should|said|says|[a-z]{3,}ed)\b"
 )
 # Clauses that may stand alone: split at a semicolon or a spaced dash.
 _CLAUSE_RE = re.compile(r"; | (?:—|–|--) ")
@@ -161,13 +174,20 @@ def english_spans(sentence: str) -> list[str]:
     if len(parts) > 1:
         pieces.extend(p for p in parts if p)
     out: list[str] = []
+    for piece in list(pieces):
+        match = _LEADING_PHRASE_RE.match(piece)
+        if match:
+            pieces.append(piece[match.end() :])
     for piece in pieces:
         variants = [piece]
         said = _SAID_RE.search(piece)
         if said:
             variants.append(piece[: said.start()])
         for cut in _TRAIL_RE.finditer(piece):
-            variants.append(piece[: cut.start()])
+            # Not where the clause cut off is an aside the sentence resumes after ("The bill,
+            # which the Senate takes up, would ..."): what is before it is only the subject.
+            if not _RESUMES_RE.search(piece, cut.end()):
+                variants.append(piece[: cut.start()])
         for v in variants:
             v = v.strip()
             if v not in (sentence, head) and v not in out and _reads_whole(v) and v in sentence:

@@ -103,6 +103,11 @@ def _check(sentence: str) -> list[str]:
             "Police arrested two men in the robbery on Sunday, citing video from a nearby store.",
             "Police arrested two men in the robbery on Sunday",
         ),
+        # A leading phrase before a capitalised subject.
+        (
+            "On Wednesday, President Ruiz signed the bridge repair order in Harbor City.",
+            "President Ruiz signed the bridge repair order in Harbor City.",
+        ),
         # Clauses at a semicolon or a dash.
         (
             "The House passed the bill by 364 votes to 62; every vote against it came from "
@@ -137,6 +142,9 @@ def test_each_rule_gives_a_readable_verbatim_span(sentence: str, expected: str) 
         "the mayor said the bridge would close, officials said.",  # no capital start
         "The vote was 50 to 50; and then the vice president broke the tie in the chamber.",
         "Sen. Joe Manchin, D-W.Va., and others unveiled the bill on Tuesday.",
+        # The clause cut off is an aside: what is before it is only the subject.
+        "The sweeping bill backed by Democrats, which the Senate now takes up, would expand "
+        "voting by mail.",
     ],
 )
 def test_no_broken_spans(sentence: str) -> None:
