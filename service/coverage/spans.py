@@ -15,10 +15,12 @@ MIN_SPAN_WORDS words. The rules are English: other languages keep whole sentence
 
 from __future__ import annotations
 
+import itertools
 import re
 
 MIN_SPAN_WORDS = 6
 MAX_SPANS = 6  # variants of one sentence (besides the sentence itself) at most
+MAX_CUTS = 8  # cut points tried in one clause: a run of commas costs no more than a sentence
 
 # A dateline or wire credit before the story proper: "WASHINGTON (AP) — ", "NEW YORK -- ",
 # "MONSEY, N.Y. (AP) — ", "(CNN) — ", "(CNN)", "Washington (CNN) -- ", "LONDON (Reuters) - ".
@@ -170,7 +172,9 @@ def english_spans(sentence: str) -> list[str]:
     pieces = [head]
     # Clauses at semicolons and dashes: the first, and each later one that starts a sentence
     # of its own (a capital letter, checked with the rest below).
-    parts = _CLAUSE_RE.split(head)
+    parts = _CLAUSE_RE.split(head, maxsplit=MAX_CUTS)
+    if len(parts) > MAX_CUTS:
+        parts.pop()  # the unsplit rest: more clauses than are tried
     if len(parts) > 1:
         pieces.extend(p for p in parts if p)
     out: list[str] = []
@@ -183,7 +187,7 @@ def english_spans(sentence: str) -> list[str]:
         said = _SAID_RE.search(piece)
         if said:
             variants.append(piece[: said.start()])
-        for cut in _TRAIL_RE.finditer(piece):
+        for cut in itertools.islice(_TRAIL_RE.finditer(piece), MAX_CUTS):
             # Not where the clause cut off is an aside the sentence resumes after ("The bill,
             # which the Senate takes up, would ..."): what is before it is only the subject.
             if not _RESUMES_RE.search(piece, cut.end()):
@@ -223,7 +227,7 @@ def english_title_spans(title: str) -> list[str]:
     """Tighter spans of an English title that read as a headline: a prefix cut before a
     trailing clause or at a comma, colon or dash; the part after a colon, dash or bar."""
     out: list[str] = []
-    for cut in _TITLE_TRAIL_RE.finditer(title):
+    for cut in itertools.islice(_TITLE_TRAIL_RE.finditer(title), MAX_CUTS * 2):
         head = title[: cut.start()].strip()
         tail = title[cut.end() :].strip()
         pieces = [head]

@@ -203,6 +203,13 @@ def test_hostile_inputs_give_verbatim_spans_or_none() -> None:
     for span in _check(unbroken):
         assert span in unbroken
     assert len(english_title_spans("Harbor: " * 200)) <= 400
+    # Thousands of cut points: a bounded number tried, every span still verbatim and whole.
+    many = "; ".join(["The mayor closed the old bridge on Tuesday"] * 500)
+    assert _check(many) == ["The mayor closed the old bridge on Tuesday"]
+    many = "The mayor closed the old bridge" + ", according to the city" * 300 + "."
+    assert all(span in many for span in _check(many))
+    # (an aside the sentence resumes after, 300 times: no cut is safe)
+    assert _check("The mayor closed the old bridge" + ", which was cracked" * 300 + ".") == []
     markup = "<b>The mayor</b> closed the bridge on Tuesday, <i>officials said</i>."
     for span in _check(markup):
         assert span in markup
