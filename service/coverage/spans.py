@@ -4,7 +4,7 @@ A key point need only occur verbatim in its article, so it may be part of a sent
 the dateline ("WASHINGTON (AP) —"), a leading connective ("But", "Meanwhile,"), a trailing
 attribution (", according to officials.", ", he said."), or a trailing clause (", which ...",
 ", citing ..."), without a leading phrase before its subject ("On Friday, President Biden ..."), or
-cut at a semicolon or dash into a clause that stands alone. Editors' roundups are short factual sentences; a tight span says the
+cut at a semicolon, dash or colon into a clause that stands alone. Editors' roundups are short factual sentences; a tight span says the
 same in fewer words, leaving room for more of what happened within a point budget.
 
 Every span is a verbatim substring of the sentence (so of the article), begins with a capital
@@ -70,8 +70,10 @@ _RESUMES_RE = re.compile(
     r", (?:[a-z]+ )?(?:is|are|was|were|has|have|had|will|would|can|could|may|might|must|"
     r"should|said|says|[a-z]{3,}ed)\b"
 )
-# Clauses that may stand alone: split at a semicolon or a spaced dash.
-_CLAUSE_RE = re.compile(r"; | (?:—|–|--) ")
+# Clauses that may stand alone: split at a semicolon, a spaced dash, or a colon before a
+# capitalised word ("Why it matters: The letter ..."; not before a quotation, which would lose
+# who said it).
+_CLAUSE_RE = re.compile(r"; | (?:—|–|--) |: (?=[A-Z])")
 # Words a span must not end on: it would read as broken off.
 _BAD_END = frozenset(
     """a an the and or but nor of to in on at by for with from as than that which who whom

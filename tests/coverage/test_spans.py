@@ -119,6 +119,10 @@ def _check(sentence: str) -> list[str]:
             "Republicans voted against it as a bloc.",
         ),
         (
+            "Why it matters: The closure sends 40,000 vehicles a day over the Dock Road crossing.",
+            "The closure sends 40,000 vehicles a day over the Dock Road crossing.",
+        ),
+        (
             "The outgoing governor pardoned 428 people -- including some violent offenders -- "
             "in his last month in office.",
             "The outgoing governor pardoned 428 people",
@@ -142,6 +146,8 @@ def test_each_rule_gives_a_readable_verbatim_span(sentence: str, expected: str) 
         "the mayor said the bridge would close, officials said.",  # no capital start
         "The vote was 50 to 50; and then the vice president broke the tie in the chamber.",
         "Sen. Joe Manchin, D-W.Va., and others unveiled the bill on Tuesday.",
+        # A quotation after a colon would lose who said it.
+        'The mayor said: "The bridge will reopen before the winter comes."',
         # The clause cut off is an aside: what is before it is only the subject.
         "The sweeping bill backed by Democrats, which the Senate now takes up, would expand "
         "voting by mail.",
@@ -152,6 +158,7 @@ def test_no_broken_spans(sentence: str) -> None:
         assert not span.startswith(("and ", "then")), span
         assert span not in {"Sen. Joe Manchin, D-W.Va.", "He left"}
     assert _check('"We will rebuild the bridge before winter comes," he said.') == []
+    assert _check('The mayor said: "The bridge will reopen before the winter comes."') == []
     assert (
         english_spans(
             "Chairman Bennie Thompson, D-Miss., and Rep. John Katko of New York, who lead the panel."
