@@ -43,6 +43,13 @@ _ATOM_LINK_ATTRS = frozenset({"href", "rel", "type", "hreflang", "title", "lengt
 _ATOM_RELS = frozenset({"alternate", "self", "related", "enclosure", "via", "replies", "edit"})
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _TEXT_TYPES = frozenset({"text", "html"})
+# The short names feedparser maps to media types before comparing a link's type.
+_TYPE_ALIASES = {
+    "text": "text/plain",
+    "plain": "text/plain",
+    "html": "text/html",
+    "xhtml": "application/xhtml+xml",
+}
 _ENTRY_NAMES = frozenset({"item", "entry"})
 _MONTHS = {
     name: number
@@ -285,7 +292,7 @@ def parse_plain_feed(body: bytes, base: str) -> list[PlainEntry] | None:
         kind = attrs.get("type")
         if rel not in _ATOM_RELS or (kind is not None and kind != kind.lower()):
             raise _GiveUp  # feedparser lowercases these before comparing them
-        if rel == "alternate" and (kind is None or kind in _HTML_TYPES):
+        if rel == "alternate" and (kind is None or _TYPE_ALIASES.get(kind, kind) in _HTML_TYPES):
             state.alternate_links += 1
             if state.alternate_links > 1:
                 raise _GiveUp  # feedparser keeps the last one

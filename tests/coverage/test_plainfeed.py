@@ -72,6 +72,22 @@ def test_plain_feeds_are_read_without_feedparser_and_give_its_articles(body: byt
     assert fast == slow
 
 
+@pytest.mark.parametrize("short_type", ["html", "xhtml"])
+def test_an_atom_link_typed_by_a_short_name_counts_as_a_page_link(short_type: str) -> None:
+    # feedparser maps type='html' to text/html and keeps the last page link: a reader that
+    # skipped it took the first link instead (found by the random-feeds test below).
+    body = atom(
+        "<entry><title>Two links</title>"
+        "<link type='text/html' href='https://paper.example/first'/>"
+        f"<link type='{short_type}' href='https://paper.example/last'/></entry>"
+    )
+    fast, slow = both(body)
+    assert fast == slow
+    assert [a.url for a in parse_feed(body, BASE, "paper.example")] == [
+        "https://paper.example/last"
+    ]
+
+
 def test_what_the_plain_reader_gives_field_by_field() -> None:
     articles = parse_feed(PLAIN_RSS, BASE, "paper.example")
     assert [(a.title, a.url, a.text) for a in articles] == [
