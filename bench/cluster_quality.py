@@ -405,6 +405,7 @@ ABLATIONS: dict[str, dict[str, object]] = {
     "- stemming": {"use_stemming": False},
     "- merges": {"merge_threshold": None},
     "- consolidation of small undated stories": {"consolidate_link": None},
+    "consolidation counting the same event's reports as rivals": {"consolidate_kin": False},
     "- IDF refresh": {"refresh_growth": None},
 }
 

@@ -162,6 +162,9 @@ class ClusterSettings:
     consolidate_size: int = 2
     consolidate_every: int = 500
     consolidate_undated_only: bool = True
+    # A runner-up that is itself that close to the pick is the same event's third report, not a
+    # rival (three split reports would otherwise block each other); False counts every rival.
+    consolidate_kin: bool = True
 
 
 @dataclass(slots=True)
@@ -414,6 +417,7 @@ class Clusterer:
         if link is None:
             return 0
         margin = self.settings.consolidate_margin
+        kin = self.settings.consolidate_kin
         pairs: list[tuple[float, int, int]] = []
         stories = self._stories
         for key in sorted(pending):
@@ -432,8 +436,20 @@ class Clusterer:
                 continue
             links.sort(key=lambda so: (-so[0], so[1]))
             score, other_key = links[0]
-            runner_up = links[1][0] if len(links) > 1 else 0.0
-            if score >= link and score - runner_up >= margin:
+            if score < link:
+                continue
+            best = stories[other_key]
+            runner_up = 0.0
+            for rival_score, rival_key in links[1:]:
+                if kin:
+                    # A rival that is as close to the pick as the pick is to us is the same
+                    # event's third report, not a competitor: the pair goes together first.
+                    close = self._consolidation_link(best, stories[rival_key])
+                    if close is not None and close >= link:
+                        continue
+                runner_up = rival_score
+                break
+            if score - runner_up >= margin:
                 pairs.append((-score, min(key, other_key), max(key, other_key)))
         pairs.sort()
         gone: dict[int, int] = {}

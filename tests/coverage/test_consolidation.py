@@ -34,6 +34,12 @@ FARES_AGAIN = Doc(
     "Riders of the Kestrel Bay ferry will pay 25 percent more after the board's vote.",
 )
 STREAM = [*background_docs(), FARES, STRIKE, FARES_AGAIN]
+# A third report, closer to the first than the second is, but not by the margin.
+FARES_THIRD = Doc(
+    "fares-3",
+    "Kestrel Bay commuters brace for 25 percent ferry fare increase",
+    "The harbor board's April fare rise will add a quarter to every Kestrel Bay ferry ticket.",
+)
 
 # A join so strict that the two fare reports split: the case consolidation is for.
 STRICT = ClusterSettings(join_probability=0.99, merge_threshold=None, consolidate_every=10_000)
@@ -63,6 +69,19 @@ def test_consolidation_joins_the_split_reports_and_not_the_other_event() -> None
     assert clusterer.resolve(merges[0][0]) == fares
     # Nothing is left for a second round to do.
     assert clusterer.consolidate() == 0
+
+
+def test_three_split_reports_are_not_each_others_rivals() -> None:
+    # Each report's runner-up is another report of the same event: without telling kin from
+    # rivals, the margin keeps the third apart.
+    stream = [*STREAM, FARES_THIRD]
+    clusterer, _ = run(dataclasses.replace(STRICT, consolidate_kin=False), stream)
+    assert clusterer.story_of("fares-3") != clusterer.story_of("fares-1")
+    clusterer, merges = run(STRICT, stream)
+    fares = clusterer.story_of("fares-1")
+    assert clusterer.story_of("fares-2") == clusterer.story_of("fares-3") == fares
+    assert clusterer.story_of("strike") != fares
+    assert len(merges) == 2
 
 
 def test_a_round_runs_every_consolidate_every_articles_without_being_called() -> None:
