@@ -188,7 +188,9 @@ def english_spans(sentence: str) -> list[str]:
         variants = [piece]
         said = _SAID_RE.search(piece)
         if said:
-            variants.append(piece[: said.start()])
+            # The attribution off first, so the cuts below see the sentence without it.
+            piece = piece[: said.start()]
+            variants.append(piece)
         for cut in itertools.islice(_TRAIL_RE.finditer(piece), MAX_CUTS):
             # Not where the clause cut off is an aside the sentence resumes after ("The bill,
             # which the Senate takes up, would ..."): what is before it is only the subject.

@@ -94,6 +94,12 @@ def _check(sentence: str) -> list[str]:
             "The company paid the hackers a ransom of $4.4 million, according to a report.",
             "The company paid the hackers a ransom of $4.4 million",
         ),
+        # Both: the attribution off, then the clause before it.
+        (
+            "Eight people were shot at a warehouse in Harbor City on Tuesday, before the "
+            "gunman fled, police said.",
+            "Eight people were shot at a warehouse in Harbor City on Tuesday",
+        ),
         # A trailing clause that adds to what the sentence says.
         (
             "The governor signed the budget on Friday, which raises teacher pay by four percent.",
