@@ -46,9 +46,12 @@ from .text import (
     ENGLISH,
     NUMBER_PREFIX,
     TERMS_VERSION,
+    ascii_words,
     detect_language,
     is_title_case,
     language_code,
+    sentence_end,
+    stopwords_for,
     term_of,
     tokens,
 )
@@ -284,6 +287,8 @@ class Clusterer:
         self._merge_model: MatchModel | None = None
         # word -> term per language: stemming is most of the cost of reading an article.
         self._terms: dict[str, dict[str, str]] = {}
+        # word as written -> (its term, "" for a stop word; capitalised) per language (ASCII).
+        self._written: dict[str, dict[str, tuple[str, bool]]] = {}
         # language -> term -> IDF under the current counts: an article's vector, its title's and
         # every story refresh it triggers read the same counts, so each term's IDF is worked out
         # once until _learn changes the counts (which empties this).
@@ -601,6 +606,11 @@ class Clusterer:
         prefix: str,
     ) -> None:
         """_features' loop for one text when neither phrases nor word pairs are counted."""
+        if text.isascii():
+            self._count_ascii_words(
+                text, language, weight, caps_meaningful, tf, title_tf, caps, memo, prefix
+            )
+            return
         stemming = self.settings.use_stemming
         tf_get = tf.get
         memo_get = memo.get
@@ -611,6 +621,63 @@ class Clusterer:
             term = memo_get(word)
             if term is None:
                 term = _remember_term(word, language, stemming, prefix, memo)
+            tf[term] = tf_get(term, 0.0) + weight
+            if title_tf is not None:
+                title_tf[term] = title_tf.get(term, 0.0) + 1.0
+            if term[0] == _NUMBER_PREFIX:
+                continue
+            if caps_meaningful and not starts:
+                seen = caps_get(term)
+                if seen is None:
+                    caps[term] = [1, 1 if capitalised else 0]
+                else:
+                    seen[0] += 1
+                    seen[1] += capitalised
+
+    def _count_ascii_words(
+        self,
+        text: str,
+        language: str,
+        weight: float,
+        caps_meaningful: bool,
+        tf: dict[str, float],
+        title_tf: dict[str, float] | None,
+        caps: dict[str, list[int]],
+        memo: dict[str, str],
+        prefix: str,
+    ) -> None:
+        """_count_words for ASCII text (most articles): the same counts from the words as
+        written (text.ascii_words), each written form's term and capital remembered, so a word
+        seen before costs one lookup; a sentence end is only looked for before a counted word."""
+        written = self._written.get(language)
+        if written is None or len(written) >= _TERM_MEMO_LIMIT:
+            written = self._written[language] = {}
+        known_get = written.get
+        stemming = self.settings.use_stemming
+        stop = stopwords_for(language)
+        tf_get = tf.get
+        memo_get = memo.get
+        caps_get = caps.get
+        first = True
+        for gap, raw in ascii_words(text):
+            known = known_get(raw)
+            if known is None:
+                word = raw.lower().strip("'-")
+                if not word or word in stop:
+                    known = ("", False)  # a stop word: it only ends phrases
+                else:
+                    term = memo_get(word)
+                    if term is None:
+                        term = _remember_term(word, language, stemming, prefix, memo)
+                    known = (term, raw[0].isupper())
+                written[raw] = known
+            term, capitalised = known
+            if not term:
+                first = False
+                continue
+            # As text.tokens reads it: the first word, or one after a sentence end.
+            starts = first or (gap != " " and sentence_end(gap) is not None)
+            first = False
             tf[term] = tf_get(term, 0.0) + weight
             if title_tf is not None:
                 title_tf[term] = title_tf.get(term, 0.0) + 1.0

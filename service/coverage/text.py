@@ -169,6 +169,21 @@ def stopwords_for(language: str) -> frozenset[str]:
     return stopwords().get(language, frozenset())
 
 
+# (the text before it, the word) of every word of ASCII text in one findall, the words
+# _ASCII_TOKEN.finditer gives: the lazy gap makes each match start where the next word does.
+_ASCII_GAPPED = re.compile(rf"(?s)(.*?)({_ASCII_TOKEN.pattern})")
+sentence_end = _SENTENCE_END.search
+
+
+def ascii_words(text: str) -> list[tuple[str, str]]:
+    """(text since the previous word, the word as written) for each word of an ASCII text,
+    folded as tokens() folds it: what tokens() reads of it, without a match object a word
+    (the clusterer's word counting; tokens() gives each word's term, capitals and sentence
+    start from these: its term is the word lowered and stripped of quotes and hyphens, it
+    starts a sentence when first or after a gap that sentence_end finds an end in)."""
+    return _ASCII_GAPPED.findall(text.replace("`", "'"))
+
+
 class Token(NamedTuple):
     """One word of an article as it was written and as it is compared (a tuple: every word of
     every article makes one, and a frozen dataclass costs several times as much to build)."""

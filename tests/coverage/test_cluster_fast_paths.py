@@ -249,3 +249,19 @@ def test_default_word_counting_equals_the_general_loop() -> None:
         general._learn(theirs)
     assert list(fast._df.items()) == [(t, n) for t, n in general._df.items() if t[0] != "~"]
     assert fast._caps == general._caps and fast._docs_seen == general._docs_seen
+
+
+def test_ascii_words_are_the_token_matches_with_the_text_before_each() -> None:
+    # The clusterer's ASCII word counting reads (gap, word) pairs from one findall; they must
+    # be exactly the finditer matches of the ASCII token pattern and the text between them.
+    rng = random.Random(11)
+    pieces = ["Word", "it's", "--", "x", "$", "$4,500", "12%", "3.5.", " ", "  ", ". ", "?", "`a`"]
+    samples = [value for value in WRITTEN if value.isascii()]
+    samples += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(300)]
+    for value in samples:
+        folded = text.fold(value)
+        expected, end = [], 0
+        for match in text._ASCII_TOKEN.finditer(folded):
+            expected.append((folded[end : match.start()], match.group()))
+            end = match.end()
+        assert text.ascii_words(value) == expected
