@@ -707,3 +707,36 @@ def test_a_big_story_reads_at_most_max_articles_one_per_outlet_first() -> None:
     assert len(story.read) == kp.MAX_ARTICLES
     outlets = {sources[i].outlet for i in story.read}
     assert len(outlets) == len({s.outlet for s in sources})
+
+
+def _scored(source: int, terms: list[str], score: float, words: int = 20) -> kp._Sentence:
+    text = " ".join(terms) + "."
+    s = kp._Sentence(
+        text=text,
+        source=source,
+        position=1,
+        words=words,
+        terms=frozenset(terms),
+        pairs=frozenset(),
+        facts=0,
+        opinion=False,
+        reaction=False,
+    )
+    s.score = score
+    return s
+
+
+def test_a_point_repeating_half_of_another_is_worth_less_than_news() -> None:
+    """Two leads telling the same core (half their words shared, under the near-duplicate
+    line) and a third sentence telling something else, a little less valuable alone: the set
+    says the core once and adds the news."""
+    core = [f"core{i}" for i in range(5)]
+    first = _scored(0, [*core, *(f"a{i}" for i in range(5))], 0.5)
+    again = _scored(1, [*core, *(f"b{i}" for i in range(5))], 0.5)
+    news = _scored(2, [f"n{i}" for i in range(10)], 0.42)
+    assert kp._overlap(first.terms, again.terms) <= kp.NEAR_DUPLICATE  # not a near-duplicate
+    chosen = kp._best_set([first, again, news], 2, 40, None)
+    assert [s.source for s in chosen] == [0, 2]
+    # Sentences that share nothing keep their own values: the more valuable pair wins.
+    other = _scored(1, [f"o{i}" for i in range(10)], 0.5)
+    assert [s.source for s in kp._best_set([first, other, news], 2, 40, None)] == [0, 1]
