@@ -32,6 +32,7 @@ from service.coverage.spans import spans, title_spans, without_lead_in
 MAX_ARTICLES = 50
 MAX_ARTICLE_CHARS = 4000  # characters of an article's text read
 MAX_CANDIDATES_PER_ARTICLE = 6  # leading sentences of an article that may become points
+MAX_SPAN_SOURCE_WORDS = 150  # a sentence longer than a point may give spans up to this length
 MAX_TITLE_CHARS = 300
 PARSE_CACHE_ARTICLES = 20_000  # parsed articles kept between refreshes of their stories
 
@@ -534,6 +535,22 @@ def _usable(s: _Sentence, title: str) -> bool:
     return not s.whole or s.text[-1] in ".!?\"'”’»)。！？؟۔।」』"
 
 
+def _spans_of(
+    sentence: str, position: int, language: str, title: str, terms_of: _Terms
+) -> list[_Sentence]:
+    """A sentence's usable spans (spans.spans) as candidates. Of a sentence that does not end
+    like one (cut off by an excerpt or the read limit), only spans ending before its end."""
+    ended = sentence[-1] in ".!?\"'”’»)。！？؟۔।」』" and not _TRUNCATED_RE.search(sentence)
+    out = []
+    for span in spans(sentence, language):
+        if not ended and sentence.endswith(span):
+            continue
+        tight = replace(_sentence(span, position, terms_of), whole=False)
+        if _usable(tight, title):
+            out.append(tight)
+    return out
+
+
 def _parse(title_raw: str, text_raw: str) -> _Parsed:
     title = clean(title_raw[: MAX_TITLE_CHARS * 2])[:MAX_TITLE_CHARS]
     text = clean(text_raw[: MAX_ARTICLE_CHARS * 2])[:MAX_ARTICLE_CHARS]
@@ -549,13 +566,18 @@ def _parse(title_raw: str, text_raw: str) -> _Parsed:
         seen |= title_sentence.pairs
     candidates: list[_Sentence] = []
     for position, (_, sentence) in enumerate(split_sentences(text), start=1):
+        words = word_count(sentence)
         if position > MAX_CANDIDATES_PER_ARTICLE or not (
-            MIN_POINT_WORDS <= word_count(sentence) <= MAX_POINT_WORDS
+            MIN_POINT_WORDS <= words <= MAX_POINT_WORDS
         ):
-            # Beyond the lead, or of no readable length: the sentence only feeds the counts.
+            # Beyond the lead, or of no readable length: the sentence only feeds the counts;
+            # a long one of the lead may still give a span that fits (a clause before a
+            # comma of a 60-word sentence).
             terms, pairs = terms_of(sentence)
             seen |= terms
             seen |= pairs
+            if position <= MAX_CANDIDATES_PER_ARTICLE and words <= MAX_SPAN_SOURCE_WORDS:
+                candidates.extend(_spans_of(sentence, position, language, title, terms_of))
             continue
         s = _sentence(sentence, position, terms_of)
         seen |= s.terms
@@ -566,12 +588,10 @@ def _parse(title_raw: str, text_raw: str) -> _Parsed:
             s = _sentence(opening, position, terms_of)
         if _usable(s, title):
             candidates.append(s)
-            # Its tighter spans beside it (English): the selection weighs each against the
-            # whole sentence, and takes at most one of them (they repeat each other).
-            for span in spans(sentence, language):
-                tight = replace(_sentence(span, position, terms_of), whole=False)
-                if _usable(tight, title):
-                    candidates.append(tight)
+        # Its tighter spans beside it (English): the selection weighs each against the whole
+        # sentence, and takes at most one of them (they repeat each other). A sentence cut off
+        # (an excerpt's last, without its full stop) still has whole clauses before the cut.
+        candidates.extend(_spans_of(sentence, position, language, title, terms_of))
     return _Parsed(
         title_sentence,
         tight_titles,

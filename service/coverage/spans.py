@@ -123,10 +123,21 @@ def _opens_whole(rest: str) -> bool:
     )
 
 
+_SUBORDINATE = frozenset(
+    """by when after if although though while as because since before with in on at during
+    despite following amid under without unless until once for from to of whether""".split()
+)
+
+
 def _reads_whole(span: str) -> bool:
     """Whether a span can be shown as a point on its own: long enough, a capital start, a clean
     end, balanced quotes and brackets."""
     if len(span.split()) < MIN_SPAN_WORDS:
+        return False
+    opener = span.split(" ", 1)[0].lower()
+    if opener in _SUBORDINATE and ", " not in span:
+        # "By injecting rhetoric into the visit" (cut at a dash): the phrase that leads into
+        # a clause, without the clause.
         return False
     return _starts_and_ends_clean(span) and _has_verb(span)
 

@@ -9,7 +9,7 @@ import string
 import pytest
 
 from service.coverage import keypoints as kp
-from service.coverage.keypoints import Source, clean, digest
+from service.coverage.keypoints import Source, clean, digest, word_count
 from service.coverage.spans import (
     MAX_SPANS,
     MIN_SPAN_WORDS,
@@ -152,6 +152,9 @@ def test_each_rule_gives_a_readable_verbatim_span(sentence: str, expected: str) 
         "the mayor said the bridge would close, officials said.",  # no capital start
         "The vote was 50 to 50; and then the vice president broke the tie in the chamber.",
         "Sen. Joe Manchin, D-W.Va., and others unveiled the bill on Tuesday.",
+        # A leading phrase without the clause it leads into.
+        "By injecting campaign rhetoric into the holiday visit with troops -- his first trip "
+        "to a war zone -- President Ruiz broke with custom.",
         # A quotation after a colon would lose who said it.
         'The mayor said: "The bridge will reopen before the winter comes."',
         # The clause cut off is an aside: what is before it is only the subject.
@@ -298,3 +301,45 @@ def test_points_made_of_spans_stay_verbatim_in_their_articles() -> None:
     # At least one point is a tighter span than its sentence (the rules do reach the points).
     sentences = {s for src in sources for _, s in kp.split_sentences(clean(src.text))}
     assert any(p.text not in sentences for p in result.key_points)
+
+
+def test_cut_off_and_long_sentences_give_only_whole_clauses() -> None:
+    # An excerpt's last sentence is cut mid-clause; another runs past a point's length. Spans
+    # before a comma of either can be points, but never the cut-off end.
+    cut_off = (
+        "Harbor City closed the Main Street bridge on Tuesday, which carries 40,000 vehicles "
+        "a day; Commuters now face long detours over the Dock Road crossing while state crews"
+    )
+    long = (
+        "State inspectors found cracks in two steel girders of the Main Street bridge in "
+        "Harbor City on Monday, prompting a closure that officials said could last six weeks "
+        "while crews from three counties replace the girders, reinforce the deck and rebuild "
+        "the approach ramps that were damaged in the winter storms of the last two years."
+    )
+    assert word_count(long) > kp.MAX_POINT_WORDS
+    sources = [
+        Source("a", "Main Street bridge closed", "The bridge is old. " + cut_off, "A", "center"),
+        Source("b", "Cracks close bridge", long, "B", "left"),
+        Source(
+            "c",
+            "Bridge shut for six weeks",
+            "The Main Street bridge in Harbor City "
+            "closed on Tuesday after cracks were found in two girders.",
+            "C",
+            "right",
+        ),
+    ]
+    texts = {s.article_id: clean(s.text) for s in sources}
+    parsed = [kp._parse(s.title, s.text) for s in sources]
+    spans_a = [c.text for c in parsed[0].candidates if not c.whole]
+    spans_b = [c.text for c in parsed[1].candidates if not c.whole]
+    assert "Harbor City closed the Main Street bridge on Tuesday" in spans_a
+    assert not any(cut_off.endswith(t) for t in spans_a)
+    assert all(word_count(t) <= kp.MAX_POINT_WORDS for t in spans_a + spans_b)
+    assert (
+        "State inspectors found cracks in two steel girders of the Main Street bridge in "
+        "Harbor City on Monday" in spans_b
+    )
+    for point in digest(sources).key_points:
+        assert point.text in texts[point.article_id]
+        assert not cut_off.endswith(point.text) and point.text != long
