@@ -735,8 +735,25 @@ def test_a_point_repeating_half_of_another_is_worth_less_than_news() -> None:
     again = _scored(1, [*core, *(f"b{i}" for i in range(5))], 0.5)
     news = _scored(2, [f"n{i}" for i in range(10)], 0.42)
     assert kp._overlap(first.terms, again.terms) <= kp.NEAR_DUPLICATE  # not a near-duplicate
-    chosen = kp._best_set([first, again, news], 2, 40, None)
+    chosen = kp._best_set([first, again, news], 2, 40, None, 40.0)
     assert [s.source for s in chosen] == [0, 2]
     # Sentences that share nothing keep their own values: the more valuable pair wins.
     other = _scored(1, [f"o{i}" for i in range(10)], 0.5)
-    assert [s.source for s in kp._best_set([first, other, news], 2, 40, None)] == [0, 1]
+    assert [s.source for s in kp._best_set([first, other, news], 2, 40, None, 40.0)] == [0, 1]
+
+
+def test_a_story_with_more_to_tell_is_weighed_against_a_longer_roundup() -> None:
+    """The set's worth is ROUGE F1's shape against a roundup whose length grows with the text
+    read: a third, less valuable point joins where there is more to tell, not where there is
+    little."""
+    assert kp.roundup_words(60) < kp.roundup_words(300) <= MAX_WORDS
+    assert kp.roundup_words(0) > 0 and kp.roundup_words(100_000) == MAX_WORDS
+    top = [
+        _scored(0, [f"a{i}" for i in range(10)], 0.5, words=15),
+        _scored(1, [f"b{i}" for i in range(10)], 0.5, words=15),
+        _scored(2, [f"c{i}" for i in range(10)], 0.2, words=15),
+    ]
+    little = kp._best_set(top, 2, 100, None, kp.roundup_words(60))
+    more = kp._best_set(top, 2, 100, None, kp.roundup_words(300))
+    assert [s.source for s in little] == [0, 1]
+    assert [s.source for s in more] == [0, 1, 2]
