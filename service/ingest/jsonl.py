@@ -74,6 +74,16 @@ def read_articles(
             raise FileFormatError(
                 f"line {number}: not valid JSON ({reason} at column {exc.colno})"
             ) from None
+        except RecursionError:
+            # "[[[[...]]]]" thousands deep: json's decoder recurses once per level.
+            raise FileFormatError(
+                f"line {number}: not valid JSON (nested too deeply); give one flat object"
+            ) from None
+        except ValueError:
+            # An integer of more digits than Python converts (sys.get_int_max_str_digits).
+            raise FileFormatError(
+                f"line {number}: not valid JSON (a number too long to read)"
+            ) from None
         if not isinstance(record, dict):
             raise FileFormatError(f"line {number}: expected a JSON object with id and title")
         title = record.get("title")
