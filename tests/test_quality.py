@@ -14,7 +14,13 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from service.cli import main
-from service.core.quality import CutPoint, derive_factuality, fit_cut_points, parse_manifest
+from service.core.quality import (
+    CutPoint,
+    derive_factuality,
+    fit_cut_points,
+    parse_manifest,
+    read_manifest,
+)
 from service.core.ratings import bundled_table, check_ratings, default_ratings_dir, load_table
 from service.core.ratings_schema import FLAG_LABELS, KIND_LABELS, KINDS, OUTLET_COLUMNS
 
@@ -123,6 +129,17 @@ def test_manifest_must_be_an_object_with_typed_fields() -> None:
     assert parse_manifest([])[0] is None
     source, problems = parse_manifest({**MANIFEST, "year": "2024"})
     assert source is None and any("'year' must be a number" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [("[" * 100_000 + "]" * 100_000, "nested too deeply"), ('{"year": ' + "9" * 5_000 + "}", "too long")],
+)
+def test_an_unreadable_manifest_is_a_problem_not_a_traceback(tmp_path: Path, text: str, says: str) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text(text, encoding="utf-8")
+    source, problems = read_manifest(path)
+    assert source is None and len(problems) == 1 and says in problems[0]
 
 
 def test_a_band_without_a_label_derives_none() -> None:

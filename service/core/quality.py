@@ -234,6 +234,11 @@ def read_manifest(path: Path) -> tuple[QualitySource | None, list[str]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, [f"the manifest is not valid JSON: {exc.msg} at line {exc.lineno}"]
+    except RecursionError:
+        return None, ["the manifest is not valid JSON: nested too deeply (give one flat object)"]
+    except ValueError:
+        # An integer of more digits than Python converts (sys.get_int_max_str_digits).
+        return None, ["the manifest is not valid JSON: a number too long to read"]
     return parse_manifest(data)
 
 
