@@ -83,3 +83,38 @@ def test_span_points_are_verbatim_in_json_and_text_in_html(app: Flask, client: F
         if any(ch in point for ch in "&<>\"'"):
             assert point not in body, point  # only its escaped form
     assert "O&#39;Brien &amp; Sons" in body
+
+
+HOSTILE = [
+    "\ud800 Bridge \u202e closes \x00 in \u0301 Harbor City, officials said; cracks found",
+    "中文新闻：港城大桥因裂缝关闭。官员说修复需要六周。",
+    "WASHINGTON (AP) — " + "Harbor bridge, " * 2_000,
+    '"' * 500 + " — " + "\u200b" * 100,
+    "A" * 10_000,
+]
+
+
+def test_hostile_titles_and_texts_give_stories_that_answer_200(
+    app: Flask, client: FlaskClient
+) -> None:
+    eng = engine(app)
+    raws = [
+        RawArticle(title=title[:500], text=text, url=f"https://example{i}.org/a{j}")
+        for i, title in enumerate(HOSTILE)
+        for j, text in enumerate(HOSTILE)
+    ]
+    eng.ingest(raws)
+    texts = {article_key(r.url or ""): (clean(r.text or ""), clean(r.title)) for r in raws}
+    story_ids = set()
+    for key in texts:
+        row = eng.store.article_by_key(key)
+        if row is not None and row.story_id is not None:
+            story_ids.add(row.story_id)
+    assert story_ids
+    for story_id in sorted(story_ids):
+        answer = client.get(f"/v1/stories/{story_id}")
+        assert answer.status_code == 200
+        for point in answer.get_json()["key_points"]:
+            assert point["text"].strip()
+            assert any(point["text"] in t or point["text"] in h for t, h in texts.values())
+        assert client.get(f"/stories/{story_id}").status_code == 200
