@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sqlite3
 import tempfile
 import time
@@ -65,6 +66,16 @@ def clusterer_hashes(docs: Iterable[Doc]) -> dict[str, str]:
     return {kind: s.hexdigest()[:16] for kind, s in sums.items()}
 
 
+def _without_sample(value: Any) -> Any:
+    """A stored digest (JSON) without its "sample" name."""
+    if not isinstance(value, str):
+        return value
+    data = json.loads(value)
+    if isinstance(data, dict):
+        data.pop("sample", None)
+    return json.dumps(data, sort_keys=True)
+
+
 def engine_hashes(raws: list[RawArticle], batch: int = 50) -> dict[str, str]:
     """sha256 of each article's story and of every story row after ingesting in batches."""
     with tempfile.TemporaryDirectory(prefix="parallax-identity-") as tmp:
@@ -82,9 +93,13 @@ def engine_hashes(raws: list[RawArticle], batch: int = 50) -> dict[str, str]:
                 for c in db.execute("PRAGMA table_info(stories)").fetchall()
                 if c[1] not in ("first_seen", "last_updated")  # the stream's clock, not a choice
             ]
-            stories = db.execute(
+            rows = db.execute(
                 f"SELECT {', '.join(columns)} FROM stories ORDER BY id"  # noqa: S608 (our names)
             ).fetchall()
+    # A digest's "sample" names its articles and the digest code's hash (so a stored one is
+    # redone when the code changes): a new name for the same digest, not a different choice.
+    digest = columns.index("digest")
+    stories = [(*row[:digest], _without_sample(row[digest]), *row[digest + 1 :]) for row in rows]
     out = {
         "articles": hashlib.sha256(repr(articles).encode()).hexdigest()[:16],
         "stories": hashlib.sha256(repr(stories).encode()).hexdigest()[:16],
