@@ -510,6 +510,9 @@ class _Parsed:
     candidates: tuple[_Sentence, ...]
     seen: frozenset[str]  # every term and pair of its title and text
     words: int  # words of its text read
+    # The terms and pairs of its title, title spans and candidates: the only ones whose counts
+    # across a story's articles (_Story.df) are ever read.
+    asked: frozenset[str] = frozenset()
 
 
 def _sentence(text: str, position: int, terms_of: _Terms) -> _Sentence:
@@ -599,12 +602,17 @@ def _parse(title_raw: str, text_raw: str) -> _Parsed:
         # sentence, and takes at most one of them (they repeat each other). A sentence cut off
         # (an excerpt's last, without its full stop) still has whole clauses before the cut.
         candidates.extend(_spans_of(sentence, position, language, title, terms_of))
+    asked: set[str] = set()
+    for s in (*([title_sentence] if title_sentence else []), *tight_titles, *candidates):
+        asked |= s.terms
+        asked |= s.pairs
     return _Parsed(
         title_sentence,
         tight_titles,
         tuple(candidates),
         frozenset(seen),
         word_count(text) if text else 0,
+        frozenset(asked),
     )
 
 
@@ -647,22 +655,28 @@ class _Story:
         self.title_sentences: dict[int, _Sentence] = {}
         self.title_spans: dict[int, tuple[_Sentence, ...]] = {}
         # In how many articles each term occurs (title or text): the coverage's shared core.
+        # Counted only for the terms and pairs of the story's titles and candidates, the only
+        # ones read (an article's text holds several times more), so a term outside them
+        # reads as 0.
         self.df: Counter[str] = Counter()
         self.title_df: Counter[str] = Counter()
         self.side_articles: Counter[str] = Counter()
         self.text_words = 0  # words of the texts read: what there is to summarise
-        for i in self.read:
+        read = [(i, _PARSED.get(self.sources[i].title, self.sources[i].text)) for i in self.read]
+        asked: set[str] = set()
+        for _, parsed in read:
+            asked |= parsed.asked
+        for i, parsed in read:
             src = self.sources[i]
-            parsed = _PARSED.get(src.title, src.text)
             self.side_articles[src.side] += 1
             if parsed.title is not None:
                 self.titles[i] = parsed.title.text
-                self.title_sentences[i] = replace(parsed.title, source=i)
+                self.title_sentences[i] = _copy(parsed.title, i)
                 self.title_spans[i] = parsed.title_spans
                 self.title_df.update(parsed.title.terms | parsed.title.pairs)
             # Copies: the story scores its own sentences; the cached ones stay untouched.
-            self.candidates.extend(replace(c, source=i) for c in parsed.candidates)
-            self.df.update(parsed.seen)
+            self.candidates.extend(_copy(c, i) for c in parsed.candidates)
+            self.df.update(parsed.seen & asked)
             self.text_words += parsed.words
         self.n = max(1, len(self.read))
         self._weights: dict[str, float] | None = None
@@ -674,6 +688,14 @@ class _Story:
         if self._weights is None:
             self._weights = _Weights(self.df, self.n)
         return self._weights
+
+
+def _copy(s: _Sentence, source: int) -> _Sentence:
+    """replace(s, source=source), without dataclasses.replace's per-field checks."""
+    new: _Sentence = _Sentence.__new__(_Sentence)
+    new.__dict__.update(s.__dict__)
+    new.source = source
+    return new
 
 
 class _Weights(dict[str, float]):
@@ -883,13 +905,14 @@ def _choose_points(story: _Story, pool: list[_Sentence]) -> list[_Sentence]:
     roundup = roundup_words(story.text_words)
     sides = [src.side for src in story.sources]
     # Three points before sources on more than one side; the budget gives way before either.
+    clash = _clashes(top)  # the same for every set tried below
     for least, limit, diverse in (
         (MIN_POINTS, budget, True),
         (MIN_POINTS, MAX_WORDS, True),
         (MIN_POINTS, budget, False),
         (MIN_POINTS, MAX_WORDS, False),
     ):
-        chosen = _best_set(top, least, limit, sides if diverse else None, roundup)
+        chosen = _best_set(top, least, limit, sides if diverse else None, roundup, clash)
         if chosen:
             return chosen
     for least in range(min(MIN_POINTS - 1, len(top)), 0, -1):
@@ -899,10 +922,23 @@ def _choose_points(story: _Story, pool: list[_Sentence]) -> list[_Sentence]:
             (budget, False),
             (MAX_WORDS, False),
         ):
-            chosen = _best_set(top, least, limit, sides if diverse else None, roundup)
+            chosen = _best_set(top, least, limit, sides if diverse else None, roundup, clash)
             if chosen:
                 return chosen
     return []
+
+
+def _clashes(top: Sequence[_Sentence]) -> list[int]:
+    """Per sentence of `top`, a bit mask of the others it nearly duplicates (NEAR_DUPLICATE)."""
+    n = len(top)
+    return [
+        sum(
+            1 << j
+            for j in range(n)
+            if j != i and _overlap(top[i].terms, top[j].terms) > NEAR_DUPLICATE
+        )
+        for i in range(n)
+    ]
 
 
 def _best_set(
@@ -911,56 +947,87 @@ def _best_set(
     limit: int,
     story_sides: Sequence[str] | None,
     roundup: float,
+    clash: Sequence[int] | None = None,
 ) -> list[_Sentence]:
     """The set of `least` to MAX_POINTS of `top` within `limit` words, no two near-duplicates,
     of most value per word as _choose_points weighs it, each point's value less what the points
     before it already say (REDUNDANCY); [] when none fits. Depth first over
-    sets in `top`'s order, so ties go to the set of the more valuable sentences."""
+    sets in `top`'s order, so ties go to the set of the more valuable sentences. `clash`:
+    _clashes(top), when the caller already has it."""
     n = len(top)
     if n < least:
         return []
     words = [s.words for s in top]
     sources = [s.source for s in top]
+    scores = [s.score for s in top]
     # The points draw on more than one article, and on more than one side, where the pool has
     # them: one outlet's sentences alone are its account, not the coverage's.
     sides = [story_sides[s.source] if story_sides is not None else "unrated" for s in top]
     rated = {side for side in sides if side != "unrated"}
     need_sources = min(2, len(set(sources))) if story_sides is not None else 1
     need_sides = min(2, len(rated))
-    clash = [
-        [j != i and _overlap(top[i].terms, top[j].terms) > NEAR_DUPLICATE for j in range(n)]
-        for i in range(n)
-    ]
+    # Near-duplicates as bit masks, and the set's articles and rated sides counted as it grows
+    # (the same tests as counting them afresh at every set, at a fraction of the cost).
+    if clash is None:
+        clash = _clashes(top)
+    side_of = [sides[i] if sides[i] in rated else None for i in range(n)]
     said = [s.terms | s.pairs for s in top]  # what each says, for REDUNDANCY
+    said_len = [len(x) for x in said]
+    # The fewest words of a sentence after each: a set that cannot take one more never needs
+    # what it covers (a union per leaf saved).
+    after = [limit + 1] * n
+    for j in range(n - 2, -1, -1):
+        after[j] = min(after[j + 1], words[j + 1])
+    per_source: dict[int, int] = {}
+    per_side: dict[str, int] = {}
     best: list[int] = []
     best_value = -1.0
     stack: list[int] = []
+    distinct = [0, 0]  # articles, rated sides in the set
 
-    def extend(start: int, used: int, value: float, covered: frozenset[str]) -> None:
+    def extend(start: int, used: int, value: float, covered: frozenset[str], mask: int) -> None:
         nonlocal best, best_value
-        if (
-            len(stack) >= least
-            and len({sources[i] for i in stack}) >= need_sources
-            and len({sides[i] for i in stack} & rated) >= need_sides
-        ):
+        depth = len(stack)
+        if depth >= least and distinct[0] >= need_sources and distinct[1] >= need_sides:
             # Sets of the issue's "about 60-100 words" first, then the most worth.
             worth = value / (used + roundup) + (1.0 if used >= MIN_SET_WORDS else 0.0)
             if worth > best_value:
                 best, best_value = list(stack), worth
-        if len(stack) == MAX_POINTS:
+        if depth == MAX_POINTS:
             return
         for j in range(start, n):
-            if used + words[j] > limit or any(clash[j][i] for i in stack):
+            if used + words[j] > limit or clash[j] & mask:
                 continue
-            same = sum(1 for i in stack if sources[i] == sources[j])
-            gain = max(top[j].score - SAME_SOURCE_PENALTY * same, 0.0) * words[j]
-            if covered and said[j]:
-                gain *= 1.0 - REDUNDANCY * len(said[j] & covered) / len(said[j])
+            source = sources[j]
+            same = per_source.get(source, 0)
+            gain = max(scores[j] - SAME_SOURCE_PENALTY * same, 0.0) * words[j]
+            if covered and said_len[j]:
+                gain *= 1.0 - REDUNDANCY * len(said[j] & covered) / said_len[j]
+            per_source[source] = same + 1
+            if not same:
+                distinct[0] += 1
+            side = side_of[j]
+            if side is not None:
+                seen = per_side.get(side, 0)
+                per_side[side] = seen + 1
+                if not seen:
+                    distinct[1] += 1
             stack.append(j)
-            extend(j + 1, used + words[j], value + gain, covered | said[j])
+            grown = used + words[j]
+            if depth + 1 < MAX_POINTS and grown + after[j] <= limit:
+                extend(j + 1, grown, value + gain, covered | said[j], mask | (1 << j))
+            else:
+                extend(j + 1, grown, value + gain, covered, mask)  # a leaf: neither is read
             stack.pop()
+            if side is not None:
+                per_side[side] -= 1
+                if not per_side[side]:
+                    distinct[1] -= 1
+            per_source[source] = same
+            if not same:
+                distinct[0] -= 1
 
-    extend(0, 0, 0.0, frozenset())
+    extend(0, 0, 0.0, frozenset(), 0)
     return [top[i] for i in best]
 
 
