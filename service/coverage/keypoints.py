@@ -928,6 +928,9 @@ def _choose_points(story: _Story, pool: list[_Sentence]) -> list[_Sentence]:
     return []
 
 
+_BOUND_MARGIN = 1e-9
+
+
 def _clashes(top: Sequence[_Sentence]) -> list[int]:
     """Per sentence of `top`, a bit mask of the others it nearly duplicates (NEAR_DUPLICATE)."""
     n = len(top)
@@ -978,6 +981,13 @@ def _best_set(
     after = [limit + 1] * n
     for j in range(n - 2, -1, -1):
         after[j] = min(after[j + 1], words[j + 1])
+    # The most a sentence from each on may add per word (a gain is at most its score times its
+    # words, the penalties and REDUNDANCY only take away): a bound on what a set can still reach.
+    reach = [0.0] * (n + 1)
+    longest = [0] * (n + 1)  # the most words of a sentence from each on
+    for j in range(n - 1, -1, -1):
+        reach[j] = max(reach[j + 1], scores[j], 0.0)
+        longest[j] = max(longest[j + 1], words[j])
     per_source: dict[int, int] = {}
     per_side: dict[str, int] = {}
     best: list[int] = []
@@ -995,6 +1005,21 @@ def _best_set(
                 best, best_value = list(stack), worth
         if depth == MAX_POINTS:
             return
+        if best_value >= 0.0:
+            # No set grown from this one can be worth more than the best so far: its worth per
+            # word, (value + gain) / (used + words + roundup) with gain <= reach * words and
+            # words <= room, is at most the larger of where it is and where `room` more words
+            # would take it (the ratio moves one way as words are added), plus the 1.0 of a
+            # long set where it can grow that long. The margin keeps a set the float sums
+            # might put level in the walk.
+            room = min(limit - used, (MAX_POINTS - depth) * longest[start])
+            bound = max(
+                value / (used + roundup), (value + reach[start] * room) / (used + room + roundup)
+            )
+            if used + room >= MIN_SET_WORDS:
+                bound += 1.0
+            if bound < best_value - _BOUND_MARGIN:
+                return
         for j in range(start, n):
             if used + words[j] > limit or clash[j] & mask:
                 continue
