@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import operator
 import re
 import threading
 import unicodedata
@@ -414,8 +415,9 @@ class _Terms:
         cache = self.cache
         found = _WORD_RE.findall(text)
         if not self.spaceless:
-            # (the common case, one cache lookup a word)
-            return [cache[raw] if raw in cache else self._learn(raw) for raw in found]
+            # (the common case, one cache lookup a word; a known word's pair is never empty)
+            known_of, learn = cache.get, self._learn
+            return [known_of(raw) or learn(raw) for raw in found]
         out: list[tuple[str, bool]] = []
         for raw in found:
             known = cache[raw] if raw in cache else self._learn(raw)
@@ -480,7 +482,7 @@ def _facts(sentence: str) -> int:
 def _is_opinion(sentence: str, lowered_words: Sequence[str]) -> bool:
     if sentence.endswith(("?", "!", '?"', '!"', "?”", "!”")):
         return True
-    return any(w in _OPINION for w in lowered_words)
+    return not _OPINION.isdisjoint(lowered_words)
 
 
 # --- the digest -------------------------------------------------------------------------------
@@ -516,7 +518,8 @@ class _Parsed:
 
 
 def _sentence(text: str, position: int, terms_of: _Terms) -> _Sentence:
-    lowered = tuple(w.lower().strip("\"'“”‘’,.;:!?()") for w in text.split())
+    # (lower-casing never makes or removes a space: the same words as lowering each)
+    lowered = tuple([w.strip("\"'“”‘’,.;:!?()") for w in text.lower().split()])
     terms, pairs = terms_of(text)
     return _Sentence(
         text=text,
@@ -527,7 +530,7 @@ def _sentence(text: str, position: int, terms_of: _Terms) -> _Sentence:
         pairs=pairs,
         facts=_facts(text),
         opinion=_is_opinion(text, lowered),
-        reaction=any(w in _REACTION for w in lowered) or bool(_QUOTE_RE.search(text)),
+        reaction=not _REACTION.isdisjoint(lowered) or bool(_QUOTE_RE.search(text)),
         lowered=lowered,
     )
 
@@ -764,10 +767,12 @@ def sentence_features(story: _Story, s: _Sentence) -> tuple[float, ...]:
     if n > 1:
         df = story.df
         scale = 1.0 / (n - 1)
-        pair_mass = sum(df[p] - 1 for p in pairs) * scale
+        # (integer sums, exact in any order: the same floats as summing df - 1 term by term)
+        pair_mass = (sum(map(df.__getitem__, pairs)) - len(pairs)) * scale
         shared_pairs = pair_mass / n_pairs
-        shared_terms = sum(1 for t in terms if df[t] > 1) / n_terms
-        term_spread = sum(df[t] - 1 for t in terms) * scale / n_terms
+        term_df = list(map(df.__getitem__, terms))
+        shared_terms = (len(term_df) - term_df.count(0) - term_df.count(1)) / n_terms
+        term_spread = (sum(term_df) - len(term_df)) * scale / n_terms
     else:
         shared_pairs, shared_terms, term_spread = (
             LONE_SHARED_PAIRS,
@@ -776,8 +781,8 @@ def sentence_features(story: _Story, s: _Sentence) -> tuple[float, ...]:
         )
         pair_mass = LONE_SHARED_PAIRS * len(pairs)
     title_df = story.title_df
-    title_pairs = sum(title_df.get(p, 0) for p in pairs) / n_pairs / n
-    title_terms = sum(title_df.get(t, 0) for t in terms) / n_terms / n
+    title_pairs = sum([title_df.get(p, 0) for p in pairs]) / n_pairs / n
+    title_terms = sum([title_df.get(t, 0) for t in terms]) / n_terms / n
     own = story.title_sentences.get(s.source)
     own_title = len(terms & own.terms) / n_terms if own is not None and s.position else 0.0
     side = story.sources[s.source].side
@@ -819,9 +824,9 @@ class SentenceModel:
     path: str = ""
 
     def value(self, features: Sequence[float]) -> float:
-        return self.intercept + math.fsum(
-            w * x for w, x in zip(self.weights, features, strict=True)
-        )
+        if len(features) != len(self.weights):
+            raise ValueError(f"{len(features)} features for {len(self.weights)} weights")
+        return self.intercept + math.fsum(map(operator.mul, self.weights, features))
 
 
 def read_sentence_model(path: Path) -> SentenceModel:
