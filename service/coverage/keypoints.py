@@ -1121,11 +1121,12 @@ def neutral_headline(story: _Story) -> str:
             continue
         # fsum: exactly rounded whatever the set's order, so every process (any hash seed) picks
         # the same headline when two titles are close.
-        central = math.fsum(weight[t] for t in s.terms)
+        central = math.fsum([weight[t] for t in s.terms])
         if story.n > 1:
             # Own title counted in title_df: one less, so only the others' titles vote (a
             # span's words and pairs are all its title's).
-            shared = sum(story.title_df.get(c, 0) - 1 for c in s.terms | s.pairs)
+            said = s.terms | s.pairs
+            shared = sum([story.title_df.get(c, 0) for c in said]) - len(said)  # (ints: exact)
             central += HEADLINE_TITLE_WEIGHT * shared / (story.n - 1)
         central /= max(len(s.terms), 4) ** HEADLINE_LENGTH_EXPONENT
         value = central * (1.0 - min(0.9, _title_loaded(s.text)))
@@ -1181,14 +1182,14 @@ def framing(story: _Story) -> dict[str, SideFraming]:
         ranked = sorted(
             side_pool[side],
             key=lambda c: (
-                -math.fsum(specific.get(t, 0.0) for t in c.terms) / math.sqrt(max(c.words, 6)),
+                -math.fsum([specific.get(t, 0.0) for t in c.terms]) / math.sqrt(max(c.words, 6)),
                 c.source,
                 c.position,
             ),
         )
         points: list[_Sentence] = []
         for c in ranked:
-            if len(points) >= MAX_FRAMING_POINTS or not any(t in specific for t in c.terms):
+            if len(points) >= MAX_FRAMING_POINTS or specific.keys().isdisjoint(c.terms):
                 break
             if any(_overlap(c.terms, p.terms) > NEAR_DUPLICATE for p in points):
                 continue
@@ -1210,7 +1211,7 @@ def _surface(pool: Iterable[_Sentence], term: str) -> str:
     prefix = term[: max(2, len(term) - 1)]
     for s in pool:
         if term in s.terms:
-            seen.update(w for w in s.lowered if w.startswith(prefix))
+            seen.update([w for w in s.lowered if w.startswith(prefix)])
     if not seen:
         return term
     return min(seen, key=lambda w: (-seen[w], w))
