@@ -346,6 +346,19 @@ def clean(text: str) -> str:
     return _SPACE_RE.sub(" ", _CONTROL_RE.sub(" ", text)).strip()
 
 
+def _cut_at_word(text: str, limit: int) -> str:
+    """At most `limit` characters of `text`, ending at a word's end where the cut would split
+    one: a title that stands in as a point or the headline must not end "... Harbor City br".
+    Text without a space near the limit (scripts written without spaces) is cut at the limit."""
+    if len(text) <= limit:
+        return text
+    if not text[limit].isspace():
+        space = text.rfind(" ", limit // 2, limit)
+        if space > 0:
+            return text[:space].rstrip()
+    return text[:limit].rstrip()
+
+
 def _no_spaces(text: str) -> bool:
     if text.isascii() or not _NON_LATIN_RE.search(text, 0, 200):
         # Latin letters and punctuation only (most articles): no letter needs its script named.
@@ -565,7 +578,7 @@ def _spans_of(
 
 
 def _parse(title_raw: str, text_raw: str) -> _Parsed:
-    title = clean(title_raw[: MAX_TITLE_CHARS * 2])[:MAX_TITLE_CHARS]
+    title = _cut_at_word(clean(title_raw[: MAX_TITLE_CHARS * 2]), MAX_TITLE_CHARS)
     text = clean(text_raw[: MAX_ARTICLE_CHARS * 2])[:MAX_ARTICLE_CHARS]
     language = detect_language(f"{title}. {text}")
     terms_of = _languages().terms(language)

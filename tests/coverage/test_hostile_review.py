@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from service.cli.coverage import cluster, summarize
@@ -89,8 +89,16 @@ _SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Hea
 
 def test_the_hostile_strategy_reaches_the_span_rules() -> None:
     # Not vacuous: the generated text does give sentence and title spans.
-    assert find(_HOSTILE, lambda text: len(english_spans(text)) >= 2)
-    assert find(_HOSTILE, lambda text: len(english_title_spans(text)) >= 2)
+    # Derandomized, so that a rare unlucky draw can never make this test fail by chance.
+    search = settings(
+        max_examples=2000,
+        derandomize=True,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    assert find(_HOSTILE, lambda text: len(english_spans(text)) >= 2, settings=search)
+    assert find(_HOSTILE, lambda text: len(english_title_spans(text)) >= 2, settings=search)
 
 
 def _assert_span(span: str, whole: str, least: int) -> None:

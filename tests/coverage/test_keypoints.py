@@ -192,6 +192,23 @@ def test_titles_only_story_uses_distinct_titles() -> None:
         assert point.text == _article_of(sources, point.article_id).title
 
 
+def test_a_title_too_long_to_keep_whole_is_cut_at_a_word_end() -> None:
+    words = " ".join(f"Harbor{i} council" for i in range(60))  # about 900 characters
+    sources = [Source("a", words, "", "Center Wire"), Source("b", words + " again", "", "Left")]
+    result = digest(sources)
+    shown = [result.headline, *(p.text for p in result.key_points)]
+    assert all(shown)
+    for text in shown:
+        assert len(text) <= kp.MAX_TITLE_CHARS
+        assert words.startswith(text)
+        # The character after the shown part is a space: no word is split.
+        assert words[len(text)] == " "
+    # Text written without spaces is cut at the limit, still a prefix of the title.
+    spaceless = "橋" * 1000
+    head = digest([Source("c", spaceless, "", "Paper")]).headline
+    assert head and spaceless.startswith(head) and len(head) <= kp.MAX_TITLE_CHARS
+
+
 def test_empty_and_blank_stories() -> None:
     assert digest([]).to_json() == {"headline": "", "key_points": [], "framing": {}}
     blank = digest([Source("x", "   ", "  \n ")])
