@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.cluster_quality import DATA, load, ordered_docs
-from bench.coverage_speed import Synth, ratings_dir
+from bench.coverage_speed import Synth, ratings_dir, raw_of_record
 from service.core.ratings import load_table
 from service.coverage.cluster import Clusterer, Doc
 from service.coverage.engine import Engine, RawArticle
-from service.ingest.jsonl import parse_published
 from service.store.sqlite import SQLiteStore
 
 KINDS = ("assign", "merge", "expire", "match", "features")
@@ -110,17 +109,7 @@ def engine_hashes(raws: list[RawArticle], batch: int = 50) -> dict[str, str]:
 
 def dated_raws(records: list[dict[str, Any]]) -> list[RawArticle]:
     records = sorted(records, key=lambda r: (r.get("published") or "", r["id"]))
-    return [
-        RawArticle(
-            title=r["title"],
-            text=r.get("text", ""),
-            url=r.get("url"),
-            outlet=r.get("outlet"),
-            published=parse_published(r.get("published")),
-            ext_id=r["id"],
-        )
-        for r in records
-    ]
+    return [raw_of_record(r) for r in records]
 
 
 def main() -> None:

@@ -138,6 +138,19 @@ def no_digests() -> Iterator[None]:
         names["story_digest"] = kept
 
 
+def raw_of_record(r: dict[str, Any]) -> RawArticle:
+    """An evaluation-set line (id, title, text and optionally url, outlet, published) as the
+    engine's input."""
+    return RawArticle(
+        title=r["title"],
+        text=r.get("text", ""),
+        url=r.get("url"),
+        outlet=r.get("outlet"),
+        published=parse_published(r.get("published")),
+        ext_id=r["id"],
+    )
+
+
 def save_synth(synth: Synth, path: Path) -> None:
     """The generator's state, so a later run continues the same timeline."""
     path.write_bytes(pickle.dumps(vars(synth)))
@@ -394,19 +407,7 @@ def real_text_rate(engine: Engine, path: Path, batch: int) -> tuple[int, float, 
     alone = len(real) / (time.perf_counter() - start)
     start = time.perf_counter()
     for i in range(0, len(real), batch):
-        engine.ingest(
-            [
-                RawArticle(
-                    title=r["title"],
-                    text=r.get("text", ""),
-                    url=r.get("url"),
-                    outlet=r.get("outlet"),
-                    published=parse_published(r.get("published")),
-                    ext_id=r["id"],
-                )
-                for r in real[i : i + batch]
-            ]
-        )
+        engine.ingest([raw_of_record(r) for r in real[i : i + batch]])
     return len(real), len(real) / (time.perf_counter() - start), alone
 
 
