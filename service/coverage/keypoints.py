@@ -10,7 +10,6 @@ so a 500-article story or a 10,000-word article costs the same few milliseconds.
 from __future__ import annotations
 
 import functools
-import json
 import math
 import operator
 import re
@@ -25,6 +24,7 @@ from typing import Any
 import Stemmer  # type: ignore[import-not-found,unused-ignore]
 
 from service.coverage.spans import spans, title_spans, without_lead_in
+from service.coverage.weights import read_linear_model
 
 # Bounds: the lead of a news article carries what happened, so reading more buys little.
 # Articles read per story (one per outlet first, then in time order). Fifty articles' shared words
@@ -844,33 +844,15 @@ class SentenceModel:
 
 def read_sentence_model(path: Path) -> SentenceModel:
     """Reads and checks a model file written by scripts/train_keypoints.py."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SentenceModelError(f"{path}: cannot read the key-point model ({exc})") from None
-    if not isinstance(data, dict):
-        raise SentenceModelError(f"{path}: expected a JSON object")
-    names, weights, intercept = data.get("features"), data.get("weights"), data.get("intercept")
-    if names != list(SENTENCE_FEATURES):
-        raise SentenceModelError(
-            f"{path}: its features {names} are not the summariser's {list(SENTENCE_FEATURES)}; "
-            "retrain with scripts/train_keypoints.py"
-        )
-    if (
-        not isinstance(weights, list)
-        or len(weights) != len(SENTENCE_FEATURES)
-        or not all(
-            isinstance(w, (int, float)) and not isinstance(w, bool) and math.isfinite(w)
-            for w in weights
-        )
-        or not isinstance(intercept, (int, float))
-        or isinstance(intercept, bool)
-        or not math.isfinite(intercept)
-    ):
-        raise SentenceModelError(
-            f"{path}: weights must be {len(SENTENCE_FEATURES)} finite numbers and an intercept"
-        )
-    return SentenceModel(tuple(float(w) for w in weights), float(intercept), str(path))
+    weights, intercept = read_linear_model(
+        path,
+        SENTENCE_FEATURES,
+        what="key-point model",
+        reader="summariser",
+        script="scripts/train_keypoints.py",
+        error=SentenceModelError,
+    )
+    return SentenceModel(weights, intercept, str(path))
 
 
 _MODEL: SentenceModel | None = None

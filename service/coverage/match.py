@@ -12,11 +12,12 @@ tables/merge_model.json: a few numbers each, read once, checked, read-only.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from service.coverage.weights import read_linear_model
 
 MODEL_PATH = Path(__file__).resolve().parent / "tables" / "match_model.json"
 MERGE_MODEL_PATH = Path(__file__).resolve().parent / "tables" / "merge_model.json"
@@ -81,31 +82,15 @@ class MatchModel:
 
 def read_model(path: Path, features: tuple[str, ...] = FEATURES) -> MatchModel:
     """Reads and checks a model file written by scripts/train_match.py over `features`."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MatchModelError(f"{path}: cannot read the match model ({exc})") from None
-    if not isinstance(data, dict):
-        raise MatchModelError(f"{path}: expected a JSON object")
-    names = data.get("features")
-    weights = data.get("weights")
-    intercept = data.get("intercept")
-    if names != list(features):
-        raise MatchModelError(
-            f"{path}: its features {names} are not the clusterer's {list(features)}; "
-            "retrain with scripts/train_match.py"
-        )
-    if (
-        not isinstance(weights, list)
-        or len(weights) != len(features)
-        or not all(isinstance(w, (int, float)) and math.isfinite(w) for w in weights)
-        or not isinstance(intercept, (int, float))
-        or not math.isfinite(intercept)
-    ):
-        raise MatchModelError(
-            f"{path}: weights must be {len(features)} finite numbers and an intercept"
-        )
-    return MatchModel(tuple(float(w) for w in weights), float(intercept), str(path))
+    weights, intercept = read_linear_model(
+        path,
+        features,
+        what="match model",
+        reader="clusterer",
+        script="scripts/train_match.py",
+        error=MatchModelError,
+    )
+    return MatchModel(weights, intercept, str(path))
 
 
 _lock = threading.Lock()

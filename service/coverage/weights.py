@@ -1,0 +1,49 @@
+"""Reads a shipped linear model's file (feature names, weights, intercept): one checked format
+for every learned model in tables/, each error naming the file and how to fix it."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TypeGuard
+
+
+def _finite_number(value: object) -> TypeGuard[int | float]:
+    # JSON true/false are ints to Python, not weights.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def read_linear_model(
+    path: Path,
+    features: Sequence[str],
+    *,
+    what: str,
+    reader: str,
+    script: str,
+    error: type[ValueError],
+) -> tuple[tuple[float, ...], float]:
+    """(weights, intercept) of the model file at `path` fitted over `features`, or `error`
+    saying what is wrong: `what` names the model, `reader` the code that uses it and `script`
+    the one that writes it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"{path}: cannot read the {what} ({exc})") from None
+    if not isinstance(data, dict):
+        raise error(f"{path}: expected a JSON object")
+    names, weights, intercept = data.get("features"), data.get("weights"), data.get("intercept")
+    if names != list(features):
+        raise error(
+            f"{path}: its features {names} are not the {reader}'s {list(features)}; "
+            f"retrain with {script}"
+        )
+    if (
+        not isinstance(weights, list)
+        or len(weights) != len(features)
+        or not all(_finite_number(w) for w in weights)
+        or not _finite_number(intercept)
+    ):
+        raise error(f"{path}: weights must be {len(features)} finite numbers and an intercept")
+    return tuple(float(w) for w in weights), float(intercept)
