@@ -11,8 +11,14 @@ from typing import TypeGuard
 
 
 def _finite_number(value: object) -> TypeGuard[int | float]:
-    # JSON true/false are ints to Python, not weights.
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # JSON true/false are ints to Python, not weights; an integer too big for a float is not
+    # finite as a weight (math.isfinite would raise OverflowError on it).
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def read_linear_model(
@@ -29,8 +35,10 @@ def read_linear_model(
     the one that writes it."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError, JSONDecodeError, too many digits
         raise error(f"{path}: cannot read the {what} ({exc})") from None
+    except RecursionError:
+        raise error(f"{path}: cannot read the {what} (nested too deeply)") from None
     if not isinstance(data, dict):
         raise error(f"{path}: expected a JSON object")
     names, weights, intercept = data.get("features"), data.get("weights"), data.get("intercept")

@@ -194,6 +194,15 @@ def test_a_bad_model_file_says_what_to_fix(tmp_path: Path) -> None:
     path.write_text("{", encoding="utf-8")
     with pytest.raises(MatchModelError, match="cannot read"):
         read_model(path)
+    # Hostile files: nesting too deep, a number too long to read, an integer beyond any float.
+    for hostile, said in (
+        ("[" * 100_000 + "]" * 100_000, "cannot read"),
+        ('{"intercept": ' + "1" * 5_000 + "}", "cannot read"),
+        (json.dumps({**good, "intercept": 10**400}), "finite numbers"),
+    ):
+        path.write_text(hostile, encoding="utf-8")
+        with pytest.raises(MatchModelError, match=said):
+            read_model(path)
     # A match model is no merge model.
     path.write_text(json.dumps(good), encoding="utf-8")
     with pytest.raises(MatchModelError, match="retrain with scripts/train_match.py"):
