@@ -167,7 +167,8 @@ def _page_number(name: str = "page") -> int:
     raw = request.args.get(name, "")
     if raw == "":
         return 1
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    # ASCII digits only, and few: str.isdigit takes "²" and int() refuses it (or 5,000 digits).
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not 1 <= int(raw) <= MAX_PAGE:
         raise APIError(400, f"invalid_{name}", f"{name} must be a whole number from 1 to {MAX_PAGE}")
     return int(raw)
 
