@@ -246,3 +246,14 @@ def test_score_fast_path_equals_the_plain_answer(app: Flask, client: FlaskClient
     with app.app_context():
         expected = score_url(ratings_table(app), url, story_lookup(app))
     assert client.get("/v1/score", query_string={"url": url}).get_json() == expected
+
+
+@pytest.mark.parametrize("path", ["/v1/score", "/v1/stories", "/v1/related", "/v1/outlets", "/outlets"])
+def test_a_query_string_that_is_not_utf8_is_a_400_naming_it(client: FlaskClient, path: str) -> None:
+    # gunicorn refuses such a request line itself, but a WSGI server may hand the raw bytes on
+    # (PEP 3333: QUERY_STRING as latin-1); werkzeug's request.args then raised in the view.
+    response = client.get(path, environ_overrides={"QUERY_STRING": "url=\xff&q=\xfe"})
+    assert response.status_code == 400
+    if path.startswith("/v1/"):
+        assert response.get_json()["error"]["code"] == "invalid_query"
+    assert "UTF-8" in response.get_data(as_text=True)

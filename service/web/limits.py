@@ -108,6 +108,16 @@ def init_app(app: Flask) -> None:
                 "query_too_long",
                 f"the query string is over {max_query} bytes; send large inputs as a JSON body",
             )
+        # Werkzeug decodes request.args as strict UTF-8 on first use: a raw byte such as 0xFF
+        # (where %FF was meant) raised UnicodeDecodeError in whichever view read a parameter.
+        try:
+            request.query_string.decode("utf-8")
+        except UnicodeDecodeError:
+            raise APIError(
+                400,
+                "invalid_query",
+                "the query string is not UTF-8: percent-encode each parameter (é as %C3%A9)",
+            ) from None
 
     limits = [part.strip() for part in str(app.config.get("RATE_LIMIT") or "").split(";")]
     limits = [part for part in limits if part]
