@@ -449,8 +449,15 @@ def _get_once(
             raise FetchError(
                 "not_html", f"{url} is {result.content_type or 'of no stated type'}, not HTML"
             )
-        declared = result.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > policy.max_bytes and not policy.truncate:
+        declared = result.headers.get("content-length", "").strip()
+        # The server's own number: ASCII digits only ("²" passes str.isdigit, not int()), and
+        # read by its length first (int() refuses more than 4,300 digits).
+        if (
+            declared.isascii()
+            and declared.isdigit()
+            and (len(declared) > 18 or int(declared) > policy.max_bytes)
+            and not policy.truncate
+        ):
             raise FetchError("too_large", f"{url} is {declared} bytes, over {policy.max_bytes}")
         result.body, result.truncated = _read_bounded(response, conn, policy, deadline, url)
         if deadline.expired:  # the body may look complete where the watchdog cut it

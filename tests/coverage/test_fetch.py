@@ -401,3 +401,38 @@ def test_a_short_deadline_after_a_long_one_is_still_kept() -> None:
     finally:
         far.done = True
         server.close()
+
+
+@pytest.mark.parametrize(
+    ("length", "truncate", "code"),
+    [
+        (b"\xb2", False, None),  # "²": str.isdigit takes it, int() refuses it
+        (b"9" * 5_000, False, "too_large"),  # past int()'s 4,300 digits
+        (b"9" * 5_000, True, None),
+        (b"\xd9\xa1", False, None),  # not a number in latin-1 either
+    ],
+)
+def test_a_hostile_content_length_is_a_fetch_result_or_error(
+    length: bytes, truncate: bool, code: str | None
+) -> None:
+    body = b"<html><title>ok</title></html>"
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n"
+    server = TrickleServer([head + b"Content-Length: " + length + b"\r\n\r\n" + body], pause=0.01)
+    try:
+
+        def call() -> Any:
+            return fetch(
+                f"http://news.example:{server.port}/",
+                FetchPolicy(timeout=5.0, truncate=truncate),
+                resolver=lambda host, port: [PUBLIC_IP],
+                dial=lambda address, timeout: socket.create_connection(("127.0.0.1", server.port), timeout),
+            )
+
+        if code is None:
+            assert call().body == body
+        else:
+            with pytest.raises(FetchError) as caught:
+                call()
+            assert caught.value.code == code
+    finally:
+        server.close()
