@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import itertools
 import json
@@ -62,9 +63,23 @@ SUMMARY_ARTICLES = 2000
 SNAPSHOT_CACHE_ARTICLES = 20_000
 # Articles restored per step, their stories resolved in one read.
 RESTORE_PAGE = 2000
+# An engine that restored at least this many articles at start-up freezes them for the cyclic
+# garbage collector (freeze_long_lived): below it there is too little to gain.
+FREEZE_RESTORED = 1000
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _DATELINE_RE = re.compile(r"^.{0,80}?\s(?:—|–|--|-)\s", re.DOTALL)
+
+
+def freeze_long_lived() -> None:
+    """Moves every object alive now out of the cyclic garbage collector's reach (gc.freeze),
+    after one collection so no garbage is kept: a window restored at start-up (every article's
+    term counts and vectors, ~100,000 objects at 200,000 stored) lives as long as the process,
+    and each full collection walked all of it again (~2 % of ingest CPU at 200,000 stored).
+    Frozen objects are still freed when the last reference goes (an expired story's vectors),
+    only cycles among them are not collected, and the window's structures hold none."""
+    gc.collect()
+    gc.freeze()
 
 
 @dataclass(frozen=True)
@@ -177,8 +192,8 @@ class Engine:
         self._removals = store.cursor(REMOVALS_CURSOR)
         self._by_name = {o.name.casefold(): o.id for o in ratings.outlets.values()}
         self._snapshots = SnapshotCache()
-        if restore:
-            self.restore()
+        if restore and self.restore() >= FREEZE_RESTORED:
+            freeze_long_lived()
 
     # -- clock and names ----------------------------------------------------------------
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from service.core.ratings import RatingsTable
+from service.coverage import cluster as cluster_module
+from service.coverage import engine as engine_module
 from service.coverage.cluster import Doc
 from service.coverage.engine import Engine, RawArticle, fingerprint, key_variants
 from service.store.base import Store
@@ -405,3 +409,51 @@ def test_key_variants_pair_the_slash_forms() -> None:
     assert key_variants("https://h.example/") == ("https://h.example/",)
     assert key_variants("https://h.example//") == ("https://h.example//",)
     assert key_variants("id:feed-item-1") == ("id:feed-item-1",)
+
+
+def test_a_large_restored_window_is_frozen_for_the_collector_and_still_freed_when_it_expires(
+    store_factory: StoreFactory, table: RatingsTable, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = store_factory()
+    Engine(store, table, clock=clock).ingest(
+        [
+            barrier(f"outlet{i}.com", "a", title, text=f"{title}: the council met on day {i}.")
+            for i, title in enumerate(
+                [
+                    "Harbor council approves flood barrier",
+                    "Orchestra cancels its spring tour",
+                    "Volcano observatory raises alert level",
+                    "Senate extends pipeline safety program",
+                ]
+            )
+        ]
+    )
+    # The clusterer's stories, made weakly referable to see when they are freed.
+    monkeypatch.setattr(
+        cluster_module,
+        "_Story",
+        type("_Story", (cluster_module._Story,), {"__slots__": ("__weakref__",)}),
+    )
+    gc.unfreeze()  # (whatever an earlier test left frozen)
+    try:
+        # Fewer restored articles than FREEZE_RESTORED: nothing frozen.
+        Engine(store_factory(), table, clock=clock)
+        assert gc.get_freeze_count() == 0
+        monkeypatch.setattr(engine_module, "FREEZE_RESTORED", 4)
+        reopened = Engine(store_factory(), table, clock=clock)
+        assert gc.get_freeze_count() > 0
+        restored = list(reopened.clusterer._stories.values())
+        assert restored
+        gone = [weakref.ref(story) for story in restored]
+        del restored
+        # A week later the restored stories leave the window: frozen or not, they are freed
+        # by their last reference going (the collector kept off), so memory stays bounded.
+        gc.disable()
+        clock.now = T0 + 8 * 86400
+        late = "Chess club opens downtown"
+        reopened.ingest([barrier("late.com", "z", late, T0 + 7 * 86400, text=f"{late}.")])
+        assert [s.size for s in reopened.clusterer._stories.values()] == [1]
+        assert all(ref() is None for ref in gone)
+    finally:
+        gc.enable()
+        gc.unfreeze()
