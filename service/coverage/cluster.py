@@ -1097,10 +1097,27 @@ class Clusterer:
         # Comparing with single members costs most, so only the front runners get it.
         share = settings.nearest_member_weight
         candidates: list[_Candidate] = []
+        values = vector.values()
         for centroid, bonus, story in coarse[: max(settings.rescore_limit, rescore)]:
             members = story.member_vectors
             # A lone article is its story's centroid: no second dot product for the same number.
-            nearest = centroid if len(members) == 1 else max([_dot(vector, m) for m in members])
+            # _dot(vector, m) for each member, written out (a call a member was a sixth of the
+            # candidate search): the smaller side in its insertion order, the same products.
+            nearest = (
+                centroid
+                if len(members) == 1
+                else max(
+                    [
+                        (
+                            sum(map(mul, m.values(), map(vector_get, m, repeat(0.0))))
+                            if size > len(m)
+                            else sum(map(mul, values, map(m.get, vector, repeat(0.0))))
+                        )
+                        or 0
+                        for m in members
+                    ]
+                )
+            )
             blend = (
                 (1 - share) * centroid + share * nearest
                 if share > 0 and len(members) >= 2
