@@ -146,9 +146,15 @@ def parse_feed_with_feedparser(
 ) -> list[RawArticle]:
     """parse_feed by feedparser alone: any document it can read, in any encoding."""
     # Bytes only: given a string that looks like a URL, feedparser would fetch it itself.
-    parsed = feedparser.parse(
-        body, response_headers={"content-location": feed_url, "content-type": "application/xml"}
-    )
+    try:
+        parsed = feedparser.parse(
+            body,
+            response_headers={"content-location": feed_url, "content-type": "application/xml"},
+        )
+    except Exception as exc:
+        # feedparser's own bugs on hostile bytes (&#99999999999; raises OverflowError in its
+        # chr(), &#xD800; UnicodeEncodeError): a bad feed, never a failed pass.
+        raise ValueError(f"unreadable feed ({type(exc).__name__}: {exc})") from None
     if parsed.bozo and isinstance(parsed.get("bozo_exception"), xml.sax.SAXException):
         raise ValueError(f"malformed XML: {parsed.bozo_exception}")
     if parsed.bozo and not parsed.entries:

@@ -454,3 +454,33 @@ def test_group_commits_make_the_stories_of_one_commit_per_feed(
     assert engine.store.counts()["articles"] == serial_store.counts()["articles"] == 16 * 3
     assert groups(engine.store) == groups(serial_store)
     serial_store.close()
+
+
+def test_a_feed_that_breaks_the_parser_or_the_fetch_is_one_failed_feed_not_a_failed_pass(
+    engine: Engine, server: Any
+) -> None:
+    item = "<item><title>Harbor {} vote</title><link>https://leftpaper.com/{}</link></item>"
+    rss = '<rss version="2.0"><channel><title>t</title>{}</channel></rss>'
+    server.add("/rss.xml", body=feed_bytes("rss2.xml"))
+    # A character reference past any code point: feedparser's chr() raised OverflowError.
+    server.add("/overflow.xml", body=rss.format(item.format("&#99999999999;", "a")).encode())
+    server.add("/surrogate.xml", body=rss.format(item.format("&#xD800;", "b")).encode())
+    # Content-Length "²" (latin-1 0xB2): a digit to str.isdigit, not to int().
+    server.add("/length.xml", body=feed_bytes("rss2.xml"), headers={"Content-Length": "\xb2"})
+    feeds = [
+        FeedSource("leftpaper.com", server.url("/rss.xml")),
+        FeedSource("rightdaily.com", server.url("/overflow.xml", "localhost")),
+        FeedSource("centerwire.com", server.url("/surrogate.xml", "localhost")),
+        FeedSource("rightradio.com", server.url("/length.xml", "localhost")),
+    ]
+    run = FeedIngester(engine, policy=TEST_POLICY, politeness=0).run(feeds)
+    by_url = {o.url: o for o in run.outcomes}
+    assert by_url[feeds[0].url].status == "ok" and by_url[feeds[0].url].entries == 2
+    for feed in feeds[1:3]:
+        outcome = by_url[feed.url]
+        assert outcome.status == "error" and outcome.code == "parse", outcome
+        assert "unreadable feed" in (outcome.error or "")
+    # A Content-Length that is no number is no limit: the body is read (and bounded) as is.
+    assert by_url[feeds[3].url].status == "ok", by_url[feeds[3].url]
+    states = engine.store.feed_states_of([f.url for f in feeds])
+    assert states[feeds[1].url].last_error and states[feeds[2].url].last_error
