@@ -64,6 +64,16 @@ def _store_failure(exc: Exception) -> click.ClickException:
 STORE_ERRORS: tuple[type[Exception], ...] = (StoreUnavailable, psycopg.Error, sqlite3.Error)
 
 
+def _data_dir_failure(ctx: CoverageContext, exc: OSError) -> click.ClickException:
+    """One line for a data directory SQLite cannot be made in (missing parent, read-only)."""
+    from service.ops.resilience import describe_os_error
+
+    return click.ClickException(
+        f"the coverage store cannot be opened: PARALLAX_DATA_DIR={ctx.config['DATA_DIR']}: "
+        f"{describe_os_error(exc)}"
+    )
+
+
 def _engine(ctx: CoverageContext) -> Engine:
     try:
         return ctx.engine
@@ -71,6 +81,8 @@ def _engine(ctx: CoverageContext) -> Engine:
         raise click.ClickException(str(exc)) from None
     except STORE_ERRORS as exc:
         raise _store_failure(exc) from None
+    except OSError as exc:  # SQLite's directory could not be made: a traceback said so before
+        raise _data_dir_failure(ctx, exc) from None
 
 
 def _feeds(ctx: CoverageContext) -> list[FeedSource]:
@@ -363,6 +375,8 @@ def prune(older_than: str, batch: int, vacuum: bool) -> None:
         store = open_store(ctx.config["DATA_DIR"], ctx.config.get("DATABASE_URL", ""))
     except STORE_ERRORS as exc:
         raise _store_failure(exc) from None
+    except OSError as exc:
+        raise _data_dir_failure(ctx, exc) from None
     cutoff = time.time() - keep
     started = time.monotonic()
     try:

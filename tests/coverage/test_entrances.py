@@ -81,6 +81,28 @@ def test_ingest_file_against_an_unreachable_postgresql_prints_one_line(tmp_path:
     assert "unreachable" in lines[0] and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    "args", [["ingest", "--file", "{file}"], ["feeds"], ["prune", "--older-than", "90d"]]
+)
+def test_a_data_dir_that_cannot_be_made_is_one_line_naming_it(tmp_path: Path, args: list[str]) -> None:
+    from service.cli import main
+
+    articles = tmp_path / "a.jsonl"
+    articles.write_text(json.dumps({"id": "a", "title": "Harbor council"}) + "\n", encoding="utf-8")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    # The data directory would be made under a regular file: mkdir fails with an OSError.
+    env = {"PARALLAX_DATA_DIR": str(blocker / "data"), "PARALLAX_DATABASE_URL": ""}
+    result = CliRunner(env=env).invoke(main, [a.format(file=articles) for a in args])
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [
+        f"Error: the coverage store cannot be opened: PARALLAX_DATA_DIR={blocker / 'data'}: "
+        "cannot write there (Not a directory)"
+    ], result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_page_fetches_past_the_process_cap_are_refused_at_once(coverage_app: Flask) -> None:
     from service.ingest.fetch import FetchResult
     from service.web.api.stories import FETCHER_KEY, SLOTS_KEY
