@@ -6,6 +6,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 PREFIX = "PARALLAX_"
 
@@ -167,6 +168,28 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix:// "
             "(redis://host:6379/0), or be empty"
+        )
+    # An address that cannot be parsed ("postgresql://[::1", a port "abc" or 99999) failed
+    # only when first used: every story request a 500, or a bare "Invalid IPv6 URL".
+    for key, url, example in (
+        ("DATABASE_URL", database_url, "postgresql://user@host:5432/db"),
+        ("REDIS_URL", redis_url, "redis://host:6379/0"),
+    ):
+        if url.startswith(("postgresql://", "postgres://", "redis://", "rediss://")):
+            try:
+                urlsplit(url).port  # noqa: B018 (read to check it: raises ValueError)
+            except ValueError as exc:
+                raise ConfigError(f"{PREFIX}{key}: {exc}; write it as {example}") from None
+    # As `parallax worker --interval`: 0 ran passes back to back (every feed re-read at once,
+    # forever), and past ~1e11 s the wait between passes raised OverflowError in the worker.
+    interval = config.get("INGEST_INTERVAL")
+    if (
+        not isinstance(interval, int | float)
+        or isinstance(interval, bool)
+        or not 1 <= interval <= 86400
+    ):
+        raise ConfigError(
+            f"{PREFIX}INGEST_INTERVAL={interval!r}: use 1 to 86400 seconds between feed passes"
         )
     threads = int(config.get("FEED_THREADS") or 4)
     if not 1 <= threads <= 128:

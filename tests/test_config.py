@@ -19,7 +19,9 @@ def test_environment_overrides_defaults_with_types() -> None:
     assert config["DATA_DIR"] == "/srv/parallax" and "OTHER" not in config
 
 
-@pytest.mark.parametrize(("name", "value"), [("PARALLAX_INGEST_ENABLED", "maybe"), ("PARALLAX_INGEST_INTERVAL", "soon"), ("PARALLAX_LOOKUP_MAX_URLS", "-1")])
+@pytest.mark.parametrize(("name", "value"), [("PARALLAX_INGEST_ENABLED", "maybe"), ("PARALLAX_INGEST_INTERVAL", "soon"), ("PARALLAX_LOOKUP_MAX_URLS", "-1"),
+                                             # 0: feed passes back to back; 1e26: the worker's wait raised OverflowError
+                                             ("PARALLAX_INGEST_INTERVAL", "0"), ("PARALLAX_INGEST_INTERVAL", "9" * 26)])
 def test_bad_environment_values_are_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         load_config({name: value})
@@ -102,3 +104,23 @@ def test_parallax_serve_refuses_a_misspelt_setting_in_one_line(tmp_path: object)
     assert result.exit_code == 1
     assert "did you mean PARALLAX_API_KEYS?" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("PARALLAX_DATABASE_URL", "postgresql://[::1", "Invalid IPv6 URL"),
+        ("PARALLAX_DATABASE_URL", "postgresql://db.example:99999/parallax", "Port out of range"),
+        ("PARALLAX_REDIS_URL", "redis://[", "Invalid IPv6 URL"),
+        ("PARALLAX_REDIS_URL", "redis://cache.example:abc/0", "could not be cast"),
+    ],
+)
+def test_an_address_that_cannot_be_parsed_stops_start_up_naming_the_setting(
+    name: str, value: str, says: str
+) -> None:
+    # Before, the app started and answered every story request with a 500 (the store's URL
+    # is parsed on first use), or `parallax serve` said only "Invalid IPv6 URL".
+    with pytest.raises(ConfigError, match=f"^{name}: .*{says}.*; write it as "):
+        load_config({name: value})
+    good = {"PARALLAX_DATABASE_URL": "postgresql://u@[::1]:5432/db", "PARALLAX_REDIS_URL": "redis://h:6379/0"}
+    assert load_config({name: good[name]})[name.removeprefix("PARALLAX_")] == good[name]
