@@ -366,7 +366,10 @@ class Engine:
                 art = self.prepare(raw, first_seen)
             except (URLInputError, ValueError) as exc:
                 batch.rejected += 1
-                log.info("skipped article %r: %s", raw.url or raw.ext_id, exc)
+                # A feed's link or a file's id is as long as its sender makes it: the log line
+                # shows its head (a 100,000-character link logged whole every feed pass).
+                shown = str(raw.url or raw.ext_id or "")
+                log.info("skipped article %r: %s", shown[:200] + ("…" if len(shown) > 200 else ""), exc)
                 continue
             variants = key_variants(art.key)
             if any(v in seen for v in variants):

@@ -232,3 +232,17 @@ def test_an_amp_variant_matches_the_stored_article(
     scored = client.get("/v1/score", query_string={"url": variant}).get_json()
     assert scored["story"] is not None and scored["resolved_url"].startswith("https://")
     assert "amp" not in scored["resolved_url"].split("://", 1)[1].split(".", 1)[1]
+
+
+def test_a_skipped_article_logs_the_head_of_its_link_not_all_of_it(
+    engine: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from service.coverage.engine import RawArticle
+
+    long_link = "https://leftpaper.com/" + "x" * 100_000
+    with caplog.at_level("INFO", logger="service.coverage.engine"):
+        result = engine.ingest([RawArticle("Harbor council approves barrier", "", long_link)])
+    assert result.rejected == 1
+    lines = [r.getMessage() for r in caplog.records if "skipped article" in r.getMessage()]
+    assert len(lines) == 1 and len(lines[0]) < 400, len(lines[0])
+    assert "https://leftpaper.com/xxx" in lines[0] and "limit is 4096" in lines[0]
