@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ from click.testing import CliRunner
 from flask import Flask
 
 from service.cli.coverage import cluster, ingest
+from service.coverage import lexicon
 from service.coverage.cluster import Clusterer, Doc
 from service.coverage.engine import Engine, article_key
+from service.coverage.match import MatchModel
 from service.coverage.runtime import engine as app_engine
 from service.ingest.feeds import FeedIngester, FeedSource
 from service.ingest.fetch import FetchResult
@@ -54,18 +57,49 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     close_store(made)
 
 
-@pytest.fixture
-def languages_seen(monkeypatch: pytest.MonkeyPatch) -> dict[str, str | None]:
-    """doc id -> the language the clusterer was handed with it (None: left to detection)."""
-    seen: dict[str, str | None] = {}
-    add = Clusterer.add
+@dataclass
+class Seen:
+    """What the clusterer was handed and used while a test ran."""
 
-    def spy(self: Clusterer, doc: Doc) -> str:
-        seen[doc.id] = doc.language
+    languages: dict[str, str | None] = field(default_factory=dict)  # doc id -> Doc.language
+    priors: set[str] = field(default_factory=set)  # languages whose shipped term table was read
+    learned: int = 0  # decisions the learned (calibrated) match model made
+
+
+@pytest.fixture
+def seen(monkeypatch: pytest.MonkeyPatch) -> Seen:
+    record = Seen()
+    add = Clusterer.add
+    probability = MatchModel.probability
+    table = lexicon.table
+
+    def spy_add(self: Clusterer, doc: Doc) -> str:
+        record.languages[doc.id] = doc.language
         return add(self, doc)
 
-    monkeypatch.setattr(Clusterer, "add", spy)
-    return seen
+    def spy_probability(self: MatchModel, features: list[float]) -> float:
+        record.learned += 1
+        return probability(self, features)
+
+    def spy_table(language: str, *args: Any, **kwargs: Any) -> lexicon.TermTable | None:
+        found = table(language, *args, **kwargs)
+        if found is not None:
+            record.priors.add(language)
+        return found
+
+    monkeypatch.setattr(Clusterer, "add", spy_add)
+    monkeypatch.setattr(MatchModel, "probability", spy_probability)
+    monkeypatch.setattr(lexicon, "table", spy_table)
+    return record
+
+
+def _assert_engine_used(seen: Seen, language: str, *, given: bool = True) -> None:
+    """The per-language text (the outlet's language handed over, or detected), the shipped
+    prior of that language and the learned match all took part."""
+    if given:
+        assert set(seen.languages.values()) == {language}
+    assert language in seen.priors, seen.priors
+    assert seen.learned > 0
 
 
 def _stories(eng: Engine, docs: list[Doc], language: str) -> list[str | None]:
@@ -80,7 +114,7 @@ def _assert_grouped(stories: list[str | None]) -> None:
 
 @pytest.mark.parametrize(("docs", "language"), LANGUAGES)
 def test_a_feed(
-    app: Flask, docs: list[Doc], language: str, languages_seen: dict[str, str | None]
+    app: Flask, docs: list[Doc], language: str, seen: Seen
 ) -> None:
     items = "".join(
         f"<item><title>{d.title}</title><link>{_url(d, language)}</link>"
@@ -97,7 +131,7 @@ def test_a_feed(
     run = FeedIngester(eng, politeness=0, fetcher=fetcher).run([feed])
     assert run.added == 3, run.to_json()
     _assert_grouped(_stories(eng, docs, language))
-    assert set(languages_seen.values()) == {language}
+    _assert_engine_used(seen, language)
 
 
 def _write(path: Path, docs: list[Doc], language: str, *, outlet: bool = True) -> Path:
@@ -116,7 +150,7 @@ def test_ingest_file(
     tmp_path: Path,
     docs: list[Doc],
     language: str,
-    languages_seen: dict[str, str | None],
+    seen: Seen,
 ) -> None:
     path = _write(tmp_path / "articles.jsonl", docs, language)
     with app.app_context():
@@ -124,12 +158,12 @@ def test_ingest_file(
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["added"] == 3
     _assert_grouped(_stories(app_engine(app), docs, language))
-    assert set(languages_seen.values()) == {language}
+    _assert_engine_used(seen, language)
 
 
 @pytest.mark.parametrize(("docs", "language"), LANGUAGES)
 def test_the_api_stores_and_matches(
-    app: Flask, docs: list[Doc], language: str, languages_seen: dict[str, str | None]
+    app: Flask, docs: list[Doc], language: str, seen: Seen
 ) -> None:
     client = app.test_client()
     for d in docs:
@@ -141,7 +175,7 @@ def test_the_api_stores_and_matches(
         assert answer.status_code == 200 and answer.get_json()["stored"], answer.get_json()
     stories = _stories(app_engine(app), docs, language)
     _assert_grouped(stories)
-    assert set(languages_seen.values()) == {language}
+    _assert_engine_used(seen, language)
     # An article not stored: /v1/related offers the first two reports' story first.
     other = docs[1]
     answer = client.get(
@@ -156,7 +190,7 @@ def test_the_api_stores_and_matches(
 
 @pytest.mark.parametrize(("docs", "language"), LANGUAGES)
 def test_the_cluster_command(
-    tmp_path: Path, docs: list[Doc], language: str, languages_seen: dict[str, str | None]
+    tmp_path: Path, docs: list[Doc], language: str, seen: Seen
 ) -> None:
     # No URL, so no outlet: the language is detected from the text.
     path = _write(tmp_path / "articles.jsonl", docs, language, outlet=False)
@@ -164,4 +198,5 @@ def test_the_cluster_command(
     assert result.exit_code == 0, result.output
     story = {r["id"]: r["story"] for r in map(json.loads, result.stdout.splitlines())}
     _assert_grouped([story[d.id] for d in docs])
-    assert len(languages_seen) == 3
+    assert len(seen.languages) == 3
+    _assert_engine_used(seen, language, given=False)
