@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 
 MAX_TITLE_CHARS = 1000
 MAX_TEXT_CHARS = 20_000
+# An article's key (its canonical URL, or "id:" and a file's id) as stored: below the ~2,700
+# bytes a PostgreSQL B-tree entry may hold, with room for the key's variants.
+MAX_KEY_BYTES = 2000
 # Published times further ahead than this are clock errors; they must not drag the clock forward.
 FUTURE_SLACK = 86400.0
 # A wire copy is recognised by its first words, after the dateline ("WASHINGTON (AP) —").
@@ -337,6 +340,13 @@ class Engine:
         if url is None and not raw.ext_id:
             raise ValueError("the article needs a url or an id")
         key = article_key(url) if url is not None else f"id:{raw.ext_id}"
+        if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+            # PostgreSQL's unique index on the key refuses an entry past ~2,700 bytes, and the
+            # whole batch with it (a feed's group commit, a file's batch): refuse this one.
+            raise ValueError(
+                f"the article's {'url' if url is not None else 'id'} is too long to store "
+                f"({len(key.encode('utf-8'))} bytes; at most {MAX_KEY_BYTES})"
+            )
         text = (raw.text or "")[:MAX_TEXT_CHARS]
         outlet_id = self.outlet_id(resolution, raw.outlet)
         outlet = self.ratings.get(outlet_id) if outlet_id else None
