@@ -480,3 +480,24 @@ def test_score_gains_the_story_and_related_coverage(client: FlaskClient, seeded:
     assert all(a["outlet"]["lean"] for a in related)
     unknown = client.get("/v1/score?url=https://leftpaper.com/not-ingested").get_json()
     assert unknown["story"] is None
+
+
+def test_a_fetched_page_cannot_claim_another_sites_stored_article(
+    coverage_app: Flask, client: FlaskClient, seeded: dict[str, Any]
+) -> None:
+    def page(canonical: str) -> Any:
+        def fetcher(url: str) -> FetchResult:
+            html = f'<html><head><link rel="canonical" href="{canonical}"></head></html>'
+            return FetchResult(url=url, status=200, headers={}, body=html.encode())
+
+        return fetcher
+
+    coverage_app.config["FETCH_PAGES"] = True
+    # farleft.org's page naming leftpaper.com's stored article: not that article.
+    coverage_app.extensions[FETCHER_KEY] = page("https://leftpaper.com/barrier")
+    body = client.get("/v1/related?url=https://farleft.org/copy").get_json()
+    assert body["match"] != "stored" and body["story"] is None, body
+    # Its own site's stored article is, from an AMP or mobile host of that site too.
+    for copy in ("https://leftpaper.com/barrier/amp-copy", "https://amp.leftpaper.com/a/b"):
+        body = client.get("/v1/related", query_string={"url": copy}).get_json()
+        assert body["match"] == "stored" and body["story"]["id"] == seeded["barrier"], body

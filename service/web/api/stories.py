@@ -19,7 +19,7 @@ from service.core.times import TimeInputError, article_time
 from service.core.urls import URLInputError, canonical_url
 from service.coverage import runtime
 from service.coverage.demo import demo_story_ids
-from service.coverage.engine import Engine, RawArticle, StoryState
+from service.coverage.engine import Engine, RawArticle, StoryState, article_key
 from service.coverage.runtime import engine, fresh_engine
 from service.coverage.summary import listing_json
 from service.ingest.fetch import PAGE_POLICY, FetchError, FetchResult, FetchSlots, fetch
@@ -212,6 +212,11 @@ def _host(url: str) -> str:
     return url.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
 
 
+def _site(url: str) -> str:
+    """The host an article key keeps: www., m., amp. and mobile. copies are one site."""
+    return _host(article_key(url))
+
+
 def _related(
     url: str, title: str, text: str, published: float | None, *, allow_fetch: bool = True
 ) -> dict[str, Any] | bytes:
@@ -228,8 +233,12 @@ def _related(
             published = published or page.published
             if page.canonical_url:
                 with contextlib.suppress(URLInputError):
-                    stored = eng.stored_story(canonical_url(page.canonical_url))
-                    art, state = stored if stored is not None else (None, None)
+                    canonical = canonical_url(page.canonical_url)
+                    # As for POST /v1/articles: a page speaks only for its own site, so a page
+                    # naming another site's stored article as its canonical is not that article.
+                    if _site(canonical) == _site(url):
+                        stored = eng.stored_story(canonical)
+                        art, state = stored if stored is not None else (None, None)
     if state is not None:
         payload["match"] = "stored"
         return json_with(payload, "story", _summary_body(eng, state))
