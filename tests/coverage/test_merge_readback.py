@@ -146,3 +146,28 @@ def test_the_merged_away_id_answers_with_the_survivor_over_http(
     gone = client.get("/v1/stories/st-999999")
     assert gone.status_code == 404 and gone.get_json()["error"]["code"] == "story_not_found"
     assert client.get("/stories/st-999999").status_code == 404
+
+
+def test_another_process_that_still_holds_the_merged_away_story_files_under_the_survivor(
+    store_factory: StoreFactory,
+) -> None:
+    # A reader (the API's engine) restored both stories before a worker merged them.
+    worker_store, reader_store = store_factory(), store_factory()
+    worker = Engine(worker_store, RatingsTable([], [], "none"), Clusterer(BRIDGE), restore=False)
+    background = [RawArticle(d.title, d.text, _url(d, 9)) for d in background_docs()]
+    worker.ingest([*background, _raw(FARES, 1)])
+    worker.ingest([_raw(STRIKE, 2)])
+    old = _story(worker_store, STRIKE, 2)
+    reader = Engine(reader_store, RatingsTable([], [], "none"), Clusterer(BRIDGE))
+    worker.ingest([_raw(BOTH, 3)])
+    survivor = _story(worker_store, FARES, 1)
+    assert reader_store.resolve_story(old) == survivor != old
+    # The reader's clusterer still has the old story apart; what it matches and what it
+    # stores there are the survivor's.
+    assert [s for s, _ in reader.match(STRIKE.title, STRIKE.text)][:1] == [survivor]
+    reader.ingest([RawArticle(STRIKE.title, STRIKE.text + " Talks resume.", "https://example8.org/x")])
+    row = reader_store.article_by_key(article_key("https://example8.org/x"))
+    assert row is not None and row.story_id == survivor
+    assert reader_store.story(old) is not None
+    assert {r.id for r in reader_store.stories(limit=50)} >= {survivor}
+    assert old not in {r.id for r in reader_store.stories(limit=50)}
