@@ -358,7 +358,13 @@ def _follow(
 ) -> FetchResult:
     current = url
     for hop in range(policy.max_redirects + 1):
-        result = _get_once(current, policy, headers, resolver, dial, deadline)
+        try:
+            result = _get_once(current, policy, headers, resolver, dial, deadline)
+        except (ValueError, http.client.InvalidURL) as exc:
+            # An address urlsplit, ipaddress or http.client refuses ("http://[::1/x", a space
+            # or a NUL in the host, a raw non-ASCII path), most often a hostile redirect's.
+            shown = current if len(current) <= 200 else current[:200] + "…"
+            raise FetchError("bad_url", f"{shown} cannot be fetched: {exc}") from None
         if result.status in REDIRECTS:
             location = result.headers.get("location")
             if not location:
@@ -367,7 +373,12 @@ def _follow(
                 raise FetchError(
                     "too_many_redirects", f"more than {policy.max_redirects} redirects from {url}"
                 )
-            current = urljoin(current, location.strip())
+            try:
+                current = urljoin(current, location.strip())
+            except ValueError as exc:
+                raise FetchError(
+                    "bad_redirect", f"{current} redirected to an unusable address ({exc})"
+                ) from None
             continue
         if result.status == 304:
             return result

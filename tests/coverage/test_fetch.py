@@ -436,3 +436,30 @@ def test_a_hostile_content_length_is_a_fetch_result_or_error(
             assert caught.value.code == code
     finally:
         server.close()
+
+
+@pytest.mark.parametrize(
+    ("location", "code"),
+    [
+        (b"http://[::1/x", "bad_redirect"),  # urlsplit: Invalid IPv6 URL
+        (b"//[/", "bad_redirect"),
+        (b"http://[zz]/x", "bad_redirect"),  # ipaddress refuses the bracketed host
+        (b"http://a b/", "bad_url"),  # http.client.InvalidURL
+        (b"http://a\x00b/", "bad_url"),
+        (b"/\xff\xfe", "bad_url"),  # a raw non-ASCII path: UnicodeEncodeError in putrequest
+    ],
+)
+def test_a_hostile_redirect_is_a_fetch_error(location: bytes, code: str) -> None:
+    head = b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\nConnection: close\r\nLocation: "
+    server = TrickleServer([head + location + b"\r\n\r\n"], pause=0.01)
+    try:
+        with pytest.raises(FetchError) as caught:
+            fetch(
+                f"http://news.example:{server.port}/",
+                FetchPolicy(timeout=5.0),
+                resolver=lambda host, port: [PUBLIC_IP],
+                dial=lambda address, timeout: socket.create_connection(("127.0.0.1", server.port), timeout),
+            )
+        assert caught.value.code == code, caught.value.message
+    finally:
+        server.close()

@@ -467,11 +467,14 @@ def test_a_feed_that_breaks_the_parser_or_the_fetch_is_one_failed_feed_not_a_fai
     server.add("/surrogate.xml", body=rss.format(item.format("&#xD800;", "b")).encode())
     # Content-Length "²" (latin-1 0xB2): a digit to str.isdigit, not to int().
     server.add("/length.xml", body=feed_bytes("rss2.xml"), headers={"Content-Length": "\xb2"})
+    # A redirect to an address urlsplit refuses: ValueError escaped fetch().
+    server.redirect("/moved.xml", "http://[::1/feed.xml")
     feeds = [
         FeedSource("leftpaper.com", server.url("/rss.xml")),
         FeedSource("rightdaily.com", server.url("/overflow.xml", "localhost")),
         FeedSource("centerwire.com", server.url("/surrogate.xml", "localhost")),
         FeedSource("rightradio.com", server.url("/length.xml", "localhost")),
+        FeedSource("righttimes.com", server.url("/moved.xml", "localhost")),
     ]
     run = FeedIngester(engine, policy=TEST_POLICY, politeness=0).run(feeds)
     by_url = {o.url: o for o in run.outcomes}
@@ -482,5 +485,6 @@ def test_a_feed_that_breaks_the_parser_or_the_fetch_is_one_failed_feed_not_a_fai
         assert "unreadable feed" in (outcome.error or "")
     # A Content-Length that is no number is no limit: the body is read (and bounded) as is.
     assert by_url[feeds[3].url].status == "ok", by_url[feeds[3].url]
+    assert by_url[feeds[4].url].code == "bad_redirect", by_url[feeds[4].url]
     states = engine.store.feed_states_of([f.url for f in feeds])
     assert states[feeds[1].url].last_error and states[feeds[2].url].last_error
