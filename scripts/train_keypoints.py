@@ -13,7 +13,8 @@ weights scaled back) is fitted on all of them; the service ships only its weight
 Overfitting checks printed (and written into the model file): each story-grouped half (the
 stories split by a hash of their id, as bench/keypoints.py splits them) summarised with a model
 fitted on the other half only, end to end, scored by ROUGE F1 against the roundups beside the
-lead baseline; and the held-out correlation of the model's value with the label. The data sets' texts are read in place and never written anywhere.
+lead baseline; and the held-out correlation of the model's value with the label, pooled and
+within each story (the one the set choice reads). The data sets' texts are read in place and never written anywhere.
 """
 
 from __future__ import annotations
@@ -140,28 +141,42 @@ def rouge(
     return (totals[0] / n, totals[1] / n, totals[2] / n, totals[3] / n, totals[4] / n)
 
 
+def within_story_r(predicted: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> float:
+    """Mean Pearson r between value and label inside each story (stories of 3+ candidates whose
+    labels and values vary): what the set choice reads. The pooled r also counts how stories
+    differ from each other, which no choice within a story can use."""
+    rs = []
+    for story in np.unique(groups):
+        mask = groups == story
+        p, y = predicted[mask], labels[mask]
+        if mask.sum() >= 3 and p.std() > 0 and y.std() > 0:
+            rs.append(float(np.corrcoef(p, y)[0, 1]))
+    return float(np.mean(rs)) if rs else float("nan")
+
+
 def held_out(
     sets: dict[str, Stories],
     gold: dict[str, dict[str, str]],
-    data: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    data: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
 ) -> dict[str, Any]:
     """Each set's half h summarised by a model fitted on both sets' other half: gains over the
     lead baseline and the value/label correlation."""
     report: dict[str, Any] = {}
     halves = {
         h: fit(
-            np.concatenate([x[halves_mask != h] for x, _, halves_mask in data.values()]),
-            np.concatenate([y[halves_mask != h] for _, y, halves_mask in data.values()]),
+            np.concatenate([x[halves_mask != h] for x, _, halves_mask, _ in data.values()]),
+            np.concatenate([y[halves_mask != h] for _, y, halves_mask, _ in data.values()]),
         )
         for h in (0, 1)
     }
     for name, stories in sets.items():
-        x, y, halves_mask = data[name]
+        x, y, halves_mask, groups = data[name]
         for h in (0, 1):
             members = [s for s in stories if s in gold and half_of(s) == h]
             model = halves[h]
             predicted = np.array([model.value(row) for row in x[halves_mask == h]])
             corr = float(np.corrcoef(predicted, y[halves_mask == h])[0, 1])
+            within = within_story_r(predicted, y[halves_mask == h], groups[halves_mask == h])
             base = rouge(stories, members, gold, kp.lead_baseline)
             new = rouge(stories, members, gold, lambda src, m=model: kp.digest(src, m))  # type: ignore[misc]
             key = f"{name}, half {h} (fitted on half {1 - h})"
@@ -173,11 +188,12 @@ def held_out(
                 ],
                 "words": round(new[4], 1),
                 "value/label correlation": round(corr, 3),
+                "within-story correlation": round(within, 3),
             }
             print(
                 f"{key}: {len(members)} stories; gain R1/R2/RL/headline "
                 f"{' '.join(f'{a - b:+.3f}' for a, b in zip(new[:4], base[:4], strict=True))}"
-                f"  words {new[4]:.1f}  r {corr:.3f}",
+                f"  words {new[4]:.1f}  r {corr:.3f}  within-story r {within:.3f}",
                 flush=True,
             )
     return report
@@ -194,15 +210,20 @@ def main() -> None:
     data_dir = args.data or find_shared(ROOT) / "data"
     sets, gold = load(data_dir)
     labeller = Labeller()
-    data: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    data: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
     for name, stories in sets.items():
         xs, ys, groups = examples(stories, gold, labeller)
-        data[name] = (np.array(xs), np.array(ys), np.array([half_of(g) for g in groups]))
+        data[name] = (
+            np.array(xs),
+            np.array(ys),
+            np.array([half_of(g) for g in groups]),
+            np.array(groups),
+        )
         print(f"{name}: {len(xs)} candidate sentences of {len(set(groups))} stories", flush=True)
     report = {} if args.no_check else held_out(sets, gold, data)
     model = fit(
-        np.concatenate([x for x, _, _ in data.values()]),
-        np.concatenate([y for _, y, _ in data.values()]),
+        np.concatenate([x for x, _, _, _ in data.values()]),
+        np.concatenate([y for _, y, _, _ in data.values()]),
     )
     for name, weight in zip(kp.SENTENCE_FEATURES, model.weights, strict=True):
         print(f"  {name:18s} {weight:+.4f}")
