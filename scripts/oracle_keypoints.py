@@ -12,7 +12,10 @@ pools, each verbatim in its article:
 - pool: the summariser's candidates as it builds them (keypoints._Story.candidates);
 - sentences: every sentence of the text read, any position and length (≤ MAX_WORDS);
 - spans: those sentences and their verbatim sub-sentence spans (dateline off, trailing
-  attribution off, runs of clauses split at , ; : and dashes), at most one span a sentence.
+  attribution off, runs of clauses split at , ; : and dashes), at most one span a sentence;
+- one article: the first (up to 3, <= MAX_WORDS) whole sentences of a single article, the one
+  whose leads score best against the roundup (oracle; also topped up to 3 points greedily
+  from the rest of the pool), or the one the shipped model values most (no oracle).
 
 Rows are printed per set and per story-grouped half (bench/keypoints.half_of), with the lead
 baseline and the shipped summariser scored by the same code beside them. Reads the data sets in
@@ -128,10 +131,15 @@ def span_candidates(sources: list[kp.Source]) -> list[Candidate]:
 
 
 def greedy(
-    cands: list[Candidate], gold: Grams, least: int, most: int, words: int
+    cands: list[Candidate],
+    gold: Grams,
+    least: int,
+    most: int,
+    words: int,
+    start: Sequence[Candidate] = (),
 ) -> list[Candidate]:
-    chosen: list[Candidate] = []
-    used = 0
+    chosen: list[Candidate] = list(start)
+    used = sum(len(c[0].split()) for c in chosen)
     best_value = -1.0
     best: list[Candidate] = []
     n_words = [len(c[0].split()) for c in cands]
@@ -155,6 +163,53 @@ def greedy(
         elif len(chosen) > least:
             break
     return best or chosen
+
+
+def article_leads(sources: list[kp.Source]) -> dict[int, list[Candidate]]:
+    """Per article, its first whole-sentence candidates in order: at most MIN_POINTS, within
+    MAX_WORDS (a "lead-3" of that article alone)."""
+    story = kp._Story(sources)
+    out: dict[int, list[Candidate]] = {}
+    for c in sorted(story.candidates, key=lambda c: (c.source, c.position)):
+        if not c.whole:
+            continue
+        got = out.setdefault(c.source, [])
+        if (
+            len(got) < kp.MIN_POINTS
+            and sum(len(x[0].split()) for x in got) + c.words <= kp.MAX_WORDS
+        ):
+            got.append((c.text, c.source, c.source * 1000 + c.position))
+    return out
+
+
+def one_article(
+    sources: list[kp.Source], gold: Grams, *, pick_by_model: bool, fill: bool
+) -> list[Candidate]:
+    """One article's lead sentences: the article whose leads score best against the roundup
+    (an oracle), or the one whose candidates the shipped model values most on average (what
+    the summariser could know). `fill`: topped up to MIN_POINTS greedily by the roundup from
+    the rest of the pool, as the issue's 3-point rule would ask."""
+    leads = article_leads(sources)
+    if not leads:
+        return []
+    if pick_by_model:
+        story = kp._Story(sources)
+        values: dict[int, list[float]] = {}
+        for c in story.candidates:
+            values.setdefault(c.source, []).append(kp._value(story, c))
+        best = max(leads, key=lambda i: sum(values[i]) / len(values[i]))
+    else:
+        best = max(
+            leads, key=lambda i: sum(score([t for c in leads[i] for t in tokens(c[0])], gold))
+        )
+    chosen = leads[best]
+    if fill and len(chosen) < kp.MIN_POINTS:
+        cands = pool_candidates(sources)
+        distinct = len({c[2] for c in cands})
+        chosen = greedy(
+            cands, gold, min(kp.MIN_POINTS, distinct), kp.MIN_POINTS, kp.MAX_WORDS, chosen
+        )
+    return chosen
 
 
 def run(data: Path) -> None:
@@ -189,6 +244,13 @@ def run(data: Path) -> None:
                 distinct = len({c[2] for c in cands})
                 chosen = greedy(cands, g, min(least, distinct), kp.MAX_POINTS, words)
                 rows.setdefault("oracle " + label, []).append((story_id, [c[0] for c in chosen]))
+            for label, by_model, fill in (
+                ("oracle: one article's leads (<=3)", False, False),
+                ("oracle: one article's leads, topped up to 3 points", False, True),
+                ("model: one article's leads (<=3)", True, False),
+            ):
+                chosen = one_article(sources, g, pick_by_model=by_model, fill=fill)
+                rows.setdefault(label, []).append((story_id, [c[0] for c in chosen]))
         for label, results in rows.items():
             for half in (None, 0, 1):
                 picked = [(s, p) for s, p in results if half is None or half_of(s) == half]
