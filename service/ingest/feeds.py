@@ -6,6 +6,7 @@ import calendar
 import heapq
 import logging
 import random
+import re
 import threading
 import time
 import xml.sax
@@ -784,13 +785,24 @@ class FeedIngester:
             last_modified=state.last_modified if state else None,
             last_fetched=at,
             last_status=status,
-            last_error=error[:500],
+            last_error=shown_error(error),
             last_success=state.last_success if state else None,
             entries=state.entries if state else None,
             failures=failures,
             next_attempt=at + retry_delay(failures, status, self.retry_base, self.rng),
         )
         self._save_state(failed)
+
+
+# C0 and C1 control characters: a feed server's own bytes reach an error message (http.client's
+# BadStatusLine holds the status line as sent), and from there `parallax feeds`'s terminal.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def shown_error(error: str) -> str:
+    """A feed's error as stored and shown: control characters written out as \\xNN (an escape
+    sequence from a hostile server must not reach the operator's terminal), at most 500."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", error)[:500]
 
 
 def ingest_lines(
@@ -885,12 +897,14 @@ def feed_statuses(feeds: Sequence[FeedSource], states: Iterable[FeedState]) -> l
             continue
         if state.last_error:
             code = f"HTTP {state.last_status}: " if state.last_status else ""
+            # (Errors stored before shown_error existed are cleaned here too.)
+            error = shown_error(state.last_error)
             # How many times in a row is said once, beside the next try (retrying_words).
-            words = f"failing: {code}{state.last_error}"
+            words = f"failing: {code}{error}"
             out.append(
                 FeedStatus(
                     feed.outlet_id, feed.url, "failing", words, state.last_fetched,
-                    state.last_success, state.entries, state.last_error,
+                    state.last_success, state.entries, error,
                     failures=max(1, state.failures), next_attempt=state.next_attempt,
                 )
             )

@@ -488,3 +488,24 @@ def test_a_feed_that_breaks_the_parser_or_the_fetch_is_one_failed_feed_not_a_fai
     assert by_url[feeds[4].url].code == "bad_redirect", by_url[feeds[4].url]
     states = engine.store.feed_states_of([f.url for f in feeds])
     assert states[feeds[1].url].last_error and states[feeds[2].url].last_error
+
+
+def test_a_feed_servers_control_characters_never_reach_the_feeds_listing(engine: Engine) -> None:
+    from service.ingest.feeds import feed_statuses
+    from tests.coverage.test_fetch import TrickleServer
+
+    # A status line that clears the screen and retitles the terminal: http.client's
+    # BadStatusLine carries it into the feed's stored error, shown by `parallax feeds`.
+    server = TrickleServer([b"\x1b[2J\x1b]0;pwned\x07HTTP/9 200\r\n\r\n"], pause=0.0)
+    try:
+        feed = FeedSource("leftpaper.com", f"http://127.0.0.1:{server.port}/feed.xml")
+        run = FeedIngester(engine, policy=TEST_POLICY, politeness=0).run([feed])
+    finally:
+        server.close()
+    assert len(run.errors) == 1
+    state = engine.store.feed_states_of([feed.url])[feed.url]
+    assert state.last_error is not None
+    assert "\\x1b[2J\\x1b]0;pwned\\x07" in state.last_error
+    status = feed_statuses([feed], engine.store.feed_states())[0]
+    for shown in (state.last_error, status.status_text, status.error or ""):
+        assert not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in shown), repr(shown)
