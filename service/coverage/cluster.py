@@ -32,7 +32,6 @@ benchmark and the ablations behind every default.
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import math
 from collections import OrderedDict, deque
 from collections.abc import Iterator
@@ -1015,14 +1014,17 @@ class Clusterer:
         limit = settings.posting_limit
         # Only the article's heaviest (rarest) terms look up candidates; a story sharing none
         # of them is too far to join, and skipping long postings keeps the cost per article flat.
-        probes = heapq.nlargest(
-            settings.query_terms,
-            [
-                (weight, term)
-                for term, weight in vector.items()
-                if 0 < len(postings.get(term, ())) <= limit
-            ],
-        )
+        # (heapq.nlargest of the eligible (weight, term) pairs, which is their sorted order cut
+        # at query_terms: found by walking all pairs in that order until enough are eligible,
+        # so the postings of the lightest terms are not looked up)
+        wanted = settings.query_terms
+        probes: list[tuple[float, str]] = []
+        if wanted > 0:
+            for pair in sorted(zip(vector.values(), vector, strict=True), reverse=True):
+                if 0 < len(postings.get(pair[1], ())) <= limit:
+                    probes.append(pair)
+                    if len(probes) >= wanted:
+                        break
         # Each story's sum runs over the probes in their order whatever order the postings
         # list the stories in, so the partial scores are the same floats as ever.
         partial: dict[int, float] = {}

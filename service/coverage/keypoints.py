@@ -108,6 +108,12 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # brackets, followed by space (or directly, for scripts written without spaces).
 _SENTENCE_END_RE = re.compile(r"(?:[.!?]+[\"'”’»)\]]*(?=\s+|$))|(?:[。！？؟۔।]+[\"'”’」』»)\]]*)")
 _WORD_RE = re.compile(r"\w+(?:['’.\-]\w+)*", re.UNICODE)
+# The same two patterns for ASCII text (most articles), where they find the same matches: the
+# other scripts' stops and quotes cannot occur, and \w is [A-Za-z0-9_]. Each starts with a
+# character class, which the regex engine scans for before trying a match (the patterns above
+# are tried at every position), and ASCII classes are tested by table.
+_SENTENCE_END_ASCII_RE = re.compile(r"[.!?][.!?]*[\"')\]]*(?=\s+|$)")
+_WORD_ASCII_RE = re.compile(r"[A-Za-z0-9_]+(?:['.\-][A-Za-z0-9_]+)*")
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st gen lt col sgt capt cmdr adm gov sen rep rev hon pres vs etc inc
     ltd co corp dept univ fig no jan feb mar apr jun jul aug sep sept oct nov dec mt ft approx est
@@ -296,7 +302,10 @@ def detect_language(text: str) -> str:
     The dominant script decides where it names one language; otherwise the language whose
     function words occur most among the first words (Latin, Cyrillic and Arabic scripts)."""
     sample = text[:600]
-    foreign = [ch for ch in _NON_LATIN_RE.findall(sample) if ch.isalpha()]
+    # (ASCII text has no letter outside the Latin ranges: nothing to look for)
+    foreign = (
+        [] if sample.isascii() else [ch for ch in _NON_LATIN_RE.findall(sample) if ch.isalpha()]
+    )
     scripts: Counter[str] = Counter()
     if not foreign:
         # Latin letters only (most articles): no letter needs counting to know the script.
@@ -316,7 +325,8 @@ def detect_language(text: str) -> str:
     if script in _SCRIPT_LANGUAGE:
         return _SCRIPT_LANGUAGE[script]
     langs = _languages()
-    words = _WORD_RE.findall(sample.lower())[:60]
+    lowered = sample.lower()
+    words = (_WORD_ASCII_RE if lowered.isascii() else _WORD_RE).findall(lowered)[:60]
     if script == "LATIN":
         # Most news here is English: a text where a quarter of the words are English function
         # words is English, without counting the other 30 lists.
@@ -342,6 +352,10 @@ def detect_language(text: str) -> str:
 def clean(text: str) -> str:
     """Whitespace collapsed, control characters and lone surrogates removed: the form of an
     article's text its points are verbatim in."""
+    if text.isascii() and text.isprintable() and "  " not in text:
+        # Printable ASCII (no control character, tab or newline) without a run of spaces:
+        # neither pattern would change a thing (most articles, read twice as fast).
+        return text.strip()
     return _SPACE_RE.sub(" ", _CONTROL_RE.sub(" ", text)).strip()
 
 
@@ -375,7 +389,8 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     start = 0
     n = len(text)
-    for match in _SENTENCE_END_RE.finditer(text):
+    ends = _SENTENCE_END_ASCII_RE if text.isascii() else _SENTENCE_END_RE
+    for match in ends.finditer(text):
         end = match.end()
         punct = match.group()
         if punct[0] == ".":
@@ -425,7 +440,7 @@ class _Terms:
     def words(self, text: str) -> list[tuple[str, bool]]:
         """Every word in order as (compared form, is a content word)."""
         cache = self.cache
-        found = _WORD_RE.findall(text)
+        found = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
         if not self.spaceless:
             # (the common case, one cache lookup a word; a known word's pair is never empty)
             known_of, learn = cache.get, self._learn

@@ -279,6 +279,16 @@ def _digest_of(value: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def _digest_for(value: Any, sample: str) -> dict[str, Any] | None:
+    """The stored digest (as _digest_of reads it) when it was made for this sample, else None.
+    JSON text that does not hold the sample's signature at all is not decoded: a story's digest
+    is nearly always due because its sample moved on, and decoding it was most of the check."""
+    if isinstance(value, str) and sample not in value:
+        return None
+    kept = _digest_of(value)
+    return kept if kept is not None and kept.get("sample") == sample else None
+
+
 # What the digest is computed by: a stored digest is reused only if the same code made it.
 _DIGEST_CODE = hashlib.blake2b(
     b"".join(Path(m.__file__ or "").read_bytes() for m in (keypoints, summary_module)),
@@ -880,7 +890,7 @@ class SQLStore(ABC):
     def _flush_chunk(self, conn: Any, story_ids: list[str]) -> int:
         marks = ", ".join("?" * len(story_ids))
         state = {
-            str(row[0]): (str(row[1]), int(row[2] or 0), str(row[3]), _digest_of(row[4]))
+            str(row[0]): (str(row[1]), int(row[2] or 0), str(row[3]), row[4])
             for row in self._run(
                 conn,
                 "SELECT id, digest_wanted, pruned, headline, digest FROM stories"
@@ -906,7 +916,7 @@ class SQLStore(ABC):
             samples.setdefault(str(article.story_id), []).append(article)
         updates: list[tuple[Any, ...]] = []
         for story_id in todo:
-            wanted, pruned, headline, kept = state[story_id]
+            wanted, pruned, headline, stored = state[story_id]
             sample = samples.get(story_id) or [
                 article_row(r)
                 for r in self._run(
@@ -918,10 +928,8 @@ class SQLStore(ABC):
             ]
             if not sample or _sample_signature(sample) != wanted:
                 continue  # the sample moved on since: the commit that moved it flushes it
-            if kept is not None and kept.get("sample") == wanted:
-                digest = kept
-            else:
-                digest = {**story_digest(sample), "sample": wanted}
+            kept = _digest_for(stored, wanted)
+            digest = kept if kept is not None else {**story_digest(sample), "sample": wanted}
             if not pruned:
                 headline = digest["headline"] or representative_headline(
                     [a.title for a in sample][:HEADLINE_SAMPLE]

@@ -11,6 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.cli.coverage import summarize
 from service.coverage import keypoints as kp
@@ -774,3 +776,22 @@ def test_a_story_with_more_to_tell_is_weighed_against_a_longer_roundup() -> None
     more = kp._best_set(top, 2, 100, None, kp.roundup_words(300))
     assert [s.source for s in little] == [0, 1]
     assert [s.source for s in more] == [0, 1, 2]
+
+
+# ASCII text is read with cheaper patterns and a shortcut for clean(); on every ASCII string they
+# must find exactly what the general ones find (whitespace, control characters, quotes, stops).
+_ASCII_PIECES = st.lists(
+    st.sampled_from(list("aZ9_ .!?\"')]-[(,;:'\t\n\r\x0b\x0c\x1c\x1f\x00\x7f") + ["  ", "U.S."]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_ASCII_PIECES, max_size=4).map("".join))
+def test_the_ascii_patterns_find_what_the_general_ones_find(text: str) -> None:
+    assert text.isascii()
+    ends = [(m.start(), m.end()) for m in kp._SENTENCE_END_RE.finditer(text)]
+    assert [(m.start(), m.end()) for m in kp._SENTENCE_END_ASCII_RE.finditer(text)] == ends
+    assert kp._WORD_ASCII_RE.findall(text) == kp._WORD_RE.findall(text)
+    assert kp._WORD_ASCII_RE.findall(text.lower()) == kp._WORD_RE.findall(text.lower())
+    assert kp.clean(text) == kp._SPACE_RE.sub(" ", kp._CONTROL_RE.sub(" ", text)).strip()
