@@ -209,10 +209,15 @@ def validate(config: Mapping[str, Any]) -> None:
 
         for part in rate.split(";"):
             try:
-                if part.strip():
-                    parse_many(part.strip())
+                items = parse_many(part.strip()) if part.strip() else []
             except ValueError:
                 raise ConfigError(
                     f"{PREFIX}RATE_LIMIT: {part.strip()!r} is not a limit; write "
                     "COUNT/PERIOD pairs joined by ';', e.g. 600/minute;20000/hour"
                 ) from None
+            # "0/minute" started a service that refused every request (429) for good.
+            if any(item.amount < 1 or item.get_expiry() < 1 for item in items):
+                raise ConfigError(
+                    f"{PREFIX}RATE_LIMIT: {part.strip()!r} allows no request or counts over no "
+                    "time; give at least 1 per period of at least a second, e.g. 600/minute"
+                )

@@ -21,7 +21,9 @@ def test_environment_overrides_defaults_with_types() -> None:
 
 @pytest.mark.parametrize(("name", "value"), [("PARALLAX_INGEST_ENABLED", "maybe"), ("PARALLAX_INGEST_INTERVAL", "soon"), ("PARALLAX_LOOKUP_MAX_URLS", "-1"),
                                              # 0: feed passes back to back; 1e26: the worker's wait raised OverflowError
-                                             ("PARALLAX_INGEST_INTERVAL", "0"), ("PARALLAX_INGEST_INTERVAL", "9" * 26)])
+                                             ("PARALLAX_INGEST_INTERVAL", "0"), ("PARALLAX_INGEST_INTERVAL", "9" * 26),
+                                             # a service that answers every request 429
+                                             ("PARALLAX_RATE_LIMIT", "0/minute"), ("PARALLAX_RATE_LIMIT", "600/minute;0/hour")])
 def test_bad_environment_values_are_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         load_config({name: value})
