@@ -726,8 +726,8 @@ class FeedIngester:
         if response.status == 304:
             new_state = FeedState(
                 url=feed.url,
-                etag=response.headers.get("etag") or (state.etag if state else None),
-                last_modified=response.headers.get("last-modified")
+                etag=_validator(response.headers.get("etag")) or (state.etag if state else None),
+                last_modified=_validator(response.headers.get("last-modified"))
                 or (state.last_modified if state else None),
                 last_fetched=fetched_at,
                 last_status=304,
@@ -746,8 +746,8 @@ class FeedIngester:
             return FeedOutcome(feed.url, "error", error=str(exc), code="parse")
         new_state = FeedState(
             url=feed.url,
-            etag=response.headers.get("etag"),
-            last_modified=response.headers.get("last-modified"),
+            etag=_validator(response.headers.get("etag")),
+            last_modified=_validator(response.headers.get("last-modified")),
             last_fetched=fetched_at,
             last_status=response.status,
             last_success=fetched_at,
@@ -792,6 +792,16 @@ class FeedIngester:
             next_attempt=at + retry_delay(failures, status, self.retry_base, self.rng),
         )
         self._save_state(failed)
+
+
+# A validator longer than this is not kept: sent back with every later request of the feed, a
+# 60 KB ETag is one the server (or a proxy before it) may refuse for good, and failures keep it.
+MAX_VALIDATOR_CHARS = 1024
+
+
+def _validator(value: str | None) -> str | None:
+    """A response's ETag or Last-Modified as kept for the next conditional GET, or None."""
+    return value if value and len(value) <= MAX_VALIDATOR_CHARS else None
 
 
 # C0 and C1 control characters: a feed server's own bytes reach an error message (http.client's

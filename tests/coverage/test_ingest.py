@@ -509,3 +509,18 @@ def test_a_feed_servers_control_characters_never_reach_the_feeds_listing(engine:
     status = feed_statuses([feed], engine.store.feed_states())[0]
     for shown in (state.last_error, status.status_text, status.error or ""):
         assert not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in shown), repr(shown)
+
+
+def test_a_giant_etag_is_not_kept_to_be_sent_back_with_every_later_request(
+    engine: Engine, server: Any
+) -> None:
+    giant = '"' + "e" * 10_000 + '"'
+    server.add("/rss.xml", body=feed_bytes("rss2.xml"), etag=giant)
+    feed = FeedSource("leftpaper.com", server.url("/rss.xml"))
+    ingester = FeedIngester(engine, policy=TEST_POLICY, politeness=0)
+    assert ingester.run([feed]).added == 2
+    state = engine.store.feed_states_of([feed.url])[feed.url]
+    assert state.etag is None and state.last_modified  # the short validator is kept
+    ingester.run([feed])
+    assert "if-none-match" not in server.requests[-1].headers
+    assert server.requests[-1].headers["if-modified-since"] == state.last_modified
