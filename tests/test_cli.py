@@ -121,14 +121,18 @@ def test_ratings_check_finds_unsorted_rows_crlf_and_bad_feeds(tmp_path: Path) ->
     lines[1], lines[2] = lines[2], lines[1]
     first.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     (ratings / "feeds.csv").write_text(
-        "outlet_id,url\nnytimes.com,ftp://feeds.example/x\nzzz.unknown,https://example.com/rss\n",
+        "outlet_id,url\nnytimes.com,ftp://feeds.example/x\nnytimes.com,https://feeds.example/"
+        + "r" * 2_100 + "\nzzz.unknown,https://example.com/rss\n",
         encoding="utf-8",
     )
     out = CliRunner().invoke(main, ["ratings", "check", "--dir", str(ratings)]).output
     assert "CR line ending" in out
     assert "not sorted by id" in out
     assert "feeds.csv:2: url 'ftp://feeds.example/x'" in out
-    assert "feeds.csv:3: outlet_id 'zzz.unknown' is not an id" in out
+    # A URL the store could not key the feed's state by on PostgreSQL (an index limit).
+    assert "feeds.csv:3: url 'https://feeds.example/rrr" in out
+    assert "…': the feed URL is longer than 2000 bytes" in out
+    assert "feeds.csv:4: outlet_id 'zzz.unknown' is not an id" in out
 
 
 def test_ratings_stats_shows_coverage() -> None:

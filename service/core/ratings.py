@@ -171,6 +171,9 @@ def _read_outlets(path: Path, source: str, problems: list[Problem]) -> list[tupl
     return rows
 
 
+MAX_FEED_URL_BYTES = 2000
+
+
 def _read_feeds(path: Path, problems: list[Problem]) -> list[tuple[int, Feed]]:
     feeds: list[tuple[int, Feed]] = []
     previous: tuple[str, str] | None = None
@@ -187,8 +190,12 @@ def _read_feeds(path: Path, problems: list[Problem]) -> list[tuple[int, Feed]]:
                 raise URLInputError("the feed URL must be absolute, starting with http(s)://")
             if parsed.is_ip:
                 raise URLInputError("the feed URL must use a host name, not an IP address")
+            if len(feed.url.encode("utf-8")) > MAX_FEED_URL_BYTES:
+                # It keys the feed's state in the store: PostgreSQL's index refuses ~2,700 bytes.
+                raise URLInputError(f"the feed URL is longer than {MAX_FEED_URL_BYTES} bytes")
         except URLInputError as exc:
-            problems.append(Problem(path, line, f"url '{feed.url}': {exc.message}"))
+            shown = feed.url if len(feed.url) <= 200 else feed.url[:200] + "…"
+            problems.append(Problem(path, line, f"url '{shown}': {exc.message}"))
             continue
         feeds.append((line, feed))
     return feeds
