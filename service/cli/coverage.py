@@ -4,6 +4,7 @@ from the command line."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import logging
@@ -108,6 +109,20 @@ def run_feeds_once(ctx: CoverageContext, stop: threading.Event | None = None) ->
     return run
 
 
+def _cursor_path(path: Path) -> str:
+    """The file's path as its cursor names it: the path itself, or its SHA-256 where the path
+    is not UTF-8 (a name with byte 0xFF: no store takes the surrogates Python reads it with)
+    or too long for PostgreSQL's index on cursor names (~2,700 bytes)."""
+    raw = os.fsencode(path.resolve())
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if text and len(raw) <= 1000:
+        return text
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
 def _count_lines(path: Path) -> int:
     with path.open("rb") as handle:
         return sum(1 for line in handle if line.strip())
@@ -154,7 +169,7 @@ def ingest(file_: Path | None, batch: int) -> None:
         else:
             stat = file_.stat()
             # The cursor names this exact file version: a changed file starts over.
-            cursor = f"file:{file_.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+            cursor = f"file:{_cursor_path(file_)}:{stat.st_size}:{stat.st_mtime_ns}"
             with file_.open(encoding="utf-8") as handle:
                 if sys.stdout.isatty():
                     total = _count_lines(file_)

@@ -3,7 +3,9 @@ metadata, `parallax ingest --file` — and the CLI says in one line when the sto
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import tempfile
 import threading
 from pathlib import Path
@@ -304,3 +306,32 @@ def test_a_hostile_feed_is_articles_or_a_value_error_and_its_articles_store(body
             assert result.added + result.rejected + result.duplicates == len(articles)
         finally:
             store.close()
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+@pytest.mark.parametrize("where", ["not-utf8", "deep"])
+def test_ingest_file_resumes_by_any_path_a_file_can_have(
+    coverage_app: Flask, tmp_path: Path, where: str
+) -> None:
+    if where == "not-utf8":
+        # A name with byte 0xFF: Python reads it with a lone surrogate no store can take.
+        folder = tmp_path
+        path = folder / os.fsdecode(b"articles-\xff.jsonl")
+    else:
+        # Past the ~2,700 bytes PostgreSQL's index on cursor names takes (names it cannot
+        # compress below that).
+        names = [
+            "".join(hashlib.sha256(f"{i}-{j}".encode()).hexdigest() for j in range(3))[:190]
+            for i in range(15)
+        ]
+        folder = tmp_path.joinpath(*names)
+        path = folder / "articles.jsonl"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"id": "a", "title": "Harbor council"}) + "\n", encoding="utf-8")
+    with coverage_app.app_context():
+        first = CliRunner().invoke(ingest, ["--file", str(path)])
+        again = CliRunner().invoke(ingest, ["--file", str(path)])
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    assert json.loads(first.output)["added"] == 1
+    # The second run resumed after the last line (its cursor was stored): nothing read again.
+    assert json.loads(again.output)["duplicates"] == 0
