@@ -172,6 +172,29 @@ def test_ratings_import_refuses_a_bad_file_and_keeps_nothing(tmp_path: Path) -> 
     assert not (tmp_path / "d" / "ratings-overrides" / "bad.csv").exists()
 
 
+def test_a_ratings_file_whose_name_is_not_utf8_is_a_named_problem_not_a_crash(tmp_path: Path) -> None:
+    from service.app import create_app
+    from service.core.ratings import RatingsError
+
+    header = next((default_ratings_dir() / "outlets").glob("*.csv")).read_text().splitlines()[0]
+    row = "tiny-local-paper.com,Tiny Local Paper,,newspaper,US,en,,,,,,,,low,2026-11-01\n"
+    mine = tmp_path / os.fsdecode(b"licensed-\xff.csv")
+    mine.write_text(header + "\n" + row, encoding="utf-8")
+    result = CliRunner().invoke(main, ["ratings", "import", str(mine), "--data-dir", str(tmp_path / "d")])
+    assert result.exit_code == 1 and "the file name is not UTF-8" in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    # Put among the overrides by hand, it stops start-up with the same problem, not a traceback.
+    overrides = tmp_path / "d" / "ratings-overrides"
+    overrides.mkdir(parents=True)
+    shutil.copyfile(mine, overrides / mine.name)
+    try:
+        create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "INGEST_ENABLED": False})
+    except RatingsError as exc:
+        assert "the file name is not UTF-8" in str(exc)
+    else:
+        raise AssertionError("start-up took a ratings file it cannot name")
+
+
 def test_ratings_export_writes_the_api_export(tmp_path: Path) -> None:
     out = tmp_path / "export.json"
     assert CliRunner().invoke(main, ["ratings", "export", "--out", str(out)]).exit_code == 0

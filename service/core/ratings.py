@@ -467,6 +467,19 @@ def _quality_band(score: float) -> str:
     return f"[{low:.1f}, {low + 0.2:.1f}{']' if low >= 0.8 else ')'}"
 
 
+def _utf8_name(path: Path, problems: list[Problem]) -> bool:
+    """Whether a file's name is UTF-8 (its stem names the rows' source, and the table's version
+    hashes it); a name with byte 0xFF crashed every start-up with a UnicodeEncodeError."""
+    try:
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = path.name.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+        problems.append(Problem(path.with_name(shown), 0, "the file name is not UTF-8: rename "
+                                "it with letters, digits, - and _"))
+        return False
+    return True
+
+
 def check_ratings(
     directory: Path, overrides: Iterable[Path] = (), quality_overrides: Iterable[Path] = ()
 ) -> tuple[RatingsTable | None, list[Problem]]:
@@ -488,6 +501,8 @@ def check_ratings(
                 continue
             outlets[outlet.id] = (path, line, outlet)
     for override in overrides:
+        if not _utf8_name(override, problems):
+            continue
         digest.update(override.name.encode() + b"\0" + override.read_bytes())
         for line, outlet in _read_outlets(override, override.stem, problems):
             outlets[outlet.id] = (override, line, outlet)
@@ -517,6 +532,8 @@ def check_ratings(
     )
     seen_ids: dict[str, Path] = {}
     for path in [*layer_files, *quality_overrides]:
+        if not _utf8_name(path, problems):
+            continue
         manifest = path.with_suffix(".json")
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
         if manifest.exists():
