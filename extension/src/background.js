@@ -1,7 +1,7 @@
 // The service worker: the only part that talks to the network; answers the pages' messages and keeps the badge.
 
 import { OutletIndex } from "./lib/resolve.js";
-import { api, DEFAULT_SETTINGS, hasService, isSiteDisabled, loadSettings, migratedServiceUrl, normaliseServiceUrl, saveSettings } from "./lib/settings.js";
+import { api, DEFAULT_SETTINGS, hasService, isSiteDisabled, loadSettings, migratedServiceUrl, normaliseServiceUrl, sanitizeSettings, saveSettings } from "./lib/settings.js";
 import { chooseTable, isExport, parseStoredTable, tableInfo } from "./lib/tables.js";
 import { leanBadge, leanColour, leanText, factualityText, UNRATED_COLOUR } from "./lib/format.js";
 import { dayOf, prune, validEntry } from "./lib/reading.js";
@@ -454,8 +454,8 @@ api.alarms.onAlarm.addListener((alarm) => {
 
 api.storage.onChanged.addListener((changes, area) => {
   if (area !== "local" || !changes.settings) return;
-  const before = changes.settings.oldValue?.serviceUrl ?? "";
-  const after = changes.settings.newValue?.serviceUrl ?? "";
+  const before = sanitizeSettings(changes.settings.oldValue).serviceUrl;
+  const after = sanitizeSettings(changes.settings.newValue).serviceUrl;
   if (before === after) return;
   // A different service may rate differently: forget what the old one offered, then ask the new
   // one (or, with no service left, go back to the package's table).

@@ -1,6 +1,6 @@
 // Content-script entry: decide what this page gets (panel, hover cards) and start each feature.
 
-import { api, badgesOn, isSiteDisabled, loadSettings, panelOpenOn, saveSettings, withPanelSite } from "../lib/settings.js";
+import { api, badgesOn, isSiteDisabled, loadSettings, panelOpenOn, sanitizeSettings, saveSettings, withPanelSite } from "../lib/settings.js";
 import { looksLikeArticleUrl, readArticle } from "./article.js";
 import { startInlineBadges } from "./badges.js";
 import { startHoverCards } from "./hovercard.js";
@@ -152,9 +152,9 @@ export async function start(startedAt) {
   globalThis.navigation?.addEventListener("navigatesuccess", onNavigated, { signal: features.signal });
   // Switched off for this site (from the popup or the options): leave the page at once.
   const onSettings = (changes, area) => {
-    const next = changes.settings?.newValue;
-    if (area !== "local" || !next) return;
-    if (!isSiteDisabled(next.disabledSites ?? [], pageHost)) {
+    if (area !== "local" || !changes.settings?.newValue) return;
+    const next = sanitizeSettings(changes.settings.newValue);
+    if (!isSiteDisabled(next.disabledSites, pageHost)) {
       syncBadges(next);
       return;
     }

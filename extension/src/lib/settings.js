@@ -34,10 +34,54 @@ export const DEFAULT_SETTINGS = Object.freeze({
   perfMarks: false,
 });
 
+// Bounds on what a stored site list may hold: storage written by an older or broken version (or
+// by hand in the devtools) must not make every page walk a huge list.
+const MAX_SITES = 2000;
+const MAX_SITE_CHARS = 253;
+
+/** The strings of a stored site list, or [] for anything that is not a list. @param {unknown} value */
+function siteListOf(value) {
+  if (!Array.isArray(value)) return [];
+  return value.filter((site) => typeof site === "string" && site !== "" && site.length <= MAX_SITE_CHARS).slice(0, MAX_SITES);
+}
+
+/**
+ * The settings as every part of the extension may rely on them: each stored value of the wrong
+ * type falls back to its default (a corrupted value must not break the popup, the options or
+ * every page), and a service address that is not http(s) is no service at all, so nothing is
+ * ever fetched from a file:, data: or javascript: address.
+ * @param {unknown} stored what chrome.storage.local holds under "settings"
+ * @returns {typeof DEFAULT_SETTINGS}
+ */
+export function sanitizeSettings(stored) {
+  const given = stored && typeof stored === "object" && !Array.isArray(stored) ? /** @type {Record<string, unknown>} */ (stored) : {};
+  /** @type {Record<string, any>} */
+  const settings = { ...DEFAULT_SETTINGS };
+  for (const [key, fallback] of Object.entries(DEFAULT_SETTINGS)) {
+    if (!Object.hasOwn(given, key)) continue;
+    const value = given[key];
+    if (typeof fallback === "boolean") settings[key] = typeof value === "boolean" ? value : fallback;
+    else if (Array.isArray(fallback)) settings[key] = siteListOf(value);
+  }
+  settings.serviceUrl = "";
+  if (typeof given.serviceUrl === "string" && given.serviceUrl !== "") {
+    try {
+      settings.serviceUrl = normaliseServiceUrl(given.serviceUrl);
+    } catch {
+      // Not an http(s) address: standalone, as if none were set.
+    }
+  }
+  const sites = given.panelOpenSites;
+  settings.panelOpenSites = sites && typeof sites === "object" && !Array.isArray(sites)
+    ? Object.fromEntries(Object.entries(sites).filter(([site, open]) => typeof open === "boolean" && site.length <= MAX_SITE_CHARS).slice(-MAX_PANEL_SITES))
+    : {};
+  return /** @type {typeof DEFAULT_SETTINGS} */ (settings);
+}
+
 /** @returns {Promise<typeof DEFAULT_SETTINGS>} */
 export async function loadSettings() {
   const stored = await api.storage.local.get("settings");
-  return { ...DEFAULT_SETTINGS, ...(stored.settings ?? {}) };
+  return sanitizeSettings(stored?.settings);
 }
 
 /** @param {Partial<typeof DEFAULT_SETTINGS>} changes */
