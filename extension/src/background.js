@@ -1,6 +1,6 @@
 // The service worker: the only part that talks to the network; answers the pages' messages and keeps the badge.
 
-import { OutletIndex } from "./lib/resolve.js";
+import { MAX_URL_LENGTH, OutletIndex } from "./lib/resolve.js";
 import { api, DEFAULT_SETTINGS, hasService, isSiteDisabled, loadSettings, migratedServiceUrl, normaliseServiceUrl, sanitizeSettings, saveSettings } from "./lib/settings.js";
 import { chooseTable, isExport, parseStoredTable, tableInfo } from "./lib/tables.js";
 import { leanBadge, leanColour, leanText, factualityText, UNRATED_COLOUR } from "./lib/format.js";
@@ -34,6 +34,15 @@ async function ratingsIndex() {
   const index = table ? new OutletIndex(table) : null;
   indexMemo = { version, index };
   return index;
+}
+
+/** Whether the resolver can index `doc` and finds outlets in it: a service's table must, before it replaces ours. @param {any} doc */
+function usableTable(doc) {
+  try {
+    return new OutletIndex(doc).size > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The table in use; the very first page after install can arrive before onInstalled stored it. */
@@ -102,15 +111,58 @@ class ServiceError extends Error {
 
 const NO_SERVICE = "Related coverage needs a Parallax service; connect one in the options.";
 
-async function readJson(response, limit) {
-  const text = await response.text();
-  if (text.length > limit) throw new ServiceError("too_large", "The service sent more data than expected.");
+const TOO_LARGE = "The service sent more data than expected.";
+
+/**
+ * The body as text, read chunk by chunk and given up as soon as it passes `limit` bytes: a
+ * service that streams without end (or declares gigabytes) is cut off at the bound instead of
+ * filling the worker's memory until the timeout.
+ * @param {Response} response @param {number} limit @param {string} serviceUrl
+ */
+async function readText(response, limit, serviceUrl) {
+  const declared = response.headers.get("Content-Length");
+  if (declared && /^\d+$/.test(declared) && (declared.length > 15 || Number(declared) > limit)) {
+    response.body?.cancel().catch(() => {});
+    throw new ServiceError("too_large", TOO_LARGE);
+  }
+  const decoder = new TextDecoder();
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  let size = 0;
+  let text = "";
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        reader.cancel().catch(() => {});
+        throw new ServiceError("too_large", TOO_LARGE);
+      }
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch (error) {
+    if (error instanceof ServiceError) throw error;
+    const timedOut = error?.name === "TimeoutError";
+    throw new ServiceError(timedOut ? "timeout" : "unreachable", timedOut
+      ? `The Parallax service at ${serviceUrl} did not answer in time.`
+      : `The Parallax service at ${serviceUrl} broke off its answer.`);
+  }
+  return text + decoder.decode();
+}
+
+/** @param {Response} response @param {number} limit @param {string} serviceUrl */
+async function readJson(response, limit, serviceUrl) {
+  const text = await readText(response, limit, serviceUrl);
   try {
     return JSON.parse(text);
   } catch {
     throw new ServiceError("bad_response", "The service answered with something that is not JSON; check the service address in the options.");
   }
 }
+
+// A service's own error message is shown to the reader as it is: a line, not a page.
+const MAX_ERROR_CHARS = 300;
 
 /**
  * GET or POST against a Parallax service, with a timeout and plain-language errors.
@@ -120,6 +172,8 @@ async function readJson(response, limit) {
  * @param {number} [limit]
  */
 async function request(serviceUrl, path, init = {}, limit = MAX_RESPONSE_BYTES) {
+  // The network is reached over http(s) only, whatever ended up in the settings.
+  if (!/^https?:\/\//i.test(serviceUrl)) throw new ServiceError("bad_address", "The service address must start with http:// or https://.");
   let response;
   try {
     response = await fetch(serviceUrl + path, {
@@ -139,10 +193,12 @@ async function request(serviceUrl, path, init = {}, limit = MAX_RESPONSE_BYTES) 
     );
   }
   if (response.status === 304) return { status: 304, body: null, response };
-  const body = await readJson(response, limit);
+  const body = await readJson(response, limit, serviceUrl);
   if (!response.ok) {
-    const message = typeof body?.error?.message === "string" ? body.error.message : `The service answered ${response.status}.`;
-    throw new ServiceError(typeof body?.error?.code === "string" ? body.error.code : "http_" + response.status, message);
+    const given = typeof body?.error?.message === "string" ? body.error.message.replace(/\s+/g, " ").trim() : "";
+    const message = given ? (given.length > MAX_ERROR_CHARS ? `${given.slice(0, MAX_ERROR_CHARS - 1)}…` : given) : `The service answered ${response.status}.`;
+    const code = typeof body?.error?.code === "string" && /^[a-z0-9_]{1,40}$/.test(body.error.code) ? body.error.code : "http_" + response.status;
+    throw new ServiceError(code, message);
   }
   return { status: response.status, body, response };
 }
@@ -181,7 +237,7 @@ async function syncRatings({ force = false } = {}) {
       await api.storage.local.set({ ratingsMeta: meta });
       return meta;
     }
-    if (!isExport(body)) {
+    if (!isExport(body) || !usableTable(body)) {
       throw new ServiceError("bad_export", "The service's ratings export is not in the expected format; update the service.");
     }
     const offered = tableInfo(body);
@@ -230,6 +286,44 @@ async function saveTabState(tabId, changes) {
   await api.storage.session.set({ [key]: { ...(stored[key] ?? {}), ...changes } });
 }
 
+// What a service's answer may be before it is handed to a page or kept in session storage: a
+// story is a few levels deep, its lists a few dozen items, its texts a few sentences. Anything
+// beyond (a hostile or broken service: nesting thousands deep, 100,000 related articles) is cut
+// here, once, so no page, popup or storage quota has to cope with it.
+const ANSWER_BOUNDS = { depth: 10, items: 300, keys: 100, chars: 4000 };
+
+/**
+ * A copy of a JSON value within ANSWER_BOUNDS: deeper values become null, longer lists, objects
+ * and strings are cut, and non-finite numbers are dropped.
+ * @param {unknown} value @param {number} [depth]
+ * @returns {unknown}
+ */
+export function boundedJson(value, depth = 0) {
+  if (typeof value === "string") return value.length > ANSWER_BOUNDS.chars ? value.slice(0, ANSWER_BOUNDS.chars) : value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value === "boolean" || value === null) return value;
+  if (typeof value !== "object" || depth >= ANSWER_BOUNDS.depth) return null;
+  if (Array.isArray(value)) return value.slice(0, ANSWER_BOUNDS.items).map((item) => boundedJson(item, depth + 1));
+  /** @type {Record<string, unknown>} */
+  const copy = {};
+  let kept = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (kept++ >= ANSWER_BOUNDS.keys) break;
+    copy[key] = boundedJson(/** @type {any} */ (value)[key], depth + 1);
+  }
+  return copy;
+}
+
+/** Whether the message comes from one of our own pages (popup, options, welcome), not a content script. */
+function fromExtensionPage(sender) {
+  return typeof sender?.url === "string" && sender.url.startsWith(api.runtime.getURL(""));
+}
+
+// Messages only our own pages may send: they read other tabs' state, the settings, or make the
+// worker fetch an address given in the message. A content script lives in pages the web controls.
+const EXTENSION_PAGES_ONLY = new Set(["getTabState", "getStatus", "refreshRatings", "testService"]);
+
 function errorReply(error) {
   if (error instanceof ServiceError) return { ok: false, error: { code: error.code, message: error.message } };
   return { ok: false, error: { code: "internal", message: "Parallax hit an unexpected problem; see the extension's console." } };
@@ -263,7 +357,8 @@ const handlers = {
     const tabId = sender.tab ? sender.tab.id : Number.isInteger(message.tabId) ? message.tabId : undefined;
     const url = String(message.url ?? "");
     try {
-      const { body } = await callService("/v1/score?url=" + encodeURIComponent(url));
+      const answer = await callService("/v1/score?url=" + encodeURIComponent(url));
+      const body = /** @type {any} */ (boundedJson(answer.body));
       let story = body?.story ?? null;
       const page = message.page ?? {};
       if (!story && typeof page.title === "string" && page.title) {
@@ -279,12 +374,12 @@ const handlers = {
               published: typeof page.published === "string" && !Number.isNaN(Date.parse(page.published)) ? page.published : null,
             }),
           });
-          story = posted.body?.story ?? null;
+          story = /** @type {any} */ (boundedJson(posted.body))?.story ?? null;
         } catch {
           // The score itself arrived; a missing story is shown as "no coverage found".
         }
       }
-      const data = { ...body, story };
+      const data = { ...(body && typeof body === "object" && !Array.isArray(body) ? body : {}), story };
       if (tabId !== undefined && tabId >= 0) await saveTabState(tabId, { outlet: body?.outlet ?? null, story, error: null, scored: true });
       return { ok: true, data };
     } catch (error) {
@@ -332,7 +427,8 @@ const handlers = {
     const country = typeof message.country === "string" ? message.country : null;
     const detail = message.detail === true;
     const outlets = items.map((item) => {
-      const target = typeof item?.target === "string" ? item.target : "";
+      // The resolver refuses longer URLs; cut here before any work on them.
+      const target = typeof item?.target === "string" && item.target.length <= MAX_URL_LENGTH ? item.target : "";
       let resolution = null;
       const named = Array.isArray(item?.names);
       if (named) {
@@ -412,9 +508,14 @@ const handlers = {
 api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   // Only our own pages and content scripts may ask; web pages cannot reach onMessage at all.
   if (sender.id !== api.runtime.id) return false;
-  const handler = Object.hasOwn(handlers, message?.type) ? handlers[message.type] : null;
+  const type = typeof message?.type === "string" ? message.type : "";
+  const handler = Object.hasOwn(handlers, type) ? handlers[type] : null;
   if (!handler) {
-    sendResponse({ ok: false, error: { code: "unknown_message", message: `No handler for ${String(message?.type)}.` } });
+    sendResponse({ ok: false, error: { code: "unknown_message", message: `No handler for ${type.slice(0, 40) || "this message"}.` } });
+    return false;
+  }
+  if (EXTENSION_PAGES_ONLY.has(type) && !fromExtensionPage(sender)) {
+    sendResponse({ ok: false, error: { code: "forbidden", message: `${type} is answered for the extension's own pages only.` } });
     return false;
   }
   handler(message, sender).then(sendResponse, (error) => sendResponse(errorReply(error)));

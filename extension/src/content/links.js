@@ -1,7 +1,7 @@
 // What a link on a page points at, and what to ask the worker about it: shared by the hover
 // cards and the inline badges, so both say the same thing about the same link.
 
-import { isOpaqueGoogleNews, parseArticleURL, unwrap } from "../lib/resolve.js";
+import { isOpaqueGoogleNews, MAX_URL_LENGTH, parseArticleURL, unwrap } from "../lib/resolve.js";
 import { cardOf, cardTexts } from "./googlenews.js";
 
 // At most this many texts of a Google News card are sent to be tried as its source's name.
@@ -16,6 +16,9 @@ const MAX_NAMES = 12;
 export function linkTarget(link, shorteners) {
   const href = link.href;
   if (typeof href !== "string" || !/^https?:/i.test(href)) return null; // javascript:, mailto:, SVG links
+  // The resolver refuses longer URLs anyway; sending a page's megabyte-long hrefs to the worker
+  // would only make a batch's message too large to send, and lose its other links with it.
+  if (href.length > MAX_URL_LENGTH) return null;
   let host;
   try {
     host = new URL(href).hostname.replace(/^www\./, "");
@@ -24,8 +27,10 @@ export function linkTarget(link, shorteners) {
   }
   if (host !== "t.co" && !shorteners.has(host)) return href;
   const expanded = link.getAttribute("data-expanded-url") ?? link.getAttribute("data-full-url") ?? link.getAttribute("title");
-  if (expanded && /^https?:\/\//i.test(expanded.trim())) return expanded.trim();
-  const visible = (link.textContent ?? "").trim().replace(/[…\u2026]+$/, "").replace(/\.\.\.$/, "");
+  if (expanded && expanded.length <= MAX_URL_LENGTH && /^https?:\/\//i.test(expanded.trim())) return expanded.trim();
+  const text = link.textContent ?? "";
+  if (text.length > MAX_URL_LENGTH) return href;
+  const visible = text.trim().replace(/[…\u2026]+$/, "").replace(/\.\.\.$/, "");
   if (/^(https?:\/\/)?[a-z0-9-]+(\.[a-z0-9-]+)+(\/\S*)?$/i.test(visible)) return visible;
   return href; // the shortener itself: resolves as a shortener, with no rating
 }

@@ -330,13 +330,14 @@ export class OutletIndex {
   /** @param {any} exportDoc the parsed JSON of /v1/outlets/export */
   constructor(exportDoc) {
     const fields = Array.isArray(exportDoc?.fields) ? exportDoc.fields : [];
-    this.version = String(exportDoc?.version ?? "");
-    this.generated = String(exportDoc?.generated ?? "");
+    const text = (value) => (typeof value === "string" || typeof value === "number" ? String(value) : "");
+    this.version = text(exportDoc?.version);
+    this.generated = text(exportDoc?.generated);
     /** @type {Map<string, any[]>} */
     this.rows = new Map();
     /** @type {Map<string, {path: string, id: string}[]>} host → path outlets, longest path first */
     this.pathOutlets = new Map();
-    this.fieldIndex = Object.fromEntries(fields.map((name, i) => [name, i]));
+    this.fieldIndex = Object.fromEntries(fields.map((name, i) => [name, i]).filter(([name]) => typeof name === "string"));
     const idAt = this.fieldIndex.id ?? 0;
     for (const row of Array.isArray(exportDoc?.outlets) ? exportDoc.outlets : []) {
       if (!Array.isArray(row) || typeof row[idAt] !== "string") continue;
@@ -347,19 +348,25 @@ export class OutletIndex {
         const host = id.slice(0, slash);
         const list = this.pathOutlets.get(host) ?? [];
         list.push({ path: id.slice(slash), id });
-        list.sort((a, b) => b.path.length - a.path.length);
         this.pathOutlets.set(host, list);
       }
     }
+    // Sorted once at the end: sorting on every insert was quadratic in a host's path outlets,
+    // and a service's table may hold any number of them.
+    for (const list of this.pathOutlets.values()) list.sort((a, b) => b.path.length - a.path.length);
     /** @type {Map<string, string>} */
     this.aliases = new Map();
-    for (const [alias, id] of Object.entries(exportDoc?.aliases ?? {})) {
+    // The table may come from a service: a field of the wrong type is treated as absent rather
+    // than leaving the worker without any table (every page's badge and card failing).
+    const list = (value) => (Array.isArray(value) ? value : []);
+    const aliases = exportDoc?.aliases && typeof exportDoc.aliases === "object" && !Array.isArray(exportDoc.aliases) ? exportDoc.aliases : {};
+    for (const [alias, id] of Object.entries(aliases)) {
       if (typeof id === "string") this.aliases.set(alias.toLowerCase(), id.toLowerCase());
     }
-    this.stopSuffixes = new Set((exportDoc?.stop_suffixes ?? []).map((s) => String(s).toLowerCase()));
+    this.stopSuffixes = new Set(list(exportDoc?.stop_suffixes).filter((s) => typeof s === "string").map((s) => s.toLowerCase()));
     /** @type {Map<string, string[]> | null} name key → outlet ids, built on first use */
     this.byName = null;
-    this.shorteners = new Set((exportDoc?.shorteners ?? []).map((s) => String(s).toLowerCase()));
+    this.shorteners = new Set(list(exportDoc?.shorteners).filter((s) => typeof s === "string").map((s) => s.toLowerCase()));
     /** @type {any[]} where each row's `quality_source` index points */
     this.qualitySources = Array.isArray(exportDoc?.quality_sources) ? exportDoc.quality_sources : [];
     /** @type {Record<string, string>} flag slug → words */

@@ -37,7 +37,8 @@ export function parseStoredTable(stored) {
  */
 export function tableInfo(doc) {
   const date = typeof doc?.date === "string" && DATE_RE.test(doc.date) ? doc.date : "";
-  return { version: String(doc?.version ?? ""), date, count: Array.isArray(doc?.outlets) ? doc.outlets.length : 0 };
+  const version = typeof doc?.version === "string" || typeof doc?.version === "number" ? String(doc.version) : "";
+  return { version, date, count: Array.isArray(doc?.outlets) ? doc.outlets.length : 0 };
 }
 
 /**
