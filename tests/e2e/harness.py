@@ -50,6 +50,12 @@ ROUTED_PAGES: dict[str, str] = {
     ),
     "https://www.northbridge-gazette.example/2025/10/25/dam-vote": "unrated-article.html",
     "https://apnews.com/article/northbridge-dam-vote-fixed-column-0a1b2c3d4e": "fixed-column.html",
+    "https://www.theguardian.com/us-news/2025/oct/28/harbor-bridge-reopens-styles": (
+        "hostile-styles.html"
+    ),
+    "https://www.theguardian.com/us-news/2025/oct/28/harbor-bridge-reopens-globals": (
+        "hostile-globals.html"
+    ),
 }
 ROUTED_ORIGINS = sorted(
     {url.split("/", 3)[0] + "//" + url.split("/", 3)[2] for url in ROUTED_PAGES}
@@ -68,6 +74,10 @@ ROUTED_HEADERS: dict[str, dict[str, str]] = {
 STRICT_CSP_ARTICLE = "https://www.theguardian.com/world/2025/oct/27/strict-csp-page"
 
 NYT_ARTICLE = "https://www.nytimes.com/2025/10/25/us/northbridge-dam-vote.html"
+HOSTILE_STYLES_ARTICLE = "https://www.theguardian.com/us-news/2025/oct/28/harbor-bridge-reopens-styles"
+HOSTILE_GLOBALS_ARTICLE = (
+    "https://www.theguardian.com/us-news/2025/oct/28/harbor-bridge-reopens-globals"
+)
 HOSTILE_ARTICLE = (
     "https://www.theguardian.com/us-news/2025/oct/26/eastport-harbor-bridge-closed-crack"
 )

@@ -1,7 +1,20 @@
 // The CSS of the panel and hover card, adopted into their shadow roots so the page's styles never apply.
 
+// A page's stylesheet reaches the host element (display: none, a transform, opacity, a clip...),
+// and an !important there beats our inline style. An !important :host rule beats the page's own
+// !important (in the cascade, the shadow tree's important rules win over the outer tree's), so
+// each property that could hide, move, shrink or cover the UI is pinned here. Text properties are
+// left alone: a reader's own !important text spacing must still apply (WCAG 1.4.12).
+const HOST_GUARD = [
+  "display: inline", "position: static", "visibility: visible", "opacity: 1", "transform: none",
+  "translate: none", "scale: none", "rotate: none", "filter: none", "backdrop-filter: none",
+  "clip-path: none", "mask: none", "contain: none", "content-visibility: visible", "zoom: 1",
+  "pointer-events: auto", "overflow: visible", "perspective: none", "will-change: auto",
+  "mix-blend-mode: normal", "isolation: auto", "float: none", "margin: 0", "padding: 0",
+].map((rule) => `${rule} !important;`).join(" ");
+
 const BASE = `
-:host { all: initial; }
+:host { all: initial; ${HOST_GUARD} }
 * { box-sizing: border-box; }
 [hidden] { display: none !important; }
 .surface {

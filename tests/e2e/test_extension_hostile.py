@@ -1,0 +1,72 @@
+"""The extension's UI on pages that fight it: a stylesheet aimed at its hosts, and a script that
+claims its custom element names and breaks the built-ins before the content script runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import (
+    HOSTILE_GLOBALS_ARTICLE,
+    HOSTILE_STYLES_ARTICLE,
+    WAIT_MS,
+    Browser,
+    Service,
+    hover_result,
+    open_article,
+    open_panel,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def _visible_at_its_place(page: Any, host: str, selector: str) -> None:
+    """The element is drawn inside the viewport at a usable size, and it is what a click there hits."""
+    box = page.locator(f"{host} {selector}").bounding_box()
+    assert box is not None, f"{host} {selector} is not drawn"
+    viewport = page.viewport_size
+    assert box["width"] >= 20 and box["height"] >= 20, box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, box
+    assert 0 <= box["y"] < viewport["height"], box
+    hit = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.localName ?? null",
+        [box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 40)],
+    )
+    assert hit == host, f"a click on {host} {selector} lands on {hit}"
+    styles = page.locator(f"{host} {selector}").evaluate(
+        "e => { const s = getComputedStyle(e); return [s.opacity, s.visibility, s.fontSize]; }"
+    )
+    assert styles[0] == "1" and styles[1] == "visible", styles
+    assert styles[2] != "40px", "the page's font size reached into the shadow root"
+
+
+def test_page_css_cannot_hide_move_or_restyle_the_panel_and_card(
+    browser: Browser, service: Service
+) -> None:
+    browser.set_settings(perfMarks=True)
+    page = open_article(browser, HOSTILE_STYLES_ARTICLE)
+    _visible_at_its_place(page, "parallax-panel", ".tab")
+    open_panel(page)
+    _visible_at_its_place(page, "parallax-panel", ".panel")
+    name = hover_result(page, "#real-fox")
+    assert name == service.score(page.get_attribute("#real-fox", "href"))["outlet"]["name"]
+    _visible_at_its_place(page, "parallax-hovercard", ".card")
+
+
+def test_page_that_claims_our_tags_and_breaks_builtins_still_gets_panel_and_card(
+    browser: Browser, service: Service
+) -> None:
+    browser.set_settings(perfMarks=True)
+    page = open_article(browser, HOSTILE_GLOBALS_ARTICLE)
+    open_panel(page)
+    assert page.locator("parallax-panel .panel .outlet-name").inner_text(timeout=WAIT_MS)
+    name = hover_result(page, "#real-fox")
+    assert name == service.score(page.get_attribute("#real-fox", "href"))["outlet"]["name"]
+    assert page.evaluate("window.__forged") is None
+    # The page's definitions exist, but never run on the extension's elements: Chromium does not
+    # upgrade elements a content script creates from its isolated world.
+    claimed = page.evaluate(
+        "String(customElements.get('parallax-panel') !== undefined) + ' ' + (window.__claimed ?? 0)"
+    )
+    assert claimed == "true 0", claimed
