@@ -3,11 +3,13 @@ claims its custom element names and breaks the built-ins before the content scri
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from tests.e2e.harness import (
+    EXTENSION_DIR,
     HOSTILE_GLOBALS_ARTICLE,
     HOSTILE_STYLES_ARTICLE,
     WAIT_MS,
@@ -19,6 +21,8 @@ from tests.e2e.harness import (
 )
 
 pytestmark = pytest.mark.e2e
+
+BADGES_JS = EXTENSION_DIR / "src" / "content" / "badges.js"
 
 
 def _visible_at_its_place(page: Any, host: str, selector: str) -> None:
@@ -70,3 +74,36 @@ def test_page_that_claims_our_tags_and_breaks_builtins_still_gets_panel_and_card
         "String(customElements.get('parallax-panel') !== undefined) + ' ' + (window.__claimed ?? 0)"
     )
     assert claimed == "true 0", claimed
+
+
+FLOOD = "https://www.google.com/search?q=harbor+bridge+flood"
+FLOOD_LINKS = 3000
+
+
+def test_a_page_with_thousands_of_rated_links_gets_a_bounded_number_of_dots(
+    browser: Browser,
+) -> None:
+    """Bounded work per page: 3,000 rated links (a page could add them without end) get at most
+    MAX_DOTS_PER_PAGE dots, the first of them in document order, and the page stays usable."""
+    links = "\n".join(
+        f'<p><a id="l{i}" href="https://www.foxnews.com/us/harbor-story-{i}">Story {i}</a></p>'
+        for i in range(FLOOD_LINKS)
+    )
+    body = f"<!doctype html><html lang=en><title>Flood</title><body>{links}</body></html>"
+    browser.context.route(
+        "https://www.google.com/search**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=body),
+    )
+    browser.set_settings(perfMarks=True, inlineBadges=True)
+    page = browser.context.new_page()
+    page.goto(FLOOD)
+    page.wait_for_function(
+        "document.documentElement.dataset.parallaxBadgeAllMs !== undefined", timeout=60_000
+    )
+    dotted = page.evaluate(
+        "[...document.querySelectorAll('a > parallax-dot')].map(d => d.parentElement.id)"
+    )
+    cap = int(re.search(r"MAX_DOTS_PER_PAGE = (\d+)", BADGES_JS.read_text()).group(1))  # type: ignore[union-attr]
+    assert cap < FLOOD_LINKS
+    assert len(dotted) == cap, len(dotted)
+    assert dotted == [f"l{i}" for i in range(cap)]

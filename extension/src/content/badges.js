@@ -15,6 +15,10 @@ export const DOT_RING_OUTER = "#1b1b1f";
 const LOW_FACTUALITY = new Set(["low", "very-low"]);
 // Links handled per slice of the rest of the page after the first screen, between idle periods.
 const SLICE = 400;
+// Bounded work per page, however many links it has or keeps adding (a page can append links
+// forever): at most this many links are asked about, and at most this many dots drawn.
+export const MAX_ASKED_PER_PAGE = 5000;
+export const MAX_DOTS_PER_PAGE = 2000;
 
 /**
  * The dots' stylesheet. The dot is absolutely positioned at its static place (right after the
@@ -70,7 +74,10 @@ export async function startInlineBadges({ signal, send, perfMarks }) {
     (document.head ?? document.documentElement).append(styleElement);
   }
 
+  let askedTotal = 0;
+
   function addDot(link, outlet) {
+    if (dots.size >= MAX_DOTS_PER_PAGE) return false;
     const dot = document.createElement(DOT_TAG);
     dot.dataset.lean = outlet.lean ?? "unrated";
     if (LOW_FACTUALITY.has(outlet.factuality)) dot.dataset.low = "";
@@ -80,6 +87,7 @@ export async function startInlineBadges({ signal, send, perfMarks }) {
     dot.setAttribute("aria-hidden", "true");
     link.append(dot);
     dots.add(dot);
+    return true;
   }
 
   /**
@@ -93,6 +101,7 @@ export async function startInlineBadges({ signal, send, perfMarks }) {
     const asked = [];
     const questions = [];
     for (let i = 0; i < links.length; i += 1) {
+      if (dots.size + ready.length >= MAX_DOTS_PER_PAGE || askedTotal + questions.length >= MAX_ASKED_PER_PAGE) break;
       const link = /** @type {HTMLAnchorElement} */ (links[i]);
       if (seen.has(link) || !(link instanceof HTMLAnchorElement)) continue;
       seen.add(link);
@@ -108,10 +117,11 @@ export async function startInlineBadges({ signal, send, perfMarks }) {
       asked.push(link);
       questions.push(question);
     }
-    for (const [link, outlet] of ready) addDot(link, outlet);
-    let added = ready.length;
+    let added = 0;
+    for (const [link, outlet] of ready) if (addDot(link, outlet)) added += 1;
     busy = performance.now() - busy;
     if (!questions.length) return { busy, added };
+    askedTotal += questions.length;
     const reply = await send({ type: "resolveLinks", items: questions, country });
     if (signal.aborted || !reply?.ok || !Array.isArray(reply.outlets)) return { busy, added };
     const t = performance.now();
@@ -119,10 +129,7 @@ export async function startInlineBadges({ signal, send, perfMarks }) {
       // A site's links to itself would only repeat the toolbar badge.
       const outlet = answer && answer.id !== setup.own ? answer : null;
       if (!questions[i].names) memo.set(questions[i].target, outlet);
-      if (outlet) {
-        addDot(asked[i], outlet);
-        added += 1;
-      }
+      if (outlet && addDot(asked[i], outlet)) added += 1;
     });
     busy += performance.now() - t;
     return { busy, added };
@@ -141,7 +148,7 @@ export async function startInlineBadges({ signal, send, perfMarks }) {
         for (const link of anchorsIn(node)) links.push(link);
       }
     }
-    if (!links.length) return;
+    if (!links.length || askedTotal >= MAX_ASKED_PER_PAGE || dots.size >= MAX_DOTS_PER_PAGE) return;
     const collect = performance.now() - t0;
     badge(links).then(({ busy, added }) => {
       if (!perfMarks) return;
@@ -185,7 +192,7 @@ export async function startInlineBadges({ signal, send, perfMarks }) {
     marks.parallaxBadgeFirstLinks = String(firstScreenEnd);
   }
   const idle = globalThis.requestIdleCallback ?? ((fn) => setTimeout(fn, 1));
-  for (let next = firstScreenEnd; next < all.length && !signal.aborted; next += SLICE) {
+  for (let next = firstScreenEnd; next < all.length && !signal.aborted && askedTotal < MAX_ASKED_PER_PAGE && dots.size < MAX_DOTS_PER_PAGE; next += SLICE) {
     await new Promise((resolve) => idle(resolve));
     await badge(Array.prototype.slice.call(all, next, next + SLICE));
   }
