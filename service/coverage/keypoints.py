@@ -1225,10 +1225,12 @@ def _surface(pool: Iterable[_Sentence], term: str) -> str:
     """A stemmed term as a reader would write it: the commonest word of these sentences that
     stems to it."""
     prefix = term[: max(2, len(term) - 1)]
-    # (one count over every sentence's words: Counter.update per sentence cost more than them)
-    seen = Counter([w for s in pool if term in s.terms for w in s.lowered if w.startswith(prefix)])
-    if not seen:
+    words = [w for s in pool if term in s.terms for w in s.lowered if w.startswith(prefix)]
+    if not words:
         return term
+    if words.count(words[0]) == len(words):
+        return words[0]  # one way of writing it (most terms): nothing to count
+    seen = Counter(words)
     return min(seen, key=lambda w: (-seen[w], w))
 
 
