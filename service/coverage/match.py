@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.coverage.weights import read_linear_model
+from service.coverage.weights import read_linear_model, read_linear_section
 
 MODEL_PATH = Path(__file__).resolve().parent / "tables" / "match_model.json"
 MERGE_MODEL_PATH = Path(__file__).resolve().parent / "tables" / "merge_model.json"
@@ -63,17 +63,31 @@ class MatchModelError(ValueError):
     """A model file that cannot be used; the message names the file and the fix."""
 
 
+# The match model's pairs without dates (feature "dated" at 0) have weights of their own when
+# the file gives them ("undated"): with no time to narrow the field, text is all there is to
+# decide on and the bar is not the one of a dated stream, where same-topic stories of the same
+# hours are the hard negatives. One set of text weights for both had to trade one for the other
+# (docs/clustering.md: session 6).
+DATED = FEATURES.index("dated")
+
+
 @dataclass(frozen=True)
 class MatchModel:
-    """A logistic model over FEATURES: p = 1 / (1 + exp(-(intercept + weights . features)))."""
+    """A logistic model over FEATURES: p = 1 / (1 + exp(-(intercept + weights . features))),
+    with `undated` (weights, intercept) for the pairs whose `split` feature is 0 when given."""
 
     weights: tuple[float, ...]
     intercept: float
     source: str = ""
+    undated: tuple[tuple[float, ...], float] | None = None
+    split: int = DATED
 
     def probability(self, features: list[float]) -> float:
         """The calibrated chance that the join these features describe is right."""
-        z = self.intercept + sum(w * x for w, x in zip(self.weights, features, strict=True))
+        weights, intercept = self.weights, self.intercept
+        if self.undated is not None and not features[self.split]:
+            weights, intercept = self.undated
+        z = intercept + sum(w * x for w, x in zip(weights, features, strict=True))
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
         e = math.exp(z)
@@ -81,16 +95,17 @@ class MatchModel:
 
 
 def read_model(path: Path, features: tuple[str, ...] = FEATURES) -> MatchModel:
-    """Reads and checks a model file written by scripts/train_match.py over `features`."""
-    weights, intercept = read_linear_model(
-        path,
-        features,
-        what="match model",
-        reader="clusterer",
-        script="scripts/train_match.py",
-        error=MatchModelError,
+    """Reads and checks a model file written by scripts/train_match.py over `features` (a match
+    model's "undated" part too, when it has one)."""
+
+    names = {"what": "match model", "reader": "clusterer", "script": "scripts/train_match.py"}
+    weights, intercept = read_linear_model(path, features, **names, error=MatchModelError)
+    undated = (
+        read_linear_section(path, features, **names, error=MatchModelError, section="undated")
+        if features == FEATURES
+        else None
     )
-    return MatchModel(weights, intercept, str(path))
+    return MatchModel(weights, intercept, str(path), undated)
 
 
 _lock = threading.Lock()

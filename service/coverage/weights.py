@@ -33,6 +33,25 @@ def read_linear_model(
     """(weights, intercept) of the model file at `path` fitted over `features`, or `error`
     saying what is wrong: `what` names the model, `reader` the code that uses it and `script`
     the one that writes it."""
+    found = read_linear_section(
+        path, features, what=what, reader=reader, script=script, error=error, section=None
+    )
+    assert found is not None  # the top level is never missing
+    return found
+
+
+def read_linear_section(
+    path: Path,
+    features: Sequence[str],
+    *,
+    what: str,
+    reader: str,
+    script: str,
+    error: type[ValueError],
+    section: str | None,
+) -> tuple[tuple[float, ...], float] | None:
+    """As read_linear_model, but the weights and intercept of the object under the key
+    `section` (None when the file has no such key; the top level's when `section` is None)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:  # UnicodeDecodeError, JSONDecodeError, too many digits
@@ -42,6 +61,13 @@ def read_linear_model(
     if not isinstance(data, dict):
         raise error(f"{path}: expected a JSON object")
     names, weights, intercept = data.get("features"), data.get("weights"), data.get("intercept")
+    if section is not None:
+        if section not in data:
+            return None
+        part = data[section]
+        if not isinstance(part, dict):
+            raise error(f"{path}: {section!r} must be an object holding weights and an intercept")
+        weights, intercept = part.get("weights"), part.get("intercept")
     if names != list(features):
         raise error(
             f"{path}: its features {names} are not the {reader}'s {list(features)}; "
@@ -53,5 +79,8 @@ def read_linear_model(
         or not all(_finite_number(w) for w in weights)
         or not _finite_number(intercept)
     ):
-        raise error(f"{path}: weights must be {len(features)} finite numbers and an intercept")
+        where = f" ({section})" if section is not None else ""
+        raise error(
+            f"{path}: weights{where} must be {len(features)} finite numbers and an intercept"
+        )
     return tuple(float(w) for w in weights), float(intercept)

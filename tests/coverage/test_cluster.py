@@ -120,7 +120,12 @@ def test_a_bridging_article_merges_two_stories_into_the_older() -> None:
     assert older != younger
     assert clusterer.drain_merges() == []
     clusterer.add(Doc("c", "alpha bravo charlie delta echo foxtrot golf hotel"))
-    assert clusterer.drain_merges() == [(younger, older)]
+    # The bridge is as close to one story as to the other: it may join the older or start a
+    # story of its own (the learned match gives a tie of two like candidates under even odds);
+    # either way everything ends in the older story.
+    merges = clusterer.drain_merges()
+    assert (younger, older) in merges
+    assert {into for _, into in merges} == {older}
     assert clusterer.drain_merges() == []
     assert clusterer.story_of("a") == clusterer.story_of("b") == clusterer.story_of("c") == older
     assert clusterer.resolve(younger) == older

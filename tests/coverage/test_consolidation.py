@@ -41,8 +41,9 @@ FARES_THIRD = Doc(
     "The harbor board's April fare rise will add a quarter to every Kestrel Bay ferry ticket.",
 )
 
-# A join so strict that the two fare reports split: the case consolidation is for.
-STRICT = ClusterSettings(join_probability=0.99, merge_threshold=None, consolidate_every=10_000)
+# A join so strict that the two fare reports split: the case consolidation is for (the match
+# gives the second and third fare reports 0.993 and 0.998).
+STRICT = ClusterSettings(join_probability=0.999, merge_threshold=None, consolidate_every=10_000)
 
 
 def run(settings: ClusterSettings, docs: list[Doc]) -> tuple[Clusterer, list[tuple[str, str]]]:

@@ -320,7 +320,7 @@ _CONSOLIDATE_STDIN = """
 import dataclasses, sys
 from service.coverage.cluster import ClusterSettings
 from service.ingest.jsonl import cluster_jsonl
-strict = ClusterSettings(join_probability=0.99, merge_threshold=None, consolidate_every=10_000)
+strict = ClusterSettings(join_probability=0.999, merge_threshold=None, consolidate_every=10_000)
 for out in cluster_jsonl(sys.stdin, strict):
     print(out["id"], out["story"])
 """
@@ -328,7 +328,7 @@ for out in cluster_jsonl(sys.stdin, strict):
 
 def test_consolidation_merges_alike_whatever_the_hash_seed() -> None:
     assert (STRICT.join_probability, STRICT.merge_threshold, STRICT.consolidate_every) == (
-        0.99,
+        0.999,
         None,
         10_000,
     )

@@ -209,6 +209,42 @@ def test_a_bad_model_file_says_what_to_fix(tmp_path: Path) -> None:
         read_model(path, MERGE_FEATURES)
 
 
+def test_a_model_files_undated_part_scores_the_pairs_without_dates(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    dated = FEATURES.index("dated")
+    good = {
+        "features": list(FEATURES),
+        "weights": [0.0] * len(FEATURES),
+        "intercept": 2.0,
+        "undated": {"weights": [0.0] * len(FEATURES), "intercept": -2.0},
+    }
+    path.write_text(json.dumps(good), encoding="utf-8")
+    split = read_model(path)
+    with_dates = [0.0] * len(FEATURES)
+    with_dates[dated] = 1.0
+    assert split.probability(with_dates) > 0.85  # the top-level weights
+    assert split.probability([0.0] * len(FEATURES)) < 0.15  # the undated part
+    # Without an undated part, one set of weights scores both.
+    path.write_text(json.dumps({k: v for k, v in good.items() if k != "undated"}), "utf-8")
+    assert read_model(path).probability([0.0] * len(FEATURES)) > 0.85
+    # A broken undated part is refused, naming it.
+    for bad in ([1.0], "weights", {"weights": [float("nan")] * len(FEATURES), "intercept": 0.0}):
+        path.write_text(json.dumps({**good, "undated": bad}), encoding="utf-8")
+        with pytest.raises(MatchModelError, match="undated"):
+            read_model(path)
+    path.write_text(
+        json.dumps({**good, "undated": {"weights": [0.0] * 3, "intercept": 0.0}}), "utf-8"
+    )
+    with pytest.raises(MatchModelError, match="weights \\(undated\\) must be"):
+        read_model(path)
+
+
+def test_the_shipped_model_scores_undated_pairs_with_their_own_weights() -> None:
+    shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert len(shipped["undated"]["weights"]) == len(FEATURES)
+    assert model().undated is not None
+
+
 # Three unrelated events reported by desks that stamp "Desk <n> reports:" on everything they file
 # (tests/support/desks.py, as in test_two_workers' feeds): the shared line must not make them one story.
 
