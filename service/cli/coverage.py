@@ -213,8 +213,11 @@ def ingest(file_: Path | None, batch: int) -> None:
 def cluster(file_: Path) -> None:
     """Cluster a JSON-lines file through the engine over a throwaway store; print {id, story}.
 
-    An article with a text but no title is clustered on its text; a warning at the end counts them."""
+    An article with a text but no title is clustered on its text; a warning at the end counts them.
+    An article the engine cannot take (a javascript: URL, say) prints {id, story: null, error}
+    with the reason, and a warning at the end counts those too."""
     from service.core.ratings import RatingsError, RatingsTable, bundled_table
+    from service.core.urls import URLInputError
 
     try:
         table = bundled_table()
@@ -237,12 +240,21 @@ def cluster(file_: Path) -> None:
 
                 seen: set[str] = set()
                 untitled: list[int] = []
+                # line number and reason of each article the engine cannot take (a javascript:
+                # URL, a key too long to store): said on its own line and counted at the end,
+                # rather than a bare null the reader has to guess at
+                refused: dict[str, tuple[int, str]] = {}
+                now = time.time()
                 for number, raw in read_articles(lines, untitled=untitled):
                     shown = raw.ext_id or raw.url or str(number)
                     if shown in seen:
                         raise FileFormatError(f"line {number}: id {shown!r} appears twice")
                     seen.add(shown)
                     order.append((shown, raw.ext_id or "", raw.url or ""))
+                    try:
+                        eng.prepare(raw, now)
+                    except (URLInputError, ValueError) as exc:
+                        refused[shown] = (number, str(exc))
                 result = ingest_lines(eng, lines, batch_size=500, untitled=[])
             except FileFormatError as exc:
                 raise click.ClickException(f"{file_}: {exc}") from None
@@ -250,10 +262,22 @@ def cluster(file_: Path) -> None:
                 raise click.ClickException(f"{file_}: not UTF-8 text") from None
             by_ext = store.story_ids_by_ext_id(ext for _, ext, _ in order if ext)
             for shown, ext_id, url in order:
+                if shown in refused:
+                    click.echo(json.dumps({"id": shown, "story": None, "error": refused[shown][1]}))
+                    continue
                 story = by_ext.get(ext_id) if ext_id else None
                 if story is None:
                     story = _story_of_key(eng, url, ext_id, result.aliases)
                 click.echo(json.dumps({"id": shown, "story": story}))
+            if refused:
+                numbers = sorted(number for number, _ in refused.values())
+                shown_lines = ", ".join(map(str, numbers[:10])) + (", ..." if len(numbers) > 10 else "")
+                click.echo(
+                    f"warning: {len(refused)} article{'s were' if len(refused) != 1 else ' was'} not "
+                    f"clustered (lines {shown_lines}); "
+                    "each one's line says why",
+                    err=True,
+                )
             if untitled:
                 shown_lines = ", ".join(map(str, untitled[:10])) + (", ..." if len(untitled) > 10 else "")
                 click.echo(

@@ -170,3 +170,19 @@ def test_cluster_keeps_unrelated_undated_articles_apart(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     stories = [json.loads(line)["story"] for line in result.output.splitlines()]
     assert len(set(stories)) == len(topics)
+
+
+def test_cluster_says_why_an_article_was_not_clustered(tmp_path: Path) -> None:
+    # A javascript: link cannot be an article's URL, and a 3,000-byte id cannot be stored: the
+    # run goes on, and each such line says why rather than printing a bare null.
+    script = {**ARTICLES[2], "id": "a4", "url": "javascript:alert(1)"}
+    long_id = {**ARTICLES[0], "id": "x" * 3000}
+    path = write_jsonl(tmp_path / "a.jsonl", [*ARTICLES, script, long_id])
+    result = CliRunner().invoke(cluster, [str(path)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a1", "a2", "a3", "a4", "x" * 3000]
+    assert rows[0]["story"] == rows[2]["story"] is not None and "error" not in rows[0]
+    assert rows[3]["story"] is None and "javascript:" in rows[3]["error"]
+    assert rows[4]["story"] is None and "too long" in rows[4]["error"]
+    assert "2 articles were not clustered (lines 4, 5); each one's line says why" in result.stderr
