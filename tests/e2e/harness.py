@@ -56,6 +56,9 @@ ROUTED_PAGES: dict[str, str] = {
     "https://www.theguardian.com/us-news/2025/oct/28/harbor-bridge-reopens-globals": (
         "hostile-globals.html"
     ),
+    "https://www.theguardian.com/us-news/2025/oct/28/harbor-bridge-shadow-links": (
+        "shadow-links.html"
+    ),
 }
 ROUTED_ORIGINS = sorted(
     {url.split("/", 3)[0] + "//" + url.split("/", 3)[2] for url in ROUTED_PAGES}
@@ -74,7 +77,10 @@ ROUTED_HEADERS: dict[str, dict[str, str]] = {
 STRICT_CSP_ARTICLE = "https://www.theguardian.com/world/2025/oct/27/strict-csp-page"
 
 NYT_ARTICLE = "https://www.nytimes.com/2025/10/25/us/northbridge-dam-vote.html"
-HOSTILE_STYLES_ARTICLE = "https://www.theguardian.com/us-news/2025/oct/28/harbor-bridge-reopens-styles"
+HOSTILE_STYLES_ARTICLE = (
+    "https://www.theguardian.com/us-news/2025/oct/28/harbor-bridge-reopens-styles"
+)
+SHADOW_LINKS_ARTICLE = "https://www.theguardian.com/us-news/2025/oct/28/harbor-bridge-shadow-links"
 HOSTILE_GLOBALS_ARTICLE = (
     "https://www.theguardian.com/us-news/2025/oct/28/harbor-bridge-reopens-globals"
 )

@@ -12,6 +12,7 @@ from tests.e2e.harness import (
     EXTENSION_DIR,
     HOSTILE_GLOBALS_ARTICLE,
     HOSTILE_STYLES_ARTICLE,
+    SHADOW_LINKS_ARTICLE,
     WAIT_MS,
     Browser,
     Service,
@@ -26,7 +27,7 @@ BADGES_JS = EXTENSION_DIR / "src" / "content" / "badges.js"
 
 
 def _visible_at_its_place(page: Any, host: str, selector: str) -> None:
-    """The element is drawn inside the viewport at a usable size, and it is what a click there hits."""
+    """The element is drawn inside the viewport at a usable size, and a click there hits it."""
     box = page.locator(f"{host} {selector}").bounding_box()
     assert box is not None, f"{host} {selector} is not drawn"
     viewport = page.viewport_size
@@ -103,7 +104,26 @@ def test_a_page_with_thousands_of_rated_links_gets_a_bounded_number_of_dots(
     dotted = page.evaluate(
         "[...document.querySelectorAll('a > parallax-dot')].map(d => d.parentElement.id)"
     )
-    cap = int(re.search(r"MAX_DOTS_PER_PAGE = (\d+)", BADGES_JS.read_text()).group(1))  # type: ignore[union-attr]
+    found = re.search(r"MAX_DOTS_PER_PAGE = (\d+)", BADGES_JS.read_text())
+    assert found, "badges.js names no MAX_DOTS_PER_PAGE"
+    cap = int(found.group(1))
     assert cap < FLOOD_LINKS
     assert len(dotted) == cap, len(dotted)
     assert dotted == [f"l{i}" for i in range(cap)]
+
+
+def test_links_inside_open_shadow_roots_get_a_card(browser: Browser, service: Service) -> None:
+    """A web component's link (in its open shadow root, or one nested inside another) gets the
+    same card as a link in the page. (The fixture's closed root stays the page's own: nothing
+    there can be reached, and nothing breaks.)"""
+    browser.set_settings(perfMarks=True)
+    page = open_article(browser, SHADOW_LINKS_ARTICLE)
+    fox = service.score("https://www.foxnews.com/us/eastport-harbor-bridge-closed-crack-girder")
+    for post in ("#open-post", "#nested-post"):
+        assert hover_result(page, f"{post} >> a.post-link") == fox["outlet"]["name"], post
+        card = page.locator("parallax-hovercard .card")
+        assert card.is_visible()
+    # The card's own links are not links to look up: pointing at them keeps the card as it is.
+    page.locator("parallax-hovercard .card .more").hover()
+    assert page.locator("parallax-hovercard .card").is_visible()
+    assert page.evaluate("document.body.dataset.pageScript") == "ran"

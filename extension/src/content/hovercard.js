@@ -190,10 +190,18 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
     return true;
   }
 
-  function linkFrom(target) {
-    if (!(target instanceof Element)) return null;
-    const link = target.closest("a[href], area[href]");
-    return link instanceof HTMLAnchorElement || link instanceof HTMLAreaElement ? /** @type {HTMLAnchorElement} */ (link) : null;
+  /**
+   * The link an event happened on. The event's path, not its target: a link inside a web
+   * component's open shadow root (Reddit's posts, many comment widgets) reaches a document
+   * listener retargeted to the component, and would never get a card. Our own panel and card
+   * are not the page's links.
+   * @param {Event} event
+   */
+  function linkFrom(event) {
+    const path = event.composedPath();
+    if (path.some((node) => node instanceof Element && (node.localName === "parallax-hovercard" || node.localName === "parallax-panel"))) return null;
+    const link = path.find((node) => (node instanceof HTMLAnchorElement || node instanceof HTMLAreaElement) && node.hasAttribute("href"));
+    return link ? /** @type {HTMLAnchorElement} */ (link) : null;
   }
 
   function arm(link) {
@@ -221,19 +229,19 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
 
   // One delegated listener each: links a page adds later (infinite feeds) need no extra wiring.
   document.addEventListener("pointerover", (event) => {
-    const link = linkFrom(event.target);
+    const link = linkFrom(event);
     if (link) arm(link);
   }, { passive: true, capture: true, signal });
   document.addEventListener("pointerout", (event) => {
-    const link = linkFrom(event.target);
+    const link = linkFrom(event);
     if (link && !(event.relatedTarget instanceof Node && link.contains(event.relatedTarget))) disarm(link);
   }, { passive: true, capture: true, signal });
   document.addEventListener("focusin", (event) => {
-    const link = linkFrom(event.target);
+    const link = linkFrom(event);
     if (link) arm(link);
   }, { signal });
   document.addEventListener("focusout", (event) => {
-    const link = linkFrom(event.target);
+    const link = linkFrom(event);
     if (link === quietLink) quietLink = null;
     if (link) disarm(link);
   }, { signal });
@@ -244,7 +252,7 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
       return;
     }
     if (!isIntoCardKey(event)) return;
-    const link = linkFrom(event.target);
+    const link = linkFrom(event);
     if (!link) return;
     if (shownFor === link) {
       event.preventDefault();
