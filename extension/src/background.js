@@ -18,6 +18,9 @@ const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 const MAX_LINKS_PER_MESSAGE = 5000;
 const MAX_NAMES_PER_LINK = 12;
 const MAX_NAME_CHARS = 200;
+// What article.js keeps of a page's metadata (the service itself refuses titles over 1,000).
+const MAX_PAGE_TITLE = 500;
+const MAX_PAGE_DESCRIPTION = 1000;
 // The ratings built into the package by build.mjs: read from the extension itself, never the network.
 const PACKAGED_TABLE = "data/ratings.json";
 
@@ -355,8 +358,9 @@ const handlers = {
   async score(message, sender) {
     // Content scripts speak for their own tab; only the popup (no tab) may name one.
     const tabId = sender.tab ? sender.tab.id : Number.isInteger(message.tabId) ? message.tabId : undefined;
-    const url = String(message.url ?? "");
+    const url = typeof message.url === "string" ? message.url : "";
     try {
+      if (!url || url.length > MAX_URL_LENGTH) throw new ServiceError("bad_url", "This page's address cannot be looked up.");
       const answer = await callService("/v1/score?url=" + encodeURIComponent(url));
       const body = /** @type {any} */ (boundedJson(answer.body));
       let story = body?.story ?? null;
@@ -366,12 +370,14 @@ const handlers = {
           const posted = await callService("/v1/articles", {
             method: "POST",
             headers: { "Content-Type": "application/json" },
+            // The content script cuts the page's metadata to these lengths; the worker does not
+            // rely on it (a page's megabyte of og:title would only get the post refused).
             body: JSON.stringify({
               url,
-              title: page.title,
-              description: typeof page.description === "string" ? page.description : "",
+              title: page.title.slice(0, MAX_PAGE_TITLE),
+              description: typeof page.description === "string" ? page.description.slice(0, MAX_PAGE_DESCRIPTION) : "",
               // Pages write dates every which way; an unparseable one would only get the post refused.
-              published: typeof page.published === "string" && !Number.isNaN(Date.parse(page.published)) ? page.published : null,
+              published: typeof page.published === "string" && page.published.length <= 64 && !Number.isNaN(Date.parse(page.published)) ? page.published : null,
             }),
           });
           story = /** @type {any} */ (boundedJson(posted.body))?.story ?? null;

@@ -46,12 +46,26 @@ const ROUTES = {
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end(JSON.stringify({ version: "empty", date: "2099-12-31", fields: ["id"], outlets: [[1], [null], "x"] }));
   },
+  "/posted/v1/score": (req, res) => {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end('{"outlet":null,"story":null}');
+  },
+  "/posted/v1/articles": (req, res) => {
+    let body = "";
+    req.on("data", (chunk) => { body += chunk; });
+    req.on("end", () => {
+      posted.push(JSON.parse(body));
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end('{"story":null}');
+    });
+  },
   "/badtable/v1/outlets/export": (req, res) => {
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end(HOSTILE_EXPORT);
   },
 };
 
+const posted = [];
 let server;
 let base = "";
 before(async () => {
@@ -155,4 +169,19 @@ test("a link whose href or expanded URL is enormous is not sent to the worker", 
   assert.equal(linkTarget(link("https://t.co/abc", { attrs: { "data-expanded-url": huge } }), shorteners), "https://t.co/abc");
   assert.equal(linkTarget(link("https://t.co/abc", { text: `nytimes.com/${"a".repeat(100000)}` }), shorteners), "https://t.co/abc");
   assert.equal(linkTarget(link("https://www.nytimes.com/x"), shorteners), "https://www.nytimes.com/x");
+});
+
+test("what a content script asks the worker to send is cut to what a page's metadata may hold", async () => {
+  chrome.storage.local.data.settings = { serviceUrl: `${base}/posted` };
+  const page = { title: "T".repeat(1_000_000), description: "D".repeat(1_000_000), published: `2025-10-25T00:00:00Z${" ".repeat(100000)}` };
+  const reply = await ask(chrome, { type: "score", url: "https://www.nytimes.com/2025/10/25/x.html", page }, CONTENT);
+  assert.equal(reply.ok, true, JSON.stringify(reply.error));
+  assert.equal(posted.length, 1);
+  assert.equal(posted[0].title.length, 500);
+  assert.equal(posted[0].description.length, 1000);
+  assert.equal(posted[0].published, null);
+  const long = await ask(chrome, { type: "score", url: `https://www.nytimes.com/${"a".repeat(10_000)}`, page: {} }, CONTENT);
+  assert.equal(long.ok, false);
+  assert.equal(long.error.code, "bad_url");
+  assert.equal((await ask(chrome, { type: "score", url: { href: "x" }, page: {} }, CONTENT)).error.code, "bad_url");
 });
