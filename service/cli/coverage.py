@@ -25,8 +25,10 @@ import psycopg
 from service.config import parse_duration, served_url
 from service.core.ratings import RatingsError
 from service.core.times import iso
+from service.coverage.cluster import Doc
 from service.coverage.engine import Engine, article_key, key_variants
 from service.coverage.keypoints import Source
+from service.coverage.regroup import regroup
 from service.coverage.runtime import CoverageContext, context_for_app, context_from_environment
 from service.ingest.feeds import FeedRun, FeedSource, ingest_lines
 from service.ingest.fetch import FEED_POLICY, PRIVATE_FEED_POLICY
@@ -175,8 +177,12 @@ def ingest(file_: Path | None, batch: int) -> None:
                     total = _count_lines(file_)
                     with click.progressbar(length=total, label="ingesting", file=sys.stderr) as bar:
                         result = ingest_lines(
-                            eng, handle, cursor_name=cursor, batch_size=batch,
-                            progress=bar.update, untitled=untitled,
+                            eng,
+                            handle,
+                            cursor_name=cursor,
+                            batch_size=batch,
+                            progress=bar.update,
+                            untitled=untitled,
                         )
                 else:
                     result = ingest_lines(
@@ -234,6 +240,7 @@ def cluster(file_: Path) -> None:
         try:
             eng = Engine(store, table, restore=False)
             order: list[tuple[str, str, str]] = []
+            docs: list[Doc] = []
             try:
                 with file_.open(encoding="utf-8") as handle:
                     lines = list(handle)
@@ -255,23 +262,44 @@ def cluster(file_: Path) -> None:
                         eng.prepare(raw, now)
                     except (URLInputError, ValueError) as exc:
                         refused[shown] = (number, str(exc))
+                    docs.append(
+                        Doc(shown, raw.title, raw.text, outlet=raw.outlet, published=raw.published)
+                    )
                 result = ingest_lines(eng, lines, batch_size=500, untitled=[])
             except FileFormatError as exc:
                 raise click.ClickException(f"{file_}: {exc}") from None
             except UnicodeDecodeError:
                 raise click.ClickException(f"{file_}: not UTF-8 text") from None
             by_ext = store.story_ids_by_ext_id(ext for _, ext, _ in order if ext)
+            stories: list[str | None] = []
             for shown, ext_id, url in order:
                 if shown in refused:
-                    click.echo(json.dumps({"id": shown, "story": None, "error": refused[shown][1]}))
+                    stories.append(None)
                     continue
                 story = by_ext.get(ext_id) if ext_id else None
                 if story is None:
                     story = _story_of_key(eng, url, ext_id, result.aliases)
-                click.echo(json.dumps({"id": shown, "story": story}))
+                stories.append(story)
+            # A batch has the whole file: undated articles get a second, offline pass
+            # (service/coverage/regroup.py; the online entrances keep their stories).
+            undated = [
+                n for n, doc in enumerate(docs) if doc.published is None and stories[n] is not None
+            ]
+            again = regroup(
+                eng.clusterer, [docs[n] for n in undated], [str(stories[n]) for n in undated]
+            )
+            for n, story in zip(undated, again, strict=True):
+                stories[n] = story
+            for (shown, _, _), story in zip(order, stories, strict=True):
+                if shown in refused:
+                    click.echo(json.dumps({"id": shown, "story": None, "error": refused[shown][1]}))
+                else:
+                    click.echo(json.dumps({"id": shown, "story": story}))
             if refused:
                 numbers = sorted(number for number, _ in refused.values())
-                shown_lines = ", ".join(map(str, numbers[:10])) + (", ..." if len(numbers) > 10 else "")
+                shown_lines = ", ".join(map(str, numbers[:10])) + (
+                    ", ..." if len(numbers) > 10 else ""
+                )
                 click.echo(
                     f"warning: {len(refused)} article{'s were' if len(refused) != 1 else ' was'} not "
                     f"clustered (lines {shown_lines}); "
@@ -279,7 +307,9 @@ def cluster(file_: Path) -> None:
                     err=True,
                 )
             if untitled:
-                shown_lines = ", ".join(map(str, untitled[:10])) + (", ..." if len(untitled) > 10 else "")
+                shown_lines = ", ".join(map(str, untitled[:10])) + (
+                    ", ..." if len(untitled) > 10 else ""
+                )
                 click.echo(
                     f"warning: {len(untitled)} articles had no title and were clustered on their "
                     f"text (lines {shown_lines})",
@@ -328,7 +358,9 @@ def daily_prune(
     if not due():
         return None
     guard: contextlib.AbstractContextManager[None] = (
-        store.exclusive("prune", wait=0.0) if isinstance(store, SharedStore) else contextlib.nullcontext()
+        store.exclusive("prune", wait=0.0)
+        if isinstance(store, SharedStore)
+        else contextlib.nullcontext()
     )
     try:
         with guard:
@@ -343,7 +375,11 @@ def daily_prune(
         return None  # another worker holds the prune lock
     log.info(
         "retention: removed %d articles older than %s (%s) from %d stories in %d batches",
-        result.articles, setting, iso(now - keep), result.stories, result.batches,
+        result.articles,
+        setting,
+        iso(now - keep),
+        result.stories,
+        result.batches,
     )
     return result
 
@@ -526,8 +562,10 @@ def _base_url(given: str | None) -> str:
         except ValueError as exc:
             raise click.ClickException(f"{exc}, or pass --base-url") from None
     url = given.strip()
-    if not url.startswith(("http://", "https://")) or len(url) > 2000 or any(
-        c.isspace() or not c.isprintable() for c in url
+    if (
+        not url.startswith(("http://", "https://"))
+        or len(url) > 2000
+        or any(c.isspace() or not c.isprintable() for c in url)
     ):
         raise click.BadParameter(
             "give the address readers open, e.g. http://127.0.0.1:8000/ or https://news.example/",
@@ -555,7 +593,9 @@ def feeds(as_json: bool, state: str | None) -> None:
         for status in shown:
             click.echo(json.dumps(status.to_json(), ensure_ascii=False))
         return
-    counts = {name: sum(1 for s in statuses if s.state == name) for name in ("failing", "never", "ok")}
+    counts = {
+        name: sum(1 for s in statuses if s.state == name) for name in ("failing", "never", "ok")
+    }
     click.echo(
         f"{len(statuses)} feeds: {counts['failing']} failing, {counts['never']} not fetched yet, "
         f"{counts['ok']} working"
@@ -604,7 +644,9 @@ def summarize(file_: Path, baseline: bool) -> None:
     except FileFormatError as exc:
         raise click.ClickException(f"{file_}: {exc}") from None
     except UnicodeDecodeError:
-        raise click.ClickException(f"{file_}: not UTF-8 text; save it as UTF-8 JSON lines") from None
+        raise click.ClickException(
+            f"{file_}: not UTF-8 text; save it as UTF-8 JSON lines"
+        ) from None
     out = sys.stdout
     for line in summarize_stories(stories, baseline=baseline):
         out.write(json.dumps(line, ensure_ascii=False) + "\n")

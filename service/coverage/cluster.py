@@ -416,6 +416,12 @@ class Clusterer:
         candidates = self._candidates(query, limit)
         return [(c.story.name, self._match_features(query, c, candidates)) for c in candidates]
 
+    def vector(self, doc: Doc) -> tuple[dict[str, float], str]:
+        """An article's TF-IDF vector under the current counts and its language, read-only
+        (without the outlet boilerplate rule, which reads the outlet's latest articles)."""
+        features = self._features(doc)
+        return self._vectorise(features.tf, features.language), features.language
+
     @property
     def join_cutoff(self) -> float:
         """The score at which add() joins a story (what match() scores mean)."""

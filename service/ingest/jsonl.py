@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from service.core.times import TimeInputError, article_time
 from service.coverage.cluster import Clusterer, ClusterSettings, Doc
 from service.coverage.engine import RawArticle
+from service.coverage.regroup import RegroupSettings, regroup
 from service.coverage.summary import DEMO_ID_PREFIX
 
 
@@ -147,15 +148,24 @@ def read_story_articles(
         yield number, str(story), raw
 
 
+# The batch pass's defaults (docs/clustering.md).
+_REGROUP = RegroupSettings()
+
+
 def cluster_jsonl(
     lines: Iterable[str],
     settings: ClusterSettings | None = None,
     untitled: list[int] | None = None,
+    regrouping: RegroupSettings | None = _REGROUP,
 ) -> Iterator[dict[str, str]]:
     """Clusters JSON-lines articles in file order with the clusterer alone (no store) and yields
-    {"id", "story"} with final story ids; the id is the line's `id`, else its `url`."""
+    {"id", "story"} with final story ids; the id is the line's `id`, else its `url`. Undated
+    articles then get the batch pass of service/coverage/regroup.py (`regrouping`; None: the
+    online answer as it is)."""
     clusterer = Clusterer(settings)
     assigned: list[tuple[str, str]] = []
+    # The undated articles, for the batch pass (dated ones are not read again).
+    undated: list[tuple[int, Doc]] = []
     merged: dict[str, str] = {}
     seen_ids: set[str] = set()
     for number, raw in read_articles(lines, untitled=untitled):
@@ -163,8 +173,12 @@ def cluster_jsonl(
         if doc_id in seen_ids:
             raise FileFormatError(f"line {number}: id {doc_id!r} appears twice; ids must be unique")
         seen_ids.add(doc_id)
-        doc = Doc(id=doc_id, title=raw.title, text=raw.text, outlet=raw.outlet, published=raw.published)
+        doc = Doc(
+            id=doc_id, title=raw.title, text=raw.text, outlet=raw.outlet, published=raw.published
+        )
         assigned.append((doc_id, clusterer.add(doc)))
+        if regrouping is not None and doc.published is None:
+            undated.append((len(assigned) - 1, doc))
         if number % 1000 == 0:
             merged.update(clusterer.drain_merges())
             if clusterer._latest is not None:
@@ -179,5 +193,10 @@ def cluster_jsonl(
             hops += 1
         return story
 
+    if undated and regrouping is not None:
+        docs = [doc for _, doc in undated]
+        stories = regroup(clusterer, docs, [final(assigned[n][1]) for n, _ in undated], regrouping)
+        for (n, _), story in zip(undated, stories, strict=True):
+            assigned[n] = (assigned[n][0], story)
     for doc_id, story in assigned:
         yield {"id": doc_id, "story": final(story)}
