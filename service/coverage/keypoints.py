@@ -1122,6 +1122,7 @@ def neutral_headline(story: _Story) -> str:
     best = ""
     best_value = -math.inf
     weight = story.weights()
+    title_df_get = story.title_df.get
     # Each title and its tighter spans (English: the title without a trailing clause, a kicker
     # or an outlet's name), all weighed alike: a span wins where it keeps the shared words and
     # drops the ones no other article uses.
@@ -1135,12 +1136,12 @@ def neutral_headline(story: _Story) -> str:
             continue
         # fsum: exactly rounded whatever the set's order, so every process (any hash seed) picks
         # the same headline when two titles are close.
-        central = math.fsum([weight[t] for t in s.terms])
+        central = math.fsum(map(weight.__getitem__, s.terms))
         if story.n > 1:
             # Own title counted in title_df: one less, so only the others' titles vote (a
             # span's words and pairs are all its title's).
             said = s.terms | s.pairs
-            shared = sum([story.title_df.get(c, 0) for c in said]) - len(said)  # (ints: exact)
+            shared = sum(map(title_df_get, said, itertools.repeat(0))) - len(said)  # (ints: exact)
             central += HEADLINE_TITLE_WEIGHT * shared / (story.n - 1)
         central /= max(len(s.terms), 4) ** HEADLINE_LENGTH_EXPONENT
         value = central * (1.0 - min(0.9, _title_loaded(s.text)))
