@@ -127,3 +127,23 @@ def test_links_inside_open_shadow_roots_get_a_card(browser: Browser, service: Se
     page.locator("parallax-hovercard .card .more").hover()
     assert page.locator("parallax-hovercard .card").is_visible()
     assert page.evaluate("document.body.dataset.pageScript") == "ran"
+
+
+def test_a_page_s_extreme_text_spacing_is_bounded_in_the_panel_and_card(
+    browser: Browser, service: Service
+) -> None:
+    """The page sets letter-spacing: 1em (40px) on every element; a reader's own spacing (WCAG
+    1.4.12: 0.12em) still reaches the UI, but no more than 0.25em between letters."""
+    browser.set_settings(perfMarks=True)
+    page = open_article(browser, HOSTILE_STYLES_ARTICLE)
+    open_panel(page)
+    hover_result(page, "#real-fox")
+    for selector in ("parallax-panel .tab", "parallax-panel .panel", "parallax-hovercard .card"):
+        size, spacing = page.locator(selector).evaluate(
+            "e => { const s = getComputedStyle(e);"
+            " return [parseFloat(s.fontSize), parseFloat(s.letterSpacing) || 0]; }"
+        )
+        assert spacing <= 0.25 * size + 0.01, (selector, size, spacing)
+        # Still spaced: the spacing is bounded, not removed (the tab is a button, which the
+        # browser's own stylesheet keeps at normal spacing).
+        assert spacing > 0 or selector.endswith(".tab"), (selector, size, spacing)

@@ -3,7 +3,7 @@
 // Reachable by keyboard: a focused link shows its card too, Alt+Down moves into it, Escape
 // returns; while a card shows, its link is described by the card's text (aria-describedby).
 
-import { h, shadowHost } from "../lib/dom.js";
+import { clampTextSpacing, h, shadowHost } from "../lib/dom.js";
 import { factualityText, leanText } from "../lib/format.js";
 
 /** The card's factuality for a screen reader; a derived one says where it comes from. @param {any} outlet */
@@ -160,6 +160,7 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
     body.setAttribute("aria-label", `Parallax: ${outlet.name ?? outlet.id}`);
     body.append(details, extra, more, h("p", { class: "hint muted", text: KEY_HINT }));
     body.hidden = false;
+    clampTextSpacing(body);
     place(body, link);
     description.textContent = `Parallax: ${outlet.name ?? outlet.id}, ${leanText(outlet.lean?.label).toLowerCase()}, factuality ${factualityWords(outlet)}. ${KEY_HINT}`;
     if (shownFor !== link) describedBefore = link.getAttribute("aria-describedby");

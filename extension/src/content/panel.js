@@ -1,6 +1,6 @@
 // The collapsible side panel beside an article: the outlet's rating and the story's coverage.
 
-import { clear, h, shadowHost } from "../lib/dom.js";
+import { clampTextSpacing, clear, h, shadowHost } from "../lib/dom.js";
 import { leanColour, leanText } from "../lib/format.js";
 import { api } from "../lib/settings.js";
 import { outletDetails, storySummary } from "../lib/views.js";
@@ -40,6 +40,8 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
   root.append(surface);
   // Inside <body>, where accessibility tools (and axe-core) look for a page's content.
   (document.body ?? document.documentElement).append(host);
+  clampTextSpacing(tab);
+  clampTextSpacing(panel);
 
   // The page's own inline right margin, put back whenever we stop pushing the page aside.
   const rootStyle = document.documentElement.style;
