@@ -123,6 +123,9 @@ def test_links_inside_open_shadow_roots_get_a_card(browser: Browser, service: Se
         assert hover_result(page, f"{post} >> a.post-link") == fox["outlet"]["name"], post
         card = page.locator("parallax-hovercard .card")
         assert card.is_visible()
+        # No reference from inside the component to an id it cannot see.
+        described = page.locator(f"{post} >> a.post-link").get_attribute("aria-describedby")
+        assert described is None, described
     # The card's own links are not links to look up: pointing at them keeps the card as it is.
     page.locator("parallax-hovercard .card .more").hover()
     assert page.locator("parallax-hovercard .card").is_visible()

@@ -164,7 +164,11 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
     place(body, link);
     description.textContent = `Parallax: ${outlet.name ?? outlet.id}, ${leanText(outlet.lean?.label).toLowerCase()}, factuality ${factualityWords(outlet)}. ${KEY_HINT}`;
     if (shownFor !== link) describedBefore = link.getAttribute("aria-describedby");
-    link.setAttribute("aria-describedby", describedBefore ? `${describedBefore} ${descriptionId}` : descriptionId);
+    // IDs do not cross a shadow root: a link inside a web component could only point at nothing
+    // (a broken reference on the page's own link). It keeps its attribute; Alt+Down still works.
+    if (link.getRootNode() === document) {
+      link.setAttribute("aria-describedby", describedBefore ? `${describedBefore} ${descriptionId}` : descriptionId);
+    }
     shownFor = link;
     if (perfMarks) {
       requestAnimationFrame(() => {
