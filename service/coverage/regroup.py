@@ -25,6 +25,8 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import add, mul, neg
 
 from .cluster import Clusterer, Doc, _dot
 
@@ -126,23 +128,42 @@ def _neighbour_graph(
 ) -> dict[tuple[int, int], float]:
     """(a, b) with a < b -> cosine, for each article's `neighbours` nearest among those sharing
     one of its `probes` heaviest terms (postings no longer than `posting_limit`)."""
-    postings: dict[str, list[int]] = {}
+    # term -> {article: its weight}, articles in file order.
+    postings: dict[str, dict[int, float]] = {}
     for i, vector in enumerate(vectors):
-        for term in vector:
-            postings.setdefault(term, []).append(i)
+        for term, weight in vector.items():
+            postings.setdefault(term, {})[i] = weight
     edges: dict[tuple[int, int], float] = {}
+    limit = settings.posting_limit
     for i, vector in enumerate(vectors):
         probes = heapq.nlargest(
-            settings.probes,
-            [(w, t) for t, w in vector.items() if len(postings[t]) <= settings.posting_limit],
+            settings.probes, [(w, t) for t, w in vector.items() if len(postings[t]) <= limit]
         )
         partial: dict[int, float] = {}
+        partial_get = partial.get
         for weight, term in probes:
-            for j in postings[term]:
-                if j != i:
-                    partial[j] = partial.get(j, 0.0) + weight * vectors[j][term]
-        front = heapq.nlargest(settings.neighbours, partial.items(), key=lambda jp: (jp[1], -jp[0]))
-        for j, _ in front:
+            posting = postings[term]
+            # partial[j] += weight_j * weight for each j of the posting, the loop run in C (the
+            # keys of one posting are distinct, so each is read before it is written).
+            keys = posting.keys()
+            partial.update(
+                zip(
+                    keys,
+                    map(
+                        add,
+                        map(partial_get, keys, repeat(0.0)),
+                        map(mul, posting.values(), repeat(weight)),
+                    ),
+                    strict=True,
+                )
+            )
+        partial.pop(i, None)
+        # By score, then the earlier article first.
+        front = heapq.nlargest(
+            settings.neighbours, zip(partial.values(), map(neg, partial), strict=True)
+        )
+        for _, negative in front:
+            j = -negative
             if languages[j] != languages[i]:
                 continue
             pair = (i, j) if i < j else (j, i)
