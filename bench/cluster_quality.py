@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -213,6 +213,19 @@ def throughput(records: list[Record], total: int, per_day: int = 2000) -> tuple[
     return total / elapsed, peak
 
 
+
+def stories_holding_copies(dated: Sequence[Record], distractors: Sequence[Record]) -> set[str]:
+    """The stories of `distractors` that hold a copy of a dated article (the same title, or the
+    same first 200 characters of text): stories-dev holds copies of some dated articles, and
+    their stories are the same events, never distractors."""
+    titles = {_same(r.get("title", "")) for r in dated}
+    leads = {_same(r.get("text", ""))[:200] for r in dated}
+    return {
+        r["story"]
+        for r in distractors
+        if _same(r.get("title", "")) in titles or _same(r.get("text", ""))[:200] in leads
+    }
+
 def with_distractors(
     dated: list[Record], distractors: list[Record], count: int
 ) -> tuple[list[Record], set[str]]:
@@ -223,15 +236,7 @@ def with_distractors(
     times = [parse_published(r["published"]) or 0.0 for r in dated]
     low, high = min(times), max(times)
     rng = random.Random(SEED + 2)
-    # stories-dev holds copies of some dated articles: their stories are the same events, not
-    # distractors, so every story with a copy is left out.
-    titles = {_same(r.get("title", "")) for r in dated}
-    leads = {_same(r.get("text", ""))[:200] for r in dated}
-    overlapping = {
-        r["story"]
-        for r in distractors
-        if _same(r.get("title", "")) in titles or _same(r.get("text", ""))[:200] in leads
-    }
+    overlapping = stories_holding_copies(dated, distractors)
     pool = [r for r in distractors if r["story"] not in overlapping]
     rng.shuffle(pool)
     mixed = list(dated)

@@ -48,13 +48,13 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from bench.cluster_quality import (  # noqa: E402
     DATA,
     SEED,
-    _same,
     cold_slices,
     load,
     ordered_docs,
     score,
     score_among,
     split_by_story,
+    stories_holding_copies,
     with_boilerplate,
     with_distractors,
 )
@@ -127,13 +127,7 @@ def with_event_distractors(
     stories are cycled with new ids past the pool, up to `count` articles."""
     times = sorted({parse_published(r.get("published")) or 0.0 for r in dated})
     rng = random.Random(SEED + 5)
-    titles = {_same(r.get("title", "")) for r in dated}
-    leads = {_same(r.get("text", ""))[:200] for r in dated}
-    overlapping = {
-        r["story"]
-        for r in distractors
-        if _same(r.get("title", "")) in titles or _same(r.get("text", ""))[:200] in leads
-    }
+    overlapping = stories_holding_copies(dated, distractors)
     by_story: dict[str, list[dict[str, str]]] = {}
     for r in distractors:
         if r["story"] not in overlapping:
