@@ -114,6 +114,16 @@ def pinned_to(server: Any) -> Any:
     return lambda address, timeout: socket.create_connection(("127.0.0.1", server.port), timeout)
 
 
+def fetch_from(server: Any, policy: FetchPolicy) -> Any:
+    """fetch() of the local server's / under a vetted public name and address."""
+    return fetch(
+        f"http://news.example:{server.port}/",
+        policy,
+        resolver=lambda host, port: [PUBLIC_IP],
+        dial=pinned_to(server),
+    )
+
+
 def public_resolver(mapping: dict[str, str] | None = None) -> Any:
     table = {"news.example": PUBLIC_IP, **(mapping or {})}
     return lambda host, port: [table.get(host, "127.0.0.1")]
@@ -273,12 +283,7 @@ def test_one_deadline_covers_the_whole_fetch_however_the_bytes_arrive(case: str)
     server = TrickleServer(SLOW_CASES[case], pause=0.02)
     try:
         with pytest.raises(FetchError) as caught:
-            fetch(
-                f"http://news.example:{server.port}/",
-                FetchPolicy(timeout=0.3),
-                resolver=lambda host, port: [PUBLIC_IP],
-                dial=lambda address, timeout: socket.create_connection(("127.0.0.1", server.port), timeout),
-            )
+            fetch_from(server, FetchPolicy(timeout=0.3))
         assert caught.value.code == "timeout", caught.value.message
         # The fetch hung up on the server long before it was done (a 30-fold margin), rather
         # than waiting for every byte and only then noticing the time.
@@ -293,12 +298,7 @@ def test_a_fast_trickle_within_the_deadline_still_succeeds() -> None:
     head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(body)
     server = TrickleServer([head[:10], head[10:], body], pause=0.01)
     try:
-        result = fetch(
-            f"http://news.example:{server.port}/",
-            FetchPolicy(timeout=5.0),
-            resolver=lambda host, port: [PUBLIC_IP],
-            dial=lambda address, timeout: socket.create_connection(("127.0.0.1", server.port), timeout),
-        )
+        result = fetch_from(server, FetchPolicy(timeout=5.0))
         assert result.body == body
     finally:
         server.close()
@@ -390,12 +390,7 @@ def test_a_short_deadline_after_a_long_one_is_still_kept() -> None:
     server = TrickleServer(SLOW_CASES["body"], pause=0.02)
     try:
         with pytest.raises(FetchError) as caught:
-            fetch(
-                f"http://news.example:{server.port}/",
-                FetchPolicy(timeout=0.3),
-                resolver=lambda host, port: [PUBLIC_IP],
-                dial=lambda address, timeout: socket.create_connection(("127.0.0.1", server.port), timeout),
-            )
+            fetch_from(server, FetchPolicy(timeout=0.3))
         assert caught.value.code == "timeout"
         assert server.gone.wait(10) and server.sent < len(SLOW_CASES["body"]) // 2
     finally:
@@ -421,12 +416,7 @@ def test_a_hostile_content_length_is_a_fetch_result_or_error(
     try:
 
         def call() -> Any:
-            return fetch(
-                f"http://news.example:{server.port}/",
-                FetchPolicy(timeout=5.0, truncate=truncate),
-                resolver=lambda host, port: [PUBLIC_IP],
-                dial=lambda address, timeout: socket.create_connection(("127.0.0.1", server.port), timeout),
-            )
+            return fetch_from(server, FetchPolicy(timeout=5.0, truncate=truncate))
 
         if code is None:
             assert call().body == body
@@ -454,12 +444,7 @@ def test_a_hostile_redirect_is_a_fetch_error(location: bytes, code: str) -> None
     server = TrickleServer([head + location + b"\r\n\r\n"], pause=0.01)
     try:
         with pytest.raises(FetchError) as caught:
-            fetch(
-                f"http://news.example:{server.port}/",
-                FetchPolicy(timeout=5.0),
-                resolver=lambda host, port: [PUBLIC_IP],
-                dial=lambda address, timeout: socket.create_connection(("127.0.0.1", server.port), timeout),
-            )
+            fetch_from(server, FetchPolicy(timeout=5.0))
         assert caught.value.code == code, caught.value.message
     finally:
         server.close()
