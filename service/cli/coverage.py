@@ -297,26 +297,24 @@ def cluster(file_: Path) -> None:
                     click.echo(json.dumps({"id": shown, "story": story}))
             if refused:
                 numbers = sorted(number for number, _ in refused.values())
-                shown_lines = ", ".join(map(str, numbers[:10])) + (
-                    ", ..." if len(numbers) > 10 else ""
-                )
                 click.echo(
                     f"warning: {len(refused)} article{'s were' if len(refused) != 1 else ' was'} not "
-                    f"clustered (lines {shown_lines}); "
-                    "each one's line says why",
+                    f"clustered (lines {_first_lines(numbers)}); each one's line says why",
                     err=True,
                 )
             if untitled:
-                shown_lines = ", ".join(map(str, untitled[:10])) + (
-                    ", ..." if len(untitled) > 10 else ""
-                )
                 click.echo(
                     f"warning: {len(untitled)} articles had no title and were clustered on their "
-                    f"text (lines {shown_lines})",
+                    f"text (lines {_first_lines(untitled)})",
                     err=True,
                 )
         finally:
             store.close()
+
+
+def _first_lines(numbers: list[int]) -> str:
+    """Line numbers as a warning names them: the first ten, then "..."."""
+    return ", ".join(map(str, numbers[:10])) + (", ..." if len(numbers) > 10 else "")
 
 
 def _story_of_key(eng: Engine, url: str, ext_id: str, aliases: dict[str, str]) -> str | None:
