@@ -475,6 +475,38 @@ def write_model(
     )
 
 
+def fit_half_models(
+    half: dict[str, list[dict[str, str]]], match_out: Path, merge_out: Path
+) -> None:
+    """Both models fitted on one half of the stories ({"dev": ..., "dated": ...}) as main() fits
+    them on all: the match on the half's five streams, then the merge asked with that match
+    placing; written to `match_out` and `merge_out` (what the end-to-end checks cluster with)."""
+    # The volume and event streams of the half: its dated stories among its dev stories.
+    half_mixed, _ = with_distractors(half["dated"], half["dev"], DISTRACTORS // 2)
+    train_streams = {
+        "dev": pairs(half["dev"]),
+        "dated": pairs(half["dated"]),
+        "volume": pairs(half_mixed),
+        "desks": desk_pairs(half["dated"]),
+        "events": pairs(with_event_distractors(half["dated"], half["dev"], DISTRACTORS // 2)),
+    }
+    split = fit_match(
+        [x for p_ in train_streams.values() for x in p_[0]],
+        [v for p_ in train_streams.values() for v in p_[1]],
+        [n for n, p_ in train_streams.items() for _ in p_[1]],
+    )
+    write_match_model(match_out, split, {})
+    # The merge model of the half, asked with the half's match model placing.
+    train_merges = all_merge_pairs(half, DISTRACTORS // 2, str(match_out))
+    mw, mb = fit(
+        [x for p_ in train_merges.values() for x in p_[0]],
+        [v for p_ in train_merges.values() for v in p_[1]],
+        [n for n, p_ in train_merges.items() for _ in p_[1]],
+        MERGE_FEATURES,
+    )
+    write_model(merge_out, mw, mb, {}, MERGE_FEATURES)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DATA)
@@ -570,41 +602,9 @@ def main(argv: list[str] | None = None) -> int:
         joins: dict[str, list[tuple[float, bool]]] = {}
         halves = {name: split_by_story(loaded[name]) for name in ("dev", "dated")}
         for train_half, test_half in ((0, 1), (1, 0)):
-            # The volume and event streams of the training half: its dated stories among its
-            # dev stories.
-            half_mixed, _ = with_distractors(
-                halves["dated"][train_half], halves["dev"][train_half], DISTRACTORS // 2
-            )
-            train_streams = {
-                "dev": pairs(halves["dev"][train_half]),
-                "dated": pairs(halves["dated"][train_half]),
-                "volume": pairs(half_mixed),
-                "desks": desk_pairs(halves["dated"][train_half]),
-                "events": pairs(
-                    with_event_distractors(
-                        halves["dated"][train_half], halves["dev"][train_half], DISTRACTORS // 2
-                    )
-                ),
-            }
-            split = fit_match(
-                [x for p_ in train_streams.values() for x in p_[0]],
-                [v for p_ in train_streams.values() for v in p_[1]],
-                [n for n, p_ in train_streams.items() for _ in p_[1]],
-            )
             tmp = args.out.with_suffix(f".half{train_half}.json")
-            write_match_model(tmp, split, {})
-            # The merge model of the training half, asked with that half's match model placing.
-            train_merges = all_merge_pairs(
-                {name: halves[name][train_half] for name in halves}, DISTRACTORS // 2, str(tmp)
-            )
-            mw, mb = fit(
-                [x for p_ in train_merges.values() for x in p_[0]],
-                [v for p_ in train_merges.values() for v in p_[1]],
-                [n for n, p_ in train_merges.items() for _ in p_[1]],
-                MERGE_FEATURES,
-            )
             merge_tmp = args.merge_out.with_suffix(f".half{train_half}.json")
-            write_model(merge_tmp, mw, mb, {}, MERGE_FEATURES)
+            fit_half_models({name: halves[name][train_half] for name in halves}, tmp, merge_tmp)
             variants = {
                 "": dataclasses.replace(
                     ClusterSettings(), match_model=str(tmp), merge_model=str(merge_tmp)

@@ -8,6 +8,7 @@ Interface (kept stable for the store and the ingester)::
     c.story_of(doc_id) -> id | None  # follows merges; None once the story expired
     c.resolve(story_id) -> id        # a merged-away id -> the surviving one
     c.match(doc, limit) -> [(story id, score)]   # read-only, for "who else covered this"
+    c.match_calibrated(doc, limit) -> [(story id, probability, score)]   # what /v1/related shows
     c.restore(doc, story_id)         # re-seed after a restart, active-window docs in order
     c.expire(now) -> [story ids]     # drop stories whose activity window ended
     c.consolidate() -> int           # second look at small undated stories (end of a batch)
@@ -40,7 +41,7 @@ from itertools import compress, repeat
 from operator import add, mul, neg, truediv
 
 from . import lexicon
-from .match import MatchModel, merge_model
+from .match import Calibration, MatchModel, calibration, calibration_features, merge_model
 from .match import model as match_model
 from .text import (
     ENGLISH,
@@ -132,6 +133,10 @@ class ClusterSettings:
     learned_match: bool = True
     join_probability: float = 0.5
     match_model: str | None = None  # a model file other than the shipped one
+    # The join-level calibration of what match_calibrated() shows (match.Calibration): None is
+    # the shipped map with the shipped model, and no map (the raw probability) with another
+    # model, whose scores the shipped map was not fitted on.
+    match_calibration: str | None = None
     # The learned merge (match.MERGE_FEATURES): once an article is placed, each other candidate
     # it scored at least merge_floor for becomes one story with it when the merge model gives at
     # least merge_probability. It needs the learned match; merge_threshold still merges too.
@@ -313,6 +318,11 @@ class Clusterer:
         self._arrivals = 0
         self._model: MatchModel | None = None
         self._merge_model: MatchModel | None = None
+        # Read (and checked) here, not at the first match: a broken file fails at start-up.
+        self._calibration: Calibration | None = None
+        settings = self.settings
+        if settings.learned_match and (settings.match_calibration or not settings.match_model):
+            self._calibration = calibration(settings.match_calibration)
         # word -> term per language: stemming is most of the cost of reading an article.
         self._terms: dict[str, dict[str, str]] = {}
         # word as written -> (its term, "" for a stop word; capitalised) per language (ASCII).
@@ -377,20 +387,41 @@ class Clusterer:
     def match(self, doc: Doc, limit: int = 5) -> list[tuple[str, float]]:
         """Best active stories for an article without adding it or learning from it.
 
-        Scores are the learned match's probability that the article belongs to the story (with
-        learned_match off: similarity plus the recency bonus, clipped to [0, 1]); an article the
-        clusterer already holds gets its own story first with 1.0.
+        Scores are the learned match's raw probability that the article belongs to the story,
+        what add() compares with join_cutoff (with learned_match off: similarity plus the
+        recency bonus, clipped to [0, 1]); an article the clusterer already holds gets its own
+        story first with 1.0. match_calibrated() gives the number to show a reader.
         """
+        return [(name, score) for name, _, score in self.match_calibrated(doc, limit)]
+
+    def match_calibrated(self, doc: Doc, limit: int = 5) -> list[tuple[str, float, float]]:
+        """match()'s stories, in its order, as (story id, probability, raw score): the
+        probability is the raw score mapped by the join-level calibration (the share of such
+        candidates that were the article's story in the clusterer's own runs); without a map
+        (learned_match off, or a model file of one's own) it is the raw score."""
         features = self._without_boilerplate(doc, self._features(doc))
-        ranked = self._rank(self._query(doc, features, features.caps), rescore=limit)
-        if doc.id in self._doc_story:
-            own = self._doc_story[doc.id]
+        query = self._query(doc, features, features.caps)
+        ranked = self._rank(query, rescore=limit)
+        own = self._doc_story.get(doc.id)
+        if own is not None:
             ranked = [(1.0, self._stories[own])] + [r for r in ranked if r[1].key != own]
-        return [
-            (s.name, round(min(1.0, score), 4))
-            for score, s in ranked[: max(0, limit)]
-            if score >= self.settings.match_floor
-        ]
+        shown = ranked[: max(0, limit)]
+        floor = self.settings.match_floor
+        mapping = self._calibration
+        scores = [score for score, _ in ranked]
+        out: list[tuple[str, float, float]] = []
+        for rank, (score, story) in enumerate(shown):
+            if score < floor:
+                continue
+            raw = round(min(1.0, score), 4)
+            probability = raw
+            if mapping is not None and story.key != own:
+                dated = query.published is not None and story.first is not None
+                probability = round(
+                    mapping.probability(calibration_features(scores, rank), dated), 4
+                )
+            out.append((story.name, probability, raw))
+        return out
 
     def restore(self, doc: Doc, story_id: str) -> None:
         """Puts an article back into a known story after a restart, learning from it as add() would."""

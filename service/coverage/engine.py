@@ -569,7 +569,8 @@ class Engine:
         limit: int = 5,
         outlet_id: str | None = None,
     ) -> list[tuple[str, float]]:
-        """Stories an article not in the store would belong to, best first."""
+        """Stories an article not in the store would belong to, best first, each with the
+        calibrated probability that it does (Clusterer.match_calibrated)."""
         return [
             (row.id, score)
             for row, score in self.match_stories(title, text, published, limit, outlet_id)
@@ -594,19 +595,21 @@ class Engine:
             language=self.language_of(outlet_id),
         )
         with self._lock:
-            ranked = self.clusterer.match(doc, limit=limit)
+            # Each live story with the calibrated probability a reader is shown and the raw
+            # score the clusterer's own join decision reads.
+            ranked = self.clusterer.match_calibrated(doc, limit=limit)
         out: dict[str, tuple[StoryRow, float]] = {}
         # One read resolves every candidate and gives its row (each a round trip on PostgreSQL).
-        stored = [self._names.get(name, name) for name, _ in ranked]
+        stored = [self._names.get(name, name) for name, _, _ in ranked]
         survivors = self.store.stories_resolved(stored, digests=False) if stored else {}
-        for story, (_, score) in zip(stored, ranked, strict=True):
+        for story, (_, probability, _) in zip(stored, ranked, strict=True):
             survivor = survivors.get(story)
             if survivor is not None and survivor.id not in out:
-                out[survivor.id] = (survivor, score)
+                out[survivor.id] = (survivor, probability)
         # A live story the clusterer would have joined is the answer; only without one is it
         # worth asking the full-text index for older stories that left the window.
         joins = float(getattr(self.clusterer, "join_cutoff", 1.0))
-        confident = bool(ranked) and ranked[0][1] >= joins
+        confident = bool(ranked) and ranked[0][2] >= joins
         if len(out) < limit and not confident:
             # The hits' stories (followed to their survivors) in the search's own statement.
             for row, score in self.store.search_stories([title], limit=limit * 2):

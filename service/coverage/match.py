@@ -12,6 +12,7 @@ tables/merge_model.json: a few numbers each, read once, checked, read-only.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from dataclasses import dataclass
@@ -129,4 +130,116 @@ def _cached(key: str, features: tuple[str, ...]) -> MatchModel:
             found = _models.get(key)
             if found is None:
                 found = _models[key] = read_model(Path(key), features)
+    return found
+
+
+# ---- the join-level calibration ---------------------------------------------------------------
+#
+# The match's probability is calibrated over teacher-forced pairs (every candidate story pure),
+# not over what a running clusterer meets: impure stories, and articles with no right story in
+# their window. What match() callers are shown (/v1/related) is therefore mapped once more, by a
+# small logistic map per regime fitted on the clusterer's own runs (scripts/calibrate_match.py),
+# over these numbers of each candidate. The join decision still reads the raw probability.
+CALIBRATION_PATH = Path(__file__).resolve().parent / "tables" / "match_calibration.json"
+CALIBRATION_FEATURES = (
+    "logit",  # ln(p / (1 - p)) of the match's raw probability, p kept within LOGIT_EDGE of 0 and 1
+    "best",  # 1 for the best-ranked candidate (the one a join would take), else 0
+    "other",  # the best other candidate's raw probability (0 when there is none)
+)
+CALIBRATION_REGIMES = ("dated", "undated")  # the article and the story both dated, or not
+LOGIT_EDGE = 1e-4
+
+
+def calibration_features(scores: list[float], rank: int) -> list[float]:
+    """CALIBRATION_FEATURES of the candidate at `rank` among raw `scores` (best first)."""
+    p = min(max(scores[rank], LOGIT_EDGE), 1.0 - LOGIT_EDGE)
+    others = scores[1:2] if rank == 0 else scores[:1]
+    return [math.log(p / (1.0 - p)), 1.0 if rank == 0 else 0.0, others[0] if others else 0.0]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The map from a candidate's raw match probability (and CALIBRATION_FEATURES) to the share
+    of such candidates that are the article's story, one logistic map per regime."""
+
+    dated: tuple[tuple[float, ...], float]
+    undated: tuple[tuple[float, ...], float]
+    source: str = ""
+
+    def probability(self, features: list[float], dated: bool) -> float:
+        """The calibrated chance that the article belongs to the candidate `features` describe."""
+        weights, intercept = self.dated if dated else self.undated
+        z = intercept + sum(w * x for w, x in zip(weights, features, strict=True))
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+
+
+def _line_of(text: str, key: str) -> int:
+    """The line of `text` where the JSON key `key` first appears (1 when it does not)."""
+    marker = json.dumps(key) + ":"
+    for number, line in enumerate(text.splitlines(), start=1):
+        if marker in line:
+            return number
+    return 1
+
+
+def read_calibration(path: Path) -> Calibration:
+    """Reads and checks a calibration file written by scripts/calibrate_match.py; a bad one is
+    refused as `path:line: what is wrong`."""
+    script = "scripts/calibrate_match.py"
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MatchModelError(f"{path}:{exc.lineno}: cannot read the calibration ({exc.msg})") from None
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError, too many digits
+        raise MatchModelError(f"{path}:1: cannot read the calibration ({exc})") from None
+    except RecursionError:
+        raise MatchModelError(f"{path}:1: cannot read the calibration (nested too deeply)") from None
+    if not isinstance(data, dict):
+        raise MatchModelError(f"{path}:1: expected a JSON object")
+    parts: list[tuple[tuple[float, ...], float]] = []
+    for regime in CALIBRATION_REGIMES:
+        try:
+            found = read_linear_section(
+                path,
+                CALIBRATION_FEATURES,
+                what="match calibration",
+                reader="clusterer",
+                script=script,
+                error=MatchModelError,
+                section=regime,
+            )
+        except MatchModelError as exc:
+            where = "features" if "features" in str(exc) and "are not" in str(exc) else regime
+            raise MatchModelError(
+                f"{path}:{_line_of(text, where)}: {str(exc).removeprefix(f'{path}: ')}"
+            ) from None
+        if found is None:
+            raise MatchModelError(f"{path}:1: no {regime!r} map; rebuild it with {script}")
+        weights, intercept = found
+        # A higher raw probability must never be shown as a lower one (the map is monotone).
+        if weights[0] <= 0:
+            raise MatchModelError(
+                f"{path}:{_line_of(text, regime)}: the {regime} map's weight of 'logit' must be "
+                f"positive (a monotone map), got {weights[0]}; rebuild it with {script}"
+            )
+        parts.append(found)
+    return Calibration(parts[0], parts[1], str(path))
+
+
+_calibrations: dict[str, Calibration] = {}
+
+
+def calibration(path: str | None = None) -> Calibration:
+    """The calibration at `path` (the shipped one by default), read once."""
+    key = path or str(CALIBRATION_PATH)
+    found = _calibrations.get(key)
+    if found is None:
+        with _lock:
+            found = _calibrations.get(key)
+            if found is None:
+                found = _calibrations[key] = read_calibration(Path(key))
     return found

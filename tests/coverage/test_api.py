@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from service.coverage.cluster import Doc
 from service.coverage.engine import RawArticle
 from service.coverage.runtime import engine
 from service.ingest.fetch import FetchError, FetchResult
@@ -501,3 +502,32 @@ def test_a_fetched_page_cannot_claim_another_sites_stored_article(
     for copy in ("https://leftpaper.com/barrier/amp-copy", "https://amp.leftpaper.com/a/b"):
         body = client.get("/v1/related", query_string={"url": copy}).get_json()
         assert body["match"] == "stored" and body["story"]["id"] == seeded["barrier"], body
+
+
+def test_related_returns_the_calibrated_probability_not_the_raw_score(
+    client: FlaskClient, coverage_app: Flask, seeded: dict[str, Any]
+) -> None:
+    title = "Harbor council backs Eastside flood barrier"
+    body = client.get(
+        "/v1/related",
+        query_string={
+            "url": "https://farleft.org/harbor-barrier",
+            "title": title,
+            "published": "2025-03-03T12:00:00Z",
+        },
+    ).get_json()
+    eng = engine(coverage_app)
+    outlet = eng.outlet_id(eng.ratings.resolve("https://farleft.org/harbor-barrier"), None)
+    doc = Doc(
+        "\x00query",
+        title,
+        published=1_741_003_200.0,  # 2025-03-03T12:00:00Z
+        outlet=outlet,
+        language=eng.language_of(outlet),
+    )
+    shown = eng.clusterer.match_calibrated(doc)
+    assert shown and body["candidates"][0]["story"]["id"] == seeded["barrier"]
+    # The story's number is the join-level calibration's (tables/match_calibration.json), which
+    # the old code did not apply: it returned the match's raw probability.
+    _, probability, raw = shown[0]
+    assert body["candidates"][0]["score"] == probability != raw
