@@ -342,10 +342,15 @@ def show(table: dict[str, Any]) -> str:
     for stream, entry in results.items():
         for chosen in ("joins", "candidates"):
             raw, mapped = entry[chosen]["raw"], entry[chosen]["mapped"]
+            halves = "".join(
+                f"; half {h} {entry[chosen][k][0]:.3f} -> {entry[chosen][k][1]:.3f}"
+                for h in "AB"
+                if (k := f"ece half {h} (raw, mapped)") in entry[chosen]
+            )
             lines += [
                 "",
                 f"{stream}, {chosen} ({raw['count']}): ECE raw {raw['ece']:.3f} -> "
-                f"mapped {mapped['ece']:.3f}",
+                f"mapped {mapped['ece']:.3f}{halves}",
                 "",
                 "| bin | raw: n, mean, right | mapped: n, mean, right |",
                 "| --- | --- | --- |",
@@ -396,7 +401,16 @@ def held_out(
             )
             mapping = as_calibration(fit_map(train, mixture, features))
             mapped_by.append((test, mapping))
-    return report(mapped_by)
+    pooled = report(mapped_by)
+    # Each half alone too, ECE only: how far the two ways differ.
+    for half, run_ in zip("BA", mapped_by, strict=True):
+        for stream, entry in report([run_]).items():
+            for chosen, result in entry.items():
+                pooled[stream][chosen][f"ece half {half} (raw, mapped)"] = [
+                    result["raw"]["ece"],
+                    result["mapped"]["ece"],
+                ]
+    return pooled
 
 
 if __name__ == "__main__":
