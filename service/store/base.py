@@ -108,6 +108,11 @@ class Batch:
 
     articles: Sequence[NewArticle] = ()
     merges: Sequence[tuple[str, str]] = ()  # (from story, into story), in the order made
+    # (article key, story id): articles the clusterer's online regroup moved to another story,
+    # applied after the merges (a key's last move wins), each with its syndicated copies. A
+    # story left without articles becomes an alias of the story its first article went to,
+    # as a merged one does; every move is logged for the other processes' engines (moves_since).
+    moves: Sequence[tuple[str, str]] = ()
     cursors: Sequence[tuple[str, str]] = ()  # (name, value) saved with the batch, for resuming
     feed_states: Sequence[FeedState] = ()
     # The touched stories' digests are left to flush_digests (called after the ingest lock).
@@ -199,6 +204,12 @@ class Store(Protocol):
 
     def articles_since(self, since: float, after_id: int = 0) -> Iterator[Article]:
         """Articles at or after `since` (in time order), or with row id above `after_id`."""
+        ...
+
+    def moves_since(self, after: int, limit: int = ...) -> tuple[list[tuple[str, str]], int]:
+        """The (article key, story id) moves committed after log position `after` (0: from
+        the start), oldest first, at most `limit`, and the position read up to (ask from there
+        next time; moves_since(-1) gives none and the current position)."""
         ...
 
     def search(self, terms: Sequence[str], limit: int = 20) -> list[tuple[Article, float]]:

@@ -209,6 +209,20 @@ def digest_due_schema(*, real: str) -> str:
     """
 
 
+def story_moves_schema(*, log_id: str, row_ref: str) -> str:
+    """The log of the articles the online regroup moved between stories (Batch.moves): the
+    engines of other processes read it from where they left off (moves_since) to follow the
+    moves in memory. A row goes with its article (delete, prune)."""
+    return f"""
+    CREATE TABLE story_moves (
+        seq {log_id},
+        article_id {row_ref} NOT NULL,
+        story_id TEXT NOT NULL
+    );
+    CREATE INDEX story_moves_article ON story_moves(article_id);
+    """
+
+
 def upsert(table: str, columns: Sequence[str], key: str) -> str:
     """INSERT or UPDATE by `key` (the same words in SQLite >= 3.24 and PostgreSQL)."""
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
@@ -555,6 +569,8 @@ class SQLStore(ABC):
                 self._run(conn, "DELETE FROM stories WHERE id = ?", (old,))
                 touched.discard(old)
                 touched.add(new)
+            if batch.moves:
+                touched.update(self._move(conn, batch.moves))
             self._refresh_stories(conn, sorted(touched))
             # One round trip each on PostgreSQL, however many feeds a group commit carries.
             self._run_many(conn, _CURSOR_UPSERT, list(batch.cursors))
@@ -564,6 +580,94 @@ class SQLStore(ABC):
                 [[getattr(state, c) for c in FEED_STATE_COLUMNS] for state in batch.feed_states],
             )
         return ids
+
+    def _move(self, conn: Any, moves: Sequence[tuple[str, str]]) -> set[str]:
+        """Applies a batch's moves (Batch.moves) and logs them; returns the stories whose rows
+        are to be refreshed (those that lost or gained articles and still exist)."""
+        wanted = dict(moves)  # a key's last move wins
+        survivors = self._survivors(conn, set(wanted.values()))
+        changes: list[tuple[int, str, str | None]] = []  # (row id, new story, old story)
+        for test, params in self._members(list(wanted)):
+            for row_id, key, old in self._run(
+                conn, f"SELECT id, key, story_id FROM articles WHERE key {test}", params
+            ).fetchall():
+                new = survivors.get(wanted[key], wanted[key])
+                if new != old:
+                    changes.append((int(row_id), new, None if old is None else str(old)))
+        if not changes:
+            return set()
+        changes.sort()
+        losing = sorted({old for _, _, old in changes if old is not None})
+        # Each losing story's first article (oldest, ties by row id), before anything moves:
+        # a story the moves empty becomes an alias of the story that article goes to.
+        firsts: dict[str, int] = {}
+        for test, params in self._members(losing):
+            for story_id, row_id in self._run(
+                conn,
+                "SELECT story_id, id FROM (SELECT story_id, id, row_number() OVER"
+                " (PARTITION BY story_id ORDER BY at, id) AS rank FROM articles"
+                f" WHERE story_id {test}) AS ranked WHERE rank = 1",
+                params,
+            ).fetchall():
+                firsts[str(story_id)] = int(row_id)
+        # An article's syndicated copies are filed with it, so they move with it.
+        self._run_many(
+            conn,
+            "UPDATE articles SET story_id = ? WHERE id = ? OR syndicated_of = ?",
+            [(new, row_id, row_id) for row_id, new, _ in changes],
+        )
+        self._run_many(
+            conn,
+            "INSERT INTO story_moves (article_id, story_id) VALUES (?, ?)",
+            [(row_id, new) for row_id, new, _ in changes],
+        )
+        left: set[str] = set()
+        kept: set[str] = set()
+        for test, params in self._members(losing):
+            left.update(
+                str(r[0])
+                for r in self._run(
+                    conn,
+                    f"SELECT story_id FROM articles WHERE story_id {test} GROUP BY story_id",
+                    params,
+                ).fetchall()
+            )
+            # A story retention thinned keeps its row and counts when its last article goes,
+            # as a prune leaves it.
+            kept.update(
+                str(r[0])
+                for r in self._run(
+                    conn, f"SELECT id FROM stories WHERE id {test} AND pruned > 0", params
+                ).fetchall()
+            )
+        emptied = [old for old in losing if old not in left and old not in kept]
+        for old in emptied:
+            (target,) = self._run(
+                conn, "SELECT story_id FROM articles WHERE id = ?", (firsts[old],)
+            ).fetchone()
+            # As a merge: whoever holds the old id (or an id merged into it) finds the target.
+            self._run(conn, "UPDATE story_aliases SET new_id = ? WHERE new_id = ?", (target, old))
+            self._run(conn, _ALIAS_UPSERT, (old, target))
+            self._run(conn, "DELETE FROM stories WHERE id = ?", (old,))
+        return ({new for _, new, _ in changes} | set(losing)) - set(emptied)
+
+    def moves_since(self, after: int, limit: int = PAGE_ROWS) -> tuple[list[tuple[str, str]], int]:
+        """The (article key, story id) moves logged after position `after`, oldest first, at
+        most `limit`, and the position read up to; after = -1: none, and the current position
+        (where an engine that has just read the articles starts)."""
+        conn = self._conn()
+        if after < 0:
+            row = self._run(conn, "SELECT max(seq) FROM story_moves").fetchone()
+            return [], int(row[0] or 0) if row else 0
+        rows = self._run(
+            conn,
+            "SELECT m.seq, a.key, m.story_id FROM story_moves m JOIN articles a"
+            " ON a.id = m.article_id WHERE m.seq > ? ORDER BY m.seq LIMIT ?",
+            (after, limit),
+        ).fetchall()
+        if not rows:
+            return [], after
+        return [(str(key), str(story)) for _, key, story in rows], int(rows[-1][0])
 
     def _count_hosts(self, conn: Any, ids: Sequence[int]) -> None:
         """Adds these just-stored articles to their hosts' counts (article_hosts)."""
@@ -616,6 +720,7 @@ class SQLStore(ABC):
             self._unindex(conn, ids)
             self._uncount_hosts(conn, ids)
             for test, params in self._members(ids):
+                self._run(conn, f"DELETE FROM story_moves WHERE article_id {test}", params)
                 # Another article may name a deleted one as its wire original: it stands alone.
                 self._run(
                     conn, f"UPDATE articles SET syndicated_of = NULL WHERE syndicated_of {test}",
@@ -668,6 +773,7 @@ class SQLStore(ABC):
                         " WHERE stories.id = gone.sid",
                         params,
                     )
+                    self._run(conn, f"DELETE FROM story_moves WHERE article_id {test}", params)
                     # A copy whose wire original goes stands alone, as delete_articles leaves it.
                     self._run(
                         conn,

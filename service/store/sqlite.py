@@ -21,6 +21,7 @@ from service.store.sql import (
     feed_backoff_schema,
     feeds_and_outlets_schema,
     retention_schema,
+    story_moves_schema,
 )
 
 # Each entry upgrades the schema by one version; never change what a released entry leaves
@@ -47,6 +48,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     article_hosts_schema(row_ref="INTEGER", host_prefix=SQLStore.host_prefix_sql),
     # 9: a story's digest computed after the commit, outside the ingest lock.
     digest_due_schema(real="REAL"),
+    # 10: the log of the online regroup's moves (AUTOINCREMENT: a position is never reused).
+    story_moves_schema(log_id="INTEGER PRIMARY KEY AUTOINCREMENT", row_ref="INTEGER"),
 )
 
 # RETURNING (3.35) in the batch insert; upserts (3.24), FILTER (3.30) and row values elsewhere.

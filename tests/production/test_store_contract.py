@@ -701,6 +701,7 @@ def test_the_hosts_migration_counts_the_articles_already_stored(
     conn.execute("DROP INDEX stories_digest_due")
     conn.execute("ALTER TABLE stories DROP COLUMN digest_wanted")
     conn.execute("ALTER TABLE stories DROP COLUMN digest_due")
+    conn.execute("DROP TABLE story_moves")
     conn.execute(f"DELETE FROM schema_version WHERE version >= {version}")
     first.close()
     again = store_factory()
