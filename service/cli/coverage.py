@@ -25,10 +25,10 @@ import psycopg
 from service.config import parse_duration, served_url
 from service.core.ratings import RatingsError
 from service.core.times import iso
-from service.coverage.cluster import Doc
+from service.coverage.cluster import Clusterer, Doc
 from service.coverage.engine import Engine, article_key, key_variants
 from service.coverage.keypoints import Source
-from service.coverage.regroup import regroup
+from service.coverage.regroup import batch_settings, regroup
 from service.coverage.runtime import CoverageContext, context_for_app, context_from_environment
 from service.ingest.feeds import FeedRun, FeedSource, ingest_lines
 from service.ingest.fetch import FEED_POLICY, PRIVATE_FEED_POLICY
@@ -238,7 +238,9 @@ def cluster(file_: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="parallax-cluster-") as tmp:
         store = SQLiteStore(Path(tmp) / "cluster.sqlite3")
         try:
-            eng = Engine(store, table, restore=False)
+            # The batch pass at the end regroups the undated articles with the whole file's
+            # IDF: the engine's online regroup is left to the online entrances (regroup.py).
+            eng = Engine(store, table, Clusterer(batch_settings()), restore=False)
             order: list[tuple[str, str, str]] = []
             docs: list[Doc] = []
             try:

@@ -11,8 +11,11 @@ Interface (kept stable for the store and the ingester)::
     c.match_calibrated(doc, limit) -> [(story id, probability, score)]   # what /v1/related shows
     c.restore(doc, story_id)         # re-seed after a restart, active-window docs in order
     c.expire(now) -> [story ids]     # drop stories whose activity window ended
-    c.consolidate() -> int           # second look at small undated stories (end of a batch)
+    c.consolidate() -> int           # second look at small undated stories (end of a batch),
+                                     # then the online regroup of the undated ones touched
     c.drain_merges() -> [(from, into)]           # merges since the last call
+    c.drain_moves() -> [doc ids]     # articles the online regroup moved (story_of: where to)
+    c.relocate(doc_id, story_id)     # follow another process's move (Engine.restore)
     # (service.ingest.jsonl.cluster_jsonl runs this over a JSON-lines file, no store)
 
 How it decides: each article becomes a sparse vector of sublinear term frequencies (title
@@ -33,6 +36,7 @@ benchmark and the ablations behind every default.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import math
 from collections import OrderedDict, deque
 from collections.abc import Iterator
@@ -173,6 +177,27 @@ class ClusterSettings:
     # A runner-up that is itself that close to the pick is the same event's third report, not a
     # rival (three split reports would otherwise block each other); False counts every rival.
     consolidate_kin: bool = True
+    # The online regroup (docs/clustering.md, "The online regroup"): at the end of each
+    # consolidation round the undated stories touched since the last round, with the stories
+    # their articles were ranked against, are regrouped as `parallax cluster`'s batch pass
+    # regroups a whole file (service/coverage/regroup.py): a touched story of `regroup_split_from`
+    # to `regroup_limit` articles is cut where its articles' average link (UPGMA, today's IDF)
+    # falls below `regroup_link`, and the parts and stories of the round join by average link
+    # at least `regroup_link`. Articles may so move between stories (drain_moves()). An undated
+    # story keeps every article's term counts up to `regroup_limit` articles for it (beyond,
+    # it is left whole, as the batch pass leaves it). None turns it off.
+    regroup_link: float | None = 0.3
+    regroup_split_from: int = 5
+    regroup_limit: int = 64
+    # Each part asks the `regroup_neighbours` closest parts among those sharing one of its
+    # `regroup_probes` heaviest terms (the batch pass's sparse graph, at the level of parts).
+    regroup_neighbours: int = 30
+    regroup_probes: int = 10
+
+
+# An article as a story remembers it for the online regroup: (arrival order, id, term counts,
+# title term counts, outlet).
+_Row = tuple[int, str, dict[str, float], dict[str, float], str | None]
 
 
 @dataclass(slots=True)
@@ -190,6 +215,11 @@ class _Story:
     member_outlets: list[str | None] = field(default_factory=list)
     member_order: list[int] = field(default_factory=list)
     past_members: list[str] = field(default_factory=list)
+    # The forgotten articles' rows (_Row) while the story is undated and at most regroup_limit
+    # articles (the online regroup reads every article of a story); rows_complete says that
+    # past_rows holds a row for every past member.
+    past_rows: list[_Row] = field(default_factory=list)
+    rows_complete: bool = True
     first: float | None = None
     last: float | None = None
     built_at: int = 0
@@ -282,6 +312,10 @@ def _best_first(scores: list[float], keys: list[int], head: int) -> Iterator[tup
     )
 
 
+def _row_order(row: _Row) -> int:
+    return row[0]
+
+
 def _square_sum(weights: dict[str, float]) -> float:
     """The sum of the squared weights in insertion order (map() runs the loop in C; the same
     products added in the same order as a comprehension would)."""
@@ -337,6 +371,12 @@ class Clusterer:
         # the last consolidation round (what the round compares it with; at most rescore_limit
         # per article, so bounded by the articles of a round).
         self._pending: dict[int, set[int]] = {}
+        # Whether add() keeps _pending: consolidation or the online regroup reads it.
+        self._rounds = (
+            self.settings.consolidate_link is not None or self.settings.regroup_link is not None
+        )
+        # Articles the online regroup moved to another story since the last drain_moves().
+        self._moved: dict[str, None] = {}
 
     # ---- public interface -------------------------------------------------------------
 
@@ -364,7 +404,7 @@ class Clusterer:
         self._remember_outlet(doc, raw_terms)
         if self.settings.merge_threshold is not None or self._merging_learned:
             self._merge_neighbours(story, ranked, placed, joined)
-        if self.settings.consolidate_link is not None:
+        if self._rounds:
             if story.key in self._stories:
                 self._pending.setdefault(story.key, set()).update(s.key for _, s in ranked)
             if self._arrivals % max(1, self.settings.consolidate_every) == 0:
@@ -485,6 +525,7 @@ class Clusterer:
         link = self.settings.consolidate_link
         pending, self._pending = self._pending, {}
         if link is None:
+            self._regroup(pending, set())
             return 0
         margin = self.settings.consolidate_margin
         kin = self.settings.consolidate_kin
@@ -544,6 +585,7 @@ class Clusterer:
             self._absorb(older, younger)
             gone[younger.key] = older.key
             merged += 1
+        self._regroup(pending, {alive(k) for k in gone})
         return merged
 
     def _consolidable(self, story: _Story) -> bool:
@@ -564,6 +606,342 @@ class Clusterer:
         if not count:
             return None
         return float(_dot(a.centroid, b.centroid)) / count
+
+    def drain_moves(self) -> list[str]:
+        """The articles the online regroup moved to another story since the last call, in the
+        order first moved; story_of() says where each one is now. (A story whose articles all
+        went to one story is a merge, in drain_merges(), not a move of each.)"""
+        moved, self._moved = list(self._moved), {}
+        return moved
+
+    def relocate(self, doc_id: str, story_id: str) -> bool:
+        """Moves an article this clusterer holds to the story `story_id` (created if unknown),
+        as another process's online regroup moved it (Engine.restore reads the store's log of
+        moves). False when nothing changed: the article is unknown or there already, or one
+        of the two stories cannot be read whole (dated, or too large: the move is then left
+        to the store, and this process keeps its view until it restarts)."""
+        key = self._doc_story.get(doc_id)
+        if key is None:
+            return False
+        source = self._stories[key]
+        name = self.resolve(story_id)
+        if source.name == name:
+            return False
+        rows = self._regroup_rows(source)
+        target_key = self._by_name.get(name)
+        target = None if target_key is None else self._stories[target_key]
+        theirs = [] if target is None else self._regroup_rows(target)
+        if rows is None or theirs is None:
+            return False
+        if target is not None and target.language != source.language:
+            return False
+        if target is None:
+            target = self._new_story(name, source.language)
+            target.stamped = source.stamped
+        row = next(r for r in rows if r[1] == doc_id)
+        rows.remove(row)
+        theirs = sorted([*theirs, row], key=_row_order)
+        self._rebuild(target, theirs, self._vectorise_all([r[2] for r in theirs], target.language))
+        if rows:
+            self._rebuild(source, rows, self._vectorise_all([r[2] for r in rows], source.language))
+        else:  # as the store leaves it: an alias of where its first (and last) article went
+            self._unindex(source)
+            del self._stories[source.key]
+            del self._roots[source.key]
+            del self._by_name[source.name]
+            self._merged_into[source.name] = target.name
+        return True
+
+    def _regroup_rows(self, story: _Story) -> list[_Row] | None:
+        """Every article of an undated story as a row, in arrival order; None when the story
+        may not be regrouped (dated, too large, or its forgotten articles' rows are gone)."""
+        if (
+            story.first is not None
+            or not story.rows_complete
+            or len(story.past_rows) != len(story.past_members)
+            or len(story.members) + len(story.past_rows) > self.settings.regroup_limit
+        ):
+            return None
+        rows = story.past_rows + list(
+            zip(
+                story.member_order,
+                story.members,
+                story.member_features,
+                story.member_title_features,
+                story.member_outlets,
+                strict=True,
+            )
+        )
+        rows.sort(key=_row_order)
+        return rows
+
+    def _regroup(self, pending: dict[int, set[int]], merged: set[int]) -> int:
+        """The online regroup (ClusterSettings.regroup_link): the undated stories touched since
+        the last round (`pending`'s keys, and `merged`, those a consolidation merge grew) and
+        the stories their articles were ranked against are regrouped as the batch pass of
+        service/coverage/regroup.py regroups a file, with today's IDF: each touched story is
+        cut by average link, then the parts join by average link over a sparse graph of the
+        parts. A part keeps the id of the story its first article had (else a new id); a
+        story none keeps is merged into the one its first article went to (drain_merges when
+        all its articles went there, else an alias that resolve() follows, and its articles
+        are moves). Returns how many articles changed story."""
+        from .regroup import upgma_groups, upgma_within
+
+        settings = self.settings
+        link = settings.regroup_link
+        if link is None:
+            return 0
+        stories = self._stories
+        touched = {k for k in set(pending) | merged if k in stories and stories[k].first is None}
+        if not touched:
+            return 0
+        # The region: the touched stories and their ranked neighbours, undated and small
+        # enough to read whole, each with its rows.
+        region: dict[int, list[_Row]] = {}
+        for key in sorted(touched):
+            story = stories[key]
+            own = self._regroup_rows(story)
+            if own is None:
+                continue
+            region[key] = own
+            for other_key in sorted(pending.get(key, ())):
+                other = stories.get(other_key)
+                if other is None or other_key in region or other.language != story.language:
+                    continue
+                theirs = self._regroup_rows(other)
+                if theirs is not None:
+                    region[other_key] = theirs
+        if not region:
+            return 0
+        rows: list[_Row] = []
+        row_story: list[int] = []
+        # Each article's vector under today's IDF, worked out for the stories that may be cut
+        # (and later for those whose articles change story); a story read whole with every
+        # article remembered is its centroid.
+        vectors: list[dict[str, float]] = []
+        read: set[int] = set()
+        groups: list[list[int]] = []
+        group_story: list[int] = []
+        whole_sums: dict[int, dict[str, float]] = {}
+        split_from = max(2, settings.regroup_split_from)
+        for key in sorted(region):
+            own = region[key]
+            story = stories[key]
+            start = len(rows)
+            rows.extend(own)
+            row_story.extend(repeat(key, len(own)))
+            members = list(range(start, len(rows)))
+            if key in touched and len(members) >= split_from:
+                vectors.extend(self._vectorise_all([r[2] for r in own], story.language))
+                read.add(key)
+                parts = upgma_within(members, vectors, link)
+            elif story.past_rows:
+                vectors.extend(self._vectorise_all([r[2] for r in own], story.language))
+                read.add(key)
+                parts = [members]
+            else:
+                vectors.extend(repeat({}, len(own)))
+                whole_sums[len(groups)] = story.centroid
+                parts = [members]
+            groups.extend(parts)
+            group_story.extend(repeat(key, len(parts)))
+        # Each part's sum of article vectors: the average link of two parts is the dot product
+        # of their sums over the product of their sizes.
+        sums: list[dict[str, float]] = []
+        for g, part in enumerate(groups):
+            if g in whole_sums:
+                sums.append(whole_sums[g])
+                continue
+            total: dict[str, float] = {}
+            total_get = total.get
+            for i in part:
+                vector = vectors[i]
+                total.update(
+                    zip(
+                        vector,
+                        map(add, map(total_get, vector, repeat(0.0)), vector.values()),
+                        strict=True,
+                    )
+                )
+            sums.append(total)
+        index: dict[str, dict[int, float]] = {}
+        for g, total in enumerate(sums):
+            for term, weight in total.items():
+                index.setdefault(term, {})[g] = weight
+        weights: dict[int, dict[int, float]] = {g: {} for g in range(len(groups))}
+
+        def pair(g: int, h: int) -> None:
+            if h in weights[g]:
+                return
+            value = float(_dot(sums[g], sums[h]))
+            if value > 0:
+                weights[g][h] = weights[h][g] = value
+
+        limit = settings.posting_limit
+        for g, total in enumerate(sums):
+            if group_story[g] not in touched:
+                continue  # two untouched stories were compared when one of them last changed
+            language = stories[group_story[g]].language
+            probes = heapq.nlargest(
+                settings.regroup_probes,
+                [(w, t) for t, w in total.items() if len(index[t]) <= limit],
+            )
+            partial: dict[int, float] = {}
+            partial_get = partial.get
+            for weight, term in probes:
+                posting = index[term]
+                keys = posting.keys()
+                partial.update(
+                    zip(
+                        keys,
+                        map(
+                            add,
+                            map(partial_get, keys, repeat(0.0)),
+                            map(mul, posting.values(), repeat(weight)),
+                        ),
+                        strict=True,
+                    )
+                )
+            partial.pop(g, None)
+            front = heapq.nlargest(
+                settings.regroup_neighbours, zip(partial.values(), map(neg, partial), strict=True)
+            )
+            for _, negative in front:
+                h = -negative
+                if stories[group_story[h]].language == language:
+                    pair(g, h)
+        # The parts of one story are compared in full, as the batch pass compares them.
+        for g in range(len(groups)):
+            for h in range(g + 1, len(groups)):
+                if group_story[h] != group_story[g]:
+                    break
+                pair(g, h)
+        parent = upgma_groups({g: len(p) for g, p in enumerate(groups)}, weights, link)
+
+        def root(g: int) -> int:
+            while g in parent:
+                g = parent[g]
+            return g
+
+        finals: dict[int, list[int]] = {}
+        for g, part in enumerate(groups):
+            finals.setdefault(root(g), []).extend(part)
+        ordered = [sorted(m, key=lambda i: rows[i][0]) for m in finals.values()]
+        ordered.sort(key=lambda m: rows[m[0]][0])
+        # Unchanged when every group is exactly a story of the region.
+        if len(ordered) == len(region) and all(
+            row_story[m[0]] == row_story[m[-1]] and len(m) == len(region[row_story[m[0]]])
+            for m in ordered
+        ):
+            return 0
+        claimed: dict[int, list[int]] = {}
+        newcomers: list[list[int]] = []
+        for m in ordered:
+            key = row_story[m[0]]
+            if key in claimed:
+                newcomers.append(m)
+            else:
+                claimed[key] = m
+        # Names first (a vanished story is recorded as merged into one of them).
+        destination: list[str] = [""] * len(rows)
+        fresh: list[tuple[_Story, list[int]]] = []
+        for m in newcomers:
+            origin = stories[row_story[m[0]]]
+            story = self._new_story(self._fresh_name(), origin.language)
+            story.stamped = origin.stamped
+            fresh.append((story, m))
+            for i in m:
+                destination[i] = story.name
+        for key, m in claimed.items():
+            for i in m:
+                destination[i] = stories[key].name
+        starts: dict[int, int] = {}
+        for i, key in enumerate(row_story):
+            starts.setdefault(key, i)
+        stories_language = {key: stories[key].language for key in region}
+        whole: set[int] = set()
+        for key, own in region.items():
+            if key in claimed:
+                continue
+            story = stories[key]
+            first = starts[key]  # its rows are in arrival order: this is its first article
+            places = {destination[i] for i in range(first, first + len(own))}
+            target = destination[first]
+            self._merged_into[story.name] = target
+            if len(places) == 1:
+                self._merges.append((story.name, target))
+                whole.add(key)
+            self._unindex(story)
+            del stories[key]
+            del self._roots[key]
+            del self._by_name[story.name]
+        moved = 0
+        for i, name in enumerate(destination):
+            key = row_story[i]
+            if key in whole or (key in claimed and stories[key].name == name):
+                continue  # merged whole (drain_merges), or where it was
+            self._moved[rows[i][1]] = None
+            moved += 1
+        changed = [
+            (stories[key], m)
+            for key, m in claimed.items()
+            if not (len(m) == len(region[key]) and all(row_story[i] == key for i in m))
+        ]
+        changed.extend(fresh)
+        for _, m in changed:
+            for key in {row_story[i] for i in m} - read:
+                read.add(key)
+                first = starts[key]
+                own = region[key]
+                vectors[first : first + len(own)] = self._vectorise_all(
+                    [r[2] for r in own], stories_language[key]
+                )
+        for story, m in changed:
+            self._rebuild(story, [rows[i] for i in m], [vectors[i] for i in m])
+        return moved
+
+    def _rebuild(self, story: _Story, rows: list[_Row], vectors: list[dict[str, float]]) -> None:
+        """Makes `story` hold exactly these articles (in arrival order, with their vectors
+        under today's IDF): what _attach and _trim would have left, centroid and postings
+        included."""
+        settings = self.settings
+        self._unindex(story)
+        memory = max(1, settings.member_memory)
+        cut = max(0, len(rows) - memory)
+        kept, past = rows[cut:], rows[:cut]
+        story.member_order = [r[0] for r in kept]
+        story.members = [r[1] for r in kept]
+        story.member_features = [r[2] for r in kept]
+        story.member_title_features = [r[3] for r in kept]
+        story.member_outlets = [r[4] for r in kept]
+        story.member_vectors = vectors[cut:]
+        story.member_titles = (
+            self._vectorise_all(story.member_title_features, story.language)
+            if settings.learned_match
+            else [{} for _ in kept]
+        )
+        story.past_members = [r[1] for r in past]
+        story.rows_complete = len(rows) <= settings.regroup_limit
+        story.past_rows = past if story.rows_complete else []
+        centroid: dict[str, float] = {}
+        for vector in story.member_vectors:
+            for term, weight in vector.items():
+                centroid[term] = centroid.get(term, 0.0) + weight
+        postings = self._postings
+        key = story.key
+        for term, weight in centroid.items():
+            posting = postings.get(term)
+            if posting is None:
+                postings[term] = {key: weight}
+            else:
+                posting[key] = weight
+        story.centroid = centroid
+        story.norm2 = _square_sum(centroid)
+        self._roots[key] = math.sqrt(story.norm2 or 1.0)
+        story.size = len(rows)
+        story.built_at = int(self._docs_seen)
+        for row in rows:
+            self._doc_story[row[1]] = key
 
     def drain_merges(self) -> list[tuple[str, str]]:
         """Returns the (merged-away, surviving) pairs recorded since the last call."""
@@ -1281,6 +1659,26 @@ class Clusterer:
         key = story.key
         # Forgotten articles keep answering story_of() until the story expires.
         story.past_members.extend(story.members[:excess])
+        if story.rows_complete:
+            settings = self.settings
+            if (
+                story.first is None
+                and settings.regroup_link is not None
+                and story.size <= settings.regroup_limit
+            ):
+                story.past_rows.extend(
+                    zip(
+                        story.member_order[:excess],
+                        story.members[:excess],
+                        story.member_features[:excess],
+                        story.member_title_features[:excess],
+                        story.member_outlets[:excess],
+                        strict=True,
+                    )
+                )
+            else:  # dated, or too large to cut: the regroup leaves it whole
+                story.past_rows = []
+                story.rows_complete = False
         for vector in story.member_vectors[:excess]:
             for term, weight in vector.items():
                 left = centroid.get(term, 0.0) - weight
@@ -1411,6 +1809,11 @@ class Clusterer:
                 older.first = bound if older.first is None else min(older.first, bound)
                 older.last = bound if older.last is None else max(older.last, bound)
         older.past_members.extend(younger.past_members)
+        if older.rows_complete and younger.rows_complete:
+            older.past_rows = older.past_rows + younger.past_rows  # put in order when read
+        else:
+            older.past_rows = []
+            older.rows_complete = False
         for doc_id in younger.members + younger.past_members:
             self._doc_story[doc_id] = older.key
         self._unindex(younger)

@@ -192,6 +192,9 @@ class Engine:
         self._next_story = int(store.cursor("story_seq") or 0)
         self._stream_clock = 0.0
         self._restored_upto = 0
+        # Where this engine has read the store's log of moves up to (-1: not yet; the articles
+        # read at the first restore are filed where every move so far left them).
+        self._moves_seen = -1
         self._removals = store.cursor(REMOVALS_CURSOR)
         self._by_name = {o.name.casefold(): o.id for o in ratings.outlets.values()}
         self._snapshots = SnapshotCache()
@@ -238,6 +241,7 @@ class Engine:
             if latest is not None:
                 self._advance(latest)
             name_of = {stored: name for name, stored in self._names.items()}
+            self._follow_moves(name_of)
             survivors: dict[str, str] = {}
             count = 0
             arts = self.store.articles_since(self.now - self.window, self._restored_upto)
@@ -260,6 +264,31 @@ class Engine:
             self._expire()
             return count
 
+    def _follow_moves(self, name_of: dict[str, str]) -> None:
+        """Moves the articles this engine holds as other processes' online regroup moved them
+        (the store's log since the last read: the moves of a batch or two, never the window);
+        `name_of` maps stored story ids to this engine's clusterer names and is kept current."""
+        if self._moves_seen < 0:
+            _, self._moves_seen = self.store.moves_since(-1)
+            return
+        relocate = getattr(self.clusterer, "relocate", None)
+        while True:
+            moves, self._moves_seen = self.store.moves_since(self._moves_seen, RESTORE_PAGE)
+            if not moves:
+                return
+            if relocate is not None:
+                latest = dict(moves)  # an article moved twice is where its last move put it
+                stored = self.store.resolve_stories(set(latest.values()))
+                for key, story in latest.items():
+                    survivor = stored.get(story)
+                    if survivor is None:
+                        continue  # a story since deleted: the article is gone with it
+                    name = name_of.setdefault(survivor, survivor)
+                    if relocate(key, name):
+                        self._names.setdefault(name, survivor)
+            if len(moves) < RESTORE_PAGE:
+                return
+
     def _forget_everything(self) -> None:
         """Drops the clusterer's articles and stories, to be read again from the store: some
         process deleted articles (`parallax demo --clear`). Kept, a deleted story would take in
@@ -268,6 +297,7 @@ class Engine:
         self.clusterer = type(self.clusterer)(self.clusterer.settings)
         self._names.clear()
         self._restored_upto = 0
+        self._moves_seen = -1
         self._stream_clock = 0.0
 
     def refresh(self) -> int:
@@ -441,10 +471,12 @@ class Engine:
                 if fp:
                     outlets_with.setdefault(fp, {}).setdefault(art.outlet_id, art.key)
                 to_store.append(art)
-            # The batch's small undated stories get their second look (average link) before
-            # its merges are named and stored, so every entry ends a batch the same way.
+            # The batch's small undated stories get their second look (average link), and the
+            # undated stories it touched their online regroup, before its merges and moves are
+            # named and stored, so every entry ends a batch the same way.
             self.clusterer.consolidate()
             merges = self.clusterer.drain_merges()
+            moved = self.clusterer.drain_moves()
             # Stories are named after this batch's merges, so no row points at a merged-away one.
             story_of_key: dict[str, str] = {}
             for art in to_store:
@@ -468,6 +500,14 @@ class Engine:
             ]
             for a, _ in merges:
                 self._names.pop(a, None)
+            # Stored articles the regroup moved (this batch's own are filed where they are now);
+            # each goes where the clusterer holds it after the batch.
+            in_batch = {a.key for a in to_store}
+            moves: list[tuple[str, str]] = []
+            for key in moved:
+                name = self.clusterer.story_of(key)
+                if name is not None and key not in in_batch:
+                    moves.append((key, self._persistent(name)))
             cursors = [("story_seq", str(self._next_story))]
             if cursor is not None:
                 cursors.append(cursor)
@@ -475,6 +515,7 @@ class Engine:
                 Batch(
                     articles=final,
                     merges=persistent_merges,
+                    moves=moves,
                     cursors=cursors,
                     feed_states=feed_states,
                     defer_digests=True,

@@ -22,13 +22,14 @@ Same input, same output: every order and tie is fixed.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import add, mul, neg
 
-from .cluster import Clusterer, Doc, _dot
+from .cluster import Clusterer, ClusterSettings, Doc, _dot
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,15 @@ class RegroupSettings:
     posting_limit: int = 300
     # A story larger than this is left whole (its inner links would cost its size squared).
     split_limit: int = 64
+
+
+def batch_settings(settings: ClusterSettings | None = None) -> ClusterSettings:
+    """The clusterer's settings for a run that ends in this pass: without the online regroup
+    (ClusterSettings.regroup_link), which does this pass's work a round at a time with the IDF
+    of the articles seen so far; run first, it left this pass less to gain than it took
+    (stories-dev through cluster_jsonl: 0.7692 with this pass alone, 0.7642 with both;
+    docs/clustering.md)."""
+    return dataclasses.replace(settings or ClusterSettings(), regroup_link=None)
 
 
 def regroup(
@@ -86,7 +96,7 @@ def regroup(
             for local in members:
                 group_of[local] = members[0]
             continue
-        for part in _upgma_within(members, vectors, split):
+        for part in upgma_within(members, vectors, split):
             for local in part:
                 group_of[local] = part[0]
     # Pairs inside one online story count in full (the split kept them together or apart on
@@ -174,7 +184,7 @@ def _neighbour_graph(
     return edges
 
 
-def _upgma_within(
+def upgma_within(
     members: list[int], vectors: list[dict[str, float]], link: float
 ) -> list[list[int]]:
     """Average-link groups of a story's articles (exact cosines), merged while the closest
@@ -222,6 +232,24 @@ def _upgma_graph(
         if ga != gb:
             weight[ga][gb] = weight[ga].get(gb, 0.0) + cosine
             weight[gb][ga] = weight[gb].get(ga, 0.0) + cosine
+    parent = upgma_groups(size, weight, link)
+
+    def root(g: int) -> int:
+        while g in parent:
+            g = parent[g]
+        return g
+
+    return [root(g) for g in group_of]
+
+
+def upgma_groups(
+    size: dict[int, int], weight: dict[int, dict[int, float]], link: float
+) -> dict[int, int]:
+    """Average-link merging of groups: `size` their article counts, `weight[a][b]` the sum of
+    the cosines between their articles (symmetric; a missing pair counts 0). The closest pair
+    merges while its average link (weight / (size a * size b)) is at least `link`; b joins a
+    for a < b. Returns {merged-away group: the group it joined} (follow it to the root);
+    `size` and `weight` are used up."""
     heap: list[tuple[float, int, int]] = []
     for a, row in weight.items():
         for b, total in row.items():
@@ -254,10 +282,4 @@ def _upgma_graph(
             value = total_c / (size[a] * size[c])
             if value >= link:
                 heapq.heappush(heap, (-value, min(a, c), max(a, c)))
-
-    def root(g: int) -> int:
-        while g in parent:
-            g = parent[g]
-        return g
-
-    return [root(g) for g in group_of]
+    return parent

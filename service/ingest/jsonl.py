@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from service.core.times import TimeInputError, article_time
 from service.coverage.cluster import Clusterer, ClusterSettings, Doc
 from service.coverage.engine import RawArticle
-from service.coverage.regroup import RegroupSettings, regroup
+from service.coverage.regroup import RegroupSettings, batch_settings, regroup
 from service.coverage.summary import DEMO_ID_PREFIX
 
 
@@ -160,13 +160,15 @@ def cluster_jsonl(
 ) -> Iterator[dict[str, str]]:
     """Clusters JSON-lines articles in file order with the clusterer alone (no store) and yields
     {"id", "story"} with final story ids; the id is the line's `id`, else its `url`. Undated
-    articles then get the batch pass of service/coverage/regroup.py (`regrouping`; None: the
-    online answer as it is)."""
-    clusterer = Clusterer(settings)
+    articles then get the batch pass of service/coverage/regroup.py (`regrouping`), which takes
+    the online regroup's place (batch_settings); None: the online answer, online regroup
+    included."""
+    clusterer = Clusterer(batch_settings(settings) if regrouping is not None else settings)
     assigned: list[tuple[str, str]] = []
     # The undated articles, for the batch pass (dated ones are not read again).
     undated: list[tuple[int, Doc]] = []
     merged: dict[str, str] = {}
+    moved: dict[str, str | None] = {}
     seen_ids: set[str] = set()
     for number, raw in read_articles(lines, untitled=untitled):
         doc_id = raw.ext_id or raw.url or str(number)
@@ -181,10 +183,14 @@ def cluster_jsonl(
             undated.append((len(assigned) - 1, doc))
         if number % 1000 == 0:
             merged.update(clusterer.drain_merges())
+            moved.update((d, clusterer.story_of(d)) for d in clusterer.drain_moves())
             if clusterer._latest is not None:
                 clusterer.expire(clusterer._latest)
     clusterer.consolidate()
     merged.update(clusterer.drain_merges())
+    moved.update((d, clusterer.story_of(d)) for d in clusterer.drain_moves())
+    # An article the online regroup moved is in the story it was moved to (then merges).
+    assigned = [(d, moved.get(d) or story) for d, story in assigned]
 
     def final(story: str) -> str:
         hops = 0

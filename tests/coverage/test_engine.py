@@ -261,6 +261,9 @@ class ScriptedClusterer:
         out, self.merges = self.merges, []
         return out
 
+    def drain_moves(self) -> list[str]:
+        return []
+
     def merge(self, old: str, new: str) -> None:
         self.merged[old] = new
         self.merges.append((old, new))
