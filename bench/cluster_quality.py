@@ -138,7 +138,9 @@ def engine(settings: ClusterSettings) -> Method:
                 s = merged[s]
             return s
 
-        return {doc_id: final(story) for doc_id, story in assigned}
+        # Where each article is at the end: the online regroup moves articles between stories
+        # (a story that expired answers None: its id as assigned, after merges).
+        return {doc_id: clusterer.story_of(doc_id) or final(story) for doc_id, story in assigned}
 
     return run
 
