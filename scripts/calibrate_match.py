@@ -11,11 +11,12 @@ articles with no right story in their window at all: over the joins it actually 
 probability overstates undated joins and the volume set's distractors (docs/clustering.md).
 
 Every article of each stream is clustered by the shipped match and merge models; before it is
-placed, each candidate story the clusterer ranks for it (the ones match() and so /v1/related
-would return: the front runners, scored at least match_floor) is a record: its raw probability,
-the regime (article and story dated, or not), whether it is the best candidate, the best other
-candidate's raw probability and the story's size. It is right when the story's most common gold
-story is the article's. A logistic map per regime over those few numbers is fitted on the records
+placed, the clusterer is asked what /v1/related would ask about it (match_calibrated's ranking,
+the article not yet learned from), and each candidate story it would return (the front runners,
+scored at least match_floor) is a record: its raw probability, the regime (article and story
+dated, or not), whether it is the best candidate and the best other candidate's raw probability.
+It is right when the story's most common gold story is the article's. The question is asked with
+the article's text (fitted) and with its title alone (a client that sends no text: reported). A logistic map per regime over those few numbers is fitted on the records
 and shipped as a few numbers; the join decision itself still reads the raw probability.
 
 Held out (`--halves`): both models are fitted on one story-grouped half of the dev sets
@@ -48,7 +49,7 @@ from bench.cluster_quality import (  # noqa: E402
     with_distractors,
 )
 from scripts.train_match import fit_half_models, sha256, with_event_distractors  # noqa: E402
-from service.coverage.cluster import Clusterer, ClusterSettings, Doc, _Query, _Story  # noqa: E402
+from service.coverage.cluster import Clusterer, ClusterSettings, Doc  # noqa: E402
 from service.coverage.match import (  # noqa: E402
     CALIBRATION_FEATURES,
     CALIBRATION_PATH,
@@ -63,45 +64,48 @@ DISTRACTORS = 8000
 C = 1.0
 LIMIT = 5  # /v1/related's candidates
 
-# A record: (regime "dated"/"undated", features in CALIBRATION_FEATURES order, right, kind).
-Record = tuple[str, list[float], int, str]
+# A record: (regime "dated"/"undated", features in CALIBRATION_FEATURES order, right, kind
+# "article"/"distractor", asked with "text"/"title").
+Record = tuple[str, list[float], int, str, str]
 
 
 class CandidateRecorder(Clusterer):
-    """The clusterer as it runs, recording for each article, before it is placed, every candidate
-    story a read-only match() would return at that moment, with whether it is the right one."""
+    """The clusterer as it runs, asked before it places each article what /v1/related asks
+    (Clusterer.match_calibrated's ranking, the article not yet learned from): once with the
+    article's text ("text", what the map is fitted on) and once with its title alone ("title",
+    a client that sends no text: reported, not fitted). Every candidate it would return is a
+    record, right when the story's most common gold story is the article's."""
 
     def __init__(self, gold: dict[str, str], settings: ClusterSettings) -> None:
         super().__init__(settings)
         self.gold = gold
         self.records: list[Record] = []
-        self._adding: Doc | None = None
 
     def add(self, doc: Doc) -> str:
-        self._adding = doc  # the one _rank of this add() records its candidates
-        return super().add(doc)
-
-    def _rank(self, query: _Query, rescore: int = 0) -> list[tuple[float, _Story]]:
-        ranked = super()._rank(query, rescore)
-        doc, self._adding = self._adding, None
-        if doc is None:
-            return ranked
         truth = self.gold[doc.id]
         kind = "distractor" if truth.startswith("distractor:") else "article"
-        scores = [p for p, _ in ranked]
-        for rank, (p, story) in enumerate(ranked[:LIMIT]):
-            if p < self.settings.match_floor:
-                break
-            counts: dict[str, int] = {}
-            for member in story.members + story.past_members:
-                counts[self.gold[member]] = counts.get(self.gold[member], 0) + 1
-            plurality = max(sorted(counts), key=lambda g: counts[g])
-            dated = query.published is not None and story.first is not None
-            features = calibration_features(scores, rank)
-            self.records.append(
-                ("dated" if dated else "undated", features, int(plurality == truth), kind)
-            )
-        return ranked
+        for asked_with, text in (("text", doc.text), ("title", "")):
+            asked = Doc("\x00query", doc.title, text, doc.outlet, doc.published, doc.language)
+            query, ranked = self._asked(asked, LIMIT)
+            scores = [p for p, _ in ranked]
+            for rank, (p, story) in enumerate(ranked[:LIMIT]):
+                if p < self.settings.match_floor:
+                    break
+                counts: dict[str, int] = {}
+                for member in story.members + story.past_members:
+                    counts[self.gold[member]] = counts.get(self.gold[member], 0) + 1
+                plurality = max(sorted(counts), key=lambda g: counts[g])
+                dated = query.published is not None and story.first is not None
+                self.records.append(
+                    (
+                        "dated" if dated else "undated",
+                        calibration_features(scores, rank),
+                        int(plurality == truth),
+                        kind,
+                        asked_with,
+                    )
+                )
+        return super().add(doc)
 
 
 def run(records: list[dict[str, str]], settings: ClusterSettings) -> list[Record]:
@@ -138,7 +142,7 @@ def run_streams(
     kept in `cache` (numbers only) when given, and read from it when it is there."""
     if cache is not None and cache.exists():
         kept: dict[str, list[Record]] = {
-            name: [(r, x, y, k) for r, x, y, k in records]
+            name: [(r, x, y, k, q) for r, x, y, k, q in records]
             for name, records in json.loads(cache.read_text(encoding="utf-8")).items()
         }
         return kept
@@ -172,7 +176,7 @@ def fit_map(
         ys: list[int] = []
         weights: list[float] = []
         parts = {
-            name: [(x, y) for r, x, y, _ in recorded[name] if r == regime]
+            name: [(x, y) for r, x, y, _, q in recorded[name] if r == regime and q == "text"]
             for name in MIXTURES[mixture][regime]
         }
         parts = {name: part for name, part in parts.items() if part}
@@ -224,15 +228,18 @@ KINDS = {
 
 def report(runs: list[tuple[dict[str, list[Record]], Calibration]]) -> dict[str, Any]:
     """Raw and mapped reliability of each stream's candidates and of its joins (the best
-    candidate at raw p >= 0.5), the volume set's dated articles and distractors apart; the runs
+    candidate at raw p >= 0.5), the volume set's dated articles and distractors apart, the questions
+    asked with the title alone apart; the runs
     pooled, each record mapped by its own run's map."""
     scored: dict[str, list[tuple[float, float, int, bool]]] = {}
     for recorded, mapping in runs:
         for name, records in recorded.items():
-            for regime, x, right, kind in records:
+            for regime, x, right, kind, asked_with in records:
                 label = KINDS[name]
                 if name == "volume":
                     label += ": distractors" if kind == "distractor" else ": dated articles"
+                if asked_with == "title":
+                    label += ", title only"
                 raw = raw_of(x)
                 joined = x[1] == 1.0 and raw >= 0.5
                 mapped = mapping.probability(x, regime == "dated")
@@ -285,7 +292,16 @@ def main(argv: list[str] | None = None) -> int:
         help="print the held-out reliability tables of a calibration file (the shipped one by "
         "default) and exit, fitting nothing",
     )
+    parser.add_argument(
+        "--query-check",
+        action="store_true",
+        help="print, in sample, how the shipped map serves /v1/related's own question (asked "
+        "before every third article with its text, and with its title alone) and exit",
+    )
     args = parser.parse_args(argv)
+    if args.query_check:
+        print(query_check(args.data))
+        return 0
     if args.show is not None:
         print(show(json.loads(args.show.read_text(encoding="utf-8"))))
         return 0
@@ -313,9 +329,10 @@ def main(argv: list[str] | None = None) -> int:
             },
             "records": "the shipped match and merge models clustering stories-dev, "
             f"stories-dev-dated, the volume set ({DISTRACTORS} distractors) and the event stream "
-            f"({DISTRACTORS}); each candidate story (top {LIMIT}, raw p >= match_floor) of each "
-            "article before it was placed, right when the story's most common gold story is the "
-            "article's",
+            f"({DISTRACTORS}); before each article was placed, the clusterer was asked what "
+            "/v1/related asks (with its text; and with its title alone, reported, not fitted): "
+            f"each candidate story it would return (top {LIMIT}, raw p >= match_floor) a record, "
+            "right when the story's most common gold story is the article's",
             "mixture": {args.mixture: MIXTURES[args.mixture]},
             "map_features": list(USED[args.map_features]),
             "regularisation_C": C,
@@ -329,6 +346,41 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(show(table))
     return 0
+
+
+def query_check(data: Path) -> str:
+    """ECE of the raw and the shown number of Clusterer.match_calibrated() (the shipped models and
+    map, as /v1/related asks) before every third article of each stream, once with the article's
+    text and once with its title alone (a client may send no text); in sample: the shipped models
+    and map were fitted on these sets."""
+    dev, dated = load(data / "stories-dev.jsonl"), load(data / "stories-dev-dated.jsonl")
+    lines = ["stream, query: candidates, ECE raw -> shown (in sample)"]
+    for name, records in streams_of(dev, dated, DISTRACTORS).items():
+        gold = {r["id"]: r["story"] for r in records}
+        clusterer = Clusterer()
+        rows: dict[str, list[tuple[float, float, int]]] = {}
+        for n, doc in enumerate(ordered_docs(records)):
+            if n % 3 == 0:
+                kind = KINDS[name]
+                if name == "volume":
+                    distractor = gold[doc.id].startswith("distractor:")
+                    kind += ": distractors" if distractor else ": dated articles"
+                for query, text in (("text", doc.text), ("title only", "")):
+                    asked = Doc("\x00query", doc.title, text, doc.outlet, doc.published)
+                    for story_id, shown, raw in clusterer.match_calibrated(asked):
+                        story = clusterer._stories[clusterer._by_name[story_id]]
+                        counts: dict[str, int] = {}
+                        for member in story.members + story.past_members:
+                            counts[gold[member]] = counts.get(gold[member], 0) + 1
+                        plurality = max(sorted(counts), key=lambda g: counts[g])
+                        right = int(plurality == gold[doc.id])
+                        rows.setdefault(f"{kind}, {query}", []).append((raw, shown, right))
+            clusterer.add(doc)
+        for label, found in rows.items():
+            raw_ = reliability([(r, ok) for r, _, ok in found])
+            shown_ = reliability([(s, ok) for _, s, ok in found])
+            lines.append(f"{label}: {len(found)}, {raw_['ece']:.3f} -> {shown_['ece']:.3f}")
+    return "\n".join(lines)
 
 
 def show(table: dict[str, Any]) -> str:

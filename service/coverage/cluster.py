@@ -439,9 +439,7 @@ class Clusterer:
         probability is the raw score mapped by the join-level calibration (the share of such
         candidates that were the article's story in the clusterer's own runs); without a map
         (learned_match off, or a model file of one's own) it is the raw score."""
-        features = self._without_boilerplate(doc, self._features(doc))
-        query = self._query(doc, features, features.caps)
-        ranked = self._rank(query, rescore=limit)
+        query, ranked = self._asked(doc, limit)
         own = self._doc_story.get(doc.id)
         if own is not None:
             ranked = [(1.0, self._stories[own])] + [r for r in ranked if r[1].key != own]
@@ -462,6 +460,13 @@ class Clusterer:
                 )
             out.append((story.name, probability, raw))
         return out
+
+    def _asked(self, doc: Doc, limit: int) -> tuple[_Query, list[tuple[float, _Story]]]:
+        """The query of a read-only match and its ranked candidates (raw scores, best first),
+        without learning from the article (what scripts/calibrate_match.py records)."""
+        features = self._without_boilerplate(doc, self._features(doc))
+        query = self._query(doc, features, features.caps)
+        return query, self._rank(query, rescore=limit)
 
     def restore(self, doc: Doc, story_id: str) -> None:
         """Puts an article back into a known story after a restart, learning from it as add() would."""
