@@ -6,6 +6,8 @@ store (Batch.moves), and into the memory of another engine on the same store."""
 from __future__ import annotations
 
 import dataclasses
+import random
+from typing import Any
 
 import pytest
 
@@ -185,3 +187,58 @@ def test_another_engine_follows_the_moves(
     assert {reader._names.get(str(held[k]), held[k]) for k in ("s0", "s1", "s2")} == {
         stored["s0"]
     }
+
+
+def background(count: int) -> list[Doc]:
+    """Undated articles on many made-up topics, sharing some words (so ranked neighbours exist)."""
+    rng = random.Random(7)
+
+    def word(n: int) -> str:  # letters only: a made-up word per number
+        out = ""
+        while True:
+            n, r = divmod(n, 20)
+            out += "bdfgklmnprstvzhjcwxy"[r] + "aeiou"[r % 5]
+            if not n:
+                return out + "q"
+
+    shared = [word(n) for n in range(100_000, 100_300)]
+
+    def own(n: int, k: int) -> str:
+        return " ".join(word(n * 25 + i) for i in range(k))
+
+    return [
+        Doc(
+            f"bg-{n}",
+            f"{own(n, 4)} {' '.join(rng.sample(shared, 2))}",
+            f"{own(n, 20)} {' '.join(rng.sample(shared, 6))}",
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.parametrize("window", [300, 1200])
+def test_a_round_reads_the_stories_touched_and_their_neighbours_not_the_window(
+    window: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clusterer = Clusterer(dataclasses.replace(ClusterSettings(), consolidate_every=10_000))
+    for doc in background(window):
+        clusterer.add(doc)
+    clusterer.consolidate()
+    assert clusterer.active_stories >= window * 0.9  # a full window of undated stories
+    read: list[int] = []
+    real = Clusterer._regroup_rows
+
+    def counted(self: Clusterer, story: Any) -> Any:
+        read.append(story.key)
+        return real(self, story)
+
+    monkeypatch.setattr(Clusterer, "_regroup_rows", counted)
+    arrivals = [*EVENTS, *background(window + 20)[window:]]
+    for doc in arrivals:
+        clusterer.add(doc)
+    clusterer.consolidate()
+    # Each article's own story and at most rescore_limit (5) ranked neighbours: the same bound
+    # with 300 or 1,200 stories in the window, well below either.
+    bound = len(arrivals) * (1 + ClusterSettings().rescore_limit)
+    assert 0 < len(read) <= bound <= window / 2
