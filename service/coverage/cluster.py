@@ -15,6 +15,7 @@ Interface (kept stable for the store and the ingester)::
                                      # then the online regroup of the undated ones touched
     c.drain_merges() -> [(from, into)]           # merges since the last call
     c.drain_moves() -> [doc ids]     # articles the online regroup moved (story_of: where to)
+    c.drain_vanished() -> [story ids]            # stories it emptied (resolve: where to)
     c.relocate(doc_id, story_id)     # follow another process's move (Engine.restore)
     # (service.ingest.jsonl.cluster_jsonl runs this over a JSON-lines file, no store)
 
@@ -377,6 +378,8 @@ class Clusterer:
         )
         # Articles the online regroup moved to another story since the last drain_moves().
         self._moved: dict[str, None] = {}
+        # Stories the online regroup (or relocate) emptied by moves, since drain_vanished().
+        self._vanished: list[str] = []
 
     # ---- public interface -------------------------------------------------------------
 
@@ -655,7 +658,14 @@ class Clusterer:
             del self._roots[source.key]
             del self._by_name[source.name]
             self._merged_into[source.name] = target.name
+            self._vanished.append(source.name)
         return True
+
+    def drain_vanished(self) -> list[str]:
+        """The stories emptied by moves since the last call (not merges: those are in
+        drain_merges()); each now resolves to where its first article went."""
+        vanished, self._vanished = self._vanished, []
+        return vanished
 
     def _regroup_rows(self, story: _Story) -> list[_Row] | None:
         """Every article of an undated story as a row, in arrival order; None when the story
@@ -876,6 +886,8 @@ class Clusterer:
             if len(places) == 1:
                 self._merges.append((story.name, target))
                 whole.add(key)
+            else:
+                self._vanished.append(story.name)
             self._unindex(story)
             del stories[key]
             del self._roots[key]

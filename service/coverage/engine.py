@@ -286,8 +286,16 @@ class Engine:
                     name = name_of.setdefault(survivor, survivor)
                     if relocate(key, name):
                         self._names.setdefault(name, survivor)
+                self._forget_vanished()
             if len(moves) < RESTORE_PAGE:
                 return
+
+    def _forget_vanished(self) -> None:
+        """Forgets the clusterer names of stories moves emptied: the clusterer resolves them
+        to a living story and never names them again, and the store has them as aliases."""
+        drain = getattr(self.clusterer, "drain_vanished", None)
+        for name in drain() if drain is not None else ():
+            self._names.pop(name, None)
 
     def _forget_everything(self) -> None:
         """Drops the clusterer's articles and stories, to be read again from the store: some
@@ -500,6 +508,7 @@ class Engine:
             ]
             for a, _ in merges:
                 self._names.pop(a, None)
+            self._forget_vanished()
             # Stored articles the regroup moved (this batch's own are filed where they are now);
             # each goes where the clusterer holds it after the batch.
             in_batch = {a.key for a in to_store}

@@ -89,6 +89,7 @@ def test_a_story_uniting_two_events_is_cut_apart_at_the_round() -> None:
     assert clusterer.drain_moves() == [d.id for d in EVENTS]
     assert clusterer.drain_moves() == []
     assert clusterer.drain_merges() == []
+    assert clusterer.drain_vanished() == []  # the union kept its first article
     # The stories in memory are what they would be had the articles come to them: a repeat
     # of a fare report joins the fares, not the union's host.
     assert clusterer.add(Doc("f0-again", *FARES[0])) == fares
@@ -121,6 +122,24 @@ def test_reports_a_strict_join_split_are_joined_online() -> None:
     assert clusterer.drain_moves() == []
     merges = clusterer.drain_merges()
     assert len(merges) == 1 and merges[0][1] == clusterer.story_of("fares-1")
+
+
+@pytest.mark.backends("sqlite")
+def test_relocate_moves_an_article_as_another_process_did() -> None:
+    clusterer = loose()
+    union = clusterer.story_of("f0")
+    assert clusterer.relocate("f0", "st-40")  # a story this process has not seen: made
+    assert clusterer.story_of("f0") == "st-40" != clusterer.story_of("f1") == union
+    assert not clusterer.relocate("f0", "st-40")  # there already
+    assert not clusterer.relocate("nobody", union)
+    assert clusterer.relocate("f1", "st-40")
+    assert clusterer.drain_vanished() == []
+    # The last article of st-40 leaves: it is emptied and resolves to where that went.
+    assert clusterer.relocate("f0", union) and clusterer.relocate("f1", union)
+    assert clusterer.drain_vanished() == ["st-40"]
+    assert clusterer.resolve("st-40") == union
+    # The rebuilt story holds them as if they had joined it.
+    assert clusterer.add(Doc("f0-again", *FARES[0])) == union
 
 
 def url(doc: Doc) -> str:
