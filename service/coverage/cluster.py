@@ -779,10 +779,33 @@ class Clusterer:
                     )
                 )
             sums.append(total)
-        index: dict[str, dict[int, float]] = {}
+        # How many parts hold each term (counted in C), then each touched part's probes, then
+        # the postings of the probed terms only: the region's other terms are never looked up.
+        spread: dict[str, int] = {}
+        spread_get = spread.get
+        for total in sums:
+            spread.update(
+                zip(total, map(add, map(spread_get, total, repeat(0)), repeat(1)), strict=True)
+            )
+        limit = settings.posting_limit
+        probing: list[tuple[int, list[tuple[float, str]]]] = []
         for g, total in enumerate(sums):
-            for term, weight in total.items():
-                index.setdefault(term, {})[g] = weight
+            if group_story[g] not in touched:
+                continue  # two untouched stories were compared when one of them last changed
+            probing.append(
+                (
+                    g,
+                    heapq.nlargest(
+                        settings.regroup_probes,
+                        [(w, t) for t, w in total.items() if spread[t] <= limit],
+                    ),
+                )
+            )
+        probed = {t for _, probes in probing for _, t in probes}
+        index: dict[str, dict[int, float]] = {t: {} for t in probed}
+        for g, total in enumerate(sums):
+            for term in total.keys() & probed:
+                index[term][g] = total[term]
         weights: dict[int, dict[int, float]] = {g: {} for g in range(len(groups))}
 
         def pair(g: int, h: int) -> None:
@@ -792,15 +815,8 @@ class Clusterer:
             if value > 0:
                 weights[g][h] = weights[h][g] = value
 
-        limit = settings.posting_limit
-        for g, total in enumerate(sums):
-            if group_story[g] not in touched:
-                continue  # two untouched stories were compared when one of them last changed
+        for g, probes in probing:
             language = stories[group_story[g]].language
-            probes = heapq.nlargest(
-                settings.regroup_probes,
-                [(w, t) for t, w in total.items() if len(index[t]) <= limit],
-            )
             partial: dict[int, float] = {}
             partial_get = partial.get
             for weight, term in probes:

@@ -128,6 +128,7 @@ def test_reports_a_strict_join_split_are_joined_online() -> None:
 def test_relocate_moves_an_article_as_another_process_did() -> None:
     clusterer = loose()
     union = clusterer.story_of("f0")
+    assert union is not None
     assert clusterer.relocate("f0", "st-40")  # a story this process has not seen: made
     assert clusterer.story_of("f0") == "st-40" != clusterer.story_of("f1") == union
     assert not clusterer.relocate("f0", "st-40")  # there already
