@@ -366,8 +366,11 @@ class Clusterer:
         # every story refresh it triggers read the same counts, so each term's IDF is worked out
         # once until _learn changes the counts (which empties this).
         self._idf: dict[str, dict[str, float]] = {}
-        # outlet -> its latest articles' (id, first terms), least recently seen outlet first.
-        self._outlet_recent: OrderedDict[str, deque[tuple[str, frozenset[str]]]] = OrderedDict()
+        # outlet -> its latest articles' (id, key of the story it was placed in, first terms),
+        # least recently seen outlet first.
+        self._outlet_recent: OrderedDict[str, deque[tuple[str, int, frozenset[str]]]] = (
+            OrderedDict()
+        )
         # story key -> the keys of the candidate stories its articles were ranked against since
         # the last consolidation round (what the round compares it with; at most rescore_limit
         # per article, so bounded by the articles of a round).
@@ -404,7 +407,7 @@ class Clusterer:
         if story is None:
             story = self._new_story(self._fresh_name(), features.language)
         self._attach(story, doc, features, query)
-        self._remember_outlet(doc, raw_terms)
+        self._remember_outlet(doc, raw_terms, story.key)
         if self.settings.merge_threshold is not None or self._merging_learned:
             self._merge_neighbours(story, ranked, placed, joined)
         if self._rounds:
@@ -485,7 +488,7 @@ class Clusterer:
             self._stories[key] if key is not None else self._new_story(story_id, features.language)
         )
         self._attach(story, doc, features, self._query(doc, features))
-        self._remember_outlet(doc, raw_terms)
+        self._remember_outlet(doc, raw_terms, story.key)
 
     def candidate_features(self, doc: Doc, limit: int = 5) -> list[tuple[str, list[float]]]:
         """The match features of the front-running stories for an article, read-only (what
@@ -1180,10 +1183,14 @@ class Clusterer:
         doc_story = self._doc_story
         terms = features.tf.keys()
         shared_by_story: dict[int, set[str]] = {}
-        for doc_id, remembered in recent:
-            key = doc_story.get(doc_id)
-            if key is None or doc_id == doc.id:
-                continue  # forgotten with its story, or the article itself (match() of a member)
+        for doc_id, placed, remembered in recent:
+            if doc_id == doc.id:
+                continue  # the article itself (match() of a member)
+            # Its story now (after merges), else the one it was placed in: an outlet's article
+            # of a story that expired still shows what the outlet repeats. (Forgotten with its
+            # story, the discount left every outlet that files less than once per window, and
+            # the volume set lost 0.005 through the engine, which expires stories.)
+            key = doc_story.get(doc_id, placed)
             shared = terms & remembered
             if shared:
                 shared_by_story.setdefault(key, set()).update(shared)
@@ -1202,7 +1209,7 @@ class Clusterer:
             title_tf={t: w * repeated.get(t, 1.0) for t, w in features.title_tf.items()},
         )
 
-    def _remember_outlet(self, doc: Doc, tf: dict[str, float]) -> None:
+    def _remember_outlet(self, doc: Doc, tf: dict[str, float], story_key: int) -> None:
         """Keeps the outlet's latest articles' first terms (title first) for _without_boilerplate."""
         settings = self.settings
         if not doc.outlet or settings.boilerplate_memory <= 0:
@@ -1216,7 +1223,7 @@ class Clusterer:
             self._outlet_recent.move_to_end(doc.outlet)
         limit = settings.boilerplate_terms
         terms = frozenset(tf) if len(tf) <= limit else frozenset(list(tf)[:limit])
-        recent.append((doc.id, terms))
+        recent.append((doc.id, story_key, terms))
 
     def _add_phrases(self, tf: dict[str, float], run: list[str], weight: float) -> None:
         if self.settings.phrase_weight <= 0 or len(run) < 2:
