@@ -236,7 +236,6 @@ def throughput(records: list[Record], total: int, per_day: int = 2000) -> tuple[
     return total / elapsed, peak
 
 
-
 def stories_holding_copies(dated: Sequence[Record], distractors: Sequence[Record]) -> set[str]:
     """The stories of `distractors` that hold a copy of a dated article (the same title, or the
     same first 200 characters of text): stories-dev holds copies of some dated articles, and
@@ -248,6 +247,7 @@ def stories_holding_copies(dated: Sequence[Record], distractors: Sequence[Record
         for r in distractors
         if _same(r.get("title", "")) in titles or _same(r.get("text", ""))[:200] in leads
     }
+
 
 def with_distractors(
     dated: list[Record], distractors: list[Record], count: int
