@@ -145,7 +145,7 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
                             "story: the learned match's score mapped by a calibration fitted on "
                             "the clusterer's own runs (held out: of candidates shown 0.8-0.9, "
                             "83 % were right without a `published` time, 95 % of dated articles "
-                            "whose event other outlets covered, 54 % of articles alone in their "
+                            "whose event other outlets covered, 55 % of articles alone in their "
                             "event among same-topic others; docs/clustering.md). The engine "
                             "decides a join on the unmapped score (at 0.5), so a story it would "
                             "join may show less than 0.5. With the learned match switched off, "
