@@ -560,9 +560,18 @@ class SQLStore(ABC):
             if stored:
                 self._index(conn, stored)
                 self._count_hosts(conn, [row_id for row_id, _ in stored])
+            # Another writer (or a move) may have made either story of a merge an alias since
+            # this batch's engine read it: the articles go to the target's survivor (filed
+            # under an alias id, the target would come back as a row beside its alias), and a
+            # story already an alias has nothing left to merge (its readers follow the alias).
+            named = {s for merge in batch.merges for s in merge}
+            aliased = self._survivors(conn, named) if batch.merges else {}
             for old, new in batch.merges:
-                if old == new:
+                while new in aliased:  # a forest: each entry points at a story then live
+                    new = aliased[new]
+                if old == new or old in aliased:
                     continue
+                aliased[old] = new
                 self._run(conn, "UPDATE articles SET story_id = ? WHERE story_id = ?", (new, old))
                 self._run(conn, "UPDATE story_aliases SET new_id = ? WHERE new_id = ?", (new, old))
                 self._run(conn, _ALIAS_UPSERT, (old, new))

@@ -146,3 +146,25 @@ def test_a_story_retention_thinned_keeps_its_row_when_its_last_article_moves(
     assert store.story_articles("st-1") == []
     two = store.story("st-2")
     assert two is not None and two.article_count == 2
+
+
+def test_a_merge_into_a_story_another_writer_made_an_alias_goes_to_its_survivor(
+    store: Store,
+) -> None:
+    """An engine merges into a story it still holds while another process merged that story
+    away, or moves emptied it: the articles go to the survivor, never back under the alias id
+    (a row beside its alias: new articles named by the alias were filed elsewhere)."""
+    store.commit(Batch(articles=[art(n, story=f"st-{n}") for n in range(1, 6)]))
+    store.commit(Batch(merges=[("st-4", "st-2")]))  # another writer
+    store.commit(Batch(moves=[(key(5), "st-3")]))  # st-5 emptied: an alias of st-3
+    store.commit(Batch(merges=[("st-1", "st-4"), ("st-5", "st-1")]))  # a stale engine
+    assert store.story("st-4") is not None and store.story("st-4").id == "st-2"  # type: ignore[union-attr]
+    assert store.resolve_story("st-1") == "st-2" and store.resolve_story("st-5") == "st-3"
+    assert [story_of(store, n) for n in range(1, 6)] == ["st-2", "st-2", "st-3", "st-2", "st-3"]
+    counts = {row.id: row.article_count for row in store.stories(limit=10)}
+    assert counts == {"st-2": 3, "st-3": 2}
+    # A new article filed under the alias id lands in the survivor, which its readers see.
+    store.commit(Batch(articles=[art(6, story="st-4")], merges=[("st-3", "st-1")]))
+    assert story_of(store, 6) == "st-2" and store.resolve_story("st-3") == "st-2"
+    row = store.story("st-4")
+    assert row is not None and row.id == "st-2" and row.article_count == 6
