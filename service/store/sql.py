@@ -606,7 +606,20 @@ class SQLStore(ABC):
         if not changes:
             return set()
         changes.sort()
-        losing = sorted({old for _, _, old in changes if old is not None})
+        losing_set = {old for _, _, old in changes if old is not None}
+        # A copy moved on its own before goes along with its original: its story loses it too
+        # (left out, a story the copy emptied kept a row counting it).
+        for test, params in self._members([row_id for row_id, _, _ in changes]):
+            losing_set.update(
+                str(r[0])
+                for r in self._run(
+                    conn,
+                    f"SELECT DISTINCT story_id FROM articles WHERE syndicated_of {test}"
+                    " AND story_id IS NOT NULL",
+                    params,
+                ).fetchall()
+            )
+        losing = sorted(losing_set)
         # Each losing story's first article (oldest, ties by row id), before anything moves:
         # a story the moves empty becomes an alias of the story that article goes to.
         firsts: dict[str, int] = {}

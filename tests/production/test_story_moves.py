@@ -168,3 +168,33 @@ def test_a_merge_into_a_story_another_writer_made_an_alias_goes_to_its_survivor(
     assert story_of(store, 6) == "st-2" and store.resolve_story("st-3") == "st-2"
     row = store.story("st-4")
     assert row is not None and row.id == "st-2" and row.article_count == 6
+
+
+def test_a_story_emptied_by_a_copy_dragged_along_with_its_original_resolves_on(
+    store: Store,
+) -> None:
+    """A wire copy moved on its own, then its original moved: the copy goes along (as copies
+    do), and the story it leaves empty becomes an alias, not a row counting an article it no
+    longer holds."""
+    store.commit(Batch(articles=[art(1, story="st-1", fingerprint="fp"), art(2, story="st-1")]))
+    copy = art(
+        3,
+        story="st-1",
+        key="https://rightdaily.com/3",
+        outlet_id="rightdaily.com",
+        fingerprint="fp",
+        syndicated_of_key=key(1),
+    )
+    store.commit(Batch(articles=[copy, art(4, story="st-2")]))
+    store.commit(Batch(moves=[("https://rightdaily.com/3", "st-9")]))
+    alone = store.story("st-9")
+    assert alone is not None and alone.article_count == 1
+    store.commit(Batch(moves=[(key(1), "st-2")]))
+    assert [a.key for a in store.story_articles("st-2")] == [
+        key(1),
+        "https://rightdaily.com/3",
+        key(4),
+    ]
+    row = store.story("st-9")
+    assert row is not None and row.id == "st-2" and row.article_count == 3
+    assert {r.id: r.article_count for r in store.stories(limit=10)} == {"st-1": 1, "st-2": 3}
