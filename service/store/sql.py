@@ -663,6 +663,13 @@ class SQLStore(ABC):
                 ).fetchall()
             )
         emptied = [old for old in losing if old not in left and old not in kept]
+        # A thinned story whose last article moved counts only what retention took (the
+        # refresh leaves a story without articles as it is): the moved ones count where they are.
+        self._run_many(
+            conn,
+            "UPDATE stories SET article_count = pruned WHERE id = ?",
+            [(old,) for old in losing if old not in left and old in kept],
+        )
         for old in emptied:
             (target,) = self._run(
                 conn, "SELECT story_id FROM articles WHERE id = ?", (firsts[old],)
