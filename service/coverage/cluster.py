@@ -285,6 +285,37 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(map(mul, a.values(), map(b.get, a, repeat(0.0)))) or 0
 
 
+def nearest_by_terms(
+    probes: list[tuple[float, str]],
+    postings: dict[str, dict[int, float]],
+    own: int,
+    count: int,
+) -> list[tuple[float, int]]:
+    """The `count` entries of `postings` (term -> {entry: weight}) sharing the most weight with
+    `probes` ((weight, term) of one vector), `own` left out, as (score, -entry): by score, then
+    the smaller entry first. The online regroup's and the batch pass's neighbour search."""
+    partial: dict[int, float] = {}
+    partial_get = partial.get
+    for weight, term in probes:
+        posting = postings[term]
+        # partial[j] += weight_j * weight for each j of the posting, the loop run in C (the
+        # keys of one posting are distinct, so each is read before it is written).
+        keys = posting.keys()
+        partial.update(
+            zip(
+                keys,
+                map(
+                    add,
+                    map(partial_get, keys, repeat(0.0)),
+                    map(mul, posting.values(), repeat(weight)),
+                ),
+                strict=True,
+            )
+        )
+    partial.pop(own, None)
+    return heapq.nlargest(count, zip(partial.values(), map(neg, partial), strict=True))
+
+
 # How many of the best partial scores are put in order before the walk over them starts, in
 # candidate_limits: the walk stops at candidate_limit joinable stories, nearly always among the
 # first few dozen of the ~1,500 stories the probes reach.
@@ -820,27 +851,7 @@ class Clusterer:
 
         for g, probes in probing:
             language = stories[group_story[g]].language
-            partial: dict[int, float] = {}
-            partial_get = partial.get
-            for weight, term in probes:
-                posting = index[term]
-                keys = posting.keys()
-                partial.update(
-                    zip(
-                        keys,
-                        map(
-                            add,
-                            map(partial_get, keys, repeat(0.0)),
-                            map(mul, posting.values(), repeat(weight)),
-                        ),
-                        strict=True,
-                    )
-                )
-            partial.pop(g, None)
-            front = heapq.nlargest(
-                settings.regroup_neighbours, zip(partial.values(), map(neg, partial), strict=True)
-            )
-            for _, negative in front:
+            for _, negative in nearest_by_terms(probes, index, g, settings.regroup_neighbours):
                 h = -negative
                 if stories[group_story[h]].language == language:
                     pair(g, h)
@@ -963,21 +974,10 @@ class Clusterer:
         for vector in story.member_vectors:
             for term, weight in vector.items():
                 centroid[term] = centroid.get(term, 0.0) + weight
-        postings = self._postings
-        key = story.key
-        for term, weight in centroid.items():
-            posting = postings.get(term)
-            if posting is None:
-                postings[term] = {key: weight}
-            else:
-                posting[key] = weight
-        story.centroid = centroid
-        story.norm2 = _square_sum(centroid)
-        self._roots[key] = math.sqrt(story.norm2 or 1.0)
+        self._install_centroid(story, centroid)
         story.size = len(rows)
-        story.built_at = int(self._docs_seen)
         for row in rows:
-            self._doc_story[row[1]] = key
+            self._doc_story[row[1]] = story.key
 
     def drain_merges(self) -> list[tuple[str, str]]:
         """Returns the (merged-away, surviving) pairs recorded since the last call."""
@@ -1379,6 +1379,22 @@ class Clusterer:
         window = self.settings.window_seconds
         return published - story.last <= window and story.first - published <= window
 
+    def _install_centroid(self, story: _Story, centroid: dict[str, float]) -> None:
+        """Makes `centroid` the story's, listed under each of its terms in the postings, with
+        the IDF it was built at (the caller has unlisted the terms it no longer has)."""
+        postings = self._postings
+        key = story.key
+        for term, weight in centroid.items():
+            posting = postings.get(term)
+            if posting is None:
+                postings[term] = {key: weight}
+            else:
+                posting[key] = weight
+        story.centroid = centroid
+        story.norm2 = _square_sum(centroid)
+        self._roots[key] = math.sqrt(story.norm2 or 1.0)
+        story.built_at = int(self._docs_seen)
+
     def _refresh(self, story: _Story) -> None:
         """Rebuilds a story's vectors with today's IDF once the corpus has grown enough."""
         growth = self.settings.refresh_growth
@@ -1400,18 +1416,7 @@ class Clusterer:
                 posting.pop(story.key, None)
                 if not posting:
                     del self._postings[term]
-        postings = self._postings
-        key = story.key
-        for term, weight in centroid.items():
-            posting = postings.get(term)
-            if posting is None:
-                postings[term] = {key: weight}
-            else:
-                posting[key] = weight
-        story.centroid = centroid
-        story.norm2 = _square_sum(centroid)
-        self._roots[key] = math.sqrt(story.norm2 or 1.0)
-        story.built_at = int(self._docs_seen)
+        self._install_centroid(story, centroid)
 
     def _query(
         self, doc: Doc, features: _Features, extra_caps: dict[str, list[int]] | None = None

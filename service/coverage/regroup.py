@@ -26,10 +26,8 @@ import dataclasses
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import repeat
-from operator import add, mul, neg
 
-from .cluster import Clusterer, ClusterSettings, Doc, _dot
+from .cluster import Clusterer, ClusterSettings, Doc, _dot, nearest_by_terms
 
 
 @dataclass(frozen=True)
@@ -149,30 +147,8 @@ def _neighbour_graph(
         probes = heapq.nlargest(
             settings.probes, [(w, t) for t, w in vector.items() if len(postings[t]) <= limit]
         )
-        partial: dict[int, float] = {}
-        partial_get = partial.get
-        for weight, term in probes:
-            posting = postings[term]
-            # partial[j] += weight_j * weight for each j of the posting, the loop run in C (the
-            # keys of one posting are distinct, so each is read before it is written).
-            keys = posting.keys()
-            partial.update(
-                zip(
-                    keys,
-                    map(
-                        add,
-                        map(partial_get, keys, repeat(0.0)),
-                        map(mul, posting.values(), repeat(weight)),
-                    ),
-                    strict=True,
-                )
-            )
-        partial.pop(i, None)
         # By score, then the earlier article first.
-        front = heapq.nlargest(
-            settings.neighbours, zip(partial.values(), map(neg, partial), strict=True)
-        )
-        for _, negative in front:
+        for _, negative in nearest_by_terms(probes, postings, i, settings.neighbours):
             j = -negative
             if languages[j] != languages[i]:
                 continue
