@@ -77,7 +77,8 @@ def test_a_story_whose_articles_all_moved_resolves_to_where_its_first_went(store
     assert store.counts() == {"articles": 5, "stories": 2}
 
 
-def test_syndicated_copies_move_with_their_original(store: Store) -> None:
+def _with_wire_copy(store: Store) -> None:
+    """st-1 holds articles 1 and 2 and a wire copy of 1 from another outlet; st-2 holds 4."""
     store.commit(Batch(articles=[art(1, story="st-1", fingerprint="fp"), art(2, story="st-1")]))
     copy = art(
         3,
@@ -88,6 +89,10 @@ def test_syndicated_copies_move_with_their_original(store: Store) -> None:
         syndicated_of_key=key(1),
     )
     store.commit(Batch(articles=[copy, art(4, story="st-2")]))
+
+
+def test_syndicated_copies_move_with_their_original(store: Store) -> None:
+    _with_wire_copy(store)
     store.commit(Batch(moves=[(key(1), "st-2")]))
     moved = store.article_by_key("https://rightdaily.com/3")
     assert moved is not None and moved.story_id == "st-2"
@@ -178,16 +183,7 @@ def test_a_story_emptied_by_a_copy_dragged_along_with_its_original_resolves_on(
     """A wire copy moved on its own, then its original moved: the copy goes along (as copies
     do), and the story it leaves empty becomes an alias, not a row counting an article it no
     longer holds."""
-    store.commit(Batch(articles=[art(1, story="st-1", fingerprint="fp"), art(2, story="st-1")]))
-    copy = art(
-        3,
-        story="st-1",
-        key="https://rightdaily.com/3",
-        outlet_id="rightdaily.com",
-        fingerprint="fp",
-        syndicated_of_key=key(1),
-    )
-    store.commit(Batch(articles=[copy, art(4, story="st-2")]))
+    _with_wire_copy(store)
     store.commit(Batch(moves=[("https://rightdaily.com/3", "st-9")]))
     alone = store.story("st-9")
     assert alone is not None and alone.article_count == 1
