@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from service.coverage.weights import read_linear_model, read_linear_section
+from service.coverage.weights import linear_section, logistic, read_model_file
 
 MODEL_PATH = Path(__file__).resolve().parent / "tables" / "match_model.json"
 MERGE_MODEL_PATH = Path(__file__).resolve().parent / "tables" / "merge_model.json"
@@ -88,11 +90,7 @@ class MatchModel:
         weights, intercept = self.weights, self.intercept
         if self.undated is not None and not features[self.split]:
             weights, intercept = self.undated
-        z = intercept + sum(w * x for w, x in zip(weights, features, strict=True))
-        if z >= 0:
-            return 1.0 / (1.0 + math.exp(-z))
-        e = math.exp(z)
-        return e / (1.0 + e)
+        return logistic(weights, intercept, features)
 
 
 def read_model(path: Path, features: tuple[str, ...] = FEATURES) -> MatchModel:
@@ -100,36 +98,42 @@ def read_model(path: Path, features: tuple[str, ...] = FEATURES) -> MatchModel:
     model's "undated" part too, when it has one)."""
 
     names = {"what": "match model", "reader": "clusterer", "script": "scripts/train_match.py"}
-    weights, intercept = read_linear_model(path, features, **names, error=MatchModelError)
+    data = read_model_file(path, what=names["what"], error=MatchModelError)
+    top = linear_section(data, path, features, **names, error=MatchModelError, section=None)
+    assert top is not None  # the top level is never missing
     undated = (
-        read_linear_section(path, features, **names, error=MatchModelError, section="undated")
+        linear_section(data, path, features, **names, error=MatchModelError, section="undated")
         if features == FEATURES
         else None
     )
-    return MatchModel(weights, intercept, str(path), undated)
+    return MatchModel(top[0], top[1], str(path), undated)
 
 
 _lock = threading.Lock()
+_T = TypeVar("_T")
 _models: dict[str, MatchModel] = {}
 
 
 def model(path: str | None = None) -> MatchModel:
     """The match model at `path` (the shipped one by default), read once."""
-    return _cached(path or str(MODEL_PATH), FEATURES)
+    key = path or str(MODEL_PATH)
+    return _read_once(_models, key, lambda: read_model(Path(key), FEATURES))
 
 
 def merge_model(path: str | None = None) -> MatchModel:
     """The merge model at `path` (the shipped one by default), read once."""
-    return _cached(path or str(MERGE_MODEL_PATH), MERGE_FEATURES)
+    key = path or str(MERGE_MODEL_PATH)
+    return _read_once(_models, key, lambda: read_model(Path(key), MERGE_FEATURES))
 
 
-def _cached(key: str, features: tuple[str, ...]) -> MatchModel:
-    found = _models.get(key)
+def _read_once(cache: dict[str, _T], key: str, read: Callable[[], _T]) -> _T:
+    """cache[key], read (by one thread, once) the first time it is asked for."""
+    found = cache.get(key)
     if found is None:
         with _lock:
-            found = _models.get(key)
+            found = cache.get(key)
             if found is None:
-                found = _models[key] = read_model(Path(key), features)
+                found = cache[key] = read()
     return found
 
 
@@ -169,11 +173,7 @@ class Calibration:
     def probability(self, features: list[float], dated: bool) -> float:
         """The calibrated chance that the article belongs to the candidate `features` describe."""
         weights, intercept = self.dated if dated else self.undated
-        z = intercept + sum(w * x for w, x in zip(weights, features, strict=True))
-        if z >= 0:
-            return 1.0 / (1.0 + math.exp(-z))
-        e = math.exp(z)
-        return e / (1.0 + e)
+        return logistic(weights, intercept, features)
 
 
 def _line_of(text: str, key: str) -> int:
@@ -203,7 +203,8 @@ def read_calibration(path: Path) -> Calibration:
     parts: list[tuple[tuple[float, ...], float]] = []
     for regime in CALIBRATION_REGIMES:
         try:
-            found = read_linear_section(
+            found = linear_section(
+                data,
                 path,
                 CALIBRATION_FEATURES,
                 what="match calibration",
@@ -213,7 +214,12 @@ def read_calibration(path: Path) -> Calibration:
                 section=regime,
             )
         except MatchModelError as exc:
-            where = "features" if "features" in str(exc) and "are not" in str(exc) else regime
+            # The line to fix: the feature names when they were what failed (they are checked
+            # once the regime's object is found), else the regime's.
+            names_failed = isinstance(data.get(regime), dict) and data.get("features") != list(
+                CALIBRATION_FEATURES
+            )
+            where = "features" if names_failed else regime
             raise MatchModelError(
                 f"{path}:{_line_of(text, where)}: {str(exc).removeprefix(f'{path}: ')}"
             ) from None
@@ -236,10 +242,4 @@ _calibrations: dict[str, Calibration] = {}
 def calibration(path: str | None = None) -> Calibration:
     """The calibration at `path` (the shipped one by default), read once."""
     key = path or str(CALIBRATION_PATH)
-    found = _calibrations.get(key)
-    if found is None:
-        with _lock:
-            found = _calibrations.get(key)
-            if found is None:
-                found = _calibrations[key] = read_calibration(Path(key))
-    return found
+    return _read_once(_calibrations, key, lambda: read_calibration(Path(key)))

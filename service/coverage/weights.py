@@ -21,6 +21,19 @@ def _finite_number(value: object) -> TypeGuard[int | float]:
         return False
 
 
+def read_model_file(path: Path, *, what: str, error: type[ValueError]) -> dict[str, object]:
+    """The JSON object of the model file at `path`, read once, or `error` saying why not."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError, JSONDecodeError, too many digits
+        raise error(f"{path}: cannot read the {what} ({exc})") from None
+    except RecursionError:
+        raise error(f"{path}: cannot read the {what} (nested too deeply)") from None
+    if not isinstance(data, dict):
+        raise error(f"{path}: expected a JSON object")
+    return data
+
+
 def read_linear_model(
     path: Path,
     features: Sequence[str],
@@ -33,14 +46,16 @@ def read_linear_model(
     """(weights, intercept) of the model file at `path` fitted over `features`, or `error`
     saying what is wrong: `what` names the model, `reader` the code that uses it and `script`
     the one that writes it."""
-    found = read_linear_section(
-        path, features, what=what, reader=reader, script=script, error=error, section=None
+    data = read_model_file(path, what=what, error=error)
+    found = linear_section(
+        data, path, features, what=what, reader=reader, script=script, error=error, section=None
     )
     assert found is not None  # the top level is never missing
     return found
 
 
-def read_linear_section(
+def linear_section(
+    data: dict[str, object],
     path: Path,
     features: Sequence[str],
     *,
@@ -50,16 +65,9 @@ def read_linear_section(
     error: type[ValueError],
     section: str | None,
 ) -> tuple[tuple[float, ...], float] | None:
-    """As read_linear_model, but the weights and intercept of the object under the key
-    `section` (None when the file has no such key; the top level's when `section` is None)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:  # UnicodeDecodeError, JSONDecodeError, too many digits
-        raise error(f"{path}: cannot read the {what} ({exc})") from None
-    except RecursionError:
-        raise error(f"{path}: cannot read the {what} (nested too deeply)") from None
-    if not isinstance(data, dict):
-        raise error(f"{path}: expected a JSON object")
+    """As read_linear_model, over a file already read (read_model_file): the weights and
+    intercept of the object under the key `section` (None when the file has no such key; the
+    top level's when `section` is None)."""
     names, weights, intercept = data.get("features"), data.get("weights"), data.get("intercept")
     if section is not None:
         if section not in data:
@@ -84,3 +92,12 @@ def read_linear_section(
             f"{path}: weights{where} must be {len(features)} finite numbers and an intercept"
         )
     return tuple(float(w) for w in weights), float(intercept)
+
+
+def logistic(weights: Sequence[float], intercept: float, features: Sequence[float]) -> float:
+    """The logistic model's probability for `features`, without overflow at either end."""
+    z = intercept + sum(w * x for w, x in zip(weights, features, strict=True))
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
