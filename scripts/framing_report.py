@@ -115,7 +115,9 @@ def measure(
     """Per side (and "all"): counts of terms, fragments, calendar/number, one-sentence terms,
     points, points that are key points."""
     tally: dict[str, dict[str, float]] = {
-        s: dict.fromkeys(("sides", "terms", "fragment", "calendar", "single", "points", "kp"), 0)
+        s: dict.fromkeys(
+            ("sides", "terms", "fragment", "calendar", "single", "body", "points", "kp"), 0
+        )
         for s in (*SIDES, "all")
     }
     for story, result in out.items():
@@ -140,23 +142,30 @@ def measure(
                 fragment = any(is_name_fragment(w, mine, others) for w in parts)
                 calendar = any(is_calendar_or_number(w) for w in parts)
                 single = sentences_with(term, mine) <= 1
+                titles = [keypoints.clean(src.title) for src in sources if src.side == side]
+                body = single and not sentences_with(term, titles)
                 for t in (tally[side], tally["all"]):
                     t["fragment"] += fragment
                     t["calendar"] += calendar
                     t["single"] += single
+                    t["body"] += body
     return tally
 
 
 def table(name: str, tally: dict[str, dict[str, float]]) -> Iterable[str]:
     yield f"## {name}"
-    yield "| side | sides framed | mean terms | name fragments | calendar/number | in one sentence | points that are key points |"
-    yield "| --- | --- | --- | --- | --- | --- | --- |"
+    yield (
+        "| side | sides framed | mean terms | name fragments | calendar/number "
+        "| in one sentence or title | of which not a title | points that are key points |"
+    )
+    yield "| --- | --- | --- | --- | --- | --- | --- | --- |"
     for side, t in tally.items():
         terms = max(t["terms"], 1)
         yield (
             f"| {side} | {t['sides']:.0f} | {t['terms'] / max(t['sides'], 1):.2f} "
             f"| {t['fragment'] / terms:.3f} | {t['calendar'] / terms:.3f} "
-            f"| {t['single'] / terms:.3f} | {t['kp'] / max(t['points'], 1):.3f} "
+            f"| {t['single'] / terms:.3f} | {t['body'] / terms:.3f} "
+            f"| {t['kp'] / max(t['points'], 1):.3f} "
             f"({t['kp']:.0f}/{t['points']:.0f}) |"
         )
 

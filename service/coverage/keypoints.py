@@ -10,6 +10,7 @@ so a 500-article story or a 10,000-word article costs the same few milliseconds.
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
 import math
 import operator
@@ -17,7 +18,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -542,6 +543,9 @@ class _Parsed:
     # The terms and pairs of its title, title spans and candidates: the only ones whose counts
     # across a story's articles (_Story.df) are ever read.
     asked: frozenset[str] = frozenset()
+    language: str = "english"  # as detect_language named it: framing re-reads its words
+    # Its framing words (_article_words), made on first use: a one-item holder.
+    framing_words: list[_ArticleWords] = field(default_factory=list, compare=False, repr=False)
 
 
 def _sentence(text: str, position: int, terms_of: _Terms) -> _Sentence:
@@ -643,6 +647,7 @@ def _parse(title_raw: str, text_raw: str) -> _Parsed:
         frozenset(seen),
         word_count(text) if text else 0,
         frozenset(asked),
+        language,
     )
 
 
@@ -693,6 +698,7 @@ class _Story:
         self.side_articles: Counter[str] = Counter()
         self.text_words = 0  # words of the texts read: what there is to summarise
         read = [(i, _PARSED.get(self.sources[i].title, self.sources[i].text)) for i in self.read]
+        self.parsed = dict(read)  # (framing reads its articles' words, kept with their parse)
         asked: set[str] = set()
         for _, parsed in read:
             asked |= parsed.asked
@@ -1156,83 +1162,509 @@ def neutral_headline(story: _Story) -> str:
     return best
 
 
-def framing(story: _Story) -> dict[str, SideFraming]:
-    """For a story covered by more than one side: per side, the words its articles use more
-    than the other sides' (smoothed log-odds, weighted by how many of its articles use them)
-    and its one or two sentences or titles richest in those words. Sides without coverage are
+# --- framing ----------------------------------------------------------------------------------
+
+# What a side's framing words may not be: dates and times, numbers, reporting verbs and titles
+# of address ("Sen." of "Sen. Collins") (every outlet writes them; none says how a side saw the story). English, where
+# most of the coverage is; other languages' words are still filtered by digits and stop words.
+_CALENDAR = frozenset(
+    """january february april june july august september october november december jan feb
+    apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday
+    sunday mon tue tues wed thu thur thurs fri sat sun day days daily week weeks weekly weekend
+    weekends month months monthly year years yearly decade decades century today tonight
+    yesterday tomorrow morning mornings afternoon afternoons evening evenings night nights
+    overnight hour hours minute minutes ago earlier later recent recently date dated time
+    times""".split()
+)
+_NUMBER_WORDS = frozenset(
+    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+    fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty
+    ninety hundred hundreds thousand thousands million millions billion billions trillion
+    trillions dozen dozens first second third fourth fifth sixth tenth half percent
+    percentage""".split()
+)
+_REPORTING = frozenset(
+    """said say says saying told tell tells telling according added adding noted reportedly
+    mr mrs ms dr per via sen sens rep reps gov gen lt col sgt atty""".split()
+)
+_FRAMING_SKIP = _CALENDAR | _NUMBER_WORDS | _REPORTING
+_MONTH_OR_WORD = frozenset({"march"})  # a month's name only where capitalised ("may": a stop word)
+# A term of the side's sentences or titles counts as its emphasis when it is in at least this
+# many of them, or in one of its titles (the headline is what an outlet chose to stress): one
+# stray word of one sentence counts for little, and is shown only where the side has fewer than
+# FRAMING_FEW_TERMS others (an article of two sentences repeats nothing). A phrase must be
+# repeated.
+FRAMING_MIN_SENTENCES = 2
+FRAMING_TITLE_ONLY = 0.5  # the weight of a word only one title of the side uses
+FRAMING_STRAY = 0.25  # the weight of a word of one sentence
+FRAMING_FEW_TERMS = 3
+FRAMING_LEADERS = 40  # the most specific terms sorted first; the rest only if these fall short
+# Off a framing sentence's value when it is already a key point (the reader has it) and when it
+# opens with a word that needs the sentence before it ("He said..."): another of similar
+# specificity reads better.
+FRAMING_KEY_POINT_FACTOR = 0.7
+FRAMING_DANGLING_FACTOR = 0.8
+_POSSESSIVE_RE = re.compile(r"['’]s$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Case:
+    """What an article's capitals say (outside title-case titles, where every word has one)."""
+
+    lower: frozenset[str]  # terms it writes in lower case somewhere
+    names: frozenset[str]  # terms it writes capitalised (a sentence's first word too)
+    proper: frozenset[str]  # terms it writes capitalised past a sentence's first word
+    # Per capitalised framing term: its capitalised neighbours' terms, one set per occurrence.
+    beside: dict[str, tuple[frozenset[str], ...]]
+
+
+@dataclass(frozen=True)
+class _ArticleWords:
+    """An article's words as framing reads them (its title and candidate sentences), whatever
+    story it is in: made once per parsed article and kept with it. What its capitals and
+    spellings say is read only when a story asks (most of its words never lead a side)."""
+
+    units: int  # its title and sentences read
+    used: dict[str, int]  # term or phrase -> how many of them use it
+    said: tuple[str, ...]  # each term and phrase once per sentence or title using it
+    titled: frozenset[str]  # terms and phrases of its title
+    texts: tuple[tuple[int, str], ...]  # (position, text) read (a span inside one left out)
+    language: str
+    # Filled on first use: "case" -> its _Case; term -> its spellings (Counter).
+    lazy: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def case(self) -> _Case:
+        found = self.lazy.get("case")
+        if found is None:
+            found = self.lazy["case"] = _read_case(self)
+        assert isinstance(found, _Case)
+        return found
+
+    def spellings(self, term: str) -> Counter[str]:
+        """How this article writes a term or phrase: each occurrence's words, as written."""
+        seen = self.lazy.get(term)
+        if isinstance(seen, Counter):
+            return seen
+        seen = Counter()
+        stems = term.split(" ")
+        # (a stem's first letters are its word's: texts without them need no reading)
+        probes = [t[: min(3, len(t) - 1)] for t in stems]
+        for _, text in self.texts:
+            lowered = text.lower()
+            if not all(p in lowered for p in probes):
+                continue
+            tokens = _tokens(text, self.language)
+            if tokens is None:
+                seen.update([term] if term in text else [])
+                continue
+            raws, forms = tokens
+            first, width = stems[0], len(stems)
+            for k in range(len(raws) - width + 1):
+                if forms[k][0] == first and all(
+                    forms[k + j][0] == t for j, t in enumerate(stems[1:], start=1)
+                ):
+                    seen[" ".join([_POSSESSIVE_RE.sub("", r) for r in raws[k : k + width]])] += 1
+        if len(self.lazy) < 1000:  # (a story asks a few; bounded all the same)
+            self.lazy[term] = seen
+        return seen
+
+
+def _title_cased(text: str) -> bool:
+    """Whether a title capitalises its words ("Senate Passes Budget Bill"): then its case says
+    nothing of which words are names."""
+    long = [w for w in text.split() if len(w) > 3 and w[:1].isalpha()]
+    return len(long) >= 2 and sum(1 for w in long if w[:1].isupper()) * 10 >= len(long) * 6
+
+
+_SKIP_TERMS: dict[str, bool] = {}  # term -> never a framing term (bounded: cleared when full)
+_SKIP_STEMS: frozenset[str] = frozenset()
+
+
+def _skip_term(term: str) -> bool:
+    """Whether a content term can never be a framing term: a date or time, a number, a
+    reporting word, an abbreviation, too short or too long to read."""
+    known = _SKIP_TERMS.get(term)
+    if known is None:
+        global _SKIP_STEMS
+        if not _SKIP_STEMS:
+            english = Stemmer.Stemmer("english", 0)
+            _SKIP_STEMS = _FRAMING_SKIP | frozenset(english.stemWords(sorted(_FRAMING_SKIP)))
+        known = (
+            not 3 <= len(term) <= MAX_TERM_CHARS
+            or term in _SKIP_STEMS
+            or "." in term
+            or bool(_DIGIT_RE.search(term))
+            or not any(ch.isalpha() for ch in term)
+        )
+        if len(_SKIP_TERMS) >= 100_000:
+            _SKIP_TERMS.clear()
+        _SKIP_TERMS[term] = known
+    return known
+
+
+def _tokens(text: str, language: str) -> tuple[list[str], list[tuple[str, bool]]] | None:
+    """A text's words as written and as (term, is a content word), one for one; None for a
+    script written without spaces (its terms are letter pairs)."""
+    maker = _languages().terms(language)
+    if maker.spaceless:
+        return None
+    raws: list[str] = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
+    # (_Terms.words, without finding the words twice)
+    known, learn = maker.cache.get, maker._learn
+    return raws, [known(raw) or learn(raw) for raw in raws]
+
+
+def _article_words(parsed: _Parsed) -> _ArticleWords:
+    """The article's framing words (made on first use, then kept with its parse): the terms and
+    adjacent-term phrases of its title and of each sentence read, dates, numbers and the like
     left out."""
+    if parsed.framing_words:
+        return parsed.framing_words[0]
+    unit_terms: dict[int, set[str]] = {}  # position -> its terms and phrases
+    texts: list[tuple[int, str]] = []
+    read_at: dict[int, list[str]] = {}  # position -> the texts read of it
+    skip = _skip_term
+    for sentence in (*([parsed.title] if parsed.title else ()), *parsed.candidates):
+        text = sentence.text
+        read = read_at.setdefault(sentence.position, [])
+        if any(text in t for t in read):
+            continue  # a span of a sentence already read: nothing new
+        read.append(text)
+        texts.append((sentence.position, text))
+        kept = {t for t in sentence.terms if not skip(t)}
+        said = unit_terms.setdefault(sentence.position, set())
+        said |= kept
+        for pair in sentence.pairs:
+            first, _, second = pair.partition(" ")
+            if first in kept and second in kept and first != second:
+                said.add(pair)
+    every = tuple(itertools.chain.from_iterable(unit_terms.values()))
+    words_of = _ArticleWords(
+        len(unit_terms),
+        dict(Counter(every)),
+        every,
+        frozenset(unit_terms.get(0, ()) if parsed.title is not None else ()),
+        tuple(texts),
+        parsed.language,
+    )
+    if not parsed.framing_words:  # (two threads may both make it: either is the same)
+        parsed.framing_words.append(words_of)
+    return words_of
+
+
+def _read_case(article: _ArticleWords) -> _Case:
+    """Which of an article's terms it writes in lower case, which capitalised, and beside
+    which capitalised words."""
+    lower: set[str] = set()
+    names: set[str] = set()
+    proper: set[str] = set()
+    beside: dict[str, list[frozenset[str]]] = {}
+    for position, text in article.texts:
+        tokens = _tokens(text, article.language)
+        if tokens is None:
+            continue
+        raws, forms = tokens
+        lower.update([form[0] for raw, form in zip(raws, forms, strict=True) if raw[0].islower()])
+        if position == 0 and _title_cased(text):
+            continue  # every word capitalised: nothing said about names
+        n = len(raws)
+        for k in [k for k, raw in enumerate(raws) if raw[0].isupper()]:
+            term, content = forms[k]
+            if not content:
+                continue
+            names.add(term)  # (a sentence's first word too: "Biden said ...")
+            if k:
+                proper.add(term)
+            if term in article.used:
+                beside.setdefault(term, []).append(
+                    frozenset(
+                        forms[j][0]
+                        for j in (k - 1, k + 1)
+                        if 0 <= j < n
+                        and raws[j][0].isupper()
+                        and f"{raws[min(j, k)]} {raws[max(j, k)]}" in text
+                    )
+                )
+    return _Case(
+        frozenset(lower),
+        frozenset(names),
+        frozenset(proper),
+        {t: tuple(b) for t, b in beside.items()},
+    )
+
+
+class _SideWords:
+    """One side's framing words: counts over its articles; what their capitals say, asked
+    term by term."""
+
+    def __init__(self, articles: Sequence[_ArticleWords]) -> None:
+        self.articles = articles
+        # term -> the side's sentences and titles using it; its articles using it (counted in
+        # one pass each)
+        self.used = Counter(itertools.chain.from_iterable(a.said for a in articles))
+        self.spread = Counter(itertools.chain.from_iterable(a.used for a in articles))
+        self.titled: set[str] = set().union(*(a.titled for a in articles))
+        self.units = sum(a.units for a in articles)
+        self._named: dict[str, bool] = {}
+
+    def _cases(self, term: str) -> Iterator[_Case]:
+        """The case of each of its articles using the term, read only as far as asked."""
+        return (a.case() for a in self.articles if term in a.used)
+
+    def lower(self, term: str) -> bool:
+        return any(term in c.lower for c in self._cases(term))
+
+    def named(self, term: str) -> bool:
+        """Whether the side writes the term capitalised (outside title-case titles)."""
+        known = self._named.get(term)
+        if known is None:
+            # (an article whose texts never hold the stem's first letters capitalised cannot
+            # write it so: its case is not read)
+            probe = term[: min(3, len(term) - 1)]
+            probe = probe[:1].upper() + probe[1:]
+            known = self._named[term] = any(
+                term in a.case().names
+                for a in self.articles
+                if term in a.used and any(probe in text for _, text in a.texts)
+            )
+        return known
+
+    def proper(self, term: str) -> bool:
+        return any(term in c.proper for c in self._cases(term))
+
+    def beside(self, term: str) -> list[frozenset[str]]:
+        return [b for c in self._cases(term) for b in c.beside.get(term, ())]
+
+    def name_fragment(self, term: str, others: Sequence[_SideWords]) -> bool:
+        """A capitalised word that only ever stands beside a name the other sides also use
+        ("Joe" of "Joe Biden" where they write "Biden"): how an outlet writes a name, not what
+        it says."""
+        if term not in self.used or self.lower(term):
+            return False
+        beside = self.beside(term)
+        return bool(beside) and all(any(o.named(t) for o in others for t in b) for b in beside)
+
+    def written(self, term: str) -> str:
+        """A term or phrase as this side writes it most often (ties to the alphabetically
+        first), each word capitalised only where it reads as a name: never written in lower case
+        here, and capitalised past a sentence's first word or beside another capitalised word
+        ("Joe Biden" opening a sentence)."""
+        stems = term.split(" ")
+        seen: Counter[str] = Counter()
+        for a in self.articles:
+            if term in a.used:
+                seen.update(a.spellings(term))
+        if not seen:
+            return term
+        best = min(seen, key=lambda w: (-seen[w], w)).split(" ")
+        if len(best) != len(stems):
+            return " ".join(best).lower()
+        return " ".join(
+            w
+            if t in self.used and not self.lower(t) and (self.proper(t) or any(self.beside(t)))
+            else w.lower()
+            for w, t in zip(best, stems, strict=True)
+        )
+
+
+def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFraming]:
+    """For a story covered by more than one side: per side, the words and two-word phrases its
+    sentences and titles use more than the other sides' (smoothed log-odds of the share of
+    sentences using them, weighed by that share and by how many of its articles use them), and
+    its one or two sentences or titles richest in them, preferring ones not among `key` (the
+    story's key points). Dates, numbers, reporting words, outlet names and name fragments
+    ("Joe" where the others write "Biden") are left out; a word of one sentence counts for
+    little. Sides without coverage are left out."""
     sides = [s for s in SIDES if story.side_articles.get(s, 0)]
     if len(sides) < 2:
         return {}
-    # Per side: in how many of its articles each term occurs, and its sentences and titles.
-    side_terms: dict[str, Counter[str]] = {s: Counter() for s in sides}
-    side_pool: dict[str, list[_Sentence]] = {s: [] for s in sides}
-    article_terms: dict[int, set[str]] = {}
-    for sentence in [*story.title_sentences.values(), *story.candidates]:
-        side = story.sources[sentence.source].side
-        if side in side_terms:
-            article_terms.setdefault(sentence.source, set()).update(sentence.terms)
-            side_pool[side].append(sentence)
-    # (each count made in one pass, in the order updating it article by article would give)
-    by_side: dict[str, list[set[str]]] = {s: [] for s in sides}
-    for source, terms in article_terms.items():
-        by_side[story.sources[source].side].append(terms)
-    for side, sets in by_side.items():
-        side_terms[side] = Counter(itertools.chain.from_iterable(sets))
+    members: dict[str, list[_ArticleWords]] = {s: [] for s in sides}
+    for i in story.read:
+        side = story.sources[i].side
+        if side in members:
+            members[side].append(_article_words(story.parsed[i]))
+    words = {s: _SideWords(members[s]) for s in sides}
+    total = Counter(itertools.chain.from_iterable(a.said for m in members.values() for a in m))
+    outlets = {story.sources[i].outlet or "" for i in story.read}
+    outlet_terms = frozenset(
+        term
+        for outlet in sorted(outlets)
+        for term, _ in _languages().terms("english").words(outlet[:MAX_TITLE_CHARS])
+    )
     out: dict[str, SideFraming] = {}
-    # In how many articles of any side each term occurs: the sides' counts added up.
-    total = Counter(itertools.chain.from_iterable(article_terms.values()))
-    n_total = sum(story.side_articles[s] for s in sides)
     for side in sides:
-        mine = side_terms[side]
-        n_mine = story.side_articles[side]
-        n_others = n_total - n_mine
-        specific: dict[str, float] = {}
-        for term, count in mine.items():
-            # Too short to say anything, or a run of letters no reader would call a word.
-            if not 3 <= len(term) <= MAX_TERM_CHARS or term.isdigit():
-                continue
-            share_mine = (count + 0.5) / (n_mine + 1.0)
-            share_others = (total[term] - count + 0.5) / (n_others + 1.0)
-            lift = math.log(share_mine / share_others)
-            if lift > FRAMING_MIN_LIFT:
-                specific[term] = lift * share_mine
-        ranked = sorted(
-            side_pool[side],
-            key=lambda c: (
-                -math.fsum([specific.get(t, 0.0) for t in c.terms]) / math.sqrt(max(c.words, 6)),
-                c.source,
-                c.position,
-            ),
+        mine = words[side]
+        others = [words[s] for s in sides if s != side]
+        n_others = sum(w.units for w in others)
+        n_articles = story.side_articles[side]
+        # Terms of two sentences or more, and words of a title; words of one sentence only
+        # where those leave the side with too few (a two-sentence article repeats nothing).
+        # (a phrase of one title only is as often a headline's verb as what it stressed)
+        lifts = functools.partial(_lifts, mine, total, n_others, n_articles)
+        specific = lifts([t for t, used in mine.used.items() if used >= FRAMING_MIN_SENTENCES], 1.0)
+        specific.update(
+            lifts(
+                [t for t in mine.titled if mine.used[t] < FRAMING_MIN_SENTENCES and " " not in t],
+                FRAMING_TITLE_ONLY,
+            )
         )
-        points: list[_Sentence] = []
-        for c in ranked:
-            if len(points) >= MAX_FRAMING_POINTS or specific.keys().isdisjoint(c.terms):
-                break
-            if any(_overlap(c.terms, p.terms) > NEAR_DUPLICATE for p in points):
-                continue
-            points.append(c)
-        top = sorted(specific, key=lambda t: (-specific[t], t))[:MAX_FRAMING_TERMS]
+        verdicts: dict[str, bool] = {}
+        excluded = functools.partial(_excluded, mine, others, outlet_terms, verdicts)
+        top = _top_terms(specific, set(), excluded)
+        if len(top) < FRAMING_FEW_TERMS:
+            strays = lifts(
+                [
+                    t
+                    for t, used in mine.used.items()
+                    if used < FRAMING_MIN_SENTENCES and " " not in t and t not in mine.titled
+                ],
+                FRAMING_STRAY,
+            )
+            specific.update(strays)
+            top = _top_terms(specific, set(strays), excluded)
+        for term, out_of_it in verdicts.items():
+            if out_of_it:
+                del specific[term]
+        points = _framing_points(story, side, specific, key)
         out[side] = SideFraming(
             side,
-            tuple(_surface(side_pool[side], t) for t in top),
+            tuple(mine.written(t) for t in top),
             tuple(_point(story, p) for p in points),
-            n_mine,
+            n_articles,
         )
     return out
 
 
-def _surface(pool: Iterable[_Sentence], term: str) -> str:
-    """A stemmed term as a reader would write it: the commonest word of these sentences that
-    stems to it."""
-    prefix = term[: max(2, len(term) - 1)]
-    words = [w for s in pool if term in s.terms for w in s.lowered if w.startswith(prefix)]
-    if not words:
-        return term
-    if words.count(words[0]) == len(words):
-        return words[0]  # one way of writing it (most terms): nothing to count
-    seen = Counter(words)
-    return min(seen, key=lambda w: (-seen[w], w))
+def _lifts(
+    mine: _SideWords,
+    total: Counter[str],
+    n_others: int,
+    n_articles: int,
+    terms: Sequence[str],
+    weight: float,
+) -> dict[str, float]:
+    """How specific to the side each of `terms` is: the log-odds of the share of its sentences
+    and titles using it against the other sides' (smoothed), times that share, times how many
+    of its articles use it (half for one of many) and `weight`; terms under FRAMING_MIN_LIFT
+    left out."""
+    out: dict[str, float] = {}
+    n_units = mine.units
+    min_ratio = math.exp(FRAMING_MIN_LIFT)  # (a ratio compared: no log of every term's)
+    for term in terms:
+        used = mine.used[term]
+        share = (used + 0.5) / (n_units + 1.0)
+        ratio = share / ((total[term] - used + 0.5) / (n_others + 1.0))
+        if ratio > min_ratio:
+            spread = 0.5 + 0.5 * mine.spread[term] / n_articles
+            out[term] = math.log(ratio) * share * spread * weight
+    return out
+
+
+def _excluded(
+    mine: _SideWords,
+    others: Sequence[_SideWords],
+    outlet_terms: frozenset[str],
+    verdicts: dict[str, bool],
+    term: str,
+) -> bool:
+    """Whether a side's specific term is left out (the verdict kept in `verdicts`): an outlet's
+    name, a name fragment, or a phrase holding either or a name the other sides write too
+    ("Okafor declared": its other word says it alone)."""
+    known = verdicts.get(term)
+    if known is None:
+        parts = term.split(" ")
+        known = not outlet_terms.isdisjoint(parts)
+        # "March" the month; "march" in lower case is a protest's
+        known = known or any(p in _MONTH_OR_WORD and not mine.lower(p) for p in parts)
+        if len(parts) > 1:
+            known = known or any(o.named(p) for o in others for p in parts)
+        known = known or any(mine.name_fragment(p, others) for p in parts)
+        verdicts[term] = known
+    return known
+
+
+def _top_terms(
+    specific: dict[str, float], strays: set[str], excluded: Callable[[str], bool]
+) -> list[str]:
+    """The MAX_FRAMING_TERMS most specific terms not `excluded`; a phrase stands for its words
+    (shown where at least as specific as the word of it already chosen, which it replaces); a
+    word of one sentence (`strays`) only while fewer than FRAMING_FEW_TERMS others are chosen."""
+    chosen: list[str] = []
+
+    def order(term: str) -> tuple[float, str]:
+        return (-specific[term], term)
+
+    # The leaders first (a few dozen decide it nearly always), then the rest only if needed.
+    leaders = heapq.nsmallest(FRAMING_LEADERS, specific, key=order)
+    rest = sorted(set(specific) - set(leaders), key=order) if len(leaders) < len(specific) else []
+    for term in itertools.chain(leaders, rest):
+        if len(chosen) >= MAX_FRAMING_TERMS and term not in leaders:
+            break  # (only a phrase standing for a word shown could still change it)
+        if term in strays and len(chosen) >= FRAMING_FEW_TERMS:
+            continue
+        parts = term.split(" ")
+        if len(parts) == 2:
+            held = [c for c in chosen if c in parts]
+            if any(" " in c and not set(c.split(" ")).isdisjoint(parts) for c in chosen):
+                continue  # overlaps a phrase already shown
+            if held:
+                # A word already shown, with this phrase nearly as specific: the phrase says more.
+                if specific[term] < 0.8 * min(specific[h] for h in held) or excluded(term):
+                    continue
+                at = chosen.index(held[0])
+                chosen = [c for c in chosen if c not in held]
+                chosen.insert(min(at, len(chosen)), term)
+                continue
+            if len(chosen) >= MAX_FRAMING_TERMS or excluded(term):
+                continue
+            chosen.append(term)
+        elif (
+            len(chosen) < MAX_FRAMING_TERMS
+            and not any(" " in c and term in c.split(" ") for c in chosen)
+            and not excluded(term)
+        ):
+            chosen.append(term)
+    return chosen[:MAX_FRAMING_TERMS]
+
+
+def _framing_points(
+    story: _Story, side: str, specific: dict[str, float], key: Sequence[KeyPoint]
+) -> list[_Sentence]:
+    """The side's one or two sentences or titles richest in its specific terms for their
+    length, not repeating each other; one already a key point, or needing the sentence before
+    it, counts for less."""
+    key_texts = {(k.article_id, k.text) for k in key}
+    pool = [
+        s
+        for s in [*story.title_sentences.values(), *story.candidates]
+        if story.sources[s.source].side == side
+    ]
+
+    def value(c: _Sentence) -> float:
+        found = [specific[t] for t in c.terms if t in specific]
+        found += [specific[p] for p in c.pairs if p in specific]
+        if not found:
+            return 0.0
+        v = math.fsum(found) / math.sqrt(max(c.words, 6))
+        article = story.sources[c.source].article_id
+        if any(a == article and (c.text in t or t in c.text) for a, t in key_texts):
+            v *= FRAMING_KEY_POINT_FACTOR
+        if c.lowered and c.lowered[0] in _DANGLING:
+            v *= FRAMING_DANGLING_FACTOR
+        return v
+
+    values = {id(c): value(c) for c in pool}
+    ranked = sorted(pool, key=lambda c: (-values[id(c)], c.source, c.position, c.text))
+    points: list[_Sentence] = []
+    for c in ranked:
+        if len(points) >= MAX_FRAMING_POINTS or values[id(c)] <= 0.0:
+            break
+        if any(_overlap(c.terms, p.terms) > NEAR_DUPLICATE for p in points):
+            continue
+        if any(p.source == c.source and (c.text in p.text or p.text in c.text) for p in points):
+            continue  # a span of a sentence already shown, or the sentence of one
+        points.append(c)
+    return points
 
 
 def digest(sources: Sequence[Source], model: SentenceModel | None = None) -> StoryDigest:
@@ -1241,10 +1673,11 @@ def digest(sources: Sequence[Source], model: SentenceModel | None = None) -> Sto
     if not sources:
         return StoryDigest("", ())
     story = _Story(sources, model)
+    points = tuple(key_points(story))
     return StoryDigest(
         headline=neutral_headline(story),
-        key_points=tuple(key_points(story)),
-        framing=framing(story),
+        key_points=points,
+        framing=framing(story, points),
     )
 
 

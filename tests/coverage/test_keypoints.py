@@ -278,9 +278,11 @@ def test_framing_per_side_with_sources_and_nothing_for_one_side() -> None:
     )
     left = result.framing["left"]
     assert all(p.side == "left" for p in left.points)
-    # Terms read as words, not stems.
+    # Terms read as words (or a two-word phrase), not stems.
     assert all(
-        re.fullmatch(r"[\w$'’.-]+", t) for side in result.framing.values() for t in side.terms
+        re.fullmatch(r"[\w$'’.-]+(?: [\w$'’.-]+)?", t)
+        for side in result.framing.values()
+        for t in side.terms
     )
     # One side only, or no rated side: no framing at all; a side without coverage is absent.
     assert digest([s for s in BRIDGE if s.side == "center"]).framing == {}

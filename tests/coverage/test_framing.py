@@ -1,0 +1,166 @@
+"""Per-side framing (service/coverage/keypoints.py framing()): words that carry a side's emphasis,
+not its house style. Invented stories only."""
+
+from __future__ import annotations
+
+import re
+
+from service.coverage.keypoints import (
+    MAX_FRAMING_POINTS,
+    MAX_FRAMING_TERMS,
+    MAX_TERM_CHARS,
+    Source,
+    clean,
+    digest,
+)
+
+# A made-up story: the governor closes a chemical plant. The left article writes "Abigail
+# Okafor" where the others write "Okafor" and stresses a "national emergency" and pollution; the
+# right one stresses jobs and the closure.
+PLANT = [
+    Source(
+        "l1",
+        "Abigail Okafor declares national emergency over river pollution",
+        "Abigail Okafor declared a national emergency over pollution in the Teal River. The "
+        "national emergency lets the state shut the chemical plant upstream. Abigail Okafor "
+        "said the pollution had poisoned wells along the river.",
+        "Left Paper",
+        "left",
+    ),
+    Source(
+        "c1",
+        "Governor Okafor orders chemical plant closed after contamination found",
+        "Governor Okafor ordered the chemical plant on the Teal River closed after tests found "
+        "contamination in local wells. Okafor said the plant would stay closed until the state "
+        "finished its tests. The plant employs 400 workers.",
+        "Center Wire",
+        "center",
+    ),
+    Source(
+        "c2",
+        "Teal River plant shut by governor's order",
+        "The state closed a chemical plant on the Teal River after Governor Okafor cited "
+        "contamination. Workers at the plant were sent home.",
+        "Center Wire Two",
+        "center",
+    ),
+    Source(
+        "r1",
+        "Okafor's plant closure costs 400 jobs",
+        "Governor Okafor shut the chemical plant, and its 400 workers lost their jobs. Plant "
+        "owners said the closure was unlawful and vowed to sue the state. Business groups said "
+        "the closure would drive jobs out of the state.",
+        "Right Daily",
+        "right",
+    ),
+]
+
+CALENDAR = {
+    "april", "august", "monday", "tuesday", "march", "day", "days", "week", "weeks", "month",
+    "year", "years", "today", "three", "two", "million", "percent",
+}  # fmt: skip
+
+
+def _terms(side: str, sources: list[Source] = PLANT) -> list[str]:
+    return list(digest(sources).framing[side].terms)
+
+
+def _words(terms: list[str]) -> set[str]:
+    return {w.lower() for t in terms for w in t.split()}
+
+
+def test_a_first_name_the_others_leave_out_is_no_term() -> None:
+    left = _terms("left")
+    # "Abigail" only ever stands before "Okafor", which the other sides write on its own.
+    assert "abigail" not in _words(left), left
+    assert left, "the left side still has its own words"
+
+
+def test_a_phrase_is_shown_as_the_phrase() -> None:
+    left = _terms("left")
+    assert "national emergency" in left, left
+    # Its words are not repeated beside it.
+    assert "national" not in left and "emergency" not in left
+    assert "pollution" in left
+
+
+def test_a_side_with_one_article_gets_the_words_it_repeats() -> None:
+    right = _terms("right")
+    assert {"jobs", "closure"} <= set(right), right
+    # Each is in two of its sentences or in its title: no stray word of one sentence.
+    article = PLANT[3]
+    sentences = [article.title.lower(), *(s.lower() for s in article.text.split(". "))]
+    for term in right:
+        assert term in sentences[0] or sum(term in s for s in sentences) >= 2, term
+    # No word of the story every side uses, no stop word, no outlet name.
+    assert not _words(right) & {"plant", "chemical", "state", "the", "and", "right", "daily"}
+
+
+def test_calendar_words_and_numbers_are_no_terms() -> None:
+    sources = [
+        Source(
+            "l1",
+            "Dockworkers strike at Port Elm",
+            "Dockworkers at Port Elm began a strike in April over pay. The strike has halted "
+            "three ships a day since August 2025. Union leaders said the strike would go on "
+            "for weeks, and 12 percent more pay was their demand.",
+            "Left Paper",
+            "left",
+        ),
+        Source(
+            "r1",
+            "Port Elm shipping halted as dockworkers walk out",
+            "Shipping at Port Elm was halted after dockworkers walked out over pay. Shippers "
+            "said cargo was piling up at the port.",
+            "Right Daily",
+            "right",
+        ),
+    ]
+    left = _terms("left", sources)
+    assert "strike" in left, left
+    assert not _words(left) & CALENDAR, left
+    assert not any(re.search(r"\d", t) for t in left), left
+
+
+def test_no_framing_for_one_side_and_sides_without_coverage_absent() -> None:
+    assert digest([s for s in PLANT if s.side == "center"]).framing == {}
+    two = digest([s for s in PLANT if s.side != "right"]).framing
+    assert set(two) == {"left", "center"}
+
+
+def test_points_are_the_sides_own_sentences_and_read_as_sentences() -> None:
+    result = digest(PLANT)
+    for side, framing in result.framing.items():
+        assert len(framing.points) <= MAX_FRAMING_POINTS
+        for point in framing.points:
+            assert point.side == side
+            source = next(s for s in PLANT if s.article_id == point.article_id)
+            assert point.text in clean(source.text) or point.text == clean(source.title)
+    right = result.framing["right"]
+    assert any("closure" in p.text or "jobs" in p.text for p in right.points)
+
+
+def test_the_same_framing_every_time() -> None:
+    first = digest(PLANT).to_json()["framing"]
+    assert all(digest(list(PLANT)).to_json()["framing"] == first for _ in range(3))
+
+
+def test_hostile_texts_give_bounded_framing() -> None:
+    huge = " ".join(f"word{i % 997} lorem ipsum" for i in range(10_000))
+    sources = [
+        Source("a", "<script>alert(1)</script> Bridge <b>closed</b>", "<p>" + huge + "</p>",
+               "Left <Paper>", "left"),
+        Source("b", "Bridge closed " * 200, "no sentence break " * 3000, "Center", "center"),
+        Source("c", "Le pont est fermé", "Le pont de la ville est fermé depuis mardi. Les "
+               "inspecteurs ont trouvé des fissures. Les fissures sont graves.", "Droite", "right"),
+        Source("d", "橋が閉鎖された", "市は火曜日に橋を閉鎖した。点検で亀裂が見つかった。", "Sha", "right"),
+        Source("e", "", "", None, "left"),
+    ]  # fmt: skip
+    result = digest(sources)
+    assert set(result.framing) <= {"left", "center", "right"}
+    for framing in result.framing.values():
+        assert len(framing.terms) <= MAX_FRAMING_TERMS
+        assert len(framing.points) <= MAX_FRAMING_POINTS
+        for term in framing.terms:
+            assert term and len(term) <= 2 * MAX_TERM_CHARS + 1
+            assert "<" not in term and ">" not in term
