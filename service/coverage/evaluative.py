@@ -1,0 +1,91 @@
+"""Evaluative wording: VADER's valence lexicon (English), read once, validated, read-only.
+
+A word a reader rates strongly positive or negative ("disgraceful", "brilliant", "worse") is
+evaluative: the summariser uses its valence to prefer sentences and titles that report over ones
+that judge. The lexicon is vendored data (tables/evaluative/, MIT, provenance in its README);
+nothing is fetched. Loaded on first use under a lock, so a process that never summarises English
+never reads it, and shared by every thread as an immutable mapping.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+LEXICON_PATH = Path(__file__).resolve().parent / "tables" / "evaluative" / "vader_lexicon.txt"
+MAX_VALENCE = 4.0  # VADER's scale: -4 (extremely negative) to +4 (extremely positive)
+MAX_LEXICON_BYTES = 4_000_000  # the shipped file is 0.4 MB: anything far larger is not it
+# The fourth field: the ten raters' integer scores, as "[-1, 0, 2, ...]".
+_RATINGS_RE = re.compile(r"^\[-?\d(?:, -?\d)*\]$")
+
+
+class LexiconError(ValueError):
+    """The lexicon file is missing, unreadable or has a malformed line."""
+
+
+def read_lexicon(path: Path) -> Mapping[str, float]:
+    """word (as listed; lower case for words) -> mean valence, from a VADER-format file: one
+    `word<TAB>mean<TAB>std<TAB>[ratings]` a line. Any malformed line is an error naming the file
+    and line, so a damaged table never scores a sentence."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_LEXICON_BYTES:
+            raise LexiconError(f"{path}: {size} bytes, more than a lexicon ({MAX_LEXICON_BYTES})")
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise LexiconError(f"{path}: cannot read the evaluative lexicon ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise LexiconError(f"{path}:{_line_of(path, exc.start)}: not UTF-8") from exc
+    out: dict[str, float] = {}
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line:
+            continue  # the final newline
+        fields = line.split("\t")
+        if len(fields) != 4:
+            raise LexiconError(f"{path}:{number}: {len(fields)} tab-separated fields, expected 4")
+        word, mean, std, ratings = fields
+        if not word or word != word.strip():
+            raise LexiconError(f"{path}:{number}: empty word or spaces around it")
+        try:
+            valence = float(mean)
+            spread = float(std)
+        except ValueError:
+            raise LexiconError(f"{path}:{number}: valence or spread is not a number") from None
+        if not (math.isfinite(valence) and -MAX_VALENCE <= valence <= MAX_VALENCE):
+            raise LexiconError(f"{path}:{number}: valence {mean} outside -4..4")
+        if not (math.isfinite(spread) and spread >= 0.0):
+            raise LexiconError(f"{path}:{number}: spread {std} is not a non-negative number")
+        if not _RATINGS_RE.match(ratings):
+            raise LexiconError(f"{path}:{number}: ratings are not a bracketed list of integers")
+        if word in out:
+            raise LexiconError(f"{path}:{number}: {word!r} listed twice")
+        out[word] = valence
+    if not out:
+        raise LexiconError(f"{path}: no words")
+    return MappingProxyType(out)
+
+
+def _line_of(path: Path, offset: int) -> int:
+    """The 1-based line of a byte offset in a file (for an error message)."""
+    try:
+        return path.read_bytes()[:offset].count(b"\n") + 1
+    except OSError:
+        return 0
+
+
+_LEXICON: Mapping[str, float] | None = None
+_LOCK = threading.Lock()
+
+
+def valence_lexicon() -> Mapping[str, float]:
+    """The shipped lexicon, read and checked once (thread-safe), shared read-only."""
+    global _LEXICON
+    if _LEXICON is None:
+        with _LOCK:
+            if _LEXICON is None:
+                _LEXICON = read_lexicon(LEXICON_PATH)
+    return _LEXICON
