@@ -1342,8 +1342,13 @@ FRAMING_LEADERS = 40  # the most specific terms sorted first; the rest only if t
 # Off a framing sentence's value when it is already a key point (the reader has it) and when it
 # opens with a word that needs the sentence before it ("He said..."): another of similar
 # specificity reads better.
-FRAMING_KEY_POINT_FACTOR = 0.7
+FRAMING_KEY_POINT_FACTOR = 0.6
 FRAMING_DANGLING_FACTOR = 0.8
+# A title is short, so rich in the side's words for its length, and the story page lists it
+# already: it counts for less than a sentence, and one at most is shown.
+FRAMING_TITLE_POINT_FACTOR = 0.8
+# A letter beyond ASCII (not the curly quotes and dashes most texts have): a term to fold.
+_ACCENTED_RE = re.compile(r"[^\x00-\x7f\u2000-\u206f]")
 _POSSESSIVE_RE = re.compile(r"['’]s$", re.IGNORECASE)
 
 
@@ -1390,7 +1395,7 @@ class _ArticleWords:
         # (a stem's first letters are its word's: texts without them need no reading)
         probes = [t[: min(3, len(t) - 1)] for t in stems]
         for _, text in self.texts:
-            lowered = text.lower()
+            lowered = text.lower() if text.isascii() else _folded(text.lower())
             if not all(p in lowered for p in probes):
                 continue
             tokens = _tokens(text, self.language)
@@ -1451,7 +1456,22 @@ def _tokens(text: str, language: str) -> tuple[list[str], list[tuple[str, bool]]
     raws: list[str] = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
     # (_Terms.words, without finding the words twice)
     known, learn = maker.cache.get, maker._learn
-    return raws, [known(raw) or learn(raw) for raw in raws]
+    forms = [known(raw) or learn(raw) for raw in raws]
+    if not text.isascii() and not all(term.isascii() for term, _ in forms):
+        forms = [(_fold(term), content) for term, content in forms]
+    return raws, forms
+
+
+def _fold(term: str) -> str:
+    """A term without its accents: "Moïse" and "Moise" are one name written two ways."""
+    return term if term.isascii() else _folded(term)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _folded(term: str) -> str:
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", term) if not unicodedata.combining(ch)
+    )
 
 
 def _article_words(parsed: _Parsed) -> _ArticleWords:
@@ -1471,10 +1491,10 @@ def _article_words(parsed: _Parsed) -> _ArticleWords:
             continue  # a span of a sentence already read: nothing new
         read.append(text)
         texts.append((sentence.position, text))
-        kept = {t for t in sentence.terms if not skip(t)}
+        kept = {_fold(t) for t in sentence.terms if not skip(t)}
         said = unit_terms.setdefault(sentence.position, set())
         said |= kept
-        for pair in sentence.pairs:
+        for pair in sentence.pairs if text.isascii() else map(_fold, sentence.pairs):
             first, _, second = pair.partition(" ")
             if first in kept and second in kept and first != second:
                 said.add(pair)
@@ -1565,7 +1585,8 @@ class _SideWords:
             known = self._named[term] = any(
                 term in a.case().names
                 for a in self.articles
-                if term in a.used and any(probe in text for _, text in a.texts)
+                if term in a.used
+                and any(probe in (t if t.isascii() else _folded(t)) for _, t in a.texts)
             )
         return known
 
@@ -1629,7 +1650,7 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
     outlet_terms = frozenset(
         term
         for outlet in sorted(outlets)
-        for term, _ in _languages().terms("english").words(outlet[:MAX_TITLE_CHARS])
+        for term, _ in _languages().terms("english").words(_fold(outlet[:MAX_TITLE_CHARS]))
     )
     out: dict[str, SideFraming] = {}
     for side in sides:
@@ -1781,8 +1802,15 @@ def _framing_points(
     ]
 
     def value(c: _Sentence) -> float:
-        found = [specific[t] for t in c.terms if t in specific]
-        found += [specific[p] for p in c.pairs if p in specific]
+        keys = specific.keys()
+        found = [specific[t] for t in keys & c.terms]
+        found += [specific[p] for p in keys & c.pairs]
+        if not c.text.isascii() and _ACCENTED_RE.search(c.text):
+            # (accented terms are compared without their accents)
+            for said in (c.terms, c.pairs):
+                found += [
+                    specific[f] for t in said if not t.isascii() and (f := _folded(t)) in specific
+                ]
         if not found:
             return 0.0
         v = math.fsum(found) / math.sqrt(max(c.words, 6))
@@ -1791,6 +1819,8 @@ def _framing_points(
             v *= FRAMING_KEY_POINT_FACTOR
         if c.lowered and c.lowered[0] in _DANGLING:
             v *= FRAMING_DANGLING_FACTOR
+        if c.position == 0:
+            v *= FRAMING_TITLE_POINT_FACTOR
         return v
 
     values = {id(c): value(c) for c in pool}
@@ -1799,6 +1829,8 @@ def _framing_points(
     for c in ranked:
         if len(points) >= MAX_FRAMING_POINTS or values[id(c)] <= 0.0:
             break
+        if c.position == 0 and any(p.position == 0 for p in points):
+            continue  # one title at most: the story page lists the titles already
         if any(_overlap(c.terms, p.terms) > NEAR_DUPLICATE for p in points):
             continue
         if any(p.source == c.source and (c.text in p.text or p.text in c.text) for p in points):

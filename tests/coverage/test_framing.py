@@ -164,3 +164,34 @@ def test_hostile_texts_give_bounded_framing() -> None:
         for term in framing.terms:
             assert term and len(term) <= 2 * MAX_TERM_CHARS + 1
             assert "<" not in term and ">" not in term
+
+
+def test_a_name_spelled_with_or_without_accents_is_one_name() -> None:
+    sources = [
+        Source(
+            "l1",
+            "Harbour vote goes to Vasquez",
+            "Voters in Montréal backed Vasquez for the harbour board. The port of Montréal will "
+            "get cleaner water, she said. Critics called the plan reckless and far too costly. "
+            "Her reckless budget worries the port's owners.",
+            "Left Paper",
+            "left",
+        ),
+        Source(
+            "r1",
+            "Vasquez elected to harbour board",
+            "Montreal voters elected Vasquez to the harbour board. Montreal's port thanked her.",
+            "Right Daily",
+            "right",
+        ),
+    ]
+    framing = digest(sources).framing
+    words = _words(list(framing["left"].terms) + list(framing["right"].terms))
+    assert not words & {"montréal", "montreal"}, framing
+    assert "reckless" in framing["left"].terms
+
+
+def test_at_most_one_title_among_a_sides_points() -> None:
+    for side in digest(PLANT).framing.values():
+        titles = {s.title for s in PLANT}
+        assert sum(p.text in titles for p in side.points) <= 1
