@@ -187,7 +187,7 @@ def test_a_listicle_title_is_not_the_headline() -> None:
         "Outlet L",
         "center",
     )
-    assert kp._title_loaded(listicle.title) >= 0.4
+    assert kp._title_loaded(listicle.title) >= kp.LISTICLE_PENALTY > 0
     assert "Takeaways" not in digest([listicle, *OTHERS]).headline
 
 
