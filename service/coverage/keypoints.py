@@ -1378,6 +1378,7 @@ class _ArticleWords:
     used: dict[str, int]  # term or phrase -> how many of them use it
     said: tuple[str, ...]  # each term and phrase once per sentence or title using it
     titled: frozenset[str]  # terms and phrases of its title
+    judged: frozenset[str]  # its evaluative terms (the sentence model's, English only)
     texts: tuple[tuple[int, str], ...]  # (position, text) read (a span inside one left out)
     language: str
     # Filled on first use: "case" -> its _Case; term -> its spellings (Counter).
@@ -1487,6 +1488,7 @@ def _article_words(parsed: _Parsed) -> _ArticleWords:
         return parsed.framing_words[0]
     unit_terms: dict[int, set[str]] = {}  # position -> its terms and phrases
     texts: list[tuple[int, str]] = []
+    judged: set[str] = set()
     read_at: dict[int, list[str]] = {}  # position -> the texts read of it
     skip = _skip_term
     for sentence in (*([parsed.title] if parsed.title else ()), *parsed.candidates):
@@ -1497,6 +1499,7 @@ def _article_words(parsed: _Parsed) -> _ArticleWords:
         read.append(text)
         texts.append((sentence.position, text))
         kept = {_fold(t) for t in sentence.terms if not skip(t)}
+        judged.update([term for _, term, _ in sentence.evaluative if term in kept])
         said = unit_terms.setdefault(sentence.position, set())
         said |= kept
         for pair in sentence.pairs if text.isascii() else map(_fold, sentence.pairs):
@@ -1509,6 +1512,7 @@ def _article_words(parsed: _Parsed) -> _ArticleWords:
         dict(Counter(every)),
         every,
         frozenset(unit_terms.get(0, ()) if parsed.title is not None else ()),
+        frozenset(judged),
         tuple(texts),
         parsed.language,
     )
@@ -1569,6 +1573,7 @@ class _SideWords:
         self.used = Counter(itertools.chain.from_iterable(a.said for a in articles))
         self.spread = Counter(itertools.chain.from_iterable(a.used for a in articles))
         self.titled: set[str] = set().union(*(a.titled for a in articles))
+        self.judged: set[str] = set().union(*(a.judged for a in articles))
         self.units = sum(a.units for a in articles)
         self._named: dict[str, bool] = {}
 
@@ -1674,6 +1679,16 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
                 FRAMING_TITLE_ONLY,
             )
         )
+        # An evaluative word ("disturbing", "chaos") is how a side judged the story: said once,
+        # it still counts in full (not a name: "Rob" of "Rob Bertrand" is no robbery).
+        judged = sorted(
+            t
+            for t in mine.judged
+            if mine.used[t] < FRAMING_MIN_SENTENCES
+            and t not in specific
+            and (mine.lower(t) or not mine.proper(t))
+        )
+        specific.update(lifts(judged, 1.0))
         verdicts: dict[str, bool] = {}
         excluded = functools.partial(_excluded, mine, others, outlet_terms, verdicts)
         top = _top_terms(specific, set(), excluded)
@@ -1682,7 +1697,7 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
                 [
                     t
                     for t, used in mine.used.items()
-                    if used < FRAMING_MIN_SENTENCES and " " not in t and t not in mine.titled
+                    if used < FRAMING_MIN_SENTENCES and " " not in t and t not in specific
                 ],
                 FRAMING_STRAY,
             )

@@ -195,3 +195,29 @@ def test_at_most_one_title_among_a_sides_points() -> None:
     for side in digest(PLANT).framing.values():
         titles = {s.title for s in PLANT}
         assert sum(p.text in titles for p in side.points) <= 1
+
+
+def test_an_evaluative_word_said_once_is_still_a_term() -> None:
+    sources = [
+        Source(
+            "l1",
+            "Transit levy passes despite commuter protest",
+            "The council passed the transit levy after a commuter protest outside city hall. "
+            "Commuter groups said the levy would raise fares for the poorest riders. The levy "
+            "vote followed a disastrous winter of cancelled trains, one protest leader said. "
+            "Commuter groups plan another protest at the next council meeting.",
+            "Left Paper",
+            "left",
+        ),
+        Source(
+            "r1",
+            "Council approves transit levy",
+            "The council approved a transit levy on Tuesday. Members said the money would pay "
+            "for new trains and repairs to stations.",
+            "Right Daily",
+            "right",
+        ),
+    ]
+    left = digest(sources).framing["left"].terms
+    assert "disastrous" in left, left
+    assert "protest" in left or "commuter" in " ".join(left), left
