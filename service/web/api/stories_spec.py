@@ -62,8 +62,9 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
     },
     "SideFraming": {
         "type": "object",
-        "description": "How one side's coverage differs from the others': the words its "
-        "articles use more, and its one or two sentences or titles richest in them.",
+        "description": "How one side's coverage differs from the others': up to 5 words or "
+        "two-word phrases its sentences and titles use more (dates, numbers, outlet names and "
+        "name fragments left out), and its one or two sentences or titles richest in them.",
         "required": ["terms", "points", "articles"],
         "properties": {
             "terms": {"type": "array", "items": {"type": "string"}},
