@@ -1361,11 +1361,15 @@ _POSSESSIVE_RE = re.compile(r"['’]s$", re.IGNORECASE)
 class _Case:
     """What an article's capitals say (outside title-case titles, where every word has one)."""
 
-    lower: frozenset[str]  # terms it writes in lower case somewhere
-    names: frozenset[str]  # terms it writes capitalised (a sentence's first word too)
-    proper: frozenset[str]  # terms it writes capitalised past a sentence's first word
-    # Per capitalised framing term: its capitalised neighbours' terms, one set per occurrence.
-    beside: dict[str, tuple[frozenset[str], ...]]
+    # Of its framing words, the few with a flag (kept with its parse, so small): _UNLOWERED
+    # never written in lower case, _NAMED written capitalised (a sentence's first word too),
+    # _PROPER capitalised past a sentence's first word.
+    flags: dict[str, int]
+    # Per capitalised framing word: its capitalised neighbours' terms, one tuple an occurrence.
+    beside: dict[str, tuple[tuple[str, ...], ...]]
+
+
+_UNLOWERED, _NAMED, _PROPER = 1, 2, 4
 
 
 @dataclass(frozen=True)
@@ -1381,7 +1385,7 @@ class _ArticleWords:
     judged: frozenset[str]  # its evaluative terms (the sentence model's, English only)
     texts: tuple[tuple[int, str], ...]  # (position, text) read (a span inside one left out)
     language: str
-    # Filled on first use: "case" -> its _Case; term -> its spellings (Counter).
+    # Filled on first use: "case" -> its _Case; term -> its spellings ((written, count), ...).
     lazy: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def case(self) -> _Case:
@@ -1391,12 +1395,12 @@ class _ArticleWords:
         assert isinstance(found, _Case)
         return found
 
-    def spellings(self, term: str) -> Counter[str]:
+    def spellings(self, term: str) -> dict[str, int]:
         """How this article writes a term or phrase: each occurrence's words, as written."""
-        seen = self.lazy.get(term)
-        if isinstance(seen, Counter):
-            return seen
-        seen = Counter()
+        kept = self.lazy.get(term)
+        if isinstance(kept, tuple):
+            return dict(kept)
+        seen: Counter[str] = Counter()
         stems = term.split(" ")
         # (a stem's first letters are its word's: texts without them need no reading)
         probes = [t[: min(3, len(t) - 1)] for t in stems]
@@ -1416,7 +1420,7 @@ class _ArticleWords:
                 ):
                     seen[" ".join([_POSSESSIVE_RE.sub("", r) for r in raws[k : k + width]])] += 1
         if len(self.lazy) < 1000:  # (a story asks a few; bounded all the same)
-            self.lazy[term] = seen
+            self.lazy[term] = tuple(seen.items())
         return seen
 
 
@@ -1527,7 +1531,7 @@ def _read_case(article: _ArticleWords) -> _Case:
     lower: set[str] = set()
     names: set[str] = set()
     proper: set[str] = set()
-    beside: dict[str, list[frozenset[str]]] = {}
+    beside: dict[str, list[tuple[str, ...]]] = {}
     for position, text in article.texts:
         tokens = _tokens(text, article.language)
         if tokens is None:
@@ -1546,7 +1550,7 @@ def _read_case(article: _ArticleWords) -> _Case:
                 proper.add(term)
             if term in article.used:
                 beside.setdefault(term, []).append(
-                    frozenset(
+                    tuple(
                         forms[j][0]
                         for j in (k - 1, k + 1)
                         if 0 <= j < n
@@ -1554,12 +1558,17 @@ def _read_case(article: _ArticleWords) -> _Case:
                         and f"{raws[min(j, k)]} {raws[max(j, k)]}" in text
                     )
                 )
-    return _Case(
-        frozenset(lower),
-        frozenset(names),
-        frozenset(proper),
-        {t: tuple(b) for t, b in beside.items()},
-    )
+    flags: dict[str, int] = {}
+    for t in article.used:
+        if " " not in t:
+            flag = (
+                (t not in lower and _UNLOWERED)
+                | (t in names and _NAMED)
+                | (t in proper and _PROPER)
+            )
+            if flag:
+                flags[t] = flag
+    return _Case(flags, {t: tuple(b) for t, b in beside.items()})
 
 
 class _SideWords:
@@ -1582,7 +1591,7 @@ class _SideWords:
         return (a.case() for a in self.articles if term in a.used)
 
     def lower(self, term: str) -> bool:
-        return any(term in c.lower for c in self._cases(term))
+        return any(not c.flags.get(term, 0) & _UNLOWERED for c in self._cases(term))
 
     def named(self, term: str) -> bool:
         """Whether the side writes the term capitalised (outside title-case titles)."""
@@ -1593,7 +1602,7 @@ class _SideWords:
             probe = term[: min(3, len(term) - 1)]
             probe = probe[:1].upper() + probe[1:]
             known = self._named[term] = any(
-                term in a.case().names
+                a.case().flags.get(term, 0) & _NAMED
                 for a in self.articles
                 if term in a.used
                 and any(probe in (t if t.isascii() else _folded(t)) for _, t in a.texts)
@@ -1601,9 +1610,9 @@ class _SideWords:
         return known
 
     def proper(self, term: str) -> bool:
-        return any(term in c.proper for c in self._cases(term))
+        return any(c.flags.get(term, 0) & _PROPER for c in self._cases(term))
 
-    def beside(self, term: str) -> list[frozenset[str]]:
+    def beside(self, term: str) -> list[tuple[str, ...]]:
         return [b for c in self._cases(term) for b in c.beside.get(term, ())]
 
     def name_fragment(self, term: str, others: Sequence[_SideWords]) -> bool:
@@ -1655,6 +1664,11 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
         if side in members:
             members[side].append(_article_words(story.parsed[i]))
     words = {s: _SideWords(members[s]) for s in sides}
+    pools: dict[str, list[_Sentence]] = {s: [] for s in sides}  # its sentences and titles
+    for sentence in itertools.chain(story.title_sentences.values(), story.candidates):
+        pool = pools.get(story.sources[sentence.source].side)
+        if pool is not None:
+            pool.append(sentence)
     total = Counter(itertools.chain.from_iterable(a.said for m in members.values() for a in m))
     outlets = {story.sources[i].outlet or "" for i in story.read}
     outlet_terms = frozenset(
@@ -1706,7 +1720,7 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
         for term, out_of_it in verdicts.items():
             if out_of_it:
                 del specific[term]
-        points = _framing_points(story, side, specific, key)
+        points = _framing_points(story, pools[side], specific, key)
         out[side] = SideFraming(
             side,
             tuple(mine.written(t) for t in top),
@@ -1809,17 +1823,12 @@ def _top_terms(
 
 
 def _framing_points(
-    story: _Story, side: str, specific: dict[str, float], key: Sequence[KeyPoint]
+    story: _Story, pool: Sequence[_Sentence], specific: dict[str, float], key: Sequence[KeyPoint]
 ) -> list[_Sentence]:
     """The side's one or two sentences or titles richest in its specific terms for their
     length, not repeating each other; one already a key point, or needing the sentence before
     it, counts for less."""
     key_texts = {(k.article_id, k.text) for k in key}
-    pool = [
-        s
-        for s in [*story.title_sentences.values(), *story.candidates]
-        if story.sources[s.source].side == side
-    ]
 
     def value(c: _Sentence) -> float:
         keys = specific.keys()
