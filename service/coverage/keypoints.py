@@ -1370,6 +1370,9 @@ class _Case:
 
 
 _UNLOWERED, _NAMED, _PROPER = 1, 2, 4
+# The key of an article's _Case among its lazily kept spellings: a term never starts with a
+# space ("case" is a term: "Casé" folds to it).
+_CASE_KEY = " case"
 
 
 @dataclass(frozen=True)
@@ -1385,13 +1388,13 @@ class _ArticleWords:
     judged: frozenset[str]  # its evaluative terms (the sentence model's, English only)
     texts: tuple[tuple[int, str], ...]  # (position, text) read (a span inside one left out)
     language: str
-    # Filled on first use: "case" -> its _Case; term -> its spellings ((written, count), ...).
+    # Filled on first use: _CASE_KEY -> its _Case; term -> its spellings ((written, count), ...).
     lazy: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def case(self) -> _Case:
-        found = self.lazy.get("case")
+        found = self.lazy.get(_CASE_KEY)
         if found is None:
-            found = self.lazy["case"] = _read_case(self)
+            found = self.lazy[_CASE_KEY] = _read_case(self)
         assert isinstance(found, _Case)
         return found
 

@@ -221,3 +221,29 @@ def test_an_evaluative_word_said_once_is_still_a_term() -> None:
     left = digest(sources).framing["left"].terms
     assert "disastrous" in left, left
     assert "protest" in left or "commuter" in " ".join(left), left
+
+
+def test_a_term_spelled_case_does_not_clash_with_the_articles_kept_case() -> None:
+    # "Casé" folds to the term "case", the key its article's capitals were once kept under: its
+    # spellings overwrote them, and every later digest of the article failed.
+    sources = [
+        Source(
+            "l1",
+            "Casé under fire over flooding",
+            "Critics blamed Casé for the flooding in the valley. The flooding forced thousands "
+            "from their homes. At a press conference, minister Casé defended the dam plan.",
+            "Left Paper",
+            "left",
+        ),
+        Source(
+            "r1",
+            "Valley floods after heavy rain",
+            "Heavy rain flooded the valley on Monday. Rescue teams reached stranded families by "
+            "boat.",
+            "Right Daily",
+            "right",
+        ),
+    ]
+    first = digest(sources).framing["left"].terms
+    assert "Casé" in first, first
+    assert digest(sources).framing["left"].terms == first
