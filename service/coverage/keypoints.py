@@ -1370,6 +1370,11 @@ class _Case:
 
 
 _UNLOWERED, _NAMED, _PROPER = 1, 2, 4
+# Spellings kept per article: a digest asks each article for at most MAX_FRAMING_TERMS terms a
+# side, so a few digests' worth. It is kept with the parse in a cache of PARSE_CACHE_ARTICLES:
+# at ~250 bytes a term, 32 keep the worst case near 8 KB an article (1000 allowed 250 KB, 5 GB
+# over the cache); a term past them is read again when asked.
+_MAX_KEPT_SPELLINGS = 32
 # The key of an article's _Case among its lazily kept spellings: a term never starts with a
 # space ("case" is a term: "Casé" folds to it).
 _CASE_KEY = " case"
@@ -1422,7 +1427,7 @@ class _ArticleWords:
                     forms[k + j][0] == t for j, t in enumerate(stems[1:], start=1)
                 ):
                     seen[" ".join([_POSSESSIVE_RE.sub("", r) for r in raws[k : k + width]])] += 1
-        if len(self.lazy) < 1000:  # (a story asks a few; bounded all the same)
+        if len(self.lazy) < _MAX_KEPT_SPELLINGS:
             self.lazy[term] = tuple(seen.items())
         return seen
 
@@ -1441,6 +1446,8 @@ _SKIP_STEMS: frozenset[str] = frozenset()
 def _skip_term(term: str) -> bool:
     """Whether a content term can never be a framing term: a date or time, a number, a
     reporting word, an abbreviation, too short or too long to read."""
+    if not 3 <= len(term) <= MAX_TERM_CHARS:
+        return True  # (before the cache: its keys stay short, a 4,000-letter "word" is not kept)
     known = _SKIP_TERMS.get(term)
     if known is None:
         global _SKIP_STEMS
@@ -1448,8 +1455,7 @@ def _skip_term(term: str) -> bool:
             english = Stemmer.Stemmer("english", 0)
             _SKIP_STEMS = _FRAMING_SKIP | frozenset(english.stemWords(sorted(_FRAMING_SKIP)))
         known = (
-            not 3 <= len(term) <= MAX_TERM_CHARS
-            or term in _SKIP_STEMS
+            term in _SKIP_STEMS
             or "." in term
             or bool(_DIGIT_RE.search(term))
             or not any(ch.isalpha() for ch in term)
@@ -1480,11 +1486,30 @@ def _fold(term: str) -> str:
     return term if term.isascii() else _folded(term)
 
 
-@functools.lru_cache(maxsize=65_536)
-def _folded(term: str) -> str:
+def _folded(text: str) -> str:
+    """A term, phrase or text without its accents; remembered where short enough that the
+    caches stay small (a text is at most MAX_ARTICLE_CHARS of one "word": 65,536 of them kept
+    could take 2 GB)."""
+    if len(text) <= _FOLD_TERM_CHARS:
+        return _folded_term(text)
+    if len(text) <= _FOLD_TEXT_CHARS:
+        return _folded_text(text)
+    return _without_accents(text)
+
+
+def _without_accents(text: str) -> str:
     return "".join(
-        ch for ch in unicodedata.normalize("NFKD", term) if not unicodedata.combining(ch)
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
     )
+
+
+# Terms and phrases (two terms and a space), and the texts framing reads (titles, sentences of
+# up to MAX_POINT_WORDS words): at most ~45 MB and ~35 MB (4 bytes a letter, twice: the text
+# and its folding), a few MB in practice. A longer text is folded each time it is read.
+_FOLD_TERM_CHARS = 2 * MAX_TERM_CHARS + 1
+_FOLD_TEXT_CHARS = 1_000
+_folded_term = functools.lru_cache(maxsize=65_536)(_without_accents)
+_folded_text = functools.lru_cache(maxsize=4_096)(_without_accents)
 
 
 def _article_words(parsed: _Parsed) -> _ArticleWords:

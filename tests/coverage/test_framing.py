@@ -247,3 +247,26 @@ def test_a_term_spelled_case_does_not_clash_with_the_articles_kept_case() -> Non
     first = digest(sources).framing["left"].terms
     assert "Casé" in first, first
     assert digest(sources).framing["left"].terms == first
+
+
+def test_framing_caches_keep_no_long_text() -> None:
+    # A hostile "word" of thousands of letters (an article is read up to 4,000 characters): the
+    # module's caches of skipped terms and foldings, and an article's kept spellings, stay
+    # bounded in what they hold, not only in how many.
+    from service.coverage import keypoints as kp
+
+    long_word = "é" * 3_000 + "x"
+    assert kp._skip_term(long_word)
+    assert long_word not in kp._SKIP_TERMS
+    before = kp._folded_term.cache_info().currsize + kp._folded_text.cache_info().currsize
+    assert kp._fold(long_word) == "e" * 3_000 + "x"
+    after = kp._folded_term.cache_info().currsize + kp._folded_text.cache_info().currsize
+    assert after == before
+
+    words = [f"wordform{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(120)]
+    text = ". ".join(" ".join(words[k : k + 8]) for k in range(0, 120, 8)) + "."
+    parsed = kp._PARSED.get("Framing cache test title", text)
+    article = kp._article_words(parsed)
+    for term in list(article.used)[:100]:
+        article.spellings(term)
+    assert len(article.lazy) <= 40
