@@ -570,14 +570,15 @@ def _evaluative_words() -> dict[str, float]:
     """word -> |valence| of every word _evaluative counts, built once from the lexicon: its
     words of _EVALUATIVE_FLOOR or more that are not reporting words, and the forms it lists
     only as a base ("dishonesty", "brutally", "recklessness" read as "dishonest", "brutal",
-    "reckless"; a listed form, "shockingly", keeps its own valence). One lookup a word."""
+    "reckless"; a listed form, "shockingly", keeps its own valence). A reporting word's forms
+    report too ("illegally", "criminally"), and would name people ("Carey", "Handy"). One
+    lookup a word."""
     lexicon = valence_lexicon()
     out: dict[str, float] = {}
     for word, valence in lexicon.items():
-        if abs(valence) < _EVALUATIVE_FLOOR:
+        if abs(valence) < _EVALUATIVE_FLOOR or word in _EVENT_WORDS:
             continue
-        if word not in _EVENT_WORDS:
-            out[word] = abs(valence)
+        out[word] = abs(valence)
         if word.isalpha() and len(word) >= 4:
             for form in (word + suffix for suffix in _EVALUATIVE_SUFFIXES):
                 if form not in lexicon and form not in _EVENT_WORDS:

@@ -200,6 +200,10 @@ def test_words_that_report_an_event_are_not_evaluative() -> None:
     assert [w for w, *_ in kp._evaluative(["a", "shameful", "ruling"], terms_of)] == ["shameful"]
     # Forms the lexicon lists only as a base ("dishonesty" -> "dishonest").
     assert [w for w, *_ in kp._evaluative(["its", "dishonesty"], terms_of)] == ["dishonesty"]
+    # A reporting word's forms report too, and are no judgement; nor is a name made of one
+    # ("Carey" is not "care" + y, "Handy" not "hand" + y).
+    words = "he entered illegally and was criminally charged, carey and handy said".split()
+    assert kp._evaluative(words, terms_of) == ()
 
 
 def replace_title(source: Source, title: str) -> Source:
@@ -233,9 +237,15 @@ def test_non_english_stories_are_unchanged_by_the_lexicon(monkeypatch: pytest.Mo
     assert sentences and all(s.evaluative == () for s in sentences)
     with_lexicon = digest(SPANISH)
     kp._PARSED.items.clear()
+    # (the lexicon's words are built once: rebuilt from the empty one, then from the shipped)
     monkeypatch.setattr(kp, "valence_lexicon", lambda: types.MappingProxyType({}))
-    assert digest(SPANISH) == with_lexicon
-    kp._PARSED.items.clear()
+    kp._evaluative_words.cache_clear()
+    try:
+        assert kp._evaluative_words() == {}
+        assert digest(SPANISH) == with_lexicon
+    finally:
+        kp._evaluative_words.cache_clear()
+        kp._PARSED.items.clear()
 
 
 def test_hostile_text_is_bounded_and_verbatim() -> None:

@@ -746,3 +746,19 @@ def test_a_story_past_its_digest_sample_keeps_its_digest_until_the_sample_change
     sample = [early.key] + [a.key for a in first[: DIGEST_SAMPLE - 1]]
     fresh = digest_of([a for key in sample if (a := store.article_by_key(key)) is not None])
     assert {k: v for k, v in again.digest.items() if k != "sample"} == fresh
+
+
+def test_framing_phrases_and_accented_terms_read_back_as_written(store: Store) -> None:
+    # Framing terms may be two-word phrases and keep their accents ("Moïse"): the store's JSON
+    # gives them back as the digest made them, on both backends.
+    left = (
+        "Governor Moïse declared a national emergency over cracks in the Main Street bridge. "
+        "The national emergency lets Harbor City close the bridge at once. Moïse said the "
+        "cracks had been reported for years."
+    )
+    store.commit(Batch(articles=[_bridge(1, "left", left), _bridge(2, "right", BRIDGE_RIGHT)]))
+    row = store.story("st-1")
+    assert row is not None and row.digest is not None
+    terms = row.digest["framing"]["left"]["terms"]
+    assert "national emergency" in terms and "Moïse" in terms, terms
+    assert store.stories()[0].digest == row.digest
