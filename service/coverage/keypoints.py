@@ -564,6 +564,16 @@ _EVENT_WORDS = frozenset(
     wounded shooting shootings emergency disaster disasters pandemic disease""".split()
 )
 
+# The lexicon's chat slang that news writes as abbreviations or names: "KIA" (the carmaker),
+# "VIP", "AML" (anti-money laundering), "NFC", "TIA" (its three-letter entries of
+# _EVALUATIVE_FLOOR or more that are not English words). Numbers ("143", "187") and entries
+# under three letters ("NH", "L", "po") are left out by their form.
+_LEXICON_WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")  # ("self-confident" too)
+_CHAT_ABBREVIATIONS = frozenset(
+    """aas afu aml aok bfd bfe bff btd doa ffs fkm ftw fwb gla ilu ily iyq kfy kia lya lyb
+    lyl mml nfc nfw nme ptl tia vbg vbs vip vwd vwp wtf wtg wth""".split()
+)
+
 
 @functools.cache
 def _evaluative_words() -> dict[str, float]:
@@ -571,12 +581,15 @@ def _evaluative_words() -> dict[str, float]:
     words of _EVALUATIVE_FLOOR or more that are not reporting words, and the forms it lists
     only as a base ("dishonesty", "brutally", "recklessness" read as "dishonest", "brutal",
     "reckless"; a listed form, "shockingly", keeps its own valence). A reporting word's forms
-    report too ("illegally", "criminally"), and would name people ("Carey", "Handy"). One
+    report too ("illegally", "criminally"), and would name people ("Carey", "Handy"). Only
+    words: no numbers, emoticons, chat abbreviations or entries under three letters. One
     lookup a word."""
     lexicon = valence_lexicon()
     out: dict[str, float] = {}
     for word, valence in lexicon.items():
         if abs(valence) < _EVALUATIVE_FLOOR or word in _EVENT_WORDS:
+            continue
+        if len(word) < 3 or not _LEXICON_WORD_RE.fullmatch(word) or word in _CHAT_ABBREVIATIONS:
             continue
         out[word] = abs(valence)
         if word.isalpha() and len(word) >= 4:

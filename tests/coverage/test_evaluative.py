@@ -204,6 +204,13 @@ def test_words_that_report_an_event_are_not_evaluative() -> None:
     # ("Carey" is not "care" + y, "Handy" not "hand" + y).
     words = "he entered illegally and was criminally charged, carey and handy said".split()
     assert kp._evaluative(words, terms_of) == ()
+    # The lexicon's chat slang is no English word here: numbers ("187", "143"), letters ("l",
+    # "nh") and abbreviations a report writes ("KIA" the carmaker, "VIP", "NFC").
+    words = "kia recalls 143 cars in nh as vip fans of the nfc watch 187 l ly".split()
+    assert kp._evaluative(words, terms_of) == ()
+    assert [w for w, *_ in kp._evaluative(["a", "self-confident", "wtf"], terms_of)] == [
+        "self-confident"
+    ]
 
 
 def replace_title(source: Source, title: str) -> Source:
