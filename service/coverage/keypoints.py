@@ -10,7 +10,6 @@ so a 500-article story or a 10,000-word article costs the same few milliseconds.
 from __future__ import annotations
 
 import functools
-import heapq
 import itertools
 import math
 import operator
@@ -18,7 +17,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -1357,7 +1356,7 @@ FRAMING_MIN_SENTENCES = 2
 FRAMING_TITLE_ONLY = 0.5  # the weight of a word only one title of the side uses
 FRAMING_STRAY = 0.25  # the weight of a word of one sentence
 FRAMING_FEW_TERMS = 3
-FRAMING_LEADERS = 40  # the most specific terms sorted first; the rest only if these fall short
+FRAMING_LEADERS = 40  # past the most specific terms, the rest read only while terms fall short
 # Off a framing sentence's value when it is already a key point (the reader has it) and when it
 # opens with a word that needs the sentence before it ("He said..."): another of similar
 # specificity reads better.
@@ -1417,11 +1416,12 @@ class _ArticleWords:
         assert isinstance(found, _Case)
         return found
 
-    def spellings(self, term: str) -> dict[str, int]:
-        """How this article writes a term or phrase: each occurrence's words, as written."""
+    def spellings(self, term: str) -> tuple[tuple[str, int], ...]:
+        """How this article writes a term or phrase: each occurrence's words, as written, and
+        how often (kept: a story asks a few terms)."""
         kept = self.lazy.get(term)
         if isinstance(kept, tuple):
-            return dict(kept)
+            return kept
         seen: Counter[str] = Counter()
         stems = term.split(" ")
         # (a stem's first letters are its word's: texts without them need no reading)
@@ -1441,9 +1441,10 @@ class _ArticleWords:
                     forms[k + j][0] == t for j, t in enumerate(stems[1:], start=1)
                 ):
                     seen[" ".join([_POSSESSIVE_RE.sub("", r) for r in raws[k : k + width]])] += 1
+        found = tuple(seen.items())
         if len(self.lazy) < _MAX_KEPT_SPELLINGS:
-            self.lazy[term] = tuple(seen.items())
-        return seen
+            self.lazy[term] = found
+        return found
 
 
 def _title_cased(text: str) -> bool:
@@ -1453,31 +1454,51 @@ def _title_cased(text: str) -> bool:
     return len(long) >= 2 and sum(1 for w in long if w[:1].isupper()) * 10 >= len(long) * 6
 
 
-_SKIP_TERMS: dict[str, bool] = {}  # term -> never a framing term (bounded: cleared when full)
 _SKIP_STEMS: frozenset[str] = frozenset()
+MAX_SKIP_CACHE = 100_000  # terms whose verdict is kept (all forgotten when full)
+# The terms judged so far and those of them never framing terms: one set difference a sentence
+# (in C) rather than one lookup a term. Replaced whole when full, never cleared in place, so a
+# thread holding the pair reads consistent sets.
+_SKIP_CACHE: tuple[set[str], set[str]] = (set(), set())
 
 
 def _skip_term(term: str) -> bool:
     """Whether a content term can never be a framing term: a date or time, a number, a
     reporting word, an abbreviation, too short or too long to read."""
     if not 3 <= len(term) <= MAX_TERM_CHARS:
-        return True  # (before the cache: its keys stay short, a 4,000-letter "word" is not kept)
-    known = _SKIP_TERMS.get(term)
-    if known is None:
-        global _SKIP_STEMS
-        if not _SKIP_STEMS:
-            english = Stemmer.Stemmer("english", 0)
-            _SKIP_STEMS = _FRAMING_SKIP | frozenset(english.stemWords(sorted(_FRAMING_SKIP)))
-        known = (
-            term in _SKIP_STEMS
-            or "." in term
-            or bool(_DIGIT_RE.search(term))
-            or not any(ch.isalpha() for ch in term)
-        )
-        if len(_SKIP_TERMS) >= 100_000:
-            _SKIP_TERMS.clear()
-        _SKIP_TERMS[term] = known
-    return known
+        return True  # (before any cache: its keys stay short, a 4,000-letter "word" is not kept)
+    global _SKIP_STEMS
+    if not _SKIP_STEMS:
+        english = Stemmer.Stemmer("english", 0)
+        _SKIP_STEMS = _FRAMING_SKIP | frozenset(english.stemWords(sorted(_FRAMING_SKIP)))
+    return (
+        term in _SKIP_STEMS
+        or "." in term
+        or bool(_DIGIT_RE.search(term))
+        or not any(ch.isalpha() for ch in term)
+    )
+
+
+def _framing_terms(terms: frozenset[str]) -> frozenset[str]:
+    """The terms that may be framing terms (not _skip_term), the verdicts on short ones
+    cached."""
+    global _SKIP_CACHE
+    judged, skipped = _SKIP_CACHE
+    new = terms - judged
+    if new:
+        if len(judged) + len(new) > MAX_SKIP_CACHE:
+            judged, skipped = _SKIP_CACHE = (set(), set())
+        long = []
+        for term in new:
+            if len(term) > MAX_TERM_CHARS:
+                long.append(term)  # (not kept: a verdict needing no cache)
+                continue
+            if _skip_term(term):
+                skipped.add(term)  # (before `judged`: a term judged is always its verdict)
+            judged.add(term)
+        if long:
+            return terms - skipped - frozenset(long)
+    return terms - skipped
 
 
 def _tokens(text: str, language: str) -> tuple[list[str], list[tuple[str, bool]]] | None:
@@ -1536,22 +1557,27 @@ def _article_words(parsed: _Parsed) -> _ArticleWords:
     texts: list[tuple[int, str]] = []
     judged: set[str] = set()
     read_at: dict[int, list[str]] = {}  # position -> the texts read of it
-    skip = _skip_term
     for sentence in (*([parsed.title] if parsed.title else ()), *parsed.candidates):
         text = sentence.text
-        read = read_at.setdefault(sentence.position, [])
-        if any(text in t for t in read):
+        read = read_at.get(sentence.position)
+        if read is None:
+            read = read_at[sentence.position] = []
+        elif any(text in t for t in read):
             continue  # a span of a sentence already read: nothing new
         read.append(text)
         texts.append((sentence.position, text))
-        kept = {_fold(t) for t in sentence.terms if not skip(t)}
-        judged.update([term for _, term, _ in sentence.evaluative if term in kept])
-        said = unit_terms.setdefault(sentence.position, set())
+        kept: frozenset[str] | set[str] = _framing_terms(sentence.terms)
+        if not "".join(kept).isascii():
+            kept = {_fold(t) for t in kept}  # (folding leaves ASCII as it is)
+        if sentence.evaluative:
+            judged.update([term for _, term, _ in sentence.evaluative if term in kept])
+        said = unit_terms.get(sentence.position)
+        if said is None:
+            said = unit_terms[sentence.position] = set()
         said |= kept
-        for pair in sentence.pairs if text.isascii() else map(_fold, sentence.pairs):
-            first, _, second = pair.partition(" ")
-            if first in kept and second in kept and first != second:
-                said.add(pair)
+        said.update(
+            _kept_pairs(sentence.pairs if text.isascii() else map(_fold, sentence.pairs), kept)
+        )
     every = tuple(itertools.chain.from_iterable(unit_terms.values()))
     words_of = _ArticleWords(
         len(unit_terms),
@@ -1565,6 +1591,20 @@ def _article_words(parsed: _Parsed) -> _ArticleWords:
     if not parsed.framing_words:  # (two threads may both make it: either is the same)
         parsed.framing_words.append(words_of)
     return words_of
+
+
+def _kept_pairs(pairs: Iterable[str], kept: Set[str]) -> Iterator[str]:
+    """The pairs of two different words both `kept`, in the pairs' order."""
+    pairs = list(pairs)
+    halves = " ".join(pairs).split(" ")
+    if len(halves) != 2 * len(pairs):
+        # (a word holding a space, which folding can make: each pair split at its first space)
+        halves = [h for pair in pairs for h in pair.partition(" ")[::2]]
+    # (every test made by C iterators: one pass over the pairs, no Python call per pair)
+    firsts, seconds = halves[0::2], halves[1::2]
+    has = kept.__contains__
+    both = map(operator.and_, map(has, firsts), map(has, seconds))
+    return itertools.compress(pairs, map(operator.and_, both, map(operator.ne, firsts, seconds)))
 
 
 def _read_case(article: _ArticleWords) -> _Case:
@@ -1615,7 +1655,7 @@ def _read_case(article: _ArticleWords) -> _Case:
 
 class _SideWords:
     """One side's framing words: counts over its articles; what their capitals say, asked
-    term by term."""
+    term by term (each answer kept: a term is asked again by the exclusions and the spelling)."""
 
     def __init__(self, articles: Sequence[_ArticleWords]) -> None:
         self.articles = articles
@@ -1627,13 +1667,25 @@ class _SideWords:
         self.judged: set[str] = set().union(*(a.judged for a in articles))
         self.units = sum(a.units for a in articles)
         self._named: dict[str, bool] = {}
+        self._using: dict[str, list[_ArticleWords]] = {}
+        self._lower: dict[str, bool] = {}
+        self._proper: dict[str, bool] = {}
+        self._beside: dict[str, list[tuple[str, ...]]] = {}
 
-    def _cases(self, term: str) -> Iterator[_Case]:
-        """The case of each of its articles using the term, read only as far as asked."""
-        return (a.case() for a in self.articles if term in a.used)
+    def _articles_using(self, term: str) -> list[_ArticleWords]:
+        found = self._using.get(term)
+        if found is None:
+            found = self._using[term] = [a for a in self.articles if term in a.used]
+        return found
 
     def lower(self, term: str) -> bool:
-        return any(not c.flags.get(term, 0) & _UNLOWERED for c in self._cases(term))
+        known = self._lower.get(term)
+        if known is None:
+            # (the articles' case read only as far as needed)
+            known = self._lower[term] = any(
+                not a.case().flags.get(term, 0) & _UNLOWERED for a in self._articles_using(term)
+            )
+        return known
 
     def named(self, term: str) -> bool:
         """Whether the side writes the term capitalised (outside title-case titles)."""
@@ -1645,17 +1697,26 @@ class _SideWords:
             probe = probe[:1].upper() + probe[1:]
             known = self._named[term] = any(
                 a.case().flags.get(term, 0) & _NAMED
-                for a in self.articles
-                if term in a.used
-                and any(probe in (t if t.isascii() else _folded(t)) for _, t in a.texts)
+                for a in self._articles_using(term)
+                if any(probe in (t if t.isascii() else _folded(t)) for _, t in a.texts)
             )
         return known
 
     def proper(self, term: str) -> bool:
-        return any(c.flags.get(term, 0) & _PROPER for c in self._cases(term))
+        known = self._proper.get(term)
+        if known is None:
+            known = self._proper[term] = any(
+                a.case().flags.get(term, 0) & _PROPER for a in self._articles_using(term)
+            )
+        return known
 
     def beside(self, term: str) -> list[tuple[str, ...]]:
-        return [b for c in self._cases(term) for b in c.beside.get(term, ())]
+        found = self._beside.get(term)
+        if found is None:
+            found = self._beside[term] = [
+                b for a in self._articles_using(term) for b in a.case().beside.get(term, ())
+            ]
+        return found
 
     def name_fragment(self, term: str, others: Sequence[_SideWords]) -> bool:
         """A capitalised word that only ever stands beside a name the other sides also use
@@ -1672,10 +1733,10 @@ class _SideWords:
         here, and capitalised past a sentence's first word or beside another capitalised word
         ("Joe Biden" opening a sentence)."""
         stems = term.split(" ")
-        seen: Counter[str] = Counter()
-        for a in self.articles:
-            if term in a.used:
-                seen.update(a.spellings(term))
+        seen: dict[str, int] = {}
+        for a in self._articles_using(term):
+            for w, count in a.spellings(term):
+                seen[w] = seen.get(w, 0) + count
         if not seen:
             return term
         best = min(seen, key=lambda w: (-seen[w], w)).split(" ")
@@ -1827,15 +1888,11 @@ def _top_terms(
     (shown where at least as specific as the word of it already chosen, which it replaces); a
     word of one sentence (`strays`) only while fewer than FRAMING_FEW_TERMS others are chosen."""
     chosen: list[str] = []
-
-    def order(term: str) -> tuple[float, str]:
-        return (-specific[term], term)
-
-    # The leaders first (a few dozen decide it nearly always), then the rest only if needed.
-    leaders = heapq.nsmallest(FRAMING_LEADERS, specific, key=order)
-    rest = sorted(set(specific) - set(leaders), key=order) if len(leaders) < len(specific) else []
-    for term in itertools.chain(leaders, rest):
-        if len(chosen) >= MAX_FRAMING_TERMS and term not in leaders:
+    # Most specific first, ties to the alphabetically first (the terms are distinct, so no two
+    # keys are equal): one sort in C of a few hundred pairs, no key function called per term.
+    ranked = sorted([(-value, term) for term, value in specific.items()])
+    for at, (_, term) in enumerate(ranked):
+        if len(chosen) >= MAX_FRAMING_TERMS and at >= FRAMING_LEADERS:
             break  # (only a phrase standing for a word shown could still change it)
         if term in strays and len(chosen) >= FRAMING_FEW_TERMS:
             continue
@@ -1871,34 +1928,40 @@ def _framing_points(
     length, not repeating each other; one already a key point, or needing the sentence before
     it, counts for less."""
     key_texts = {(k.article_id, k.text) for k in key}
-
-    def value(c: _Sentence) -> float:
-        keys = specific.keys()
-        found = [specific[t] for t in keys & c.terms]
-        found += [specific[p] for p in keys & c.pairs]
-        if not c.text.isascii() and _ACCENTED_RE.search(c.text):
+    key_articles = {a for a, _ in key_texts}
+    keys = specific.keys()
+    get = specific.__getitem__
+    sources = story.sources
+    # (only sentences holding a specific term have a value: the others are never ranked)
+    valued: list[tuple[float, _Sentence]] = []
+    for c in pool:
+        text = c.text
+        found = list(map(get, keys & c.terms))
+        found += map(get, keys & c.pairs)
+        if not text.isascii() and _ACCENTED_RE.search(text):
             # (accented terms are compared without their accents)
             for said in (c.terms, c.pairs):
                 found += [
                     specific[f] for t in said if not t.isascii() and (f := _folded(t)) in specific
                 ]
         if not found:
-            return 0.0
+            continue
         v = math.fsum(found) / math.sqrt(max(c.words, 6))
-        article = story.sources[c.source].article_id
-        if any(a == article and (c.text in t or t in c.text) for a, t in key_texts):
+        article = sources[c.source].article_id
+        if article in key_articles and any(
+            a == article and (text in t or t in text) for a, t in key_texts
+        ):
             v *= FRAMING_KEY_POINT_FACTOR
         if c.lowered and c.lowered[0] in _DANGLING:
             v *= FRAMING_DANGLING_FACTOR
         if c.position == 0:
             v *= FRAMING_TITLE_POINT_FACTOR
-        return v
-
-    values = {id(c): value(c) for c in pool}
-    ranked = sorted(pool, key=lambda c: (-values[id(c)], c.source, c.position, c.text))
+        if v > 0.0:
+            valued.append((v, c))
+    valued.sort(key=lambda vc: (-vc[0], vc[1].source, vc[1].position, vc[1].text))
     points: list[_Sentence] = []
-    for c in ranked:
-        if len(points) >= MAX_FRAMING_POINTS or values[id(c)] <= 0.0:
+    for _, c in valued:
+        if len(points) >= MAX_FRAMING_POINTS:
             break
         if c.position == 0 and any(p.position == 0 for p in points):
             continue  # one title at most: the story page lists the titles already

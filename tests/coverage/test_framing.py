@@ -257,7 +257,8 @@ def test_framing_caches_keep_no_long_text() -> None:
 
     long_word = "é" * 3_000 + "x"
     assert kp._skip_term(long_word)
-    assert long_word not in kp._SKIP_TERMS
+    assert kp._framing_terms(frozenset([long_word, "plant"])) == frozenset(["plant"])
+    assert long_word not in kp._SKIP_CACHE[0]
     before = kp._folded_term.cache_info().currsize + kp._folded_text.cache_info().currsize
     assert kp._fold(long_word) == "e" * 3_000 + "x"
     after = kp._folded_term.cache_info().currsize + kp._folded_text.cache_info().currsize
@@ -270,3 +271,37 @@ def test_framing_caches_keep_no_long_text() -> None:
     for term in list(article.used)[:100]:
         article.spellings(term)
     assert len(article.lazy) <= 40
+
+
+def test_a_term_named_like_the_case_cache_is_framed() -> None:
+    # "casings" stems to "case", the word an article's case was once kept under: its spellings
+    # overwrote the article's case and the digest failed.
+    sources = [
+        Source(
+            "l1",
+            "Police find shell casings near the school",
+            "Police found dozens of shell casings near the school. The casings were sent to a "
+            "lab. Neighbors said the casings lay on the sidewalk for hours.",
+            "Left Paper",
+            "left",
+        ),
+        Source(
+            "l2",
+            "Shell casings found after the shooting",
+            "Officers collected shell casings after the shooting. Investigators say the casings "
+            "match a rifle. The school stayed closed as the casings were examined.",
+            "Left Daily",
+            "left",
+        ),
+        Source(
+            "r1",
+            "Sheriff says suspect in school shooting arrested",
+            "The sheriff said a suspect was arrested after the shooting near the school. The "
+            "sheriff praised the deputies. The school will reopen next week.",
+            "Right Times",
+            "right",
+        ),
+    ]
+    first = digest(sources)
+    assert "casings" in first.framing["left"].terms, first.framing["left"].terms
+    assert digest(sources) == first  # (the second time from the kept parse and case)
