@@ -611,8 +611,9 @@ def _evaluative(lowered: Sequence[str], terms_of: _Terms) -> tuple[tuple[str, st
     for word in lowered:
         strength = words.get(word)
         if strength is not None:
-            term = (terms_of.cache.get(word) or terms_of._learn(word))[0]
-            out.append((word, term, strength))
+            term, content = terms_of.cache.get(word) or terms_of._learn(word)
+            if content:  # (a stop word, "great", "best": no count says who else used it)
+                out.append((word, term, strength))
     return tuple(out)
 
 

@@ -271,3 +271,21 @@ def test_hostile_text_is_bounded_and_verbatim() -> None:
         assert point.text in texts[point.article_id]
         assert "<" not in point.text and "\x00" not in point.text
     assert all(p.article_id in {"b", "c"} for p in result.key_points)
+
+
+def test_an_evaluative_stop_word_is_not_counted_as_one_outlets_own() -> None:
+    # "great" (3.1) and "best" (3.2) are stop words: no count of the story says which articles
+    # use them, so every title of "Great Lakes" read as the only one saying "great".
+    titles = [
+        "Great Lakes water levels hit record high",
+        "Record high water on the Great Lakes",
+        "Great Lakes shoreline towns brace for record water",
+    ]
+    sources = [
+        Source(f"g{i}", title, OTHERS[0].text, f"Outlet {i}", side)
+        for i, (title, side) in enumerate(zip(titles, ("left", "center", "right"), strict=True))
+    ]
+    story = kp._Story(sources)
+    assert all(kp._title_evaluative(story, t) == 0.0 for t in story.title_sentences.values())
+    terms_of = kp._languages().terms("english")
+    assert kp._evaluative("the great lakes had their best year".split(), terms_of) == ()
