@@ -1427,9 +1427,21 @@ class _ArticleWords:
         stems = term.split(" ")
         # (a stem's first letters are its word's: texts without them need no reading)
         probes = [t[: min(3, len(t) - 1)] for t in stems]
+        maker = _languages().terms(self.language)
+        known, learn = maker.cache.get, maker._learn
         for _, text in self.texts:
             lowered = text.lower() if text.isascii() else _folded(text.lower())
             if not all(p in lowered for p in probes):
+                continue
+            if len(stems) == 1 and not maker.spaceless:
+                # A word: each distinct word of the text once, its occurrences counted (the
+                # same counts, keys first seen in the same order, as reading word by word).
+                raws = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
+                fold = not text.isascii()  # (_tokens folds such a text's terms: ASCII stays)
+                for raw in dict.fromkeys(raws):
+                    form = (known(raw) or learn(raw))[0]
+                    if (_fold(form) if fold else form) == term:
+                        seen[_POSSESSIVE_RE.sub("", raw)] += raws.count(raw)
                 continue
             tokens = _tokens(text, self.language)
             if tokens is None:
@@ -1751,6 +1763,12 @@ class _SideWords:
         )
 
 
+@functools.lru_cache(maxsize=4096)
+def _name_terms(name: str) -> tuple[str, ...]:
+    """An outlet's name as (English) terms: the same few outlets at every digest of a story."""
+    return tuple(term for term, _ in _languages().terms("english").words(_fold(name)))
+
+
 def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFraming]:
     """For a story covered by more than one side: per side, the words and two-word phrases its
     sentences and titles use more than the other sides' (smoothed log-odds of the share of
@@ -1776,9 +1794,7 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
     total = Counter(itertools.chain.from_iterable(a.said for m in members.values() for a in m))
     outlets = {story.sources[i].outlet or "" for i in story.read}
     outlet_terms = frozenset(
-        term
-        for outlet in sorted(outlets)
-        for term, _ in _languages().terms("english").words(_fold(outlet[:MAX_TITLE_CHARS]))
+        itertools.chain.from_iterable(_name_terms(o[:MAX_TITLE_CHARS]) for o in sorted(outlets))
     )
     out: dict[str, SideFraming] = {}
     for side in sides:
