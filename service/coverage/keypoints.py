@@ -1793,9 +1793,7 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
             pool.append(sentence)
     total = Counter(itertools.chain.from_iterable(a.said for m in members.values() for a in m))
     outlets = {story.sources[i].outlet or "" for i in story.read}
-    outlet_terms = frozenset(
-        itertools.chain.from_iterable(_name_terms(o[:MAX_TITLE_CHARS]) for o in sorted(outlets))
-    )
+    outlet_terms = _outlet_terms(outlets, total)
     out: dict[str, SideFraming] = {}
     for side in sides:
         mine = words[side]
@@ -1873,6 +1871,44 @@ def _lifts(
             spread = 0.5 + 0.5 * mine.spread[term] / n_articles
             out[term] = math.log(ratio) * share * spread * weight
     return out
+
+
+_HOST_RE = re.compile(r"(?:www\.)?((?:[a-z0-9-]+\.)+)[a-z]{2,}")  # ("bbc.co.uk": "bbc", "co")
+
+
+def _outlet_terms(outlets: Iterable[str], said: Counter[str]) -> frozenset[str]:
+    """The terms naming the story's outlets: their names' words, and where the store names an
+    outlet by host ("cnn.com", "www.foxnews.com", as it does), the host's labels before the
+    top-level domain ("cnn"), with the words of a phrase the story `said` that runs together
+    into one ("fox news" for foxnews.com)."""
+    out: set[str] = set()
+    for outlet in outlets:
+        terms, splits = _outlet_words(outlet[:MAX_TITLE_CHARS])
+        out |= terms
+        for phrase in splits:
+            if phrase in said:
+                out.update(phrase.split(" "))
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=4_096)
+def _outlet_words(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """An outlet's name's terms (with its host's labels where it is a host), and the phrases
+    its labels could be written as ("fox news" of "foxnews"). Kept: a few thousand outlets."""
+    english = _languages().terms("english")
+    terms = set(_name_terms(name))
+    splits: list[str] = []
+    host = _HOST_RE.fullmatch(name.strip().lower())
+    if host is not None:
+        for label in host.group(1).rstrip(".").replace("-", ".").split("."):
+            terms.update(t for t, _ in english.words(label))
+            if len(label) > MAX_TERM_CHARS:
+                continue  # (no name of a few words: not split)
+            for k in range(3, len(label) - 2):
+                first, second = english.words(label[:k]), english.words(label[k:])
+                if len(first) == len(second) == 1:
+                    splits.append(f"{first[0][0]} {second[0][0]}")
+    return frozenset(terms), tuple(splits)
 
 
 def _excluded(

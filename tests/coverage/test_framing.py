@@ -305,3 +305,36 @@ def test_a_term_named_like_the_case_cache_is_framed() -> None:
     first = digest(sources)
     assert "casings" in first.framing["left"].terms, first.framing["left"].terms
     assert digest(sources) == first  # (the second time from the kept parse and case)
+
+
+def test_an_outlet_named_by_its_host_is_no_term() -> None:
+    # The store names outlets by host ("cnn.com", "foxnews.com"), the CLI by name: either way
+    # an outlet's name in its own articles ("CNN reported", "told Fox News") is no framing term.
+    def story(left: str, right: str) -> list[Source]:
+        return [
+            Source(
+                "l1",
+                "CNN: Senate passes border bill after all-night session",
+                "The Senate passed the border bill after an all-night session, CNN reported. Two "
+                "senators told CNN the vote was close. The border bill now goes to the House, "
+                "where CNN expects a fight.",
+                left,
+                "left",
+            ),
+            Source(
+                "r1",
+                "Fox News: Senate approves border package",
+                "The Senate approved the border package on Tuesday, Fox News learned. "
+                "Republicans told Fox News the package was too weak. The border package goes to "
+                "the House next.",
+                right,
+                "right",
+            ),
+        ]
+
+    by_name = digest(story("CNN", "Fox News")).framing
+    by_host = digest(story("cnn.com", "www.foxnews.com")).framing
+    for framing in (by_name, by_host):
+        words = _words([t for side in framing.values() for t in side.terms])
+        assert not words & {"cnn", "fox", "news"}, framing
+    assert {s: f.terms for s, f in by_host.items()} == {s: f.terms for s, f in by_name.items()}
