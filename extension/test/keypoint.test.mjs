@@ -59,6 +59,11 @@ test("the link says what is behind it, and is there only with a service and some
   assert.equal(keyPoint(framed, SERVICE)?.href, "http://127.0.0.1:8000/stories/st-1");
   assert.equal(keyPoint(story(), SERVICE)?.more, "");
   assert.equal(keyPoint(story(), SERVICE)?.href, "");
+  const empty = { terms: [], points: [], articles: 1 };
+  const nothing = story({ framing: { left: empty, right: { terms: ["  "], points: [{ text: "" }], articles: 1 } } });
+  assert.equal(keyPoint(nothing, SERVICE)?.more, "", "framing with no term or point: no link to it");
+  const pointOnly = story({ framing: { left: empty, right: { terms: [], points: [point("Said.")], articles: 1 } } });
+  assert.equal(keyPoint(pointOnly, SERVICE)?.more, "How each side framed it, on the story page");
   const two = story({ key_points: [point("One."), point("Two.")] });
   assert.deepEqual([keyPoint(two, "")?.more, keyPoint(two, "")?.href], ["", ""], "no service address, no link");
   assert.equal(keyPoint({ ...two, id: 7 }, SERVICE)?.href, "", "an id that is not a string makes no link");

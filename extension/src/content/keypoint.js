@@ -29,6 +29,11 @@ export function shorten(text, limit) {
 
 /** @param {any} point */
 const usable = (point) => Boolean(point && typeof point === "object" && str(point.text).trim());
+// A side's framing the story page shows: a term or a point (a side whose words all sides share,
+// or a language written without spaces, has an entry with neither: nothing to link to).
+const showsFraming = (entry) => Boolean(entry && typeof entry === "object" && (
+  (Array.isArray(entry.terms) && entry.terms.some((term) => typeof term === "string" && term.trim()))
+  || (Array.isArray(entry.points) && entry.points.some(usable))));
 
 /**
  * A URL in the form two addresses of one article share: no fragment, no "www.", no trailing
@@ -74,7 +79,7 @@ export function keyPoint(story, serviceUrl, currentUrl = "") {
   const first = leadPoint(points, str(currentUrl));
   const outlet = first.outlet && typeof first.outlet === "object" ? first.outlet : {};
   const framing = story?.framing && typeof story.framing === "object" ? story.framing : {};
-  const framed = SIDES.some((side) => framing[side] && typeof framing[side] === "object");
+  const framed = SIDES.some((side) => showsFraming(framing[side]));
   const href = servicePage(serviceUrl, "stories", str(story?.id));
   let more = "";
   if (href && points.length > 1) more = "More key points on the story page";
