@@ -1501,6 +1501,7 @@ def _framing_terms(terms: frozenset[str]) -> frozenset[str]:
     if new:
         if len(judged) + len(new) > MAX_SKIP_CACHE:
             judged, skipped = _SKIP_CACHE = (set(), set())
+            new = terms  # (the verdicts on the rest went with the old sets: judged again)
         long = []
         for term in new:
             if len(term) > MAX_TERM_CHARS:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from service.coverage.keypoints import (
     MAX_FRAMING_POINTS,
     MAX_FRAMING_TERMS,
@@ -338,3 +340,17 @@ def test_an_outlet_named_by_its_host_is_no_term() -> None:
         words = _words([t for side in framing.values() for t in side.terms])
         assert not words & {"cnn", "fox", "news"}, framing
     assert {s: f.terms for s, f in by_host.items()} == {s: f.terms for s, f in by_name.items()}
+
+
+def test_the_skip_cache_filling_up_lets_no_skipped_term_through(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # When the cache of skip verdicts is full it starts again empty: a term judged (skipped)
+    # before must still be skipped in the sentence that fills it.
+    from service.coverage import keypoints as kp
+
+    monkeypatch.setattr(kp, "MAX_SKIP_CACHE", 3)
+    monkeypatch.setattr(kp, "_SKIP_CACHE", (set(), set()))
+    assert kp._framing_terms(frozenset(["said"])) == frozenset()
+    kept = kp._framing_terms(frozenset(["said", "plant", "river", "closur", "monday"]))
+    assert kept == frozenset(["plant", "river", "closur"])
