@@ -1515,6 +1515,10 @@ def _framing_terms(terms: frozenset[str]) -> frozenset[str]:
     return terms - skipped
 
 
+_FIRST = operator.itemgetter(0)  # a word's first letter, a form's term
+_HAS_SPACE = operator.methodcaller("__contains__", " ")  # a phrase
+
+
 def _tokens(text: str, language: str) -> tuple[list[str], list[tuple[str, bool]]] | None:
     """A text's words as written and as (term, is a content word), one for one; None for a
     script written without spaces (its terms are letter pairs)."""
@@ -1523,9 +1527,12 @@ def _tokens(text: str, language: str) -> tuple[list[str], list[tuple[str, bool]]
         return None
     raws: list[str] = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
     # (_Terms.words, without finding the words twice)
-    known, learn = maker.cache.get, maker._learn
-    forms = [known(raw) or learn(raw) for raw in raws]
-    if not text.isascii() and not all(term.isascii() for term, _ in forms):
+    # (the cache's answers by a C map; the few words it lacks learnt after)
+    forms: list[tuple[str, bool]] = list(map(maker.cache.get, raws))  # type: ignore[arg-type]
+    if None in forms:
+        learn = maker._learn
+        forms = [form or learn(raw) for form, raw in zip(forms, raws, strict=True)]
+    if not text.isascii() and not "".join(map(_FIRST, forms)).isascii():
         forms = [(_fold(term), content) for term, content in forms]
     return raws, forms
 
@@ -1628,42 +1635,43 @@ def _read_case(article: _ArticleWords) -> _Case:
     names: set[str] = set()
     proper: set[str] = set()
     beside: dict[str, list[tuple[str, ...]]] = {}
+    used = article.used
     for position, text in article.texts:
         tokens = _tokens(text, article.language)
         if tokens is None:
             continue
         raws, forms = tokens
-        lower.update([form[0] for raw, form in zip(raws, forms, strict=True) if raw[0].islower()])
+        # (C iterators over the words' first letters: no Python step a word)
+        firsts = list(map(_FIRST, raws))
+        lower.update(map(_FIRST, itertools.compress(forms, map(str.islower, firsts))))
         if position == 0 and _title_cased(text):
             continue  # every word capitalised: nothing said about names
         n = len(raws)
-        for k in [k for k, raw in enumerate(raws) if raw[0].isupper()]:
+        for k in itertools.compress(range(n), map(str.isupper, firsts)):
             term, content = forms[k]
             if not content:
                 continue
             names.add(term)  # (a sentence's first word too: "Biden said ...")
             if k:
                 proper.add(term)
-            if term in article.used:
-                beside.setdefault(term, []).append(
-                    tuple(
-                        forms[j][0]
-                        for j in (k - 1, k + 1)
-                        if 0 <= j < n
-                        and raws[j][0].isupper()
-                        and f"{raws[min(j, k)]} {raws[max(j, k)]}" in text
-                    )
-                )
+            if term in used:
+                # Its capitalised neighbours written beside it (one space between), before
+                # then after.
+                near = []
+                if k and firsts[k - 1].isupper() and f"{raws[k - 1]} {raws[k]}" in text:
+                    near.append(forms[k - 1][0])
+                if k + 1 < n and firsts[k + 1].isupper() and f"{raws[k]} {raws[k + 1]}" in text:
+                    near.append(forms[k + 1][0])
+                beside.setdefault(term, []).append(tuple(near))
+    # Flags for its words (not phrases): the few never lowered, named or proper, found by set
+    # operations in C, kept in the order of `used`.
+    words = set(itertools.filterfalse(_HAS_SPACE, used))
+    flagged = (words - lower) | (words & names) | (words & proper)
     flags: dict[str, int] = {}
-    for t in article.used:
-        if " " not in t:
-            flag = (
-                (t not in lower and _UNLOWERED)
-                | (t in names and _NAMED)
-                | (t in proper and _PROPER)
-            )
-            if flag:
-                flags[t] = flag
+    for t in filter(flagged.__contains__, used):
+        flags[t] = (
+            (t not in lower and _UNLOWERED) | (t in names and _NAMED) | (t in proper and _PROPER)
+        )
     return _Case(flags, {t: tuple(b) for t, b in beside.items()})
 
 
