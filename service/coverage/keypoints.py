@@ -1326,12 +1326,12 @@ def neutral_headline(story: _Story) -> str:
 # What a side's framing words may not be: dates and times, numbers, reporting verbs and titles
 # of address ("Sen." of "Sen. Collins") (every outlet writes them; none says how a side saw the story). English, where
 # most of the coverage is; other languages' words are still filtered by digits and stop words.
-_CALENDAR = frozenset(
+# (the weekdays and "today" are the sentence model's _DAYS)
+_CALENDAR = _DAYS | frozenset(
     """january february april june july august september october november december jan feb
-    apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday
-    sunday mon tue tues wed thu thur thurs fri sat sun day days daily week weeks weekly weekend
-    weekends month months monthly year years yearly decade decades century today tonight
-    yesterday tomorrow morning mornings afternoon afternoons evening evenings night nights
+    apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun day days
+    daily week weeks weekly weekend weekends month months monthly year years yearly decade
+    decades century tomorrow morning mornings afternoon afternoons evening evenings night nights
     overnight hour hours minute minutes ago earlier later recent recently date dated time
     times""".split()
 )
