@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import os
+import re
 import signal
 import sqlite3
 import sys
@@ -626,7 +627,9 @@ def summarize(file_: Path, baseline: bool) -> None:
     Each line of FILE.jsonl is an article with a `story` field naming its group, an `id` (or
     `url`), a `title`, a `text`, and optionally `outlet` (its name) and `published`. Outlets
     are looked up in the ratings for their side; an article with a text but no title is
-    summarised under its first sentence."""
+    summarised under its first sentence. A line that cannot be used (not JSON, not UTF-8, a
+    field of the wrong type, an id seen before) is named on standard error and skipped, the
+    other stories are still printed, and the exit status is then 1."""
     from service.core.ratings import RatingsTable, bundled_table
 
     try:
@@ -638,32 +641,47 @@ def summarize(file_: Path, baseline: bool) -> None:
             err=True,
         )
         table = RatingsTable([], [], "none")
-    try:
-        with file_.open(encoding="utf-8") as handle:
-            stories = grouped_sources(handle, table)
-    except FileFormatError as exc:
-        raise click.ClickException(f"{file_}: {exc}") from None
-    except UnicodeDecodeError:
-        raise click.ClickException(
-            f"{file_}: not UTF-8 text; save it as UTF-8 JSON lines"
-        ) from None
+    problems: list[str] = []
+    # Read line by line: a line that is not UTF-8 is named and skipped (its bytes come through as
+    # lone surrogates, which the reader refuses), like any other line that cannot be used.
+    with file_.open(encoding="utf-8", errors="surrogateescape") as handle:
+        stories = grouped_sources(handle, table, problems)
+    for problem in problems:
+        click.echo(f"{file_}: {problem}; skipped", err=True)
+    if not stories and not problems:
+        click.echo(f"{file_}: no articles, so no stories to summarize", err=True)
     out = sys.stdout
     for line in summarize_stories(stories, baseline=baseline):
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    if problems:
+        lines = [int(p.split(":", 1)[0].removeprefix("line ")) for p in problems]
+        raise click.ClickException(
+            f"{file_}: {len(problems)} line{'s' if len(problems) != 1 else ''} skipped "
+            f"(lines {_first_lines(lines)}), each named above; the other stories are summarized"
+        )
 
 
-def grouped_sources(lines: Iterable[str], table: Any) -> dict[str, list[Source]]:
+def grouped_sources(
+    lines: Iterable[str], table: Any, problems: list[str] | None = None
+) -> dict[str, list[Source]]:
     """The articles of a grouped JSON-lines file by story, in the order stories first appear,
-    each story's earliest first (undated after, in file order); raises FileFormatError."""
+    each story's earliest first (undated after, in file order). A line that cannot be used
+    raises FileFormatError, or with a `problems` list is skipped and its message added there."""
     sides = _SideLookup(table)
     stories: dict[str, list[tuple[float, int, Source]]] = {}
     seen: set[str] = set()
-    for number, story, raw in read_story_articles(lines, untitled=[]):
-        shown = raw.ext_id or raw.url or str(number)
+    for number, story, raw in read_story_articles(lines, untitled=[], problems=problems):
+        # JSON's "\ud800" parses to a lone surrogate no UTF-8 writer can print: U+FFFD instead.
+        story = _printable(story)
+        shown = _printable(raw.ext_id or raw.url or str(number))
         if shown in seen:
-            raise FileFormatError(f"line {number}: id {shown!r} appears twice")
+            problem = f"line {number}: id {shown!r} appears twice"
+            if problems is None:
+                raise FileFormatError(problem)
+            problems.append(problem)
+            continue
         seen.add(shown)
-        outlet, side = sides.of(raw.outlet, raw.url)
+        outlet, side = sides.of(raw.outlet and _printable(raw.outlet), raw.url)
         when = raw.published if raw.published is not None else float("inf")
         stories.setdefault(story, []).append(
             (when, number, Source(shown, raw.title, raw.text, outlet, side))
@@ -672,6 +690,13 @@ def grouped_sources(lines: Iterable[str], table: Any) -> dict[str, list[Source]]
         story: [m[2] for m in sorted(members, key=lambda m: (m[0], m[1]))]
         for story, members in stories.items()
     }
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _printable(value: str) -> str:
+    return value if value.isascii() else _SURROGATE_RE.sub("\ufffd", value)
 
 
 def summarize_stories(

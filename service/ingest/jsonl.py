@@ -58,93 +58,144 @@ def read_articles(
     lines: Iterable[str],
     start_line: int = 0,
     untitled: list[int] | None = None,
+    problems: list[str] | None = None,
 ) -> Iterator[tuple[int, RawArticle]]:
     """(line number, article) for each JSON line after `start_line`; raises FileFormatError.
 
     With an `untitled` list, an article with a text but no title is kept under a headline made
-    from its text, and its line number is added to the list; without one it is an error.
+    from its text, and its line number is added to the list; without one it is an error. With a
+    `problems` list, a line that cannot be used is skipped and its message added there instead.
     """
+    for number, record in _records(lines, start_line, problems):
+        try:
+            raw = _article(number, record, untitled)
+        except FileFormatError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+            continue
+        yield number, raw
+
+
+# Bytes that were not UTF-8, as a file opened with errors="surrogateescape" reads them.
+_UNDECODED_RE = re.compile("[\udc80-\udcff]")
+
+
+def _records(
+    lines: Iterable[str], start_line: int, problems: list[str] | None
+) -> Iterator[tuple[int, dict[str, object]]]:
+    """(line number, JSON object) for each non-blank line after `start_line`."""
     for number, line in enumerate(lines, start=1):
         if number <= start_line or not line.strip():
             continue
+        if number == 1:
+            # A byte order mark: some editors start UTF-8 files with one.
+            line = line.removeprefix("\ufeff")
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            # Some of json's messages end in "at" already ("Invalid control character at").
-            reason = exc.msg.removesuffix(" at")
-            raise FileFormatError(
-                f"line {number}: not valid JSON ({reason} at column {exc.colno})"
-            ) from None
-        except RecursionError:
-            # "[[[[...]]]]" thousands deep: json's decoder recurses once per level.
-            raise FileFormatError(
-                f"line {number}: not valid JSON (nested too deeply); give one flat object"
-            ) from None
-        except ValueError:
-            # An integer of more digits than Python converts (sys.get_int_max_str_digits).
-            raise FileFormatError(
-                f"line {number}: not valid JSON (a number too long to read)"
-            ) from None
-        if not isinstance(record, dict):
-            raise FileFormatError(f"line {number}: expected a JSON object with id and title")
-        title = record.get("title")
-        if title is not None and not isinstance(title, str):
-            raise FileFormatError(f"line {number}: 'title' must be a string")
-        ext_id = record.get("id")
-        if ext_id is not None and (isinstance(ext_id, bool) or not isinstance(ext_id, (str, int))):
-            raise FileFormatError(f"line {number}: 'id' must be a string")
-        url = record.get("url")
-        if url is not None and not isinstance(url, str):
-            raise FileFormatError(f"line {number}: 'url' must be a string")
-        if ext_id in (None, "") and not url:
-            raise FileFormatError(f"line {number}: give the article an 'id' or a 'url'")
-        if str(ext_id or "").startswith(DEMO_ID_PREFIX):
-            raise FileFormatError(
-                f"line {number}: ids starting with {DEMO_ID_PREFIX!r} are reserved for "
-                "`parallax demo` (its --clear removes them); choose another id"
-            )
-        text = record.get("text") or record.get("description") or ""
-        if not isinstance(text, str):
-            raise FileFormatError(f"line {number}: 'text' must be a string")
-        if not title or not title.strip():
-            if untitled is None or not text.strip():
-                raise FileFormatError(f"line {number}: 'title' must be a non-empty string")
-            title = headline_from_text(text)
-            untitled.append(number)
-        outlet = record.get("outlet")
-        if outlet is not None and not isinstance(outlet, str):
-            raise FileFormatError(f"line {number}: 'outlet' must be a string")
-        try:
-            # The same window as every other entrance: a file cannot store what the API refuses.
-            published = article_time(record.get("published"))
-        except TimeInputError as exc:
-            raise FileFormatError(f"line {number}: {exc}") from None
-        yield (
-            number,
-            RawArticle(
-                title=title,
-                text=text,
-                url=url or None,
-                outlet=outlet or None,
-                published=published,
-                ext_id=str(ext_id) if ext_id not in (None, "") else None,
-            ),
+            record = _record(number, line)
+        except FileFormatError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+            continue
+        yield number, record
+
+
+def _record(number: int, line: str) -> dict[str, object]:
+    if not line.isascii() and (bad := _UNDECODED_RE.search(line)) is not None:
+        # json.loads would read the stray byte as a lone surrogate inside a string.
+        raise FileFormatError(
+            f"line {number}: not UTF-8 text (byte 0x{ord(bad.group()) - 0xDC00:02X} at column "
+            f"{bad.start() + 1}); save the file as UTF-8"
         )
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        # Some of json's messages end in "at" already ("Invalid control character at").
+        reason = exc.msg.removesuffix(" at")
+        raise FileFormatError(
+            f"line {number}: not valid JSON ({reason} at column {exc.colno})"
+        ) from None
+    except RecursionError:
+        # "[[[[...]]]]" thousands deep: json's decoder recurses once per level.
+        raise FileFormatError(
+            f"line {number}: not valid JSON (nested too deeply); give one flat object"
+        ) from None
+    except ValueError:
+        # An integer of more digits than Python converts (sys.get_int_max_str_digits).
+        raise FileFormatError(
+            f"line {number}: not valid JSON (a number too long to read)"
+        ) from None
+    if not isinstance(record, dict):
+        raise FileFormatError(f"line {number}: expected a JSON object with id and title")
+    return record
+
+
+def _article(number: int, record: dict[str, object], untitled: list[int] | None) -> RawArticle:
+    """The article of one line's JSON object; raises FileFormatError."""
+    title = record.get("title")
+    if title is not None and not isinstance(title, str):
+        raise FileFormatError(f"line {number}: 'title' must be a string")
+    ext_id = record.get("id")
+    if ext_id is not None and (isinstance(ext_id, bool) or not isinstance(ext_id, (str, int))):
+        raise FileFormatError(f"line {number}: 'id' must be a string")
+    url = record.get("url")
+    if url is not None and not isinstance(url, str):
+        raise FileFormatError(f"line {number}: 'url' must be a string")
+    if ext_id in (None, "") and not url:
+        raise FileFormatError(f"line {number}: give the article an 'id' or a 'url'")
+    if str(ext_id or "").startswith(DEMO_ID_PREFIX):
+        raise FileFormatError(
+            f"line {number}: ids starting with {DEMO_ID_PREFIX!r} are reserved for "
+            "`parallax demo` (its --clear removes them); choose another id"
+        )
+    text = record.get("text") or record.get("description") or ""
+    if not isinstance(text, str):
+        raise FileFormatError(f"line {number}: 'text' must be a string")
+    titled = bool(title and title.strip())
+    if not titled and (untitled is None or not text.strip()):
+        raise FileFormatError(f"line {number}: 'title' must be a non-empty string")
+    outlet = record.get("outlet")
+    if outlet is not None and not isinstance(outlet, str):
+        raise FileFormatError(f"line {number}: 'outlet' must be a string")
+    try:
+        # The same window as every other entrance: a file cannot store what the API refuses.
+        published = article_time(record.get("published"))
+    except TimeInputError as exc:
+        raise FileFormatError(f"line {number}: {exc}") from None
+    if not titled and untitled is not None:
+        # Counted only once the line is known to be used.
+        title = headline_from_text(text)
+        untitled.append(number)
+    return RawArticle(
+        title=str(title),
+        text=text,
+        url=url or None,
+        outlet=outlet or None,
+        published=published,
+        ext_id=str(ext_id) if ext_id not in (None, "") else None,
+    )
 
 
 def read_story_articles(
-    lines: Iterable[str], untitled: list[int] | None = None
+    lines: Iterable[str], untitled: list[int] | None = None, problems: list[str] | None = None
 ) -> Iterator[tuple[int, str, RawArticle]]:
     """(line number, story, article) for each line of an already grouped file: the rules of
-    `read_articles` plus a `story` field naming the article's group."""
-    held = list(lines)
-    for number, raw in read_articles(held, untitled=untitled):
-        # read_articles has parsed this line as a JSON object already.
-        story = json.loads(held[number - 1]).get("story")
-        if isinstance(story, bool) or not isinstance(story, (str, int)) or str(story) == "":
-            raise FileFormatError(
-                f"line {number}: 'story' must be a non-empty string naming the article's story"
-            )
+    `read_articles` plus a `story` field naming the article's group; with a `problems` list a
+    bad line is skipped and its message added there, else it raises FileFormatError."""
+    for number, record in _records(lines, 0, problems):
+        try:
+            story = record.get("story")
+            if isinstance(story, bool) or not isinstance(story, (str, int)) or str(story) == "":
+                raise FileFormatError(
+                    f"line {number}: 'story' must be a non-empty string naming the article's story"
+                )
+            raw = _article(number, record, untitled)
+        except FileFormatError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+            continue
         yield number, str(story), raw
 
 

@@ -1,0 +1,113 @@
+"""An adversarial review of issue #16's story digest end to end: hostile files given to
+`parallax summarize`, hostile articles through the store and back, and the digest's
+determinism across threads and hash seeds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from service.cli.coverage import summarize
+
+GOOD = [
+    {
+        "story": "bridge",
+        "id": "b1",
+        "title": "Harbor City closes Main Street bridge after inspectors find cracks",
+        "text": "Harbor City closed the Main Street bridge on Tuesday after state inspectors "
+        "found cracks in two of its steel girders. Mayor Ana Ruiz said repairs would take "
+        "at least six weeks.",
+    },
+    {
+        "story": "orchestra",
+        "id": "o1",
+        "title": "Orchestra cancels twelve-city spring tour",
+        "text": "The state orchestra cancelled its spring tour after an arts grant fell "
+        "through. Ticket holders will get refunds within 30 days.",
+    },
+]
+
+
+def _line(row: Mapping[str, object]) -> bytes:
+    return json.dumps(row).encode() + b"\n"
+
+
+def _stories(stdout: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+def test_summarize_names_each_bad_line_and_still_summarises_the_others(tmp_path: Path) -> None:
+    bad = [
+        b'{"story": "bridge", "id": \n',  # 2: cut short
+        b"[1, 2]\n",  # 3: not an object
+        _line({"story": 5.5, "id": "x1", "title": "A title", "text": "T."}),  # 4
+        _line({"story": ["a"], "id": "x2", "title": "A title", "text": "T."}),  # 5
+        _line({"story": None, "id": "x3", "title": "A title", "text": "T."}),  # 6
+        _line({"story": "bridge", "id": "x4", "title": "A title", "text": {"a": 1}}),  # 7
+        _line({"story": "bridge", "id": "x5", "title": 12, "text": "T."}),  # 8
+        _line(GOOD[0]),  # 9: id b1 again
+        b'{"story": "bridge", "id": "x6", "title": "caf\xe9", "text": "T."}\n',  # 10: Latin-1
+        b'{"story": "bridge", "id": "x7", "title": ' + b"[" * 100_000 + b"}\n",  # 11
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(_line(GOOD[0]) + b"".join(bad) + _line(GOOD[1]))
+    result = CliRunner().invoke(summarize, [str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    # Something was wrong with the file, so the exit says so; but nothing good was lost.
+    assert result.exit_code == 1
+    assert [s["story"] for s in _stories(result.stdout)] == ["bridge", "orchestra"]
+    for number, says in [
+        (2, "not valid JSON"),
+        (3, "expected a JSON object"),
+        (4, "'story' must be"),
+        (5, "'story' must be"),
+        (6, "'story' must be"),
+        (7, "'text' must be a string"),
+        (8, "'title' must be a string"),
+        (9, "id 'b1' appears twice"),
+        (10, "not UTF-8"),
+        (11, "not valid JSON"),
+    ]:
+        assert f"line {number}: {says}" in result.stderr, (number, result.stderr)
+    assert "10 lines skipped" in result.stderr
+
+
+def test_summarize_reads_a_utf8_file_that_starts_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + _line(GOOD[0]) + _line(GOOD[1]))
+    result = CliRunner().invoke(summarize, [str(path)])
+    assert result.exit_code == 0, result.output
+    assert [s["story"] for s in _stories(result.stdout)] == ["bridge", "orchestra"]
+
+
+def test_summarize_writes_lone_surrogates_it_was_given_as_replacement_characters(
+    tmp_path: Path,
+) -> None:
+    # JSON's "\ud800" is a lone surrogate once parsed: no UTF-8 writer can print it.
+    path = tmp_path / "surrogates.jsonl"
+    path.write_text(
+        '{"story": "s\\ud800", "id": "x\\udc00", "outlet": "Paper \\ud83d", '
+        '"title": "Bridge \\udfff closes", "text": "The bridge closed \\ud800 on Tuesday."}\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(summarize, [str(path)])
+    assert result.exit_code == 0, result.output
+    (story,) = _stories(result.stdout)
+    assert story["story"] == "s\ufffd"
+    points = story["key_points"]
+    assert isinstance(points, list) and points
+    assert points[0]["article_id"] == "x\ufffd" and points[0]["outlet"] == "Paper \ufffd"
+    result.stdout.encode("utf-8")
+
+
+def test_summarize_of_an_empty_file_prints_nothing_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"\n  \n")
+    result = CliRunner().invoke(summarize, [str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "no articles" in result.stderr
