@@ -1,10 +1,13 @@
-"""Evaluative wording: VADER's valence lexicon (English), read once, validated, read-only.
+"""Evaluative wording: VADER's valence lexicon (English) and our supplement of news-opinion
+words it lacks, each read once, validated, read-only.
 
 A word a reader rates strongly positive or negative ("disgraceful", "brilliant", "worse") is
 evaluative: the summariser uses its valence to prefer sentences and titles that report over ones
 that judge. The lexicon is vendored data (tables/evaluative/, MIT, provenance in its README);
-nothing is fetched. Loaded on first use under a lock, so a process that never summarises English
-never reads it, and shared by every thread as an immutable mapping.
+the supplement (news_opinion.tsv: "baseless", "debacle", "draconian") is Parallax's own, each
+word with a valence we set and its basis. Nothing is fetched. Loaded on first use under a lock,
+so a process that never summarises English never reads them, and shared by every thread as
+immutable mappings.
 """
 
 from __future__ import annotations
@@ -17,10 +20,15 @@ from pathlib import Path
 from types import MappingProxyType
 
 LEXICON_PATH = Path(__file__).resolve().parent / "tables" / "evaluative" / "vader_lexicon.txt"
+SUPPLEMENT_PATH = LEXICON_PATH.with_name("news_opinion.tsv")
 MAX_VALENCE = 4.0  # VADER's scale: -4 (extremely negative) to +4 (extremely positive)
 MAX_LEXICON_BYTES = 4_000_000  # the shipped file is 0.4 MB: anything far larger is not it
 # The fourth field: the ten raters' integer scores, as "[-1, 0, 2, ...]".
 _RATINGS_RE = re.compile(r"^\[-?\d(?:, -?\d)*\]$")
+# A supplement word: lower-case letters, hyphenated parts allowed ("so-called"), as the
+# summariser compares words (lowered, punctuation stripped).
+_SUPPLEMENT_WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")
+MAX_SUPPLEMENT_BYTES = 100_000  # a few hundred words at most: it is meant to stay small
 
 
 class LexiconError(ValueError):
@@ -77,7 +85,54 @@ def _line_of(path: Path, offset: int) -> int:
         return 0
 
 
+def read_supplement(path: Path, lexicon: Mapping[str, float]) -> Mapping[str, float]:
+    """word -> valence from our supplement: `word<TAB>valence<TAB>basis` a line, "#" comments.
+    Refused, naming the file and line: a word not in lower-case letters, a valence that is not
+    a number within -4..4 or is 0, an empty basis, a word out of order or listed twice, or one
+    the lexicon already rates (the supplement adds words; it never overrides a rating)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SUPPLEMENT_BYTES:
+            raise LexiconError(f"{path}: {size} bytes, more than a supplement ({MAX_SUPPLEMENT_BYTES})")
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise LexiconError(f"{path}: cannot read the supplement ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise LexiconError(f"{path}:{_line_of(path, exc.start)}: not UTF-8") from exc
+    out: dict[str, float] = {}
+    previous = b""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3:
+            raise LexiconError(f"{path}:{number}: {len(fields)} tab-separated fields, expected 3")
+        word, mean, basis = fields
+        if not _SUPPLEMENT_WORD_RE.fullmatch(word):
+            raise LexiconError(f"{path}:{number}: {word!r} is not a lower-case word")
+        try:
+            valence = float(mean)
+        except ValueError:
+            raise LexiconError(f"{path}:{number}: valence {mean!r} is not a number") from None
+        if not (math.isfinite(valence) and -MAX_VALENCE <= valence <= MAX_VALENCE) or not valence:
+            raise LexiconError(f"{path}:{number}: valence {mean} outside -4..4 or 0")
+        if not basis.strip():
+            raise LexiconError(f"{path}:{number}: no basis given for {word!r}")
+        if word in out:
+            raise LexiconError(f"{path}:{number}: {word!r} listed twice")
+        if word.encode("utf-8") < previous:
+            raise LexiconError(f"{path}:{number}: {word!r} out of order (sort by word)")
+        if word in lexicon:
+            raise LexiconError(f"{path}:{number}: {word!r} is in the lexicon already")
+        previous = word.encode("utf-8")
+        out[word] = valence
+    if not out:
+        raise LexiconError(f"{path}: no words")
+    return MappingProxyType(out)
+
+
 _LEXICON: Mapping[str, float] | None = None
+_SUPPLEMENT: Mapping[str, float] | None = None
 _LOCK = threading.Lock()
 
 
@@ -89,3 +144,15 @@ def valence_lexicon() -> Mapping[str, float]:
             if _LEXICON is None:
                 _LEXICON = read_lexicon(LEXICON_PATH)
     return _LEXICON
+
+
+def opinion_supplement() -> Mapping[str, float]:
+    """Our news-opinion words, read and checked against the lexicon once (thread-safe),
+    shared read-only."""
+    global _SUPPLEMENT
+    if _SUPPLEMENT is None:
+        lexicon = valence_lexicon()  # (before taking the lock: it takes it too)
+        with _LOCK:
+            if _SUPPLEMENT is None:
+                _SUPPLEMENT = read_supplement(SUPPLEMENT_PATH, lexicon)
+    return _SUPPLEMENT

@@ -24,7 +24,7 @@ from typing import Any
 
 import Stemmer  # type: ignore[import-not-found,unused-ignore]
 
-from service.coverage.evaluative import valence_lexicon
+from service.coverage.evaluative import opinion_supplement, valence_lexicon
 from service.coverage.spans import spans, title_spans, without_lead_in
 from service.coverage.weights import read_linear_model
 
@@ -585,7 +585,7 @@ def _evaluative_words() -> dict[str, float]:
     lookup a word."""
     lexicon = valence_lexicon()
     out: dict[str, float] = {}
-    for word, valence in lexicon.items():
+    for word, valence in itertools.chain(lexicon.items(), opinion_supplement().items()):
         if abs(valence) < _EVALUATIVE_FLOOR or word in _EVENT_WORDS:
             continue
         if len(word) < 3 or not _LEXICON_WORD_RE.fullmatch(word) or word in _CHAT_ABBREVIATIONS:
@@ -596,6 +596,20 @@ def _evaluative_words() -> dict[str, float]:
                 if form not in lexicon and form not in _EVENT_WORDS:
                     out.setdefault(form, abs(valence))
     return out
+
+
+@functools.cache
+def _supplement_words() -> frozenset[str]:
+    """The words _evaluative counts from our supplement (news_opinion.tsv) and their forms:
+    titles and framing read them; the sentence model, fitted on the lexicon's words alone,
+    does not (its features would change under its weights)."""
+    lexicon = valence_lexicon()
+    out: set[str] = set()
+    for word in opinion_supplement():
+        out.add(word)
+        if word.isalpha() and len(word) >= 4:
+            out.update(word + suffix for suffix in _EVALUATIVE_SUFFIXES)
+    return frozenset(out - lexicon.keys())
 
 
 def _evaluative(lowered: Sequence[str], terms_of: _Terms) -> tuple[tuple[str, str, float], ...]:
@@ -979,14 +993,21 @@ def _own_evaluative(story: _Story, s: _Sentence) -> int:
     if story.n <= 1:
         return _strong(s)
     df = story.df
+    ours = _supplement_words()
     return sum(
-        1 for _, term, strength in s.evaluative if strength >= EVALUATIVE_MIN and df[term] <= 1
+        1
+        for word, term, strength in s.evaluative
+        if strength >= EVALUATIVE_MIN and df[term] <= 1 and word not in ours
     )
 
 
 def _strong(s: _Sentence) -> int:
-    """How many of a sentence's evaluative words reach EVALUATIVE_MIN."""
-    return sum(1 for _, _, strength in s.evaluative if strength >= EVALUATIVE_MIN)
+    """How many of a sentence's evaluative words of the lexicon (not our supplement) reach
+    EVALUATIVE_MIN."""
+    ours = _supplement_words()
+    return sum(
+        1 for word, _, strength in s.evaluative if strength >= EVALUATIVE_MIN and word not in ours
+    )
 
 
 class SentenceModelError(ValueError):

@@ -10,7 +10,13 @@ import pytest
 
 from service.coverage import evaluative
 from service.coverage import keypoints as kp
-from service.coverage.evaluative import LexiconError, read_lexicon, valence_lexicon
+from service.coverage.evaluative import (
+    LexiconError,
+    opinion_supplement,
+    read_lexicon,
+    read_supplement,
+    valence_lexicon,
+)
 from service.coverage.keypoints import Source, digest
 
 
@@ -72,6 +78,103 @@ def test_an_unreadable_lexicon_is_a_clear_error(tmp_path: Path) -> None:
     ok = tmp_path / "ok.txt"
     ok.write_text(GOOD, encoding="utf-8")
     assert dict(read_lexicon(ok)) == {"bad": -2.5}
+
+
+def test_the_shipped_supplement_loads_once_read_only_and_adds_only_missing_words() -> None:
+    supplement = opinion_supplement()
+    assert supplement is opinion_supplement()
+    assert supplement["baseless"] < 0 < supplement["stellar"]
+    with pytest.raises(TypeError):
+        supplement["bridge"] = 1.0  # type: ignore[index]
+    assert supplement.keys().isdisjoint(valence_lexicon())
+    lines = evaluative.SUPPLEMENT_PATH.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("#") and any("Licence" in line for line in lines if line[:1] == "#")
+    rows = [line.split("\t") for line in lines if line and not line.startswith("#")]
+    words = [row[0] for row in rows]
+    assert words == sorted(words, key=lambda w: w.encode("utf-8"))
+    assert len(words) == len(set(words)) == len(supplement)
+    # Small on purpose, and every word with the basis of its valence.
+    assert len(words) <= 100
+    assert all(len(row) == 3 and row[2].strip() for row in rows)
+
+
+SUPPLEMENT_GOOD = "# a comment\nbaseless\t-2.0\tcalls a claim groundless\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("debacle\t-2.4\n", "2 tab-separated fields"),
+        ("Debacle\t-2.4\tbasis\n", "not a lower-case word"),
+        ("debacle\tvery\tbasis\n", "not a number"),
+        ("debacle\t-5\tbasis\n", "outside -4..4"),
+        ("debacle\t0\tbasis\n", "outside -4..4 or 0"),
+        ("debacle\t-2.4\t \n", "no basis"),
+        ("baseless\t-2.0\tagain\n", "listed twice"),
+        ("abysmal\t-2.6\tbasis\n", "out of order"),
+        ("calm\t-2.0\tbasis\n", "in the lexicon already"),
+    ],
+)
+def test_a_malformed_supplement_line_is_refused_naming_file_and_line(
+    tmp_path: Path, line: str, says: str
+) -> None:
+    path = tmp_path / "opinion.tsv"
+    path.write_text(SUPPLEMENT_GOOD + line, encoding="utf-8")
+    with pytest.raises(LexiconError) as caught:
+        read_supplement(path, {"calm": 1.0})
+    assert f"{path}:3:" in str(caught.value)
+    assert says in str(caught.value)
+
+
+def test_an_unreadable_supplement_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(LexiconError, match="cannot read"):
+        read_supplement(tmp_path / "missing.tsv", {})
+    path = tmp_path / "latin1.tsv"
+    path.write_bytes(SUPPLEMENT_GOOD.encode() + b"caf\xe9\t1.0\tbasis\n")
+    with pytest.raises(LexiconError, match=r"latin1\.tsv:3: not UTF-8"):
+        read_supplement(path, {})
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("# only a comment\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="no words"):
+        read_supplement(empty, {})
+    ok = tmp_path / "ok.tsv"
+    ok.write_text(SUPPLEMENT_GOOD, encoding="utf-8")
+    assert dict(read_supplement(ok, {})) == {"baseless": -2.0}
+
+
+def test_supplement_words_load_titles_and_framing_but_not_the_sentence_model() -> None:
+    terms_of = kp._languages().terms("english")
+    found = kp._evaluative("a baseless claim and an egregiously draconian rule".split(), terms_of)
+    assert [w for w, *_ in found] == ["baseless", "egregiously", "draconian"]
+    # "heinous" is rated past EVALUATIVE_MIN, yet the model's features (fitted on the
+    # lexicon's words) do not count it: a lexicon word of that strength they do.
+    assert opinion_supplement()["heinous"] <= -kp.EVALUATIVE_MIN
+    for word, counted in (("heinous", 0.0), ("horrific", 1.0)):
+        story = _story_with(f"A spillway gate of the Lake Orrin dam failed in {word} rain.")
+        (lead,) = [c for c in story.candidates if c.source == 0 and c.position == 1 and c.whole]
+        features = dict(zip(kp.SENTENCE_FEATURES, kp.sentence_features(story, lead), strict=True))
+        assert features["evaluative"] * lead.words == pytest.approx(counted)
+        assert features["evaluative_own"] * lead.words == pytest.approx(counted)
+
+
+def test_a_title_with_a_supplement_word_loses_the_headline_to_a_plain_one() -> None:
+    judged = Source(
+        "j",
+        "Draconian spillway closure empties Lake Orrin reservoir",
+        "Engineers inspected the dam on Monday. The county ordered households to leave.",
+        "Outlet J",
+        "left",
+    )
+    plain = Source(
+        "p",
+        "Sudden spillway closure empties Lake Orrin reservoir",
+        "Engineers inspected the dam on Monday. The county ordered households to leave.",
+        "Outlet P",
+        "left",
+    )
+    story = kp._Story([judged, plain, *OTHERS])
+    assert kp._title_evaluative(story, story.title_sentences[0]) > 0.0
+    assert "Draconian" not in digest([judged, plain, *OTHERS]).headline
 
 
 # An invented story: a dam's spillway gate fails; three outlets report it.
@@ -246,6 +349,7 @@ def test_non_english_stories_are_unchanged_by_the_lexicon(monkeypatch: pytest.Mo
     kp._PARSED.items.clear()
     # (the lexicon's words are built once: rebuilt from the empty one, then from the shipped)
     monkeypatch.setattr(kp, "valence_lexicon", lambda: types.MappingProxyType({}))
+    monkeypatch.setattr(kp, "opinion_supplement", lambda: types.MappingProxyType({}))
     kp._evaluative_words.cache_clear()
     try:
         assert kp._evaluative_words() == {}
