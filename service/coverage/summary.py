@@ -163,9 +163,13 @@ def _point_json(point: Any, lookup: OutletLookup) -> dict[str, Any] | None:
         return None
     outlet_id = point.get("outlet") if isinstance(point.get("outlet"), str) else None
     outlet = lookup(outlet_id) if outlet_id else None
+    article_id = point.get("article_id")
     return {
         "text": point["text"],
-        "article_id": str(point.get("article_id") or ""),
+        # An id is a string or a number (a file's "id": 7); anything else was never one.
+        "article_id": str(article_id)
+        if isinstance(article_id, (str, int)) and not isinstance(article_id, bool)
+        else "",
         "url": point.get("url") if isinstance(point.get("url"), str) else None,
         "outlet": outlet_json(outlet_id, lookup),
         "side": side_of(outlet.lean) if outlet is not None else "unrated",
@@ -176,8 +180,7 @@ def digest_json(digest: Any, lookup: OutletLookup) -> dict[str, Any]:
     """The stored digest as the API shows it: each point's outlet with its current rating.
     Anything malformed is left out rather than failing the story."""
     digest = digest if isinstance(digest, dict) else {}
-    points = digest.get("key_points")
-    key_points = [p for p in map(lambda x: _point_json(x, lookup), points or []) if p]
+    key_points = _points_json(digest.get("key_points"), lookup)
     framing: dict[str, Any] = {}
     raw_framing = digest.get("framing")
     for side in ("left", "center", "right"):
@@ -185,14 +188,23 @@ def digest_json(digest: Any, lookup: OutletLookup) -> dict[str, Any]:
         if not isinstance(entry, dict):
             continue
         terms = entry.get("terms")
+        articles = entry.get("articles")
         framing[side] = {
             "terms": [t for t in terms if isinstance(t, str)] if isinstance(terms, list) else [],
-            "points": [
-                p for p in map(lambda x: _point_json(x, lookup), entry.get("points") or []) if p
-            ],
-            "articles": int(entry.get("articles") or 0),
+            "points": _points_json(entry.get("points"), lookup),
+            # A count: a non-negative whole number (JSON may hold 1e308, "many", a list).
+            "articles": articles
+            if isinstance(articles, int) and not isinstance(articles, bool) and articles >= 0
+            else 0,
         }
     return {"key_points": key_points, "framing": framing}
+
+
+def _points_json(points: Any, lookup: OutletLookup) -> list[dict[str, Any]]:
+    """A stored list of points as the API shows them; anything but a list holds none."""
+    if not isinstance(points, list):
+        return []
+    return [p for p in (_point_json(x, lookup) for x in points) if p]
 
 
 def summarize(

@@ -7,10 +7,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
+from flask import Flask
 
 from service.cli.coverage import summarize
+from service.coverage.engine import RawArticle
+from service.coverage.runtime import engine
 
 GOOD = [
     {
@@ -111,3 +116,59 @@ def test_summarize_of_an_empty_file_prints_nothing_and_says_so(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert "no articles" in result.stderr
+
+
+# -- a stored digest always reads back -------------------------------------------------------
+
+ODD_DIGESTS: list[object] = [
+    {"key_points": 5},
+    {"key_points": [{"text": "Kept point.", "article_id": {"a": 1}, "outlet": 7, "url": 3}]},
+    {"framing": {"left": {"points": 5, "terms": "abc", "articles": "many"}}},
+    {"framing": {"right": {"articles": [1], "points": [{"text": 3}]}}},
+    {"framing": {"center": {"articles": 1e308, "points": True}}},
+    {"framing": {"left": {"articles": -4}}, "headline": 12},
+    {"key_points": {"text": "a dict, not a list"}, "framing": "words"},
+]
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+@pytest.mark.parametrize("odd", ODD_DIGESTS)
+def test_a_stored_digest_with_odd_values_still_reads_back(coverage_app: Flask, odd: object) -> None:
+    eng = engine(coverage_app)
+    eng.ingest(
+        [
+            RawArticle(
+                f"Main Street bridge closes after girder cracks ({host})",
+                "Harbor City closed the Main Street bridge on Tuesday after inspectors found "
+                "cracks in two girders. Repairs will take six weeks, the mayor said.",
+                f"https://{host}/bridge",
+                published=1_741_000_000.0 + n * 600,
+            )
+            for n, host in enumerate(("leftpaper.com", "rightdaily.com", "centerwire.com"))
+        ]
+    )
+    stored = eng.store.article_by_key("https://leftpaper.com/bridge")
+    assert stored is not None and stored.story_id is not None
+    store: Any = eng.store
+    conn = store._conn()
+    with store._writing(conn):
+        store._run(
+            conn, "UPDATE stories SET digest = ? WHERE id = ?", (store._json(odd), stored.story_id)
+        )
+    client = coverage_app.test_client()
+    for path in (
+        f"/v1/stories/{stored.story_id}",
+        "/v1/score?url=https://leftpaper.com/bridge",
+        f"/stories/{stored.story_id}",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    body = client.get(f"/v1/stories/{stored.story_id}").get_json()
+    assert all(isinstance(p["text"], str) for p in body["key_points"])
+    for entry in body["framing"].values():
+        assert isinstance(entry["articles"], int) and entry["articles"] >= 0
+        assert all(isinstance(p["text"], str) for p in entry["points"])
+        assert all(isinstance(t, str) for t in entry["terms"])
+    for point in body["key_points"]:
+        # A stored id that was no id (an object) is no id, not its Python repr.
+        assert isinstance(point["article_id"], str) and "{" not in point["article_id"]
