@@ -124,8 +124,10 @@ _SPACE_RE = re.compile(r"\s+")
 _MARKUP_RE = re.compile(
     r"<\s*/?\s*[A-Za-z!][^>]{0,200}>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);|\{\{|\}\}"
 )
-# Control characters and lone surrogates (JSON can carry them; UTF-8 cannot) are never shown.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Control characters and lone surrogates (JSON can carry them; UTF-8 cannot) are never shown,
+# nor bidi embeddings, overrides and isolates: one left open in a point would reverse what is
+# shown after it on the line, the outlet it is attributed to included.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # A sentence ends at . ! ? (and their CJK, Arabic and Devanagari forms) with closing quotes or
 # brackets, followed by space (or directly, for scripts written without spaces).
 _SENTENCE_END_RE = re.compile(r"(?:[.!?]+[\"'”’»)\]]*(?=\s+|$))|(?:[。！？؟۔।]+[\"'”’」』»)\]]*)")

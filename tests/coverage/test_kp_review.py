@@ -15,6 +15,7 @@ from flask import Flask
 
 from service.cli.coverage import summarize
 from service.coverage.engine import RawArticle
+from service.coverage.keypoints import Source, digest
 from service.coverage.runtime import engine
 
 GOOD = [
@@ -172,3 +173,34 @@ def test_a_stored_digest_with_odd_values_still_reads_back(coverage_app: Flask, o
     for point in body["key_points"]:
         # A stored id that was no id (an object) is no id, not its Python repr.
         assert isinstance(point["article_id"], str) and "{" not in point["article_id"]
+
+
+# -- what a digest shows cannot reorder what stands beside it --------------------------------
+
+# Embeddings, overrides and isolates: one left open in a point reverses what follows it on the
+# line, the outlet named after the point included.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def test_no_bidi_control_reaches_a_point_the_headline_or_framing() -> None:
+    sources = [
+        Source(
+            f"{side}{n}",
+            f"Harbor bridge \u202eswen xof\u202c closes {side} {n}",
+            "Harbor City closed the Main Street bridge on Tuesday after inspectors found "
+            "cracks. The mayor said \u202e)sweN xoF( repairs would take six weeks. "
+            f"Critics of the {side} said the \u2067closure\u2069 was long overdue.",
+            f"{side.title()} Paper",
+            side,
+        )
+        for n in range(2)
+        for side in ("left", "center", "right")
+    ]
+    shown = digest(sources).to_json()
+    texts = [shown["headline"], *(p["text"] for p in shown["key_points"])]
+    for entry in shown["framing"].values():
+        texts += entry["terms"] + [p["text"] for p in entry["points"]]
+    assert len(texts) > 3
+    for text in texts:
+        assert not set(text) & set(BIDI_CONTROLS), text
+    assert any("six weeks" in t for t in texts[1:])
