@@ -393,3 +393,41 @@ def test_an_evaluative_stop_word_is_not_counted_as_one_outlets_own() -> None:
     assert all(kp._title_evaluative(story, t) == 0.0 for t in story.title_sentences.values())
     terms_of = kp._languages().terms("english")
     assert kp._evaluative("the great lakes had their best year".split(), terms_of) == ()
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Don't let the Lake Orrin dam fail again",
+        "Yes, the Lake Orrin spillway gate failed",
+        "The Lake Orrin spillway failure sure sounds like neglect",
+        "Why the Lake Orrin dam actually held",
+        "The county really ordered 300 households to leave",
+    ],
+)
+def test_a_title_that_argues_is_loaded(title: str) -> None:
+    assert kp._title_loaded(title) >= kp.OPINION_FORM_PENALTY > 0
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "County orders 300 households to leave below Lake Orrin dam",
+        "Engineers make sure Lake Orrin dam is sound",
+        "Stormy weather empties Lake Orrin",
+        "Donna Stop, 54, leads the dam inspection",
+    ],
+)
+def test_a_title_that_reports_is_not_loaded_by_its_form(title: str) -> None:
+    assert kp._title_loaded(title) == 0.0
+
+
+def test_the_headline_prefers_a_report_to_an_argument_with_the_same_words() -> None:
+    # The argued title comes first and, without its loading, would be the headline.
+    argued = Source(
+        "a", "Lake Orrin dam spillway gate really failed", OTHERS[0].text, "Outlet A", "left"
+    )
+    plain = Source(
+        "p", "Spillway gate of Lake Orrin dam fails", OTHERS[0].text, "Outlet P", "left"
+    )
+    assert digest([argued, plain, *OTHERS]).headline == plain.title
