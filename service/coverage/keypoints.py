@@ -1513,10 +1513,63 @@ MAX_SKIP_CACHE = 100_000  # terms whose verdict is kept (all forgotten when full
 _SKIP_CACHE: tuple[set[str], set[str]] = (set(), set())
 
 
+# Framing in scripts written without spaces (Chinese, Japanese, Thai). Their compared terms are
+# letter pairs (_Terms.words): too short to read as words, and most cut one mid-word. They still
+# count (FRAMING: a side's sentences richest in its specific letter pairs are its points) but are
+# never shown. Japanese shows terms of its own: a run of katakana (loanwords and foreign names,
+# "トランプ") or of two to eight kanji (nouns and their compounds, "首相", "衆議院選挙"), bounded by a
+# change of script, so never cut mid-word (a verb's kanji stem, one letter before its kana, is
+# too short to count). Chinese and Thai run a word's letters into its neighbours': no rule finds
+# their words without a dictionary segmenter, so their framing shows points without terms.
+_KATAKANA_RUN_RE = re.compile(r"[\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff]+")
+_KANJI_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
+MAX_KANJI_RUN = 8  # a longer run is a clause written without kana, not a term
+# Japanese dates and times, and words of reporting ("発表" announced, "報道" reports,
+# "関係者" people concerned): every outlet writes them (as _FRAMING_SKIP for English).
+_JAPANESE_SKIP = frozenset(
+    """今日 昨日 明日 今年 昨年 去年 来年 今月 先月 来月 今週 先週 来週 午前 午後 今回 前回 同日 当日
+    月曜 火曜 水曜 木曜 金曜 土曜 日曜 月曜日 火曜日 水曜日 木曜日 金曜日 土曜日 日曜日 現地時間 日本時間
+    発表 報道 関係者 記者 会見 記者会見 明らか 一方 以上 以下 可能性 場合 問題""".split()
+)
+
+
+def _spaceless_script(term: str) -> bool:
+    """Whether a term is written in a script without spaces (CJK, kana, Thai...)."""
+    return bool(term) and not term.isascii() and _script(term[0]) in _NO_SPACE_SCRIPTS
+
+
+@functools.lru_cache(maxsize=4_096)
+def _japanese_terms(text: str) -> frozenset[str]:
+    """A Japanese text's readable terms: its katakana runs and its runs of two to eight kanji,
+    dates, numbers and reporting words left out. (Kept for the texts framing reads, a
+    sentence or title each: a story asks them again per term.)"""
+    found = {m for m in _KATAKANA_RUN_RE.findall(text) if len(m.strip("ー")) >= 2}
+    found.update(m for m in _KANJI_RUN_RE.findall(text) if 2 <= len(m) <= MAX_KANJI_RUN)
+    return frozenset(t for t in found - _JAPANESE_SKIP if not _skip_term(t))
+
+
+def _readable(term: str, side: _SideWords) -> bool:
+    """Whether a framing term reads as a word of the side's text: any term not in a script
+    without spaces; of those, a Japanese run (_japanese_terms), never a letter pair cut from a
+    longer word ("大統" of "大統領") or a Chinese or Thai pair."""
+    if " " in term or not _spaceless_script(term):
+        return True
+    if len(term) > 2:
+        return True  # (only a Japanese run is that long: a pair is two letters)
+    return any(
+        term in _japanese_terms(text)
+        for a in side._articles_using(term)
+        if a.language == "japanese"
+        for _, text in a.texts
+        if term in text
+    )
+
+
 def _skip_term(term: str) -> bool:
     """Whether a content term can never be a framing term: a date or time, a number, a
-    reporting word, an abbreviation, too short or too long to read."""
-    if not 3 <= len(term) <= MAX_TERM_CHARS:
+    reporting word, an abbreviation, too short or too long to read (a letter pair of a script
+    without spaces is kept: it counts, though it is never shown)."""
+    if not 3 <= len(term) <= MAX_TERM_CHARS and not (len(term) == 2 and _spaceless_script(term)):
         return True  # (before any cache: its keys stay short, a 4,000-letter "word" is not kept)
     global _SKIP_STEMS
     if not _SKIP_STEMS:
@@ -1576,8 +1629,10 @@ def _tokens(text: str, language: str) -> tuple[list[str], list[tuple[str, bool]]
 
 
 def _fold(term: str) -> str:
-    """A term without its accents: "Moïse" and "Moise" are one name written two ways."""
-    return term if term.isascii() else _folded(term)
+    """A term without its accents: "Moïse" and "Moise" are one name written two ways. A term of
+    a script without spaces is left as written (its kana's voicing marks are letters: "ド" is
+    not "ト")."""
+    return term if term.isascii() or _spaceless_script(term) else _folded(term)
 
 
 def _folded(text: str) -> str:
@@ -1628,6 +1683,13 @@ def _article_words(parsed: _Parsed) -> _ArticleWords:
         kept: frozenset[str] | set[str] = _framing_terms(sentence.terms)
         if not "".join(kept).isascii():
             kept = {_fold(t) for t in kept}  # (folding leaves ASCII as it is)
+            if parsed.language in SPACELESS_LANGUAGES:
+                # Letter pairs, and Japanese terms that read as words; no phrases (a pair of
+                # pairs says nothing more).
+                if parsed.language == "japanese":
+                    kept |= _japanese_terms(text)
+                unit_terms.setdefault(sentence.position, set()).update(kept)
+                continue
         if sentence.evaluative:
             judged.update([term for _, term, _ in sentence.evaluative if term in kept])
         said = unit_terms.get(sentence.position)
@@ -1830,6 +1892,7 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
     total = Counter(itertools.chain.from_iterable(a.said for m in members.values() for a in m))
     outlets = {story.sources[i].outlet or "" for i in story.read}
     outlet_terms = _outlet_terms(outlets, total)
+    spaceless = any(story.parsed[i].language in SPACELESS_LANGUAGES for i in story.read)
     out: dict[str, SideFraming] = {}
     for side in sides:
         mine = words[side]
@@ -1859,7 +1922,11 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
         specific.update(lifts(judged, 1.0))
         verdicts: dict[str, bool] = {}
         excluded = functools.partial(_excluded, mine, others, outlet_terms, verdicts)
-        top = _top_terms(specific, set(), excluded)
+        # (a letter pair of a script without spaces counts towards the points, never shown)
+        shown = (
+            {t: v for t, v in specific.items() if _readable(t, mine)} if spaceless else specific
+        )
+        top = _top_terms(shown, set(), excluded)
         if len(top) < FRAMING_FEW_TERMS:
             strays = lifts(
                 [
@@ -1870,7 +1937,9 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
                 FRAMING_STRAY,
             )
             specific.update(strays)
-            top = _top_terms(specific, set(strays), excluded)
+            if spaceless:
+                shown = {t: v for t, v in specific.items() if _readable(t, mine)}
+            top = _top_terms(shown, set(strays), excluded)
         for term, out_of_it in verdicts.items():
             if out_of_it:
                 del specific[term]

@@ -1,0 +1,235 @@
+"""Framing for languages written without spaces (Chinese, Japanese, Thai): points for every one
+of them, and terms only where they read as words of the text (Japanese script runs), never
+letter pairs cut from a word. Invented stories only (written for these tests)."""
+
+from __future__ import annotations
+
+from service.coverage import keypoints as kp
+from service.coverage.keypoints import Source, clean, digest
+
+# A made-up tax story: the left outlets stress the protest and households' burden, the right
+# ones the budget repair and social security.
+JAPANESE = [
+    Source(
+        "l1",
+        "政府の増税案に市民団体が抗議",
+        "政府は来年度から消費税を引き上げる増税案を閣議決定した。市民団体は増税が家計を圧迫すると"
+        "抗議した。野党も増税案の撤回を求めている。",
+        "左新聞",
+        "left",
+    ),
+    Source(
+        "l2",
+        "増税案に抗議集会、家計圧迫を懸念",
+        "東京都内で増税案に反対する抗議集会が開かれた。参加者は家計の負担が増えると訴えた。"
+        "政府は消費税の引き上げを予定している。",
+        "左日報",
+        "left",
+    ),
+    Source(
+        "r1",
+        "政府、財政再建へ消費税引き上げ決定",
+        "政府は財政再建のため消費税の引き上げを閣議決定した。首相は社会保障の財源確保が必要だと"
+        "説明した。経済界は財政再建の姿勢を評価した。",
+        "右新聞",
+        "right",
+    ),
+    Source(
+        "r2",
+        "首相、社会保障財源の確保を強調",
+        "首相は記者会見で社会保障の財源確保を強調した。財政再建に向けた消費税の引き上げは"
+        "避けられないと述べた。経済界からは評価する声が出た。",
+        "右日報",
+        "right",
+    ),
+]
+
+CHINESE = [
+    Source(
+        "l1",
+        "政府增税方案引发市民团体抗议",
+        "政府决定从明年起提高消费税。市民团体抗议增税加重家庭负担。反对党也要求撤回增税方案。",
+        "左报",
+        "left",
+    ),
+    Source(
+        "l2",
+        "增税方案遭到抗议",
+        "数千人在首都举行抗议集会反对增税。参加者表示家庭负担将进一步加重。政府计划提高消费税。",
+        "左日报",
+        "left",
+    ),
+    Source(
+        "r1",
+        "政府为财政重建决定提高消费税",
+        "政府为了财政重建决定提高消费税。总理说明确保社会保障财源是必要的。经济界对财政重建的姿态"
+        "表示肯定。",
+        "右报",
+        "right",
+    ),
+    Source(
+        "r2",
+        "总理强调确保社会保障财源",
+        "总理在记者会上强调确保社会保障财源。他说为财政重建提高消费税是不可避免的。经济界对此表示肯定。",
+        "右日报",
+        "right",
+    ),
+]
+
+THAI = [
+    Source(
+        "l1",
+        "ประชาชนประท้วงแผนขึ้นภาษี",
+        "รัฐบาลประกาศขึ้นภาษีมูลค่าเพิ่มในปีหน้า กลุ่มประชาชนประท้วงว่าภาษีเพิ่มภาระครัวเรือน "
+        "ฝ่ายค้านเรียกร้องให้ยกเลิกแผนขึ้นภาษี",
+        "ซ้าย",
+        "left",
+    ),
+    Source(
+        "l2",
+        "ชุมนุมประท้วงภาษีในกรุงเทพ",
+        "ประชาชนหลายพันคนชุมนุมประท้วงการขึ้นภาษีในกรุงเทพ ผู้ชุมนุมกล่าวว่าภาระครัวเรือนจะเพิ่มขึ้น "
+        "รัฐบาลยืนยันแผนขึ้นภาษี",
+        "ซ้ายรายวัน",
+        "left",
+    ),
+    Source(
+        "r1",
+        "รัฐบาลขึ้นภาษีเพื่อฟื้นฟูการคลัง",
+        "รัฐบาลตัดสินใจขึ้นภาษีเพื่อฟื้นฟูการคลัง นายกรัฐมนตรีกล่าวว่าจำเป็นต้องหารายได้เพื่อสวัสดิการสังคม "
+        "ภาคธุรกิจชื่นชมการฟื้นฟูการคลัง",
+        "ขวา",
+        "right",
+    ),
+    Source(
+        "r2",
+        "นายกฯย้ำความจำเป็นของสวัสดิการสังคม",
+        "นายกรัฐมนตรีย้ำว่าสวัสดิการสังคมต้องมีรายได้ที่มั่นคง การฟื้นฟูการคลังเป็นสิ่งที่หลีกเลี่ยงไม่ได้ "
+        "ภาคธุรกิจชื่นชมนโยบายนี้",
+        "ขวารายวัน",
+        "right",
+    ),
+]
+
+
+def _verbatim(sources: list[Source], framing: dict[str, kp.SideFraming]) -> None:
+    texts = {s.article_id: (clean(s.title), clean(s.text)) for s in sources}
+    for side, f in framing.items():
+        for point in f.points:
+            title, text = texts[point.article_id]
+            assert point.text == title or point.text in text
+            assert point.side == side
+
+
+def test_japanese_framing_shows_whole_words_of_each_side() -> None:
+    framing = digest(JAPANESE).framing
+    assert set(framing) == {"left", "right"}
+    left, right = framing["left"].terms, framing["right"].terms
+    assert {"増税案", "抗議", "家計"} <= set(left), left
+    assert {"財政再建", "首相", "社会保障"} <= set(right), right
+    # Each term is a whole run of its script in a text of its side: never a pair cut from a
+    # word ("財政" of "財政再建" is, there, half a run; "統領" never shows).
+    for side, terms in (("left", left), ("right", right)):
+        texts = [f"{s.title}。{s.text}" for s in JAPANESE if s.side == side]
+        for term in terms:
+            assert any(term in kp._japanese_terms(t) for t in texts), term
+    assert "財政" not in right and "社会" not in right and "保障" not in right
+    # Dates and reporting words are never terms ("来年度" holds no date word alone; "記者会見" is).
+    assert not {"記者会見", "会見", "記者"} & set(right)
+    assert all(len(f.points) >= 1 for f in framing.values())
+    _verbatim(JAPANESE, framing)
+
+
+def test_katakana_keeps_its_voicing_marks() -> None:
+    # Folding accents would turn "ドナルド" into "トナルト": a script without spaces keeps its marks.
+    assert kp._fold("ドナルド") == "ドナルド"
+    assert kp._fold("Moïse") == "Moise"
+    left = [
+        Source(
+            "l1",
+            "ドナルド氏の演説にデモ隊が抗議",
+            "ドナルド氏の演説に対しデモ隊が抗議した。デモ隊は広場に集まった。",
+            "左",
+            "left",
+        ),
+        Source(
+            "l2",
+            "デモ隊が広場で抗議",
+            "デモ隊が広場で抗議を続けた。ドナルド氏は演説を終えた。",
+            "左二",
+            "left",
+        ),
+    ]
+    right = [
+        Source(
+            "r1",
+            "ドナルド氏が経済政策を演説",
+            "ドナルド氏は経済政策について演説した。経済政策は雇用を重視する。",
+            "右",
+            "right",
+        ),
+    ]
+    terms = digest(left + right).framing["left"].terms
+    assert "デモ隊" in terms or "デモ" in terms, terms
+    assert all("ト" not in t or "ド" in t for t in terms), terms
+
+
+def test_chinese_and_thai_framing_gives_points_without_cut_words() -> None:
+    # No dictionary segmenter is bundled: their words run into each other, so no term is shown
+    # (a letter pair would be half a word), but each side's most specific sentences are.
+    for sources in (CHINESE, THAI):
+        framing = digest(sources).framing
+        assert set(framing) == {"left", "right"}
+        for f in framing.values():
+            assert f.terms == ()
+            assert 1 <= len(f.points) <= kp.MAX_FRAMING_POINTS
+        _verbatim(sources, framing)
+    # The left side's points are its own protest story, the right side's its budget story.
+    framing = digest(CHINESE).framing
+    assert any("抗议" in p.text or "增税" in p.text for p in framing["left"].points)
+    assert any("财政重建" in p.text or "社会保障" in p.text for p in framing["right"].points)
+
+
+def test_letter_pairs_are_never_shown_in_a_mixed_story() -> None:
+    # English articles beside Japanese ones: the English words show as before, no letter pair.
+    english = [
+        Source(
+            "e1",
+            "Protesters rally against the tax rise in Tokyo",
+            "Protesters rallied against the planned tax rise in Tokyo on Sunday. Protesters said "
+            "households would suffer.",
+            "Left Wire",
+            "left",
+        ),
+    ]
+    framing = digest(english + JAPANESE).framing
+    for f in framing.values():
+        for term in f.terms:
+            assert " " in term or not kp._spaceless_script(term) or len(term) > 2 or any(
+                term in kp._japanese_terms(f"{s.title}。{s.text}") for s in JAPANESE
+            ), term
+
+
+def test_spaceless_framing_is_the_same_every_time() -> None:
+    for sources in (JAPANESE, CHINESE, THAI):
+        first = digest(sources).framing
+        kp._PARSED.items.clear()
+        assert digest(list(reversed(sources))).framing.keys() == first.keys()
+        assert digest(sources).framing == first
+
+
+def test_hostile_spaceless_texts_give_bounded_framing() -> None:
+    # One 10,000-letter run of kanji, katakana without a break, markup, and a Thai text without
+    # a sentence end: the digest holds, every term short and every point verbatim.
+    sources = [
+        Source("h1", "増税" * 200, "<b>増税</b>" + "財政" * 5000, "H1", "left"),
+        Source("h2", "デモ" * 300, "ー" * 3000 + "デモ隊が抗議した。", "H2", "left"),
+        Source("h3", "ภาษี" * 500, "ภาษี" * 2500, "H3", "right"),
+        *JAPANESE,
+    ]
+    framing = digest(sources).framing
+    assert set(framing) == {"left", "right"}
+    for f in framing.values():
+        assert all(len(t) <= kp.MAX_TERM_CHARS for t in f.terms)
+        assert all("<" not in p.text for p in f.points)
+    _verbatim(sources, framing)
