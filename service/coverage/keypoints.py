@@ -10,6 +10,7 @@ so a 500-article story or a 10,000-word article costs the same few milliseconds.
 from __future__ import annotations
 
 import functools
+import html
 import itertools
 import math
 import operator
@@ -734,8 +735,27 @@ def _spans_of(
     return out
 
 
+# A script's or style's element, read out of a title with its tags (bounded: no backtracking
+# over a long title).
+_SCRIPT_RE = re.compile(
+    r"<\s*(script|style)\b[^>]{0,200}>.{0,600}?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL
+)
+
+
+def _title_of(title_raw: str) -> str:
+    """An article's title as its points, the headline and framing read it: cleaned and cut at
+    a word. Markup in it (a feed's or a file's unescaped HTML) is left out, a script's or
+    style's content with it, and entities read as their characters: a sentence with markup is
+    never shown, but a title stands in as a point and may be the headline."""
+    title = clean(title_raw[: MAX_TITLE_CHARS * 2])
+    if _MARKUP_RE.search(title):
+        title = _MARKUP_RE.sub(" ", _SCRIPT_RE.sub(" ", html.unescape(title)))
+        title = clean(_MARKUP_RE.sub(" ", title))  # ("&amp;lt;" unescapes to an entity)
+    return _cut_at_word(title, MAX_TITLE_CHARS)
+
+
 def _parse(title_raw: str, text_raw: str) -> _Parsed:
-    title = _cut_at_word(clean(title_raw[: MAX_TITLE_CHARS * 2]), MAX_TITLE_CHARS)
+    title = _title_of(title_raw)
     text = clean(text_raw[: MAX_ARTICLE_CHARS * 2])[:MAX_ARTICLE_CHARS]
     language = detect_language(f"{title}. {text}")
     terms_of = _languages().terms(language)

@@ -5,6 +5,7 @@ determinism across threads and hash seeds."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -204,3 +205,33 @@ def test_no_bidi_control_reaches_a_point_the_headline_or_framing() -> None:
     for text in texts:
         assert not set(text) & set(BIDI_CONTROLS), text
     assert any("six weeks" in t for t in texts[1:])
+
+
+def test_a_title_with_markup_is_read_without_it() -> None:
+    # Titles only (a feed of headlines), some carrying unescaped HTML: the titles stand in as
+    # points, the headline is one of them, and each side's framing reads its titles.
+    titles = {
+        ("l1", "left"): "<script>document.title='pwned'</script> Harbor bridge closes",
+        ("l2", "left"): "Harbor bridge closes &amp; commuters face detours",
+        ("c1", "center"): "Harbor bridge closes after inspectors find cracks",
+        ("c2", "center"): "<b>Harbor</b> bridge closure: inspectors find cracks",
+        ("r1", "right"): '<img src=x onerror="alert(1)"> Harbor bridge closes, mayor blamed',
+        ("r2", "right"): "Mayor blamed as Harbor bridge closes &lt;b&gt;",
+    }
+    sources = [
+        Source(article, title, "", f"{side.title()} Paper {article}", side)
+        for (article, side), title in titles.items()
+    ]
+    shown = digest(sources).to_json()
+    assert shown["key_points"] and shown["framing"]
+    texts = [shown["headline"], *(p["text"] for p in shown["key_points"])]
+    terms: list[str] = []
+    for entry in shown["framing"].values():
+        texts += [p["text"] for p in entry["points"]]
+        terms += entry["terms"]
+    for text in texts:
+        assert not re.search(r"[<>]|&\w+;|pwned", text), text
+    markup_words = {"script", "document", "pwned", "img", "src", "onerror", "alert", "amp", "lt"}
+    assert not markup_words & {w for t in terms for w in t.split()}, terms
+    # What the titles say is still read: "&amp;" is an ampersand.
+    assert any("&" in t or "detours" in t for t in texts + terms)

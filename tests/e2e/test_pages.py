@@ -261,8 +261,13 @@ def test_hostile_story_renders_as_text(chrome: Any, site: tuple[Service, dict[st
         page = _page(chrome, width=width)
         page.goto(f"{service.url}/stories/{HOSTILE_STORY}")
         page.wait_for_load_state("load")
-        # The title tag's text is the headline as text; a script that ran would have set it.
-        assert page.title().startswith("<script>document.title='pwned'</script>")
+        # The headline is the title read without its markup (keypoints._title_of); a script
+        # that ran would have set the title tag to 'pwned'.
+        assert page.title() == "Harbor bridge closes · Parallax"
+        assert page.locator("h1").inner_text() == "Harbor bridge closes"
+        # Nor is markup shown as a key point or a side's framing word.
+        digest = page.locator("section.key-points, section.framing").all_inner_texts()
+        assert digest and not [t for t in digest if "<" in t or "onerror" in t or "pwned" in t]
         assert page.dialogs == []
         # Only our own external script; the titles' tags are text.
         assert page.eval_on_selector_all("script", "els => els.map(e => e.src)") == [
