@@ -19,7 +19,7 @@ import threading
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -395,9 +395,11 @@ def detect_language(text: str) -> str:
 def clean(text: str) -> str:
     """Whitespace collapsed, control characters and lone surrogates removed: the form of an
     article's text its points are verbatim in."""
-    if text.isascii() and text.isprintable() and "  " not in text:
-        # Printable ASCII (no control character, tab or newline) without a run of spaces:
-        # neither pattern would change a thing (most articles, read twice as fast).
+    if text.isprintable() and "  " not in text:
+        # Printable (no control character, lone surrogate, tab, newline or other whitespace
+        # than the plain space: str.isprintable counts every other separator out) without a
+        # run of spaces: neither pattern would change a thing (most articles, curly quotes
+        # and all, read several times as fast).
         return text.strip()
     return _SPACE_RE.sub(" ", _CONTROL_RE.sub(" ", text)).strip()
 
@@ -460,11 +462,12 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def word_count(text: str) -> int:
-    """Words as a reader counts them; two characters of a script without spaces count as one."""
+def word_count(text: str, split: Sequence[str] | None = None) -> int:
+    """Words as a reader counts them; two characters of a script without spaces count as one.
+    `split`: text.split(), where the caller has it."""
     if _no_spaces(text):
         return max(1, math.ceil(sum(1 for ch in text if ch.isalnum()) / 2))
-    return len(text.split())
+    return len(text.split() if split is None else split)
 
 
 class _Terms:
@@ -545,11 +548,17 @@ class _Sentence:
     evaluative: tuple[tuple[str, str, float], ...] = ()
 
 
-def _facts(sentence: str) -> int:
-    """Names, numbers and dates a sentence carries: capitalised words past its first, digits."""
-    words = sentence.split()
-    caps = sum(1 for w in words[1:] if w[:1].isupper() and not w.isupper())
-    digits = len(_DIGIT_RE.findall(sentence))
+def _facts(sentence: str, split: Sequence[str] | None = None) -> int:
+    """Names, numbers and dates a sentence carries: capitalised words past its first, digits.
+    `split`: sentence.split(), where the caller has it."""
+    words = sentence.split() if split is None else split
+    caps = sum([1 for w in words[1:] if w[:1].isupper() and not w.isupper()])
+    # (ASCII: the ten digits counted in C; \d is every script's decimal digits)
+    digits = (
+        sum(map(sentence.count, "0123456789"))
+        if sentence.isascii()
+        else len(_DIGIT_RE.findall(sentence))
+    )
     return caps + min(digits, 4)
 
 
@@ -687,23 +696,39 @@ class _Parsed:
     framing_words: list[_ArticleWords] = field(default_factory=list, compare=False, repr=False)
 
 
-def _sentence(text: str, position: int, terms_of: _Terms) -> _Sentence:
+def _sentence(text: str, position: int, terms_of: _Terms, whole: bool = True) -> _Sentence:
     # (lower-casing never makes or removes a space: the same words as lowering each)
     lowered = tuple([w.strip("\"'“”‘’,.;:!?()") for w in text.lower().split()])
     terms, pairs = terms_of(text)
+    split = text.split()  # (one split for the word count and the facts)
     return _Sentence(
         text=text,
         source=-1,
         position=position,
-        words=word_count(text),
+        words=word_count(text, split),
         terms=terms,
         pairs=pairs,
-        facts=_facts(text),
+        facts=_facts(text, split),
         opinion=_is_opinion(text, lowered),
         reaction=not _REACTION.isdisjoint(lowered) or bool(_QUOTE_RE.search(text)),
         lowered=lowered,
+        whole=whole,
         evaluative=_evaluative(lowered, terms_of),
     )
+
+
+def _truncated(text: str) -> bool:
+    """_TRUNCATED_RE.search(text), answered without the pattern where the text holds no "..."
+    or "…" (every match holds one; most sentences have neither)."""
+    return ("..." in text or "…" in text) and _TRUNCATED_RE.search(text) is not None
+
+
+def _markup(text: str) -> bool:
+    """_MARKUP_RE.search(text), answered without the pattern where the text holds none of
+    "<", "&", "{{", "}}" (every match starts with one)."""
+    if "<" in text or "&" in text or "{{" in text or "}}" in text:
+        return _MARKUP_RE.search(text) is not None
+    return False
 
 
 def _usable(s: _Sentence, title: str) -> bool:
@@ -711,7 +736,7 @@ def _usable(s: _Sentence, title: str) -> bool:
     markup, not cut off by an excerpt, not the article's own title."""
     if not (MIN_POINT_WORDS <= s.words <= MAX_POINT_WORDS) or not s.terms:
         return False
-    if _TRUNCATED_RE.search(s.text) or _MARKUP_RE.search(s.text):
+    if _truncated(s.text) or _markup(s.text):
         return False
     if s.text == title:
         return False
@@ -724,12 +749,18 @@ def _spans_of(
 ) -> list[_Sentence]:
     """A sentence's usable spans (spans.spans) as candidates. Of a sentence that does not end
     like one (cut off by an excerpt or the read limit), only spans ending before its end."""
-    ended = sentence[-1] in ".!?\"'”’»)。！？؟۔।」』" and not _TRUNCATED_RE.search(sentence)
+    found = spans(sentence, language)
+    if not found:
+        return []
+    ended = sentence[-1] in ".!?\"'”’»)。！？؟۔।」』" and not _truncated(sentence)
     out = []
-    for span in spans(sentence, language):
+    for span in found:
         if not ended and sentence.endswith(span):
             continue
-        tight = replace(_sentence(span, position, terms_of), whole=False)
+        # (what _usable reads of the text alone, asked before the span's terms are made)
+        if not MIN_POINT_WORDS <= word_count(span) <= MAX_POINT_WORDS or span == title:
+            continue
+        tight = _sentence(span, position, terms_of, whole=False)
         if _usable(tight, title):
             out.append(tight)
     return out
@@ -782,13 +813,18 @@ def _parse(title_raw: str, text_raw: str) -> _Parsed:
             if position <= MAX_CANDIDATES_PER_ARTICLE and words <= MAX_SPAN_SOURCE_WORDS:
                 candidates.extend(_spans_of(sentence, position, language, title, terms_of))
             continue
-        s = _sentence(sentence, position, terms_of)
-        seen |= s.terms
-        seen |= s.pairs
         opening = without_lead_in(sentence, language)
         if opening != sentence:
-            # Without its dateline or leading "But": shown in the sentence's place.
+            # Without its dateline or leading "But": shown in the sentence's place (the whole
+            # sentence only feeds the counts).
+            terms, pairs = terms_of(sentence)
+            seen |= terms
+            seen |= pairs
             s = _sentence(opening, position, terms_of)
+        else:
+            s = _sentence(sentence, position, terms_of)
+            seen |= s.terms
+            seen |= s.pairs
         if _usable(s, title):
             candidates.append(s)
         # Its tighter spans beside it (English): the selection weighs each against the whole
@@ -1495,11 +1531,17 @@ class _ArticleWords:
                 # A word: each distinct word of the text once, its occurrences counted (the
                 # same counts, keys first seen in the same order, as reading word by word).
                 raws = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
-                fold = not text.isascii()  # (_tokens folds such a text's terms: ASCII stays)
-                for raw in dict.fromkeys(raws):
-                    form = (known(raw) or learn(raw))[0]
-                    if (_fold(form) if fold else form) == term:
-                        seen[_POSSESSIVE_RE.sub("", raw)] += raws.count(raw)
+                distinct = list(dict.fromkeys(raws))
+                # (the cache's answers by a C map, the few words it lacks learnt after; the
+                # words whose term is this one picked in C too)
+                forms: list[tuple[str, bool]] = list(map(known, distinct))  # type: ignore[arg-type]
+                if None in forms:
+                    forms = [f or learn(r) for f, r in zip(forms, distinct, strict=True)]
+                found_terms: Iterable[str] = map(_FIRST, forms)
+                if not text.isascii():
+                    found_terms = map(_fold, found_terms)  # (_tokens folds such a text's terms)
+                for raw in itertools.compress(distinct, map(term.__eq__, found_terms)):
+                    seen[_POSSESSIVE_RE.sub("", raw)] += raws.count(raw)
                 continue
             tokens = _tokens(text, self.language)
             if tokens is None:

@@ -1,0 +1,121 @@
+"""The summariser's fast paths (service/coverage/keypoints.py) give what the plain code gives:
+each is checked against the straightforward form it stands in for, on random and hostile text
+(markup, control characters, lone surrogates, other scripts' spaces and digits)."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from service.coverage import keypoints
+from service.coverage.keypoints import (
+    _CONTROL_RE,
+    _DIGIT_RE,
+    _MARKUP_RE,
+    _POSSESSIVE_RE,
+    _SPACE_RE,
+    _TRUNCATED_RE,
+    _WORD_ASCII_RE,
+    _WORD_RE,
+    _article_words,
+    _facts,
+    _fold,
+    _languages,
+    _markup,
+    _parse,
+    _sentence,
+    _truncated,
+    clean,
+)
+
+# Pieces that hit every branch: words, names, digits of several scripts, markup and entities,
+# truncation marks, every kind of space and control character, a lone surrogate.
+PIECES = [
+    "Senate", "passes", "the", "budget", "Okafor", "Okafor's", "O’Brien", "U.S.", "Jan.",
+    "said", "Moïse", "Moise", "Zürich", "café", "٣", "५", "7", "2024", "...", "…", "[…]",
+    "<b>", "</p>", "&amp;", "&#39;", "{{", "}}", "<", "&", " ", "  ", "\t", "\n", "\u00a0",
+    "\u2028", "\u3000", "\x00", "\x1f", "\x7f", "\x85", "\ud800", "\u200b", "\xad", ".", ",",
+    "!", "?", '"', "“", "”", "(", ")", "—", "-", "'", "’", "北京", "ΟΔΟΣ", "İstanbul",
+]  # fmt: skip
+hostile = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+any_text = st.one_of(hostile, st.text(max_size=200))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_text)
+def test_clean_is_the_two_patterns(text: str) -> None:
+    assert clean(text) == _SPACE_RE.sub(" ", _CONTROL_RE.sub(" ", text)).strip()
+
+
+@settings(max_examples=400, deadline=None)
+@given(any_text)
+def test_truncation_and_markup_answer_as_their_patterns(text: str) -> None:
+    assert _truncated(text) == bool(_TRUNCATED_RE.search(text))
+    assert _markup(text) == bool(_MARKUP_RE.search(text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(any_text)
+def test_facts_count_as_the_plain_sum(text: str) -> None:
+    words = text.split()
+    caps = sum(1 for w in words[1:] if w[:1].isupper() and not w.isupper())
+    assert _facts(text) == caps + min(len(_DIGIT_RE.findall(text)), 4)
+    assert _facts(text, words) == _facts(text)
+
+
+def _spellings_word_by_word(article: keypoints._ArticleWords, term: str) -> Counter[str]:
+    """A word's spellings read word by word, as before the C-iterator form."""
+    maker = _languages().terms(article.language)
+    seen: Counter[str] = Counter()
+    probes = [term[: min(3, len(term) - 1)]]
+    for _, text in article.texts:
+        lowered = text.lower() if text.isascii() else keypoints._folded(text.lower())
+        if not all(p in lowered for p in probes):
+            continue
+        raws = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
+        fold = not text.isascii()
+        for raw in dict.fromkeys(raws):
+            form = (maker.cache.get(raw) or maker._learn(raw))[0]
+            if (_fold(form) if fold else form) == term:
+                seen[_POSSESSIVE_RE.sub("", raw)] += raws.count(raw)
+    return seen
+
+
+sentence_words = st.lists(
+    st.sampled_from(
+        [
+            "Okafor", "Okafor's", "okafor", "Moïse", "Moise", "MOISE", "plant", "Plant",
+            "plants", "closed", "river", "River", "the", "a", "said", "national", "emergency",
+            "Zürich", "Zurich", "café", "cafe", "wells", "’s", "O’Brien", "2024",
+        ]
+    ),
+    min_size=6,
+    max_size=14,
+).map(" ".join)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(sentence_words, min_size=1, max_size=5), sentence_words)
+def test_spellings_of_a_word_as_read_word_by_word(sentences: list[str], title: str) -> None:
+    text = " ".join(s[:1].upper() + s[1:] + "." for s in sentences)
+    article = _article_words(_parse(title.title(), text))
+    for term in [t for t in article.used if " " not in t]:
+        assert Counter(dict(article.spellings(term))) == _spellings_word_by_word(article, term)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(sentence_words, hostile), min_size=1, max_size=8), st.booleans())
+def test_every_candidate_is_its_text_read_afresh(sentences: list[str], dateline: bool) -> None:
+    # Spans made after the cheap checks on their text, and openings without the sentence made
+    # whole first: each candidate is what reading its text alone gives.
+    text = ("WASHINGTON (AP) — " if dateline else "") + " ".join(
+        s + ", according to officials, who said it was closed." for s in sentences
+    )
+    parsed = _parse("Okafor orders the plant closed, raising fears", text)
+    terms_of = _languages().terms(parsed.language)
+    for c in itertools.chain(parsed.candidates, parsed.title_spans):
+        fresh = _sentence(c.text, c.position, terms_of, whole=c.whole)
+        assert fresh == c
