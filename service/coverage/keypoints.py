@@ -25,6 +25,7 @@ from typing import Any
 
 import Stemmer  # type: ignore[import-not-found,unused-ignore]
 
+from service.coverage import segment
 from service.coverage.evaluative import opinion_supplement, valence_lexicon
 from service.coverage.spans import spans, title_spans, without_lead_in
 from service.coverage.weights import read_linear_model
@@ -1577,22 +1578,10 @@ _SKIP_CACHE: tuple[set[str], set[str]] = (set(), set())
 
 # Framing in scripts written without spaces (Chinese, Japanese, Thai). Their compared terms are
 # letter pairs (_Terms.words): too short to read as words, and most cut one mid-word. They still
-# count (FRAMING: a side's sentences richest in its specific letter pairs are its points) but are
-# never shown. Japanese shows terms of its own: a run of katakana (loanwords and foreign names,
-# "トランプ") or of two to eight kanji (nouns and their compounds, "首相", "衆議院選挙"), bounded by a
-# change of script, so never cut mid-word (a verb's kanji stem, one letter before its kana, is
-# too short to count). Chinese and Thai run a word's letters into its neighbours': no rule finds
-# their words without a dictionary segmenter, so their framing shows points without terms.
-_KATAKANA_RUN_RE = re.compile(r"[\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff]+")
-_KANJI_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
-MAX_KANJI_RUN = 8  # a longer run is a clause written without kana, not a term
-# Japanese dates and times, and words of reporting ("発表" announced, "報道" reports,
-# "関係者" people concerned): every outlet writes them (as _FRAMING_SKIP for English).
-_JAPANESE_SKIP = frozenset(
-    """今日 昨日 明日 今年 昨年 去年 来年 今月 先月 来月 今週 先週 来週 午前 午後 今回 前回 同日 当日
-    月曜 火曜 水曜 木曜 金曜 土曜 日曜 月曜日 火曜日 水曜日 木曜日 金曜日 土曜日 日曜日 現地時間 日本時間
-    発表 報道 関係者 記者 会見 記者会見 明らか 一方 以上 以下 可能性 場合 問題""".split()
-)
+# count (a side's sentences richest in its specific letter pairs are its points) but are never
+# shown: the terms shown are whole words of the text, found by segment.py (Japanese script runs,
+# Chinese and Thai by dictionary segmenters). Where no segmenter is installed, a side of such a
+# story shows points without terms.
 
 
 def _spaceless_script(term: str) -> bool:
@@ -1601,27 +1590,26 @@ def _spaceless_script(term: str) -> bool:
 
 
 @functools.lru_cache(maxsize=4_096)
-def _japanese_terms(text: str) -> frozenset[str]:
-    """A Japanese text's readable terms: its katakana runs and its runs of two to eight kanji,
-    dates, numbers and reporting words left out. (Kept for the texts framing reads, a
-    sentence or title each: a story asks them again per term.)"""
-    found = {m for m in _KATAKANA_RUN_RE.findall(text) if len(m.strip("ー")) >= 2}
-    found.update(m for m in _KANJI_RUN_RE.findall(text) if 2 <= len(m) <= MAX_KANJI_RUN)
-    return frozenset(t for t in found - _JAPANESE_SKIP if not _skip_term(t))
+def _word_terms(text: str, language: str) -> frozenset[str]:
+    """A text's terms that read as whole words, for a language written without spaces
+    (segment.words), its function words, dates, numbers and reporting words left out. (Kept
+    for the texts framing reads, a sentence or title each: a story asks them again per term.)"""
+    stop = _languages().terms(language).stop
+    return frozenset(t for t in segment.words(text, language, stop) if not _skip_term(t))
 
 
 def _readable(term: str, side: _SideWords) -> bool:
     """Whether a framing term reads as a word of the side's text: any term not in a script
-    without spaces; of those, a Japanese run (_japanese_terms), never a letter pair cut from a
-    longer word ("大統" of "大統領") or a Chinese or Thai pair."""
+    without spaces; of those, a word segment.py finds (_word_terms), never a letter pair cut
+    from a longer word ("大統" of "大統領", "社会" of "社会保障")."""
     if " " in term or not _spaceless_script(term):
         return True
     if len(term) > 2:
-        return True  # (only a Japanese run is that long: a pair is two letters)
+        return True  # (only a word found by segment.py is that long: a pair is two letters)
     return any(
-        term in _japanese_terms(text)
+        term in _word_terms(text, a.language)
         for a in side._articles_using(term)
-        if a.language == "japanese"
+        if a.language in SPACELESS_LANGUAGES
         for _, text in a.texts
         if term in text
     )
@@ -1748,8 +1736,7 @@ def _article_words(parsed: _Parsed) -> _ArticleWords:
             if parsed.language in SPACELESS_LANGUAGES:
                 # Letter pairs, and Japanese terms that read as words; no phrases (a pair of
                 # pairs says nothing more).
-                if parsed.language == "japanese":
-                    kept |= _japanese_terms(text)
+                kept |= _word_terms(text, parsed.language)
                 unit_terms.setdefault(sentence.position, set()).update(kept)
                 continue
         if sentence.evaluative:

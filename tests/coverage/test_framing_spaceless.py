@@ -1,10 +1,19 @@
 """Framing for languages written without spaces (Chinese, Japanese, Thai): points for every one
-of them, and terms only where they read as words of the text (Japanese script runs), never
-letter pairs cut from a word. Invented stories only (written for these tests)."""
+of them, and terms only where they read as whole words of the text (Japanese script runs,
+Chinese and Thai segmenters' words), never letter pairs cut from a word. Invented stories only
+(written for these tests)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
 from service.coverage import keypoints as kp
+from service.coverage import segment
 from service.coverage.keypoints import Source, clean, digest
 
 # A made-up tax story: the left outlets stress the protest and households' burden, the right
@@ -132,7 +141,7 @@ def test_japanese_framing_shows_whole_words_of_each_side() -> None:
     for side, terms in (("left", left), ("right", right)):
         texts = [f"{s.title}。{s.text}" for s in JAPANESE if s.side == side]
         for term in terms:
-            assert any(term in kp._japanese_terms(t) for t in texts), term
+            assert any(term in kp._word_terms(t, "japanese") for t in texts), term
     assert "財政" not in right and "社会" not in right and "保障" not in right
     # Dates and reporting words are never terms ("来年度" holds no date word alone; "記者会見" is).
     assert not {"記者会見", "会見", "記者"} & set(right)
@@ -174,20 +183,83 @@ def test_katakana_keeps_its_voicing_marks() -> None:
     assert all("ト" not in t or "ド" in t for t in terms), terms
 
 
-def test_chinese_and_thai_framing_gives_points_without_cut_words() -> None:
-    # No dictionary segmenter is bundled: their words run into each other, so no term is shown
-    # (a letter pair would be half a word), but each side's most specific sentences are.
-    for sources in (CHINESE, THAI):
+def test_chinese_and_thai_framing_shows_whole_words_and_points() -> None:
+    # Their words run into each other: the terms are the dictionary segmenters' words, never a
+    # letter pair cut from one ("政重" of "财政重建"), and the points are the sides' own.
+    expected = {
+        "chinese": ({"增税", "抗议"}, {"财政", "总理", "社会保障"}),
+        "thai": ({"ประท้วง", "ภาษี"}, {"การคลัง", "ฟื้นฟู"}),
+    }
+    for language, sources in (("chinese", CHINESE), ("thai", THAI)):
         framing = digest(sources).framing
         assert set(framing) == {"left", "right"}
-        for f in framing.values():
-            assert f.terms == ()
+        left, right = expected[language]
+        assert left <= set(framing["left"].terms), framing["left"].terms
+        assert right <= set(framing["right"].terms), framing["right"].terms
+        for side, f in framing.items():
+            texts = [f"{s.title} {s.text}" for s in sources if s.side == side]
+            for term in f.terms:
+                assert any(term in kp._word_terms(t, language) for t in texts), term
             assert 1 <= len(f.points) <= kp.MAX_FRAMING_POINTS
         _verbatim(sources, framing)
-    # The left side's points are its own protest story, the right side's its budget story.
     framing = digest(CHINESE).framing
     assert any("抗议" in p.text or "增税" in p.text for p in framing["left"].points)
     assert any("财政重建" in p.text or "社会保障" in p.text for p in framing["right"].points)
+
+
+def test_without_a_segmenter_the_points_stay_and_no_pair_is_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A segmenter that is not installed (or fails on every text): no term can be trusted to be
+    # a word, so none is shown, but each side still has its points.
+    def broken(text: str) -> list[str]:
+        raise RuntimeError("segmenter failed")
+
+    kp._word_terms.cache_clear()
+    kp._PARSED.items.clear()
+    monkeypatch.setattr(segment, "_SEGMENTERS", {"chinese": None, "thai": broken})
+    try:
+        assert segment.words("政府增税", "chinese") == []
+        assert segment.words("ภาษี", "thai") == []
+        for sources in (CHINESE, THAI):
+            framing = digest(sources).framing
+            for f in framing.values():
+                assert f.terms == ()
+                assert 1 <= len(f.points) <= kp.MAX_FRAMING_POINTS
+            _verbatim(sources, framing)
+    finally:
+        kp._word_terms.cache_clear()
+        kp._PARSED.items.clear()
+
+
+def test_segmented_words_are_whole_words_without_dates_or_reporting_words() -> None:
+    words = segment.words("总理在记者会上表示，今天确保社会保障财源。", "chinese")
+    assert "社会保障" in words and "总理" in words
+    assert not {"记者会", "表示", "今天", "。", "在"} & set(words)
+    assert segment.words("首相は昨年の記者会見で社会保障を強調した。", "japanese") == [
+        "首相",
+        "社会保障",
+        "強調",
+    ]
+    assert "กล่าวว่า" not in segment.words("นายกรัฐมนตรีกล่าวว่าภาษีจะเพิ่มขึ้น", "thai")
+    assert segment.words("anything", "korean") == []
+
+
+def test_thai_segmenter_writes_nothing_at_import(tmp_path: Path) -> None:
+    # PyThaiNLP makes ~/pythainlp-data at import unless read-only: segment.py asks read-only,
+    # so a service whose home is not writable still frames Thai stories.
+    code = (
+        "from service.coverage import segment; "
+        "print(segment.words('รัฐบาลขึ้นภาษีเพื่อฟื้นฟูการคลัง', 'thai'))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHAINLP")}
+    env["HOME"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ภาษี" in done.stdout
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_letter_pairs_are_never_shown_in_a_mixed_story() -> None:
@@ -206,7 +278,7 @@ def test_letter_pairs_are_never_shown_in_a_mixed_story() -> None:
     for f in framing.values():
         for term in f.terms:
             assert " " in term or not kp._spaceless_script(term) or len(term) > 2 or any(
-                term in kp._japanese_terms(f"{s.title}。{s.text}") for s in JAPANESE
+                term in kp._word_terms(f"{s.title}。{s.text}", "japanese") for s in JAPANESE
             ), term
 
 

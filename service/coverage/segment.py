@@ -1,0 +1,120 @@
+"""Words of languages written without spaces (Chinese, Japanese, Thai), for framing's terms.
+
+Their letters run into their neighbours', so the summariser compares them by letter pairs, which
+read as no word. Framing shows words found here instead, each a whole word of the text:
+- Japanese: a run of katakana (loanwords and foreign names, "トランプ") or of two to eight kanji
+  (nouns and their compounds, "首相", "社会保障"), bounded by a change of script, so never cut
+  mid-word (no dictionary needed: the kana between them mark the breaks).
+- Chinese: rjieba (the jieba dictionary's segmenter, MIT), its dictionary inside the wheel.
+- Thai: PyThaiNLP's newmm (dictionary maximal matching, Apache-2.0), its word list inside the
+  wheel, run in its read-only mode (it writes nothing at import).
+Both are offline and loaded on the first such text, once, under a lock. A segmenter that cannot
+be imported or that fails on a text gives no words (framing then shows points without terms).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import unicodedata
+from collections.abc import Callable
+
+_KATAKANA_RUN_RE = re.compile(r"[\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff]+")
+_KANJI_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
+MAX_KANJI_RUN = 8  # a longer run is a clause written without kana, not a term
+
+# Dates and times, and words of reporting ("said", "reported", "reporter", "press conference"):
+# every outlet writes them, none says how a side saw the story (as framing skips them in
+# English). Chinese in simplified and traditional characters.
+SKIP = {
+    "japanese": frozenset(
+        """今日 昨日 明日 今年 昨年 去年 来年 今月 先月 来月 今週 先週 来週 午前 午後 今回 前回 同日 当日
+        月曜 火曜 水曜 木曜 金曜 土曜 日曜 月曜日 火曜日 水曜日 木曜日 金曜日 土曜日 日曜日 現地時間
+        日本時間 発表 報道 関係者 記者 会見 記者会見 明らか 一方 以上 以下 可能性 場合 問題""".split()
+    ),
+    "chinese": frozenset(
+        """今天 昨天 明天 今年 去年 明年 本月 上月 下月 本周 上周 下周 星期 周一 周二 周三 周四 周五
+        周六 周日 上午 下午 晚上 目前 日前 近日 当天 当地时间 表示 报道 報導 报导 記者 记者 指出
+        据悉 據悉 称 認為 认为 透露 发布 發布 宣布 消息 记者会 記者會 新闻 新聞 此外 同时 同時 其中
+        以及 已经 已經 进行 進行 没有 沒有 一个 一個 这个 這個 他们 他們 我们 我們 可以 因为 因為
+        所以 但是 如果 就是 还是 還是 这些 這些 那些 以上 以下""".split()
+    ),
+    "thai": frozenset(
+        """วันนี้ เมื่อวาน พรุ่งนี้ ปีนี้ ปีที่แล้ว ปีหน้า เดือนนี้ สัปดาห์ วันจันทร์ วันอังคาร วันพุธ
+        วันพฤหัสบดี วันศุกร์ วันเสาร์ วันอาทิตย์ กล่าว กล่าวว่า รายงาน ระบุ ระบุว่า เปิดเผย เปิดเผยว่า
+        แถลง ขณะที่ ทั้งนี้ อย่างไรก็ตาม นอกจากนี้ โดย""".split()
+    ),
+}
+
+_LOCK = threading.Lock()
+_SEGMENTERS: dict[str, Callable[[str], list[str]] | None] = {}
+_THAI_STOP: frozenset[str] = frozenset()
+
+
+def _load(language: str) -> Callable[[str], list[str]] | None:
+    """The language's segmenter (None where none is installed), imported once."""
+    global _THAI_STOP
+    if language == "chinese":
+        try:
+            import rjieba  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            return None
+        cut: Callable[[str], list[str]] = rjieba.cut
+        return cut
+    if language == "thai":
+        # PyThaiNLP would make ~/pythainlp-data at import (and fail where the home is not
+        # writable); its read-only mode writes nothing, and newmm needs only its wheel's data.
+        os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+        try:
+            from pythainlp.corpus import thai_stopwords  # type: ignore[import-not-found,unused-ignore]
+            from pythainlp.tokenize import word_tokenize  # type: ignore[import-not-found,unused-ignore]
+        except Exception:  # (ImportError, or an OSError of its data path: no Thai words)
+            return None
+        _THAI_STOP = frozenset(thai_stopwords())
+
+        def thai(text: str) -> list[str]:
+            found: list[str] = word_tokenize(text, engine="newmm", keep_whitespace=False)
+            return found
+
+        return thai
+    return None
+
+
+def segmenter(language: str) -> Callable[[str], list[str]] | None:
+    """The segmenter of Chinese or Thai, loaded on first use (thread-safe); None otherwise."""
+    if language in _SEGMENTERS:
+        return _SEGMENTERS[language]
+    with _LOCK:
+        if language not in _SEGMENTERS:
+            _SEGMENTERS[language] = _load(language)
+    return _SEGMENTERS[language]
+
+
+def _letters(word: str) -> bool:
+    """A word of letters (and the vowel and tone marks of scripts such as Thai): no digit,
+    space or punctuation."""
+    return all(ch.isalpha() or unicodedata.category(ch)[0] == "M" for ch in word)
+
+
+def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[str]:
+    """A text's words that can be framing terms, in order: whole words of at least two
+    letters, not `stop` words (the language's function words) nor dates or reporting words;
+    [] for a language without a way to find them."""
+    if language == "japanese":
+        found = [m for m in _KATAKANA_RUN_RE.findall(text) if len(m.strip("ー")) >= 2]
+        found += [m for m in _KANJI_RUN_RE.findall(text) if 2 <= len(m) <= MAX_KANJI_RUN]
+    else:
+        cut = segmenter(language)
+        if cut is None:
+            return []
+        try:
+            found = cut(text)
+        except Exception:  # (a library's failure on one text: that text gives no terms)
+            return []
+        if language == "thai":
+            stop = stop | _THAI_STOP
+    skip = SKIP.get(language, frozenset())
+    return [
+        w for w in found if len(w) >= 2 and w not in stop and w not in skip and _letters(w)
+    ]
