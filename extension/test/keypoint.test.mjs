@@ -88,6 +88,15 @@ test("long text is cut at a word with an ellipsis; text with no spaces is cut to
   assert.equal(shorten(undefined, 10), "");
 });
 
+test("a cut never splits a character written as two UTF-16 units (emoji, rare CJK)", () => {
+  // 98 letters then an emoji: a cut at 99 units would keep half of it, shown as U+FFFD.
+  const shown = shorten(`${"x".repeat(98)}\u{1F309}${"y".repeat(10)}`, 100);
+  assert.equal(shown, `${"x".repeat(98)}…`);
+  const cjk = shorten("\u{20BB7}".repeat(400), MAX_POINT_CHARS);
+  assert.ok(!/[\ud800-\udbff](?![\udc00-\udfff])/.test(cjk), "a lone high surrogate is left");
+  assert.ok(cjk.endsWith("…") && cjk.length <= MAX_POINT_CHARS);
+});
+
 test("markup in the story is shown as text: no element is made from it", () => {
   const hostile = '<img src=x onerror=alert(1)><script>window.__pwned=1</script> crack found';
   const lead = keyPointLead(

@@ -22,7 +22,9 @@ const str = (value) => (typeof value === "string" ? value : "");
 export function shorten(text, limit) {
   const flat = str(text).replace(/\s+/g, " ").trim();
   if (flat.length <= limit) return flat;
-  const cut = flat.slice(0, limit - 1);
+  // (not between the two halves of a character written as a surrogate pair: an emoji, a rare
+  // CJK letter; half of one is shown as U+FFFD)
+  const cut = flat.slice(0, /[\ud800-\udbff]/.test(flat[limit - 2]) ? limit - 2 : limit - 1);
   const space = cut.lastIndexOf(" ");
   return `${(space >= limit * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/, "")}…`;
 }
