@@ -186,6 +186,11 @@ def test_katakana_keeps_its_voicing_marks() -> None:
 def test_chinese_and_thai_framing_shows_whole_words_and_points() -> None:
     # Their words run into each other: the terms are the dictionary segmenters' words, never a
     # letter pair cut from one ("政重" of "财政重建"), and the points are the sides' own.
+    for language in ("chinese", "thai"):
+        assert segment.segmenter(language) is not None, (
+            f"no {language} segmenter: install the dependencies again "
+            "(pip install -e '.[dev]' -c constraints.txt: rjieba, pythainlp)"
+        )
     expected = {
         "chinese": ({"增税", "抗议"}, {"财政", "总理", "社会保障"}),
         "thai": ({"ประท้วง", "ภาษี"}, {"การคลัง", "ฟื้นฟู"}),
