@@ -1831,6 +1831,7 @@ class _SideWords:
         self._lower: dict[str, bool] = {}
         self._proper: dict[str, bool] = {}
         self._beside: dict[str, list[tuple[str, ...]]] = {}
+        self._written: dict[str, str] = {}
 
     def _articles_using(self, term: str) -> list[_ArticleWords]:
         found = self._using.get(term)
@@ -1892,6 +1893,12 @@ class _SideWords:
         first), each word capitalised only where it reads as a name: never written in lower case
         here, and capitalised past a sentence's first word or beside another capitalised word
         ("Joe Biden" opening a sentence)."""
+        known = self._written.get(term)
+        if known is None:
+            known = self._written[term] = self._write(term)
+        return known
+
+    def _write(self, term: str) -> str:
         stems = term.split(" ")
         seen: dict[str, int] = {}
         for a in self._articles_using(term):
@@ -1908,6 +1915,47 @@ class _SideWords:
             else w.lower()
             for w, t in zip(best, stems, strict=True)
         )
+
+
+class _SideWordsCache:
+    """Sides' framing words kept between digests, by the articles they are made of: a story
+    refreshed at every batch changes one side at a time, and the others' answers (case,
+    spellings as written) are read again. Bounded by the articles the kept sides hold (least
+    recently used out), so by the size of those articles' framing words; shared by threads
+    under a lock (a side's answers are its articles' alone: two threads filling one agree)."""
+
+    def __init__(self, articles: int) -> None:
+        self.max_articles = articles
+        self.articles = 0
+        self.items: OrderedDict[tuple[int, ...], _SideWords] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, articles: Sequence[_ArticleWords]) -> _SideWords:
+        # By identity: the side holds its articles, so no id is reused while it is kept.
+        key = tuple(map(id, articles))
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+                return found
+        made = _SideWords(list(articles))
+        with self.lock:
+            if key not in self.items and len(articles) <= self.max_articles:
+                self.items[key] = made
+                self.articles += len(articles)
+                while self.articles > self.max_articles:
+                    _, old = self.items.popitem(last=False)
+                    self.articles -= len(old.articles)
+        return made
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.articles = 0
+
+
+SIDE_WORDS_ARTICLES = 4_096  # articles of the sides kept between digests
+_SIDE_WORDS = _SideWordsCache(SIDE_WORDS_ARTICLES)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1932,7 +1980,7 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
         side = story.sources[i].side
         if side in members:
             members[side].append(_article_words(story.parsed[i]))
-    words = {s: _SideWords(members[s]) for s in sides}
+    words = {s: _SIDE_WORDS.get(members[s]) for s in sides}
     pools: dict[str, list[_Sentence]] = {s: [] for s in sides}  # its sentences and titles
     for sentence in itertools.chain(story.title_sentences.values(), story.candidates):
         pool = pools.get(story.sources[sentence.source].side)

@@ -119,3 +119,47 @@ def test_every_candidate_is_its_text_read_afresh(sentences: list[str], dateline:
     for c in itertools.chain(parsed.candidates, parsed.title_spans):
         fresh = _sentence(c.text, c.position, terms_of, whole=c.whole)
         assert fresh == c
+
+
+def _grown_story(n: int) -> list[keypoints.Source]:
+    """A story whose sides grow an article at a time, as ingest refreshes it."""
+    sides = ["left", "center", "right"]
+    names = ["Okafor", "Teal River", "the chemical plant", "Abigail Okafor", "400 jobs"]
+    return [
+        keypoints.Source(
+            f"a{k}",
+            f"{names[k % 5]} story {k}: Governor orders closure of {names[(k + 1) % 5]}",
+            f"{names[k % 5]} said the closure of {names[(k + 2) % 5]} would cost jobs. "
+            f"Workers at {names[(k + 3) % 5]} were sent home on day {k}. The state "
+            f"{'vowed to fight' if k % 2 else 'declared an emergency'} over the closure.",
+            f"Outlet {k % 4}",
+            sides[k % 3],
+        )
+        for k in range(n)
+    ]
+
+
+def test_sides_kept_between_digests_frame_as_fresh_ones() -> None:
+    # Each digest of a growing story reuses the sides that did not change: the framing is the
+    # one made from scratch (no side kept, no article's case or spellings kept).
+    story = _grown_story(12)
+    kept = [keypoints.digest(story[:k]).to_json() for k in range(2, 13)]
+    assert any(d["framing"] for d in kept)
+    for k, digest_kept in zip(range(2, 13), kept, strict=True):
+        keypoints._SIDE_WORDS.clear()
+        keypoints._PARSED.items.clear()
+        assert keypoints.digest(story[:k]).to_json() == digest_kept
+
+
+def test_the_side_cache_is_bounded_by_articles() -> None:
+    cache = keypoints._SideWordsCache(10)
+    articles = [
+        _article_words(_parse(f"Okafor closes plant {k}", f"Okafor closed plant {k} today."))
+        for k in range(30)
+    ]
+    for k in range(0, 30, 3):
+        side = articles[k : k + 3]
+        assert cache.get(side) is cache.get(side)  # (kept: the same answers object)
+        assert cache.articles <= 10
+    assert cache.get(articles[:11]) is not cache.get(articles[:11])  # too big to keep
+    assert cache.articles <= 10
