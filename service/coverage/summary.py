@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+from service.core.text import storable
 from service.core.times import iso
 from service.coverage import keypoints
 from service.store.base import SIDES, Article, StoryRow
@@ -158,19 +159,34 @@ def story_digest(articles: Iterable[Article]) -> dict[str, Any]:
     return keypoints.digest(sources).to_json()
 
 
+def _shown(text: str) -> str:
+    """A stored digest's text as shown: what an older digest kept that no UTF-8 response can
+    carry (a lone surrogate: U+FFFD) or that misleads (controls, bidi overrides: as
+    keypoints.clean leaves them out now) made safe; new digests' text is unchanged."""
+    return " ".join(keypoints.clean(storable(text)).split())
+
+
 def _point_json(point: Any, lookup: OutletLookup) -> dict[str, Any] | None:
     if not isinstance(point, dict) or not isinstance(point.get("text"), str):
         return None
+    text = _shown(point["text"])
+    if not text:
+        return None
     outlet_id = point.get("outlet") if isinstance(point.get("outlet"), str) else None
+    outlet_id = storable(outlet_id) if outlet_id else None
     outlet = lookup(outlet_id) if outlet_id else None
     article_id = point.get("article_id")
+    url = point.get("url")
     return {
-        "text": point["text"],
+        "text": text,
         # An id is a string or a number (a file's "id": 7); anything else was never one.
-        "article_id": str(article_id)
+        "article_id": storable(str(article_id))
         if isinstance(article_id, (str, int)) and not isinstance(article_id, bool)
         else "",
-        "url": point.get("url") if isinstance(point.get("url"), str) else None,
+        # A link to the article: a web address only (never javascript: or data:).
+        "url": storable(url)
+        if isinstance(url, str) and url[:8].lower().startswith(("http://", "https://"))
+        else None,
         "outlet": outlet_json(outlet_id, lookup),
         "side": side_of(outlet.lean) if outlet is not None else "unrated",
     }
@@ -190,7 +206,9 @@ def digest_json(digest: Any, lookup: OutletLookup) -> dict[str, Any]:
         terms = entry.get("terms")
         articles = entry.get("articles")
         framing[side] = {
-            "terms": [t for t in terms if isinstance(t, str)] if isinstance(terms, list) else [],
+            "terms": [_shown(t) for t in terms if isinstance(t, str) and _shown(t)]
+            if isinstance(terms, list)
+            else [],
             "points": _points_json(entry.get("points"), lookup),
             # A count: a non-negative whole number (JSON may hold 1e308, "many", a list).
             "articles": articles

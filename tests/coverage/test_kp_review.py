@@ -235,3 +235,49 @@ def test_a_title_with_markup_is_read_without_it() -> None:
     assert not markup_words & {w for t in terms for w in t.split()}, terms
     # What the titles say is still read: "&amp;" is an ampersand.
     assert any("&" in t or "detours" in t for t in texts + terms)
+
+
+def test_a_stored_digest_with_lone_surrogates_and_controls_reads_back(coverage_app: Flask) -> None:
+    """SQLite keeps a digest as JSON text, which can hold what no UTF-8 response can carry
+    (PostgreSQL's JSONB refuses it when written): every surface still answers, with text."""
+    eng = engine(coverage_app)
+    eng.ingest(
+        [
+            RawArticle(
+                f"Main Street bridge closes after girder cracks ({host})",
+                "Harbor City closed the bridge on Tuesday after inspectors found cracks.",
+                f"https://{host}/bridge",
+                published=1_741_000_000.0 + n * 600,
+            )
+            for n, host in enumerate(("leftpaper.com", "rightdaily.com"))
+        ]
+    )
+    stored = eng.store.article_by_key("https://leftpaper.com/bridge")
+    assert stored is not None and stored.story_id is not None
+    odd = (
+        '{"key_points": [{"text": "Point \\ud800 one\\u0000 \\u202e two", "outlet": '
+        '"leftpaper.com\\udc00", "article_id": "x\\ud800", "url": "javascript:alert(1)"}], '
+        '"framing": {"left": {"terms": ["t\\ud800"], "points": [{"text": "F \\udfff"}], '
+        '"articles": 1}, "right": {"terms": [], "points": [], "articles": 1}}}'
+    )
+    store: Any = eng.store
+    conn = store._conn()
+    with store._writing(conn):
+        store._run(conn, "UPDATE stories SET digest = ? WHERE id = ?", (odd, stored.story_id))
+    client = coverage_app.test_client()
+    for path in (
+        f"/v1/stories/{stored.story_id}",
+        "/v1/score?url=https://leftpaper.com/bridge",
+        f"/stories/{stored.story_id}",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        response.get_data().decode("utf-8")
+    body = client.get(f"/v1/stories/{stored.story_id}").get_json()
+    (point,) = body["key_points"]
+    assert point["text"] == "Point \ufffd one two"
+    assert point["article_id"] == "x\ufffd"
+    # Only a web address is given as the point's article link.
+    assert point["url"] is None
+    assert body["framing"]["left"]["terms"] == ["t\ufffd"]
+    assert body["framing"]["left"]["points"][0]["text"] == "F \ufffd"
