@@ -338,3 +338,54 @@ def test_empty_front_page_passes_axe(chrome: Any, empty_site: Service) -> None:
         page.goto(empty_site.url + "/")
         assert not audit(page), describe(audit(page))
         page.context.close()
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(360, "dark"), (1440, "light"), (360, "light")])
+def test_story_page_key_points_and_framing(
+    chrome: Any, site: tuple[Service, dict[str, str]], width: int, scheme: str
+) -> None:
+    """Issue 16 on the story page: the key points before the coverage, each side's framing,
+    named regions a keyboard passes through, axe-clean and fitting at 360 px in dark and light."""
+    service, stories = site
+    story_id = stories["barrier"]
+    summary = http_json(f"{service.url}/v1/stories/{story_id}")
+    framed = [s for s, f in summary["framing"].items() if f["terms"] or f["points"]]
+    assert len(summary["key_points"]) >= 2 and len(framed) >= 2, "the demo story lost its digest"
+    page = _page(chrome, width=width, scheme=scheme)
+    page.goto(f"{service.url}/stories/{story_id}")
+    points = page.get_by_role("region", name="Key points")
+    framing = page.get_by_role("region", name="How each side framed it")
+    assert points.is_visible() and framing.is_visible()
+    shown = points.get_by_role("listitem").all_inner_texts()
+    assert len(shown) == len(summary["key_points"])
+    for item, point in zip(shown, summary["key_points"], strict=True):
+        assert item.startswith(point["text"]) and point["outlet"]["name"] in item
+    notes = framing.get_by_role("listitem").all_inner_texts()
+    for side in framed:
+        label = {"left": "Left", "center": "Center", "right": "Right"}[side]
+        assert any(n.startswith(f"{label}-leaning sources") for n in notes), (side, notes)
+    # What happened comes before the list of articles.
+    first_article = page.locator("li.article").first.bounding_box()
+    assert first_article is not None
+    for region in (points, framing):
+        box = region.bounding_box()
+        assert box is not None and box["y"] < first_article["y"]
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    # The keyboard passes the regions by (nothing in them takes focus) on to the filters.
+    assert page.locator("section.key-points *, section.framing *").evaluate_all(
+        "els => els.filter(e => e.tabIndex >= 0 || e.matches('a[href], button, input, select'))"
+        ".length"
+    ) == 0
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.id") == "f-side":
+            break
+    else:
+        pytest.fail("Tab never reached the side filter after the key points")
+    violations = audit(page, {"include": [["section.key-points"], ["section.framing"]]})
+    assert not violations, describe(violations)
+    assert not audit(page), describe(audit(page))
+    if width == 360:
+        _fits(page)
+    _shot(page, f"pages-story-key-points-{width}-{scheme}")
+    page.context.close()
