@@ -1599,13 +1599,15 @@ def _word_terms(text: str, language: str) -> frozenset[str]:
 
 
 def _readable(term: str, side: _SideWords) -> bool:
-    """Whether a framing term reads as a word of the side's text: any term not in a script
-    without spaces; of those, a word segment.py finds (_word_terms), never a letter pair cut
-    from a longer word ("大統" of "大統領", "社会" of "社会保障")."""
-    if " " in term or not _spaceless_script(term):
+    """Whether a framing term reads as words of the side's text: any term not in a script
+    without spaces; of those, only a word segment.py finds in a text of the side (_word_terms),
+    never a letter pair or run cut from a longer word ("大統" of "大統領", "社会" of
+    "社会保障"). Lao, Khmer and Burmese (no segmenter: their texts read as "unknown") show none.
+    A phrase reads where each of its words does."""
+    if " " in term:
+        return all(_readable(part, side) for part in term.split(" "))
+    if not _spaceless_script(term):
         return True
-    if len(term) > 2:
-        return True  # (only a word found by segment.py is that long: a pair is two letters)
     return any(
         term in _word_terms(text, a.language)
         for a in side._articles_using(term)
@@ -1989,7 +1991,12 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
     total = Counter(itertools.chain.from_iterable(a.said for m in members.values() for a in m))
     outlets = {story.sources[i].outlet or "" for i in story.read}
     outlet_terms = _outlet_terms(outlets, total)
-    spaceless = any(story.parsed[i].language in SPACELESS_LANGUAGES for i in story.read)
+    # (a story in a script without spaces: Chinese, Japanese, Thai, or one no language list
+    # names, such as Lao, Khmer or Burmese)
+    spaceless = any(
+        story.parsed[i].language in SPACELESS_LANGUAGES or story.parsed[i].language == "unknown"
+        for i in story.read
+    )
     out: dict[str, SideFraming] = {}
     for side in sides:
         mine = words[side]

@@ -310,3 +310,30 @@ def test_hostile_spaceless_texts_give_bounded_framing() -> None:
         assert all(len(t) <= kp.MAX_TERM_CHARS for t in f.terms)
         assert all("<" not in p.text for p in f.points)
     _verbatim(sources, framing)
+
+
+# Lao, Khmer and Burmese: scripts without spaces between words, no segmenter bundled and no
+# language list naming them (their texts read as "unknown"). Invented sentences on a tax rise.
+NO_SEGMENTER = {
+    "khmer": "រដ្ឋាភិបាលបានសម្រេចដំឡើងពន្ធ។ ប្រជាពលរដ្ឋតវ៉ាប្រឆាំងនឹងពន្ធថ្មី។ ក្រុមប្រឆាំងទាមទារឱ្យលុបចោលពន្ធ។",
+    "lao": "ລັດຖະບານຕັດສິນໃຈຂຶ້ນພາສີ. ປະຊາຊົນປະທ້ວງຕໍ່ຕ້ານພາສີໃໝ່. ຝ່າຍຄ້ານຮຽກຮ້ອງໃຫ້ຍົກເລີກພາສີ.",
+    "burmese": "အစိုးရက အခွန်တိုးရန် ဆုံးဖြတ်ခဲ့သည်။ ပြည်သူများက အခွန်သစ်ကို ဆန့်ကျင်ဆန္ဒပြခဲ့ကြသည်။",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NO_SEGMENTER))
+def test_scripts_without_a_segmenter_show_points_but_no_cut_words(name: str) -> None:
+    # Before, their words split at every vowel sign showed as terms ("ດຖະບານຕ ດສ", "រដ"):
+    # pieces of words. Now no term, and each side still has its points.
+    text = NO_SEGMENTER[name]
+    sources = [
+        Source("a", text[:20], text, "A", "left"),
+        Source("b", text[5:25], text, "B", "right"),
+        Source("c", text[:15], f"{text} {text}", "C", "left"),
+    ]
+    framing = digest(sources).framing
+    assert set(framing) == {"left", "right"}
+    for f in framing.values():
+        assert f.terms == ()
+        assert f.points
+    _verbatim(sources, framing)
