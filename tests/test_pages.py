@@ -638,6 +638,26 @@ def test_story_page_shows_key_points_and_framing_when_the_summary_has_them(app: 
     assert "How each side framed it Left: A safety story. Cost overruns." in text
 
 
+def test_story_page_gives_key_points_and_headline_their_own_direction(app: Flask) -> None:
+    # An Arabic point among English ones: dir="auto" lets each read in its script's direction
+    # (the full stop on the left of an Arabic sentence, its outlet after it).
+    arabic = "أغلقت المدينة الجسر يوم الثلاثاء بعد أن وجد المفتشون تشققات."
+    summary = {
+        "id": "st-1", "headline": "جسر الميناء يغلق", "article_count": 2, "outlet_count": 2,
+        "lean": {"outlets": {"left": 1, "center": 0, "right": 1, "unrated": 0},
+                 "by_outlets": {"left": 0.5, "center": 0.0, "right": 0.5, "unrated": 0.0},
+                 "articles": {"left": 1, "center": 0, "right": 1, "unrated": 0}},
+        "key_points": [{"text": arabic, "outlet": "Al Jazeera", "article_id": "a1"},
+                       {"text": "Inspectors found a crack.", "outlet": "Reuters", "article_id": "a2"}],
+    }  # fmt: skip
+    view = models.story_page(summary)
+    with app.test_request_context("/stories/st-1"):
+        page = render_template("pages/story.html", story=view, outlet_base="/outlets/")
+    assert re.search(r'<h1 [^>]*dir="auto"[^>]*>جسر الميناء يغلق</h1>', page), page[:2000]
+    items = re.findall(r"<li[^>]*>[^<]*(?:أغلقت|Inspectors)", page)
+    assert len(items) == 2 and all('dir="auto"' in item for item in items), items
+
+
 def test_score_page_links_the_story_of_a_stored_article(app: Flask, client: FlaskClient) -> None:
     eng = engine(app)
     eng.ingest(

@@ -166,3 +166,14 @@ test("the lead falls back to the first point when every point is the page's, or 
   assert.equal(keyPoint(story({ key_points: [bare, other] }), SERVICE, here)?.text, "No address.");
   assert.equal(keyPoint(story({ key_points: [junk, other] }), SERVICE, here)?.text, "Junk address.");
 });
+
+test("a point and headline in a right-to-left script read in their own direction", () => {
+  const arabic = "أغلقت المدينة الجسر يوم الثلاثاء بعد أن وجد المفتشون تشققات.";
+  const lead = keyPointLead(story({ headline: arabic, key_points: [point(arabic)] }),
+    { serviceUrl: SERVICE, signal: new AbortController().signal });
+  assert.ok(lead);
+  // dir="auto": the browser takes the direction from the text's first strong letter, so the
+  // full stop ends the Arabic sentence on its left, and an English point stays left to right.
+  assert.equal(lead.find("key-point-text").getAttribute("dir"), "auto");
+  assert.equal(lead.find("story-headline").getAttribute("dir"), "auto");
+});

@@ -105,8 +105,9 @@ export function keyPointLead(story, { serviceUrl = "", currentUrl = "", signal }
   const point = keyPoint(story, serviceUrl, currentUrl);
   if (!point) return null;
   const lead = h("div", { class: "key-point" },
-    point.headline ? h("p", { class: "story-headline", text: point.headline }) : null,
-    h("blockquote", { class: "key-point-text", text: point.text }),
+    // (dir="auto": a point in Arabic or Hebrew reads right to left, its full stop on its left)
+    point.headline ? h("p", { class: "story-headline", dir: "auto", text: point.headline }) : null,
+    h("blockquote", { class: "key-point-text", dir: "auto", text: point.text }),
     h("p", { class: "key-point-source row" },
       h("span", { class: "muted", text: "Key point from" }),
       h("strong", { class: "key-point-outlet", text: point.outlet }),

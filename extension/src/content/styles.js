@@ -83,7 +83,7 @@ footer { margin-top: 14px; font-size: 12px; }
 /* A story's headline and key point are text from feeds: any length, maybe no spaces. They wrap
    anywhere and are clamped to a few lines (the whole point is on the story page). */
 .story-headline { font-weight: 600; margin: 4px 0; overflow-wrap: anywhere; display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3; line-clamp: 3; overflow: hidden; }
-.key-point-text { margin: 6px 0 4px; padding: 0 0 0 10px; border-left: 3px solid var(--line); overflow-wrap: anywhere; display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 6; line-clamp: 6; overflow: hidden; }
+.key-point-text { margin: 6px 0 4px; padding: 0; padding-inline-start: 10px; border-inline-start: 3px solid var(--line); overflow-wrap: anywhere; display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 6; line-clamp: 6; overflow: hidden; }
 .key-point-source { margin: 0; font-size: 12px; }
 .key-point-more { margin: 6px 0 0; }
 button.options-link { background: none; border: 0; padding: 0; color: var(--accent); text-decoration: underline; }
