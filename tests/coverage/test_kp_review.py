@@ -281,3 +281,71 @@ def test_a_stored_digest_with_lone_surrogates_and_controls_reads_back(coverage_a
     assert point["url"] is None
     assert body["framing"]["left"]["terms"] == ["t\ufffd"]
     assert body["framing"]["left"]["points"][0]["text"] == "F \ufffd"
+
+
+# -- hostile articles through the store, the API and the page, on both backends ---------------
+
+HOSTILE_ARTICLES = {
+    "leftpaper.com": (
+        "<script>alert('t')</script> Bridge <b>closes</b> &amp; \u202eSWEN XOF",
+        "Harbor City closed the Main Street bridge on Tuesday <img src=x onerror=alert(1)>. "
+        "Inspectors found cracks\u200b in two girders \U0001f309. Mayor Ana Ruiz said "
+        "\u202e)sweN xoF( repairs would take six weeks.",
+    ),
+    "rightdaily.com": (
+        "جسر الميناء يغلق بعد اكتشاف تشققات Bridge closes",
+        "أغلقت مدينة الميناء الجسر يوم الثلاثاء بعد أن وجد المفتشون تشققات. Harbor City "
+        "closed the bridge on Tuesday after inspectors found cracks in two girders.",
+    ),
+    "centerwire.com": (
+        "Main Street bridge closes after cracks " + "x" * 3000,
+        " ".join(f"word{i % 50}" for i in range(10_000)),
+    ),
+    "righttimes.com": (
+        "港口城市关闭大桥 สะพานปิด Bridge closes after cracks",
+        "港口城市周二关闭了主街大桥。检查人员发现两根大梁有裂缝。สะพานถนนสายหลักปิดในวันอังคาร "
+        "Harbor City closed the bridge on Tuesday after inspectors found cracks.",
+    ),
+    "farleft.org": (
+        "Bridge\x01 closes\x7f after \ufeff cracks\x00",
+        "Harbor City\x07 closed the bridge\x1b[31m on Tuesday after inspectors found cracks "
+        "in two girders. " + "A" * 20_000 + ". The mayor said repairs take weeks.",
+    ),
+}
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_hostile_articles_come_back_out_of_the_store_as_text(coverage_app: Flask) -> None:
+    eng = engine(coverage_app)
+    result = eng.ingest(
+        [
+            RawArticle(title, text, f"https://{host}/bridge", published=1_741_000_000.0 + n * 60)
+            for n, (host, (title, text)) in enumerate(HOSTILE_ARTICLES.items())
+        ]
+    )
+    assert result.added == len(HOSTILE_ARTICLES)
+    client = coverage_app.test_client()
+    stories = set()
+    for host in HOSTILE_ARTICLES:
+        stored = eng.store.article_by_key(f"https://{host}/bridge")
+        assert stored is not None and stored.story_id is not None
+        stories.add(stored.story_id)
+    shown_points = 0
+    for story_id in stories:
+        for path in (f"/v1/stories/{story_id}", f"/stories/{story_id}"):
+            response = client.get(path)
+            assert response.status_code == 200, path
+        body = client.get(f"/v1/stories/{story_id}").get_json()
+        texts = {a["id"]: a for side in body["articles_by_side"].values() for a in side}
+        shown = [body["headline"], *(p["text"] for p in body["key_points"])]
+        for entry in body["framing"].values():
+            shown += entry["terms"] + [p["text"] for p in entry["points"]]
+        for text in shown:
+            assert not set(text) & set(BIDI_CONTROLS + "\x00\x01\x07\x1b\x7f"), text
+            assert not re.search(r"<\s*/?\s*(script|img|b)\b|&amp;|onerror", text), text
+        shown_points += len(body["key_points"])
+        page = client.get(f"/stories/{story_id}").get_data(as_text=True)
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert len(texts) == body["article_count"]
+    assert shown_points >= 2
+    assert client.get("/v1/score?url=https://leftpaper.com/bridge").status_code == 200
