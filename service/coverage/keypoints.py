@@ -697,10 +697,18 @@ class _Parsed:
     framing_words: list[_ArticleWords] = field(default_factory=list, compare=False, repr=False)
 
 
-def _sentence(text: str, position: int, terms_of: _Terms, whole: bool = True) -> _Sentence:
+def _sentence(
+    text: str,
+    position: int,
+    terms_of: _Terms,
+    whole: bool = True,
+    made: tuple[frozenset[str], frozenset[str]] | None = None,
+) -> _Sentence:
+    """A sentence as the summariser weighs it; `made`: terms_of(text), where the caller has
+    it."""
     # (lower-casing never makes or removes a space: the same words as lowering each)
     lowered = tuple([w.strip("\"'“”‘’,.;:!?()") for w in text.lower().split()])
-    terms, pairs = terms_of(text)
+    terms, pairs = terms_of(text) if made is None else made
     split = text.split()  # (one split for the word count and the facts)
     return _Sentence(
         text=text,
@@ -732,17 +740,18 @@ def _markup(text: str) -> bool:
     return False
 
 
-def _usable(s: _Sentence, title: str) -> bool:
-    """Whether a sentence can be shown as a point: readable length, a real sentence end, no
-    markup, not cut off by an excerpt, not the article's own title."""
-    if not (MIN_POINT_WORDS <= s.words <= MAX_POINT_WORDS) or not s.terms:
+def _fits(text: str, words: int, terms: frozenset[str], title: str, whole: bool) -> bool:
+    """Whether a sentence (its text, word count, terms, whether whole) can be shown as a
+    point: readable length, a real sentence end, no markup, not cut off by an excerpt, not the
+    article's own title. Asked before the rest of the sentence is made."""
+    if not (MIN_POINT_WORDS <= words <= MAX_POINT_WORDS) or not terms:
         return False
-    if _truncated(s.text) or _markup(s.text):
+    if _truncated(text) or _markup(text):
         return False
-    if s.text == title:
+    if text == title:
         return False
     # A span ends on a word or closing quote by construction (spans.py checks it).
-    return not s.whole or s.text[-1] in ".!?\"'”’»)。！？؟۔।」』"
+    return not whole or text[-1] in ".!?\"'”’»)。！？؟۔।」』"
 
 
 def _spans_of(
@@ -758,12 +767,14 @@ def _spans_of(
     for span in found:
         if not ended and sentence.endswith(span):
             continue
-        # (what _usable reads of the text alone, asked before the span's terms are made)
-        if not MIN_POINT_WORDS <= word_count(span) <= MAX_POINT_WORDS or span == title:
+        # (what _fits reads of the text alone, asked before the span's terms are made; the
+        # rest of the sentence made only for a span that fits)
+        words = word_count(span)
+        if not MIN_POINT_WORDS <= words <= MAX_POINT_WORDS or span == title:
             continue
-        tight = _sentence(span, position, terms_of, whole=False)
-        if _usable(tight, title):
-            out.append(tight)
+        made = terms_of(span)
+        if _fits(span, words, made[0], title, False):
+            out.append(_sentence(span, position, terms_of, whole=False, made=made))
     return out
 
 
@@ -815,19 +826,17 @@ def _parse(title_raw: str, text_raw: str) -> _Parsed:
                 candidates.extend(_spans_of(sentence, position, language, title, terms_of))
             continue
         opening = without_lead_in(sentence, language)
+        made = terms_of(sentence)
+        seen |= made[0]
+        seen |= made[1]
         if opening != sentence:
             # Without its dateline or leading "But": shown in the sentence's place (the whole
             # sentence only feeds the counts).
-            terms, pairs = terms_of(sentence)
-            seen |= terms
-            seen |= pairs
-            s = _sentence(opening, position, terms_of)
-        else:
-            s = _sentence(sentence, position, terms_of)
-            seen |= s.terms
-            seen |= s.pairs
-        if _usable(s, title):
-            candidates.append(s)
+            made = terms_of(opening)
+            words = word_count(opening)
+        # (the rest of the sentence made only where it can be a point)
+        if _fits(opening, words, made[0], title, True):
+            candidates.append(_sentence(opening, position, terms_of, made=made))
         # Its tighter spans beside it (English): the selection weighs each against the whole
         # sentence, and takes at most one of them (they repeat each other). A sentence cut off
         # (an excerpt's last, without its full stop) still has whole clauses before the cut.
@@ -1017,8 +1026,9 @@ def sentence_features(story: _Story, s: _Sentence) -> tuple[float, ...]:
         )
         pair_mass = LONE_SHARED_PAIRS * len(pairs)
     title_df = story.title_df
-    title_pairs = sum([title_df.get(p, 0) for p in pairs]) / n_pairs / n
-    title_terms = sum([title_df.get(t, 0) for t in terms]) / n_terms / n
+    # (integer sums in C: the same as summing term by term)
+    title_pairs = sum(map(title_df.get, pairs, itertools.repeat(0))) / n_pairs / n
+    title_terms = sum(map(title_df.get, terms, itertools.repeat(0))) / n_terms / n
     own = story.title_sentences.get(s.source)
     own_title = len(terms & own.terms) / n_terms if own is not None and s.position else 0.0
     side = story.sources[s.source].side
@@ -1043,7 +1053,7 @@ def sentence_features(story: _Story, s: _Sentence) -> tuple[float, ...]:
         1.0 if s.opinion else 0.0,
         1.0 if s.reaction else 0.0,
         1.0 if lowered and lowered[0] in _DANGLING else 0.0,
-        1.0 if any(w in _DAYS for w in lowered) else 0.0,
+        0.0 if _DAYS.isdisjoint(lowered) else 1.0,
         *(
             (_strong(s) / max(s.words, 1), _own_evaluative(story, s) / max(s.words, 1))
             if s.evaluative
@@ -2027,9 +2037,7 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
         verdicts: dict[str, bool] = {}
         excluded = functools.partial(_excluded, mine, others, outlet_terms, verdicts)
         # (a letter pair of a script without spaces counts towards the points, never shown)
-        shown = (
-            {t: v for t, v in specific.items() if _readable(t, mine)} if spaceless else specific
-        )
+        shown = {t: v for t, v in specific.items() if _readable(t, mine)} if spaceless else specific
         top = _top_terms(shown, set(), excluded)
         if len(top) < FRAMING_FEW_TERMS:
             strays = lifts(

@@ -119,6 +119,9 @@ def test_every_candidate_is_its_text_read_afresh(sentences: list[str], dateline:
     for c in itertools.chain(parsed.candidates, parsed.title_spans):
         fresh = _sentence(c.text, c.position, terms_of, whole=c.whole)
         assert fresh == c
+    title = parsed.title.text if parsed.title else ""
+    for c in parsed.candidates:  # (every candidate could be shown)
+        assert keypoints._fits(c.text, c.words, c.terms, title, c.whole)
 
 
 def _grown_story(n: int) -> list[keypoints.Source]:
