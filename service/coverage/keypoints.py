@@ -1608,23 +1608,26 @@ def _word_terms(text: str, language: str) -> frozenset[str]:
     return frozenset(t for t in segment.words(text, language, stop) if not _skip_term(t))
 
 
-def _readable(term: str, side: _SideWords) -> bool:
+def _side_words(side: _SideWords) -> frozenset[str]:
+    """The words segment.py finds in the side's texts written without spaces (_word_terms):
+    the only such terms framing shows."""
+    found: set[str] = set()
+    for a in side.articles:
+        if a.language in SPACELESS_LANGUAGES:
+            for _, text in a.texts:
+                found |= _word_terms(text, a.language)
+    return frozenset(found)
+
+
+def _readable(term: str, words: frozenset[str]) -> bool:
     """Whether a framing term reads as words of the side's text: any term not in a script
-    without spaces; of those, only a word segment.py finds in a text of the side (_word_terms),
-    never a letter pair or run cut from a longer word ("大統" of "大統領", "社会" of
-    "社会保障"). Lao, Khmer and Burmese (no segmenter: their texts read as "unknown") show none.
-    A phrase reads where each of its words does."""
+    without spaces; of those, only one of the side's `words` (_side_words), never a letter
+    pair or run cut from a longer word ("大統" of "大統領", "社会" of "社会保障"). Lao, Khmer
+    and Burmese (no segmenter: their texts read as "unknown") show none. A phrase reads where
+    each of its words does."""
     if " " in term:
-        return all(_readable(part, side) for part in term.split(" "))
-    if not _spaceless_script(term):
-        return True
-    return any(
-        term in _word_terms(text, a.language)
-        for a in side._articles_using(term)
-        if a.language in SPACELESS_LANGUAGES
-        for _, text in a.texts
-        if term in text
-    )
+        return all(_readable(part, words) for part in term.split(" "))
+    return term in words or not _spaceless_script(term)
 
 
 def _skip_term(term: str) -> bool:
@@ -2037,7 +2040,12 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
         verdicts: dict[str, bool] = {}
         excluded = functools.partial(_excluded, mine, others, outlet_terms, verdicts)
         # (a letter pair of a script without spaces counts towards the points, never shown)
-        shown = {t: v for t, v in specific.items() if _readable(t, mine)} if spaceless else specific
+        readable = _side_words(mine) if spaceless else frozenset()
+        shown = (
+            {t: v for t, v in specific.items() if _readable(t, readable)}
+            if spaceless
+            else specific
+        )
         top = _top_terms(shown, set(), excluded)
         if len(top) < FRAMING_FEW_TERMS:
             strays = lifts(
@@ -2050,7 +2058,7 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
             )
             specific.update(strays)
             if spaceless:
-                shown = {t: v for t, v in specific.items() if _readable(t, mine)}
+                shown = {t: v for t, v in specific.items() if _readable(t, readable)}
             top = _top_terms(shown, set(strays), excluded)
         for term, out_of_it in verdicts.items():
             if out_of_it:
