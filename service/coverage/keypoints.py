@@ -340,6 +340,9 @@ _SCRIPT_LANGUAGE = {
 }  # fmt: skip
 
 
+_GROUP = re.Match.group  # a match's text
+
+
 def detect_language(text: str) -> str:
     """The article's language as a stop-words list name (e.g. "english"), or "unknown".
 
@@ -370,14 +373,17 @@ def detect_language(text: str) -> str:
         return _SCRIPT_LANGUAGE[script]
     langs = _languages()
     lowered = sample.lower()
-    words = (_WORD_ASCII_RE if lowered.isascii() else _WORD_RE).findall(lowered)[:60]
+    # The first 60 words, read only as far as needed: the first 40 decide most texts.
+    found = (_WORD_ASCII_RE if lowered.isascii() else _WORD_RE).finditer(lowered)
+    words = list(map(_GROUP, itertools.islice(found, 40)))
     if script == "LATIN":
         # Most news here is English: a text where a quarter of the words are English function
         # words is English, without counting the other 30 lists.
         english = langs.stopwords["english"]
-        hits = sum(map(english.__contains__, words[:40]))  # (bools summed: the same count)
-        if hits >= 3 and hits * 4 >= min(len(words), 40):
+        hits = sum(map(english.__contains__, words))  # (bools summed: the same count)
+        if hits >= 3 and hits * 4 >= len(words):  # (len(words) <= 40)
             return "english"
+    words += map(_GROUP, itertools.islice(found, 20))
     index = langs.index
     votes: dict[str, float] = {}
     # (the listed words in order: the same sums, added in the same order)
@@ -755,11 +761,16 @@ def _fits(text: str, words: int, terms: frozenset[str], title: str, whole: bool)
 
 
 def _spans_of(
-    sentence: str, position: int, language: str, title: str, terms_of: _Terms
+    sentence: str,
+    position: int,
+    language: str,
+    title: str,
+    terms_of: _Terms,
+    head: str | None = None,
 ) -> list[_Sentence]:
     """A sentence's usable spans (spans.spans) as candidates. Of a sentence that does not end
     like one (cut off by an excerpt or the read limit), only spans ending before its end."""
-    found = spans(sentence, language)
+    found = spans(sentence, language, head)
     if not found:
         return []
     ended = sentence[-1] in ".!?\"'”’»)。！？؟۔।」』" and not _truncated(sentence)
@@ -840,7 +851,7 @@ def _parse(title_raw: str, text_raw: str) -> _Parsed:
         # Its tighter spans beside it (English): the selection weighs each against the whole
         # sentence, and takes at most one of them (they repeat each other). A sentence cut off
         # (an excerpt's last, without its full stop) still has whole clauses before the cut.
-        candidates.extend(_spans_of(sentence, position, language, title, terms_of))
+        candidates.extend(_spans_of(sentence, position, language, title, terms_of, opening))
     asked: set[str] = set()
     for s in (*([title_sentence] if title_sentence else []), *tight_titles, *candidates):
         asked |= s.terms

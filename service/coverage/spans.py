@@ -178,10 +178,12 @@ def english_head(sentence: str) -> str:
     return head
 
 
-def english_spans(sentence: str) -> list[str]:
+def english_spans(sentence: str, head: str | None = None) -> list[str]:
     """The tighter spans of an English sentence (after english_head) that read whole, longest
-    first, without the head itself; [] when none. Each is a verbatim substring of `sentence`."""
-    head = english_head(sentence)
+    first, without the head itself; [] when none. Each is a verbatim substring of `sentence`.
+    `head`: english_head(sentence), where the caller has it."""
+    if head is None:
+        head = english_head(sentence)
     pieces = [head]
     # Clauses at semicolons and dashes: the first, and each later one that starts a sentence
     # of its own (a capital letter, checked with the rest below).
@@ -223,11 +225,12 @@ def without_lead_in(sentence: str, language: str) -> str:
     return english_head(sentence)
 
 
-def spans(sentence: str, language: str) -> list[str]:
-    """A sentence's tighter spans in its language ([] where there are no rules for it)."""
+def spans(sentence: str, language: str, head: str | None = None) -> list[str]:
+    """A sentence's tighter spans in its language ([] where there are no rules for it);
+    `head`: without_lead_in(sentence, language), where the caller has it."""
     if language != "english":
         return []
-    return english_spans(sentence)
+    return english_spans(sentence, head)
 
 
 # A title's parts: before a clause that adds to what it says (", raising fears ...", " as ...",
