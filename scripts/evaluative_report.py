@@ -8,8 +8,9 @@ Run: parallax summarize DATA > BEFORE.jsonl   (with the old code; then the new o
 Prints counts only, never the data's texts (they belong to their publishers): the share of
 headlines and of key points holding an evaluative word, counted as the summariser counts them
 (keypoints._evaluative: English words, reporting words out) at two strengths (2 and 3), by two
-word lists: VADER's lexicon alone, and the lexicon with our supplement (news_opinion.tsv), so a
-change is not graded only by the list it added. `--audit` writes up to 20 stories whose headline
+word lists: VADER's lexicon alone, and the lexicon with our supplement (news_opinion.tsv, whose
+words count at every strength, as the headline counts them), so a change is not graded only by
+the list it added. `--audit` writes up to 20 stories whose headline
 changed, the two headlines in a random order as A and B (texts: keep the file outside the
 repository) and the order to `--key`; `--verdicts` (a line per story: its id, then A or B for the
 more loaded headline, or = ) is unblinded against the key and counted.
@@ -38,12 +39,13 @@ def load(path: Path) -> dict[str, dict[str, Any]]:
 
 def strengths(text: str, supplement: bool) -> list[float]:
     """The strengths of a text's evaluative words, as the summariser reads them (its language
-    detected as at parse time), with or without our supplement's words."""
+    detected as at parse time), with or without our supplement's words (which count whatever
+    their strength: as 4 here)."""
     language = kp.detect_language(text)
     sentence = kp._sentence(text, 1, kp._languages().terms(language))
     ours = kp._supplement_words()
     return [
-        strength
+        4.0 if word in ours else strength
         for word, _, strength in sentence.evaluative
         if supplement or word not in ours
     ]

@@ -615,9 +615,11 @@ def _evaluative_words() -> dict[str, float]:
     words: no numbers, emoticons, chat abbreviations or entries under three letters. One
     lookup a word."""
     lexicon = valence_lexicon()
+    ours = opinion_supplement()
     out: dict[str, float] = {}
-    for word, valence in itertools.chain(lexicon.items(), opinion_supplement().items()):
-        if abs(valence) < _EVALUATIVE_FLOOR or word in _EVENT_WORDS:
+    for word, valence in itertools.chain(lexicon.items(), ours.items()):
+        # (our supplement's words are opinion words whatever their strength: all kept)
+        if (abs(valence) < _EVALUATIVE_FLOOR and word not in ours) or word in _EVENT_WORDS:
             continue
         if len(word) < 3 or not _LEXICON_WORD_RE.fullmatch(word) or word in _CHAT_ABBREVIATIONS:
             continue
@@ -645,7 +647,8 @@ def _supplement_words() -> frozenset[str]:
 
 def _evaluative(lowered: Sequence[str], terms_of: _Terms) -> tuple[tuple[str, str, float], ...]:
     """(word, compared form, |valence|) of the sentence's evaluative words: English words of
-    VADER's lexicon rated TITLE_EVALUATIVE_MIN or more either way, reporting words out. Other
+    VADER's lexicon rated _EVALUATIVE_FLOOR or more either way, and of our supplement,
+    reporting words out. Other
     languages: none (the lexicon is English; they keep the punctuation and person cues alone)."""
     if terms_of.language != "english":
         return ()
@@ -1379,18 +1382,22 @@ def _title_loaded(title: str) -> float:
 
 
 def _title_evaluative(story: _Story, s: _Sentence) -> float:
-    """The loading of a title's evaluative words (the lexicon's, English) beyond the hand list:
-    TITLE_EVALUATIVE for each that no other title of the story uses. A word the other outlets'
+    """The loading of a title's evaluative words (English: the lexicon's of TITLE_EVALUATIVE_MIN
+    or more, and our supplement's whatever their strength, since each is there as an opinion
+    word) beyond the hand list: TITLE_EVALUATIVE for each that no other title of the story uses. A word the other outlets'
     titles also use ("killed", "riot", "deal") names the event; one outlet's alone is its take
     ("freedom", "troubling"). (Every evaluative word counted, or the texts' words instead of
     the titles' deciding what is shared: headline ROUGE-L lower on both dev sets' halves.)"""
     if not s.evaluative or story.n <= 1:
         return 0.0  # a lone title has nothing plainer to lose to
     title_df = story.title_df
+    ours = _supplement_words()
     return TITLE_EVALUATIVE * sum(
         1
         for word, term, strength in s.evaluative
-        if strength >= TITLE_EVALUATIVE_MIN and word not in _LOADED and title_df[term] <= 1
+        if (strength >= TITLE_EVALUATIVE_MIN or word in ours)
+        and word not in _LOADED
+        and title_df[term] <= 1
     )
 
 

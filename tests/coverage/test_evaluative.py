@@ -157,10 +157,14 @@ def test_supplement_words_load_titles_and_framing_but_not_the_sentence_model() -
         assert features["evaluative_own"] * lead.words == pytest.approx(counted)
 
 
-def test_a_title_with_a_supplement_word_loses_the_headline_to_a_plain_one() -> None:
+@pytest.mark.parametrize("word", ["Draconian", "Baffling"])
+def test_a_title_with_a_supplement_word_loses_the_headline_to_a_plain_one(word: str) -> None:
+    # "baffling" is rated under TITLE_EVALUATIVE_MIN: a supplement word counts whatever its
+    # strength, as each is listed for being an opinion word.
+    assert word != "Baffling" or abs(opinion_supplement()["baffling"]) < kp.TITLE_EVALUATIVE_MIN
     judged = Source(
         "j",
-        "Draconian spillway closure empties Lake Orrin reservoir",
+        f"{word} spillway closure empties Lake Orrin reservoir",
         "Engineers inspected the dam on Monday. The county ordered households to leave.",
         "Outlet J",
         "left",
@@ -174,7 +178,7 @@ def test_a_title_with_a_supplement_word_loses_the_headline_to_a_plain_one() -> N
     )
     story = kp._Story([judged, plain, *OTHERS])
     assert kp._title_evaluative(story, story.title_sentences[0]) > 0.0
-    assert "Draconian" not in digest([judged, plain, *OTHERS]).headline
+    assert word not in digest([judged, plain, *OTHERS]).headline
 
 
 # An invented story: a dam's spillway gate fails; three outlets report it.
