@@ -1626,26 +1626,72 @@ def _word_terms(text: str, language: str) -> frozenset[str]:
     return frozenset(t for t in segment.words(text, language, stop) if not _skip_term(t))
 
 
-def _side_words(side: _SideWords) -> frozenset[str]:
-    """The words segment.py finds in the side's texts written without spaces (_word_terms):
-    the only such terms framing shows."""
+# Korean particles, longest first ("에서는" before "는"): written on the word they follow, so a
+# side writes "증세안에" (to the tax plan) beside "증세안" (the tax plan): one term twice.
+# (as framing compares Korean terms: folded, each syllable its letters, _fold)
+_KOREAN_PARTICLES = tuple(
+    sorted(
+        map(
+            functools.partial(unicodedata.normalize, "NFKD"),
+            """은 는 이 가 을 를 에 의 로 와 과 도 만 에서 에게 으로 부터 까지 께서 보다 처럼 에는 에도
+            에서는 에서도 으로는 이라고 라고""".split(),
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """Which of a side's terms framing may show, where a script needs it checked: the words
+    segment.py finds in its texts written without spaces, and (Korean) the forms with a
+    particle whose bare word the side also writes."""
+
+    words: frozenset[str]
+    hidden: frozenset[str]
+
+
+_NOTHING_SHOWN = _Shown(frozenset(), frozenset())
+
+
+def _side_words(side: _SideWords) -> _Shown:
+    """What `_readable` reads for one side of a story that needs it (once per side)."""
     found: set[str] = set()
+    korean = False
     for a in side.articles:
         if a.language in SPACELESS_LANGUAGES:
             for _, text in a.texts:
                 found |= _word_terms(text, a.language)
-    return frozenset(found)
+        korean = korean or a.language == "korean"
+    hidden: set[str] = set()
+    if korean:
+        used = side.used
+        for term in used:
+            if " " in term or _script(term[0]) != "HANGUL":
+                continue
+            for particle in _KOREAN_PARTICLES:
+                if term.endswith(particle):
+                    stem = term[: -len(particle)]
+                    # (two syllables at least: "국가" is no "국" + "가")
+                    if len(unicodedata.normalize("NFC", stem)) >= 2 and stem in used:
+                        hidden.add(term)
+                    break
+    return _Shown(frozenset(found), frozenset(hidden))
 
 
-def _readable(term: str, words: frozenset[str]) -> bool:
+def _readable(term: str, shown: _Shown) -> bool:
     """Whether a framing term reads as words of the side's text: any term not in a script
-    without spaces; of those, only one of the side's `words` (_side_words), never a letter
-    pair or run cut from a longer word ("大統" of "大統領", "社会" of "社会保障"). Lao, Khmer
-    and Burmese (no segmenter: their texts read as "unknown") show none. A phrase reads where
-    each of its words does."""
+    without spaces; of those, only one of the words segment.py found in the side's texts
+    (_side_words), never a letter pair or run cut from a longer word ("大統" of "大統領", "社会"
+    of "社会保障"). Lao, Khmer and Burmese (no segmenter: their texts read as "unknown") show
+    none. A Korean word with a particle is not shown where the side writes the word without it
+    ("증세안에" beside "증세안"). A phrase reads where each of its words does."""
     if " " in term:
-        return all(_readable(part, words) for part in term.split(" "))
-    return term in words or not _spaceless_script(term)
+        return all(_readable(part, shown) for part in term.split(" "))
+    if term in shown.hidden:
+        return False
+    return term in shown.words or not _spaceless_script(term)
 
 
 def _skip_term(term: str) -> bool:
@@ -2024,8 +2070,10 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
     outlet_terms = _outlet_terms(outlets, total)
     # (a story in a script without spaces: Chinese, Japanese, Thai, or one no language list
     # names, such as Lao, Khmer or Burmese)
+    # (or Korean, whose particles are written on their words)
     spaceless = any(
-        story.parsed[i].language in SPACELESS_LANGUAGES or story.parsed[i].language == "unknown"
+        story.parsed[i].language in SPACELESS_LANGUAGES
+        or story.parsed[i].language in ("unknown", "korean")
         for i in story.read
     )
     out: dict[str, SideFraming] = {}
@@ -2058,7 +2106,7 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
         verdicts: dict[str, bool] = {}
         excluded = functools.partial(_excluded, mine, others, outlet_terms, verdicts)
         # (a letter pair of a script without spaces counts towards the points, never shown)
-        readable = _side_words(mine) if spaceless else frozenset()
+        readable = _side_words(mine) if spaceless else _NOTHING_SHOWN
         shown = (
             {t: v for t, v in specific.items() if _readable(t, readable)}
             if spaceless

@@ -337,3 +337,52 @@ def test_scripts_without_a_segmenter_show_points_but_no_cut_words(name: str) -> 
         assert f.terms == ()
         assert f.points
     _verbatim(sources, framing)
+
+
+# Korean is written with spaces, but its particles are written on their words: a side writing
+# "증세안에" (to the tax plan) and "증세안" (the tax plan) showed the one term twice.
+KOREAN = [
+    Source(
+        "l1",
+        "정부 증세안에 시민단체 항의",
+        "정부는 내년부터 소비세를 인상하는 증세안을 결정했다. 시민단체는 증세가 가계에 부담이 된다고 "
+        "항의했다. 야당도 증세안 철회를 요구했다.",
+        "좌",
+        "left",
+    ),
+    Source(
+        "l2",
+        "증세안 반대 집회 열려",
+        "서울에서 증세안에 반대하는 항의 집회가 열렸다. 참가자들은 가계 부담이 늘어난다고 "
+        "호소했다. 정부는 소비세 인상을 예정하고 있다.",
+        "좌일보",
+        "left",
+    ),
+    Source(
+        "r1",
+        "정부 재정 건전화 위해 소비세 인상",
+        "정부는 재정 건전화를 위해 소비세 인상을 결정했다. 총리는 사회보장 재원 확보가 필요하다고 "
+        "설명했다. 경제계는 재정 건전화 노력을 평가했다.",
+        "우",
+        "right",
+    ),
+    Source(
+        "r2",
+        "총리 사회보장 재원 확보 강조",
+        "총리는 기자회견에서 사회보장 재원 확보를 강조했다. 재정 건전화를 위한 소비세 인상은 "
+        "불가피하다고 말했다. 경제계는 이를 평가했다.",
+        "우일보",
+        "right",
+    ),
+]
+
+
+def test_a_korean_word_is_not_shown_twice_with_and_without_its_particle() -> None:
+    framing = digest(KOREAN).framing
+    left, right = framing["left"].terms, framing["right"].terms
+    assert "증세안" in left and "증세안에" not in left, left
+    assert "건전화" in right and "건전화를" not in right, right
+    assert "사회보장" in right
+    # A word with a particle whose bare form the side never writes stays as written.
+    assert kp._readable("총리는", kp._side_words(kp._SideWords([])))
+    _verbatim(KOREAN, framing)
