@@ -1550,29 +1550,20 @@ class _ArticleWords:
         stems = term.split(" ")
         # (a stem's first letters are its word's: texts without them need no reading)
         probes = [t[: min(3, len(t) - 1)] for t in stems]
-        maker = _languages().terms(self.language)
-        known, learn = maker.cache.get, maker._learn
         for _, text in self.texts:
             lowered = text.lower() if text.isascii() else _folded(text.lower())
             if not all(p in lowered for p in probes):
                 continue
-            if len(stems) == 1 and not maker.spaceless:
+            tokens = _tokens(text, self.language)
+            if tokens is not None and len(stems) == 1:
                 # A word: each distinct word of the text once, its occurrences counted (the
-                # same counts, keys first seen in the same order, as reading word by word).
-                raws = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
-                distinct = list(dict.fromkeys(raws))
-                # (the cache's answers by a C map, the few words it lacks learnt after; the
-                # words whose term is this one picked in C too)
-                forms: list[tuple[str, bool]] = list(map(known, distinct))  # type: ignore[arg-type]
-                if None in forms:
-                    forms = [f or learn(r) for f, r in zip(forms, distinct, strict=True)]
-                found_terms: Iterable[str] = map(_FIRST, forms)
-                if not text.isascii():
-                    found_terms = map(_fold, found_terms)  # (_tokens folds such a text's terms)
-                for raw in itertools.compress(distinct, map(term.__eq__, found_terms)):
+                # same counts, keys first seen in the same order, as reading word by word);
+                # the words whose term is this one picked in C.
+                raws, forms = tokens
+                distinct = dict(zip(raws, map(_FIRST, forms), strict=True))  # (one term a word)
+                for raw in itertools.compress(distinct, map(term.__eq__, distinct.values())):
                     seen[_POSSESSIVE_RE.sub("", raw)] += raws.count(raw)
                 continue
-            tokens = _tokens(text, self.language)
             if tokens is None:
                 seen.update([term] if term in text else [])
                 continue
@@ -1739,12 +1730,32 @@ _FIRST = operator.itemgetter(0)  # a word's first letter, a form's term
 _HAS_SPACE = operator.methodcaller("__contains__", " ")  # a phrase
 
 
+# While framing() runs, the texts its articles' case and spellings have read, so each is read
+# once a digest (an article's case, then its spellings of a few terms); this thread's, emptied
+# when the digest's framing is done (nothing kept between digests: its articles are kept
+# parsed, their words are not).
+_FRAMING_READ = threading.local()
+
+
 def _tokens(text: str, language: str) -> tuple[list[str], list[tuple[str, bool]]] | None:
     """A text's words as written and as (term, is a content word), one for one; None for a
-    script written without spaces (its terms are letter pairs)."""
+    script written without spaces (its terms are letter pairs). The lists are shared: read
+    them, never change them."""
     maker = _languages().terms(language)
     if maker.spaceless:
         return None
+    read: dict[tuple[str, str], tuple[list[str], list[tuple[str, bool]]]] | None = getattr(
+        _FRAMING_READ, "texts", None
+    )
+    if read is None:
+        return _read_tokens(text, maker)
+    found = read.get((text, language))
+    if found is None:
+        found = read[(text, language)] = _read_tokens(text, maker)
+    return found
+
+
+def _read_tokens(text: str, maker: _Terms) -> tuple[list[str], list[tuple[str, bool]]]:
     raws: list[str] = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
     # (_Terms.words, without finding the words twice)
     # (the cache's answers by a C map; the few words it lacks learnt after)
@@ -2045,6 +2056,17 @@ def _name_terms(name: str) -> tuple[str, ...]:
 
 def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFraming]:
     """For a story covered by more than one side: per side, the words and two-word phrases its
+    sentences and titles use more than the other sides' (_framing)."""
+    kept = getattr(_FRAMING_READ, "texts", None)
+    _FRAMING_READ.texts = {} if kept is None else kept
+    try:
+        return _framing(story, key)
+    finally:
+        _FRAMING_READ.texts = kept
+
+
+def _framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFraming]:
+    """For a story covered by more than one side: per side, the words and two-word phrases its
     sentences and titles use more than the other sides' (smoothed log-odds of the share of
     sentences using them, weighed by that share and by how many of its articles use them), and
     its one or two sentences or titles richest in them, preferring ones not among `key` (the
@@ -2108,9 +2130,7 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
         # (a letter pair of a script without spaces counts towards the points, never shown)
         readable = _side_words(mine) if spaceless else _NOTHING_SHOWN
         shown = (
-            {t: v for t, v in specific.items() if _readable(t, readable)}
-            if spaceless
-            else specific
+            {t: v for t, v in specific.items() if _readable(t, readable)} if spaceless else specific
         )
         top = _top_terms(shown, set(), excluded)
         if len(top) < FRAMING_FEW_TERMS:

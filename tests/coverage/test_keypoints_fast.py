@@ -166,3 +166,27 @@ def test_the_side_cache_is_bounded_by_articles() -> None:
         assert cache.articles <= 10
     assert cache.get(articles[:11]) is not cache.get(articles[:11])  # too big to keep
     assert cache.articles <= 10
+
+
+def test_texts_read_while_framing_are_forgotten_after_it() -> None:
+    # Framing reads each text of its articles once a digest; nothing is kept past the digest
+    # (a cold digest after it reads them again), and the spellings read through the shared
+    # reading are the ones read alone.
+    story = _grown_story(9)
+    keypoints._SIDE_WORDS.clear()
+    keypoints._PARSED.items.clear()
+    digest = keypoints.digest(story)
+    assert digest.framing
+    assert getattr(keypoints._FRAMING_READ, "texts", None) is None
+    parsed = keypoints._PARSED.get(story[0].title, story[0].text)
+    article = _article_words(parsed)
+    alone = {t: Counter(dict(article.spellings(t))) for t in article.used}
+    article.lazy.clear()
+    keypoints._FRAMING_READ.texts = {}
+    try:
+        shared = {t: Counter(dict(article.spellings(t))) for t in article.used}
+        assert keypoints._FRAMING_READ.texts  # (read through the shared reading)
+    finally:
+        keypoints._FRAMING_READ.texts = None
+    assert shared == alone
+    assert any(alone.values())
