@@ -880,7 +880,10 @@ class _ParseCache:
         self.lock = threading.Lock()
 
     def get(self, title: str, text: str) -> _Parsed:
-        key = (title, text[:MAX_ARTICLE_CHARS])
+        # All the text _parse reads (up to twice MAX_ARTICLE_CHARS: whitespace collapses), so
+        # two texts alike only in their first MAX_ARTICLE_CHARS are two parses. (A text the
+        # store gives is at most DIGEST_TEXT_CHARS long: the key is the text itself.)
+        key = (title, text[: MAX_ARTICLE_CHARS * 2])
         with self.lock:
             parsed = self.items.get(key)
             if parsed is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from service.cli.coverage import summarize
+from service.coverage import keypoints as kp
 from service.coverage.engine import RawArticle
 from service.coverage.keypoints import Source, digest
 from service.coverage.runtime import engine
@@ -349,3 +351,27 @@ def test_hostile_articles_come_back_out_of_the_store_as_text(coverage_app: Flask
         assert len(texts) == body["article_count"]
     assert shown_points >= 2
     assert client.get("/v1/score?url=https://leftpaper.com/bridge").status_code == 200
+
+
+def test_two_texts_alike_in_their_first_characters_are_not_one_parse() -> None:
+    """The parse cache's key must hold all of a text the parse reads: it reads up to twice
+    MAX_ARTICLE_CHARS of raw text (runs of whitespace collapse), so two articles that differ
+    only past MAX_ARTICLE_CHARS raw characters are two parses, each attributed its own words."""
+    pad = "\n" * kp.MAX_ARTICLE_CHARS  # a page's blank lines: nothing once collapsed
+    first = Source(
+        "a",
+        "Bridge closes",
+        pad + "The mayor of Harbor City resigned on Tuesday after inspectors found cracks.",
+        "A Paper",
+        "left",
+    )
+    second = replace(
+        first,
+        article_id="b",
+        text=pad + "The council of Harbor City approved new repair funds on Tuesday evening.",
+    )
+    for source in (first, second):
+        points = digest([source]).key_points
+        assert points
+        for point in points:
+            assert point.text in kp.clean(source.text), (source.article_id, point.text)
