@@ -375,3 +375,56 @@ def test_two_texts_alike_in_their_first_characters_are_not_one_parse() -> None:
         assert points
         for point in points:
             assert point.text in kp.clean(source.text), (source.article_id, point.text)
+
+
+# -- the digest is the same whichever thread computes it, in whatever order ------------------
+
+
+def test_digests_are_the_same_from_many_threads_with_caches_evicting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The parse cache, the framing-term verdicts and the sides' kept words are shared by the
+    threads of a process (ingest workers, web requests): tiny bounds make them evict and refill
+    while other threads read them, and every thread's digests equal one thread's."""
+    import random
+    import threading
+    from collections import defaultdict
+
+    from bench.coverage_speed import Synth
+
+    by_event: dict[str, list[Source]] = defaultdict(list)
+    for i, art in enumerate(Synth(11).stream(240)):
+        side = ("left", "center", "right", "unrated")[i % 4]
+        by_event[art["event"]].append(
+            Source(str(i), art["title"], art["text"], art["url"].split("/")[2], side)
+        )
+    stories = [by_event[k] for k in sorted(by_event)]
+    expected = [digest(s).to_json() for s in stories]
+    monkeypatch.setattr(kp, "_PARSED", kp._ParseCache(5))
+    monkeypatch.setattr(kp, "MAX_SKIP_CACHE", 40)
+    monkeypatch.setattr(kp, "_SKIP_CACHE", (set(), set()))
+    if hasattr(kp, "_SideWordsCache"):
+        monkeypatch.setattr(kp, "_SIDE_WORDS", kp._SideWordsCache(12))
+    found: dict[int, list[object]] = {}
+    failed: list[BaseException] = []
+
+    def work(seed: int) -> None:
+        order = list(range(len(stories))) * 2
+        random.Random(seed).shuffle(order)
+        try:
+            answers: list[object] = [None] * len(stories)
+            for n in order:
+                answers[n] = digest(stories[n]).to_json()
+            found[seed] = answers
+        except BaseException as exc:  # noqa: BLE001 - reported below, with the thread's seed
+            failed.append(exc)
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failed, failed
+    assert len(stories) >= 10 and any(e["framing"] for e in expected)
+    for answers in found.values():
+        assert answers == expected
