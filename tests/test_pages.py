@@ -638,6 +638,26 @@ def test_story_page_shows_key_points_and_framing_when_the_summary_has_them(app: 
     assert "How each side framed it Left: A safety story. Cost overruns." in text
 
 
+def test_story_page_never_shows_a_point_as_if_it_were_its_own(app: Flask) -> None:
+    # An article with neither a rated outlet nor an address (a file's "id" alone): its point
+    # still says it came from an outlet, one not known, rather than standing unattributed.
+    summary = {
+        "id": "st-1", "headline": "Harbor bridge closes", "article_count": 2, "outlet_count": 2,
+        "lean": {"outlets": {"left": 1, "center": 0, "right": 1, "unrated": 0},
+                 "by_outlets": {"left": 0.5, "center": 0.0, "right": 0.5, "unrated": 0.0},
+                 "articles": {"left": 1, "center": 0, "right": 1, "unrated": 0}},
+        "key_points": [{"text": "The bridge was shut on Tuesday.", "outlet": None, "article_id": "n2"}],
+        "framing": {"left": {"terms": [], "points": [{"text": "Commuters face detours.",
+                                                      "outlet": None}], "articles": 1}},
+    }  # fmt: skip
+    view = models.story_page(summary)
+    with app.test_request_context("/stories/st-1"):
+        page = render_template("pages/story.html", story=view, outlet_base="/outlets/")
+    text = _text(page.encode())
+    assert "The bridge was shut on Tuesday. (unknown outlet)" in text
+    assert "“Commuters face detours.” (unknown outlet)" in text
+
+
 def test_story_page_gives_key_points_and_headline_their_own_direction(app: Flask) -> None:
     # An Arabic point among English ones: dir="auto" lets each read in its script's direction
     # (the full stop on the left of an Arabic sentence, its outlet after it).

@@ -370,7 +370,8 @@ def _text_items(value: object) -> tuple[str, ...]:
             for point in entry.get("points") or ():
                 if isinstance(point, dict) and isinstance(point.get("text"), str):
                     who = _outlet_name(point.get("outlet"))
-                    notes.append(f"{label}: “{point['text']}”" + (f" ({who})" if who else ""))
+                    # (never unattributed: an article without an outlet says so)
+                    notes.append(f"{label}: “{point['text']}” ({who or 'unknown outlet'})")
         return tuple(notes)
     if isinstance(value, list):
         out: list[str] = []
