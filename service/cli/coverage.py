@@ -650,9 +650,17 @@ def summarize(file_: Path, baseline: bool) -> None:
         click.echo(f"{file_}: {problem}; skipped", err=True)
     if not stories and not problems:
         click.echo(f"{file_}: no articles, so no stories to summarize", err=True)
-    out = sys.stdout
+    # JSON lines are UTF-8 whatever the console's or locale's encoding (Latin-1 could not print
+    # a Chinese story): written as bytes where standard output has them.
+    binary = getattr(sys.stdout, "buffer", None)
     for line in summarize_stories(stories, baseline=baseline):
-        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        text = json.dumps(line, ensure_ascii=False) + "\n"
+        if binary is not None:
+            binary.write(text.encode("utf-8"))
+        else:
+            sys.stdout.write(text)
+    if binary is not None:
+        binary.flush()
     if problems:
         lines = [int(p.split(":", 1)[0].removeprefix("line ")) for p in problems]
         raise click.ClickException(

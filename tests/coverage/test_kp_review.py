@@ -428,3 +428,31 @@ def test_digests_are_the_same_from_many_threads_with_caches_evicting(
     assert len(stories) >= 10 and any(e["framing"] for e in expected)
     for answers in found.values():
         assert answers == expected
+
+
+def test_summarize_prints_utf8_json_lines_whatever_the_terminal_encoding(tmp_path: Path) -> None:
+    # JSON lines are UTF-8; a console or locale set to Latin-1 made printing a Chinese story
+    # a UnicodeEncodeError traceback.
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "cjk.jsonl"
+    row = {
+        "story": "港",
+        "id": "a",
+        "title": "港口城市关闭大桥",
+        "text": "港口城市周二关闭了主街大桥。",
+    }
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "summarize", str(path)],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "PYTHONIOENCODING": "latin-1"},
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
+    (story,) = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
+    assert story["story"] == "港" and story["headline"]
