@@ -611,6 +611,9 @@ def feeds(as_json: bool, state: str | None) -> None:
             click.echo(f"    {status.retrying_words(record['next_attempt'])}")
 
 
+MAX_NAMED_PROBLEMS = 20  # bad lines `parallax summarize` names one by one
+
+
 @click.command("summarize")
 @click.argument(
     "file_", metavar="FILE.jsonl", type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -646,8 +649,13 @@ def summarize(file_: Path, baseline: bool) -> None:
     # lone surrogates, which the reader refuses), like any other line that cannot be used.
     with file_.open(encoding="utf-8", errors="surrogateescape") as handle:
         stories = grouped_sources(handle, table, problems)
-    for problem in problems:
+    # A screenful of bad lines named (a binary or wrong file is thousands), then their count.
+    for problem in problems[:MAX_NAMED_PROBLEMS]:
         click.echo(f"{file_}: {problem}; skipped", err=True)
+    if len(problems) > MAX_NAMED_PROBLEMS:
+        click.echo(
+            f"{file_}: ... and {len(problems) - MAX_NAMED_PROBLEMS} more lines skipped", err=True
+        )
     if not stories and not problems:
         click.echo(f"{file_}: no articles, so no stories to summarize", err=True)
     # JSON lines are UTF-8 whatever the console's or locale's encoding (Latin-1 could not print
@@ -665,7 +673,7 @@ def summarize(file_: Path, baseline: bool) -> None:
         lines = [int(p.split(":", 1)[0].removeprefix("line ")) for p in problems]
         raise click.ClickException(
             f"{file_}: {len(problems)} line{'s' if len(problems) != 1 else ''} skipped "
-            f"(lines {_first_lines(lines)}), each named above; the other stories are summarized"
+            f"(lines {_first_lines(lines)}), named above; the other stories are summarized"
         )
 
 

@@ -456,3 +456,15 @@ def test_summarize_prints_utf8_json_lines_whatever_the_terminal_encoding(tmp_pat
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
     (story,) = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
     assert story["story"] == "港" and story["headline"]
+
+
+def test_summarize_of_a_file_of_junk_names_a_few_lines_and_counts_the_rest(tmp_path: Path) -> None:
+    # A binary or wrong file is thousands of bad lines: a screenful of them, then the count.
+    path = tmp_path / "junk.jsonl"
+    path.write_bytes(_line(GOOD[0]) + b"\xff\xfe junk\n" * 5_000 + _line(GOOD[1]))
+    result = CliRunner().invoke(summarize, [str(path)])
+    assert result.exit_code == 1
+    assert [s["story"] for s in _stories(result.stdout)] == ["bridge", "orchestra"]
+    named = [line for line in result.stderr.splitlines() if line.endswith("; skipped")]
+    assert 1 <= len(named) <= 20 and "line 2: not UTF-8" in named[0]
+    assert "5000 lines skipped" in result.stderr
