@@ -236,3 +236,39 @@ def test_lead_is_a_point_from_another_article_than_the_page(
         expect(page.locator(LEAD).locator(".key-point-text")).to_have_text(own_points[0]["text"])
     finally:
         stand_in.close()
+
+
+def test_the_key_points_link_by_keyboard(browser: Browser, service: Service) -> None:
+    """Tab reaches "More key points on the story page" inside the panel, shows where focus is,
+    and Enter opens the story page."""
+    story = service.score(NYT_ARTICLE)["story"]
+    assert story is not None and len(story["key_points"]) > 1
+    page = open_article(browser, NYT_ARTICLE)
+    open_panel(page)
+    page.locator(LEAD).wait_for(state="visible", timeout=WAIT_MS)
+    # From the panel's own tab button, as a keyboard user opened it.
+    page.locator("parallax-panel .tab").focus()
+    reached = False
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "(() => { const host = document.querySelector('parallax-panel');"
+            " const el = host && host.shadowRoot && host.shadowRoot.activeElement;"
+            " return el ? el.className : null; })()"
+        )
+        if focused == "key-point-link":
+            reached = True
+            break
+    assert reached, "Tab never reached the key point's link"
+    outline = shadow(
+        page,
+        "parallax-panel",
+        "root => { const s = getComputedStyle(root.activeElement);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }",
+    )
+    assert outline[0] != "none" and outline[1] >= 2, outline
+    with browser.context.expect_page(timeout=WAIT_MS) as opened:
+        page.keyboard.press("Enter")
+    story_page = opened.value
+    story_page.wait_for_load_state()
+    assert story_page.url == f"{service.url}/stories/{story['id']}"
