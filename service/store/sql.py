@@ -288,7 +288,7 @@ def _digest_of(value: Any) -> dict[str, Any] | None:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # (nested deeper than the decoder recurses)
             return None
     return value if isinstance(value, dict) else None
 

@@ -468,3 +468,46 @@ def test_summarize_of_a_file_of_junk_names_a_few_lines_and_counts_the_rest(tmp_p
     named = [line for line in result.stderr.splitlines() if line.endswith("; skipped")]
     assert 1 <= len(named) <= 20 and "line 2: not UTF-8" in named[0]
     assert "5000 lines skipped" in result.stderr
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_a_stored_digest_nested_too_deeply_to_decode_still_reads_back(
+    coverage_app: Flask, backend: str
+) -> None:
+    """JSON nested deeper than Python's decoder recurses (a digest written by hand or by a
+    broken tool): the story is read as one without a digest, made from its articles."""
+    eng = engine(coverage_app)
+    eng.ingest(
+        [
+            RawArticle(
+                f"Main Street bridge closes after girder cracks ({host})",
+                "Harbor City closed the Main Street bridge on Tuesday after inspectors found "
+                "cracks in two girders. Repairs will take six weeks, the mayor said.",
+                f"https://{host}/bridge",
+                published=1_741_000_000.0 + n * 600,
+            )
+            for n, host in enumerate(("leftpaper.com", "rightdaily.com"))
+        ]
+    )
+    stored = eng.store.article_by_key("https://leftpaper.com/bridge")
+    assert stored is not None and stored.story_id is not None
+    deep = '{"key_points": ' + "[" * 5_000 + "]" * 5_000 + "}"
+    store: Any = eng.store
+    conn = store._conn()
+    with store._writing(conn):
+        cast = "CAST(? AS JSONB)" if backend == "postgresql" else "?"
+        store._run(
+            conn, f"UPDATE stories SET digest = {cast} WHERE id = ?", (deep, stored.story_id)
+        )
+    client = coverage_app.test_client()
+    for path in (
+        f"/v1/stories/{stored.story_id}",
+        "/v1/score?url=https://leftpaper.com/bridge",
+        f"/stories/{stored.story_id}",
+        "/v1/stories",
+        "/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    body = client.get(f"/v1/stories/{stored.story_id}").get_json()
+    assert body["key_points"]  # made from its articles, as for a story stored before digests
