@@ -1296,10 +1296,15 @@ def _best_set(
             # would take it (the ratio moves one way as words are added), plus the 1.0 of a
             # long set where it can grow that long. The margin keeps a set the float sums
             # might put level in the walk.
-            room = min(limit - used, (MAX_POINTS - depth) * longest[start])
-            bound = max(
-                value / (used + roundup), (value + reach[start] * room) / (used + room + roundup)
-            )
+            # (min and max of two written out: the same values, no call)
+            room = limit - used
+            most = (MAX_POINTS - depth) * longest[start]
+            if most < room:
+                room = most
+            bound = value / (used + roundup)
+            grown_bound = (value + reach[start] * room) / (used + room + roundup)
+            if grown_bound > bound:
+                bound = grown_bound
             if used + room >= MIN_SET_WORDS:
                 bound += 1.0
             if bound < best_value - _BOUND_MARGIN:
@@ -1309,7 +1314,8 @@ def _best_set(
                 continue
             source = sources[j]
             same = per_source.get(source, 0)
-            gain = max(scores[j] - SAME_SOURCE_PENALTY * same, 0.0) * words[j]
+            gain = scores[j] - SAME_SOURCE_PENALTY * same
+            gain = (0.0 if gain < 0.0 else gain) * words[j]  # (max(gain, 0.0) * words)
             if covered and said_len[j]:
                 gain *= 1.0 - REDUNDANCY * len(said[j] & covered) / said_len[j]
             per_source[source] = same + 1
@@ -1325,8 +1331,14 @@ def _best_set(
             grown = used + words[j]
             if depth + 1 < MAX_POINTS and grown + after[j] <= limit:
                 extend(j + 1, grown, value + gain, covered | said[j], mask | (1 << j))
-            else:
-                extend(j + 1, grown, value + gain, covered, mask)  # a leaf: neither is read
+            elif depth + 1 >= least and distinct[0] >= need_sources and distinct[1] >= need_sides:
+                # A leaf (no point more, or no sentence after it fits): what extend() would do
+                # there, its worth weighed, without the call.
+                worth = (value + gain) / (grown + roundup) + (
+                    1.0 if grown >= MIN_SET_WORDS else 0.0
+                )
+                if worth > best_value:
+                    best, best_value = list(stack), worth
             stack.pop()
             if side is not None:
                 per_side[side] -= 1
