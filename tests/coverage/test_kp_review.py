@@ -1,11 +1,18 @@
 """An adversarial review of issue #16's story digest end to end: hostile files given to
-`parallax summarize`, hostile articles through the store and back, and the digest's
-determinism across threads and hash seeds."""
+`parallax summarize`, hostile articles and odd stored digests through the store, the API and
+the story page on both backends, and the digest's determinism across threads (across hash
+seeds: test_keypoints.py::test_digest_is_the_same_in_every_process)."""
 
 from __future__ import annotations
 
 import json
+import os
+import random
 import re
+import subprocess
+import sys
+import threading
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
+from bench.coverage_speed import Synth
 from service.cli.coverage import summarize
 from service.coverage import keypoints as kp
 from service.coverage.engine import RawArticle
@@ -386,12 +394,6 @@ def test_digests_are_the_same_from_many_threads_with_caches_evicting(
     """The parse cache, the framing-term verdicts and the sides' kept words are shared by the
     threads of a process (ingest workers, web requests): tiny bounds make them evict and refill
     while other threads read them, and every thread's digests equal one thread's."""
-    import random
-    import threading
-    from collections import defaultdict
-
-    from bench.coverage_speed import Synth
-
     by_event: dict[str, list[Source]] = defaultdict(list)
     for i, art in enumerate(Synth(11).stream(240)):
         side = ("left", "center", "right", "unrated")[i % 4]
@@ -433,10 +435,6 @@ def test_digests_are_the_same_from_many_threads_with_caches_evicting(
 def test_summarize_prints_utf8_json_lines_whatever_the_terminal_encoding(tmp_path: Path) -> None:
     # JSON lines are UTF-8; a console or locale set to Latin-1 made printing a Chinese story
     # a UnicodeEncodeError traceback.
-    import os
-    import subprocess
-    import sys
-
     path = tmp_path / "cjk.jsonl"
     row = {
         "story": "港",
