@@ -21,7 +21,8 @@ import unicodedata
 from collections.abc import Callable
 
 _KATAKANA_RUN_RE = re.compile(r"[\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff]+")
-_KANJI_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
+# (with "〇", the kanji zero: "二〇二四年" is one run, a date, not "二" and a cut "二四年")
+_KANJI_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3007]+")
 MAX_KANJI_RUN = 8  # a longer run is a clause written without kana, not a term
 
 # Dates and times, and words of reporting ("said", "reported", "reporter", "press conference"):
@@ -31,21 +32,38 @@ SKIP = {
     "japanese": frozenset(
         """今日 昨日 明日 今年 昨年 去年 来年 今月 先月 来月 今週 先週 来週 午前 午後 今回 前回 同日 当日
         月曜 火曜 水曜 木曜 金曜 土曜 日曜 月曜日 火曜日 水曜日 木曜日 金曜日 土曜日 日曜日 現地時間
-        日本時間 発表 報道 関係者 記者 会見 記者会見 明らか 一方 以上 以下 可能性 場合 問題""".split()
+        日本時間 発表 報道 関係者 記者 会見 記者会見 明らか 一方 以上 以下 可能性 場合 問題
+        今朝 今夜 昨夜 本日 先日 翌日 前日 未明 早朝 深夜 夕方 週末 来週末 今週末 年末 年始 年内
+        月末 今後 今年度 来年度 昨年度 年度 同氏 同社 同党 同国 同省 同市""".split()
     ),
     "chinese": frozenset(
         """今天 昨天 明天 今年 去年 明年 本月 上月 下月 本周 上周 下周 星期 周一 周二 周三 周四 周五
         周六 周日 上午 下午 晚上 目前 日前 近日 当天 当地时间 表示 报道 報導 报导 記者 记者 指出
         据悉 據悉 称 認為 认为 透露 发布 發布 宣布 消息 记者会 記者會 新闻 新聞 此外 同时 同時 其中
         以及 已经 已經 进行 進行 没有 沒有 一个 一個 这个 這個 他们 他們 我们 我們 可以 因为 因為
-        所以 但是 如果 就是 还是 還是 这些 這些 那些 以上 以下""".split()
+        所以 但是 如果 就是 还是 還是 这些 這些 那些 以上 以下 今晨 凌晨 早上 中午 今晚 昨晚 明晚
+        晚间 晚間 夜间 夜間 周末 週末 昨日 今日 明日 早前 此前 随后 隨後 之后 之後 之前 当时 當時
+        此时 此時 期间 期間 时间 時間 年初 年底 月初 月底 当日 當日 以来 以來 然而 由于 由於 此次
+        对此 對此 不过 不過 而且 因此 虽然 雖然 并且 並且 另外 今后 今後 对于 對於 关于 關於 根据
+        根據 通过 通過 为了 為了 其他 一些 许多 許多 很多 非常 说 說""".split()
     ),
     "thai": frozenset(
         """วันนี้ เมื่อวาน พรุ่งนี้ ปีนี้ ปีที่แล้ว ปีหน้า เดือนนี้ สัปดาห์ วันจันทร์ วันอังคาร วันพุธ
         วันพฤหัสบดี วันศุกร์ วันเสาร์ วันอาทิตย์ กล่าว กล่าวว่า รายงาน ระบุ ระบุว่า เปิดเผย เปิดเผยว่า
-        แถลง ขณะที่ ทั้งนี้ อย่างไรก็ตาม นอกจากนี้ โดย""".split()
+        แถลง ขณะที่ ทั้งนี้ อย่างไรก็ตาม นอกจากนี้ โดย มกราคม กุมภาพันธ์ มีนาคม เมษายน พฤษภาคม
+        มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม พฤศจิกายน ธันวาคม จันทร์ อังคาร พุธ พฤหัสบดี พฤหัส
+        ศุกร์ เสาร์ อาทิตย์ วันที่ เดือน เช้า เย็น เมื่อคืน คืนนี้ ที่ผ่านมา ล่าสุด ขณะนี้ ปัจจุบัน
+        ต่อมา ก่อนหน้านี้ ดังนั้น อย่างไรก็ดี""".split()
     ),
 }
+# A date, time or count written in the numerals of Chinese and Japanese ("十二月", "五日",
+# "二〇二四年", "三时", "星期一", "周五"): framing leaves them out as it leaves out "December 5" in
+# English (a segmenter gives them as words; the kanji runs hold them whole).
+_NUMERALS = "〇零一二三四五六七八九十百千万萬亿億两兩廿卅"
+_DATE_RE = re.compile(
+    rf"(?:[{_NUMERALS}]+[年月日号號时時点點分秒周週岁歲]?)+"
+    r"|(?:星期|礼拜|禮拜|周|週)[一二三四五六日天末]"
+)
 
 _LOCK = threading.Lock()
 _SEGMENTERS: dict[str, Callable[[str], list[str]] | None] = {}
@@ -116,5 +134,11 @@ def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[
             stop = stop | _THAI_STOP
     skip = SKIP.get(language, frozenset())
     return [
-        w for w in found if len(w) >= 2 and w not in stop and w not in skip and _letters(w)
+        w
+        for w in found
+        if len(w) >= 2
+        and w not in stop
+        and w not in skip
+        and _letters(w)
+        and not _DATE_RE.fullmatch(w)
     ]

@@ -1,0 +1,80 @@
+"""Adversarial review of the day's new summariser code (segment.py's words, the headline's
+opinion form, the evaluative supplement): what a reader would see wrong. Invented texts only."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.coverage import keypoints as kp
+from service.coverage import segment
+from service.coverage.keypoints import Source, digest
+
+# Dates, times and connectives as Chinese, Japanese and Thai write them: every outlet writes
+# them; none is how a side saw a story (framing leaves out "December 5", "however" in English).
+DATES_AND_CONNECTIVES = {
+    "chinese": (
+        "十二月五日星期一凌晨，政府宣布增税方案。然而，由于此次抗议，对此不过周末早上晚间昨晚今晨"
+        "去年十月以来，二〇二四年。",
+        {"政府", "增税", "方案", "抗议"},
+    ),
+    "japanese": (
+        "十二月五日、政府は増税案を発表した。昨夜、今朝、先日、本日、今後、来週末、二〇二四年。同氏は"
+        "抗議した。",
+        {"政府", "増税案", "抗議"},
+    ),
+    "thai": (
+        "เมื่อวันที่ 5 ธันวาคม รัฐบาลประกาศขึ้นภาษี เดือนมกราคม เมื่อวันจันทร์ที่ผ่านมา ช่วงเช้า "
+        "เมื่อคืน อย่างไรก็ดี ดังนั้น ประชาชนประท้วง",
+        {"รัฐบาล", "ภาษี", "ประท้วง"},
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(DATES_AND_CONNECTIVES))
+def test_no_date_time_word_or_connective_is_a_framing_word(language: str) -> None:
+    text, content = DATES_AND_CONNECTIVES[language]
+    words = segment.words(text, language)
+    assert content <= set(words)
+    # Every word left is one of the content words: no date (in numerals of the script or by
+    # name), time of day, "however", "therefore", "the said person", nor a piece of a date.
+    assert set(words) <= content | {"ประกาศ", "ประชาชน", "ขึ้น"}, words
+
+
+def test_a_side_writing_the_date_does_not_frame_the_story_by_it() -> None:
+    # The left's articles alone give the day and hour: the right's coverage is the same story.
+    left = [
+        Source(
+            "l1",
+            "政府增税方案引发抗议",
+            "十二月五日凌晨，市民团体抗议增税方案。然而政府坚持。",
+            "左报",
+            "left",
+        ),
+        Source(
+            "l2",
+            "增税方案遭到抗议",
+            "十二月五日凌晨，数千人抗议增税。然而政府表示不变。",
+            "左日报",
+            "left",
+        ),
+    ]
+    right = [
+        Source(
+            "r1",
+            "政府决定财政重建",
+            "政府为了财政重建决定增税。总理强调社会保障。",
+            "右报",
+            "right",
+        ),
+        Source(
+            "r2",
+            "总理强调社会保障财源",
+            "总理强调社会保障财源。财政重建不可避免。",
+            "右日报",
+            "right",
+        ),
+    ]
+    kp._word_terms.cache_clear()
+    terms = digest([*left, *right]).framing["left"].terms
+    shown = {part for term in terms for part in term.split(" ")}
+    assert not shown & {"十二月", "五日", "十二月五日", "凌晨", "然而"}, terms
