@@ -177,6 +177,12 @@ _OPINION_FORM_RE = re.compile(
     r"|frankly|honestly|surely|truly)\b",
     re.I,
 )
+# What a title quotes ("'really serious' consequences", "'Frankly disgusting': Trump lashes
+# out") and a title attributed to its speaker ("Don't 'censor' Trump, top Republican says"):
+# the adverb or imperative is the speaker's, reported, not the writer's argument (the quote
+# itself is loaded already, by _QUOTE_RE). An apostrophe inside ("'We're...'") is no end.
+_QUOTED_RE = re.compile(r"“.*?”|‘.*?’(?!\w)|\".*?\"|(?:^|(?<=[\s(:]))'.*?'(?!\w)")
+_ATTRIBUTED_RE = re.compile(r",\s+[^,]{1,80}?\b(?:says|say|said|tells|warns|urges|insists)\b", re.I)
 # A listicle's title ("5 Things To Know", "3 Other Takeaways From"): an explainer's framing.
 _LISTICLE_RE = re.compile(
     r"\b(?:\d+|three|four|five|six|seven|eight|nine|ten)\s+(?:other\s+|more\s+|big\s+|key\s+)?"
@@ -1391,7 +1397,7 @@ def _title_loaded(title: str) -> float:
         penalty += 0.4
     if _LISTICLE_RE.search(title):
         penalty += LISTICLE_PENALTY
-    if _OPINION_FORM_RE.search(title):
+    if not _ATTRIBUTED_RE.search(title) and _OPINION_FORM_RE.search(_QUOTED_RE.sub(" ", title)):
         penalty += OPINION_FORM_PENALTY
     return penalty
 

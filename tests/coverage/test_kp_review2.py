@@ -78,3 +78,25 @@ def test_a_side_writing_the_date_does_not_frame_the_story_by_it() -> None:
     terms = digest([*left, *right]).framing["left"].terms
     shown = {part for term in terms for part in term.split(" ")}
     assert not shown & {"十二月", "五日", "十二月五日", "凌晨", "然而"}, terms
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Mayor says the Lake Orrin flood did 'really serious' damage",
+        "‘Frankly alarming’: engineers inspect the Lake Orrin dam",
+        "Don't go near the Lake Orrin spillway, county sheriff says",
+        "Engineer: ‘We’re truly worried’ about the Lake Orrin dam",
+        'Inspector calls the Lake Orrin gate "clearly unsafe"',
+        "Lake Orrin gate was clearly cracked before the flood, inspector says",
+    ],
+)
+def test_a_title_reporting_what_someone_said_is_not_loaded_as_an_argument(title: str) -> None:
+    # The adverb or imperative is the speaker's, quoted or attributed: the title reports it.
+    # (A quotation still counts as a quotation, less than an argument's form.)
+    assert kp._title_loaded(title) < kp.OPINION_FORM_PENALTY
+
+
+def test_a_title_arguing_beside_a_quotation_is_still_loaded() -> None:
+    title = "The county's 'plan' for Lake Orrin really is no plan"
+    assert kp._title_loaded(title) >= kp.OPINION_FORM_PENALTY
