@@ -83,7 +83,7 @@ def test_an_unreadable_lexicon_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_shipped_supplement_loads_once_read_only_and_adds_only_missing_words() -> None:
     supplement = opinion_supplement()
     assert supplement is opinion_supplement()
-    assert supplement["baseless"] < 0 < supplement["stellar"]
+    assert supplement["baseless"] < 0 < supplement["phenomenal"]
     with pytest.raises(TypeError):
         supplement["bridge"] = 1.0  # type: ignore[index]
     assert supplement.keys().isdisjoint(valence_lexicon())

@@ -100,3 +100,13 @@ def test_a_title_reporting_what_someone_said_is_not_loaded_as_an_argument(title:
 def test_a_title_arguing_beside_a_quotation_is_still_loaded() -> None:
     title = "The county's 'plan' for Lake Orrin really is no plan"
     assert kp._title_loaded(title) >= kp.OPINION_FORM_PENALTY
+
+
+def test_a_word_whose_first_sense_reports_is_no_opinion_word() -> None:
+    # "stellar" in an astronomy story says of the stars, not how good: no judging word there.
+    parsed = kp._parse(
+        "Astronomers measure the stellar winds of Proxima Centauri",
+        "The stellar flare was seen by the telescope on Monday. It was the largest on record.",
+    )
+    assert parsed.title is not None and parsed.title.evaluative == ()
+    assert all(c.evaluative == () for c in parsed.candidates)
