@@ -76,7 +76,7 @@ def _load(language: str) -> Callable[[str], list[str]] | None:
     if language == "chinese":
         try:
             import rjieba  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
+        except Exception:  # (ImportError, or a wheel that fails to load: no Chinese words)
             return None
         cut: Callable[[str], list[str]] = rjieba.cut
         return cut
@@ -87,9 +87,11 @@ def _load(language: str) -> Callable[[str], list[str]] | None:
         try:
             from pythainlp.corpus import thai_stopwords  # type: ignore[import-not-found,unused-ignore]
             from pythainlp.tokenize import word_tokenize  # type: ignore[import-not-found,unused-ignore]
+
+            # (in the try: its word list unreadable is no Thai words, not an error per digest)
+            _THAI_STOP = frozenset(thai_stopwords())
         except Exception:  # (ImportError, or an OSError of its data path: no Thai words)
             return None
-        _THAI_STOP = frozenset(thai_stopwords())
 
         def thai(text: str) -> list[str]:
             found: list[str] = word_tokenize(text, engine="newmm", keep_whitespace=False)

@@ -3,6 +3,13 @@ opinion form, the evaluative supplement): what a reader would see wrong. Invente
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import types
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import pytest
 
 from service.coverage import keypoints as kp
@@ -110,3 +117,67 @@ def test_a_word_whose_first_sense_reports_is_no_opinion_word() -> None:
     )
     assert parsed.title is not None and parsed.title.evaluative == ()
     assert all(c.evaluative == () for c in parsed.candidates)
+
+
+def test_a_segmenter_failing_to_load_gives_no_words_not_an_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # PyThaiNLP importable but its stop-word list unreadable (a damaged install), rjieba's
+    # wheel failing to load: no terms for those languages, never an exception out of a digest.
+    def thai_stopwords() -> frozenset[str]:
+        raise OSError("stopwords_th.txt: No such file or directory")
+
+    corpus = types.ModuleType("pythainlp.corpus")
+    corpus.thai_stopwords = thai_stopwords  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pythainlp.corpus", corpus)
+    (tmp_path / "rjieba.py").write_text("raise OSError('rjieba.abi3.so: cannot open')\n")
+    monkeypatch.delitem(sys.modules, "rjieba", raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(segment, "_SEGMENTERS", {})
+    kp._word_terms.cache_clear()
+    try:
+        assert segment.words("รัฐบาลขึ้นภาษีเพื่อฟื้นฟูการคลัง", "thai") == []
+        assert segment.words("政府宣布新的增税方案", "chinese") == []
+    finally:
+        kp._word_terms.cache_clear()
+
+
+def test_segmenters_give_the_same_words_from_many_threads_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # First use from eight threads at once (the load under the lock), then again warm.
+    thai = "การประท้วงต่อต้านภาษีใหม่ของรัฐบาลในกรุงเทพมหานครการคลังฟื้นฟูเศรษฐกิจนายกรัฐมนตรี"
+    chinese = "政府宣布新的增税方案引发抗议财政重建总理社会保障改革反对党批评市民游行"
+    texts = [(thai[i % 17 :] + thai[: i % 5], "thai") for i in range(40)]
+    texts += [(chinese[i % 13 :] + chinese[: i % 7], "chinese") for i in range(40)]
+    monkeypatch.setattr(segment, "_SEGMENTERS", {})
+    with ThreadPoolExecutor(8) as pool:
+        cold = list(pool.map(lambda t: segment.words(*t), texts))
+    alone = [segment.words(*t) for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        warm = list(pool.map(lambda t: segment.words(*t), reversed(texts)))[::-1]
+    assert cold == alone == warm
+    assert all(alone)
+
+
+def test_segmenting_touches_no_network_and_writes_no_home(tmp_path: Path) -> None:
+    # Sockets refused in a fresh process whose home does not exist: both segmenters still
+    # give their words, and nothing makes the home (PyThaiNLP's data directory).
+    home = tmp_path / "no-home"
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k):\n"
+        "    raise RuntimeError('network touched')\n"
+        "socket.socket = refuse; socket.create_connection = refuse; socket.getaddrinfo = refuse\n"
+        "from service.coverage import segment\n"
+        "print(segment.words('รัฐบาลขึ้นภาษีเพื่อฟื้นฟูการคลัง', 'thai'))\n"
+        "print(segment.words('政府宣布新的增税方案', 'chinese'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHAINLP")}
+    env["HOME"] = str(home)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ภาษี" in done.stdout and "增税" in done.stdout
+    assert not home.exists()
