@@ -31,6 +31,11 @@ _SUPPLEMENT_WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")
 MAX_SUPPLEMENT_BYTES = 100_000  # a few hundred words at most: it is meant to stay small
 
 
+# (a CR left on a line's last field: a valence or basis that is not what it reads, or a
+# ratings field the lexicon's pattern refuses with a message that misleads)
+_CRLF = "a Windows line end (CR LF): save the file with LF line ends"
+
+
 class LexiconError(ValueError):
     """The lexicon file is missing, unreadable or has a malformed line."""
 
@@ -52,6 +57,8 @@ def read_lexicon(path: Path) -> Mapping[str, float]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line:
             continue  # the final newline
+        if line.endswith("\r"):
+            raise LexiconError(f"{path}:{number}: {_CRLF}")
         fields = line.split("\t")
         if len(fields) != 4:
             raise LexiconError(f"{path}:{number}: {len(fields)} tab-separated fields, expected 4")
@@ -93,7 +100,9 @@ def read_supplement(path: Path, lexicon: Mapping[str, float]) -> Mapping[str, fl
     try:
         size = path.stat().st_size
         if size > MAX_SUPPLEMENT_BYTES:
-            raise LexiconError(f"{path}: {size} bytes, more than a supplement ({MAX_SUPPLEMENT_BYTES})")
+            raise LexiconError(
+                f"{path}: {size} bytes, more than a supplement ({MAX_SUPPLEMENT_BYTES})"
+            )
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:
         raise LexiconError(f"{path}: cannot read the supplement ({exc.strerror})") from exc
@@ -102,6 +111,8 @@ def read_supplement(path: Path, lexicon: Mapping[str, float]) -> Mapping[str, fl
     out: dict[str, float] = {}
     previous = b""
     for number, line in enumerate(text.split("\n"), start=1):
+        if line.endswith("\r"):
+            raise LexiconError(f"{path}:{number}: {_CRLF}")
         if not line or line.startswith("#"):
             continue
         fields = line.split("\t")

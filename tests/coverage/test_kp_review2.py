@@ -14,6 +14,7 @@ import pytest
 
 from service.coverage import keypoints as kp
 from service.coverage import segment
+from service.coverage.evaluative import LexiconError, read_lexicon, read_supplement
 from service.coverage.keypoints import Source, digest
 
 # Dates, times and connectives as Chinese, Japanese and Thai write them: every outlet writes
@@ -181,3 +182,19 @@ def test_segmenting_touches_no_network_and_writes_no_home(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     assert "ภาษี" in done.stdout and "增税" in done.stdout
     assert not home.exists()
+
+
+def test_a_table_saved_with_windows_line_ends_is_refused_saying_so(tmp_path: Path) -> None:
+    # The supplement took "basis\r" as a basis (and a valence field last would be read as its
+    # number); the lexicon refused its ratings with a message that named the wrong fault.
+    supplement = tmp_path / "opinion.tsv"
+    supplement.write_bytes(b"# words\r\nbaseless\t-2.0\tcalls a claim groundless\r\n")
+    with pytest.raises(LexiconError, match=r"opinion\.tsv:1: .*LF line ends"):
+        read_supplement(supplement, {})
+    lexicon = tmp_path / "lexicon.txt"
+    lexicon.write_bytes(b"bad\t-2.5\t0.5\t[-2, -3]\r\n")
+    with pytest.raises(LexiconError, match=r"lexicon\.txt:1: .*LF line ends"):
+        read_lexicon(lexicon)
+    # Blank lines and comments are no error; the words are read.
+    supplement.write_bytes(b"# words\n\nbaseless\t-2.0\tcalls a claim groundless\n\n")
+    assert dict(read_supplement(supplement, {})) == {"baseless": -2.0}
