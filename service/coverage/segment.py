@@ -65,6 +65,18 @@ _DATE_RE = re.compile(
     r"|(?:星期|礼拜|禮拜|周|週)[一二三四五六日天末]"
 )
 
+# Chinese letters that stand alone as words in running text (grammar words, and the one-letter
+# names of countries: "对美关税", "中美"). Any other letter the segmenter leaves alone beside a
+# word is most often a piece of a name its dictionary lacks, cut off that word: "泽|连斯基"
+# (Zelensky), "布|林肯" (Blinken, read as "Lincoln"), "马克|龙" (Macron): the word is not shown.
+_CHINESE_LONE = frozenset(
+    """的 地 得 了 着 过 在 是 和 与 及 或 而 也 都 就 还 又 将 對 对 把 被 给 給 向 从 從 到 于 於 以 为
+    為 因 由 比 让 讓 使 等 其 之 这 這 那 此 该 該 各 每 某 有 无 無 不 没 沒 很 更 最 太 再 已 曾 才 并
+    並 但 却 卻 则 則 即 若 如 虽 雖 所 者 们 們 个 個 后 後 前 上 下 中 内 內 外 间 間 时 時 年 月 日
+    人 说 說 称 稱 指 问 問 要 会 會 能 可 应 應 需 得 美 俄 日 韩 韓 英 法 德 乌 烏 以 台 港 澳 欧 歐
+    印 朝 越 泰 菲 加 澳 新 巴 伊 沙 叙 敘 土 埃""".split()
+)
+
 _LOCK = threading.Lock()
 _SEGMENTERS: dict[str, Callable[[str], list[str]] | None] = {}
 _THAI_STOP: frozenset[str] = frozenset()
@@ -78,8 +90,14 @@ def _load(language: str) -> Callable[[str], list[str]] | None:
             import rjieba  # type: ignore[import-not-found,unused-ignore]
         except Exception:  # (ImportError, or a wheel that fails to load: no Chinese words)
             return None
-        cut: Callable[[str], list[str]] = rjieba.cut
-        return cut
+
+        def chinese(text: str) -> list[str]:
+            # Dictionary words only: jieba's HMM joins the letters its dictionary lacks into
+            # guessed words, most of them no word ("称泽" of "称泽连斯基", Zelensky after "said").
+            found: list[str] = rjieba.cut(text, False)
+            return found
+
+        return chinese
     if language == "thai":
         # PyThaiNLP would make ~/pythainlp-data at import (and fail where the home is not
         # writable); its read-only mode writes nothing, and newmm needs only its wheel's data.
@@ -134,6 +152,8 @@ def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[
             return []
         if language == "thai":
             stop = stop | _THAI_STOP
+        elif language == "chinese":
+            found = _whole_chinese(found)
     skip = SKIP.get(language, frozenset())
     return [
         w
@@ -144,3 +164,16 @@ def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[
         and _letters(w)
         and not _DATE_RE.fullmatch(w)
     ]
+
+
+def _whole_chinese(tokens: list[str]) -> list[str]:
+    """The segmenter's tokens without a word that stands beside a lone letter other than a
+    grammar word or a country's (_CHINESE_LONE): most often the rest of a name cut in two."""
+
+    def lone(i: int) -> bool:
+        if not 0 <= i < len(tokens):
+            return False
+        t = tokens[i]
+        return len(t) == 1 and t.isalpha() and t not in _CHINESE_LONE
+
+    return [t for i, t in enumerate(tokens) if len(t) < 2 or not (lone(i - 1) or lone(i + 1))]
