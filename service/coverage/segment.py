@@ -80,11 +80,12 @@ _CHINESE_LONE = frozenset(
 _LOCK = threading.Lock()
 _SEGMENTERS: dict[str, Callable[[str], list[str]] | None] = {}
 _THAI_STOP: frozenset[str] = frozenset()
+_THAI_WORDS: frozenset[str] = frozenset()
 
 
 def _load(language: str) -> Callable[[str], list[str]] | None:
     """The language's segmenter (None where none is installed), imported once."""
-    global _THAI_STOP
+    global _THAI_STOP, _THAI_WORDS
     if language == "chinese":
         try:
             import rjieba  # type: ignore[import-not-found,unused-ignore]
@@ -103,11 +104,15 @@ def _load(language: str) -> Callable[[str], list[str]] | None:
         # writable); its read-only mode writes nothing, and newmm needs only its wheel's data.
         os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
         try:
-            from pythainlp.corpus import thai_stopwords  # type: ignore[import-not-found,unused-ignore]
+            from pythainlp.corpus import (  # type: ignore[import-not-found,unused-ignore]
+                thai_stopwords,
+                thai_words,
+            )
             from pythainlp.tokenize import word_tokenize  # type: ignore[import-not-found,unused-ignore]
 
             # (in the try: its word list unreadable is no Thai words, not an error per digest)
             _THAI_STOP = frozenset(thai_stopwords())
+            _THAI_WORDS = thai_words()  # (newmm's own dictionary, read by it anyway)
         except Exception:  # (ImportError, or an OSError of its data path: no Thai words)
             return None
 
@@ -152,6 +157,7 @@ def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[
             return []
         if language == "thai":
             stop = stop | _THAI_STOP
+            found = _whole_thai(found)
         elif language == "chinese":
             found = _whole_chinese(found)
     skip = SKIP.get(language, frozenset())
@@ -177,3 +183,22 @@ def _whole_chinese(tokens: list[str]) -> list[str]:
         return len(t) == 1 and t.isalpha() and t not in _CHINESE_LONE
 
     return [t for i, t in enumerate(tokens) if len(t) < 2 or not (lone(i - 1) or lone(i + 1))]
+
+
+def _whole_thai(tokens: list[str]) -> list[str]:
+    """newmm's tokens that are words of its dictionary, of three letters or more (vowel and
+    tone marks not counted), none beside a run of Thai letters it lacks: such a run is letters
+    it could not place ("พลัสลด" of "โอเปกพลัสลดกำลังผลิต", "ขฐฌผฐฑใฃฤภเธ"), and the words beside
+    it may hold some of them. Two-letter words are most often a syllable of a name cut up
+    ("เซ" of "เซเลนสกี", Zelensky) and seldom say how a side saw a story."""
+
+    def unknown(i: int) -> bool:
+        return 0 <= i < len(tokens) and tokens[i] not in _THAI_WORDS and _letters(tokens[i])
+
+    return [
+        t
+        for i, t in enumerate(tokens)
+        if t in _THAI_WORDS
+        and sum(1 for ch in t if unicodedata.category(ch)[0] != "M") >= 3
+        and not (unknown(i - 1) or unknown(i + 1))
+    ]

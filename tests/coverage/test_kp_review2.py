@@ -211,3 +211,14 @@ def test_a_chinese_name_the_dictionary_lacks_gives_no_piece_of_it_as_a_word() ->
     # A name the dictionary holds stays whole, and a grammar word or a country's one letter
     # beside a word does not hide it.
     assert {"特朗普", "关税"} <= set(segment.words("特朗普对美关税", "chinese"))
+
+
+def test_a_thai_run_the_dictionary_lacks_gives_no_piece_of_it_as_a_word() -> None:
+    # "OPEC+ cut output": newmm glued "plus" to "cut" ("พลัสลด"), a run of letters it could
+    # not place; "Zelensky" came out as the syllables "เซ|เลน|สกี".
+    words = segment.words("ราคาน้ำมันพุ่งสูงขึ้นหลังโอเปกพลัสลดกำลังผลิต", "thai")
+    assert {"ราคา", "น้ำมัน"} <= set(words)
+    assert not {"พลัสลด", "พลัส", "กำลังผลิต", "โอเปก"} & set(words), words
+    words = segment.words("นายกรัฐมนตรีพบกับเซเลนสกีที่เคียฟ", "thai")
+    assert {"นายกรัฐมนตรี", "เคียฟ"} <= set(words)
+    assert not {"เซ", "สกี"} & set(words), words
