@@ -1490,7 +1490,21 @@ _REPORTING = frozenset(
     """said say says saying told tell tells telling according added adding noted reportedly
     mr mrs ms dr per via sen sens rep reps gov gen lt col sgt atty""".split()
 )
-_FRAMING_SKIP = _CALENDAR | _NUMBER_WORDS | _REPORTING
+# Korean's days, times and reporting verbs, as news writes them ("월요일" Monday, "지난해" last
+# year, "밝혔다" said, "강조했다" stressed): a side that gives the day or quotes more is framing
+# nothing by it (written composed, as the terms are when judged, and decomposed, as folded).
+_KOREAN_SKIP = frozenset(
+    """월요일 화요일 수요일 목요일 금요일 토요일 일요일 지난해 작년 올해 내년 지난달 이번달 다음달
+    지난주 이번주 다음주 오전 오후 새벽 저녁 주말 현지시간 이날 당일 어제 오늘 내일 최근 밝혔다
+    말했다 전했다 설명했다 덧붙였다 보도했다 발표했다 언급했다 강조했다 밝혀 따르면""".split()
+)
+_FRAMING_SKIP = (
+    _CALENDAR
+    | _NUMBER_WORDS
+    | _REPORTING
+    | _KOREAN_SKIP
+    | frozenset(unicodedata.normalize("NFKD", w) for w in _KOREAN_SKIP)
+)
 _MONTH_OR_WORD = frozenset({"march"})  # a month's name only where capitalised ("may": a stop word)
 # A term of the side's sentences or titles counts as its emphasis when it is in at least this
 # many of them, or in one of its titles (the headline is what an outlet chose to stress): one

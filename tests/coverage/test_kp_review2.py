@@ -222,3 +222,59 @@ def test_a_thai_run_the_dictionary_lacks_gives_no_piece_of_it_as_a_word() -> Non
     words = segment.words("นายกรัฐมนตรีพบกับเซเลนสกีที่เคียฟ", "thai")
     assert {"นายกรัฐมนตรี", "เคียฟ"} <= set(words)
     assert not {"เซ", "สกี"} & set(words), words
+
+
+def test_a_korean_side_is_not_framed_by_its_days_or_reporting_verbs() -> None:
+    # The left gives the weekday and "said"/"reported" more; the right "stressed": neither is
+    # how a side saw the tax plan.
+    left = [
+        Source(
+            "l1",
+            "정부 증세안에 시민단체 반발",
+            "정부는 월요일 증세안을 발표했다고 밝혔다. 시민단체는 지난해 가계 부담이 커졌다고 "
+            "말했다. 야당은 현지시간 월요일 증세안 철회를 요구했다고 전했다.",
+            "좌일보",
+            "left",
+        ),
+        Source(
+            "l2",
+            "증세안 반대 집회 열려",
+            "시민단체는 월요일 서울에서 증세안 반대 집회를 열었다고 밝혔다. 참가자들은 지난해 가계 "
+            "부담을 말했다. 정부는 지난달 계획을 전했다.",
+            "좌신문",
+            "left",
+        ),
+    ]
+    right = [
+        Source(
+            "r1",
+            "정부 재정건전화 위해 증세 결정",
+            "정부는 재정건전화를 위해 증세를 결정했다. 총리는 사회보장 재원 확보가 필요하다고 "
+            "강조했다. 경제계는 재정건전화 노력을 평가했다.",
+            "우일보",
+            "right",
+        ),
+        Source(
+            "r2",
+            "총리 사회보장 재원 확보 강조",
+            "총리는 사회보장 재원 확보를 강조했다. 재정건전화를 위한 증세는 불가피하다고 "
+            "설명했다. 경제계는 평가했다.",
+            "우신문",
+            "right",
+        ),
+    ]
+    framing = digest([*left, *right]).framing
+    shown = {w for f in framing.values() for term in f.terms for w in term.split(" ")}
+    assert "증세안" in framing["left"].terms and "재정건전화" in framing["right"].terms
+    said = {
+        "월요일",
+        "지난해",
+        "지난달",
+        "현지시간",
+        "밝혔다",
+        "말했다",
+        "전했다",
+        "강조했다",
+        "설명했다",
+    }
+    assert not shown & said, shown
