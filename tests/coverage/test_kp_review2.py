@@ -278,3 +278,24 @@ def test_a_korean_side_is_not_framed_by_its_days_or_reporting_verbs() -> None:
         "설명했다",
     }
     assert not shown & said, shown
+
+
+def test_thai_digits_never_reach_the_segmenter(monkeypatch: pytest.MonkeyPatch) -> None:
+    # newmm's time grows with the square of a run of Thai digits: a 50-word sentence holding
+    # 3,600 of them made a hostile 500-article story's digest take seconds. Only runs of
+    # letters are segmented (no word holds anything else), so the words are the same.
+    tokenize = pytest.importorskip("pythainlp.tokenize")
+    asked: list[str] = []
+    real = tokenize.word_tokenize
+
+    def spy(text: str, **kwargs: object) -> list[str]:
+        asked.append(text)
+        return list(real(text, **kwargs))
+
+    monkeypatch.setattr(tokenize, "word_tokenize", spy)
+    monkeypatch.setattr(segment, "_SEGMENTERS", {})
+    text = "รัฐบาลประกาศขึ้นภาษี " + "๑๒๓๔" * 900 + " ประชาชนประท้วง 2567."
+    words = segment.words(text, "thai")
+    assert {"รัฐบาล", "ภาษี", "ประชาชน", "ประท้วง"} <= set(words)
+    assert asked and all(len(t) <= 40 for t in asked), [len(t) for t in asked]
+    assert not any(ch.isdigit() for t in asked for ch in t)
