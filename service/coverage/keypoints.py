@@ -172,7 +172,10 @@ _LOADED = frozenset(
     cowardly coward thug thugs woke leftist leftists rightwing far-right far-left""".split()
 )
 _OPINION_FORM_RE = re.compile(
-    r"^\s*(?:don['’]t|do not|stop|let['’]s|enough|forget|yes,|no,|so,)\s"
+    # ("Enough" only as a retort, "Enough is enough", "Enough, ...": "Enough signatures
+    # gathered" reports; "Stop & Shop", the grocer, is no imperative)
+    r"^\s*(?:don['’]t|do not|stop(?!\s+(?:&|and)\s+shop)|let['’]s|enough(?=[,.!:;]|\s+is\s+enough)"
+    r"|forget|yes,|no,|so,)[,.!:;]?\s"
     r"|\b(?:actually|really|(?<!make )(?<!be )(?<!for )(?<!not )sure|simply|clearly|obviously"
     r"|frankly|honestly|surely|truly)\b",
     re.I,

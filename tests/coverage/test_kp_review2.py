@@ -299,3 +299,22 @@ def test_thai_digits_never_reach_the_segmenter(monkeypatch: pytest.MonkeyPatch) 
     assert {"รัฐบาล", "ภาษี", "ประชาชน", "ประท้วง"} <= set(words)
     assert asked and all(len(t) <= 40 for t in asked), [len(t) for t in asked]
     assert not any(ch.isdigit() for t in asked for ch in t)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Enough signatures gathered for Lake Orrin recall vote",
+        "Stop & Shop workers strike across New England",
+        "Stop and Shop closes its Lake Orrin store",
+    ],
+)
+def test_a_title_opening_with_a_word_retorts_use_is_not_argued(title: str) -> None:
+    assert kp._title_loaded(title) == 0.0
+
+
+@pytest.mark.parametrize(
+    "title", ["Enough is enough: fix the Lake Orrin dam", "Enough, Mr. Mayor: fix the dam"]
+)
+def test_a_retort_is_still_argued(title: str) -> None:
+    assert kp._title_loaded(title) >= kp.OPINION_FORM_PENALTY
