@@ -24,6 +24,11 @@ _KATAKANA_RUN_RE = re.compile(r"[\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff]+")
 # (with "〇", the kanji zero: "二〇二四年" is one run, a date, not "二" and a cut "二四年")
 _KANJI_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3007]+")
 MAX_KANJI_RUN = 8  # a longer run is a clause written without kana, not a term
+# Kana that end the word their kanji begin (okurigana): after a run they make "見通し"
+# (outlook), "手続き", "面白い" of "見通", "手続", "面白", so such a run is cut and not shown.
+# A noun is followed by a particle or the copula instead; "し" also follows a noun used as a
+# verb ("参加した", "参加して", "参加します", "合意し、"), and is okurigana before anything else.
+_OKURIGANA_RE = re.compile(r"[いうえきくけげじちっつてみむめりるれろ]|し(?![たてま、])")
 
 # Dates and times, and words of reporting ("said", "reported", "reporter", "press conference"):
 # every outlet writes them, none says how a side saw the story (as framing skips them in
@@ -33,6 +38,7 @@ SKIP = {
         """今日 昨日 明日 今年 昨年 去年 来年 今月 先月 来月 今週 先週 来週 午前 午後 今回 前回 同日 当日
         月曜 火曜 水曜 木曜 金曜 土曜 日曜 月曜日 火曜日 水曜日 木曜日 金曜日 土曜日 日曜日 現地時間
         日本時間 発表 報道 関係者 記者 会見 記者会見 明らか 一方 以上 以下 可能性 場合 問題
+        記者団 取材 政府関係者 インタビュー コメント ニュース
         今朝 今夜 昨夜 本日 先日 翌日 前日 未明 早朝 深夜 夕方 週末 来週末 今週末 年末 年始 年内
         月末 今後 今年度 来年度 昨年度 年度 同氏 同社 同党 同国 同省 同市""".split()
     ),
@@ -56,12 +62,12 @@ SKIP = {
         ต่อมา ก่อนหน้านี้ ดังนั้น อย่างไรก็ดี""".split()
     ),
 }
-# A date, time or count written in the numerals of Chinese and Japanese ("十二月", "五日",
+# A date, time or count written in the numerals of Chinese and Japanese ("十二月", "五日", "三千人",
 # "二〇二四年", "三时", "星期一", "周五"): framing leaves them out as it leaves out "December 5" in
 # English (a segmenter gives them as words; the kanji runs hold them whole).
 _NUMERALS = "〇零一二三四五六七八九十百千万萬亿億两兩廿卅"
 _DATE_RE = re.compile(
-    rf"(?:[{_NUMERALS}]+[年月日号號时時点點分秒周週岁歲]?)+"
+    rf"(?:[{_NUMERALS}]+[年月日号號时時点點分秒周週岁歲人名件回円元倍]?)+"
     r"|(?:星期|礼拜|禮拜|周|週)[一二三四五六日天末]"
 )
 
@@ -155,7 +161,11 @@ def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[
     [] for a language without a way to find them."""
     if language == "japanese":
         found = [m for m in _KATAKANA_RUN_RE.findall(text) if len(m.strip("ー")) >= 2]
-        found += [m for m in _KANJI_RUN_RE.findall(text) if 2 <= len(m) <= MAX_KANJI_RUN]
+        found += [
+            m.group()
+            for m in _KANJI_RUN_RE.finditer(text)
+            if 2 <= len(m.group()) <= MAX_KANJI_RUN and not _OKURIGANA_RE.match(text, m.end())
+        ]
     else:
         cut = segmenter(language)
         if cut is None:

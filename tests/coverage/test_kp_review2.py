@@ -318,3 +318,18 @@ def test_a_title_opening_with_a_word_retorts_use_is_not_argued(title: str) -> No
 )
 def test_a_retort_is_still_argued(title: str) -> None:
     assert kp._title_loaded(title) >= kp.OPINION_FORM_PENALTY
+
+
+def test_a_japanese_kanji_run_cut_from_its_kana_ending_is_not_a_word() -> None:
+    # "見通し" (outlook), "手続き" (procedure), "面白い" (interesting): their kanji alone are no
+    # word; a noun used as a verb ("参加した", "合意し、") keeps its kanji as the word.
+    text = (
+        "来週にも閣議決定する見通しだ。手続きは面白い。三千人が参加した。両国は合意し、協議します。"
+    )
+    words = segment.words(text, "japanese")
+    assert not {"見通", "手続", "面白"} & set(words), words
+    assert {"閣議決定", "参加", "合意", "協議"} <= set(words)
+    assert "三千人" not in words  # (a count, as "3,000" is no framing word in English)
+    # Reporting words in kana and kanji are not a side's framing either.
+    said = segment.words("記者団の取材に応じ、インタビューでコメントした。", "japanese")
+    assert not {"記者団", "取材", "インタビュー", "コメント"} & set(said), said
