@@ -190,3 +190,24 @@ def test_texts_read_while_framing_are_forgotten_after_it() -> None:
         keypoints._FRAMING_READ.texts = None
     assert shared == alone
     assert any(alone.values())
+
+
+def test_a_parsed_articles_word_sets_are_out_of_the_collectors_walks() -> None:
+    """The parse cache keeps ~20,000 articles' every term and pair: held as a set, each full
+    collection of the cyclic garbage collector walked them string by string (a pause with the
+    GIL held); a dict of strings is never tracked. Their counts across a story are unchanged."""
+    import gc
+
+    title = "Senate passes the budget after a long night"
+    text = " ".join(
+        f"Senator Okafor said the {w} plan would cost 7 billion dollars in {y}."
+        for w, y in zip(["budget", "tax", "rail", "school"], [2024, 2025, 2026, 2027], strict=True)
+    )
+    parsed = _parse(title, text)
+    assert parsed.seen and parsed.asked
+    assert not gc.is_tracked(parsed.seen) and not gc.is_tracked(parsed.asked)
+    assert set(parsed.asked) <= set(parsed.seen)
+    story = keypoints._Story(
+        [keypoints.Source(str(i), title, text, f"o{i}", "center", None) for i in range(3)]
+    )
+    assert story.df and all(story.df[t] == 3 for t in parsed.asked)
