@@ -25,7 +25,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from service.coverage import keypoints as kp
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scripts.framing_report import tally_verdicts  # noqa: E402
+from service.coverage import keypoints as kp  # noqa: E402
 
 AUDIT_STORIES = 20
 SEED = 16  # the number: the same stories every run
@@ -92,18 +96,7 @@ def audit(
 
 
 def unblind(key: Path, verdicts: Path) -> None:
-    order = json.loads(key.read_text(encoding="utf-8"))
-    counts = {"after": 0, "before": 0, "same": 0}
-    for line in verdicts.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) < 2 or parts[0] not in order:
-            continue
-        if parts[1] == "=":
-            counts["same"] += 1
-            continue
-        first = order[parts[0]]
-        other = "after" if first == "before" else "before"
-        counts[first if parts[1] == "A" else other] += 1
+    counts = tally_verdicts(key, verdicts)
     print(
         f"blind audit, the more loaded headline: before in {counts['before']}, after in "
         f"{counts['after']}, neither in {counts['same']} (of {sum(counts.values())})"

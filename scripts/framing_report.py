@@ -210,7 +210,9 @@ def audit(
     print(f"audit of {len(chosen)} stories written (texts outside the repository)")
 
 
-def unblind(key: Path, verdicts: Path) -> None:
+def tally_verdicts(key: Path, verdicts: Path) -> dict[str, int]:
+    """A blind audit's verdicts ('STORY A|B|=' a line) unblinded by its key (the story's order,
+    which of before/after was shown as A): how often each was chosen, and neither."""
     order = json.loads(key.read_text(encoding="utf-8"))
     counts = {"after": 0, "before": 0, "same": 0}
     for line in verdicts.read_text(encoding="utf-8").splitlines():
@@ -223,6 +225,11 @@ def unblind(key: Path, verdicts: Path) -> None:
         first = order[parts[0]]
         other = "after" if first == "before" else "before"
         counts[first if parts[1] == "A" else other] += 1
+    return counts
+
+
+def unblind(key: Path, verdicts: Path) -> None:
+    counts = tally_verdicts(key, verdicts)
     print(
         f"blind audit: after says more in {counts['after']}, before in {counts['before']}, "
         f"neither in {counts['same']} (of {sum(counts.values())})"
