@@ -812,15 +812,24 @@ _SCRIPT_RE = re.compile(
 )
 
 
+# A title's tags may carry a long address ('<a href="https://...">'): any tag the title can hold
+# is markup (the title is read up to 2 * MAX_TITLE_CHARS, which bounds the pattern's work).
+_TITLE_MARKUP_RE = re.compile(
+    r"<\s*/?\s*[A-Za-z!][^>]{0,"
+    + str(2 * MAX_TITLE_CHARS)
+    + r"}>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);|\{\{|\}\}"
+)
+
+
 def _title_of(title_raw: str) -> str:
     """An article's title as its points, the headline and framing read it: cleaned and cut at
     a word. Markup in it (a feed's or a file's unescaped HTML) is left out, a script's or
     style's content with it, and entities read as their characters: a sentence with markup is
     never shown, but a title stands in as a point and may be the headline."""
     title = clean(title_raw[: MAX_TITLE_CHARS * 2])
-    if _MARKUP_RE.search(title):
-        title = _MARKUP_RE.sub(" ", _SCRIPT_RE.sub(" ", html.unescape(title)))
-        title = clean(_MARKUP_RE.sub(" ", title))  # ("&amp;lt;" unescapes to an entity)
+    if _TITLE_MARKUP_RE.search(title):
+        title = _TITLE_MARKUP_RE.sub(" ", _SCRIPT_RE.sub(" ", html.unescape(title)))
+        title = clean(_TITLE_MARKUP_RE.sub(" ", title))  # ("&amp;lt;" unescapes to an entity)
     return _cut_at_word(title, MAX_TITLE_CHARS)
 
 

@@ -247,6 +247,27 @@ def test_a_title_with_markup_is_read_without_it() -> None:
     assert any("&" in t or "detours" in t for t in texts + terms)
 
 
+def test_a_title_tag_with_a_long_address_is_read_as_markup() -> None:
+    # A feed's headline wrapped in a link to a long address: its tag runs past the 200
+    # characters a sentence's markup pattern allows, and was shown (escaped) as the headline.
+    address = "https://news.example/2026/12/06/harbor-bridge?" + "utm_source=feed&amp;x=" * 12
+    title = f'<a href="{address}" class="headline">Harbor bridge closes</a> after cracks found'
+    assert len(address) > 200
+    sources = [
+        Source("a1", title, "", "Left Paper", "left"),
+        Source(
+            "a2", "Harbor bridge closes after inspectors find cracks", "", "Right Paper", "right"
+        ),
+    ]
+    shown = digest(sources).to_json()
+    texts = [shown["headline"], *(p["text"] for p in shown["key_points"])]
+    for entry in shown["framing"].values():
+        texts += [p["text"] for p in entry["points"]]
+    assert any(t == "Harbor bridge closes after cracks found" for t in texts), texts
+    for text in texts:
+        assert not re.search(r"[<>]|href|utm_source|https?:", text), text
+
+
 def test_a_stored_digest_with_lone_surrogates_and_controls_reads_back(coverage_app: Flask) -> None:
     """SQLite keeps a digest as JSON text, which can hold what no UTF-8 response can carry
     (PostgreSQL's JSONB refuses it when written): every surface still answers, with text."""
