@@ -44,15 +44,7 @@ def read_lexicon(path: Path) -> Mapping[str, float]:
     """word (as listed; lower case for words) -> mean valence, from a VADER-format file: one
     `word<TAB>mean<TAB>std<TAB>[ratings]` a line. Any malformed line is an error naming the file
     and line, so a damaged table never scores a sentence."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_LEXICON_BYTES:
-            raise LexiconError(f"{path}: {size} bytes, more than a lexicon ({MAX_LEXICON_BYTES})")
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise LexiconError(f"{path}: cannot read the evaluative lexicon ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise LexiconError(f"{path}:{_line_of(path, exc.start)}: not UTF-8") from exc
+    text = _read_table(path, MAX_LEXICON_BYTES, "a lexicon", "the evaluative lexicon")
     out: dict[str, float] = {}
     for number, line in enumerate(text.split("\n"), start=1):
         if not line:
@@ -84,12 +76,21 @@ def read_lexicon(path: Path) -> Mapping[str, float]:
     return MappingProxyType(out)
 
 
-def _line_of(path: Path, offset: int) -> int:
-    """The 1-based line of a byte offset in a file (for an error message)."""
+def _read_table(path: Path, limit: int, kind: str, name: str) -> str:
+    """A table file's text: refused, naming the file (and the line of a byte that is not
+    UTF-8), when it cannot be read, is larger than `limit` bytes or is not UTF-8."""
     try:
-        return path.read_bytes()[:offset].count(b"\n") + 1
-    except OSError:
-        return 0
+        size = path.stat().st_size
+        if size > limit:
+            raise LexiconError(f"{path}: {size} bytes, more than {kind} ({limit})")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LexiconError(f"{path}: cannot read {name} ({exc.strerror})") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise LexiconError(f"{path}:{line}: not UTF-8") from exc
 
 
 def read_supplement(path: Path, lexicon: Mapping[str, float]) -> Mapping[str, float]:
@@ -97,17 +98,7 @@ def read_supplement(path: Path, lexicon: Mapping[str, float]) -> Mapping[str, fl
     Refused, naming the file and line: a word not in lower-case letters, a valence that is not
     a number within -4..4 or is 0, an empty basis, a word out of order or listed twice, or one
     the lexicon already rates (the supplement adds words; it never overrides a rating)."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_SUPPLEMENT_BYTES:
-            raise LexiconError(
-                f"{path}: {size} bytes, more than a supplement ({MAX_SUPPLEMENT_BYTES})"
-            )
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise LexiconError(f"{path}: cannot read the supplement ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise LexiconError(f"{path}:{_line_of(path, exc.start)}: not UTF-8") from exc
+    text = _read_table(path, MAX_SUPPLEMENT_BYTES, "a supplement", "the supplement")
     out: dict[str, float] = {}
     previous = b""
     for number, line in enumerate(text.split("\n"), start=1):

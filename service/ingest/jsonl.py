@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from service.core.times import TimeInputError, article_time
 from service.coverage.cluster import Clusterer, ClusterSettings, Doc
 from service.coverage.engine import RawArticle
 from service.coverage.regroup import RegroupSettings, batch_settings, regroup
 from service.coverage.summary import DEMO_ID_PREFIX
+
+T = TypeVar("T")
 
 
 def parse_published(value: object) -> float | None:
@@ -66,15 +69,27 @@ def read_articles(
     from its text, and its line number is added to the list; without one it is an error. With a
     `problems` list, a line that cannot be used is skipped and its message added there instead.
     """
+    yield from _each(lines, start_line, problems, lambda n, r: _article(n, r, untitled))
+
+
+def _each(
+    lines: Iterable[str],
+    start_line: int,
+    problems: list[str] | None,
+    read: Callable[[int, dict[str, object]], T],
+) -> Iterator[tuple[int, T]]:
+    """(line number, what `read` makes of the line's record) for each line; a line `read`
+    refuses (FileFormatError) is skipped with its message added to `problems` where there is
+    such a list, else the error is raised."""
     for number, record in _records(lines, start_line, problems):
         try:
-            raw = _article(number, record, untitled)
+            made = read(number, record)
         except FileFormatError as exc:
             if problems is None:
                 raise
             problems.append(str(exc))
             continue
-        yield number, raw
+        yield number, made
 
 
 # Bytes that were not UTF-8, as a file opened with errors="surrogateescape" reads them.
@@ -183,20 +198,17 @@ def read_story_articles(
     """(line number, story, article) for each line of an already grouped file: the rules of
     `read_articles` plus a `story` field naming the article's group; with a `problems` list a
     bad line is skipped and its message added there, else it raises FileFormatError."""
-    for number, record in _records(lines, 0, problems):
-        try:
-            story = record.get("story")
-            if isinstance(story, bool) or not isinstance(story, (str, int)) or str(story) == "":
-                raise FileFormatError(
-                    f"line {number}: 'story' must be a non-empty string naming the article's story"
-                )
-            raw = _article(number, record, untitled)
-        except FileFormatError as exc:
-            if problems is None:
-                raise
-            problems.append(str(exc))
-            continue
-        yield number, str(story), raw
+
+    def read(number: int, record: dict[str, object]) -> tuple[str, RawArticle]:
+        story = record.get("story")
+        if isinstance(story, bool) or not isinstance(story, (str, int)) or str(story) == "":
+            raise FileFormatError(
+                f"line {number}: 'story' must be a non-empty string naming the article's story"
+            )
+        return str(story), _article(number, record, untitled)
+
+    for number, (story, raw) in _each(lines, 0, problems, read):
+        yield number, story, raw
 
 
 # The batch pass's defaults (docs/clustering.md).

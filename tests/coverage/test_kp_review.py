@@ -143,24 +143,35 @@ ODD_DIGESTS: list[object] = [
 ]
 
 
-@pytest.mark.backends("sqlite", "postgresql")
-@pytest.mark.parametrize("odd", ODD_DIGESTS)
-def test_a_stored_digest_with_odd_values_still_reads_back(coverage_app: Flask, odd: object) -> None:
-    eng = engine(coverage_app)
+def _bridge_story(
+    app: Flask,
+    hosts: tuple[str, ...],
+    text: str = "Harbor City closed the Main Street bridge on Tuesday after inspectors found "
+    "cracks in two girders. Repairs will take six weeks, the mayor said.",
+) -> tuple[Any, Any]:
+    """The app's engine with one story of a bridge closing, an article from each host (the
+    first is leftpaper.com), and that first article as stored (in its story)."""
+    eng = engine(app)
     eng.ingest(
         [
             RawArticle(
                 f"Main Street bridge closes after girder cracks ({host})",
-                "Harbor City closed the Main Street bridge on Tuesday after inspectors found "
-                "cracks in two girders. Repairs will take six weeks, the mayor said.",
+                text,
                 f"https://{host}/bridge",
                 published=1_741_000_000.0 + n * 600,
             )
-            for n, host in enumerate(("leftpaper.com", "rightdaily.com", "centerwire.com"))
+            for n, host in enumerate(hosts)
         ]
     )
     stored = eng.store.article_by_key("https://leftpaper.com/bridge")
     assert stored is not None and stored.story_id is not None
+    return eng, stored
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+@pytest.mark.parametrize("odd", ODD_DIGESTS)
+def test_a_stored_digest_with_odd_values_still_reads_back(coverage_app: Flask, odd: object) -> None:
+    eng, stored = _bridge_story(coverage_app, ("leftpaper.com", "rightdaily.com", "centerwire.com"))
     store: Any = eng.store
     conn = store._conn()
     with store._writing(conn):
@@ -271,20 +282,11 @@ def test_a_title_tag_with_a_long_address_is_read_as_markup() -> None:
 def test_a_stored_digest_with_lone_surrogates_and_controls_reads_back(coverage_app: Flask) -> None:
     """SQLite keeps a digest as JSON text, which can hold what no UTF-8 response can carry
     (PostgreSQL's JSONB refuses it when written): every surface still answers, with text."""
-    eng = engine(coverage_app)
-    eng.ingest(
-        [
-            RawArticle(
-                f"Main Street bridge closes after girder cracks ({host})",
-                "Harbor City closed the bridge on Tuesday after inspectors found cracks.",
-                f"https://{host}/bridge",
-                published=1_741_000_000.0 + n * 600,
-            )
-            for n, host in enumerate(("leftpaper.com", "rightdaily.com"))
-        ]
+    eng, stored = _bridge_story(
+        coverage_app,
+        ("leftpaper.com", "rightdaily.com"),
+        "Harbor City closed the bridge on Tuesday after inspectors found cracks.",
     )
-    stored = eng.store.article_by_key("https://leftpaper.com/bridge")
-    assert stored is not None and stored.story_id is not None
     odd = (
         '{"key_points": [{"text": "Point \\ud800 one\\u0000 \\u202e two", "outlet": '
         '"leftpaper.com\\udc00", "article_id": "x\\ud800", "url": "javascript:alert(1)"}], '
@@ -495,21 +497,7 @@ def test_a_stored_digest_nested_too_deeply_to_decode_still_reads_back(
 ) -> None:
     """JSON nested deeper than Python's decoder recurses (a digest written by hand or by a
     broken tool): the story is read as one without a digest, made from its articles."""
-    eng = engine(coverage_app)
-    eng.ingest(
-        [
-            RawArticle(
-                f"Main Street bridge closes after girder cracks ({host})",
-                "Harbor City closed the Main Street bridge on Tuesday after inspectors found "
-                "cracks in two girders. Repairs will take six weeks, the mayor said.",
-                f"https://{host}/bridge",
-                published=1_741_000_000.0 + n * 600,
-            )
-            for n, host in enumerate(("leftpaper.com", "rightdaily.com"))
-        ]
-    )
-    stored = eng.store.article_by_key("https://leftpaper.com/bridge")
-    assert stored is not None and stored.story_id is not None
+    eng, stored = _bridge_story(coverage_app, ("leftpaper.com", "rightdaily.com"))
     deep = '{"key_points": ' + "[" * 5_000 + "]" * 5_000 + "}"
     store: Any = eng.store
     conn = store._conn()
