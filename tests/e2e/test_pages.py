@@ -340,7 +340,7 @@ def test_empty_front_page_passes_axe(chrome: Any, empty_site: Service) -> None:
         page.context.close()
 
 
-@pytest.mark.parametrize(("width", "scheme"), [(360, "dark"), (1440, "light"), (360, "light")])
+@pytest.mark.parametrize(("width", "scheme"), [(360, "dark"), (1440, "light"), (360, "light"), (1440, "dark")])
 def test_story_page_key_points_and_framing(
     chrome: Any, site: tuple[Service, dict[str, str]], width: int, scheme: str
 ) -> None:
