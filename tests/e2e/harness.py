@@ -59,6 +59,9 @@ ROUTED_PAGES: dict[str, str] = {
     "https://www.theguardian.com/us-news/2025/oct/28/harbor-bridge-shadow-links": (
         "shadow-links.html"
     ),
+    "https://www.haaretz.co.il/news/2025-10-28/ty-article/harbor-bridge-closed": (
+        "rtl-article.html"
+    ),
 }
 ROUTED_ORIGINS = sorted(
     {url.split("/", 3)[0] + "//" + url.split("/", 3)[2] for url in ROUTED_PAGES}
@@ -87,6 +90,8 @@ HOSTILE_GLOBALS_ARTICLE = (
 HOSTILE_ARTICLE = (
     "https://www.theguardian.com/us-news/2025/oct/26/eastport-harbor-bridge-closed-crack"
 )
+# A Hebrew article (html lang="he" dir="rtl") on a rated outlet's site.
+RTL_ARTICLE = "https://www.haaretz.co.il/news/2025-10-28/ty-article/harbor-bridge-closed"
 UNRATED_ARTICLE = "https://www.northbridge-gazette.example/2025/10/25/dam-vote"
 FIXED_COLUMN_ARTICLE = "https://apnews.com/article/northbridge-dam-vote-fixed-column-0a1b2c3d4e"
 FOX_HOME = "https://www.foxnews.com/"

@@ -12,6 +12,7 @@ import pytest
 from tests.e2e.harness import (
     HOSTILE_STYLES_ARTICLE,
     NYT_ARTICLE,
+    RTL_ARTICLE,
     UNRATED_ARTICLE,
     WAIT_MS,
     Browser,
@@ -203,3 +204,45 @@ def test_error_states_and_a_hostile_page_pass_axe(make_browser: Any, scheme: str
             "e => e.scrollWidth - e.clientWidth"
         )
         assert overflow <= 1, f"the card's words run {overflow}px past its edge"
+
+
+def test_panel_and_card_are_english_left_to_right_on_a_hebrew_page(make_browser: Any) -> None:
+    """A page in Hebrew (html lang="he" dir="rtl"): our hosts inherit the page's direction (`all:
+    initial` leaves it alone) and language. The panel and card must still lay out left to right
+    (the lean scale far left on the left, full stops after their sentences) and say they are
+    English, so a screen reader reads them with an English voice."""
+    browser: Browser = make_browser(standalone=True)
+    page = browser.context.new_page()
+    page.goto(RTL_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    open_panel(page)
+    panel = shadow(
+        page,
+        "parallax-panel",
+        """root => {
+          const panel = root.querySelector('.panel');
+          const steps = [...root.querySelectorAll('.scale span')].map(s => s.getBoundingClientRect().left);
+          return {
+            direction: getComputedStyle(panel).direction,
+            tab: getComputedStyle(root.querySelector('.tab')).direction,
+            lang: panel.closest('[lang]')?.getAttribute('lang') ?? null,
+            farLeftFirst: steps.length === 7 && steps[0] < steps[6],
+          };
+        }""",
+    )
+    assert panel == {"direction": "ltr", "tab": "ltr", "lang": "en", "farLeftFirst": True}, panel
+    assert_clean(page, "the panel on a Hebrew page", {"include": [["parallax-panel"]]})
+
+    page.locator("parallax-panel .collapse").click()
+    show_card(page, "#fox")
+    card = shadow(
+        page,
+        "parallax-hovercard",
+        "root => { const card = root.querySelector('.card'); return {"
+        " direction: getComputedStyle(card).direction,"
+        " lang: card.closest('[lang]')?.getAttribute('lang') ?? null }; }",
+    )
+    assert card == {"direction": "ltr", "lang": "en"}, card
+    description = page.locator("#fox").get_attribute("aria-describedby") or ""
+    assert page.locator(f"[id='{description.split()[-1]}']").get_attribute("lang") == "en"
+    assert_clean(page, "the hover card on a Hebrew page", {"include": [["parallax-hovercard"]]})

@@ -63,11 +63,12 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
 
   function buildCard() {
     const { host, root } = shadowHost("parallax-hovercard", CARD_CSS);
-    const body = h("div", { class: "card surface", role: "dialog", "aria-label": "Parallax", hidden: true });
+    // English, left to right, on any page (see panel.js): the host inherits the page's own.
+    const body = h("div", { class: "card surface", role: "dialog", "aria-label": "Parallax", lang: "en", dir: "ltr", hidden: true });
     root.append(body);
     // The link's description lives in the light DOM (IDs do not cross into a shadow root); with
     // no slot in the shadow root it is never drawn, only read by assistive technology.
-    const description = h("span", { id: descriptionId });
+    const description = h("span", { id: descriptionId, lang: "en" });
     host.append(description);
     (document.body ?? document.documentElement).append(host);
     body.addEventListener("pointerenter", () => clearTimeout(hideTimer), { signal });

@@ -105,9 +105,10 @@ export function keyPointLead(story, { serviceUrl = "", currentUrl = "", signal }
   const point = keyPoint(story, serviceUrl, currentUrl);
   if (!point) return null;
   const lead = h("div", { class: "key-point" },
-    // (dir="auto": a point in Arabic or Hebrew reads right to left, its full stop on its left)
-    point.headline ? h("p", { class: "story-headline", dir: "auto", text: point.headline }) : null,
-    h("blockquote", { class: "key-point-text", dir: "auto", text: point.text }),
+    // (dir="auto": a point in Arabic or Hebrew reads right to left, its full stop on its left;
+    // lang="": the feed's language is not known, so the panel's "en" must not claim it)
+    point.headline ? h("p", { class: "story-headline", lang: "", dir: "auto", text: point.headline }) : null,
+    h("blockquote", { class: "key-point-text", lang: "", dir: "auto", text: point.text }),
     h("p", { class: "key-point-source row" },
       h("span", { class: "muted", text: "Key point from" }),
       h("strong", { class: "key-point-outlet", text: point.outlet }),

@@ -22,7 +22,10 @@ function optionsButton(text, signal) {
  */
 export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = tableLoaded ? "ready" : "loading", open, signal, onDismiss, onToggle, serviceUrl = "" }) {
   const { host, root } = shadowHost("parallax-panel", PANEL_CSS);
-  const surface = h("div", { class: "surface-wrap" });
+  // English words laid out left to right, whatever the page's own language and direction: the
+  // host inherits both (\`all: initial\` leaves direction alone, and lang is no CSS), so on a Hebrew
+  // or Arabic page the lean scale was mirrored and the words read with the page's voice.
+  const surface = h("div", { class: "surface-wrap", lang: "en", dir: "ltr" });
   const dot = h("span", { class: "dot", "aria-hidden": "true" });
   const tabLabel = h("span", { class: "tab-label", text: "Parallax" });
   const tab = h("button", { class: "tab surface", type: "button", "aria-expanded": "false", "aria-controls": "parallax-panel", title: "Show where this news comes from" }, dot, tabLabel);
