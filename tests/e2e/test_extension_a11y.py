@@ -246,3 +246,44 @@ def test_panel_and_card_are_english_left_to_right_on_a_hebrew_page(make_browser:
     description = page.locator("#fox").get_attribute("aria-describedby") or ""
     assert page.locator(f"[id='{description.split()[-1]}']").get_attribute("lang") == "en"
     assert_clean(page, "the hover card on a Hebrew page", {"include": [["parallax-hovercard"]]})
+
+
+@pytest.mark.parametrize("size", [(640, 360), (360, 400), (1280, 800)])
+def test_the_card_never_hides_the_link_it_opened_for(
+    make_browser: Any, size: tuple[int, int]
+) -> None:
+    """A card that opens on focus must not cover the focused link (WCAG 2.4.11). In a short
+    window (1,280 x 720 at 200 % zoom is 640 x 360) the card fits neither below nor above a link
+    in the middle: it goes beside the link, or shortened on the taller side, inside the window."""
+    width, height = size
+    browser: Browser = make_browser(standalone=True)
+    page = browser.context.new_page()
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(NYT_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    page.evaluate("document.getElementById('fox').scrollIntoView({block: 'center'})")
+    page.locator("#fox").focus()
+    card = page.locator("parallax-hovercard .card")
+    card.wait_for(state="visible", timeout=WAIT_MS)
+    link = page.locator("#fox").bounding_box()
+    box = card.bounding_box()
+    assert link is not None and box is not None
+    apart = (
+        box["x"] >= link["x"] + link["width"]
+        or link["x"] >= box["x"] + box["width"]
+        or box["y"] >= link["y"] + link["height"]
+        or link["y"] >= box["y"] + box["height"]
+    )
+    assert apart, f"the card {box} covers its link {link} at {width} x {height}"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, box
+    assert_clean(page, f"the card at {width} x {height}", {"include": [["parallax-hovercard"]]})
+    # What does not fit scrolls inside the card; the keyboard still gets into it and out.
+    page.keyboard.press("Alt+ArrowDown")
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.tagName === 'PARALLAX-HOVERCARD'",
+        timeout=WAIT_MS,
+    )
+    page.keyboard.press("Escape")
+    card.wait_for(state="hidden", timeout=WAIT_MS)
+    assert page.evaluate("document.activeElement.id") == "fox"

@@ -25,6 +25,40 @@ const HIDE_GRACE_MS = 250;
 const CARD_WIDTH = 280;
 const KEY_HINT = "Alt+Down arrow moves into this card; Escape returns to the link.";
 
+const EDGE = 8;
+const GAP = 6;
+// Below this much height a card shortened to fit is no use; it keeps its size (and the link,
+// then larger than the room around it, stays partly in view).
+const MIN_SCROLLED_CARD = 96;
+
+/**
+ * Where the card goes for a link at `rect`: below it, else above, else beside it, never over the
+ * link it describes (WCAG 2.4.11: a card that opens on focus must not hide the focused link, as
+ * it did in a short window, 640 x 360 at 200 % zoom, where it fitted neither below nor above).
+ * With room on no side, it goes on the taller side, shortened to fit (it scrolls).
+ * @param {{left: number, top: number, right: number, bottom: number}} rect the link's box
+ * @param {number} height the card's natural height
+ * @param {{width: number, height: number}} view the viewport
+ * @returns {{left: number, top: number, maxHeight: number | null}}
+ */
+export function cardPlacement(rect, height, view) {
+  const left = Math.max(EDGE, Math.min(rect.left, view.width - CARD_WIDTH - EDGE));
+  const roomBelow = view.height - EDGE - (rect.bottom + GAP);
+  const roomAbove = rect.top - GAP - EDGE;
+  if (height <= roomBelow) return { left, top: rect.bottom + GAP, maxHeight: null };
+  if (height <= roomAbove) return { left, top: rect.top - GAP - height, maxHeight: null };
+  // Beside the link, as high as the window lets it be, level with the link where it can.
+  const top = Math.max(EDGE, Math.min(rect.top, view.height - EDGE - height));
+  const fitsHigh = height <= view.height - 2 * EDGE;
+  if (fitsHigh && rect.right + GAP + CARD_WIDTH <= view.width - EDGE) return { left: rect.right + GAP, top, maxHeight: null };
+  if (fitsHigh && rect.left - GAP - CARD_WIDTH >= EDGE) return { left: rect.left - GAP - CARD_WIDTH, top, maxHeight: null };
+  const room = Math.max(roomBelow, roomAbove);
+  if (room < MIN_SCROLLED_CARD) return { left, top: Math.max(EDGE, Math.min(rect.bottom + GAP, view.height - EDGE - height)), maxHeight: null };
+  return roomBelow >= roomAbove
+    ? { left, top: rect.bottom + GAP, maxHeight: roomBelow }
+    : { left, top: EDGE, maxHeight: roomAbove };
+}
+
 /** True for the key that moves from a link into its card. @param {KeyboardEvent} event */
 export function isIntoCardKey(event) {
   return event.key === "ArrowDown" && event.altKey && !event.ctrlKey && !event.metaKey;
@@ -132,13 +166,11 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
   }
 
   function place(body, link) {
-    const rect = link.getBoundingClientRect();
-    const height = body.offsetHeight;
-    const left = Math.min(Math.max(8, rect.left), window.innerWidth - CARD_WIDTH - 8);
-    const below = rect.bottom + 6;
-    const top = below + height > window.innerHeight - 8 ? Math.max(8, rect.top - height - 6) : below;
-    body.style.left = `${left}px`;
-    body.style.top = `${top}px`;
+    body.style.removeProperty("max-height");
+    const spot = cardPlacement(link.getBoundingClientRect(), body.offsetHeight, { width: window.innerWidth, height: window.innerHeight });
+    if (spot.maxHeight !== null) body.style.maxHeight = `${spot.maxHeight}px`;
+    body.style.left = `${spot.left}px`;
+    body.style.top = `${spot.top}px`;
   }
 
   function render(link, found, startedAt) {

@@ -94,6 +94,7 @@ export const CARD_CSS = BASE + `
 .card {
   position: fixed; z-index: 2147483647; width: 280px; padding: 10px 12px; border-radius: 10px;
   border: 1px solid var(--line); box-shadow: var(--shadow);
+  overflow-y: auto; overscroll-behavior: contain;
 }
 .card[hidden] { display: none; }
 .outlet-name { font-weight: 700; font-size: 14px; margin: 0; }
