@@ -287,3 +287,39 @@ def test_the_card_never_hides_the_link_it_opened_for(
     page.keyboard.press("Escape")
     card.wait_for(state="hidden", timeout=WAIT_MS)
     assert page.evaluate("document.activeElement.id") == "fox"
+
+
+def test_tabbing_out_of_a_panel_over_the_article_closes_it(make_browser: Any) -> None:
+    """At 360 px the open panel lies over the article. Tabbing past its last control moved focus
+    to the page's links under it, each entirely hidden (WCAG 2.4.11), and Escape did nothing
+    there. Focus leaving the panel for the page now closes it: the focused link is in view."""
+    browser: Browser = make_browser(standalone=True)
+    page = browser.context.new_page()
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.goto(NYT_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    open_panel(page)
+    assert shadow(page, "parallax-panel", "root => root.querySelector('.panel').dataset.mode") == (
+        "overlay"
+    )
+    # (past the panel's last control, focus leaves the document for the browser, then returns
+    # to the page's first link)
+    in_panel = "!document.activeElement || ['PARALLAX-PANEL', 'BODY']"
+    in_panel += ".includes(document.activeElement.tagName)"
+    page.locator("parallax-panel .collapse").focus()
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if not page.evaluate(in_panel):
+            break
+    focused = page.evaluate("document.activeElement.tagName")
+    assert focused not in ("PARALLAX-PANEL", "BODY"), focused
+    page.wait_for_selector("parallax-panel .panel", state="hidden", timeout=WAIT_MS)
+    hit = page.evaluate(
+        "() => { const r = document.activeElement.getBoundingClientRect();"
+        " const e = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+        " return e === document.activeElement || document.activeElement.contains(e); }"
+    )
+    assert hit, f"the focused {focused} is still covered"
+    # The tab stays, to open it again; the reader's choice for the site (open) is kept.
+    assert page.locator("parallax-panel .tab").is_visible()
+    assert (browser.storage("settings") or {}).get("panelOpenSites") == {"nytimes.com": True}

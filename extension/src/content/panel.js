@@ -111,6 +111,12 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
   root.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !panel.hidden) setOpen(false, { focus: true });
   }, { signal });
+  // A panel over the article (a narrow window) would hide whatever the keyboard reaches next
+  // in the page (WCAG 2.4.11): focus leaving it for the page closes it, as Escape would. Beside
+  // or pushing the page it covers no text and stays.
+  document.addEventListener("focusin", (event) => {
+    if (!panel.hidden && plan?.panel.mode === "overlay" && event.target !== host) setOpen(false, { remember: false });
+  }, { capture: true, signal });
   signal.addEventListener("abort", () => { cancelAnimationFrame(frame); unpush(); host.remove(); });
 
   function showOutlet(value) {
