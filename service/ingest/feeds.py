@@ -799,9 +799,17 @@ class FeedIngester:
 MAX_VALIDATOR_CHARS = 1024
 
 
+# No ETag or HTTP date holds a control character; http.client reads header bytes as Latin-1,
+# NUL included, and PostgreSQL text cannot hold NUL: the state commits with the feed's articles,
+# so such a validator lost them all (and the group's), at every pass.
+_VALIDATOR_CONTROLS = re.compile("[\x00-\x1f\x7f]")
+
+
 def _validator(value: str | None) -> str | None:
     """A response's ETag or Last-Modified as kept for the next conditional GET, or None."""
-    return value if value and len(value) <= MAX_VALIDATOR_CHARS else None
+    if not value or len(value) > MAX_VALIDATOR_CHARS or _VALIDATOR_CONTROLS.search(value):
+        return None
+    return value
 
 
 # C0 and C1 control characters: a feed server's own bytes reach an error message (http.client's

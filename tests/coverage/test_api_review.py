@@ -1,0 +1,49 @@
+"""Adversarial review of the server side (session 10, review-api): what a feed server, a page or
+a client can send that broke a read, a write or a request; each test fails on the code before
+its fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from service.coverage.engine import Engine
+from service.ingest.feeds import FeedIngester, FeedSource
+from service.ingest.fetch import FetchPolicy
+from tests.coverage.conftest import feed_bytes
+
+TEST_POLICY = FetchPolicy(
+    max_redirects=5,
+    max_bytes=1024 * 1024,
+    timeout=1.0,
+    content_types=None,
+    public_only=False,
+    truncate=False,
+)
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_a_validator_holding_a_nul_byte_does_not_lose_the_feeds_articles(
+    engine: Engine, server: Any
+) -> None:
+    # http.client reads header bytes as Latin-1, NUL included; PostgreSQL text cannot hold NUL,
+    # and a feed's state commits with its articles: the whole commit was refused, every pass.
+    server.add(
+        "/rss.xml",
+        body=feed_bytes("rss2.xml"),
+        headers={"ETag": '"a\x00b"', "Last-Modified": "Tue, 04 Mar 2025\x00 18:00:00 GMT"},
+    )
+    server.add("/atom.xml", body=feed_bytes("atom.xml"), content_type="application/atom+xml")
+    feeds = [
+        FeedSource("leftpaper.com", server.url("/rss.xml")),
+        FeedSource("rightdaily.com", server.url("/atom.xml")),
+    ]
+    ingester = FeedIngester(engine, policy=TEST_POLICY, politeness=0)
+    run = ingester.run(feeds)
+    assert run.errors == [] and run.added == 4
+    state = engine.store.feed_states_of([feeds[0].url])[feeds[0].url]
+    assert state.etag is None and state.last_modified is None  # not sent back either
+    assert state.last_status == 200 and state.entries == 2
+    ingester.run(feeds)  # the next pass reads the states back and fetches unconditionally
+    assert "if-none-match" not in server.requests[-1].headers
