@@ -175,7 +175,9 @@ def decode(body: bytes, charset: str | None) -> str:
             continue
         try:
             return body.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError):
+            # UnicodeError, not only UnicodeDecodeError: Python's "undefined" and "punycode"
+            # codecs, which a page may name as its charset, raise the parent class.
             continue
     return body.decode("utf-8", errors="replace")
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from service.coverage.engine import Engine
 from service.ingest.feeds import FeedIngester, FeedSource
-from service.ingest.fetch import FetchPolicy
+from service.ingest.fetch import FetchPolicy, FetchResult
+from service.ingest.pagemeta import decode
+from service.web.api.stories import FETCHER_KEY
 from tests.coverage.conftest import feed_bytes
 
 TEST_POLICY = FetchPolicy(
@@ -47,3 +50,23 @@ def test_a_validator_holding_a_nul_byte_does_not_lose_the_feeds_articles(
     assert state.last_status == 200 and state.entries == 2
     ingester.run(feeds)  # the next pass reads the states back and fetches unconditionally
     assert "if-none-match" not in server.requests[-1].headers
+
+
+@pytest.mark.parametrize("charset", ["undefined", "punycode", "idna", "utf-7", "rot13", "x-bogus"])
+def test_a_pages_charset_naming_a_codec_that_is_no_charset_reads_as_utf8(
+    coverage_app: Flask, charset: str
+) -> None:
+    # Python's 'undefined' and 'punycode' codecs raise UnicodeError (not UnicodeDecodeError)
+    # for any bytes: a page saying charset=undefined answered /v1/related?url= with a 500.
+    html = "<html><head><title>Harbor council backs Eastside flood barrier</title></head></html>"
+    assert decode(html.encode(), charset) == html
+
+    def fetcher(url: str) -> FetchResult:
+        headers = {"content-type": f"text/html; charset={charset}"}
+        return FetchResult(url=url, status=200, headers=headers, body=html.encode())
+
+    coverage_app.config["FETCH_PAGES"] = True
+    coverage_app.extensions[FETCHER_KEY] = fetcher
+    response = coverage_app.test_client().get("/v1/related?url=https://farleft.org/harbor")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["match"] in ("none", "similar")
