@@ -11,7 +11,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import psycopg
 from psycopg.types.json import Jsonb, set_json_loads
@@ -157,7 +157,15 @@ def split_database_url(url: str) -> tuple[str, str]:
         raise ValueError(
             f"DATABASE_URL schema={schema!r}: use lower-case letters, digits and _ (at most 63)"
         )
-    return urlunsplit(parts._replace(query=urlencode(kept))), schema
+    # Written out by hand: urlunsplit drops the "//" of an empty host ("postgresql:///db",
+    # "postgresql:///db?host=/run/postgresql", libpq's local-socket forms) for a scheme it does
+    # not know takes one, and libpq cannot read "postgresql:/db".
+    conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    if kept:
+        conninfo += "?" + urlencode(kept)
+    if parts.fragment:
+        conninfo += "#" + parts.fragment
+    return conninfo, schema
 
 
 def _json_loads(data: str | bytes) -> Any:

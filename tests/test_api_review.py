@@ -1,0 +1,59 @@
+"""Adversarial review of the server side (session 10, review-api): configuration values the
+service accepted and then failed on, each test failing on the code before its fix."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+from psycopg.conninfo import conninfo_to_dict
+
+from service.store.postgres import PostgresStore, drop_schema, split_database_url
+from tests.support.stores import PG_URL, need_postgres
+
+
+@pytest.mark.parametrize(
+    ("url", "libpq"),
+    [
+        ("postgresql:///parallax", {"dbname": "parallax"}),
+        (
+            "postgresql:///parallax?host=/run/postgresql&schema=s1",
+            {"dbname": "parallax", "host": "/run/postgresql"},
+        ),
+        ("postgresql://", {}),
+        (
+            "postgres://u@db.example:6543/p?sslmode=require",
+            {
+                "user": "u",
+                "host": "db.example",
+                "port": "6543",
+                "dbname": "p",
+                "sslmode": "require",
+            },
+        ),
+    ],
+)
+def test_a_database_url_without_a_host_keeps_its_meaning_for_libpq(
+    url: str, libpq: dict[str, str]
+) -> None:
+    # urlunsplit writes an empty host as "postgresql:/parallax" (the scheme is not one it
+    # knows takes a host), which libpq cannot read: the local-socket forms libpq documents
+    # started a service that answered every story request with a 500.
+    conninfo, _ = split_database_url(url)
+    assert conninfo_to_dict(conninfo) == libpq
+
+
+def test_the_local_socket_form_of_the_database_url_opens_the_store() -> None:
+    need_postgres()
+    server = urlsplit(PG_URL)
+    schema = f"parallax_test_{uuid.uuid4().hex[:12]}"
+    query = f"host={server.hostname}&port={server.port or 5432}&user={server.username}"
+    url = f"postgresql://{server.path}?{query}&schema={schema}"
+    assert url.startswith("postgresql:///")
+    store = PostgresStore(url)
+    try:
+        assert store.ping()[1]
+    finally:
+        store.close()
+        drop_schema(PG_URL, schema)
