@@ -180,6 +180,22 @@ def validate(config: Mapping[str, Any]) -> None:
                 urlsplit(url).port  # noqa: B018 (read to check it: raises ValueError)
             except ValueError as exc:
                 raise ConfigError(f"{PREFIX}{key}: {exc}; write it as {example}") from None
+    if database_url.startswith(("postgresql://", "postgres://")):
+        # Read as the store will read it: a parameter libpq does not know (sslmod=) or a bad
+        # schema= failed only when the store was opened, every story request a 500.
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+
+        from service.store.postgres import split_database_url
+
+        try:
+            conninfo_to_dict(split_database_url(database_url)[0])
+        except (ValueError, psycopg.ProgrammingError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(
+                f"{PREFIX}DATABASE_URL: {reason}; write it as "
+                "postgresql://user@host:5432/db?schema=name (libpq's parameters only)"
+            ) from None
     # As `parallax worker --interval`: 0 ran passes back to back (every feed re-read at once,
     # forever), and past ~1e11 s the wait between passes raised OverflowError in the worker.
     interval = config.get("INGEST_INTERVAL")

@@ -3,12 +3,15 @@ service accepted and then failed on, each test failing on the code before its fi
 
 from __future__ import annotations
 
+import re
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
+from service.config import ConfigError, load_config
 from service.store.postgres import PostgresStore, drop_schema, split_database_url
 from tests.support.stores import PG_URL, need_postgres
 
@@ -57,3 +60,23 @@ def test_the_local_socket_form_of_the_database_url_opens_the_store() -> None:
     finally:
         store.close()
         drop_schema(PG_URL, schema)
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        # a misspelt libpq parameter (sslmod for sslmode): psycopg refused it on every request
+        (
+            "postgresql://db.example/parallax?sslmod=require",
+            'invalid URI query parameter: "sslmod"',
+        ),
+        ("postgresql://db.example/parallax?schema=Parallax-1", "schema='Parallax-1'"),
+    ],
+)
+def test_a_database_url_libpq_cannot_read_stops_start_up(
+    url: str, says: str, tmp_path: Path
+) -> None:
+    # Before, the service started and answered every story request and page with a 500
+    # internal_error ("this is our bug"), the URL being read only when the store was opened.
+    with pytest.raises(ConfigError, match=rf"^PARALLAX_DATABASE_URL: .*{re.escape(says)}"):
+        load_config({"PARALLAX_DATABASE_URL": url, "PARALLAX_DATA_DIR": str(tmp_path)})
