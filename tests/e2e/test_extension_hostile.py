@@ -12,6 +12,7 @@ from tests.e2e.harness import (
     EXTENSION_DIR,
     HOSTILE_GLOBALS_ARTICLE,
     HOSTILE_STYLES_ARTICLE,
+    NYT_ARTICLE,
     SHADOW_LINKS_ARTICLE,
     WAIT_MS,
     Browser,
@@ -150,3 +151,29 @@ def test_a_page_s_extreme_text_spacing_is_bounded_in_the_panel_and_card(
         # Still spaced: the spacing is bounded, not removed (the tab is a button, which the
         # browser's own stylesheet keeps at normal spacing).
         assert spacing > 0 or selector.endswith(".tab"), (selector, size, spacing)
+
+
+def test_two_navigations_in_one_frame_leave_one_panel(make_browser: Any) -> None:
+    """A router that pushes a URL and dispatches popstate to tell its listeners (single-spa and
+    many others do), twice in one task: both navigations' frames ran showPage with the latest
+    controller, and the page got two panels for one article."""
+    browser: Browser = make_browser(standalone=True)
+    page = browser.context.new_page()
+    page.goto(NYT_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    last = "https://www.nytimes.com/2025/10/27/us/second-article.html"
+    page.evaluate(
+        """last => {
+          history.pushState({}, '', '/2025/10/26/us/first-article.html');
+          dispatchEvent(new PopStateEvent('popstate'));
+          history.pushState({}, '', last);
+          dispatchEvent(new PopStateEvent('popstate'));
+        }""",
+        last,
+    )
+    page.wait_for_selector(f"parallax-panel[data-parallax-for='{last}']", state="attached")
+    page.wait_for_timeout(1000)  # any second panel is mounted by now (one worker round trip)
+    shown = page.locator("parallax-panel").evaluate_all(
+        "hosts => hosts.map(h => h.dataset.parallaxFor ?? null)"
+    )
+    assert shown == [last], shown

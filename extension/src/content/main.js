@@ -144,10 +144,15 @@ export async function start(startedAt) {
     if (location.href.split("#")[0] === shownUrl.split("#")[0]) return;
     shownUrl = location.href;
     pageController.abort();
-    pageController = new AbortController();
+    const controller = new AbortController();
+    pageController = controller;
     const idle = { pause() {}, resume() {}, report() {} };
     // The new document state (title, metadata) settles after the URL; read it on the next frame.
-    requestAnimationFrame(() => showPage(settings, pageController, idle));
+    // This navigation's own controller: two navigations in one frame (a router that pushes a URL
+    // then dispatches popstate, twice) ran two showPage calls on the latest one, and two panels.
+    requestAnimationFrame(() => {
+      if (!controller.signal.aborted) showPage(settings, controller, idle);
+    });
   };
   globalThis.navigation?.addEventListener("navigatesuccess", onNavigated, { signal: features.signal });
   // Switched off for this site (from the popup or the options): leave the page at once.
