@@ -138,7 +138,10 @@ _MARKUP_RE = re.compile(
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # A sentence ends at . ! ? (and their CJK, Arabic and Devanagari forms) with closing quotes or
 # brackets, followed by space (or directly, for scripts written without spaces).
-_SENTENCE_END_RE = re.compile(r"(?:[.!?]+[\"'”’»)\]]*(?=\s+|$))|(?:[。！？؟۔।]+[\"'”’」』»)\]]*)")
+# (Khmer's khan "។" and Burmese's "။" end a sentence as the danda "।" does)
+_SENTENCE_END_RE = re.compile(
+    r"(?:[.!?]+[\"'”’»)\]]*(?=\s+|$))|(?:[。！？؟۔।॥။។]+[\"'”’」』»)\]]*)"
+)
 _WORD_RE = re.compile(r"\w+(?:['’.\-]\w+)*", re.UNICODE)
 # The same two patterns for ASCII text (most articles), where they find the same matches: the
 # other scripts' stops and quotes cannot occur, and \w is [A-Za-z0-9_]. Each starts with a
@@ -151,6 +154,19 @@ _ABBREVIATIONS = frozenset(
     ltd co corp dept univ fig no jan feb mar apr jun jul aug sep sept oct nov dec mt ft approx est
     av ave blvd mme mlle sra sr srta dott ing nr bzw ca""".split()
 )
+# Abbreviations of other languages before a capitalised word: Russian's "им. Ленина" (named
+# after), "ул." (street), "проф."; Vietnamese's "TP. Hồ Chí Minh" (city), "TS." (doctor), "PGS."
+# (associate professor), "ThS." (master). (Each written in no English text.)
+_FOREIGN_ABBREVIATIONS = frozenset(
+    """им ул пр просп пер пл обл акад проф доц тов гг тыс млн млрд руб долл
+    tp ts ths pgs gs bs ks""".split()
+)
+# Thai and Lao write a full stop only after an abbreviation ("กนง." the monetary policy
+# committee, "พ.ศ."): their sentences end at a space (split_sentences' _thai_sentences).
+_THAI_LAO_LETTER_RE = re.compile(r"[\u0e01-\u0e4e\u0e81-\u0ecd]")
+# Devanagari's sentences end with the danda "।": a full stop after a word of one or two letters
+# is an abbreviation ("डॉ." Dr., "प्रो." Prof., "रु." rupees), not a sentence's end.
+_DEVANAGARI_ABBREVIATION_RE = re.compile(r"[\u0900-\u097f]+")
 SPACELESS_LANGUAGES = frozenset({"chinese", "japanese", "thai"})
 _NO_SPACE_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR")
 _TRUNCATED_RE = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\[…\])\s*[\"'”’»)\]]*\s*$")
@@ -433,15 +449,35 @@ def _cut_at_word(text: str, limit: int) -> str:
     return text[:limit].rstrip()
 
 
-def _no_spaces(text: str) -> bool:
+# Letters of a script a reader's word holds, on average, where words are not spaced (or, in
+# Korean, are spaced with their particles and endings on): a sentence is counted as the words
+# it would take in English. Measured on the news stories of tests/fixtures/stories against
+# their English renderings: Chinese and Japanese ~2 characters a word (26 characters, "French
+# President Macron held talks with Chinese President Xi Jinping in Beijing on Wednesday", 14
+# words); Thai ~4 (its vowel and tone marks not counted; 68 letters, 17 words: newmm finds 17
+# words there, characters / 2 made it 34); Korean ~2 syllables (a spaced "word" holds a noun and
+# its particle: 9 of them say what 17 English words do, 35 syllables and digits).
+_LETTERS_PER_WORD = {"THAI": 4, "LAO": 4, "HANGUL": 2}
+_DEFAULT_LETTERS_PER_WORD = 2  # (CJK, kana, Khmer, Myanmar)
+
+
+def _letters_per_word(text: str) -> int:
+    """How many letters of a text make a reader's word where its script does not space words
+    (or spaces them with their particles, Korean); 0 where a word is what spaces delimit."""
     if text.isascii() or not _NON_LATIN_RE.search(text, 0, 200):
         # Latin letters and punctuation only (most articles): no letter needs its script named.
-        return False
+        return 0
     letters = [ch for ch in text[:200] if ch.isalpha()]
     if not letters:
-        return False
-    spaceless = sum(1 for ch in letters if _script(ch) in _NO_SPACE_SCRIPTS)
-    return spaceless * 2 > len(letters)
+        return 0
+    scripts = Counter(map(_script, letters))
+    spaceless = sum(scripts[s] for s in _NO_SPACE_SCRIPTS)
+    if spaceless * 2 > len(letters):
+        script = max(_NO_SPACE_SCRIPTS, key=lambda s: (scripts[s], s))
+        return _LETTERS_PER_WORD.get(script, _DEFAULT_LETTERS_PER_WORD)
+    if scripts["HANGUL"] * 2 > len(letters):
+        return _LETTERS_PER_WORD["HANGUL"]
+    return 0
 
 
 def split_sentences(text: str) -> list[tuple[int, str]]:
@@ -450,7 +486,8 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     start = 0
     n = len(text)
-    ends = _SENTENCE_END_ASCII_RE if text.isascii() else _SENTENCE_END_RE
+    ascii_text = text.isascii()
+    ends = _SENTENCE_END_ASCII_RE if ascii_text else _SENTENCE_END_RE
     for match in ends.finditer(text):
         end = match.end()
         punct = match.group()
@@ -462,6 +499,8 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
             if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or "." in word:
                 # "U.S." ends a sentence only when a capitalised word follows and the
                 # abbreviation is not a title or initial; we keep it joined (the safe side).
+                continue
+            if not ascii_text and _foreign_abbreviation(word):
                 continue
             following = text[end : end + 3].lstrip()
             if following and following[0].islower():
@@ -475,14 +514,75 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     rest = text[start:].strip()
     if rest:
         out.append((start, rest))
+    if not text.isascii() and _THAI_TEXT_RE.search(text):
+        return [part for s in out for part in _thai_sentences(*s)]
+    return out
+
+
+def _foreign_abbreviation(word: str) -> bool:
+    """Whether a word before a full stop (lower case, not ASCII) is an abbreviation of a
+    language other than English: a Thai or Lao word (those scripts end sentences without one),
+    a Devanagari word of at most two letters, or a listed Russian or Vietnamese one."""
+    if word in _FOREIGN_ABBREVIATIONS or _THAI_LAO_LETTER_RE.match(word[-1:]):
+        return True
+    if _DEVANAGARI_ABBREVIATION_RE.fullmatch(word):
+        return sum(1 for ch in word if unicodedata.category(ch) == "Lo") <= 2
+    return False
+
+
+# Thai writes no full stop: a sentence ends at a space. But a space also stands between a name
+# and a surname ("นายสักกะภพ พันธ์ยานุกูล"), around numbers ("ลดลง 0.25% จาก 1.75%"), before an
+# apposition ("เลขานุการ กนง.") and between clauses ("ต่อปี มีผลทันที", effective immediately).
+# A space is taken as a sentence's end where the sentence so far holds THAI_MIN_SENTENCE
+# characters, it follows a Thai letter or a per cent sign (a count's number runs on), and what
+# follows is a clause of its own: a run of THAI_MIN_OPENING characters or more, or a person's
+# title ("นาย" Mr, "ดร." Dr), not opening with a word that joins it to what came before ("และ"
+# and, "โดย" by, "ซึ่ง" which, "เพื่อ" so as to ...), and not after a title and given name.
+THAI_MIN_SENTENCE = 30
+THAI_MIN_OPENING = 12
+_THAI_TEXT_RE = re.compile(r"[\u0e01-\u0e4e]")
+_THAI_SPACE_RE = re.compile(r"(?<=[\u0e01-\u0e4e%]) (?=[\u0e01-\u0e4e])")
+_THAI_TITLES = (
+    "นาย", "นาง", "น.ส.", "ดร.", "พล.", "พ.ต.", "ร.ต.", "ศ.", "รศ.", "ผศ.", "ม.ร.ว.", "ม.ล.",
+)  # fmt: skip
+_THAI_JOINING = (
+    "และ", "หรือ", "แต่", "โดย", "ซึ่ง", "ที่", "เพื่อ", "จาก", "เหลือ", "ต่อ", "ของ", "ใน",
+    "กับ", "ให้", "ว่า", "หลัง", "ก่อน", "เมื่อ", "ตาม", "ถึง", "จน", "จึง", "แล้ว", "ด้วย",
+    "อย่าง", "เป็น", "คือ", "ก็", "ทั้ง", "รวม", "พร้อม", "นับ", "สำหรับ", "ยัง", "จะ",
+)  # fmt: skip
+
+
+def _thai_sentences(start: int, sentence: str) -> list[tuple[int, str]]:
+    """A Thai sentence as split_sentences found it (between full stops), cut at the spaces
+    that end a sentence (see THAI_MIN_SENTENCE); (start offset, sentence) each."""
+    out: list[tuple[int, str]] = []
+    begin = 0
+    for match in _THAI_SPACE_RE.finditer(sentence):
+        at = match.start()
+        if at - begin < THAI_MIN_SENTENCE:
+            continue
+        following = sentence[at + 1 :].split(" ", 1)[0]
+        before = sentence[begin:at].rsplit(" ", 1)[-1]
+        titled = following.startswith(_THAI_TITLES)
+        if (len(following) < THAI_MIN_OPENING and not titled) or (
+            not titled and following.startswith(_THAI_JOINING)
+        ):
+            continue
+        if before.startswith(_THAI_TITLES) and len(before) <= THAI_MIN_OPENING + 8:
+            continue  # a given name, its surname after the space ("นายกรัฐมนตรี" PM is no name)
+        out.append((start + begin, sentence[begin:at]))
+        begin = at + 1
+    out.append((start + begin, sentence[begin:]))
     return out
 
 
 def word_count(text: str, split: Sequence[str] | None = None) -> int:
-    """Words as a reader counts them; two characters of a script without spaces count as one.
+    """Words as a reader counts them; in a script without spaces (and Korean), its letters
+    over _letters_per_word (two characters of Chinese or Japanese, four letters of Thai).
     `split`: text.split(), where the caller has it."""
-    if _no_spaces(text):
-        return max(1, math.ceil(sum(1 for ch in text if ch.isalnum()) / 2))
+    per_word = _letters_per_word(text)
+    if per_word:
+        return max(1, math.ceil(sum(1 for ch in text if ch.isalnum()) / per_word))
     return len(text.split() if split is None else split)
 
 
@@ -772,8 +872,13 @@ def _fits(text: str, words: int, terms: frozenset[str], title: str, whole: bool)
         return False
     if text == title:
         return False
-    # A span ends on a word or closing quote by construction (spans.py checks it).
-    return not whole or text[-1] in ".!?\"'”’»)。！？؟۔।」』"
+    # A span ends on a word or closing quote by construction (spans.py checks it). A Thai
+    # sentence ends at a space, on its last word (split_sentences cut it there).
+    return (
+        not whole
+        or text[-1] in ".!?\"'”’»)。！？؟۔।」』॥။។"
+        or ((text[-1].isalnum() or text[-1] == "%") and _THAI_TEXT_RE.search(text) is not None)
+    )
 
 
 def _spans_of(
@@ -847,10 +952,21 @@ def _parse(title_raw: str, text_raw: str) -> _Parsed:
         seen |= title_sentence.terms
         seen |= title_sentence.pairs
     candidates: list[_Sentence] = []
-    for position, (_, sentence) in enumerate(split_sentences(text), start=1):
+    sentences = split_sentences(text)
+    # A Thai text cut at the read limit: its last sentence (ending on a word, as every Thai
+    # sentence does) may be cut mid-sentence. It only feeds the counts, as an English
+    # excerpt's last sentence without its full stop does.
+    cut_off = (
+        len(sentences)
+        if len(text) == MAX_ARTICLE_CHARS and not text.isascii() and _THAI_TEXT_RE.search(text)
+        else 0
+    )
+    for position, (_, sentence) in enumerate(sentences, start=1):
         words = word_count(sentence)
-        if position > MAX_CANDIDATES_PER_ARTICLE or not (
-            MIN_POINT_WORDS <= words <= MAX_POINT_WORDS
+        if (
+            position > MAX_CANDIDATES_PER_ARTICLE
+            or not (MIN_POINT_WORDS <= words <= MAX_POINT_WORDS)
+            or position == cut_off
         ):
             # Beyond the lead, or of no readable length: the sentence only feeds the counts;
             # a long one of the lead may still give a span that fits (a clause before a

@@ -193,7 +193,10 @@ def test_chinese_and_thai_framing_shows_whole_words_and_points() -> None:
         )
     expected = {
         "chinese": ({"增税", "抗议"}, {"财政", "总理", "社会保障"}),
-        "thai": ({"ประท้วง", "ภาษี"}, {"การคลัง", "ฟื้นฟู"}),
+        # (Thai read as one sentence an article until session 10: "ภาษี", tax, which both sides
+        # write, counted as the left's; split at its sentences' spaces, the left's words are its
+        # protest and the households' burden)
+        "thai": ({"ประท้วง", "ครัวเรือน"}, {"การคลัง", "ฟื้นฟู"}),
     }
     for language, sources in (("chinese", CHINESE), ("thai", THAI)):
         framing = digest(sources).framing
@@ -335,7 +338,10 @@ def test_scripts_without_a_segmenter_show_points_but_no_cut_words(name: str) -> 
     assert set(framing) == {"left", "right"}
     for f in framing.values():
         assert f.terms == ()
-        assert f.points
+    # (the right's text is the left's, its title a piece of theirs: since Khmer's "។" and
+    # Burmese's "။" end sentences (session 10) its sentences are all the left's, and a side
+    # with nothing of its own may show no point; the Burmese right shows none)
+    assert framing["left"].points
     _verbatim(sources, framing)
 
 
