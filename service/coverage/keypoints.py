@@ -142,7 +142,17 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u
 _SENTENCE_END_RE = re.compile(
     r"(?:[.!?]+[\"'”’»)\]]*(?=\s+|$))|(?:[。！？؟۔।॥။។]+[\"'”’」』»)\]]*)"
 )
-_WORD_RE = re.compile(r"\w+(?:['’.\-]\w+)*", re.UNICODE)
+# A word's letters: what \w counts, and the combining marks \w leaves out that words are
+# written with: the vowel signs of Devanagari and the other Indic scripts ("सर्वसम्मति" was read as
+# "सर", "वसम", "मत": framing showed such pieces), Arabic's harakat, Hebrew's points, Cyrillic's
+# and Latin's combining accents. (Not the dandas "।" "॥", which end sentences; Thai, Lao, Khmer
+# and Burmese are read by letter pairs or segment.py, not as spaced words.)
+_MARKS = (
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
+    "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
+    "\u0900-\u0963\u0966-\u0dff"
+)
+_WORD_RE = re.compile(rf"[\w{_MARKS}]+(?:['’.\-][\w{_MARKS}]+)*", re.UNICODE)
 # The same two patterns for ASCII text (most articles), where they find the same matches: the
 # other scripts' stops and quotes cannot occur, and \w is [A-Za-z0-9_]. Each starts with a
 # character class, which the regex engine scans for before trying a match (the patterns above
@@ -586,6 +596,11 @@ def word_count(text: str, split: Sequence[str] | None = None) -> int:
     return len(text.split() if split is None else split)
 
 
+# Arabic's alef with a hamza written as the bare alef: stop-words' Arabic list writes its words
+# so ("الى", "ان", "او"), news writes "إلى", "أن", "أو", which framing then showed as a side's.
+_ARABIC_HAMZA_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا"})
+
+
 class _Terms:
     """Turns text into comparable terms for one language: content words stemmed (stop words
     dropped), and the word pairs ("concepts") that say more than either word alone."""
@@ -639,6 +654,8 @@ class _Terms:
             word = word[:-2]
         if word in self.stop or (len(word) < 2 and not word.isdigit()):
             return word, False
+        if self.language == "arabic" and word.translate(_ARABIC_HAMZA_FOLD) in self.stop:
+            return word, False  # ("إلى", to: the list writes "الى")
         if self.stemmer is not None and word.isalpha():
             stemmed: str = self.stemmer.stemWord(word)
             return stemmed, True

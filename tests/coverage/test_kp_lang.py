@@ -7,6 +7,7 @@ tests in the way wire copy reads (invented outlets; sides given by a `side` fiel
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,36 @@ def test_khmer_and_burmese_sentence_marks_end_sentences() -> None:
 def test_words_are_counted_as_their_english_would_be(sentence: str, english_words: int) -> None:
     # within a quarter of the English rendering's count (Thai was twice it, Korean half)
     assert 0.75 * english_words <= word_count(sentence) <= 1.25 * english_words
+
+
+# --- framing terms ----------------------------------------------------------------------------
+
+_SPACED_WORD_RE = re.compile(r"[^\s\d.,;:!?()\"“”«»،؟।]+")
+
+
+def _side_words(story: str, side: str) -> set[str]:
+    words: set[str] = set()
+    for r in STORIES[story]:
+        if r["side"] == side:
+            words.update(_SPACED_WORD_RE.findall(f"{r['title']} {r['text']}".lower()))
+    return words
+
+
+@pytest.mark.parametrize("story", ["hi-repo", "ar-rate", "ru-rate"])
+def test_framing_terms_of_a_spaced_script_are_whole_words_of_the_side(story: str) -> None:
+    # Devanagari's vowel signs are no \w: "सर्वसम्मति" (unanimously) was read as "सर", "वसम",
+    # "मत", and framing showed "वसम", "आदम", "यवस".
+    framing = digest(_sources(story)).framing
+    assert set(framing) == {"left", "center", "right"}
+    for side, f in framing.items():
+        assert f.terms, side
+        words = _side_words(story, side)
+        for term in f.terms:
+            for word in term.lower().split(" "):
+                assert word in words, (side, term)
+
+
+def test_an_arabic_function_word_written_with_its_hamza_is_no_framing_term() -> None:
+    # stop-words' Arabic list writes "الى" (to); the news writes "إلى".
+    terms = [t for f in digest(_sources("ar-rate")).framing.values() for t in f.terms]
+    assert not {"إلى", "أن", "أو"} & set(terms), terms
