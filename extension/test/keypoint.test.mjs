@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { keyPoint, keyPointLead, MAX_HEADLINE_CHARS, MAX_POINT_CHARS, shorten } from "../src/content/keypoint.js";
+import { storySummary } from "../src/lib/views.js";
 
 const SERVICE = "http://127.0.0.1:8000/";
 const NYT = { id: "nytimes.com", name: "The New York Times", lean: { label: "lean-left", score: -0.3 } };
@@ -176,4 +177,19 @@ test("a point and headline in a right-to-left script read in their own direction
   // full stop ends the Arabic sentence on its left, and an English point stays left to right.
   assert.equal(lead.find("key-point-text").getAttribute("dir"), "auto");
   assert.equal(lead.find("story-headline").getAttribute("dir"), "auto");
+});
+
+test("without key points, the coverage's headline and article titles read in their own direction too", () => {
+  // The panel (a story with no key points) and the popup show the headline in storySummary, and
+  // both list the articles' titles: text from feeds in any script, laid out left to right before.
+  const arabic = "أغلقت المدينة الجسر يوم الثلاثاء بعد أن وجد المفتشون تشققات.";
+  const related = { url: "https://www.aljazeera.net/news/1", title: arabic, outlet: { id: "aljazeera.com", name: "Al Jazeera", lean: { label: "lean-left" } } };
+  const view = storySummary(story({ headline: arabic, key_points: [], articles_by_side: { left: [related] } }), { serviceUrl: SERVICE });
+  for (const cls of ["story-headline", "headline"]) {
+    const node = view.find(cls);
+    assert.ok(node, cls);
+    assert.equal(node.textContent, arabic);
+    assert.equal(node.getAttribute("dir"), "auto", cls);
+    assert.equal(node.getAttribute("lang"), "", `${cls}: the feed's language is not known`);
+  }
 });

@@ -202,7 +202,9 @@ export function mixList(title, cls, shares, order, words) {
 export function storySummary(story, { articles = true, currentUrl = "", now = Date.now(), serviceUrl = "", headline: withHeadline = true } = {}) {
   const section = h("div", { class: "story" });
   const headline = withHeadline ? str(story?.headline) : "";
-  if (headline) section.append(h("p", { class: "story-headline", text: headline }));
+  // Titles come from feeds in any script: each takes its direction from its own text (an Arabic
+  // title's full stop on its left), and says its language is not known (not the panel's "en").
+  if (headline) section.append(h("p", { class: "story-headline", lang: "", dir: "auto", text: headline }));
   section.append(h("p", { class: "story-count", text: storyCount(story) }));
   section.append(sideBar(story?.lean?.by_outlets ?? story?.lean?.by_articles ?? {}));
   const blindspot = blindspotText(story);
@@ -240,7 +242,7 @@ export function storySummary(story, { articles = true, currentUrl = "", now = Da
           leanChip(lean),
           when ? h("span", { class: "muted when", text: when }) : null,
           item.syndicated === true ? h("span", { class: "muted syndicated", text: "syndicated copy" }) : null),
-        h("a", { class: "headline", href: str(item.url), target: "_blank", rel: "noopener noreferrer", text: str(item.title) || str(item.url) })));
+        h("a", { class: "headline", href: str(item.url), target: "_blank", rel: "noopener noreferrer", lang: "", dir: "auto", text: str(item.title) || str(item.url) })));
     }
     section.append(h("h4", { class: `side-heading side-heading-${side}`, text: `${SIDE_TEXT[side]} (${others.length})` }), list);
   }
