@@ -327,6 +327,10 @@ class _Languages:
             for word in words:
                 index.setdefault(word, []).append(name)
         self.index = {w: (tuple(names), 1.0 / len(names)) for w, names in index.items()}
+        # English's list (1,333 words) holds Spanish, Italian and French ones too ("la", "de",
+        # "que", "con", "y"): a quarter of a Spanish lead's words were "English". The words of
+        # no other language's list tell English apart ("the", "and", "which").
+        self.english_only = frozenset(w for w in self.stopwords["english"] if len(index[w]) == 1)
         self._local = threading.local()
 
     def terms(self, language: str) -> _Terms:
@@ -366,6 +370,9 @@ def _script(ch: str) -> str:
         return unicodedata.name(ch).split(" ", 1)[0]
     except ValueError:
         return ""
+
+
+ENGLISH_ONLY_HITS = 2  # words of English's list alone a lead needs to be English at once
 
 
 # Scripts that name one language outright; the rest are told apart by function words.
@@ -416,7 +423,11 @@ def detect_language(text: str) -> str:
         # words is English, without counting the other 30 lists.
         english = langs.stopwords["english"]
         hits = sum(map(english.__contains__, words))  # (bools summed: the same count)
-        if hits >= 3 and hits * 4 >= len(words):  # (len(words) <= 40)
+        if (
+            hits >= 3
+            and hits * 4 >= len(words)  # (len(words) <= 40)
+            and sum(map(langs.english_only.__contains__, words)) >= ENGLISH_ONLY_HITS
+        ):
             return "english"
     words += map(_GROUP, itertools.islice(found, 20))
     index = langs.index

@@ -193,3 +193,14 @@ def test_an_arabic_function_word_written_with_its_hamza_is_no_framing_term() -> 
     # stop-words' Arabic list writes "الى" (to); the news writes "إلى".
     terms = [t for f in digest(_sources("ar-rate")).framing.values() for t in f.terms]
     assert not {"إلى", "أن", "أو"} & set(terms), terms
+
+
+@pytest.mark.parametrize("article", ["es-1", "es-2", "es-3"])
+def test_a_spanish_lead_is_read_as_spanish(article: str) -> None:
+    # English's stop-word list holds "la", "de", "que", "con", "y": a quarter of es-1's and
+    # es-3's first words were "English", so they were stemmed as English and framing showed
+    # "los" and "del".
+    record = next(r for r in STORIES["es-vivienda"] if r["id"] == article)
+    assert kp.detect_language(f"{record['title']}. {record['text']}") == "spanish"
+    terms = {t for f in digest(_sources("es-vivienda")).framing.values() for t in f.terms}
+    assert not {"los", "del", "las", "la", "el"} & terms, terms
