@@ -43,7 +43,9 @@ def demo_app(app: Flask) -> Flask:
 
 def _text(body: bytes) -> str:
     """The page's visible text, tags removed and whitespace folded (what a reader reads)."""
-    text = re.sub(r"<[^>]+>", " ", body.decode("utf-8"))
+    # (an isolate, <bdi>, is inside a line: no space where it starts or ends)
+    text = re.sub(r"</?bdi>", "", body.decode("utf-8"))
+    text = re.sub(r"<[^>]+>", " ", text)
     return " ".join(html.unescape(text).split())
 
 
@@ -629,7 +631,7 @@ def test_story_page_shows_key_points_and_framing_when_the_summary_has_them(app: 
     }
     view = models.story_page(summary)
     assert [(k.text, k.outlet) for k in view.key_points] == [("Inspectors found a crack.", "Reuters")]
-    assert view.framing == ("Left: A safety story.", "Cost overruns.")
+    assert tuple(map(str, view.framing)) == ("Left: A safety story.", "Cost overruns.")
     assert view.lean_sentence == "50% of the sources lean left"  # a tie goes left, center, right
     with app.test_request_context("/stories/st-1"):
         page = render_template("pages/story.html", story=view, outlet_base="/outlets/")
@@ -678,6 +680,29 @@ def test_story_page_gives_key_points_and_headline_their_own_direction(app: Flask
     assert len(items) == 2 and all('dir="auto"' in item for item in items), items
 
 
+def test_story_page_isolates_a_right_to_left_framing_quote_in_its_english_line(app: Flask) -> None:
+    # "Left-leaning sources: “<Arabic sentence.>” (Al Jazeera)": without isolation the Arabic
+    # sentence's full stop took the English line's direction and sat beside its first word.
+    arabic = "أغلقت المدينة الجسر يوم الثلاثاء بعد أن وجد المفتشون تشققات."
+    summary = {
+        "id": "st-1", "headline": "Harbor bridge closes", "article_count": 2, "outlet_count": 2,
+        "lean": {"outlets": {"left": 1, "center": 0, "right": 1, "unrated": 0},
+                 "by_outlets": {"left": 0.5, "center": 0.0, "right": 0.5, "unrated": 0.0},
+                 "articles": {"left": 1, "center": 0, "right": 1, "unrated": 0}},
+        "framing": {"left": {"terms": ["الجسر", "المفتشون"],
+                             "points": [{"text": arabic, "outlet": {"name": "Al Jazeera"}}]},
+                    "right": {"terms": ["taxpayers"], "points": []}},
+    }  # fmt: skip
+    view = models.story_page(summary)
+    with app.test_request_context("/stories/st-1"):
+        page = render_template("pages/story.html", story=view, outlet_base="/outlets/")
+    assert f"Left-leaning sources: “<bdi>{arabic}</bdi>” (Al Jazeera)</li>" in page
+    assert "Left-leaning sources emphasise: <bdi>الجسر, المفتشون</bdi></li>" in page
+    assert "Right-leaning sources emphasise: <bdi>taxpayers</bdi></li>" in page
+    text = _text(page.encode())
+    assert f"Left-leaning sources: “{arabic}” (Al Jazeera)" in text
+
+
 def test_score_page_links_the_story_of_a_stored_article(app: Flask, client: FlaskClient) -> None:
     eng = engine(app)
     eng.ingest(
@@ -709,8 +734,8 @@ def test_story_page_reads_key_points_and_framing_as_the_api_gives_them(
     }
     page = models.story_page(summary)
     assert [(p.text, p.outlet) for p in page.key_points] == [("The council voted 7-2.", "Fox News")]
-    assert page.framing == (
+    assert tuple(map(str, page.framing)) == (
         "Right-leaning sources emphasise: taxpayers",
         "Right-leaning sources: “Costs rise.” (Fox News)",
     )
-    assert "{'id'" not in " ".join(page.framing)
+    assert "{'id'" not in " ".join(map(str, page.framing))

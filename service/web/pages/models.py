@@ -298,6 +298,22 @@ class KeyPoint:
 
 
 @dataclass(frozen=True)
+class FramingNote:
+    """One line of "How each side framed it": our words (`lead`, `tail`) around the coverage's
+    (`text`, quoted or a list of terms). The template isolates `text` (<bdi>) so an Arabic or
+    Hebrew quote inside an English sentence keeps its own direction, its full stop on its left."""
+
+    lead: str
+    text: str
+    quoted: bool = False
+    tail: str = ""
+
+    def __str__(self) -> str:
+        text = f"“{self.text}”" if self.quoted else self.text
+        return f"{self.lead}{text}{self.tail}"
+
+
+@dataclass(frozen=True)
 class StoryPage:
     """Everything the story page shows, from the API's summary of the story."""
 
@@ -323,7 +339,7 @@ class StoryPage:
     filters: Filters
     shown_count: int
     key_points: tuple[KeyPoint, ...] = ()
-    framing: tuple[str, ...] = ()
+    framing: tuple[FramingNote, ...] = ()
     summary_line: str | None = None
     factuality_options: tuple[tuple[str, str], ...] = field(default=())
     # Articles retention removed (`parallax prune`): counted above, no longer listed.
@@ -352,13 +368,13 @@ def _outlet_name(value: object) -> str | None:
     return None
 
 
-def _text_items(value: object) -> tuple[str, ...]:
+def _text_items(value: object) -> tuple[FramingNote, ...]:
     """Framing notes in words. The API gives {side: {terms, points: [{text, outlet}]}}; a string
     or a list of strings/objects is read too."""
     if isinstance(value, str):
-        return (value,) if value.strip() else ()
+        return (FramingNote("", value),) if value.strip() else ()
     if isinstance(value, dict):
-        notes: list[str] = []
+        notes: list[FramingNote] = []
         for side in ("left", "center", "right"):
             entry = value.get(side)
             if not isinstance(entry, dict):
@@ -366,21 +382,26 @@ def _text_items(value: object) -> tuple[str, ...]:
             label = f"{SIDE_LABELS[side]}-leaning sources"
             terms = [t for t in entry.get("terms") or () if isinstance(t, str) and t.strip()]
             if terms:
-                notes.append(f"{label} emphasise: {', '.join(terms[:6])}")
+                notes.append(FramingNote(f"{label} emphasise: ", ", ".join(terms[:6])))
             for point in entry.get("points") or ():
                 if isinstance(point, dict) and isinstance(point.get("text"), str):
                     who = _outlet_name(point.get("outlet"))
                     # (never unattributed: an article without an outlet says so)
-                    notes.append(f"{label}: “{point['text']}” ({who or 'unknown outlet'})")
+                    notes.append(
+                        FramingNote(
+                            f"{label}: ", point["text"], True, f" ({who or 'unknown outlet'})"
+                        )
+                    )
         return tuple(notes)
     if isinstance(value, list):
-        out: list[str] = []
+        out: list[FramingNote] = []
         for item in value:
             if isinstance(item, str) and item.strip():
-                out.append(item)
+                out.append(FramingNote("", item))
             elif isinstance(item, dict) and isinstance(item.get("text"), str):
                 who = item.get("side") or _outlet_name(item.get("outlet"))
-                out.append(f"{words(str(who), SIDE_LABELS)}: {item['text']}" if who else item["text"])
+                lead = f"{words(str(who), SIDE_LABELS)}: " if who else ""
+                out.append(FramingNote(lead, item["text"]))
         return tuple(out)
     return ()
 
