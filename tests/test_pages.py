@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask, render_template
@@ -701,6 +702,39 @@ def test_story_page_isolates_a_right_to_left_framing_quote_in_its_english_line(a
     assert "Right-leaning sources emphasise: <bdi>taxpayers</bdi></li>" in page
     text = _text(page.encode())
     assert f"Left-leaning sources: “{arabic}” (Al Jazeera)" in text
+
+
+def test_titles_from_feeds_take_their_own_direction_on_every_page(app: Flask) -> None:
+    # Feeds' titles in Arabic or Hebrew were laid out in the English page's direction: full stop
+    # on the wrong end, and on the score page the "(3 articles" after a headline read into it.
+    arabic = "جسر الميناء يغلق بعد العثور على شق."
+    outlet = {"id": "aljazeera.com", "name": "Al Jazeera", "lean": {"label": "lean-left"}}
+    summary = {
+        "id": "st-1", "headline": arabic, "article_count": 1, "outlet_count": 1,
+        "lean": {"outlets": {"left": 1, "center": 0, "right": 0, "unrated": 0},
+                 "by_outlets": {"left": 1.0, "center": 0.0, "right": 0.0, "unrated": 0.0},
+                 "articles": {"left": 1, "center": 0, "right": 0, "unrated": 0}},
+        "articles_by_side": {"left": [{"title": arabic, "url": "https://www.aljazeera.net/news/1",
+                                       "outlet": outlet}]},
+    }  # fmt: skip
+    bar = models.Bar.of(summary["lean"]["outlets"], summary["lean"]["by_outlets"], "source")
+    item = SimpleNamespace(
+        id="st-1", headline=arabic, demo=False, last_updated=None, last_updated_text="today",
+        article_count=1, outlet_count=1, blindspot=None, bar=bar,
+    )  # fmt: skip
+    macro = '{% from "pages/macros.html" import story_list %}{{ story_list(items) }}'
+    with app.test_request_context("/"):
+        story = render_template("pages/story.html", story=models.story_page(summary),
+                                outlet_base="/outlets/")  # fmt: skip
+        listed = app.jinja_env.from_string(macro).render(items=[item])
+        score = render_template(
+            "pages/score.html", url="https://www.aljazeera.net/news/1", result={"host": "x"},
+            outlet=None, story={"id": "st-1", "article_count": 3, "outlet_count": 2},
+            story_headline=arabic,
+        )  # fmt: skip
+    assert re.search(rf'<p class="article-title" dir="auto"><a [^>]*>{arabic}<', story), story
+    assert re.search(rf'<h2 class="story-title" dir="auto"><a [^>]*>{arabic}</a>', listed), listed
+    assert re.search(rf'<a href="/stories/st-1" dir="auto">{arabic}</a> \(3 articles', score)
 
 
 def test_score_page_links_the_story_of_a_stored_article(app: Flask, client: FlaskClient) -> None:
