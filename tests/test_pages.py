@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from flask import Flask, render_template
@@ -709,15 +710,17 @@ def test_titles_from_feeds_take_their_own_direction_on_every_page(app: Flask) ->
     # on the wrong end, and on the score page the "(3 articles" after a headline read into it.
     arabic = "جسر الميناء يغلق بعد العثور على شق."
     outlet = {"id": "aljazeera.com", "name": "Al Jazeera", "lean": {"label": "lean-left"}}
+    lean: dict[str, Any] = {
+        "outlets": {"left": 1, "center": 0, "right": 0, "unrated": 0},
+        "by_outlets": {"left": 1.0, "center": 0.0, "right": 0.0, "unrated": 0.0},
+        "articles": {"left": 1, "center": 0, "right": 0, "unrated": 0},
+    }
     summary = {
-        "id": "st-1", "headline": arabic, "article_count": 1, "outlet_count": 1,
-        "lean": {"outlets": {"left": 1, "center": 0, "right": 0, "unrated": 0},
-                 "by_outlets": {"left": 1.0, "center": 0.0, "right": 0.0, "unrated": 0.0},
-                 "articles": {"left": 1, "center": 0, "right": 0, "unrated": 0}},
+        "id": "st-1", "headline": arabic, "article_count": 1, "outlet_count": 1, "lean": lean,
         "articles_by_side": {"left": [{"title": arabic, "url": "https://www.aljazeera.net/news/1",
                                        "outlet": outlet}]},
     }  # fmt: skip
-    bar = models.Bar.of(summary["lean"]["outlets"], summary["lean"]["by_outlets"], "source")
+    bar = models.Bar.of(lean["outlets"], lean["by_outlets"], "source")
     item = SimpleNamespace(
         id="st-1", headline=arabic, demo=False, last_updated=None, last_updated_text="today",
         article_count=1, outlet_count=1, blindspot=None, bar=bar,
