@@ -13,6 +13,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from service.config import ConfigError, load_config
 from service.store.postgres import PostgresStore, drop_schema, split_database_url
+from tests.support.apps import make_app
 from tests.support.stores import PG_URL, need_postgres
 
 
@@ -80,3 +81,15 @@ def test_a_database_url_libpq_cannot_read_stops_start_up(
     # internal_error ("this is our bug"), the URL being read only when the store was opened.
     with pytest.raises(ConfigError, match=rf"^PARALLAX_DATABASE_URL: .*{re.escape(says)}"):
         load_config({"PARALLAX_DATABASE_URL": url, "PARALLAX_DATA_DIR": str(tmp_path)})
+
+
+def test_a_redis_socket_address_the_settings_accept_starts_the_service(tmp_path: Path) -> None:
+    # PARALLAX_REDIS_URL=unix:///path is accepted by the settings (and by redis-py), but the
+    # rate limiter's storage names it redis+unix://: with the default PARALLAX_RATE_LIMIT the
+    # app did not start ("unknown storage scheme : unix://..."). Nothing listens on the socket:
+    # the limiter and the caches count and keep in process meanwhile.
+    socket = tmp_path / "redis.sock"
+    app = make_app(tmp_path, REDIS_URL=f"unix://{socket}", RATE_LIMIT="600/minute")
+    response = app.test_client().get("/v1/score?url=https://www.bbc.co.uk/news/x")
+    assert response.status_code == 200
+    assert response.get_json()["outlet"]["id"] == "bbc.com"

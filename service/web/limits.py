@@ -74,6 +74,10 @@ def storage_uri(app: Flask) -> str:
     """Redis when PARALLAX_REDIS_URL is set, so every host shares one count; otherwise a file
     in the data directory that every worker process of this host shares."""
     redis_url = str(app.config.get("REDIS_URL") or "")
+    if redis_url.startswith("unix://"):
+        # A socket address as redis-py and the settings write it; the limits library names
+        # that scheme redis+unix:// and refused to start on unix:// ("unknown storage scheme").
+        return "redis+" + redis_url
     if redis_url:
         return redis_url
     try:
