@@ -26,7 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "FETCH_CONCURRENCY": 2,
     "FEEDS_ALLOW_PRIVATE": False,  # feeds on private addresses are refused unless this is on
     "STORE_SUBMITTED_ARTICLES": False,
-    "CORS_ORIGINS": "",  # extra origins, comma-separated; the extension's are always allowed
+    # Extra origins, comma-separated, each exactly scheme://host[:port] (* any); the
+    # extension's are always allowed.
+    "CORS_ORIGINS": "",
     "LOOKUP_MAX_URLS": 1000,
     "LOG_LEVEL": "INFO",
     # Production (service/web/limits.py, auth.py, metrics.py, redis_cache.py):
@@ -59,6 +61,28 @@ DEFAULT_PORT = 8000
 # A listen-everywhere address is not one a browser should be sent to: the loopback one serves too.
 _ANY_ADDRESS = {"0.0.0.0": "127.0.0.1", "::": "::1", "[::]": "::1"}
 _HOST_RE = re.compile(r"^\[?[A-Za-z0-9._:%-]{1,253}\]?$")
+
+
+# An Origin header's value: scheme://host[:port], no path; the host a name or a bracketed IPv6.
+_ORIGIN_RE = re.compile(
+    r"^[A-Za-z][A-Za-z0-9+.\-]*://(?:[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
+    r"(?::[0-9]{1,5})?$"
+)
+
+
+def cors_origins(raw: object) -> list[str]:
+    """The origins of PARALLAX_CORS_ORIGINS ("*": any); raises ConfigError for an entry that is
+    no origin (flask-cors reads one holding "*" or "[" as a regular expression matched at its
+    start, so "https://*.example.com" granted https://aexample.com.attacker.net)."""
+    origins = [part.strip() for part in str(raw or "").split(",") if part.strip()]
+    for origin in origins:
+        if origin != "*" and not _ORIGIN_RE.match(origin):
+            raise ConfigError(
+                f"{PREFIX}CORS_ORIGINS: {origin[:80]!r} is not an origin: write each as "
+                "scheme://host[:port] with no path, slash or wildcard (https://news.example.com), "
+                "comma-separated; * allows any origin"
+            )
+    return origins
 
 
 # Retention shorter than this is a typo (90m for 90d?), not a policy.
@@ -216,6 +240,7 @@ def validate(config: Mapping[str, Any]) -> None:
             parse_duration(retention)
         except ValueError as exc:
             raise ConfigError(f"{PREFIX}PRUNE_OLDER_THAN: {exc}") from None
+    cors_origins(config.get("CORS_ORIGINS"))
     level = str(config.get("LOG_LEVEL") or "INFO").upper()
     if level not in LOG_LEVELS:
         raise ConfigError(f"{PREFIX}LOG_LEVEL={level!r}: use one of {', '.join(LOG_LEVELS)}")

@@ -93,3 +93,37 @@ def test_a_redis_socket_address_the_settings_accept_starts_the_service(tmp_path:
     response = app.test_client().get("/v1/score?url=https://www.bbc.co.uk/news/x")
     assert response.status_code == 200
     assert response.get_json()["outlet"]["id"] == "bbc.com"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://*.example.com",  # read as a regular expression, anchored at its start only
+        "app.example.com",  # no scheme: matched no Origin header ever
+        "https://app.example.com/",  # a path: the same
+        "https://app.example.com, https://app.example.com/news",
+        "https://[::1",  # flask-cors's own error at start-up, naming no setting
+    ],
+)
+def test_a_cors_origin_that_is_no_origin_stops_start_up(value: str) -> None:
+    with pytest.raises(ConfigError, match=r"^PARALLAX_CORS_ORIGINS: .* is not an origin"):
+        load_config({"PARALLAX_CORS_ORIGINS": value})
+
+
+def test_configured_cors_origins_grant_exactly_those_origins(tmp_path: Path) -> None:
+    # flask-cors reads an origin holding "[" or "*" as a regular expression matched at the
+    # start: "https://*.example.com" granted https://aexample.com.attacker.net (and no
+    # subdomain), and an IPv6 origin granted http://1:8080 but not itself.
+    configured = "https://news.example.com, http://[::1]:8080"
+    app = make_app(tmp_path, CORS_ORIGINS=configured)
+    client = app.test_client()
+
+    def granted(origin: str) -> bool:
+        response = client.get("/v1/score?url=bbc.co.uk/news/x", headers={"Origin": origin})
+        return response.headers.get("Access-Control-Allow-Origin") == origin
+
+    assert granted("https://news.example.com") and granted("http://[::1]:8080")
+    assert granted("https://NEWS.example.com")  # an origin's host is case-insensitive
+    for other in ("http://1:8080", "https://news.example.com.attacker.net", "https://example.com"):
+        assert not granted(other), other
+    assert granted("chrome-extension://" + "a" * 32)  # the extension's, always

@@ -7,6 +7,8 @@ import re
 from flask import Flask, Response
 from flask_cors import CORS
 
+from service.config import cors_origins
+
 EXTENSION_ORIGINS = [
     re.compile(r"^chrome-extension://[a-p]{32}$"),
     re.compile(r"^moz-extension://[0-9a-f\-]{36}$"),
@@ -27,7 +29,12 @@ _SECURITY_NAMES = frozenset(name.lower() for name, _ in SECURITY_HEADERS)
 def init_app(app: Flask) -> None:
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask defaults it to None: unlimited
         app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    extra = [o.strip() for o in str(app.config.get("CORS_ORIGINS", "")).split(",") if o.strip()]
+    # Each configured origin matched exactly (flask-cors would read "[" of an IPv6 origin as
+    # a regular expression matched at the start only); "*" stays flask-cors's any origin.
+    extra: list[str | re.Pattern[str]] = [
+        o if o == "*" else re.compile(re.escape(o) + r"\Z", re.IGNORECASE)
+        for o in cors_origins(app.config.get("CORS_ORIGINS", ""))
+    ]
     CORS(
         app,
         resources={r"/v1/*": {"origins": [*EXTENSION_ORIGINS, *extra]}},
