@@ -127,3 +127,19 @@ def test_configured_cors_origins_grant_exactly_those_origins(tmp_path: Path) -> 
     for other in ("http://1:8080", "https://news.example.com.attacker.net", "https://example.com"):
         assert not granted(other), other
     assert granted("chrome-extension://" + "a" * 32)  # the extension's, always
+
+
+def test_a_client_inventing_request_methods_adds_no_metric_series(tmp_path: Path) -> None:
+    # The method label was the request's own: gunicorn passes any upper-case token as a method,
+    # and each new one (FOOA, FOOB, ...) added a series to every worker's registry for good
+    # (memory, the pooled file rewritten after every request, and /metrics' size).
+    app = make_app(tmp_path, RATE_LIMIT="")
+    client = app.test_client()
+    client.get("/v1/score?url=bbc.co.uk/news/x")
+    before = client.get("/metrics").get_data(as_text=True).count("parallax_http_requests_total{")
+    for n in range(50):
+        client.open("/v1/score?url=bbc.co.uk/news/x", method=f"ZZ{n:03d}")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "ZZ0" not in text
+    assert text.count("parallax_http_requests_total{") <= before + 2  # an "other" 405 series
+    assert 'method="OTHER"' in text and 'method="GET"' in text

@@ -332,6 +332,11 @@ def _store_gauges(app: Flask) -> dict[str, tuple[str, list[tuple[Labels, float]]
     return out
 
 
+# The methods a request is counted under by name; any other is "OTHER": gunicorn passes any
+# upper-case token as a method, and a label per invented one was a new series for good.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+
+
 def _route() -> str:
     rule = request.url_rule
     return rule.rule if rule is not None else "unmatched"  # unknown paths are one series, not N
@@ -395,7 +400,11 @@ def init_app(app: Flask) -> None:
         route = _route()
         found.registry.inc(
             "parallax_http_requests_total",
-            {"route": route, "method": request.method, "status": str(response.status_code)},
+            {
+                "route": route,
+                "method": request.method if request.method in _METHODS else "OTHER",
+                "status": str(response.status_code),
+            },
         )
         if started is not None:
             found.registry.observe(
