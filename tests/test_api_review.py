@@ -13,6 +13,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from service.config import ConfigError, load_config
 from service.store.postgres import PostgresStore, drop_schema, split_database_url
+from service.web.response_cache import L1_BYTES, ResponseCache
 from tests.support.apps import make_app
 from tests.support.stores import PG_URL, need_postgres
 
@@ -143,3 +144,15 @@ def test_a_client_inventing_request_methods_adds_no_metric_series(tmp_path: Path
     assert "ZZ0" not in text
     assert text.count("parallax_http_requests_total{") <= before + 2  # an "other" 405 series
     assert 'method="OTHER"' in text and 'method="GET"' in text
+
+
+def test_the_response_caches_own_level_is_bounded_in_bytes() -> None:
+    # It was bounded at 20,000 answers of up to 256 KiB each (5 GiB a worker): distinct query
+    # strings (/v1/stories?limit=200&x=1, &x=2 ...) are distinct keys, each a large answer kept.
+    cache = ResponseCache(3600.0)
+    body = b"x" * (200 * 1024)
+    for n in range(2000):
+        cache.set(f"parallax:resp:GET:/v1/stories:{n}", body)
+    kept = sum(len(value) for value in cache._l1.values())
+    assert kept <= L1_BYTES
+    assert cache.get("parallax:resp:GET:/v1/stories:1999") == (body, "l1")  # the newest kept

@@ -15,16 +15,18 @@ CACHE_EXTENSION = "parallax.response_cache"
 CACHED_ENDPOINTS = frozenset(
     {"score.score", "coverage.stories", "coverage.story", "coverage.related"}
 )
-L1_SIZE = 20_000
+# Bytes of answers one process keeps: counted in answers (20,000 of up to MAX_BODY each) it
+# could hold 5 GiB, distinct query strings being distinct keys.
+L1_BYTES = 64 * 1024 * 1024
 MAX_BODY = 256 * 1024  # larger answers are rare and would crowd out the rest
 
 
 class ResponseCache:
     """get/set of response bodies with a TTL; Redis errors degrade to the in-process level."""
 
-    def __init__(self, ttl: float, redis_url: str = "", l1_size: int = L1_SIZE) -> None:
+    def __init__(self, ttl: float, redis_url: str = "", l1_bytes: int = L1_BYTES) -> None:
         self.ttl = ttl
-        self._l1: TTLCache[str, bytes] = TTLCache(maxsize=l1_size, ttl=ttl)
+        self._l1: TTLCache[str, bytes] = TTLCache(maxsize=l1_bytes, ttl=ttl, getsizeof=len)
         self._lock = threading.Lock()
         self._shared = SharedLevel(redis_url, "cache")
 
