@@ -44,6 +44,7 @@ from service.core.ratings import RatingsTable, load_table
 from service.coverage import keypoints
 from service.coverage.cluster import Clusterer, Doc
 from service.coverage.engine import Engine, RawArticle, article_key
+from service.coverage.summary import side_of
 from service.ingest.jsonl import cluster_jsonl, parse_published
 from service.store import sql
 from service.store.base import Batch, NewArticle
@@ -56,6 +57,9 @@ START = 1_600_000_000.0
 PER_DAY = 2000  # articles a day: a few hundred feeds
 LEANS = ["left", "lean-left", "center", "lean-right", "right", ""]
 OUTLETS = [f"bench{i:02d}.com" for i in range(60)]
+# Each outlet's side under ratings_dir's table, as a past run would have stored it with its
+# articles (stored as "unrated", the engine's first batch would re-side the whole history).
+SIDE_OF_OUTLET = {o: side_of(LEANS[i % len(LEANS)]) for i, o in enumerate(OUTLETS)}
 
 
 class Synth:
@@ -131,7 +135,7 @@ def no_digests() -> Iterator[None]:
     """The store's story refresh with the digest (key points, headline, framing) switched off."""
     names = vars(sql)  # the name the store's refresh calls
     kept = names["story_digest"]
-    names["story_digest"] = lambda articles: _NO_DIGEST
+    names["story_digest"] = lambda articles, *ratings: _NO_DIGEST
     try:
         yield
     finally:
@@ -179,7 +183,7 @@ def _preload(store: SQLiteStore, synth: Synth, count: int) -> None:
                 text=art["text"],
                 url=art["url"],
                 outlet_id=art["url"].split("/")[2],
-                side="unrated",
+                side=SIDE_OF_OUTLET.get(art["url"].split("/")[2], "unrated"),
                 published=art["published"],
                 first_seen=art["published"],
                 story_id="pre-" + art["event"],
@@ -258,7 +262,9 @@ def engine_run(engine: Engine, articles: list[dict[str, Any]]) -> Run:
     return run
 
 
-_NO_DIGEST: dict[str, Any] = {"headline": "", "key_points": [], "framing": {}}
+# Read no side ("sides" empty), so it holds under any ratings (summary.DigestRatings.holds), as
+# the digests a past run of this code stored hold under the ratings they were made with.
+_NO_DIGEST: dict[str, Any] = {"headline": "", "key_points": [], "framing": {}, "sides": {}}
 
 
 def without_digests(run: Run) -> Run:

@@ -28,11 +28,15 @@ from service.core.urls import URLInputError
 from service.coverage import summary as summary_module
 from service.coverage.cluster import Clusterer, Doc
 from service.coverage.summary import (
+    HEADLINE_SAMPLE,
+    DigestRatings,
     article_json,
     blindspot_json,
     listing_json,
+    representative_headline,
     shares,
     side_of,
+    story_digest,
     summarize,
 )
 from service.store.base import (
@@ -198,8 +202,31 @@ class Engine:
         self._removals = store.cursor(REMOVALS_CURSOR)
         self._by_name = {o.name.casefold(): o.id for o in ratings.outlets.values()}
         self._snapshots = SnapshotCache()
+        # Digests are made, and read, under these ratings: each article's side is its outlet's
+        # now, not the one stored with it at ingest.
+        self.digest_ratings = DigestRatings(ratings.version, ratings.get)
+        store.rate_digests(self.digest_ratings)
+        self._rerated = False  # (the writer's first batch brings the store to these ratings)
         if restore and self.restore() >= FREEZE_RESTORED:
             freeze_long_lived()
+
+    def _rerate(self) -> None:
+        """Brings the stored sides and digests to this engine's ratings (Store.rerate, once
+        per ratings version whichever writer gets there first): ratings are read at start-up,
+        so a writer does it at its first batch, inside the ingest lock. A process that only
+        reads never writes for it: its readers make their own digest where the stored one does
+        not hold (_rated_digest). A failure is logged, not raised, and not tried again by this
+        process (the batch goes on; the next writer to start tries)."""
+        self._rerated = True
+        try:
+            due = self.store.rerate()
+        except Exception:
+            log.exception(
+                "stored sides and digests not brought to ratings %s", self.ratings.version
+            )
+            return
+        if due:
+            log.info("ratings %s: %d story digests due again", self.ratings.version, due)
 
     # -- clock and names ----------------------------------------------------------------
 
@@ -447,6 +474,8 @@ class Engine:
             # continue its story numbering and cluster against what it stored.
             self._next_story = max(self._next_story, int(self.store.cursor("story_seq") or 0))
             self.restore()
+            if not self._rerated:
+                self._rerate()
             # /x.amp arriving after /x/ (or /x after /x/) is the article already stored.
             stored = self.store.existing_keys(v for a in prepared for v in key_variants(a.key))
             fresh = [a for a in prepared if not any(v in stored for v in key_variants(a.key))]
@@ -589,7 +618,7 @@ class Engine:
         found = self._snapshots.get(state.version)
         if found is not None:
             return found
-        row = state.row
+        row = self._rated_digest(state.row)
         articles = self.store.story_articles(row.id, limit=SUMMARY_ARTICLES)
         summary = summarize(row, articles, self.outlet, include_articles=False)
         members = tuple((a.key, a.outlet_id, article_json(a, self.outlet)) for a in articles)
@@ -606,6 +635,28 @@ class Engine:
         )
         self._snapshots.put(state.version, made)
         return made
+
+    def _rated_digest(self, row: StoryRow) -> StoryRow:
+        """The row with a digest that holds under this engine's ratings: the stored one, else
+        one made now from the same sample the writer reads (its framing may name a side by
+        other ratings: an outlet re-rated since, a table reloaded, a digest older than its
+        ratings' stamp). Made once per story and ratings version in this process (the
+        snapshot cache's version names the ratings); the writer stores its own at the story's
+        next change, or when it takes up the ratings (Store.rerate)."""
+        digest = row.digest
+        if digest is None or self.digest_ratings.holds(digest):
+            return row
+        sample = self.store.digest_sample(row.id)
+        if not sample:
+            # Retention took every article: nothing to make it from again. Its framing names
+            # sides by other ratings, and a wrong side is worse than none.
+            return replace(row, digest={**digest, "framing": {}})
+        made = story_digest(sample, self.digest_ratings)
+        headline = row.headline
+        if not row.pruned:  # as the writer names it (Store.flush_digests)
+            titles = [a.title for a in sample][:HEADLINE_SAMPLE]
+            headline = made["headline"] or representative_headline(titles) or headline
+        return replace(row, digest=made, headline=headline)
 
     def stories(self, **filters: Any) -> list[dict[str, Any]]:
         """Listing entries of the latest stories."""

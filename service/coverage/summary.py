@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from service.core.text import storable
@@ -140,9 +141,40 @@ DIGEST_SAMPLE = 100
 DIGEST_TEXT_CHARS = keypoints.MAX_ARTICLE_CHARS
 
 
-def story_digest(articles: Iterable[Article]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DigestRatings:
+    """The ratings a digest is made under: their version and each outlet's side by them. The
+    framing's sides, the key points' balance of sides and the headline's preference for the
+    centre all read the sides, so a digest made under other ratings may name a side wrongly."""
+
+    version: str
+    lookup: OutletLookup
+
+    def side(self, outlet_id: str | None) -> str:
+        """The side an outlet's articles count for under these ratings."""
+        outlet = self.lookup(outlet_id) if outlet_id else None
+        return side_of(outlet.lean) if outlet is not None else "unrated"
+
+    def holds(self, digest: Mapping[str, Any]) -> bool:
+        """Whether a stored digest reads the same under these ratings: it names the sides it
+        read (story_digest's "sides") and every outlet there has the same side now. One made
+        before digests named them, or holding anything else there, does not."""
+        sides = digest.get("sides")
+        if not isinstance(sides, dict):
+            return False
+        if digest.get("ratings") == self.version:
+            return True
+        return all(isinstance(s, str) and self.side(o) == s for o, s in sides.items())
+
+
+def story_digest(
+    articles: Iterable[Article], ratings: DigestRatings | None = None
+) -> dict[str, Any]:
     """A story's key points, neutral headline and framing from its articles (oldest first;
-    wire copies left out while there are originals), as the store keeps them: outlets by id."""
+    wire copies left out while there are originals), as the store keeps them: outlets by id.
+    With `ratings`, each article's side is its outlet's under them (not the one stored with
+    the article at ingest), and the digest says which: the ratings' version and the side of
+    each outlet it read ("ratings", "sides"; DigestRatings.holds)."""
     sample = list(articles)
     originals = [a for a in sample if a.syndicated_of is None] or sample[:1]
     sources = [
@@ -151,12 +183,18 @@ def story_digest(articles: Iterable[Article]) -> dict[str, Any]:
             title=a.title,
             text=a.text,
             outlet=a.outlet_id,
-            side=a.side if a.side in SIDES else "unrated",
+            side=ratings.side(a.outlet_id)
+            if ratings is not None
+            else (a.side if a.side in SIDES else "unrated"),
             url=a.url,
         )
         for a in originals[:DIGEST_SAMPLE]
     ]
-    return keypoints.digest(sources).to_json()
+    made = keypoints.digest(sources).to_json()
+    if ratings is not None:
+        made["ratings"] = ratings.version
+        made["sides"] = {s.outlet: s.side for s in sources if s.outlet}
+    return made
 
 
 def _shown(text: str) -> str:
@@ -252,8 +290,12 @@ def summarize(
     outlet_sides = Counter(outlet_side.values())
     blind = blindspot_side(outlet_sides)
     # Stored at each change of the story; a story stored before digests existed gets one from
-    # the articles at hand until it next changes.
-    digest = story.digest if story.digest is not None else story_digest(articles)
+    # the articles at hand (their sides by the ratings in force) until it next changes.
+    digest = (
+        story.digest
+        if story.digest is not None
+        else story_digest(articles, DigestRatings("", lookup))
+    )
     summary: dict[str, Any] = {
         "id": story.id,
         "headline": (digest.get("headline") if story.digest is None else story.headline)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # (summary imports this module's types)
+    from service.coverage.summary import DigestRatings
 
 SIDES = ("left", "center", "right", "unrated")
 # The cursor delete_articles moves on each deletion: an engine that sees it move forgets what it
@@ -131,6 +134,20 @@ class Store(Protocol):
     def flush_digests(self) -> int:
         """Computes the story digests this thread's deferred commits left due (and any left
         due too long by a process that died); returns how many were written."""
+        ...
+
+    def rate_digests(self, ratings: DigestRatings) -> None:
+        """Makes story digests under these ratings from now on: one stored under others that
+        does not hold under these is made again when its story is next refreshed."""
+        ...
+
+    def rerate(self) -> int:
+        """Brings the stored sides and digests to the ratings of rate_digests, once per ratings
+        version; returns how many story digests it left due."""
+        ...
+
+    def digest_sample(self, story_id: str) -> list[Article]:
+        """The articles a story's digest is made from (summary.story_digest's input)."""
         ...
 
     def article_by_key(self, key: str) -> Article | None:

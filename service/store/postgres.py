@@ -182,6 +182,7 @@ class PostgresStore(SQLStore):
     placeholder = "%s"
     extra_insert_columns = (("search", "array_to_tsvector(?::text[])"),)
     host_prefix_sql = _HOST_PREFIX
+    unstamped_digest_sql = "digest -> 'sides' IS NULL"
     # Identity values are never handed out twice.
     reuses_row_ids = False
     errors = (psycopg.Error, StoreUnavailable)

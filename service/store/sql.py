@@ -28,6 +28,7 @@ from service.coverage.summary import (
     DIGEST_SAMPLE,
     DIGEST_TEXT_CHARS,
     HEADLINE_SAMPLE,
+    DigestRatings,
     blindspot_side,
     representative_headline,
     story_digest,
@@ -68,6 +69,8 @@ REFRESH_CHUNK = 500
 # A story left due by a process that died before computing its digest is taken up by any
 # process's next flush after this many seconds (its own process flushes it at once).
 ORPHAN_DIGEST_SECONDS = 60.0
+# The ratings version the stored sides and digests were last brought to (SQLStore.rerate).
+RATINGS_CURSOR = "digest_ratings"
 
 # Letters and digits, as both full-text indexes split words (underscore separates, too).
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -353,6 +356,8 @@ class SQLStore(ABC):
         " THEN substr(key, 1, 8 + instr(substr(key, 9), '/')) END"
     )
     reuses_row_ids: ClassVar[bool] = True
+    # A stored digest made before digests named the sides they read (no "sides" key).
+    unstamped_digest_sql: ClassVar[str] = "instr(digest, '\"sides\"') = 0"
     search_budget: int = SEARCH_POSTINGS_BUDGET
     page_rows: int = PAGE_ROWS
 
@@ -362,6 +367,9 @@ class SQLStore(ABC):
         self._lock = threading.Lock()
         # word -> when it was last found past the search budget (time.monotonic)
         self._common_words: dict[str, float] = {}
+        # The ratings digests are made under (rate_digests); None: the sides stored with the
+        # articles at ingest, and any stored digest holds (a store used without an engine).
+        self._digest_ratings: DigestRatings | None = None
         values = ", ".join(
             ["?"] * 12
             + ["(SELECT id FROM articles WHERE key = ?)"]
@@ -509,6 +517,83 @@ class SQLStore(ABC):
         if not batch.defer_digests:
             self._flush_after_write()
         return ids
+
+    def rate_digests(self, ratings: DigestRatings) -> None:
+        """Makes digests under these ratings from now on (the engine's, at its start): a
+        stored digest that does not hold under them (DigestRatings.holds) is due again when
+        its story is next refreshed, and is never kept by a flush."""
+        self._digest_ratings = ratings
+
+    def rerate(self) -> int:
+        """Brings what is stored to the ratings digests are made under (rate_digests), once per
+        ratings version (RATINGS_CURSOR; any writer's first batch calls it): an article whose
+        outlet's side changed since it was stored takes the new side; its stories' rows are
+        refreshed (counts by side, blindspot: what a listing shows), and their digests that do
+        not hold under these ratings are due, as are digests made before digests named their
+        sides. Those are left to the flushes' orphan turn, REFRESH_CHUNK per flush, so a
+        re-rated outlet with thousands of stories does not hold one batch up for minutes;
+        until then a reader makes its own (Engine._rated_digest). Returns the stories due."""
+        ratings = self._digest_ratings
+        if ratings is None or self.cursor(RATINGS_CURSOR) == ratings.version:
+            return 0
+        conn = self._conn()
+        changed = {
+            str(outlet_id): now
+            for outlet_id, side in self._run(
+                conn,
+                "SELECT outlet_id, side FROM articles WHERE outlet_id IS NOT NULL"
+                " GROUP BY outlet_id, side",
+            ).fetchall()
+            if (now := ratings.side(str(outlet_id))) != side
+        }
+        stories: set[str] = set()
+        for outlet_id in changed:
+            stories.update(
+                str(r[0])
+                for r in self._run(
+                    conn,
+                    "SELECT DISTINCT story_id FROM articles WHERE outlet_id = ?"
+                    " AND story_id IS NOT NULL",
+                    (outlet_id,),
+                )
+            )
+        stories.update(
+            str(r[0])
+            for r in self._run(
+                conn,
+                f"SELECT id FROM stories WHERE digest IS NOT NULL AND {self.unstamped_digest_sql}",
+            )
+        )
+        ordered = sorted(stories)
+        due = self._due_digests()
+        already = set(due)
+        with self._writing(conn):
+            self._run_many(
+                conn,
+                "UPDATE articles SET side = ? WHERE outlet_id = ? AND side <> ?",
+                [(side, outlet_id, side) for outlet_id, side in changed.items()],
+            )
+        marked = 0
+        for at in range(0, len(ordered), REFRESH_CHUNK):
+            chunk = ordered[at : at + REFRESH_CHUNK]
+            with self._writing(conn):
+                self._refresh_stories(conn, chunk)
+                # Due since long ago: the orphan turn of the next flushes (any process's).
+                swept = [(story_id,) for story_id in chunk if story_id in due - already]
+                self._run_many(
+                    conn,
+                    "UPDATE stories SET digest_due = 0 WHERE id = ? AND digest_due IS NOT NULL",
+                    swept,
+                )
+                due.difference_update(s for (s,) in swept)
+                marked += len(swept)
+        with self._writing(conn):
+            self._run_many(conn, _CURSOR_UPSERT, [(RATINGS_CURSOR, ratings.version)])
+        return marked
+
+    def _digest_holds(self, digest: dict[str, Any]) -> bool:
+        ratings = self._digest_ratings
+        return ratings is None or ratings.holds(digest)
 
     def _flush_after_write(self) -> None:
         """flush_digests after a write that is already committed: a failure there must not
@@ -971,7 +1056,10 @@ class SQLStore(ABC):
         # digest is due, computed after this transaction (flush_digests) for this sample.
         signature = _signature((row_id, copy) for row_id, _, copy in head)
         digest = kept.digest if kept is not None else None
-        current = digest is not None and digest.get("sample") == signature
+        # A digest made under other ratings is due as well (its sides may be named wrongly).
+        current = (
+            digest is not None and digest.get("sample") == signature and self._digest_holds(digest)
+        )
         wanted = None if current else signature
         due = None if current else (kept_due if kept_due is not None else now)
         titles = [title for _, title, _ in head][:HEADLINE_SAMPLE]
@@ -1064,7 +1152,13 @@ class SQLStore(ABC):
             if not sample or _sample_signature(sample) != wanted:
                 continue  # the sample moved on since: the commit that moved it flushes it
             kept = _digest_for(stored, wanted)
-            digest = kept if kept is not None else {**story_digest(sample), "sample": wanted}
+            if kept is not None and not self._digest_holds(kept):
+                kept = None
+            digest = (
+                kept
+                if kept is not None
+                else {**story_digest(sample, self._digest_ratings), "sample": wanted}
+            )
             if not pruned:
                 headline = digest["headline"] or representative_headline(
                     [a.title for a in sample][:HEADLINE_SAMPLE]
@@ -1081,6 +1175,30 @@ class SQLStore(ABC):
         return len(updates)
 
     # -- reading -------------------------------------------------------------------------
+
+    def digest_sample(self, story_id: str) -> list[Article]:
+        """The articles a story's digest is made from, as flush_digests reads them: its
+        earliest DIGEST_SAMPLE originals (oldest first, ties by row id; their text cut to what
+        the digest reads), or its first article when it has only wire copies."""
+        conn = self._conn()
+        sample = [
+            article_row(r)
+            for r in self._run(
+                conn,
+                f"SELECT {_DIGEST_COLUMNS} FROM articles WHERE story_id = ?"
+                " AND syndicated_of IS NULL ORDER BY at, id LIMIT ?",
+                (story_id, DIGEST_SAMPLE),
+            )
+        ]
+        return sample or [
+            article_row(r)
+            for r in self._run(
+                conn,
+                f"SELECT {_DIGEST_COLUMNS} FROM articles WHERE story_id = ?"
+                " ORDER BY at, id LIMIT 1",
+                (story_id,),
+            )
+        ]
 
     def article_by_key(self, key: str) -> Article | None:
         """The stored article with this dedup key (canonical URL or "id:<id>")."""

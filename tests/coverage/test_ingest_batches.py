@@ -14,7 +14,7 @@ import pytest
 
 from service.core.ratings import RatingsTable
 from service.coverage.engine import Engine, RawArticle
-from service.coverage.summary import DIGEST_SAMPLE, story_digest
+from service.coverage.summary import DIGEST_SAMPLE, DigestRatings, story_digest
 from service.ingest.shared import shared_ingest
 from service.store import sql
 from service.store.base import Batch, NewArticle, Store
@@ -155,12 +155,14 @@ def stored_stories(store: Store) -> dict[frozenset[str], dict[str, Any]]:
     return out
 
 
-def assert_digests_current(store: Store) -> None:
-    """Every story's stored digest is the one its articles give now, and none is left due."""
+def assert_digests_current(store: Store, table: RatingsTable) -> None:
+    """Every story's stored digest is the one its articles give now under the ratings, and none
+    is left due."""
+    ratings = DigestRatings(table.version, table.get)
     for row in store.stories(limit=1000):
         articles = store.story_articles(row.id, limit=1000)
         originals = [a for a in articles if a.syndicated_of is None][:DIGEST_SAMPLE]
-        expected = story_digest(originals or articles[:1])
+        expected = story_digest(originals or articles[:1], ratings)
         assert row.digest is not None
         assert {k: v for k, v in row.digest.items() if k != "sample"} == expected
         assert row.headline == (expected["headline"] or row.headline)
@@ -178,7 +180,7 @@ def test_batches_one_by_one_and_two_engines_store_the_same_stories(
         store = fresh_stores()
         engines = [Engine(store, table, clock=clock), Engine(store, table, clock=clock)]
         ingest(engines, raws)
-        assert_digests_current(store)
+        assert_digests_current(store, table)
         results.append(stored_stories(store))
     reference = results[0]
     assert len(reference) >= len(EVENTS)  # the events did not all merge into one
@@ -261,7 +263,7 @@ def test_a_failed_digest_flush_keeps_the_batch_and_the_next_flush_catches_up(
     store = fresh_stores()
     engine = Engine(store, table, clock=clock)
 
-    def broken(articles: Any) -> dict[str, Any]:
+    def broken(articles: Any, *ratings: Any) -> dict[str, Any]:
         raise RuntimeError("digest failed")
 
     monkeypatch.setattr(sql, "story_digest", broken)
@@ -273,4 +275,4 @@ def test_a_failed_digest_flush_keeps_the_batch_and_the_next_flush_catches_up(
     monkeypatch.undo()
     # The failed flush kept its stories: the thread's next flush computes them.
     engine.ingest(stream()[4:5])
-    assert_digests_current(store)
+    assert_digests_current(store, table)

@@ -168,15 +168,24 @@ def _bridge_story(
     return eng, stored
 
 
+def _stamp(eng: Any) -> dict[str, Any]:
+    """What a digest made under the engine's ratings carries (summary.DigestRatings)."""
+    return {"ratings": eng.ratings.version, "sides": {}}
+
+
 @pytest.mark.backends("sqlite", "postgresql")
 @pytest.mark.parametrize("odd", ODD_DIGESTS)
 def test_a_stored_digest_with_odd_values_still_reads_back(coverage_app: Flask, odd: object) -> None:
     eng, stored = _bridge_story(coverage_app, ("leftpaper.com", "rightdaily.com", "centerwire.com"))
     store: Any = eng.store
     conn = store._conn()
+    # Stamped as made under the ratings in force, so it is shown as stored, not made again.
+    stamped = {**odd, **_stamp(eng)} if isinstance(odd, dict) else odd
     with store._writing(conn):
         store._run(
-            conn, "UPDATE stories SET digest = ? WHERE id = ?", (store._json(odd), stored.story_id)
+            conn,
+            "UPDATE stories SET digest = ? WHERE id = ?",
+            (store._json(stamped), stored.story_id),
         )
     client = coverage_app.test_client()
     for path in (
@@ -291,7 +300,8 @@ def test_a_stored_digest_with_lone_surrogates_and_controls_reads_back(coverage_a
         '{"key_points": [{"text": "Point \\ud800 one\\u0000 \\u202e two", "outlet": '
         '"leftpaper.com\\udc00", "article_id": "x\\ud800", "url": "javascript:alert(1)"}], '
         '"framing": {"left": {"terms": ["t\\ud800"], "points": [{"text": "F \\udfff"}], '
-        '"articles": 1}, "right": {"terms": [], "points": [], "articles": 1}}}'
+        '"articles": 1}, "right": {"terms": [], "points": [], "articles": 1}}, '
+        f'"ratings": "{eng.ratings.version}", "sides": {{}}}}'
     )
     store: Any = eng.store
     conn = store._conn()

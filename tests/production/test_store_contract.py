@@ -718,10 +718,10 @@ def test_a_story_past_its_digest_sample_keeps_its_digest_until_the_sample_change
 
     computed: list[int] = []
 
-    def counting(articles: Any) -> dict[str, Any]:
+    def counting(articles: Any, *ratings: Any) -> dict[str, Any]:
         sample = list(articles)
         computed.append(len(sample))
-        return digest_of(sample)
+        return digest_of(sample, *ratings)
 
     monkeypatch.setattr(sql, "story_digest", counting)
     first = [

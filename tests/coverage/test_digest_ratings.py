@@ -1,0 +1,303 @@
+"""A story's digest (key points, headline, framing) follows the ratings in force: an outlet
+re-rated after its articles were stored (an override imported with `parallax ratings import`,
+the table reloaded at start-up) is framed under its new side, a side left without coverage
+shows nothing, and the stored digests made under other ratings are made again by the writer.
+Both backends: the stamp lives in the stored digest (JSON text or JSONB)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from service.cli import main
+from service.coverage.engine import Engine, RawArticle
+from service.coverage.runtime import engine
+from tests.coverage.conftest import OUTLET_COLUMNS
+from tests.support.apps import close_store, make_app
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
+# One event, each side with words of its own, so each side has framing.
+COVERAGE = {
+    "leftpaper.com": (
+        "Bridge closure strands workers as union warns of lost wages",
+        "Harbor City closed the Main Street bridge on Tuesday after inspectors found cracks in"
+        " two girders. Union leaders warned that workers would lose wages during the six weeks"
+        " of repairs. Commuters face long detours.",
+    ),
+    "rightdaily.com": (
+        "Bridge closure exposes wasteful spending, taxpayers foot bill",
+        "Harbor City closed the Main Street bridge on Tuesday after inspectors found cracks in"
+        " two girders. Taxpayers will foot the bill for repairs, and critics blamed wasteful"
+        " spending by the council. Commuters face long detours.",
+    ),
+    "centerwire.com": (
+        "Main Street bridge closes after girder cracks",
+        "Harbor City closed the Main Street bridge on Tuesday after inspectors found cracks in"
+        " two girders. Repairs will take six weeks, the mayor said. Commuters face long detours.",
+    ),
+}
+
+
+class Service:
+    """The service over one data directory and store, restarted at will (a new process: the
+    ratings are read at start-up)."""
+
+    def __init__(self, tmp_path: Path, ratings_dir: Path, database_url: str) -> None:
+        self.tmp_path = tmp_path
+        self.settings = {"RATINGS_DIR": str(ratings_dir), "DATABASE_URL": database_url}
+        self.app: Flask | None = None
+
+    def start(self) -> Flask:
+        self.stop()
+        self.app = make_app(self.tmp_path, **self.settings)
+        return self.app
+
+    def stop(self) -> None:
+        if self.app is not None:
+            close_store(self.app)
+            self.app = None
+
+    @property
+    def engine(self) -> Engine:
+        assert self.app is not None
+        return engine(self.app)
+
+    def get_json(self, path: str) -> Any:
+        assert self.app is not None
+        response = self.app.test_client().get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return response.get_json()
+
+    def page(self, path: str) -> str:
+        assert self.app is not None
+        response = self.app.test_client().get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def service(tmp_path: Path, ratings_dir: Path, database_url: str) -> Iterator[Service]:
+    found = Service(tmp_path, ratings_dir, database_url)
+    yield found
+    found.stop()
+
+
+def _ingest_story(service: Service) -> str:
+    """The bridge story, one article from each side; its id."""
+    service.engine.ingest(
+        [
+            RawArticle(title, text, f"https://{host}/bridge", published=1_741_000_000.0 + n * 600)
+            for n, (host, (title, text)) in enumerate(COVERAGE.items())
+        ]
+    )
+    stored = service.engine.store.article_by_key("https://leftpaper.com/bridge")
+    assert stored is not None and stored.story_id is not None
+    assert all(
+        (a := service.engine.store.article_by_key(f"https://{h}/bridge")) is not None
+        and a.story_id == stored.story_id
+        for h in COVERAGE
+    )
+    return stored.story_id
+
+
+def _rerate(tmp_path: Path, outlet_row: str, name: str = "newsroom-panel") -> None:
+    """Imports an override row as an operator does (`parallax ratings import`)."""
+    path = tmp_path / f"{name}.csv"
+    path.write_text(f"{OUTLET_COLUMNS}\n{outlet_row}\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["ratings", "import", str(path), "--data-dir", str(tmp_path / "data")]
+    )
+    assert result.exit_code == 0, result.output
+
+
+RIGHT_DAILY_AS_CENTER = (
+    "rightdaily.com,Right Daily,,digital-native,US,en,center,,mixed,"
+    "Right Daily LLC,billionaire,,newsroom panel,medium,2026-11-01"
+)
+CENTER_WIRE_AS_RIGHT = (
+    "centerwire.com,Center Wire,,wire-service,US,en,lean-right,,very-high,"
+    "Center Wire Cooperative,cooperative,,newsroom panel,high,2026-11-01"
+)
+
+
+def _framing_sides(framing: dict[str, Any]) -> dict[str, int]:
+    return {side: entry["articles"] for side, entry in framing.items()}
+
+
+def _assert_framed_by_current_sides(framing: dict[str, Any]) -> None:
+    """Each point under a side is from an outlet of that side as rated now."""
+    for side, entry in framing.items():
+        for point in entry["points"]:
+            assert point["side"] == side, (side, point["outlet"]["id"])
+
+
+def _page_framing(html: str) -> list[str]:
+    found = re.search(r'<section class="framing".*?</section>', html, re.S)
+    return re.findall(r"<li>(.*?)</li>", found.group(0), re.S) if found else []
+
+
+@pytest.mark.parametrize(
+    ("row", "outlet", "expected"),
+    [
+        # A side left without coverage shows nothing; its outlet is framed with its new side.
+        (RIGHT_DAILY_AS_CENTER, "rightdaily.com", {"left": 1, "center": 2}),
+        # A side that has coverage now is framed; the one its outlet left shows nothing.
+        (CENTER_WIRE_AS_RIGHT, "centerwire.com", {"left": 1, "right": 2}),
+    ],
+    ids=["right-daily-now-center", "center-wire-now-right"],
+)
+def test_a_re_rated_outlet_is_framed_under_its_new_side_everywhere(
+    service: Service, tmp_path: Path, row: str, outlet: str, expected: dict[str, int]
+) -> None:
+    service.start()
+    story_id = _ingest_story(service)
+    before = service.get_json(f"/v1/stories/{story_id}")["framing"]
+    assert _framing_sides(before) == {"left": 1, "center": 1, "right": 1}
+    _rerate(tmp_path, row)
+    service.start()  # the ratings are read at start-up
+    gone = ({"left", "center", "right"} - set(expected)).pop()
+    label = {"left": "Left", "center": "Center", "right": "Right"}
+    for framing in (
+        service.get_json(f"/v1/stories/{story_id}")["framing"],
+        service.get_json(f"/v1/score?url=https://{outlet}/bridge")["story"]["framing"],
+        service.get_json("/v1/score?url=https://leftpaper.com/bridge")["story"]["framing"],
+    ):
+        assert _framing_sides(framing) == expected
+        _assert_framed_by_current_sides(framing)
+    notes = _page_framing(service.page(f"/stories/{story_id}"))
+    assert notes and not any(n.startswith(f"{label[gone]}-leaning") for n in notes)
+    assert all(n.startswith(tuple(f"{label[s]}-leaning" for s in expected)) for n in notes)
+
+
+def test_the_writer_stores_the_digest_again_under_the_new_ratings(
+    service: Service, tmp_path: Path
+) -> None:
+    service.start()
+    story_id = _ingest_story(service)
+    made = service.engine.store.story(story_id)
+    assert made is not None and made.digest is not None
+    assert made.digest["sides"]["rightdaily.com"] == "right"
+    old_version = made.digest["ratings"]
+    _rerate(tmp_path, RIGHT_DAILY_AS_CENTER)
+    service.start()
+    eng = service.engine
+    assert eng.ratings.version != old_version
+    # The writer takes up the new ratings at its next batch (empty here): the story is due,
+    # and its flushes make the digest again under them.
+    eng.ingest([])
+    eng.flush_digests()
+    stored = eng.store.story(story_id)
+    assert stored is not None and stored.digest is not None
+    assert stored.digest["ratings"] == eng.ratings.version
+    assert stored.digest["sides"]["rightdaily.com"] == "center"
+    assert _framing_sides(stored.digest["framing"]) == {"left": 1, "center": 2}
+    # The story's stored sides (what a listing shows) follow as well.
+    assert stored.outlets_by_side.get("right", 0) == 0
+    assert stored.outlets_by_side["center"] == 2
+    listed = next(s for s in service.get_json("/v1/stories")["stories"] if s["id"] == story_id)
+    assert listed["lean"]["outlets"] == {"left": 1, "center": 2, "right": 0, "unrated": 0}
+
+
+def test_a_digest_stored_before_digests_named_their_sides_reads_back_and_is_made_again(
+    service: Service,
+) -> None:
+    service.start()
+    story_id = _ingest_story(service)
+    store: Any = service.engine.store
+    made = store.story(story_id)
+    assert made is not None and made.digest is not None
+    # As an older version stored it: no stamp, and (its outlets rated otherwise then) the
+    # left side's framing filed under the right.
+    framing = made.digest["framing"]
+    old = {k: v for k, v in made.digest.items() if k not in ("ratings", "sides")}
+    old["framing"] = {"right": framing["left"], "center": framing["center"]}
+    conn = store._conn()
+    with store._writing(conn):
+        store._run(conn, "UPDATE stories SET digest = ? WHERE id = ?", (store._json(old), story_id))
+        # An upgraded store has never been brought to any ratings.
+        store._run(conn, "DELETE FROM cursors WHERE name = 'digest_ratings'")
+    service.start()
+    for framing in (
+        service.get_json(f"/v1/stories/{story_id}")["framing"],
+        service.get_json("/v1/score?url=https://leftpaper.com/bridge")["story"]["framing"],
+    ):
+        assert _framing_sides(framing) == {"left": 1, "center": 1, "right": 1}
+        _assert_framed_by_current_sides(framing)
+    assert service.page(f"/stories/{story_id}")
+    eng = service.engine
+    eng.ingest([])
+    stored = eng.store.story(story_id)
+    assert stored is not None and stored.digest is not None
+    assert stored.digest["ratings"] == eng.ratings.version
+    assert stored.digest["sides"] == {
+        "leftpaper.com": "left",
+        "rightdaily.com": "right",
+        "centerwire.com": "center",
+    }
+    assert _framing_sides(stored.digest["framing"]) == {"left": 1, "center": 1, "right": 1}
+
+
+def test_a_re_rating_that_moves_no_side_keeps_the_stored_digests(
+    service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.start()
+    story_id = _ingest_story(service)
+    before = service.engine.store.story(story_id)
+    assert before is not None and before.digest is not None
+    # Right Daily's factuality re-rated, its lean (hence its side) unchanged.
+    _rerate(
+        tmp_path,
+        "rightdaily.com,Right Daily,,digital-native,US,en,lean-right,,low,"
+        "Right Daily LLC,billionaire,,newsroom panel,medium,2026-11-01",
+    )
+    from service.coverage import engine as engine_module
+    from service.store import sql
+
+    made: list[int] = []
+    for module in (engine_module, sql):
+        original = module.story_digest
+
+        def counting(articles: Any, *rest: Any, _original: Any = original) -> Any:
+            made.append(1)
+            return _original(articles, *rest)
+
+        monkeypatch.setattr(module, "story_digest", counting)
+    service.start()
+    eng = service.engine
+    assert eng.ratings.version != before.digest["ratings"]
+    body = service.get_json(f"/v1/stories/{story_id}")
+    assert _framing_sides(body["framing"]) == {"left": 1, "center": 1, "right": 1}
+    eng.ingest([])
+    after = eng.store.story(story_id)
+    assert after is not None and after.digest == before.digest
+    assert made == []  # neither the reader nor the writer made it again
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        {},
+        {"sides": None},
+        {"sides": ["rightdaily.com"]},
+        {"sides": {"rightdaily.com": 3}},
+        {"sides": {"rightdaily.com": "center"}},
+        {"sides": {"rightdaily.com": "right", "leftpaper.com": "right"}},
+    ],
+)
+def test_a_digest_whose_sides_are_missing_malformed_or_other_does_not_hold(
+    table: Any, stamp: dict[str, Any]
+) -> None:
+    from service.coverage.summary import DigestRatings
+
+    ratings = DigestRatings(table.version, table.get)
+    assert not ratings.holds({"framing": {}, **stamp, "ratings": "another"})
+    assert ratings.holds({"framing": {}, "sides": {"rightdaily.com": "right"}, "ratings": "x"})
+    assert ratings.holds({"sides": {"leftpaper.com": "left", "nowhere.example": "unrated"}})
