@@ -607,6 +607,45 @@ def word_count(text: str, split: Sequence[str] | None = None) -> int:
     return len(text.split() if split is None else split)
 
 
+# Korean writes its particles on the word they follow ("국회는" the assembly + topic, "예산안을"
+# the budget + object): a word and its particle are the word, for the points' shared words and
+# for framing, which showed "국회는", "감액에", "경제부총리는". A particle is taken off where
+# the syllable before it can take it ("은", "이", "을", "과", "으로" after a final consonant;
+# "는", "가", "를", "와", "라고" after a vowel), two syllables of the word remain, and the ending
+# is not a word's own ("주의" of "민주주의", "도로" road). "도" (also) and "만" (only) are left on:
+# too many words end so ("경기도" the province, "내년도" next fiscal year). Longest first.
+_KOREAN_PARTICLES_NFC = (
+    ("에서는", ""), ("에서도", ""), ("으로는", "C"), ("이라고", "C"), ("에게서", ""),
+    ("에서", ""), ("에게", ""), ("으로", "C"), ("부터", ""), ("까지", ""), ("께서", ""),
+    ("보다", ""), ("처럼", ""), ("에는", ""), ("라고", "V"), ("은", "C"), ("는", "V"),
+    ("이", "C"), ("가", "V"), ("을", "C"), ("를", "V"), ("과", "C"), ("와", "V"), ("의", ""),
+    ("에", ""), ("로", "VL"),
+)  # fmt: skip
+_KOREAN_OWN_ENDINGS = ("주의", "도로")
+
+
+def korean_stem(word: str) -> str:
+    """A Korean word (as written, composed) without the particle written on it, where one can
+    be told (see _KOREAN_PARTICLES_NFC); the word itself otherwise."""
+    if not word or not "\uac00" <= word[-1] <= "\ud7a3" or word.endswith(_KOREAN_OWN_ENDINGS):
+        return word
+    for particle, after in _KOREAN_PARTICLES_NFC:
+        if not word.endswith(particle):
+            continue
+        stem = word[: -len(particle)]
+        if len(stem) < 2 or not all("\uac00" <= ch <= "\ud7a3" for ch in stem):
+            return word
+        final = (ord(stem[-1]) - 0xAC00) % 28  # its final consonant (0: none, 8: ㄹ)
+        if (
+            (after == "C" and not final)
+            or (after == "V" and final)
+            or (after == "VL" and final not in (0, 8))
+        ):
+            return word
+        return stem
+    return word
+
+
 # Arabic's alef with a hamza written as the bare alef: stop-words' Arabic list writes its words
 # so ("الى", "ان", "او"), news writes "إلى", "أن", "أو", which framing then showed as a side's.
 _ARABIC_HAMZA_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا"})
@@ -667,6 +706,8 @@ class _Terms:
             return word, False
         if self.language == "arabic" and word.translate(_ARABIC_HAMZA_FOLD) in self.stop:
             return word, False  # ("إلى", to: the list writes "الى")
+        if self.language == "korean":
+            word = korean_stem(word)  # ("예산안을", "예산안이", "예산안은": one word, 예산안)
         if self.stemmer is not None and word.isalpha():
             stemmed: str = self.stemmer.stemWord(word)
             return stemmed, True
@@ -1757,7 +1798,8 @@ class _ArticleWords:
                 raws, forms = tokens
                 distinct = dict(zip(raws, map(_FIRST, forms), strict=True))  # (one term a word)
                 for raw in itertools.compress(distinct, map(term.__eq__, distinct.values())):
-                    seen[_POSSESSIVE_RE.sub("", raw)] += raws.count(raw)
+                    shown = korean_stem(raw) if self.language == "korean" else raw
+                    seen[_POSSESSIVE_RE.sub("", shown)] += raws.count(raw)
                 continue
             if tokens is None:
                 seen.update([term] if term in text else [])
@@ -1768,7 +1810,10 @@ class _ArticleWords:
                 if forms[k][0] == first and all(
                     forms[k + j][0] == t for j, t in enumerate(stems[1:], start=1)
                 ):
-                    seen[" ".join([_POSSESSIVE_RE.sub("", r) for r in raws[k : k + width]])] += 1
+                    phrase = raws[k : k + width]
+                    if self.language == "korean":
+                        phrase = [korean_stem(r) for r in phrase]
+                    seen[" ".join([_POSSESSIVE_RE.sub("", r) for r in phrase])] += 1
         found = tuple(seen.items())
         if len(self.lazy) < _MAX_KEPT_SPELLINGS:
             self.lazy[term] = found

@@ -164,7 +164,7 @@ def test_words_are_counted_as_their_english_would_be(sentence: str, english_word
 
 # --- framing terms ----------------------------------------------------------------------------
 
-_SPACED_WORD_RE = re.compile(r"[^\s\d.,;:!?()\"“”«»،؟।]+")
+_SPACED_WORD_RE = re.compile(r"[^\s\d.,;:!?()\"“”«»،؟।…]+")
 
 
 def _side_words(story: str, side: str) -> set[str]:
@@ -204,3 +204,45 @@ def test_a_spanish_lead_is_read_as_spanish(article: str) -> None:
     assert kp.detect_language(f"{record['title']}. {record['text']}") == "spanish"
     terms = {t for f in digest(_sources("es-vivienda")).framing.values() for t in f.terms}
     assert not {"los", "del", "las", "la", "el"} & terms, terms
+
+
+@pytest.mark.parametrize(
+    ("written", "word"),
+    [
+        ("예산안을", "예산안"),
+        ("예산안이", "예산안"),
+        ("정부가", "정부"),
+        ("본회의를", "본회의"),
+        ("대통령실은", "대통령실"),
+        ("경제부총리는", "경제부총리"),
+        ("서울로", "서울"),
+        ("부산으로", "부산"),
+        ("국회에서", "국회"),
+        # a word's own ending, not a particle the syllable before could take
+        ("국가", "국가"),
+        ("물가", "물가"),
+        ("마을", "마을"),
+        ("차이", "차이"),
+        ("결과", "결과"),
+        ("민주주의", "민주주의"),
+        ("고속도로", "고속도로"),
+        ("경기도", "경기도"),
+    ],
+)
+def test_a_korean_particle_comes_off_its_word(written: str, word: str) -> None:
+    assert kp.korean_stem(written) == word
+
+
+def test_korean_framing_terms_carry_no_particle() -> None:
+    # Shown before: "국회는" (the assembly + topic particle), "감액에", "경제부총리는".
+    framing = digest(_sources("ko-budget")).framing
+    terms = [t for f in framing.values() for t in f.terms]
+    assert terms
+    for side, f in framing.items():
+        words = _side_words("ko-budget", side)
+        for term in f.terms:
+            for part in term.split(" "):
+                assert kp.korean_stem(part) == part, (side, term)
+                assert any(w.startswith(part) for w in words), (side, term)
+    assert "경제부총리" in framing["center"].terms
+    assert "예비비" in framing["right"].terms
