@@ -332,6 +332,26 @@ def test_every_page_passes_axe_and_fits(
     assert not failures, "\n".join(failures)
 
 
+def test_legend_swatches_match_the_bars_in_forced_colours(
+    chrome: Any, site: tuple[Service, dict[str, str]]
+) -> None:
+    """Windows High Contrast (forced colours) blanks backgrounds, so the legend's swatches lost
+    their colours while the bars' SVG fills kept theirs: no side could be told in any bar."""
+    service, stories = site
+    context = chrome.new_context(viewport={"width": 1440, "height": 900}, forced_colors="active")
+    page = context.new_page()
+    for path in ("/", f"/stories/{stories['barrier']}"):
+        page.goto(service.url + path)
+        colours = page.evaluate(
+            """() => ['left', 'center', 'right'].map(side => [
+              getComputedStyle(document.querySelector('.key-' + side)).backgroundColor,
+              getComputedStyle(document.querySelector('.seg-' + side)).fill])"""
+        )
+        for swatch, fill in colours:
+            assert swatch == fill, (path, colours)
+    context.close()
+
+
 def test_empty_front_page_passes_axe(chrome: Any, empty_site: Service) -> None:
     for scheme in ("light", "dark"):
         page = _page(chrome, scheme=scheme)
