@@ -323,3 +323,23 @@ def test_tabbing_out_of_a_panel_over_the_article_closes_it(make_browser: Any) ->
     # The tab stays, to open it again; the reader's choice for the site (open) is kept.
     assert page.locator("parallax-panel .tab").is_visible()
     assert (browser.storage("settings") or {}).get("panelOpenSites") == {"nytimes.com": True}
+
+
+def test_the_lean_scale_keeps_its_colours_in_forced_colours(make_browser: Any) -> None:
+    """Forced colours (Windows High Contrast) blank backgrounds and shadows: the panel's lean
+    scale was seven blank cells (and the tab's dot gone), where the service's pages keep their
+    bars' colours. The scale's steps keep theirs."""
+    browser: Browser = make_browser(standalone=True)
+    page = browser.context.new_page()
+    page.emulate_media(forced_colors="active")
+    page.goto(NYT_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    open_panel(page)
+    colours = shadow(
+        page,
+        "parallax-panel",
+        "root => [...root.querySelectorAll('.scale span')]"
+        ".map(s => getComputedStyle(s).backgroundColor)",
+    )
+    assert len(colours) == 7 and len(set(colours)) == 7, colours
+    assert_clean(page, "the panel in forced colours", {"include": [["parallax-panel"]]})

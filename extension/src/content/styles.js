@@ -45,6 +45,10 @@ dd { margin: 0; overflow-wrap: anywhere; }
 .scale span { height: 8px; border-radius: 2px; box-shadow: 0 0 0 1px var(--step-edge); }
 .scale span.on { height: 14px; outline: 2px solid var(--fg); outline-offset: 1px; }
 .scale-labels { display: flex; justify-content: space-between; font-size: 11px; color: var(--muted); }
+/* Forced colours (Windows High Contrast) blank backgrounds and shadows: the lean scale's steps,
+   the coverage bar and the tab's dot would vanish, so they keep their colours (the text beside
+   them says the same in words). */
+.scale span, .bar span, .tab .dot { forced-color-adjust: none; }
 `;
 
 export const PANEL_CSS = BASE + `
