@@ -205,7 +205,6 @@ class Engine:
         # Digests are made, and read, under these ratings: each article's side is its outlet's
         # now, not the one stored with it at ingest.
         self.digest_ratings = DigestRatings(ratings.version, ratings.get)
-        store.rate_digests(self.digest_ratings)
         self._rerated = False  # (the writer's first batch brings the store to these ratings)
         if restore and self.restore() >= FREEZE_RESTORED:
             freeze_long_lived()
@@ -219,7 +218,7 @@ class Engine:
         process (the batch goes on; the next writer to start tries)."""
         self._rerated = True
         try:
-            due = self.store.rerate()
+            due = self.store.rerate(self.digest_ratings)
         except Exception:
             log.exception(
                 "stored sides and digests not brought to ratings %s", self.ratings.version
@@ -557,6 +556,7 @@ class Engine:
                     cursors=cursors,
                     feed_states=feed_states,
                     defer_digests=True,
+                    ratings=self.digest_ratings,
                 )
             )
             result.added = len(ids)
@@ -572,7 +572,7 @@ class Engine:
         is logged, not raised: the batch is stored, and the digests stay due until the next
         flush of any process takes them up."""
         try:
-            return self.store.flush_digests()
+            return self.store.flush_digests(self.digest_ratings)
         except Exception:
             log.exception("story digests left due after a commit; the next flush computes them")
             return 0

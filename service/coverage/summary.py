@@ -173,8 +173,8 @@ def story_digest(
     """A story's key points, neutral headline and framing from its articles (oldest first;
     wire copies left out while there are originals), as the store keeps them: outlets by id.
     With `ratings`, each article's side is its outlet's under them (not the one stored with
-    the article at ingest), and the digest says which: the ratings' version and the side of
-    each outlet it read ("ratings", "sides"; DigestRatings.holds)."""
+    the article at ingest). The digest names the side it read for each outlet ("sides") and,
+    with `ratings`, their version ("ratings"): what DigestRatings.holds checks."""
     sample = list(articles)
     originals = [a for a in sample if a.syndicated_of is None] or sample[:1]
     sources = [
@@ -191,9 +191,9 @@ def story_digest(
         for a in originals[:DIGEST_SAMPLE]
     ]
     made = keypoints.digest(sources).to_json()
+    made["sides"] = {s.outlet: s.side for s in sources if s.outlet}
     if ratings is not None:
         made["ratings"] = ratings.version
-        made["sides"] = {s.outlet: s.side for s in sources if s.outlet}
     return made
 
 

@@ -120,6 +120,9 @@ class Batch:
     feed_states: Sequence[FeedState] = ()
     # The touched stories' digests are left to flush_digests (called after the ingest lock).
     defer_digests: bool = False
+    # The ratings the touched stories' digests are made under (and a stored one must hold
+    # under to be kept); None: the sides stored with the articles.
+    ratings: DigestRatings | None = None
 
 
 @runtime_checkable
@@ -131,19 +134,15 @@ class Store(Protocol):
         """Write a batch atomically; returns the new articles' row ids in batch order."""
         ...
 
-    def flush_digests(self) -> int:
+    def flush_digests(self, ratings: DigestRatings | None = None) -> int:
         """Computes the story digests this thread's deferred commits left due (and any left
-        due too long by a process that died); returns how many were written."""
+        due too long by a process that died), under `ratings` (None: the sides stored with
+        the articles); returns how many were written."""
         ...
 
-    def rate_digests(self, ratings: DigestRatings) -> None:
-        """Makes story digests under these ratings from now on: one stored under others that
-        does not hold under these is made again when its story is next refreshed."""
-        ...
-
-    def rerate(self) -> int:
-        """Brings the stored sides and digests to the ratings of rate_digests, once per ratings
-        version; returns how many story digests it left due."""
+    def rerate(self, ratings: DigestRatings) -> int:
+        """Brings the stored sides and digests to these ratings, once per ratings version;
+        returns how many story digests it left due."""
         ...
 
     def digest_sample(self, story_id: str) -> list[Article]:

@@ -367,9 +367,6 @@ class SQLStore(ABC):
         self._lock = threading.Lock()
         # word -> when it was last found past the search budget (time.monotonic)
         self._common_words: dict[str, float] = {}
-        # The ratings digests are made under (rate_digests); None: the sides stored with the
-        # articles at ingest, and any stored digest holds (a store used without an engine).
-        self._digest_ratings: DigestRatings | None = None
         values = ", ".join(
             ["?"] * 12
             + ["(SELECT id FROM articles WHERE key = ?)"]
@@ -515,26 +512,19 @@ class SQLStore(ABC):
         ingest lock)."""
         ids = self._commit(batch)
         if not batch.defer_digests:
-            self._flush_after_write()
+            self._flush_after_write(batch.ratings)
         return ids
 
-    def rate_digests(self, ratings: DigestRatings) -> None:
-        """Makes digests under these ratings from now on (the engine's, at its start): a
-        stored digest that does not hold under them (DigestRatings.holds) is due again when
-        its story is next refreshed, and is never kept by a flush."""
-        self._digest_ratings = ratings
-
-    def rerate(self) -> int:
-        """Brings what is stored to the ratings digests are made under (rate_digests), once per
-        ratings version (RATINGS_CURSOR; any writer's first batch calls it): an article whose
+    def rerate(self, ratings: DigestRatings) -> int:
+        """Brings what is stored to these ratings, once per ratings version (RATINGS_CURSOR;
+        an engine calls it at its first batch): an article whose
         outlet's side changed since it was stored takes the new side; its stories' rows are
         refreshed (counts by side, blindspot: what a listing shows), and their digests that do
         not hold under these ratings are due, as are digests made before digests named their
         sides. Those are left to the flushes' orphan turn, REFRESH_CHUNK per flush, so a
         re-rated outlet with thousands of stories does not hold one batch up for minutes;
         until then a reader makes its own (Engine._rated_digest). Returns the stories due."""
-        ratings = self._digest_ratings
-        if ratings is None or self.cursor(RATINGS_CURSOR) == ratings.version:
+        if self.cursor(RATINGS_CURSOR) == ratings.version:
             return 0
         conn = self._conn()
         changed = {
@@ -577,7 +567,7 @@ class SQLStore(ABC):
         for at in range(0, len(ordered), REFRESH_CHUNK):
             chunk = ordered[at : at + REFRESH_CHUNK]
             with self._writing(conn):
-                self._refresh_stories(conn, chunk)
+                self._refresh_stories(conn, chunk, ratings)
                 # Due since long ago: the orphan turn of the next flushes (any process's).
                 swept = [(story_id,) for story_id in chunk if story_id in due - already]
                 self._run_many(
@@ -591,15 +581,11 @@ class SQLStore(ABC):
             self._run_many(conn, _CURSOR_UPSERT, [(RATINGS_CURSOR, ratings.version)])
         return marked
 
-    def _digest_holds(self, digest: dict[str, Any]) -> bool:
-        ratings = self._digest_ratings
-        return ratings is None or ratings.holds(digest)
-
-    def _flush_after_write(self) -> None:
+    def _flush_after_write(self, ratings: DigestRatings | None = None) -> None:
         """flush_digests after a write that is already committed: a failure there must not
         read as the write's (the digests stay due for the next flush)."""
         try:
-            self.flush_digests()
+            self.flush_digests(ratings)
         except Exception:
             log.exception("story digests left due after a commit; the next flush computes them")
 
@@ -665,7 +651,7 @@ class SQLStore(ABC):
                 touched.add(new)
             if batch.moves:
                 touched.update(self._move(conn, batch.moves))
-            self._refresh_stories(conn, sorted(touched))
+            self._refresh_stories(conn, sorted(touched), batch.ratings)
             # One round trip each on PostgreSQL, however many feeds a group commit carries.
             self._run_many(conn, _CURSOR_UPSERT, list(batch.cursors))
             self._run_many(
@@ -934,7 +920,9 @@ class SQLStore(ABC):
         if rows:
             conn.executemany(_pyformat(sql) if self.placeholder != "?" else sql, rows)
 
-    def _refresh_stories(self, conn: Any, story_ids: Sequence[str]) -> None:
+    def _refresh_stories(
+        self, conn: Any, story_ids: Sequence[str], ratings: DigestRatings | None = None
+    ) -> None:
         """Recompute the touched stories' rows (counts, sides, headline) in a few grouped reads
         per REFRESH_CHUNK stories and one batched write: a commit touching hundreds of small
         stories made five round trips for each of them inside the ingest lock. A story whose
@@ -943,7 +931,8 @@ class SQLStore(ABC):
         due = self._due_digests()
         now = time.time()
         for at in range(0, len(story_ids), REFRESH_CHUNK):
-            due.update(self._refresh_chunk(conn, list(story_ids[at : at + REFRESH_CHUNK]), now))
+            chunk = list(story_ids[at : at + REFRESH_CHUNK])
+            due.update(self._refresh_chunk(conn, chunk, now, ratings))
 
     def _sample_heads(
         self, conn: Any, story_ids: Sequence[str]
@@ -974,8 +963,11 @@ class SQLStore(ABC):
                     heads[story_id] = [(int(first[0]), str(first[1]), first[2] is not None)]
         return heads
 
-    def _refresh_chunk(self, conn: Any, story_ids: list[str], now: float) -> list[str]:
-        """Rewrites these stories' rows; returns those whose digest is now due."""
+    def _refresh_chunk(
+        self, conn: Any, story_ids: list[str], now: float, ratings: DigestRatings | None
+    ) -> list[str]:
+        """Rewrites these stories' rows; returns those whose digest is now due (with
+        `ratings`, also those whose digest does not hold under them)."""
         marks = ", ".join("?" * len(story_ids))
         totals = {
             row[0]: row[1:]
@@ -1016,6 +1008,7 @@ class SQLStore(ABC):
                 by_side.get(story_id, {}),
                 heads.get(story_id, []),
                 now,
+                ratings,
             )
             if values is None:
                 if not (kept is not None and kept.pruned):
@@ -1037,6 +1030,7 @@ class SQLStore(ABC):
         sides: dict[str, int],
         head: list[tuple[int, str, bool]],
         now: float,
+        ratings: DigestRatings | None = None,
     ) -> tuple[Any, ...] | None:
         """A story's row as the upsert writes it (_STORY_WRITTEN); None when it has no
         articles left."""
@@ -1058,7 +1052,9 @@ class SQLStore(ABC):
         digest = kept.digest if kept is not None else None
         # A digest made under other ratings is due as well (its sides may be named wrongly).
         current = (
-            digest is not None and digest.get("sample") == signature and self._digest_holds(digest)
+            digest is not None
+            and digest.get("sample") == signature
+            and (ratings is None or ratings.holds(digest))
         )
         wanted = None if current else signature
         due = None if current else (kept_due if kept_due is not None else now)
@@ -1083,12 +1079,14 @@ class SQLStore(ABC):
             due,
         )
 
-    def flush_digests(self) -> int:
+    def flush_digests(self, ratings: DigestRatings | None = None) -> int:
         """Computes the digests this thread's commits left due, and those any process left due
         for over ORPHAN_DIGEST_SECONDS (it died first), each for the sample its story has now,
         outside any transaction; writes each in one short write transaction, only where that
         sample is still the one wanted (a later commit that moved the sample on flushes its
-        own). Returns how many digests were written."""
+        own). With `ratings`, each is made under them (summary.story_digest), and a stored one
+        is kept only if it holds under them; without, from the sides stored with the articles.
+        Returns how many digests were written."""
         mine = self._due_digests()
         wanted = set(mine)
         mine.clear()
@@ -1104,13 +1102,13 @@ class SQLStore(ABC):
         written = 0
         try:
             for at in range(0, len(ordered), REFRESH_CHUNK):
-                written += self._flush_chunk(conn, ordered[at : at + REFRESH_CHUNK])
+                written += self._flush_chunk(conn, ordered[at : at + REFRESH_CHUNK], ratings)
         except BaseException:
             mine.update(wanted)  # this thread's next flush tries them again
             raise
         return written
 
-    def _flush_chunk(self, conn: Any, story_ids: list[str]) -> int:
+    def _flush_chunk(self, conn: Any, story_ids: list[str], ratings: DigestRatings | None) -> int:
         marks = ", ".join("?" * len(story_ids))
         state = {
             str(row[0]): (str(row[1]), int(row[2] or 0), str(row[3]), row[4])
@@ -1152,12 +1150,10 @@ class SQLStore(ABC):
             if not sample or _sample_signature(sample) != wanted:
                 continue  # the sample moved on since: the commit that moved it flushes it
             kept = _digest_for(stored, wanted)
-            if kept is not None and not self._digest_holds(kept):
+            if kept is not None and ratings is not None and not ratings.holds(kept):
                 kept = None
             digest = (
-                kept
-                if kept is not None
-                else {**story_digest(sample, self._digest_ratings), "sample": wanted}
+                kept if kept is not None else {**story_digest(sample, ratings), "sample": wanted}
             )
             if not pruned:
                 headline = digest["headline"] or representative_headline(

@@ -301,3 +301,30 @@ def test_a_digest_whose_sides_are_missing_malformed_or_other_does_not_hold(
     assert not ratings.holds({"framing": {}, **stamp, "ratings": "another"})
     assert ratings.holds({"framing": {}, "sides": {"rightdaily.com": "right"}, "ratings": "x"})
     assert ratings.holds({"sides": {"leftpaper.com": "left", "nowhere.example": "unrated"}})
+
+
+def test_each_engine_makes_digests_under_its_own_ratings_on_a_shared_store(
+    store: Any, table: Any
+) -> None:
+    """The ratings go with each write (Batch.ratings, flush_digests, rerate), not with the
+    store: a second engine opened on the same store with other ratings (a bench's clusterer,
+    a command's) does not change what the first one's batches are digested under."""
+    from service.core.ratings import RatingsTable
+
+    mine = Engine(store, table, restore=False)
+    Engine(store, RatingsTable([], [], "none"), restore=False)
+    mine.ingest(
+        [
+            RawArticle(title, text, f"https://{host}/bridge", published=1_741_000_000.0 + n * 600)
+            for n, (host, (title, text)) in enumerate(COVERAGE.items())
+        ]
+    )
+    stored = store.article_by_key("https://leftpaper.com/bridge")
+    row = store.story(stored.story_id)
+    assert row.digest["ratings"] == table.version
+    assert row.digest["sides"] == {
+        "leftpaper.com": "left",
+        "rightdaily.com": "right",
+        "centerwire.com": "center",
+    }
+    assert _framing_sides(row.digest["framing"]) == {"left": 1, "center": 1, "right": 1}
