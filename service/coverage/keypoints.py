@@ -2143,6 +2143,12 @@ def _read_case(article: _ArticleWords) -> _Case:
     return _Case(flags, {t: tuple(b) for t, b in beside.items()})
 
 
+# Languages whose spaces stand between syllables, several making a word (Vietnamese), and the
+# share of a syllable's occurrences beside one same neighbour that makes it part of a word.
+SYLLABLE_SPACED = frozenset({"vietnamese"})
+COMPOUND_SHARE = 2 / 3
+
+
 class _SideWords:
     """One side's framing words: counts over its articles; what their capitals say, asked
     term by term (each answer kept: a term is asked again by the exclusions and the spelling)."""
@@ -2162,6 +2168,10 @@ class _SideWords:
         self._proper: dict[str, bool] = {}
         self._beside: dict[str, list[tuple[str, ...]]] = {}
         self._written: dict[str, str] = {}
+        # Vietnamese spaces its syllables, not its words: "hội" of "Quốc hội" (the National
+        # Assembly), "nhập" of "thu nhập" (income) are no words (compound_part).
+        self.syllabic = any(a.language in SYLLABLE_SPACED for a in articles)
+        self._compound: dict[str, bool] = {}
 
     def _articles_using(self, term: str) -> list[_ArticleWords]:
         found = self._using.get(term)
@@ -2217,6 +2227,55 @@ class _SideWords:
             return False
         beside = self.beside(term)
         return bool(beside) and all(any(o.named(t) for o in others for t in b) for b in beside)
+
+    def compound_part(self, term: str) -> bool:
+        """Whether a term of a language that spaces syllables (SYLLABLE_SPACED) reads as a
+        piece of a longer word. A syllable: most of its occurrences in the side's texts
+        (COMPOUND_SHARE) have the same syllable before it, or the same after it ("hội" always
+        after "Quốc"); its phrase may be shown instead ("quốc hội"); one written once has one
+        neighbour, so is not shown. A phrase of two: its first syllable stands more often
+        after another syllable than before its second, or its second before another more
+        often than after its first ("nhân sửa" of "cá nhân sửa đổi")."""
+        known = self._compound.get(term)
+        if known is None:
+            parts = term.split(" ")
+            if len(parts) == 1:
+                before, after, seen = self._neighbours(term)
+                most = max([*before.values(), *after.values(), 0])
+                known = bool(seen) and most >= COMPOUND_SHARE * seen
+            elif len(parts) == 2:
+                before, after_first, _ = self._neighbours(parts[0])
+                _, after, _ = self._neighbours(parts[1])
+                together = after_first[parts[1]]
+                known = (
+                    max([*before.values(), 0]) > together or max([*after.values(), 0]) > together
+                )
+            else:
+                known = False
+            self._compound[term] = known
+        return known
+
+    def _neighbours(self, term: str) -> tuple[Counter[str], Counter[str], int]:
+        """The syllables written beside a syllable in the side's texts (before, after) and
+        how often it occurs."""
+        before: Counter[str] = Counter()
+        after: Counter[str] = Counter()
+        seen = 0
+        for a in self._articles_using(term):
+            for _, text in a.texts:
+                tokens = _tokens(text, a.language)
+                if tokens is None:
+                    continue
+                raws, forms = tokens
+                for k, (form, _) in enumerate(forms):
+                    if form != term:
+                        continue
+                    seen += 1
+                    if k and f"{raws[k - 1]} {raws[k]}" in text:
+                        before[forms[k - 1][0]] += 1
+                    if k + 1 < len(raws) and f"{raws[k]} {raws[k + 1]}" in text:
+                        after[forms[k + 1][0]] += 1
+        return before, after, seen
 
     def written(self, term: str) -> str:
         """A term or phrase as this side writes it most often (ties to the alphabetically
@@ -2372,6 +2431,8 @@ def _framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFrami
         shown = (
             {t: v for t, v in specific.items() if _readable(t, readable)} if spaceless else specific
         )
+        if mine.syllabic:
+            shown = {t: v for t, v in shown.items() if not mine.compound_part(t)}
         top = _top_terms(shown, set(), excluded)
         if len(top) < FRAMING_FEW_TERMS:
             strays = lifts(
@@ -2385,6 +2446,10 @@ def _framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFrami
             specific.update(strays)
             if spaceless:
                 shown = {t: v for t, v in specific.items() if _readable(t, readable)}
+            else:
+                shown = specific
+            if mine.syllabic:
+                shown = {t: v for t, v in shown.items() if not mine.compound_part(t)}
             top = _top_terms(shown, set(strays), excluded)
         for term, out_of_it in verdicts.items():
             if out_of_it:

@@ -246,3 +246,13 @@ def test_korean_framing_terms_carry_no_particle() -> None:
                 assert any(w.startswith(part) for w in words), (side, term)
     assert "경제부총리" in framing["center"].terms
     assert "예비비" in framing["right"].terms
+
+
+def test_vietnamese_framing_shows_no_syllable_cut_from_its_word() -> None:
+    # Vietnamese spaces syllables: framing showed "hội" and "Quốc" of "Quốc hội" (the National
+    # Assembly), "nhập" of "thu nhập" (income), "nhân sửa" of "cá nhân sửa đổi".
+    framing = digest(_sources("vi-thue")).framing
+    terms = {t.lower() for f in framing.values() for t in f.terms}
+    assert not {"hội", "quốc", "nhập", "nhân sửa", "trừ", "vọng"} & terms, terms
+    assert {"gia cảnh", "sức mua"} <= terms, terms
+    assert all(f.terms and f.points for f in framing.values())
