@@ -80,8 +80,56 @@ _CHINESE_LONE = frozenset(
     為 因 由 比 让 讓 使 等 其 之 这 這 那 此 该 該 各 每 某 有 无 無 不 没 沒 很 更 最 太 再 已 曾 才 并
     並 但 却 卻 则 則 即 若 如 虽 雖 所 者 们 們 个 個 后 後 前 上 下 中 内 內 外 间 間 时 時 年 月 日
     人 说 說 称 稱 指 问 問 要 会 會 能 可 应 應 需 得 美 俄 日 韩 韓 英 法 德 乌 烏 以 台 港 澳 欧 歐
-    印 朝 越 泰 菲 加 澳 新 巴 伊 沙 叙 敘 土 埃""".split()
+    印 朝 越 泰 菲 加 澳 新 巴 伊 沙 叙 敘 土 埃 副""".split()
 )
+
+# A Chinese person's name the dictionary lacks is left as single letters ("王|毅" Wang Yi, "何|立|峰"
+# He Lifeng, "潘|功|胜" Pan Gongsheng), each a lone letter beside its neighbours, so the name and
+# the words beside it ("外交部长王毅" the foreign minister) went unshown. jieba's tagger, its
+# HMM on, tags such a run as a person's name ("nr"); it is taken as one word where it is two or
+# three letters, the first a common surname, each a lone letter of the dictionary's cut, and no
+# number follows ("高|达 百分之五十", "as high as 50%", is tagged a name too).
+_SURNAMES = frozenset(
+    """王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾
+    肖 田 董 袁 潘 于 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 陆 汪 范 金 石 廖 贾 夏 韦
+    付 方 白 邹 孟 熊 秦 邱 江 尹 薛 闫 段 雷 侯 龙 史 陶 黎 贺 顾 毛 郝 龚 邵 万 钱 严 覃 武 戴 莫 孔
+    向 汤 蓝 常 温 易 赖 习 温 栗 傅 岳 翟 施 欧 柯 殷 易 陳 張 劉 楊 黃 趙 吳 孫 馬 鄭 謝 許 韓 馮 鄧
+    蕭 蔣 葉 蘇 呂 盧 鍾 譚 陸 賈 韋 鄒 閆 龍 賀 顧 龔 萬 錢 嚴 湯 藍 賴""".split()
+)
+_NUMBER_AFTER_RE = re.compile(r"[\d〇零一二三四五六七八九十百千万萬亿億两兩]")
+
+
+def _chinese_names(tokens: list[str], tagged: list[tuple[str, str]]) -> list[str]:
+    """The dictionary's tokens with the runs of lone letters the tagger names a person
+    (see _SURNAMES) joined into one word."""
+    names = {
+        word
+        for word, tag in tagged
+        if tag.startswith("nr") and 2 <= len(word) <= 3 and word[0] in _SURNAMES
+    }
+    if not names:
+        return tokens
+    out: list[str] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        joined = None
+        if len(tokens[i]) == 1:
+            for name in names:
+                k = len(name)
+                if tokens[i : i + k] == list(name) and not (
+                    i + k < n and _NUMBER_AFTER_RE.match(tokens[i + k])
+                ):
+                    joined = name
+                    break
+        if joined is not None:
+            out.append(joined)
+            i += len(joined)
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
 
 # Letters of any script, with Thai's vowel and tone marks; no digit (Thai's "๑๒๓" either),
 # space, punctuation or symbol.
@@ -105,7 +153,11 @@ def _load(language: str) -> Callable[[str], list[str]] | None:
         def chinese(text: str) -> list[str]:
             # Dictionary words only: jieba's HMM joins the letters its dictionary lacks into
             # guessed words, most of them no word ("称泽" of "称泽连斯基", Zelensky after "said").
+            # Save a person's name (_chinese_names), which the dictionary leaves in letters.
             found: list[str] = rjieba.cut(text, False)
+            if any(len(a) == len(b) == 1 for a, b in zip(found, found[1:], strict=False)):
+                tagged: list[tuple[str, str]] = rjieba.tag(text, True)
+                found = _chinese_names(found, tagged)
             return found
 
         return chinese

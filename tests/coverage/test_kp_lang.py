@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from service.coverage import keypoints as kp
+from service.coverage import segment
 from service.coverage.keypoints import Source, clean, digest, split_sentences, word_count
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stories" / "languages.jsonl"
@@ -256,3 +257,27 @@ def test_vietnamese_framing_shows_no_syllable_cut_from_its_word() -> None:
     assert not {"hội", "quốc", "nhập", "nhân sửa", "trừ", "vọng"} & terms, terms
     assert {"gia cảnh", "sức mua"} <= terms, terms
     assert all(f.terms and f.points for f in framing.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("外交部长王毅等参加了会见。", "王毅"),  # (from zh-1)
+        ("外交部发言人毛宁在例行记者会上表示", "毛宁"),
+        ("央行行长潘功胜宣布降准", "潘功胜"),
+        ("国务院副总理何立峰会见美国财长", "何立峰"),
+    ],
+)
+def test_a_chinese_name_the_dictionary_lacks_is_one_word(text: str, name: str) -> None:
+    # The dictionary leaves such a name in single letters ("王|毅"), which framing never shows,
+    # and left out the words beside it ("外交部长"): the tagger names the run a person.
+    found = segment.words(text, "chinese")
+    assert name in found, found
+    assert not any(len(w) < len(name) and w in name for w in found)
+
+
+def test_a_chinese_count_after_a_surname_is_no_name() -> None:
+    # "高达百分之五十" (as high as 50%): the tagger calls "高达" a name too.
+    found = segment.words("他说高达百分之五十的企业受到影响", "chinese")
+    assert "高达" not in found
+    assert "企业" in found
