@@ -156,3 +156,30 @@ def test_the_response_caches_own_level_is_bounded_in_bytes() -> None:
     kept = sum(len(value) for value in cache._l1.values())
     assert kept <= L1_BYTES
     assert cache.get("parallax:resp:GET:/v1/stories:1999") == (body, "l1")  # the newest kept
+
+
+def test_a_ratings_files_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
+    # The problems of `parallax ratings import/check` quote the file's own values: an escape
+    # sequence in a field (a table from elsewhere) was printed as is, clearing or retitling the
+    # operator's terminal (feeds' errors are escaped for the same reason: shown_error).
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    header = (
+        "id,name,aliases,kind,country,language,lean,lean_score,factuality,owner,owner_type,"
+        "flags,basis,confidence,reviewed"
+    )
+    row = (
+        "example-news.com,Example News,,newspaper,US,en,center,,high,Ex Co,corporation,,test,"
+        "high,2025-01-01\x1b[2J\x1b]0;pwned\x07\x00"
+    )
+    table = tmp_path / "outlets.csv"
+    table.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    result = CliRunner(env={"PARALLAX_DATA_DIR": str(tmp_path / "data")}).invoke(
+        main, ["ratings", "import", str(table)]
+    )
+    assert result.exit_code == 1
+    assert "must be a date YYYY-MM-DD" in result.output
+    assert "\\x1b[2J\\x1b]0;pwned\\x07\\x00" in result.output
+    assert not any(ord(c) < 32 and c != "\n" or 127 <= ord(c) < 160 for c in result.output)

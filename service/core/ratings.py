@@ -50,6 +50,7 @@ from service.core.resolver import (
 from service.core.urls import SHORTENERS, URLInputError, parse_article_url
 
 MAX_PROBLEMS_SHOWN = 25
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        # Messages quote the file's own values: a control character (an escape sequence in a
+        # table from elsewhere) is written out as \xNN, never sent to the operator's terminal.
+        message = _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", self.message)
+        return f"{self.path}:{self.line}: {message}"
 
 
 class RatingsError(Exception):
