@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import calendar
+import contextlib
 import heapq
 import logging
+import math
 import random
 import re
 import threading
@@ -12,6 +14,7 @@ import time
 import xml.sax
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -167,18 +170,64 @@ def parse_feed_with_feedparser(
         summary = entry.get("summary") or ""
         if not summary and entry.get("content"):
             summary = entry["content"][0].get("value", "")
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        if entry.get("published_parsed"):
+            stamp, text = entry.get("published_parsed"), entry.get("published")
+        elif entry.get("updated_parsed"):
+            stamp, text = entry.get("updated_parsed"), entry.get("updated")
+        else:
+            stamp, text = None, entry.get("published") or entry.get("updated")
         article = _article(
             entry.get("title"),
             entry.get("link"),
             summary,
-            float(calendar.timegm(stamp)) if stamp else None,
-            entry.get("published") or entry.get("updated"),
+            _feedparser_time(stamp, text),
+            None,  # read above, an impossible date included
             outlet_id,
         )
         if article is not None:
             articles.append(article)
     return articles
+
+
+# A date whose fields no calendar has: feedparser carries them over ("2025-13-04" read as
+# 2026-01-04, "02-30" as 03-02, hour 25 as the next day, an offset of +25:00 or -9999 applied),
+# giving a wrong, plausible date; an impossible date is no date. The day, the hour and minute,
+# and a trailing numeric offset are checked.
+_ISO_FIELDS = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2}))?")
+_OFFSET = re.compile(r"[+-](\d{2}):?(\d{2})\s*$")
+_UTC_NAMES = re.compile(r"\s*(?:GMT|UTC|UT)$", re.IGNORECASE)
+
+
+def _feedparser_time(stamp: Any, text: str | None) -> float | None:
+    """The epoch seconds of feedparser's reading of a date, checked against its text: an ISO
+    8601 text Python reads (week dates, the basic form, which feedparser misreads) is read
+    so; one with impossible fields, or any text with an offset beyond a day, is no date; one
+    feedparser could not read is read as parse_time reads it."""
+    if not isinstance(text, str) or not text.strip():
+        return float(calendar.timegm(stamp)) if stamp else None
+    raw = text.strip()
+    try:
+        moment = datetime.fromisoformat(_UTC_NAMES.sub("+00:00", raw))
+    except ValueError:
+        pass
+    else:
+        moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        with contextlib.suppress(OverflowError, ValueError, OSError):
+            return float(math.floor(moment.timestamp()))  # to the second, as feedparser reads
+        return None
+    offset = _OFFSET.search(raw)
+    if offset is not None and (int(offset.group(1)) > 23 or int(offset.group(2)) > 59):
+        return None
+    fields = _ISO_FIELDS.match(raw)
+    if fields is not None:
+        year, month, day, hour, minute = fields.groups()
+        try:
+            date(int(year), int(month), int(day))
+        except ValueError:
+            return None
+        if hour is not None and (int(hour) > 24 or int(minute) > 59):
+            return None
+    return float(calendar.timegm(stamp)) if stamp else parse_time(raw)
 
 
 def _article(

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from service.core.times import iso
 from service.coverage.engine import Engine
-from service.ingest.feeds import FeedIngester, FeedSource
+from service.ingest.feeds import FeedIngester, FeedSource, parse_feed, parse_feed_with_feedparser
 from service.ingest.fetch import FetchPolicy, FetchResult
 from service.ingest.pagemeta import decode
 from service.web.api.stories import FETCHER_KEY
@@ -70,3 +71,46 @@ def test_a_pages_charset_naming_a_codec_that_is_no_charset_reads_as_utf8(
     response = coverage_app.test_client().get("/v1/related?url=https://farleft.org/harbor")
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["match"] in ("none", "similar")
+
+
+def _dated_feeds(date: str) -> list[bytes]:
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><item><title>Harbor vote</title>'
+        f"<link>https://leftpaper.com/a</link><pubDate>{date}</pubDate></item></channel></rss>"
+    )
+    atom = (
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry>'
+        '<title>Harbor vote</title><link href="https://leftpaper.com/a"/>'
+        f"<published>{date}</published></entry></feed>"
+    )
+    return [rss.encode(), atom.encode()]
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        # Impossible dates feedparser "normalised" into wrong, plausible ones.
+        ("2025-13-04T18:00:00Z", None),  # was 2026-01-04
+        ("2025-02-30T18:00:00Z", None),  # was 2025-03-02
+        ("2025-03-04T25:00:00Z", None),  # was 2025-03-05T01:00
+        ("2025-03-04T18:00:00+25:00", None),  # an offset beyond a day: was 2025-03-03T17:00
+        ("2025-03-04T18:00:00+99:99", None),  # was 2025-02-28T13:21
+        ("Tue, 04 Mar 2025 18:00:00 +2500", None),  # was 2025-03-03T17:00
+        ("Tue, 04 Mar 2025 18:00:00 -9999", None),  # was 2025-03-08T22:39
+        # ISO 8601 forms feedparser misread: now read as written.
+        ("2025-W10-2", "2025-03-04T00:00:00Z"),  # a week date: was 2025-12-01
+        ("20250304T180000Z", "2025-03-04T18:00:00Z"),  # the basic form: the time was dropped
+        # Forms feedparser reads right keep its reading.
+        ("Tue, 04 Mar 2025 18:00:00 +0100", "2025-03-04T17:00:00Z"),
+        ("2025-03-04T18:00:00-05:00", "2025-03-04T23:00:00Z"),
+        ("2025-03-04 18:00:00 GMT", "2025-03-04T18:00:00Z"),
+        ("Tue, 4 Mar 2025 18:00:00 EST", "2025-03-04T23:00:00Z"),
+    ],
+)
+def test_a_feed_date_no_calendar_has_is_no_date_not_another_one(
+    date: str, expected: str | None
+) -> None:
+    for body in _dated_feeds(date):
+        for parse in (parse_feed, parse_feed_with_feedparser):
+            (article,) = parse(body, "https://leftpaper.com/feed", "leftpaper.com")
+            assert iso(article.published) == expected, (date, parse.__name__, body[:60])
