@@ -622,13 +622,32 @@ _KOREAN_PARTICLES_NFC = (
     ("에", ""), ("로", "VL"),
 )  # fmt: skip
 _KOREAN_OWN_ENDINGS = ("주의", "도로")
+# A verbal noun with 하다/되다 written on it ("가결했다" passed, "가결됐다" was passed, "감액된"
+# reduced): one word, the noun ("가결"), however its ending runs. Not "한", which ends nouns
+# too ("시한" deadline, "최대한" at most). Longest first.
+_KOREAN_VERB_ENDINGS = tuple(
+    sorted(
+        """했다 됐다 하였다 되었다 한다 된다 하는 되는 하고 되고 하며 되며 하면서 되면서 했고 됐고
+        했으며 됐으며 했다며 됐다며 했다고 됐다고 한다고 된다고 하겠다 하겠다고 되겠다 해야 하기
+        되기 하자 된 할 될""".split(),
+        key=len,
+        reverse=True,
+    )
+)
 
 
 def korean_stem(word: str) -> str:
     """A Korean word (as written, composed) without the particle written on it, where one can
-    be told (see _KOREAN_PARTICLES_NFC); the word itself otherwise."""
+    be told (see _KOREAN_PARTICLES_NFC), or a verbal noun without its 하다/되다 ending
+    (_KOREAN_VERB_ENDINGS); the word itself otherwise."""
     if not word or not "\uac00" <= word[-1] <= "\ud7a3" or word.endswith(_KOREAN_OWN_ENDINGS):
         return word
+    for ending in _KOREAN_VERB_ENDINGS:
+        if word.endswith(ending):
+            stem = word[: -len(ending)]
+            if len(stem) >= 2 and all("\uac00" <= ch <= "\ud7a3" for ch in stem):
+                return stem
+            break
     for particle, after in _KOREAN_PARTICLES_NFC:
         if not word.endswith(particle):
             continue
@@ -708,6 +727,8 @@ class _Terms:
             return word, False  # ("إلى", to: the list writes "الى")
         if self.language == "korean":
             word = korean_stem(word)  # ("예산안을", "예산안이", "예산안은": one word, 예산안)
+            if word in self.stop:
+                return word, False
         if self.stemmer is not None and word.isalpha():
             stemmed: str = self.stemmer.stemWord(word)
             return stemmed, True
@@ -1692,12 +1713,14 @@ _REPORTING = frozenset(
     mr mrs ms dr per via sen sens rep reps gov gen lt col sgt atty""".split()
 )
 # Korean's days, times and reporting verbs, as news writes them ("월요일" Monday, "지난해" last
-# year, "밝혔다" said, "강조했다" stressed): a side that gives the day or quotes more is framing
-# nothing by it (written composed, as the terms are when judged, and decomposed, as folded).
+# year, "밝혔다" said, "강조했다" stressed, and "강조" as korean_stem reads it): a side that gives
+# the day or quotes more is framing nothing by it (written composed, as the terms are when
+# judged, and decomposed, as folded).
 _KOREAN_SKIP = frozenset(
     """월요일 화요일 수요일 목요일 금요일 토요일 일요일 지난해 작년 올해 내년 지난달 이번달 다음달
     지난주 이번주 다음주 오전 오후 새벽 저녁 주말 현지시간 이날 당일 어제 오늘 내일 최근 밝혔다
-    말했다 전했다 설명했다 덧붙였다 보도했다 발표했다 언급했다 강조했다 밝혀 따르면""".split()
+    말했다 전했다 설명했다 덧붙였다 보도했다 발표했다 언급했다 강조했다 밝혀 따르면
+    설명 보도 발표 언급 강조""".split()
 )
 _FRAMING_SKIP = (
     _CALENDAR
@@ -1802,7 +1825,14 @@ class _ArticleWords:
                     seen[_POSSESSIVE_RE.sub("", shown)] += raws.count(raw)
                 continue
             if tokens is None:
-                seen.update([term] if term in text else [])
+                # (a script without spaces: a Latin word in it as written, "FRB" for "frb")
+                seen.update(
+                    [m.group() for m in re.finditer(re.escape(term), text, re.IGNORECASE)]
+                    if term.isascii()
+                    else [term]
+                    if term in text
+                    else []
+                )
                 continue
             raws, forms = tokens
             first, width = stems[0], len(stems)
@@ -2300,9 +2330,22 @@ class _SideWords:
             return " ".join(best).lower()
         return " ".join(
             w
-            if t in self.used and not self.lower(t) and (self.proper(t) or any(self.beside(t)))
+            if (t in self.used and not self.lower(t) and (self.proper(t) or any(self.beside(t))))
+            or self._foreign_acronym(w, t)
             else w.lower()
             for w, t in zip(best, stems, strict=True)
+        )
+
+    def _foreign_acronym(self, written: str, term: str) -> bool:
+        """Whether a word is a Latin acronym ("FRB", "RBI", "EGX") in articles of another
+        language: its script has no capitals to read a name by ("RBI" opening a Hindi title,
+        "FRB" inside Japanese), so it keeps its capitals as written."""
+        return (
+            len(written) >= 2
+            and written.isascii()
+            and written.isalpha()
+            and written.isupper()
+            and all(a.language != "english" for a in self._articles_using(term))
         )
 
 

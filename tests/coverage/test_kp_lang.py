@@ -281,3 +281,33 @@ def test_a_chinese_count_after_a_surname_is_no_name() -> None:
     found = segment.words("他说高达百分之五十的企业受到影响", "chinese")
     assert "高达" not in found
     assert "企业" in found
+
+
+@pytest.mark.parametrize(
+    ("written", "word"),
+    [
+        ("가결했다", "가결"),
+        ("가결됐다", "가결"),
+        ("감액된", "감액"),
+        ("삭감하면서", "삭감"),
+        ("법정시한", "법정시한"),  # (a deadline: "한" ends nouns too)
+        ("깎였다", "깎였다"),  # (a native verb: no noun to keep)
+    ],
+)
+def test_a_korean_verbal_noun_loses_its_ending(written: str, word: str) -> None:
+    assert kp.korean_stem(written) == word
+
+
+def test_korean_framing_counts_a_verb_once_and_shows_no_reporting_verb() -> None:
+    # "가결했다" (left) and "가결됐다" (center) were two terms of one verb, each side's own.
+    framing = digest(_sources("ko-budget")).framing
+    terms = {t for f in framing.values() for t in f.terms}
+    assert not {"가결했다", "가결됐다", "강조", "발표"} & terms, terms
+
+
+@pytest.mark.parametrize(("story", "acronym"), [("ja-boj", "FRB"), ("hi-repo", "RBI")])
+def test_a_latin_acronym_in_another_script_keeps_its_capitals(story: str, acronym: str) -> None:
+    # Shown as "frb" and "rbi": no capital of the script around it said it was a name.
+    terms = [t for f in digest(_sources(story)).framing.values() for t in f.terms]
+    assert acronym in terms, terms
+    assert acronym.lower() not in terms
