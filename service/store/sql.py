@@ -71,6 +71,12 @@ REFRESH_CHUNK = 500
 ORPHAN_DIGEST_SECONDS = 60.0
 # The ratings version the stored sides and digests were last brought to (SQLStore.rerate).
 RATINGS_CURSOR = "digest_ratings"
+# The due time of a digest rerate left due (it does not hold under new ratings): no flush's own
+# and no dead process's, so flushes take these up apart, RERATE_PER_FLUSH at a time (a few ms
+# each for most stories), spreading a re-rated outlet's thousands of stories over many batches
+# instead of holding one up for minutes; readers make their own meanwhile.
+RERATE_DUE = 0.0
+RERATE_PER_FLUSH = 50
 
 # Letters and digits, as both full-text indexes split words (underscore separates, too).
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -568,11 +574,12 @@ class SQLStore(ABC):
             chunk = ordered[at : at + REFRESH_CHUNK]
             with self._writing(conn):
                 self._refresh_stories(conn, chunk, ratings)
-                # Due since long ago: the orphan turn of the next flushes (any process's).
+                # Left to the next flushes (any process's), RERATE_PER_FLUSH at a time.
                 swept = [(story_id,) for story_id in chunk if story_id in due - already]
                 self._run_many(
                     conn,
-                    "UPDATE stories SET digest_due = 0 WHERE id = ? AND digest_due IS NOT NULL",
+                    f"UPDATE stories SET digest_due = {RERATE_DUE!r} WHERE id = ?"
+                    " AND digest_due IS NOT NULL",
                     swept,
                 )
                 due.difference_update(s for (s,) in swept)
@@ -1093,11 +1100,16 @@ class SQLStore(ABC):
         conn = self._conn()
         orphans = self._run(
             conn,
-            "SELECT id FROM stories WHERE digest_due IS NOT NULL AND digest_due < ?"
+            "SELECT id FROM stories WHERE digest_due > ? AND digest_due < ?"
             " ORDER BY digest_due LIMIT ?",
-            (time.time() - ORPHAN_DIGEST_SECONDS, REFRESH_CHUNK),
+            (RERATE_DUE, time.time() - ORPHAN_DIGEST_SECONDS, REFRESH_CHUNK),
         ).fetchall()
-        wanted.update(str(r[0]) for r in orphans)
+        rerated = self._run(
+            conn,
+            "SELECT id FROM stories WHERE digest_due = ? ORDER BY id LIMIT ?",
+            (RERATE_DUE, RERATE_PER_FLUSH),
+        ).fetchall()
+        wanted.update(str(r[0]) for r in [*orphans, *rerated])
         ordered = sorted(wanted)
         written = 0
         try:
