@@ -112,10 +112,21 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
     if (event.key === "Escape" && !panel.hidden) setOpen(false, { focus: true });
   }, { signal });
   // A panel over the article (a narrow window) would hide whatever the keyboard reaches next
-  // in the page (WCAG 2.4.11): focus leaving it for the page closes it, as Escape would. Beside
-  // or pushing the page it covers no text and stays.
+  // in the page (WCAG 2.4.11): focus moving to something under it closes it, as Escape would.
+  // The page's controls it docks around (a site's search) stay usable with it open; beside or
+  // pushing the page it covers no text. Checked on the next frame, once the browser has
+  // scrolled the focused element into view.
   document.addEventListener("focusin", (event) => {
-    if (!panel.hidden && plan?.panel.mode === "overlay" && event.target !== host) setOpen(false, { remember: false });
+    const path = event.composedPath();
+    const target = path[0];
+    if (path.includes(host) || !(target instanceof Element)) return;
+    requestAnimationFrame(() => {
+      if (panel.hidden || plan?.panel.mode !== "overlay" || !target.isConnected) return;
+      const under = target.getBoundingClientRect();
+      const over = panel.getBoundingClientRect();
+      const covered = under.right > over.left && under.left < over.right && under.bottom > over.top && under.top < over.bottom;
+      if (covered) setOpen(false, { remember: false });
+    });
   }, { capture: true, signal });
   signal.addEventListener("abort", () => { cancelAnimationFrame(frame); unpush(); host.remove(); });
 
