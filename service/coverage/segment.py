@@ -30,6 +30,16 @@ MAX_KANJI_RUN = 8  # a longer run is a clause written without kana, not a term
 # verb ("参加した", "参加して", "参加します", "合意し、"), and is okurigana before anything else.
 _OKURIGANA_RE = re.compile(r"[いうえきくけげじちっつてみむめりるれろ]|し(?![たてま、])")
 
+# Titles written after a name without a break of script ("植田和男総裁" Governor Kazuo Ueda,
+# "岸田首相", "筒井義信会長", "加藤財務相"): the run holds two words. Where two kanji or more stand
+# before the title (a name, or an institution: "日銀総裁"), each is a word of its own; "米大統領"
+# (the US president) and "副大統領" stay whole.
+_JAPANESE_TITLE_RE = re.compile(
+    "(?:大統領|副大統領|首相|総理大臣|総理|総裁|副総裁|会長|社長|議長|委員長|幹事長|理事長|知事|市長|町長|"
+    "村長|区長|大臣|長官|次官|代表|党首|監督|教授|容疑者|被告|選手|外相|財務相|防衛相|経産相|"
+    "厚労相|文科相|国交相|法相|農相|環境相|官房長官|氏)$"
+)
+
 # Dates and times, and words of reporting ("said", "reported", "reporter", "press conference"):
 # every outlet writes them, none says how a side saw the story (as framing skips them in
 # English). Chinese in simplified and traditional characters.
@@ -213,11 +223,17 @@ def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[
     [] for a language without a way to find them."""
     if language == "japanese":
         found = [m for m in _KATAKANA_RUN_RE.findall(text) if len(m.strip("ー")) >= 2]
-        found += [
-            m.group()
-            for m in _KANJI_RUN_RE.finditer(text)
-            if 2 <= len(m.group()) <= MAX_KANJI_RUN and not _OKURIGANA_RE.match(text, m.end())
-        ]
+        for m in _KANJI_RUN_RE.finditer(text):
+            run = m.group()
+            if not 2 <= len(run) <= MAX_KANJI_RUN or _OKURIGANA_RE.match(text, m.end()):
+                continue
+            title = _JAPANESE_TITLE_RE.search(run)
+            if title is not None and title.start() >= 2:
+                # A name and the title written on it: two words, so one person is one term
+                # however the side titles him ("植田和男総裁", "植田総裁", "植田氏").
+                found += [run[: title.start()], title.group()]
+            else:
+                found.append(run)
     else:
         cut = segmenter(language)
         if cut is None:

@@ -311,3 +311,18 @@ def test_a_latin_acronym_in_another_script_keeps_its_capitals(story: str, acrony
     terms = [t for f in digest(_sources(story)).framing.values() for t in f.terms]
     assert acronym in terms, terms
     assert acronym.lower() not in terms
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        # (from ja-1 and ja-3) a name and the title written on it: two words
+        ("植田和男総裁は記者会見で述べた。", ["植田和男", "総裁"]),
+        ("経団連の筒井義信会長は語った。", ["経団連", "筒井義信", "会長"]),
+        ("岸田首相と加藤財務相は", ["岸田", "首相", "加藤", "財務相"]),
+        # a title alone, or after one kanji, is one word
+        ("米大統領と総理大臣が会談した。", ["米大統領", "総理大臣", "会談"]),
+    ],
+)
+def test_a_japanese_name_and_its_title_are_two_words(text: str, words: list[str]) -> None:
+    assert segment.words(text, "japanese") == words
