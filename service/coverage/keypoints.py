@@ -1810,7 +1810,11 @@ class _ArticleWords:
         # (a stem's first letters are its word's: texts without them need no reading)
         probes = [t[: min(3, len(t) - 1)] for t in stems]
         for _, text in self.texts:
-            lowered = text.lower() if text.isascii() else _folded(text.lower())
+            lowered = (
+                text.lower()
+                if text.isascii() or self.language in TONAL_LANGUAGES
+                else _folded(text.lower())
+            )
             if not all(p in lowered for p in probes):
                 continue
             tokens = _tokens(text, self.language)
@@ -2033,9 +2037,19 @@ def _read_tokens(text: str, maker: _Terms) -> tuple[list[str], list[tuple[str, b
     if None in forms:
         learn = maker._learn
         forms = [form or learn(raw) for form, raw in zip(forms, raws, strict=True)]
-    if not text.isascii() and not "".join(map(_FIRST, forms)).isascii():
+    if (
+        not text.isascii()
+        and maker.language not in TONAL_LANGUAGES
+        and not "".join(map(_FIRST, forms)).isascii()
+    ):
         forms = [(_fold(term), content) for term, content in forms]
     return raws, forms
+
+
+# Languages whose accents tell words apart, so framing compares their terms as written:
+# Vietnamese marks its tones ("công" public, "cộng" add; "bán" sell, "bạn" friend), and folding
+# them made one term of several words.
+TONAL_LANGUAGES = frozenset({"vietnamese"})
 
 
 def _fold(term: str) -> str:
@@ -2092,7 +2106,8 @@ def _article_words(parsed: _Parsed) -> _ArticleWords:
         texts.append((sentence.position, text))
         kept: frozenset[str] | set[str] = _framing_terms(sentence.terms)
         if not "".join(kept).isascii():
-            kept = {_fold(t) for t in kept}  # (folding leaves ASCII as it is)
+            if parsed.language not in TONAL_LANGUAGES:
+                kept = {_fold(t) for t in kept}  # (folding leaves ASCII as it is)
             if parsed.language in SPACELESS_LANGUAGES:
                 # Letter pairs, and Japanese terms that read as words; no phrases (a pair of
                 # pairs says nothing more).
@@ -2107,7 +2122,11 @@ def _article_words(parsed: _Parsed) -> _ArticleWords:
         said |= kept
         # (a plain loop: faster here than a comprehension or C iterators, whose fresh halves
         # are hashed all the same)
-        for pair in sentence.pairs if text.isascii() else map(_fold, sentence.pairs):
+        for pair in (
+            sentence.pairs
+            if text.isascii() or parsed.language in TONAL_LANGUAGES
+            else map(_fold, sentence.pairs)
+        ):
             first, _, second = pair.partition(" ")
             if first in kept and second in kept and first != second:
                 said.add(pair)
@@ -2229,7 +2248,10 @@ class _SideWords:
             known = self._named[term] = any(
                 a.case().flags.get(term, 0) & _NAMED
                 for a in self._articles_using(term)
-                if any(probe in (t if t.isascii() else _folded(t)) for _, t in a.texts)
+                if any(
+                    probe in (t if t.isascii() or a.language in TONAL_LANGUAGES else _folded(t))
+                    for _, t in a.texts
+                )
             )
         return known
 

@@ -326,3 +326,14 @@ def test_a_latin_acronym_in_another_script_keeps_its_capitals(story: str, acrony
 )
 def test_a_japanese_name_and_its_title_are_two_words(text: str, words: list[str]) -> None:
     assert segment.words(text, "japanese") == words
+
+
+def test_vietnamese_framing_keeps_the_tones_that_tell_words_apart() -> None:
+    # Folding accents made one term "cong" of "Công nghiệp" (industry) and "cộng đồng"
+    # (community): Vietnamese marks its tones, and they tell its words apart.
+    record = next(r for r in STORIES["vi-thue"] if r["id"] == "vi-3")
+    used = kp._article_words(kp._parse(record["title"], record["text"])).used
+    assert {"công", "cộng", "công nghiệp", "cộng đồng"} <= set(used)
+    assert "cong" not in used
+    right = digest(_sources("vi-thue")).framing["right"].terms
+    assert "công" not in right and "cong" not in right, right
