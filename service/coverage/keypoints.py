@@ -612,8 +612,9 @@ def word_count(text: str, split: Sequence[str] | None = None) -> int:
 # for framing, which showed "국회는", "감액에", "경제부총리는". A particle is taken off where
 # the syllable before it can take it ("은", "이", "을", "과", "으로" after a final consonant;
 # "는", "가", "를", "와", "라고" after a vowel), two syllables of the word remain, and the ending
-# is not a word's own ("주의" of "민주주의", "도로" road). "도" (also) and "만" (only) are left on:
-# too many words end so ("경기도" the province, "내년도" next fiscal year). Longest first.
+# is not a word's own ("주의" of "민주주의", "도로" road, "이" of "어린이" child, "길이" length).
+# "도" (also) and "만" (only) are left on: too many words end so ("경기도" the province, "내년도"
+# next fiscal year). Longest first.
 _KOREAN_PARTICLES_NFC = (
     ("에서는", ""), ("에서도", ""), ("으로는", "C"), ("이라고", "C"), ("에게서", ""),
     ("에서", ""), ("에게", ""), ("으로", "C"), ("부터", ""), ("까지", ""), ("께서", ""),
@@ -621,7 +622,7 @@ _KOREAN_PARTICLES_NFC = (
     ("이", "C"), ("가", "V"), ("을", "C"), ("를", "V"), ("과", "C"), ("와", "V"), ("의", ""),
     ("에", ""), ("로", "VL"),
 )  # fmt: skip
-_KOREAN_OWN_ENDINGS = ("주의", "도로")
+_KOREAN_OWN_ENDINGS = ("주의", "도로", "린이", "놀이", "길이", "높이", "넓이", "깊이", "먹이")
 # A verbal noun with 하다/되다 written on it ("가결했다" passed, "가결됐다" was passed, "감액된"
 # reduced): one word, the noun ("가결"), however its ending runs. Not "한", which ends nouns
 # too ("시한" deadline, "최대한" at most). Longest first.

@@ -228,6 +228,8 @@ def test_a_spanish_lead_is_read_as_spanish(article: str) -> None:
         ("민주주의", "민주주의"),
         ("고속도로", "고속도로"),
         ("경기도", "경기도"),
+        ("어린이", "어린이"),  # (a child: "이" is the word's, though "린" could take it)
+        ("어린이를", "어린이"),
     ],
 )
 def test_a_korean_particle_comes_off_its_word(written: str, word: str) -> None:
