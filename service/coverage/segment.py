@@ -246,7 +246,7 @@ def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[
             stop = stop | _THAI_STOP
             found = _whole_thai(found)
         elif language == "chinese":
-            found = _whole_chinese(found)
+            found = _whole_chinese(_without_classifiers(found))
     skip = SKIP.get(language, frozenset())
     return [
         w
@@ -257,6 +257,29 @@ def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[
         and _letters(w)
         and not _DATE_RE.fullmatch(w)
     ]
+
+
+# Measure words a count takes ("160架飞机" 160 aircraft): the dictionary holds some joined to their
+# noun ("架飞机"), which framing showed as a word; after a count the noun is the word ("飞机").
+_CLASSIFIERS = frozenset("个架名位家项条件辆台艘座只张次起吨枚颗批所")
+_COUNT_RE = re.compile(rf"[\d{_NUMERALS}]+")
+_DETERMINERS = frozenset("这 那 每 几 该 此 這 該 幾".split())
+
+
+def _without_classifiers(tokens: list[str]) -> list[str]:
+    """The segmenter's tokens, a token that joins a count's measure word to its noun cut to
+    the noun where a count or a determiner ("这架飞机" this aircraft) stands before it."""
+    out = list(tokens)
+    for i in range(1, len(out)):
+        t = out[i]
+        before = tokens[i - 1]
+        if (
+            len(t) >= 3
+            and t[0] in _CLASSIFIERS
+            and (_COUNT_RE.fullmatch(before) or before in _DETERMINERS)
+        ):
+            out[i] = t[1:]
+    return out
 
 
 def _whole_chinese(tokens: list[str]) -> list[str]:

@@ -339,3 +339,10 @@ def test_vietnamese_framing_keeps_the_tones_that_tell_words_apart() -> None:
     assert "cong" not in used
     right = digest(_sources("vi-thue")).framing["right"].terms
     assert "công" not in right and "cong" not in right, right
+
+
+@pytest.mark.parametrize("text", ["空中客车公司订购160架飞机。", "这架飞机在北京降落。"])
+def test_a_chinese_measure_word_is_not_part_of_its_noun(text: str) -> None:
+    # The dictionary holds "架飞机" (measure word + aircraft): the centre's framing showed it.
+    found = segment.words(text, "chinese")
+    assert "飞机" in found and "架飞机" not in found, found
