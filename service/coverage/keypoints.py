@@ -1610,19 +1610,75 @@ def _title_loaded(title: str) -> float:
         penalty += 0.3
     if "!" in title:
         penalty += 0.3
-    if _QUOTE_RE.search(title) or re.search(r"(?:^|\s)['‘][^'’]+['’](?:\s|$|[,.:;])", title):
+    if _QUOTE_RE.search(title) or _scare_quoted(title):
         penalty += 0.15
     if any(w in _OPINION for w in lowered):
         penalty += 0.25
     penalty += 0.2 * sum(1 for w in lowered if w in _LOADED)
     penalty += 0.1 * sum(1 for w in title.split() if len(w) > 3 and w.isupper() and w.isalpha())
-    if re.match(r"^\s*(opinion|editorial|analysis|commentary|column|watch|live)\b", title, re.I):
+    if _KICKER_RE.match(title):
         penalty += 0.4
-    if _LISTICLE_RE.search(title):
+    if _listicle(title):
         penalty += LISTICLE_PENALTY
-    if not _ATTRIBUTED_RE.search(title) and _OPINION_FORM_RE.search(_QUOTED_RE.sub(" ", title)):
+    if not _ATTRIBUTED_RE.search(title) and _opinion_form(_unquoted(title)):
         penalty += OPINION_FORM_PENALTY
     return penalty
+
+
+# The title patterns above are tried at every position of a title (each begins with a
+# boundary, an anchor or a choice), so each is asked only where the title holds what any match
+# of it must hold: a quotation mark, a listicle's noun, an opinion adverb or an argument's
+# opening word, in str.lower()'s lower case. The answers are the patterns' own
+# (test_keypoints_fast.py).
+_SCARE_QUOTE_RE = re.compile(r"(?:^|\s)['‘][^'’]+['’](?:\s|$|[,.:;])")
+_KICKER_RE = re.compile(r"^\s*(opinion|editorial|analysis|commentary|column|watch|live)\b", re.I)
+_LISTICLE_NOUNS = (
+    "takeaways", "things", "reasons", "ways", "questions", "lessons", "moments", "facts",
+    "highlights",
+)  # fmt: skip
+_OPINION_ADVERBS = (
+    "actually", "really", "sure", "simply", "clearly", "obviously", "frankly", "honestly",
+    "surely", "truly",
+)  # fmt: skip
+_OPINION_OPENERS = ("don", "do not", "stop", "let", "enough", "forget", "yes,", "no,", "so,")
+# The letters that re.I matches to an ASCII letter other than its own two cases ("İ", "ı",
+# "ſ", the Kelvin sign; every code point tried): in a text without them, a case-blind match of
+# ASCII words is found in str.lower()'s text.
+_FOLDS_TO_ASCII = "\u0130\u0131\u017f\u212a"
+
+
+def _lower_holds(text: str, words: tuple[str, ...]) -> bool:
+    """Whether a case-blind (re.I) match of any of `words` (lower-case ASCII) may be in text:
+    False only where none can be."""
+    if not text.isascii() and any(map(text.__contains__, _FOLDS_TO_ASCII)):
+        return True
+    return any(map(text.lower().__contains__, words))
+
+
+def _scare_quoted(title: str) -> bool:
+    """_SCARE_QUOTE_RE.search(title): every match holds ' or ‘."""
+    return ("'" in title or "‘" in title) and _SCARE_QUOTE_RE.search(title) is not None
+
+
+def _listicle(title: str) -> bool:
+    """_LISTICLE_RE.search(title): every match holds one of its nouns."""
+    return _lower_holds(title, _LISTICLE_NOUNS) and _LISTICLE_RE.search(title) is not None
+
+
+def _unquoted(title: str) -> str:
+    """_QUOTED_RE.sub(" ", title): every match starts with a quotation mark."""
+    if '"' in title or "'" in title or "“" in title or "‘" in title:
+        return _QUOTED_RE.sub(" ", title)
+    return title
+
+
+def _opinion_form(text: str) -> bool:
+    """_OPINION_FORM_RE.search(text): every match opens the text (after spaces) with one of
+    its opening words, or holds one of its adverbs."""
+    opening = text.lstrip()[:7]  # (as long as the longest opening word)
+    if not _lower_holds(opening, _OPINION_OPENERS) and not _lower_holds(text, _OPINION_ADVERBS):
+        return False
+    return _OPINION_FORM_RE.search(text) is not None
 
 
 def _title_evaluative(story: _Story, s: _Sentence) -> float:

@@ -5,6 +5,7 @@ each is checked against the straightforward form it stands in for, on random and
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
@@ -14,8 +15,12 @@ from service.coverage import keypoints
 from service.coverage.keypoints import (
     _CONTROL_RE,
     _DIGIT_RE,
+    _LISTICLE_RE,
     _MARKUP_RE,
+    _OPINION_FORM_RE,
     _POSSESSIVE_RE,
+    _QUOTED_RE,
+    _SCARE_QUOTE_RE,
     _SPACE_RE,
     _TRUNCATED_RE,
     _WORD_ASCII_RE,
@@ -24,10 +29,14 @@ from service.coverage.keypoints import (
     _facts,
     _fold,
     _languages,
+    _listicle,
     _markup,
+    _opinion_form,
     _parse,
+    _scare_quoted,
     _sentence,
     _truncated,
+    _unquoted,
     clean,
 )
 
@@ -55,6 +64,55 @@ def test_clean_is_the_two_patterns(text: str) -> None:
 def test_truncation_and_markup_answer_as_their_patterns(text: str) -> None:
     assert _truncated(text) == bool(_TRUNCATED_RE.search(text))
     assert _markup(text) == bool(_MARKUP_RE.search(text))
+
+
+# A title's loaded forms: each pattern's words in several cases, the letters re.I matches to
+# ASCII ones ("İ", "ı", "ſ", the Kelvin sign), quotation marks, spaces before an opening word.
+TITLE_PIECES = [
+    "5", "Five", " ", "  ", "\t", "\u3000", "things", "THINGS", "thingſ", "Takeaways",
+    "highlights", "more", "other", "Don't", "don’t", "DO NOT", "Stop", "stop & shop",
+    "Let's", "Enough", "enough is enough", ",", ".", ":", "!", "yes,", "No,", "so,", "forget",
+    "really", "REALLY", "\u212aey", "ſure", "make sure", "be sure", "sure", "Surely", "truly",
+    "frankly", "İ", "ı", "'", "‘", "’", '"', "“", "”", "(", "says", "Biden", "tax", "plan",
+]  # fmt: skip
+title_text = st.one_of(
+    st.lists(st.sampled_from(TITLE_PIECES), max_size=14).map("".join),
+    st.lists(st.sampled_from(TITLE_PIECES), max_size=10).map(" ".join),
+    any_text,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(title_text)
+def test_a_titles_loaded_forms_answer_as_their_patterns(title: str) -> None:
+    assert _scare_quoted(title) == bool(_SCARE_QUOTE_RE.search(title))
+    assert _listicle(title) == bool(_LISTICLE_RE.search(title))
+    assert _unquoted(title) == _QUOTED_RE.sub(" ", title)
+    assert _opinion_form(title) == bool(_OPINION_FORM_RE.search(title))
+
+
+def test_every_word_of_the_loaded_forms_is_found() -> None:
+    """Each listicle noun, opinion adverb and opening word, in several cases and places: the
+    fast answers agree with the patterns, and each of these titles is loaded."""
+    nouns = "takeaways things reasons ways questions lessons moments facts highlights".split()
+    adverbs = "actually really sure simply clearly obviously frankly honestly surely truly".split()
+    openers = ["Don't", "Don’t", "Do not", "Stop", "Let's", "Let’s", "Enough,", "Forget", "Yes,"]
+    openers += ["No,", "So,"]
+    titles = [f"{n} {w} from the vote" for n in ("5", "Five", "10 more") for w in nouns]
+    titles += [f"It is {a} over, {a.upper()} so" for a in adverbs]
+    titles += [f"  {o} tax the rich" for o in openers] + [f"{o.upper()} tax" for o in openers]
+    for title in titles:
+        for text in (title, title.title(), title.replace("s", "ſ")):
+            assert _listicle(text) == bool(_LISTICLE_RE.search(text)), text
+            assert _opinion_form(text) == bool(_OPINION_FORM_RE.search(text)), text
+        assert _listicle(title) or _opinion_form(title), title
+
+
+def test_the_letters_re_i_matches_to_ascii_letters_are_the_ones_listed() -> None:
+    """Every code point tried: the case-blind fast paths rely on this list being whole."""
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    found = "".join(chr(c) for c in range(0x80, 0x110000) if letter.match(chr(c)))
+    assert found == keypoints._FOLDS_TO_ASCII
 
 
 @settings(max_examples=400, deadline=None)
