@@ -690,9 +690,13 @@ class _Terms:
         cache = self.cache
         found = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
         if not self.spaceless:
-            # (the common case, one cache lookup a word; a known word's pair is never empty)
-            known_of, learn = cache.get, self._learn
-            return [known_of(raw) or learn(raw) for raw in found]
+            # (the common case: the cache's answers by a C map, the few words it lacks learnt
+            # after; a known word's pair is never empty)
+            forms: list[tuple[str, bool]] = list(map(cache.get, found))  # type: ignore[arg-type]
+            if None in forms:
+                learn = self._learn
+                forms = [form or learn(raw) for form, raw in zip(forms, found, strict=True)]
+            return forms
         out: list[tuple[str, bool]] = []
         for raw in found:
             known = cache[raw] if raw in cache else self._learn(raw)
@@ -710,6 +714,15 @@ class _Terms:
         terms = frozenset([t for t, content in words if content])
         pairs = {f"{a} {b}" for (a, ca), (b, cb) in zip(words, words[1:], strict=False) if ca or cb}
         return terms, frozenset(pairs)
+
+    def feed(self, text: str, into: set[str]) -> None:
+        """Adds the text's content terms and concepts, as __call__ gives them, to `into` (a
+        sentence that only feeds an article's counts: no sets of its own made)."""
+        words = self.words(text)
+        into.update([t for t, content in words if content])
+        into.update(
+            [f"{a} {b}" for (a, ca), (b, cb) in zip(words, words[1:], strict=False) if ca or cb]
+        )
 
     def _learn(self, raw: str) -> tuple[str, bool]:
         """A word's (compared form, is a content word), kept in the bounded cache."""
@@ -1053,19 +1066,17 @@ def _parse(title_raw: str, text_raw: str) -> _Parsed:
         else 0
     )
     for position, (_, sentence) in enumerate(sentences, start=1):
+        if position > MAX_CANDIDATES_PER_ARTICLE:
+            # Beyond the lead (most of a long text's sentences): it only feeds the counts.
+            terms_of.feed(sentence, seen)
+            continue
         words = word_count(sentence)
-        if (
-            position > MAX_CANDIDATES_PER_ARTICLE
-            or not (MIN_POINT_WORDS <= words <= MAX_POINT_WORDS)
-            or position == cut_off
-        ):
-            # Beyond the lead, or of no readable length: the sentence only feeds the counts;
-            # a long one of the lead may still give a span that fits (a clause before a
-            # comma of a 60-word sentence).
-            terms, pairs = terms_of(sentence)
-            seen |= terms
-            seen |= pairs
-            if position <= MAX_CANDIDATES_PER_ARTICLE and words <= MAX_SPAN_SOURCE_WORDS:
+        if not (MIN_POINT_WORDS <= words <= MAX_POINT_WORDS) or position == cut_off:
+            # Of no readable length (or a Thai text's cut last): the sentence only feeds the
+            # counts; a long one may still give a span that fits (a clause before a comma of a
+            # 60-word sentence).
+            terms_of.feed(sentence, seen)
+            if words <= MAX_SPAN_SOURCE_WORDS:
                 candidates.extend(_spans_of(sentence, position, language, title, terms_of))
             continue
         opening = without_lead_in(sentence, language)

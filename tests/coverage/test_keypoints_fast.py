@@ -116,6 +116,20 @@ def test_the_letters_re_i_matches_to_ascii_letters_are_the_ones_listed() -> None
 
 
 @settings(max_examples=400, deadline=None)
+@given(any_text, st.sampled_from(["english", "german", "japanese", "thai", "unknown"]))
+def test_a_sentence_fed_to_the_counts_gives_its_terms_and_concepts(text: str, lang: str) -> None:
+    maker = _languages().terms(lang)
+    terms, pairs = maker(text)
+    fed: set[str] = {"kept"}
+    maker.feed(text, fed)
+    assert fed == terms | pairs | {"kept"}
+    # the words as the plain loop reads them, one cache lookup a word
+    found = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
+    if not maker.spaceless:
+        assert maker.words(text) == [maker.cache.get(w) or maker._term(w) for w in found]
+
+
+@settings(max_examples=400, deadline=None)
 @given(any_text)
 def test_facts_count_as_the_plain_sum(text: str) -> None:
     words = text.split()
