@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -11,6 +12,11 @@ from typing import Any
 from service.core.times import parse_iso, plausible_or_none
 
 MAX_FIELD_CHARS = 2000
+# A page is parsed in chunks of this many characters, for at most this much CPU time.
+PARSE_CHUNK = 64 * 1024
+PARSE_CPU_SECONDS = 2.0
+# An unfinished construct at the end of a page longer than this is dropped, not read as text.
+MAX_OPEN_TAIL = 4096
 MAX_JSONLD_BLOCKS = 20
 MAX_JSONLD_CHARS = 200_000
 ARTICLE_TYPES = {
@@ -133,9 +139,20 @@ def _is_article(obj: dict[str, Any]) -> bool:
 def extract(html: str) -> PageMeta:
     """The page's own metadata: Open Graph first, then JSON-LD, then plain meta tags and <title>."""
     parser = _MetaParser()
+    started = time.thread_time()
     try:
-        parser.feed(html)
-        parser.close()
+        # In chunks, within a CPU budget: html.parser's work on hostile markup is far from
+        # linear (64 KB of "<x " took over 30 s), and a page may be 2 MB. A real 2 MB page
+        # takes about 0.6 s; what the budget cuts off is a hostile page's rest.
+        for start in range(0, len(html), PARSE_CHUNK):
+            parser.feed(html[start : start + PARSE_CHUNK])
+            if time.thread_time() - started > PARSE_CPU_SECONDS:
+                break
+        else:
+            # close() reads an unfinished construct at the end as text by rescanning the rest
+            # from each "<" (quadratic): a long one is a hostile or cut page, never metadata.
+            if len(parser.rawdata) <= MAX_OPEN_TAIL:
+                parser.close()
     except (AssertionError, ValueError):
         pass  # a truncated or broken document still yields what was read before the damage
     meta = parser.meta

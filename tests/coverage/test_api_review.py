@@ -4,6 +4,7 @@ its fix."""
 
 from __future__ import annotations
 
+import multiprocessing
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from service.core.times import iso
 from service.coverage.engine import Engine
 from service.ingest.feeds import FeedIngester, FeedSource, parse_feed, parse_feed_with_feedparser
 from service.ingest.fetch import FetchPolicy, FetchResult
-from service.ingest.pagemeta import decode
+from service.ingest.pagemeta import decode, extract
 from service.web.api.stories import FETCHER_KEY
 from tests.coverage.conftest import feed_bytes
 
@@ -114,3 +115,48 @@ def test_a_feed_date_no_calendar_has_is_no_date_not_another_one(
         for parse in (parse_feed, parse_feed_with_feedparser):
             (article,) = parse(body, "https://leftpaper.com/feed", "leftpaper.com")
             assert iso(article.published) == expected, (date, parse.__name__, body[:60])
+
+
+def _extract_in(queue: Any, html: str) -> None:
+    queue.put(extract(html))
+
+
+@pytest.mark.parametrize("junk", ["<x ", "<a", "<!--", "<?", "</"])
+def test_a_hostile_pages_markup_is_read_in_bounded_work(junk: str) -> None:
+    # html.parser's close() handles an unfinished construct by rescanning the rest of the page
+    # from each "<": 64 KB of "<x " took over 30 s of CPU, and a fetched page may be 2 MB (GET
+    # /v1/related?url= with PARALLAX_FETCH_PAGES: a request thread for hours). A page is now
+    # fed in chunks within a CPU budget, and a long unfinished tail is not re-read as text.
+    html = (
+        '<html><head><meta property="og:title" content="Harbor council backs barrier">'
+        "</head><body>" + junk * (600_000 // len(junk))
+    )
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    worker = context.Process(target=_extract_in, args=(queue, html))
+    worker.start()
+    # A bound hundreds of times the expected work (a few seconds at most), not a timing test:
+    # the old code did not finish in hours.
+    worker.join(120)
+    finished = not worker.is_alive()
+    if not finished:
+        worker.kill()
+    assert finished, f"extract of {junk!r} x {600_000 // len(junk)} did not finish"
+    assert queue.get(timeout=10).title == "Harbor council backs barrier"
+
+
+def test_a_page_fed_in_chunks_reads_as_one_fed_whole() -> None:
+    head = (
+        "<html><head><title>Plain &amp; simple</title>"
+        '<meta property="og:description" content="A 7-2 vote &mdash; funds.">'
+        '<link rel="canonical" href="https://leftpaper.com/a?x=1&amp;y=2"></head><body>'
+    )
+    body = "<p>text &amp; more <a href='/x'>link</a></p>" * 5000  # past one 64 KB chunk
+    tail = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "H",'
+        ' "datePublished": "2025-03-04T18:00:00Z"}</script></body></html>'
+    )
+    meta = extract(head + body + tail)
+    assert meta.title == "H" and meta.description == "A 7-2 vote — funds."  # JSON-LD first
+    assert meta.canonical_url == "https://leftpaper.com/a?x=1&y=2"
+    assert iso(meta.published) == "2025-03-04T18:00:00Z"

@@ -268,13 +268,14 @@ def _fetch_page(url: str, payload: dict[str, Any]) -> Any:
     try:
         with slots.slot():
             result = fetcher(url)
+            # Read in the slot too: up to PARSE_CPU_SECONDS of a thread for a hostile page.
+            return extract(decode(result.body, result.charset))
     except FetchError as exc:
         if exc.code == "busy":
             raise APIError(503, "fetch_busy", exc.message, {"Retry-After": "2"}) from None
         log.info("page fetch failed: %s", exc.detail)
         payload["fetch_error"] = {"code": exc.code, "message": exc.message}
         return None
-    return extract(decode(result.body, result.charset))
 
 
 def init_app(app: Flask) -> None:
