@@ -62,6 +62,12 @@ ROUTED_PAGES: dict[str, str] = {
     "https://www.haaretz.co.il/news/2025-10-28/ty-article/harbor-bridge-closed": (
         "rtl-article.html"
     ),
+    "https://www.theguardian.com/us-news/2025/oct/29/harbor-bridge-reopens-transformed": (
+        "transformed-body.html"
+    ),
+    "https://www.theguardian.com/us-news/2025/oct/30/harbor-bridge-tolls-consent": (
+        "modal-consent.html"
+    ),
 }
 ROUTED_ORIGINS = sorted(
     {url.split("/", 3)[0] + "//" + url.split("/", 3)[2] for url in ROUTED_PAGES}
@@ -90,6 +96,12 @@ HOSTILE_GLOBALS_ARTICLE = (
 HOSTILE_ARTICLE = (
     "https://www.theguardian.com/us-news/2025/oct/26/eastport-harbor-bridge-closed-crack"
 )
+# body { transform }: the containing block of every fixed element inside it.
+TRANSFORMED_BODY_ARTICLE = (
+    "https://www.theguardian.com/us-news/2025/oct/29/harbor-bridge-reopens-transformed"
+)
+# A consent form open as a modal dialog (the top layer) when the article loads.
+MODAL_CONSENT_ARTICLE = "https://www.theguardian.com/us-news/2025/oct/30/harbor-bridge-tolls-consent"
 # A Hebrew article (html lang="he" dir="rtl") on a rated outlet's site.
 RTL_ARTICLE = "https://www.haaretz.co.il/news/2025-10-28/ty-article/harbor-bridge-closed"
 UNRATED_ARTICLE = "https://www.northbridge-gazette.example/2025/10/25/dam-vote"

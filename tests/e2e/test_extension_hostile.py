@@ -12,8 +12,10 @@ from tests.e2e.harness import (
     EXTENSION_DIR,
     HOSTILE_GLOBALS_ARTICLE,
     HOSTILE_STYLES_ARTICLE,
+    MODAL_CONSENT_ARTICLE,
     NYT_ARTICLE,
     SHADOW_LINKS_ARTICLE,
+    TRANSFORMED_BODY_ARTICLE,
     WAIT_MS,
     Browser,
     Service,
@@ -177,3 +179,59 @@ def test_two_navigations_in_one_frame_leave_one_panel(make_browser: Any) -> None
         "hosts => hosts.map(h => h.dataset.parallaxFor ?? null)"
     )
     assert shown == [last], shown
+
+
+def test_panel_and_card_stay_on_screen_when_the_page_transforms_its_body(
+    make_browser: Any,
+) -> None:
+    """body { transform } (or filter, will-change: transform, contain) makes body the containing
+    block of fixed elements inside it: the tab and panel scrolled away with the page (1,500 px
+    down, the tab was at y = -1,260). In the top layer they stay on the viewport; the page's own
+    ::backdrop rule (for its dialogs) does not tint the page behind them."""
+    browser: Browser = make_browser(standalone=True)
+    browser.set_settings(perfMarks=True)  # hover_result reads the hover's mark
+    page = browser.context.new_page()
+    page.goto(TRANSFORMED_BODY_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    page.evaluate("window.scrollTo(0, 1500)")
+    page.wait_for_function("window.scrollY >= 1500")
+    _visible_at_its_place(page, "parallax-panel", ".tab")
+    open_panel(page)
+    box = page.locator("parallax-panel .panel").bounding_box()
+    viewport = page.viewport_size
+    assert box is not None and box["y"] >= 0, box
+    assert box["y"] + box["height"] <= viewport["height"] + 1, box
+    page.locator("parallax-panel .collapse").click()
+    assert hover_result(page, "#far-fox") == "Fox News"
+    card = page.locator("parallax-hovercard .card").bounding_box()
+    link = page.locator("#far-fox").bounding_box()
+    assert card is not None and link is not None
+    assert 0 <= card["y"] < viewport["height"] and abs(card["y"] - link["y"]) < 400, (card, link)
+    backdrops = page.evaluate(
+        "() => ['parallax-panel', 'parallax-hovercard'].map(t =>"
+        " getComputedStyle(document.querySelector(t), '::backdrop').display)"
+    )
+    assert backdrops == ["none", "none"], backdrops
+
+
+def test_a_consent_dialog_open_at_load_stays_above_the_panel(make_browser: Any) -> None:
+    """The top layer is for what the page shows modally too: a consent form open (showModal) when
+    the panel mounts stays above it, its button clickable where the tab would be; once it is
+    closed, the panel the reader opens goes into the top layer."""
+    browser: Browser = make_browser(standalone=True)
+    page = browser.context.new_page()
+    page.goto(MODAL_CONSENT_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    host = page.locator("parallax-panel")
+    assert not host.evaluate("h => h.matches(':popover-open')")
+    button = page.locator("#accept").bounding_box()
+    assert button is not None
+    hit = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.id ?? null",
+        [button["x"] + button["width"] / 2, button["y"] + button["height"] / 2],
+    )
+    assert hit == "accept", hit
+    page.locator("#accept").click()
+    page.wait_for_function("!document.getElementById('consent').open")
+    open_panel(page)
+    assert host.evaluate("h => h.matches(':popover-open')")

@@ -3,7 +3,7 @@
 // Reachable by keyboard: a focused link shows its card too, Alt+Down moves into it, Escape
 // returns; while a card shows, its link is described by the card's text (aria-describedby).
 
-import { clampTextSpacing, h, shadowHost } from "../lib/dom.js";
+import { clampTextSpacing, h, raiseToTopLayer, shadowHost } from "../lib/dom.js";
 import { factualityText, leanText } from "../lib/format.js";
 
 /** The card's factuality for a screen reader; a derived one says where it comes from. @param {any} outlet */
@@ -105,6 +105,7 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
     const description = h("span", { id: descriptionId, lang: "en" });
     host.append(description);
     (document.body ?? document.documentElement).append(host);
+    raiseToTopLayer(host);
     body.addEventListener("pointerenter", () => clearTimeout(hideTimer), { signal });
     body.addEventListener("pointerleave", () => scheduleHide(), { signal });
     body.addEventListener("focusin", () => clearTimeout(hideTimer), { signal });
@@ -193,6 +194,7 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
     body.setAttribute("aria-label", `Parallax: ${outlet.name ?? outlet.id}`);
     body.append(details, extra, more, h("p", { class: "hint muted", text: KEY_HINT }));
     body.hidden = false;
+    raiseToTopLayer(card.host); // (not done while a page's modal dialog was open)
     clampTextSpacing(body);
     place(body, link);
     description.textContent = `Parallax: ${outlet.name ?? outlet.id}, ${leanText(outlet.lean?.label).toLowerCase()}, factuality ${factualityWords(outlet)}. ${KEY_HINT}`;

@@ -15,6 +15,9 @@ const HOST_GUARD = [
 
 const BASE = `
 :host { all: initial; ${HOST_GUARD} }
+/* The host is a popover in the top layer (dom.js raiseToTopLayer): a page's own ::backdrop rule
+   for its dialogs must not tint the whole page behind our panel or card. */
+:host::backdrop { display: none !important; }
 * { box-sizing: border-box; }
 [hidden] { display: none !important; }
 .surface {

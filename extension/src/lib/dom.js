@@ -69,6 +69,26 @@ export function shadowHost(tag, cssText) {
   return { host, root };
 }
 
+/**
+ * Put a connected host in the top layer (a manual popover). Its fixed-position UI then sits on
+ * the viewport whatever the page does to its ancestors: a transform, filter or contain on <body>
+ * makes body the containing block of fixed descendants, and the panel scrolled away with the
+ * page (1,500 px down, its tab was at y = -1,260). The top layer also draws over any z-index.
+ * Browsers without popovers keep the fixed position as before.
+ * @param {HTMLElement} host connected
+ */
+export function raiseToTopLayer(host) {
+  try {
+    // Not over a modal dialog the page has open (a consent form): ours would draw over it, inert.
+    // It stays under it, as before, and is raised the next time it is shown.
+    if (host.matches(":popover-open") || document.querySelector(":modal")) return;
+    host.setAttribute("popover", "manual");
+    host.showPopover();
+  } catch {
+    host.removeAttribute("popover");
+  }
+}
+
 /** Remove every child of a node. */
 export function clear(node) {
   while (node.firstChild) node.firstChild.remove();
