@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import time
 from collections.abc import Iterator
@@ -225,7 +226,13 @@ def strip_html(fragment: str) -> str:
     parser = _TextParser()
     try:
         parser.feed(fragment)
-        parser.close()
+        tail = parser.rawdata
+        if len(tail) <= MAX_OPEN_TAIL:
+            parser.close()
+        elif not parser._skip:
+            # What close() makes of an unfinished construct, read as text, in one step: it
+            # rescans from each "<" (a feed title of 60 KB of "<x " took over a minute).
+            parser.parts.append(html.unescape(tail))
     except (AssertionError, ValueError):
         pass
     return " ".join(" ".join(parser.parts).split())
