@@ -231,9 +231,20 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"{PREFIX}INGEST_INTERVAL={interval!r}: use 1 to 86400 seconds between feed passes"
         )
-    threads = int(config.get("FEED_THREADS") or 4)
-    if not 1 <= threads <= 128:
+    # A 0 here was replaced silently (4 feed threads, 1 fetch at once: pages still fetched) or
+    # refused every lookup.
+    threads = config.get("FEED_THREADS", 4)
+    if not isinstance(threads, int) or not 1 <= threads <= 128:
         raise ConfigError(f"{PREFIX}FEED_THREADS={threads}: use 1 to 128")
+    fetches = config.get("FETCH_CONCURRENCY", 2)
+    if not isinstance(fetches, int) or fetches < 1:
+        raise ConfigError(
+            f"{PREFIX}FETCH_CONCURRENCY={fetches}: use 1 or more pages fetched at once "
+            f"({PREFIX}FETCH_PAGES=0 turns page fetching off)"
+        )
+    lookup = config.get("LOOKUP_MAX_URLS", 1000)
+    if not isinstance(lookup, int) or lookup < 1:
+        raise ConfigError(f"{PREFIX}LOOKUP_MAX_URLS={lookup}: allow at least 1 URL a lookup")
     retention = str(config.get("PRUNE_OLDER_THAN") or "")
     if retention:
         try:

@@ -183,3 +183,20 @@ def test_a_ratings_files_control_characters_never_reach_the_terminal(tmp_path: P
     assert "must be a date YYYY-MM-DD" in result.output
     assert "\\x1b[2J\\x1b]0;pwned\\x07\\x00" in result.output
     assert not any(ord(c) < 32 and c != "\n" or 127 <= ord(c) < 160 for c in result.output)
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        # 0 threads silently ran 4; 0 fetches at once silently allowed 1 (pages still fetched
+        # where the operator meant none: PARALLAX_FETCH_PAGES=0 says that); 0 URLs a lookup
+        # refused every POST /v1/lookup.
+        ("PARALLAX_FEED_THREADS", "use 1 to 128"),
+        ("PARALLAX_FETCH_CONCURRENCY", "PARALLAX_FETCH_PAGES=0"),
+        ("PARALLAX_LOOKUP_MAX_URLS", "at least 1"),
+    ],
+)
+def test_a_zero_the_service_would_replace_or_fail_on_stops_start_up(name: str, says: str) -> None:
+    with pytest.raises(ConfigError, match=rf"^{name}=0: .*{re.escape(says)}"):
+        load_config({name: "0"})
+    assert load_config({name: "1"})[name.removeprefix("PARALLAX_")] == 1
