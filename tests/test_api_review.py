@@ -200,3 +200,17 @@ def test_a_zero_the_service_would_replace_or_fail_on_stops_start_up(name: str, s
     with pytest.raises(ConfigError, match=rf"^{name}=0: .*{re.escape(says)}"):
         load_config({name: "0"})
     assert load_config({name: "1"})[name.removeprefix("PARALLAX_")] == 1
+
+
+def test_an_empty_log_level_is_the_default_as_the_settings_read_it(tmp_path: Path) -> None:
+    # validate() reads an empty PARALLAX_LOG_LEVEL (an env file's "PARALLAX_LOG_LEVEL=") as
+    # INFO, but every `parallax` command and create_app then refused it ("log level ''").
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    env = {"PARALLAX_LOG_LEVEL": "", "PARALLAX_DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner(env=env).invoke(main, ["lookup", "https://www.bbc.co.uk/news/x"])
+    assert result.exit_code == 0, result.output
+    assert '"bbc.com"' in result.output
+    assert make_app(tmp_path, LOG_LEVEL="").test_client().get("/healthz").status_code == 200

@@ -52,7 +52,8 @@ def configure_logging(level: str | int = "INFO") -> None:
     """JSON lines on standard error for the whole process, once; a process whose logging is
     already set up (gunicorn's, a test runner's) keeps its handlers."""
     if isinstance(level, str):
-        named = logging.getLevelName(level.strip().upper())
+        # Empty is the default, as the settings read it (an env file's "PARALLAX_LOG_LEVEL=").
+        named = logging.getLevelName(level.strip().upper() or "INFO")
         if not isinstance(named, int):
             raise ValueError(f"log level {level!r}: use DEBUG, INFO, WARNING or ERROR")
         level = named
