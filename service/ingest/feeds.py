@@ -149,6 +149,12 @@ def parse_feed_with_feedparser(
     body: bytes, feed_url: str, outlet_id: str | None
 ) -> list[RawArticle]:
     """parse_feed by feedparser alone: any document it can read, in any encoding."""
+    if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        # Else reported as "malformed XML: ... syntax error", which sends one to mend XML.
+        raise ValueError(
+            "the document is JSON (a JSON Feed?), not RSS or Atom: list the outlet's RSS or "
+            "Atom feed in ratings/feeds.csv"
+        )
     # Bytes only: given a string that looks like a URL, feedparser would fetch it itself.
     try:
         parsed = feedparser.parse(

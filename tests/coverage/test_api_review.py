@@ -197,3 +197,15 @@ def test_a_feed_title_of_unfinished_markup_is_read_in_bounded_work() -> None:
 )
 def test_strip_html_reads_fragments_as_before(fragment: str, text: str) -> None:
     assert strip_html(fragment) == text
+
+
+def test_a_json_feed_is_named_as_such_not_malformed_xml() -> None:
+    # A JSON Feed (or any JSON) listed as an outlet's feed was reported on /feeds and by
+    # `parallax feeds` as "malformed XML: <unknown>:1:0: syntax error", sending the operator
+    # to look for broken XML; the message now says what it is and what to list instead.
+    body = (
+        b'\xef\xbb\xbf  {"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1",'
+        b' "url": "https://leftpaper.com/a", "title": "Harbor vote"}]}'
+    )
+    with pytest.raises(ValueError, match=r"JSON.*not RSS or Atom.*ratings/feeds\.csv"):
+        parse_feed(body, "https://leftpaper.com/feed.json", "leftpaper.com")
