@@ -273,6 +273,8 @@ def refusal(address: str) -> str | None:
             return f"{ip} is an IPv4-mapped address"
         if ip.sixtofour is not None or ip.teredo is not None:
             return f"{ip} tunnels to an IPv4 address"
+        if ip.is_site_local:  # fec0::/10: neither is_private nor not is_global says so
+            return f"{ip} is a site-local address"
     checks = (
         (ip.is_loopback, "loopback"),
         (ip.is_unspecified, "unspecified"),
