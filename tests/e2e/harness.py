@@ -68,6 +68,9 @@ ROUTED_PAGES: dict[str, str] = {
     "https://www.theguardian.com/us-news/2025/oct/30/harbor-bridge-tolls-consent": (
         "modal-consent.html"
     ),
+    "https://www.theguardian.com/us-news/2025/oct/31/harbor-bridge-inspection-zoomed": (
+        "zoomed-root.html"
+    ),
 }
 ROUTED_ORIGINS = sorted(
     {url.split("/", 3)[0] + "//" + url.split("/", 3)[2] for url in ROUTED_PAGES}
@@ -102,6 +105,8 @@ TRANSFORMED_BODY_ARTICLE = (
 )
 # A consent form open as a modal dialog (the top layer) when the article loads.
 MODAL_CONSENT_ARTICLE = "https://www.theguardian.com/us-news/2025/oct/30/harbor-bridge-tolls-consent"
+# html { zoom: 0.5 }: a page scaled down with CSS zoom.
+ZOOMED_ARTICLE = "https://www.theguardian.com/us-news/2025/oct/31/harbor-bridge-inspection-zoomed"
 # A Hebrew article (html lang="he" dir="rtl") on a rated outlet's site.
 RTL_ARTICLE = "https://www.haaretz.co.il/news/2025-10-28/ty-article/harbor-bridge-closed"
 UNRATED_ARTICLE = "https://www.northbridge-gazette.example/2025/10/25/dam-vote"

@@ -17,6 +17,7 @@ from tests.e2e.harness import (
     SHADOW_LINKS_ARTICLE,
     TRANSFORMED_BODY_ARTICLE,
     WAIT_MS,
+    ZOOMED_ARTICLE,
     Browser,
     Service,
     hover_result,
@@ -235,3 +236,24 @@ def test_a_consent_dialog_open_at_load_stays_above_the_panel(make_browser: Any) 
     page.wait_for_function("!document.getElementById('consent').open")
     open_panel(page)
     assert host.evaluate("h => h.matches(':popover-open')")
+
+
+def test_a_page_s_css_zoom_does_not_shrink_the_panel_and_card(make_browser: Any) -> None:
+    """html { zoom: 0.5 }: zoom multiplies into descendants, so the tab, panel and card were
+    drawn at half size (a 15 px wide tab, 6.5 px text), under the 24 px target size and too
+    small to read, whatever the host's own zoom: 1. The host cancels the page's zoom."""
+    browser: Browser = make_browser(standalone=True)
+    browser.set_settings(perfMarks=True)  # hover_result reads the hover's mark
+    page = browser.context.new_page()
+    page.goto(ZOOMED_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    tab = page.locator("parallax-panel .tab").bounding_box()
+    assert tab is not None and tab["width"] >= 24, tab
+    _visible_at_its_place(page, "parallax-panel", ".tab")
+    open_panel(page)
+    panel = page.locator("parallax-panel .panel").bounding_box()
+    assert panel is not None and panel["width"] >= 300, panel
+    page.locator("parallax-panel .collapse").click()
+    assert hover_result(page, "#fox") == "Fox News"
+    card = page.locator("parallax-hovercard .card").bounding_box()
+    assert card is not None and card["width"] >= 270, card

@@ -3,7 +3,7 @@
 // Reachable by keyboard: a focused link shows its card too, Alt+Down moves into it, Escape
 // returns; while a card shows, its link is described by the card's text (aria-describedby).
 
-import { clampTextSpacing, h, raiseToTopLayer, shadowHost } from "../lib/dom.js";
+import { clampTextSpacing, h, raiseToTopLayer, shadowHost, undoPageZoom } from "../lib/dom.js";
 import { factualityText, leanText } from "../lib/format.js";
 
 /** The card's factuality for a screen reader; a derived one says where it comes from. @param {any} outlet */
@@ -105,6 +105,7 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
     const description = h("span", { id: descriptionId, lang: "en" });
     host.append(description);
     (document.body ?? document.documentElement).append(host);
+    undoPageZoom(host);
     raiseToTopLayer(host);
     body.addEventListener("pointerenter", () => clearTimeout(hideTimer), { signal });
     body.addEventListener("pointerleave", () => scheduleHide(), { signal });

@@ -1,6 +1,6 @@
 // The collapsible side panel beside an article: the outlet's rating and the story's coverage.
 
-import { clampTextSpacing, clear, h, raiseToTopLayer, shadowHost } from "../lib/dom.js";
+import { clampTextSpacing, clear, h, raiseToTopLayer, shadowHost, undoPageZoom } from "../lib/dom.js";
 import { leanColour, leanText } from "../lib/format.js";
 import { api } from "../lib/settings.js";
 import { outletDetails, storySummary } from "../lib/views.js";
@@ -43,6 +43,7 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
   root.append(surface);
   // Inside <body>, where accessibility tools (and axe-core) look for a page's content.
   (document.body ?? document.documentElement).append(host);
+  undoPageZoom(host);
   raiseToTopLayer(host);
   clampTextSpacing(tab);
   clampTextSpacing(panel);

@@ -8,7 +8,9 @@
 const HOST_GUARD = [
   "display: inline", "position: static", "visibility: visible", "opacity: 1", "transform: none",
   "translate: none", "scale: none", "rotate: none", "filter: none", "backdrop-filter: none",
-  "clip-path: none", "mask: none", "contain: none", "content-visibility: visible", "zoom: 1",
+  "clip-path: none", "mask: none", "contain: none", "content-visibility: visible",
+  // (1 / the page's own zoom on our ancestors: dom.js undoPageZoom)
+  "zoom: var(--parallax-unzoom, 1)",
   "pointer-events: auto", "overflow: visible", "perspective: none", "will-change: auto",
   "mix-blend-mode: normal", "isolation: auto", "float: none", "margin: 0", "padding: 0",
 ].map((rule) => `${rule} !important;`).join(" ");

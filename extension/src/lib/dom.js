@@ -89,6 +89,19 @@ export function raiseToTopLayer(host) {
   }
 }
 
+/**
+ * Cancel a zoom the page puts on its root or body (`html { zoom: 0.5 }`): zoom multiplies down
+ * the tree, so our px-sized UI was drawn at half size (a 15 px tab, 6.5 px text) whatever the
+ * host's own zoom. The host takes the inverse of its parent's effective zoom.
+ * @param {HTMLElement} host connected
+ */
+export function undoPageZoom(host) {
+  const zoom = /** @type {any} */ (host.parentElement)?.currentCSSZoom;
+  if (typeof zoom === "number" && Number.isFinite(zoom) && zoom > 0 && Math.abs(zoom - 1) > 0.001) {
+    host.style.setProperty("--parallax-unzoom", String(1 / zoom));
+  }
+}
+
 /** Remove every child of a node. */
 export function clear(node) {
   while (node.firstChild) node.firstChild.remove();
