@@ -174,9 +174,13 @@ _FOREIGN_ABBREVIATIONS = frozenset(
 # Thai and Lao write a full stop only after an abbreviation ("กนง." the monetary policy
 # committee, "พ.ศ."): their sentences end at a space (split_sentences' _thai_sentences).
 _THAI_LAO_LETTER_RE = re.compile(r"[\u0e01-\u0e4e\u0e81-\u0ecd]")
-# Devanagari's sentences end with the danda "।": a full stop after a word of one or two letters
-# is an abbreviation ("डॉ." Dr., "प्रो." Prof., "रु." rupees), not a sentence's end.
+# Devanagari's sentences end with the danda "।" in most Hindi: there a full stop after a word of
+# one or two letters is an abbreviation ("डॉ." Dr., "प्रो." Prof., "रु." rupees), not a sentence's
+# end. But Marathi, and much Hindi on the web, end sentences with the full stop, most often after
+# a short verb ("आहे." is, "केले." did, "है." is, "था." was): in a text without a danda, only the
+# titles written before a name are abbreviations.
 _DEVANAGARI_ABBREVIATION_RE = re.compile(r"[\u0900-\u097f]+")
+_DEVANAGARI_TITLES = frozenset({"डॉ", "प्रो"})
 SPACELESS_LANGUAGES = frozenset({"chinese", "japanese", "thai"})
 _NO_SPACE_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR")
 _TRUNCATED_RE = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\[…\])\s*[\"'”’»)\]]*\s*$")
@@ -509,6 +513,7 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     n = len(text)
     ascii_text = text.isascii()
     ends = _SENTENCE_END_ASCII_RE if ascii_text else _SENTENCE_END_RE
+    danda = not ascii_text and "।" in text  # (Devanagari's sentences end with it, not ".")
     for match in ends.finditer(text):
         end = match.end()
         punct = match.group()
@@ -521,7 +526,7 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
                 # "U.S." ends a sentence only when a capitalised word follows and the
                 # abbreviation is not a title or initial; we keep it joined (the safe side).
                 continue
-            if not ascii_text and _foreign_abbreviation(word):
+            if not ascii_text and _foreign_abbreviation(word, danda):
                 continue
             following = text[end : end + 3].lstrip()
             if following and following[0].islower():
@@ -540,14 +545,17 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _foreign_abbreviation(word: str) -> bool:
+def _foreign_abbreviation(word: str, danda: bool) -> bool:
     """Whether a word before a full stop (lower case, not ASCII) is an abbreviation of a
     language other than English: a Thai or Lao word (those scripts end sentences without one),
-    a Devanagari word of at most two letters, or a listed Russian or Vietnamese one."""
+    a Devanagari title ("डॉ.") or, in a text whose sentences end with the danda (`danda`), a
+    Devanagari word of at most two letters, or a listed Russian or Vietnamese one."""
     if word in _FOREIGN_ABBREVIATIONS or _THAI_LAO_LETTER_RE.match(word[-1:]):
         return True
     if _DEVANAGARI_ABBREVIATION_RE.fullmatch(word):
-        return sum(1 for ch in word if unicodedata.category(ch) == "Lo") <= 2
+        if word in _DEVANAGARI_TITLES:
+            return True
+        return danda and sum(1 for ch in word if unicodedata.category(ch) == "Lo") <= 2
     return False
 
 
