@@ -166,9 +166,12 @@ _ABBREVIATIONS = frozenset(
 )
 # Abbreviations of other languages before a capitalised word: Russian's "им. Ленина" (named
 # after), "ул." (street), "проф."; Vietnamese's "TP. Hồ Chí Minh" (city), "TS." (doctor), "PGS."
-# (associate professor), "ThS." (master). (Each written in no English text.)
+# (associate professor), "ThS." (master). (Each written in no English text.) Only those written
+# before a name: the ones written after a number or a name ("450 млрд руб." roubles, "2025-2027
+# гг." years, "Московской обл.") end many a sentence, and run on before a lower-case word as
+# any abbreviation does.
 _FOREIGN_ABBREVIATIONS = frozenset(
-    """им ул пр просп пер пл обл акад проф доц тов гг тыс млн млрд руб долл
+    """им ул пр просп пер пл акад проф доц тов
     tp ts ths pgs gs bs ks""".split()
 )
 # Thai and Lao write a full stop only after an abbreviation ("กนง." the monetary policy

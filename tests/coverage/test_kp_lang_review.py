@@ -45,3 +45,25 @@ def test_a_story_in_devanagari_with_full_stops_has_points_from_its_sentences() -
         assert len(points) >= 3, [p.text for p in points]
         sentences = {s for _, s in split_sentences(text)}
         assert all(p.text in sentences for p in points)
+
+
+def test_a_russian_sentence_ending_on_a_unit_abbreviation_ends_there() -> None:
+    # Financial news ends sentences on "руб." (roubles), "млрд" (billion), "гг." (years):
+    # each is a sentence of its own; before a lower-case word the abbreviation runs on.
+    text = (
+        "Чистая прибыль банка за девять месяцев выросла на 12% и составила 1,2 трлн руб. "
+        "Выручка компании в третьем квартале достигла 450 млрд руб. "
+        "Инвестиционная программа рассчитана на 2025-2027 гг. "
+        "Дивиденды за год составят около 300 млн долл. "
+        "Акции подорожали на 3%, до 78 руб. за бумагу."
+    )
+    ends = [
+        "1,2 трлн руб.",
+        "450 млрд руб.",
+        "2025-2027 гг.",
+        "300 млн долл.",
+        "78 руб. за бумагу.",
+    ]
+    sentences = [s for _, s in split_sentences(text)]
+    assert len(sentences) == len(ends), sentences
+    assert all(s.endswith(end) for s, end in zip(sentences, ends, strict=True)), sentences
