@@ -425,17 +425,18 @@ def detect_language(text: str) -> str:
     # The first 60 words, read only as far as needed: the first 40 decide most texts.
     found = (_WORD_ASCII_RE if lowered.isascii() else _WORD_RE).finditer(lowered)
     words = list(map(_GROUP, itertools.islice(found, 40)))
+    english_like = False
     if script == "LATIN":
         # Most news here is English: a text where a quarter of the words are English function
         # words is English, without counting the other 30 lists.
         english = langs.stopwords["english"]
         hits = sum(map(english.__contains__, words))  # (bools summed: the same count)
-        if (
-            hits >= 3
-            and hits * 4 >= len(words)  # (len(words) <= 40)
-            and sum(map(langs.english_only.__contains__, words)) >= ENGLISH_ONLY_HITS
-        ):
-            return "english"
+        if hits >= 3 and hits * 4 >= len(words):  # (len(words) <= 40)
+            if sum(map(langs.english_only.__contains__, words)) >= ENGLISH_ONLY_HITS:
+                return "english"
+            # (a Spanish lead's "la", "de", "que" are on English's list; so are a short
+            # English title's "to", "in", "of", without a word of English's alone)
+            english_like = True
     words += map(_GROUP, itertools.islice(found, 20))
     index = langs.index
     votes: dict[str, float] = {}
@@ -446,7 +447,18 @@ def detect_language(text: str) -> str:
     if not votes:
         return "english" if script == "LATIN" else "unknown"
     # Ties go to English, then to the alphabetically first list: the same answer every time.
-    return min(votes, key=lambda name: (-votes[name], name != "english", name))
+    best = min(votes, key=lambda name: (-votes[name], name != "english", name))
+    if english_like and best != "english":
+        # A text that reads as English's function words is another language's only where
+        # that language shows words of its own, as English had to (ENGLISH_ONLY_HITS): one
+        # such word is a name or an English word ("war" and "dies" are German's, "total" and
+        # "los" Spanish's, "Otto" Italian's), and English titles of a text-less feed item were
+        # read as German or Spanish, stemmed so and kept out of their English stories.
+        own = langs.stopwords[best]
+        english = langs.stopwords["english"]
+        if sum(1 for w in words if w in own and w not in english) < ENGLISH_ONLY_HITS:
+            return "english"
+    return best
 
 
 # --- sentences and terms ----------------------------------------------------------------------

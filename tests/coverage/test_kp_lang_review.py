@@ -3,6 +3,9 @@ feed in another language, or an English feed beside one, could get wrong. Invent
 
 from __future__ import annotations
 
+import pytest
+
+from service.coverage import keypoints as kp
 from service.coverage.keypoints import Source, digest, split_sentences
 
 # Marathi ends its sentences with the full stop, most often after a short verb ("आहे." is,
@@ -67,3 +70,40 @@ def test_a_russian_sentence_ending_on_a_unit_abbreviation_ends_there() -> None:
     sentences = [s for _, s in split_sentences(text)]
     assert len(sentences) == len(ends), sentences
     assert all(s.endswith(end) for s, end in zip(sentences, ends, strict=True)), sentences
+
+
+# English titles without "the" or "and" (the words only English's list holds), as a feed item
+# without a text gives them: each has one word another language's list holds alone ("war" and
+# "dies" German's, "total" and "los" Spanish's).
+ENGLISH_TITLES = [
+    "Harbor City mayor is a loser in trade war",
+    "Steelmaker is a winner in tariff war",
+    "Ortiz, a pioneer of jazz in Harbor City, dies at 91",
+    "Hospital workers to strike in Los Angeles over pay",
+    "Shipments fell by a total of 12% in March",
+]
+
+
+@pytest.mark.parametrize("title", ENGLISH_TITLES)
+def test_an_english_title_without_a_text_is_read_as_english(title: str) -> None:
+    assert kp.detect_language(f"{title}. ") == "english"
+    parsed = kp._parse(title, "")
+    assert parsed.language == "english"
+    # its words are English's: "war" is a word of the title, not German's "was"
+    assert parsed.title is not None
+    assert {"war", "die", "total", "los", "strike"} & parsed.title.terms
+
+
+@pytest.mark.parametrize(
+    ("title", "language"),
+    [
+        ("El Congreso aprueba la ley de vivienda con el apoyo de los socios", "spanish"),
+        ("Il governo approva la manovra con il voto di fiducia alla Camera", "italian"),
+        ("De regering wil de belasting op benzine verhogen in het nieuwe jaar", "dutch"),
+    ],
+)
+def test_a_short_title_of_another_latin_language_is_still_read_as_it(
+    title: str, language: str
+) -> None:
+    # (3c151cc's gain, which the English titles above must not undo)
+    assert kp.detect_language(f"{title}. ") == language
