@@ -3,6 +3,7 @@ service accepted and then failed on, each test failing on the code before its fi
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from pathlib import Path
@@ -214,3 +215,23 @@ def test_an_empty_log_level_is_the_default_as_the_settings_read_it(tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert '"bbc.com"' in result.output
     assert make_app(tmp_path, LOG_LEVEL="").test_client().get("/healthz").status_code == 200
+
+
+def test_parallax_lookup_reads_a_url_list_saved_with_a_byte_order_mark(tmp_path: Path) -> None:
+    # A list saved by an editor that starts UTF-8 files with a BOM: its first URL was refused
+    # as "url is not a web address", the mark being invisible (ingest --file strips it).
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    urls = b"\xef\xbb\xbfhttps://www.bbc.co.uk/news/x\nhttps://www.bbc.co.uk/news/y\n"
+    result = CliRunner(env={"PARALLAX_DATA_DIR": str(tmp_path / "data")}).invoke(
+        main, ["lookup"], input=urls
+    )
+    assert result.exit_code == 0, result.output
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["url"] for a in answers] == [
+        "https://www.bbc.co.uk/news/x",
+        "https://www.bbc.co.uk/news/y",
+    ]
+    assert all(a["outlet"]["id"] == "bbc.com" for a in answers)

@@ -153,7 +153,12 @@ def lookup(urls: tuple[str, ...]) -> None:
     app = _app_or_exit(lambda: create_app({"INGEST_ENABLED": False}))
     table = ratings_table(app)
     stories = story_lookup(app)
-    source = urls if urls else (line.rstrip("\n") for line in sys.stdin)
+    # A list saved with a byte-order mark (some editors start UTF-8 files with one): its first
+    # URL was refused as "not a web address", the mark being invisible.
+    source = urls if urls else (
+        line.rstrip("\n").removeprefix("\ufeff") if number == 1 else line.rstrip("\n")
+        for number, line in enumerate(sys.stdin, start=1)
+    )
     out = sys.stdout
     read = failed = 0
     with app.app_context():
