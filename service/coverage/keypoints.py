@@ -2399,12 +2399,16 @@ class _SideWords:
         return known
 
     def _neighbours(self, term: str) -> tuple[Counter[str], Counter[str], int]:
-        """The syllables written beside a syllable in the side's texts (before, after) and
-        how often it occurs."""
+        """The syllables written beside a syllable in the texts of the side's articles in a
+        language that spaces syllables (before, after), and how often it occurs there."""
         before: Counter[str] = Counter()
         after: Counter[str] = Counter()
         seen = 0
         for a in self._articles_using(term):
+            if a.language not in SYLLABLE_SPACED:
+                # (another language's words beside it say nothing of Vietnamese syllables: an
+                # English side's "Florida" of "Florida man" is a word however often so written)
+                continue
             for _, text in a.texts:
                 tokens = _tokens(text, a.language)
                 if tokens is None:

@@ -3,6 +3,9 @@ feed in another language, or an English feed beside one, could get wrong. Invent
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from service.coverage import keypoints as kp
@@ -107,3 +110,75 @@ def test_a_short_title_of_another_latin_language_is_still_read_as_it(
 ) -> None:
     # (3c151cc's gain, which the English titles above must not undo)
     assert kp.detect_language(f"{title}. ") == language
+
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stories" / "languages.jsonl"
+DAM_LEFT = [
+    (
+        "Governor Hale blamed for Lake Orrin dam failure",
+        "Critics said Governor Hale ignored warnings about the Lake Orrin dam for years. "
+        "Inspectors had flagged cracks in the spillway in a report sent to Governor Hale last "
+        "spring. Residents downstream lost homes when the dam gave way on Sunday.",
+    ),
+    (
+        "Warnings ignored before Lake Orrin dam burst",
+        "Engineers warned Governor Hale that the Lake Orrin dam was unsafe, records show. The "
+        "state delayed repairs to the spillway twice. Families who lost homes are demanding an "
+        "inquiry.",
+    ),
+    (
+        "Families demand inquiry into Lake Orrin dam",
+        "Families who lost homes in the Lake Orrin flood want an inquiry into why repairs were "
+        "delayed. Governor Hale has not answered questions about the inspection reports. "
+        "Lawmakers called the delay negligent.",
+    ),
+]
+DAM_RIGHT = [
+    (
+        "Rescue crews save hundreds as Lake Orrin dam fails",
+        "Rescue crews pulled hundreds of residents from rooftops after the Lake Orrin dam failed "
+        "on Sunday. Volunteers with boats joined the rescue through the night. The sheriff "
+        "praised the crews for their courage.",
+    ),
+    (
+        "Volunteers and crews rescue flood victims at Lake Orrin",
+        "Volunteers in fishing boats helped rescue crews reach stranded families near Lake "
+        "Orrin. The sheriff said no lives were lost thanks to the quick rescue. Churches opened "
+        "shelters for those displaced.",
+    ),
+    (
+        "Sheriff hails rescue effort after Lake Orrin flood",
+        "The sheriff hailed the rescue effort after floodwater from the Lake Orrin dam covered "
+        "the valley. Crews and volunteers worked through the night. Shelters are housing "
+        "hundreds of residents.",
+    ),
+]
+
+
+def test_a_vietnamese_article_beside_english_ones_hides_none_of_their_words() -> None:
+    # Vietnamese spaces syllables, so framing hides a syllable always written beside the same
+    # one ("hội" of "Quốc hội"); an English word is a word however it is written ("dam" of
+    # "Lake Orrin dam", "sheriff" after "The").
+    english = [
+        Source(f"{side[0]}{i}", title, text, f"{side} outlet {i}", side)
+        for side, articles in (("left", DAM_LEFT), ("right", DAM_RIGHT))
+        for i, (title, text) in enumerate(articles)
+    ]
+    alone = digest(english).framing
+    vietnamese = next(
+        r
+        for r in map(json.loads, FIXTURE.read_text(encoding="utf-8").splitlines())
+        if r["id"] == "vi-2"
+    )
+    # the same Vietnamese report on each side: its words are neither side's
+    beside = digest(
+        [
+            *english,
+            *(
+                Source(f"vi-{side}", vietnamese["title"], vietnamese["text"], f"Việt {side}", side)
+                for side in ("left", "right")
+            ),
+        ]
+    ).framing
+    for side in ("left", "right"):
+        assert beside[side].terms == alone[side].terms, side
