@@ -235,3 +235,24 @@ def test_parallax_lookup_reads_a_url_list_saved_with_a_byte_order_mark(tmp_path:
         "https://www.bbc.co.uk/news/y",
     ]
     assert all(a["outlet"]["id"] == "bbc.com" for a in answers)
+
+
+def test_parallax_lookup_names_a_line_that_is_not_utf8(tmp_path: Path) -> None:
+    # A Latin-1 list (or any stray byte): under a strict UTF-8 locale (en_US.UTF-8, no UTF-8
+    # mode) reading it raised UnicodeDecodeError with a traceback; elsewhere the byte became
+    # a lone surrogate and the answer said "unpaired UTF-16 surrogate; send valid Unicode text".
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    urls = b"https://www.bbc.co.uk/news/caf\xe9\nhttps://www.bbc.co.uk/news/y\n"
+    result = CliRunner(env={"PARALLAX_DATA_DIR": str(tmp_path / "data")}).invoke(
+        main, ["lookup"], input=urls
+    )
+    assert result.exit_code == 1 and "1 of 2 URLs could not be scored" in result.output
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["url"] == "https://www.bbc.co.uk/news/caf\ufffd"
+    assert first["error"]["message"] == (
+        "line 1 is not UTF-8 text (byte 0xE9 at column 31): save the list as UTF-8"
+    )
+    assert second["outlet"]["id"] == "bbc.com"

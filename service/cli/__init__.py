@@ -6,11 +6,13 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +132,27 @@ def _run_gunicorn(host: str, port: int, workers: int | None) -> None:
     ParallaxServer().run()
 
 
+# Bytes that were not UTF-8, as _stdin_lines reads them.
+_UNDECODED_RE = re.compile("[\udc80-\udcff]")
+
+
+def _stdin_lines() -> Iterator[str]:
+    """Standard input's lines as text, read from its bytes: a text stdin is strict UTF-8 under
+    most locales (a traceback at the first byte that is not UTF-8), so each line is decoded
+    here, such a byte kept as a lone surrogate (named by lookup); a byte-order mark that
+    starts the list (some editors write one) is dropped (it made the first URL "not a web
+    address", with nothing visible to fix)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream with no bytes under it (tests, embedding)
+        for number, text in enumerate(sys.stdin, start=1):
+            text = text.rstrip("\n")
+            yield text.removeprefix("\ufeff") if number == 1 else text
+        return
+    for number, line in enumerate(stream, start=1):
+        text = line.rstrip(b"\n").decode("utf-8", "surrogateescape")
+        yield text.removeprefix("\ufeff") if number == 1 else text
+
+
 @main.command()
 @click.argument("urls", nargs=-1)
 def lookup(urls: tuple[str, ...]) -> None:
@@ -153,20 +176,21 @@ def lookup(urls: tuple[str, ...]) -> None:
     app = _app_or_exit(lambda: create_app({"INGEST_ENABLED": False}))
     table = ratings_table(app)
     stories = story_lookup(app)
-    # A list saved with a byte-order mark (some editors start UTF-8 files with one): its first
-    # URL was refused as "not a web address", the mark being invisible.
-    source = urls if urls else (
-        line.rstrip("\n").removeprefix("\ufeff") if number == 1 else line.rstrip("\n")
-        for number, line in enumerate(sys.stdin, start=1)
-    )
+    source = urls if urls else _stdin_lines()
     out = sys.stdout
     read = failed = 0
     with app.app_context():
-        for raw in source:
+        for number, raw in enumerate(source, start=1):
             if not urls and not raw.strip():
                 continue
             read += 1
             try:
+                if not urls and (bad := _UNDECODED_RE.search(raw)) is not None:
+                    raw = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                    raise URLInputError(
+                        f"line {number} is not UTF-8 text (byte 0x{ord(bad.group()) - 0xDC00:02X}"
+                        f" at column {bad.start() + 1}): save the list as UTF-8"
+                    )
                 payload = score_url(table, raw, stories)
             except URLInputError as exc:
                 payload = error_object(raw, exc)
