@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from service.core.ratings import RatingsTable, load_table
-from tests.e2e.harness import PAGES, WAIT_MS, Browser, Service, hover_result
+from tests.e2e.harness import (
+    NYT_ARTICLE,
+    PAGES,
+    RTL_ARTICLE,
+    WAIT_MS,
+    Browser,
+    Service,
+    hover_result,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -228,3 +236,25 @@ def test_panel_and_card_link_to_the_service_pages_and_show_the_mixes(
     assert (
         card.locator("a.outlet-link").get_attribute("href") == f"{service.url}/outlets/{fox['id']}"
     )
+
+
+def test_a_dot_keeps_its_gap_after_a_right_to_left_link(make_browser: Any) -> None:
+    """The dot sits 3 px after a link's last word. On a Hebrew page the last word ends on the
+    left, but the gap was a margin-left: the dot touched the word (0 px), as if part of it."""
+    browser: Browser = make_browser(standalone=True)
+    browser.set_settings(inlineBadges=True, inlineBadgeSites=["haaretz.co.il", "nytimes.com"])
+    gaps = {}
+    for url in (RTL_ARTICLE, NYT_ARTICLE):
+        page = browser.context.new_page()
+        page.goto(url)
+        page.wait_for_selector("#fox > parallax-dot", state="attached", timeout=WAIT_MS)
+        gaps[url] = page.evaluate(
+            """() => { const link = document.getElementById('fox');
+              const words = document.createRange(); words.selectNodeContents(link.firstChild);
+              const text = words.getBoundingClientRect();
+              const dot = link.querySelector('parallax-dot').getBoundingClientRect();
+              return getComputedStyle(link).direction === 'rtl'
+                ? text.left - dot.right : dot.left - text.right; }"""
+        )
+        page.close()
+    assert all(2 <= gap <= 6 for gap in gaps.values()), gaps

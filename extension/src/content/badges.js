@@ -24,13 +24,14 @@ export const MAX_DOTS_PER_PAGE = 2000;
  * The dots' stylesheet. The dot is absolutely positioned at its static place (right after the
  * link's last word), so it adds no box to the line and moves no text; `all: initial` keeps the
  * page's own CSS off it. A low-factuality outlet's dot is a diamond: its shape says so, not colour.
+ * Its gap is on the inline start: after the last word of a right-to-left link is on its left.
  */
 export function dotCss() {
   const colours = [...LEAN_STEPS.map((step) => [step, leanColour(step)]), ["unrated", UNRATED_COLOUR]]
     .map(([step, colour]) => `${DOT_TAG}[data-lean="${step}"] { background: ${colour} !important; }`).join("\n");
   return `${DOT_TAG} {
   all: initial !important; position: absolute !important; display: inline-block !important;
-  width: 7px !important; height: 7px !important; margin: -0.15em 0 0 3px !important; border-radius: 50% !important;
+  width: 7px !important; height: 7px !important; margin: -0.15em 0 0 0 !important; margin-inline-start: 3px !important; border-radius: 50% !important;
   box-shadow: 0 0 0 1px ${DOT_RING_INNER}, 0 0 0 2px ${DOT_RING_OUTER} !important; pointer-events: none !important;
 }
 ${DOT_TAG}[data-low] { border-radius: 1px !important; transform: rotate(45deg) scale(0.9) !important; }
