@@ -556,8 +556,17 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     if rest:
         out.append((start, rest))
     if not text.isascii() and _THAI_TEXT_RE.search(text):
-        return [part for s in out for part in _thai_sentences(*s)]
+        return [part for s in out for part in (_thai_sentences(*s) if _thai(s[1]) else (s,))]
     return out
+
+
+def _thai(sentence: str) -> bool:
+    """Whether a sentence is written in Thai: most of its letters Thai's (its vowel and tone
+    marks not counted). Only such a sentence ends at a space: an English one quoting a Thai
+    phrase ("... a statement สวัสดีครับ ยินดีต้อนรับ ...") was cut in the phrase, and each half
+    could be a point."""
+    thai = len(_THAI_LETTER_RE.findall(sentence))
+    return bool(thai) and thai * 2 > sum(1 for ch in sentence if ch.isalpha())
 
 
 def _foreign_abbreviation(word: str, danda: bool) -> bool:
@@ -585,6 +594,7 @@ def _foreign_abbreviation(word: str, danda: bool) -> bool:
 THAI_MIN_SENTENCE = 30
 THAI_MIN_OPENING = 12
 _THAI_TEXT_RE = re.compile(r"[\u0e01-\u0e4e]")
+_THAI_LETTER_RE = re.compile(r"[\u0e01-\u0e30\u0e32\u0e33\u0e40-\u0e46]")  # (letters, not marks)
 _THAI_SPACE_RE = re.compile(r"(?<=[\u0e01-\u0e4e%]) (?=[\u0e01-\u0e4e])")
 _THAI_TITLES = (
     "นาย", "นาง", "น.ส.", "ดร.", "พล.", "พ.ต.", "ร.ต.", "ศ.", "รศ.", "ผศ.", "ม.ร.ว.", "ม.ล.",
@@ -1004,7 +1014,7 @@ def _fits(text: str, words: int, terms: frozenset[str], title: str, whole: bool)
     return (
         not whole
         or text[-1] in ".!?\"'”’»)。！？؟۔।」』॥။។"
-        or ((text[-1].isalnum() or text[-1] == "%") and _THAI_TEXT_RE.search(text) is not None)
+        or ((text[-1].isalnum() or text[-1] == "%") and _thai(text))
     )
 
 
@@ -1085,7 +1095,7 @@ def _parse(title_raw: str, text_raw: str) -> _Parsed:
     # excerpt's last sentence without its full stop does.
     cut_off = (
         len(sentences)
-        if len(text) == MAX_ARTICLE_CHARS and not text.isascii() and _THAI_TEXT_RE.search(text)
+        if len(text) == MAX_ARTICLE_CHARS and sentences and _thai(sentences[-1][1])
         else 0
     )
     for position, (_, sentence) in enumerate(sentences, start=1):

@@ -182,3 +182,28 @@ def test_a_vietnamese_article_beside_english_ones_hides_none_of_their_words() ->
     ).framing
     for side in ("left", "right"):
         assert beside[side].terms == alone[side].terms, side
+
+
+def test_an_english_sentence_quoting_thai_is_not_cut_at_the_thai_space() -> None:
+    # Thai ends its sentences at a space; an English sentence holding a Thai phrase of two
+    # words does not end inside it, and no half of it is a point.
+    text = (
+        "Protesters outside Government House in Bangkok chanted the slogan ประชาธิปไตย "
+        "ต้องมาจากประชาชน throughout the afternoon, police said. The prime minister met "
+        "student leaders on Tuesday evening to hear their demands. Organisers said another "
+        "march would be held next week if the talks failed."
+    )
+    assert [s for _, s in split_sentences(text)] == [
+        "Protesters outside Government House in Bangkok chanted the slogan ประชาธิปไตย "
+        "ต้องมาจากประชาชน throughout the afternoon, police said.",
+        "The prime minister met student leaders on Tuesday evening to hear their demands.",
+        "Organisers said another march would be held next week if the talks failed.",
+    ]
+    sources = [
+        Source(f"b{i}", f"Bangkok protesters march on Government House ({i})", text, f"O{i}", side)
+        for i, side in enumerate(("left", "center", "right"))
+    ]
+    for point in digest(sources).key_points:
+        # a point holds the slogan whole or none of it
+        halves = ("ประชาธิปไตย" in point.text, "ต้องมาจากประชาชน" in point.text)
+        assert halves in ((True, True), (False, False)), point.text
