@@ -246,7 +246,7 @@ def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[
             stop = stop | _THAI_STOP
             found = _whole_thai(found)
         elif language == "chinese":
-            found = _whole_chinese(_without_classifiers(found))
+            found = _whole_chinese(_without_classifiers(found, cut))
     skip = SKIP.get(language, frozenset())
     return [
         w
@@ -266,9 +266,12 @@ _COUNT_RE = re.compile(rf"[\d{_NUMERALS}]+")
 _DETERMINERS = frozenset("这 那 每 几 该 此 這 該 幾".split())
 
 
-def _without_classifiers(tokens: list[str]) -> list[str]:
+def _without_classifiers(tokens: list[str], cut: Callable[[str], list[str]]) -> list[str]:
     """The segmenter's tokens, a token that joins a count's measure word to its noun cut to
-    the noun where a count or a determiner ("这架飞机" this aircraft) stands before it."""
+    the noun where a count or a determiner ("这架飞机" this aircraft) stands before it and the
+    rest is a word of the dictionary (`cut`, the segmenter, leaves it whole). Many a word
+    opens with a measure word's letter ("该起诉书" the indictment, "每个体户" each sole trader,
+    "该项目组" the project team): cut, they read as no word ("诉书", "体户", "目组")."""
     out = list(tokens)
     for i in range(1, len(out)):
         t = out[i]
@@ -277,6 +280,7 @@ def _without_classifiers(tokens: list[str]) -> list[str]:
             len(t) >= 3
             and t[0] in _CLASSIFIERS
             and (_COUNT_RE.fullmatch(before) or before in _DETERMINERS)
+            and cut(t[1:]) == [t[1:]]
         ):
             out[i] = t[1:]
     return out

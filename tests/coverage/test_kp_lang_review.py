@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from service.coverage import keypoints as kp
+from service.coverage import segment
 from service.coverage.keypoints import Source, digest, split_sentences
 
 # Marathi ends its sentences with the full stop, most often after a short verb ("आहे." is,
@@ -207,3 +208,19 @@ def test_an_english_sentence_quoting_thai_is_not_cut_at_the_thai_space() -> None
         # a point holds the slogan whole or none of it
         halves = ("ประชาธิปไตย" in point.text, "ต้องมาจากประชาชน" in point.text)
         assert halves in ((True, True), (False, False)), point.text
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("检方表示，该起诉书指控被告挪用公款。", "起诉书"),  # the indictment (not "诉书")
+        ("政府向每个体户发放补贴。", "个体户"),  # each sole trader (not "体户")
+        ("该项目组已经完成任务。", "项目组"),  # the project team (not "目组")
+        ("这台湾人参加了比赛。", "台湾人"),  # this Taiwanese (not "湾人")
+    ],
+)
+def test_a_chinese_word_opening_with_a_measure_words_letter_stays_whole(
+    text: str, word: str
+) -> None:
+    found = segment.words(text, "chinese")
+    assert word in found and word[1:] not in found, found
