@@ -642,6 +642,35 @@ def test_story_page_shows_key_points_and_framing_when_the_summary_has_them(app: 
     assert "How each side framed it Left: A safety story. Cost overruns." in text
 
 
+def test_a_key_points_outlet_links_to_the_article_it_is_quoted_from(app: Flask) -> None:
+    # The point names its article: the reader can check the quote in its place. Only an http(s)
+    # address is a link; a point whose article has none (or a javascript: one) stays text.
+    summary = {
+        "id": "st-1", "headline": "Harbor bridge closes", "article_count": 2, "outlet_count": 2,
+        "lean": {"outlets": {"left": 1, "center": 0, "right": 1, "unrated": 0},
+                 "by_outlets": {"left": 0.5, "center": 0.0, "right": 0.5, "unrated": 0.0},
+                 "articles": {"left": 1, "center": 0, "right": 1, "unrated": 0}},
+        "key_points": [
+            {"text": "Inspectors found a crack.", "outlet": {"name": "Reuters"}, "article_id": "a1",
+             "url": "https://www.reuters.com/world/bridge-crack?x=1&y=2"},
+            {"text": "The bridge was shut.", "outlet": {"name": "Fox News"}, "article_id": "a2",
+             "url": "javascript:alert(1)"},
+            {"text": "Detours start Monday.", "outlet": {"name": "NPR"}, "article_id": "a3"},
+        ],
+    }  # fmt: skip
+    view = models.story_page(summary)
+    with app.test_request_context("/stories/st-1"):
+        page = render_template("pages/story.html", story=view, outlet_base="/outlets/")
+    section = page.split('<section class="key-points"', 1)[1].split("</section>", 1)[0]
+    links = re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)', section)
+    assert links == [("https://www.reuters.com/world/bridge-crack?x=1&amp;y=2", "Reuters")]
+    assert 'rel="noopener noreferrer"' in section
+    assert "javascript" not in section
+    text = _text(page.encode())
+    assert "The bridge was shut. (Fox News)" in text
+    assert "Detours start Monday. (NPR)" in text
+
+
 def test_story_page_never_shows_a_point_as_if_it_were_its_own(app: Flask) -> None:
     # An article with neither a rated outlet nor an address (a file's "id" alone): its point
     # still says it came from an outlet, one not known, rather than standing unattributed.

@@ -295,6 +295,9 @@ class KeyPoint:
     text: str
     outlet: str | None
     article_id: str | None
+    # The article the sentence is quoted from, when it has an http(s) address: the reader can
+    # check the quote in its place.
+    href: str | None = None
 
 
 @dataclass(frozen=True)
@@ -446,6 +449,7 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
             text=str(k["text"]),
             outlet=_outlet_name(k.get("outlet")),
             article_id=str(k["article_id"]) if k.get("article_id") else None,
+            href=safe_href(k.get("url")),
         )
         for k in summary.get("key_points") or ()
         if isinstance(k, dict) and isinstance(k.get("text"), str) and k["text"].strip()
