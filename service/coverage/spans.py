@@ -103,7 +103,9 @@ def _starts_and_ends_clean(span: str) -> bool:
     if not first or not (first.isupper() or first.isdigit()):
         return False
     end = span.rstrip(".!?\"”’')]»")
-    if not end or not _WORD_END_RE.search(end):
+    # (searched from the last two characters: "$" is the end or a last newline before it, so
+    # no match starts earlier; the pattern scanned the whole span for one)
+    if not end or not _WORD_END_RE.search(end, max(0, len(end) - 2)):
         return False
     last = end.rsplit(" ", 1)[-1].strip("\"“”‘’'(")
     # "May" the month, "Will" a name: a capitalised modal is not the dangling one.

@@ -108,6 +108,32 @@ def test_every_word_of_the_loaded_forms_is_found() -> None:
         assert _listicle(title) or _opinion_form(title), title
 
 
+SENTENCE_PIECES = [
+    "Senate", "passes", " ", "  ", "\t", "\n", "\u3000", ".", "..", "!", "?", "?!", "。", "！",
+    "？", "؟", "۔", "।", "॥", "။", "។", '"', "'", "”", "’", "»", ")", "]", "」", "』", "北京",
+    "ok", "U.S.", "Mr.", "a",
+]  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(SENTENCE_PIECES), max_size=30).map("".join), any_text))
+def test_sentence_ends_are_found_as_the_pattern_finds_them(text: str) -> None:
+    def spans(pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+        return [m.span() for m in pattern.finditer(text)]
+
+    assert spans(keypoints._SENTENCE_END_SCAN_RE) == spans(keypoints._SENTENCE_END_RE)
+    if text.isascii():
+        assert spans(keypoints._SENTENCE_END_ASCII_RE) == spans(keypoints._SENTENCE_END_RE)
+
+
+def test_a_span_ends_on_a_word_as_the_pattern_says() -> None:
+    from service.coverage import spans
+
+    for end in ["", "a", "a\n", "a.\n", "%", "$\n", "x\n\n", "word!", "\n", "ab c", "é"]:
+        whole = bool(spans._WORD_END_RE.search(end))
+        assert bool(spans._WORD_END_RE.search(end, max(0, len(end) - 2))) == whole, end
+
+
 def test_the_letters_re_i_matches_to_ascii_letters_are_the_ones_listed() -> None:
     """Every code point tried: the case-blind fast paths rely on this list being whole."""
     letter = re.compile("[a-z]", re.IGNORECASE)
