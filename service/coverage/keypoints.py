@@ -182,9 +182,11 @@ _FOREIGN_ABBREVIATIONS = frozenset(
     """им ул пр просп пер пл акад проф доц тов
     tp ts ths pgs gs bs ks""".split()
 )
-# Thai and Lao write a full stop only after an abbreviation ("กนง." the monetary policy
-# committee, "พ.ศ."): their sentences end at a space (split_sentences' _thai_sentences).
-_THAI_LAO_LETTER_RE = re.compile(r"[\u0e01-\u0e4e\u0e81-\u0ecd]")
+# Thai writes a full stop only after an abbreviation ("กนง." the monetary policy committee,
+# "พ.ศ."): its sentences end at a space (split_sentences' _thai_sentences). (Not Lao: much Lao
+# ends its sentences with the full stop, and its abbreviations are dotted letters, "ສ.ປ.ປ.",
+# which the general rule keeps joined.)
+_THAI_LETTER_END_RE = re.compile(r"[\u0e01-\u0e4e]")
 # Devanagari's sentences end with the danda "।" in most Hindi: there a full stop after a word of
 # one or two letters is an abbreviation ("डॉ." Dr., "प्रो." Prof., "रु." rupees), not a sentence's
 # end. But Marathi, and much Hindi on the web, end sentences with the full stop, most often after
@@ -579,10 +581,10 @@ def _thai(sentence: str) -> bool:
 
 def _foreign_abbreviation(word: str, danda: bool) -> bool:
     """Whether a word before a full stop (lower case, not ASCII) is an abbreviation of a
-    language other than English: a Thai or Lao word (those scripts end sentences without one),
+    language other than English: a Thai word (Thai ends sentences without one),
     a Devanagari title ("डॉ.") or, in a text whose sentences end with the danda (`danda`), a
     Devanagari word of at most two letters, or a listed Russian or Vietnamese one."""
-    if word in _FOREIGN_ABBREVIATIONS or _THAI_LAO_LETTER_RE.match(word[-1:]):
+    if word in _FOREIGN_ABBREVIATIONS or _THAI_LETTER_END_RE.match(word[-1:]):
         return True
     if _DEVANAGARI_ABBREVIATION_RE.fullmatch(word):
         if word in _DEVANAGARI_TITLES:

@@ -224,3 +224,23 @@ def test_a_chinese_word_opening_with_a_measure_words_letter_stays_whole(
 ) -> None:
     found = segment.words(text, "chinese")
     assert word in found and word[1:] not in found, found
+
+
+def test_lao_written_with_full_stops_ends_its_sentences_there() -> None:
+    # Unlike Thai, much Lao ends its sentences with the full stop; a dotted abbreviation
+    # ("ສ.ປ.ປ." the Lao PDR) runs on.
+    text = (
+        "ລັດຖະບານລາວໄດ້ປະກາດນະໂຍບາຍໃໝ່ກ່ຽວກັບການຄ້າຂາຍກັບປະເທດເພື່ອນບ້ານໃນວັນຈັນ. "
+        "ທະນາຄານແຫ່ງ ສ.ປ.ປ. ລາວ ໄດ້ຫຼຸດອັດຕາດອກເບ້ຍລົງເພື່ອຊ່ວຍເຫຼືອທຸລະກິດຂະໜາດນ້ອຍ. "
+        "ນັກເສດຖະສາດຫຼາຍທ່ານຄາດວ່າເສດຖະກິດຈະຂະຫຍາຍຕົວໃນປີໜ້າ. "
+        "ປະຊາຊົນໃນນະຄອນຫຼວງວຽງຈັນສະແດງຄວາມກັງວົນກ່ຽວກັບລາຄາສິນຄ້າທີ່ສູງຂຶ້ນ."
+    )
+    sentences = [s for _, s in split_sentences(text)]
+    assert len(sentences) == 4, sentences
+    assert sentences[1].startswith("ທະນາຄານແຫ່ງ ສ.ປ.ປ. ລາວ")
+    sources = [
+        Source(f"lo{i}", f"ຂ່າວເສດຖະກິດ {i}", text, f"O{i}", side)
+        for i, side in enumerate(("left", "center", "right"))
+    ]
+    points = digest(sources).key_points
+    assert len(points) >= 3 and all(p.text in sentences for p in points), [p.text for p in points]
