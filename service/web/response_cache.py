@@ -39,7 +39,9 @@ class ResponseCache:
     def key(method: str, path: str, query: bytes) -> str:
         """The cache key of a request; hashed so a long query cannot make a long Redis key."""
         digest = hashlib.blake2b(query, digest_size=16).hexdigest()
-        return f"parallax:resp:{method}:{path}:{digest}"
+        # resp2: entries carry their ETag (a host running older code shares Redis and keeps
+        # bodies alone under resp).
+        return f"parallax:resp2:{method}:{path}:{digest}"
 
     def get(self, key: str) -> tuple[bytes, str] | None:
         """(body, level) from the nearest level that has it, else None."""
@@ -119,10 +121,16 @@ def init_app(app: Flask) -> None:
             _count("l2" if cache.shared else "l1", False)
             request.environ["parallax.cache_key"] = key
             return None
-        body, level = found
+        entry, level = found
         _count(level, True)
+        etag, _, body = entry.partition(b"\n")
         response = Response(body, status=200, mimetype="application/json")
         response.headers["X-Cache"] = f"hit-{level}"
+        if etag:
+            # The answer's validator goes with it: a client revalidating a cached story gets its
+            # 304, as from the view itself.
+            response.headers["ETag"] = etag.decode("ascii")
+            response.make_conditional(request)  # in place: a 304 without the body on a match
         return response
 
     @app.after_request
@@ -130,7 +138,9 @@ def init_app(app: Flask) -> None:
         key = request.environ.get("parallax.cache_key")
         if key and response.status_code == 200 and not response.direct_passthrough:
             body = response.get_data()
-            if len(body) <= MAX_BODY:
-                cache.set(key, body)
+            etag = response.headers.get("ETag", "")
+            # Kept as "ETAG\nBODY": a validator is printable ASCII (RFC 9110), never a newline.
+            if len(body) <= MAX_BODY and etag.isascii() and etag.isprintable():
+                cache.set(key, etag.encode("ascii") + b"\n" + body)
             response.headers["X-Cache"] = "miss"
         return response
