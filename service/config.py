@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -179,6 +180,14 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
 def validate(config: Mapping[str, Any]) -> None:
     """Raises ConfigError for a value the service could only fail on later, naming the fix.
     The app factory runs it again after test overrides."""
+    # An empty directory is the process's working directory: the store, the rate-limit counts
+    # and the imported overrides would land wherever the service happened to be started.
+    data_dir = config.get("DATA_DIR")
+    if not isinstance(data_dir, str | os.PathLike) or not str(data_dir).strip():
+        raise ConfigError(
+            f"{PREFIX}DATA_DIR is empty: give the directory for the store and the service's "
+            "state (./data when unset), or unset it"
+        )
     database_url = str(config.get("DATABASE_URL") or "")
     if database_url and not database_url.startswith(DATABASE_SCHEMES):
         scheme = database_url.split(":", 1)[0][:20]

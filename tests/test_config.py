@@ -81,6 +81,9 @@ def test_names_of_the_tools_around_the_service_are_not_settings_but_allowed() ->
         ("PARALLAX_REDIS_URL", "http://cache:6379", "REDIS_URL must start with redis://"),
         ("PARALLAX_RATE_LIMIT", "10 per fortnight", "is not a limit"),
         ("PARALLAX_LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD'"),
+        # an env file's 'PARALLAX_DATA_DIR=': the store would go to the working directory
+        ("PARALLAX_DATA_DIR", "", "DATA_DIR is empty"),
+        ("PARALLAX_DATA_DIR", "  ", "DATA_DIR is empty"),
     ],
 )
 def test_values_the_service_could_only_fail_on_later_refuse_start_up(
