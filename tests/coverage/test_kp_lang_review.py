@@ -4,13 +4,15 @@ feed in another language, or an English feed beside one, could get wrong. Invent
 from __future__ import annotations
 
 import json
+import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from service.coverage import keypoints as kp
 from service.coverage import segment
-from service.coverage.keypoints import Source, digest, split_sentences
+from service.coverage.keypoints import Source, digest, lead_baseline, split_sentences
 
 # Marathi ends its sentences with the full stop, most often after a short verb ("आहे." is,
 # "केले." did, "होती." was); so does much Hindi written on the web ("है.", "था.").
@@ -244,3 +246,24 @@ def test_lao_written_with_full_stops_ends_its_sentences_there() -> None:
     ]
     points = digest(sources).key_points
     assert len(points) >= 3 and all(p.text in sentences for p in points), [p.text for p in points]
+
+
+def _baseline_in(queue: Any, text: str) -> None:
+    queue.put(lead_baseline([Source("t", "ข่าว", text, "O", "left")]).key_points[0].text[:40])
+
+
+def test_a_long_thai_text_of_short_words_is_split_in_bounded_work() -> None:
+    # Thai's sentences end at spaces; each space was weighed by slicing the rest of the text,
+    # quadratic in a text of short words: 400,000 letters took 5.5 s, and `parallax summarize
+    # --baseline` reads an article's whole text from a file (2,000,000 letters: minutes).
+    text = " ".join(["กขค"] * 500_000)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    worker = context.Process(target=_baseline_in, args=(queue, text))
+    worker.start()
+    worker.join(60)  # a bound far past the work (about a second), not a timing test
+    finished = not worker.is_alive()
+    if not finished:
+        worker.kill()
+    assert finished, "split_sentences did not finish"
+    assert queue.get(timeout=10).startswith("กขค กขค")
