@@ -2532,8 +2532,14 @@ _SIDE_WORDS = _SideWordsCache(SIDE_WORDS_ARTICLES)
 
 @functools.lru_cache(maxsize=4096)
 def _name_terms(name: str) -> tuple[str, ...]:
-    """An outlet's name as (English) terms: the same few outlets at every digest of a story."""
-    return tuple(term for term, _ in _languages().terms("english").words(_fold(name)))
+    """An outlet's name as (English) terms: the same few outlets at every digest of a story;
+    and, for a name with accents, as terms of the languages whose terms keep them
+    (TONAL_LANGUAGES: a Vietnamese side's "trẻ" is no "tre", so "Tuổi Trẻ" was shown)."""
+    terms = [term for term, _ in _languages().terms("english").words(_fold(name))]
+    if not name.isascii():
+        for language in sorted(TONAL_LANGUAGES):
+            terms += [term for term, _ in _languages().terms(language).words(name)]
+    return tuple(terms)
 
 
 def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFraming]:

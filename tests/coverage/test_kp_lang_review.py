@@ -267,3 +267,25 @@ def test_a_long_thai_text_of_short_words_is_split_in_bounded_work() -> None:
         worker.kill()
     assert finished, "split_sentences did not finish"
     assert queue.get(timeout=10).startswith("กขค กขค")
+
+
+def test_a_vietnamese_outlets_own_name_is_no_framing_term() -> None:
+    # Framing leaves out the words of the story's outlets' names; Vietnamese terms keep their
+    # tones, so the name's words must be read with them ("Trẻ", not "tre").
+    rows = [
+        r
+        for r in map(json.loads, FIXTURE.read_text(encoding="utf-8").splitlines())
+        if r["story"] == "vi-thue"
+    ]
+    sources = []
+    for r in rows:
+        text, outlet = r["text"], r["outlet"]
+        if r["side"] == "left":
+            outlet = "Tuổi Trẻ Thủ Đô"
+            text = f"Theo phóng viên {outlet}, {text[0].lower()}{text[1:]} {outlet} sẽ tiếp tục đưa tin."
+        for copy in ("", "b"):
+            sources.append(Source(r["id"] + copy, r["title"] + copy, text, outlet, r["side"]))
+    terms = digest(sources).framing["left"].terms
+    assert terms, terms
+    words = {w.lower() for t in terms for w in t.split(" ")}
+    assert not words & {"tuổi", "trẻ", "thủ", "đô"}, terms
