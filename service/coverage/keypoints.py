@@ -576,7 +576,9 @@ def _thai(sentence: str) -> bool:
     phrase ("... a statement สวัสดีครับ ยินดีต้อนรับ ...") was cut in the phrase, and each half
     could be a point."""
     thai = len(_THAI_LETTER_RE.findall(sentence))
-    return bool(thai) and thai * 2 > sum(1 for ch in sentence if ch.isalpha())
+    if not thai or thai * 2 > len(sentence):  # (then more than half its letters, uncounted)
+        return bool(thai)
+    return thai * 2 > sum(map(str.isalpha, sentence))
 
 
 def _foreign_abbreviation(word: str, danda: bool) -> bool:
