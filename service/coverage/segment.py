@@ -111,7 +111,8 @@ _NUMBER_AFTER_RE = re.compile(r"[\d〇零一二三四五六七八九十百千万
 
 def _chinese_names(tokens: list[str], tagged: list[tuple[str, str]]) -> list[str]:
     """The dictionary's tokens with the runs of lone letters the tagger names a person
-    (see _SURNAMES) joined into one word."""
+    (see _SURNAMES) joined into one word: the longest such run where two names start at one
+    letter ("王毅峰" where the text also names "王毅")."""
     names = {
         word
         for word, tag in tagged
@@ -125,10 +126,15 @@ def _chinese_names(tokens: list[str], tagged: list[tuple[str, str]]) -> list[str
     while i < n:
         joined = None
         if len(tokens[i]) == 1:
-            for name in names:
-                k = len(name)
-                if tokens[i : i + k] == list(name) and not (
-                    i + k < n and _NUMBER_AFTER_RE.match(tokens[i + k])
+            # (longest first, by position: the set's order, which the hash seed sets, chose
+            # between "王毅峰" and "王毅" at one letter, so workers framed a story differently)
+            for k in (3, 2):
+                run = tokens[i : i + k]
+                name = "".join(run)
+                if (
+                    len(name) == k == len(run)
+                    and name in names
+                    and not (i + k < n and _NUMBER_AFTER_RE.match(tokens[i + k]))
                 ):
                     joined = name
                     break

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -289,3 +292,25 @@ def test_a_vietnamese_outlets_own_name_is_no_framing_term() -> None:
     assert terms, terms
     words = {w.lower() for t in terms for w in t.split(" ")}
     assert not words & {"tuổi", "trẻ", "thủ", "đô"}, terms
+
+
+NAMES_TWICE = "外交部长王毅会见了潘功胜，王毅峰随后发言。毛宁说，毛宁远也在场。王毅峰、王毅出席。"
+
+
+def test_chinese_names_are_found_the_same_whatever_the_hash_seed() -> None:
+    # Where the tagger names both "王毅" and "王毅峰", one of them was joined at "王毅峰" by the
+    # order of a set: each worker process (its own hash seed) framed the story differently.
+    script = "import sys; from service.coverage import segment; print(segment.words(sys.argv[1], 'chinese'))"
+    answers = {
+        subprocess.run(
+            [sys.executable, "-c", script, NAMES_TWICE],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "5", "6")
+    }
+    assert len(answers) == 1, answers
+    # the longest name the tagger gives at a letter
+    assert segment.words(NAMES_TWICE, "chinese").count("王毅峰") == 2
