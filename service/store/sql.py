@@ -36,6 +36,7 @@ from service.coverage.summary import (
 from service.coverage.text import STOPWORDS
 from service.store.base import (
     REMOVALS_CURSOR,
+    SIDES,
     Article,
     Batch,
     FeedState,
@@ -328,6 +329,20 @@ def _signature(members: Iterable[tuple[int, bool]]) -> str:
 
 def _sample_signature(sample: Sequence[Article]) -> str:
     return _signature((a.id, a.syndicated_of is not None) for a in sample)
+
+
+def _holds_stored_sides(digest: dict[str, Any], sample: Sequence[Article]) -> bool:
+    """Whether a digest read the sides stored with its sample's articles, as
+    summary.story_digest without ratings reads and records them ("sides"): what a write
+    without the engine's ratings (retention, `parallax delete`) may keep. rerate brings the
+    stored sides to the ratings in force, so a digest made before it does not hold."""
+    originals = [a for a in sample if a.syndicated_of is None] or list(sample[:1])
+    read = {
+        a.outlet_id: a.side if a.side in SIDES else "unrated"
+        for a in originals[:DIGEST_SAMPLE]
+        if a.outlet_id
+    }
+    return digest.get("sides") == read
 
 
 class _ThreadConnection:
@@ -1058,10 +1073,13 @@ class SQLStore(ABC):
         signature = _signature((row_id, copy) for row_id, _, copy in head)
         digest = kept.digest if kept is not None else None
         # A digest made under other ratings is due as well (its sides may be named wrongly).
+        # Without ratings (a write of retention or `parallax delete`) the sides are not at
+        # hand here: a story the re-rating left due (rerate) stays due, for the flush to
+        # check its digest against the stored sides.
         current = (
             digest is not None
             and digest.get("sample") == signature
-            and (ratings is None or ratings.holds(digest))
+            and (ratings.holds(digest) if ratings is not None else kept_due != RERATE_DUE)
         )
         wanted = None if current else signature
         due = None if current else (kept_due if kept_due is not None else now)
@@ -1162,7 +1180,12 @@ class SQLStore(ABC):
             if not sample or _sample_signature(sample) != wanted:
                 continue  # the sample moved on since: the commit that moved it flushes it
             kept = _digest_for(stored, wanted)
-            if kept is not None and ratings is not None and not ratings.holds(kept):
+            # Kept only if it holds: under the ratings given, else under the sides stored with
+            # the articles (a write without the engine's ratings takes up the re-rating's
+            # queue too, and kept the stale digest of each story, clearing its mark for good).
+            if kept is not None and not (
+                ratings.holds(kept) if ratings is not None else _holds_stored_sides(kept, sample)
+            ):
                 kept = None
             digest = (
                 kept if kept is not None else {**story_digest(sample, ratings), "sample": wanted}

@@ -378,3 +378,96 @@ def test_a_re_rating_spreads_its_stories_over_the_next_flushes(
         assert row.digest["ratings"] == newer.version
         assert row.digest["sides"]["rightdaily.com"] == "center"
         assert row.outlets_by_side == {"left": 1, "center": 2}
+
+
+def _three_stories_then_rerated(
+    store: Any, table: Any, tmp_path: Path, extra: tuple[Any, ...] = ()
+) -> Any:
+    """st-1..st-3 (each with the three outlets) stored under `table`; then Right Daily re-rated
+    center and the store brought to that (rerate leaves the three digests due). The newer
+    ratings."""
+    from service.core.ratings import load_table
+    from service.coverage.summary import DigestRatings
+    from service.store.base import Batch, NewArticle
+    from tests.coverage.conftest import OUTLETS_CSV
+    from tests.support.ratings import write_ratings
+
+    before = DigestRatings(table.version, table.get)
+    store.commit(
+        Batch(
+            articles=[
+                NewArticle(
+                    key=f"https://{host}/{story}",
+                    title=f"{title} ({story})",
+                    text=text,
+                    url=f"https://{host}/{story}",
+                    outlet_id=host,
+                    side=before.side(host),
+                    published=1_741_000_000.0 + n,
+                    story_id=story,
+                )
+                for story in ("st-1", "st-2", "st-3")
+                for n, (host, (title, text)) in enumerate(COVERAGE.items())
+            ],
+            ratings=before,
+        )
+    )
+    if extra:
+        store.commit(Batch(articles=list(extra), ratings=before))
+    csv = OUTLETS_CSV.replace(
+        "rightdaily.com,Right Daily,,digital-native,US,en,right,",
+        "rightdaily.com,Right Daily,,digital-native,US,en,center,",
+    )
+    newer = load_table(write_ratings(tmp_path / "newer", csv))
+    after = DigestRatings(newer.version, newer.get)
+    assert store.rerate(after) == 3
+    return after
+
+
+def test_a_write_without_ratings_does_not_drop_the_digests_a_re_rating_left_due(
+    store: Any, table: Any, tmp_path: Path
+) -> None:
+    """The worker's retention (a bare commit of its cursor, prune_articles) and `parallax
+    delete` write without the engine's ratings and flush what is due, the re-rating's queue
+    included. They kept the stale digest of each story they took (its sample unchanged) and
+    cleared its due mark: the stored digest then framed Right Daily as right for good, and
+    every reader in every process made its own again after each start."""
+    from service.store.base import Batch
+
+    after = _three_stories_then_rerated(store, table, tmp_path)
+    store.commit(Batch(cursors=[("prune_at", "1")]))  # as the retention pass ends
+    store.delete_articles("https://nowhere.example/")  # nothing to delete: no refresh
+    store.flush_digests(after)  # the engine's next flush: whatever is still due
+    for story in ("st-1", "st-2", "st-3"):
+        row = store.story(story)
+        assert after.holds(row.digest), (story, row.digest["sides"])
+        assert row.digest["sides"]["rightdaily.com"] == "center"
+        assert _framing_sides(row.digest["framing"]) == {"left": 1, "center": 2}
+
+
+def test_a_delete_without_ratings_keeps_a_re_rated_story_due(
+    store: Any, table: Any, tmp_path: Path
+) -> None:
+    """`parallax delete` of an article outside a story's digest sample (a wire copy, while the
+    story has originals) refreshes the story without the engine's ratings: its digest (same
+    sample) read as current and the story left the re-rating's queue, the stale digest
+    stored."""
+    from service.store.base import NewArticle
+
+    copy = NewArticle(
+        key="https://copies.example/st-1",
+        title="Bridge closure (copy)",
+        text="A copy.",
+        url="https://copies.example/st-1",
+        outlet_id="copies.example",
+        side="unrated",
+        published=1_741_000_100.0,
+        story_id="st-1",
+        syndicated_of_key="https://leftpaper.com/st-1",
+    )
+    after = _three_stories_then_rerated(store, table, tmp_path, (copy,))
+    assert store.delete_articles("https://copies.example/") == 1
+    store.flush_digests(after)
+    row = store.story("st-1")
+    assert after.holds(row.digest), row.digest["sides"]
+    assert _framing_sides(row.digest["framing"]) == {"left": 1, "center": 2}
