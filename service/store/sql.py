@@ -1166,6 +1166,7 @@ class SQLStore(ABC):
             article = article_row(row)
             samples.setdefault(str(article.story_id), []).append(article)
         updates: list[tuple[Any, ...]] = []
+        emptied: list[tuple[str, str]] = []
         for story_id in todo:
             wanted, pruned, headline, stored = state[story_id]
             sample = samples.get(story_id) or [
@@ -1177,9 +1178,19 @@ class SQLStore(ABC):
                     (story_id,),
                 )
             ]
-            if not sample or _sample_signature(sample) != wanted:
-                continue  # the sample moved on since: the commit that moved it flushes it
-            kept = _digest_for(stored, wanted)
+            if not sample:
+                # Retention took every article (it keeps the row): nothing to make it from, and
+                # left due it came back in every flush's turn for good (a reader shows it
+                # without framing: Engine._rated_digest).
+                emptied.append((story_id, wanted))
+                continue
+            # The sample moved on since the story was marked: by a commit (it wrote another
+            # wanted sample, so the write below, kept to this one, does not land, and that
+            # commit flushes its own) or by retention, which refreshes no row: the digest is
+            # made for the sample the story has now, else it stayed due for good, and the
+            # re-rating's queue (taken by id) offered the same stories to every flush.
+            made_for = _sample_signature(sample)
+            kept = _digest_for(stored, made_for)
             # Kept only if it holds: under the ratings given, else under the sides stored with
             # the articles (a write without the engine's ratings takes up the re-rating's
             # queue too, and kept the stale digest of each story, clearing its mark for good).
@@ -1188,7 +1199,7 @@ class SQLStore(ABC):
             ):
                 kept = None
             digest = (
-                kept if kept is not None else {**story_digest(sample, ratings), "sample": wanted}
+                kept if kept is not None else {**story_digest(sample, ratings), "sample": made_for}
             )
             if not pruned:
                 headline = digest["headline"] or representative_headline(
@@ -1202,6 +1213,14 @@ class SQLStore(ABC):
                     "UPDATE stories SET headline = ?, digest = ?, digest_wanted = NULL,"
                     " digest_due = NULL WHERE id = ? AND digest_wanted = ?",
                     updates,
+                )
+        if emptied:
+            with self._writing(conn):
+                self._run_many(
+                    conn,
+                    "UPDATE stories SET digest_wanted = NULL, digest_due = NULL"
+                    " WHERE id = ? AND digest_wanted = ?",
+                    emptied,
                 )
         return len(updates)
 

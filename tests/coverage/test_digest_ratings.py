@@ -471,3 +471,47 @@ def test_a_delete_without_ratings_keeps_a_re_rated_story_due(
     row = store.story("st-1")
     assert after.holds(row.digest), row.digest["sides"]
     assert _framing_sides(row.digest["framing"]) == {"left": 1, "center": 2}
+
+
+def _rerate_queue(store: Any) -> list[str]:
+    from service.store.sql import RERATE_DUE
+
+    conn = store._conn()
+    return sorted(
+        str(r[0])
+        for r in store._run(conn, "SELECT id FROM stories WHERE digest_due = ?", (RERATE_DUE,))
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "left"),
+    [(1_741_000_000.5, ["centerwire.com", "rightdaily.com"]), (1_741_000_003.0, [])],
+    ids=["oldest-pruned", "all-pruned"],
+)
+def test_retention_does_not_leave_a_re_rated_story_in_the_queue_for_good(
+    store: Any,
+    table: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    before: float,
+    left: list[str],
+) -> None:
+    """Retention removes a story's oldest articles without refreshing its row, so a story the
+    re-rating left due wanted a sample it no longer has (or none): each flush skipped it ("the
+    sample moved on") and left it due, and the queue, taken RERATE_PER_FLUSH at a time by id,
+    offered the same stuck stories to every flush for good, the stories after them never
+    made again."""
+    from service.store import sql
+
+    after = _three_stories_then_rerated(store, table, tmp_path)
+    monkeypatch.setattr(sql, "RERATE_PER_FLUSH", 1)
+    store.prune_articles(before)
+    for _ in range(4):
+        store.flush_digests(after)
+    assert _rerate_queue(store) == []
+    for story in ("st-1", "st-2", "st-3"):
+        row = store.story(story)
+        if left:
+            assert after.holds(row.digest), (story, row.digest["sides"])
+            assert sorted(row.digest["sides"]) == left
+            assert row.digest["sides"]["rightdaily.com"] == "center"
