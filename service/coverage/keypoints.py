@@ -174,14 +174,15 @@ _ABBREVIATIONS = frozenset(
 )
 # Abbreviations of other languages before a capitalised word: Russian's "им. Ленина" (named
 # after), "ул." (street), "проф."; Vietnamese's "TP. Hồ Chí Minh" (city), "TS." (doctor), "PGS."
-# (associate professor), "ThS." (master). (Each written in no English text.) Only those written
-# before a name: the ones written after a number or a name ("450 млрд руб." roubles, "2025-2027
-# гг." years, "Московской обл.") end many a sentence, and run on before a lower-case word as
-# any abbreviation does.
-_FOREIGN_ABBREVIATIONS = frozenset(
-    """им ул пр просп пер пл акад проф доц тов
-    tp ts ths pgs gs bs ks""".split()
-)
+# (associate professor), "ThS." (master). Only those written before a name: the ones written
+# after a number or a name ("450 млрд руб." roubles, "2025-2027 гг." years, "Московской обл.")
+# end many a sentence, and run on before a lower-case word as any abbreviation does. The
+# Vietnamese ones only in a text with a Vietnamese letter: English writes them too, at a
+# sentence's end ("Overland Park, KS.", "the report by GS.").
+_FOREIGN_ABBREVIATIONS = frozenset("""им ул пр просп пер пл акад проф доц тов""".split())
+_VIETNAMESE_ABBREVIATIONS = frozenset("""tp ts ths pgs gs bs ks""".split())
+# Letters Vietnamese writes and English does not: ă â đ ê ô ơ ư, and the tone-marked vowels.
+_VIETNAMESE_LETTER_RE = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯ\u1ea0-\u1ef9]")
 # Thai writes a full stop only after an abbreviation ("กนง." the monetary policy committee,
 # "พ.ศ."): its sentences end at a space (split_sentences' _thai_sentences). (Not Lao: much Lao
 # ends its sentences with the full stop, and its abbreviations are dotted letters, "ສ.ປ.ປ.",
@@ -539,6 +540,7 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     ascii_text = text.isascii()
     ends = _SENTENCE_END_ASCII_RE if ascii_text else _SENTENCE_END_SCAN_RE
     danda = not ascii_text and "।" in text  # (Devanagari's sentences end with it, not ".")
+    vietnamese: bool | None = None  # (whether a Vietnamese letter occurs: asked where needed)
     for match in ends.finditer(text):
         end = match.end()
         punct = match.group()
@@ -551,8 +553,14 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
                 # "U.S." ends a sentence only when a capitalised word follows and the
                 # abbreviation is not a title or initial; we keep it joined (the safe side).
                 continue
-            if not ascii_text and _foreign_abbreviation(word, danda):
-                continue
+            if not ascii_text:
+                if _foreign_abbreviation(word, danda):
+                    continue
+                if word in _VIETNAMESE_ABBREVIATIONS:
+                    if vietnamese is None:  # (asked once a text)
+                        vietnamese = _VIETNAMESE_LETTER_RE.search(text) is not None
+                    if vietnamese:
+                        continue
             following = text[end : end + 3].lstrip()
             if following and following[0].islower():
                 continue
@@ -585,7 +593,7 @@ def _foreign_abbreviation(word: str, danda: bool) -> bool:
     """Whether a word before a full stop (lower case, not ASCII) is an abbreviation of a
     language other than English: a Thai word (Thai ends sentences without one),
     a Devanagari title ("डॉ.") or, in a text whose sentences end with the danda (`danda`), a
-    Devanagari word of at most two letters, or a listed Russian or Vietnamese one."""
+    Devanagari word of at most two letters, or a listed Russian one."""
     if word in _FOREIGN_ABBREVIATIONS or _THAI_LETTER_END_RE.match(word[-1:]):
         return True
     if _DEVANAGARI_ABBREVIATION_RE.fullmatch(word):

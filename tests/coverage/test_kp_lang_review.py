@@ -314,3 +314,19 @@ def test_chinese_names_are_found_the_same_whatever_the_hash_seed() -> None:
     assert len(answers) == 1, answers
     # the longest name the tagger gives at a letter
     assert segment.words(NAMES_TWICE, "chinese").count("王毅峰") == 2
+
+
+def test_an_english_sentence_ending_on_a_vietnamese_abbreviation_ends_there() -> None:
+    # "TP." (city), "GS." (professor) are Vietnamese abbreviations before a name; English
+    # writes the same letters at a sentence's end. (The curly apostrophe: a text not ASCII.)
+    english = (
+        "The company’s new plant will open next year in Overland Park, KS. The governor said "
+        "the plant would bring 2,000 jobs. Its shares rose 3% after the report by GS. "
+        "Investors cheered."
+    )
+    assert len(split_sentences(english)) == 4
+    vietnamese = "Mức lương vẫn thấp tại TP. Hồ Chí Minh. GS. Nguyễn Văn An nói vậy."
+    assert [s for _, s in split_sentences(vietnamese)] == [
+        "Mức lương vẫn thấp tại TP. Hồ Chí Minh.",
+        "GS. Nguyễn Văn An nói vậy.",
+    ]
