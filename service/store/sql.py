@@ -579,6 +579,10 @@ class SQLStore(ABC):
         due = self._due_digests()
         already = set(due)
         with self._writing(conn):
+            # In the same transaction as the sides they follow (a rerate cut short runs again
+            # over what is left to change, and must not move a story's counts twice).
+            floors = self._moved_floors(conn, changed)
+            self._run_many(conn, "UPDATE stories SET sides = ? WHERE id = ?", floors)
             self._run_many(
                 conn,
                 "UPDATE articles SET side = ? WHERE outlet_id = ? AND side <> ?",
@@ -602,6 +606,46 @@ class SQLStore(ABC):
         with self._writing(conn):
             self._run_many(conn, _CURSOR_UPSERT, [(RATINGS_CURSOR, ratings.version)])
         return marked
+
+    def _moved_floors(self, conn: Any, changed: dict[str, str]) -> list[tuple[object, str]]:
+        """The counts by side of the stories retention thinned, with each re-sided outlet
+        (changed: outlet -> its side now) that still has articles there moved from the sides
+        they were stored with to its side now. Such a story keeps its stored counts as a floor
+        for what its removed articles counted (_story_values), so the refresh alone kept the
+        outlet under its old side too (a centre outlet still counted right). An outlet with
+        only removed articles there stays where it was counted: nothing says it was."""
+        held: dict[str, dict[str, set[str]]] = {}
+        for outlet_id in changed:
+            for story_id, side in self._run(
+                conn,
+                "SELECT DISTINCT articles.story_id, articles.side FROM articles JOIN stories"
+                " ON stories.id = articles.story_id WHERE articles.outlet_id = ?"
+                " AND stories.pruned > 0",
+                (outlet_id,),
+            ):
+                held.setdefault(str(story_id), {}).setdefault(outlet_id, set()).add(str(side))
+        rows: list[tuple[object, str]] = []
+        for story_id, outlets in sorted(held.items()):
+            found = self._run(
+                conn, "SELECT sides FROM stories WHERE id = ?", (story_id,)
+            ).fetchone()
+            if found is None:
+                continue
+            value = found[0]
+            stored_sides = json.loads(value) if isinstance(value, str) else value
+            sides = {
+                str(k): int(v)
+                for k, v in (stored_sides if isinstance(stored_sides, dict) else {}).items()
+                if isinstance(v, int | float)
+            }
+            for outlet_id, stored in outlets.items():
+                now = changed[outlet_id]
+                for side in stored - {now}:
+                    sides[side] = max(0, sides.get(side, 0) - 1)
+                if now not in stored:
+                    sides[now] = sides.get(now, 0) + 1
+            rows.append((self._json(sides), story_id))
+        return rows
 
     def _flush_after_write(self, ratings: DigestRatings | None = None) -> None:
         """flush_digests after a write that is already committed: a failure there must not

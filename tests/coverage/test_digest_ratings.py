@@ -515,3 +515,55 @@ def test_retention_does_not_leave_a_re_rated_story_in_the_queue_for_good(
             assert after.holds(row.digest), (story, row.digest["sides"])
             assert sorted(row.digest["sides"]) == left
             assert row.digest["sides"]["rightdaily.com"] == "center"
+
+
+def test_a_story_retention_thinned_counts_a_re_rated_outlet_under_its_new_side(
+    store: Any, table: Any, tmp_path: Path
+) -> None:
+    """A story retention thinned keeps what its removed articles counted for (the larger of
+    its stored and its present counts by side), so rerate's refresh kept the re-rated outlet
+    under its old side as well: Right Daily, now center, still counted right (3 outlets counted
+    4 times: {'center': 2, 'left': 1, 'right': 1}) in the listing and the story's lean."""
+    from service.core.ratings import load_table
+    from service.coverage.summary import DigestRatings
+    from service.store.base import Batch, NewArticle
+    from tests.coverage.conftest import OUTLETS_CSV
+    from tests.support.ratings import write_ratings
+
+    before = DigestRatings(table.version, table.get)
+    articles = [
+        NewArticle(
+            key=f"https://{host}/bridge",
+            title=title,
+            text=text,
+            url=f"https://{host}/bridge",
+            outlet_id=host,
+            side=before.side(host),
+            published=1_741_000_000.0 + n,
+            story_id="st-1",
+        )
+        for n, (host, (title, text)) in enumerate(COVERAGE.items())
+    ]
+    later = NewArticle(
+        key="https://leftpaper.com/bridge-repairs",
+        title="Bridge repairs begin on Main Street",
+        text="Crews began repairs on the Main Street bridge on Monday.",
+        url="https://leftpaper.com/bridge-repairs",
+        outlet_id="leftpaper.com",
+        side="left",
+        published=1_741_000_500.0,
+        story_id="st-1",
+    )
+    store.commit(Batch(articles=[*articles, later], ratings=before))
+    store.prune_articles(1_741_000_000.5)  # Left Paper's first article goes; it has another
+    assert store.story("st-1").pruned == 1
+    csv = OUTLETS_CSV.replace(
+        "rightdaily.com,Right Daily,,digital-native,US,en,right,",
+        "rightdaily.com,Right Daily,,digital-native,US,en,center,",
+    )
+    newer = load_table(write_ratings(tmp_path / "newer", csv))
+    store.rerate(DigestRatings(newer.version, newer.get))
+    row = store.story("st-1")
+    assert row.outlets_by_side == {"left": 1, "center": 2, "right": 0} or (
+        row.outlets_by_side == {"left": 1, "center": 2}
+    )
