@@ -656,7 +656,16 @@ def test_a_key_points_outlet_links_to_the_article_it_is_quoted_from(app: Flask) 
             {"text": "The bridge was shut.", "outlet": {"name": "Fox News"}, "article_id": "a2",
              "url": "javascript:alert(1)"},
             {"text": "Detours start Monday.", "outlet": {"name": "NPR"}, "article_id": "a3"},
+            # an article retention removed: its words stay (as the headline), not its link
+            {"text": "Tolls were waived.", "outlet": {"name": "AP"}, "article_id": "a4",
+             "url": "https://apnews.com/article/tolls"},
         ],
+        "articles_by_side": {"center": [
+            {"id": "a1", "url": "https://www.reuters.com/world/bridge-crack?x=1&y=2",
+             "title": "Bridge crack found", "outlet": {"name": "Reuters"}},
+            {"id": "a2", "url": "javascript:alert(1)", "title": "Bridge shut",
+             "outlet": {"name": "Fox News"}},
+        ]},
     }  # fmt: skip
     view = models.story_page(summary)
     with app.test_request_context("/stories/st-1"):
@@ -669,6 +678,7 @@ def test_a_key_points_outlet_links_to_the_article_it_is_quoted_from(app: Flask) 
     text = _text(page.encode())
     assert "The bridge was shut. (Fox News)" in text
     assert "Detours start Monday. (NPR)" in text
+    assert "Tolls were waived. (AP)" in text and "apnews.com" not in section
 
 
 def test_story_page_never_shows_a_point_as_if_it_were_its_own(app: Flask) -> None:

@@ -444,12 +444,16 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
             "published": first.get("published"),
             "published_text": when(first.get("published")),
         }
+    # A point links to its article only while the page lists that article: one retention
+    # removed (or a deletion not yet re-digested) keeps its words, as the headline does, but
+    # not its link.
+    listed = {row.href for group in groups for row in group.articles if row.href}
     key_points = tuple(
         KeyPoint(
             text=str(k["text"]),
             outlet=_outlet_name(k.get("outlet")),
             article_id=str(k["article_id"]) if k.get("article_id") else None,
-            href=safe_href(k.get("url")),
+            href=href if (href := safe_href(k.get("url"))) in listed else None,
         )
         for k in summary.get("key_points") or ()
         if isinstance(k, dict) and isinstance(k.get("text"), str) and k["text"].strip()
