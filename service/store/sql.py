@@ -578,20 +578,25 @@ class SQLStore(ABC):
         ordered = sorted(stories)
         due = self._due_digests()
         already = set(due)
-        with self._writing(conn):
-            # In the same transaction as the sides they follow (a rerate cut short runs again
-            # over what is left to change, and must not move a story's counts twice).
-            floors = self._moved_floors(conn, changed)
-            self._run_many(conn, "UPDATE stories SET sides = ? WHERE id = ?", floors)
-            self._run_many(
-                conn,
-                "UPDATE articles SET side = ? WHERE outlet_id = ? AND side <> ?",
-                [(side, outlet_id, side) for outlet_id, side in changed.items()],
-            )
+        held = self._held_sides(conn, changed)
         marked = 0
         for at in range(0, len(ordered), REFRESH_CHUNK):
             chunk = ordered[at : at + REFRESH_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            # A chunk's articles take their new side in the transaction that refreshes their
+            # stories: a rerate cut short between the two left the articles re-sided and the
+            # cursor unset, and the next rerate, finding no outlet to re-side, never refreshed
+            # those stories nor queued their digests. Run again, it does the rest (and moves
+            # no story's counts twice: _moved_floors reads the sides stored now).
             with self._writing(conn):
+                self._run_many(
+                    conn,
+                    "UPDATE articles SET side = ? WHERE outlet_id = ? AND side <> ?"
+                    f" AND story_id IN ({marks})",
+                    [(side, outlet_id, side, *chunk) for outlet_id, side in changed.items()],
+                )
+                floors = self._moved_floors(conn, changed, {s: held[s] for s in chunk if s in held})
+                self._run_many(conn, "UPDATE stories SET sides = ? WHERE id = ?", floors)
                 self._refresh_stories(conn, chunk, ratings)
                 # Left to the next flushes (any process's), RERATE_PER_FLUSH at a time.
                 swept = [(story_id,) for story_id in chunk if story_id in due - already]
@@ -604,16 +609,18 @@ class SQLStore(ABC):
                 due.difference_update(s for (s,) in swept)
                 marked += len(swept)
         with self._writing(conn):
+            # (articles in no story)
+            self._run_many(
+                conn,
+                "UPDATE articles SET side = ? WHERE outlet_id = ? AND side <> ?",
+                [(side, outlet_id, side) for outlet_id, side in changed.items()],
+            )
             self._run_many(conn, _CURSOR_UPSERT, [(RATINGS_CURSOR, ratings.version)])
         return marked
 
-    def _moved_floors(self, conn: Any, changed: dict[str, str]) -> list[tuple[object, str]]:
-        """The counts by side of the stories retention thinned, with each re-sided outlet
-        (changed: outlet -> its side now) that still has articles there moved from the sides
-        they were stored with to its side now. Such a story keeps its stored counts as a floor
-        for what its removed articles counted (_story_values), so the refresh alone kept the
-        outlet under its old side too (a centre outlet still counted right). An outlet with
-        only removed articles there stays where it was counted: nothing says it was."""
+    def _held_sides(self, conn: Any, changed: dict[str, str]) -> dict[str, dict[str, set[str]]]:
+        """story -> re-sided outlet -> the sides its articles there are stored with, for the
+        stories retention thinned (_moved_floors)."""
         held: dict[str, dict[str, set[str]]] = {}
         for outlet_id in changed:
             for story_id, side in self._run(
@@ -624,6 +631,18 @@ class SQLStore(ABC):
                 (outlet_id,),
             ):
                 held.setdefault(str(story_id), {}).setdefault(outlet_id, set()).add(str(side))
+        return held
+
+    def _moved_floors(
+        self, conn: Any, changed: dict[str, str], held: dict[str, dict[str, set[str]]]
+    ) -> list[tuple[object, str]]:
+        """The counts by side of the stories retention thinned, with each re-sided outlet
+        (changed: outlet -> its side now) that still has articles there moved from the sides
+        they were stored with (held) to its side now. Such a story keeps its stored counts as
+        a floor for what its removed articles counted (_story_values), so the refresh alone
+        kept the outlet under its old side too (a centre outlet still counted right). An
+        outlet with only removed articles there stays where it was counted: nothing says it
+        was."""
         rows: list[tuple[object, str]] = []
         for story_id, outlets in sorted(held.items()):
             found = self._run(

@@ -381,7 +381,7 @@ def test_a_re_rating_spreads_its_stories_over_the_next_flushes(
 
 
 def _three_stories_then_rerated(
-    store: Any, table: Any, tmp_path: Path, extra: tuple[Any, ...] = ()
+    store: Any, table: Any, tmp_path: Path, extra: tuple[Any, ...] = (), rerate: bool = True
 ) -> Any:
     """st-1..st-3 (each with the three outlets) stored under `table`; then Right Daily re-rated
     center and the store brought to that (rerate leaves the three digests due). The newer
@@ -420,7 +420,8 @@ def _three_stories_then_rerated(
     )
     newer = load_table(write_ratings(tmp_path / "newer", csv))
     after = DigestRatings(newer.version, newer.get)
-    assert store.rerate(after) == 3
+    if rerate:
+        assert store.rerate(after) == 3
     return after
 
 
@@ -567,3 +568,31 @@ def test_a_story_retention_thinned_counts_a_re_rated_outlet_under_its_new_side(
     assert row.outlets_by_side == {"left": 1, "center": 2, "right": 0} or (
         row.outlets_by_side == {"left": 1, "center": 2}
     )
+
+
+def test_a_rerate_cut_short_is_finished_by_the_next(
+    store: Any, table: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rerate updated every re-sided article in one transaction, then refreshed the stories
+    in others: a failure between them (a dropped connection, the process stopped) left the
+    articles at their new side and the cursor unset, and the next writer's rerate found no
+    outlet to re-side, so it never refreshed those stories (counts, blindspot) nor queued
+    their digests."""
+    from service.coverage.summary import DigestRatings
+    from service.store import sql
+
+    after = _three_stories_then_rerated(store, table, tmp_path, rerate=False)
+    original = sql.SQLStore._refresh_stories
+
+    def failing(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(sql.SQLStore, "_refresh_stories", failing)
+    with pytest.raises(RuntimeError):
+        store.rerate(after)
+    monkeypatch.setattr(sql.SQLStore, "_refresh_stories", original)
+    assert store.rerate(after) == 3
+    assert _rerate_queue(store) == ["st-1", "st-2", "st-3"]
+    for story in ("st-1", "st-2", "st-3"):
+        assert store.story(story).outlets_by_side == {"left": 1, "center": 2}
+    assert isinstance(after, DigestRatings)
