@@ -1232,15 +1232,7 @@ class SQLStore(ABC):
         emptied: list[tuple[str, str]] = []
         for story_id in todo:
             wanted, pruned, headline, stored = state[story_id]
-            sample = samples.get(story_id) or [
-                article_row(r)
-                for r in self._run(
-                    conn,
-                    f"SELECT {_DIGEST_COLUMNS} FROM articles WHERE story_id = ?"
-                    " ORDER BY at, id LIMIT 1",
-                    (story_id,),
-                )
-            ]
+            sample = samples.get(story_id) or self._first_article(conn, story_id)
             if not sample:
                 # Retention took every article (it keeps the row): nothing to make it from, and
                 # left due it came back in every flush's turn for good (a reader shows it
@@ -1303,7 +1295,12 @@ class SQLStore(ABC):
                 (story_id, DIGEST_SAMPLE),
             )
         ]
-        return sample or [
+        return sample or self._first_article(conn, story_id)
+
+    def _first_article(self, conn: Any, story_id: str) -> list[Article]:
+        """A story's first article as the digest reads it (none when retention took them all):
+        the sample of a story that has only wire copies."""
+        return [
             article_row(r)
             for r in self._run(
                 conn,

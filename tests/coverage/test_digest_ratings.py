@@ -335,47 +335,16 @@ def test_a_re_rating_spreads_its_stories_over_the_next_flushes(
 ) -> None:
     """rerate leaves the digests it finds stale to the flushes, RERATE_PER_FLUSH at a time: a
     re-rated outlet with thousands of stories does not hold one batch up for minutes."""
-    from service.core.ratings import load_table
-    from service.coverage.summary import DigestRatings
     from service.store import sql
-    from service.store.base import Batch, NewArticle
-    from tests.coverage.conftest import OUTLETS_CSV
-    from tests.support.ratings import write_ratings
 
-    before = DigestRatings(table.version, table.get)
-    store.commit(
-        Batch(
-            articles=[
-                NewArticle(
-                    key=f"https://{host}/{story}",
-                    title=f"{title} ({story})",
-                    text=text,
-                    url=f"https://{host}/{story}",
-                    outlet_id=host,
-                    side=before.side(host),
-                    published=1_741_000_000.0 + n,
-                    story_id=story,
-                )
-                for story in ("st-1", "st-2", "st-3")
-                for n, (host, (title, text)) in enumerate(COVERAGE.items())
-            ],
-            ratings=before,
-        )
-    )
-    assert store.rerate(before) == 0  # the store is at these ratings already
-    csv = OUTLETS_CSV.replace(
-        "rightdaily.com,Right Daily,,digital-native,US,en,right,",
-        "rightdaily.com,Right Daily,,digital-native,US,en,center,",
-    )
-    newer = load_table(write_ratings(tmp_path / "newer", csv))
-    after = DigestRatings(newer.version, newer.get)
+    after = _three_stories_then_rerated(store, table, tmp_path, rerate=False)
     monkeypatch.setattr(sql, "RERATE_PER_FLUSH", 2)
     assert store.rerate(after) == 3
     assert store.rerate(after) == 0  # once per ratings version
     assert [store.flush_digests(after) for _ in range(3)] == [2, 1, 0]
     for story in ("st-1", "st-2", "st-3"):
         row = store.story(story)
-        assert row.digest["ratings"] == newer.version
+        assert row.digest["ratings"] == after.version
         assert row.digest["sides"]["rightdaily.com"] == "center"
         assert row.outlets_by_side == {"left": 1, "center": 2}
 
@@ -412,6 +381,7 @@ def _three_stories_then_rerated(
             ratings=before,
         )
     )
+    assert store.rerate(before) == 0  # the store is at these ratings already
     if extra:
         store.commit(Batch(articles=list(extra), ratings=before))
     csv = OUTLETS_CSV.replace(
