@@ -13,19 +13,11 @@ from flask import Flask
 from service.core.times import iso
 from service.coverage.engine import Engine
 from service.ingest.feeds import FeedIngester, FeedSource, parse_feed, parse_feed_with_feedparser
-from service.ingest.fetch import FetchPolicy, FetchResult, refusal
+from service.ingest.fetch import FetchResult, refusal
 from service.ingest.pagemeta import decode, extract, strip_html
 from service.web.api.stories import FETCHER_KEY
 from tests.coverage.conftest import feed_bytes
-
-TEST_POLICY = FetchPolicy(
-    max_redirects=5,
-    max_bytes=1024 * 1024,
-    timeout=1.0,
-    content_types=None,
-    public_only=False,
-    truncate=False,
-)
+from tests.coverage.test_ingest import TEST_POLICY
 
 
 @pytest.mark.backends("sqlite", "postgresql")
