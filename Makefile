@@ -24,11 +24,12 @@ unit: venv
 	$(BIN)/pytest -q -m "not e2e and not postgres" --ignore=tests/e2e --ignore=tests/production
 
 lint: venv
-	$(BIN)/ruff check service tests bench
+	$(BIN)/ruff check service tests bench scripts
+	$(BIN)/ruff format --check service tests bench scripts
 	$(BIN)/parallax ratings check
 
 format: venv
-	$(BIN)/ruff format service tests bench
+	$(BIN)/ruff format service tests bench scripts
 
 types: venv
 	$(BIN)/mypy

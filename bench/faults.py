@@ -69,10 +69,23 @@ def database_outage(base_url: str, tmp: Path) -> dict[str, Any]:
     user = f"{parts.username}@" if parts.username else ""
     url = f"postgresql://{user}{HOST}:{proxy.port}{parts.path}?schema={schema}"
     port = free_port()
-    env = env_for(tmp, PARALLAX_DATABASE_URL=url, GUNICORN_BIND=f"{HOST}:{port}", GUNICORN_WORKERS="2")
+    env = env_for(
+        tmp, PARALLAX_DATABASE_URL=url, GUNICORN_BIND=f"{HOST}:{port}", GUNICORN_WORKERS="2"
+    )
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:service.ops.gunicorn_conf", "service.wsgi:app"],
-        env=env, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:service.ops.gunicorn_conf",
+            "service.wsgi:app",
+        ],
+        env=env,
+        cwd=REPO,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     scores: dict[int, int] = {}
     stop = threading.Event()
@@ -135,7 +148,9 @@ def database_outage(base_url: str, tmp: Path) -> dict[str, Any]:
     }
 
 
-def kill_mid_ingest(base_url: str, tmp: Path, articles: int = 3000, batch: int = 50) -> dict[str, Any]:
+def kill_mid_ingest(
+    base_url: str, tmp: Path, articles: int = 3000, batch: int = 50
+) -> dict[str, Any]:
     """kill -9 `parallax ingest --file` on PostgreSQL mid-run, then run it again."""
     import psycopg
 
@@ -144,11 +159,28 @@ def kill_mid_ingest(base_url: str, tmp: Path, articles: int = 3000, batch: int =
     data = tmp / "articles.jsonl"
     with data.open("w", encoding="utf-8") as out:
         for i in range(articles):
-            out.write(json.dumps({"id": f"n{i}", "url": f"https://leftpaper.com/{i}",
-                                  "title": f"Council item {i} about topic {i % 37}",
-                                  "published": 1_741_000_000 + i * 60}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "id": f"n{i}",
+                        "url": f"https://leftpaper.com/{i}",
+                        "title": f"Council item {i} about topic {i % 37}",
+                        "published": 1_741_000_000 + i * 60,
+                    }
+                )
+                + "\n"
+            )
     env = env_for(tmp, PARALLAX_DATABASE_URL=url)
-    command = [sys.executable, "-m", "service.cli", "ingest", "--file", str(data), "--batch", str(batch)]
+    command = [
+        sys.executable,
+        "-m",
+        "service.cli",
+        "ingest",
+        "--file",
+        str(data),
+        "--batch",
+        str(batch),
+    ]
 
     def count() -> int:
         with psycopg.connect(base_url, connect_timeout=5) as conn:
@@ -159,17 +191,23 @@ def kill_mid_ingest(base_url: str, tmp: Path, articles: int = 3000, batch: int =
         return int(row[0]) if row else 0
 
     try:
-        proc = subprocess.Popen(command, env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            command, env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + 120
         while proc.poll() is None and time.monotonic() < deadline and count() < articles // 4:
             time.sleep(0.02)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         at_kill = count()
-        done = subprocess.run(command, env=env, cwd=tmp, capture_output=True, text=True, timeout=600, check=False)
+        done = subprocess.run(
+            command, env=env, cwd=tmp, capture_output=True, text=True, timeout=600, check=False
+        )
         summary = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else {}
         with psycopg.connect(base_url, connect_timeout=5) as conn:
-            distinct = conn.execute(f'SELECT count(DISTINCT ext_id), count(*) FROM "{schema}".articles').fetchone()
+            distinct = conn.execute(
+                f'SELECT count(DISTINCT ext_id), count(*) FROM "{schema}".articles'
+            ).fetchone()
     finally:
         with contextlib.suppress(Exception):
             drop_schema(base_url, schema)
@@ -188,11 +226,19 @@ def kill_mid_ingest(base_url: str, tmp: Path, articles: int = 3000, batch: int =
 def refuses_to_start(env: dict[str, str], tmp: Path) -> dict[str, Any]:
     started = subprocess.run(
         [sys.executable, "-m", "service.cli", "serve", "--port", str(free_port()), "--no-ingest"],
-        env=env, cwd=tmp, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     lines = [line for line in started.stderr.splitlines() if line.strip()]
-    return {"exit": started.returncode, "message": " | ".join(lines[:2])[:300],
-            "traceback": "Traceback" in started.stderr}
+    return {
+        "exit": started.returncode,
+        "message": " | ".join(lines[:2])[:300],
+        "traceback": "Traceback" in started.stderr,
+    }
 
 
 def corrupt_ratings(tmp: Path) -> dict[str, Any]:
@@ -205,8 +251,14 @@ def corrupt_ratings(tmp: Path) -> dict[str, Any]:
 def bad_data_dir(tmp: Path, options: str) -> dict[str, Any]:
     mount = tmp / f"mnt-{uuid.uuid4().hex[:6]}"
     mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)],
-                      capture_output=True, check=False).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)],
+            capture_output=True,
+            check=False,
+        ).returncode
+        != 0
+    ):
         return {"skipped": "mounting a tmpfs needs root"}
     try:
         if "ro" not in options.split(","):
@@ -220,7 +272,9 @@ def bad_data_dir(tmp: Path, options: str) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     report: dict[str, Any] = {}

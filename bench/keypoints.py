@@ -151,13 +151,17 @@ def main() -> None:
     data = args.data or (shared / "data")  # type: ignore[operator]
     scorer = args.scorer or (shared / "tools" / "score_summaries.py")  # type: ignore[operator]
     if not args.skip_quality:
-        print("| set | method | ROUGE-1 | ROUGE-2 | ROUGE-L | headline ROUGE-L | words | CPU/story |")
+        print(
+            "| set | method | ROUGE-1 | ROUGE-2 | ROUGE-L | headline ROUGE-L | words | CPU/story |"
+        )
         print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         with tempfile.TemporaryDirectory(prefix="parallax-keypoints-") as tmp:
             for row in quality(data, scorer, Path(tmp), halves=args.halves):
                 print(row, flush=True)
         print()
-    print(f"| one story of {SPEED_ARTICLES} articles, one core (median of {SPEED_RUNS}) | CPU | vs baseline |")
+    print(
+        f"| one story of {SPEED_ARTICLES} articles, one core (median of {SPEED_RUNS}) | CPU | vs baseline |"
+    )
     print("| --- | --- | --- |")
     for row in speed(data):
         print(row)

@@ -108,7 +108,12 @@ def requests_for(kind: str, urls: list[str], rng: random.Random) -> bytes:
 
 
 async def connection(
-    port: int, deadline: float, mix: list[str], urls: list[str], tallies: dict[str, Tally], seed: int
+    port: int,
+    deadline: float,
+    mix: list[str],
+    urls: list[str],
+    tallies: dict[str, Tally],
+    seed: int,
 ) -> None:
     rng = random.Random(seed)
     reader, writer = await asyncio.open_connection(HOST, port)
@@ -130,7 +135,9 @@ async def connection(
         writer.close()
 
 
-async def drive(port: int, seconds: float, connections: int, mix: list[str], urls: list[str]) -> dict[str, Tally]:
+async def drive(
+    port: int, seconds: float, connections: int, mix: list[str], urls: list[str]
+) -> dict[str, Tally]:
     tallies = {kind: Tally() for kind in set(mix)}
     deadline = time.monotonic() + min(seconds, MAX_SECONDS)
     await asyncio.gather(
@@ -139,7 +146,9 @@ async def drive(port: int, seconds: float, connections: int, mix: list[str], url
     return tallies
 
 
-def run_phase(port: int, seconds: float, connections: int, mix: list[str], urls: list[str]) -> tuple[dict[str, Tally], float]:
+def run_phase(
+    port: int, seconds: float, connections: int, mix: list[str], urls: list[str]
+) -> tuple[dict[str, Tally], float]:
     started = time.monotonic()
     tallies = asyncio.run(drive(port, seconds, connections, mix, urls))
     return tallies, time.monotonic() - started
@@ -188,25 +197,45 @@ def start_server(
         env["PARALLAX_REDIS_URL"] = args.redis_url
         env["PARALLAX_RESPONSE_CACHE_SECONDS"] = "30"
     command = [
-        sys.executable, "-m", "gunicorn", "-c", "python:service.ops.gunicorn_conf",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "python:service.ops.gunicorn_conf",
         # Recycling workers would hide a leak: off for this measurement.
-        "--max-requests", "0", "service.wsgi:app",
+        "--max-requests",
+        "0",
+        "service.wsgi:app",
     ]
     # server_log: a file that gets the server's output, with each request logged (its "ms").
     server_log = getattr(args, "server_log", None)
     if server_log is not None:
         env["PARALLAX_LOG_LEVEL"] = "INFO"
         with open(server_log, "wb") as out:
-            server = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True,
-                                      stdout=out, stderr=subprocess.STDOUT)
+            server = subprocess.Popen(
+                command,
+                env=env,
+                cwd=REPO,
+                start_new_session=True,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
     else:
-        server = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            command,
+            env=env,
+            cwd=REPO,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     deadline = time.monotonic() + ready_within
     while time.monotonic() < deadline:
         try:
             with socket.create_connection((HOST, port), timeout=1) as s:
-                s.sendall(f"GET /readyz HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
+                s.sendall(
+                    f"GET /readyz HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode()
+                )
                 if b" 200 " in s.recv(100):
                     return server
         except OSError:
@@ -219,7 +248,9 @@ def start_server(
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--warmup", type=float, default=10.0)
@@ -236,7 +267,9 @@ def main() -> int:
             mix = ["score"] * 4 + ["lookup"]  # one batch lookup per four single scores
             run_phase(port, args.warmup, args.connections, mix, urls)
             rss_warm = resident_mib(server.pid)
-            baseline, base_secs = run_phase(port, args.baseline_seconds, args.connections, ["healthz"], urls)
+            baseline, base_secs = run_phase(
+                port, args.baseline_seconds, args.connections, ["healthz"], urls
+            )
             tallies, secs = run_phase(port, args.seconds, args.connections, mix, urls)
             rss_after = resident_mib(server.pid)
         finally:
@@ -260,12 +293,16 @@ def main() -> int:
     score_rps = float(report["score"]["rps"])
     lookup_rps = float(report["lookup"]["rps"])
     base_rps = float(base["rps"])  # type: ignore[arg-type]
-    report["requests_per_s_vs_healthz"] = round((score_rps + lookup_rps) / base_rps, 3) if base_rps else None
+    report["requests_per_s_vs_healthz"] = (
+        round((score_rps + lookup_rps) / base_rps, 3) if base_rps else None
+    )
     report["urls_scored_per_s"] = round(score_rps + lookup_rps * LOOKUP_URLS, 1)
     print(json.dumps(report, indent=2))
     errors = sum(t.errors for t in tallies.values())
     ok = errors == 0 and growth <= 0.10
-    print(f"load: {'PASS' if ok else 'FAIL'} — {errors} errors, memory {report['rss_growth_pct']} % after warm-up")
+    print(
+        f"load: {'PASS' if ok else 'FAIL'} — {errors} errors, memory {report['rss_growth_pct']} % after warm-up"
+    )
     return 0 if ok else 1
 
 

@@ -74,7 +74,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="parallax-pages-bench-") as tmp:
         build_store(Path(tmp), args.articles)
         app = create_app(
-            {"DATA_DIR": tmp, "INGEST_ENABLED": False, "RATE_LIMIT": "", "RESPONSE_CACHE_SECONDS": 0}
+            {
+                "DATA_DIR": tmp,
+                "INGEST_ENABLED": False,
+                "RATE_LIMIT": "",
+                "RESPONSE_CACHE_SECONDS": 0,
+            }
         )
         client = app.test_client()
         page_path, json_path = f"/stories/{STORY}", f"/v1/stories/{STORY}"

@@ -19,8 +19,24 @@ from service.core.urls import URLInputError
 
 REPO = Path(__file__).resolve().parent.parent
 
-FIVE = {"far-left": 0, "left": 0, "lean-left": 1, "center": 2, "lean-right": 3, "right": 4, "far-right": 4}
-THEIRS = {"left": 0, "lean left": 1, "lean-left": 1, "center": 2, "lean right": 3, "lean-right": 3, "right": 4}
+FIVE = {
+    "far-left": 0,
+    "left": 0,
+    "lean-left": 1,
+    "center": 2,
+    "lean-right": 3,
+    "right": 4,
+    "far-right": 4,
+}
+THEIRS = {
+    "left": 0,
+    "lean left": 1,
+    "lean-left": 1,
+    "center": 2,
+    "lean right": 3,
+    "lean-right": 3,
+    "right": 4,
+}
 
 
 def _name_key(name: str) -> str:
@@ -29,7 +45,11 @@ def _name_key(name: str) -> str:
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO.parent / "shared/data/stories-dev-dated.jsonl"
+    path = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else REPO.parent / "shared/data/stories-dev-dated.jsonl"
+    )
     table = bundled_table()
     by_name = {_name_key(o.name): o for o in table.outlets.values()}
     outlets: dict[str, tuple[str | None, int | None]] = {}
@@ -46,7 +66,9 @@ def main() -> None:
             except URLInputError:
                 outlet = None
             named = _name_key(row.get("outlet") or "")
-            if outlet is not None and not (named and (named in _name_key(outlet.name) or _name_key(outlet.name) in named)):
+            if outlet is not None and not (
+                named and (named in _name_key(outlet.name) or _name_key(outlet.name) in named)
+            ):
                 outlet = by_name.get(named)
             if outlet is None:
                 unresolved.add(row.get("outlet") or row["url"])
@@ -55,17 +77,26 @@ def main() -> None:
             outlets[outlet.id] = (outlet.lean, theirs)
     rated = {k: v for k, v in outlets.items() if v[0] is not None and v[1] is not None}
     exact = sum(1 for ours, theirs in rated.values() if FIVE[str(ours)] == theirs)
-    within = sum(1 for ours, theirs in rated.values() if abs(FIVE[str(ours)] - int(theirs or 0)) <= 1)
-    print(json.dumps({
-        "outlets_in_set_resolved": len(outlets),
-        "unresolved_outlets": sorted(unresolved)[:20],
-        "both_rate_lean": len(rated),
-        "exact_5_point": round(exact / max(1, len(rated)), 3),
-        "within_one_step": round(within / max(1, len(rated)), 3),
-        "disagreements": sorted(
-            f"{k}: ours {v[0]}, theirs {v[1]}" for k, v in rated.items() if FIVE[v[0]] != v[1]  # type: ignore[index]
-        ),
-    }, indent=2))
+    within = sum(
+        1 for ours, theirs in rated.values() if abs(FIVE[str(ours)] - int(theirs or 0)) <= 1
+    )
+    print(
+        json.dumps(
+            {
+                "outlets_in_set_resolved": len(outlets),
+                "unresolved_outlets": sorted(unresolved)[:20],
+                "both_rate_lean": len(rated),
+                "exact_5_point": round(exact / max(1, len(rated)), 3),
+                "within_one_step": round(within / max(1, len(rated)), 3),
+                "disagreements": sorted(
+                    f"{k}: ours {v[0]}, theirs {v[1]}"
+                    for k, v in rated.items()
+                    if FIVE[v[0]] != v[1]  # type: ignore[index]
+                ),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

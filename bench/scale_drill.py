@@ -72,8 +72,24 @@ POLITENESS_LIMIT = 1  # requests one host may have in flight (feeds.POLITENESS_D
 # Invented words for the synthetic events: nothing here is real news.
 _SYLLABLES = ("ka", "lo", "mir", "dun", "sel", "tor", "vex", "ba", "qui", "ren", "zo", "pal")
 _NOUNS = (
-    "council", "bridge", "harbor", "tariff", "court", "strike", "vaccine", "election", "budget",
-    "wildfire", "pipeline", "treaty", "merger", "verdict", "summit", "reactor", "flood", "rail",
+    "council",
+    "bridge",
+    "harbor",
+    "tariff",
+    "court",
+    "strike",
+    "vaccine",
+    "election",
+    "budget",
+    "wildfire",
+    "pipeline",
+    "treaty",
+    "merger",
+    "verdict",
+    "summit",
+    "reactor",
+    "flood",
+    "rail",
 )
 _VERBS = ("approves", "blocks", "delays", "expands", "probes", "rejects", "backs", "halts")
 
@@ -124,8 +140,12 @@ def events(n: int, seed: int = 5) -> list[Event]:
 
     return [
         Event(
-            word(4 * i).title(), rng.choice(_NOUNS), rng.choice(_VERBS), word(4 * i + 1),
-            word(4 * i + 2).title(), word(4 * i + 3),
+            word(4 * i).title(),
+            rng.choice(_NOUNS),
+            rng.choice(_VERBS),
+            word(4 * i + 1),
+            word(4 * i + 2).title(),
+            word(4 * i + 3),
         )
         for i in range(n)
     ]
@@ -178,8 +198,19 @@ def feed_specs(feeds: int, hosts: int, interval: float, outlets: list[str]) -> l
     for i in range(feeds):
         h = int(hashlib.blake2b(str(i).encode(), digest_size=4).hexdigest(), 16) % 100
         kind = (
-            "404" if h < 5 else "500" if h < 10 else "reset" if h < 12 else "malformed" if h < 14
-            else "redirect" if h < 17 else "slow" if h < 22 else "ok"
+            "404"
+            if h < 5
+            else "500"
+            if h < 10
+            else "reset"
+            if h < 12
+            else "malformed"
+            if h < 14
+            else "redirect"
+            if h < 17
+            else "slow"
+            if h < 22
+            else "ok"
         )
         specs.append(
             FeedSpec(
@@ -290,7 +321,9 @@ def make_server(
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        def _send(
+            self, status: int, body: bytes = b"", headers: dict[str, str] | None = None
+        ) -> None:
             self.send_response(status)
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
@@ -526,7 +559,8 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
         with psycopg.connect(conninfo) as sizes_conn:
             sizes_conn.execute(f'SET search_path TO "{schema}"')
             sizes = [
-                int(n) for (n,) in sizes_conn.execute(
+                int(n)
+                for (n,) in sizes_conn.execute(
                     "SELECT count(*) FROM articles WHERE story_id IS NOT NULL GROUP BY story_id"
                 )
             ]
@@ -543,7 +577,9 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
     total = sum(len(v) for v in fetches.values())
     # A duplicate: the same feed fetched again within 80 % of the interval (what workers allow).
     duplicates = sum(
-        1 for times in fetches.values() for a, b in zip(sorted(times), sorted(times)[1:], strict=False)
+        1
+        for times in fetches.values()
+        for a, b in zip(sorted(times), sorted(times)[1:], strict=False)
         if b - a < 0.8 * interval
     )
     passes_done = float(min(args.passes, max(1.0, elapsed / interval)))
@@ -631,7 +667,10 @@ def run_feeds(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def per_interval(
-    fetches: dict[int, list[float]], specs: list[FeedSpec], wall0: float, interval: float,
+    fetches: dict[int, list[float]],
+    specs: list[FeedSpec],
+    wall0: float,
+    interval: float,
     elapsed: float,
 ) -> list[dict[str, Any]]:
     """Fetches of each feed in each interval since the workers started, healthy and failing
@@ -639,7 +678,10 @@ def per_interval(
     run did not finish, only the feeds already due count: those fetched in the interval before
     at an offset the run has passed (less a minute of slack)."""
     out = []
-    kinds = {s.index: ("failing" if s.kind in ("404", "500", "reset", "malformed") else "healthy") for s in specs}
+    kinds = {
+        s.index: ("failing" if s.kind in ("404", "500", "reset", "malformed") else "healthy")
+        for s in specs
+    }
     for k in range(int(elapsed // interval) + 1):
         start = wall0 + k * interval
         done_s = min(interval, elapsed - k * interval)
@@ -717,12 +759,21 @@ def _bulk_words(title: str, text: str) -> list[str]:
     lead = f"{title} {text[:FTS_BODY_CHARS]}"
     if not lead.isascii():
         return document_words(title, text)
-    return list(dict.fromkeys(w for w in _WORD_RE.findall(lead.lower()) if len(w) <= MAX_WORD_CHARS))
+    return list(
+        dict.fromkeys(w for w in _WORD_RE.findall(lead.lower()) if len(w) <= MAX_WORD_CHARS)
+    )
 
 
 def _copy_slice(
-    conninfo: str, schema: str, first: int, last: int, total: int, seed: int, story_size: int,
-    now: float, span: float,
+    conninfo: str,
+    schema: str,
+    first: int,
+    last: int,
+    total: int,
+    seed: int,
+    story_size: int,
+    now: float,
+    span: float,
 ) -> None:
     """COPY articles first..last (row ids) in one transaction of their own. Rows are written as
     COPY text directly (the generator's texts hold no tab, newline or backslash), and each
@@ -737,10 +788,13 @@ def _copy_slice(
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'SET search_path TO "{schema}"')
         conn.execute("SET statement_timeout = 0")
-        with conn.cursor() as cur, cur.copy(
-            "COPY articles (id, key, url, outlet_id, side, title, text, published, first_seen,"
-            " at, fingerprint, story_id, search) FROM STDIN"
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY articles (id, key, url, outlet_id, side, title, text, published, first_seen,"
+                " at, fingerprint, story_id, search) FROM STDIN"
+            ) as copy,
+        ):
             lines: list[str] = []
             cached_story = -1
             titles: tuple[str, ...] = ()
@@ -772,7 +826,12 @@ def _copy_slice(
 
 
 def bulk_load(
-    database_url: str, n: int, *, seed: int = 3, story_size: int = 20, processes: int = 1,
+    database_url: str,
+    n: int,
+    *,
+    seed: int = 3,
+    story_size: int = 20,
+    processes: int = 1,
     days: float = 120.0,
 ) -> None:
     """COPY n synthetic articles (about story_size to a story, spread over `days`), with the
@@ -814,8 +873,17 @@ def bulk_load(
         total = start + n
         bounds = [start + 1 + (n * k) // processes for k in range(processes + 1)]
         slices = [
-            (conninfo, schema, bounds[k], bounds[k + 1] - 1, total, seed, story_size, now,
-             days * 86400.0)
+            (
+                conninfo,
+                schema,
+                bounds[k],
+                bounds[k + 1] - 1,
+                total,
+                seed,
+                story_size,
+                now,
+                days * 86400.0,
+            )
             for k in range(processes)
             if bounds[k + 1] > bounds[k]
         ]
@@ -903,7 +971,14 @@ class Ingester:
             prefix="parallax-ingester-", suffix=".log", delete=False
         )
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.scale_drill", "--as-ingester", database_url, str(seconds)],
+            [
+                sys.executable,
+                "-m",
+                "bench.scale_drill",
+                "--as-ingester",
+                database_url,
+                str(seconds),
+            ],
             stdout=subprocess.PIPE,
             stderr=self.log,
             start_new_session=True,
@@ -920,7 +995,7 @@ class Ingester:
         if not line.startswith(b"ready"):
             self.stop()
             raise RuntimeError("the ingester did not start (run --as-ingester by hand to see why)")
-        self.ready = json.loads(line[len(b"ready"):] or b"{}")
+        self.ready = json.loads(line[len(b"ready") :] or b"{}")
 
     def stop(self) -> dict[str, Any]:
         if self.proc.poll() is None:
@@ -1095,7 +1170,9 @@ async def _paced(
         writer.close()
 
 
-async def _closed(port: int, deadline: float, paths: list[str], latencies: list[float], seed: int) -> None:
+async def _closed(
+    port: int, deadline: float, paths: list[str], latencies: list[float], seed: int
+) -> None:
     """One keep-alive connection sending the next request as soon as the last is answered."""
     rng = random.Random(seed)
     reader, writer = await asyncio.open_connection(HOST, port)
@@ -1109,7 +1186,9 @@ async def _closed(port: int, deadline: float, paths: list[str], latencies: list[
         writer.close()
 
 
-def _drive(port: int, connections: int, seconds: float, paths: list[str], every: float | None) -> list[float]:
+def _drive(
+    port: int, connections: int, seconds: float, paths: list[str], every: float | None
+) -> list[float]:
     latencies: list[float] = []
 
     async def run() -> None:
@@ -1124,7 +1203,9 @@ def _drive(port: int, connections: int, seconds: float, paths: list[str], every:
     return latencies
 
 
-def http_score(database_url: str, stored_urls: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def http_score(
+    database_url: str, stored_urls: list[str], args: argparse.Namespace
+) -> dict[str, Any]:
     """/v1/score over real HTTP: gunicorn with the shipped configuration (2 workers × 4
     threads, 127.0.0.1 only) on this store, `--connections` keep-alive connections; first as
     fast as they can (closed loop: p95 is then the queue, connections / throughput), then paced
@@ -1142,7 +1223,9 @@ def http_score(database_url: str, stored_urls: list[str], args: argparse.Namespa
         server_log = Path(data_dir) / "server.log"
         # A loaded machine may take a while to start the server (ratings, then two workers).
         server = start_server(
-            port, 2, data_dir,
+            port,
+            2,
+            data_dir,
             argparse.Namespace(
                 database_url=database_url, redis_url=args.redis_url, server_log=server_log
             ),
@@ -1168,7 +1251,9 @@ def http_score(database_url: str, stored_urls: list[str], args: argparse.Namespa
             # a faster server is otherwise paced faster).
             rate = float(args.paced_rps) if args.paced_rps else max(1.0, rps / 2)
             cpu = _tree_cpu_seconds(server.pid)
-            paced = _drive(port, args.connections, args.http_seconds, paths, args.connections / rate)
+            paced = _drive(
+                port, args.connections, args.http_seconds, paths, args.connections / rate
+            )
             paced_cpu = _tree_cpu_seconds(server.pid) - cpu
             paced_ms, _ = _logged_ms(server_log, mark)
             rss = resident_mib(server.pid)
@@ -1183,7 +1268,9 @@ def http_score(database_url: str, stored_urls: list[str], args: argparse.Namespa
         "score_http_warmup_seconds": round(warm_s, 1),
         "score_http_warm_p95": round(_p95(warm), 2),
         "score_http_closed_rps": round(rps, 1),
-        "score_http_closed_p50": round(sorted(closed)[len(closed) // 2] * 1000, 2) if closed else 0.0,
+        "score_http_closed_p50": round(sorted(closed)[len(closed) // 2] * 1000, 2)
+        if closed
+        else 0.0,
         "score_http_closed_p95": round(_p95(closed), 2),
         "score_http_paced_rps": round(len(paced) / args.http_seconds, 1),
         "score_http_paced_rate_asked": round(rate, 1),
@@ -1300,8 +1387,10 @@ def as_ingester(database_url: str, seconds: str) -> None:
             outlet = rng.choice(outlets)
             batch.append(
                 RawArticle(
-                    title=event.title(rng), text=event.text(rng),
-                    url=f"https://{outlet}/live/{os.getpid()}/{n}", outlet=outlet,
+                    title=event.title(rng),
+                    text=event.text(rng),
+                    url=f"https://{outlet}/live/{os.getpid()}/{n}",
+                    outlet=outlet,
                     published=time.time(),
                 )
             )
@@ -1489,7 +1578,9 @@ def run_articles(args: argparse.Namespace) -> list[dict[str, Any]]:
             if args.keep:
                 loaded = bulk_loaded(database_url)
                 if loaded > size:
-                    raise SystemExit(f"schema {schema} holds {loaded:,} synthetic articles, not {size:,}")
+                    raise SystemExit(
+                        f"schema {schema} holds {loaded:,} synthetic articles, not {size:,}"
+                    )
             t = time.monotonic()
             if loaded < size:
                 # The same articles per day at every size (the clusterer's window holds as
@@ -1515,21 +1606,35 @@ def run_articles(args: argparse.Namespace) -> list[dict[str, Any]]:
         base = results[0] if results else {}
         for row in results[1:]:
             reads = (
-                "related_stored", "related_unseen", "stories", "story_json", "story_page",
-                "score", "related_stored_cold", "story_page_cold",
+                "related_stored",
+                "related_unseen",
+                "stories",
+                "story_json",
+                "story_page",
+                "score",
+                "related_stored_cold",
+                "story_page_cold",
             )
             ratios = {
                 k: round(row[k] / base[k], 2)
                 for k in (
                     *(f"{r}{part}" for r in reads for part in ("", "_cpu", "_db")),
-                    "score_http_closed_p95", "score_http_paced_p95",
-                    "score_http_closed_server_p95", "score_http_paced_server_p95",
-                    "score_http_closed_cpu_ms", "score_http_paced_cpu_ms",
-                    "ingest_articles_per_second", "ingester_rss_mib", "window_articles",
+                    "score_http_closed_p95",
+                    "score_http_paced_p95",
+                    "score_http_closed_server_p95",
+                    "score_http_paced_server_p95",
+                    "score_http_closed_cpu_ms",
+                    "score_http_paced_cpu_ms",
+                    "ingest_articles_per_second",
+                    "ingester_rss_mib",
+                    "window_articles",
                 )
                 if base.get(k) and row.get(k) is not None
             }
-            print(f"growth {base['articles']:,} -> {row['articles']:,}: {json.dumps(ratios)}", flush=True)
+            print(
+                f"growth {base['articles']:,} -> {row['articles']:,}: {json.dumps(ratios)}",
+                flush=True,
+            )
         if args.prune_days:
             size = sizes[-1]
             schema = f"{args.keep}_{size}" if args.keep else throwaway
@@ -1562,11 +1667,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--database-url", default=PG_URL, help="PostgreSQL database (no schema)")
     parser.add_argument(
-        "--keep", default="", metavar="PREFIX",
+        "--keep",
+        default="",
+        metavar="PREFIX",
         help="load each size into schema PREFIX_<size> once and keep it (reused by later runs)",
     )
     parser.add_argument(
-        "--days-per-million", type=float, default=120.0,
+        "--days-per-million",
+        type=float,
+        default=120.0,
         help="days a million synthetic articles span (the same articles per day at every size)",
     )
     parser.add_argument("--load-processes", type=int, default=2, help="COPY slices side by side")
@@ -1575,17 +1684,22 @@ def main() -> None:
         "--redis-url", default="", help="the HTTP server's PARALLAX_REDIS_URL (shared caches)"
     )
     parser.add_argument(
-        "--paced-rps", type=float, default=0.0,
+        "--paced-rps",
+        type=float,
+        default=0.0,
         help="/v1/score paced phase: requests/s over all connections (0: half the closed loop's)",
     )
     parser.add_argument("--http-seconds", type=int, default=20, help="0: no HTTP phase")
     parser.add_argument(
-        "--prune-days", type=int, default=0,
+        "--prune-days",
+        type=int,
+        default=0,
         help="then prune the largest size's articles older than this many days (readers beside)",
     )
     parser.add_argument("--prune-baseline-seconds", type=int, default=20)
     parser.add_argument(
-        "--prune-only", action="store_true",
+        "--prune-only",
+        action="store_true",
         help="with --keep: load if needed, skip the reads, run the prune drill on the largest size",
     )
     args = parser.parse_args()
@@ -1595,8 +1709,17 @@ def main() -> None:
         args.http_seconds = min(args.http_seconds, 6)
         args.prune_baseline_seconds = min(args.prune_baseline_seconds, 5)
     for name in (
-        "feeds", "hosts", "workers", "threads", "interval", "passes", "max_seconds", "requests",
-        "connections", "load_processes", "items",
+        "feeds",
+        "hosts",
+        "workers",
+        "threads",
+        "interval",
+        "passes",
+        "max_seconds",
+        "requests",
+        "connections",
+        "load_processes",
+        "items",
     ):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")

@@ -32,7 +32,13 @@ PG_URL = os.environ.get("PARALLAX_TEST_DATABASE_URL", "postgresql://postgres@127
 
 
 def as_worker(
-    src: str, url: str, ratings: str, articles_path: str, index: int, workers: int, batch: int,
+    src: str,
+    url: str,
+    ratings: str,
+    articles_path: str,
+    index: int,
+    workers: int,
+    batch: int,
     start_at: float,
 ) -> None:
     """(Subprocess) one worker: its share of the stream through the shared ingest path."""
@@ -131,9 +137,18 @@ def main() -> None:
             procs[name] = [
                 subprocess.Popen(
                     [
-                        sys.executable, "-m", "bench.shared_ingest", "--as-worker", src,
-                        urls[name], str(ratings), str(articles_path), str(i), str(args.workers),
-                        str(args.batch), str(start_at),
+                        sys.executable,
+                        "-m",
+                        "bench.shared_ingest",
+                        "--as-worker",
+                        src,
+                        urls[name],
+                        str(ratings),
+                        str(articles_path),
+                        str(i),
+                        str(args.workers),
+                        str(args.batch),
+                        str(start_at),
                     ],
                     stdout=subprocess.PIPE,
                     text=True,

@@ -55,12 +55,17 @@ class TricklingServer:
             request = conn.recv(65536).decode("latin-1")
             path = request.split(" ", 2)[1] if request.count(" ") >= 2 else "/"
             if path.startswith("/headers/"):
-                head, slow = b"", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Pad: " + b"a" * 400
+                head, slow = (
+                    b"",
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Pad: " + b"a" * 400,
+                )
             elif path.startswith("/chunks/"):
                 head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
                 slow = b"0" * 400 + b"1\r\n"
             else:
-                head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n"
+                head = (
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n"
+                )
                 slow = b"<" * 400
             with contextlib.suppress(OSError):
                 conn.sendall(head)
@@ -92,7 +97,10 @@ def probe(port: int, path: str, timeout: float = 5.0) -> float | None:
 
 def probe_for(port: int, seconds: float) -> dict[str, list[float | None]]:
     times: dict[str, list[float | None]] = {"healthz": [], "score": []}
-    paths = {"healthz": "/healthz", "score": "/v1/score?url=" + quote("https://www.bbc.co.uk/news/x", safe="")}
+    paths = {
+        "healthz": "/healthz",
+        "score": "/v1/score?url=" + quote("https://www.bbc.co.uk/news/x", safe=""),
+    }
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for name, path in paths.items():
@@ -108,7 +116,9 @@ def summary(samples: list[float | None]) -> dict[str, Any]:
         "probes": len(samples),
         "within_1s": round(within / len(samples), 4) if samples else 0.0,
         "p50_ms": round(1000 * statistics.median(done), 1) if done else None,
-        "p99_ms": round(1000 * done[min(len(done) - 1, int(0.99 * len(done)))], 1) if done else None,
+        "p99_ms": round(1000 * done[min(len(done) - 1, int(0.99 * len(done)))], 1)
+        if done
+        else None,
         "max_ms": round(1000 * done[-1], 1) if done else None,
         "failed": len(samples) - len(done),
     }
@@ -169,8 +179,14 @@ def drill(label: str, worker_class: str | None, args: argparse.Namespace) -> dic
             "PARALLAX_FETCH_PAGES": "1",
             "GUNICORN_HEADER_TIMEOUT": "5",
         }
-        with gunicorn(Path(data), workers=2, threads=4, env=env, app="bench.slow_drill_app:app",
-                      worker_class=worker_class) as port:
+        with gunicorn(
+            Path(data),
+            workers=2,
+            threads=4,
+            env=env,
+            app="bench.slow_drill_app:app",
+            worker_class=worker_class,
+        ) as port:
             probe_for(port, 1.0)  # warm-up
             idle = probe_for(port, args.seconds / 2)
             stop = threading.Event()
@@ -212,7 +228,9 @@ def drill(label: str, worker_class: str | None, args: argparse.Namespace) -> dic
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=12.0, help="probing time under the drill")
     parser.add_argument("--fetches", type=int, default=50)
     parser.add_argument("--clients", type=int, default=100)
@@ -227,8 +245,10 @@ def main() -> None:
     print(
         "\nshipped, under the drill: /healthz within 1 s {h:.1%}, /v1/score within 1 s {s:.1%}; "
         "max {hm} ms and {sm} ms".format(
-            h=shipped["healthz"]["within_1s"], s=shipped["score"]["within_1s"],
-            hm=shipped["healthz"]["max_ms"], sm=shipped["score"]["max_ms"],
+            h=shipped["healthz"]["within_1s"],
+            s=shipped["score"]["within_1s"],
+            hm=shipped["healthz"]["max_ms"],
+            sm=shipped["score"]["max_ms"],
         )
     )
     if len(runs) > 1:

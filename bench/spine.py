@@ -93,7 +93,6 @@ def bench_resolve(urls: list[str], rounds: int = 7) -> tuple[float, float]:
     return len(urls) / best_ours, len(urls) / best_bare
 
 
-
 async def _connection(port: int, paths: list[str], deadline: float, counts: list[int]) -> None:
     """One keep-alive client: on a closed connection (gunicorn recycles a worker after
     max_requests) it reconnects, as a browser would, and counts the lost request as an error
@@ -122,7 +121,12 @@ async def _connection(port: int, paths: list[str], deadline: float, counts: list
                 else:
                     counts[1] += 1
                     if counts[1] == 1:
-                        print("first non-200 answer:", status_line.decode(errors="replace").strip(), path[:120], file=sys.stderr)
+                        print(
+                            "first non-200 answer:",
+                            status_line.decode(errors="replace").strip(),
+                            path[:120],
+                            file=sys.stderr,
+                        )
                 if closing:
                     break
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -140,7 +144,10 @@ def load(port: int, paths: list[str], seconds: float, connections: int) -> tuple
     async def run() -> None:
         deadline = time.perf_counter() + seconds
         await asyncio.gather(
-            *(_connection(port, paths[i::connections] or paths, deadline, counts) for i in range(connections))
+            *(
+                _connection(port, paths[i::connections] or paths, deadline, counts)
+                for i in range(connections)
+            )
         )
 
     asyncio.run(run())
@@ -173,18 +180,38 @@ def server_cpu_seconds(pid: int) -> float | None:
 def bench_http(urls: list[str], seconds: float, connections: int) -> dict[str, object]:
     port = free_port()
     with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "PARALLAX_DATA_DIR": data, "PARALLAX_INGEST_ENABLED": "0",
-               "PARALLAX_LOG_LEVEL": "WARNING", "PARALLAX_RATE_LIMIT": "",
-               "PARALLAX_REDIS_URL": ""}
+        env = {
+            **os.environ,
+            "PARALLAX_DATA_DIR": data,
+            "PARALLAX_INGEST_ENABLED": "0",
+            "PARALLAX_LOG_LEVEL": "WARNING",
+            "PARALLAX_RATE_LIMIT": "",
+            "PARALLAX_REDIS_URL": "",
+        }
         server = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "2", "--no-ingest"],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "service.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--no-ingest",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             deadline = time.time() + 60
             while time.time() < deadline:
                 try:
-                    http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                    http.client.HTTPConnection("127.0.0.1", port, timeout=1).request(
+                        "GET", "/healthz"
+                    )
                     break
                 except OSError:
                     time.sleep(0.2)
@@ -224,15 +251,19 @@ def bench_http(urls: list[str], seconds: float, connections: int) -> dict[str, o
     trivial_us = cpu["trivial"] / (trivial * seconds) * 1e6 if cpu_known and trivial else None
     score_us = cpu["score"] / (score * seconds) * 1e6 if cpu_known and score else None
     return {
-        "score_rps": round(score), "trivial_rps": round(trivial),
+        "score_rps": round(score),
+        "trivial_rps": round(trivial),
         "score_vs_trivial": round(score / trivial, 3) if trivial else 0.0,
-        "score_errors": errors, "trivial_errors": trivial_errors,
+        "score_errors": errors,
+        "trivial_errors": trivial_errors,
         "http_target": ">= 0.85",
         # Server CPU per answered request; the ratio is what requests/s would be on a machine
         # where the server had the CPU to itself.
         "trivial_server_cpu_us": round(trivial_us) if trivial_us else None,
         "score_server_cpu_us": round(score_us) if score_us else None,
-        "score_vs_trivial_by_cpu": round(trivial_us / score_us, 3) if trivial_us and score_us else None,
+        "score_vs_trivial_by_cpu": round(trivial_us / score_us, 3)
+        if trivial_us and score_us
+        else None,
     }
 
 

@@ -28,7 +28,9 @@ def verdict(report: dict[str, Any]) -> tuple[int, list[str]]:
     for dep in vulnerable:
         for vuln in dep["vulns"]:
             fixes = ", ".join(vuln.get("fix_versions") or []) or "no fix yet"
-            lines.append(f"  VULNERABLE {dep['name']} {dep.get('version')}: {vuln.get('id')} (fixed in {fixes})")
+            lines.append(
+                f"  VULNERABLE {dep['name']} {dep.get('version')}: {vuln.get('id')} (fixed in {fixes})"
+            )
     if vulnerable:
         return 1, lines
     if not deps or skipped:
@@ -36,8 +38,11 @@ def verdict(report: dict[str, Any]) -> tuple[int, list[str]]:
         lines.insert(
             0,
             "DEPENDENCY AUDIT INCOMPLETE: "
-            + (f"{len(skipped)} of {len(deps)} packages could not be checked ({'; '.join(reasons)})"
-               if deps else "no packages were read"),
+            + (
+                f"{len(skipped)} of {len(deps)} packages could not be checked ({'; '.join(reasons)})"
+                if deps
+                else "no packages were read"
+            ),
         )
         return 2, lines
     return 0, lines
@@ -46,15 +51,27 @@ def verdict(report: dict[str, Any]) -> tuple[int, list[str]]:
 def main() -> int:
     constraints = Path(sys.argv[1] if len(sys.argv) > 1 else "constraints.txt")
     requirements = [
-        line for line in constraints.read_text("utf-8").splitlines()
+        line
+        for line in constraints.read_text("utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
     if not requirements:
         print(f"DEPENDENCY AUDIT INCOMPLETE: {constraints} lists no packages", file=sys.stderr)
         return 2
     run = subprocess.run(
-        [sys.executable, "-m", "pip_audit", "--requirement", str(constraints), "--no-deps",
-         "--disable-pip", "--format", "json", "--progress-spinner", "off"],
+        [
+            sys.executable,
+            "-m",
+            "pip_audit",
+            "--requirement",
+            str(constraints),
+            "--no-deps",
+            "--disable-pip",
+            "--format",
+            "json",
+            "--progress-spinner",
+            "off",
+        ],
         capture_output=True,
         text=True,
     )

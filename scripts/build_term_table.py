@@ -65,9 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     version = metadata.version("wordfreq")
     available = set(wordfreq.available_languages("best"))
     languages = sorted(
-        lang
-        for lang in table_languages() - UNSPACED
-        if wordfreq_code(lang, available) is not None
+        lang for lang in table_languages() - UNSPACED if wordfreq_code(lang, available) is not None
     )
     args.out.mkdir(parents=True, exist_ok=True)
     for old in args.out.glob("*.tsv.gz"):

@@ -88,7 +88,9 @@ def audit(
         second = "after" if first == "before" else "before"
         lines.append(f"## {story}")
         for label, which in (("A", first), ("B", second)):
-            lines.append(f"- {label}: {(before if which == 'before' else after)[story]['headline']}")
+            lines.append(
+                f"- {label}: {(before if which == 'before' else after)[story]['headline']}"
+            )
         lines.append("")
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     key.write_text(json.dumps(order, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -117,8 +119,10 @@ def main() -> None:
     b, a = shares(before), shares(after)
     for name in b:
         (bn, bt), (an, at) = b[name], a[name]
-        print(f"{name}: {100 * bn / max(bt, 1):.1f} % ({bn} of {bt}) -> "
-              f"{100 * an / max(at, 1):.1f} % ({an} of {at})")
+        print(
+            f"{name}: {100 * bn / max(bt, 1):.1f} % ({bn} of {bt}) -> "
+            f"{100 * an / max(at, 1):.1f} % ({an} of {at})"
+        )
     changed = sum(1 for s in before if s in after and before[s]["headline"] != after[s]["headline"])
     points = sum(
         1 for s in before if s in after and before[s]["key_points"] != after[s]["key_points"]

@@ -354,7 +354,9 @@ def fit(
             part * len(streams) / (len(totals) * totals[name])
             for name, part in zip(streams, share, strict=True)
         ]
-    model = LogisticRegression(C=C, max_iter=3000).fit(scaler.transform(x), ys, sample_weight=weight)
+    model = LogisticRegression(C=C, max_iter=3000).fit(
+        scaler.transform(x), ys, sample_weight=weight
+    )
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     raw = model.coef_[0] / scale
     intercept = float(model.intercept_[0] - np.sum(model.coef_[0] * scaler.mean_ / scale))
@@ -583,9 +585,7 @@ def main(argv: list[str] | None = None) -> int:
         # out of every stream made from it (the volume and event streams, of both, are held out
         # alone).
         train_names = [
-            n
-            for n in extracted
-            if n != name and (name in MIXED or not SOURCES[n] & SOURCES[name])
+            n for n in extracted if n != name and (name in MIXED or not SOURCES[n] & SOURCES[name])
         ]
         split = fit_match(
             [x for n in train_names for x in extracted[n][0]],
@@ -594,7 +594,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         # A set held out with no undated pairs left to learn from is scored by the dated part.
         p = predict_match(split, extracted[name][0])
-        held_out[name] = {"trained_on": train_names, **calibration(p, np.asarray(extracted[name][1]))}
+        held_out[name] = {
+            "trained_on": train_names,
+            **calibration(p, np.asarray(extracted[name][1])),
+        }
     report["each_set_held_out"] = held_out
 
     if not args.no_halves:
@@ -692,9 +695,7 @@ def fit_merge(
     held_out: dict[str, Any] = {}
     for name in extracted:
         train_names = [
-            n
-            for n in extracted
-            if n != name and (name in MIXED or not SOURCES[n] & SOURCES[name])
+            n for n in extracted if n != name and (name in MIXED or not SOURCES[n] & SOURCES[name])
         ]
         w, b = fit(
             [x for n in train_names for x in extracted[n][0]],

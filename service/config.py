@@ -121,8 +121,12 @@ def served_url(environ: Mapping[str, str]) -> str:
     if not _HOST_RE.match(host):
         raise ConfigError(f"{PREFIX}HOST={host[:60]!r}: give a host name or an IP address")
     raw_port = (environ.get(PREFIX + "PORT") or str(DEFAULT_PORT)).strip()
-    if not (raw_port.isascii() and raw_port.isdigit() and len(raw_port) <= 5
-            and 1 <= int(raw_port) <= 65535):
+    if not (
+        raw_port.isascii()
+        and raw_port.isdigit()
+        and len(raw_port) <= 5
+        and 1 <= int(raw_port) <= 65535
+    ):
         raise ConfigError(f"{PREFIX}PORT={raw_port[:20]!r}: use a port number from 1 to 65535")
     host = _ANY_ADDRESS.get(host, host)
     if ":" in host and not host.startswith("["):
@@ -166,7 +170,7 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
     for name, raw in environ.items():
         if not name.startswith(PREFIX):
             continue
-        key = name[len(PREFIX):]
+        key = name[len(PREFIX) :]
         if key in DEFAULTS:
             config[key] = _convert(key, raw, DEFAULTS[key])
         elif key not in TOOL_NAMES and not key.startswith(TOOL_PREFIX):

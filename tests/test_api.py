@@ -18,14 +18,24 @@ from service.ops.logs import JSONFormatter
 
 
 def test_score_resolves_an_article(client: FlaskClient) -> None:
-    response = client.get("/v1/score", query_string={"url": "https://edition.cnn.com/2025/x?utm_source=a"})
+    response = client.get(
+        "/v1/score", query_string={"url": "https://edition.cnn.com/2025/x?utm_source=a"}
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["resolved_url"] == "https://edition.cnn.com/2025/x"
     outlet = body["outlet"]
     assert outlet["id"] == "cnn.com"
     assert set(outlet) >= {"id", "name", "domain", "kind", "country", "owner", "lean", "factuality"}
-    assert outlet["lean"]["label"] in {"far-left", "left", "lean-left", "center", "lean-right", "right", "far-right"}
+    assert outlet["lean"]["label"] in {
+        "far-left",
+        "left",
+        "lean-left",
+        "center",
+        "lean-right",
+        "right",
+        "far-right",
+    }
     assert -1 <= outlet["lean"]["score"] <= 1
 
 
@@ -61,7 +71,10 @@ def test_lookup_answers_in_order_with_errors_inline(client: FlaskClient) -> None
     response = client.post("/v1/lookup", json={"urls": urls})
     assert response.status_code == 200
     results = response.get_json()["results"]
-    assert [r.get("outlet", {}) and r["outlet"]["id"] for r in results[::2]] == ["bbc.com", "foxnews.com"]
+    assert [r.get("outlet", {}) and r["outlet"]["id"] for r in results[::2]] == [
+        "bbc.com",
+        "foxnews.com",
+    ]
     assert results[1]["error"]["code"] == "invalid_url"
     assert results[3]["error"]["code"] == "invalid_url" and results[3]["url"] == 42
 
@@ -75,14 +88,18 @@ def test_lookup_answers_in_order_with_errors_inline(client: FlaskClient) -> None
         ({"json": {"urls": ["https://x.com"] * 1001}}, "too_many_urls"),
     ],
 )
-def test_lookup_refuses_bad_bodies(client: FlaskClient, kwargs: dict[str, object], code: str) -> None:
+def test_lookup_refuses_bad_bodies(
+    client: FlaskClient, kwargs: dict[str, object], code: str
+) -> None:
     response = client.post("/v1/lookup", **kwargs)
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == code
 
 
 def test_oversized_body_is_a_json_413(client: FlaskClient) -> None:
-    response = client.post("/v1/lookup", data=b"x" * (2 * 1024 * 1024), content_type="application/json")
+    response = client.post(
+        "/v1/lookup", data=b"x" * (2 * 1024 * 1024), content_type="application/json"
+    )
     assert response.status_code == 413
     assert response.get_json()["error"]["code"]
 
@@ -100,7 +117,9 @@ def test_outlet_search_filters_and_pages(client: FlaskClient) -> None:
     assert all(o["country"] == "US" for o in body["outlets"])
     lean = client.get("/v1/outlets?lean=center&kind=wire-service").get_json()
     assert lean["total"] >= 1
-    assert all(o["lean"]["label"] == "center" and o["kind"] == "wire-service" for o in lean["outlets"])
+    assert all(
+        o["lean"]["label"] == "center" and o["kind"] == "wire-service" for o in lean["outlets"]
+    )
     page2 = client.get("/v1/outlets?per_page=3&page=2").get_json()
     page1 = client.get("/v1/outlets?per_page=3&page=1").get_json()
     assert {o["id"] for o in page1["outlets"]}.isdisjoint(o["id"] for o in page2["outlets"])
@@ -108,7 +127,15 @@ def test_outlet_search_filters_and_pages(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["lean=leftish", "factuality=great", "country=USA", "kind=blogger", "page=0", "per_page=1000", "page=x"],
+    [
+        "lean=leftish",
+        "factuality=great",
+        "country=USA",
+        "kind=blogger",
+        "page=0",
+        "per_page=1000",
+        "page=x",
+    ],
 )
 def test_outlet_search_refuses_bad_filters(client: FlaskClient, query: str) -> None:
     response = client.get("/v1/outlets?" + query)
@@ -123,7 +150,9 @@ def test_export_is_gzipped_with_a_strong_etag_and_304(client: FlaskClient) -> No
     etag = response.headers["ETag"]
     assert etag.startswith('"') and not etag.startswith("W/")
     assert "max-age" in response.headers["Cache-Control"]
-    assert len(response.data) <= 350 * 1024  # the extension's budget for the cached export (issue 10)
+    assert (
+        len(response.data) <= 350 * 1024
+    )  # the extension's budget for the cached export (issue 10)
     body = json.loads(gzip.decompress(response.data))
     assert body["version"] and body["fields"][0] == "id"
     # The table's date is its newest review: what the extension compares with its built-in table.
@@ -137,7 +166,10 @@ def test_export_is_gzipped_with_a_strong_etag_and_304(client: FlaskClient) -> No
     again = client.get("/v1/outlets/export", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
     plain = client.get("/v1/outlets/export")
-    assert "Content-Encoding" not in plain.headers and json.loads(plain.data)["version"] == body["version"]
+    assert (
+        "Content-Encoding" not in plain.headers
+        and json.loads(plain.data)["version"] == body["version"]
+    )
 
 
 def test_health_ready_version(client: FlaskClient) -> None:
@@ -198,11 +230,15 @@ def test_security_headers_on_every_response(client: FlaskClient) -> None:
         assert headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_one_structured_log_line_per_request_without_the_url(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_one_structured_log_line_per_request_without_the_url(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level("INFO", logger="parallax.request")
     response = client.get("/v1/score?url=https://www.nytimes.com/secret-reading")
     formatter = JSONFormatter()
-    lines = [json.loads(formatter.format(r)) for r in caplog.records if r.name == "parallax.request"]
+    lines = [
+        json.loads(formatter.format(r)) for r in caplog.records if r.name == "parallax.request"
+    ]
     assert len(lines) == 1
     line = lines[0]
     assert line["path"] == "/v1/score" and line["status"] == 200 and line["ms"] >= 0
@@ -226,7 +262,9 @@ def test_every_log_line_is_json_with_time_level_logger(caplog: pytest.LogCapture
     try:
         raise ValueError("boom")
     except ValueError:
-        record = logging.LogRecord("parallax.x", logging.ERROR, __file__, 1, "failed %s", ("here",), sys.exc_info())
+        record = logging.LogRecord(
+            "parallax.x", logging.ERROR, __file__, 1, "failed %s", ("here",), sys.exc_info()
+        )
     line = json.loads(JSONFormatter().format(record))
     assert line["message"] == "failed here" and line["level"] == "error"
     assert line["logger"] == "parallax.x" and line["error"] == "ValueError: boom"
@@ -238,7 +276,9 @@ def test_docs_page_is_html_and_escapes(client: FlaskClient) -> None:
     assert b"/v1/score" in page.data
 
 
-@pytest.mark.parametrize("url", ["https://www.nytimes.com/x", "https://t.co/a", "https://unrated.example/\u00e9"])
+@pytest.mark.parametrize(
+    "url", ["https://www.nytimes.com/x", "https://t.co/a", "https://unrated.example/\u00e9"]
+)
 def test_score_fast_path_equals_the_plain_answer(app: Flask, client: FlaskClient, url: str) -> None:
     from service.core.scoring import score_url
     from service.web.api import ratings_table, story_lookup
@@ -248,7 +288,9 @@ def test_score_fast_path_equals_the_plain_answer(app: Flask, client: FlaskClient
     assert client.get("/v1/score", query_string={"url": url}).get_json() == expected
 
 
-@pytest.mark.parametrize("path", ["/v1/score", "/v1/stories", "/v1/related", "/v1/outlets", "/outlets"])
+@pytest.mark.parametrize(
+    "path", ["/v1/score", "/v1/stories", "/v1/related", "/v1/outlets", "/outlets"]
+)
 def test_a_query_string_that_is_not_utf8_is_a_400_naming_it(client: FlaskClient, path: str) -> None:
     # gunicorn refuses such a request line itself, but a WSGI server may hand the raw bytes on
     # (PEP 3333: QUERY_STRING as latin-1); werkzeug's request.args then raised in the view.

@@ -16,7 +16,9 @@ from service.core.ratings import default_ratings_dir
 
 
 def test_lookup_arguments_print_one_json_object_each() -> None:
-    result = CliRunner().invoke(main, ["lookup", "https://www.nytimes.com/x", "javascript:alert(1)"])
+    result = CliRunner().invoke(
+        main, ["lookup", "https://www.nytimes.com/x", "javascript:alert(1)"]
+    )
     assert result.exit_code == 1  # one URL could not be scored
     assert "1 of 2 URLs could not be scored" in result.stderr
     first, second = (json.loads(line) for line in result.stdout.splitlines())
@@ -37,7 +39,9 @@ def test_lookup_streams_rather_than_reading_everything_first(tmp_path: Path) -> 
     """The first answer arrives while standard input is still open."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "lookup"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
         env={"PARALLAX_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
         cwd=Path(__file__).resolve().parent.parent,
     )
@@ -95,7 +99,9 @@ def test_ratings_check_passes_on_the_bundled_table() -> None:
 def test_ratings_check_names_file_line_and_fix(tmp_path: Path) -> None:
     ratings = _copy_ratings(tmp_path)
     bad = ratings / "outlets" / "zz-bad.csv"
-    header = (default_ratings_dir() / "outlets").glob("*.csv").__next__().read_text().splitlines()[0]
+    header = (
+        (default_ratings_dir() / "outlets").glob("*.csv").__next__().read_text().splitlines()[0]
+    )
     bad.write_text(
         header + "\n"
         "aaa.example,A,,newspaper,US,en,lean-left,0.5,high,,,,basis,high,2026-01-01\n"
@@ -122,7 +128,8 @@ def test_ratings_check_finds_unsorted_rows_crlf_and_bad_feeds(tmp_path: Path) ->
     first.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     (ratings / "feeds.csv").write_text(
         "outlet_id,url\nnytimes.com,ftp://feeds.example/x\nnytimes.com,https://feeds.example/"
-        + "r" * 2_100 + "\nzzz.unknown,https://example.com/rss\n",
+        + "r" * 2_100
+        + "\nzzz.unknown,https://example.com/rss\n",
         encoding="utf-8",
     )
     out = CliRunner().invoke(main, ["ratings", "check", "--dir", str(ratings)]).output
@@ -156,23 +163,32 @@ def test_ratings_import_merges_over_the_bundled_table(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     from service.app import create_app
 
-    client = create_app({"TESTING": True, "DATA_DIR": str(data_dir), "INGEST_ENABLED": False}).test_client()
+    client = create_app(
+        {"TESTING": True, "DATA_DIR": str(data_dir), "INGEST_ENABLED": False}
+    ).test_client()
     times = client.get("/v1/outlets/nytimes.com").get_json()
     assert times["lean"]["label"] == "center" and times["source"] == "newsroom-licensed"
-    assert client.get("/v1/score?url=https://tiny-local-paper.com/x").get_json()["outlet"]["name"] == "Tiny Local Paper"
+    assert (
+        client.get("/v1/score?url=https://tiny-local-paper.com/x").get_json()["outlet"]["name"]
+        == "Tiny Local Paper"
+    )
     assert client.get("/v1/outlets/cnn.com").get_json()["source"] == "parallax"
 
 
 def test_ratings_import_refuses_a_bad_file_and_keeps_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("id,name\nx.com,X\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["ratings", "import", str(bad), "--data-dir", str(tmp_path / "d")])
+    result = CliRunner().invoke(
+        main, ["ratings", "import", str(bad), "--data-dir", str(tmp_path / "d")]
+    )
     assert result.exit_code != 0
     assert "header must be exactly" in result.output
     assert not (tmp_path / "d" / "ratings-overrides" / "bad.csv").exists()
 
 
-def test_a_ratings_file_whose_name_is_not_utf8_is_a_named_problem_not_a_crash(tmp_path: Path) -> None:
+def test_a_ratings_file_whose_name_is_not_utf8_is_a_named_problem_not_a_crash(
+    tmp_path: Path,
+) -> None:
     from service.app import create_app
     from service.core.ratings import RatingsError
 
@@ -180,7 +196,9 @@ def test_a_ratings_file_whose_name_is_not_utf8_is_a_named_problem_not_a_crash(tm
     row = "tiny-local-paper.com,Tiny Local Paper,,newspaper,US,en,,,,,,,,low,2026-11-01\n"
     mine = tmp_path / os.fsdecode(b"licensed-\xff.csv")
     mine.write_text(header + "\n" + row, encoding="utf-8")
-    result = CliRunner().invoke(main, ["ratings", "import", str(mine), "--data-dir", str(tmp_path / "d")])
+    result = CliRunner().invoke(
+        main, ["ratings", "import", str(mine), "--data-dir", str(tmp_path / "d")]
+    )
     assert result.exit_code == 1 and "the file name is not UTF-8" in result.output, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     # Put among the overrides by hand, it stops start-up with the same problem, not a traceback.

@@ -13,25 +13,45 @@ def test_defaults_without_environment() -> None:
 
 
 def test_environment_overrides_defaults_with_types() -> None:
-    config = load_config({"PARALLAX_INGEST_ENABLED": "off", "PARALLAX_INGEST_INTERVAL": "60",
-                          "PARALLAX_DATA_DIR": "/srv/parallax", "OTHER": "x"})
+    config = load_config(
+        {
+            "PARALLAX_INGEST_ENABLED": "off",
+            "PARALLAX_INGEST_INTERVAL": "60",
+            "PARALLAX_DATA_DIR": "/srv/parallax",
+            "OTHER": "x",
+        }
+    )
     assert config["INGEST_ENABLED"] is False and config["INGEST_INTERVAL"] == 60
     assert config["DATA_DIR"] == "/srv/parallax" and "OTHER" not in config
 
 
-@pytest.mark.parametrize(("name", "value"), [("PARALLAX_INGEST_ENABLED", "maybe"), ("PARALLAX_INGEST_INTERVAL", "soon"), ("PARALLAX_LOOKUP_MAX_URLS", "-1"),
-                                             # 0: feed passes back to back; 1e26: the worker's wait raised OverflowError
-                                             ("PARALLAX_INGEST_INTERVAL", "0"), ("PARALLAX_INGEST_INTERVAL", "9" * 26),
-                                             # a service that answers every request 429
-                                             ("PARALLAX_RATE_LIMIT", "0/minute"), ("PARALLAX_RATE_LIMIT", "600/minute;0/hour")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PARALLAX_INGEST_ENABLED", "maybe"),
+        ("PARALLAX_INGEST_INTERVAL", "soon"),
+        ("PARALLAX_LOOKUP_MAX_URLS", "-1"),
+        # 0: feed passes back to back; 1e26: the worker's wait raised OverflowError
+        ("PARALLAX_INGEST_INTERVAL", "0"),
+        ("PARALLAX_INGEST_INTERVAL", "9" * 26),
+        # a service that answers every request 429
+        ("PARALLAX_RATE_LIMIT", "0/minute"),
+        ("PARALLAX_RATE_LIMIT", "600/minute;0/hour"),
+    ],
+)
 def test_bad_environment_values_are_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         load_config({name: value})
 
 
-def test_test_config_wins_over_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+def test_test_config_wins_over_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
     monkeypatch.setenv("PARALLAX_LOOKUP_MAX_URLS", "5")
-    assert create_app({"INGEST_ENABLED": False, "DATA_DIR": str(tmp_path)}).config["LOOKUP_MAX_URLS"] == 5
+    assert (
+        create_app({"INGEST_ENABLED": False, "DATA_DIR": str(tmp_path)}).config["LOOKUP_MAX_URLS"]
+        == 5
+    )
     app = create_app({"LOOKUP_MAX_URLS": 7, "INGEST_ENABLED": False, "DATA_DIR": str(tmp_path)})
     assert app.config["LOOKUP_MAX_URLS"] == 7
 
@@ -59,7 +79,9 @@ def test_a_broken_ratings_directory_stops_start_up_naming_the_file(tmp_path: obj
     ],
 )
 def test_a_misspelt_setting_refuses_start_up_with_a_suggestion(name: str, suggestion: str) -> None:
-    with pytest.raises(ConfigError, match=f"{name} is not a Parallax setting.*did you mean {suggestion}\\?"):
+    with pytest.raises(
+        ConfigError, match=f"{name} is not a Parallax setting.*did you mean {suggestion}\\?"
+    ):
         load_config({name: "k-" + "a" * 30})
 
 
@@ -69,8 +91,15 @@ def test_an_unknown_setting_with_no_near_name_lists_the_settings() -> None:
 
 
 def test_names_of_the_tools_around_the_service_are_not_settings_but_allowed() -> None:
-    load_config({"PARALLAX_HOST": "0.0.0.0", "PARALLAX_PORT": "8000", "PARALLAX_EXPORT": "x",
-                 "PARALLAX_TEST_DATABASE_URL": "postgresql://x", "PARALLAX_FUZZ_EXAMPLES": "3"})
+    load_config(
+        {
+            "PARALLAX_HOST": "0.0.0.0",
+            "PARALLAX_PORT": "8000",
+            "PARALLAX_EXPORT": "x",
+            "PARALLAX_TEST_DATABASE_URL": "postgresql://x",
+            "PARALLAX_FUZZ_EXAMPLES": "3",
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -95,7 +124,9 @@ def test_values_the_service_could_only_fail_on_later_refuse_start_up(
 
 def test_test_overrides_are_validated_too(tmp_path: object) -> None:
     with pytest.raises(ConfigError, match="'mysql' databases"):
-        create_app({"DATABASE_URL": "mysql://x", "INGEST_ENABLED": False, "DATA_DIR": str(tmp_path)})
+        create_app(
+            {"DATABASE_URL": "mysql://x", "INGEST_ENABLED": False, "DATA_DIR": str(tmp_path)}
+        )
 
 
 def test_parallax_serve_refuses_a_misspelt_setting_in_one_line(tmp_path: object) -> None:
@@ -103,9 +134,9 @@ def test_parallax_serve_refuses_a_misspelt_setting_in_one_line(tmp_path: object)
 
     from service.cli import main
 
-    result = CliRunner(env={"PARALLAX_API_KEY": "k-" + "a" * 30, "PARALLAX_DATA_DIR": str(tmp_path)}).invoke(
-        main, ["serve", "--no-ingest"]
-    )
+    result = CliRunner(
+        env={"PARALLAX_API_KEY": "k-" + "a" * 30, "PARALLAX_DATA_DIR": str(tmp_path)}
+    ).invoke(main, ["serve", "--no-ingest"])
     assert result.exit_code == 1
     assert "did you mean PARALLAX_API_KEYS?" in result.output
     assert "Traceback" not in result.output
@@ -127,5 +158,8 @@ def test_an_address_that_cannot_be_parsed_stops_start_up_naming_the_setting(
     # is parsed on first use), or `parallax serve` said only "Invalid IPv6 URL".
     with pytest.raises(ConfigError, match=f"^{name}: .*{says}.*; write it as "):
         load_config({name: value})
-    good = {"PARALLAX_DATABASE_URL": "postgresql://u@[::1]:5432/db", "PARALLAX_REDIS_URL": "redis://h:6379/0"}
+    good = {
+        "PARALLAX_DATABASE_URL": "postgresql://u@[::1]:5432/db",
+        "PARALLAX_REDIS_URL": "redis://h:6379/0",
+    }
     assert load_config({name: good[name]})[name.removeprefix("PARALLAX_")] == good[name]

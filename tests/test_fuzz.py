@@ -32,7 +32,9 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     return create_app({"TESTING": True, "DATA_DIR": str(data), "INGEST_ENABLED": False})
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(JUNK)
 def test_score_never_fails_on_junk(fuzz_app: Flask, text: str) -> None:
     response = fuzz_app.test_client().get("/v1/score", query_string={"url": text})
@@ -44,7 +46,9 @@ def test_score_never_fails_on_junk(fuzz_app: Flask, text: str) -> None:
         assert body["resolved_url"].startswith(("http://", "https://"))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.one_of(JUNK, st.integers(), st.none(), st.booleans()), max_size=20))
 def test_lookup_never_fails_on_junk(fuzz_app: Flask, items: list[object]) -> None:
     response = fuzz_app.test_client().post("/v1/lookup", json={"urls": items})
@@ -56,11 +60,19 @@ def test_lookup_never_fails_on_junk(fuzz_app: Flask, items: list[object]) -> Non
         assert "error" in result or "resolved_url" in result
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=st.lists(JUNK.filter(lambda s: "\n" not in s and "\r" not in s), min_size=1, max_size=10))
-def test_cli_lookup_never_crashes_on_junk(lines: list[str], tmp_path_factory: pytest.TempPathFactory) -> None:
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=st.lists(JUNK.filter(lambda s: "\n" not in s and "\r" not in s), min_size=1, max_size=10)
+)
+def test_cli_lookup_never_crashes_on_junk(
+    lines: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     data = Path(tmp_path_factory.mktemp("cli"))
-    result = CliRunner(env={"PARALLAX_DATA_DIR": str(data)}).invoke(main, ["lookup"], input="\n".join(lines) + "\n")
+    result = CliRunner(env={"PARALLAX_DATA_DIR": str(data)}).invoke(
+        main, ["lookup"], input="\n".join(lines) + "\n"
+    )
     answers = [json.loads(line) for line in result.stdout.split("\n") if line]
     assert len(answers) == sum(1 for line in lines if line.strip())
     failed = sum(1 for answer in answers if "error" in answer)

@@ -33,7 +33,9 @@ def _validator(spec: dict[str, Any], schema: dict[str, Any]) -> jsonschema.Draft
 
 
 def _response_schema(spec: dict[str, Any], path: str, method: str, status: str) -> dict[str, Any]:
-    schema: dict[str, Any] = spec["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+    schema: dict[str, Any] = spec["paths"][path][method]["responses"][status]["content"][
+        "application/json"
+    ]["schema"]
     return schema
 
 
@@ -43,7 +45,12 @@ def test_answers_match_their_schemas(client: FlaskClient) -> None:
         ("/v1/score", "get", "200", client.get("/v1/score?url=https://www.nytimes.com/x")),
         ("/v1/score", "get", "200", client.get("/v1/score?url=https://unrated.example/x")),
         ("/v1/score", "get", "400", client.get("/v1/score?url=javascript:x")),
-        ("/v1/lookup", "post", "200", client.post("/v1/lookup", json={"urls": ["bbc.co.uk", "ftp://x"]})),
+        (
+            "/v1/lookup",
+            "post",
+            "200",
+            client.post("/v1/lookup", json={"urls": ["bbc.co.uk", "ftp://x"]}),
+        ),
         ("/v1/outlets", "get", "200", client.get("/v1/outlets?q=news")),
         ("/v1/outlets/{outlet_id}", "get", "200", client.get("/v1/outlets/reuters.com")),
         ("/v1/outlets/{outlet_id}", "get", "404", client.get("/v1/outlets/nope.example")),

@@ -73,7 +73,9 @@ def test_story_page_shows_the_numbers_of_the_json(demo_app: Flask, client: Flask
         assert len(group.articles) == len(summary["articles_by_side"][group.side])
         assert group.outlet_count == lean["outlets"][group.side]
     top = max(("left", "center", "right"), key=lambda s: lean["by_outlets"][s])
-    assert view.lean_sentence == f"{round(lean['by_outlets'][top] * 100)}% of the sources lean {top}"
+    assert (
+        view.lean_sentence == f"{round(lean['by_outlets'][top] * 100)}% of the sources lean {top}"
+    )
     # The page: the same figures in its text.
     page = client.get(f"/stories/{story_id}")
     assert page.status_code == 200
@@ -108,7 +110,9 @@ def test_demo_is_marked_everywhere_and_clears_exactly(demo_app: Flask, client: F
     assert len(stories) == 5
     eng = engine(demo_app)
     # A real article beside the demo: --clear must leave it.
-    eng.ingest([RawArticle(title="Harbor bridge reopens after repairs", url="https://www.reuters.com/a/1")])
+    eng.ingest(
+        [RawArticle(title="Harbor bridge reopens after repairs", url="https://www.reuters.com/a/1")]
+    )
     summary = client.get(f"/v1/stories/{stories['barrier']}").get_json()
     assert summary["demo"] is True
     assert all(a["demo"] for side in summary["articles_by_side"].values() for a in side)
@@ -161,23 +165,33 @@ def test_a_running_service_forgets_a_demo_cleared_from_the_command_line(tmp_path
         stories = load_demo(engine(app), time.time()).stories
     cleared = set(stories.values())
     env = {**os.environ, "PARALLAX_DATA_DIR": str(data), "PARALLAX_INGEST_ENABLED": "0"}
-    done = subprocess.run([sys.executable, "-m", "service.cli", "demo", "--clear"], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "demo", "--clear"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0 and f"removed {len(DEMO_ARTICLES)} demo articles" in done.stdout
     barrier = stories["barrier"]
     assert client.get(f"/v1/stories/{barrier}").status_code == 404
     assert client.get(f"/stories/{barrier}", headers=HTML).status_code == 404
     # A real report of the same (invented) event, sent by the extension while the service runs.
-    report = {"url": "https://www.reuters.com/world/veldmark-barrier-holds",
-              "title": "Port Veldmark tidal flood barrier holds back the storm surge",
-              "description": "The Port Veldmark tidal flood barrier held against a storm surge "
-                             "on the Veldmark estuary, officials said."}
+    report = {
+        "url": "https://www.reuters.com/world/veldmark-barrier-holds",
+        "title": "Port Veldmark tidal flood barrier holds back the storm surge",
+        "description": "The Port Veldmark tidal flood barrier held against a storm surge "
+        "on the Veldmark estuary, officials said.",
+    }
     answer = client.post("/v1/articles", json=report).get_json()
     assert answer["stored"] is True
     assert answer["story"]["id"] not in cleared and answer["story"]["article_count"] == 1
     for story_id in cleared:
         assert client.get(f"/v1/stories/{story_id}").status_code == 404, story_id
-    assert [s["id"] for s in client.get("/v1/stories").get_json()["stories"]] == [answer["story"]["id"]]
+    assert [s["id"] for s in client.get("/v1/stories").get_json()["stories"]] == [
+        answer["story"]["id"]
+    ]
     with app.app_context():
         assert engine(app).clusterer.active_stories == 1  # the demo's stories are forgotten
 
@@ -190,11 +204,18 @@ def test_a_running_service_forgets_a_demo_cleared_from_the_command_line(tmp_path
         ({"PARALLAX_HOST": "0.0.0.0", "PARALLAX_PORT": "9001"}, [], "http://127.0.0.1:9001/"),
         ({"PARALLAX_HOST": "::", "PARALLAX_PORT": "9001"}, [], "http://[::1]:9001/"),
         ({"PARALLAX_HOST": "news.lan"}, [], "http://news.lan:8000/"),
-        ({"PARALLAX_PORT": "8123"}, ["--base-url", "https://news.example/p"], "https://news.example/p/"),
+        (
+            {"PARALLAX_PORT": "8123"},
+            ["--base-url", "https://news.example/p"],
+            "https://news.example/p/",
+        ),
     ],
 )
 def test_demo_points_at_the_address_the_service_is_served_on(
-    app: Flask, monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], args: list[str],
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    environ: dict[str, str],
+    args: list[str],
     address: str,
 ) -> None:
     from service.cli import main
@@ -214,7 +235,11 @@ def test_demo_points_at_the_address_the_service_is_served_on(
 @pytest.mark.parametrize(
     ("environ", "args", "message"),
     [
-        ({"PARALLAX_PORT": "eighty"}, [], "PARALLAX_PORT='eighty': use a port number from 1 to 65535"),
+        (
+            {"PARALLAX_PORT": "eighty"},
+            [],
+            "PARALLAX_PORT='eighty': use a port number from 1 to 65535",
+        ),
         ({"PARALLAX_PORT": "70000"}, [], "PARALLAX_PORT='70000'"),
         ({"PARALLAX_HOST": "a b/<x>"}, [], "PARALLAX_HOST='a b/<x>': give a host name"),
         ({}, ["--base-url", "javascript:alert(1)"], "Invalid value for --base-url"),
@@ -222,7 +247,10 @@ def test_demo_points_at_the_address_the_service_is_served_on(
     ],
 )
 def test_demo_refuses_an_address_it_cannot_print_and_says_what_to_fix(
-    app: Flask, monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], args: list[str],
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    environ: dict[str, str],
+    args: list[str],
     message: str,
 ) -> None:
     from service.cli import main
@@ -246,7 +274,9 @@ def test_serve_listens_where_parallax_host_and_port_say(
     import service.cli as cli
 
     bound: list[tuple[str, int]] = []
-    monkeypatch.setattr(cli, "_run_gunicorn", lambda host, port, workers: bound.append((host, port)))
+    monkeypatch.setattr(
+        cli, "_run_gunicorn", lambda host, port, workers: bound.append((host, port))
+    )
     monkeypatch.setenv("PARALLAX_HOST", "0.0.0.0")
     monkeypatch.setenv("PARALLAX_PORT", "8123")
     monkeypatch.setenv("PARALLAX_INGEST_ENABLED", "0")
@@ -317,11 +347,18 @@ def test_feeds_page_and_command_show_each_feeds_state(tmp_path: Path) -> None:
 
     ratings = write_ratings(
         tmp_path / "ratings",
-        [("leftpaper.com", "https://leftpaper.com/rss"), ("rightdaily.com", "https://rightdaily.com/rss")],
+        [
+            ("leftpaper.com", "https://leftpaper.com/rss"),
+            ("rightdaily.com", "https://rightdaily.com/rss"),
+        ],
     )
     app = create_app(
-        {"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "RATINGS_DIR": str(ratings),
-         "INGEST_ENABLED": False}
+        {
+            "TESTING": True,
+            "DATA_DIR": str(tmp_path / "data"),
+            "RATINGS_DIR": str(ratings),
+            "INGEST_ENABLED": False,
+        }
     )
 
     def fetcher(url: str, policy: object, headers: object = None) -> object:
@@ -379,10 +416,16 @@ def test_a_feed_pass_logs_one_line(caplog: pytest.LogCaptureFixture, tmp_path: P
         tmp_path / "ratings",
         [("leftpaper.com", "http://localhost:9/a"), ("rightdaily.com", "http://localhost:9/b")],
     )
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "RATINGS_DIR": str(ratings)})
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "RATINGS_DIR": str(ratings)}
+    )
     with caplog.at_level(logging.INFO), app.app_context():
         run_feeds_once(context_for_app(app))
-    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO and "feed" in r.getMessage()]
+    lines = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.INFO and "feed" in r.getMessage()
+    ]
     assert lines == ["feed pass: 2 feeds tried, 0 new articles, 2 failed (2 forbidden_address)"]
 
 
@@ -449,13 +492,25 @@ def test_a_304_is_decided_before_the_page_is_rendered(
     monkeypatch.setattr(pages, "render_template", counting_render)
     built: list[str] = []
     real_view = models.story_page
-    monkeypatch.setattr(models, "story_page", lambda *a, **k: built.append("story") or real_view(*a, **k))
+    monkeypatch.setattr(
+        models, "story_page", lambda *a, **k: built.append("story") or real_view(*a, **k)
+    )
     eng = engine(demo_app)
     real_snapshot = eng.snapshot
-    monkeypatch.setattr(eng, "snapshot", lambda *a, **k: built.append("summary") or real_snapshot(*a, **k))
+    monkeypatch.setattr(
+        eng, "snapshot", lambda *a, **k: built.append("summary") or real_snapshot(*a, **k)
+    )
     story_id = demo_app.extensions["test.demo_stories"]["barrier"]
-    paths = ["/", f"/stories/{story_id}", f"/stories/{story_id}?side=left", "/blindspots",
-             "/outlets/reuters.com", "/outlets?q=times", "/feeds", "/score?url=https://www.reuters.com/x"]
+    paths = [
+        "/",
+        f"/stories/{story_id}",
+        f"/stories/{story_id}?side=left",
+        "/blindspots",
+        "/outlets/reuters.com",
+        "/outlets?q=times",
+        "/feeds",
+        "/score?url=https://www.reuters.com/x",
+    ]
     etags = {}
     for path in paths:
         first = client.get(path)
@@ -474,11 +529,16 @@ def test_a_304_is_decided_before_the_page_is_rendered(
     # The same bytes again: a page's ETag is stable while what it shows is.
     assert client.get(paths[1]).headers["ETag"] == etags[paths[1]]
     # A new article in the story: a new ETag, so the old one gets the fresh page, rendered.
-    eng.ingest([RawArticle(
-        title="Port Veldmark tidal flood barrier gates reopen after the storm surge passes",
-        text="The Port Veldmark tidal flood barrier reopened its twelve gates on the Veldmark "
-             "estuary after the storm surge passed, engineers said.",
-        url="https://www.bbc.co.uk/news/veldmark-barrier-reopens")])
+    eng.ingest(
+        [
+            RawArticle(
+                title="Port Veldmark tidal flood barrier gates reopen after the storm surge passes",
+                text="The Port Veldmark tidal flood barrier reopened its twelve gates on the Veldmark "
+                "estuary after the storm surge passed, engineers said.",
+                url="https://www.bbc.co.uk/news/veldmark-barrier-reopens",
+            )
+        ]
+    )
     count = len(rendered)
     changed = client.get(paths[1], headers={"If-None-Match": etags[paths[1]]})
     assert changed.status_code == 200 and changed.headers["ETag"] != etags[paths[1]]
@@ -505,16 +565,32 @@ def test_hostile_titles_and_links_render_as_text(app: Flask, client: FlaskClient
     store = engine(app).store
     long_title = "Dam " + "x" * 9_996
     rows = [
-        ("https://leftpaper.com/1", "<script>alert('t')</script> Northbridge dam", "nytimes.com",
-         "https://www.nytimes.com/1"),
-        ("id:evil-2", "<img src=x onerror=alert(1)> dam vote", "foxnews.com", "javascript:alert(1)"),
+        (
+            "https://leftpaper.com/1",
+            "<script>alert('t')</script> Northbridge dam",
+            "nytimes.com",
+            "https://www.nytimes.com/1",
+        ),
+        (
+            "id:evil-2",
+            "<img src=x onerror=alert(1)> dam vote",
+            "foxnews.com",
+            "javascript:alert(1)",
+        ),
         ("id:evil-3", long_title, "reuters.com", "data:text/html,<script>alert(1)</script>"),
     ]
     store.commit(
         Batch(
             articles=[
-                NewArticle(key=k, title=t, url=u, outlet_id=o, side="left", first_seen=1.7e9 + i,
-                           story_id="st-1")
+                NewArticle(
+                    key=k,
+                    title=t,
+                    url=u,
+                    outlet_id=o,
+                    side="left",
+                    first_seen=1.7e9 + i,
+                    story_id="st-1",
+                )
                 for i, (k, t, o, u) in enumerate(rows)
             ]
         )
@@ -572,13 +648,26 @@ def test_hostile_query_parameters_make_a_4xx_page_never_a_500(
 
 CSS = Path(__file__).resolve().parents[1] / "service" / "web" / "pages" / "static" / "pages.css"
 TEXT_PAIRS = [
-    ("fg", "bg"), ("fg", "soft"), ("muted", "bg"), ("muted", "soft"), ("link", "bg"),
-    ("link", "soft"), ("bg", "link"), ("fg", "note-bg"), ("fg", "blind-bg"), ("link", "note-bg"),
-    ("chip-left-fg", "chip-left-bg"), ("chip-center-fg", "chip-center-bg"),
-    ("chip-right-fg", "chip-right-bg"), ("chip-unrated-fg", "chip-unrated-bg"),
-    ("chip-fact-fg", "chip-fact-bg"), ("demo-fg", "demo-bg"),
+    ("fg", "bg"),
+    ("fg", "soft"),
+    ("muted", "bg"),
+    ("muted", "soft"),
+    ("link", "bg"),
+    ("link", "soft"),
+    ("bg", "link"),
+    ("fg", "note-bg"),
+    ("fg", "blind-bg"),
+    ("link", "note-bg"),
+    ("chip-left-fg", "chip-left-bg"),
+    ("chip-center-fg", "chip-center-bg"),
+    ("chip-right-fg", "chip-right-bg"),
+    ("chip-unrated-fg", "chip-unrated-bg"),
+    ("chip-fact-fg", "chip-fact-bg"),
+    ("demo-fg", "demo-bg"),
 ]
-GRAPHIC_PAIRS = [(side, back) for side in ("left", "center", "right", "unrated") for back in ("bg", "soft")]
+GRAPHIC_PAIRS = [
+    (side, back) for side in ("left", "center", "right", "unrated") for back in ("bg", "soft")
+]
 
 
 def _luminance(hex_colour: str) -> float:
@@ -595,7 +684,9 @@ def _contrast(a: str, b: str) -> float:
 def _schemes() -> dict[str, dict[str, str]]:
     css = CSS.read_text("utf-8")
     light_block = css.split(":root {", 1)[1].split("}", 1)[0]
-    dark_block = css.split("prefers-color-scheme: dark", 1)[1].split(":root {", 1)[1].split("}", 1)[0]
+    dark_block = (
+        css.split("prefers-color-scheme: dark", 1)[1].split(":root {", 1)[1].split("}", 1)[0]
+    )
     light = _variables(light_block)
     return {"light": light, "dark": {**light, **_variables(dark_block)}}
 
@@ -622,17 +713,28 @@ def test_every_text_colour_pair_meets_aa_and_the_bar_is_visible(scheme: str) -> 
 
 def test_story_page_shows_key_points_and_framing_when_the_summary_has_them(app: Flask) -> None:
     summary = {
-        "id": "st-1", "headline": "Harbor bridge closes", "article_count": 2, "outlet_count": 2,
-        "lean": {"outlets": {"left": 1, "center": 0, "right": 1, "unrated": 0},
-                 "by_outlets": {"left": 0.5, "center": 0.0, "right": 0.5, "unrated": 0.0},
-                 "articles": {"left": 1, "center": 0, "right": 1, "unrated": 0}},
-        "factuality": {"high": 1.0}, "owner_types": {"corporation": 1.0},
-        "key_points": [{"text": "Inspectors found a crack.", "outlet": "Reuters", "article_id": "a1"},
-                       {"text": "   "}, "not a point"],
+        "id": "st-1",
+        "headline": "Harbor bridge closes",
+        "article_count": 2,
+        "outlet_count": 2,
+        "lean": {
+            "outlets": {"left": 1, "center": 0, "right": 1, "unrated": 0},
+            "by_outlets": {"left": 0.5, "center": 0.0, "right": 0.5, "unrated": 0.0},
+            "articles": {"left": 1, "center": 0, "right": 1, "unrated": 0},
+        },
+        "factuality": {"high": 1.0},
+        "owner_types": {"corporation": 1.0},
+        "key_points": [
+            {"text": "Inspectors found a crack.", "outlet": "Reuters", "article_id": "a1"},
+            {"text": "   "},
+            "not a point",
+        ],
         "framing": [{"side": "left", "text": "A safety story."}, "Cost overruns."],
     }
     view = models.story_page(summary)
-    assert [(k.text, k.outlet) for k in view.key_points] == [("Inspectors found a crack.", "Reuters")]
+    assert [(k.text, k.outlet) for k in view.key_points] == [
+        ("Inspectors found a crack.", "Reuters")
+    ]
     assert tuple(map(str, view.framing)) == ("Left: A safety story.", "Cost overruns.")
     assert view.lean_sentence == "50% of the sources lean left"  # a tie goes left, center, right
     with app.test_request_context("/stories/st-1"):
@@ -783,10 +885,14 @@ def test_score_page_links_the_story_of_a_stored_article(app: Flask, client: Flas
     eng = engine(app)
     eng.ingest(
         [
-            RawArticle(title="Eastport harbor bridge closes after inspectors find a crack",
-                       url="https://www.nytimes.com/2025/10/26/nyregion/eastport-bridge.html"),
-            RawArticle(title="Eastport harbor bridge closed: inspectors find a crack",
-                       url="https://www.foxnews.com/us/eastport-harbor-bridge-crack"),
+            RawArticle(
+                title="Eastport harbor bridge closes after inspectors find a crack",
+                url="https://www.nytimes.com/2025/10/26/nyregion/eastport-bridge.html",
+            ),
+            RawArticle(
+                title="Eastport harbor bridge closed: inspectors find a crack",
+                url="https://www.foxnews.com/us/eastport-harbor-bridge-crack",
+            ),
         ]
     )
     page = client.get("/score?url=https://www.nytimes.com/2025/10/26/nyregion/eastport-bridge.html")
@@ -803,7 +909,9 @@ def test_story_page_reads_key_points_and_framing_as_the_api_gives_them(
     story_id = sorted(demo_story_ids(engine(demo_app).store))[0]
     summary = client.get(f"/v1/stories/{story_id}").get_json()
     outlet = {"id": "foxnews.com", "name": "Fox News", "lean": {"label": "right"}}
-    summary["key_points"] = [{"text": "The council voted 7-2.", "outlet": outlet, "article_id": "a1"}]
+    summary["key_points"] = [
+        {"text": "The council voted 7-2.", "outlet": outlet, "article_id": "a1"}
+    ]
     summary["framing"] = {
         "right": {"terms": ["taxpayers"], "points": [{"text": "Costs rise.", "outlet": outlet}]},
         "left": {"terms": [], "points": []},

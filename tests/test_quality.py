@@ -26,9 +26,15 @@ from service.core.ratings_schema import FLAG_LABELS, KIND_LABELS, KINDS, OUTLET_
 
 HEADER = ",".join(OUTLET_COLUMNS)
 MANIFEST = {
-    "id": "testq", "name": "Test quality", "short": "Test et al. 2024", "citation": "Test (2024).",
-    "year": 2024, "terms": "free to reuse with citation", "description": "aggregate of two sets",
-    "score_column": "score", "factuality_cut_points": [[0.6, "high"], [0.3, "mixed"], [0.0, "low"]],
+    "id": "testq",
+    "name": "Test quality",
+    "short": "Test et al. 2024",
+    "citation": "Test (2024).",
+    "year": 2024,
+    "terms": "free to reuse with citation",
+    "description": "aggregate of two sets",
+    "score_column": "score",
+    "factuality_cut_points": [[0.6, "high"], [0.3, "mixed"], [0.0, "low"]],
 }
 
 
@@ -36,7 +42,10 @@ def _documented_cut_points() -> list[CutPoint]:
     text = (default_ratings_dir() / "METHODOLOGY.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| ≥ ([0-9.]+) \| ([a-z-]+|\(no label\)) \|$", text, flags=re.MULTILINE)
     assert rows, "METHODOLOGY.md lost its table of cut points"
-    return [CutPoint(float(minimum), None if label == "(no label)" else label) for minimum, label in rows]
+    return [
+        CutPoint(float(minimum), None if label == "(no label)" else label)
+        for minimum, label in rows
+    ]
 
 
 def test_methodology_documents_the_cut_points_the_bundled_layer_uses() -> None:
@@ -57,12 +66,18 @@ def test_every_derived_factuality_follows_the_documented_cut_points() -> None:
         assert "derived" in derived_label.basis
 
 
-def _ratings(tmp_path: Path, rows: list[str], scores: list[str], manifest: dict[str, object] | None = None) -> Path:
+def _ratings(
+    tmp_path: Path, rows: list[str], scores: list[str], manifest: dict[str, object] | None = None
+) -> Path:
     root = tmp_path / "ratings"
     (root / "outlets").mkdir(parents=True)
     (root / "quality").mkdir()
-    (root / "outlets" / "a.csv").write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    (root / "quality" / "testq.csv").write_text("domain,score\n" + "\n".join(scores) + "\n", encoding="utf-8")
+    (root / "outlets" / "a.csv").write_text(
+        HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8"
+    )
+    (root / "quality" / "testq.csv").write_text(
+        "domain,score\n" + "\n".join(scores) + "\n", encoding="utf-8"
+    )
     (root / "quality" / "testq.json").write_text(json.dumps(manifest or MANIFEST), encoding="utf-8")
     return root
 
@@ -73,7 +88,9 @@ SATIRE = "joke.com,Joke,,satire,US,en,,,,,,satire,,low,2026-12-01"
 
 
 def test_an_imported_quality_never_overwrites_our_factuality(tmp_path: Path) -> None:
-    root = _ratings(tmp_path, [NO_LABEL, SATIRE, OURS_HIGH], ["bare.net,0.1", "joke.com,0.1", "ours.com,0.05"])
+    root = _ratings(
+        tmp_path, [NO_LABEL, SATIRE, OURS_HIGH], ["bare.net,0.1", "joke.com,0.1", "ours.com,0.05"]
+    )
     table = load_table(root)
     ours = table.outlets["ours.com"]
     assert ours.factuality == "high" and ours.factuality_derived is None
@@ -105,8 +122,11 @@ def test_an_imported_quality_never_overwrites_our_factuality(tmp_path: Path) -> 
         (["82.221.129.208,0.2"], None, "is an IP address"),
         (["z.com,0.5", "a.com,0.5"], None, "not sorted by domain"),
         (["bare.com,0.5"], {k: v for k, v in MANIFEST.items() if k != "year"}, "'year' is missing"),
-        (["bare.com,0.5"], {**MANIFEST, "factuality_cut_points": [[0.3, "high"], [0.6, "low"]]},
-         "highest minimum"),
+        (
+            ["bare.com,0.5"],
+            {**MANIFEST, "factuality_cut_points": [[0.3, "high"], [0.6, "low"]]},
+            "highest minimum",
+        ),
         (["bare.com,0.5"], {**MANIFEST, "licence": "x"}, "unknown key"),
     ],
 )
@@ -133,9 +153,14 @@ def test_manifest_must_be_an_object_with_typed_fields() -> None:
 
 @pytest.mark.parametrize(
     ("text", "says"),
-    [("[" * 100_000 + "]" * 100_000, "nested too deeply"), ('{"year": ' + "9" * 5_000 + "}", "too long")],
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"year": ' + "9" * 5_000 + "}", "too long"),
+    ],
 )
-def test_an_unreadable_manifest_is_a_problem_not_a_traceback(tmp_path: Path, text: str, says: str) -> None:
+def test_an_unreadable_manifest_is_a_problem_not_a_traceback(
+    tmp_path: Path, text: str, says: str
+) -> None:
     path = tmp_path / "deep.json"
     path.write_text(text, encoding="utf-8")
     source, problems = read_manifest(path)
@@ -143,15 +168,26 @@ def test_an_unreadable_manifest_is_a_problem_not_a_traceback(tmp_path: Path, tex
 
 
 def test_a_band_without_a_label_derives_none() -> None:
-    source, problems = parse_manifest({**MANIFEST, "factuality_cut_points": [[0.6, "high"], [0.47, None], [0.3, "mixed"]]})
+    source, problems = parse_manifest(
+        {**MANIFEST, "factuality_cut_points": [[0.6, "high"], [0.47, None], [0.3, "mixed"]]}
+    )
     assert source is not None, problems
-    assert [derive_factuality(x, source.cut_points) for x in (0.7, 0.5, 0.4, 0.1)] == ["high", None, "mixed", None]
-    refused, problems = parse_manifest({**MANIFEST, "factuality_cut_points": [[0.6, None], [0.5, None]]})
+    assert [derive_factuality(x, source.cut_points) for x in (0.7, 0.5, 0.4, 0.1)] == [
+        "high",
+        None,
+        "mixed",
+        None,
+    ]
+    refused, problems = parse_manifest(
+        {**MANIFEST, "factuality_cut_points": [[0.6, None], [0.5, None]]}
+    )
     assert refused is None and problems
 
 
 def test_fit_finds_monotone_bands_and_merges_thin_ones() -> None:
-    pairs = [(0.1 + i / 1000, "low") for i in range(30)] + [(0.5 + i / 1000, "mixed") for i in range(30)]
+    pairs = [(0.1 + i / 1000, "low") for i in range(30)] + [
+        (0.5 + i / 1000, "mixed") for i in range(30)
+    ]
     pairs += [(0.8 + i / 1000, "high") for i in range(30)] + [(0.99, "very-high")]
     cuts, agreed = fit_cut_points(pairs)
     assert [c.label for c in cuts] == ["high", "mixed", "low"]  # one very-high outlet is no band
@@ -162,12 +198,16 @@ def test_fit_finds_monotone_bands_and_merges_thin_ones() -> None:
 def test_score_shows_the_quality_in_words_with_its_source(client: FlaskClient) -> None:
     outlet = client.get("/v1/score?url=https://www.nytimes.com/2026/x.html").get_json()["outlet"]
     quality = outlet["quality"]
-    assert re.fullmatch(r"news-quality score 0\.\d\d of 1, aggregate of six rating sets, 2023", quality["text"])
+    assert re.fullmatch(
+        r"news-quality score 0\.\d\d of 1, aggregate of six rating sets, 2023", quality["text"]
+    )
     assert quality["year"] == 2023 and "PNAS Nexus" in quality["citation"] and quality["terms"]
     assert outlet["factuality"]["derived"] is False and outlet["factuality_derived"] is None
 
 
-def test_a_domain_only_the_quality_list_knows_gets_a_score_and_derived_factuality(client: FlaskClient) -> None:
+def test_a_domain_only_the_quality_list_knows_gets_a_score_and_derived_factuality(
+    client: FlaskClient,
+) -> None:
     outlet = client.get("/v1/score?url=https://bentontimes.com/stories/x").get_json()["outlet"]
     assert outlet["factuality"] is None and outlet["confidence"] == "low"
     assert outlet["quality"]["score"] < 0.47
@@ -188,8 +228,18 @@ def test_export_carries_quality_with_its_source_and_stays_in_budget(client: Flas
     assert len(response.data) <= 350 * 1024
     doc = json.loads(gzip.decompress(response.data))
     fields = doc["fields"]
-    assert fields[:10] == ["id", "name", "kind", "country", "lean", "lean_score", "factuality",
-                           "owner", "owner_type", "flags"]  # old clients read these by name
+    assert fields[:10] == [
+        "id",
+        "name",
+        "kind",
+        "country",
+        "lean",
+        "lean_score",
+        "factuality",
+        "owner",
+        "owner_type",
+        "flags",
+    ]  # old clients read these by name
     rows = {row[0]: dict(zip(fields, row, strict=True)) for row in doc["outlets"]}
     nyt = rows["nytimes.com"]
     assert 0 < nyt["quality"] <= 1 and doc["quality_sources"][nyt["quality_source"]]["year"] == 2023
@@ -201,19 +251,35 @@ def test_export_carries_quality_with_its_source_and_stays_in_budget(client: Flas
 
 def test_import_accepts_the_authors_file_format(tmp_path: Path) -> None:
     authors = tmp_path / "domain_pc1.csv"  # the authors' layout: sorted by score, one bad host
-    authors.write_text("domain,pc1\nreuters.com,1\nbentontimes.com,0.3\nwvec–13newsnow.com,0.9\n", encoding="utf-8")
+    authors.write_text(
+        "domain,pc1\nreuters.com,1\nbentontimes.com,0.3\nwvec–13newsnow.com,0.9\n", encoding="utf-8"
+    )
     manifest = default_ratings_dir() / "quality" / "lin2023.json"
-    refused = CliRunner().invoke(main, ["ratings", "import", str(authors), "--data-dir", str(tmp_path / "d")])
+    refused = CliRunner().invoke(
+        main, ["ratings", "import", str(authors), "--data-dir", str(tmp_path / "d")]
+    )
     assert refused.exit_code != 0 and "--quality-source" in refused.output
-    args = ["ratings", "import", str(authors), "--quality-source", str(manifest), "--data-dir", str(tmp_path / "d")]
+    args = [
+        "ratings",
+        "import",
+        str(authors),
+        "--quality-source",
+        str(manifest),
+        "--data-dir",
+        str(tmp_path / "d"),
+    ]
     strict = CliRunner().invoke(main, args)
     assert strict.exit_code != 0 and "--skip-invalid" in strict.output
     assert not (tmp_path / "d" / "ratings-overrides" / "quality" / "lin2023.csv").exists()
     result = CliRunner().invoke(main, [*args, "--skip-invalid"])
     assert result.exit_code == 0, result.output
-    written = (tmp_path / "d" / "ratings-overrides" / "quality" / "lin2023.csv").read_text(encoding="utf-8")
+    written = (tmp_path / "d" / "ratings-overrides" / "quality" / "lin2023.csv").read_text(
+        encoding="utf-8"
+    )
     assert written == "domain,pc1\nbentontimes.com,0.3\nreuters.com,1\n"
-    table = load_table(quality_overrides=[tmp_path / "d" / "ratings-overrides" / "quality" / "lin2023.csv"])
+    table = load_table(
+        quality_overrides=[tmp_path / "d" / "ratings-overrides" / "quality" / "lin2023.csv"]
+    )
     reuters = table.outlets["reuters.com"]
     assert reuters.quality is not None and reuters.quality.score == 1.0
     assert table.outlets["nytimes.com"].quality is None  # the newer release replaces the layer
@@ -234,7 +300,8 @@ def test_review_file_is_validated(tmp_path: Path) -> None:
     root = tmp_path / "ratings"
     shutil.copytree(default_ratings_dir(), root)
     (root / "quality" / "review.csv").write_text(
-        "id,factuality,decision,note,reviewed\nnosuch.example,high,overrule,,2026\n", encoding="utf-8"
+        "id,factuality,decision,note,reviewed\nnosuch.example,high,overrule,,2026\n",
+        encoding="utf-8",
     )
     _, problems = check_ratings(root)
     messages = " ".join(p.message for p in problems)

@@ -32,7 +32,9 @@ def test_url_case(case: dict[str, Any]) -> None:
         return
     if "source_name" in case:
         # A link shown beside its source's name (Google News): see Resolver.resolve_named.
-        result = table.resolver.resolve_named(case["input"], case["source_name"], case.get("country"))
+        result = table.resolver.resolve_named(
+            case["input"], case["source_name"], case.get("country")
+        )
     else:
         result = table.resolve(case["input"])
     assert (result.outlet.id if result.outlet else None) == case["outlet"]
@@ -96,7 +98,9 @@ def test_arbitrary_text_gives_a_result_or_a_clear_error(text: str) -> None:
         assert result.resolved_url.startswith(("http://", "https://"))
 
 
-URL_CHARS = st.sampled_from(list("abcxyz019-._~:/?#[]@!$&'()*+,;=%\\ \t\u00e9\u4e2d") + ["xn--", "..", "//"])
+URL_CHARS = st.sampled_from(
+    list("abcxyz019-._~:/?#[]@!$&'()*+,;=%\\ \t\u00e9\u4e2d") + ["xn--", "..", "//"]
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -106,7 +110,9 @@ URL_CHARS = st.sampled_from(list("abcxyz019-._~:/?#[]@!$&'()*+,;=%\\ \t\u00e9\u4
     st.sampled_from(["nytimes.com", "bbc.co.uk", "x.blogspot.com", "127.0.0.1", "[::1]", "", "a"]),
     st.lists(URL_CHARS, max_size=60).map("".join),
 )
-def test_url_shaped_junk_gives_a_result_or_a_clear_error(scheme: str, pre: str, host: str, post: str) -> None:
+def test_url_shaped_junk_gives_a_result_or_a_clear_error(
+    scheme: str, pre: str, host: str, post: str
+) -> None:
     text = scheme + pre + host + post
     try:
         result = bundled_table().resolve(text)

@@ -53,11 +53,19 @@ def main() -> None:
 
 @main.command()
 @click.option(
-    "--host", default=DEFAULT_HOST, envvar="PARALLAX_HOST", show_default=True, show_envvar=True,
+    "--host",
+    default=DEFAULT_HOST,
+    envvar="PARALLAX_HOST",
+    show_default=True,
+    show_envvar=True,
     help="Address to listen on.",
 )
 @click.option(
-    "--port", default=DEFAULT_PORT, envvar="PARALLAX_PORT", show_default=True, show_envvar=True,
+    "--port",
+    default=DEFAULT_PORT,
+    envvar="PARALLAX_PORT",
+    show_default=True,
+    show_envvar=True,
     type=click.IntRange(1, 65535),
 )
 @click.option("--workers", default=None, type=click.IntRange(1, 64), help="Gunicorn workers.")
@@ -163,8 +171,7 @@ def lookup(urls: tuple[str, ...]) -> None:
     if not urls and sys.stdin.isatty():
         click.echo(click.get_current_context().get_usage(), err=True)
         click.echo(
-            "\nGive URLs as arguments, or pipe them in one per line: "
-            "parallax lookup < urls.txt",
+            "\nGive URLs as arguments, or pipe them in one per line: parallax lookup < urls.txt",
             err=True,
         )
         raise SystemExit(2)
@@ -210,7 +217,10 @@ def ratings() -> None:
 
 
 _dir_option = click.option(
-    "--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Ratings directory (default: the bundled ratings/).",
 )
 
@@ -239,8 +249,10 @@ def ratings_stats(directory: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({k: dict(v.most_common()) for k, v in stats.items()}, indent=2))
         return
-    click.echo(f"{len(table)} outlets, {len(table.feeds)} feeds"
-               + (f" ({len(problems)} problems: run `parallax ratings check`)" if problems else ""))
+    click.echo(
+        f"{len(table)} outlets, {len(table.feeds)} feeds"
+        + (f" ({len(problems)} problems: run `parallax ratings check`)" if problems else "")
+    )
     for name, counter in stats.items():
         click.echo(f"\n{name}:")
         for value, count in counter.most_common():
@@ -262,14 +274,22 @@ def _print_quality_summary(table: RatingsTable) -> None:
     click.echo("\nquality layers (open research data, kept apart from our ratings):")
     for layer in table.quality_layers:
         shown, listed = table.quality_reach()[layer.source.id]
-        click.echo(f"  {layer.source.id}: {layer.source.short}, {layer.source.year}; {listed} domains, "
-                   f"{shown} of them ({100 * shown / max(1, listed):.1f}%) show a quality when a "
-                   "reader hovers a link to them")
-    click.echo(f"  outlets with a quality score      {with_quality:>6}  {100 * with_quality / total:5.1f}%")
+        click.echo(
+            f"  {layer.source.id}: {layer.source.short}, {layer.source.year}; {listed} domains, "
+            f"{shown} of them ({100 * shown / max(1, listed):.1f}%) show a quality when a "
+            "reader hovers a link to them"
+        )
+    click.echo(
+        f"  outlets with a quality score      {with_quality:>6}  {100 * with_quality / total:5.1f}%"
+    )
     click.echo(f"  factuality of our own             {own:>6}  {100 * own / total:5.1f}%")
-    click.echo(f"  factuality derived from quality   {derived:>6}  {100 * derived / total:5.1f}%  "
-               "(outlets with none of their own)")
-    click.echo(f"  factuality shown (ours or derived) {own + derived:>5}  {100 * (own + derived) / total:5.1f}%")
+    click.echo(
+        f"  factuality derived from quality   {derived:>6}  {100 * derived / total:5.1f}%  "
+        "(outlets with none of their own)"
+    )
+    click.echo(
+        f"  factuality shown (ours or derived) {own + derived:>5}  {100 * (own + derived) / total:5.1f}%"
+    )
     click.echo("\nrows gained from the quality layer:")
     click.echo(f"  new rows for listed domains ({QUALITY_ROWS_FILE}): {len(added)}")
     for name, count in (
@@ -281,8 +301,10 @@ def _print_quality_summary(table: RatingsTable) -> None:
     ):
         click.echo(f"  {name:<32} {count:>6}")
     open_disagreements = [d for d in table.disagreements() if not _reviewed(table, d[0])]
-    click.echo(f"  our factuality 2+ steps from the score's: {len(table.disagreements())} "
-               f"({len(open_disagreements)} not yet reviewed: `parallax ratings review`)")
+    click.echo(
+        f"  our factuality 2+ steps from the score's: {len(table.disagreements())} "
+        f"({len(open_disagreements)} not yet reviewed: `parallax ratings review`)"
+    )
 
 
 def _reviewed(table: RatingsTable, outlet: Outlet) -> bool:
@@ -310,18 +332,32 @@ def ratings_review(directory: Path | None, show_all: bool, limit: int, as_json: 
         assert outlet.quality is not None and outlet.factuality is not None
         review = table.reviews.get(outlet.id) if _reviewed(table, outlet) else None
         if as_json:
-            click.echo(json.dumps({
-                "id": outlet.id, "name": outlet.name, "factuality": outlet.factuality,
-                "from_quality": label, "steps": steps, "quality": round(outlet.quality.score, 3),
-                "confidence": outlet.confidence, "reviewed": None if review is None else review.note,
-            }, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "id": outlet.id,
+                        "name": outlet.name,
+                        "factuality": outlet.factuality,
+                        "from_quality": label,
+                        "steps": steps,
+                        "quality": round(outlet.quality.score, 3),
+                        "confidence": outlet.confidence,
+                        "reviewed": None if review is None else review.note,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             mark = "reviewed: " + review.note if review else "open"
-            click.echo(f"{outlet.id:<28} ours {outlet.factuality:<14} score {outlet.quality.score:.2f} "
-                       f"-> {label:<9} ({steps} steps, {outlet.confidence}) {mark}")
+            click.echo(
+                f"{outlet.id:<28} ours {outlet.factuality:<14} score {outlet.quality.score:.2f} "
+                f"-> {label:<9} ({steps} steps, {outlet.confidence}) {mark}"
+            )
     if not as_json:
         done = sum(_reviewed(table, d[0]) for d in found)
-        click.echo(f"{len(found)} disagreements of 2+ steps; {done} reviewed, {len(found) - done} open")
+        click.echo(
+            f"{len(found)} disagreements of 2+ steps; {done} reviewed, {len(found) - done} open"
+        )
 
 
 @ratings.command("fit-quality")
@@ -334,8 +370,9 @@ def ratings_fit_quality(directory: Path | None, layer: str | None) -> None:
         raise click.ClickException("no quality layer to fit; run `parallax ratings check`")
     chosen = next((x for x in table.quality_layers if layer in (None, x.source.id)), None)
     if chosen is None:
-        raise click.ClickException(f"no layer '{layer}'; layers: "
-                                   + ", ".join(x.source.id for x in table.quality_layers))
+        raise click.ClickException(
+            f"no layer '{layer}'; layers: " + ", ".join(x.source.id for x in table.quality_layers)
+        )
     pairs = quality_factuality_pairs(table, chosen.source.id)
     fitted, _ = fit_cut_points(pairs)
     click.echo(f"{chosen.source.id}: {len(pairs)} outlets have a factuality of our own and a score")
@@ -343,25 +380,43 @@ def ratings_fit_quality(directory: Path | None, layer: str | None) -> None:
         agreement = cut_point_agreement(pairs, cuts)
         shown = ", ".join(f">= {c.minimum:.2f} {c.label or '(no label)'}" for c in cuts) or "(none)"
         click.echo(f"{name:<10} {shown}")
-        click.echo(f"{'':<10} labels {agreement['coverage']:.1%} of them; of those: exact "
-                   f"{agreement['exact']:.1%}, within one step {agreement['within_one']:.1%}, "
-                   f"on 3 levels {agreement['three_levels']:.1%}")
+        click.echo(
+            f"{'':<10} labels {agreement['coverage']:.1%} of them; of those: exact "
+            f"{agreement['exact']:.1%}, within one step {agreement['within_one']:.1%}, "
+            f"on 3 levels {agreement['three_levels']:.1%}"
+        )
     if fitted != list(chosen.source.cut_points):
-        click.echo("the documented cut points differ from the fit (a band without a label is a "
-                   "deliberate choice, see METHODOLOGY.md); change the manifest and METHODOLOGY.md "
-                   "together")
+        click.echo(
+            "the documented cut points differ from the fit (a band without a label is a "
+            "deliberate choice, see METHODOLOGY.md); change the manifest and METHODOLOGY.md "
+            "together"
+        )
 
 
 @ratings.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where overrides are kept (default: PARALLAX_DATA_DIR or ./data).")
-@click.option("--quality-source", "manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="For a quality layer (`domain,score`): its manifest JSON "
-              "(source, year, terms), e.g. ratings/quality/lin2023.json.")
-@click.option("--skip-invalid", is_flag=True,
-              help="Quality layers: leave out rows whose domain or score is unusable, listing them.")
-def ratings_import(file: Path, data_dir: Path | None, manifest: Path | None, skip_invalid: bool) -> None:
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where overrides are kept (default: PARALLAX_DATA_DIR or ./data).",
+)
+@click.option(
+    "--quality-source",
+    "manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="For a quality layer (`domain,score`): its manifest JSON "
+    "(source, year, terms), e.g. ratings/quality/lin2023.json.",
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Quality layers: leave out rows whose domain or score is unusable, listing them.",
+)
+def ratings_import(
+    file: Path, data_dir: Path | None, manifest: Path | None, skip_invalid: bool
+) -> None:
     """Merge an operator's rating table (same CSV header) over the bundled one, or add a
     quality layer (`domain,<score>` with --quality-source)."""
     from service.config import load_config
@@ -380,8 +435,10 @@ def ratings_import(file: Path, data_dir: Path | None, manifest: Path | None, ski
     target_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(file, target_dir / file.name)
     replaced = sum(1 for o in table.outlets.values() if o.source == file.stem)
-    click.echo(f"imported {file.name}: {replaced} rows now come from it "
-               f"(kept in {target_dir / file.name}; the service reads it at start-up)")
+    click.echo(
+        f"imported {file.name}: {replaced} rows now come from it "
+        f"(kept in {target_dir / file.name}; the service reads it at start-up)"
+    )
 
 
 def _looks_like_quality_layer(file: Path) -> bool:
@@ -393,7 +450,9 @@ def _looks_like_quality_layer(file: Path) -> bool:
     return first.startswith("domain,") and first.count(",") == 1
 
 
-def _import_quality_layer(file: Path, manifest: Path | None, target_dir: Path, skip_invalid: bool) -> None:
+def _import_quality_layer(
+    file: Path, manifest: Path | None, target_dir: Path, skip_invalid: bool
+) -> None:
     """Validates a `domain,<score>` file against its manifest, writes it sorted beside a copy of
     the manifest under ratings-overrides/quality/, and checks the whole table with it."""
     if manifest is None:
@@ -415,7 +474,9 @@ def _import_quality_layer(file: Path, manifest: Path | None, target_dir: Path, s
         header = next(reader, [])
         rows: list[tuple[int, list[str]]] = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
-        raise click.ClickException(f"{file.name}:{reader.line_num}: CSV syntax error: {exc}") from None
+        raise click.ClickException(
+            f"{file.name}:{reader.line_num}: CSV syntax error: {exc}"
+        ) from None
     if [h.strip() for h in header] != ["domain", source.score_column]:
         raise click.ClickException(
             f"{file.name}: header must be domain,{source.score_column} (the manifest's score_column)"
@@ -426,7 +487,9 @@ def _import_quality_layer(file: Path, manifest: Path | None, target_dir: Path, s
         if not row:
             continue
         domain = row[0].strip().lower()
-        problem: str | None = check_domain(domain) if len(row) == 2 else f"has {len(row)} columns, expected 2"
+        problem: str | None = (
+            check_domain(domain) if len(row) == 2 else f"has {len(row)} columns, expected 2"
+        )
         if problem is None and parse_score(row[1].strip()) is None:
             problem = f"score '{row[1][:40]}' must be a number in [0, 1]"
         if problem is None and domain in good:
@@ -438,8 +501,10 @@ def _import_quality_layer(file: Path, manifest: Path | None, target_dir: Path, s
     if bad and not skip_invalid:
         for message in bad:
             click.echo(message, err=True)
-        raise click.ClickException(f"nothing imported: {len(bad)} unusable rows; fix them or pass "
-                                   "--skip-invalid to leave them out")
+        raise click.ClickException(
+            f"nothing imported: {len(bad)} unusable rows; fix them or pass "
+            "--skip-invalid to leave them out"
+        )
     quality_dir = target_dir / "quality"
     staging = target_dir / f".staging-{os.getpid()}"
     staging.mkdir(parents=True, exist_ok=True)
@@ -466,15 +531,21 @@ def _import_quality_layer(file: Path, manifest: Path | None, target_dir: Path, s
     for message in bad:
         click.echo(f"left out: {message}", err=True)
     shown, listed = table.quality_reach()[source.id]
-    click.echo(f"imported quality layer {source.id} ({source.short}, {source.year}): {len(good)} domains, "
-               f"{len(bad)} left out; {shown} show a quality on hover "
-               f"(kept in {quality_dir}; the service reads it at start-up)")
+    click.echo(
+        f"imported quality layer {source.id} ({source.short}, {source.year}): {len(good)} domains, "
+        f"{len(bad)} left out; {shown} show a quality on hover "
+        f"(kept in {quality_dir}; the service reads it at start-up)"
+    )
 
 
 @ratings.command("export")
 @_dir_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: standard output).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
 def ratings_export(directory: Path | None, out: Path | None) -> None:
     """Write the compact export the extension caches (the body of /v1/outlets/export)."""
     table, problems = check_ratings(directory or default_ratings_dir())

@@ -25,10 +25,27 @@ NO_FACTUALITY_KINDS = frozenset({"satire", "platform", "aggregator"})
 NO_QUALITY_KINDS = frozenset({"platform"})
 
 MANIFEST_FIELDS = {
-    "id": str, "name": str, "short": str, "citation": str, "url": str, "year": int,
-    "data_years": str, "terms": str, "description": str, "score_column": str,
+    "id": str,
+    "name": str,
+    "short": str,
+    "citation": str,
+    "url": str,
+    "year": int,
+    "data_years": str,
+    "terms": str,
+    "description": str,
+    "score_column": str,
 }
-REQUIRED_MANIFEST = ("id", "name", "short", "citation", "year", "terms", "description", "score_column")
+REQUIRED_MANIFEST = (
+    "id",
+    "name",
+    "short",
+    "citation",
+    "year",
+    "terms",
+    "description",
+    "score_column",
+)
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9\-]{0,40}$")
 _PATH_RE = re.compile(r"^/[A-Za-z0-9@._~\-]+(?:/[A-Za-z0-9@._~\-]+)*$")
 _IP_RE = re.compile(r"^[0-9.]+$")
@@ -66,9 +83,15 @@ class QualitySource:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "short": self.short, "citation": self.citation,
-            "url": self.url or None, "year": self.year, "data_years": self.data_years or None,
-            "terms": self.terms, "description": self.description,
+            "id": self.id,
+            "name": self.name,
+            "short": self.short,
+            "citation": self.citation,
+            "url": self.url or None,
+            "year": self.year,
+            "data_years": self.data_years or None,
+            "terms": self.terms,
+            "description": self.description,
             "factuality_cut_points": [[c.minimum, c.label] for c in self.cut_points],
         }
 
@@ -175,12 +198,20 @@ def parse_manifest(data: object) -> tuple[QualitySource | None, list[str]]:
         return None, ["the manifest must be a JSON object"]
     for key in data:
         if key not in MANIFEST_FIELDS and key != "factuality_cut_points":
-            problems.append(f"unknown key '{str(key)[:40]}': use only {', '.join([*MANIFEST_FIELDS, 'factuality_cut_points'])}")
+            problems.append(
+                f"unknown key '{str(key)[:40]}': use only {', '.join([*MANIFEST_FIELDS, 'factuality_cut_points'])}"
+            )
     for key in REQUIRED_MANIFEST:
         if key not in data or data[key] in ("", None):
-            problems.append(f"'{key}' is missing: every value shown must carry its source, year and terms")
+            problems.append(
+                f"'{key}' is missing: every value shown must carry its source, year and terms"
+            )
     for key, kind in MANIFEST_FIELDS.items():
-        if key in data and not isinstance(data[key], kind) or (kind is int and isinstance(data.get(key), bool)):
+        if (
+            key in data
+            and not isinstance(data[key], kind)
+            or (kind is int and isinstance(data.get(key), bool))
+        ):
             problems.append(f"'{key}' must be a {'number' if kind is int else 'string'}")
     if isinstance(data.get("id"), str) and not _ID_RE.match(data["id"]):
         problems.append("'id' must be lower-case letters, digits and dashes, e.g. lin2023")
@@ -191,25 +222,38 @@ def parse_manifest(data: object) -> tuple[QualitySource | None, list[str]]:
     if problems:
         return None, problems
     return QualitySource(
-        id=data["id"], name=data["name"], short=data["short"], citation=data["citation"],
-        url=data.get("url", ""), year=data["year"], data_years=data.get("data_years", ""),
-        terms=data["terms"], description=data["description"], score_column=data["score_column"],
+        id=data["id"],
+        name=data["name"],
+        short=data["short"],
+        citation=data["citation"],
+        url=data.get("url", ""),
+        year=data["year"],
+        data_years=data.get("data_years", ""),
+        terms=data["terms"],
+        description=data["description"],
+        score_column=data["score_column"],
         cut_points=cuts,
     ), []
 
 
 def _parse_cut_points(raw: object) -> tuple[tuple[CutPoint, ...], list[str]]:
     if not isinstance(raw, list):
-        return (), ["'factuality_cut_points' must be a list of [minimum score, label], highest first"]
+        return (), [
+            "'factuality_cut_points' must be a list of [minimum score, label], highest first"
+        ]
     cuts: list[CutPoint] = []
     for item in raw:
         if (
-            not isinstance(item, list) or len(item) != 2
-            or not isinstance(item[0], (int, float)) or isinstance(item[0], bool)
+            not isinstance(item, list)
+            or len(item) != 2
+            or not isinstance(item[0], (int, float))
+            or isinstance(item[0], bool)
             or (item[1] is not None and item[1] not in FACTUALITY)
         ):
-            return (), [f"cut point {str(item)[:60]} must be [minimum score in [0, 1], one of "
-                        f"{', '.join(FACTUALITY)} or null for no label]"]
+            return (), [
+                f"cut point {str(item)[:60]} must be [minimum score in [0, 1], one of "
+                f"{', '.join(FACTUALITY)} or null for no label]"
+            ]
         minimum = float(item[0])
         if not 0.0 <= minimum <= 1.0:
             return (), [f"cut point {item} has a minimum outside [0, 1]"]
@@ -217,10 +261,16 @@ def _parse_cut_points(raw: object) -> tuple[tuple[CutPoint, ...], list[str]]:
         if cuts and (
             minimum >= cuts[-1].minimum
             or (item[1] is None and cuts[-1].label is None)
-            or (item[1] is not None and labelled and FACTUALITY.index(item[1]) <= FACTUALITY.index(labelled[-1]))
+            or (
+                item[1] is not None
+                and labelled
+                and FACTUALITY.index(item[1]) <= FACTUALITY.index(labelled[-1])
+            )
         ):
-            return (), ["cut points must go from the highest minimum (best label) down, each lower "
-                        "and worse (null for a band without a label, never two in a row)"]
+            return (), [
+                "cut points must go from the highest minimum (best label) down, each lower "
+                "and worse (null for a band without a label, never two in a row)"
+            ]
         cuts.append(CutPoint(minimum, item[1]))
     return tuple(cuts), []
 
@@ -255,6 +305,7 @@ class Assignment:
 def pick_assignments(candidates: Iterable[Assignment]) -> dict[str, Quality]:
     """The best candidate per outlet: lowest rank, then the earliest alias, then the shortest and
     first domain."""
+
     def key(a: Assignment) -> tuple[int, int, int, str]:
         return (a.rank, a.order, len(a.quality.domain), a.quality.domain)
 
@@ -316,7 +367,9 @@ def fit_cut_points(
 THREE_LEVELS = {"very-high": 0, "high": 0, "mostly-factual": 1, "mixed": 1, "low": 2, "very-low": 2}
 
 
-def cut_point_agreement(pairs: Sequence[tuple[float, str]], cuts: Sequence[CutPoint]) -> dict[str, float]:
+def cut_point_agreement(
+    pairs: Sequence[tuple[float, str]], cuts: Sequence[CutPoint]
+) -> dict[str, float]:
     """Share of pairs given a label (`coverage`) and, among those, the share whose label the cut
     points give exactly, within one step, and on 3 levels (very-high/high,
     mostly-factual/mixed, low/very-low)."""
@@ -330,8 +383,12 @@ def cut_point_agreement(pairs: Sequence[tuple[float, str]], cuts: Sequence[CutPo
         within += factuality_distance(derived, label) <= 1
         three += THREE_LEVELS[derived] == THREE_LEVELS[label]
     n = max(1, labelled)
-    return {"coverage": labelled / max(1, len(pairs)), "exact": exact / n,
-            "within_one": within / n, "three_levels": three / n}
+    return {
+        "coverage": labelled / max(1, len(pairs)),
+        "exact": exact / n,
+        "within_one": within / n,
+        "three_levels": three / n,
+    }
 
 
 def quality_factuality_pairs(table: Any, layer_id: str) -> list[tuple[float, str]]:
@@ -340,8 +397,11 @@ def quality_factuality_pairs(table: Any, layer_id: str) -> list[tuple[float, str
     for outlet in table.outlets.values():
         quality = outlet.quality
         if (
-            quality is not None and quality.source.id == layer_id and outlet.factuality
-            and outlet.source == "parallax" and outlet.kind not in NO_FACTUALITY_KINDS
+            quality is not None
+            and quality.source.id == layer_id
+            and outlet.factuality
+            and outlet.source == "parallax"
+            and outlet.kind not in NO_FACTUALITY_KINDS
         ):
             pairs.append((quality.score, outlet.factuality))
     return pairs

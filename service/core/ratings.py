@@ -92,7 +92,9 @@ def default_ratings_dir() -> Path:
     return package.parent / "ratings"
 
 
-def _read_csv(path: Path, header: tuple[str, ...], problems: list[Problem]) -> Iterator[tuple[int, dict[str, str]]]:
+def _read_csv(
+    path: Path, header: tuple[str, ...], problems: list[Problem]
+) -> Iterator[tuple[int, dict[str, str]]]:
     """Yields (line number, row); format problems (encoding, CR, header) go to `problems`."""
     try:
         data = path.read_bytes()
@@ -106,13 +108,17 @@ def _read_csv(path: Path, header: tuple[str, ...], problems: list[Problem]) -> I
         problems.append(Problem(path, line, "not valid UTF-8: save the file as UTF-8"))
         return
     if text.startswith("\ufeff"):
-        problems.append(Problem(path, 1, "starts with a byte-order mark: save as UTF-8 without BOM"))
+        problems.append(
+            Problem(path, 1, "starts with a byte-order mark: save as UTF-8 without BOM")
+        )
         text = text[1:]
     if "\r" in text:
         line = text[: text.index("\r")].count("\n") + 1
         problems.append(Problem(path, line, "has a CR line ending: use LF line endings only"))
     if text and not text.endswith("\n"):
-        problems.append(Problem(path, text.count("\n") + 1, "the last line must end with a newline"))
+        problems.append(
+            Problem(path, text.count("\n") + 1, "the last line must end with a newline")
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         first = next(reader, None)
@@ -126,8 +132,12 @@ def _read_csv(path: Path, header: tuple[str, ...], problems: list[Problem]) -> I
                 continue
             if len(row) != len(header):
                 problems.append(
-                    Problem(path, line, f"has {len(row)} columns, expected {len(header)} "
-                            "(quote a field that contains a comma)")
+                    Problem(
+                        path,
+                        line,
+                        f"has {len(row)} columns, expected {len(header)} "
+                        "(quote a field that contains a comma)",
+                    )
                 )
                 continue
             yield line, dict(zip(header, row, strict=True))
@@ -152,15 +162,20 @@ def _read_outlets(path: Path, source: str, problems: list[Problem]) -> list[tupl
         key = _sort_key(row["id"])
         if previous_key is not None and key < previous_key:
             problems.append(
-                Problem(path, line, f"rows are not sorted by id: '{row['id']}' comes after "
-                        f"'{previous_key}'; sort the file by its first column")
+                Problem(
+                    path,
+                    line,
+                    f"rows are not sorted by id: '{row['id']}' comes after "
+                    f"'{previous_key}'; sort the file by its first column",
+                )
             )
         previous_key = key
         row_problems = RowProblems()
         host = row["id"].strip().split("/", 1)[0]
         if is_valid_host(host) and not registered_domain(host) and not is_public_suffix(host):
-            row_problems.add(f"'{host}' has no known public suffix (check the spelling of its "
-                             "top-level domain)")
+            row_problems.add(
+                f"'{host}' has no known public suffix (check the spelling of its top-level domain)"
+            )
         outlet = parse_outlet_row(row, row_problems, source)
         for message in row_problems.messages:
             problems.append(Problem(path, line, message))
@@ -168,8 +183,12 @@ def _read_outlets(path: Path, source: str, problems: list[Problem]) -> list[tupl
             for alias in outlet.aliases:
                 if alias in SHORTENERS:
                     problems.append(
-                        Problem(path, line, f"alias '{alias}' is a link shortener that points "
-                                "anywhere, not a host of this outlet; remove it")
+                        Problem(
+                            path,
+                            line,
+                            f"alias '{alias}' is a link shortener that points "
+                            "anywhere, not a host of this outlet; remove it",
+                        )
                     )
             rows.append((line, outlet))
     return rows
@@ -220,24 +239,42 @@ class Review:
     reviewed: str
 
 
-def _read_reviews(path: Path, outlets: Mapping[str, Outlet], problems: list[Problem]) -> dict[str, Review]:
+def _read_reviews(
+    path: Path, outlets: Mapping[str, Outlet], problems: list[Problem]
+) -> dict[str, Review]:
     reviews: dict[str, Review] = {}
     previous: str | None = None
     for line, row in _read_csv(path, REVIEW_COLUMNS, problems):
         review = Review(*(row[c].strip() for c in REVIEW_COLUMNS))
         outlet = outlets.get(review.outlet_id)
         if outlet is None:
-            problems.append(Problem(path, line, f"id '{review.outlet_id[:100]}' is not an id in outlets/*.csv"))
+            problems.append(
+                Problem(path, line, f"id '{review.outlet_id[:100]}' is not an id in outlets/*.csv")
+            )
             continue
         if review.factuality not in FACTUALITY:
-            problems.append(Problem(path, line, f"factuality '{review.factuality[:30]}' is not one of: {', '.join(FACTUALITY)}"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"factuality '{review.factuality[:30]}' is not one of: {', '.join(FACTUALITY)}",
+                )
+            )
         if review.decision not in REVIEW_DECISIONS:
-            problems.append(Problem(path, line, f"decision '{review.decision[:30]}' is not one of: {', '.join(REVIEW_DECISIONS)} "
-                                    "(to change the label, edit the outlet's row instead)"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"decision '{review.decision[:30]}' is not one of: {', '.join(REVIEW_DECISIONS)} "
+                    "(to change the label, edit the outlet's row instead)",
+                )
+            )
         if not review.note:
             problems.append(Problem(path, line, "note is empty: say why our label stands"))
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", review.reviewed):
-            problems.append(Problem(path, line, f"reviewed '{review.reviewed[:20]}' must be a date YYYY-MM-DD"))
+            problems.append(
+                Problem(path, line, f"reviewed '{review.reviewed[:20]}' must be a date YYYY-MM-DD")
+            )
         if previous is not None and _sort_key(review.outlet_id) <= previous:
             problems.append(Problem(path, line, "rows must be sorted by id, one row per id"))
         previous = _sort_key(review.outlet_id)
@@ -249,8 +286,14 @@ def read_quality_layer(path: Path, problems: list[Problem]) -> QualityLayer | No
     """Reads `NAME.csv` and its manifest `NAME.json`; problems name file, line and fix."""
     manifest_path = path.with_suffix(".json")
     if not manifest_path.exists():
-        problems.append(Problem(manifest_path, 0, "missing: a quality layer needs its manifest "
-                                "(source, year, terms; see ratings/SCHEMA.md)"))
+        problems.append(
+            Problem(
+                manifest_path,
+                0,
+                "missing: a quality layer needs its manifest "
+                "(source, year, terms; see ratings/SCHEMA.md)",
+            )
+        )
         return None
     source, manifest_problems = read_manifest(manifest_path)
     problems.extend(Problem(manifest_path, 1, m) for m in manifest_problems)
@@ -266,15 +309,24 @@ def read_quality_layer(path: Path, problems: list[Problem]) -> QualityLayer | No
             problems.append(Problem(path, line, problem))
             continue
         if score is None:
-            problems.append(Problem(path, line, f"{source.score_column} '{raw[:40]}' must be a "
-                                    "number in [0, 1]"))
+            problems.append(
+                Problem(
+                    path, line, f"{source.score_column} '{raw[:40]}' must be a number in [0, 1]"
+                )
+            )
             continue
         if domain in scores:
             problems.append(Problem(path, line, f"domain '{domain}' is listed twice; keep one row"))
             continue
         if previous is not None and _sort_key(domain) < previous:
-            problems.append(Problem(path, line, f"rows are not sorted by domain: '{domain}' comes "
-                                    f"after '{previous}'; sort the file by its first column"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"rows are not sorted by domain: '{domain}' comes "
+                    f"after '{previous}'; sort the file by its first column",
+                )
+            )
         previous = _sort_key(domain)
         scores[domain] = score
     return QualityLayer(source, scores)
@@ -284,7 +336,10 @@ class RatingsTable:
     """The outlets, indexed by host and by host+path, with memoised URL resolution."""
 
     def __init__(
-        self, outlets: Iterable[Outlet], feeds: Iterable[Feed], version: str,
+        self,
+        outlets: Iterable[Outlet],
+        feeds: Iterable[Feed],
+        version: str,
         quality_layers: Iterable[QualityLayer] = (),
     ) -> None:
         self.outlets: dict[str, Outlet] = {o.id: o for o in outlets}
@@ -313,7 +368,8 @@ class RatingsTable:
             entries.sort(key=lambda entry: len(entry[0]), reverse=True)
         self.stop_suffixes = (
             frozenset(h for h in self.by_host if is_public_suffix(h))
-            if stop_suffixes is None else stop_suffixes
+            if stop_suffixes is None
+            else stop_suffixes
         )
         self.resolver = Resolver(self)
         # The table's one entry point for URLs: the resolver reads the indexes above.
@@ -340,11 +396,17 @@ class RatingsTable:
         for outlet_id, outlet in self.outlets.items():
             quality = assigned.get(outlet_id)
             derived = None
-            if quality is not None and outlet.factuality is None and outlet.kind not in NO_FACTUALITY_KINDS:
+            if (
+                quality is not None
+                and outlet.factuality is None
+                and outlet.kind not in NO_FACTUALITY_KINDS
+            ):
                 label = derive_factuality(quality.score, quality.source.cut_points)
                 derived = None if label is None else DerivedFactuality(label, quality)
-            result[outlet_id] = outlet if quality is None else replace(
-                outlet, quality=quality, factuality_derived=derived
+            result[outlet_id] = (
+                outlet
+                if quality is None
+                else replace(outlet, quality=quality, factuality_derived=derived)
             )
         return result
 
@@ -384,7 +446,9 @@ class RatingsTable:
             if steps >= min_levels:
                 found.append((outlet, label, steps))
         rank = {"high": 0, "medium": 1, "low": 2}
-        found.sort(key=lambda x: (x[0].id not in with_feeds, rank[x[0].confidence], x[0].name.casefold()))
+        found.sort(
+            key=lambda x: (x[0].id not in with_feeds, rank[x[0].confidence], x[0].name.casefold())
+        )
         return found
 
     def quality_reach(self) -> dict[str, tuple[int, int]]:
@@ -414,15 +478,38 @@ class RatingsTable:
     def export(self) -> dict[str, Any]:
         """The compact whole table the extension caches and resolves against locally."""
         # Fields are only ever appended, so that a client reading by name keeps working.
-        fields = ["id", "name", "kind", "country", "lean", "lean_score", "factuality", "owner",
-                  "owner_type", "flags", "quality", "quality_source", "factuality_derived"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "country",
+            "lean",
+            "lean_score",
+            "factuality",
+            "owner",
+            "owner_type",
+            "flags",
+            "quality",
+            "quality_source",
+            "factuality_derived",
+        ]
         source_index = {layer.source.id: i for i, layer in enumerate(self.quality_layers)}
         rows = [
-            [o.id, o.name, o.kind, o.country, o.lean, o.lean_score, o.factuality,
-             o.owner or None, o.owner_type or None, " ".join(o.flags) or None,
-             None if o.quality is None else round(o.quality.score, 2),
-             None if o.quality is None else source_index[o.quality.source.id],
-             None if o.factuality_derived is None else o.factuality_derived.label]
+            [
+                o.id,
+                o.name,
+                o.kind,
+                o.country,
+                o.lean,
+                o.lean_score,
+                o.factuality,
+                o.owner or None,
+                o.owner_type or None,
+                " ".join(o.flags) or None,
+                None if o.quality is None else round(o.quality.score, 2),
+                None if o.quality is None else source_index[o.quality.source.id],
+                None if o.factuality_derived is None else o.factuality_derived.label,
+            ]
             for o in sorted(self.outlets.values(), key=lambda o: o.id)
         ]
         aliases = {a: o.id for o in self.outlets.values() for a in o.aliases}
@@ -457,11 +544,14 @@ class RatingsTable:
             "owner_type": count(o.owner_type for o in outlets),
             "source": count(o.source for o in outlets),
             "quality": count(
-                None if o.quality is None else f"{o.quality.source.id} {_quality_band(o.quality.score)}"
+                None
+                if o.quality is None
+                else f"{o.quality.source.id} {_quality_band(o.quality.score)}"
                 for o in outlets
             ),
             "factuality_derived": count(
-                None if o.factuality_derived is None else o.factuality_derived.label for o in outlets
+                None if o.factuality_derived is None else o.factuality_derived.label
+                for o in outlets
             ),
         }
 
@@ -478,8 +568,13 @@ def _utf8_name(path: Path, problems: list[Problem]) -> bool:
         path.name.encode("utf-8")
     except UnicodeEncodeError:
         shown = path.name.encode("utf-8", "backslashreplace").decode("ascii", "replace")
-        problems.append(Problem(path.with_name(shown), 0, "the file name is not UTF-8: rename "
-                                "it with letters, digits, - and _"))
+        problems.append(
+            Problem(
+                path.with_name(shown),
+                0,
+                "the file name is not UTF-8: rename it with letters, digits, - and _",
+            )
+        )
         return False
     return True
 
@@ -500,8 +595,13 @@ def check_ratings(
         for line, outlet in _read_outlets(path, "parallax", problems):
             if outlet.id in outlets:
                 first = outlets[outlet.id]
-                problems.append(Problem(path, line, f"id '{outlet.id}' is already used at "
-                                        f"{first[0]}:{first[1]}; keep one row"))
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        f"id '{outlet.id}' is already used at {first[0]}:{first[1]}; keep one row",
+                    )
+                )
                 continue
             outlets[outlet.id] = (path, line, outlet)
     for override in overrides:
@@ -516,8 +616,14 @@ def check_ratings(
         for host in [*hosts, *outlet.aliases]:
             if host in claimed and claimed[host][2] != outlet.id:
                 other = claimed[host]
-                problems.append(Problem(path, line, f"host '{host}' is also claimed by '{other[2]}' "
-                                        f"at {other[0]}:{other[1]}; one host, one outlet"))
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        f"host '{host}' is also claimed by '{other[2]}' "
+                        f"at {other[0]}:{other[1]}; one host, one outlet",
+                    )
+                )
             claimed[host] = (path, line, outlet.id)
     feeds: list[Feed] = []
     feeds_path = directory / "feeds.csv"
@@ -525,14 +631,21 @@ def check_ratings(
         digest.update(feeds_path.read_bytes())
         for line, feed in _read_feeds(feeds_path, problems):
             if feed.outlet_id not in outlets:
-                problems.append(Problem(feeds_path, line, f"outlet_id '{feed.outlet_id}' is not "
-                                        "an id in outlets/*.csv"))
+                problems.append(
+                    Problem(
+                        feeds_path,
+                        line,
+                        f"outlet_id '{feed.outlet_id}' is not an id in outlets/*.csv",
+                    )
+                )
                 continue
             feeds.append(feed)
     layers: list[QualityLayer] = []
     quality_dir = directory / "quality"
     layer_files = sorted(
-        p for p in (quality_dir.glob("*.csv") if quality_dir.is_dir() else []) if p.name != "review.csv"
+        p
+        for p in (quality_dir.glob("*.csv") if quality_dir.is_dir() else [])
+        if p.name != "review.csv"
     )
     seen_ids: dict[str, Path] = {}
     for path in [*layer_files, *quality_overrides]:
@@ -546,8 +659,14 @@ def check_ratings(
         if layer is None:
             continue
         if layer.source.id in seen_ids and seen_ids[layer.source.id].parent == path.parent:
-            problems.append(Problem(manifest, 1, f"id '{layer.source.id}' is already used by "
-                                    f"{seen_ids[layer.source.id]}; give each layer its own id"))
+            problems.append(
+                Problem(
+                    manifest,
+                    1,
+                    f"id '{layer.source.id}' is already used by "
+                    f"{seen_ids[layer.source.id]}; give each layer its own id",
+                )
+            )
             continue
         seen_ids[layer.source.id] = path
         # An override layer with the id of a bundled one replaces it (a newer release).
@@ -566,7 +685,9 @@ def check_ratings(
 
 
 def load_table(
-    directory: Path | None = None, overrides: Iterable[Path] = (), quality_overrides: Iterable[Path] = ()
+    directory: Path | None = None,
+    overrides: Iterable[Path] = (),
+    quality_overrides: Iterable[Path] = (),
 ) -> RatingsTable:
     """Loads and validates the table; raises RatingsError naming file and line on any problem."""
     table, problems = check_ratings(

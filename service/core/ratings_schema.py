@@ -11,42 +11,103 @@ if TYPE_CHECKING:
     from service.core.quality import DerivedFactuality, Quality
 
 OUTLET_COLUMNS = (
-    "id", "name", "aliases", "kind", "country", "language", "lean", "lean_score", "factuality",
-    "owner", "owner_type", "flags", "basis", "confidence", "reviewed",
+    "id",
+    "name",
+    "aliases",
+    "kind",
+    "country",
+    "language",
+    "lean",
+    "lean_score",
+    "factuality",
+    "owner",
+    "owner_type",
+    "flags",
+    "basis",
+    "confidence",
+    "reviewed",
 )
 FEED_COLUMNS = ("outlet_id", "url")
 
 LEANS = ("far-left", "left", "lean-left", "center", "lean-right", "right", "far-right")
 # Half-open bands on [-1, 1]; a score must fall in its label's band (see ratings/SCHEMA.md).
 LEAN_BANDS = {
-    "far-left": (-1.0, -0.75), "left": (-0.75, -0.45), "lean-left": (-0.45, -0.15),
-    "center": (-0.15, 0.15), "lean-right": (0.15, 0.45), "right": (0.45, 0.75),
+    "far-left": (-1.0, -0.75),
+    "left": (-0.75, -0.45),
+    "lean-left": (-0.45, -0.15),
+    "center": (-0.15, 0.15),
+    "lean-right": (0.15, 0.45),
+    "right": (0.45, 0.75),
     "far-right": (0.75, 1.0),
 }
 LEAN_MIDPOINTS = {
-    "far-left": -0.9, "left": -0.6, "lean-left": -0.3, "center": 0.0, "lean-right": 0.3,
-    "right": 0.6, "far-right": 0.9,
+    "far-left": -0.9,
+    "left": -0.6,
+    "lean-left": -0.3,
+    "center": 0.0,
+    "lean-right": 0.3,
+    "right": 0.6,
+    "far-right": 0.9,
 }
 SIDES = {
-    "far-left": "left", "left": "left", "lean-left": "left", "center": "center",
-    "lean-right": "right", "right": "right", "far-right": "right",
+    "far-left": "left",
+    "left": "left",
+    "lean-left": "left",
+    "center": "center",
+    "lean-right": "right",
+    "right": "right",
+    "far-right": "right",
 }
 FACTUALITY = ("very-high", "high", "mostly-factual", "mixed", "low", "very-low")
 KINDS = (
-    "newspaper", "broadcaster", "public-broadcaster", "local-tv", "radio", "wire-service",
-    "digital-native", "magazine", "opinion", "state-media", "fact-checker", "think-tank",
-    "aggregator", "platform", "satire", "newsletter", "blog",
+    "newspaper",
+    "broadcaster",
+    "public-broadcaster",
+    "local-tv",
+    "radio",
+    "wire-service",
+    "digital-native",
+    "magazine",
+    "opinion",
+    "state-media",
+    "fact-checker",
+    "think-tank",
+    "aggregator",
+    "platform",
+    "satire",
+    "newsletter",
+    "blog",
     # Sources readers follow links to as if they were news (added with the quality layer).
-    "public-agency", "intergovernmental", "ngo", "journal", "academic",
+    "public-agency",
+    "intergovernmental",
+    "ngo",
+    "journal",
+    "academic",
 )
 OWNER_TYPES = (
-    "independent", "corporation", "conglomerate", "billionaire", "family", "private-equity",
-    "nonprofit", "trust", "cooperative", "government", "public-broadcaster", "political-party",
-    "religious", "unknown",
+    "independent",
+    "corporation",
+    "conglomerate",
+    "billionaire",
+    "family",
+    "private-equity",
+    "nonprofit",
+    "trust",
+    "cooperative",
+    "government",
+    "public-broadcaster",
+    "political-party",
+    "religious",
+    "unknown",
 )
 FLAGS = (
-    "satire", "state-affiliated", "conspiracy", "pseudoscience", "questionable-sourcing",
-    "propaganda", "hate",
+    "satire",
+    "state-affiliated",
+    "conspiracy",
+    "pseudoscience",
+    "questionable-sourcing",
+    "propaganda",
+    "hate",
 )
 # The words a reader sees for each flag and kind (clients show these, never the slugs).
 FLAG_LABELS = {
@@ -59,14 +120,28 @@ FLAG_LABELS = {
     "hate": "promotes hate",
 }
 KIND_LABELS = {
-    "newspaper": "newspaper", "broadcaster": "broadcaster", "public-broadcaster": "public broadcaster",
-    "local-tv": "local TV station", "radio": "radio", "wire-service": "news agency",
-    "digital-native": "online news site", "magazine": "magazine", "opinion": "opinion site",
-    "state-media": "state media", "fact-checker": "fact-checker", "think-tank": "think tank",
-    "aggregator": "news aggregator", "platform": "platform for others' content", "satire": "satire",
-    "newsletter": "newsletter", "blog": "blog", "public-agency": "public agency",
-    "intergovernmental": "international organisation", "ngo": "non-governmental organisation",
-    "journal": "scientific journal or publisher", "academic": "university or scientific body",
+    "newspaper": "newspaper",
+    "broadcaster": "broadcaster",
+    "public-broadcaster": "public broadcaster",
+    "local-tv": "local TV station",
+    "radio": "radio",
+    "wire-service": "news agency",
+    "digital-native": "online news site",
+    "magazine": "magazine",
+    "opinion": "opinion site",
+    "state-media": "state media",
+    "fact-checker": "fact-checker",
+    "think-tank": "think tank",
+    "aggregator": "news aggregator",
+    "platform": "platform for others' content",
+    "satire": "satire",
+    "newsletter": "newsletter",
+    "blog": "blog",
+    "public-agency": "public agency",
+    "intergovernmental": "international organisation",
+    "ngo": "non-governmental organisation",
+    "journal": "scientific journal or publisher",
+    "academic": "university or scientific body",
 }
 CONFIDENCE = ("high", "medium", "low")
 # Hosts that only repeat the outlet's own site; resolution strips them, so aliases never list them.
@@ -137,8 +212,12 @@ class Outlet:
             "owner": self.owner or None,
             "owner_type": self.owner_type or None,
             "lean": None if self.lean is None else {"label": self.lean, "score": self.lean_score},
-            "factuality": None if self.factuality is None else {"label": self.factuality, "derived": False},
-            "factuality_derived": None if self.factuality_derived is None else self.factuality_derived.to_json(),
+            "factuality": None
+            if self.factuality is None
+            else {"label": self.factuality, "derived": False},
+            "factuality_derived": None
+            if self.factuality_derived is None
+            else self.factuality_derived.to_json(),
             "quality": None if self.quality is None else self.quality.to_json(),
             "kind_label": KIND_LABELS.get(self.kind, self.kind),
             "flags": list(self.flags),
@@ -187,7 +266,8 @@ def parse_outlet_row(row: dict[str, str], problems: RowProblems, source: str) ->
         if not is_valid_host(alias):
             problems.add(f"alias '{alias}' is not a valid lower-case host name")
         elif alias.startswith(REDUNDANT_HOST_PREFIXES) and alias.split(".", 1)[1] in (
-            host, *aliases
+            host,
+            *aliases,
         ):
             problems.add(f"alias '{alias}' is redundant: www./m./amp./mobile. hosts are stripped")
         elif alias == host:
@@ -202,7 +282,9 @@ def parse_outlet_row(row: dict[str, str], problems: RowProblems, source: str) ->
         )
     languages = get["language"].split()
     if not languages or not all(_LANGUAGE_RE.match(x) for x in languages):
-        problems.add(f"language '{get['language']}' must be ISO 639-1 codes such as 'en' or 'en fr'")
+        problems.add(
+            f"language '{get['language']}' must be ISO 639-1 codes such as 'en' or 'en fr'"
+        )
     lean = get["lean"] or None
     _check_choice(problems, "lean", get["lean"], LEANS, required=False)
     score: float | None = None

@@ -25,9 +25,21 @@ from service.core.urls import (
 # Hosting platforms whose subdomains are each someone's own site, but which the Public Suffix
 # List (as bundled) does not list as private suffixes.
 USER_SITE_SUFFIXES = (
-    "substack.com", "wordpress.com", "tumblr.com", "medium.com", "beehiiv.com", "ghost.io",
-    "typepad.com", "livejournal.com", "over-blog.com", "weebly.com", "wixsite.com",
-    "blogger.com", "squarespace.com", "hashnode.dev", "buttondown.email",
+    "substack.com",
+    "wordpress.com",
+    "tumblr.com",
+    "medium.com",
+    "beehiiv.com",
+    "ghost.io",
+    "typepad.com",
+    "livejournal.com",
+    "over-blog.com",
+    "weebly.com",
+    "wixsite.com",
+    "blogger.com",
+    "squarespace.com",
+    "hashnode.dev",
+    "buttondown.email",
 )
 
 # suffix_list_urls=() and no cache dir: tldextract uses the snapshot inside its wheel and never
@@ -163,7 +175,9 @@ class Resolver:
         """Name key -> outlets, built once on first use (only source-name look-ups need it)."""
         if self._by_name is None:
             outlets = {o.id: o for o in self._index.by_host.values()}
-            outlets.update((o.id, o) for entries in self._index.by_path.values() for _, o in entries)
+            outlets.update(
+                (o.id, o) for entries in self._index.by_path.values() for _, o in entries
+            )
             by_name: dict[str, list[Outlet]] = {}
             for outlet_id in sorted(outlets):
                 key = source_name_key(outlets[outlet_id].name)
@@ -188,7 +202,9 @@ class Resolver:
             found = [o for o in found if o.country == country.upper()]
         return found[0] if len(found) == 1 else None
 
-    def resolve_named(self, text: object, source_name: object, country: object = None) -> Resolution:
+    def resolve_named(
+        self, text: object, source_name: object, country: object = None
+    ) -> Resolution:
         """`resolve` for a link shown beside the name of its source, as Google News shows each
         headline: a Google News link whose id cannot be decoded belongs to the outlet that name
         stands for, or to none (the aggregator did not write it); any other link is what its URL
@@ -197,7 +213,9 @@ class Resolver:
         resolution = self.resolve_url(url, text)  # type: ignore[arg-type]  # a str once parsed
         if resolution.host != "news.google.com" or not is_opaque_google_news(unwrap(url)):
             return resolution
-        return resolution._replace(shortener=False, outlet=self.outlet_for_name(source_name, country))
+        return resolution._replace(
+            shortener=False, outlet=self.outlet_for_name(source_name, country)
+        )
 
     def outlet_for_host(self, host: str) -> Outlet | None:
         """`match_host`, memoised per host."""
@@ -218,7 +236,11 @@ class Resolver:
             outlet = match_path(host, url.path, self._index) or self.outlet_for_host(host)
         shortener = outlet is None and host in SHORTENERS
         return Resolution(
-            input=original, resolved_url=url.canonical, host=host, shortener=shortener, outlet=outlet
+            input=original,
+            resolved_url=url.canonical,
+            host=host,
+            shortener=shortener,
+            outlet=outlet,
         )
 
     def resolve(self, text: object) -> Resolution:

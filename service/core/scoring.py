@@ -55,14 +55,12 @@ def outlet_json(outlet: Outlet) -> str:
     return cached[1]
 
 
-def score_json(
-    table: RatingsTable, url: object, story_lookup: StoryLookup | None = None
-) -> str:
+def score_json(table: RatingsTable, url: object, story_lookup: StoryLookup | None = None) -> str:
     """`score_url` as JSON text, splicing in the outlet's cached JSON: the API's hot path."""
     resolution = table.resolve(url)
     head = _encode(resolution.head())
     outlet = "null" if resolution.outlet is None else outlet_json(resolution.outlet)
-    body = f"{head[:-1]},\"outlet\":{outlet}"
+    body = f'{head[:-1]},"outlet":{outlet}'
     if story_lookup is not None:
         story = _story(resolution, story_lookup)
         body += ',"story":' + ("null" if story is None else _encode(story))

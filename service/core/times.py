@@ -78,7 +78,9 @@ def article_time(value: object, name: str = "published", now: float | None = Non
             f"{name} must be an ISO 8601 string or epoch seconds, not {type(value).__name__}"
         )
     if not plausible(ts, now):
-        raise TimeInputError(f"{name} {shown} is outside the plausible window: give a time {WINDOW_TEXT}")
+        raise TimeInputError(
+            f"{name} {shown} is outside the plausible window: give a time {WINDOW_TEXT}"
+        )
     return ts
 
 

@@ -15,14 +15,64 @@ MAX_UNWRAP_DEPTH = 5
 # Query parameters that only track the click; dropping them makes one article one URL.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "gclsrc", "msclkid", "yclid", "twclid",
-        "mc_cid", "mc_eid", "ocid", "igshid", "igsh", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok",
-        "smid", "smtyp", "cmpid", "cmp", "s_cid", "icid", "ito", "ref_src", "ref_url", "at_medium",
-        "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4", "sr_share",
-        "__twitter_impression", "rss", "taid", "spm", "ns_mchannel", "ns_source", "ns_campaign",
-        "ns_linkname", "ns_fee", "mbid", "wt_mc", "wt.mc_id", "xtor", "guccounter",
-        "guce_referrer", "guce_referrer_sig", "share", "fb_ref", "fb_source", "soc_src",
-        "soc_trk", "si", "feature",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "gclsrc",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "mc_cid",
+        "mc_eid",
+        "ocid",
+        "igshid",
+        "igsh",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "smid",
+        "smtyp",
+        "cmpid",
+        "cmp",
+        "s_cid",
+        "icid",
+        "ito",
+        "ref_src",
+        "ref_url",
+        "at_medium",
+        "at_campaign",
+        "at_custom1",
+        "at_custom2",
+        "at_custom3",
+        "at_custom4",
+        "sr_share",
+        "__twitter_impression",
+        "rss",
+        "taid",
+        "spm",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+        "ns_linkname",
+        "ns_fee",
+        "mbid",
+        "wt_mc",
+        "wt.mc_id",
+        "xtor",
+        "guccounter",
+        "guce_referrer",
+        "guce_referrer_sig",
+        "share",
+        "fb_ref",
+        "fb_source",
+        "soc_src",
+        "soc_trk",
+        "si",
+        "feature",
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
@@ -30,11 +80,46 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
 # Link shorteners whose target cannot be known without fetching: we say so instead of guessing.
 SHORTENERS = frozenset(
     {
-        "t.co", "bit.ly", "bitly.com", "ow.ly", "buff.ly", "tinyurl.com", "goo.gl", "dlvr.it",
-        "ift.tt", "trib.al", "lnkd.in", "is.gd", "v.gd", "shorturl.at", "cutt.ly", "rebrand.ly",
-        "tiny.cc", "bl.ink", "t.ly", "rb.gy", "s.id", "po.st", "su.pr", "qr.ae", "flip.it",
-        "msft.it", "ln.is", "j.mp", "snip.ly", "linktr.ee", "tinyurl.is", "shorturl.com",
-        "sh.st", "adf.ly", "bit.do", "mcaf.ee", "x.co", "db.tt", "wp.me", "tr.im",
+        "t.co",
+        "bit.ly",
+        "bitly.com",
+        "ow.ly",
+        "buff.ly",
+        "tinyurl.com",
+        "goo.gl",
+        "dlvr.it",
+        "ift.tt",
+        "trib.al",
+        "lnkd.in",
+        "is.gd",
+        "v.gd",
+        "shorturl.at",
+        "cutt.ly",
+        "rebrand.ly",
+        "tiny.cc",
+        "bl.ink",
+        "t.ly",
+        "rb.gy",
+        "s.id",
+        "po.st",
+        "su.pr",
+        "qr.ae",
+        "flip.it",
+        "msft.it",
+        "ln.is",
+        "j.mp",
+        "snip.ly",
+        "linktr.ee",
+        "tinyurl.is",
+        "shorturl.com",
+        "sh.st",
+        "adf.ly",
+        "bit.do",
+        "mcaf.ee",
+        "x.co",
+        "db.tt",
+        "wp.me",
+        "tr.im",
     }
 )
 
@@ -279,7 +364,7 @@ def clean_query(query: str) -> str:
 # What the WHATWG URL standard percent-encodes in the path and in the query of an http(s) URL,
 # besides non-ASCII: so that this resolver and the browser's agree byte for byte.
 _PATH_UNSAFE = frozenset(' "<>`{}')
-_QUERY_UNSAFE = frozenset(' "<>\'')
+_QUERY_UNSAFE = frozenset(" \"<>'")
 
 
 def _encode(part: str, unsafe: frozenset[str]) -> str:
@@ -307,8 +392,17 @@ def unwrap(url: ArticleURL) -> ArticleURL:
 
 
 _WRAPPER_HOSTS = frozenset(
-    {"l.facebook.com", "lm.facebook.com", "l.messenger.com", "l.instagram.com", "out.reddit.com",
-     "bing.com", "www.bing.com", "news.google.com", "cdn.ampproject.org"}
+    {
+        "l.facebook.com",
+        "lm.facebook.com",
+        "l.messenger.com",
+        "l.instagram.com",
+        "out.reddit.com",
+        "bing.com",
+        "www.bing.com",
+        "news.google.com",
+        "cdn.ampproject.org",
+    }
 )
 
 
@@ -330,7 +424,12 @@ def _unwrap_once(url: ArticleURL) -> str | None:
             return "http://" + path[len("/amp/") :]
         return None
     if host.endswith(".cdn.ampproject.org") or host == "cdn.ampproject.org":
-        for prefix, scheme in (("/c/s/", "https"), ("/v/s/", "https"), ("/c/", "http"), ("/v/", "http")):
+        for prefix, scheme in (
+            ("/c/s/", "https"),
+            ("/v/s/", "https"),
+            ("/c/", "http"),
+            ("/v/", "http"),
+        ):
             if path.startswith(prefix) and len(path) > len(prefix):
                 rest = path[len(prefix) :]
                 query = ("?" + url.query) if url.query else ""

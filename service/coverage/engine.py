@@ -443,7 +443,9 @@ class Engine:
                 # A feed's link or a file's id is as long as its sender makes it: the log line
                 # shows its head (a 100,000-character link logged whole every feed pass).
                 shown = str(raw.url or raw.ext_id or "")
-                log.info("skipped article %r: %s", shown[:200] + ("…" if len(shown) > 200 else ""), exc)
+                log.info(
+                    "skipped article %r: %s", shown[:200] + ("…" if len(shown) > 200 else ""), exc
+                )
                 continue
             variants = key_variants(art.key)
             if any(v in seen for v in variants):

@@ -86,7 +86,9 @@ def read_table(path: Path, version: int, prefix: str = "") -> TermTable:
         lowest = min(lowest, zipf)
         shares[prefix + term] = doc_share(zipf, lead_tokens)
     # A term missing from the table is rarer than its rarest entry.
-    return TermTable(fields["language"], fields["source"], shares, doc_share(lowest - 0.5, lead_tokens))
+    return TermTable(
+        fields["language"], fields["source"], shares, doc_share(lowest - 0.5, lead_tokens)
+    )
 
 
 def table(language: str, version: int, prefix: str = "") -> TermTable | None:

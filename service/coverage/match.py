@@ -193,11 +193,15 @@ def read_calibration(path: Path) -> Calibration:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise MatchModelError(f"{path}:{exc.lineno}: cannot read the calibration ({exc.msg})") from None
+        raise MatchModelError(
+            f"{path}:{exc.lineno}: cannot read the calibration ({exc.msg})"
+        ) from None
     except (OSError, ValueError) as exc:  # UnicodeDecodeError, too many digits
         raise MatchModelError(f"{path}:1: cannot read the calibration ({exc})") from None
     except RecursionError:
-        raise MatchModelError(f"{path}:1: cannot read the calibration (nested too deeply)") from None
+        raise MatchModelError(
+            f"{path}:1: cannot read the calibration (nested too deeply)"
+        ) from None
     if not isinstance(data, dict):
         raise MatchModelError(f"{path}:1: expected a JSON object")
     parts: list[tuple[tuple[float, ...], float]] = []

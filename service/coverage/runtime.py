@@ -98,7 +98,7 @@ STORED_HOSTS_KEY = "parallax.coverage.stored_hosts"
 
 
 def _host_prefix(key: str) -> str | None:
-    """"https://host/" of an article key, or None for keys without one ("id:…")."""
+    """ "https://host/" of an article key, or None for keys without one ("id:…")."""
     if not key.startswith("https://"):
         return None
     end = key.find("/", len("https://"))

@@ -82,7 +82,9 @@ class FeedRun:
         codes = {o.code for o in errors}
         total = len(errors)
         if codes <= {"dns_failed"}:
-            return f"all {total} feeds failed: no feed host could be resolved (no network, or no DNS?)"
+            return (
+                f"all {total} feeds failed: no feed host could be resolved (no network, or no DNS?)"
+            )
         if codes <= {"dns_failed", "network", "timeout"}:
             return f"all {total} feeds failed: no feed host could be reached (no network, a firewall or a proxy?)"
         if codes <= {"forbidden_address"}:
@@ -122,7 +124,8 @@ class FeedRun:
         waiting = sum(1 for o in self.outcomes if o.status == "backing-off")
         return (
             f"feed pass: {tried} feeds tried, {self.added} new articles, "
-            f"{len(self.errors)} failed" + (f" ({failed})" if failed else "")
+            f"{len(self.errors)} failed"
+            + (f" ({failed})" if failed else "")
             + (f", {waiting} failing feeds backing off" if waiting else "")
         )
 
@@ -398,7 +401,9 @@ class GroupCommit:
     def _take(self) -> list[_Pending]:
         group: list[_Pending] = []
         size = 0
-        while self._queue and (not group or size + len(self._queue[0].articles) <= self.max_articles):
+        while self._queue and (
+            not group or size + len(self._queue[0].articles) <= self.max_articles
+        ):
             group.append(self._queue.pop(0))
             size += len(group[-1].articles)
         self._waiting_articles -= size
@@ -549,7 +554,13 @@ class FeedIngester:
                     if due and due[0].ready_at <= now:
                         busy += 1
                         return heapq.heappop(due)
-                    if not due and not waiting and not deferred and not lease.claiming and busy == 0:
+                    if (
+                        not due
+                        and not waiting
+                        and not deferred
+                        and not lease.claiming
+                        and busy == 0
+                    ):
                         return None
                     cond.wait(max(0.0, due[0].ready_at - now) if due else 1.0)
                 return None
@@ -682,7 +693,8 @@ class FeedIngester:
                 cond.notify_all()
 
         threads = [
-            threading.Thread(target=work, name=f"feed-{n}", daemon=True) for n in range(self.workers)
+            threading.Thread(target=work, name=f"feed-{n}", daemon=True)
+            for n in range(self.workers)
         ]
         leaser = threading.Thread(target=lease_loop, name="feed-lease", daemon=True)
         self.commits.start()
@@ -928,7 +940,7 @@ class FeedStatus:
     next_attempt: float | None = None  # a failing feed's next try (backoff)
 
     def failures_words(self) -> str:
-        """"1 failure in a row", "3 failures in a row"."""
+        """ "1 failure in a row", "3 failures in a row"."""
         return f"{self.failures} failure{'s' if self.failures != 1 else ''} in a row"
 
     def retrying_words(self, when: str) -> str:
@@ -965,7 +977,9 @@ def feed_statuses(feeds: Sequence[FeedSource], states: Iterable[FeedState]) -> l
         state = by_url.get(feed.url)
         if state is None or state.last_fetched is None:
             out.append(
-                FeedStatus(feed.outlet_id, feed.url, "never", "not fetched yet", None, None, None, None)
+                FeedStatus(
+                    feed.outlet_id, feed.url, "never", "not fetched yet", None, None, None, None
+                )
             )
             continue
         if state.last_error:
@@ -976,17 +990,30 @@ def feed_statuses(feeds: Sequence[FeedSource], states: Iterable[FeedState]) -> l
             words = f"failing: {code}{error}"
             out.append(
                 FeedStatus(
-                    feed.outlet_id, feed.url, "failing", words, state.last_fetched,
-                    state.last_success, state.entries, error,
-                    failures=max(1, state.failures), next_attempt=state.next_attempt,
+                    feed.outlet_id,
+                    feed.url,
+                    "failing",
+                    words,
+                    state.last_fetched,
+                    state.last_success,
+                    state.entries,
+                    error,
+                    failures=max(1, state.failures),
+                    next_attempt=state.next_attempt,
                 )
             )
             continue
         words = "not modified since the last fetch" if state.last_status == 304 else "ok"
         out.append(
             FeedStatus(
-                feed.outlet_id, feed.url, "ok", words, state.last_fetched,
-                state.last_success or state.last_fetched, state.entries, None,
+                feed.outlet_id,
+                feed.url,
+                "ok",
+                words,
+                state.last_fetched,
+                state.last_success or state.last_fetched,
+                state.entries,
+                None,
             )
         )
     rank = {name: i for i, name in enumerate(("failing", "never", "ok"))}

@@ -55,9 +55,7 @@ class SerialisedEngine:
         how many articles it learnt."""
         return self.engine.restore()
 
-    def ingest(
-        self, raws: Iterable[RawArticle] | PreparedBatch, **kwargs: Any
-    ) -> IngestResult:
+    def ingest(self, raws: Iterable[RawArticle] | PreparedBatch, **kwargs: Any) -> IngestResult:
         # Canonicalising needs no store, so it is done before asking for the turn.
         prepared = raws if isinstance(raws, PreparedBatch) else self.engine.prepare_batch(raws)
         # Most of the catching up happens before the turn, while another worker holds it:
@@ -187,9 +185,7 @@ class SharedFeedIngester(FeedIngester):
             store.release_feed(feed.url, self.owner, done=done)
 
 
-def feed_ingester(
-    engine: Engine, *, interval: float | None = None, **options: Any
-) -> FeedIngester:
+def feed_ingester(engine: Engine, *, interval: float | None = None, **options: Any) -> FeedIngester:
     """The ingester for this store: shared claims on PostgreSQL, the plain one on SQLite.
 
     `interval` is the pass interval: a feed another worker pulled within most of it is left."""

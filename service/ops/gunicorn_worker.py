@@ -132,7 +132,9 @@ class GatheringThreadWorker(ThreadWorker):  # type: ignore[misc]
         conn.gathered = bytearray()
         conn.gather_deadline = time.monotonic() + HEADER_TIMEOUT
         self.gathering.append(conn)
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_gather_readable, conn))
+        self.poller.register(
+            conn.sock, selectors.EVENT_READ, partial(self._on_gather_readable, conn)
+        )
 
     # -- gathering -----------------------------------------------------------------------
 

@@ -160,7 +160,9 @@ class Metrics:
         self._dirty = False
         self._flusher_pid = 0
         self._store_size: tuple[float, dict[str, int]] | None = None
-        self.gauge_sources: list[Callable[[], dict[str, tuple[str, list[tuple[Labels, float]]]]]] = []
+        self.gauge_sources: list[
+            Callable[[], dict[str, tuple[str, list[tuple[Labels, float]]]]]
+        ] = []
 
     def flush(self, force: bool = False) -> None:
         """Writes this process's counts for the others to pool (atomically, by rename)."""
@@ -348,8 +350,11 @@ def metrics() -> Response:
     found = metrics_of(app)
     gauges = _store_gauges(app)
     pooled = found.pooled()
-    hits = sum(v for k, v in pooled.counters.get("parallax_cache_requests_total", {}).items()
-               if ("result", "hit") in k)
+    hits = sum(
+        v
+        for k, v in pooled.counters.get("parallax_cache_requests_total", {}).items()
+        if ("result", "hit") in k
+    )
     total = sum(pooled.counters.get("parallax_cache_requests_total", {}).values())
     no_labels: Labels = ()
     gauges["parallax_cache_hit_ratio"] = (
@@ -365,7 +370,9 @@ def init_app(app: Flask) -> None:
         try:
             Path(directory).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ValueError(f"PARALLAX_METRICS_DIR={directory}: cannot create it ({exc.strerror})") from None
+            raise ValueError(
+                f"PARALLAX_METRICS_DIR={directory}: cannot create it ({exc.strerror})"
+            ) from None
     found = Metrics(directory)
     app.extensions[METRICS_EXTENSION] = found
     app.register_blueprint(bp)

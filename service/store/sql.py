@@ -105,8 +105,16 @@ _INSERTED = (
     "story_id, syndicated_of"
 )
 FEED_STATE_COLUMNS = (
-    "url", "etag", "last_modified", "last_fetched", "last_status", "last_error", "last_success",
-    "entries", "failures", "next_attempt",
+    "url",
+    "etag",
+    "last_modified",
+    "last_fetched",
+    "last_status",
+    "last_error",
+    "last_success",
+    "entries",
+    "failures",
+    "next_attempt",
 )
 # A key prefix this short could match a large part of the store by mistake.
 MIN_DELETE_PREFIX = 4
@@ -908,7 +916,8 @@ class SQLStore(ABC):
                 self._run(conn, f"DELETE FROM story_moves WHERE article_id {test}", params)
                 # Another article may name a deleted one as its wire original: it stands alone.
                 self._run(
-                    conn, f"UPDATE articles SET syndicated_of = NULL WHERE syndicated_of {test}",
+                    conn,
+                    f"UPDATE articles SET syndicated_of = NULL WHERE syndicated_of {test}",
                     params,
                 )
                 self._run(conn, f"DELETE FROM articles WHERE id {test}", params)
@@ -1545,7 +1554,8 @@ class SQLStore(ABC):
         if upto <= after_id:
             return set(), after_id
         rows = self._run(
-            conn, "SELECT host FROM article_hosts WHERE last_id > ?",
+            conn,
+            "SELECT host FROM article_hosts WHERE last_id > ?",
             (after_id,),
         ).fetchall()
         return {str(r[0]) for r in rows}, upto
@@ -1673,7 +1683,9 @@ class SQLStore(ABC):
         conn = self._conn()
         for test, params in self._members(list(urls)):
             for row in self._run(
-                conn, f"SELECT {', '.join(FEED_STATE_COLUMNS)} FROM feed_state WHERE url {test}", params
+                conn,
+                f"SELECT {', '.join(FEED_STATE_COLUMNS)} FROM feed_state WHERE url {test}",
+                params,
             ):
                 state = FeedState(*row)
                 out[state.url] = state
@@ -1747,7 +1759,8 @@ _LISTING_COLUMNS = STORY_COLUMNS.replace(" digest", " NULL AS digest")
 def _prefixed(table: str, columns: str) -> str:
     """Columns ("id, title, …") of one table of a join ("a.id, a.title, …"); NULL stays."""
     return ", ".join(
-        c if c.startswith("NULL") else f"{table}.{c}" for c in (c.strip() for c in columns.split(","))
+        c if c.startswith("NULL") else f"{table}.{c}"
+        for c in (c.strip() for c in columns.split(","))
     )
 
 

@@ -76,7 +76,9 @@ def json_body(limit: int, usage: str) -> Any:
         ) from None
     except ValueError as exc:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        raise APIError(400, "invalid_body", f"the body is not valid JSON ({reason}); send {usage}") from None
+        raise APIError(
+            400, "invalid_body", f"the body is not valid JSON ({reason}); send {usage}"
+        ) from None
     if _depth(value) > MAX_DEPTH:
         raise APIError(
             400, "invalid_body", f"the JSON nests deeper than {MAX_DEPTH} levels; send {usage}"

@@ -88,4 +88,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         log.exception("unhandled error")
-        return error_response(500, "internal_error", "the server failed; this is our bug, not yours")
+        return error_response(
+            500, "internal_error", "the server failed; this is our bug, not yours"
+        )

@@ -188,11 +188,15 @@ class SharedFileStorage(Storage, SlidingWindowCounterSupport, TimestampedSliding
         previous_key, current_key = self.sliding_window_keys(key, expiry, now)
         previous_count = self._get(table, previous_key, now)[0]
         current_count = self._get(table, current_key, now)[0]
-        previous_ttl = 0.0 if previous_count == 0 else (1 - (((now - expiry) / expiry) % 1)) * expiry
+        previous_ttl = (
+            0.0 if previous_count == 0 else (1 - (((now - expiry) / expiry) % 1)) * expiry
+        )
         current_ttl = (1 - ((now / expiry) % 1)) * expiry + expiry
         return current_key, previous_count, previous_ttl, current_count, current_ttl
 
-    def acquire_sliding_window_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+    def acquire_sliding_window_entry(
+        self, key: str, limit: int, expiry: int, amount: int = 1
+    ) -> bool:
         if amount > limit:
             return False
         now = time.time()

@@ -62,7 +62,7 @@ OUTLET = {
         },
         "factuality_derived": {
             "description": "Only where `factuality` is null: a label derived from the quality score "
-                           "through documented cut points (ratings/METHODOLOGY.md), not our rating.",
+            "through documented cut points (ratings/METHODOLOGY.md), not our rating.",
             "oneOf": [
                 {"type": "null"},
                 {
@@ -78,12 +78,21 @@ OUTLET = {
         },
         "quality": {
             "description": "Open research quality score of the outlet's domain, with its source, "
-                           "year and terms; `text` is the sentence to show a reader.",
+            "year and terms; `text` is the sentence to show a reader.",
             "oneOf": [
                 {"type": "null"},
                 {
                     "type": "object",
-                    "required": ["score", "text", "domain", "source", "source_id", "citation", "year", "terms"],
+                    "required": [
+                        "score",
+                        "text",
+                        "domain",
+                        "source",
+                        "source_id",
+                        "citation",
+                        "year",
+                        "terms",
+                    ],
                     "properties": {
                         "score": {"type": "number", "minimum": 0, "maximum": 1},
                         "text": {"type": "string"},
@@ -101,7 +110,8 @@ OUTLET = {
         "kind_label": {"type": "string", "description": "The kind in words a reader understands."},
         "flags": {"type": "array", "items": {"type": "string", "enum": list(FLAGS)}},
         "flag_labels": {
-            "type": "array", "items": {"type": "string"},
+            "type": "array",
+            "items": {"type": "string"},
             "description": "The flags in words a reader understands, in the same order as `flags`.",
         },
         "basis": {"type": "string"},
@@ -148,7 +158,9 @@ def _errors(*statuses: int) -> dict[str, Any]:
     return {str(s): _json(_ref("Error"), "Error") for s in statuses}
 
 
-def _query(name: str, description: str, *, required: bool = False, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+def _query(
+    name: str, description: str, *, required: bool = False, schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
@@ -162,8 +174,14 @@ BASE_PATHS: dict[str, Any] = {
     "/v1/score": {
         "get": {
             "summary": "The outlet behind an article URL, with its lean and factuality",
-            "parameters": [_query("url", "article URL or bare host such as nytimes.com/x", required=True,
-                                  schema={"type": "string", "maxLength": 4096})],
+            "parameters": [
+                _query(
+                    "url",
+                    "article URL or bare host such as nytimes.com/x",
+                    required=True,
+                    schema={"type": "string", "maxLength": 4096},
+                )
+            ],
             "responses": {"200": _json(_ref("Score")), **_errors(400)},
         }
     },
@@ -178,15 +196,24 @@ BASE_PATHS: dict[str, Any] = {
                             "type": "object",
                             "required": ["urls"],
                             "properties": {
-                                "urls": {"type": "array", "maxItems": 1000, "items": {"type": "string"}}
+                                "urls": {
+                                    "type": "array",
+                                    "maxItems": 1000,
+                                    "items": {"type": "string"},
+                                }
                             },
                         }
                     }
                 },
             },
             "responses": {
-                "200": _json({"type": "object", "required": ["results"],
-                              "properties": {"results": {"type": "array", "items": LOOKUP_ITEM}}}),
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["results"],
+                        "properties": {"results": {"type": "array", "items": LOOKUP_ITEM}},
+                    }
+                ),
                 **_errors(400, 413, 415),
             },
         }
@@ -195,24 +222,43 @@ BASE_PATHS: dict[str, Any] = {
         "get": {
             "summary": "Search and browse the rated outlets",
             "parameters": [
-                _query("q", "text in the name, id or aliases", schema={"type": "string", "maxLength": 200}),
+                _query(
+                    "q",
+                    "text in the name, id or aliases",
+                    schema={"type": "string", "maxLength": 200},
+                ),
                 _query("lean", "lean label", schema={"type": "string", "enum": list(LEANS)}),
-                _query("factuality", "factuality label", schema={"type": "string", "enum": list(FACTUALITY)}),
+                _query(
+                    "factuality",
+                    "factuality label",
+                    schema={"type": "string", "enum": list(FACTUALITY)},
+                ),
                 _query("country", "ISO 3166-1 alpha-2"),
                 _query("kind", "outlet kind", schema={"type": "string", "enum": list(KINDS)}),
-                _query("page", "page number from 1", schema={"type": "integer", "minimum": 1, "maximum": 100000}),
-                _query("per_page", "results per page", schema={"type": "integer", "minimum": 1, "maximum": 200}),
+                _query(
+                    "page",
+                    "page number from 1",
+                    schema={"type": "integer", "minimum": 1, "maximum": 100000},
+                ),
+                _query(
+                    "per_page",
+                    "results per page",
+                    schema={"type": "integer", "minimum": 1, "maximum": 200},
+                ),
             ],
             "responses": {
-                "200": _json({
-                    "type": "object",
-                    "required": ["total", "page", "per_page", "outlets"],
-                    "properties": {
-                        "total": {"type": "integer"}, "page": {"type": "integer"},
-                        "per_page": {"type": "integer"},
-                        "outlets": {"type": "array", "items": _ref("Outlet")},
-                    },
-                }),
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["total", "page", "per_page", "outlets"],
+                        "properties": {
+                            "total": {"type": "integer"},
+                            "page": {"type": "integer"},
+                            "per_page": {"type": "integer"},
+                            "outlets": {"type": "array", "items": _ref("Outlet")},
+                        },
+                    }
+                ),
                 **_errors(400),
             },
         }
@@ -221,24 +267,38 @@ BASE_PATHS: dict[str, Any] = {
         "get": {
             "summary": "The whole table in compact form, for clients that resolve locally",
             "description": "Strong ETag; answers 304 to a matching If-None-Match; gzip on request. "
-                           "Each row of `outlets` is a list in the order of `fields` (fields are only "
-                           "ever appended): `quality` is the score rounded to 2 decimals, "
-                           "`quality_source` an index into `quality_sources` (source, citation, "
-                           "year, terms, cut points), `factuality_derived` the label derived from "
-                           "the score where `factuality` is null. `flag_labels` and `kind_labels` "
-                           "map each slug to the words to show.",
+            "Each row of `outlets` is a list in the order of `fields` (fields are only "
+            "ever appended): `quality` is the score rounded to 2 decimals, "
+            "`quality_source` an index into `quality_sources` (source, citation, "
+            "year, terms, cut points), `factuality_derived` the label derived from "
+            "the score where `factuality` is null. `flag_labels` and `kind_labels` "
+            "map each slug to the words to show.",
             "responses": {
-                "200": _json({
-                    "type": "object",
-                    "required": ["version", "date", "fields", "outlets", "aliases"],
-                    "properties": {
-                        "version": {"type": "string", "description": "digest of the rating files"},
-                        "date": {"type": "string", "description": "the newest review in the table, YYYY-MM-DD"},
-                        "quality_sources": {"type": "array", "items": {"type": "object"}},
-                        "flag_labels": {"type": "object", "additionalProperties": {"type": "string"}},
-                        "kind_labels": {"type": "object", "additionalProperties": {"type": "string"}},
-                    },
-                }),
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["version", "date", "fields", "outlets", "aliases"],
+                        "properties": {
+                            "version": {
+                                "type": "string",
+                                "description": "digest of the rating files",
+                            },
+                            "date": {
+                                "type": "string",
+                                "description": "the newest review in the table, YYYY-MM-DD",
+                            },
+                            "quality_sources": {"type": "array", "items": {"type": "object"}},
+                            "flag_labels": {
+                                "type": "object",
+                                "additionalProperties": {"type": "string"},
+                            },
+                            "kind_labels": {
+                                "type": "object",
+                                "additionalProperties": {"type": "string"},
+                            },
+                        },
+                    }
+                ),
                 "304": {"description": "Not modified"},
             },
         }
@@ -246,7 +306,9 @@ BASE_PATHS: dict[str, Any] = {
     "/v1/outlets/{outlet_id}": {
         "get": {
             "summary": "One outlet by id",
-            "parameters": [{"name": "outlet_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "parameters": [
+                {"name": "outlet_id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
             "responses": {"200": _json(_ref("Outlet")), **_errors(404)},
         }
     },
@@ -254,14 +316,24 @@ BASE_PATHS: dict[str, Any] = {
     "/readyz": {
         "get": {
             "summary": "Ratings loaded and store reachable",
-            "responses": {"200": _json({"type": "object"}), "503": _json({"type": "object"}, "Not ready")},
+            "responses": {
+                "200": _json({"type": "object"}),
+                "503": _json({"type": "object"}, "Not ready"),
+            },
         }
     },
-    "/version": {"get": {"summary": "Service and ratings versions", "responses": {"200": _json({"type": "object"})}}},
+    "/version": {
+        "get": {
+            "summary": "Service and ratings versions",
+            "responses": {"200": _json({"type": "object"})},
+        }
+    },
 }
 
 
-def build_openapi(extra_paths: dict[str, Any] | None = None, extra_schemas: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_openapi(
+    extra_paths: dict[str, Any] | None = None, extra_schemas: dict[str, Any] | None = None
+) -> dict[str, Any]:
     paths = copy.deepcopy(BASE_PATHS)
     paths.update(copy.deepcopy(extra_paths or {}))
     score: dict[str, Any] = copy.deepcopy(SCORE)

@@ -24,6 +24,7 @@ def test_the_app_uses_the_configured_backend(coverage_app: Flask, backend: str) 
     expected = {"sqlite": SQLiteStore, "postgresql": PostgresStore}[backend]
     assert isinstance(engine(coverage_app).store, expected)
 
+
 T0 = 1_741_000_000.0
 BARRIER = "Harbor city council voted 7-2 to fund the Eastside flood barrier, a $40 million plan."
 
@@ -76,6 +77,7 @@ def seed(app: Flask) -> dict[str, str]:
             ),
         ]
     )
+
     def story(url: str) -> str:
         art = eng.store.article_by_key(url)
         assert art is not None and art.story_id is not None
@@ -103,7 +105,9 @@ def error_code(response: Any) -> str:
     return str(body["error"]["code"])
 
 
-def test_stories_lists_newest_first_with_blindspot(client: FlaskClient, seeded: dict[str, Any]) -> None:
+def test_stories_lists_newest_first_with_blindspot(
+    client: FlaskClient, seeded: dict[str, Any]
+) -> None:
     body = client.get("/v1/stories").get_json()
     assert [s["id"] for s in body["stories"]] == [seeded["recall"], seeded["barrier"]]
     recall, barrier = body["stories"]
@@ -260,9 +264,19 @@ def test_amp_and_trailing_slash_variants_are_the_stored_article(
     coverage_app: Flask, client: FlaskClient, stored: str, asked: str
 ) -> None:
     eng = engine(coverage_app)
-    eng.ingest([RawArticle("Harbor council approves Eastside flood barrier", BARRIER, stored, published=T0),
-                RawArticle("Harbor council passes flood barrier plan", BARRIER,
-                           "https://rightdaily.com/barrier", published=T0 + 60)])
+    eng.ingest(
+        [
+            RawArticle(
+                "Harbor council approves Eastside flood barrier", BARRIER, stored, published=T0
+            ),
+            RawArticle(
+                "Harbor council passes flood barrier plan",
+                BARRIER,
+                "https://rightdaily.com/barrier",
+                published=T0 + 60,
+            ),
+        ]
+    )
     article = eng.store.article_by_key(stored.replace("www.", ""))
     assert article is not None and article.story_id is not None
     related = client.get("/v1/related", query_string={"url": asked}).get_json()
@@ -270,31 +284,61 @@ def test_amp_and_trailing_slash_variants_are_the_stored_article(
     scored = client.get("/v1/score", query_string={"url": asked}).get_json()
     assert scored["story"]["id"] == article.story_id
     # The variant arriving from a feed is the article already stored, not a second copy.
-    again = eng.ingest([RawArticle("Harbor council approves Eastside flood barrier (AMP)", BARRIER, asked,
-                                   published=T0)])
+    again = eng.ingest(
+        [
+            RawArticle(
+                "Harbor council approves Eastside flood barrier (AMP)", BARRIER, asked, published=T0
+            )
+        ]
+    )
     assert (again.added, again.duplicates) == (0, 1)
     assert eng.store.counts()["articles"] == 2
     # Both variants in one batch: one article.
-    both = eng.ingest([RawArticle("Flood barrier reaction", BARRIER, "https://farleft.org/r/"),
-                       RawArticle("Flood barrier reaction", BARRIER, "https://farleft.org/r.amp")])
+    both = eng.ingest(
+        [
+            RawArticle("Flood barrier reaction", BARRIER, "https://farleft.org/r/"),
+            RawArticle("Flood barrier reaction", BARRIER, "https://farleft.org/r.amp"),
+        ]
+    )
     assert (both.added, both.duplicates) == (1, 1)
 
 
 def test_the_site_root_and_other_paths_stay_apart(coverage_app: Flask, client: FlaskClient) -> None:
     eng = engine(coverage_app)
-    eng.ingest([RawArticle("Harbor council approves Eastside flood barrier", BARRIER,
-                           "https://leftpaper.com/barrier/", published=T0)])
-    for other in ("https://leftpaper.com/", "https://leftpaper.com//", "https://leftpaper.com/barrier/x",
-                  "https://leftpaper.com/barrie", "https://leftpaper.com/barrier//"):
+    eng.ingest(
+        [
+            RawArticle(
+                "Harbor council approves Eastside flood barrier",
+                BARRIER,
+                "https://leftpaper.com/barrier/",
+                published=T0,
+            )
+        ]
+    )
+    for other in (
+        "https://leftpaper.com/",
+        "https://leftpaper.com//",
+        "https://leftpaper.com/barrier/x",
+        "https://leftpaper.com/barrie",
+        "https://leftpaper.com/barrier//",
+    ):
         body = client.get("/v1/related", query_string={"url": other}).get_json()
         assert body["match"] != "stored", other
 
 
 @pytest.mark.parametrize(
     "url",
-    ["https://leftpaper.com//", "https://leftpaper.com/%2F", "https://leftpaper.com/x%2F/",
-     "https://leftpaper.com/" + "a/" * 1500, "https://leftpaper.com/.amp", "https://leftpaper.com/amp/",
-     "https://leftpaper.com/x/?/=/", "https://leftpaper.com/x.amp/?amp", "https://leftpaper.com/;/"],
+    [
+        "https://leftpaper.com//",
+        "https://leftpaper.com/%2F",
+        "https://leftpaper.com/x%2F/",
+        "https://leftpaper.com/" + "a/" * 1500,
+        "https://leftpaper.com/.amp",
+        "https://leftpaper.com/amp/",
+        "https://leftpaper.com/x/?/=/",
+        "https://leftpaper.com/x.amp/?amp",
+        "https://leftpaper.com/;/",
+    ],
 )
 def test_hostile_slash_and_amp_urls_answer_without_error(client: FlaskClient, url: str) -> None:
     for path in ("/v1/related", "/v1/score"):
@@ -303,7 +347,9 @@ def test_hostile_slash_and_amp_urls_answer_without_error(client: FlaskClient, ur
         assert response.is_json
 
 
-def test_related_by_title_for_an_unknown_article(client: FlaskClient, seeded: dict[str, Any]) -> None:
+def test_related_by_title_for_an_unknown_article(
+    client: FlaskClient, seeded: dict[str, Any]
+) -> None:
     body = client.get(
         "/v1/related",
         query_string={
@@ -346,7 +392,9 @@ def page_result(url: str) -> FetchResult:
     )
 
 
-def test_page_fetching_is_opt_in(coverage_app: Flask, client: FlaskClient, seeded: dict[str, Any]) -> None:
+def test_page_fetching_is_opt_in(
+    coverage_app: Flask, client: FlaskClient, seeded: dict[str, Any]
+) -> None:
     calls: list[str] = []
 
     def fetcher(url: str) -> FetchResult:
@@ -468,7 +516,9 @@ def test_articles_body_is_bounded(client: FlaskClient) -> None:
     assert response.status_code == 413
 
 
-def test_score_gains_the_story_and_related_coverage(client: FlaskClient, seeded: dict[str, Any]) -> None:
+def test_score_gains_the_story_and_related_coverage(
+    client: FlaskClient, seeded: dict[str, Any]
+) -> None:
     body = client.get("/v1/score?url=https://leftpaper.com/barrier").get_json()
     story = body["story"]
     assert story["id"] == seeded["barrier"]

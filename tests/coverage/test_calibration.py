@@ -30,9 +30,17 @@ HOUR = 3600.0
 BARRIER = "The council voted 7-2 to fund the $40 million Eastside flood barrier."
 EVENT = [
     Doc("a", "Harbor council approves Eastside flood barrier", BARRIER, "left.example", T0),
-    Doc("b", "Harbor council passes Eastside flood barrier plan", BARRIER, "right.example", T0 + HOUR),
+    Doc(
+        "b",
+        "Harbor council passes Eastside flood barrier plan",
+        BARRIER,
+        "right.example",
+        T0 + HOUR,
+    ),
 ]
-ASKED = Doc("q", "Eastside flood barrier wins Harbor council vote", BARRIER, "center.example", T0 + 2 * HOUR)
+ASKED = Doc(
+    "q", "Eastside flood barrier wins Harbor council vote", BARRIER, "center.example", T0 + 2 * HOUR
+)
 
 
 def sigmoid(z: float) -> float:
@@ -71,12 +79,16 @@ def test_the_shipped_map_is_monotone_in_the_raw_probability() -> None:
                 shown = []
                 for p in grid:
                     scores = [p, other] if best else [max(p, other), p]
-                    shown.append(mapping.probability(calibration_features(scores, 0 if best else 1), dated))
+                    shown.append(
+                        mapping.probability(calibration_features(scores, 0 if best else 1), dated)
+                    )
                 assert shown == sorted(shown), (dated, other, best)
                 assert all(0.0 < s < 1.0 for s in shown)
 
 
-def test_match_calibrated_maps_the_raw_score_and_the_join_still_reads_the_raw_one(tmp_path: Path) -> None:
+def test_match_calibrated_maps_the_raw_score_and_the_join_still_reads_the_raw_one(
+    tmp_path: Path,
+) -> None:
     # A map that shifts every dated logit down by 2: what is shown is the raw probability mapped,
     # what the clusterer joins on is not.
     path = write(
@@ -127,7 +139,9 @@ def test_the_engine_returns_the_mapped_probability(tmp_path: Path) -> None:
     engine.ingest(
         [
             RawArticle(EVENT[0].title, BARRIER, "https://leftpaper.com/barrier", published=T0),
-            RawArticle(EVENT[1].title, BARRIER, "https://rightdaily.com/barrier", published=T0 + HOUR),
+            RawArticle(
+                EVENT[1].title, BARRIER, "https://rightdaily.com/barrier", published=T0 + HOUR
+            ),
         ]
     )
     found = engine.match(ASKED.title, BARRIER, ASKED.published)
@@ -153,7 +167,9 @@ def test_a_bad_calibration_fails_at_start_up_naming_the_file_and_line(tmp_path: 
             Clusterer(ClusterSettings(match_calibration=str(path)))
     # A map that would show a higher raw probability as a lower one is refused, naming its line.
     write(path, good, {"weights": [-0.5, 0.0, 0.0], "intercept": 0.0})
-    with pytest.raises(MatchModelError, match=f"{path}:15: the undated map's weight of 'logit' must be positive"):
+    with pytest.raises(
+        MatchModelError, match=f"{path}:15: the undated map's weight of 'logit' must be positive"
+    ):
         read_calibration(path)
     write(path, good, {"weights": [1.0, 0.0], "intercept": 0.0})
     with pytest.raises(MatchModelError, match=rf"{path}:15: weights \(undated\) must be 3 finite"):
@@ -168,6 +184,8 @@ def test_a_bad_calibration_fails_at_start_up_naming_the_file_and_line(tmp_path: 
     with pytest.raises(MatchModelError, match="no 'undated' map"):
         read_calibration(path)
     for hostile in ("[" * 100_000 + "]" * 100_000, '{"dated": ' + "1" * 5_000 + "}", "\xff"):
-        path.write_bytes(hostile.encode("utf-8", "surrogateescape") if hostile != "\xff" else b"\xff")
+        path.write_bytes(
+            hostile.encode("utf-8", "surrogateescape") if hostile != "\xff" else b"\xff"
+        )
         with pytest.raises(MatchModelError, match=f"{path}:1: cannot read"):
             read_calibration(path)

@@ -154,16 +154,37 @@ def test_cluster_keeps_unrelated_undated_articles_apart(tmp_path: Path) -> None:
     which would hand each the same recency bonus and glue unrelated stories together."""
     # Six different events on one beat: they share words, as stories of one beat always do.
     topics = [
-        ("Senate passes infrastructure bill", "The Senate passed the infrastructure bill Trump opposed on a vote of 69 to 30."),
-        ("Trump rally draws protest in Ohio", "Protesters gathered outside a Trump rally in Ohio as the Senate race tightened."),
-        ("Senate confirms new labor secretary", "The Senate confirmed the labor secretary after Trump allies dropped a hold."),
-        ("Trump sues over tax records release", "Trump sued to stop the release of his tax records to a Senate committee."),
-        ("Senate hearing on border wall funding", "A Senate hearing examined border wall money Trump had moved from the military."),
-        ("Trump endorses challenger in primary", "Trump endorsed a primary challenger to a Republican senator who voted against him."),
+        (
+            "Senate passes infrastructure bill",
+            "The Senate passed the infrastructure bill Trump opposed on a vote of 69 to 30.",
+        ),
+        (
+            "Trump rally draws protest in Ohio",
+            "Protesters gathered outside a Trump rally in Ohio as the Senate race tightened.",
+        ),
+        (
+            "Senate confirms new labor secretary",
+            "The Senate confirmed the labor secretary after Trump allies dropped a hold.",
+        ),
+        (
+            "Trump sues over tax records release",
+            "Trump sued to stop the release of his tax records to a Senate committee.",
+        ),
+        (
+            "Senate hearing on border wall funding",
+            "A Senate hearing examined border wall money Trump had moved from the military.",
+        ),
+        (
+            "Trump endorses challenger in primary",
+            "Trump endorsed a primary challenger to a Republican senator who voted against him.",
+        ),
     ]
     path = tmp_path / "undated.jsonl"
     path.write_text(
-        "".join(json.dumps({"id": f"a{i}", "title": t, "text": x}) + "\n" for i, (t, x) in enumerate(topics)),
+        "".join(
+            json.dumps({"id": f"a{i}", "title": t, "text": x}) + "\n"
+            for i, (t, x) in enumerate(topics)
+        ),
         encoding="utf-8",
     )
     result = CliRunner().invoke(cluster, [str(path)])

@@ -390,9 +390,23 @@ def test_a_huge_story_says_its_summary_read_only_part(engine: Engine, monkeypatc
 
 @pytest.mark.parametrize(
     "key",
-    ["https://h.example/", "https://h.example//", "https://h.example/x///", "https://h.example/?q=/",
-     "https://h.example/x?y/", "id:x/", "", "https://", "https:///", "https:////", "https://h.example",
-     "https://h.example/" + "a/" * 5000, "https://h.example/x/?", "https://h.example/%2F", "id:https://x/"],
+    [
+        "https://h.example/",
+        "https://h.example//",
+        "https://h.example/x///",
+        "https://h.example/?q=/",
+        "https://h.example/x?y/",
+        "id:x/",
+        "",
+        "https://",
+        "https:///",
+        "https:////",
+        "https://h.example",
+        "https://h.example/" + "a/" * 5000,
+        "https://h.example/x/?",
+        "https://h.example/%2F",
+        "id:https://x/",
+    ],
 )
 def test_key_variants_are_bounded_and_never_reach_another_page(key: str) -> None:
     variants = key_variants(key)
@@ -401,14 +415,17 @@ def test_key_variants_are_bounded_and_never_reach_another_page(key: str) -> None
         other = variants[1]
         assert abs(len(other) - len(key)) == 1
         assert key_variants(other) == (other, key)  # one article, one pair of keys
-        host_and_path = other.split("?", 1)[0][len("https://"):]
+        host_and_path = other.split("?", 1)[0][len("https://") :]
         host, _, path = host_and_path.partition("/")
         assert host and path  # never the bare site root ("https://host/")
 
 
 def test_key_variants_pair_the_slash_forms() -> None:
     assert key_variants("https://h.example/x") == ("https://h.example/x", "https://h.example/x/")
-    assert key_variants("https://h.example/x/?a=1") == ("https://h.example/x/?a=1", "https://h.example/x?a=1")
+    assert key_variants("https://h.example/x/?a=1") == (
+        "https://h.example/x/?a=1",
+        "https://h.example/x?a=1",
+    )
     assert key_variants("https://h.example/") == ("https://h.example/",)
     assert key_variants("https://h.example//") == ("https://h.example//",)
     assert key_variants("id:feed-item-1") == ("id:feed-item-1",)

@@ -30,7 +30,11 @@ RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 
 @pytest.mark.parametrize(
     "date",
-    ["Fri, 31 Dec 9999 23:59:59 -1400", "Thu, 01 Jan 1970 00:00:00 GMT", "Mon, 01 Jan 2190 00:00:00 GMT"],
+    [
+        "Fri, 31 Dec 9999 23:59:59 -1400",
+        "Thu, 01 Jan 1970 00:00:00 GMT",
+        "Mon, 01 Jan 2190 00:00:00 GMT",
+    ],
 )
 def test_a_feed_item_with_an_impossible_date_is_kept_with_no_date(date: str) -> None:
     articles = parse_feed(RSS.format(date=date).encode(), "https://leftpaper.com/feed", None)
@@ -39,19 +43,27 @@ def test_a_feed_item_with_an_impossible_date_is_kept_with_no_date(date: str) -> 
 
 def test_a_feed_item_with_a_plausible_date_keeps_it() -> None:
     articles = parse_feed(
-        RSS.format(date="Tue, 04 Mar 2025 14:00:00 GMT").encode(), "https://leftpaper.com/feed", None
+        RSS.format(date="Tue, 04 Mar 2025 14:00:00 GMT").encode(),
+        "https://leftpaper.com/feed",
+        None,
     )
     assert articles[0].published == 1741096800.0
 
 
-@pytest.mark.parametrize("date", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "1900-05-01"])
+@pytest.mark.parametrize(
+    "date", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "1900-05-01"]
+)
 def test_a_page_with_an_impossible_date_has_no_date(date: str) -> None:
     page = f'<html><head><meta property="article:published_time" content="{date}"><title>x</title></head></html>'
     assert extract(page).published is None
 
 
-@pytest.mark.parametrize("published", ["1e18", "-62135596801", '"9999-12-31T23:59:59-14:00"', "1e400"])
-def test_a_file_line_with_an_impossible_date_is_refused_naming_line_and_field(published: str) -> None:
+@pytest.mark.parametrize(
+    "published", ["1e18", "-62135596801", '"9999-12-31T23:59:59-14:00"', "1e400"]
+)
+def test_a_file_line_with_an_impossible_date_is_refused_naming_line_and_field(
+    published: str,
+) -> None:
     lines = [
         '{"id": "a", "title": "Harbor council approves barrier"}',
         '{"id": "b", "title": "Harbor council approves barrier", "published": ' + published + "}",
@@ -89,7 +101,9 @@ def test_ingest_file_against_an_unreachable_postgresql_prints_one_line(tmp_path:
 @pytest.mark.parametrize(
     "args", [["ingest", "--file", "{file}"], ["feeds"], ["prune", "--older-than", "90d"]]
 )
-def test_a_data_dir_that_cannot_be_made_is_one_line_naming_it(tmp_path: Path, args: list[str]) -> None:
+def test_a_data_dir_that_cannot_be_made_is_one_line_naming_it(
+    tmp_path: Path, args: list[str]
+) -> None:
     from service.cli import main
 
     articles = tmp_path / "a.jsonl"
@@ -126,7 +140,9 @@ def test_page_fetches_past_the_process_cap_are_refused_at_once(coverage_app: Fla
     holders = [
         threading.Thread(
             target=lambda n=n: answers.append(
-                coverage_app.test_client().get(f"/v1/related?url=https://leftpaper.com/{n}").status_code
+                coverage_app.test_client()
+                .get(f"/v1/related?url=https://leftpaper.com/{n}")
+                .status_code
             )
         )
         for n in range(2)
@@ -159,7 +175,10 @@ def test_ingest_exits_1_with_one_line_when_no_feed_can_be_reached(
     closed = free_port()  # nothing listens: every connection is refused, as with no network
     ratings = make_ratings(
         tmp_path / "ratings",
-        [("leftpaper.com", f"http://localhost:{closed}/a.xml"), ("rightdaily.com", f"http://localhost:{closed}/b.xml")],
+        [
+            ("leftpaper.com", f"http://localhost:{closed}/a.xml"),
+            ("rightdaily.com", f"http://localhost:{closed}/b.xml"),
+        ],
     )
     env = {
         "PARALLAX_DATA_DIR": str(tmp_path / "data"),
@@ -178,7 +197,9 @@ def test_ingest_exits_1_with_one_line_when_no_feed_can_be_reached(
 def test_a_feed_run_says_why_only_when_every_feed_failed() -> None:
     from service.ingest.feeds import FeedOutcome, FeedRun
 
-    dns = FeedRun([FeedOutcome("a", "error", code="dns_failed"), FeedOutcome("b", "error", code="dns_failed")])
+    dns = FeedRun(
+        [FeedOutcome("a", "error", code="dns_failed"), FeedOutcome("b", "error", code="dns_failed")]
+    )
     assert "no feed host could be resolved (no network, or no DNS?)" in (dns.all_failed() or "")
     mixed = FeedRun([FeedOutcome("a", "error", code="dns_failed"), FeedOutcome("b", "ok")])
     assert mixed.all_failed() is None and FeedRun([]).all_failed() is None
@@ -186,7 +207,9 @@ def test_a_feed_run_says_why_only_when_every_feed_failed() -> None:
 
 def test_ingest_reads_standard_input_with_a_dash(tmp_path: Path) -> None:
     lines = (
-        json.dumps({"url": "https://leftpaper.com/harbor", "title": "Harbor council approves barrier"})
+        json.dumps(
+            {"url": "https://leftpaper.com/harbor", "title": "Harbor council approves barrier"}
+        )
         + "\n"
         + json.dumps({"id": "t1", "text": "A text without a title. Its second sentence."})
         + "\n"
@@ -210,13 +233,31 @@ def test_ingest_help_says_how_an_article_without_an_id_is_known() -> None:
 @pytest.mark.parametrize(
     ("stored", "variant"),
     [
-        ("https://leftpaper.com/2025/harbor-barrier", "https://leftpaper.com/2025/harbor-barrier.amp"),
+        (
+            "https://leftpaper.com/2025/harbor-barrier",
+            "https://leftpaper.com/2025/harbor-barrier.amp",
+        ),
         ("https://leftpaper.com/2025/harbor.html", "https://leftpaper.com/2025/harbor.amp.html"),
-        ("https://leftpaper.com/2025/harbor-barrier/", "https://leftpaper.com/2025/harbor-barrier/amp/"),
-        ("https://leftpaper.com/2025/harbor-barrier/", "https://leftpaper.com/amp/2025/harbor-barrier/"),
-        ("https://leftpaper.com/2025/harbor-barrier/", "https://leftpaper.com/2025/harbor-barrier/?amp=1"),
-        ("https://leftpaper.com/2025/harbor-barrier/", "https://leftpaper.com/2025/harbor-barrier/?outputType=amp"),
-        ("https://www.leftpaper.com/2025/harbor-barrier", "https://amp.leftpaper.com/2025/harbor-barrier/amp"),
+        (
+            "https://leftpaper.com/2025/harbor-barrier/",
+            "https://leftpaper.com/2025/harbor-barrier/amp/",
+        ),
+        (
+            "https://leftpaper.com/2025/harbor-barrier/",
+            "https://leftpaper.com/amp/2025/harbor-barrier/",
+        ),
+        (
+            "https://leftpaper.com/2025/harbor-barrier/",
+            "https://leftpaper.com/2025/harbor-barrier/?amp=1",
+        ),
+        (
+            "https://leftpaper.com/2025/harbor-barrier/",
+            "https://leftpaper.com/2025/harbor-barrier/?outputType=amp",
+        ),
+        (
+            "https://www.leftpaper.com/2025/harbor-barrier",
+            "https://amp.leftpaper.com/2025/harbor-barrier/amp",
+        ),
     ],
 )
 def test_an_amp_variant_matches_the_stored_article(
@@ -228,7 +269,10 @@ def test_an_amp_variant_matches_the_stored_article(
     engine(coverage_app).ingest(
         [
             RawArticle(title="Harbor council approves flood barrier", url=stored),
-            RawArticle(title="Harbor council passes flood barrier plan", url="https://rightdaily.com/barrier"),
+            RawArticle(
+                title="Harbor council passes flood barrier plan",
+                url="https://rightdaily.com/barrier",
+            ),
         ]
     )
     client = coverage_app.test_client()

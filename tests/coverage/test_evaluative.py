@@ -431,7 +431,5 @@ def test_the_headline_prefers_a_report_to_an_argument_with_the_same_words() -> N
     argued = Source(
         "a", "Lake Orrin dam spillway gate really failed", OTHERS[0].text, "Outlet A", "left"
     )
-    plain = Source(
-        "p", "Spillway gate of Lake Orrin dam fails", OTHERS[0].text, "Outlet P", "left"
-    )
+    plain = Source("p", "Spillway gate of Lake Orrin dam fails", OTHERS[0].text, "Outlet P", "left")
     assert digest([argued, plain, *OTHERS]).headline == plain.title

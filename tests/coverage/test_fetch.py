@@ -266,9 +266,13 @@ def one_byte_each(data: bytes) -> list[bytes]:
 PAD = b"a" * 400
 SLOW_CASES = {
     # Some 450 header bytes at 50 per second: 9 s, where the deadline is 0.3 s.
-    "headers": one_byte_each(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Pad: " + PAD + b"\r\n\r\n"),
+    "headers": one_byte_each(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Pad: " + PAD + b"\r\n\r\n"
+    ),
     # Headers at once, then a chunk-size line a byte at a time.
-    "chunk_size": [b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"]
+    "chunk_size": [
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ]
     + one_byte_each(b"0" * 450 + b"1\r\nx\r\n0\r\n\r\n"),
     # A body with a length, a byte at a time.
     "body": [b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 450\r\n\r\n"]

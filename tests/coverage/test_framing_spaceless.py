@@ -97,8 +97,7 @@ THAI = [
     Source(
         "l2",
         "ชุมนุมประท้วงภาษีในกรุงเทพ",
-        "ประชาชนหลายพันคนชุมนุมประท้วงการขึ้นภาษีในกรุงเทพ ผู้ชุมนุมกล่าวว่าภาระครัวเรือนจะเพิ่มขึ้น "
-        "รัฐบาลยืนยันแผนขึ้นภาษี",
+        "ประชาชนหลายพันคนชุมนุมประท้วงการขึ้นภาษีในกรุงเทพ ผู้ชุมนุมกล่าวว่าภาระครัวเรือนจะเพิ่มขึ้น รัฐบาลยืนยันแผนขึ้นภาษี",
         "ซ้ายรายวัน",
         "left",
     ),
@@ -113,8 +112,7 @@ THAI = [
     Source(
         "r2",
         "นายกฯย้ำความจำเป็นของสวัสดิการสังคม",
-        "นายกรัฐมนตรีย้ำว่าสวัสดิการสังคมต้องมีรายได้ที่มั่นคง การฟื้นฟูการคลังเป็นสิ่งที่หลีกเลี่ยงไม่ได้ "
-        "ภาคธุรกิจชื่นชมนโยบายนี้",
+        "นายกรัฐมนตรีย้ำว่าสวัสดิการสังคมต้องมีรายได้ที่มั่นคง การฟื้นฟูการคลังเป็นสิ่งที่หลีกเลี่ยงไม่ได้ ภาคธุรกิจชื่นชมนโยบายนี้",
         "ขวารายวัน",
         "right",
     ),
@@ -285,8 +283,11 @@ def test_letter_pairs_are_never_shown_in_a_mixed_story() -> None:
     framing = digest(english + JAPANESE).framing
     for f in framing.values():
         for term in f.terms:
-            assert " " in term or not kp._spaceless_script(term) or len(term) > 2 or any(
-                term in kp._word_terms(f"{s.title}。{s.text}", "japanese") for s in JAPANESE
+            assert (
+                " " in term
+                or not kp._spaceless_script(term)
+                or len(term) > 2
+                or any(term in kp._word_terms(f"{s.title}。{s.text}", "japanese") for s in JAPANESE)
             ), term
 
 

@@ -267,7 +267,9 @@ def test_a_gone_feed_backs_off_harder_than_a_failing_one_and_both_are_capped() -
     for failures in range(1, 8):
         gone = [retry_delay(failures, 404, 900, rng) for _ in range(20)]
         also_gone = [retry_delay(failures, 410, 900, rng) for _ in range(20)]
-        failing = [retry_delay(failures, status, 900, rng) for status in (500, None) for _ in range(10)]
+        failing = [
+            retry_delay(failures, status, 900, rng) for status in (500, None) for _ in range(10)
+        ]
         assert min(gone) > max(failing) or min(gone) >= 0.75 * GONE_BACKOFF_CAP
         assert min(also_gone) > max(failing) or min(also_gone) >= 0.75 * GONE_BACKOFF_CAP
     # Jittered: feeds that failed together are not retried together.

@@ -113,15 +113,15 @@ def _assert_grouped(stories: list[str | None]) -> None:
 
 
 @pytest.mark.parametrize(("docs", "language"), LANGUAGES)
-def test_a_feed(
-    app: Flask, docs: list[Doc], language: str, seen: Seen
-) -> None:
+def test_a_feed(app: Flask, docs: list[Doc], language: str, seen: Seen) -> None:
     items = "".join(
         f"<item><title>{d.title}</title><link>{_url(d, language)}</link>"
         f"<description>{d.text}</description></item>"
         for d in docs
     )
-    body = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>{items}</channel></rss>'
+    body = (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>{items}</channel></rss>'
+    )
 
     def fetcher(url: str, policy: Any, headers: Any = None) -> FetchResult:
         return FetchResult(url=url, status=200, headers={}, body=body.encode())
@@ -162,9 +162,7 @@ def test_ingest_file(
 
 
 @pytest.mark.parametrize(("docs", "language"), LANGUAGES)
-def test_the_api_stores_and_matches(
-    app: Flask, docs: list[Doc], language: str, seen: Seen
-) -> None:
+def test_the_api_stores_and_matches(app: Flask, docs: list[Doc], language: str, seen: Seen) -> None:
     client = app.test_client()
     for d in docs:
         answer = client.post(
@@ -189,9 +187,7 @@ def test_the_api_stores_and_matches(
 
 
 @pytest.mark.parametrize(("docs", "language"), LANGUAGES)
-def test_the_cluster_command(
-    tmp_path: Path, docs: list[Doc], language: str, seen: Seen
-) -> None:
+def test_the_cluster_command(tmp_path: Path, docs: list[Doc], language: str, seen: Seen) -> None:
     # No URL, so no outlet: the language is detected from the text.
     path = _write(tmp_path / "articles.jsonl", docs, language, outlet=False)
     result = CliRunner().invoke(cluster, [str(path)])

@@ -49,7 +49,9 @@ def test_a_feed_item_with_a_long_link_leaves_the_other_feeds_of_its_commit(engin
 
     bodies = {
         "https://h1.example/feed": item("Harbor council approves flood barrier", LONG_URL),
-        "https://h2.example/feed": item("Harbor council passes flood barrier", "https://rightdaily.com/b"),
+        "https://h2.example/feed": item(
+            "Harbor council passes flood barrier", "https://rightdaily.com/b"
+        ),
     }
 
     def fetcher(url: str, policy: Any, headers: Any = None) -> FetchResult:

@@ -170,7 +170,9 @@ def test_another_process_that_still_holds_the_merged_away_story_files_under_the_
     # The reader's clusterer still has the old story apart; what it matches and what it
     # stores there are the survivor's.
     assert [s for s, _ in reader.match(STRIKE.title, STRIKE.text)][:1] == [survivor]
-    reader.ingest([RawArticle(STRIKE.title, STRIKE.text + " Talks resume.", "https://example8.org/x")])
+    reader.ingest(
+        [RawArticle(STRIKE.title, STRIKE.text + " Talks resume.", "https://example8.org/x")]
+    )
     row = reader_store.article_by_key(article_key("https://example8.org/x"))
     assert row is not None and row.story_id == survivor
     assert reader_store.story(old) is not None

@@ -183,9 +183,7 @@ def test_the_engine_stores_the_moves_and_old_ids_keep_resolving(
     assert sum(counts.values()) == len(background) + len(EVENTS)
 
 
-def test_another_engine_follows_the_moves(
-    store_factory: StoreFactory, table: RatingsTable
-) -> None:
+def test_another_engine_follows_the_moves(store_factory: StoreFactory, table: RatingsTable) -> None:
     writer_store, reader_store = store_factory(), store_factory()
     writer = Engine(writer_store, table, Clusterer(LOOSE), restore=False)
     writer.ingest([raw(d) for d in background_docs()])
@@ -204,9 +202,7 @@ def test_another_engine_follows_the_moves(
     # ... under names the reader maps to the stored ids.
     stored = {d.id: stored_story(reader_store, d) for d in EVENTS}
     assert {reader._names.get(str(held[k]), held[k]) for k in ("f0", "f1")} == {stored["f0"]}
-    assert {reader._names.get(str(held[k]), held[k]) for k in ("s0", "s1", "s2")} == {
-        stored["s0"]
-    }
+    assert {reader._names.get(str(held[k]), held[k]) for k in ("s0", "s1", "s2")} == {stored["s0"]}
 
 
 def background(count: int) -> list[Doc]:

@@ -19,7 +19,9 @@ BOTH = pytest.mark.backends("sqlite", "postgresql")
 
 
 @BOTH
-def test_a_host_without_articles_spares_the_store_query(coverage_app: Flask, monkeypatch: Any) -> None:
+def test_a_host_without_articles_spares_the_store_query(
+    coverage_app: Flask, monkeypatch: Any
+) -> None:
     client = coverage_app.test_client()
     eng = engine(coverage_app)
     calls: list[str] = []
@@ -52,8 +54,15 @@ def test_another_processes_article_shows_after_the_next_read(coverage_app: Flask
     other = create_other_engine(coverage_app)
     other.ingest(
         [
-            RawArticle("Harbor council approves Eastside flood barrier", BARRIER, url, published=T0),
-            RawArticle("Harbor council passes barrier plan", BARRIER, "https://centerwire.com/b", published=T0),
+            RawArticle(
+                "Harbor council approves Eastside flood barrier", BARRIER, url, published=T0
+            ),
+            RawArticle(
+                "Harbor council passes barrier plan",
+                BARRIER,
+                "https://centerwire.com/b",
+                published=T0,
+            ),
         ]
     )
     assert client.get(f"/v1/score?url={url}").get_json()["story"] is None  # not read yet

@@ -31,12 +31,16 @@ def _seed(app: Flask) -> str:
     eng.ingest(
         [
             RawArticle(
-                "Harbor council approves Eastside flood barrier", BARRIER,
-                "https://leftpaper.com/barrier", published=T0,
+                "Harbor council approves Eastside flood barrier",
+                BARRIER,
+                "https://leftpaper.com/barrier",
+                published=T0,
             ),
             RawArticle(
-                "Harbor council passes Eastside flood barrier plan", BARRIER,
-                "https://rightdaily.com/barrier", published=T0 + 600,
+                "Harbor council passes Eastside flood barrier plan",
+                BARRIER,
+                "https://rightdaily.com/barrier",
+                published=T0 + 600,
             ),
         ]
     )
@@ -82,9 +86,10 @@ def test_a_story_is_served_again_from_its_version_and_changes_with_it(
     assert first["related"]["match"] == "stored" and first["related"]["story"] == first["story"]
     assert first["story"]["article_count"] == 2 and LATE_TITLE not in first["page"]
     # A client holding the JSON revalidates it for one row read.
-    assert client.get(
-        f"/v1/stories/{story_id}", headers={"If-None-Match": first["etag"]}
-    ).status_code == 304
+    assert (
+        client.get(f"/v1/stories/{story_id}", headers={"If-None-Match": first["etag"]}).status_code
+        == 304
+    )
 
     _late(engine(coverage_app))
     changed = _reads(client, story_id)
@@ -94,9 +99,10 @@ def test_a_story_is_served_again_from_its_version_and_changes_with_it(
     assert changed["related"]["story"] == changed["story"]
     assert LATE_TITLE in [a["title"] for a in changed["score"]["story"]["related"]]
     # The old ETag now gets the new story.
-    assert client.get(
-        f"/v1/stories/{story_id}", headers={"If-None-Match": first["etag"]}
-    ).get_json() == changed["story"]
+    assert (
+        client.get(f"/v1/stories/{story_id}", headers={"If-None-Match": first["etag"]}).get_json()
+        == changed["story"]
+    )
 
 
 def test_another_process_change_is_seen_at_once(coverage_app: Flask, tmp_path: Path) -> None:
@@ -156,14 +162,20 @@ def test_a_merged_story_id_answers_for_its_survivor(coverage_app: Flask) -> None
 
 def test_a_kept_body_splices_exactly_as_jsonify_encodes(coverage_app: Flask) -> None:
     with coverage_app.app_context():
-        inner = {"id": "st-1", "title": "Ünïcode \u2028 \"quoted\"", "n": [1, 2.5, None]}
-        payload: dict[str, Any] = {"url": "https://a.example/x", "match": "stored", "story": None, "candidates": []}
+        inner = {"id": "st-1", "title": 'Ünïcode \u2028 "quoted"', "n": [1, 2.5, None]}
+        payload: dict[str, Any] = {
+            "url": "https://a.example/x",
+            "match": "stored",
+            "story": None,
+            "candidates": [],
+        }
         spliced = json_with(payload, "story", encoded_json(inner))
         assert spliced == encoded_json({**payload, "story": inner})
         # A payload value that holds the slot's own text is encoded whole instead.
         hostile = {**payload, "url": "\x00parallax-kept-body\x00"}
         assert json.loads(json_with(hostile, "story", encoded_json(inner))) == {
-            **hostile, "story": inner,
+            **hostile,
+            "story": inner,
         }
 
 
@@ -192,7 +204,7 @@ def test_redis_shares_kept_bodies_between_processes_and_a_dead_one_costs_nothing
     [
         "garbage",
         '"' + "x" * 8000 + '"',
-        "W/\"\", *, , ,\"unterminated",
+        'W/"", *, , ,"unterminated',
         "\u00e9t\u00e9-\u00ff",
         '"' + "\u00e9" * 50 + '"',
     ],

@@ -104,7 +104,9 @@ TRANSFORMED_BODY_ARTICLE = (
     "https://www.theguardian.com/us-news/2025/oct/29/harbor-bridge-reopens-transformed"
 )
 # A consent form open as a modal dialog (the top layer) when the article loads.
-MODAL_CONSENT_ARTICLE = "https://www.theguardian.com/us-news/2025/oct/30/harbor-bridge-tolls-consent"
+MODAL_CONSENT_ARTICLE = (
+    "https://www.theguardian.com/us-news/2025/oct/30/harbor-bridge-tolls-consent"
+)
 # html { zoom: 0.5 }: a page scaled down with CSS zoom.
 ZOOMED_ARTICLE = "https://www.theguardian.com/us-news/2025/oct/31/harbor-bridge-inspection-zoomed"
 # A Hebrew article (html lang="he" dir="rtl") on a rated outlet's site.
@@ -193,9 +195,21 @@ def serve_parallax(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, IO[byt
     port = free_port()
     log = (data_dir / "serve.log").open("wb")
     process = subprocess.Popen(
-        [*parallax_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--no-ingest", "--workers", "1"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            *parallax_command(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-ingest",
+            "--workers",
+            "1",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SERVICE_START_TIMEOUT_S

@@ -181,8 +181,12 @@ def test_hover_cards_show_rated_outlets_and_nothing_for_unrated(
     derived = service.score(derived_href)["outlet"]
     assert derived["factuality"] is None and derived["factuality_derived"]["derived"] is True
     assert card.locator(".quality").inner_text() == derived["quality"]["text"]
-    assert card.locator(".factuality-derived").inner_text().startswith(
-        f"{derived['factuality_derived']['label'].replace('-', ' ').capitalize()} (derived from"
+    assert (
+        card.locator(".factuality-derived")
+        .inner_text()
+        .startswith(
+            f"{derived['factuality_derived']['label'].replace('-', ' ').capitalize()} (derived from"
+        )
     )
     assert "not a Parallax rating" in card.locator(".factuality-derived").inner_text()
     assert hover_result(page, "#unrated") == ""

@@ -175,7 +175,9 @@ def test_error_states_and_a_hostile_page_pass_axe(make_browser: Any, scheme: str
         page.wait_for_selector("parallax-panel .service-error", state="attached", timeout=WAIT_MS)
         open_panel(page)
         assert_clean(
-            page, f"the panel, service down, {width} px ({scheme})", {"include": [["parallax-panel"]]}
+            page,
+            f"the panel, service down, {width} px ({scheme})",
+            {"include": [["parallax-panel"]]},
         )
         tab_id = browser.active_tab_id()
         popup = browser.context.new_page()
@@ -188,16 +190,22 @@ def test_error_states_and_a_hostile_page_pass_axe(make_browser: Any, scheme: str
         hostile = browser.context.new_page()
         hostile.set_viewport_size({"width": width, "height": 800})
         hostile.goto(HOSTILE_STYLES_ARTICLE)
-        hostile.wait_for_selector("parallax-panel .service-error", state="attached", timeout=WAIT_MS)
+        hostile.wait_for_selector(
+            "parallax-panel .service-error", state="attached", timeout=WAIT_MS
+        )
         open_panel(hostile)
         assert_clean(
-            hostile, f"the panel on a hostile page, {width} px ({scheme})",
+            hostile,
+            f"the panel on a hostile page, {width} px ({scheme})",
             {"include": [["parallax-panel"]]},
         )
-        hostile.locator("parallax-panel .collapse").click()  # a narrow window's panel covers the link
+        hostile.locator(
+            "parallax-panel .collapse"
+        ).click()  # a narrow window's panel covers the link
         show_card(hostile, "#real-fox")
         assert_clean(
-            hostile, f"the card on a hostile page, {width} px ({scheme})",
+            hostile,
+            f"the card on a hostile page, {width} px ({scheme})",
             {"include": [["parallax-hovercard"]]},
         )
         overflow = hostile.locator("parallax-hovercard .card").evaluate(

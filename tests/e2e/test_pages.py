@@ -111,8 +111,14 @@ def chrome(chromium: str) -> Iterator[Any]:
         browser = playwright.chromium.launch(
             executable_path=chromium,
             headless=True,
-            args=["--headless=new", "--no-sandbox", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+            args=[
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -274,7 +280,10 @@ def test_hostile_story_renders_as_text(chrome: Any, site: tuple[Service, dict[st
             f"{service.url}/assets/filters.js"
         ]
         assert page.locator("img").count() == 0
-        assert page.get_by_text("<script>document.title='pwned'</script> Harbor bridge closes").count() >= 1
+        assert (
+            page.get_by_text("<script>document.title='pwned'</script> Harbor bridge closes").count()
+            >= 1
+        )
         hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
         assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))]
         assert page.locator(f"text={LONG_TITLE[:40]}").count() >= 1
@@ -360,7 +369,9 @@ def test_empty_front_page_passes_axe(chrome: Any, empty_site: Service) -> None:
         page.context.close()
 
 
-@pytest.mark.parametrize(("width", "scheme"), [(360, "dark"), (1440, "light"), (360, "light"), (1440, "dark")])
+@pytest.mark.parametrize(
+    ("width", "scheme"), [(360, "dark"), (1440, "light"), (360, "light"), (1440, "dark")]
+)
 def test_story_page_key_points_and_framing(
     chrome: Any, site: tuple[Service, dict[str, str]], width: int, scheme: str
 ) -> None:
@@ -392,10 +403,13 @@ def test_story_page_key_points_and_framing(
         assert box is not None and box["y"] < first_article["y"]
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
     # The keyboard passes the regions by (nothing in them takes focus) on to the filters.
-    assert page.locator("section.key-points *, section.framing *").evaluate_all(
-        "els => els.filter(e => e.tabIndex >= 0 || e.matches('a[href], button, input, select'))"
-        ".length"
-    ) == 0
+    assert (
+        page.locator("section.key-points *, section.framing *").evaluate_all(
+            "els => els.filter(e => e.tabIndex >= 0 || e.matches('a[href], button, input, select'))"
+            ".length"
+        )
+        == 0
+    )
     for _ in range(40):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement && document.activeElement.id") == "f-side":

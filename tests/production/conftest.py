@@ -31,7 +31,9 @@ def write_ratings(directory: Path, feeds: list[tuple[str, str]] | None = None) -
 
 def make_app(tmp_path: Path, **config: Any) -> Flask:
     """The test app on the test outlets (in tmp_path/ratings); `config` on top."""
-    return support_make_app(tmp_path, **{"RATINGS_DIR": str(write_ratings(tmp_path / "ratings")), **config})
+    return support_make_app(
+        tmp_path, **{"RATINGS_DIR": str(write_ratings(tmp_path / "ratings")), **config}
+    )
 
 
 @pytest.fixture

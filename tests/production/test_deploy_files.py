@@ -95,7 +95,9 @@ def test_the_containers_command_serves_ingests_and_pools_metrics(tmp_path: Path)
     command[command.index("--host") + 1] = "127.0.0.1"  # loopback only on this machine
     feeds = LocalServer()
     feeds.add("/rss.xml", body=(FEEDS / "rss2.xml").read_bytes())
-    ratings = write_feed_ratings(tmp_path / "ratings", [("leftpaper.com", feeds.url("/rss.xml", "localhost"))])
+    ratings = write_feed_ratings(
+        tmp_path / "ratings", [("leftpaper.com", feeds.url("/rss.xml", "localhost"))]
+    )
     env = {
         **os.environ,
         "PARALLAX_DATA_DIR": str(tmp_path / "volume"),
@@ -106,8 +108,12 @@ def test_the_containers_command_serves_ingests_and_pools_metrics(tmp_path: Path)
     env.pop("PARALLAX_METRICS_DIR", None)
     binary = Path(sys.executable).parent / command[0]
     server = subprocess.Popen(
-        [str(binary), *command[1:]], cwd=tmp_path, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [str(binary), *command[1:]],
+        cwd=tmp_path,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         assert wait_for_port(port, timeout=60)
@@ -129,7 +135,10 @@ def test_the_containers_command_serves_ingests_and_pools_metrics(tmp_path: Path)
         while counted < 40 and time.monotonic() < deadline:
             with urllib.request.urlopen(base + "/metrics", timeout=10) as answer:
                 metrics = answer.read().decode()
-            found = re.search(r'parallax_http_requests_total\{method="GET",route="/healthz",status="200"\} (\d+)', metrics)
+            found = re.search(
+                r'parallax_http_requests_total\{method="GET",route="/healthz",status="200"\} (\d+)',
+                metrics,
+            )
             counted = int(found.group(1)) if found else 0
             time.sleep(0.5)
         assert counted >= 40, metrics[:2000]
@@ -151,24 +160,50 @@ def _audit_module() -> object:
 
 def test_the_dependency_audit_never_passes_having_checked_nothing() -> None:
     verdict = _audit_module().verdict  # type: ignore[attr-defined]
-    skipped = {"name": "flask", "version": "3.1.3", "skip_reason": "Dependency not found on PyPI and could not be audited: flask (3.1.3)"}
+    skipped = {
+        "name": "flask",
+        "version": "3.1.3",
+        "skip_reason": "Dependency not found on PyPI and could not be audited: flask (3.1.3)",
+    }
     clean = {"name": "click", "version": "8.1.0", "vulns": []}
-    bad = {"name": "jinja2", "version": "3.1.2", "vulns": [{"id": "GHSA-x", "fix_versions": ["3.1.3"]}]}
+    bad = {
+        "name": "jinja2",
+        "version": "3.1.2",
+        "vulns": [{"id": "GHSA-x", "fix_versions": ["3.1.3"]}],
+    }
     assert verdict({"dependencies": [skipped, skipped]})[0] == 2
-    assert "DEPENDENCY AUDIT INCOMPLETE: 2 of 2" in verdict({"dependencies": [skipped, skipped]})[1][0]
+    assert (
+        "DEPENDENCY AUDIT INCOMPLETE: 2 of 2" in verdict({"dependencies": [skipped, skipped]})[1][0]
+    )
     assert verdict({"dependencies": []})[0] == 2
     assert verdict({"dependencies": [clean, skipped]})[0] == 2
     assert verdict({"dependencies": [clean, bad]}) == (
-        1, ["dependency audit: 2 of 2 packages checked", "  VULNERABLE jinja2 3.1.2: GHSA-x (fixed in 3.1.3)"]
+        1,
+        [
+            "dependency audit: 2 of 2 packages checked",
+            "  VULNERABLE jinja2 3.1.2: GHSA-x (fixed in 3.1.3)",
+        ],
     )
     assert verdict({"dependencies": [clean]})[0] == 0
 
 
 def test_every_install_uses_the_lock_file() -> None:
-    pinned = [line for line in (ROOT / "constraints.txt").read_text("utf-8").splitlines() if line and not line.startswith("#")]
+    pinned = [
+        line
+        for line in (ROOT / "constraints.txt").read_text("utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
     assert all("==" in line for line in pinned) and len(pinned) > 20
     names = {line.split("==")[0].lower().replace("_", "-") for line in pinned}
-    for dependency in ("flask", "gunicorn", "psycopg", "flask-limiter", "pytest", "schemathesis", "pip-audit"):
+    for dependency in (
+        "flask",
+        "gunicorn",
+        "psycopg",
+        "flask-limiter",
+        "pytest",
+        "schemathesis",
+        "pip-audit",
+    ):
         assert dependency in names
     for script in ("scripts/test", "scripts/run"):
         assert "-c constraints.txt" in (ROOT / script).read_text("utf-8"), script

@@ -28,8 +28,6 @@ from .conftest import make_app, write_ratings
 ROOT = Path(__file__).resolve().parents[2]
 
 
-
-
 def proxied_url(pg_url: str, port: int) -> str:
     """pg_url with its host and port replaced by the proxy's."""
     conninfo, schema = split_database_url(pg_url)
@@ -89,7 +87,9 @@ def test_a_database_down_at_start_is_a_503_not_a_crash(tmp_path: Path) -> None:
     # Why goes to the log; anyone may read /readyz, so it names no host or port.
     detail = ready.get_json()["checks"]["database"]["detail"]
     assert detail == "store unavailable"
-    assert "127.0.0.1" not in ready.get_data(as_text=True) and ":9" not in ready.get_data(as_text=True)
+    assert "127.0.0.1" not in ready.get_data(as_text=True) and ":9" not in ready.get_data(
+        as_text=True
+    )
     assert client.get("/v1/score?url=nytimes.com/x").status_code == 200
     assert client.get("/v1/stories").status_code == 503
 
@@ -140,8 +140,19 @@ def test_kill_9_mid_ingest_and_restart_loses_and_duplicates_nothing(
         "PARALLAX_DATABASE_URL": pg_url,
         "PYTHONPATH": str(ROOT),
     }
-    command = [sys.executable, "-m", "service.cli", "ingest", "--file", str(data), "--batch", str(BATCH)]
-    proc = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = [
+        sys.executable,
+        "-m",
+        "service.cli",
+        "ingest",
+        "--file",
+        str(data),
+        "--batch",
+        str(BATCH),
+    ]
+    proc = subprocess.Popen(
+        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
         if pg_count(pg_url, "SELECT count(*) FROM articles") >= 8 * BATCH:
@@ -157,7 +168,9 @@ def test_kill_9_mid_ingest_and_restart_loses_and_duplicates_nothing(
     cursor = pg_count(pg_url, "SELECT value FROM cursors WHERE name LIKE 'file:%'")
     assert int(cursor) == at_kill
 
-    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False
+    )
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["added"] == ARTICLES - at_kill
@@ -213,7 +226,9 @@ def test_corrupt_ratings_stop_the_service_naming_file_and_line(tmp_path: Path) -
 def tmpfs(path: Path, options: str) -> Iterator[Path]:
     path.mkdir(parents=True, exist_ok=True)
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True, check=False
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
+        capture_output=True,
+        check=False,
     )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")

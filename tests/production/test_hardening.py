@@ -71,7 +71,9 @@ def test_guessing_keys_is_rate_limited(tmp_path: Path) -> None:
     client = app.test_client()
     article = {"url": "https://leftpaper.com/harbor", "title": "Harbor council approves barrier"}
     codes = [
-        client.post("/v1/articles", json=article, headers={"X-API-Key": f"guess-{i:020d}"}).status_code
+        client.post(
+            "/v1/articles", json=article, headers={"X-API-Key": f"guess-{i:020d}"}
+        ).status_code
         for i in range(5)
     ]
     assert codes == [403, 403, 403, 429, 429]
@@ -87,10 +89,15 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(tmp_path: Path) -
     direct = make_app(tmp_path / "a", RATE_LIMIT="1/minute").test_client()
     assert direct.get("/v1/score?url=a.com", headers=spoof).status_code == 200
     # Without PROXY_HOPS a forged header cannot buy a fresh budget.
-    assert direct.get("/v1/score?url=a.com", headers={"X-Forwarded-For": "1.2.3.4"}).status_code == 429
+    assert (
+        direct.get("/v1/score?url=a.com", headers={"X-Forwarded-For": "1.2.3.4"}).status_code == 429
+    )
     proxied = make_app(tmp_path / "b", RATE_LIMIT="1/minute", PROXY_HOPS=1).test_client()
     assert proxied.get("/v1/score?url=a.com", headers=spoof).status_code == 200
-    assert proxied.get("/v1/score?url=a.com", headers={"X-Forwarded-For": "1.2.3.4"}).status_code == 200
+    assert (
+        proxied.get("/v1/score?url=a.com", headers={"X-Forwarded-For": "1.2.3.4"}).status_code
+        == 200
+    )
     assert proxied.get("/v1/score?url=a.com", headers=spoof).status_code == 429
 
 
@@ -111,7 +118,10 @@ def test_redis_shares_the_count_between_hosts(tmp_path: Path) -> None:
 def test_a_dead_redis_does_not_take_the_api_down(tmp_path: Path) -> None:
     # Port 9 (discard) on loopback: nothing listens, connections are refused at once.
     app = make_app(
-        tmp_path, RATE_LIMIT="100/minute", REDIS_URL="redis://127.0.0.1:9/0", RESPONSE_CACHE_SECONDS=30
+        tmp_path,
+        RATE_LIMIT="100/minute",
+        REDIS_URL="redis://127.0.0.1:9/0",
+        RESPONSE_CACHE_SECONDS=30,
     )
     client = app.test_client()
     assert client.get("/v1/score?url=leftpaper.com/a").status_code == 200
@@ -246,12 +256,15 @@ def test_a_lookup_costs_one_request_per_ten_urls(tmp_path: Path) -> None:
 def test_metrics_key_guesses_spend_the_guessers_budget(tmp_path: Path) -> None:
     client = make_app(tmp_path, RATE_LIMIT="3/minute", API_KEYS=KEY).test_client()
     guesses = [
-        client.get("/metrics", headers={"X-API-Key": f"guess-{i:020d}"}).status_code for i in range(5)
+        client.get("/metrics", headers={"X-API-Key": f"guess-{i:020d}"}).status_code
+        for i in range(5)
     ]
     assert guesses == [403, 403, 403, 429, 429]
     assert client.get("/metrics").status_code == 429  # no key at all: counted too
     # The operator's scraper with the key is never limited.
-    assert {client.get("/metrics", headers={"X-API-Key": KEY}).status_code for _ in range(5)} == {200}
+    assert {client.get("/metrics", headers={"X-API-Key": KEY}).status_code for _ in range(5)} == {
+        200
+    }
 
 
 # The limiter is a sliding-window counter: a request made just before a window's boundary
@@ -263,8 +276,13 @@ SPAWN_SAFE_LIMIT = "10/day"
 
 def _worker_requests(data_dir: str, ratings: str, count: int, out: Any) -> None:
     app = create_app(
-        {"TESTING": True, "DATA_DIR": data_dir, "RATINGS_DIR": ratings, "INGEST_ENABLED": False,
-         "RATE_LIMIT": SPAWN_SAFE_LIMIT}
+        {
+            "TESTING": True,
+            "DATA_DIR": data_dir,
+            "RATINGS_DIR": ratings,
+            "INGEST_ENABLED": False,
+            "RATE_LIMIT": SPAWN_SAFE_LIMIT,
+        }
     )
     client = app.test_client()
     out.put([client.get("/v1/score?url=leftpaper.com/a").status_code for _ in range(count)])
@@ -279,7 +297,9 @@ def test_workers_without_redis_share_one_count(tmp_path: Path) -> None:
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     workers = [
-        context.Process(target=_worker_requests, args=(str(tmp_path / "data"), ratings, 15, results))
+        context.Process(
+            target=_worker_requests, args=(str(tmp_path / "data"), ratings, 15, results)
+        )
         for _ in range(4)
     ]
     for worker in workers:

@@ -84,7 +84,9 @@ def test_an_impossible_published_time_is_a_400_naming_it_and_stores_nothing(
 
 @pytest.mark.parametrize("published", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_times_are_refused(client: FlaskClient, published: str) -> None:
-    body = '{"url": "https://leftpaper.com/harbor", "title": "Harbor", "published": ' + published + "}"
+    body = (
+        '{"url": "https://leftpaper.com/harbor", "title": "Harbor", "published": ' + published + "}"
+    )
     answer = post_raw(client, "/v1/articles", body)
     assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "invalid_body"
     assert client.get("/v1/stories").get_json()["count"] == 0
@@ -101,7 +103,9 @@ def test_a_plausible_time_is_stored(client: FlaskClient) -> None:
 def test_related_refuses_an_impossible_published_parameter(
     client: FlaskClient, published: str
 ) -> None:
-    answer = client.get(f"/v1/related?url=https://leftpaper.com/x&title=Harbor&published={published}")
+    answer = client.get(
+        f"/v1/related?url=https://leftpaper.com/x&title=Harbor&published={published}"
+    )
     assert answer.status_code == 400
     assert answer.get_json()["error"]["code"] == "invalid_published"
 
@@ -121,7 +125,9 @@ def test_reads_survive_any_stored_time(app: Flask, client: FlaskClient, value: f
     eng = engine(app)
     eng.ingest(
         [
-            RawArticle(title="Harbor council approves flood barrier", url="https://leftpaper.com/harbor"),
+            RawArticle(
+                title="Harbor council approves flood barrier", url="https://leftpaper.com/harbor"
+            ),
             RawArticle(title="Harbor council passes flood barrier", url="https://rightdaily.com/b"),
         ]
     )
@@ -188,7 +194,9 @@ def test_lone_surrogates_are_replaced_not_a_500(client: FlaskClient) -> None:
     answer = post_raw(client, "/v1/articles", body)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert answer.get_json()["story"]["headline"] == "Harbor \ufffd council"
-    bad_url = post_raw(client, "/v1/articles", '{"url": "https://leftpaper.com/\\ud800", "title": "x"}')
+    bad_url = post_raw(
+        client, "/v1/articles", '{"url": "https://leftpaper.com/\\ud800", "title": "x"}'
+    )
     assert bad_url.status_code == 400 and bad_url.get_json()["error"]["code"] == "invalid_url"
     lookup = post_raw(client, "/v1/lookup", '{"urls": ["https://leftpaper.com/\\ud800"]}')
     assert lookup.status_code == 200
@@ -227,12 +235,23 @@ _bad_number = st.one_of(
     st.sampled_from([1e12, 1e18, -1e18, -62135596801, 253402300800, 0, -1, 10**400]),
 )
 _bad_date = st.one_of(
-    st.sampled_from(["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "1970-01-01", "2999-01-01", "", "now"]),
+    st.sampled_from(
+        [
+            "9999-12-31T23:59:59-14:00",
+            "0001-01-01T00:00:00+14:00",
+            "1970-01-01",
+            "2999-01-01",
+            "",
+            "now",
+        ]
+    ),
     st.datetimes().map(lambda d: d.isoformat()),
     st.text(max_size=30),
 )
 _text = st.text(
-    alphabet=st.one_of(st.characters(codec="utf-8"), st.sampled_from(["\x00", "\ud800", "\udfff", "\u202e"])),
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"), st.sampled_from(["\x00", "\ud800", "\udfff", "\u202e"])
+    ),
     max_size=80,
 )
 _json_scalar = st.one_of(st.none(), st.booleans(), _bad_number, _text)
@@ -258,13 +277,27 @@ def hostile_bodies(draw: st.DrawFn) -> tuple[str, bytes, bool]:
         body = '{"url": "https://leftpaper.com/c", "title": "Harbor", "%s": %s}' % (field, value)  # noqa: UP031
     elif kind == "dated":
         published = draw(st.one_of(_bad_number, _bad_date))
-        body = json.dumps({"url": "https://leftpaper.com/d", "title": draw(_text) or "t", "published": published})
+        body = json.dumps(
+            {"url": "https://leftpaper.com/d", "title": draw(_text) or "t", "published": published}
+        )
     elif kind == "text":
-        record = {"url": draw(st.one_of(_text, st.just("https://leftpaper.com/t"))), "title": draw(_text),
-                  "description": draw(_text), "canonical_url": draw(_json_scalar)}
-        body = json.dumps({"urls": [draw(_json_scalar) for _ in range(3)]} if path == "/v1/lookup" else record)
+        record = {
+            "url": draw(st.one_of(_text, st.just("https://leftpaper.com/t"))),
+            "title": draw(_text),
+            "description": draw(_text),
+            "canonical_url": draw(_json_scalar),
+        }
+        body = json.dumps(
+            {"urls": [draw(_json_scalar) for _ in range(3)]} if path == "/v1/lookup" else record
+        )
     elif kind == "oversize":
-        body = json.dumps({"url": "https://leftpaper.com/o", "title": "t", "description": "x" * draw(st.integers(60_000, 1_200_000))})
+        body = json.dumps(
+            {
+                "url": "https://leftpaper.com/o",
+                "title": "t",
+                "description": "x" * draw(st.integers(60_000, 1_200_000)),
+            }
+        )
     else:
         body = draw(st.text(max_size=200))
     return path, body.encode("utf-8", "surrogatepass"), draw(st.booleans())
@@ -273,8 +306,13 @@ def hostile_bodies(draw: st.DrawFn) -> tuple[str, bytes, bool]:
 def test_no_hostile_body_gets_a_5xx_or_breaks_a_later_read(client: FlaskClient) -> None:
     ran = 0
 
-    @settings(max_examples=HOSTILE_CASES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=HOSTILE_CASES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=hostile_bodies())
     def run(case: tuple[str, bytes, bool]) -> None:
         nonlocal ran
@@ -282,8 +320,11 @@ def test_no_hostile_body_gets_a_5xx_or_breaks_a_later_read(client: FlaskClient) 
         path, body, chunked = case
         extra: dict[str, Any] = {}
         if chunked:
-            extra = {"input_stream": io.BytesIO(body), "headers": {"Transfer-Encoding": "chunked"},
-                     "environ_overrides": {"wsgi.input_terminated": True}}
+            extra = {
+                "input_stream": io.BytesIO(body),
+                "headers": {"Transfer-Encoding": "chunked"},
+                "environ_overrides": {"wsgi.input_terminated": True},
+            }
         else:
             extra = {"data": body}
         answer = client.post(path, content_type="application/json", **extra)
@@ -296,8 +337,13 @@ def test_no_hostile_body_gets_a_5xx_or_breaks_a_later_read(client: FlaskClient) 
     assert ran >= HOSTILE_CASES // 2
 
 
-@settings(max_examples=HOSTILE_CASES // 2, deadline=None, database=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=HOSTILE_CASES // 2,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
 @given(
     name=st.sampled_from(["published", "since", "until", "title", "text", "url", "hours", "limit"]),
     value=st.one_of(_text, _bad_date, _bad_number.map(str), _raw_constant()),

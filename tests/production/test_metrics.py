@@ -84,7 +84,9 @@ def test_workers_pool_their_counts_through_the_metrics_dir(tmp_path: Path) -> No
     first = make_app(tmp_path / "a", METRICS_DIR=str(shared))
     # Another worker process left its counts behind.
     other = Registry()
-    other.inc("parallax_http_requests_total", {"method": "GET", "route": "/v1/score", "status": "200"}, 5)
+    other.inc(
+        "parallax_http_requests_total", {"method": "GET", "route": "/v1/score", "status": "200"}, 5
+    )
     (shared / "999999.json").write_text(json.dumps(other.snapshot()), encoding="utf-8")
     first.test_client().get("/v1/score?url=a.com")
     got = samples(first.test_client().get("/metrics").get_data(as_text=True))

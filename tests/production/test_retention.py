@@ -63,7 +63,12 @@ def seed(store: Store) -> None:
         Batch(
             articles=[
                 art(
-                    7, "st-new", NEW + 120, "righttimes.com", "right", fingerprint="wire-1",
+                    7,
+                    "st-new",
+                    NEW + 120,
+                    "righttimes.com",
+                    "right",
+                    fingerprint="wire-1",
                     syndicated_of_key="https://centerwire.com/3",
                 )
             ]
@@ -189,11 +194,15 @@ def test_reclaim_after_a_prune_keeps_the_store_answering(store: Store) -> None:
     store.reclaim()  # VACUUM (ANALYZE) on PostgreSQL, outside any transaction; nothing on SQLite
     store.reclaim()  # and again: nothing to do is no error
     if isinstance(store, PostgresStore):
-        row = store._conn().execute(
-            "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables"
-            " WHERE schemaname = %s AND relname = 'articles'",
-            (store.schema,),
-        ).fetchone()
+        row = (
+            store._conn()
+            .execute(
+                "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables"
+                " WHERE schemaname = %s AND relname = 'articles'",
+                (store.schema,),
+            )
+            .fetchone()
+        )
         assert row == (True, True)
         # The per-statement bound is back after the unbounded VACUUM.
         assert store._conn().execute("SHOW statement_timeout").fetchone()[0] == "30s"

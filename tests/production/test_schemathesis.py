@@ -42,7 +42,9 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
     )
     engine(app).ingest(
         [
-            RawArticle(title="Harbor council approves flood barrier", url="https://leftpaper.com/a"),
+            RawArticle(
+                title="Harbor council approves flood barrier", url="https://leftpaper.com/a"
+            ),
             RawArticle(title="Harbor council passes flood barrier", url="https://rightdaily.com/b"),
         ]
     )

@@ -30,7 +30,9 @@ def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         yield served
 
 
-def get(port: int, path: str, timeout: float = 15.0) -> tuple[int, dict[str, object], dict[str, str]]:
+def get(
+    port: int, path: str, timeout: float = 15.0
+) -> tuple[int, dict[str, object], dict[str, str]]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("GET", path)

@@ -104,7 +104,10 @@ def test_several_stories_resolve_and_read_in_one_call(store: Store) -> None:
         s: survivor for s in asked if (survivor := store.resolve_story(s)) is not None
     }
     assert store.resolve_stories(asked) == {
-        "st-1": "st-3", "st-2": "st-3", "st-3": "st-3", "st-4": "st-4"
+        "st-1": "st-3",
+        "st-2": "st-3",
+        "st-3": "st-3",
+        "st-4": "st-4",
     }
     assert store.resolve_stories([]) == {}
     rows = store.stories_by_id(["st-3", "st-4", "st-1", "st-9"])
@@ -120,7 +123,9 @@ def test_the_one_read_forms_answer_as_the_reads_they_replace(store: Store) -> No
     store.commit(Batch(merges=[("st-2", "st-1"), ("st-1", "st-3")]))
     asked = ["st-1", "st-2", "st-3", "st-9", "st-2"]
     resolved = store.stories_resolved(asked)
-    assert resolved == {s: store.story(store.resolve_stories([s])[s]) for s in ("st-1", "st-2", "st-3")}
+    assert resolved == {
+        s: store.story(store.resolve_stories([s])[s]) for s in ("st-1", "st-2", "st-3")
+    }
     listing = store.stories_resolved(asked, digests=False)
     assert {k: v.id for k, v in listing.items()} == {k: v.id for k, v in resolved.items()}
     assert all(v.digest is None for v in listing.values())
@@ -154,13 +159,22 @@ def test_the_one_read_forms_answer_as_the_reads_they_replace(store: Store) -> No
     def searched(terms: list[str]) -> list[tuple[str, float]]:
         return [(row.id, round(score, 6)) for row, score in store.search_stories(terms, limit=10)]
 
-    assert searched(["Harbor council story"]) == [(s, round(v, 6)) for s, v in as_stories(["Harbor council story"])]
+    assert searched(["Harbor council story"]) == [
+        (s, round(v, 6)) for s, v in as_stories(["Harbor council story"])
+    ]
     assert [s for s, _ in searched(["Harbor council story"])] == ["st-3"]
     assert store.search_stories(["zzzz qqqq"]) == []
     # The words chosen as search() chooses them: with a budget of 3 postings "quorum" (6
     # articles) is common, the rarest words are searched alone, then two common ones together.
     assert isinstance(store, SQLStore)
-    store.commit(Batch(articles=[art(10 + i, story=f"st-q{i % 2}", title=f"Quorum vote {i} ballot{i % 3}") for i in range(6)]))
+    store.commit(
+        Batch(
+            articles=[
+                art(10 + i, story=f"st-q{i % 2}", title=f"Quorum vote {i} ballot{i % 3}")
+                for i in range(6)
+            ]
+        )
+    )
     store.search_budget = 3
     for terms in (["quorum ballot0"], ["quorum ballot1 ballot2"], ["quorum vote"], ["quorum"]):
         assert searched(terms) == [(s, round(v, 6)) for s, v in as_stories(terms)], terms
@@ -322,7 +336,9 @@ def test_what_the_service_reads_besides_the_engine(store: Store, backend: str) -
     assert store.feed_health() == {"ok": 2, "error": 1}
     assert store.max_article_id() == ids[-1]
     assert store.article_hosts() == ({"https://leftpaper.com/"}, ids[-1])
-    first = store.article_by_keys(["https://leftpaper.com/9", "https://leftpaper.com/2", "https://leftpaper.com/1"])
+    first = store.article_by_keys(
+        ["https://leftpaper.com/9", "https://leftpaper.com/2", "https://leftpaper.com/1"]
+    )
     assert first is not None and first.id == ids[1]  # the first of the keys that is stored
     assert store.article_by_keys(["https://leftpaper.com/9"]) is None
     assert store.article_by_keys([]) is None
@@ -487,17 +503,29 @@ def test_feed_states_keep_last_success_and_items(store: Store) -> None:
     store.commit(
         Batch(
             feed_states=[
-                FeedState("https://b.example/rss", last_fetched=T0, last_status=200,
-                          last_success=T0, entries=12),
-                FeedState("https://a.example/rss", last_fetched=T0 + 5, last_error="timed out",
-                          last_success=T0 - 60, entries=3),
+                FeedState(
+                    "https://b.example/rss",
+                    last_fetched=T0,
+                    last_status=200,
+                    last_success=T0,
+                    entries=12,
+                ),
+                FeedState(
+                    "https://a.example/rss",
+                    last_fetched=T0 + 5,
+                    last_error="timed out",
+                    last_success=T0 - 60,
+                    entries=3,
+                ),
             ]
         )
     )
     states = store.feed_states()
     assert [s.url for s in states] == ["https://a.example/rss", "https://b.example/rss"]
     assert (states[0].last_error, states[0].last_success, states[0].entries) == (
-        "timed out", T0 - 60, 3,
+        "timed out",
+        T0 - 60,
+        3,
     )
     assert store.feed_state("https://b.example/rss") == states[1]
 
@@ -508,8 +536,14 @@ def test_outlet_stories_lists_the_stories_of_an_outlets_articles(store: Store) -
             articles=[
                 art(1, "st-1"),
                 art(2, "st-2", published=T0 + 900),
-                art(3, "st-3", key="https://rightdaily.com/3", url="https://rightdaily.com/3",
-                    outlet_id="rightdaily.com", side="right"),
+                art(
+                    3,
+                    "st-3",
+                    key="https://rightdaily.com/3",
+                    url="https://rightdaily.com/3",
+                    outlet_id="rightdaily.com",
+                    side="right",
+                ),
                 art(4, None),
             ]
         )
@@ -557,17 +591,33 @@ def test_article_hosts_folds_keys_to_hosts_alike_on_both_backends(store: Store) 
     same prefixes as service.coverage.runtime._host_prefix gives, new rows only after an id."""
     from service.coverage.runtime import _host_prefix
 
-    keys = ["https://leftpaper.com/1", "https://leftpaper.com/2?x=%2F", "https://b.example/",
-            "https://xn--bcher-kva.example/a/b", "id:parallax-demo:a-1", "https://nopath.example",
-            "http://plain.example/1", "https:///odd", "https://c.example/%_'\\/x"]
+    keys = [
+        "https://leftpaper.com/1",
+        "https://leftpaper.com/2?x=%2F",
+        "https://b.example/",
+        "https://xn--bcher-kva.example/a/b",
+        "id:parallax-demo:a-1",
+        "https://nopath.example",
+        "http://plain.example/1",
+        "https:///odd",
+        "https://c.example/%_'\\/x",
+    ]
     ids = store.commit(Batch(articles=[art(n, key=k) for n, k in enumerate(keys, start=1)]))
     hosts, upto = store.article_hosts()
     assert upto == ids[-1]
     assert hosts == {p for p in map(_host_prefix, keys) if p is not None}
-    assert hosts == {"https://leftpaper.com/", "https://b.example/", "https://xn--bcher-kva.example/",
-                     "https:///", "https://c.example/"}
+    assert hosts == {
+        "https://leftpaper.com/",
+        "https://b.example/",
+        "https://xn--bcher-kva.example/",
+        "https:///",
+        "https://c.example/",
+    }
     later = store.commit(Batch(articles=[art(20, key="https://d.example/z"), art(21)]))
-    assert store.article_hosts(upto) == ({"https://d.example/", "https://leftpaper.com/"}, later[-1])
+    assert store.article_hosts(upto) == (
+        {"https://d.example/", "https://leftpaper.com/"},
+        later[-1],
+    )
 
 
 def test_a_thread_that_ends_closes_its_connection(store: Store) -> None:
@@ -706,8 +756,13 @@ def test_the_hosts_migration_counts_the_articles_already_stored(
     first.close()
     again = store_factory()
     rows = again._conn().execute("SELECT host, articles, last_id FROM article_hosts")  # type: ignore[attr-defined]
-    assert sorted(tuple(r) for r in rows) == [("https://b.example/", 1, 3), ("https://leftpaper.com/", 2, 2)]
-    assert again.schema_version() == len(PG_MIGRATIONS if isinstance(again, PostgresStore) else SQLITE_MIGRATIONS)  # type: ignore[attr-defined]
+    assert sorted(tuple(r) for r in rows) == [
+        ("https://b.example/", 1, 3),
+        ("https://leftpaper.com/", 2, 2),
+    ]
+    assert again.schema_version() == len(
+        PG_MIGRATIONS if isinstance(again, PostgresStore) else SQLITE_MIGRATIONS
+    )  # type: ignore[attr-defined]
 
 
 def test_a_story_past_its_digest_sample_keeps_its_digest_until_the_sample_changes(

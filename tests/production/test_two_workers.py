@@ -521,8 +521,12 @@ def test_hosts_are_claimed_in_batches_and_fetching_threads_open_no_connection(
         store.claim_feeds = claim  # type: ignore[method-assign]
     ingesters = [
         SharedFeedIngester(
-            Engine(s, table, clock=day_after), owner=f"worker-{i}", politeness=0.01,
-            min_interval=3600, fetcher=fetcher, workers=8,
+            Engine(s, table, clock=day_after),
+            owner=f"worker-{i}",
+            politeness=0.01,
+            min_interval=3600,
+            fetcher=fetcher,
+            workers=8,
         )
         for i, s in enumerate(stores)
     ]
@@ -551,8 +555,12 @@ def test_a_host_finished_elsewhere_moments_ago_waits_its_turn_in_the_pass(
 
     def worker(i: int, horizon: float) -> SharedFeedIngester:
         return SharedFeedIngester(
-            Engine(stores[i], table, clock=day_after), owner=f"worker-{i}", politeness=0.01,
-            min_interval=1.5, retry_base=horizon, fetcher=fetcher,
+            Engine(stores[i], table, clock=day_after),
+            owner=f"worker-{i}",
+            politeness=0.01,
+            min_interval=1.5,
+            retry_base=horizon,
+            fetcher=fetcher,
         )
 
     # A pass that began before worker 0 finished the hosts: they were done in this pass.
@@ -609,8 +617,13 @@ def test_a_host_held_while_its_worker_waits_keeps_its_lease(
 
     store = PostgresStore(pg_url)
     holder = SharedFeedIngester(
-        Engine(store, table, clock=day_after), owner="holder", politeness=0.01,
-        min_interval=3600, lease=1.0, fetcher=stalled, workers=1,
+        Engine(store, table, clock=day_after),
+        owner="holder",
+        politeness=0.01,
+        min_interval=3600,
+        lease=1.0,
+        fetcher=stalled,
+        workers=1,
     )
     passing = threading.Thread(target=holder.run, args=(feeds,))
     passing.start()

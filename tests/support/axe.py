@@ -21,7 +21,9 @@ BLOCKING_IMPACTS = ("serious", "critical")
 @cache
 def axe_source() -> str:
     if not AXE_PATH.is_file():
-        raise FileNotFoundError(f"{AXE_PATH} is missing: run `npm ci` in the repository (scripts/test does)")
+        raise FileNotFoundError(
+            f"{AXE_PATH} is missing: run `npm ci` in the repository (scripts/test does)"
+        )
     return AXE_PATH.read_text(encoding="utf-8")
 
 
@@ -53,4 +55,6 @@ def audit(page: Any, context: Any = None) -> list[dict[str, Any]]:
 
 def describe(violations: list[dict[str, Any]]) -> str:
     """A readable failure message for an assertion."""
-    return "\n".join(f"{v['impact']}: {v['id']} — {v['help']} at {v['targets'][:3]}" for v in violations)
+    return "\n".join(
+        f"{v['impact']}: {v['id']} — {v['help']} at {v['targets'][:3]}" for v in violations
+    )

@@ -42,8 +42,15 @@ def gunicorn(
     }
     out = log.open("ab") if log is not None else subprocess.DEVNULL
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:service.ops.gunicorn_conf",
-         *(["--worker-class", worker_class] if worker_class else []), app],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:service.ops.gunicorn_conf",
+            *(["--worker-class", worker_class] if worker_class else []),
+            app,
+        ],
         cwd=ROOT,
         env=environ,
         stdout=out,
@@ -52,7 +59,9 @@ def gunicorn(
     )
     try:
         if not wait_for_port(port, timeout=60):
-            raise RuntimeError(f"gunicorn did not start on {port}" + (f"; see {log}" if log else ""))
+            raise RuntimeError(
+                f"gunicorn did not start on {port}" + (f"; see {log}" if log else "")
+            )
         yield port
     finally:
         with contextlib.suppress(ProcessLookupError):

@@ -50,7 +50,9 @@ def readyz() -> ResponseReturnValue:
 @bp.get("/version")
 def version() -> ResponseReturnValue:
     table = ratings_table()
-    return jsonify({"version": __version__, "ratings_version": table.version, "outlets": len(table)})
+    return jsonify(
+        {"version": __version__, "ratings_version": table.version, "outlets": len(table)}
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -84,7 +84,9 @@ def list_outlets() -> ResponseReturnValue:
     factuality = _choice("factuality", FACTUALITY)
     country = request.args.get("country", "").upper() or None
     if country is not None and country not in COUNTRIES:
-        raise APIError(400, "invalid_country", f"country '{country[:10]}' is not an ISO 3166-1 alpha-2 code")
+        raise APIError(
+            400, "invalid_country", f"country '{country[:10]}' is not an ISO 3166-1 alpha-2 code"
+        )
     kind = _choice("kind", KINDS)
     page = query_int("page", 1, 1, 100_000)
     per_page = query_int("per_page", PER_PAGE_DEFAULT, 1, PER_PAGE_MAX)
@@ -127,7 +129,8 @@ def get_outlet(outlet_id: str) -> ResponseReturnValue:
     outlet = ratings_table().get(outlet_id.lower())
     if outlet is None:
         raise APIError(
-            404, "outlet_not_found",
+            404,
+            "outlet_not_found",
             f"no outlet has id '{outlet_id[:100]}'; search with /v1/outlets?q=NAME or score a URL "
             "with /v1/score?url=",
         )

@@ -56,7 +56,9 @@ def lookup() -> ResponseReturnValue:
     if not isinstance(urls, list):
         raise APIError(400, "invalid_body", '"urls" must be a list of URL strings')
     if len(urls) > limit:
-        raise APIError(400, "too_many_urls", f"send at most {limit} URLs per request; got {len(urls)}")
+        raise APIError(
+            400, "too_many_urls", f"send at most {limit} URLs per request; got {len(urls)}"
+        )
     table = ratings_table()
     results: list[dict[str, Any]] = []
     for url in urls:

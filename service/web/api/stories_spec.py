@@ -30,7 +30,13 @@ _TIME = {"type": "string", "description": "ISO 8601 (2025-03-04T12:00:00Z) or ep
 _SHARES = {"type": "object", "additionalProperties": {"type": "number"}}
 # A story as listed; the full story adds its distributions, first reporter and articles.
 _LISTING_REQUIRED = [
-    "id", "headline", "first_seen", "last_updated", "article_count", "outlet_count", "lean",
+    "id",
+    "headline",
+    "first_seen",
+    "last_updated",
+    "article_count",
+    "outlet_count",
+    "lean",
     "blindspot",
 ]
 _LISTING_PROPERTIES: dict[str, Any] = {
@@ -80,7 +86,11 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
     "Story": {
         "type": "object",
         "required": [
-            *_LISTING_REQUIRED, "factuality", "owner_types", "first_reported_by", "key_points",
+            *_LISTING_REQUIRED,
+            "factuality",
+            "owner_types",
+            "first_reported_by",
+            "key_points",
             "framing",
         ],
         "properties": {

@@ -142,9 +142,7 @@ def render_error(status: int, code: str, message: str) -> Response:
     if not message.endswith((".", "!", "?")):
         message += "."
     response = make_response(
-        render_template(
-            "pages/error.html", status=status, code=code, message=message, title=title
-        ),
+        render_template("pages/error.html", status=status, code=code, message=message, title=title),
         status,
     )
     response.headers["Content-Security-Policy"] = PAGE_CSP
@@ -169,7 +167,9 @@ def _page_number(name: str = "page") -> int:
         return 1
     # ASCII digits only, and few: str.isdigit takes "²" and int() refuses it (or 5,000 digits).
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not 1 <= int(raw) <= MAX_PAGE:
-        raise APIError(400, f"invalid_{name}", f"{name} must be a whole number from 1 to {MAX_PAGE}")
+        raise APIError(
+            400, f"invalid_{name}", f"{name} must be a whole number from 1 to {MAX_PAGE}"
+        )
     return int(raw)
 
 
@@ -229,9 +229,7 @@ def story(story_id: str) -> ResponseReturnValue:
         summary = eng.snapshot(state).summary
         return {"story": models.story_page(summary, filters), "outlet_base": outlet_base}
 
-    return _page(
-        "pages/story.html", [version, side, factuality, outlet_base], context, keep=True
-    )
+    return _page("pages/story.html", [version, side, factuality, outlet_base], context, keep=True)
 
 
 def _no_story(story_id: str) -> APIError:
@@ -245,8 +243,14 @@ def blindspots() -> ResponseReturnValue:
     store = engine().store
     demo = demo_story_ids(store)
     # A blindspot "for the left" is a story the right covered and the left barely did.
-    for_left = [listing_json(r, demo) for r in store.stories(blindspot="right", limit=BLINDSPOT_STORIES, digests=False)]
-    for_right = [listing_json(r, demo) for r in store.stories(blindspot="left", limit=BLINDSPOT_STORIES, digests=False)]
+    for_left = [
+        listing_json(r, demo)
+        for r in store.stories(blindspot="right", limit=BLINDSPOT_STORIES, digests=False)
+    ]
+    for_right = [
+        listing_json(r, demo)
+        for r in store.stories(blindspot="left", limit=BLINDSPOT_STORIES, digests=False)
+    ]
     return _page(
         "pages/blindspots.html",
         [for_left, for_right],
@@ -300,9 +304,7 @@ def outlets() -> ResponseReturnValue:
 
 @bp.get("/outlets/<path:outlet_id>")
 def outlet(outlet_id: str) -> ResponseReturnValue:
-    found = (
-        ratings_table().get(outlet_id.lower()) if len(outlet_id) <= MAX_OUTLET_ID else None
-    )
+    found = ratings_table().get(outlet_id.lower()) if len(outlet_id) <= MAX_OUTLET_ID else None
     if found is None:
         raise APIError(
             404,

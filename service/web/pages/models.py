@@ -228,9 +228,21 @@ class OutletChip:
     @classmethod
     def of(cls, outlet: Mapping[str, Any] | None, side: str) -> OutletChip:
         if not outlet:
-            return cls(None, "Unknown outlet", False, None, "No lean rating", side, "unrated",
-                       FACTUALITY_LABELS["unrated"])
-        lean = (outlet.get("lean") or {}).get("label") if isinstance(outlet.get("lean"), dict) else None
+            return cls(
+                None,
+                "Unknown outlet",
+                False,
+                None,
+                "No lean rating",
+                side,
+                "unrated",
+                FACTUALITY_LABELS["unrated"],
+            )
+        lean = (
+            (outlet.get("lean") or {}).get("label")
+            if isinstance(outlet.get("lean"), dict)
+            else None
+        )
         fact = (
             (outlet.get("factuality") or {}).get("label")
             if isinstance(outlet.get("factuality"), dict)
@@ -475,7 +487,9 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
         articles_read=int(truncated["articles_read"]) if isinstance(truncated, dict) else None,
         lean=Bar.of(counts, shares, "source"),
         lean_sentence=lean_sentence(counts, shares),
-        factuality=distribution(summary.get("factuality") or {}, FACTUALITY_ORDER, FACTUALITY_LABELS),
+        factuality=distribution(
+            summary.get("factuality") or {}, FACTUALITY_ORDER, FACTUALITY_LABELS
+        ),
         owner_types=distribution(
             summary.get("owner_types") or {}, (*OWNER_TYPES,), OWNER_TYPE_LABELS
         ),
