@@ -760,9 +760,8 @@ def test_the_hosts_migration_counts_the_articles_already_stored(
         ("https://b.example/", 1, 3),
         ("https://leftpaper.com/", 2, 2),
     ]
-    assert again.schema_version() == len(
-        PG_MIGRATIONS if isinstance(again, PostgresStore) else SQLITE_MIGRATIONS
-    )  # type: ignore[attr-defined]
+    migrations = PG_MIGRATIONS if isinstance(again, PostgresStore) else SQLITE_MIGRATIONS
+    assert again.schema_version() == len(migrations)  # type: ignore[attr-defined]
 
 
 def test_a_story_past_its_digest_sample_keeps_its_digest_until_the_sample_changes(
