@@ -786,10 +786,12 @@ class FeedIngester:
         try:
             response = self.fetcher(feed.url, self.policy, headers=headers)
         except FetchError as exc:
-            # The operator's own feeds: the full detail (the address a name resolved to) helps.
+            # The address a refused feed's name resolved to goes to the operator's log only:
+            # the stored error is shown on /feeds and by `parallax feeds` to whoever can read
+            # them, and an internal address there maps the operator's network.
             log.debug("feed %s skipped: %s", feed.url, exc.detail)
-            self._remember(state, feed.url, fetched_at, exc.status, exc.detail)
-            return FeedOutcome(feed.url, "error", error=exc.detail, code=exc.code)
+            self._remember(state, feed.url, fetched_at, exc.status, exc.message)
+            return FeedOutcome(feed.url, "error", error=shown_error(exc.message), code=exc.code)
         if response.status == 304:
             new_state = FeedState(
                 url=feed.url,
@@ -884,9 +886,31 @@ def _validator(value: str | None) -> str | None:
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
+# A refusal as stored before its address was kept out of it: "refused to fetch HOST: 10.1.2.3 is
+# a private address" (fetch.refusal's words). Such rows are still in feed_state until the feed
+# is fetched again, and read without the address.
+_OLD_REFUSAL = re.compile(
+    r"refused to fetch (?P<host>\S+): \S+ (?:is (?P<kind>an? [\w-]+ address|not a public "
+    r"address|not an IP address)|(?P<tunnel>tunnels to an IPv4 address))"
+)
+
+
+def _old_refusal(match: re.Match[str]) -> str:
+    kind = match.group("kind")
+    if match.group("tunnel"):
+        kind = "an address tunnelling to IPv4"
+    elif kind == "not a public address":
+        kind = "a non-public address"
+    elif kind == "not an IP address":
+        kind = "an unreadable address"
+    return f"refused to fetch {match.group('host')}: not a public address (it resolves to {kind})"
+
+
 def shown_error(error: str) -> str:
     """A feed's error as stored and shown: control characters written out as \\xNN (an escape
-    sequence from a hostile server must not reach the operator's terminal), at most 500."""
+    sequence from a hostile server must not reach the operator's terminal), a refused address
+    left out (stored by older versions), at most 500."""
+    error = _OLD_REFUSAL.sub(_old_refusal, error)
     return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", error)[:500]
 
 

@@ -264,17 +264,24 @@ class FetchResult:
 
 def refusal(address: str) -> str | None:
     """Why an address must not be fetched from a client's request, or None when it is public."""
+    kind = refusal_kind(address)
+    return None if kind is None else f"{address.split('%', 1)[0]} is {kind}"
+
+
+def refusal_kind(address: str) -> str | None:
+    """The class of a refused address in words without the address ("a private address"),
+    or None when it is public: what a client, the feeds page or `parallax feeds` may be told."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
-        return f"{address} is not an IP address"
+        return "an unreadable address"
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
-            return f"{ip} is an IPv4-mapped address"
+            return "an IPv4-mapped address"
         if ip.sixtofour is not None or ip.teredo is not None:
-            return f"{ip} tunnels to an IPv4 address"
+            return "an address tunnelling to IPv4"
         if ip.is_site_local:  # fec0::/10: neither is_private nor not is_global says so
-            return f"{ip} is a site-local address"
+            return "a site-local address"
     checks = (
         (ip.is_loopback, "loopback"),
         (ip.is_unspecified, "unspecified"),
@@ -285,9 +292,9 @@ def refusal(address: str) -> str | None:
     )
     for hit, name in checks:
         if hit:
-            return f"{ip} is a {name} address"
+            return f"a {name} address"
     if not ip.is_global:
-        return f"{ip} is not a public address"
+        return "a non-public address"
     return None
 
 
@@ -420,14 +427,15 @@ def _get_once(
         raise FetchError("dns_failed", f"{host} has no address")
     if policy.public_only:
         for address in addresses:
-            why = refusal(address)
-            if why is not None:
+            kind = refusal_kind(address)
+            if kind is not None:
                 # The address a name resolved to says something about the operator's network:
-                # the log may know it, the client who asked is only told it was refused.
+                # the log may know it; the client who asked, the feeds page and `parallax
+                # feeds` are told its class only ("it resolves to a private address").
                 raise FetchError(
                     "forbidden_address",
-                    f"refused to fetch {host}: not a public address",
-                    f"refused to fetch {host}: {why}",
+                    f"refused to fetch {host}: not a public address (it resolves to {kind})",
+                    f"refused to fetch {host}: {refusal(address)}",
                 )
     remaining = deadline.remaining()
     if remaining <= 0:
