@@ -773,7 +773,7 @@ def test_a_key_points_outlet_links_to_the_article_it_is_quoted_from(app: Flask) 
     with app.test_request_context("/stories/st-1"):
         page = render_template("pages/story.html", story=view, outlet_base="/outlets/")
     section = page.split('<section class="key-points"', 1)[1].split("</section>", 1)[0]
-    links = re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)', section)
+    links = re.findall(r'<a href="([^"]*)"[^>]*>(?:<bdi>)?([^<]*)', section)
     assert links == [("https://www.reuters.com/world/bridge-crack?x=1&amp;y=2", "Reuters")]
     assert 'rel="noopener noreferrer"' in section
     assert "javascript" not in section
@@ -839,11 +839,55 @@ def test_story_page_isolates_a_right_to_left_framing_quote_in_its_english_line(a
     view = models.story_page(summary)
     with app.test_request_context("/stories/st-1"):
         page = render_template("pages/story.html", story=view, outlet_base="/outlets/")
-    assert f"Left-leaning sources: “<bdi>{arabic}</bdi>” (Al Jazeera)</li>" in page
-    assert "Left-leaning sources emphasise: <bdi>الجسر, المفتشون</bdi></li>" in page
-    assert "Right-leaning sources emphasise: <bdi>taxpayers</bdi></li>" in page
+    assert (
+        f'<li>“<bdi>{arabic}</bdi>” <span class="source">(<bdi>Al Jazeera</bdi>)</span></li>'
+        in page
+    )
+    assert "They emphasise: <bdi>الجسر, المفتشون</bdi></p>" in page
+    assert "They emphasise: <bdi>taxpayers</bdi></p>" in page
     text = _text(page.encode())
-    assert f"Left-leaning sources: “{arabic}” (Al Jazeera)" in text
+    assert (
+        f"Left-leaning sources 1 source They emphasise: الجسر, المفتشون “{arabic}” (Al Jazeera)"
+        in text
+    )
+
+
+def test_framing_is_grouped_by_side_and_names_a_side_with_no_coverage(app: Flask) -> None:
+    # Each side's framing under one heading (the label was repeated before every line), in the
+    # order left, center, right; a side with no source says so instead of being left out, and
+    # one with sources but no framing of its own says that.
+    summary = {
+        "id": "st-1", "headline": "Harbor bridge closes", "article_count": 4, "outlet_count": 4,
+        "lean": {"outlets": {"left": 0, "center": 1, "right": 3, "unrated": 0},
+                 "by_outlets": {"left": 0.0, "center": 0.25, "right": 0.75, "unrated": 0.0},
+                 "articles": {"left": 0, "center": 1, "right": 3, "unrated": 0}},
+        "framing": {"right": {"terms": ["taxpayers", "overruns"],
+                              "points": [{"text": "Costs rise.", "outlet": {"name": "Fox News"}},
+                                         {"text": "Tolls stay.", "outlet": None}]},
+                    "left": {"terms": [], "points": []}},
+    }  # fmt: skip
+    view = models.story_page(summary)
+    assert [(s.side, s.sources, s.terms) for s in view.framing_sides] == [
+        ("left", 0, ()), ("center", 1, ()), ("right", 3, ("taxpayers", "overruns"))
+    ]  # fmt: skip
+    with app.test_request_context("/stories/st-1"):
+        page = render_template("pages/story.html", story=view, outlet_base="/outlets/")
+    section = page.split('<section class="framing"', 1)[1].split('<div class="story-grid', 1)[0]
+    assert re.findall(r"<h3 id=\"framing-(\w+)\">", section) == ["left", "center", "right"]
+    text = _text(section.encode())
+    assert "Left-leaning sources No left-leaning source has covered this story." in text
+    assert (
+        "Center-leaning sources 1 source No framing of its own was found in the center coverage."
+        in text
+    )
+    assert (
+        "Right-leaning sources 3 sources They emphasise: taxpayers, overruns"
+        " “Costs rise.” (Fox News) “Tolls stay.” (unknown outlet)" in text
+    )
+    assert text.count("Right-leaning sources") == 1
+    # No side with anything to show: no section at all.
+    summary["framing"] = {"left": {"terms": [], "points": []}}
+    assert models.story_page(summary).framing_sides == ()
 
 
 def test_titles_from_feeds_take_their_own_direction_on_every_page(app: Flask) -> None:

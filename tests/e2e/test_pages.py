@@ -391,10 +391,17 @@ def test_story_page_key_points_and_framing(
     assert len(shown) == len(summary["key_points"])
     for item, point in zip(shown, summary["key_points"], strict=True):
         assert item.startswith(point["text"]) and point["outlet"]["name"] in item
-    notes = framing.get_by_role("listitem").all_inner_texts()
+    # One column a side, each under its own heading, left to right.
+    headings = framing.get_by_role("heading", level=3).all_inner_texts()
+    assert [h.split(" sources")[0] for h in headings] == [
+        "Left-leaning",
+        "Center-leaning",
+        "Right-leaning",
+    ], headings
     for side in framed:
         label = {"left": "Left", "center": "Center", "right": "Right"}[side]
-        assert any(n.startswith(f"{label}-leaning sources") for n in notes), (side, notes)
+        column = framing.get_by_role("region", name=f"{label}-leaning sources").inner_text()
+        assert "They emphasise:" in column or "“" in column, (side, column)
     # What happened comes before the list of articles.
     first_article = page.locator("li.article").first.bounding_box()
     assert first_article is not None

@@ -329,6 +329,27 @@ class FramingNote:
 
 
 @dataclass(frozen=True)
+class FramingSide:
+    """One side's column of "How each side framed it": the words its coverage stressed and the
+    sentences quoted from it, under one heading rather than repeated before every line. A side
+    with nothing to show says why (no source on it, or nothing distinct found), so a reader of a
+    blindspot sees the missing side named instead of silently left out."""
+
+    side: str
+    label: str  # "Left-leaning sources"
+    sources: int  # the side's outlets in the story, as the lean counts them
+    terms: tuple[str, ...]
+    quotes: tuple[tuple[str, str], ...]  # (quoted text, outlet name)
+
+    @property
+    def empty_text(self) -> str:
+        side = f"{self.side}-leaning" if self.side != "center" else "center"
+        if not self.sources:
+            return f"No {side} source has covered this story."
+        return f"No framing of its own was found in the {side} coverage."
+
+
+@dataclass(frozen=True)
 class StoryPage:
     """Everything the story page shows, from the API's summary of the story."""
 
@@ -355,6 +376,8 @@ class StoryPage:
     shown_count: int
     key_points: tuple[KeyPoint, ...] = ()
     framing: tuple[FramingNote, ...] = ()
+    # The same framing by side, when the summary gives it by side (the API does).
+    framing_sides: tuple[FramingSide, ...] = ()
     summary_line: str | None = None
     factuality_options: tuple[tuple[str, str], ...] = field(default=())
     # Articles retention removed (`parallax prune`): counted above, no longer listed.
@@ -419,6 +442,26 @@ def _text_items(value: object) -> tuple[FramingNote, ...]:
                 out.append(FramingNote(lead, item["text"]))
         return tuple(out)
     return ()
+
+
+def _framing_sides(value: object, counts: Mapping[str, int]) -> tuple[FramingSide, ...]:
+    """The API's {side: {terms, points}} framing as three columns, left, center, right; none
+    when no side has anything to show (the section is then left out)."""
+    if not isinstance(value, dict):
+        return ()
+    sides: list[FramingSide] = []
+    for side in ("left", "center", "right"):
+        entry = value.get(side)
+        entry = entry if isinstance(entry, dict) else {}
+        terms = tuple(t for t in entry.get("terms") or () if isinstance(t, str) and t.strip())
+        quotes = tuple(
+            (p["text"], _outlet_name(p.get("outlet")) or "unknown outlet")
+            for p in entry.get("points") or ()
+            if isinstance(p, dict) and isinstance(p.get("text"), str) and p["text"].strip()
+        )
+        label = f"{SIDE_LABELS[side]}-leaning sources"
+        sides.append(FramingSide(side, label, int(counts.get(side, 0)), terms[:6], quotes))
+    return tuple(sides) if any(s.terms or s.quotes for s in sides) else ()
 
 
 def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> StoryPage:
@@ -501,6 +544,7 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
         shown_count=shown_total,
         key_points=key_points,
         framing=_text_items(summary.get("framing")),
+        framing_sides=_framing_sides(summary.get("framing"), counts),
         summary_line=str(summary["summary"]) if isinstance(summary.get("summary"), str) else None,
         factuality_options=tuple((k, FACTUALITY_LABELS[k]) for k in FACTUALITY_ORDER),
         articles_removed=int(retention.get("articles_removed") or 0)
