@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import psycopg
 from psycopg.types.json import Jsonb, set_json_loads
 
-from service.store.base import NewArticle, StoryRow
+from service.store.base import SIDES, NewArticle, StoryRow
 from service.store.sql import (
     _LISTING_COLUMNS_OF_S,
     FTS_BODY_CHARS,
@@ -132,6 +132,7 @@ WAIT_SLICE = 0.1
 EXACT_COUNT_BELOW = 100_000
 STATEMENT_TIMEOUT_MS = 30_000
 
+_SIDES_SQL = ", ".join(f"'{side}'" for side in SIDES)
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -184,7 +185,22 @@ class PostgresStore(SQLStore):
     placeholder = "%s"
     extra_insert_columns = (("search", "array_to_tsvector(?::text[])"),)
     host_prefix_sql = _HOST_PREFIX
-    unstamped_digest_sql = "digest -> 'sides' IS NULL"
+    # Each test behind the one before it (CASE: jsonb_each raises on a non-object).
+    malformed_digest_sql = (
+        "SELECT id FROM stories WHERE digest IS NOT NULL AND CASE"
+        " WHEN jsonb_typeof(digest) <> 'object' THEN true"
+        " WHEN jsonb_typeof(digest -> 'sides') IS DISTINCT FROM 'object' THEN true"
+        " ELSE EXISTS (SELECT 1 FROM jsonb_each(digest -> 'sides') AS e"
+        " WHERE jsonb_typeof(e.value) <> 'string'"
+        f" OR (e.value #>> '{{}}') NOT IN ({_SIDES_SQL})) END"
+    )
+    unheld_sides_sql = (
+        "SELECT s.id, e.key, e.value #>> '{}' FROM stories s CROSS JOIN LATERAL jsonb_each("
+        "CASE WHEN jsonb_typeof(s.digest -> 'sides') = 'object' THEN s.digest -> 'sides'"
+        " ELSE '{}'::jsonb END) AS e LEFT JOIN rated_now r ON r.outlet_id = e.key"
+        " WHERE (s.digest ->> 'ratings') IS DISTINCT FROM ?"
+        " AND r.side IS DISTINCT FROM (e.value #>> '{}')"
+    )
     # Identity values are never handed out twice.
     reuses_row_ids = False
     errors = (psycopg.Error, StoreUnavailable)

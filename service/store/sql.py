@@ -292,12 +292,29 @@ def story_row(row: Sequence[Any]) -> StoryRow:
         article_count=row[3],
         outlet_count=row[4],
         headline=row[5],
-        # SQLite hands back the JSON text, PostgreSQL the decoded JSONB.
-        outlets_by_side=dict(json.loads(sides) if isinstance(sides, str) else sides or {}),
+        outlets_by_side=_counts_of(sides),
         blindspot=row[7],
         pruned=int(row[8] or 0),
         digest=_digest_of(row[9]),
     )
+
+
+def _counts_of(value: Any) -> dict[str, int]:
+    """A story's stored counts by side (JSON text in SQLite, decoded JSONB in PostgreSQL); a
+    malformed value (edited by hand, truncated) reads as what of it is a count by side, so
+    no read of the story fails on it."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            return {}
+    if not isinstance(value, dict):
+        return {}
+    return {
+        str(side): int(n)
+        for side, n in value.items()
+        if isinstance(n, int | float) and not isinstance(n, bool) and 0 <= n < 2**53
+    }
 
 
 def _digest_of(value: Any) -> dict[str, Any] | None:
@@ -353,6 +370,16 @@ def _holds_stored_sides(digest: dict[str, Any], sample: Sequence[Article]) -> bo
     return digest.get("sides") == read
 
 
+def _well_formed_sides(digest: dict[str, Any]) -> bool:
+    """Whether a digest's "sides" is what story_digest writes: an object of known sides. One
+    hand-edited or truncated does not hold, whatever its stamp says, so a writer makes the
+    digest again (summary.DigestRatings.holds trusts the stamp)."""
+    sides = digest.get("sides")
+    return isinstance(sides, dict) and all(
+        isinstance(s, str) and s in SIDES for s in sides.values()
+    )
+
+
 class _ThreadConnection:
     """Lives exactly as long as one thread's connection slot (see SQLStore._conn)."""
 
@@ -385,8 +412,15 @@ class SQLStore(ABC):
         " THEN substr(key, 1, 8 + instr(substr(key, 9), '/')) END"
     )
     reuses_row_ids: ClassVar[bool] = True
-    # A stored digest made before digests named the sides they read (no "sides" key).
-    unstamped_digest_sql: ClassVar[str] = "instr(digest, '\"sides\"') = 0"
+    # The ids of the stories whose stored digest has no well-formed "sides" (an object of
+    # known sides): made before digests named their sides, hand-edited, truncated, not a JSON
+    # object at all. Read by structure, so a key point quoting the word "sides" does not pass
+    # for the stamp.
+    malformed_digest_sql: ClassVar[str]
+    # (story id, outlet, side) of each entry of a digest's well-formed "sides" made under other
+    # ratings (parameter: their version) whose outlet the temporary table rated_now gives
+    # another side, or none (rerate asks the ratings about those).
+    unheld_sides_sql: ClassVar[str]
     search_budget: int = SEARCH_POSTINGS_BUDGET
     page_rows: int = PAGE_ROWS
 
@@ -556,15 +590,16 @@ class SQLStore(ABC):
         if self.cursor(RATINGS_CURSOR) == ratings.version:
             return 0
         conn = self._conn()
-        changed = {
-            str(outlet_id): now
+        stored_sides = [
+            (str(outlet_id), side)
             for outlet_id, side in self._run(
                 conn,
                 "SELECT outlet_id, side FROM articles WHERE outlet_id IS NOT NULL"
                 " GROUP BY outlet_id, side",
             ).fetchall()
-            if (now := ratings.side(str(outlet_id))) != side
-        }
+        ]
+        now_sides = {outlet_id: ratings.side(outlet_id) for outlet_id, _ in stored_sides}
+        changed = {o: now_sides[o] for o, side in stored_sides if now_sides[o] != side}
         stories: set[str] = set()
         for outlet_id in changed:
             stories.update(
@@ -576,13 +611,7 @@ class SQLStore(ABC):
                     (outlet_id,),
                 )
             )
-        stories.update(
-            str(r[0])
-            for r in self._run(
-                conn,
-                f"SELECT id FROM stories WHERE digest IS NOT NULL AND {self.unstamped_digest_sql}",
-            )
-        )
+        stories.update(self._unheld_digests(conn, ratings, now_sides))
         ordered = sorted(stories)
         due = self._due_digests()
         already = set(due)
@@ -626,6 +655,38 @@ class SQLStore(ABC):
             self._run_many(conn, _CURSOR_UPSERT, [(RATINGS_CURSOR, ratings.version)])
         return marked
 
+    def _unheld_digests(
+        self, conn: Any, ratings: DigestRatings, now_sides: dict[str, str]
+    ) -> set[str]:
+        """The stories whose stored digest does not hold under these ratings, found by its
+        structure: "sides" missing or malformed, or made under other ratings and naming an
+        outlet whose side is another now (now_sides: each stored outlet's side under them). A
+        digest is checked by what it names, not by the articles' stored sides, so one made
+        under other ratings than its articles' (a process on older ratings) or edited by hand
+        is found too."""
+        found = {str(r[0]) for r in self._run(conn, self.malformed_digest_sql)}
+        self._run(
+            conn,
+            "CREATE TEMP TABLE IF NOT EXISTS rated_now"
+            " (outlet_id TEXT PRIMARY KEY, side TEXT NOT NULL)",
+        )
+        self._run(conn, "DELETE FROM rated_now")
+        try:
+            self._run_many(
+                conn,
+                "INSERT INTO rated_now (outlet_id, side) VALUES (?, ?)",
+                sorted(now_sides.items()),
+            )
+            for story_id, outlet_id, side in self._run(
+                conn, self.unheld_sides_sql, (ratings.version,)
+            ).fetchall():
+                # (an outlet with no article stored now: retention took them)
+                if not isinstance(outlet_id, str) or ratings.side(outlet_id) != side:
+                    found.add(str(story_id))
+        finally:
+            self._run(conn, "DELETE FROM rated_now")
+        return found
+
     def _held_sides(self, conn: Any, changed: dict[str, str]) -> dict[str, dict[str, set[str]]]:
         """story -> re-sided outlet -> the sides its articles there are stored with, for the
         stories retention thinned (_moved_floors)."""
@@ -658,13 +719,7 @@ class SQLStore(ABC):
             ).fetchone()
             if found is None:
                 continue
-            value = found[0]
-            stored_sides = json.loads(value) if isinstance(value, str) else value
-            sides = {
-                str(k): int(v)
-                for k, v in (stored_sides if isinstance(stored_sides, dict) else {}).items()
-                if isinstance(v, int | float)
-            }
+            sides = _counts_of(found[0])
             for outlet_id, stored in outlets.items():
                 now = changed[outlet_id]
                 for side in stored - {now}:
@@ -1151,6 +1206,7 @@ class SQLStore(ABC):
         current = (
             digest is not None
             and digest.get("sample") == signature
+            and _well_formed_sides(digest)
             and (ratings.holds(digest) if ratings is not None else kept_due != RERATE_DUE)
         )
         wanted = None if current else signature
@@ -1259,7 +1315,12 @@ class SQLStore(ABC):
             # the articles (a write without the engine's ratings takes up the re-rating's
             # queue too, and kept the stale digest of each story, clearing its mark for good).
             if kept is not None and not (
-                ratings.holds(kept) if ratings is not None else _holds_stored_sides(kept, sample)
+                _well_formed_sides(kept)
+                and (
+                    ratings.holds(kept)
+                    if ratings is not None
+                    else _holds_stored_sides(kept, sample)
+                )
             ):
                 kept = None
             digest = (

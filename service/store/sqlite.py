@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from service.store.base import NewArticle
+from service.store.base import SIDES, NewArticle
 from service.store.sql import (
     FTS_BODY_CHARS,
     Migration,
@@ -58,11 +58,31 @@ MIN_SQLITE = (3, 35, 0)
 IN_CHUNK = 500
 
 
+_SIDES_SQL = ", ".join(f"'{side}'" for side in SIDES)
+
+
 class SQLiteStore(SQLStore):
     """Coverage store in one SQLite file; one connection per thread, WAL for concurrent reads."""
 
     errors = (sqlite3.Error,)
     description = "sqlite"
+    # Each test behind the one before it (CASE: SQLite's JSON functions raise on text that is
+    # not JSON, and AND/OR promise no order).
+    malformed_digest_sql = (
+        "SELECT id FROM stories WHERE digest IS NOT NULL AND CASE"
+        " WHEN NOT json_valid(digest) THEN 1"
+        " WHEN json_type(digest) <> 'object' THEN 1"
+        " WHEN json_type(digest, '$.sides') IS NOT 'object' THEN 1"
+        " ELSE EXISTS (SELECT 1 FROM json_each(digest, '$.sides')"
+        f" WHERE type <> 'text' OR value NOT IN ({_SIDES_SQL})) END"
+    )
+    unheld_sides_sql = (
+        "SELECT s.id, j.key, j.value FROM"
+        " (SELECT id, CASE WHEN json_valid(digest) THEN digest END AS d FROM stories) AS s"
+        " JOIN json_each(CASE WHEN json_type(s.d, '$.sides') = 'object' THEN s.d END, '$.sides')"
+        " AS j LEFT JOIN rated_now r ON r.outlet_id = j.key"
+        " WHERE json_extract(s.d, '$.ratings') IS NOT ? AND r.side IS NOT j.value"
+    )
 
     def __init__(self, path: str | Path) -> None:
         super().__init__()

@@ -6,8 +6,9 @@ Both backends: the stamp lives in the stored digest (JSON text or JSONB)."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,18 @@ def _assert_framed_by_current_sides(framing: dict[str, Any]) -> None:
             assert point["side"] == side, (side, point["outlet"]["id"])
 
 
+def _assert_made_under_the_fixture_sides(digest: dict[str, Any], version: str) -> None:
+    """The bridge story's digest, made under the fixture's ratings (`version`): each of its
+    three outlets on its own side."""
+    assert digest["ratings"] == version
+    assert digest["sides"] == {
+        "leftpaper.com": "left",
+        "rightdaily.com": "right",
+        "centerwire.com": "center",
+    }
+    assert _framing_sides(digest["framing"]) == {"left": 1, "center": 1, "right": 1}
+
+
 def _page_framing(html: str) -> list[str]:
     found = re.search(r'<section class="framing".*?</section>', html, re.S)
     return re.findall(r"<li>(.*?)</li>", found.group(0), re.S) if found else []
@@ -235,13 +248,7 @@ def test_a_digest_stored_before_digests_named_their_sides_reads_back_and_is_made
     eng.ingest([])
     stored = eng.store.story(story_id)
     assert stored is not None and stored.digest is not None
-    assert stored.digest["ratings"] == eng.ratings.version
-    assert stored.digest["sides"] == {
-        "leftpaper.com": "left",
-        "rightdaily.com": "right",
-        "centerwire.com": "center",
-    }
-    assert _framing_sides(stored.digest["framing"]) == {"left": 1, "center": 1, "right": 1}
+    _assert_made_under_the_fixture_sides(stored.digest, eng.ratings.version)
 
 
 def test_a_re_rating_that_moves_no_side_keeps_the_stored_digests(
@@ -321,13 +328,7 @@ def test_each_engine_makes_digests_under_its_own_ratings_on_a_shared_store(
     )
     stored = store.article_by_key("https://leftpaper.com/bridge")
     row = store.story(stored.story_id)
-    assert row.digest["ratings"] == table.version
-    assert row.digest["sides"] == {
-        "leftpaper.com": "left",
-        "rightdaily.com": "right",
-        "centerwire.com": "center",
-    }
-    assert _framing_sides(row.digest["framing"]) == {"left": 1, "center": 1, "right": 1}
+    _assert_made_under_the_fixture_sides(row.digest, table.version)
 
 
 def test_a_re_rating_spreads_its_stories_over_the_next_flushes(
@@ -355,11 +356,42 @@ def _three_stories_then_rerated(
     """st-1..st-3 (each with the three outlets) stored under `table`; then Right Daily re-rated
     center and the store brought to that (rerate leaves the three digests due). The newer
     ratings."""
+    _three_stories(store, table, extra)
+    after = _ratings_with(tmp_path, RIGHT_DAILY_CENTER)
+    if rerate:
+        assert store.rerate(after) == 3
+    return after
+
+
+# Right Daily re-rated from right to center, and (its side unchanged) from mixed to low
+# factuality: lines of the fixture's ratings CSV, as they are and as changed.
+RIGHT_DAILY_CENTER = (
+    "rightdaily.com,Right Daily,,digital-native,US,en,right,",
+    "rightdaily.com,Right Daily,,digital-native,US,en,center,",
+)
+RIGHT_DAILY_LOW = (
+    "rightdaily.com,Right Daily,,digital-native,US,en,right,,mixed,",
+    "rightdaily.com,Right Daily,,digital-native,US,en,right,,low,",
+)
+
+
+def _ratings_with(tmp_path: Path, change: tuple[str, str], name: str = "newer") -> Any:
+    """The fixture's ratings with one line changed, as a digest reads them."""
     from service.core.ratings import load_table
     from service.coverage.summary import DigestRatings
-    from service.store.base import Batch, NewArticle
     from tests.coverage.conftest import OUTLETS_CSV
     from tests.support.ratings import write_ratings
+
+    assert change[0] in OUTLETS_CSV
+    newer = load_table(write_ratings(tmp_path / name, OUTLETS_CSV.replace(*change)))
+    return DigestRatings(newer.version, newer.get)
+
+
+def _three_stories(store: Any, table: Any, extra: tuple[Any, ...] = ()) -> Any:
+    """st-1..st-3 (each with the three outlets) stored under `table`, and the store brought to
+    it; the ratings they were stored under."""
+    from service.coverage.summary import DigestRatings
+    from service.store.base import Batch, NewArticle
 
     before = DigestRatings(table.version, table.get)
     store.commit(
@@ -384,15 +416,7 @@ def _three_stories_then_rerated(
     assert store.rerate(before) == 0  # the store is at these ratings already
     if extra:
         store.commit(Batch(articles=list(extra), ratings=before))
-    csv = OUTLETS_CSV.replace(
-        "rightdaily.com,Right Daily,,digital-native,US,en,right,",
-        "rightdaily.com,Right Daily,,digital-native,US,en,center,",
-    )
-    newer = load_table(write_ratings(tmp_path / "newer", csv))
-    after = DigestRatings(newer.version, newer.get)
-    if rerate:
-        assert store.rerate(after) == 3
-    return after
+    return before
 
 
 def test_a_write_without_ratings_does_not_drop_the_digests_a_re_rating_left_due(
@@ -495,11 +519,8 @@ def test_a_story_retention_thinned_counts_a_re_rated_outlet_under_its_new_side(
     its stored and its present counts by side), so rerate's refresh kept the re-rated outlet
     under its old side as well: Right Daily, now center, still counted right (3 outlets counted
     4 times: {'center': 2, 'left': 1, 'right': 1}) in the listing and the story's lean."""
-    from service.core.ratings import load_table
     from service.coverage.summary import DigestRatings
     from service.store.base import Batch, NewArticle
-    from tests.coverage.conftest import OUTLETS_CSV
-    from tests.support.ratings import write_ratings
 
     before = DigestRatings(table.version, table.get)
     articles = [
@@ -528,12 +549,7 @@ def test_a_story_retention_thinned_counts_a_re_rated_outlet_under_its_new_side(
     store.commit(Batch(articles=[*articles, later], ratings=before))
     store.prune_articles(1_741_000_000.5)  # Left Paper's first article goes; it has another
     assert store.story("st-1").pruned == 1
-    csv = OUTLETS_CSV.replace(
-        "rightdaily.com,Right Daily,,digital-native,US,en,right,",
-        "rightdaily.com,Right Daily,,digital-native,US,en,center,",
-    )
-    newer = load_table(write_ratings(tmp_path / "newer", csv))
-    store.rerate(DigestRatings(newer.version, newer.get))
+    store.rerate(_ratings_with(tmp_path, RIGHT_DAILY_CENTER))
     row = store.story("st-1")
     assert row.outlets_by_side == {"left": 1, "center": 2, "right": 0} or (
         row.outlets_by_side == {"left": 1, "center": 2}
@@ -566,3 +582,130 @@ def test_a_rerate_cut_short_is_finished_by_the_next(
     for story in ("st-1", "st-2", "st-3"):
         assert store.story(story).outlets_by_side == {"left": 1, "center": 2}
     assert isinstance(after, DigestRatings)
+
+
+def _set_column(store: Any, story_id: str, column: str, value: object) -> None:
+    """Writes a story's column as a hand edit or a broken tool would: `value` as given (JSON
+    text in SQLite; in PostgreSQL a str is taken for JSON text)."""
+    conn = store._conn()
+    if not isinstance(value, str):
+        value = store._json(value)
+    elif store.placeholder != "?":
+        from psycopg.types.json import Jsonb
+
+        value = Jsonb(json.loads(value))
+    with store._writing(conn):
+        store._run(conn, f"UPDATE stories SET {column} = ? WHERE id = ?", (value, story_id))
+
+
+def test_a_legacy_digest_quoting_the_word_sides_is_stamped_by_the_writer(
+    store: Any, table: Any
+) -> None:
+    """A digest stored before digests named their sides is found by its structure: SQLite's
+    check looked for the text '"sides"' anywhere in the JSON, so a legacy digest with the
+    framing term "sides" (a story about two sides of a border) passed for a stamped one and
+    was never made again by the writer."""
+    before = _three_stories(store, table)
+    made = store.story("st-1").digest
+    legacy = {k: v for k, v in made.items() if k not in ("ratings", "sides")}
+    legacy["framing"]["left"]["terms"] = ["sides", "border"]
+    _set_column(store, "st-1", "digest", legacy)
+    conn = store._conn()
+    with store._writing(conn):  # an upgraded store has never been brought to any ratings
+        store._run(conn, "DELETE FROM cursors WHERE name = 'digest_ratings'")
+    assert store.rerate(before) == 1
+    store.flush_digests(before)
+    _assert_made_under_the_fixture_sides(store.story("st-1").digest, before.version)
+
+
+# Stored digests whose "sides" is missing or malformed: as a hand edit, a broken tool or a cut
+# write leaves them; "current" ones carry the stamp of the ratings in force (which
+# DigestRatings.holds trusts), the others an older one.
+MALFORMED_SIDES: dict[str, Callable[[dict[str, Any], str], object]] = {
+    "no-sides": lambda digest, version: {k: v for k, v in digest.items() if k != "sides"},
+    "sides-null": lambda digest, version: {**digest, "sides": None},
+    "sides-a-list": lambda digest, version: {**digest, "sides": ["rightdaily.com"]},
+    "side-a-number": lambda digest, version: {**digest, "sides": {"rightdaily.com": 3}},
+    "side-unknown-current": lambda digest, version: {
+        **digest,
+        "sides": {"rightdaily.com": "far-right"},
+        "ratings": version,
+    },
+    "side-a-number-current": lambda digest, version: {
+        **digest,
+        "sides": {"rightdaily.com": 3},
+        "ratings": version,
+    },
+    "not-an-object": lambda digest, version: '["sides"]',
+    # (PostgreSQL's JSONB cannot hold a cut text: it stands for a JSON string there)
+    "cut-short": lambda digest, version: json.dumps(digest)[:60],
+}
+
+
+@pytest.mark.parametrize("malformed", sorted(MALFORMED_SIDES))
+def test_a_malformed_stored_digest_is_read_and_repaired_by_the_writers_pass(
+    service: Service, tmp_path: Path, backend: str, malformed: str
+) -> None:
+    """A digest whose "sides" is missing or malformed never fails a read, and the writer's
+    pass under new ratings makes it again (it was made again only by readers, each process
+    after each start, while the writer kept it: its pass looked only for the text '"sides"'
+    and for outlets whose side moved). Here the new ratings move no side at all."""
+    service.start()
+    story_id = _ingest_story(service)
+    store: Any = service.engine.store
+    made = store.story(story_id).digest
+    value = MALFORMED_SIDES[malformed](made, service.engine.ratings.version)
+    if malformed == "cut-short" and backend != "sqlite":
+        value = json.dumps(value)
+    _set_column(store, story_id, "digest", value)
+    for path in (
+        f"/v1/stories/{story_id}",
+        "/v1/stories",
+        f"/stories/{story_id}",
+        "/",
+        "/v1/score?url=https://leftpaper.com/bridge",
+    ):
+        service.get_json(path) if path.startswith("/v1") else service.page(path)
+    # Right Daily's factuality re-rated (its side unchanged): a new ratings version.
+    _rerate(
+        tmp_path,
+        "rightdaily.com,Right Daily,,digital-native,US,en,right,,low,"
+        "Right Daily LLC,billionaire,,newsroom panel,medium,2026-11-01",
+    )
+    service.start()
+    eng = service.engine
+    eng.ingest([])
+    eng.store.flush_digests(eng.digest_ratings)
+    stored = eng.store.story(story_id)
+    assert stored is not None and stored.digest is not None
+    assert stored.digest["sides"] == {
+        "leftpaper.com": "left",
+        "rightdaily.com": "right",
+        "centerwire.com": "center",
+    }
+    assert eng.digest_ratings.holds(stored.digest)
+    assert _framing_sides(stored.digest["framing"]) == {"left": 1, "center": 1, "right": 1}
+
+
+@pytest.mark.parametrize(
+    "counts",
+    ['{"left": 1, "center": ', '["left", 1]', '{"left": "one", "center": 1e400}', "null"],
+    ids=["cut-short", "a-list", "not-numbers", "null"],
+)
+def test_a_malformed_stored_count_by_side_never_fails_a_read(
+    service: Service, backend: str, counts: str
+) -> None:
+    """A story's stored counts by side (what a listing shows) edited by hand or cut short read
+    as what of them is a count: every read of the story failed on them (a 500)."""
+    service.start()
+    story_id = _ingest_story(service)
+    store: Any = service.engine.store
+    if backend != "sqlite" and counts.startswith('{"left": 1, "center": '):
+        counts = json.dumps(counts)  # (a JSON string: JSONB holds no cut text)
+    if backend != "sqlite":
+        counts = counts.replace("1e400", '"inf"')
+    _set_column(store, story_id, "sides", counts)
+    for path in (f"/v1/stories/{story_id}", "/v1/stories", "/v1/stories?blindspot=any"):
+        service.get_json(path)
+    for path in (f"/stories/{story_id}", "/", "/blindspots", "/outlets/leftpaper.com"):
+        service.page(path)
