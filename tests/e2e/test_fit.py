@@ -3,6 +3,9 @@ controls, pushing or overlaying by the layout, and an open state remembered per 
 
 from __future__ import annotations
 
+import copy
+import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,10 @@ from tests.e2e.harness import (
     NYT_ARTICLE,
     WAIT_MS,
     Browser,
+    FakeService,
+    Service,
     open_panel,
+    ratings_export,
     text_boxes,
 )
 
@@ -158,3 +164,76 @@ def test_open_state_is_per_site_with_a_default_and_a_width_limit(make_browser: A
     assert page.locator("parallax-panel .panel").get_attribute("data-mode") in {"beside", "push"}
     load(browser, FIXED_COLUMN_ARTICLE, 900, page=page)
     assert not is_open(page)
+
+
+# What runs past an element's right edge inside it (scrolled sideways or cut off), in px.
+SIDEWAYS_JS = "e => e.scrollWidth - e.clientWidth"
+# How many lines an element's text is drawn on.
+LINES_JS = "e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; }"
+# Each shown value of a definition list (outlet details) and where it is against its surface.
+VALUES_JS = """e => [...e.querySelectorAll('dd')].filter(d => !d.closest('[hidden]')).map(d => { const r = d.getBoundingClientRect(),
+  s = e.getBoundingClientRect(); return [d.className, r.left - s.left, s.right - r.right, r.width]; })"""
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (360, 640), (320, 256)])
+def test_long_names_and_titles_reflow_in_the_panel_the_tab_and_the_card(
+    make_browser: Any, service: Service, size: tuple[int, int], artifacts: Path
+) -> None:
+    """WCAG 1.4.10 (reflow: 1,280 px at 400 % zoom is 320 x 256): nothing in the panel, its tab
+    or the hover card may need sideways scrolling or leave the window. A feed's outlet name and
+    an article without a title (its URL shown instead) are one long word each; an outlet whose
+    factuality is derived ("Factuality (derived from the quality score)", Ad Age) had a label
+    wider than the card, which pushed every value out of it, at every width; a long outlet name
+    made the vertical tab run ~880 px down, past the window's bottom."""
+    width, height = size
+    score = copy.deepcopy(service.score(NYT_ARTICLE))
+    long_name = "Northbridgeandcalderrivervalleyregionaldailygazetteandadvertiser" * 2
+    score["outlet"]["name"] = long_name
+    for item in score["story"]["related"]:
+        item["title"] = ""  # the panel shows the URL instead: one long word
+        item["url"] += "?" + "utm_content=" + "x" * 150
+        item["outlet"]["name"] = long_name
+    stand_in = FakeService(json.loads(ratings_export()), score=score)
+    try:
+        browser: Browser = make_browser(standalone=True)
+        since = time.time() * 1000
+        browser.set_settings(serviceUrl=stand_in.url)
+        browser.wait_for_sync(since)
+        page = browser.context.new_page()
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(NYT_ARTICLE)
+        page.wait_for_selector(
+            "parallax-panel .coverage-section h4", state="attached", timeout=WAIT_MS
+        )
+        tab = rect(page, "parallax-panel .tab")
+        assert tab[1] >= 0 and tab[3] <= height, f"the tab {tab} leaves a {height} px window"
+        label = page.locator("parallax-panel .tab").evaluate("e => e.textContent")
+        assert long_name in label, "the tab's name (its words) keeps the whole outlet name"
+
+        open_panel(page)
+        panel = page.locator("parallax-panel .panel")
+        assert panel.locator(".outlet-name").inner_text() == long_name
+        heading = panel.locator("header h2").evaluate(LINES_JS)
+        assert heading == 1, "the panel's heading broke over lines"
+        assert panel.locator("a.headline").count() > 0
+        sideways = panel.evaluate(SIDEWAYS_JS)
+        assert sideways <= 1, f"the panel scrolls {sideways} px sideways at {width} px"
+        page.screenshot(path=str(artifacts / f"fit-long-names-{width}.png"))
+        page.locator("parallax-panel .collapse").click()
+
+        page.evaluate("document.getElementById('derived').scrollIntoView({block: 'start'})")
+        page.mouse.move(1, 1)
+        page.hover("#derived")
+        card = page.locator("parallax-hovercard .card")
+        card.wait_for(state="visible", timeout=WAIT_MS)
+        assert card.locator(".factuality-derived").count() == 1
+        sideways = card.evaluate(SIDEWAYS_JS)
+        assert sideways <= 1, f"the card scrolls {sideways} px sideways at {width} px"
+        for name, left, right, value_width in card.evaluate(VALUES_JS):
+            assert left >= 0 and right >= 0 and value_width >= 40, (name, left, right)
+        box = card.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, box
+    finally:
+        stand_in.close()

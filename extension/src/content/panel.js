@@ -5,8 +5,8 @@ import { leanColour, leanText } from "../lib/format.js";
 import { api } from "../lib/settings.js";
 import { outletDetails, storySummary } from "../lib/views.js";
 import { keyPointLead } from "./keypoint.js";
-import { fixedObstacles, MIN_PUSHED_ARTICLE, planPlacement, pushUntil, textExtent } from "./placement.js";
-import { PANEL_CSS } from "./styles.js";
+import { fixedObstacles, GUTTER, MIN_PUSHED_ARTICLE, planPlacement, pushUntil, textExtent } from "./placement.js";
+import { PANEL_CSS, TAB_MAX_HEIGHT } from "./styles.js";
 
 /** A button that opens the options page, written like a link. @param {string} text @param {AbortSignal} signal */
 function optionsButton(text, signal) {
@@ -75,6 +75,8 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
       tab: tabSize,
     });
     tab.style.top = `${plan.tab.top}px`;
+    // (in a window shorter than the tab, 1,280 x 1,024 at 400 % zoom, it ends above the bottom)
+    tab.style.maxHeight = `${Math.max(48, Math.min(TAB_MAX_HEIGHT, window.innerHeight - plan.tab.top - GUTTER))}px`;
     tab.style.right = `${plan.tab.right}px`;
     panel.style.top = `${plan.panel.top}px`;
     panel.style.bottom = `${plan.panel.bottom}px`;

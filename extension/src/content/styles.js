@@ -15,6 +15,9 @@ const HOST_GUARD = [
   "mix-blend-mode: normal", "isolation: auto", "float: none", "margin: 0", "padding: 0",
 ].map((rule) => `${rule} !important;`).join(" ");
 
+// The collapsed tab's longest (its words are vertical; a long outlet name ends in an ellipsis).
+export const TAB_MAX_HEIGHT = 260;
+
 const BASE = `
 :host { all: initial; ${HOST_GUARD} }
 /* The host is a popover in the top layer (dom.js raiseToTopLayer): a page's own ::backdrop rule
@@ -38,8 +41,10 @@ button { font: inherit; color: inherit; cursor: pointer; }
 .chip { display: inline-block; padding: 0 6px; border-radius: 9px; color: var(--chip-fg); font-size: 11px; font-weight: 600; line-height: 18px; white-space: nowrap; }
 .muted { color: var(--muted); }
 .row { display: flex; gap: 6px; align-items: baseline; flex-wrap: wrap; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 8px 0 0; }
-dt { color: var(--muted); }
+/* The labels' column takes at most 40 % of the width: a long label ("Factuality (derived from
+   the quality score)") wraps rather than push every value out of the 280 px card. */
+dl { display: grid; grid-template-columns: fit-content(40%) minmax(0, 1fr); gap: 2px 10px; margin: 8px 0 0; }
+dt { color: var(--muted); overflow-wrap: anywhere; }
 dd { margin: 0; overflow-wrap: anywhere; }
 .flags { color: var(--danger); font-weight: 600; }
 .not-rated { margin: 6px 0 0; }
@@ -63,15 +68,23 @@ export const PANEL_CSS = BASE + `
   border-radius: 8px 0 0 8px; background: var(--bg); box-shadow: var(--shadow);
   display: flex; gap: 6px; align-items: center; font-weight: 600;
 }
-.tab .dot { width: 10px; height: 10px; border-radius: 50%; }
+.tab .dot { width: 10px; height: 10px; border-radius: 50%; flex: none; }
+/* A long outlet name would run the vertical tab down past the window's bottom: the tab is at
+   most 260 px tall (less in a short window, panel.js) and its words end in an ellipsis; its
+   accessible name keeps them all. */
+.tab { max-height: ${TAB_MAX_HEIGHT}px; }
+.tab-label { min-inline-size: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .panel {
   position: fixed; top: 0; right: 0; bottom: 0; width: 360px; z-index: 2147483647;
   overflow-y: auto; overscroll-behavior: contain; padding: 12px 14px 20px;
   border-left: 1px solid var(--line); box-shadow: var(--shadow); background: var(--bg);
 }
 .panel[hidden], .tab[hidden] { display: none; }
+/* Names, titles and addresses from feeds can be one long word (an article without a title shows
+   its URL): they wrap anywhere rather than make the panel or card scroll sideways (WCAG 1.4.10). */
+.panel, .card { overflow-wrap: anywhere; }
 header { display: flex; align-items: center; gap: 6px; margin-bottom: 8px; }
-header h2 { font-size: 14px; margin: 0; flex: 1; letter-spacing: 0.02em; }
+header h2 { font-size: 14px; margin: 0; flex: 1 0 auto; letter-spacing: 0.02em; }
 header button { background: none; border: 1px solid var(--line); border-radius: 6px; padding: 2px 8px; }
 h3 { font-size: 16px; margin: 4px 0; }
 h4 { font-size: 12px; text-transform: uppercase; letter-spacing: 0.05em; color: var(--muted); margin: 14px 0 6px; }
