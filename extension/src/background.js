@@ -493,7 +493,10 @@ const handlers = {
     if (!entry) return { ok: false, error: { code: "bad_entry", message: "Not a valid reading entry." } };
     if (tabId !== undefined && tabId >= 0) {
       const key = tabKey(tabId);
-      const page = String(message.url ?? "").split("#")[0];
+      // The article, not its address: a reload after the site stripped its own ?smid= from the
+      // address (replaceState) is the same read.
+      const url = String(message.url ?? "");
+      const page = index?.tryResolve(url)?.resolved_url ?? url.split("#")[0];
       const state = (await api.storage.session.get(key))[key] ?? {};
       if (state.readingKept === page) return { ok: true, kept: false }; // a reload, not a new read
       await saveTabState(tabId, { readingKept: page });

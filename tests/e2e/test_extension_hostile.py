@@ -14,6 +14,7 @@ from tests.e2e.harness import (
     HOSTILE_STYLES_ARTICLE,
     MODAL_CONSENT_ARTICLE,
     NYT_ARTICLE,
+    PAGES,
     SHADOW_LINKS_ARTICLE,
     TRANSFORMED_BODY_ARTICLE,
     WAIT_MS,
@@ -257,3 +258,70 @@ def test_a_page_s_css_zoom_does_not_shrink_the_panel_and_card(make_browser: Any)
     assert hover_result(page, "#fox") == "Fox News"
     card = page.locator("parallax-hovercard .card").bounding_box()
     assert card is not None and card["width"] >= 270, card
+
+
+def _service_requests(browser: Browser) -> list[str]:
+    """The requests the extension made to the service about pages (scores and posted articles)."""
+    return [
+        url
+        for url in browser.network_requests_by_extension()
+        if "/v1/score" in url or url.endswith("/v1/articles")
+    ]
+
+
+def test_a_site_stripping_its_tracking_parameters_keeps_the_open_panel(
+    browser: Browser,
+) -> None:
+    """Sites rewrite their own address with replaceState (the Times strips ?smid= from a shared
+    link, many strip utm_): the same article. The panel was torn down and rebuilt, so a panel the
+    reader had opened in a 360 px window came back collapsed, with focus lost, and the service
+    was asked about the article again."""
+    shared = NYT_ARTICLE + "?smid=nytcore-ios-share&utm_source=share"
+    article = (PAGES / "nyt-article.html").read_text("utf-8")
+    browser.context.route(
+        shared, lambda route: route.fulfill(status=200, content_type="text/html", body=article)
+    )
+    page = browser.context.new_page()
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.goto(shared)
+    page.wait_for_selector("parallax-panel .coverage-section h4", state="attached", timeout=WAIT_MS)
+    open_panel(page)
+    page.locator("parallax-panel .collapse").focus()
+    asked = _service_requests(browser)
+    assert len(asked) == 1, asked
+    page.evaluate("document.querySelector('parallax-panel').dataset.mark = 'first'")
+    page.evaluate("history.replaceState(null, '', location.pathname)")
+    page.wait_for_timeout(1500)  # a rebuilt panel is mounted by now (settle, one round trip)
+    assert page.url == NYT_ARTICLE
+    marks = page.locator("parallax-panel").evaluate_all("hs => hs.map(h => h.dataset.mark)")
+    assert marks == ["first"], f"the panel was rebuilt: {marks}"
+    assert page.locator("parallax-panel .panel").is_visible(), "the open panel was collapsed"
+    assert page.evaluate("document.activeElement?.localName") == "parallax-panel"
+    assert _service_requests(browser) == asked
+
+
+def test_a_storm_of_navigations_asks_the_service_once(browser: Browser) -> None:
+    """A router that rewrites the address as the reader scrolls, or a hostile page: 30 article
+    addresses pushed 50 ms apart. Each one that outlived a round trip to the worker got its own
+    /v1/score request and, the service knowing no story there, a POST of an article made of the
+    page's title (52 requests). The panel is shown once the address has settled: one each."""
+    page = open_article(browser, NYT_ARTICLE)
+    before = len(_service_requests(browser))
+    last = "https://www.nytimes.com/2025/10/29/us/storm-29-article.html"
+    page.evaluate(
+        """async () => {
+          for (let i = 0; i < 30; i += 1) {
+            history.pushState(null, '', `/2025/10/${20 + (i % 10)}/us/storm-${i}-article.html`);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }"""
+    )
+    page.wait_for_selector(
+        f"parallax-panel[data-parallax-for='{last}']", state="attached", timeout=WAIT_MS
+    )
+    page.wait_for_timeout(1000)  # anything still on its way has been sent by now
+    storm = _service_requests(browser)[before:]
+    scored = [url for url in storm if "/v1/score" in url]
+    assert len(scored) == 1 and "storm-29-article" in scored[0], storm
+    assert len(storm) <= 2, storm  # the score, and the article posted for it
+    assert page.locator("parallax-panel").count() == 1

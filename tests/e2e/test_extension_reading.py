@@ -16,6 +16,7 @@ from tests.e2e.harness import (
     FOX_HOME,
     HOSTILE_ARTICLE,
     NYT_ARTICLE,
+    PAGES,
     UNRATED_ARTICLE,
     WAIT_MS,
     Browser,
@@ -159,3 +160,28 @@ def test_reading_mirror(
         assert path_part.startswith(("/v1/score?", "/v1/articles", "/v1/outlets/export")), line
         for r in read.values():
             assert r["story"]["id"] not in path_part, line
+
+
+def test_a_reload_after_the_site_strips_its_share_parameter_is_one_read(
+    browser: Browser,
+) -> None:
+    """A shared link (?smid=...) that the site strips with replaceState, then a reload: one
+    article read once. The worker kept the page's address as it was to count a page once per
+    tab, so the stripped address was a second read (and the replaceState, which rebuilt the
+    panel, a second one even before the reload)."""
+    shared = NYT_ARTICLE + "?smid=nytcore-ios-share"
+    article = (PAGES / "nyt-article.html").read_text("utf-8")
+    browser.context.route(
+        shared, lambda route: route.fulfill(status=200, content_type="text/html", body=article)
+    )
+    browser.set_settings(readingMirror=True)
+    page = open_article(browser, shared)
+    page.evaluate("history.replaceState(null, '', location.pathname)")
+    page.wait_for_timeout(1000)  # a rebuilt panel has noted its read by now
+    page.reload()
+    page.wait_for_selector(
+        f"parallax-panel[data-parallax-for='{NYT_ARTICLE}']", state="attached", timeout=WAIT_MS
+    )
+    page.wait_for_timeout(500)  # the note is sent after the panel is drawn
+    entries = (browser.storage("reading") or {}).get("entries", [])
+    assert len(entries) == 1, entries

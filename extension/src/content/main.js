@@ -1,5 +1,6 @@
 // Content-script entry: decide what this page gets (panel, hover cards) and start each feature.
 
+import { canonicalURL } from "../lib/resolve.js";
 import { api, badgesOn, isSiteDisabled, loadSettings, panelOpenOn, sanitizeSettings, saveSettings, withPanelSite } from "../lib/settings.js";
 import { looksLikeArticleUrl, readArticle } from "./article.js";
 import { startInlineBadges } from "./badges.js";
@@ -7,6 +8,25 @@ import { startHoverCards } from "./hovercard.js";
 import { mountPanel } from "./panel.js";
 
 let perfMarks = false;
+
+// How long the address must stay put after a same-document navigation before the new page gets
+// its panel and the service is asked about it. A router that rewrites the address as the reader
+// scrolls, or a hostile page twenty times a second, cost a /v1/score request and a posted
+// article per change (30 pushes 50 ms apart: 52 requests); a burst now costs one.
+export const SETTLE_MS = 400;
+
+/**
+ * The article an address is: its canonical form (no fragment, no tracking parameters), so a
+ * site that strips its own ?smid= or utm_ parameters with replaceState is still on one article.
+ * @param {string} href
+ */
+export function articleKey(href) {
+  try {
+    return canonicalURL(href);
+  } catch {
+    return href.split("#")[0];
+  }
+}
 
 function send(message) {
   return api.runtime.sendMessage(message).catch((error) => ({ ok: false, error: { code: "extension", message: String(error?.message ?? error) } }));
@@ -135,24 +155,32 @@ export async function start(startedAt) {
   syncBadges(settings);
 
   let pageController = new AbortController();
-  let shownUrl = location.href;
+  let shownKey = articleKey(location.href);
   const timing = { pause, resume, report };
   await showPage(settings, pageController, timing);
 
   // Sites that change article without reloading (pushState) get the new article's badge and panel.
+  let settleTimer = 0;
   const onNavigated = () => {
-    if (location.href.split("#")[0] === shownUrl.split("#")[0]) return;
-    shownUrl = location.href;
+    // The same article (a fragment, a tracking parameter the site strips): the panel stays as it
+    // is. It was rebuilt, collapsed where the reader had opened it and asked about again.
+    const key = articleKey(location.href);
+    if (key === shownKey) return;
+    shownKey = key;
     pageController.abort();
     const controller = new AbortController();
     pageController = controller;
     const idle = { pause() {}, resume() {}, report() {} };
-    // The new document state (title, metadata) settles after the URL; read it on the next frame.
     // This navigation's own controller: two navigations in one frame (a router that pushes a URL
     // then dispatches popstate, twice) ran two showPage calls on the latest one, and two panels.
-    requestAnimationFrame(() => {
-      if (!controller.signal.aborted) showPage(settings, controller, idle);
-    });
+    // Shown once the address has settled (SETTLE_MS), then on the next frame: the new document
+    // state (title, metadata) settles after the URL.
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(() => {
+      requestAnimationFrame(() => {
+        if (!controller.signal.aborted) showPage(settings, controller, idle);
+      });
+    }, SETTLE_MS);
   };
   globalThis.navigation?.addEventListener("navigatesuccess", onNavigated, { signal: features.signal });
   // Switched off for this site (from the popup or the options): leave the page at once.
