@@ -12,7 +12,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -620,6 +620,16 @@ class Engine:
         found = self._snapshots.get(state.version)
         if found is not None:
             return found
+        # One thread of this process makes a story's snapshot at a time; the others wait and
+        # take it from the cache: after a restart under new ratings, every request for a busy
+        # story made its digest again at once (tens of ms each on the cores the API shares).
+        with self._snapshots.making(state.row.id):
+            found = self._snapshots.get(state.version)
+            if found is not None:
+                return found
+            return self._make_snapshot(state)
+
+    def _make_snapshot(self, state: StoryState) -> StorySnapshot:
         row = self._rated_digest(state.row)
         articles = self.store.story_articles(row.id, limit=SUMMARY_ARTICLES)
         summary = summarize(row, articles, self.outlet, include_articles=False)
@@ -833,6 +843,24 @@ class SnapshotCache:
             maxsize=max_articles, getsizeof=lambda snap: 1 + len(snap.members)
         )
         self._lock = threading.Lock()
+        # story id -> [its lock, threads holding or waiting for it] (Engine.snapshot)
+        self._making: dict[str, list[Any]] = {}
+
+    @contextlib.contextmanager
+    def making(self, story_id: str) -> Iterator[None]:
+        """Held while this process makes one story's snapshot: the threads asking for the
+        same story meanwhile wait, then find it in the cache. Per story: others go on."""
+        with self._lock:
+            entry = self._making.setdefault(story_id, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._lock:
+                entry[1] -= 1
+                if not entry[1]:
+                    del self._making[story_id]
 
     def get(self, version: str) -> StorySnapshot | None:
         with self._lock:

@@ -78,6 +78,9 @@ RATINGS_CURSOR = "digest_ratings"
 # instead of holding one up for minutes; readers make their own meanwhile.
 RERATE_DUE = 0.0
 RERATE_PER_FLUSH = 50
+# A flush claims its share of that queue before computing it (digest_due = -the claim's time):
+# two processes' flushes took the same first RERATE_PER_FLUSH stories by id and both computed
+# them. A claim older than ORPHAN_DIGEST_SECONDS (its process died) is back in the queue.
 
 # Letters and digits, as both full-text indexes split words (underscore separates, too).
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -370,6 +373,12 @@ def _holds_stored_sides(digest: dict[str, Any], sample: Sequence[Article]) -> bo
     return digest.get("sides") == read
 
 
+def _rerate_queued(due: float | None) -> bool:
+    """Whether a story's digest_due puts it in the re-rating's queue (RERATE_DUE, or claimed
+    from it by a flush: below it)."""
+    return due is not None and due <= RERATE_DUE
+
+
 def _well_formed_sides(digest: dict[str, Any]) -> bool:
     """Whether a digest's "sides" is what story_digest writes: an object of known sides. One
     hand-edited or truncated does not hold, whatever its stamp says, so a writer makes the
@@ -615,7 +624,6 @@ class SQLStore(ABC):
         ordered = sorted(stories)
         due = self._due_digests()
         already = set(due)
-        held = self._held_sides(conn, changed)
         marked = 0
         for at in range(0, len(ordered), REFRESH_CHUNK):
             chunk = ordered[at : at + REFRESH_CHUNK]
@@ -623,16 +631,19 @@ class SQLStore(ABC):
             # A chunk's articles take their new side in the transaction that refreshes their
             # stories: a rerate cut short between the two left the articles re-sided and the
             # cursor unset, and the next rerate, finding no outlet to re-side, never refreshed
-            # those stories nor queued their digests. Run again, it does the rest (and moves
-            # no story's counts twice: _moved_floors reads the sides stored now).
+            # those stories nor queued their digests. Run again, it does the rest, and moves
+            # no story's counts twice: the sides its articles are stored with are read in the
+            # transaction, before they move (read before it, a rerate of another process that
+            # committed meanwhile had its counts moved a second time).
             with self._writing(conn):
+                held = self._held_sides(conn, changed, chunk)
                 self._run_many(
                     conn,
                     "UPDATE articles SET side = ? WHERE outlet_id = ? AND side <> ?"
                     f" AND story_id IN ({marks})",
                     [(side, outlet_id, side, *chunk) for outlet_id, side in changed.items()],
                 )
-                floors = self._moved_floors(conn, changed, {s: held[s] for s in chunk if s in held})
+                floors = self._moved_floors(conn, changed, held)
                 self._run_many(conn, "UPDATE stories SET sides = ? WHERE id = ?", floors)
                 self._refresh_stories(conn, chunk, ratings)
                 # Left to the next flushes (any process's), RERATE_PER_FLUSH at a time.
@@ -687,19 +698,22 @@ class SQLStore(ABC):
             self._run(conn, "DELETE FROM rated_now")
         return found
 
-    def _held_sides(self, conn: Any, changed: dict[str, str]) -> dict[str, dict[str, set[str]]]:
-        """story -> re-sided outlet -> the sides its articles there are stored with, for the
-        stories retention thinned (_moved_floors)."""
+    def _held_sides(
+        self, conn: Any, changed: dict[str, str], story_ids: Sequence[str]
+    ) -> dict[str, dict[str, set[str]]]:
+        """story -> re-sided outlet -> the sides its articles there are stored with, for those
+        of these stories retention thinned (_moved_floors)."""
         held: dict[str, dict[str, set[str]]] = {}
-        for outlet_id in changed:
-            for story_id, side in self._run(
-                conn,
-                "SELECT DISTINCT articles.story_id, articles.side FROM articles JOIN stories"
-                " ON stories.id = articles.story_id WHERE articles.outlet_id = ?"
-                " AND stories.pruned > 0",
-                (outlet_id,),
-            ):
-                held.setdefault(str(story_id), {}).setdefault(outlet_id, set()).add(str(side))
+        marks = ", ".join("?" * len(story_ids))
+        for story_id, outlet_id, side in self._run(
+            conn,
+            "SELECT a.story_id, a.outlet_id, a.side FROM articles a JOIN stories s"
+            f" ON s.id = a.story_id WHERE s.id IN ({marks}) AND s.pruned > 0"
+            " AND a.outlet_id IS NOT NULL GROUP BY a.story_id, a.outlet_id, a.side",
+            list(story_ids),
+        ):
+            if str(outlet_id) in changed:
+                held.setdefault(str(story_id), {}).setdefault(str(outlet_id), set()).add(str(side))
         return held
 
     def _moved_floors(
@@ -1207,7 +1221,7 @@ class SQLStore(ABC):
             digest is not None
             and digest.get("sample") == signature
             and _well_formed_sides(digest)
-            and (ratings.holds(digest) if ratings is not None else kept_due != RERATE_DUE)
+            and (ratings.holds(digest) if ratings is not None else not _rerate_queued(kept_due))
         )
         wanted = None if current else signature
         due = None if current else (kept_due if kept_due is not None else now)
@@ -1250,12 +1264,7 @@ class SQLStore(ABC):
             " ORDER BY digest_due LIMIT ?",
             (RERATE_DUE, time.time() - ORPHAN_DIGEST_SECONDS, REFRESH_CHUNK),
         ).fetchall()
-        rerated = self._run(
-            conn,
-            "SELECT id FROM stories WHERE digest_due = ? ORDER BY id LIMIT ?",
-            (RERATE_DUE, RERATE_PER_FLUSH),
-        ).fetchall()
-        wanted.update(str(r[0]) for r in [*orphans, *rerated])
+        wanted.update(str(r[0]) for r in [*orphans, *self._claim_rerated(conn)])
         ordered = sorted(wanted)
         written = 0
         try:
@@ -1265,6 +1274,27 @@ class SQLStore(ABC):
             mine.update(wanted)  # this thread's next flush tries them again
             raise
         return written
+
+    def _claim_rerated(self, conn: Any) -> list[tuple[Any, ...]]:
+        """Takes up to RERATE_PER_FLUSH stories of the re-rating's queue (RERATE_DUE, or claimed
+        by a flush that has not written them for ORPHAN_DIGEST_SECONDS) for this flush alone:
+        their digest_due becomes minus the time of the claim. Read first, so a flush with no
+        queue takes no write turn."""
+        now = time.time()
+        stale = -(now - ORPHAN_DIGEST_SECONDS)
+        queued = "digest_due = ? OR (digest_due < ? AND digest_due > ?)"
+        params = (RERATE_DUE, RERATE_DUE, stale)
+        if not self._run(conn, f"SELECT 1 FROM stories WHERE {queued} LIMIT 1", params).fetchall():
+            return []
+        with self._writing(conn):
+            return list(
+                self._run(
+                    conn,
+                    "UPDATE stories SET digest_due = ? WHERE id IN (SELECT id FROM stories"
+                    f" WHERE {queued} ORDER BY id LIMIT ?) RETURNING id",
+                    (-max(now, 1.0), *params, RERATE_PER_FLUSH),
+                ).fetchall()
+            )
 
     def _flush_chunk(self, conn: Any, story_ids: list[str], ratings: DigestRatings | None) -> int:
         marks = ", ".join("?" * len(story_ids))
