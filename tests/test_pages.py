@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -967,3 +968,112 @@ def test_story_page_reads_key_points_and_framing_as_the_api_gives_them(
         "Right-leaning sources: “Costs rise.” (Fox News)",
     )
     assert "{'id'" not in " ".join(map(str, page.framing))
+
+
+RLO, PDF = "\u202e", "\u202c"
+_OPENERS = frozenset("\u202a\u202b\u202d\u202e\u2066\u2067\u2068")
+_CLOSERS = frozenset("\u202c\u2069")
+
+
+class _BidiRuns(HTMLParser):
+    """Every run of text between two tags, and every attribute value, of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.runs: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.runs.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.runs.extend(v for _, v in attrs if v)
+
+
+def _unclosed(run: str) -> bool:
+    """Whether a directional embedding, override or isolate opened in `run` is still open at its
+    end (or a closer comes with nothing open: it would close something of the page's)."""
+    depth = 0
+    for char in run:
+        if char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+            if depth < 0:
+                return True
+    return depth != 0
+
+
+def test_an_unclosed_bidi_override_in_any_text_cannot_reorder_the_rest_of_the_page(
+    app: Flask,
+) -> None:
+    # A feed's title with a RIGHT-TO-LEFT OVERRIDE and no POP DIRECTIONAL FORMATTING reversed
+    # everything after it in its line: "(Reuters)" after a key point, "(opens on ...)" after a
+    # title, " · Parallax" in the window title. Every user-supplied text now closes what it
+    # opens, and the names written inside our sentences are isolated (<bdi>).
+    outlet = {
+        "id": "reuters.com",
+        "name": f"{RLO}Reuters",
+        "lean": {"label": "center"},
+        "factuality": {"label": "high"},
+    }
+    summary = {
+        "id": "st-1", "headline": f"Harbor {RLO}bridge closes", "article_count": 2,
+        "outlet_count": 2, "summary": f"{RLO}Two sources.",
+        "first_seen": "2025-10-25T14:00:00Z", "last_updated": "2025-10-25T15:00:00Z",
+        "lean": {"outlets": {"left": 1, "center": 1, "right": 0, "unrated": 0},
+                 "by_outlets": {"left": 0.5, "center": 0.5, "right": 0.0, "unrated": 0.0},
+                 "articles": {"left": 1, "center": 1, "right": 0, "unrated": 0}},
+        "first_reported_by": {"outlet": outlet, "title": f"{RLO}Bridge shut",
+                              "url": "https://www.reuters.com/a/1",
+                              "published": "2025-10-25T14:00:00Z"},
+        "key_points": [{"text": f"Inspectors {RLO}found a crack.", "outlet": outlet,
+                        "article_id": "a1", "url": "https://www.reuters.com/a/1"},
+                       {"text": "Tolls \u2067were waived.", "outlet": {"name": f"A{RLO}P"},
+                        "article_id": "a9"}],
+        "framing": {"left": {"terms": [f"{RLO}toll", "detour\u202b"],
+                             "points": [{"text": f"{RLO}Commuters wait.",
+                                         "outlet": {"name": f"{RLO}NPR"}}]},
+                    "center": {"terms": ["crack"], "points": []}},
+        "articles_by_side": {
+            "center": [{"id": "a1", "url": "https://www.reuters.com/a/1",
+                        "title": f"{RLO}Bridge shut", "outlet": outlet}],
+            "left": [{"id": "a2", "url": "https://www.npr.org/a/2", "title": f"Harbor{RLO} news",
+                      "outlet": {"id": "npr.org", "name": f"{RLO}NPR",
+                                 "lean": {"label": "lean-left"}}}],
+        },
+    }  # fmt: skip
+    rating = {"id": "reuters.com", "name": f"{RLO}Reuters", "domain": "reuters.com",
+              "aliases": [f"{RLO}wire"], "owner": f"{RLO}Thomson", "owner_type": "corporation",
+              "lean": {"label": "center"}}  # fmt: skip
+    item = models.story_items(
+        [{"id": "st-1", "headline": f"Harbor {RLO}bridge", "article_count": 2, "outlet_count": 2,
+          "lean": summary["lean"], "last_updated": "2025-10-25T15:00:00Z"}]
+    )  # fmt: skip
+    with app.test_request_context("/stories/st-1"):
+        pages = {
+            "story": render_template(
+                "pages/story.html", story=models.story_page(summary), outlet_base="/outlets/"
+            ),
+            "outlet": render_template(
+                "pages/outlet.html", outlet=models.outlet_page(rating), stories=item
+            ),
+        }
+    for name, page in pages.items():
+        parser = _BidiRuns()
+        parser.feed(page)
+        unclosed = [run for run in parser.runs if _unclosed(run)]
+        assert not unclosed, (name, unclosed)
+    story = pages["story"]
+    title = re.search(r"<title>(.*)</title>", story, re.S)
+    assert title is not None and title.group(1) == f"Harbor {RLO}bridge closes{PDF} · Parallax"
+    # The outlets' names inside our sentences are isolated: "(Reuters)" after a point, "First
+    # reported by Reuters, 25 Oct", "(opens on NPR's site)".
+    for name in (f"{RLO}Reuters", f"A{RLO}P", f"{RLO}NPR"):
+        assert f"<bdi>{name}{PDF}</bdi>" in story, name
+        assert story.count(name) == story.count(f"<bdi>{name}{PDF}</bdi>"), name
+    assert f"They emphasise: <bdi>{RLO}toll{PDF}, detour\u202b{PDF}</bdi>" in story
+    outlet_page = pages["outlet"]
+    assert f'<h1 dir="auto">{RLO}Reuters{PDF}</h1>' in outlet_page
+    assert (
+        outlet_page.count(f"{RLO}Reuters") == outlet_page.count(f"<bdi>{RLO}Reuters{PDF}</bdi>") + 2
+    )

@@ -387,9 +387,24 @@ def _epoch_iso(value: float | None) -> str:
     return iso(value) or ""
 
 
+def _finalize(value: object) -> object:
+    """Every value a template writes, before it is escaped: a text has its directional controls
+    balanced (models.balanced_bidi), so no title, name or point can reorder the words the page
+    writes after it, in a <title>, an attribute or a line of text alike. Markup (a macro's
+    output, made of values already finalized) is left as it is."""
+    # (the search inline: this runs for every value of a 500-article page)
+    if type(value) is str and _has_bidi_control(value) is not None:  # not Markup: a subclass
+        return models.balanced_bidi(value)
+    return value
+
+
+_has_bidi_control = models.BIDI_CONTROL_RE.search
+
+
 def init_app(app: Flask) -> None:
     """Registers the pages, their template helpers and the HTML error pages."""
     app.register_blueprint(bp)
+    app.jinja_env.finalize = _finalize
     app.extensions[HTML_ERRORS_KEY] = render_error
     app.jinja_env.filters["epoch_text"] = _epoch_text
     app.jinja_env.filters["epoch_iso"] = _epoch_iso

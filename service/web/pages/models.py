@@ -116,6 +116,46 @@ def safe_href(url: object) -> str | None:
     return None
 
 
+# Unicode's explicit directional formatting characters (UAX #9): the embeddings and overrides
+# LRE RLE LRO RLO closed by PDF, the isolates LRI RLI FSI closed by PDI. The marks (LRM, RLM,
+# ALM) open nothing and are left alone.
+_OPENS_EMBEDDING = frozenset("\u202a\u202b\u202d\u202e")
+_OPENS_ISOLATE = frozenset("\u2066\u2067\u2068")
+_PDF, _PDI = "\u202c", "\u2069"
+BIDI_CONTROL_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def balanced_bidi(text: str) -> str:
+    """`text` with every directional embedding, override and isolate it opens closed at its end,
+    and closers that match nothing dropped. A feed's title ending in an unclosed RIGHT-TO-LEFT
+    OVERRIDE (U+202E) would otherwise reverse whatever the page writes after it in the same
+    line: an outlet's name, "(opens on ...)", the " · Parallax" of the window title."""
+    if BIDI_CONTROL_RE.search(text) is None:  # nearly every text: no work
+        return text
+    out: list[str] = []
+    stack: list[str] = []  # PDF or PDI: the closer each open control is waiting for
+    for char in text:
+        if char in _OPENS_EMBEDDING:
+            stack.append(_PDF)
+        elif char in _OPENS_ISOLATE:
+            stack.append(_PDI)
+        elif char == _PDF:
+            # closes the innermost embedding, and only one opened inside the current isolate
+            if not stack or stack[-1] != _PDF:
+                continue
+            stack.pop()
+        elif char == _PDI:
+            # closes the innermost isolate and every embedding opened inside it (UAX #9, X6a)
+            if _PDI not in stack:
+                continue
+            while stack[-1] != _PDI:
+                out.append(stack.pop())
+            stack.pop()
+        out.append(char)
+    out.extend(reversed(stack))
+    return "".join(out)
+
+
 _ISO_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):\d{2}Z$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -418,7 +458,11 @@ def _text_items(value: object) -> tuple[FramingNote, ...]:
             if not isinstance(entry, dict):
                 continue
             label = f"{SIDE_LABELS[side]}-leaning sources"
-            terms = [t for t in entry.get("terms") or () if isinstance(t, str) and t.strip()]
+            terms = [
+                balanced_bidi(t)
+                for t in entry.get("terms") or ()
+                if isinstance(t, str) and t.strip()
+            ]
             if terms:
                 notes.append(FramingNote(f"{label} emphasise: ", ", ".join(terms[:6])))
             for point in entry.get("points") or ():
@@ -453,7 +497,10 @@ def _framing_sides(value: object, counts: Mapping[str, int]) -> tuple[FramingSid
     for side in ("left", "center", "right"):
         entry = value.get(side)
         entry = entry if isinstance(entry, dict) else {}
-        terms = tuple(t for t in entry.get("terms") or () if isinstance(t, str) and t.strip())
+        # Each term closes its own directional controls: the template joins them into one text.
+        terms = tuple(
+            balanced_bidi(t) for t in entry.get("terms") or () if isinstance(t, str) and t.strip()
+        )
         quotes = tuple(
             (p["text"], _outlet_name(p.get("outlet")) or "unknown outlet")
             for p in entry.get("points") or ()
