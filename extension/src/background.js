@@ -318,6 +318,23 @@ export function boundedJson(value, depth = 0) {
   return copy;
 }
 
+const BAD_SHAPE = "The Parallax service's answer is not in the expected format; check the service address in the options, or update the service.";
+
+/** A JSON object (not a list). @param {unknown} value @returns {value is Record<string, any>} */
+const isRecord = (value) => Boolean(value) && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * An outlet the pages can show: an object with a string id (and name, when it has one). Anything
+ * else from a service is dropped, and the page keeps the rating of its own table: it showed
+ * "Unknown outlet", its tab "undefined · Not rated".
+ * @param {unknown} value
+ */
+const usableOutlet = (value) => isRecord(value) && typeof value.id === "string" && value.id !== ""
+  && (value.name === undefined || typeof value.name === "string");
+
+/** A story the pages can show: an object with a string id (a list showed "0 articles from 0 sources"). @param {unknown} value */
+const usableStory = (value) => isRecord(value) && typeof value.id === "string" && value.id !== "";
+
 /** Whether the message comes from one of our own pages (popup, options, welcome), not a content script. */
 function fromExtensionPage(sender) {
   return typeof sender?.url === "string" && sender.url.startsWith(api.runtime.getURL(""));
@@ -363,7 +380,11 @@ const handlers = {
       if (!url || url.length > MAX_URL_LENGTH) throw new ServiceError("bad_url", "This page's address cannot be looked up.");
       const answer = await callService("/v1/score?url=" + encodeURIComponent(url));
       const body = /** @type {any} */ (boundedJson(answer.body));
-      let story = body?.story ?? null;
+      // JSON that is no score (a list, a string: another service at the address) is said to be
+      // so; it read as "no other coverage found".
+      if (!isRecord(body)) throw new ServiceError("bad_response", BAD_SHAPE);
+      const outlet = usableOutlet(body.outlet) ? body.outlet : null;
+      let story = usableStory(body.story) ? body.story : null;
       const page = message.page ?? {};
       if (!story && typeof page.title === "string" && page.title) {
         try {
@@ -380,13 +401,14 @@ const handlers = {
               published: typeof page.published === "string" && page.published.length <= 64 && !Number.isNaN(Date.parse(page.published)) ? page.published : null,
             }),
           });
-          story = /** @type {any} */ (boundedJson(posted.body))?.story ?? null;
+          const postedStory = /** @type {any} */ (boundedJson(posted.body))?.story;
+          story = usableStory(postedStory) ? postedStory : null;
         } catch {
           // The score itself arrived; a missing story is shown as "no coverage found".
         }
       }
-      const data = { ...(body && typeof body === "object" && !Array.isArray(body) ? body : {}), story };
-      if (tabId !== undefined && tabId >= 0) await saveTabState(tabId, { outlet: body?.outlet ?? null, story, error: null, scored: true });
+      const data = { ...body, outlet, story };
+      if (tabId !== undefined && tabId >= 0) await saveTabState(tabId, { outlet, story, error: null, scored: true });
       return { ok: true, data };
     } catch (error) {
       const reply = errorReply(error);

@@ -59,6 +59,15 @@ const ROUTES = {
       res.end('{"story":null}');
     });
   },
+  // Answers 200 with whatever the test puts in `shaped`: JSON of the wrong shape.
+  "/shaped/v1/score": (req, res) => {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(JSON.stringify(shaped.body));
+  },
+  "/shaped/v1/articles": (req, res) => {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ story: null }));
+  },
   "/badtable/v1/outlets/export": (req, res) => {
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end(HOSTILE_EXPORT);
@@ -66,6 +75,7 @@ const ROUTES = {
 };
 
 const posted = [];
+const shaped = { body: /** @type {unknown} */ (null) };
 let server;
 let base = "";
 before(async () => {
@@ -184,4 +194,34 @@ test("what a content script asks the worker to send is cut to what a page's meta
   assert.equal(long.ok, false);
   assert.equal(long.error.code, "bad_url");
   assert.equal((await ask(chrome, { type: "score", url: { href: "x" }, page: {} }, CONTENT)).error.code, "bad_url");
+});
+
+test("a score answer of the wrong shape is named as such, and never replaces the table's rating with garbage", async () => {
+  chrome.storage.local.data.settings = { serviceUrl: `${base}/shaped` };
+  const score = () => ask(chrome, { type: "score", url: "https://www.nytimes.com/2025/10/25/x.html", page: {} }, CONTENT);
+  // Not an object at all: the panel said "No other coverage of this story found yet".
+  for (const body of [[], "text", 5, null, [{ outlet: null, story: null }]]) {
+    shaped.body = body;
+    const reply = await score();
+    assert.equal(reply.ok, false, JSON.stringify(body));
+    assert.equal(reply.error.code, "bad_response", JSON.stringify(reply.error));
+    assert.match(reply.error.message, /not in the expected format/);
+  }
+  // An outlet or story that is no outlet or story: dropped, so the page keeps the rating of the
+  // table it has (the panel showed "Unknown outlet", its tab "undefined · Not rated" or
+  // "[object Object] · Not rated", and "0 articles from 0 sources" for a story that was a list).
+  for (const [outlet, story] of [["nytimes.com", [1, 2]], [{}, "x"], [{ id: 7, name: { x: 1 } }, 5], [[{ id: "nytimes.com" }], { id: 3 }]]) {
+    shaped.body = { outlet, story };
+    const reply = await score();
+    assert.equal(reply.ok, true, JSON.stringify(reply.error));
+    assert.equal(reply.data.outlet, null, JSON.stringify(outlet));
+    assert.equal(reply.data.story, null, JSON.stringify(story));
+  }
+  // A real answer passes as it is.
+  const outlet = { id: "nytimes.com", name: "The New York Times", lean: { label: "lean-left" } };
+  const story = { id: "s1", headline: "A story", related: [] };
+  shaped.body = { outlet, story, resolved_url: "https://www.nytimes.com/2025/10/25/x.html" };
+  const reply = await score();
+  assert.deepEqual(reply.data.outlet, outlet);
+  assert.deepEqual(reply.data.story, story);
 });
