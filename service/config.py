@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -113,13 +114,74 @@ class ConfigError(ValueError):
     """A PARALLAX_* variable holds a value that cannot be used, or names no setting."""
 
 
+# One label of a host name: letters, digits, hyphens inside (underscores too: container names).
+_LABEL_RE = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+
+
+def host_problem(host: str) -> str | None:
+    """What is wrong with a host to listen on or to put in an address (a name, an IPv4 address
+    or an IPv6 one, bracketed or not), or None when it is usable."""
+    if not host or len(host) > 253:
+        return "give a host name or an IP address"
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if "[" in bare or "]" in bare:
+        return "brackets go around a whole IPv6 address, e.g. [::1]"
+    if ":" in bare:
+        try:
+            ipaddress.IPv6Address(bare)
+        except ValueError:
+            return f"{bare[:60]!r} is not an IPv6 address"
+        return None
+    if bare.startswith("[") or bare != host:
+        return "only an IPv6 address is written in brackets"
+    if not bare.isascii():
+        try:
+            bare = bare.encode("idna").decode("ascii")
+        except UnicodeError:
+            return f"{bare[:60]!r} is not a host name"
+    labels = bare[:-1].split(".") if bare.endswith(".") else bare.split(".")
+    if not all(_LABEL_RE.match(label) for label in labels):
+        return f"{bare[:60]!r} is not a host name (letters, digits, hyphens and dots)"
+    return None
+
+
+def base_url_problem(url: str) -> str | None:
+    """What is wrong with an address readers are sent to (http or https, a host, an optional
+    port and path; no user, query or fragment), or None when it is usable."""
+    if not url.lower().startswith(("http://", "https://")):
+        return "it must start with http:// or https://"
+    if len(url) > 2000:
+        return "it is longer than 2,000 characters"
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "it holds a space or a control character"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return f"it is not a URL ({exc})"
+    if parts.username is not None or parts.password is not None:
+        return "it must not hold a user name or password"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "it must not hold a query (?) or fragment (#): pages are added after its path"
+    if port == 0:
+        return "its port must be 1 to 65535"
+    host = parts.netloc.rpartition("@")[2]
+    if port is not None or host.endswith(":"):
+        host = host.rpartition(":")[0]
+    if not host:
+        return "it has no host"
+    problem = host_problem(host)
+    return None if problem is None else f"its host: {problem}"
+
+
 def served_url(environ: Mapping[str, str]) -> str:
     """The address a reader opens for the service `parallax serve` runs in this environment
     (PARALLAX_HOST and PARALLAX_PORT, which serve and scripts/run read), e.g.
     "http://127.0.0.1:8000/"; raises ConfigError naming the variable to fix."""
     host = (environ.get(PREFIX + "HOST") or DEFAULT_HOST).strip()
-    if not _HOST_RE.match(host):
-        raise ConfigError(f"{PREFIX}HOST={host[:60]!r}: give a host name or an IP address")
+    if not _HOST_RE.match(host) or (problem := host_problem(host)) is not None:
+        why = "give a host name or an IP address" if not _HOST_RE.match(host) else problem
+        raise ConfigError(f"{PREFIX}HOST={host[:60]!r}: {why}")
     raw_port = (environ.get(PREFIX + "PORT") or str(DEFAULT_PORT)).strip()
     if not (
         raw_port.isascii()

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from service.config import DEFAULT_HOST, DEFAULT_PORT
+from service.config import DEFAULT_HOST, DEFAULT_PORT, host_problem
 from service.core.quality import (
     check_domain,
     cut_point_agreement,
@@ -51,6 +51,14 @@ def main() -> None:
         raise click.ClickException(f"PARALLAX_LOG_LEVEL: {exc}") from None
 
 
+def _checked_host(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    # gunicorn read "[::1" as a host and an empty port ("'' is not a valid port number").
+    problem = host_problem(value.strip())
+    if problem is not None:
+        raise click.BadParameter(f"{value[:60]!r}: {problem}")
+    return value.strip()
+
+
 @main.command()
 @click.option(
     "--host",
@@ -58,6 +66,7 @@ def main() -> None:
     envvar="PARALLAX_HOST",
     show_default=True,
     show_envvar=True,
+    callback=_checked_host,
     help="Address to listen on.",
 )
 @click.option(
@@ -130,7 +139,9 @@ def _run_gunicorn(host: str, port: int, workers: int | None) -> None:
             for key in dir(gunicorn_conf):
                 if key in self.cfg.settings and not key.startswith("_"):
                     self.cfg.set(key, getattr(gunicorn_conf, key))
-            self.cfg.set("bind", f"{host}:{port}")
+            # An IPv6 address is bracketed in a bind ("[::1]:8000"; "::1:8000" is not one).
+            bound = f"[{host}]" if ":" in host and not host.startswith("[") else host
+            self.cfg.set("bind", f"{bound}:{port}")
             if workers:
                 self.cfg.set("workers", workers)
 

@@ -23,7 +23,7 @@ from typing import Any
 import click
 import psycopg
 
-from service.config import parse_duration, served_url
+from service.config import base_url_problem, parse_duration, served_url
 from service.core.ratings import RatingsError
 from service.core.times import iso
 from service.coverage.cluster import Clusterer, Doc
@@ -563,13 +563,11 @@ def _base_url(given: str | None) -> str:
         except ValueError as exc:
             raise click.ClickException(f"{exc}, or pass --base-url") from None
     url = given.strip()
-    if (
-        not url.startswith(("http://", "https://"))
-        or len(url) > 2000
-        or any(c.isspace() or not c.isprintable() for c in url)
-    ):
+    problem = base_url_problem(url)
+    if problem is not None:
         raise click.BadParameter(
-            "give the address readers open, e.g. http://127.0.0.1:8000/ or https://news.example/",
+            f"{problem}; give the address readers open, e.g. http://127.0.0.1:8000/ or "
+            "https://news.example/",
             param_hint="--base-url",
         )
     return url if url.endswith("/") else url + "/"
