@@ -737,7 +737,7 @@ def test_story_page_shows_key_points_and_framing_when_the_summary_has_them(app: 
         ("Inspectors found a crack.", "Reuters")
     ]
     assert tuple(map(str, view.framing)) == ("Left: A safety story.", "Cost overruns.")
-    assert view.lean_sentence == "50% of the sources lean left"  # a tie goes left, center, right
+    assert view.lean_sentence == "50% of the sources lean left and 50% lean right"  # a tie
     with app.test_request_context("/stories/st-1"):
         page = render_template("pages/story.html", story=view, outlet_base="/outlets/")
     text = _text(page.encode())
@@ -1077,3 +1077,27 @@ def test_an_unclosed_bidi_override_in_any_text_cannot_reorder_the_rest_of_the_pa
     assert (
         outlet_page.count(f"{RLO}Reuters") == outlet_page.count(f"<bdi>{RLO}Reuters{PDF}</bdi>") + 2
     )
+
+
+@pytest.mark.parametrize(
+    ("counts", "sentence"),
+    [
+        ({"left": 2, "center": 1, "right": 2}, "40% of the sources lean left and 40% lean right"),
+        ({"left": 1, "center": 1, "right": 1},
+         "33% of the sources lean left, 33% are rated center and 33% lean right"),
+        ({"left": 0, "center": 2, "right": 2},
+         "50% of the sources are rated center and 50% lean right"),
+        ({"left": 1, "center": 3, "right": 2}, "50% of the sources are rated center"),
+        ({"left": 3, "center": 0, "right": 1, "unrated": 4}, "38% of the sources lean left"),
+        ({"left": 0, "center": 0, "right": 0, "unrated": 2},
+         "None of the sources has a lean rating yet"),
+    ],
+)  # fmt: skip
+def test_the_lean_figure_names_every_side_tied_for_the_largest_share(
+    counts: dict[str, int], sentence: str
+) -> None:
+    # Two equal sides read as "40% of the sources lean left": the story looked left-leaning when
+    # as many of its sources leaned right.
+    total = sum(counts.values())
+    shares = {side: count / total for side, count in counts.items()}
+    assert models.lean_sentence(counts, shares) == sentence

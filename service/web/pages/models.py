@@ -223,16 +223,23 @@ class Bar:
 
 
 def lean_sentence(counts: Mapping[str, int], shares: Mapping[str, float]) -> str:
-    """The seed's headline figure: "37% of the sources lean right" (the largest rated side)."""
+    """The seed's headline figure: "37% of the sources lean right" (the largest rated side).
+    Sides tied for the largest share are all named, left to right ("40% of the sources lean
+    left and 40% lean right"): naming one of two equal sides told the reader the story leaned
+    where it did not."""
     rated = [s for s in ("left", "center", "right") if counts.get(s, 0)]
     if not rated:
         return "None of the sources has a lean rating yet"
-    # Ties go left, center, right in that order: the same answer on every render.
-    top = max(rated, key=lambda s: (shares.get(s, 0.0), -SIDE_ORDER.index(s)))
-    share = percent(float(shares.get(top, 0.0)))
-    if top == "center":
-        return f"{share}% of the sources are rated center"
-    return f"{share}% of the sources lean {top}"
+    most = max(counts.get(s, 0) for s in rated)  # shares are counts over one total: ties by count
+    top = [s for s in rated if counts.get(s, 0) == most]
+    share = percent(float(shares.get(top[0], 0.0)))
+    verbs = [("are rated center" if s == "center" else f"lean {s}") for s in top]
+    if len(top) == 1:
+        return f"{share}% of the sources {verbs[0]}"
+    rest = [f"{share}% {verb}" for verb in verbs[1:]]
+    tail = rest[0] if len(rest) == 1 else f"{rest[0]} and {rest[1]}"
+    joiner = " and " if len(rest) == 1 else ", "
+    return f"{share}% of the sources {verbs[0]}{joiner}{tail}"
 
 
 def distribution(
