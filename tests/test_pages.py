@@ -1101,3 +1101,71 @@ def test_the_lean_figure_names_every_side_tied_for_the_largest_share(
     total = sum(counts.values())
     shares = {side: count / total for side, count in counts.items()}
     assert models.lean_sentence(counts, shares) == sentence
+
+
+class _Markup(HTMLParser):
+    """The elements, attributes and text of a page, as a browser's parser reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_hostile_story_text_in_every_field_renders_as_text(app: Flask) -> None:
+    # Markup in the headline, the summary line, a key point and its outlet, a side's framing
+    # terms and quotes, an article's title, outlet, lean and factuality labels, and an unknown
+    # owner type: each is shown as the characters it is, never as an element or an attribute.
+    evil = ['<script>alert(1)</script>', '"><img src=x onerror=alert(2)>',
+            "'><svg onload=alert(3)>", "</li></ul><a href=javascript:alert(4)>x</a>"]  # fmt: skip
+
+    def hostile(i: int) -> str:
+        return f"T{i} {evil[i % len(evil)]}"
+
+    outlet = {"id": "x.example/<b>", "name": hostile(1), "lean": {"label": hostile(2)},
+              "factuality": {"label": hostile(3)}}  # fmt: skip
+    summary = {
+        "id": "st-1", "headline": hostile(0), "summary": hostile(4), "article_count": 1,
+        "outlet_count": 1, "first_seen": hostile(5), "last_updated": hostile(6),
+        "lean": {"outlets": {"left": 1, "center": 0, "right": 0, "unrated": 0},
+                 "by_outlets": {"left": 1.0, "center": 0.0, "right": 0.0, "unrated": 0.0},
+                 "articles": {"left": 1, "center": 0, "right": 0, "unrated": 0}},
+        "factuality": {hostile(7): 1.0}, "owner_types": {hostile(8): 1.0},
+        "first_reported_by": {"outlet": outlet, "title": hostile(9),
+                              "url": "https://x.example/1", "published": hostile(10)},
+        "key_points": [{"text": hostile(11), "outlet": outlet, "article_id": "a1",
+                        "url": "https://x.example/1"}],
+        "framing": {"left": {"terms": [hostile(12), hostile(13)],
+                             "points": [{"text": hostile(14), "outlet": {"name": hostile(15)}}]}},
+        "blindspot": {"covered_by": hostile(16), "missed_by": hostile(17)},
+        "articles_by_side": {"left": [{"id": "a1", "url": "https://x.example/1",
+                                       "title": hostile(18), "outlet": outlet,
+                                       "published": hostile(19)}]},
+    }  # fmt: skip
+    with app.test_request_context("/stories/st-1"):
+        page = render_template(
+            "pages/story.html", story=models.story_page(summary), outlet_base="/outlets/"
+        )
+    parsed = _Markup()
+    parsed.feed(page)
+    tags = {tag for tag, _ in parsed.tags}
+    assert not tags & {"img", "iframe", "object", "embed", "style"}, tags
+    # (the one svg is the lean bar's)
+    assert [dict(a).get("class") for t, a in parsed.tags if t == "svg"] == ["sidebar sidebar-large"]
+    assert [dict(a).get("src") for t, a in parsed.tags if t == "script"] == ["/assets/filters.js"]
+    handlers = [(t, n) for t, attrs in parsed.tags for n, _ in attrs if n.startswith("on")]
+    assert not handlers
+    hrefs = [v or "" for _, attrs in parsed.tags for n, v in attrs if n == "href"]
+    assert not [h for h in hrefs if "javascript" in h.lower()], hrefs
+    # Every field's text is there, as text: nothing was dropped either.
+    text = "".join(parsed.text)
+    shown = {i for i in range(20) if hostile(i) in text}
+    # (the first report's title is not shown; a factuality label is lower-cased in its chip)
+    assert shown == set(range(20)) - {3, 9}, sorted(set(range(20)) - shown)
+    assert f"Factuality {hostile(3).lower()}" in text
