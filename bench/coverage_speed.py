@@ -44,6 +44,8 @@ from service.core.ratings import RatingsTable, load_table
 from service.coverage import keypoints
 from service.coverage.cluster import Clusterer, Doc
 from service.coverage.engine import Engine, RawArticle, article_key
+from service.coverage.keypoints import points as kp_points
+from service.coverage.keypoints import sentences as kp_sentences
 from service.coverage.summary import side_of
 from service.ingest.jsonl import cluster_jsonl, parse_published
 from service.store import sql
@@ -233,12 +235,12 @@ def ingest_rates(runs: dict[str, Run], count: int, batch: int) -> dict[str, dict
     # Each engine of this process parses the articles its digests read into its own cache, as
     # an engine alone would: sharing one, the engine timed second found every article already
     # parsed by the first (the "empty" run ingests the same articles just before "full").
-    shared_cache = keypoints._PARSED
-    caches = {name: keypoints._ParseCache(keypoints.PARSE_CACHE_ARTICLES) for name in runs}
+    shared_cache = kp_points._PARSED
+    caches = {name: kp_sentences._ParseCache(keypoints.PARSE_CACHE_ARTICLES) for name in runs}
     gc.collect()
     for i in range(0, count, batch):
         for name, run in runs.items():
-            keypoints._PARSED = caches[name]
+            kp_points._PARSED = caches[name]
             start_cpu, start = time.process_time(), time.perf_counter()
             reported = run(i, min(i + batch, count))
             if reported is None:
@@ -248,7 +250,7 @@ def ingest_rates(runs: dict[str, Run], count: int, batch: int) -> dict[str, dict
                 }
             cpu[name] += reported["cpu"]
             wall[name] += reported["wall"]
-    keypoints._PARSED = shared_cache
+    kp_points._PARSED = shared_cache
     return {
         name: {"cpu": count / max(cpu[name], 1e-9), "wall": count / max(wall[name], 1e-9)}
         for name in runs

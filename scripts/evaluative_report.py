@@ -30,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.framing_report import tally_verdicts  # noqa: E402
 from service.coverage import keypoints as kp  # noqa: E402
+from service.coverage.keypoints import language as kp_language  # noqa: E402
+from service.coverage.keypoints import sentences as kp_sentences  # noqa: E402
 
 AUDIT_STORIES = 20
 SEED = 16  # the issue's number: the same stories every run
@@ -46,8 +48,8 @@ def strengths(text: str, supplement: bool) -> list[float]:
     detected as at parse time), with or without our supplement's words (which count whatever
     their strength: as 4 here)."""
     language = kp.detect_language(text)
-    sentence = kp._sentence(text, 1, kp._languages().terms(language))
-    ours = kp._supplement_words()
+    sentence = kp_sentences._sentence(text, 1, kp_language._languages().terms(language))
+    ours = kp_sentences._supplement_words()
     return [
         4.0 if word in ours else strength
         for word, _, strength in sentence.evaluative

@@ -15,7 +15,7 @@ two outputs. `--audit` writes, for 30 random stories with framing in both, the t
 random order as A and B (texts: keep the file outside the repository) and the order to `--key`;
 `--verdicts` (one line per story: its id, then A, B or = for the one that says more about how
 each side framed the story) is unblinded against the key and counted.
-The measures here are written independently of service/coverage/keypoints.py (plain regular
+The measures here are written independently of service/coverage/keypoints/ (plain regular
 expressions), so the code is not graded by its own rules.
 """
 
@@ -36,6 +36,7 @@ from service.cli.coverage import grouped_sources
 from service.core.ratings import bundled_table
 from service.coverage import keypoints
 from service.coverage.keypoints import Source, digest, lead_baseline, split_sentences
+from service.coverage.keypoints import points as kp_points
 
 SIDES = ("left", "center", "right")
 AUDIT_STORIES = 30
@@ -249,7 +250,7 @@ def speed(stories: dict[str, list[Source]]) -> None:
         times = []
         for _ in range(9):
             if cold:
-                keypoints._PARSED.items.clear()
+                kp_points._PARSED.items.clear()
             started = time.process_time()
             fn(sources)
             times.append((time.process_time() - started) * 1000)
@@ -260,7 +261,7 @@ def speed(stories: dict[str, list[Source]]) -> None:
     cold = cpu(digest, True)
     digest(sources)
     warm = cpu(digest, False)
-    story = keypoints._Story(sources)
+    story = kp_points._Story(sources)
     started = time.process_time()
     for _ in range(20):
         keypoints.framing(story)

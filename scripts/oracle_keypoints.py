@@ -39,6 +39,7 @@ from rouge_score import rouge_scorer, tokenizers  # noqa: E402
 from bench.keypoints import find_shared, half_of  # noqa: E402
 from scripts.train_keypoints import load  # noqa: E402
 from service.coverage import keypoints as kp  # noqa: E402
+from service.coverage.keypoints import points as kp_points  # noqa: E402
 
 Grams = tuple[Counter[str], Counter[tuple[str, str]], int]
 
@@ -109,7 +110,7 @@ Candidate = tuple[str, int, int]  # text, article, sentence key (one span per se
 
 
 def pool_candidates(sources: list[kp.Source]) -> list[Candidate]:
-    story = kp._Story(sources)
+    story = kp_points._Story(sources)
     return [(c.text, c.source, c.source * 1000 + c.position) for c in story.candidates]
 
 
@@ -168,7 +169,7 @@ def greedy(
 def article_leads(sources: list[kp.Source]) -> dict[int, list[Candidate]]:
     """Per article, its first whole-sentence candidates in order: at most MIN_POINTS, within
     MAX_WORDS (a "lead-3" of that article alone)."""
-    story = kp._Story(sources)
+    story = kp_points._Story(sources)
     out: dict[int, list[Candidate]] = {}
     for c in sorted(story.candidates, key=lambda c: (c.source, c.position)):
         if not c.whole:
@@ -193,10 +194,10 @@ def one_article(
     if not leads:
         return []
     if pick_by_model:
-        story = kp._Story(sources)
+        story = kp_points._Story(sources)
         values: dict[int, list[float]] = {}
         for c in story.candidates:
-            values.setdefault(c.source, []).append(kp._value(story, c))
+            values.setdefault(c.source, []).append(kp_points._value(story, c))
         best = max(leads, key=lambda i: sum(values[i]) / len(values[i]))
     else:
         best = max(

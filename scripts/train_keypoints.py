@@ -39,6 +39,7 @@ from bench.keypoints import SETS, find_shared, half_of  # noqa: E402
 from service.cli.coverage import grouped_sources  # noqa: E402
 from service.core.ratings import bundled_table  # noqa: E402
 from service.coverage import keypoints as kp  # noqa: E402
+from service.coverage.keypoints import points as kp_points  # noqa: E402
 
 ALPHA = 1.0  # ridge penalty on the scaled features: enough to keep collinear shares stable
 
@@ -102,7 +103,7 @@ def examples(
             continue
         # (the features do not read the model: a stand-in, so a model file written for other
         # features, as after adding one, does not stop its own refit)
-        story = kp._Story(sources, _UNFITTED)
+        story = kp_points._Story(sources, _UNFITTED)
         for s in story.candidates:
             xs.append(kp.sentence_features(story, s))
             ys.append(labeller.label(s.text, summary))

@@ -341,9 +341,16 @@ def _digest_for(value: Any, sample: str) -> dict[str, Any] | None:
     return kept if kept is not None and kept.get("sample") == sample else None
 
 
-# What the digest is computed by: a stored digest is reused only if the same code made it.
+# What the digest is computed by: a stored digest is reused only if the same code made it (every
+# module of the keypoints package, in name order, and summary.py).
 _DIGEST_CODE = hashlib.blake2b(
-    b"".join(Path(m.__file__ or "").read_bytes() for m in (keypoints, summary_module)),
+    b"".join(
+        path.read_bytes()
+        for path in (
+            *sorted(Path(keypoints.__file__ or "").parent.glob("*.py")),
+            Path(summary_module.__file__ or ""),
+        )
+    ),
     digest_size=8,
 ).hexdigest()
 

@@ -1,5 +1,5 @@
 """Evaluative wording in key points and headlines (service/coverage/evaluative.py and its use
-in service/coverage/keypoints.py). Invented texts only."""
+in service/coverage/keypoints/). Invented texts only."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ from service.coverage.evaluative import (
     valence_lexicon,
 )
 from service.coverage.keypoints import Source, digest
+from service.coverage.keypoints import headline as kp_headline
+from service.coverage.keypoints import language as kp_language
+from service.coverage.keypoints import points as kp_points
+from service.coverage.keypoints import sentences as kp_sentences
 
 
 def test_the_shipped_lexicon_loads_once_read_only() -> None:
@@ -143,8 +147,10 @@ def test_an_unreadable_supplement_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_supplement_words_load_titles_and_framing_but_not_the_sentence_model() -> None:
-    terms_of = kp._languages().terms("english")
-    found = kp._evaluative("a baseless claim and an egregiously draconian rule".split(), terms_of)
+    terms_of = kp_language._languages().terms("english")
+    found = kp_sentences._evaluative(
+        "a baseless claim and an egregiously draconian rule".split(), terms_of
+    )
     assert [w for w, *_ in found] == ["baseless", "egregiously", "draconian"]
     # "heinous" is rated past EVALUATIVE_MIN, yet the model's features (fitted on the
     # lexicon's words) do not count it: a lexicon word of that strength they do.
@@ -176,8 +182,8 @@ def test_a_title_with_a_supplement_word_loses_the_headline_to_a_plain_one(word: 
         "Outlet P",
         "left",
     )
-    story = kp._Story([judged, plain, *OTHERS])
-    assert kp._title_evaluative(story, story.title_sentences[0]) > 0.0
+    story = kp_points._Story([judged, plain, *OTHERS])
+    assert kp_headline._title_evaluative(story, story.title_sentences[0]) > 0.0
     assert word not in digest([judged, plain, *OTHERS]).headline
 
 
@@ -203,7 +209,7 @@ OTHERS = [
 ]
 
 
-def _story_with(sentence: str) -> kp._Story:
+def _story_with(sentence: str) -> kp_points._Story:
     lead = Source(
         "a",
         "Spillway gate failure empties part of Lake Orrin",
@@ -211,12 +217,12 @@ def _story_with(sentence: str) -> kp._Story:
         "Outlet A",
         "left",
     )
-    return kp._Story([lead, *OTHERS])
+    return kp_points._Story([lead, *OTHERS])
 
 
-def _lead_value(story: kp._Story) -> float:
+def _lead_value(story: kp_points._Story) -> float:
     (lead,) = [c for c in story.candidates if c.source == 0 and c.position == 1 and c.whole]
-    return kp._value(story, lead)
+    return kp_points._value(story, lead)
 
 
 def test_a_factual_sentence_is_worth_more_than_an_evaluative_one_saying_the_same() -> None:
@@ -274,16 +280,18 @@ def test_the_headline_prefers_a_plain_title_over_an_evaluative_one_as_central() 
     )
     result = digest([judged, plain, *OTHERS])
     assert "Horrific" not in result.headline
-    story = kp._Story([judged, plain, *OTHERS])
-    assert kp._title_evaluative(story, story.title_sentences[0]) > 0.0
-    assert kp._title_evaluative(story, story.title_sentences[1]) == 0.0
+    story = kp_points._Story([judged, plain, *OTHERS])
+    assert kp_headline._title_evaluative(story, story.title_sentences[0]) > 0.0
+    assert kp_headline._title_evaluative(story, story.title_sentences[1]) == 0.0
     # A word every title shares names the event: not a penalty.
     shared = [
         replace_title(s, s.title.replace("Lake Orrin", "horrific Lake Orrin"))
         for s in (judged, plain, *OTHERS)
     ]
-    story = kp._Story(shared)
-    assert all(kp._title_evaluative(story, t) == 0.0 for t in story.title_sentences.values())
+    story = kp_points._Story(shared)
+    assert all(
+        kp_headline._title_evaluative(story, t) == 0.0 for t in story.title_sentences.values()
+    )
 
 
 def test_a_listicle_title_is_not_the_headline() -> None:
@@ -294,28 +302,32 @@ def test_a_listicle_title_is_not_the_headline() -> None:
         "Outlet L",
         "center",
     )
-    assert kp._title_loaded(listicle.title) >= kp.LISTICLE_PENALTY > 0
+    assert kp_headline._title_loaded(listicle.title) >= kp.LISTICLE_PENALTY > 0
     assert "Takeaways" not in digest([listicle, *OTHERS]).headline
 
 
 def test_words_that_report_an_event_are_not_evaluative() -> None:
     # "killed", "riot", "Supreme" rate strongly in the lexicon (rated out of context), but news
     # uses them to report; "shameful" judges.
-    terms_of = kp._languages().terms("english")
+    terms_of = kp_language._languages().terms("english")
     words = "the supreme court heard the riot case after two were killed".split()
-    assert kp._evaluative(words, terms_of) == ()
-    assert [w for w, *_ in kp._evaluative(["a", "shameful", "ruling"], terms_of)] == ["shameful"]
+    assert kp_sentences._evaluative(words, terms_of) == ()
+    assert [w for w, *_ in kp_sentences._evaluative(["a", "shameful", "ruling"], terms_of)] == [
+        "shameful"
+    ]
     # Forms the lexicon lists only as a base ("dishonesty" -> "dishonest").
-    assert [w for w, *_ in kp._evaluative(["its", "dishonesty"], terms_of)] == ["dishonesty"]
+    assert [w for w, *_ in kp_sentences._evaluative(["its", "dishonesty"], terms_of)] == [
+        "dishonesty"
+    ]
     # A reporting word's forms report too, and are no judgement; nor is a name made of one
     # ("Carey" is not "care" + y, "Handy" not "hand" + y).
     words = "he entered illegally and was criminally charged, carey and handy said".split()
-    assert kp._evaluative(words, terms_of) == ()
+    assert kp_sentences._evaluative(words, terms_of) == ()
     # The lexicon's chat slang is no English word here: numbers ("187", "143"), letters ("l",
     # "nh") and abbreviations a report writes ("KIA" the carmaker, "VIP", "NFC").
     words = "kia recalls 143 cars in nh as vip fans of the nfc watch 187 l ly".split()
-    assert kp._evaluative(words, terms_of) == ()
-    assert [w for w, *_ in kp._evaluative(["a", "self-confident", "wtf"], terms_of)] == [
+    assert kp_sentences._evaluative(words, terms_of) == ()
+    assert [w for w, *_ in kp_sentences._evaluative(["a", "self-confident", "wtf"], terms_of)] == [
         "self-confident"
     ]
 
@@ -346,21 +358,21 @@ SPANISH = [
 
 def test_non_english_stories_are_unchanged_by_the_lexicon(monkeypatch: pytest.MonkeyPatch) -> None:
     # "terrible" and "horrible" are English lexicon words too: in Spanish they count for nothing.
-    story = kp._Story(SPANISH)
+    story = kp_points._Story(SPANISH)
     sentences = [*story.candidates, *story.title_sentences.values()]
     assert sentences and all(s.evaluative == () for s in sentences)
     with_lexicon = digest(SPANISH)
-    kp._PARSED.items.clear()
+    kp_points._PARSED.items.clear()
     # (the lexicon's words are built once: rebuilt from the empty one, then from the shipped)
-    monkeypatch.setattr(kp, "valence_lexicon", lambda: types.MappingProxyType({}))
-    monkeypatch.setattr(kp, "opinion_supplement", lambda: types.MappingProxyType({}))
-    kp._evaluative_words.cache_clear()
+    monkeypatch.setattr(kp_sentences, "valence_lexicon", lambda: types.MappingProxyType({}))
+    monkeypatch.setattr(kp_sentences, "opinion_supplement", lambda: types.MappingProxyType({}))
+    kp_sentences._evaluative_words.cache_clear()
     try:
-        assert kp._evaluative_words() == {}
+        assert kp_sentences._evaluative_words() == {}
         assert digest(SPANISH) == with_lexicon
     finally:
-        kp._evaluative_words.cache_clear()
-        kp._PARSED.items.clear()
+        kp_sentences._evaluative_words.cache_clear()
+        kp_points._PARSED.items.clear()
 
 
 def test_hostile_text_is_bounded_and_verbatim() -> None:
@@ -393,10 +405,12 @@ def test_an_evaluative_stop_word_is_not_counted_as_one_outlets_own() -> None:
         Source(f"g{i}", title, OTHERS[0].text, f"Outlet {i}", side)
         for i, (title, side) in enumerate(zip(titles, ("left", "center", "right"), strict=True))
     ]
-    story = kp._Story(sources)
-    assert all(kp._title_evaluative(story, t) == 0.0 for t in story.title_sentences.values())
-    terms_of = kp._languages().terms("english")
-    assert kp._evaluative("the great lakes had their best year".split(), terms_of) == ()
+    story = kp_points._Story(sources)
+    assert all(
+        kp_headline._title_evaluative(story, t) == 0.0 for t in story.title_sentences.values()
+    )
+    terms_of = kp_language._languages().terms("english")
+    assert kp_sentences._evaluative("the great lakes had their best year".split(), terms_of) == ()
 
 
 @pytest.mark.parametrize(
@@ -410,7 +424,7 @@ def test_an_evaluative_stop_word_is_not_counted_as_one_outlets_own() -> None:
     ],
 )
 def test_a_title_that_argues_is_loaded(title: str) -> None:
-    assert kp._title_loaded(title) >= kp.OPINION_FORM_PENALTY > 0
+    assert kp_headline._title_loaded(title) >= kp.OPINION_FORM_PENALTY > 0
 
 
 @pytest.mark.parametrize(
@@ -423,7 +437,7 @@ def test_a_title_that_argues_is_loaded(title: str) -> None:
     ],
 )
 def test_a_title_that_reports_is_not_loaded_by_its_form(title: str) -> None:
-    assert kp._title_loaded(title) == 0.0
+    assert kp_headline._title_loaded(title) == 0.0
 
 
 def test_the_headline_prefers_a_report_to_an_argument_with_the_same_words() -> None:

@@ -1,4 +1,4 @@
-"""Per-side framing (service/coverage/keypoints.py framing()): words that carry a side's emphasis,
+"""Per-side framing (keypoints/side_framing.py framing()): words that carry a side's emphasis,
 not its house style. Invented stories only."""
 
 from __future__ import annotations
@@ -255,21 +255,28 @@ def test_framing_caches_keep_no_long_text() -> None:
     # A hostile "word" of thousands of letters (an article is read up to 4,000 characters): the
     # module's caches of skipped terms and foldings, and an article's kept spellings, stay
     # bounded in what they hold, not only in how many.
-    from service.coverage import keypoints as kp
+    from service.coverage.keypoints import points as kp_points
+    from service.coverage.keypoints import side_framing as kp_framing
 
     long_word = "é" * 3_000 + "x"
-    assert kp._skip_term(long_word)
-    assert kp._framing_terms(frozenset([long_word, "plant"])) == frozenset(["plant"])
-    assert long_word not in kp._SKIP_CACHE[0]
-    before = kp._folded_term.cache_info().currsize + kp._folded_text.cache_info().currsize
-    assert kp._fold(long_word) == "e" * 3_000 + "x"
-    after = kp._folded_term.cache_info().currsize + kp._folded_text.cache_info().currsize
+    assert kp_framing._skip_term(long_word)
+    assert kp_framing._framing_terms(frozenset([long_word, "plant"])) == frozenset(["plant"])
+    assert long_word not in kp_framing._SKIP_CACHE[0]
+    before = (
+        kp_framing._folded_term.cache_info().currsize
+        + kp_framing._folded_text.cache_info().currsize
+    )
+    assert kp_framing._fold(long_word) == "e" * 3_000 + "x"
+    after = (
+        kp_framing._folded_term.cache_info().currsize
+        + kp_framing._folded_text.cache_info().currsize
+    )
     assert after == before
 
     words = [f"wordform{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(120)]
     text = ". ".join(" ".join(words[k : k + 8]) for k in range(0, 120, 8)) + "."
-    parsed = kp._PARSED.get("Framing cache test title", text)
-    article = kp._article_words(parsed)
+    parsed = kp_points._PARSED.get("Framing cache test title", text)
+    article = kp_framing._article_words(parsed)
     for term in list(article.used)[:100]:
         article.spellings(term)
     assert len(article.lazy) <= 40
@@ -347,10 +354,10 @@ def test_the_skip_cache_filling_up_lets_no_skipped_term_through(
 ) -> None:
     # When the cache of skip verdicts is full it starts again empty: a term judged (skipped)
     # before must still be skipped in the sentence that fills it.
-    from service.coverage import keypoints as kp
+    from service.coverage.keypoints import side_framing as kp_framing
 
-    monkeypatch.setattr(kp, "MAX_SKIP_CACHE", 3)
-    monkeypatch.setattr(kp, "_SKIP_CACHE", (set(), set()))
-    assert kp._framing_terms(frozenset(["said"])) == frozenset()
-    kept = kp._framing_terms(frozenset(["said", "plant", "river", "closur", "monday"]))
+    monkeypatch.setattr(kp_framing, "MAX_SKIP_CACHE", 3)
+    monkeypatch.setattr(kp_framing, "_SKIP_CACHE", (set(), set()))
+    assert kp_framing._framing_terms(frozenset(["said"])) == frozenset()
+    kept = kp_framing._framing_terms(frozenset(["said", "plant", "river", "closur", "monday"]))
     assert kept == frozenset(["plant", "river", "closur"])

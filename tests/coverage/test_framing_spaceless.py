@@ -15,6 +15,8 @@ import pytest
 from service.coverage import keypoints as kp
 from service.coverage import segment
 from service.coverage.keypoints import Source, clean, digest
+from service.coverage.keypoints import points as kp_points
+from service.coverage.keypoints import side_framing as kp_framing
 
 # A made-up tax story: the left outlets stress the protest and households' burden, the right
 # ones the budget repair and social security.
@@ -139,7 +141,7 @@ def test_japanese_framing_shows_whole_words_of_each_side() -> None:
     for side, terms in (("left", left), ("right", right)):
         texts = [f"{s.title}。{s.text}" for s in JAPANESE if s.side == side]
         for term in terms:
-            assert any(term in kp._word_terms(t, "japanese") for t in texts), term
+            assert any(term in kp_framing._word_terms(t, "japanese") for t in texts), term
     assert "財政" not in right and "社会" not in right and "保障" not in right
     # Dates and reporting words are never terms ("来年度" holds no date word alone; "記者会見" is).
     assert not {"記者会見", "会見", "記者"} & set(right)
@@ -149,8 +151,8 @@ def test_japanese_framing_shows_whole_words_of_each_side() -> None:
 
 def test_katakana_keeps_its_voicing_marks() -> None:
     # Folding accents would turn "ドナルド" into "トナルト": a script without spaces keeps its marks.
-    assert kp._fold("ドナルド") == "ドナルド"
-    assert kp._fold("Moïse") == "Moise"
+    assert kp_framing._fold("ドナルド") == "ドナルド"
+    assert kp_framing._fold("Moïse") == "Moise"
     left = [
         Source(
             "l1",
@@ -205,7 +207,7 @@ def test_chinese_and_thai_framing_shows_whole_words_and_points() -> None:
         for side, f in framing.items():
             texts = [f"{s.title} {s.text}" for s in sources if s.side == side]
             for term in f.terms:
-                assert any(term in kp._word_terms(t, language) for t in texts), term
+                assert any(term in kp_framing._word_terms(t, language) for t in texts), term
             assert 1 <= len(f.points) <= kp.MAX_FRAMING_POINTS
         _verbatim(sources, framing)
     framing = digest(CHINESE).framing
@@ -221,8 +223,8 @@ def test_without_a_segmenter_the_points_stay_and_no_pair_is_shown(
     def broken(text: str) -> list[str]:
         raise RuntimeError("segmenter failed")
 
-    kp._word_terms.cache_clear()
-    kp._PARSED.items.clear()
+    kp_framing._word_terms.cache_clear()
+    kp_points._PARSED.items.clear()
     monkeypatch.setattr(segment, "_SEGMENTERS", {"chinese": None, "thai": broken})
     try:
         assert segment.words("政府增税", "chinese") == []
@@ -234,8 +236,8 @@ def test_without_a_segmenter_the_points_stay_and_no_pair_is_shown(
                 assert 1 <= len(f.points) <= kp.MAX_FRAMING_POINTS
             _verbatim(sources, framing)
     finally:
-        kp._word_terms.cache_clear()
-        kp._PARSED.items.clear()
+        kp_framing._word_terms.cache_clear()
+        kp_points._PARSED.items.clear()
 
 
 def test_segmented_words_are_whole_words_without_dates_or_reporting_words() -> None:
@@ -285,16 +287,19 @@ def test_letter_pairs_are_never_shown_in_a_mixed_story() -> None:
         for term in f.terms:
             assert (
                 " " in term
-                or not kp._spaceless_script(term)
+                or not kp_framing._spaceless_script(term)
                 or len(term) > 2
-                or any(term in kp._word_terms(f"{s.title}。{s.text}", "japanese") for s in JAPANESE)
+                or any(
+                    term in kp_framing._word_terms(f"{s.title}。{s.text}", "japanese")
+                    for s in JAPANESE
+                )
             ), term
 
 
 def test_spaceless_framing_is_the_same_every_time() -> None:
     for sources in (JAPANESE, CHINESE, THAI):
         first = digest(sources).framing
-        kp._PARSED.items.clear()
+        kp_points._PARSED.items.clear()
         assert digest(list(reversed(sources))).framing.keys() == first.keys()
         assert digest(sources).framing == first
 
@@ -391,5 +396,5 @@ def test_a_korean_word_is_not_shown_twice_with_and_without_its_particle() -> Non
     assert "건전화" in right and "건전화를" not in right, right
     assert "사회보장" in right
     # A word with a particle whose bare form the side never writes stays as written.
-    assert kp._readable("총리는", kp._side_words(kp._SideWords([])))
+    assert kp_framing._readable("총리는", kp_framing._side_words(kp_framing._SideWords([])))
     _verbatim(KOREAN, framing)

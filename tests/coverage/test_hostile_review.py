@@ -216,7 +216,7 @@ def test_a_ten_thousand_word_article_of_cut_points_gives_verbatim_points(
         calls[0] += 1
         return original(sentence, language)
 
-    monkeypatch.setattr("service.coverage.keypoints.spans", counted)
+    monkeypatch.setattr("service.coverage.keypoints.sentences.spans", counted)
     clause = "Harbor City closed the old bridge on Tuesday, according to officials; "
     walls = [
         ("Harbor City closes the bridge, officials say", clause * 1_000),

@@ -1,4 +1,4 @@
-"""Story key points, neutral headline and framing (service/coverage/keypoints.py)."""
+"""Story key points, neutral headline and framing (service/coverage/keypoints/)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ from service.coverage.keypoints import (
     word_budget,
     word_count,
 )
+from service.coverage.keypoints import language as kp_language
+from service.coverage.keypoints import points as kp_points
+from service.coverage.keypoints import sentences as kp_sentences
 
 # A made-up event told by four outlets: what happened, who and where, then reactions.
 BRIDGE = [
@@ -507,9 +510,9 @@ def _detect_by_counting_every_letter(text: str) -> str:
     from collections import Counter
 
     sample = text[:600]
-    foreign = kp._NON_LATIN_RE.findall(sample)
-    latin = len(kp._LATIN_LETTER_RE.findall(sample))
-    scripts: Counter[str] = Counter(kp._script(ch) for ch in foreign if ch.isalpha())
+    foreign = kp_language._NON_LATIN_RE.findall(sample)
+    latin = len(kp_language._LATIN_LETTER_RE.findall(sample))
+    scripts: Counter[str] = Counter(kp_language._script(ch) for ch in foreign if ch.isalpha())
     if latin:
         scripts["LATIN"] += latin
     if not scripts:
@@ -519,10 +522,10 @@ def _detect_by_counting_every_letter(text: str) -> str:
         return "japanese"
     if script == "CJK":
         return "chinese"
-    if script in kp._SCRIPT_LANGUAGE:
-        return kp._SCRIPT_LANGUAGE[script]
-    langs = kp._languages()
-    words = kp._WORD_RE.findall(sample.lower())[:60]
+    if script in kp_language._SCRIPT_LANGUAGE:
+        return kp_language._SCRIPT_LANGUAGE[script]
+    langs = kp_language._languages()
+    words = kp_language._WORD_RE.findall(sample.lower())[:60]
     if script == "LATIN":
         english = langs.stopwords["english"]
         hits = sum(1 for w in words[:40] if w in english)
@@ -657,7 +660,7 @@ def test_points_follow_the_model_they_are_valued_by() -> None:
 
 
 def test_sentence_features_are_what_the_model_reads() -> None:
-    story = kp._Story(BRIDGE)
+    story = kp_points._Story(BRIDGE)
     for s in story.candidates:
         features = kp.sentence_features(story, s)
         assert len(features) == len(kp.SENTENCE_FEATURES)
@@ -724,15 +727,15 @@ def test_a_big_story_reads_at_most_max_articles_one_per_outlet_first() -> None:
         Source(f"o{i}", s.title, s.text, f"Outlet {i}", s.side)
         for i, s in enumerate(BRIDGE[1:] * 14)
     ][:40]
-    story = kp._Story(sources)
+    story = kp_points._Story(sources)
     assert len(story.read) == kp.MAX_ARTICLES
     outlets = {sources[i].outlet for i in story.read}
     assert len(outlets) == len({s.outlet for s in sources})
 
 
-def _scored(source: int, terms: list[str], score: float, words: int = 20) -> kp._Sentence:
+def _scored(source: int, terms: list[str], score: float, words: int = 20) -> kp_sentences._Sentence:
     text = " ".join(terms) + "."
-    s = kp._Sentence(
+    s = kp_sentences._Sentence(
         text=text,
         source=source,
         position=1,
@@ -755,12 +758,15 @@ def test_a_point_repeating_half_of_another_is_worth_less_than_news() -> None:
     first = _scored(0, [*core, *(f"a{i}" for i in range(5))], 0.5)
     again = _scored(1, [*core, *(f"b{i}" for i in range(5))], 0.5)
     news = _scored(2, [f"n{i}" for i in range(10)], 0.42)
-    assert kp._overlap(first.terms, again.terms) <= kp.NEAR_DUPLICATE  # not a near-duplicate
-    chosen = kp._best_set([first, again, news], 2, 40, None, 40.0)
+    assert kp_points._overlap(first.terms, again.terms) <= kp.NEAR_DUPLICATE  # not a near-duplicate
+    chosen = kp_points._best_set([first, again, news], 2, 40, None, 40.0)
     assert [s.source for s in chosen] == [0, 2]
     # Sentences that share nothing keep their own values: the more valuable pair wins.
     other = _scored(1, [f"o{i}" for i in range(10)], 0.5)
-    assert [s.source for s in kp._best_set([first, other, news], 2, 40, None, 40.0)] == [0, 1]
+    assert [s.source for s in kp_points._best_set([first, other, news], 2, 40, None, 40.0)] == [
+        0,
+        1,
+    ]
 
 
 def test_a_story_with_more_to_tell_is_weighed_against_a_longer_roundup() -> None:
@@ -774,8 +780,8 @@ def test_a_story_with_more_to_tell_is_weighed_against_a_longer_roundup() -> None
         _scored(1, [f"b{i}" for i in range(10)], 0.5, words=15),
         _scored(2, [f"c{i}" for i in range(10)], 0.2, words=15),
     ]
-    little = kp._best_set(top, 2, 100, None, kp.roundup_words(60))
-    more = kp._best_set(top, 2, 100, None, kp.roundup_words(300))
+    little = kp_points._best_set(top, 2, 100, None, kp.roundup_words(60))
+    more = kp_points._best_set(top, 2, 100, None, kp.roundup_words(300))
     assert [s.source for s in little] == [0, 1]
     assert [s.source for s in more] == [0, 1, 2]
 
@@ -792,8 +798,15 @@ _ASCII_PIECES = st.lists(
 @given(st.lists(_ASCII_PIECES, max_size=4).map("".join))
 def test_the_ascii_patterns_find_what_the_general_ones_find(text: str) -> None:
     assert text.isascii()
-    ends = [(m.start(), m.end()) for m in kp._SENTENCE_END_RE.finditer(text)]
-    assert [(m.start(), m.end()) for m in kp._SENTENCE_END_ASCII_RE.finditer(text)] == ends
-    assert kp._WORD_ASCII_RE.findall(text) == kp._WORD_RE.findall(text)
-    assert kp._WORD_ASCII_RE.findall(text.lower()) == kp._WORD_RE.findall(text.lower())
-    assert kp.clean(text) == kp._SPACE_RE.sub(" ", kp._CONTROL_RE.sub(" ", text)).strip()
+    ends = [(m.start(), m.end()) for m in kp_sentences._SENTENCE_END_RE.finditer(text)]
+    assert [
+        (m.start(), m.end()) for m in kp_sentences._SENTENCE_END_ASCII_RE.finditer(text)
+    ] == ends
+    assert kp_language._WORD_ASCII_RE.findall(text) == kp_language._WORD_RE.findall(text)
+    assert kp_language._WORD_ASCII_RE.findall(text.lower()) == kp_language._WORD_RE.findall(
+        text.lower()
+    )
+    assert (
+        kp.clean(text)
+        == kp_sentences._SPACE_RE.sub(" ", kp_sentences._CONTROL_RE.sub(" ", text)).strip()
+    )

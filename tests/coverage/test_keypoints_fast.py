@@ -1,4 +1,4 @@
-"""The summariser's fast paths (service/coverage/keypoints.py) give what the plain code gives:
+"""The summariser's fast paths (service/coverage/keypoints/) give what the plain code gives:
 each is checked against the straightforward form it stands in for, on random and hostile text
 (markup, control characters, lone surrogates, other scripts' spaces and digits)."""
 
@@ -13,31 +13,43 @@ from hypothesis import strategies as st
 
 from service.coverage import keypoints
 from service.coverage.keypoints import (
-    _CONTROL_RE,
-    _DIGIT_RE,
+    clean,
+)
+from service.coverage.keypoints import headline as kp_headline
+from service.coverage.keypoints import points as kp_points
+from service.coverage.keypoints import sentences as kp_sentences
+from service.coverage.keypoints import side_framing as kp_framing
+from service.coverage.keypoints.headline import (
     _LISTICLE_RE,
-    _MARKUP_RE,
     _OPINION_FORM_RE,
-    _POSSESSIVE_RE,
     _QUOTED_RE,
     _SCARE_QUOTE_RE,
-    _SPACE_RE,
-    _TRUNCATED_RE,
+    _listicle,
+    _opinion_form,
+    _scare_quoted,
+    _unquoted,
+)
+from service.coverage.keypoints.language import (
     _WORD_ASCII_RE,
     _WORD_RE,
-    _article_words,
-    _facts,
-    _fold,
     _languages,
-    _listicle,
+)
+from service.coverage.keypoints.sentences import (
+    _CONTROL_RE,
+    _DIGIT_RE,
+    _MARKUP_RE,
+    _SPACE_RE,
+    _TRUNCATED_RE,
+    _facts,
     _markup,
-    _opinion_form,
     _parse,
-    _scare_quoted,
     _sentence,
     _truncated,
-    _unquoted,
-    clean,
+)
+from service.coverage.keypoints.side_framing import (
+    _POSSESSIVE_RE,
+    _article_words,
+    _fold,
 )
 
 # Pieces that hit every branch: words, names, digits of several scripts, markup and entities,
@@ -121,9 +133,9 @@ def test_sentence_ends_are_found_as_the_pattern_finds_them(text: str) -> None:
     def spans(pattern: re.Pattern[str]) -> list[tuple[int, int]]:
         return [m.span() for m in pattern.finditer(text)]
 
-    assert spans(keypoints._SENTENCE_END_SCAN_RE) == spans(keypoints._SENTENCE_END_RE)
+    assert spans(kp_sentences._SENTENCE_END_SCAN_RE) == spans(kp_sentences._SENTENCE_END_RE)
     if text.isascii():
-        assert spans(keypoints._SENTENCE_END_ASCII_RE) == spans(keypoints._SENTENCE_END_RE)
+        assert spans(kp_sentences._SENTENCE_END_ASCII_RE) == spans(kp_sentences._SENTENCE_END_RE)
 
 
 def test_a_span_ends_on_a_word_as_the_pattern_says() -> None:
@@ -138,7 +150,7 @@ def test_the_letters_re_i_matches_to_ascii_letters_are_the_ones_listed() -> None
     """Every code point tried: the case-blind fast paths rely on this list being whole."""
     letter = re.compile("[a-z]", re.IGNORECASE)
     found = "".join(chr(c) for c in range(0x80, 0x110000) if letter.match(chr(c)))
-    assert found == keypoints._FOLDS_TO_ASCII
+    assert found == kp_headline._FOLDS_TO_ASCII
 
 
 @settings(max_examples=400, deadline=None)
@@ -164,13 +176,13 @@ def test_facts_count_as_the_plain_sum(text: str) -> None:
     assert _facts(text, words) == _facts(text)
 
 
-def _spellings_word_by_word(article: keypoints._ArticleWords, term: str) -> Counter[str]:
+def _spellings_word_by_word(article: kp_framing._ArticleWords, term: str) -> Counter[str]:
     """A word's spellings read word by word, as before the C-iterator form."""
     maker = _languages().terms(article.language)
     seen: Counter[str] = Counter()
     probes = [term[: min(3, len(term) - 1)]]
     for _, text in article.texts:
-        lowered = text.lower() if text.isascii() else keypoints._folded(text.lower())
+        lowered = text.lower() if text.isascii() else kp_framing._folded(text.lower())
         if not all(p in lowered for p in probes):
             continue
         raws = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
@@ -219,7 +231,7 @@ def test_every_candidate_is_its_text_read_afresh(sentences: list[str], dateline:
         assert fresh == c
     title = parsed.title.text if parsed.title else ""
     for c in parsed.candidates:  # (every candidate could be shown)
-        assert keypoints._fits(c.text, c.words, c.terms, title, c.whole)
+        assert kp_sentences._fits(c.text, c.words, c.terms, title, c.whole)
 
 
 def _grown_story(n: int) -> list[keypoints.Source]:
@@ -247,13 +259,13 @@ def test_sides_kept_between_digests_frame_as_fresh_ones() -> None:
     kept = [keypoints.digest(story[:k]).to_json() for k in range(2, 13)]
     assert any(d["framing"] for d in kept)
     for k, digest_kept in zip(range(2, 13), kept, strict=True):
-        keypoints._SIDE_WORDS.clear()
-        keypoints._PARSED.items.clear()
+        kp_framing._SIDE_WORDS.clear()
+        kp_points._PARSED.items.clear()
         assert keypoints.digest(story[:k]).to_json() == digest_kept
 
 
 def test_the_side_cache_is_bounded_by_articles() -> None:
-    cache = keypoints._SideWordsCache(10)
+    cache = kp_framing._SideWordsCache(10)
     articles = [
         _article_words(_parse(f"Okafor closes plant {k}", f"Okafor closed plant {k} today."))
         for k in range(30)
@@ -271,21 +283,21 @@ def test_texts_read_while_framing_are_forgotten_after_it() -> None:
     # (a cold digest after it reads them again), and the spellings read through the shared
     # reading are the ones read alone.
     story = _grown_story(9)
-    keypoints._SIDE_WORDS.clear()
-    keypoints._PARSED.items.clear()
+    kp_framing._SIDE_WORDS.clear()
+    kp_points._PARSED.items.clear()
     digest = keypoints.digest(story)
     assert digest.framing
-    assert getattr(keypoints._FRAMING_READ, "texts", None) is None
-    parsed = keypoints._PARSED.get(story[0].title, story[0].text)
+    assert getattr(kp_framing._FRAMING_READ, "texts", None) is None
+    parsed = kp_points._PARSED.get(story[0].title, story[0].text)
     article = _article_words(parsed)
     alone = {t: Counter(dict(article.spellings(t))) for t in article.used}
     article.lazy.clear()
-    keypoints._FRAMING_READ.texts = {}
+    kp_framing._FRAMING_READ.texts = {}
     try:
         shared = {t: Counter(dict(article.spellings(t))) for t in article.used}
-        assert keypoints._FRAMING_READ.texts  # (read through the shared reading)
+        assert kp_framing._FRAMING_READ.texts  # (read through the shared reading)
     finally:
-        keypoints._FRAMING_READ.texts = None
+        kp_framing._FRAMING_READ.texts = None
     assert shared == alone
     assert any(alone.values())
 
@@ -305,7 +317,7 @@ def test_a_parsed_articles_word_sets_are_out_of_the_collectors_walks() -> None:
     assert parsed.seen and parsed.asked
     assert not gc.is_tracked(parsed.seen) and not gc.is_tracked(parsed.asked)
     assert set(parsed.asked) <= set(parsed.seen)
-    story = keypoints._Story(
+    story = kp_points._Story(
         [keypoints.Source(str(i), title, text, f"o{i}", "center", None) for i in range(3)]
     )
     assert story.df and all(story.df[t] == 3 for t in parsed.asked)

@@ -15,6 +15,8 @@ import pytest
 from service.coverage import keypoints as kp
 from service.coverage import segment
 from service.coverage.keypoints import Source, clean, digest, split_sentences, word_count
+from service.coverage.keypoints import sentences as kp_sentences
+from service.coverage.keypoints import side_framing as kp_framing
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stories" / "languages.jsonl"
 
@@ -94,7 +96,7 @@ def test_a_thai_text_cut_at_the_read_limit_gives_no_point_of_its_cut_sentence() 
     text = " ".join([sentence] * 200)  # past MAX_ARTICLE_CHARS: cut mid-sentence
     cut = text[: kp.MAX_ARTICLE_CHARS]
     last = cut.rsplit(" ", 1)[1]
-    parsed = kp._parse("หัวข้อข่าว", text)
+    parsed = kp_sentences._parse("หัวข้อข่าว", text)
     assert all(c.text != last for c in parsed.candidates)
 
 
@@ -334,7 +336,7 @@ def test_vietnamese_framing_keeps_the_tones_that_tell_words_apart() -> None:
     # Folding accents made one term "cong" of "Công nghiệp" (industry) and "cộng đồng"
     # (community): Vietnamese marks its tones, and they tell its words apart.
     record = next(r for r in STORIES["vi-thue"] if r["id"] == "vi-3")
-    used = kp._article_words(kp._parse(record["title"], record["text"])).used
+    used = kp_framing._article_words(kp_sentences._parse(record["title"], record["text"])).used
     assert {"công", "cộng", "công nghiệp", "cộng đồng"} <= set(used)
     assert "cong" not in used
     right = digest(_sources("vi-thue")).framing["right"].terms

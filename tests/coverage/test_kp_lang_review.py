@@ -16,6 +16,7 @@ import pytest
 from service.coverage import keypoints as kp
 from service.coverage import segment
 from service.coverage.keypoints import Source, digest, lead_baseline, split_sentences
+from service.coverage.keypoints import sentences as kp_sentences
 
 # Marathi ends its sentences with the full stop, most often after a short verb ("आहे." is,
 # "केले." did, "होती." was); so does much Hindi written on the web ("है.", "था.").
@@ -96,7 +97,7 @@ ENGLISH_TITLES = [
 @pytest.mark.parametrize("title", ENGLISH_TITLES)
 def test_an_english_title_without_a_text_is_read_as_english(title: str) -> None:
     assert kp.detect_language(f"{title}. ") == "english"
-    parsed = kp._parse(title, "")
+    parsed = kp_sentences._parse(title, "")
     assert parsed.language == "english"
     # its words are English's: "war" is a word of the title, not German's "was"
     assert parsed.title is not None

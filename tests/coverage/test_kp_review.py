@@ -27,6 +27,9 @@ from service.cli.coverage import summarize
 from service.coverage import keypoints as kp
 from service.coverage.engine import RawArticle
 from service.coverage.keypoints import Source, digest
+from service.coverage.keypoints import points as kp_points
+from service.coverage.keypoints import sentences as kp_sentences
+from service.coverage.keypoints import side_framing as kp_framing
 from service.coverage.runtime import engine
 
 GOOD = [
@@ -435,11 +438,11 @@ def test_digests_are_the_same_from_many_threads_with_caches_evicting(
         )
     stories = [by_event[k] for k in sorted(by_event)]
     expected = [digest(s).to_json() for s in stories]
-    monkeypatch.setattr(kp, "_PARSED", kp._ParseCache(5))
-    monkeypatch.setattr(kp, "MAX_SKIP_CACHE", 40)
-    monkeypatch.setattr(kp, "_SKIP_CACHE", (set(), set()))
+    monkeypatch.setattr(kp_points, "_PARSED", kp_sentences._ParseCache(5))
+    monkeypatch.setattr(kp_framing, "MAX_SKIP_CACHE", 40)
+    monkeypatch.setattr(kp_framing, "_SKIP_CACHE", (set(), set()))
     if hasattr(kp, "_SideWordsCache"):
-        monkeypatch.setattr(kp, "_SIDE_WORDS", kp._SideWordsCache(12))
+        monkeypatch.setattr(kp_framing, "_SIDE_WORDS", kp_framing._SideWordsCache(12))
     found: dict[int, list[object]] = {}
     failed: list[BaseException] = []
 

@@ -16,6 +16,9 @@ from service.coverage import keypoints as kp
 from service.coverage import segment
 from service.coverage.evaluative import LexiconError, read_lexicon, read_supplement
 from service.coverage.keypoints import Source, digest
+from service.coverage.keypoints import headline as kp_headline
+from service.coverage.keypoints import sentences as kp_sentences
+from service.coverage.keypoints import side_framing as kp_framing
 
 # Dates, times and connectives as Chinese, Japanese and Thai write them: every outlet writes
 # them; none is how a side saw a story (framing leaves out "December 5", "however" in English).
@@ -82,7 +85,7 @@ def test_a_side_writing_the_date_does_not_frame_the_story_by_it() -> None:
             "right",
         ),
     ]
-    kp._word_terms.cache_clear()
+    kp_framing._word_terms.cache_clear()
     terms = digest([*left, *right]).framing["left"].terms
     shown = {part for term in terms for part in term.split(" ")}
     assert not shown & {"十二月", "五日", "十二月五日", "凌晨", "然而"}, terms
@@ -102,17 +105,17 @@ def test_a_side_writing_the_date_does_not_frame_the_story_by_it() -> None:
 def test_a_title_reporting_what_someone_said_is_not_loaded_as_an_argument(title: str) -> None:
     # The adverb or imperative is the speaker's, quoted or attributed: the title reports it.
     # (A quotation still counts as a quotation, less than an argument's form.)
-    assert kp._title_loaded(title) < kp.OPINION_FORM_PENALTY
+    assert kp_headline._title_loaded(title) < kp.OPINION_FORM_PENALTY
 
 
 def test_a_title_arguing_beside_a_quotation_is_still_loaded() -> None:
     title = "The county's 'plan' for Lake Orrin really is no plan"
-    assert kp._title_loaded(title) >= kp.OPINION_FORM_PENALTY
+    assert kp_headline._title_loaded(title) >= kp.OPINION_FORM_PENALTY
 
 
 def test_a_word_whose_first_sense_reports_is_no_opinion_word() -> None:
     # "stellar" in an astronomy story says of the stars, not how good: no judging word there.
-    parsed = kp._parse(
+    parsed = kp_sentences._parse(
         "Astronomers measure the stellar winds of Proxima Centauri",
         "The stellar flare was seen by the telescope on Monday. It was the largest on record.",
     )
@@ -135,12 +138,12 @@ def test_a_segmenter_failing_to_load_gives_no_words_not_an_error(
     monkeypatch.delitem(sys.modules, "rjieba", raising=False)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(segment, "_SEGMENTERS", {})
-    kp._word_terms.cache_clear()
+    kp_framing._word_terms.cache_clear()
     try:
         assert segment.words("รัฐบาลขึ้นภาษีเพื่อฟื้นฟูการคลัง", "thai") == []
         assert segment.words("政府宣布新的增税方案", "chinese") == []
     finally:
-        kp._word_terms.cache_clear()
+        kp_framing._word_terms.cache_clear()
 
 
 def test_segmenters_give_the_same_words_from_many_threads_at_once(
@@ -310,14 +313,14 @@ def test_thai_digits_never_reach_the_segmenter(monkeypatch: pytest.MonkeyPatch) 
     ],
 )
 def test_a_title_opening_with_a_word_retorts_use_is_not_argued(title: str) -> None:
-    assert kp._title_loaded(title) == 0.0
+    assert kp_headline._title_loaded(title) == 0.0
 
 
 @pytest.mark.parametrize(
     "title", ["Enough is enough: fix the Lake Orrin dam", "Enough, Mr. Mayor: fix the dam"]
 )
 def test_a_retort_is_still_argued(title: str) -> None:
-    assert kp._title_loaded(title) >= kp.OPINION_FORM_PENALTY
+    assert kp_headline._title_loaded(title) >= kp.OPINION_FORM_PENALTY
 
 
 def test_a_japanese_kanji_run_cut_from_its_kana_ending_is_not_a_word() -> None:

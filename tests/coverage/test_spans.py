@@ -10,6 +10,7 @@ import pytest
 
 from service.coverage import keypoints as kp
 from service.coverage.keypoints import Source, clean, digest, word_count
+from service.coverage.keypoints import sentences as kp_sentences
 from service.coverage.spans import (
     MAX_SPANS,
     MIN_SPAN_WORDS,
@@ -330,7 +331,7 @@ def test_cut_off_and_long_sentences_give_only_whole_clauses() -> None:
         ),
     ]
     texts = {s.article_id: clean(s.text) for s in sources}
-    parsed = [kp._parse(s.title, s.text) for s in sources]
+    parsed = [kp_sentences._parse(s.title, s.text) for s in sources]
     spans_a = [c.text for c in parsed[0].candidates if not c.whole]
     spans_b = [c.text for c in parsed[1].candidates if not c.whole]
     assert "Harbor City closed the Main Street bridge on Tuesday" in spans_a
