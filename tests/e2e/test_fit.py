@@ -105,6 +105,11 @@ def test_narrow_window_tab_never_over_text_and_no_opening_by_itself(
         page = load(browser, url, 400)
         assert not is_open(page), f"{url}: opened by itself in a 400 px window"
         height = page.evaluate("document.documentElement.scrollHeight")
+        # An ordinary name is not cut short (a 260 px cap cut "The New York Times · Lean left").
+        cut = page.locator("parallax-panel .tab-label").evaluate(
+            "e => e.scrollHeight - e.clientHeight"
+        )
+        assert cut <= 1, f"{url}: the tab's words are cut by {cut} px"
         for y in (0, height // 3, height // 2, height):
             page.evaluate(f"window.scrollTo(0, {y})")
             tab = rect(page, "parallax-panel .tab")

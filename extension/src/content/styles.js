@@ -15,8 +15,10 @@ const HOST_GUARD = [
   "mix-blend-mode: normal", "isolation: auto", "float: none", "margin: 0", "padding: 0",
 ].map((rule) => `${rule} !important;`).join(" ");
 
-// The collapsed tab's longest (its words are vertical; a long outlet name ends in an ellipsis).
-export const TAB_MAX_HEIGHT = 260;
+// The collapsed tab's longest: every name in the ratings table fits (the longest, 61 letters
+// and "Lean right", takes ~550 px; "The New York Times · Lean left" 262 px); a longer one from a
+// feed ends in an ellipsis, as does any name in a window too short for it.
+export const TAB_MAX_HEIGHT = 600;
 
 const BASE = `
 :host { all: initial; ${HOST_GUARD} }
@@ -70,8 +72,8 @@ export const PANEL_CSS = BASE + `
 }
 .tab .dot { width: 10px; height: 10px; border-radius: 50%; flex: none; }
 /* A long outlet name would run the vertical tab down past the window's bottom: the tab is at
-   most 260 px tall (less in a short window, panel.js) and its words end in an ellipsis; its
-   accessible name keeps them all. */
+   most TAB_MAX_HEIGHT tall (less in a short window, panel.js) and its words end in an ellipsis;
+   its accessible name keeps them all. */
 .tab { max-height: ${TAB_MAX_HEIGHT}px; }
 .tab-label { min-inline-size: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .panel {
