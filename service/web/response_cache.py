@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 
 from cachetools import TTLCache
 from flask import Flask, Response, current_app, request
 
+from service.web.api import ratings_table
 from service.web.shared_level import SharedLevel
 
 CACHE_EXTENSION = "parallax.response_cache"
@@ -19,6 +21,18 @@ CACHED_ENDPOINTS = frozenset(
 # could hold 5 GiB, distinct query strings being distinct keys.
 L1_BYTES = 64 * 1024 * 1024
 MAX_BODY = 256 * 1024  # larger answers are rare and would crowd out the rest
+# An entry's validator as the views set it (RFC 9110 entity-tag, printable ASCII), or none.
+_ENTRY_ETAG = re.compile(rb'(?:W/)?"[\x21\x23-\x7e]*"')
+
+
+def split_entry(entry: bytes) -> tuple[str, bytes] | None:
+    """An entry's (ETag, body), or None for one this code did not write: Redis is shared, and a
+    value without the newline, with a validator no view sets or with no body is a miss (it was
+    served as an empty 200, and a non-ASCII validator was a 500)."""
+    etag, newline, body = entry.partition(b"\n")
+    if not newline or not body or (etag and _ENTRY_ETAG.fullmatch(etag) is None):
+        return None
+    return etag.decode("ascii"), body
 
 
 class ResponseCache:
@@ -36,21 +50,24 @@ class ResponseCache:
         return self._shared.client is not None
 
     @staticmethod
-    def key(method: str, path: str, query: bytes) -> str:
-        """The cache key of a request; hashed so a long query cannot make a long Redis key."""
-        digest = hashlib.blake2b(query, digest_size=16).hexdigest()
+    def key(method: str, path: str, query: bytes, ratings: str = "") -> str:
+        """The cache key of a request under a ratings version; hashed so a long query cannot
+        make a long Redis key."""
+        # The ratings version is in the key: a host restarted on new ratings must not serve
+        # (and revalidate with 304s) answers another host made from the old ones, for the TTL.
+        digest = hashlib.blake2b(ratings.encode() + b"\0" + query, digest_size=16).hexdigest()
         # resp2: entries carry their ETag (a host running older code shares Redis and keeps
         # bodies alone under resp).
         return f"parallax:resp2:{method}:{path}:{digest}"
 
     def get(self, key: str) -> tuple[bytes, str] | None:
-        """(body, level) from the nearest level that has it, else None."""
+        """(entry, level) from the nearest level that has a well-formed one, else None."""
         with self._lock:
             body = self._l1.get(key)
         if body is not None:
             return body, "l1"
         found = self._shared.get(key)
-        if found is None:
+        if found is None or split_entry(found) is None:
             return None
         with self._lock:
             self._l1[key] = found
@@ -115,21 +132,22 @@ def init_app(app: Flask) -> None:
     def _serve_cached() -> Response | None:
         if not cacheable():
             return None
-        key = cache.key(request.method, request.path, request.query_string)
+        key = cache.key(request.method, request.path, request.query_string, ratings_table().version)
         found = cache.get(key)
-        if found is None:
+        parts = None if found is None else split_entry(found[0])
+        if found is None or parts is None:
             _count("l2" if cache.shared else "l1", False)
             request.environ["parallax.cache_key"] = key
             return None
-        entry, level = found
+        level = found[1]
         _count(level, True)
-        etag, _, body = entry.partition(b"\n")
+        etag, body = parts
         response = Response(body, status=200, mimetype="application/json")
         response.headers["X-Cache"] = f"hit-{level}"
         if etag:
             # The answer's validator goes with it: a client revalidating a cached story gets its
             # 304, as from the view itself.
-            response.headers["ETag"] = etag.decode("ascii")
+            response.headers["ETag"] = etag
             response.make_conditional(request)  # in place: a 304 without the body on a match
         return response
 
@@ -140,7 +158,11 @@ def init_app(app: Flask) -> None:
             body = response.get_data()
             etag = response.headers.get("ETag", "")
             # Kept as "ETAG\nBODY": a validator is printable ASCII (RFC 9110), never a newline.
-            if len(body) <= MAX_BODY and etag.isascii() and etag.isprintable():
+            if (
+                0 < len(body) <= MAX_BODY
+                and etag.isascii()
+                and (not etag or _ENTRY_ETAG.fullmatch(etag.encode()) is not None)
+            ):
                 cache.set(key, etag.encode("ascii") + b"\n" + body)
             response.headers["X-Cache"] = "miss"
         return response
