@@ -1169,3 +1169,23 @@ def test_hostile_story_text_in_every_field_renders_as_text(app: Flask) -> None:
     # (the first report's title is not shown; a factuality label is lower-cased in its chip)
     assert shown == set(range(20)) - {3, 9}, sorted(set(range(20)) - shown)
     assert f"Factuality {hostile(3).lower()}" in text
+
+
+def test_story_lists_write_each_sides_share_beside_the_bar(
+    demo_app: Flask, client: FlaskClient
+) -> None:
+    # The bar's lengths were all a sighted reader of the front page had: the shares were only
+    # in a visually hidden text. Each side's share is now written under the bar.
+    stories = demo_app.extensions["test.demo_stories"]
+    listing = {s["id"]: s for s in client.get("/v1/stories").get_json()["stories"]}
+    front = client.get("/").data.decode()
+    for key in ("barrier", "audit"):
+        lean = listing[stories[key]]["lean"]
+        expected = " · ".join(
+            f"{models.SIDE_LABELS[side]} {round(lean['by_outlets'][side] * 100)}%"
+            for side in models.SIDE_ORDER
+            if lean["outlets"].get(side)
+        )
+        figures = re.findall(r'<p class="bar-figures">(.*?)</p>', front, re.S)
+        shown = [_text(f.encode()) for f in figures]
+        assert f"Sources by side: {expected}" in shown, (expected, shown)
