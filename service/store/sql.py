@@ -19,11 +19,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, ClassVar
 
-from service.coverage import keypoints
-from service.coverage import summary as summary_module
+from service.coverage import digest_code
 from service.coverage.summary import (
     DIGEST_SAMPLE,
     DIGEST_TEXT_CHARS,
@@ -341,25 +339,17 @@ def _digest_for(value: Any, sample: str) -> dict[str, Any] | None:
     return kept if kept is not None and kept.get("sample") == sample else None
 
 
-# What the digest is computed by: a stored digest is reused only if the same code made it (every
-# module of the keypoints package, in name order, and summary.py).
-_DIGEST_CODE = hashlib.blake2b(
-    b"".join(
-        path.read_bytes()
-        for path in (
-            *sorted(Path(keypoints.__file__ or "").parent.glob("*.py")),
-            Path(summary_module.__file__ or ""),
-        )
-    ),
-    digest_size=8,
-).hexdigest()
+# What the digest is computed by: a stored digest is reused only if the same code, tables and
+# language libraries made it (digest_code follows the digest's imports, so none is left out).
+# Taken at the first digest, not at import: it reads the digest's sources (~30 ms).
+_digest_code = lru_cache(maxsize=1)(digest_code.fingerprint)
 
 
 def _signature(members: Iterable[tuple[int, bool]]) -> str:
     """Names a digest's input: its articles (by row id, with whether each is a wire copy) and
     the code that digested them."""
     ids = ",".join(f"{row_id}{'s' if copy else ''}" for row_id, copy in members)
-    return hashlib.blake2b(f"{_DIGEST_CODE}:{ids}".encode(), digest_size=12).hexdigest()
+    return hashlib.blake2b(f"{_digest_code()}:{ids}".encode(), digest_size=12).hexdigest()
 
 
 def _sample_signature(sample: Sequence[Article]) -> str:
