@@ -15,9 +15,9 @@ import time
 import unicodedata
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -242,6 +242,23 @@ def story_moves_schema(*, log_id: str, row_ref: str) -> str:
     """
 
 
+def ratings_log_schema(*, log_id: str, real: str) -> str:
+    """The order in which writers brought the store to ratings versions (rerate registers a
+    version before its pass; the highest seq is the store's ratings), and each stored outlet's
+    side under that newest version: a writer on older ratings stores its articles with these
+    sides and makes its digests from them (SQLStore._store_ratings), so it never moves what a
+    newer one stored back. An upgraded store starts with its cursor's version and the sides
+    its articles are stored with."""
+    return f"""
+    CREATE TABLE ratings_log (seq {log_id}, version TEXT NOT NULL UNIQUE, at {real} NOT NULL);
+    INSERT INTO ratings_log (version, at)
+    SELECT value, 0 FROM cursors WHERE name = '{RATINGS_CURSOR}';
+    CREATE TABLE rated_sides (outlet_id TEXT PRIMARY KEY, side TEXT NOT NULL);
+    INSERT INTO rated_sides (outlet_id, side)
+    SELECT outlet_id, max(side) FROM articles WHERE outlet_id IS NOT NULL GROUP BY outlet_id;
+    """
+
+
 def upsert(table: str, columns: Sequence[str], key: str) -> str:
     """INSERT or UPDATE by `key` (the same words in SQLite >= 3.24 and PostgreSQL)."""
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
@@ -386,6 +403,31 @@ def _well_formed_sides(digest: dict[str, Any]) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _StoreRatings(DigestRatings):
+    """The ratings a writer on superseded ratings writes under: each outlet's side as the
+    store recorded it for its newest ratings (`newest`, rated_sides), else (an outlet the
+    newest writer never stored) the writer's own. Their version names both, so no reader
+    trusts the stamp alone: DigestRatings.holds compares a digest made under them outlet by
+    outlet."""
+
+    newest: str = ""
+    recorded: Mapping[str, str] = field(default_factory=dict)
+    own: DigestRatings | None = None
+
+    def side(self, outlet_id: str | None) -> str:
+        if outlet_id and outlet_id in self.recorded:
+            return self.recorded[outlet_id]
+        return self.own.side(outlet_id) if self.own is not None else "unrated"
+
+
+def _made_under(ratings: DigestRatings | None) -> str | None:
+    """The store's ratings version a digest made under `ratings` belongs to (None: none)."""
+    if isinstance(ratings, _StoreRatings):
+        return ratings.newest
+    return None if ratings is None else ratings.version
+
+
 class _ThreadConnection:
     """Lives exactly as long as one thread's connection slot (see SQLStore._conn)."""
 
@@ -436,6 +478,10 @@ class SQLStore(ABC):
         self._lock = threading.Lock()
         # word -> when it was last found past the search budget (time.monotonic)
         self._common_words: dict[str, float] = {}
+        # newest ratings version -> the sides recorded for it (rated_sides; _store_ratings)
+        self._recorded_sides: dict[str, dict[str, str]] = {}
+        # outlets rated_sides has a side for (recorded by this process: _record_sides)
+        self._recorded_outlets: set[str] = set()
         values = ", ".join(
             ["?"] * 12
             + ["(SELECT id FROM articles WHERE key = ?)"]
@@ -596,6 +642,19 @@ class SQLStore(ABC):
         if self.cursor(RATINGS_CURSOR) == ratings.version:
             return 0
         conn = self._conn()
+        newer = self._newer_than(conn, ratings.version)
+        if newer is not None:
+            # A writer on ratings this store has seen replaced (a process not restarted since
+            # an import, a host with an old ratings directory) moves nothing back: its batches
+            # take the sides recorded for the newest (_store_ratings).
+            log.warning(
+                "ratings %s were replaced by %s in this store: its sides and digests stay at "
+                "%s (restart this process with the newer ratings, or make a new version)",
+                ratings.version,
+                newer,
+                newer,
+            )
+            return 0
         stored_sides = [
             (str(outlet_id), side)
             for outlet_id, side in self._run(
@@ -606,6 +665,24 @@ class SQLStore(ABC):
         ]
         now_sides = {outlet_id: ratings.side(outlet_id) for outlet_id, _ in stored_sides}
         changed = {o: now_sides[o] for o, side in stored_sides if now_sides[o] != side}
+        # Registered before the pass, with the sides it gives: a writer on the ratings it
+        # replaces writes under these from now on, and one that registers newer ones while
+        # this pass runs stops it (_newer_than, in each chunk's transaction).
+        with self._writing(conn):
+            if self._newer_than(conn, ratings.version) is not None:
+                return 0
+            self._run(
+                conn,
+                "INSERT INTO ratings_log (version, at) VALUES (?, ?) ON CONFLICT (version)"
+                " DO NOTHING",
+                (ratings.version, time.time()),
+            )
+            self._run(conn, "DELETE FROM rated_sides")
+            self._run_many(
+                conn,
+                "INSERT INTO rated_sides (outlet_id, side) VALUES (?, ?)",
+                sorted(now_sides.items()),
+            )
         stories: set[str] = set()
         for outlet_id in changed:
             stories.update(
@@ -633,6 +710,8 @@ class SQLStore(ABC):
             # transaction, before they move (read before it, a rerate of another process that
             # committed meanwhile had its counts moved a second time).
             with self._writing(conn):
+                if self._newer_than(conn, ratings.version) is not None:
+                    return marked  # (its writer's pass does the rest)
                 held = self._held_sides(conn, changed, chunk)
                 self._run_many(
                     conn,
@@ -654,6 +733,8 @@ class SQLStore(ABC):
                 due.difference_update(s for (s,) in swept)
                 marked += len(swept)
         with self._writing(conn):
+            if self._newer_than(conn, ratings.version) is not None:
+                return marked
             # (articles in no story)
             self._run_many(
                 conn,
@@ -662,6 +743,68 @@ class SQLStore(ABC):
             )
             self._run_many(conn, _CURSOR_UPSERT, [(RATINGS_CURSOR, ratings.version)])
         return marked
+
+    def _ratings_order(self, conn: Any, version: str) -> tuple[str | None, bool]:
+        """The store's newest ratings version (None: never brought to any), and whether the
+        store has seen `version` replaced (registered before the newest). A version never
+        registered (a writer that has not taken up its ratings yet) is not replaced."""
+        newest, mine, top = self._run(
+            conn,
+            "SELECT (SELECT version FROM ratings_log ORDER BY seq DESC LIMIT 1),"
+            " (SELECT seq FROM ratings_log WHERE version = ?), (SELECT max(seq) FROM ratings_log)",
+            (version,),
+        ).fetchone()
+        return (None if newest is None else str(newest)), (mine is not None and mine < top)
+
+    def _newer_than(self, conn: Any, version: str) -> str | None:
+        """The store's newest ratings version when it has seen `version` replaced, else None."""
+        newest, replaced = self._ratings_order(conn, version)
+        return newest if replaced else None
+
+    def _store_ratings(self, conn: Any, ratings: DigestRatings | None) -> DigestRatings | None:
+        """The ratings a write under `ratings` is made under: `ratings`, unless the store has
+        seen them replaced; then the sides recorded for its newest (_StoreRatings). Where they
+        are the store's newest, the outlets of `articles` it has no side for are recorded."""
+        if ratings is None or isinstance(ratings, _StoreRatings):
+            return ratings
+        newest, replaced = self._ratings_order(conn, ratings.version)
+        if not replaced or newest is None:
+            return ratings
+        recorded = self._recorded_sides.get(newest)
+        if recorded is None:
+            recorded = {
+                str(o): str(side)
+                for o, side in self._run(conn, "SELECT outlet_id, side FROM rated_sides")
+            }
+            self._recorded_sides = {newest: recorded}
+        return _StoreRatings(
+            version=f"{newest}+{ratings.version}",
+            lookup=ratings.lookup,
+            newest=newest,
+            recorded=recorded,
+            own=ratings,
+        )
+
+    def _record_sides(
+        self, conn: Any, ratings: DigestRatings, articles: Sequence[NewArticle]
+    ) -> None:
+        """Records the sides of a batch's outlets that the store has none for, when these are
+        its newest ratings: for the writers on older ones (_store_ratings)."""
+        outlets = sorted({a.outlet_id for a in articles if a.outlet_id} - self._recorded_outlets)
+        if not outlets:
+            return
+        newest, _ = self._ratings_order(conn, ratings.version)
+        if newest != ratings.version:
+            return
+        self._run_many(
+            conn,
+            "INSERT INTO rated_sides (outlet_id, side) VALUES (?, ?) ON CONFLICT (outlet_id)"
+            " DO NOTHING",
+            [(o, ratings.side(o)) for o in outlets],
+        )
+        if len(self._recorded_outlets) > 100_000:  # (bounded: a cache of what needs no write)
+            self._recorded_outlets = set()
+        self._recorded_outlets.update(outlets)
 
     def _unheld_digests(
         self, conn: Any, ratings: DigestRatings, now_sides: dict[str, str]
@@ -761,6 +904,15 @@ class SQLStore(ABC):
                 replace(art, story_id=survivors[art.story_id]) if art.story_id in survivors else art
                 for art in batch.articles
             ]
+            ratings = self._store_ratings(conn, batch.ratings)
+            if isinstance(ratings, _StoreRatings):
+                # Ratings the store has seen replaced: the articles take the newest's sides.
+                articles = [
+                    replace(art, side=ratings.side(art.outlet_id)) if art.outlet_id else art
+                    for art in articles
+                ]
+            elif ratings is not None:
+                self._record_sides(conn, ratings, articles)
             rows = [
                 (
                     art.key,
@@ -810,7 +962,7 @@ class SQLStore(ABC):
                 touched.add(new)
             if batch.moves:
                 touched.update(self._move(conn, batch.moves))
-            self._refresh_stories(conn, sorted(touched), batch.ratings)
+            self._refresh_stories(conn, sorted(touched), ratings)
             # One round trip each on PostgreSQL, however many feeds a group commit carries.
             self._run_many(conn, _CURSOR_UPSERT, list(batch.cursors))
             self._run_many(
@@ -1255,6 +1407,7 @@ class SQLStore(ABC):
         wanted = set(mine)
         mine.clear()
         conn = self._conn()
+        ratings = self._store_ratings(conn, ratings)
         orphans = self._run(
             conn,
             "SELECT id FROM stories WHERE digest_due > ? AND digest_due < ?"
@@ -1357,13 +1510,17 @@ class SQLStore(ABC):
                 headline = digest["headline"] or representative_headline(
                     [a.title for a in sample][:HEADLINE_SAMPLE]
                 )
-            updates.append((headline, self._json(digest), story_id, wanted))
+            updates.append((headline, self._json(digest), story_id, wanted, _made_under(ratings)))
         if updates:
             with self._writing(conn):
+                # Not where the ratings they were made under were replaced meanwhile (a newer
+                # writer's rerate registered after this flush began): its pass queues them.
                 self._run_many(
                     conn,
                     "UPDATE stories SET headline = ?, digest = ?, digest_wanted = NULL,"
-                    " digest_due = NULL WHERE id = ? AND digest_wanted = ?",
+                    " digest_due = NULL WHERE id = ? AND digest_wanted = ? AND NOT EXISTS ("
+                    "SELECT 1 FROM ratings_log mine JOIN ratings_log newer"
+                    " ON newer.seq > mine.seq WHERE mine.version = ?)",
                     updates,
                 )
         if emptied:

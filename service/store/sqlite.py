@@ -20,6 +20,7 @@ from service.store.sql import (
     digest_due_schema,
     feed_backoff_schema,
     feeds_and_outlets_schema,
+    ratings_log_schema,
     retention_schema,
     story_moves_schema,
 )
@@ -50,6 +51,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     digest_due_schema(real="REAL"),
     # 10: the log of the online regroup's moves (AUTOINCREMENT: a position is never reused).
     story_moves_schema(log_id="INTEGER PRIMARY KEY AUTOINCREMENT", row_ref="INTEGER"),
+    # 11: the order writers took up ratings versions in, and the newest one's sides.
+    ratings_log_schema(log_id="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL"),
 )
 
 # RETURNING (3.35) in the batch insert; upserts (3.24), FILTER (3.30) and row values elsewhere.

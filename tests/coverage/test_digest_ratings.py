@@ -856,3 +856,121 @@ def test_two_rerates_at_once_move_a_thinned_storys_counts_once(
     assert raced
     for story in ("st-1", "st-2", "st-3"):
         assert store.story(story).outlets_by_side == {"left": 1, "center": 2, "right": 0}
+
+
+def _bridge_follow_up(story: str, host: str = "rightdaily.com", side: str = "right") -> Any:
+    """A later article of `host` in `story` (the digest's sample changes), stored as a writer
+    on the fixture's ratings files it (`side`)."""
+    from service.store.base import NewArticle
+
+    return NewArticle(
+        key=f"https://{host}/{story}-repairs",
+        title=f"Bridge repairs will cost taxpayers millions ({story})",
+        text="The council approved the repair budget on Monday. Critics called it wasteful.",
+        url=f"https://{host}/{story}-repairs",
+        outlet_id=host,
+        side=side,
+        published=1_741_000_900.0,
+        story_id=story,
+    )
+
+
+def test_a_writer_on_replaced_ratings_moves_no_side_back(
+    store: Any, store_factory: StoreFactory, table: Any, tmp_path: Path
+) -> None:
+    """Two processes on one store, one restarted after an import (Right Daily now center), the
+    other still on the old ratings: the old one's start (rerate) moved every Right Daily
+    article back to right, and each of its batches stored right and made digests under the
+    old ratings, until the new one restarted and moved them again. The store now keeps the
+    order writers took up ratings in: the old writer moves nothing back, and stores and
+    digests its batches with the sides recorded for the newest."""
+    from service.store.base import Batch
+
+    before = _three_stories(store, table)
+    after = _three_stories_then_rerated(store, table, tmp_path)
+    while store.flush_digests(after):
+        pass
+    old: Any = store_factory()  # the process still on the old ratings
+    assert old.rerate(before) == 0
+    old.commit(Batch(articles=[_bridge_follow_up("st-1")], ratings=before))
+    old.flush_digests(before)
+    assert old.article_by_key("https://rightdaily.com/st-1-repairs").side == "center"
+    for story in ("st-1", "st-2", "st-3"):
+        row = old.story(story)
+        assert row.outlets_by_side == {"left": 1, "center": 2}, story
+        assert row.digest["sides"]["rightdaily.com"] == "center"
+        assert after.holds(row.digest), (story, row.digest["sides"])
+        center = 3 if story == "st-1" else 2  # (articles: Right Daily has two in st-1)
+        assert _framing_sides(row.digest["framing"]) == {"left": 1, "center": center}
+    assert store.cursor("digest_ratings") == after.version
+    assert store.rerate(after) == 0  # the newer writer's next start finds nothing to do
+
+
+def test_a_digest_made_under_ratings_replaced_meanwhile_is_not_written(
+    store: Any,
+    store_factory: StoreFactory,
+    table: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A flush on the old ratings that was making its digests while a newer writer took up
+    its ratings wrote them after the newer one had queued those stories (the same sample
+    wanted), and cleared the queue's marks: the old framing stayed stored for good."""
+    from service.coverage.summary import story_digest as original
+    from service.store import sql
+    from service.store.base import Batch
+
+    before = _three_stories(store, table)
+    store.commit(
+        Batch(
+            articles=[_bridge_follow_up(s) for s in ("st-1", "st-2", "st-3")],
+            ratings=before,
+            defer_digests=True,
+        )
+    )
+    newer: Any = store_factory()
+    after = _ratings_with(tmp_path, RIGHT_DAILY_CENTER)
+    taken: list[int] = []
+
+    def racing(articles: Any, *rest: Any) -> Any:
+        if not taken:
+            taken.append(newer.rerate(after))  # the newer writer starts meanwhile
+        return original(articles, *rest)
+
+    monkeypatch.setattr(sql, "story_digest", racing)
+    store.flush_digests(before)
+    monkeypatch.undo()
+    assert taken == [3]
+    while newer.flush_digests(after):
+        pass
+    for story in ("st-1", "st-2", "st-3"):
+        row = newer.story(story)
+        assert after.holds(row.digest), (story, row.digest["sides"])
+        assert row.digest["sides"]["rightdaily.com"] == "center"
+
+
+def test_an_upgraded_store_knows_its_ratings_and_their_sides(
+    store_factory: StoreFactory, table: Any, tmp_path: Path
+) -> None:
+    """A store from before the ratings log starts it with the ratings its cursor names and the
+    sides its articles are stored with; ratings it never saw are not taken for older."""
+    store: Any = store_factory()
+    before = _three_stories(store, table)
+    conn = store._conn()
+    conn.execute("DROP TABLE ratings_log")
+    conn.execute("DROP TABLE rated_sides")
+    conn.execute("DELETE FROM schema_version WHERE version >= 11")
+    store.close()
+    again: Any = store_factory()
+    conn = again._conn()
+    assert [tuple(r) for r in conn.execute("SELECT version FROM ratings_log")] == [
+        (before.version,)
+    ]
+    assert dict(tuple(r) for r in conn.execute("SELECT outlet_id, side FROM rated_sides")) == {
+        "leftpaper.com": "left",
+        "rightdaily.com": "right",
+        "centerwire.com": "center",
+    }
+    after = _ratings_with(tmp_path, RIGHT_DAILY_CENTER)
+    assert again.rerate(after) == 3
+    assert again.rerate(before) == 0  # replaced now

@@ -752,6 +752,8 @@ def test_the_hosts_migration_counts_the_articles_already_stored(
     conn.execute("ALTER TABLE stories DROP COLUMN digest_wanted")
     conn.execute("ALTER TABLE stories DROP COLUMN digest_due")
     conn.execute("DROP TABLE story_moves")
+    conn.execute("DROP TABLE ratings_log")
+    conn.execute("DROP TABLE rated_sides")
     conn.execute(f"DELETE FROM schema_version WHERE version >= {version}")
     first.close()
     again = store_factory()
