@@ -672,7 +672,8 @@ class Engine:
 
     def stories(self, **filters: Any) -> list[dict[str, Any]]:
         """Listing entries of the latest stories."""
-        return [listing_json(row) for row in self.store.stories(**filters)]
+        rows = self.store.stories(**filters, ratings=self.digest_ratings)
+        return [listing_json(row) for row in rows]
 
     def match(
         self,
@@ -732,7 +733,10 @@ class Engine:
                     out[row.id] = (row, round(min(score / 100.0, 0.099), 4))
                 if len(out) >= limit:
                     break
-        return list(out.values())[:limit]
+        found = list(out.values())[:limit]
+        # Counted by side under this process's ratings, as every listing is (rated_rows).
+        rated = self.store.rated_rows([row for row, _ in found], self.digest_ratings)
+        return [(row, score) for row, (_, score) in zip(rated, found, strict=True)]
 
     def stored_article(self, url: str) -> Article | None:
         """The stored article at a canonical URL, whichever of its variants (trailing slash or

@@ -209,9 +209,16 @@ class Store(Protocol):
         blindspot: str | None = None,
         limit: int = 50,
         digests: bool = True,
+        ratings: DigestRatings | None = None,
     ) -> list[StoryRow]:
         """The most recently updated stories, newest first, filtered by time and blindspot.
-        Without `digests` each row's digest is None (not read)."""
+        Without `digests` each row's digest is None (not read). With `ratings`, counted by
+        side under them (rated_rows)."""
+        ...
+
+    def rated_rows(self, rows: Sequence[StoryRow], ratings: DigestRatings) -> list[StoryRow]:
+        """Story rows with their counts by side and blindspot as these ratings give them (the
+        stored ones follow the ratings a writer has taken up)."""
         ...
 
     def story_articles(self, story_id: str, limit: int = 500) -> list[Article]:
@@ -269,8 +276,11 @@ class Store(Protocol):
         """Every feed's last fetch, by URL (the feeds page and `parallax feeds`)."""
         ...
 
-    def outlet_stories(self, outlet_id: str, limit: int = 20) -> list[StoryRow]:
-        """The stories an outlet's articles belong to, most recently updated first."""
+    def outlet_stories(
+        self, outlet_id: str, limit: int = 20, *, ratings: DigestRatings | None = None
+    ) -> list[StoryRow]:
+        """The stories an outlet's articles belong to, most recently updated first (with
+        `ratings`, counted by side under them)."""
         ...
 
     def delete_articles(self, key_prefix: str) -> int:

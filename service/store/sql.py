@@ -387,6 +387,20 @@ def _holds_stored_sides(digest: dict[str, Any], sample: Sequence[Article]) -> bo
     return digest.get("sides") == read
 
 
+def _moved_counts(
+    sides: dict[str, int], outlets: Mapping[str, set[str]], now: Mapping[str, str]
+) -> dict[str, int]:
+    """A story's counts of outlets by side with each of `outlets` (outlet -> the sides its
+    articles there are stored with) counted once, under its side `now` instead."""
+    for outlet_id, stored in outlets.items():
+        side_now = now[outlet_id]
+        for side in stored - {side_now}:
+            sides[side] = max(0, sides.get(side, 0) - 1)
+        if side_now not in stored:
+            sides[side_now] = sides.get(side_now, 0) + 1
+    return sides
+
+
 def _rerate_queued(due: float | None) -> bool:
     """Whether a story's digest_due puts it in the re-rating's queue (RERATE_DUE, or claimed
     from it by a flush: below it)."""
@@ -873,15 +887,38 @@ class SQLStore(ABC):
             ).fetchone()
             if found is None:
                 continue
-            sides = _counts_of(found[0])
-            for outlet_id, stored in outlets.items():
-                now = changed[outlet_id]
-                for side in stored - {now}:
-                    sides[side] = max(0, sides.get(side, 0) - 1)
-                if now not in stored:
-                    sides[now] = sides.get(now, 0) + 1
+            sides = _moved_counts(_counts_of(found[0]), outlets, changed)
             rows.append((self._json(sides), story_id))
         return rows
+
+    def rated_rows(self, rows: Sequence[StoryRow], ratings: DigestRatings) -> list[StoryRow]:
+        """Listing rows with their counts by side and blindspot as these ratings give them.
+        A story's row counts its outlets by the sides stored with its articles, which follow
+        the ratings only once a writer has taken them up (rerate): until then, or in a process
+        on other ratings than the store's, a listing showed the old sides. Rows come back as
+        read when the store is at these ratings; else each re-sided outlet that has articles
+        in a listed story is moved to its side now (one grouped read for the rows)."""
+        if not rows or self.cursor(RATINGS_CURSOR) == ratings.version:
+            return list(rows)
+        stored: dict[str, dict[str, set[str]]] = {}
+        for story_id, outlet_id, side in self._where_in(
+            "SELECT story_id, outlet_id, side FROM articles",
+            "story_id",
+            [r.id for r in rows],
+            " AND outlet_id IS NOT NULL GROUP BY story_id, outlet_id, side",
+        ):
+            stored.setdefault(str(story_id), {}).setdefault(str(outlet_id), set()).add(str(side))
+        out: list[StoryRow] = []
+        for row in rows:
+            outlets = stored.get(row.id, {})
+            now = {o: ratings.side(o) for o in outlets}
+            moved = {o: sides for o, sides in outlets.items() if sides != {now[o]}}
+            if not moved:
+                out.append(row)
+                continue
+            counts = _moved_counts(dict(row.outlets_by_side), moved, now)
+            out.append(replace(row, outlets_by_side=counts, blindspot=blindspot_side(counts)))
+        return out
 
     def _flush_after_write(self, ratings: DigestRatings | None = None) -> None:
         """flush_digests after a write that is already committed: a failure there must not
@@ -1728,9 +1765,12 @@ class SQLStore(ABC):
         blindspot: str | None = None,
         limit: int = 50,
         digests: bool = True,
+        ratings: DigestRatings | None = None,
     ) -> list[StoryRow]:
         """The most recently updated stories, newest first, filtered by time and blindspot.
-        Without `digests` their digest is not read (a listing shows none)."""
+        Without `digests` their digest is not read (a listing shows none). With `ratings`,
+        their counts by side and blindspot are these ratings' (rated_rows); a story filtered
+        by a blindspot it no longer has under them is left out."""
         where: list[str] = []
         params: list[object] = []
         if since is not None:
@@ -1749,7 +1789,13 @@ class SQLStore(ABC):
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY last_updated DESC, id LIMIT ?"
         params.append(limit)
-        return [story_row(r) for r in self._run(self._conn(), sql, params)]
+        rows = [story_row(r) for r in self._run(self._conn(), sql, params)]
+        if ratings is None:
+            return rows
+        rows = self.rated_rows(rows, ratings)
+        if blindspot == "any":
+            return [r for r in rows if r.blindspot is not None]
+        return [r for r in rows if blindspot is None or r.blindspot == blindspot]
 
     def story_articles(self, story_id: str, limit: int = 500) -> list[Article]:
         """A story's articles, oldest first."""
@@ -1948,8 +1994,11 @@ class SQLStore(ABC):
         )
         return [FeedState(*r) for r in rows]
 
-    def outlet_stories(self, outlet_id: str, limit: int = 20) -> list[StoryRow]:
-        """The stories an outlet's latest articles belong to, most recently updated first."""
+    def outlet_stories(
+        self, outlet_id: str, limit: int = 20, *, ratings: DigestRatings | None = None
+    ) -> list[StoryRow]:
+        """The stories an outlet's latest articles belong to, most recently updated first
+        (with `ratings`, counted by side under them: rated_rows)."""
         rows = self._run(
             self._conn(),
             f"SELECT {STORY_COLUMNS} FROM stories WHERE id IN ("
@@ -1958,7 +2007,8 @@ class SQLStore(ABC):
             " ORDER BY last_updated DESC, id",
             (outlet_id, limit),
         )
-        return [story_row(r) for r in rows]
+        found = [story_row(r) for r in rows]
+        return found if ratings is None else self.rated_rows(found, ratings)
 
     def feed_health(self) -> dict[str, int]:
         """Feeds whose last pull succeeded ("ok") and failed ("error")."""

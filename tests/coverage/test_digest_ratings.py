@@ -974,3 +974,83 @@ def test_an_upgraded_store_knows_its_ratings_and_their_sides(
     after = _ratings_with(tmp_path, RIGHT_DAILY_CENTER)
     assert again.rerate(after) == 3
     assert again.rerate(before) == 0  # replaced now
+
+
+# Another event, covered by the right alone: a blindspot (the left did not cover it).
+TAX_VOTE = {
+    host: (
+        f"{name}: council passes harbor levy over objections",
+        "The Harbor City council passed a new levy on shipping containers late on Thursday,"
+        f" {name} reported. Port operators said the levy would raise freight costs sharply.",
+    )
+    for host, name in (
+        ("rightdaily.com", "Right Daily"),
+        ("rightradio.com", "Right Radio"),
+        ("righttimes.com", "Right Times"),
+    )
+}
+
+
+def test_listings_count_the_sides_under_the_ratings_in_force_before_any_writer_runs(
+    service: Service, tmp_path: Path
+) -> None:
+    """After a ratings change a listing (/v1/stories, the front page, blindspots, an outlet's
+    page) showed each story's stored counts by side, made under the old ratings, until a
+    writer took the new ones up (an API process restarted before its worker, or one on other
+    ratings than the store's): Right Daily, now center, still counted right, and a story only
+    the right covered stayed listed as a blindspot."""
+    service.start()
+    bridge = _ingest_story(service)
+    service.engine.ingest(
+        [
+            RawArticle(title, text, f"https://{host}/levy", published=1_741_090_000.0 + n * 600)
+            for n, (host, (title, text)) in enumerate(TAX_VOTE.items())
+        ]
+    )
+    levy = service.engine.store.article_by_key("https://rightradio.com/levy")
+    assert levy is not None and levy.story_id not in (None, bridge)
+    listed = {s["id"]: s for s in service.get_json("/v1/stories")["stories"]}
+    assert listed[levy.story_id]["blindspot"]["side"] == "right"
+    _rerate(tmp_path, RIGHT_DAILY_AS_CENTER)
+    service.start()  # no batch yet: the store is still at the old ratings
+    listed = {s["id"]: s for s in service.get_json("/v1/stories")["stories"]}
+    assert listed[bridge]["lean"]["outlets"] == {"left": 1, "center": 2, "right": 0, "unrated": 0}
+    assert listed[levy.story_id]["lean"]["outlets"] == {
+        "left": 0,
+        "center": 1,
+        "right": 2,
+        "unrated": 0,
+    }
+    assert listed[levy.story_id]["blindspot"] is None  # 2 of 3: under the 70 % rule
+    assert service.get_json("/v1/stories?blindspot=right")["stories"] == []
+    assert service.get_json("/v1/stories?blindspot=any")["stories"] == []
+    assert "Right Daily" in service.page("/outlets/rightdaily.com")
+    assert levy.story_id not in service.page("/blindspots")
+    # The writer takes the ratings up: the stored counts say the same.
+    service.engine.ingest([])
+    stored = service.engine.store.story(levy.story_id)
+    assert stored is not None and stored.outlets_by_side == {"center": 1, "right": 2}
+    again = {s["id"]: s for s in service.get_json("/v1/stories")["stories"]}
+    assert again[bridge]["lean"] == listed[bridge]["lean"]
+    assert again[levy.story_id]["lean"] == listed[levy.story_id]["lean"]
+
+
+def test_rated_rows_move_a_re_sided_outlet_once_in_a_thinned_story(
+    store: Any, table: Any, tmp_path: Path
+) -> None:
+    """A listing under ratings the store has not taken up moves each re-sided outlet that has
+    articles in a story, once, also where the counts are a thinned story's kept ones; stories
+    without one come back as stored."""
+    _three_stories(store, table)
+    store.prune_articles(1_741_000_000.5)  # Left Paper's articles go; the counts keep it
+    after = _ratings_with(tmp_path, RIGHT_DAILY_CENTER)
+    low = _ratings_with(tmp_path, RIGHT_DAILY_LOW, "low")
+    rows = store.stories(limit=10, digests=False)
+    assert {r.id: r.outlets_by_side for r in store.rated_rows(rows, after)} == {
+        s: {"left": 1, "center": 2, "right": 0} for s in ("st-1", "st-2", "st-3")
+    }
+    assert store.rated_rows(rows, low) == rows  # Right Daily's side did not move
+    store.rerate(after)
+    assert [r.outlets_by_side for r in store.stories(limit=10, ratings=after)] == [
+        {"left": 1, "center": 2, "right": 0}
+    ] * 3

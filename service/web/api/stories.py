@@ -123,8 +123,16 @@ def stories() -> ResponseReturnValue:
             "blindspot must be left or right (the side that covered the story) or any",
         )
     limit = query_int("limit", 50, 1, MAX_LIMIT)
-    store = engine().store
-    rows = store.stories(since=since, until=until, blindspot=blindspot, limit=limit, digests=False)
+    eng = engine()
+    store = eng.store
+    rows = store.stories(
+        since=since,
+        until=until,
+        blindspot=blindspot,
+        limit=limit,
+        digests=False,
+        ratings=eng.digest_ratings,
+    )
     demo = demo_story_ids(store) if rows else frozenset()
     return jsonify({"stories": [listing_json(r, demo) for r in rows], "count": len(rows)})
 

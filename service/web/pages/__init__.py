@@ -185,8 +185,9 @@ def _text(name: str, limit: int = MAX_QUERY) -> str:
 
 @bp.get("/")
 def front() -> ResponseReturnValue:
-    store = engine().store
-    rows = store.stories(limit=FRONT_STORIES, digests=False)
+    eng = engine()
+    store = eng.store
+    rows = store.stories(limit=FRONT_STORIES, digests=False, ratings=eng.digest_ratings)
     demo = demo_story_ids(store)
     listing = [listing_json(r, demo) for r in rows]
     interval = int(current_app.config.get("INGEST_INTERVAL") or 0)
@@ -240,16 +241,22 @@ def _no_story(story_id: str) -> APIError:
 
 @bp.get("/blindspots")
 def blindspots() -> ResponseReturnValue:
-    store = engine().store
+    eng = engine()
+    store = eng.store
     demo = demo_story_ids(store)
+    rated = eng.digest_ratings
     # A blindspot "for the left" is a story the right covered and the left barely did.
     for_left = [
         listing_json(r, demo)
-        for r in store.stories(blindspot="right", limit=BLINDSPOT_STORIES, digests=False)
+        for r in store.stories(
+            blindspot="right", limit=BLINDSPOT_STORIES, digests=False, ratings=rated
+        )
     ]
     for_right = [
         listing_json(r, demo)
-        for r in store.stories(blindspot="left", limit=BLINDSPOT_STORIES, digests=False)
+        for r in store.stories(
+            blindspot="left", limit=BLINDSPOT_STORIES, digests=False, ratings=rated
+        )
     ]
     return _page(
         "pages/blindspots.html",
@@ -311,8 +318,9 @@ def outlet(outlet_id: str) -> ResponseReturnValue:
             "outlet_not_found",
             "no outlet has that id; search the outlets by name, or paste an article's address",
         )
-    store = engine().store
-    rows = store.outlet_stories(found.id, limit=OUTLET_STORIES)
+    eng = engine()
+    store = eng.store
+    rows = store.outlet_stories(found.id, limit=OUTLET_STORIES, ratings=eng.digest_ratings)
     demo = demo_story_ids(store)
     rating = found.to_json()
     listing = [listing_json(r, demo) for r in rows]
