@@ -1156,8 +1156,11 @@ def test_hostile_story_text_in_every_field_renders_as_text(app: Flask) -> None:
     parsed.feed(page)
     tags = {tag for tag, _ in parsed.tags}
     assert not tags & {"img", "iframe", "object", "embed", "style"}, tags
-    # (the one svg is the lean bar's)
-    assert [dict(a).get("class") for t, a in parsed.tags if t == "svg"] == ["sidebar sidebar-large"]
+    # (the svgs are the lean bars', under the headline and in the details)
+    assert [dict(a).get("class") for t, a in parsed.tags if t == "svg"] == [
+        "sidebar sidebar-small",
+        "sidebar sidebar-large",
+    ]
     assert [dict(a).get("src") for t, a in parsed.tags if t == "script"] == ["/assets/filters.js"]
     handlers = [(t, n) for t, attrs in parsed.tags for n, _ in attrs if n.startswith("on")]
     assert not handlers
@@ -1189,3 +1192,39 @@ def test_story_lists_write_each_sides_share_beside_the_bar(
         figures = re.findall(r'<p class="bar-figures">(.*?)</p>', front, re.S)
         shown = [_text(f.encode()) for f in figures]
         assert f"Sources by side: {expected}" in shown, (expected, shown)
+
+
+def test_a_reader_meets_the_story_before_the_details(demo_app: Flask, client: FlaskClient) -> None:
+    # Story page: the sides' shares under the headline, before the key points (at 360 px the
+    # coverage details came two screens down, after the points and the framing).
+    stories = demo_app.extensions["test.demo_stories"]
+    summary = client.get(f"/v1/stories/{stories['barrier']}").get_json()
+    shares = summary["lean"]["by_outlets"]
+    figures = " · ".join(
+        f"{models.SIDE_LABELS[s]} {round(shares[s] * 100)}%"
+        for s in models.SIDE_ORDER
+        if summary["lean"]["outlets"][s]
+    )
+    text = _text(client.get(f"/stories/{stories['barrier']}").data)
+    assert text.index(f"Sources by side: {figures}") < text.index("Key points")
+    # Score page: the article's story before the outlet's rating details (it came last, after
+    # the whole rating card); a lean score is written with a minus sign, as its scale is.
+    eng = engine(demo_app)
+    eng.ingest(
+        [
+            RawArticle(
+                title="Eastport harbor bridge closes after inspectors find a crack",
+                url="https://www.npr.org/2025/10/26/eastport-bridge",
+            ),
+            RawArticle(
+                title="Eastport harbor bridge closed: inspectors find a crack",
+                url="https://www.foxnews.com/us/eastport-harbor-bridge-crack",
+            ),
+        ]
+    )
+    score = _text(client.get("/score?url=https://www.npr.org/2025/10/26/eastport-bridge").data)
+    assert score.index("This article belongs to a story") < score.index("Basis of the rating")
+    lean = client.get("/v1/outlets/npr.org").get_json()["lean"]["score"]
+    assert lean < 0
+    assert f"(score −{abs(lean):.2f} on −1 to +1)" in score
+    assert f"-{abs(lean):.2f}" not in score
