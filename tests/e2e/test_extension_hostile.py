@@ -325,3 +325,69 @@ def test_a_storm_of_navigations_asks_the_service_once(browser: Browser) -> None:
     assert len(scored) == 1 and "storm-29-article" in scored[0], storm
     assert len(storm) <= 2, storm  # the score, and the article posted for it
     assert page.locator("parallax-panel").count() == 1
+
+
+IN_DIALOG_JS = """([id, href]) => {
+  const dialog = document.querySelector('dialog[open]') ?? document.body.appendChild(document.createElement('dialog'));
+  const link = document.createElement('a');
+  link.id = id; link.href = href; link.textContent = 'Fox News';
+  dialog.append(' Our partners: ', link, '.');
+  if (!dialog.open) dialog.showModal();
+}"""
+FOX_STORY = "https://www.foxnews.com/us/northbridge-residents-vote-remove-calder-river-dam"
+
+
+def _card_is_on_top(page: Any) -> None:
+    card = page.locator("parallax-hovercard .card")
+    card.wait_for(state="visible", timeout=WAIT_MS)
+    box = card.bounding_box()
+    assert box is not None
+    hit = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.localName ?? null",
+        [box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 40)],
+    )
+    assert hit == "parallax-hovercard", f"the card is drawn under {hit}"
+
+
+@pytest.mark.parametrize("card_before", [False, True])
+def test_a_link_in_a_modal_dialog_gets_its_card_above_the_dialog(
+    make_browser: Any, card_before: bool
+) -> None:
+    """A link inside a dialog the page shows modally (a consent form's partners, a lightbox's
+    related story): the card was drawn under the dialog, in the top layer (or fixed under it,
+    made before the dialog opened), so a reader saw nothing, and Alt+Down could not reach it
+    (everything outside a modal dialog is inert). It now goes into the dialog, above it. And
+    Alt+Down on a focused link whose card the pointer had hidden did nothing (any link)."""
+    browser: Browser = make_browser(standalone=True)
+    page = browser.context.new_page()
+    page.goto(MODAL_CONSENT_ARTICLE if not card_before else NYT_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    if card_before:
+        # The card exists (in the top layer) before the page opens its dialog.
+        page.hover("#fox")
+        page.locator("parallax-hovercard .card").wait_for(state="visible", timeout=WAIT_MS)
+        assert page.locator("parallax-hovercard").evaluate("h => h.matches(':popover-open')")
+        page.mouse.move(1, 1)
+        page.locator("parallax-hovercard .card").wait_for(state="hidden", timeout=WAIT_MS)
+    page.evaluate(IN_DIALOG_JS, ["in-dialog", FOX_STORY])
+    page.mouse.move(1, 1)
+    page.hover("#in-dialog")
+    _card_is_on_top(page)
+    # By keyboard: focus, Alt+Down into the card, Escape back to the link.
+    page.mouse.move(1, 1)
+    page.locator("parallax-hovercard .card").wait_for(state="hidden", timeout=WAIT_MS)
+    page.evaluate("document.activeElement?.blur()")
+    page.locator("#in-dialog").focus()
+    _card_is_on_top(page)
+    # The pointer passing over the focused link and away hides its card; Alt+Down did nothing
+    # then (the link was no longer the one pending), though the key came from the link.
+    page.hover("#in-dialog")
+    page.mouse.move(1, 1)
+    page.locator("parallax-hovercard .card").wait_for(state="hidden", timeout=WAIT_MS)
+    page.keyboard.press("Alt+ArrowDown")
+    page.wait_for_function(
+        "document.activeElement?.localName === 'parallax-hovercard'", timeout=WAIT_MS
+    )
+    page.keyboard.press("Escape")
+    page.locator("parallax-hovercard .card").wait_for(state="hidden", timeout=WAIT_MS)
+    assert page.evaluate("document.activeElement.id") == "in-dialog"

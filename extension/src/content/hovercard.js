@@ -3,7 +3,7 @@
 // Reachable by keyboard: a focused link shows its card too, Alt+Down moves into it, Escape
 // returns; while a card shows, its link is described by the card's text (aria-describedby).
 
-import { clampTextSpacing, h, raiseToTopLayer, shadowHost, undoPageZoom } from "../lib/dom.js";
+import { clampTextSpacing, h, modalAround, raiseToTopLayer, shadowHost, undoPageZoom } from "../lib/dom.js";
 import { factualityText, leanText } from "../lib/format.js";
 
 /** The card's factuality for a screen reader; a derived one says where it comes from. @param {any} outlet */
@@ -195,6 +195,14 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
     body.setAttribute("aria-label", `Parallax: ${outlet.name ?? outlet.id}`);
     body.append(details, extra, more, h("p", { class: "hint muted", text: KEY_HINT }));
     body.hidden = false;
+    // A link in a modal dialog the page shows (a consent form's partners, a lightbox): the card
+    // goes into that dialog, drawn above it and not inert (it was drawn under it, out of reach
+    // of Alt+Down); any other link's card lives in <body>. Moving the host closes its popover.
+    const home = modalAround(link) ?? document.body ?? document.documentElement;
+    if (card.host.parentNode !== home) {
+      home.append(card.host);
+      undoPageZoom(card.host);
+    }
     raiseToTopLayer(card.host); // (not done while a page's modal dialog was open)
     clampTextSpacing(body);
     place(body, link);
@@ -298,8 +306,10 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
     if (shownFor === link) {
       event.preventDefault();
       focusCard();
-    } else if (link === pending || link === quietLink) {
-      // Asked for before the hover delay ran out (or after Escape): show it now, then go in.
+    } else {
+      // Asked for before the hover delay ran out, after Escape, or after the pointer passing
+      // over the focused link hid its card (Alt+Down then did nothing): show it now, then go in.
+      // The key came from the link, so it has focus.
       event.preventDefault();
       clearTimeout(showTimer);
       quietLink = null;

@@ -80,8 +80,11 @@ export function shadowHost(tag, cssText) {
 export function raiseToTopLayer(host) {
   try {
     // Not over a modal dialog the page has open (a consent form): ours would draw over it, inert.
-    // It stays under it, as before, and is raised the next time it is shown.
-    if (host.matches(":popover-open") || document.querySelector(":modal")) return;
+    // It stays under it, as before, and is raised the next time it is shown. A host inside the
+    // modal dialog (a hover card for one of its links) is part of it, and goes above it.
+    if (host.matches(":popover-open")) return;
+    const modal = document.querySelector(":modal");
+    if (modal && !modal.contains(host)) return;
     host.setAttribute("popover", "manual");
     host.showPopover();
   } catch {
@@ -99,7 +102,23 @@ export function undoPageZoom(host) {
   const zoom = /** @type {any} */ (host.parentElement)?.currentCSSZoom;
   if (typeof zoom === "number" && Number.isFinite(zoom) && zoom > 0 && Math.abs(zoom - 1) > 0.001) {
     host.style.setProperty("--parallax-unzoom", String(1 / zoom));
+  } else {
+    host.style.removeProperty("--parallax-unzoom"); // (a host moved to where nothing is zoomed)
   }
+}
+
+/**
+ * The modal dialog `node` is in (across shadow roots), or null. Everything outside an open modal
+ * dialog is inert and drawn under it.
+ * @param {Node} node
+ * @returns {Element | null}
+ */
+export function modalAround(node) {
+  for (let at = /** @type {Node | null} */ (node); at;) {
+    if (at instanceof Element && at.localName === "dialog" && at.matches(":modal")) return at;
+    at = at.parentNode ?? (at instanceof ShadowRoot ? at.host : null);
+  }
+  return null;
 }
 
 /** Remove every child of a node. */
