@@ -22,6 +22,7 @@ import feedparser
 
 from service.core.times import plausible_or_none
 from service.coverage.engine import Engine, IngestResult, RawArticle
+from service.ingest.feedtrim import bounded_for_feedparser
 from service.ingest.fetch import FEED_POLICY, FetchError, FetchPolicy, fetch
 from service.ingest.jsonl import read_articles
 from service.ingest.pagemeta import parse_time, strip_html
@@ -137,7 +138,12 @@ def parse_feed(body: bytes, feed_url: str, outlet_id: str | None) -> list[RawArt
     feedparser's CPU); every other document by feedparser."""
     plain = parse_plain_feed(body, feed_url)
     if plain is None:
-        return parse_feed_with_feedparser(body, feed_url, outlet_id)
+        # feedparser's CPU grows with the bytes it reads: only the items kept, within a budget.
+        bounded = bounded_for_feedparser(body, MAX_ENTRIES_PER_FEED)
+        if bounded is not body:
+            plain = parse_plain_feed(bounded, feed_url)  # past plainfeed's MAX_ITEMS before
+        if plain is None:
+            return parse_feed_with_feedparser(bounded, feed_url, outlet_id)
     articles: list[RawArticle] = []
     for entry in plain[:MAX_ENTRIES_PER_FEED]:
         # As below: the published time, else the updated one, each read to the second.

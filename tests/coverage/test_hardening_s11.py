@@ -100,3 +100,155 @@ def test_shown_error_leaves_other_errors_alone() -> None:
     assert shown_error("fetching x failed: a\x1b[2J") == "fetching x failed: a\\x1b[2J"
     words = "refused to fetch a.example: not a public address (it resolves to a loopback address)"
     assert shown_error(words) == words
+
+
+# -- a feed's parse is bounded -------------------------------------------------------------
+
+BASE = "https://paper.example/feed.xml"
+
+
+def _rss(items: bytes, encoding: bytes = b"utf-8") -> bytes:
+    return (
+        b'<?xml version="1.0" encoding="' + encoding + b'"?><rss version="2.0"><channel>'
+        b"<title>t</title>" + items + b"</channel></rss>"
+    )
+
+
+def _html_items(count: int, start: int = 0) -> bytes:
+    # "&amp;" and "<b>" in the title: not plain, so feedparser reads it.
+    return b"".join(
+        b"<item><title>Plan %d &amp; <b>vote</b></title><link>https://paper.example/%d</link>"
+        b"<description>&lt;p&gt;The council met.&lt;/p&gt;</description></item>" % (i, i)
+        for i in range(start, start + count)
+    )
+
+
+@pytest.fixture
+def feedparser_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every document given to feedparser."""
+    import feedparser
+
+    sizes: list[int] = []
+    real = feedparser.parse
+
+    def recording(body: bytes, *args: Any, **kwargs: Any) -> Any:
+        sizes.append(len(body))
+        return real(body, *args, **kwargs)
+
+    monkeypatch.setattr(feedparser, "parse", recording)
+    return sizes
+
+
+@pytest.mark.backends("sqlite")
+def test_a_5mb_feed_of_html_items_is_read_as_its_first_items_within_the_budget(
+    feedparser_reads: list[int],
+) -> None:
+    from service.ingest.feeds import MAX_ENTRIES_PER_FEED, parse_feed
+    from service.ingest.feedtrim import FEEDPARSER_MAX_BYTES
+
+    body = _rss(_html_items(40_000))
+    assert len(body) > 5_000_000
+    articles = parse_feed(body, BASE, "paper.example")
+    assert len(articles) == MAX_ENTRIES_PER_FEED
+    assert articles[0].url == "https://paper.example/0"
+    assert articles[-1].url == f"https://paper.example/{MAX_ENTRIES_PER_FEED - 1}"
+    assert feedparser_reads and max(feedparser_reads) <= FEEDPARSER_MAX_BYTES
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.parametrize(
+    "body",
+    [
+        # One item larger than the budget.
+        _rss(
+            b"<item><title>T</title><link>https://paper.example/x</link><description>"
+            + b"&lt;p&gt;word&lt;/p&gt; " * 250_000
+            + b"</description></item>"
+        ),
+        # Malformed before any item ends.
+        _rss(b"<item><title>x</b><link>https://paper.example/x</link>" * 100_000),
+        # Atom XHTML content: about 4 s of feedparser's CPU a megabyte.
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>t</title>'
+        b'<link href="https://paper.example/x"/><content type="xhtml">'
+        b'<div xmlns="http://www.w3.org/1999/xhtml">'
+        + b"<p><b>x</b></p>" * 200_000
+        + b"</div></content></entry></feed>",
+        # UTF-16: closing tags cannot be appended as ASCII.
+        _rss(_html_items(8_000), b"utf-16").decode("utf-8").encode("utf-16"),
+    ],
+    ids=["one-huge-item", "malformed", "atom-xhtml", "utf-16"],
+)
+def test_a_feed_over_the_budget_that_cannot_be_cut_is_refused_unread(
+    body: bytes, feedparser_reads: list[int]
+) -> None:
+    from service.ingest.feeds import parse_feed
+
+    assert len(body) > 2_000_000
+    with pytest.raises(ValueError, match="is not plain RSS or Atom.*serve a shorter feed"):
+        parse_feed(body, BASE, "paper.example")
+    assert feedparser_reads == []
+
+
+@pytest.mark.backends("sqlite")
+def test_a_legitimate_1mb_feed_of_300_items_is_read_whole() -> None:
+    from service.ingest.feeds import parse_feed, parse_feed_with_feedparser
+
+    body = _rss(
+        b"".join(
+            b"<item><title>Council &amp; mayor: plan %d</title>"
+            b"<link>https://paper.example/%d</link>"
+            b"<description><![CDATA[<p>%s</p>]]></description>"
+            b"<pubDate>Fri, 04 Dec 2026 23:57:59 GMT</pubDate></item>"
+            % (i, i, b"The council met and voted. " * 120)
+            for i in range(300)
+        )
+    )
+    assert 1_000_000 < len(body) < 1_048_576
+    articles = parse_feed(body, BASE, "paper.example")
+    assert len(articles) == 300
+    assert articles == parse_feed_with_feedparser(body, BASE, "paper.example")
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.parametrize(
+    "body",
+    [
+        _rss(_html_items(700)),
+        # Items after a channel element, an empty item, a nested element named item.
+        _rss(
+            b"<item/>"
+            + _html_items(300)
+            + b"<image><url>https://paper.example/i.png</url></image>"
+            + b"<item><title>in <b>x</b></title><link>https://paper.example/n</link>"
+            b"<description><item>inner</item></description></item>" + _html_items(400, 1000)
+        ),
+        # RSS 1.0 (RDF): items beside the channel, prefixed names.
+        b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        b' xmlns="http://purl.org/rss/1.0/"><channel rdf:about="x"><title>t</title></channel>'
+        + b"".join(
+            b'<item rdf:about="https://paper.example/%d"><title>R %d &amp; <b>x</b></title>'
+            b"<link>https://paper.example/%d</link></item>" % (i, i, i)
+            for i in range(650)
+        )
+        + b"</rdf:RDF>",
+        # Atom with a prefix.
+        b'<a:feed xmlns:a="http://www.w3.org/2005/Atom"><a:title>t</a:title>'
+        + b"".join(
+            b'<a:entry><a:title type="html">A %d &amp;lt;b&amp;gt;</a:title>'
+            b'<a:link href="https://paper.example/%d"/></a:entry>' % (i, i)
+            for i in range(600)
+        )
+        + b"</a:feed>",
+        # Windows-1252, declared.
+        _rss(_html_items(600).replace(b"vote", b"caf\xe9"), b"windows-1252"),
+    ],
+    ids=["rss", "odd-items", "rdf", "atom-prefixed", "windows-1252"],
+)
+def test_a_cut_feed_gives_the_first_items_the_whole_one_gives(body: bytes) -> None:
+    from service.ingest.feeds import MAX_ENTRIES_PER_FEED, parse_feed, parse_feed_with_feedparser
+    from service.ingest.feedtrim import bounded_for_feedparser
+
+    assert len(bounded_for_feedparser(body, MAX_ENTRIES_PER_FEED)) < len(body)
+    whole = parse_feed_with_feedparser(body, BASE, "paper.example")
+    assert len(whole) >= MAX_ENTRIES_PER_FEED - 1  # (the empty <item/> is no article)
+    assert parse_feed(body, BASE, "paper.example") == whole
