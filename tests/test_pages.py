@@ -1228,3 +1228,20 @@ def test_a_reader_meets_the_story_before_the_details(demo_app: Flask, client: Fl
     assert lean < 0
     assert f"(score −{abs(lean):.2f} on −1 to +1)" in score
     assert f"-{abs(lean):.2f}" not in score
+
+
+def test_the_blindspots_page_states_the_rule_the_summary_applies(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page wrote its own copy of the thresholds ('at least 3 ... 70% ... 10%'): a change to
+    # the rule would have left the page describing another one.
+    from service.coverage import summary
+
+    text = _text(client.get("/blindspots").data)
+    assert "at least 3 rated sources, 70% or more of them on one side and at most 10%" in text
+    monkeypatch.setattr(summary, "BLINDSPOT_MIN_RATED", 4)
+    monkeypatch.setattr(summary, "BLINDSPOT_SHARE", 0.8)
+    monkeypatch.setattr(summary, "BLINDSPOT_OPPOSITE_MAX", 0.05)
+    page = client.get("/blindspots")
+    text = _text(page.data)
+    assert "at least 4 rated sources, 80% or more of them on one side and at most 5%" in text

@@ -33,6 +33,7 @@ from flask.typing import ResponseReturnValue
 from service.core.ratings_schema import COUNTRIES, FACTUALITY, LEANS
 from service.core.scoring import score_url
 from service.core.urls import URLInputError
+from service.coverage import summary as story_summary
 from service.coverage.demo import demo_story_ids
 from service.coverage.runtime import engine
 from service.coverage.summary import listing_json
@@ -258,12 +259,20 @@ def blindspots() -> ResponseReturnValue:
             blindspot="left", limit=BLINDSPOT_STORIES, digests=False, ratings=rated
         )
     ]
+    # The rule in words from the very thresholds the summary applies (the page wrote its own
+    # copy of them).
+    rule = {
+        "min_rated": story_summary.BLINDSPOT_MIN_RATED,
+        "share": models.percent(story_summary.BLINDSPOT_SHARE),
+        "opposite": models.percent(story_summary.BLINDSPOT_OPPOSITE_MAX),
+    }
     return _page(
         "pages/blindspots.html",
-        [for_left, for_right],
+        [for_left, for_right, rule],
         lambda: {
             "for_left": models.story_items(for_left),
             "for_right": models.story_items(for_right),
+            "rule": rule,
         },
     )
 
