@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dock, MIN_AUTO_OPEN_ARTICLE, PANEL_WIDTH, planPlacement } from "../src/content/placement.js";
+import { dock, FIXED_PROBE_BUDGET_MS, fixedObstacles, MIN_AUTO_OPEN_ARTICLE, PANEL_WIDTH, planPlacement } from "../src/content/placement.js";
 
 const tab = { width: 26, height: 180 };
 const centred = (width, textWidth) => ({ left: (width - textWidth) / 2, right: (width + textWidth) / 2 });
@@ -66,4 +66,55 @@ test("no room beside a column that fills the window: the right edge, below any h
   const result = dock(400, 800, [column], 360);
   assert.equal(result.clear, false);
   assert.equal(result.right, 0);
+});
+
+/**
+ * A fake window and document whose right strip is covered by `depth` nested boxes (a page that
+ * nests thousands of elements), with a fixed header `header` px tall at the top. Each hit test
+ * moves the fake clock by `costMs`, as a hit test over a deep tree costs real time.
+ */
+function deepPage({ depth, header = 0, costMs = 0 }) {
+  let now = 0;
+  const counts = { hitTests: 0, styles: 0 };
+  const body = { tagName: "BODY", parentElement: null };
+  const html = { tagName: "HTML", parentElement: null };
+  body.parentElement = html;
+  const chain = [];
+  let parent = body;
+  for (let i = 0; i < depth; i += 1) {
+    const node = { tagName: "DIV", parentElement: parent, position: "static" };
+    chain.unshift(node);
+    parent = node;
+  }
+  const bar = { tagName: "HEADER", parentElement: body, position: "fixed", rect: { left: 0, top: 0, right: 1280, bottom: header, width: 1280, height: header } };
+  const button = { tagName: "BUTTON", parentElement: bar, position: "static" };
+  const win = {
+    innerWidth: 1280, innerHeight: 800,
+    performance: { now: () => now },
+    getComputedStyle: (node) => { counts.styles += 1; return { position: node.position, visibility: "visible", opacity: "1" }; },
+  };
+  for (const node of [...chain, bar, button]) node.getBoundingClientRect = () => node.rect ?? { left: 0, top: 0, right: 1280, bottom: 4000, width: 1280, height: 4000 };
+  const doc = {
+    body, documentElement: html,
+    elementsFromPoint: (x, y) => {
+      counts.hitTests += 1;
+      now += costMs;
+      return y < header ? [button, bar, body, html] : [...chain, body, html];
+    },
+  };
+  return { win, doc, counts };
+}
+
+test("finding the page's fixed controls is bounded work on a page nesting thousands of boxes", () => {
+  // Hit tests that cost 2 ms each (a deep tree): the probing stops at its budget, not after ~440.
+  const slow = deepPage({ depth: 8000, header: 60, costMs: 2 });
+  const found = fixedObstacles(slow.win, slow.doc);
+  assert.ok(slow.counts.hitTests <= FIXED_PROBE_BUDGET_MS / 2 + 1, `${slow.counts.hitTests} hit tests`);
+  // The rows are probed top down: the header band is found before the budget runs out.
+  assert.deepEqual(found, [{ left: 0, top: 0, right: 1280, bottom: 60 }]);
+  // Free hit tests: every point is probed, but each looks at a few hits and ancestors, not 8,000.
+  const deep = deepPage({ depth: 8000, header: 60 });
+  assert.deepEqual(fixedObstacles(deep.win, deep.doc), [{ left: 0, top: 0, right: 1280, bottom: 60 }]);
+  assert.ok(deep.counts.hitTests > 300, `${deep.counts.hitTests} hit tests`);
+  assert.ok(deep.counts.styles < 1000, `${deep.counts.styles} styles read`);
 });

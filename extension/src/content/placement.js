@@ -71,6 +71,16 @@ export function planPlacement({ width, height, obstacles, text, tab }) {
 }
 
 const OWN_HOSTS = /^PARALLAX-/;
+// Bounded work on any page. A page nesting 8,000 boxes over the right strip made each layout
+// (mount, open, every resize frame) cost ~500 ms: each of ~440 hit tests walks the deep tree
+// (1,776 ms for 440 elementsFromPoint there, against a 14 ms resize without the panel), and we
+// then walked 8,000 hits at each point. The probing stops after FIXED_PROBE_BUDGET_MS (rows go
+// top down: a header band is found first); of what lies under a point, the topmost few elements
+// are looked at, each up through at most MAX_ANCESTORS ancestors (a fixed control sits at or just
+// above what is hit, and the hit's ancestors come next in the list).
+export const FIXED_PROBE_BUDGET_MS = 40;
+const MAX_HITS_PER_POINT = 12;
+const MAX_ANCESTORS = 40;
 
 /**
  * The page's own fixed and sticky boxes near the right edge, found by hit-testing a grid over the
@@ -84,10 +94,18 @@ export function fixedObstacles(win, doc) {
   /** @type {Map<Element, Box>} */
   const found = new Map();
   const seen = new Set();
+  const clock = win.performance ?? performance;
+  const deadline = clock.now() + FIXED_PROBE_BUDGET_MS;
   for (let y = 4; y < height; y += 20) {
     for (let x = width - 3; x > width - PANEL_WIDTH - 40 && x > 0; x -= 36) {
-      for (const hit of doc.elementsFromPoint(x, y)) {
-        for (let node = hit; node && node !== doc.body && node !== doc.documentElement; node = node.parentElement) {
+      if (clock.now() > deadline) return [...found.values()];
+      const hits = doc.elementsFromPoint(x, y);
+      for (let i = 0, looked = 0; i < hits.length && looked < MAX_HITS_PER_POINT; i += 1) {
+        const hit = hits[i];
+        if (OWN_HOSTS.test(hit.tagName)) continue; // (our tab and panel: what is under them counts)
+        looked += 1;
+        let steps = 0;
+        for (let node = hit; node && node !== doc.body && node !== doc.documentElement && steps < MAX_ANCESTORS; node = node.parentElement, steps += 1) {
           if (seen.has(node)) break;
           seen.add(node);
           if (OWN_HOSTS.test(node.tagName)) break;
