@@ -710,45 +710,41 @@ class SQLStore(ABC):
             )
         stories.update(self._unheld_digests(conn, ratings, now_sides))
         ordered = sorted(stories)
-        due = self._due_digests()
-        already = set(due)
+        already = set(self._due_digests())
         marked = 0
         for at in range(0, len(ordered), REFRESH_CHUNK):
-            chunk = ordered[at : at + REFRESH_CHUNK]
-            marks = ", ".join("?" * len(chunk))
             # A chunk's articles take their new side in the transaction that refreshes their
             # stories: a rerate cut short between the two left the articles re-sided and the
             # cursor unset, and the next rerate, finding no outlet to re-side, never refreshed
-            # those stories nor queued their digests. Run again, it does the rest, and moves
-            # no story's counts twice: the sides its articles are stored with are read in the
-            # transaction, before they move (read before it, a rerate of another process that
-            # committed meanwhile had its counts moved a second time).
+            # those stories nor queued their digests. Run again, it does the rest.
             with self._writing(conn):
                 if self._newer_than(conn, ratings.version) is not None:
                     return marked  # (its writer's pass does the rest)
-                held = self._held_sides(conn, changed, chunk)
-                self._run_many(
-                    conn,
-                    "UPDATE articles SET side = ? WHERE outlet_id = ? AND side <> ?"
-                    f" AND story_id IN ({marks})",
-                    [(side, outlet_id, side, *chunk) for outlet_id, side in changed.items()],
+                marked += self._rerate_chunk(
+                    conn, ordered[at : at + REFRESH_CHUNK], changed, ratings, already
                 )
-                floors = self._moved_floors(conn, changed, held)
-                self._run_many(conn, "UPDATE stories SET sides = ? WHERE id = ?", floors)
-                self._refresh_stories(conn, chunk, ratings)
-                # Left to the next flushes (any process's), RERATE_PER_FLUSH at a time.
-                swept = [(story_id,) for story_id in chunk if story_id in due - already]
-                self._run_many(
-                    conn,
-                    f"UPDATE stories SET digest_due = {RERATE_DUE!r} WHERE id = ?"
-                    " AND digest_due IS NOT NULL",
-                    swept,
-                )
-                due.difference_update(s for (s,) in swept)
-                marked += len(swept)
         with self._writing(conn):
             if self._newer_than(conn, ratings.version) is not None:
                 return marked
+            # The stories that got a re-sided outlet's articles since they were listed (a
+            # merge or a move by another writer, a new story): re-sided at the end without
+            # their stories, they kept counting the old side for good.
+            late: set[str] = set()
+            for outlet_id, side in changed.items():
+                late.update(
+                    str(r[0])
+                    for r in self._run(
+                        conn,
+                        "SELECT DISTINCT story_id FROM articles WHERE outlet_id = ?"
+                        " AND side <> ? AND story_id IS NOT NULL",
+                        (outlet_id, side),
+                    )
+                )
+            rest = sorted(late)
+            for at in range(0, len(rest), REFRESH_CHUNK):
+                marked += self._rerate_chunk(
+                    conn, rest[at : at + REFRESH_CHUNK], changed, ratings, already
+                )
             # (articles in no story)
             self._run_many(
                 conn,
@@ -757,6 +753,43 @@ class SQLStore(ABC):
             )
             self._run_many(conn, _CURSOR_UPSERT, [(RATINGS_CURSOR, ratings.version)])
         return marked
+
+    def _rerate_chunk(
+        self,
+        conn: Any,
+        chunk: Sequence[str],
+        changed: dict[str, str],
+        ratings: DigestRatings,
+        already: set[str],
+    ) -> int:
+        """Inside rerate's transaction: these stories' articles of the re-sided outlets take
+        their new side, the stories are refreshed, and their digests that do not hold are
+        queued for the flushes (`already`: this thread's own due ones, left to its flush).
+        No story's counts move twice: the sides its articles are stored with are read here,
+        before they move (read before the transaction, a rerate of another process that
+        committed meanwhile had them moved a second time). Returns the digests queued."""
+        marks = ", ".join("?" * len(chunk))
+        held = self._held_sides(conn, changed, chunk)
+        self._run_many(
+            conn,
+            "UPDATE articles SET side = ? WHERE outlet_id = ? AND side <> ?"
+            f" AND story_id IN ({marks})",
+            [(side, outlet_id, side, *chunk) for outlet_id, side in changed.items()],
+        )
+        floors = self._moved_floors(conn, changed, held)
+        self._run_many(conn, "UPDATE stories SET sides = ? WHERE id = ?", floors)
+        self._refresh_stories(conn, chunk, ratings)
+        # Left to the next flushes (any process's), RERATE_PER_FLUSH at a time.
+        due = self._due_digests()
+        swept = [(story_id,) for story_id in chunk if story_id in due - already]
+        self._run_many(
+            conn,
+            f"UPDATE stories SET digest_due = {RERATE_DUE!r} WHERE id = ?"
+            " AND digest_due IS NOT NULL",
+            swept,
+        )
+        due.difference_update(s for (s,) in swept)
+        return len(swept)
 
     def _ratings_order(self, conn: Any, version: str) -> tuple[str | None, bool]:
         """The store's newest ratings version (None: never brought to any), and whether the

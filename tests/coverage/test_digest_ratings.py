@@ -487,7 +487,8 @@ def _rerate_queue(store: Any) -> list[str]:
     conn = store._conn()
     return sorted(
         str(r[0])
-        for r in store._run(conn, "SELECT id FROM stories WHERE digest_due = ?", (RERATE_DUE,))
+        # (claimed by a flush: below RERATE_DUE)
+        for r in store._run(conn, "SELECT id FROM stories WHERE digest_due <= ?", (RERATE_DUE,))
     )
 
 
@@ -1054,3 +1055,120 @@ def test_rated_rows_move_a_re_sided_outlet_once_in_a_thinned_story(
     assert [r.outlets_by_side for r in store.stories(limit=10, ratings=after)] == [
         {"left": 1, "center": 2, "right": 0}
     ] * 3
+
+
+def test_a_story_merged_into_another_while_a_rerate_runs_is_counted_under_the_new_side(
+    store: Any,
+    store_factory: StoreFactory,
+    table: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """rerate lists the stories of the re-sided outlets' articles first, then re-sides and
+    refreshes them chunk by chunk, and re-sides whatever articles are left at the end without
+    refreshing their stories: st-1 merged by another writer into a story rerate had not
+    listed (st-4) brought Right Daily's article there, re-sided at the end, with st-4 still
+    counting it right for good (the store's cursor said it was at the new ratings)."""
+    from service.store import sql
+    from service.store.base import Batch, NewArticle
+
+    before = _three_stories(store, table)
+    title, text = COVERAGE["leftpaper.com"]
+    store.commit(
+        Batch(
+            articles=[
+                NewArticle(
+                    key="https://leftpaper.com/st-4",
+                    title=f"{title} (st-4)",
+                    text=text,
+                    url="https://leftpaper.com/st-4",
+                    outlet_id="leftpaper.com",
+                    side="left",
+                    published=1_741_000_000.0,
+                    story_id="st-4",
+                )
+            ],
+            ratings=before,
+        )
+    )
+    after = _ratings_with(tmp_path, RIGHT_DAILY_CENTER)
+    other = store_factory()
+    original = sql.SQLStore._unheld_digests
+    merged: list[int] = []
+
+    def merging(self: Any, *args: Any) -> Any:
+        if not merged:  # another writer (on the new ratings too) merges meanwhile
+            merged.append(1)
+            other.commit(Batch(merges=[("st-1", "st-4")], ratings=after))
+        return original(self, *args)
+
+    monkeypatch.setattr(sql.SQLStore, "_unheld_digests", merging)
+    store.rerate(after)
+    assert merged
+    assert store.resolve_story("st-1") == "st-4"
+    row = store.story("st-4")
+    assert row.outlets_by_side == {"left": 1, "center": 2}
+    assert row.blindspot is None
+    assert store.article_by_key("https://rightdaily.com/st-1").side == "center"
+
+
+def test_a_ratings_table_without_an_outlet_counts_and_frames_it_unrated(
+    store: Any, table: Any, tmp_path: Path
+) -> None:
+    """An outlet the new table no longer has is unrated: its articles, the counts, the
+    digests' sides and framing follow; a listing before the pass says the same."""
+    _three_stories(store, table)
+    dropped = _ratings_with(
+        tmp_path,
+        (
+            "rightdaily.com,Right Daily,,digital-native,US,en,right,,mixed,"
+            "Right Daily LLC,billionaire,,test fixture,medium,2025-01-01\n",
+            "",
+        ),
+        "dropped",
+    )
+    assert dropped.side("rightdaily.com") == "unrated"
+    listed = store.stories(limit=10, digests=False, ratings=dropped)
+    assert [r.outlets_by_side for r in listed] == [
+        {"left": 1, "center": 1, "right": 0, "unrated": 1}
+    ] * 3
+    assert store.rerate(dropped) == 3
+    while store.flush_digests(dropped):
+        pass
+    for story in ("st-1", "st-2", "st-3"):
+        row = store.story(story)
+        assert row.outlets_by_side == {"left": 1, "center": 1, "unrated": 1}
+        assert row.digest["sides"]["rightdaily.com"] == "unrated"
+        assert _framing_sides(row.digest["framing"]) == {"left": 1, "center": 1}
+        assert dropped.holds(row.digest)
+
+
+def test_stories_deleted_or_merged_away_while_queued_leave_the_queue(
+    store: Any, table: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A story the re-rating queued (or a flush claimed) that `parallax delete` empties, or
+    that a merge takes away, leaves no entry behind, and the rest are made."""
+    from service.coverage.summary import story_digest as real
+    from service.store import sql
+    from service.store.base import Batch
+
+    after = _three_stories_then_rerated(store, table, tmp_path)
+    monkeypatch.setattr(sql, "RERATE_PER_FLUSH", 1)
+
+    def deleting(articles: Any, *rest: Any) -> Any:  # st-1 is claimed: delete it meanwhile
+        for host in COVERAGE:
+            store.delete_articles(f"https://{host}/st-1")
+        return real(articles, *rest)
+
+    monkeypatch.setattr(sql, "story_digest", deleting)
+    store.flush_digests(after)
+    monkeypatch.setattr(sql, "story_digest", real)
+    assert store.story("st-1") is None
+    store.commit(Batch(merges=[("st-2", "st-3")], ratings=after))
+    for _ in range(3):
+        store.flush_digests(after)
+    assert _rerate_queue(store) == []
+    row = store.story("st-3")
+    assert store.resolve_story("st-2") == "st-3"
+    assert row.outlets_by_side == {"left": 1, "center": 2}
+    assert after.holds(row.digest)
