@@ -1,4 +1,5 @@
-"""Words of languages written without spaces (Chinese, Japanese, Thai), for framing's terms.
+"""Words of languages written without spaces (Chinese, Japanese, Thai, Khmer, Lao, Burmese), for
+framing's terms.
 
 Their letters run into their neighbours', so the summariser compares them by letter pairs, which
 read as no word. Framing shows words found here instead, each a whole word of the text:
@@ -8,7 +9,9 @@ read as no word. Framing shows words found here instead, each a whole word of th
 - Chinese: rjieba (the jieba dictionary's segmenter, MIT), its dictionary inside the wheel.
 - Thai: PyThaiNLP's newmm (dictionary maximal matching, Apache-2.0), its word list inside the
   wheel, run in its read-only mode (it writes nothing at import).
-Both are offline and loaded on the first such text, once, under a lock. A segmenter that cannot
+- Khmer, Lao, Burmese: ICU's word break iterator (icu4py, MIT; ICU's dictionaries inside the
+  wheel).
+All are offline and loaded on the first such text, once, under a lock. A segmenter that cannot
 be imported or that fails on a text gives no words (framing then shows points without terms).
 """
 
@@ -72,6 +75,32 @@ SKIP = {
         ต่อมา ก่อนหน้านี้ ดังนั้น อย่างไรก็ดี""".split()
     ),
 }
+# Khmer's, Lao's and Burmese's function words and words of reporting (no stop-words list has
+# them): the words ICU's breaker finds that say nothing of how a side saw a story ("បាន" did,
+# "និង" and, "ថា" that; "ໄດ້", "ແລະ", "ວ່າ"; "သည်", "များ", "ကို"), nor the days and months.
+_ICU_STOP = {
+    "khmer": frozenset(
+        """បាន នឹង និង ជា នៅ ក្នុង ពី ទៅ លើ ដែល នេះ នោះ ថា មាន ការ ឲ្យ អោយ ដើម្បី របស់ ផង ទៀត ហើយ
+        ក៏ តែ ដោយ ចំពោះ សម្រាប់ ពួក គឺ ត្រូវ អ្នក លោក ខ្លួន យ៉ាង ណាស់ ដល់ ពេល ទេ មិន កាល
+        ខណៈ ព្រោះ បើ ទោះ ជាមួយ រវាង តាម ប៉ុន្តែ ហើយ ផ្សេង ទាំង ជាង ដូច ម្នាក់ នាក់ និយាយ
+        ប្រកាស ថ្លែង បញ្ជាក់ ឲ្យដឹង ដឹង ថ្ងៃ ខែ ឆ្នាំ ម៉ោង សប្តាហ៍ ចន្ទ អង្គារ ពុធ ព្រហស្បតិ៍ សុក្រ
+        សៅរ៍ អាទិត្យ ម្សិលមិញ ថ្ងៃនេះ មួយ ពីរ បី បួន ប្រាំ ដប់ រយ ពាន់ ម៉ឺន សែន លាន""".split()
+    ),
+    "lao": frozenset(
+        """ໄດ້ ແລະ ວ່າ ຂອງ ທີ່ ຈະ ເປັນ ມີ ການ ໃຫ້ ຢູ່ ຈາກ ໂດຍ ເພື່ອ ນີ້ ນັ້ນ ແຕ່ ກໍ ກໍ່ ຫຼື ໄປ ມາ ແລ້ວ
+        ຍັງ ທ່ານ ໃນ ກັບ ຕໍ່ ແມ່ນ ຄື ຖ້າ ເຊິ່ງ ຊຶ່ງ ແຫ່ງ ບໍ່ ຫຼາຍ ຕາມ ເຖິງ ລົງ ຂຶ້ນ ອີກ ເຊັ່ນ ກັນ ກ່າວ
+        ປະກາດ ເປີດເຜີຍ ວັນ ເດືອນ ປີ ອາທິດ ຈັນ ອັງຄານ ພຸດ ພະຫັດ ສຸກ ເສົາ ມື້ ມື້ນີ້ ໜຶ່ງ ສອງ ສາມ
+        ສີ່ ຫ້າ ສິບ ຮ້ອຍ ພັນ ລ້ານ""".split()
+    ),
+    "burmese": frozenset(
+        """သည် များ ခဲ့ ကြ မည် ပြီး နှင့် တွင် ၌ မှ သို့ ကို ရန် အတွက် သော သည့် ဖြစ် ရှိ ၏ လည်း ဟု
+        ပြော ကြောင်း နေ ပါ တစ် ထို ယင်း သူ က လျှင် ၍ သဖြင့် ကြောင့် သာ ပင် လာ ရ ဆို ပြောကြား
+        ကြေညာ ထား ဟုဆို နေ့ လ နှစ် ရက် တနင်္လာ အင်္ဂါ ဗုဒ္ဓဟူး ကြာသပတေး သောကြာ စနေ
+        တနင်္ဂနွေ ထားသည် ခဲ့သည် နေသည် ကြသည် ပါသည် ဖြစ်သည် သူများ နှစ် သုံး လေး ငါး ဆယ် ရာ
+        ထောင် သောင်း သိန်း သန်း""".split()
+    ),
+}
+
 # A date, time or count written in the numerals of Chinese and Japanese ("十二月", "五日", "三千人",
 # "二〇二四年", "三时", "星期一", "周五"): framing leaves them out as it leaves out "December 5" in
 # English (a segmenter gives them as words; the kanji runs hold them whole).
@@ -147,9 +176,17 @@ def _chinese_names(tokens: list[str], tagged: list[tuple[str, str]]) -> list[str
     return out
 
 
-# Letters of any script, with Thai's vowel and tone marks; no digit (Thai's "๑๒๓" either),
-# space, punctuation or symbol.
-_LETTER_RUN_RE = re.compile(r"(?:[\u0e01-\u0e3a\u0e40-\u0e4e]|[^\W\d_])+")
+# Letters of any script, with the vowel signs, tone marks and stackers of Thai, Lao, Khmer and
+# Burmese (no \w: a run would end inside a word at each); no digit (Thai's "๑๒๓" either), space,
+# punctuation or symbol.
+_LETTER_RUN_RE = re.compile(
+    r"(?:[\u0e01-\u0e3a\u0e40-\u0e4e\u0eb1-\u0ebc\u0ec8-\u0ecd"
+    r"\u102b-\u103e\u1056-\u1059\u105e-\u1060\u1062-\u1064\u1067-\u106d\u1071-\u1074"
+    r"\u1082-\u108d\u108f\u109a-\u109d\u17b4-\u17d3\u17dd]|[^\W\d_])+"
+)
+# Languages ICU's word breaker reads by its own dictionaries (icu4py bundles ICU's data):
+# Khmer, Lao and Burmese, which no stop-words list or other segmenter here covers.
+_ICU_LOCALES = {"khmer": "km", "lao": "lo", "burmese": "my"}
 
 _LOCK = threading.Lock()
 _SEGMENTERS: dict[str, Callable[[str], list[str]] | None] = {}
@@ -204,6 +241,22 @@ def _load(language: str) -> Callable[[str], list[str]] | None:
             return found
 
         return thai
+    if language in _ICU_LOCALES:
+        try:
+            from icu4py.breakers import WordBreaker
+        except Exception:  # (ImportError, or a wheel that fails to load: no such words)
+            return None
+        locale = _ICU_LOCALES[language]
+
+        def icu(text: str) -> list[str]:
+            # ICU's dictionary break iterator, a run of letters at a time (as Thai's: a word
+            # holds no digit, space or punctuation).
+            found: list[str] = []
+            for run in _LETTER_RUN_RE.findall(text):
+                found += WordBreaker(run, locale)
+            return found
+
+        return icu
     return None
 
 
@@ -252,7 +305,11 @@ def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[
             stop = stop | _THAI_STOP
             found = _whole_thai(found)
         elif language == "chinese":
-            found = _whole_chinese(_without_classifiers(found, cut))
+            found = _whole_chinese(_transliterated(_without_classifiers(found, cut)))
+        elif language in _ICU_STOP:
+            stop = stop | _ICU_STOP[language]
+            if language == "burmese":
+                found = [w for w in found if _burmese_syllables(w) >= 2]
     skip = SKIP.get(language, frozenset())
     return [
         w
@@ -292,6 +349,61 @@ def _without_classifiers(tokens: list[str], cut: Callable[[str], list[str]]) -> 
     return out
 
 
+# The letters Chinese spells foreign names with, by sound (the transliteration tables of
+# Xinhua's names dictionary, simplified and traditional): "马克龙" Macron, "泽连斯基" Zelensky,
+# "布林肯" Blinken, "鲁比奥" Rubio, "斯塔默" Starmer. The dictionary holds a few such names
+# whole ("特朗普", "普京") and cuts the rest into its words and lone letters ("马克|龙": "Mark"
+# and "dragon"; "布|林肯": "cloth" and "Lincoln"), so the name was never shown, nor counted
+# as one word.
+_TRANSLITERATION = frozenset(
+    """阿 埃 艾 爱 安 昂 奥 澳 巴 拔 白 拜 班 邦 包 保 堡 鲍 贝 本 比 彼 毕 边 宾 波 玻 伯 勃 博 卜 布
+    蔡 查 察 柴 钦 楚 茨 达 黛 戴 丹 当 道 德 登 邓 迪 狄 蒂 帝 丁 东 杜 敦 顿 多 朵 厄 恩 尔 法 凡 范
+    菲 费 芬 丰 冯 佛 夫 弗 伏 福 富 盖 甘 冈 高 戈 哥 格 葛 贡 古 瓜 圭 果 哈 海 亥 汉 豪 浩 赫 黑 亨
+    洪 胡 华 怀 惠 霍 基 吉 加 迦 贾 简 杰 捷 金 晋 京 久 居 喀 卡 凯 坎 康 考 柯 科 可 克 肯 孔 库 夸
+    奎 昆 拉 腊 莱 赖 兰 郎 朗 劳 勒 雷 蕾 黎 里 理 丽 利 莉 力 历 连 廉 良 列 林 琳 玲 刘 留 隆 卢 鲁
+    陆 路 伦 罗 洛 吕 马 玛 迈 麦 曼 芒 毛 梅 美 门 蒙 孟 米 密 缅 明 摩 莫 默 姆 木 穆 纳 娜 南 内 尼
+    妮 涅 宁 纽 努 诺 欧 帕 潘 庞 佩 彭 皮 珀 普 齐 奇 恰 乔 切 钦 琴 琼 丘 屈 让 热 瑞 若 撒 萨 塞 赛
+    桑 瑟 森 沙 莎 山 尚 绍 舍 申 什 圣 施 史 舒 斯 松 苏 索 塔 泰 坦 汤 唐 陶 特 滕 提 蒂 图 土 托 瓦
+    万 旺 威 韦 维 温 文 翁 沃 乌 吾 伍 武 西 希 锡 夏 肖 谢 辛 欣 休 修 许 薛 雅 亚 延 扬 杨 耶 叶 伊
+    依 因 英 尤 于 宇 约 泽 扎 詹 兹 佐
+    愛 貝 畢 賓 鮑 蔔 勃 達 黛 鄧 頓 爾 費 豐 馮 蓋 岡 貢 華 懷 賈 簡 傑 庫 誇 萊 賴 蘭 勞 雷 麗 歷 連
+    廉 琳 劉 隆 盧 魯 陸 倫 羅 洛 呂 馬 瑪 邁 麥 門 夢 緬 納 寧 紐 諾 歐 龐 喬 瓊 薩 賽 紹 聖 蘇 湯 陶
+    圖 萬 維 溫 錫 謝 許 亞 揚 楊 葉 約 澤 紮 詹 茲 龍 龙""".split()
+)
+
+
+def _transliterated(tokens: list[str]) -> list[str]:
+    """The segmenter's tokens with a foreign name it cut up joined again: a run of lone
+    letters of the transliteration alphabet (_TRANSLITERATION), not grammar words or country
+    letters (_CHINESE_LONE), with the token of two or three such letters written against it
+    either side ("马克" + "龙"; "泽" + "连斯基"; "默" + "茨"); not before a number ("高|达 百分之五十",
+    as high as 50%)."""
+
+    def lone(t: str) -> bool:
+        return len(t) == 1 and t in _TRANSLITERATION and t not in _CHINESE_LONE
+
+    def sounds(t: str) -> bool:
+        return 2 <= len(t) <= 3 and all(ch in _TRANSLITERATION for ch in t)
+
+    n = len(tokens)
+    out: list[str] = []
+    i = 0
+    while i < n:
+        start = i + 1 if sounds(tokens[i]) and i + 1 < n and lone(tokens[i + 1]) else i
+        end = start
+        while end < n and lone(tokens[end]):
+            end += 1
+        if end < n and sounds(tokens[end]):
+            end += 1
+        if end - i >= 2 and end > start and not (end < n and _NUMBER_AFTER_RE.match(tokens[end])):
+            out.append("".join(tokens[i:end]))
+            i = end
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
 def _whole_chinese(tokens: list[str]) -> list[str]:
     """The segmenter's tokens without a word that stands beside a lone letter other than a
     grammar word or a country's (_CHINESE_LONE): most often the rest of a name cut in two."""
@@ -303,6 +415,18 @@ def _whole_chinese(tokens: list[str]) -> list[str]:
         return len(t) == 1 and t.isalpha() and t not in _CHINESE_LONE
 
     return [t for i, t in enumerate(tokens) if len(t) < 2 or not (lone(i - 1) or lone(i + 1))]
+
+
+# A Burmese syllable starts at each consonant (or independent vowel) that is neither a
+# syllable's final (the asat "်" after it) nor stacked under another (the virama "္" before it).
+_BURMESE_ONSET_RE = re.compile(r"(?<!\u1039)[\u1000-\u102a](?!\u103a)")
+
+
+def _burmese_syllables(word: str) -> int:
+    """A Burmese word's syllables. ICU's dictionary lacks many compounds and gives their
+    syllables one by one ("ပြတ်|တောက်" of "ပြတ်တောက်", cut off): a word of one syllable is
+    not shown (as Thai's of two letters are not)."""
+    return len(_BURMESE_ONSET_RE.findall(word))
 
 
 def _whole_thai(tokens: list[str]) -> list[str]:

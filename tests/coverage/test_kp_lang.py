@@ -15,6 +15,7 @@ import pytest
 from service.coverage import keypoints as kp
 from service.coverage import segment
 from service.coverage.keypoints import Source, clean, digest, split_sentences, word_count
+from service.coverage.keypoints import language as kp_language
 from service.coverage.keypoints import sentences as kp_sentences
 from service.coverage.keypoints import side_framing as kp_framing
 
@@ -348,3 +349,102 @@ def test_a_chinese_measure_word_is_not_part_of_its_noun(text: str) -> None:
     # The dictionary holds "架飞机" (measure word + aircraft): the centre's framing showed it.
     found = segment.words(text, "chinese")
     assert "飞机" in found and "架飞机" not in found, found
+
+
+# --- session 11: foreign names in Chinese, Korean nouns ending as a particle, Khmer, Lao and
+# Burmese ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("法国总统马克龙周三在北京与中国国家主席习近平举行会谈。", "马克龙"),  # Macron (马克|龙)
+        ("乌克兰总统泽连斯基说，美国国务卿布林肯将访问基辅。", "泽连斯基"),  # Zelensky (泽|连斯基)
+        ("乌克兰总统泽连斯基说，美国国务卿布林肯将访问基辅。", "布林肯"),  # Blinken (布|林肯)
+        ("特朗普与普京通话，鲁比奥随后发言。", "鲁比奥"),  # Rubio (鲁|比奥)
+        ("英国首相斯塔默出席会议。", "斯塔默"),  # Starmer (斯塔|默)
+    ],
+)
+def test_a_transliterated_foreign_name_is_one_chinese_word(text: str, name: str) -> None:
+    # The dictionary cut the name into its words and lone letters ("马克" Mark, "龙" dragon),
+    # and framing left out both: the name was never a term.
+    found = segment.words(text, "chinese")
+    assert name in found, found
+    assert not any(len(w) < len(name) and w in name for w in found), found
+
+
+def test_a_chinese_side_naming_a_foreign_leader_shows_the_name() -> None:
+    # The left names Zelensky in every sentence, the right never: his name is the left's term.
+    left = "乌克兰总统泽连斯基周二抵达柏林。泽连斯基呼吁欧洲增加援助。泽连斯基会见了德国总理。"
+    right = "欧洲议会周二讨论援助预算。多国财长对预算规模表示担忧。会议将于下周继续举行。"
+    sources = [
+        Source(f"{side}{i}", f"{title}{i}", text, f"报{side}{i}", side)
+        for side, title, text in (
+            ("left", "泽连斯基访问柏林", left),
+            ("right", "欧洲讨论援助预算", right),
+        )
+        for i in range(2)
+    ]
+    framing = digest(sources).framing
+    assert "泽连斯基" in framing["left"].terms, framing["left"].terms
+    assert not {"连斯基", "泽连"} & set(framing["left"].terms)
+
+
+def test_a_korean_noun_ending_as_a_particle_keeps_its_ending_where_its_text_shows_it() -> None:
+    # "고양이" (cat) read as "고양" (Goyang, a city) + the subject particle "이": the text writes
+    # "고양이를", "고양이가", so "고양이" is a word whole. Other nouns still lose their particle.
+    text = (
+        "소방당국은 어제 나무 위에 갇힌 고양이를 구조했다. 고양이가 사흘 동안 내려오지 "
+        "못했다고 주민들이 말했다. 고양이 주인은 구조대원들에게 감사를 전했다. 구조대원이 "
+        "사다리를 이용했다."
+    )
+    parsed = kp_sentences._parse("고양이 구조", text)
+    assert parsed.language == "korean"
+    terms = set().union(*(c.terms for c in parsed.candidates))
+    assert "고양이" in terms and "고양" not in terms, terms
+    assert "구조대원" in terms and "구조대원이" not in terms  # (still a particle off)
+    assert kp.korean_stem("고양이", kp_language.korean_nouns(text)) == "고양이"
+    assert kp.korean_stem("예산안이", kp_language.korean_nouns("예산안을 통과시켰다")) == "예산안"
+
+
+@pytest.mark.parametrize(
+    ("story", "language"), [("km-wage", "khmer"), ("lo-fuel", "lao"), ("my-power", "burmese")]
+)
+def test_khmer_lao_and_burmese_sides_have_framing_terms_that_are_words(
+    story: str, language: str
+) -> None:
+    # No segmenter read them: their texts were "unknown", framing showed points without terms.
+    # Now ICU's word breaker (icu4py) finds their words; each term is a word it finds in the
+    # side's own texts, none a function word of the language.
+    for r in STORIES[story]:
+        assert kp.detect_language(f"{r['title']}. {r['text']}") == language
+    framing = digest(_sources(story)).framing
+    assert set(framing) == {"left", "center", "right"}
+    for side, f in framing.items():
+        assert len(f.terms) >= 3, (side, f.terms)
+        cut = segment.segmenter(language)
+        assert cut is not None
+        words: set[str] = set()
+        for r in STORIES[story]:
+            if r["side"] == side:
+                words.update(cut(f"{r['title']} {r['text']}"))
+        for term in f.terms:
+            assert term in words, (side, term)
+            assert term not in segment._ICU_STOP[language], (side, term)
+
+
+@pytest.mark.parametrize(
+    ("story", "side", "word"),
+    [
+        ("km-wage", "left", "សហជីព"),  # the (workers') union
+        ("km-wage", "right", "រោងចក្រ"),  # factories
+        ("lo-fuel", "left", "ຄອບຄົວ"),  # families
+        ("lo-fuel", "right", "ຂົນສົ່ງ"),  # transport
+        ("my-power", "center", "ဝန်ကြီးဌာန"),  # the ministry
+        ("my-power", "right", "စက်ရုံ"),  # factories
+    ],
+)
+def test_khmer_lao_and_burmese_framing_shows_what_the_side_stressed(
+    story: str, side: str, word: str
+) -> None:
+    assert word in digest(_sources(story)).framing[side].terms

@@ -57,7 +57,14 @@ _THAI_LETTER_END_RE = re.compile(r"[\u0e01-\u0e4e]")
 # titles written before a name are abbreviations.
 _DEVANAGARI_ABBREVIATION_RE = re.compile(r"[\u0900-\u097f]+")
 _DEVANAGARI_TITLES = frozenset({"डॉ", "प्रो"})
-SPACELESS_LANGUAGES = frozenset({"chinese", "japanese", "thai"})
+SPACELESS_LANGUAGES = frozenset({"chinese", "japanese", "thai", "khmer", "lao", "burmese"})
+# Languages read by letter pairs whose words hold vowel signs and stackers that \w leaves out
+# (Khmer's coeng, Burmese's medials): a pair is taken of the whole written word, marks and all.
+# (Thai, read so before, is read as it was: its pairs are the letters between its marks.)
+_MARKED_SPACELESS = frozenset({"khmer", "lao", "burmese"})
+_MARKED_WORD_RE = re.compile(
+    r"(?:[\u0e81-\u0ebc\u0ec0-\u0ecd\u1000-\u103f\u1050-\u109d\u1780-\u17d3\u17dd]|\w)+"
+)
 _NO_SPACE_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR")
 _NON_LATIN_RE = re.compile(r"[^\x00-\u024f\u1e00-\u1eff\u2000-\u206f]")
 _LATIN_LETTER_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -147,6 +154,7 @@ ENGLISH_ONLY_HITS = 2  # words of English's list alone a lead needs to be Englis
 _SCRIPT_LANGUAGE = {
     "HIRAGANA": "japanese", "KATAKANA": "japanese", "HANGUL": "korean", "GREEK": "greek",
     "HEBREW": "hebrew", "GUJARATI": "gujarati", "THAI": "thai", "DEVANAGARI": "hindi",
+    "KHMER": "khmer", "LAO": "lao", "MYANMAR": "burmese",
 }  # fmt: skip
 
 
@@ -230,8 +238,11 @@ def detect_language(text: str) -> str:
 # words); Thai ~4 (its vowel and tone marks not counted; 68 letters, 17 words: newmm finds 17
 # words there, characters / 2 made it 34); Korean ~2 syllables (a spaced "word" holds a noun and
 # its particle: 9 of them say what 17 English words do, 35 syllables and digits).
-_LETTERS_PER_WORD = {"THAI": 4, "LAO": 4, "HANGUL": 2}
-_DEFAULT_LETTERS_PER_WORD = 2  # (CJK, kana, Khmer, Myanmar)
+# Khmer and Burmese ~3 (their vowel signs and stackers not counted; the fixture's Khmer lead of
+# 102 letters says what 29 English words do, its Burmese one of 56 letters 19: / 2 made them
+# 51 and 28).
+_LETTERS_PER_WORD = {"THAI": 4, "LAO": 4, "HANGUL": 2, "KHMER": 3, "MYANMAR": 3}
+_DEFAULT_LETTERS_PER_WORD = 2  # (CJK, kana)
 
 
 def _letters_per_word(text: str) -> int:
@@ -358,11 +369,14 @@ _KOREAN_VERB_ENDINGS = tuple(
 )
 
 
-def korean_stem(word: str) -> str:
+def korean_stem(word: str, nouns: frozenset[str] = frozenset()) -> str:
     """A Korean word (as written, composed) without the particle written on it, where one can
     be told (see _KOREAN_PARTICLES_NFC), or a verbal noun without its 하다/되다 ending
-    (_KOREAN_VERB_ENDINGS); the word itself otherwise."""
+    (_KOREAN_VERB_ENDINGS); the word itself otherwise, and always where it is one of `nouns`
+    (the words its text writes with a particle after them: korean_nouns)."""
     if not word or not "\uac00" <= word[-1] <= "\ud7a3" or word.endswith(_KOREAN_OWN_ENDINGS):
+        return word
+    if word in nouns:
         return word
     for ending in _KOREAN_VERB_ENDINGS:
         if word.endswith(ending):
@@ -370,6 +384,11 @@ def korean_stem(word: str) -> str:
             if len(stem) >= 2 and all("\uac00" <= ch <= "\ud7a3" for ch in stem):
                 return stem
             break
+    return _korean_particle_stem(word)
+
+
+def _korean_particle_stem(word: str) -> str:
+    """A Korean word without the particle written on it (korean_stem's particle rule)."""
     for particle, after in _KOREAN_PARTICLES_NFC:
         if not word.endswith(particle):
             continue
@@ -385,6 +404,28 @@ def korean_stem(word: str) -> str:
             return word
         return stem
     return word
+
+
+# A noun's own last syllable can be a particle's ("고양이" cat: "이" could be the subject
+# particle after "양", and "고양" is a city; "도로" road, "놀이" play, "길이" length): no rule of
+# the word alone tells them apart (_KOREAN_OWN_ENDINGS lists the commonest). Its text does: a
+# noun is written with particles of its own ("고양이가", "고양이를", "고양이는": "가", "를", "는"
+# after a vowel), so a word the text writes with a particle after it is a word whole, and
+# nothing at its end is a particle. (A text that writes such a noun only bare still loses
+# the syllable.)
+_KOREAN_WORD_RE = re.compile(r"[\uac00-\ud7a3]+")
+
+
+def korean_nouns(text: str) -> frozenset[str]:
+    """The words a Korean text writes with a particle after them (each such word as the
+    particle rule finds it: "고양이가" -> "고양이"): nouns, whatever their last syllable."""
+    out = set()
+    for word in set(_KOREAN_WORD_RE.findall(text)):
+        if not word.endswith(_KOREAN_OWN_ENDINGS):
+            stem = _korean_particle_stem(word)
+            if stem != word:
+                out.add(stem)
+    return frozenset(out)
 
 
 # Arabic's alef with a hamza written as the bare alef: stop-words' Arabic list writes its words
@@ -418,6 +459,8 @@ class _Terms:
                 learn = self._learn
                 forms = [form or learn(raw) for form, raw in zip(forms, found, strict=True)]
             return forms
+        if self.language in _MARKED_SPACELESS and not text.isascii():
+            found = _MARKED_WORD_RE.findall(text)
         out: list[tuple[str, bool]] = []
         for raw in found:
             known = cache[raw] if raw in cache else self._learn(raw)
@@ -452,6 +495,11 @@ class _Terms:
         known = self.cache[raw] = self._term(raw)
         return known
 
+    def with_nouns(self, nouns: frozenset[str]) -> _Terms:
+        """This maker reading one Korean text whose `nouns` (korean_nouns) keep their last
+        syllable; itself where there are none."""
+        return _KoreanTextTerms(self, nouns) if nouns else self
+
     def _term(self, raw: str) -> tuple[str, bool]:
         word = raw.lower().replace("’", "'")
         if word.endswith("'s"):
@@ -468,3 +516,26 @@ class _Terms:
             stemmed: str = self.stemmer.stemWord(word)
             return stemmed, True
         return word, True
+
+
+class _KoreanTextTerms(_Terms):
+    """A Korean maker's terms for one text: its nouns (korean_nouns) are words whole, their
+    last syllable no particle ("고양이", cat, where the text writes "고양이가"); every other word
+    as the maker reads it (its cache shared: a word's form there needs no text)."""
+
+    def __init__(self, maker: _Terms, nouns: frozenset[str]) -> None:
+        super().__init__(maker.language, maker.stop, maker.stemmer)
+        self.cache = maker.cache
+        self._maker = maker
+        self.nouns = nouns
+
+    def words(self, text: str) -> list[tuple[str, bool]]:
+        forms = self._maker.words(text)
+        nouns = self.nouns
+        found = _WORD_RE.findall(text)
+        if len(found) != len(forms) or nouns.isdisjoint(found):
+            return forms
+        return [
+            (raw, raw not in self.stop) if raw in nouns else form
+            for raw, form in zip(found, forms, strict=True)
+        ]

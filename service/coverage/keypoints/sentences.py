@@ -31,6 +31,7 @@ from service.coverage.keypoints.language import (
     _thai,
     _thai_sentences,
     detect_language,
+    korean_nouns,
 )
 from service.coverage.spans import spans, title_spans, without_lead_in
 
@@ -503,6 +504,8 @@ def _parse(title_raw: str, text_raw: str) -> _Parsed:
     text = clean(text_raw[: MAX_ARTICLE_CHARS * 2])[:MAX_ARTICLE_CHARS]
     language = detect_language(f"{title}. {text}")
     terms_of = _languages().terms(language)
+    if language == "korean":  # (its nouns ending as a particle does keep their ending)
+        terms_of = terms_of.with_nouns(korean_nouns(f"{title} {text}"))
     seen: set[str] = set()
     title_sentence = None
     tight_titles: tuple[_Sentence, ...] = ()
