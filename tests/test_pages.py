@@ -1245,3 +1245,53 @@ def test_the_blindspots_page_states_the_rule_the_summary_applies(
     page = client.get("/blindspots")
     text = _text(page.data)
     assert "at least 4 rated sources, 80% or more of them on one side and at most 5%" in text
+
+
+def test_titles_and_quotes_carry_their_outlets_language(app: Flask) -> None:
+    # WCAG 3.1.2 (language of parts): a German title on the English page was read by a screen
+    # reader in an English voice. A title, point or quote from an outlet of one known language
+    # other than English says so (lang); our words inside it say they are English.
+    def outlet(name: str, language: object) -> dict[str, Any]:
+        return {"id": f"{name}.example", "name": name, "language": language,
+                "lean": {"label": "center"}}  # fmt: skip
+
+    spiegel, jazeera = outlet("Spiegel", "de"), outlet("Jazeera", "ar en")
+    bbc, odd = outlet("BBC", "en"), outlet("Odd", '"><b>')
+    summary = {
+        "id": "st-1", "headline": "Brücke gesperrt", "article_count": 4, "outlet_count": 4,
+        "lean": {"outlets": {"left": 0, "center": 4, "right": 0, "unrated": 0},
+                 "by_outlets": {"left": 0.0, "center": 1.0, "right": 0.0, "unrated": 0.0},
+                 "articles": {"left": 0, "center": 4, "right": 0, "unrated": 0}},
+        "key_points": [{"text": "Die Brücke ist gesperrt.", "outlet": spiegel, "article_id": "a1",
+                        "url": "https://spiegel.example/1"},
+                       {"text": "The bridge is shut.", "outlet": bbc, "article_id": "a3"}],
+        "framing": {"center": {"terms": ["Brücke"], "points": [
+            {"text": "Brücke gesperrt", "outlet": spiegel},
+            {"text": "Bridge shut", "outlet": jazeera}]}},
+        "articles_by_side": {"center": [
+            {"id": "a1", "url": "https://spiegel.example/1", "title": "Brücke gesperrt",
+             "outlet": spiegel},
+            {"id": "a2", "title": "جسر مغلق", "outlet": jazeera},
+            {"id": "a3", "title": "Bridge shut", "outlet": bbc},
+            {"id": "a4", "title": "Odd title", "outlet": odd},
+        ]},
+    }  # fmt: skip
+    with app.test_request_context("/stories/st-1"):
+        page = render_template(
+            "pages/story.html", story=models.story_page(summary), outlet_base="/outlets/"
+        )
+    langs = re.findall(r'lang="([^"]*)"', page)
+    assert set(langs) == {"en", "de"}, langs  # the page's own, German, and English inside German
+    assert '<li dir="auto" lang="de">Die Brücke ist gesperrt. <span class="source" lang="en">(' in (
+        page
+    )
+    assert '<li dir="auto">The bridge is shut. <span class="source">(' in page
+    assert '“<bdi lang="de">Brücke gesperrt</bdi>”' in page
+    assert "“<bdi>Bridge shut</bdi>”" in page  # an outlet of two languages: not known which
+    assert re.search(
+        r'<p class="article-title" dir="auto" lang="de"><a [^>]*>Brücke gesperrt'
+        r'<span class="visually-hidden" lang="en"> \(opens on',
+        page,
+    ), page
+    assert '<p class="article-title" dir="auto">جسر مغلق' in page
+    assert '<p class="article-title" dir="auto">Odd title' in page

@@ -252,6 +252,25 @@ def distribution(
     return tuple(Segment(k, words(k, labels), float(shares[k])) for k in [*known, *extra])
 
 
+_LANG_RE = re.compile(r"^[a-z]{2}$")
+
+
+PAGE_LANGUAGE = "en"  # base.html's <html lang>
+
+
+def outlet_language(outlet: object) -> str | None:
+    """The one language an outlet publishes in (the ratings' two-letter code) when it is not the
+    page's, for the lang attribute of its titles and quotes: a screen reader reads a German
+    title in a German voice (WCAG 3.1.2, language of parts). None for an English outlet, one of
+    several languages ('ar en': which one a title is in is not known) or none known."""
+    if not isinstance(outlet, dict):
+        return None
+    language = outlet.get("language")
+    if isinstance(language, str) and _LANG_RE.match(language) and language != PAGE_LANGUAGE:
+        return language
+    return None
+
+
 @dataclass(frozen=True)
 class OutletChip:
     """An outlet as an article row shows it."""
@@ -264,6 +283,7 @@ class OutletChip:
     side: str
     factuality: str
     factuality_label: str
+    language: str | None = None
 
     @property
     def factuality_text(self) -> str:
@@ -304,6 +324,7 @@ class OutletChip:
             side=side,
             factuality=fact,
             factuality_label=words(fact, FACTUALITY_LABELS),
+            language=outlet_language(outlet),
         )
 
 
@@ -357,6 +378,7 @@ class KeyPoint:
     # The article the sentence is quoted from, when it has an http(s) address: the reader can
     # check the quote in its place.
     href: str | None = None
+    language: str | None = None  # its outlet's one language
 
 
 @dataclass(frozen=True)
@@ -386,7 +408,7 @@ class FramingSide:
     label: str  # "Left-leaning sources"
     sources: int  # the side's outlets in the story, as the lean counts them
     terms: tuple[str, ...]
-    quotes: tuple[tuple[str, str], ...]  # (quoted text, outlet name)
+    quotes: tuple[tuple[str, str, str | None], ...]  # (quoted text, outlet name, its language)
 
     @property
     def empty_text(self) -> str:
@@ -509,7 +531,11 @@ def _framing_sides(value: object, counts: Mapping[str, int]) -> tuple[FramingSid
             balanced_bidi(t) for t in entry.get("terms") or () if isinstance(t, str) and t.strip()
         )
         quotes = tuple(
-            (p["text"], _outlet_name(p.get("outlet")) or "unknown outlet")
+            (
+                p["text"],
+                _outlet_name(p.get("outlet")) or "unknown outlet",
+                outlet_language(p.get("outlet")),
+            )
             for p in entry.get("points") or ()
             if isinstance(p, dict) and isinstance(p.get("text"), str) and p["text"].strip()
         )
@@ -563,6 +589,7 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
             outlet=_outlet_name(k.get("outlet")),
             article_id=str(k["article_id"]) if k.get("article_id") else None,
             href=href if (href := safe_href(k.get("url"))) in listed else None,
+            language=outlet_language(k.get("outlet")),
         )
         for k in summary.get("key_points") or ()
         if isinstance(k, dict) and isinstance(k.get("text"), str) and k["text"].strip()
