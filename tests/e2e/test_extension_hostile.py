@@ -4,6 +4,11 @@ claims its custom element names and breaks the built-ins before the content scri
 from __future__ import annotations
 
 import re
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -391,3 +396,86 @@ def test_a_link_in_a_modal_dialog_gets_its_card_above_the_dialog(
     page.keyboard.press("Escape")
     page.locator("parallax-hovercard .card").wait_for(state="hidden", timeout=WAIT_MS)
     assert page.evaluate("document.activeElement.id") == "in-dialog"
+
+
+class GatedService:
+    """A pass-through to the test service on 127.0.0.1 that holds every /v1/score request until
+    `release()`: a service slow to answer, without any timing in the test."""
+
+    def __init__(self, target: str) -> None:
+        gate = self.gate = threading.Event()
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self, body: bytes | None) -> None:
+                if self.path.startswith("/v1/score"):
+                    gate.wait(timeout=60)
+                request = urllib.request.Request(
+                    target + self.path,
+                    data=body,
+                    method=self.command,
+                    headers={k: v for k, v in self.headers.items() if k.lower() != "host"},
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+                        status, headers, payload = answer.status, answer.headers, answer.read()
+                except urllib.error.HTTPError as error:
+                    status, headers, payload = error.code, error.headers, error.read()
+                self.send_response(status)
+                for name in ("Content-Type", "ETag"):
+                    if headers.get(name):
+                        self.send_header(name, headers[name])
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                self._forward(None)
+
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                self._forward(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def release(self) -> None:
+        self.gate.set()
+
+    def close(self) -> None:
+        self.gate.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_navigation_while_the_first_coverage_loads_is_followed(
+    make_browser: Any, service: Service
+) -> None:
+    """The content script listened for same-document navigations only once the first page's
+    coverage had arrived: a reader who went on to the next article (pushState) while a slow
+    service was still answering kept the first article's panel, for good."""
+    gated = GatedService(service.url)
+    try:
+        browser: Browser = make_browser(standalone=True)
+        since = time.time() * 1000
+        browser.set_settings(serviceUrl=gated.url)
+        browser.wait_for_sync(since)
+        page = browser.context.new_page()
+        page.goto(NYT_ARTICLE)
+        page.wait_for_selector("parallax-panel .coverage-section .loading", state="attached")
+        page.click("#spa-next")  # while the service holds the first /v1/score
+        next_url = page.url
+        assert next_url != NYT_ARTICLE
+        gated.release()
+        page.wait_for_selector(
+            f"parallax-panel[data-parallax-for='{next_url}']", state="attached", timeout=WAIT_MS
+        )
+        assert page.locator("parallax-panel").count() == 1
+        story = service.score(next_url)["story"]
+        assert page.locator("parallax-panel .story-count").inner_text() == (
+            f"{story['article_count']} articles from {story['outlet_count']} sources"
+        )
+    finally:
+        gated.close()

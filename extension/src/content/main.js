@@ -157,7 +157,6 @@ export async function start(startedAt) {
   let pageController = new AbortController();
   let shownKey = articleKey(location.href);
   const timing = { pause, resume, report };
-  await showPage(settings, pageController, timing);
 
   // Sites that change article without reloading (pushState) get the new article's badge and panel.
   let settleTimer = 0;
@@ -197,4 +196,7 @@ export async function start(startedAt) {
   };
   api.storage.onChanged.addListener(onSettings);
   window.addEventListener("popstate", onNavigated, { signal: features.signal });
+  // Only now, with the listeners above in place: a navigation while the first page's coverage
+  // is on its way (a slow service) went unheard, and the first article's panel stayed for good.
+  await showPage(settings, pageController, timing);
 }
