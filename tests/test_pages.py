@@ -1280,6 +1280,8 @@ def test_titles_and_quotes_carry_their_outlets_language(app: Flask) -> None:
         page = render_template(
             "pages/story.html", story=models.story_page(summary), outlet_base="/outlets/"
         )
+    # The headline is Spiegel's title: German.
+    assert '<h1 id="story-title" class="headline" dir="auto" lang="de">Brücke gesperrt</h1>' in page
     langs = re.findall(r'lang="([^"]*)"', page)
     assert set(langs) == {"en", "de"}, langs  # the page's own, German, and English inside German
     assert '<li dir="auto" lang="de">Die Brücke ist gesperrt. <span class="source" lang="en">(' in (
@@ -1295,3 +1297,16 @@ def test_titles_and_quotes_carry_their_outlets_language(app: Flask) -> None:
     ), page
     assert '<p class="article-title" dir="auto">جسر مغلق' in page
     assert '<p class="article-title" dir="auto">Odd title' in page
+
+
+def test_the_headline_takes_a_language_only_when_it_can_be_told() -> None:
+    def article(title: str, language: str) -> dict[str, Any]:
+        return {"title": title, "outlet": {"name": "X", "language": language}}
+
+    french = {"center": [article("Le pont est fermé", "fr"), article("Pont fermé", "fr")]}
+    mixed = {"center": [article("Le pont est fermé", "fr"), article("Bridge shut", "en")]}
+    assert models._headline_language("Le pont est fermé", mixed) == "fr"  # whose title it is
+    assert models._headline_language("Bridge shut", mixed) is None  # English: the page's own
+    assert models._headline_language("Pont: fermeture", french) == "fr"  # all French
+    assert models._headline_language("Pont: fermeture", mixed) is None  # not known
+    assert models._headline_language("Untitled story", {}) is None

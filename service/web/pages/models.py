@@ -444,6 +444,7 @@ class StoryPage:
     filters: Filters
     shown_count: int
     key_points: tuple[KeyPoint, ...] = ()
+    headline_language: str | None = None  # see _headline_language
     framing: tuple[FramingNote, ...] = ()
     # The same framing by side, when the summary gives it by side (the API does).
     framing_sides: tuple[FramingSide, ...] = ()
@@ -544,6 +545,19 @@ def _framing_sides(value: object, counts: Mapping[str, int]) -> tuple[FramingSid
     return tuple(sides) if any(s.terms or s.quotes for s in sides) else ()
 
 
+def _headline_language(headline: str, by_side: Mapping[str, Any]) -> str | None:
+    """The language of the headline when it can be told: that of the outlet whose title it is,
+    else the one language all the listed articles' outlets share (None when any is English or
+    of several languages)."""
+    articles = [a for side in by_side.values() if isinstance(side, list) for a in side]
+    articles = [a for a in articles if isinstance(a, dict)]
+    for article in articles:
+        if article.get("title") == headline:
+            return outlet_language(article.get("outlet"))
+    languages = {outlet_language(a.get("outlet")) for a in articles}
+    return languages.pop() if len(languages) == 1 else None
+
+
 def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> StoryPage:
     """The story page's view of a summary exactly as `/v1/stories/<id>` returns it."""
     lean = summary["lean"]
@@ -624,6 +638,7 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
         filters=filters,
         shown_count=shown_total,
         key_points=key_points,
+        headline_language=_headline_language(str(summary.get("headline") or ""), by_side),
         framing=_text_items(summary.get("framing")),
         framing_sides=_framing_sides(summary.get("framing"), counts),
         summary_line=str(summary["summary"]) if isinstance(summary.get("summary"), str) else None,
