@@ -116,6 +116,23 @@ def _records(
         yield number, record
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    # {"title": "a", "title": "b"}: which one a reader keeps differs (json keeps the last), so
+    # the line is refused, named, rather than read one way here and another way elsewhere.
+    found: dict[str, object] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
+
+
 def _record(number: int, line: str) -> dict[str, object]:
     if not line.isascii() and (bad := _UNDECODED_RE.search(line)) is not None:
         # json.loads would read the stray byte as a lone surrogate inside a string.
@@ -124,7 +141,11 @@ def _record(number: int, line: str) -> dict[str, object]:
             f"{bad.start() + 1}); save the file as UTF-8"
         )
     try:
-        record = json.loads(line)
+        record = json.loads(line, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise FileFormatError(
+            f"line {number}: the key {exc.key[:40]!r} is given twice in one object; keep one"
+        ) from None
     except json.JSONDecodeError as exc:
         # Some of json's messages end in "at" already ("Invalid control character at").
         reason = exc.msg.removesuffix(" at")

@@ -14,6 +14,7 @@ from service.web.errors import APIError
 # Deeper than any body the API documents (3 levels) by far, shallow enough for any code to walk.
 MAX_DEPTH = 32
 _CACHE_ATTR = "_parallax_json_body"
+_REFUSED_ATTR = "_parallax_json_body_refused"
 
 
 def _refuse_constant(name: str) -> Any:
@@ -25,6 +26,17 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(value):  # 1e400 reads as infinity, which JSON cannot say
         raise ValueError(f"the number {text[:30]} is too large")
     return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # {"title": "a", "title": "b"} is read differently by different parsers (first or last
+    # wins): a proxy or a client library may have checked the other one. Refused, named.
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"the key {key[:40]!r} is given twice in one object")
+        found[key] = value
+    return found
 
 
 def _depth(value: Any) -> int:
@@ -57,16 +69,35 @@ def read_body(limit: int) -> bytes:
 
 
 def json_body(limit: int, usage: str) -> Any:
-    """The body parsed as JSON (read once per request); `usage` is the 400's hint of what to send."""
+    """The body parsed as JSON (read once per request, its refusal too); `usage` is the 400's
+    hint of what to send."""
     cached = getattr(g, _CACHE_ATTR, None)
     if cached is not None:
         return cached[0]
+    refused = getattr(g, _REFUSED_ATTR, None)
+    if refused is not None:
+        # The rate limiter reads a lookup's body first (its cost): the stream is spent, and the
+        # view read nothing, answering "Expecting value" whatever was wrong with it.
+        raise refused
+    try:
+        return _parsed_body(limit, usage)
+    except APIError as exc:
+        setattr(g, _REFUSED_ATTR, exc)
+        raise
+
+
+def _parsed_body(limit: int, usage: str) -> Any:
     if not request.is_json:
         raise APIError(400, "invalid_body", f"send {usage} with Content-Type: application/json")
     data = read_body(limit)
     try:
         value = json.loads(
-            data.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
+            # A UTF-8 byte order mark is ignored, as RFC 8259 lets a parser do (some clients
+            # and editors write one); "Unexpected UTF-8 BOM" sent them to Python's codecs.
+            data.decode("utf-8").removeprefix("\ufeff"),
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_unique_keys,
         )
     except UnicodeDecodeError:
         raise APIError(400, "invalid_body", f"the body is not UTF-8 text; send {usage}") from None

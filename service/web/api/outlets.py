@@ -114,9 +114,12 @@ def export() -> ResponseReturnValue:
         "Cache-Control": "public, max-age=3600",
         "Vary": "Accept-Encoding",
     }
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+    # If-None-Match compares weakly and takes "*" (RFC 9110 13.1.2): a proxy that compresses
+    # (nginx's gzip) turns the ETag into W/"…", and its clients send that back.
+    if request.if_none_match.contains_weak(etag.strip('"')) or request.if_none_match.star_tag:
         return Response(status=304, headers=headers)
-    wants_gzip = "gzip" in request.headers.get("Accept-Encoding", "").lower()
+    # "gzip;q=0" refuses gzip; "*" accepts it (RFC 9110 12.5.3).
+    wants_gzip = request.accept_encodings["gzip"] > 0
     body = packed if wants_gzip else plain
     response = Response(body, mimetype="application/json", headers=headers)
     if wants_gzip:

@@ -94,7 +94,11 @@ def _resolve(value: object, name: str = "url") -> Resolution:
     try:
         return ratings_table().resolve(value)
     except URLInputError as exc:
-        raise APIError(400, f"invalid_{name}", exc.message) from None
+        # The resolver's words name "url"; a canonical_url's problem must name that field.
+        message = exc.message
+        if name != "url" and message.startswith("url "):
+            message = name + message[3:]
+        raise APIError(400, f"invalid_{name}", message) from None
 
 
 def _canonical(value: object, name: str = "url") -> str:
