@@ -650,9 +650,11 @@ class SQLStore(ABC):
         outlet's side changed since it was stored takes the new side; its stories' rows are
         refreshed (counts by side, blindspot: what a listing shows), and their digests that do
         not hold under these ratings are due, as are digests made before digests named their
-        sides. Those are left to the flushes' orphan turn, REFRESH_CHUNK per flush, so a
-        re-rated outlet with thousands of stories does not hold one batch up for minutes;
-        until then a reader makes its own (Engine._rated_digest). Returns the stories due."""
+        sides. Those are left to the flushes, RERATE_PER_FLUSH per flush (each claims its
+        share), so a re-rated outlet with thousands of stories does not hold one batch up for
+        minutes; until then a reader makes its own (Engine._rated_digest). Ratings the store
+        has seen replaced by newer ones are not taken up (ratings_log). Returns the stories
+        due."""
         if self.cursor(RATINGS_CURSOR) == ratings.version:
             return 0
         conn = self._conn()
@@ -931,7 +933,16 @@ class SQLStore(ABC):
         on other ratings than the store's, a listing showed the old sides. Rows come back as
         read when the store is at these ratings; else each re-sided outlet that has articles
         in a listed story is moved to its side now (one grouped read for the rows)."""
-        if not rows or self.cursor(RATINGS_CURSOR) == ratings.version:
+        if not rows:
+            return []
+        # At these ratings: brought to them (the cursor), and no newer pass begun since (it
+        # registers first, and re-sides story by story before it moves the cursor).
+        at, newest = self._one(
+            "SELECT (SELECT value FROM cursors WHERE name = ?),"
+            " (SELECT version FROM ratings_log ORDER BY seq DESC LIMIT 1)",
+            (RATINGS_CURSOR,),
+        )
+        if at == ratings.version and newest in (None, ratings.version):
             return list(rows)
         stored: dict[str, dict[str, set[str]]] = {}
         for story_id, outlet_id, side in self._where_in(

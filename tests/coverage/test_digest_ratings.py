@@ -1172,3 +1172,35 @@ def test_stories_deleted_or_merged_away_while_queued_leave_the_queue(
     assert store.resolve_story("st-2") == "st-3"
     assert row.outlets_by_side == {"left": 1, "center": 2}
     assert after.holds(row.digest)
+
+
+def test_a_listing_on_the_old_ratings_is_right_while_a_newer_pass_is_half_done(
+    store: Any, table: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newer writer's pass re-sides story by story and moves the store's cursor last: a
+    reader on the old ratings (the cursor still its own) took the stored counts as its own and
+    listed the stories already done under the new sides."""
+    from service.store import sql
+
+    before = _three_stories(store, table)
+    after = _ratings_with(tmp_path, RIGHT_DAILY_CENTER)
+    monkeypatch.setattr(sql, "REFRESH_CHUNK", 1)
+    real = sql.SQLStore._rerate_chunk
+    done: list[int] = []
+
+    def stopping(self: Any, *args: Any) -> int:
+        if done:
+            raise RuntimeError("the newer writer stopped")
+        done.append(1)
+        return real(self, *args)
+
+    monkeypatch.setattr(sql.SQLStore, "_rerate_chunk", stopping)
+    with pytest.raises(RuntimeError):
+        store.rerate(after)
+    assert store.story("st-1").outlets_by_side == {"left": 1, "center": 2}  # done
+    assert store.cursor("digest_ratings") == before.version
+    listed = store.stories(limit=10, digests=False, ratings=before)
+    assert [r.outlets_by_side.get("right") for r in listed] == [1, 1, 1]
+    assert [r.outlets_by_side["center"] for r in listed] == [1, 1, 1]
+    listed = store.stories(limit=10, digests=False, ratings=after)
+    assert [r.outlets_by_side["center"] for r in listed] == [2, 2, 2]
