@@ -1310,3 +1310,35 @@ def test_the_headline_takes_a_language_only_when_it_can_be_told() -> None:
     assert models._headline_language("Pont: fermeture", french) == "fr"  # all French
     assert models._headline_language("Pont: fermeture", mixed) is None  # not known
     assert models._headline_language("Untitled story", {}) is None
+
+
+def test_every_outlet_link_on_a_story_page_leads_to_a_page(app: Flask, client: FlaskClient) -> None:
+    # A story first reported by an outlet the ratings do not know linked 'First reported by
+    # www.northbridge-gazette.example' to its outlet page, which is a 404 (the article rows
+    # already linked rated outlets only).
+    eng = engine(app)
+    eng.ingest(
+        [
+            RawArticle(
+                title="Northbridge library reopens after flood repairs",
+                text="The Northbridge public library reopened on Monday after eight months.",
+                url="https://www.northbridge-gazette.example/2025/11/03/library",
+                published=1_762_160_400.0,
+            ),
+            RawArticle(
+                title="Northbridge library reopens its doors after flood",
+                text="Northbridge's library is open again after flood repairs.",
+                url="https://www.foxnews.com/us/northbridge-library",
+                published=1_762_167_600.0,
+            ),
+        ]
+    )
+    (story,) = client.get("/v1/stories").get_json()["stories"]
+    summary = client.get(f"/v1/stories/{story['id']}").get_json()
+    assert summary["first_reported_by"]["outlet"]["rated"] is False
+    page = client.get(f"/stories/{story['id']}").data.decode()
+    links = set(re.findall(r'href="(/outlets/[^"?]+)"', page))
+    assert links == {"/outlets/foxnews.com"}, links
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    assert "First reported by www.northbridge-gazette.example" in _text(page.encode())
