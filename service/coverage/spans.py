@@ -23,16 +23,21 @@ MAX_SPANS = 6  # variants of one sentence (besides the sentence itself) at most
 MAX_CUTS = 8  # cut points tried in one clause: a run of commas costs no more than a sentence
 
 # A dateline or wire credit before the story proper: "WASHINGTON (AP) — ", "NEW YORK -- ",
-# "MONSEY, N.Y. (AP) — ", "(CNN) — ", "(CNN)", "Washington (CNN) -- ", "LONDON (Reuters) - ".
+# "MONSEY, N.Y. (AP) — ", "(CNN) — ", "(CNN)", "Washington (CNN) -- ", "LONDON (Reuters) - ",
+# "BEIJING/HOUSTON (Reuters) - ", "WASHINGTON, May 20 (Reuters) ― ", "New York (CNN Business)".
+_WIRE = r"(?:CNN(?: [A-Z][a-z]+)?|AP|AFP|Reuters|UPI|CNBC|Xinhua|Bloomberg|dpa|EFE|TASS|ANSA)"
+_DASH = r"(?:—|–|―|--|-)"
 _DATELINE_RE = re.compile(
     r"^(?:"
-    # An upper-case place (with an optional ", N.Y." or ", Calif."), optional credit, a dash.
-    r"[A-Z][A-Z.'\-]*(?: [A-Z][A-Z.'\-]*){0,3}(?:, [A-Z][A-Za-z.]{1,12}(?: [A-Z][A-Za-z.]{1,12})?)?"
-    r"(?: ?\([A-Za-z][A-Za-z .&]{0,24}\))? ?(?:—|–|--|-) ?"
+    # An upper-case place (or places: "BEIJING/HOUSTON"), with an optional ", N.Y." or
+    # ", Calif." and an optional date ("May 20"), optional credit, a dash.
+    r"[A-Z][A-Z.'/\-]*(?: [A-Z][A-Z.'/\-]*){0,3}"
+    r"(?:, [A-Z][A-Za-z.]{1,12}(?: [A-Z][A-Za-z.]{1,12})?)?(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?"
+    r"(?: ?\([A-Za-z][A-Za-z .&]{0,24}\))? ?" + _DASH + r" ?"
     # A place in title case followed by a wire credit in brackets, optional dash.
-    r"|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2},? ?\((?:CNN|AP|AFP|Reuters|UPI|CNBC|Xinhua)\) ?(?:(?:—|–|--|-) ?)?"
+    r"|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2},? ?\(" + _WIRE + r"\) ?(?:" + _DASH + r" ?)?"
     # A bare wire credit.
-    r"|\((?:CNN|AP|AFP|Reuters|UPI|CNBC|Xinhua)\) ?(?:(?:—|–|--|-) ?)?"
+    r"|\(" + _WIRE + r"\) ?(?:" + _DASH + r" ?)?"
     r")(?=[\"“‘']?[A-Z0-9])"
 )
 # A connective that leans on the sentence before it, before a capitalised word.
@@ -166,6 +171,12 @@ def _has_verb(span: str) -> bool:
         ):
             return True
     return False
+
+
+def leads_with_dateline(sentence: str) -> bool:
+    """Whether an English sentence still opens with a dateline or wire credit (one whose rest
+    is too short to stand as a sentence keeps it): no point can be shown so."""
+    return _DATELINE_RE.match(sentence) is not None
 
 
 def english_head(sentence: str) -> str:

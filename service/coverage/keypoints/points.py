@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from service.coverage.keypoints.readable import leans_back, stands_alone
 from service.coverage.keypoints.sentences import (
     _DIGIT_RE,
     EVALUATIVE_MIN,
@@ -549,19 +550,95 @@ def _best_set(
     return [top[i] for i in best]
 
 
-def _reading_order(chosen: list[_Sentence]) -> list[_Sentence]:
-    """What happened first, then who and where, then reactions: the most valuable point (the
-    one carrying most of what the coverage shares) first, reported speech last."""
-    return sorted(chosen, key=lambda s: (s.reaction, -s.score, s.source, s.position))
+def _reading_order(story: _Story, chosen: list[_Sentence]) -> list[_Sentence]:
+    """What happened first, then who and where, then reactions: an article's lead opens (the
+    most valuable lead: a detail read before the event it details does not read), then the
+    points by value (the one carrying most of what the coverage shares first), reported speech
+    last; one article's points in its own order; a point that leans on its article's sentence
+    before (leans_back) right after it."""
+    ranked = sorted(chosen, key=lambda s: (s.reaction, -s.score, s.source, s.position))
+    lead = next((k for k, s in enumerate(ranked) if not s.reaction and s.position <= 1), None)
+    if lead:
+        ranked.insert(0, ranked.pop(lead))
+    # One article's points keep the article's order (its lead before its later sentences,
+    # whatever they say): its slots are given to its points in position order.
+    slots: dict[int, list[int]] = {}
+    for k, s in enumerate(ranked):
+        slots.setdefault(s.source, []).append(k)
+    for places in slots.values():
+        ordered = sorted((ranked[k] for k in places), key=lambda s: s.position)
+        for k, s in zip(places, ordered, strict=True):
+            ranked[k] = s
+    leaning = {id(s) for s in ranked if _leans_back(story, s) and _before(s, ranked) is not None}
+    out: list[_Sentence] = []
+    for s in ranked:
+        if id(s) in leaning:
+            continue
+        out.append(s)
+        follower = _after(s, ranked)
+        while follower is not None and id(follower) in leaning:
+            out.append(follower)
+            follower = _after(follower, ranked)
+    return out
+
+
+def _before(s: _Sentence, points: Sequence[_Sentence]) -> _Sentence | None:
+    """The point that is the sentence before `s` in its article, if one is chosen."""
+    return next((t for t in points if t.source == s.source and t.position == s.position - 1), None)
+
+
+def _after(s: _Sentence, points: Sequence[_Sentence]) -> _Sentence | None:
+    """The point that is the sentence after `s` in its article, if one is chosen."""
+    return next((t for t in points if t.source == s.source and t.position == s.position + 1), None)
+
+
+def _language(story: _Story, s: _Sentence) -> str:
+    parsed = story.parsed.get(s.source)
+    return parsed.language if parsed is not None else "english"
+
+
+def _stands(story: _Story, s: _Sentence) -> bool:
+    """readable.stands_alone, in the sentence's article's language."""
+    return stands_alone(s.text, _language(story, s))
+
+
+def _leans_back(story: _Story, s: _Sentence) -> bool:
+    """readable.leans_back, for a sentence of the text (a title leans on nothing)."""
+    return s.position > 0 and leans_back(s.text, _language(story, s))
+
+
+# Sets chosen again at most this many times without a point that leans on a sentence not
+# chosen with it (each time one such point or more out); then such points are left out.
+MAX_RECHOICES = 3
+
+
+def _readable_points(story: _Story, pool: list[_Sentence]) -> list[_Sentence]:
+    """_choose_points over the sentences that read alone, where a point that leans on the
+    sentence before it in its article ("But ...", "He ...") is kept only with that sentence."""
+    pool = [s for s in pool if _stands(story, s)]
+    # A sentence leaning on one that is no candidate can never have it beside it.
+    held = {(s.source, s.position) for s in pool}
+    pool = [s for s in pool if not _leans_back(story, s) or (s.source, s.position - 1) in held]
+    chosen: list[_Sentence] = []
+    for _ in range(MAX_RECHOICES + 1):
+        chosen = _choose_points(story, pool)
+        orphans = {id(s) for s in chosen if _leans_back(story, s) and _before(s, chosen) is None}
+        if not orphans:
+            return chosen
+        pool = [s for s in pool if id(s) not in orphans]
+    return [s for s in chosen if not _leans_back(story, s) or _before(s, chosen) is not None]
 
 
 def key_points(story: _Story) -> list[KeyPoint]:
-    chosen = _choose_points(story, list(story.candidates))
+    """The story's points in reading order: sentences that read alone first; the titles where
+    none does (the coverage's own words, distinct ones only); and only where neither gives a
+    point, the sentences and titles as they are (a story of questions still has points)."""
+    titles = [t for t in story.title_sentences.values() if t.words <= MAX_POINT_WORDS]
+    chosen = _readable_points(story, list(story.candidates))
+    # (Titles do not pad out fewer than MIN_POINTS sentences: they repeat the leads' words,
+    # ROUGE-1 -0.003 and ROUGE-2 -0.003 on stories-dev.)
     if not chosen:
-        # No usable sentence (titles only, or text without sentence breaks): the titles are the
-        # coverage's own words, so they stand in, distinct ones only. (Titles do not pad out
-        # fewer than MIN_POINTS sentences: they repeat the leads' words, ROUGE-1 -0.003 and
-        # ROUGE-2 -0.003 on stories-dev.)
-        titles = [t for t in story.title_sentences.values() if t.words <= MAX_POINT_WORDS]
-        chosen = _choose_points(story, titles)
-    return [_point(story, s) for s in _reading_order(chosen)]
+        chosen = _readable_points(story, titles)
+    if not chosen:
+        chosen = _choose_points(story, list(story.candidates)) or _choose_points(story, titles)
+    return [_point(story, s) for s in _reading_order(story, chosen)]

@@ -1,0 +1,122 @@
+"""Whether a sentence reads on its own as a key point, shown apart from its article under its
+outlet's name: not a fragment of a longer quotation, not a question, not the writer's own voice,
+no dateline or show blurb left in it; and whether it leans on the sentence before it in its
+article ("But ...", "He ...", "This was ...").
+
+Read as an editor reads a story page (session 11, a seeded sample of 60 stories of both dev
+sets): these were the points a reader could not follow. English rules; other languages pass.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from service.coverage.spans import leads_with_dateline
+
+# A connective that carries on from the sentence before: shown alone it answers nothing.
+# ("Then-President ..." and "So far, ..." do not lean back.)
+_CONNECTIVE_RE = re.compile(
+    r"^[\"“‘']?(?:But|And|Or|Nor|Yet|Still|Also|However|Meanwhile|Instead|Moreover|Furthermore|"
+    r"Additionally|Nonetheless|Nevertheless|Plus|Then|Thus|Therefore|Hence|Indeed|Besides|"
+    r"Likewise|Similarly|Otherwise|So(?! far\b))(?![\w'’-])"
+)
+# A pronoun or demonstrative opening the sentence, or opening its clause after a leading phrase
+# ("At 9.3 million new positions, it was ..."): who or what it is was said before.
+_PRONOUN = r"(?:[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[Tt]his|[Tt]hat|[Tt]hese|[Tt]hose|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Hh]im|[Tt]hem)"
+# (a leading phrase of time, place or circumstance: "Sen. Smith, his voice rising, ..." is an
+# aside after a name, which says who)
+_LEADING = (
+    r"(?:On|In|At|After|Before|During|Earlier|Later|Last|Since|Following|With|Amid|As|Under|"
+    r"Despite|For|By|Speaking|Late|Early|When|While|Although|Though|Because|If|Once|Until|"
+    r"Asked|Like|Unlike|Now|Today|Yesterday|Over|Within|Without|Among|Across|Through|Upon|"
+    r"Instead|Still|Yet|But|And|So|However|Meanwhile|Also|Then|Rather|\d)[^,;:\"“”()]{0,60}, "
+)
+_ANAPHOR_RE = re.compile(
+    r"^[\"“‘']?(?:" + _LEADING + r")?" + _PRONOUN + r"(?=[\s'’,.;:!?]|$)"
+    # "This week ...", "That morning ...": a time, not a reference. "Those who ...": anyone.
+    r"(?! (?:week|weekend|year|month|morning|afternoon|evening|night|summer|spring|fall|autumn|"
+    r"winter|season|past|coming|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
+    r"(?! who\b)"
+)
+# A leading phrase about "its" or "their" something, then "the ..." or a pronoun: "In its first
+# action on Monday, the countries will ...", whose "its" and "the countries" were said before.
+# ("In his first speech, Biden said ...": the name after the comma says whose.)
+_POSSESSIVE_LEAD_RE = re.compile(
+    r"^(?:In|On|At|After|Before|During|With|Under|For|By|Since|Following|Amid|Despite)"
+    r" (?:its|his|her|their) [^,;:\"“”()]{1,60}, (?:the|he|she|it|they|this|these|those)\b"
+)
+# "It is unclear whether ...", "It's not easy to ...": an expletive it, which points nowhere
+# (not "It's a plan that ...", whose "it" is the plan said before).
+_EXPLETIVE_IT_RE = re.compile(
+    r"^It(?:'s|’s| is| was| remains| has been| will be| would be| seems| appears)"
+    r"(?: (?:not|also|still|now|too|so|very|far|already|increasingly|hardly|no longer))?"
+    r" (?!a |an |the |just |only )[a-z]+ (?:whether|that|to|how|if|when|what|who|why)\b"
+)
+# The writer's own voice, or the reader addressed, outside quotation marks: under an outlet's
+# name "I" and "you" are nobody a reader can place (an op-ed, a teaser, a quotation split at a
+# sentence break).
+_PERSON_RE = re.compile(
+    r"(?<!War )(?<!Phase )(?<!Title )(?<!Class )(?<!Part )(?<!Type )(?<!Stage )"
+    r"\b(?:I|I'm|I’m|I've|I’ve|I'd|I’d|I'll|I’ll|me|my|mine|myself|[Ww]e|[Ww]e're|[Ww]e’re|"
+    r"[Ww]e've|[Ww]e’ve|[Ww]e'll|[Ww]e’ll|us|[Oo]ur|ours|ourselves|[Yy]ou|[Yy]ou're|[Yy]ou’re|"
+    r"[Yy]ou've|[Yy]ou’ve|[Yy]our|yours|yourself|[Ll]et's|[Ll]et’s)(?![\w'’-])"
+)
+_QUOTED_RE = re.compile(r"“[^“”]*”|\"[^\"]*\"")
+# A show's or video's blurb, not a report: "X joins Y to discuss ...", "On this episode of ...".
+_BLURB_RE = re.compile(
+    r"\bjoins?\b[^.]{0,120}\bto (?:discuss|talk about|break down)\b"
+    r"|\b(?:[Oo]n|[Ii]n) (?:this|today['’]s|the latest|this week['’]s) (?:episode|edition)\b"
+)
+
+
+def quote_fragment(text: str) -> bool:
+    """Whether a quotation opens in the text and never closes, or closes without opening: a
+    sentence of a longer quotation, whose speaker is in another sentence."""
+    return text.count('"') % 2 == 1 or text.count("“") != text.count("”")
+
+
+def question(text: str) -> bool:
+    """Whether the text ends as a question (after closing quotes or brackets). A question
+    quoted after its speaker ('... a video that asks "Will brave win?"') is reported: a
+    statement."""
+    body = text.rstrip("\"'”’»)]")
+    if not body.endswith(("?", "？", "؟")):
+        return False
+    if body == text:
+        return True
+    opened = max(body.rfind('"'), body.rfind("“"))
+    return opened <= 0 or not body[:opened].strip()
+
+
+def own_voice(text: str) -> bool:
+    """Whether the writer speaks as "I" or "we", or to the reader as "you", outside quotes."""
+    return _PERSON_RE.search(_QUOTED_RE.sub(" ", text)) is not None
+
+
+# A story's candidates are asked at every refresh of it: the answers are kept (a sentence's
+# text is held by the parse cache anyway; its hash is cached on the string).
+_KEPT = 65_536
+
+
+@functools.lru_cache(maxsize=_KEPT)
+def stands_alone(text: str, language: str) -> bool:
+    """Whether a sentence can be shown as a point at all: whole quotations, a statement, in
+    the report's voice, without a dateline or a show's blurb. Leaning on the sentence before
+    (leans_back) is another matter: it reads right after that sentence."""
+    if quote_fragment(text) or question(text):
+        return False
+    if language != "english":
+        return True
+    return not (own_voice(text) or leads_with_dateline(text) or _BLURB_RE.search(text))
+
+
+@functools.lru_cache(maxsize=_KEPT)
+def leans_back(text: str, language: str) -> bool:
+    """Whether a sentence opens with a connective or a pronoun that refers to the sentence
+    before it in its article ("But ...", "He said ...", "This was ...", "At noon, it ...")."""
+    if language != "english":
+        return False
+    if _CONNECTIVE_RE.match(text) or _POSSESSIVE_LEAD_RE.match(text):
+        return True
+    return _ANAPHOR_RE.match(text) is not None and _EXPLETIVE_IT_RE.match(text) is None
