@@ -164,6 +164,8 @@ def parse_feed_with_feedparser(
             "the document is JSON (a JSON Feed?), not RSS or Atom: list the outlet's RSS or "
             "Atom feed in ratings/feeds.csv"
         )
+    if b"&#" in body:
+        body = _joined_surrogate_refs(body)
     # Bytes only: given a string that looks like a URL, feedparser would fetch it itself.
     try:
         parsed = feedparser.parse(
@@ -202,6 +204,41 @@ def parse_feed_with_feedparser(
         if article is not None:
             articles.append(article)
     return articles
+
+
+# A numeric character reference, and the one right after it (not consumed).
+_CHAR_REF = re.compile(
+    rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});(?=&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});)?"
+)
+
+
+def _ref_value(digits: bytes) -> int:
+    return int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+
+
+def _joined_surrogate_refs(body: bytes) -> bytes:
+    """The document with UTF-16 surrogates written as character references ("&#xD83D;&#xDE00;",
+    what some publishing systems make of an emoji) joined into the one character they spell,
+    and a lone one made U+FFFD: feedparser raised UnicodeEncodeError on either, losing every
+    item of the feed. Other references are left as they are."""
+    skip_at = -1
+
+    def fix(match: re.Match[bytes]) -> bytes:
+        nonlocal skip_at
+        if match.start() == skip_at:
+            return b""  # the low half of a pair written out with its high half
+        value = _ref_value(match.group(1))
+        if not 0xD800 <= value <= 0xDFFF:
+            return match.group()
+        following = match.group(2)
+        if value <= 0xDBFF and following is not None:
+            low = _ref_value(following)
+            if 0xDC00 <= low <= 0xDFFF:
+                skip_at = match.end()
+                return b"&#x%X;" % (0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00))
+        return b"&#xFFFD;"
+
+    return _CHAR_REF.sub(fix, body)
 
 
 # A date whose fields no calendar has: feedparser carries them over ("2025-13-04" read as

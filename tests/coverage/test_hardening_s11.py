@@ -375,3 +375,33 @@ def test_a_refused_lookup_body_says_what_is_wrong_under_the_rate_limit(
     answer = app.test_client().post("/v1/lookup", data=body, content_type="application/json")
     assert answer.status_code == 400
     assert says in answer.get_json()["error"]["message"]
+
+
+# -- feed fields -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("refs", "spelled"),
+    [
+        ("&#xD83D;&#xDE00;", "\U0001f600"),  # an emoji as a publishing system wrote it
+        ("&#55357;&#56832;", "\U0001f600"),
+        ("&#xdbff;&#xdfff;", "\U0010ffff"),
+        ("&#xDFFF;", "\ufffd"),  # a lone half
+        ("&#xD83D;&#65;", "\ufffdA"),
+        ("&#65;&#xD83D;&#xDE00;&#xD83D;&#xDE01;", "A\U0001f600\U0001f601"),
+    ],
+)
+def test_surrogates_written_as_character_references_do_not_lose_the_feed(
+    engine: Any, refs: str, spelled: str
+) -> None:
+    from service.ingest.feeds import parse_feed
+
+    body = (
+        '<rss version="2.0"><channel><item><title>Harbor council votes '
+        f"{refs}</title><link>https://leftpaper.com/emoji</link>"
+        "<description>The council met.</description></item></channel></rss>"
+    ).encode()
+    # feedparser raised UnicodeEncodeError on these: 'unreadable feed', every item lost.
+    articles = parse_feed(body, "https://leftpaper.com/feed", "leftpaper.com")
+    assert [a.title for a in articles] == [f"Harbor council votes {spelled}"]
+    assert engine.ingest(articles).added == 1
