@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import logging
 import re
@@ -76,6 +77,10 @@ RATINGS_CURSOR = "digest_ratings"
 # instead of holding one up for minutes; readers make their own meanwhile.
 RERATE_DUE = 0.0
 RERATE_PER_FLUSH = 50
+# A blindspot listing under other ratings than the store's reads its candidates this many at
+# a time (stories._rated_blindspots); past this many re-sided outlets, every story is one.
+BLINDSPOT_PAGE = 200
+BLINDSPOT_MOVED_MAX = 500
 # A flush claims its share of that queue before computing it (digest_due = -the claim's time):
 # two processes' flushes took the same first RERATE_PER_FLUSH stories by id and both computed
 # them. A claim older than ORPHAN_DIGEST_SECONDS (its process died) is back in the queue.
@@ -931,18 +936,13 @@ class SQLStore(ABC):
         A story's row counts its outlets by the sides stored with its articles, which follow
         the ratings only once a writer has taken them up (rerate): until then, or in a process
         on other ratings than the store's, a listing showed the old sides. Rows come back as
-        read when the store is at these ratings; else each re-sided outlet that has articles
-        in a listed story is moved to its side now (one grouped read for the rows)."""
+        read where their articles are stored with the sides these ratings give; else each
+        re-sided outlet that has articles in a listed story is moved to its side now (one
+        grouped read for the rows). Also when the store is at these ratings: an outlet they
+        rate that the store first met in a batch of a writer on replaced ratings is stored
+        with that writer's side (_StoreRatings has none recorded for it), and while a newer
+        pass is half done the stories it did are stored with the newer sides."""
         if not rows:
-            return []
-        # At these ratings: brought to them (the cursor), and no newer pass begun since (it
-        # registers first, and re-sides story by story before it moves the cursor).
-        at, newest = self._one(
-            "SELECT (SELECT value FROM cursors WHERE name = ?),"
-            " (SELECT version FROM ratings_log ORDER BY seq DESC LIMIT 1)",
-            (RATINGS_CURSOR,),
-        )
-        if at == ratings.version and newest in (None, ratings.version):
             return list(rows)
         stored: dict[str, dict[str, set[str]]] = {}
         for story_id, outlet_id, side in self._where_in(
@@ -1813,8 +1813,8 @@ class SQLStore(ABC):
     ) -> list[StoryRow]:
         """The most recently updated stories, newest first, filtered by time and blindspot.
         Without `digests` their digest is not read (a listing shows none). With `ratings`,
-        their counts by side and blindspot are these ratings' (rated_rows); a story filtered
-        by a blindspot it no longer has under them is left out."""
+        their counts by side and blindspot are these ratings' (rated_rows), and so is the
+        blindspot they are filtered by (_rated_blindspots)."""
         where: list[str] = []
         params: list[object] = []
         if since is not None:
@@ -1823,6 +1823,8 @@ class SQLStore(ABC):
         if until is not None:
             where.append("last_updated <= ?")
             params.append(until)
+        if blindspot is not None and ratings is not None:
+            return self._rated_blindspots(where, params, blindspot, limit, digests, ratings)
         if blindspot == "any":
             where.append("blindspot IS NOT NULL")
         elif blindspot is not None:
@@ -1834,12 +1836,64 @@ class SQLStore(ABC):
         sql += " ORDER BY last_updated DESC, id LIMIT ?"
         params.append(limit)
         rows = [story_row(r) for r in self._run(self._conn(), sql, params)]
-        if ratings is None:
-            return rows
-        rows = self.rated_rows(rows, ratings)
-        if blindspot == "any":
-            return [r for r in rows if r.blindspot is not None]
-        return [r for r in rows if blindspot is None or r.blindspot == blindspot]
+        return rows if ratings is None else self.rated_rows(rows, ratings)
+
+    def _rated_blindspots(
+        self,
+        where: list[str],
+        params: list[object],
+        blindspot: str,
+        limit: int,
+        digests: bool,
+        ratings: DigestRatings,
+    ) -> list[StoryRow]:
+        """stories() filtered by the blindspot these ratings give. The stored blindspot
+        follows the ratings a writer took up: filtering on it left out a story that has one
+        only under these ratings (while its page says it has), and a story that lost its own
+        under them took a place of `limit`. The candidates are the stories with the stored
+        blindspot or an article of an outlet these ratings put on another side than the store
+        records (_moved_outlets); they are read a page at a time, newest first, until `limit`
+        hold under these ratings."""
+        conn = self._conn()
+        wanted = (lambda b: b is not None) if blindspot == "any" else (lambda b: b == blindspot)
+        test = "blindspot IS NOT NULL" if blindspot == "any" else "blindspot = ?"
+        tested: list[object] = [] if blindspot == "any" else [blindspot]
+        moved = self._moved_outlets(conn, ratings)
+        if moved is None:  # (every story in the window is a candidate)
+            test, tested = "", []
+        elif moved:
+            marks = ", ".join("?" * len(moved))
+            test = f"({test} OR id IN (SELECT story_id FROM articles WHERE outlet_id IN ({marks})))"
+            tested = [*tested, *moved]
+        where = [*where, test] if test else where
+        sql = f"SELECT {STORY_COLUMNS if digests else _LISTING_COLUMNS} FROM stories"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY last_updated DESC, id LIMIT ? OFFSET ?"
+        page = max(limit, BLINDSPOT_PAGE)
+        out: list[StoryRow] = []
+        for offset in itertools.count(0, page):
+            found = [story_row(r) for r in self._run(conn, sql, [*params, *tested, page, offset])]
+            out.extend(r for r in self.rated_rows(found, ratings) if wanted(r.blindspot))
+            if len(out) >= limit or len(found) < page:
+                break
+        return out[:limit]
+
+    def _moved_outlets(self, conn: Any, ratings: DigestRatings) -> list[str] | None:
+        """The outlets these ratings put on another side than the one the store records for
+        its newest ratings (rated_sides: the side their articles are stored with once the
+        store is at them). None when the store is not at its newest ratings (never brought to
+        any, or a pass not finished: its articles' sides are mixed) or too many moved for one
+        query: then any story may have moved."""
+        newest, _ = self._ratings_order(conn, ratings.version)
+        if newest is None or self.cursor(RATINGS_CURSOR) != newest:
+            return None
+        moved = sorted(
+            str(o)
+            for o, side in self._run(conn, "SELECT outlet_id, side FROM rated_sides")
+            if ratings.side(str(o)) != side
+        )
+        return moved if len(moved) <= BLINDSPOT_MOVED_MAX else None
 
     def story_articles(self, story_id: str, limit: int = 500) -> list[Article]:
         """A story's articles, oldest first."""

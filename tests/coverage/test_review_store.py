@@ -1,0 +1,226 @@
+"""Review of the session's store changes (ratings log, listings under the reader's ratings,
+one rebuild per story): what a listing, a story page and a writer on other ratings say about
+the same story. Both backends."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.coverage.engine import Engine, SnapshotCache
+from service.coverage.summary import DigestRatings, summarize
+from service.store.base import Batch, NewArticle
+from tests.coverage.test_digest_ratings import _ratings_with, _table_with
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
+# Right Daily moves from right to lean-left.
+RIGHT_DAILY_LEFT = (
+    "rightdaily.com,Right Daily,,digital-native,US,en,right,",
+    "rightdaily.com,Right Daily,,digital-native,US,en,lean-left,",
+)
+
+
+def _article(story: str, host: str, side: str, n: int) -> NewArticle:
+    return NewArticle(
+        key=f"https://{host}/{story}",
+        title=f"Harbor levy vote, report {n} ({story})",
+        text="The council passed the harbor levy on Thursday. Port operators objected.",
+        url=f"https://{host}/{story}",
+        outlet_id=host,
+        side=side,
+        published=1_741_000_000.0 + n,
+        story_id=story,
+    )
+
+
+def _left_leaning_story(store: Any, table: Any, story: str = "st-1") -> DigestRatings:
+    """Left Paper, Far Left Org and Right Daily: 2 of 3 left, no blindspot (70 % rule)."""
+    before = DigestRatings(table.version, table.get)
+    store.commit(
+        Batch(
+            articles=[
+                _article(story, host, before.side(host), n)
+                for n, host in enumerate(("leftpaper.com", "farleft.org", "rightdaily.com"))
+            ],
+            ratings=before,
+        )
+    )
+    store.rerate(before)
+    return before
+
+
+def test_a_story_that_gains_a_blindspot_under_the_readers_ratings_is_listed_as_one(
+    store: Any, table: Any, tmp_path: Path
+) -> None:
+    """Listings filtered by blindspot (/blindspots, /v1/stories?blindspot=) filtered on the
+    stored blindspot before counting under the reader's ratings: a story that has one only
+    under them (Right Daily now lean-left: 3 of 3 left) was never listed, while its story
+    page said it was a blindspot."""
+    _left_leaning_story(store, table)
+    assert store.story("st-1").blindspot is None
+    newer = _table_with(tmp_path, RIGHT_DAILY_LEFT)
+    after = DigestRatings(newer.version, newer.get)
+    page = summarize(store.story("st-1"), store.story_articles("st-1"), newer.get)
+    assert page["blindspot"]["side"] == "left"
+    for blindspot in ("left", "any"):
+        listed = store.stories(blindspot=blindspot, digests=False, ratings=after)
+        assert [r.id for r in listed] == ["st-1"], blindspot
+        assert listed[0].outlets_by_side == {"left": 3, "right": 0}
+    assert store.stories(blindspot="right", ratings=after) == []
+
+
+def _table(tmp_path: Path, name: str, *changes: tuple[str, str]) -> Any:
+    """The fixture's ratings table with these lines changed."""
+    from service.core.ratings import load_table
+    from tests.coverage.conftest import OUTLETS_CSV
+    from tests.support.ratings import write_ratings
+
+    text = OUTLETS_CSV
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new)
+    return load_table(write_ratings(tmp_path / name, text))
+
+
+UNRATED_BLOG = "unratedblog.net,Unrated Blog,,blog,US,en,,,,,unknown,,,low,2025-01-01"
+UNRATED_BLOG_RIGHT = (
+    UNRATED_BLOG,
+    UNRATED_BLOG.replace("en,,,,,", "en,lean-right,,mixed,,").replace(",,,low", ",,test,low"),
+)
+
+
+def test_a_blindspot_listing_keeps_its_length_when_stories_lose_theirs(
+    store: Any, tmp_path: Path
+) -> None:
+    """The listing read `limit` stories with the stored blindspot, then dropped those without
+    it under the reader's ratings: `limit=1` answered nothing while a story had one."""
+    first = _table(tmp_path, "a", UNRATED_BLOG_RIGHT)
+    before = DigestRatings(first.version, first.get)
+    store.commit(
+        Batch(
+            articles=[
+                _article(story, host, before.side(host), n)
+                for story, hosts in (
+                    # right 3 of 3 under either ratings
+                    ("st-1", ("rightradio.com", "righttimes.com", "unratedblog.net")),
+                    # right 3 of 3; Right Daily left under the newer: no blindspot
+                    ("st-2", ("rightdaily.com", "rightradio.com", "righttimes.com")),
+                )
+                for n, host in enumerate(hosts)
+            ],
+            ratings=before,
+        )
+    )
+    store.rerate(before)
+    store.commit(  # st-2 is the most recently updated
+        Batch(
+            articles=[
+                NewArticle(
+                    key="https://righttimes.com/st-2-more",
+                    title="Harbor levy: what comes next (st-2)",
+                    text="The levy takes effect in March. Port operators plan an appeal.",
+                    url="https://righttimes.com/st-2-more",
+                    outlet_id="righttimes.com",
+                    side="right",
+                    published=1_741_000_900.0,
+                    story_id="st-2",
+                )
+            ],
+            ratings=before,
+        )
+    )
+    assert [r.id for r in store.stories(blindspot="right")] == ["st-2", "st-1"]
+    second = _table(tmp_path, "b", UNRATED_BLOG_RIGHT, RIGHT_DAILY_LEFT)
+    after = DigestRatings(second.version, second.get)
+    for blindspot in ("right", "any"):
+        listed = store.stories(blindspot=blindspot, limit=1, ratings=after)
+        assert [r.id for r in listed] == ["st-1"], blindspot
+
+
+def test_a_new_outlet_first_stored_by_a_writer_on_replaced_ratings_is_counted_as_rated_now(
+    store: Any, store_factory: Any, table: Any, tmp_path: Path
+) -> None:
+    """Ratings B rate an outlet A did not know (Unrated Blog now lean-left). After a writer on
+    B took them up, a writer still on A stored the outlet's first article: rated_sides had no
+    side for it, so it was stored 'unrated', and since the store's cursor named B, listings
+    under B returned the stored row as it was: the listing said unrated, the story page left."""
+    before = _left_leaning_story(store, table)
+    newer = _table(
+        tmp_path,
+        "b",
+        (UNRATED_BLOG, UNRATED_BLOG_RIGHT[1].replace("lean-right", "lean-left")),
+    )
+    after = DigestRatings(newer.version, newer.get)
+    store.rerate(after)
+    old: Any = store_factory()  # the process still on A
+    old.commit(Batch(articles=[_article("st-1", "unratedblog.net", "unrated", 5)], ratings=before))
+    row = store.story("st-1")
+    page = summarize(row, store.story_articles("st-1"), newer.get)
+    listed = store.stories(ratings=after)[0]
+    assert {s: listed.outlets_by_side.get(s, 0) for s in page["lean"]["outlets"]} == page["lean"][
+        "outlets"
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: rerate takes a version registered before the newest for a process not"
+    " restarted (fix described in /work/reports/review-store.md; rerate is being reworked)",
+)
+def test_ratings_rolled_back_are_taken_up_again(
+    store: Any, store_factory: Any, table: Any, tmp_path: Path
+) -> None:
+    """Ratings A, then B imported, then B withdrawn (the file restored: the version is a hash
+    of the files, so A again). Every process restarted on A found A registered before B and
+    took itself for a process not restarted since B: it never brought the store back, stored
+    each article with B's sides and every digest under them, forever."""
+    before = _left_leaning_story(store, table)
+    after = _ratings_with(tmp_path, RIGHT_DAILY_LEFT)
+    assert store.rerate(after) == 1
+    assert store.article_by_key("https://rightdaily.com/st-1").side == "left"
+    restarted: Any = store_factory()  # every process restarted on A
+    restarted.rerate(before)
+    restarted.commit(
+        Batch(articles=[_article("st-1", "rightdaily.com", "right", 7)], ratings=before)
+    )
+    assert restarted.article_by_key("https://rightdaily.com/st-1").side == "right"
+    assert restarted.cursor("digest_ratings") == before.version
+
+
+def test_a_snapshot_that_fails_releases_its_story_and_wakes_the_waiters(
+    store: Any, table: Any
+) -> None:
+    """A rebuild that raises: the story's lock is released, the next reader makes it, and the
+    per-story lock table is empty once nobody is making anything."""
+    before = _left_leaning_story(store, table)
+    eng = Engine(store, table, restore=False)
+    assert before.version == eng.digest_ratings.version
+    state = eng.story_state("st-1")
+    assert state is not None
+    calls: list[int] = []
+    original = eng._make_snapshot
+
+    def failing_once(s: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the store went away")
+        return original(s)
+
+    eng._make_snapshot = failing_once  # type: ignore[method-assign,assignment]
+    with pytest.raises(RuntimeError):
+        eng.snapshot(state)
+    done: list[Any] = []
+    reader = threading.Thread(target=lambda: done.append(eng.snapshot(state)))
+    reader.start()
+    reader.join(10)
+    assert done and done[0].id == "st-1"
+    assert eng._snapshots._making == {}
+    cache = SnapshotCache()
+    for n in range(1000):
+        with cache.making(f"st-{n}"):
+            pass
+    assert cache._making == {}
