@@ -48,32 +48,74 @@ ARTICLES = [
      "A union walkout halted Eastport's ferry service on Sunday. Critics of the union said the "
      "strike punishes working commuters. The mayor called on both sides to return to talks."),
 ]  # fmt: skip
+# Another event told in German by three German outlets (one language each in the ratings): its
+# titles, points and quotes are marked lang="de" (WCAG 3.1.2), checked here by axe in a browser.
+GERMAN_ARTICLES = [
+    ("sueddeutsche.de", "https://www.sueddeutsche.de/bayern/isarbruecke-gesperrt-1.100",
+     "Isarbrücke in Lindau nach Rissfund gesperrt",
+     "Die Isarbrücke in Lindau ist seit Montag gesperrt, nachdem Prüfer Risse in zwei Trägern "
+     "gefunden haben. Die Stadt rechnet mit sechs Wochen Reparatur. Pendler müssen Umwege "
+     "fahren."),
+    ("welt.de", "https://www.welt.de/regionales/bayern/article1/isarbruecke-lindau.html",
+     "Lindau sperrt Isarbrücke: Risse in Trägern entdeckt",
+     "Lindau hat die Isarbrücke am Montag gesperrt, weil Prüfer Risse in den Trägern entdeckt "
+     "haben. Die Reparatur kostet nach Angaben der Stadt vier Millionen Euro. Der Bürgermeister "
+     "kritisierte die späte Prüfung."),
+    ("taz.de", "https://taz.de/Isarbruecke-in-Lindau/!100/",
+     "Risse in der Isarbrücke: Lindau sperrt die Brücke",
+     "Nach dem Fund von Rissen ist die Isarbrücke in Lindau seit Montag gesperrt. "
+     "Umweltverbände fordern mehr Geld für den Erhalt von Brücken. Die Reparatur soll sechs "
+     "Wochen dauern."),
+]  # fmt: skip
 OUTLET_PAGE = "<!doctype html><title>Outlet</title><p>The outlet's article.</p>"
 
 
+def _jsonl(rows: list[tuple[str, str, str, str]], prefix: str, day: str) -> str:
+    return "".join(
+        json.dumps(
+            {"id": f"{prefix}-{i}", "title": title, "text": text, "url": url, "outlet": outlet,
+             "published": f"{day}T{10 + i:02d}:00:00Z"}
+        ) + "\n"
+        for i, (outlet, url, title, text) in enumerate(rows)
+    )  # fmt: skip
+
+
+def _largest_story_with(service_url: str, url: str) -> str:
+    """The largest story holding the article at `url` (one story per event today; should
+    grouping ever split one, its largest part is still a story of linked points)."""
+    found: dict[str, int] = {}
+    for story in http_json(f"{service_url}/v1/stories")["stories"]:
+        summary = http_json(f"{service_url}/v1/stories/{story['id']}")
+        urls = {a["url"] for side in summary["articles_by_side"].values() for a in side}
+        if url in urls:
+            found[str(story["id"])] = int(story["article_count"])
+    assert found and max(found.values()) >= 3, found
+    return max(found, key=lambda story_id: found[story_id])
+
+
 @pytest.fixture(scope="module")
-def linked_story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, str]]:
-    """A service whose one story's articles all have addresses; the story's id."""
+def stories(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, str, str]]:
+    """A service whose stories' articles all have addresses: the ferry strike (five outlets,
+    English) and the Lindau bridge (three, German); the two stories' ids."""
     data_dir = tmp_path_factory.mktemp("pages-linked")
     source = data_dir / "articles.jsonl"
     source.write_text(
-        "".join(
-            json.dumps(
-                {"id": f"ferry-{i}", "title": title, "text": text, "url": url, "outlet": outlet,
-                 "published": f"2025-11-02T{10 + i:02d}:00:00Z"}
-            ) + "\n"
-            for i, (outlet, url, title, text) in enumerate(ARTICLES)
-        ),
+        _jsonl(ARTICLES, "ferry", "2025-11-02") + _jsonl(GERMAN_ARTICLES, "isar", "2025-11-05"),
         encoding="utf-8",
-    )  # fmt: skip
+    )
     _run(data_dir, *parallax_command(), "ingest", "--file", str(source))
     process, url, log = serve_parallax(data_dir)
-    # (one story today; should grouping ever split it, the largest still has linked points)
-    listing = http_json(f"{url}/v1/stories")["stories"]
-    largest = max(listing, key=lambda story: story["article_count"])
-    assert largest["article_count"] >= 3, listing
-    yield Service(url=url, process=process), str(largest["id"])
+    ferry = _largest_story_with(url, ARTICLES[0][1])
+    german = _largest_story_with(url, GERMAN_ARTICLES[0][1])
+    yield Service(url=url, process=process), ferry, german
     stop_parallax(process, log)
+
+
+@pytest.fixture(scope="module")
+def linked_story(stories: tuple[Service, str, str]) -> tuple[Service, str]:
+    """The service and its English story, every key point of which links its article."""
+    service, ferry, _ = stories
+    return service, ferry
 
 
 def _linked_points(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -255,4 +297,37 @@ def test_an_unclosed_override_in_a_story_never_reorders_the_pages_own_words(
     assert page.title() == f"Harbor {RLO}bridge closes{PDF} · Parallax"
     if width == 360:
         _fits(page)
+    page.context.close()
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(360, "dark"), (1280, "light")])
+def test_a_german_story_marks_the_language_of_its_parts(
+    chrome: Any,  # noqa: F811 - the fixture imported above
+    stories: tuple[Service, str, str],
+    width: int,
+    scheme: str,
+) -> None:
+    """WCAG 3.1.2: the English page marks its German headline, titles, points and quotes
+    lang="de", and the English words it writes inside them lang="en"; axe checks the codes."""
+    service, _, story_id = stories
+    page = _page(chrome, width=width, scheme=scheme)
+    page.goto(f"{service.url}/stories/{story_id}")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").get_attribute("lang") == "de"
+    titles = page.locator("p.article-title")
+    assert titles.count() == len(GERMAN_ARTICLES)
+    assert {titles.nth(i).get_attribute("lang") for i in range(titles.count())} == {"de"}
+    points = page.locator("section.key-points li")
+    assert points.count() >= 2
+    for i in range(points.count()):
+        assert points.nth(i).get_attribute("lang") == "de"
+        assert points.nth(i).locator(".source").get_attribute("lang") == "en"
+    # Our words in a German title's link: "(opens on ...'s site)" is English.
+    hidden = page.locator("p.article-title .visually-hidden")
+    assert {hidden.nth(i).get_attribute("lang") for i in range(hidden.count())} == {"en"}
+    violations = audit(page)
+    assert not violations, describe(violations)
+    if width == 360:
+        _fits(page)
+    _shot(page, f"pages-story-german-{width}-{scheme}")
     page.context.close()
