@@ -479,3 +479,51 @@ def test_a_navigation_while_the_first_coverage_loads_is_followed(
         )
     finally:
         gated.close()
+
+
+SCROLLER_ARTICLE = "https://www.theguardian.com/us-news/2025/nov/02/harbor-bridge-feed-scroller"
+SCROLLER_PAGE = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Harbor bridge feed</title><meta property="og:type" content="article">
+<style>body {{ margin: 0; font: 16px/1.5 sans-serif; }}
+#feed {{ height: 100vh; overflow-y: auto; width: 60%; }} #feed p {{ margin: 0 0 120px; }}
+#ticker {{ position: fixed; bottom: 0; left: 0; width: 300px; overflow-x: auto; white-space: nowrap; }}
+</style></head><body><div id="ticker">{"Breaking: harbor bridge reopens. " * 40}</div>
+<main id="feed">{
+    "".join(
+        f'<p><a id="feed-{i}" href="{FOX_STORY}?item={i}">Fox News story {i}</a></p>'
+        for i in range(30)
+    )
+}</main></body></html>"""
+
+
+def test_the_card_goes_when_its_link_scrolls_away_in_a_scrolling_feed(
+    make_browser: Any,
+) -> None:
+    """Many sites scroll their feed in an element, not the window (an app shell with a fixed
+    header and a scrolling column). The card hid on the window's scroll only, so it stayed where
+    it was drawn while a focused link scrolled away under it, over other stories."""
+    browser: Browser = make_browser(standalone=True)
+    browser.context.route(
+        SCROLLER_ARTICLE,
+        lambda route: route.fulfill(status=200, content_type="text/html", body=SCROLLER_PAGE),
+    )
+    page = browser.context.new_page()
+    page.goto(SCROLLER_ARTICLE)
+    page.wait_for_selector("parallax-panel", state="attached", timeout=WAIT_MS)
+    # A focused link's card (the pointer elsewhere: its moves would close the card anyway).
+    page.mouse.move(1000, 700)
+    page.locator("#feed-1").focus()
+    card = page.locator("parallax-hovercard .card")
+    card.wait_for(state="visible", timeout=WAIT_MS)
+    # A ticker scrolling elsewhere on the page leaves the card alone.
+    page.evaluate("document.getElementById('ticker').scrollLeft += 200")
+    page.wait_for_timeout(400)  # a scroll event is dispatched on the next frame
+    assert card.is_visible(), "a scroll elsewhere closed the card"
+    page.evaluate("document.getElementById('feed').scrollTop += 400")
+    card.wait_for(state="hidden", timeout=WAIT_MS)
+    # Scrolling inside the card itself (a card shortened to fit scrolls) does not close it.
+    page.hover("#feed-5")
+    card.wait_for(state="visible", timeout=WAIT_MS)
+    card.evaluate("c => { c.style.maxHeight = '80px'; c.scrollTop = 40; }")
+    page.wait_for_timeout(400)  # a scroll event is dispatched on the next frame
+    assert card.is_visible()

@@ -59,6 +59,17 @@ export function cardPlacement(rect, height, view) {
     : { left, top: EDGE, maxHeight: roomAbove };
 }
 
+/**
+ * Whether `node` is inside `ancestor`, across shadow roots (a link in a web component).
+ * @param {Node} ancestor @param {Node} node
+ */
+function holds(ancestor, node) {
+  for (let at = /** @type {Node | null} */ (node); at; at = at.parentNode ?? (at instanceof ShadowRoot ? at.host : null)) {
+    if (at === ancestor) return true;
+  }
+  return false;
+}
+
 /** True for the key that moves from a link into its card. @param {KeyboardEvent} event */
 export function isIntoCardKey(event) {
   return event.key === "ArrowDown" && event.altKey && !event.ctrlKey && !event.metaKey;
@@ -317,7 +328,13 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
       showFor(link).then((shown) => { if (shown) focusCard(); });
     }
   }, { capture: true, signal });
-  window.addEventListener("scroll", () => {
-    if (shownFor && !(card && card.body.contains(card.root.activeElement))) hide();
-  }, { passive: true, signal });
+  // A scroll that moves the card's link: of the window, or of an element holding the link (many
+  // sites scroll their feed in a column, not the window: the card stayed where it was while a
+  // focused link scrolled away under it). A ticker scrolling elsewhere leaves it; scrolls inside
+  // our own card do not leave its shadow root.
+  document.addEventListener("scroll", (event) => {
+    if (!shownFor || (card && card.body.contains(card.root.activeElement))) return;
+    const scrolled = event.target;
+    if (scrolled === document || (scrolled instanceof Node && holds(scrolled, shownFor))) hide();
+  }, { passive: true, capture: true, signal });
 }
