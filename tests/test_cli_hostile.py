@@ -73,3 +73,11 @@ def test_a_malformed_parallax_host_is_named_not_turned_into_an_address() -> None
         served_url({"PARALLAX_HOST": "[::1"})
     assert served_url({"PARALLAX_HOST": "::1"}) == "http://[::1]:8000/"
     assert served_url({"PARALLAX_HOST": "[::1]"}) == "http://[::1]:8000/"
+
+
+@pytest.mark.parametrize("now", ["0000-01-01", "2026-13-01", "nan", "1e400"])
+def test_a_malformed_demo_time_names_the_option_not_an_articles_field(now: str) -> None:
+    result = CliRunner().invoke(main, ["demo", "--now", now])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for --now" in result.output
+    assert "published" not in result.output and isinstance(result.exception, SystemExit)

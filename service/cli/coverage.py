@@ -538,7 +538,10 @@ def demo(clear: bool, now_text: str | None, base_url: str | None) -> None:
         try:
             now = parse_published(now_text) or now
         except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--now") from None
+            # parse_published's words name an article's field: this is the option's value.
+            raise click.BadParameter(
+                str(exc).removeprefix("published "), param_hint="--now"
+            ) from None
     result = load_demo(eng, now)
     if result.added == 0 and result.already:
         click.echo(f"the demo is already loaded ({result.already} articles)")
