@@ -815,17 +815,21 @@ class SQLStore(ABC):
         newest, replaced = self._ratings_order(conn, version)
         return newest if replaced else None
 
-    def _store_ratings(self, conn: Any, ratings: DigestRatings | None) -> DigestRatings | None:
+    def _store_ratings(
+        self, conn: Any, ratings: DigestRatings | None, outlets: Iterable[str | None] = ()
+    ) -> DigestRatings | None:
         """The ratings a write under `ratings` is made under: `ratings`, unless the store has
-        seen them replaced; then the sides recorded for its newest (_StoreRatings). Where they
-        are the store's newest, the outlets of `articles` it has no side for are recorded."""
+        seen them replaced; then the sides recorded for its newest (_StoreRatings), read again
+        when one of `outlets` (a batch's) is not among those read before: the newest's writer
+        records each outlet it first stores (_record_sides), and one read once per process
+        left the old writer storing those with its own side."""
         if ratings is None or isinstance(ratings, _StoreRatings):
             return ratings
         newest, replaced = self._ratings_order(conn, ratings.version)
         if not replaced or newest is None:
             return ratings
         recorded = self._recorded_sides.get(newest)
-        if recorded is None:
+        if recorded is None or any(o and o not in recorded for o in outlets):
             recorded = {
                 str(o): str(side)
                 for o, side in self._run(conn, "SELECT outlet_id, side FROM rated_sides")
@@ -985,7 +989,7 @@ class SQLStore(ABC):
                 replace(art, story_id=survivors[art.story_id]) if art.story_id in survivors else art
                 for art in batch.articles
             ]
-            ratings = self._store_ratings(conn, batch.ratings)
+            ratings = self._store_ratings(conn, batch.ratings, (art.outlet_id for art in articles))
             if isinstance(ratings, _StoreRatings):
                 # Ratings the store has seen replaced: the articles take the newest's sides.
                 articles = [

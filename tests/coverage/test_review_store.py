@@ -224,3 +224,26 @@ def test_a_snapshot_that_fails_releases_its_story_and_wakes_the_waiters(
         with cache.making(f"st-{n}"):
             pass
     assert cache._making == {}
+
+
+def test_a_writer_on_replaced_ratings_takes_the_sides_recorded_after_its_first_batch(
+    store: Any, store_factory: Any, table: Any, tmp_path: Path
+) -> None:
+    """A writer on replaced ratings read the newest's recorded sides once per process: an
+    outlet the newest writer first stored after that (and recorded) was stored by the old
+    writer with its own side, the same outlet on two sides of the store for good."""
+    before = _left_leaning_story(store, table)
+    newer = _table(
+        tmp_path,
+        "b",
+        (UNRATED_BLOG, UNRATED_BLOG_RIGHT[1].replace("lean-right", "lean-left")),
+    )
+    after = DigestRatings(newer.version, newer.get)
+    store.rerate(after)
+    old: Any = store_factory()  # the process still on A
+    old.commit(Batch(articles=[_article("st-2", "leftpaper.com", "left", 1)], ratings=before))
+    store.commit(Batch(articles=[_article("st-3", "unratedblog.net", "left", 2)], ratings=after))
+    old.commit(Batch(articles=[_article("st-4", "unratedblog.net", "unrated", 3)], ratings=before))
+    assert old.article_by_key("https://unratedblog.net/st-3").side == "left"
+    assert old.article_by_key("https://unratedblog.net/st-4").side == "left"
+    assert old.story("st-4").outlets_by_side.get("left") == 1
