@@ -16,6 +16,7 @@ import pytest
 from service.coverage import keypoints as kp
 from service.coverage import segment
 from service.coverage.keypoints import Source, digest, lead_baseline, split_sentences
+from service.coverage.keypoints import language as kp_language
 from service.coverage.keypoints import sentences as kp_sentences
 
 # Marathi ends its sentences with the full stop, most often after a short verb ("आहे." is,
@@ -331,3 +332,28 @@ def test_an_english_sentence_ending_on_a_vietnamese_abbreviation_ends_there() ->
         "Mức lương vẫn thấp tại TP. Hồ Chí Minh.",
         "GS. Nguyễn Văn An nói vậy.",
     ]
+
+
+def test_an_english_texts_full_stops_ask_no_other_scripts_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # English pays nothing for the abbreviations of Thai, Devanagari and Russian: a word before
+    # a full stop is asked about them only where it is written in another script (an English
+    # text with curly quotes is not ASCII, and each of its full stops asked, session 10).
+    asked: list[str] = []
+    real = kp_language._foreign_abbreviation
+
+    def counting(word: str, danda: bool) -> bool:
+        asked.append(word)
+        return real(word, danda)
+
+    monkeypatch.setattr(kp_sentences, "_foreign_abbreviation", counting)
+    english = (
+        "The mayor’s plan passed on Tuesday. Critics called it “rushed.” The council meets "
+        "again in May. Its vote was 7 to 2."
+    )
+    assert len(split_sentences(english)) == 4
+    assert asked == []
+    russian = "Студенты МГУ им. Ломоносова вышли на акцию. Ректор отказался от комментариев."
+    assert len(split_sentences(russian)) == 2
+    assert "им" in asked

@@ -175,8 +175,10 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     n = len(text)
     ascii_text = text.isascii()
     ends = _SENTENCE_END_ASCII_RE if ascii_text else _SENTENCE_END_SCAN_RE
-    danda = not ascii_text and "।" in text  # (Devanagari's sentences end with it, not ".")
-    vietnamese: bool | None = None  # (whether a Vietnamese letter occurs: asked where needed)
+    # (whether Devanagari's danda "।" ends its sentences, and whether a Vietnamese letter
+    # occurs: each asked once a text, where a word before a full stop needs it)
+    danda: bool | None = None
+    vietnamese: bool | None = None
     for match in ends.finditer(text):
         end = match.end()
         punct = match.group()
@@ -190,9 +192,14 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
                 # abbreviation is not a title or initial; we keep it joined (the safe side).
                 continue
             if not ascii_text:
-                if _foreign_abbreviation(word, danda):
-                    continue
-                if word in _VIETNAMESE_ABBREVIATIONS:
+                # (another script's abbreviation is a word of that script: an ASCII word,
+                # most words before a full stop, is none of them)
+                if not word.isascii():
+                    if danda is None:
+                        danda = "।" in text
+                    if _foreign_abbreviation(word, danda):
+                        continue
+                elif word in _VIETNAMESE_ABBREVIATIONS:
                     if vietnamese is None:  # (asked once a text)
                         vietnamese = _VIETNAMESE_LETTER_RE.search(text) is not None
                     if vietnamese:
