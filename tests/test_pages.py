@@ -1290,6 +1290,8 @@ def test_titles_and_quotes_carry_their_outlets_language(app: Flask) -> None:
     assert '<li dir="auto">The bridge is shut. <span class="source">(' in page
     assert '“<bdi lang="de">Brücke gesperrt</bdi>”' in page
     assert "“<bdi>Bridge shut</bdi>”" in page  # an outlet of two languages: not known which
+    # The side's terms: its articles' outlets are of several languages, so none is said.
+    assert "They emphasise: <bdi>Brücke</bdi>" in page
     assert re.search(
         r'<p class="article-title" dir="auto" lang="de"><a [^>]*>Brücke gesperrt'
         r'<span class="visually-hidden" lang="en"> \(opens on',
@@ -1297,6 +1299,16 @@ def test_titles_and_quotes_carry_their_outlets_language(app: Flask) -> None:
     ), page
     assert '<p class="article-title" dir="auto">جسر مغلق' in page
     assert '<p class="article-title" dir="auto">Odd title' in page
+    # A side all of whose articles are German: its emphasised words are German too.
+    german_only = {
+        **summary,
+        "articles_by_side": {"center": [{"id": "a1", "title": "Brücke", "outlet": spiegel}]},
+    }
+    with app.test_request_context("/stories/st-1"):
+        page = render_template(
+            "pages/story.html", story=models.story_page(german_only), outlet_base="/outlets/"
+        )
+    assert 'They emphasise: <bdi lang="de">Brücke</bdi>' in page
 
 
 def test_the_headline_takes_a_language_only_when_it_can_be_told() -> None:

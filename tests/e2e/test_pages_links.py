@@ -322,6 +322,10 @@ def test_a_german_story_marks_the_language_of_its_parts(
     for i in range(points.count()):
         assert points.nth(i).get_attribute("lang") == "de"
         assert points.nth(i).locator(".source").get_attribute("lang") == "en"
+    # Each side's emphasised words are its German outlets' too.
+    terms = page.locator(".framing .terms bdi")
+    assert terms.count() >= 1
+    assert {terms.nth(i).get_attribute("lang") for i in range(terms.count())} == {"de"}
     # Our words in a German title's link: "(opens on ...'s site)" is English.
     hidden = page.locator("p.article-title .visually-hidden")
     assert {hidden.nth(i).get_attribute("lang") for i in range(hidden.count())} == {"en"}

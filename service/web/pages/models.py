@@ -409,6 +409,8 @@ class FramingSide:
     sources: int  # the side's outlets in the story, as the lean counts them
     terms: tuple[str, ...]
     quotes: tuple[tuple[str, str, str | None], ...]  # (quoted text, outlet name, its language)
+    # The terms' language: the one all the side's listed articles' outlets share, if any.
+    terms_language: str | None = None
 
     @property
     def empty_text(self) -> str:
@@ -518,7 +520,19 @@ def _text_items(value: object) -> tuple[FramingNote, ...]:
     return ()
 
 
-def _framing_sides(value: object, counts: Mapping[str, int]) -> tuple[FramingSide, ...]:
+def _one_language(articles: object) -> str | None:
+    """The one non-English language all these articles' outlets publish in, else None."""
+    if not isinstance(articles, list) or not articles:
+        return None
+    languages = {
+        outlet_language(a.get("outlet")) if isinstance(a, dict) else None for a in articles
+    }
+    return languages.pop() if len(languages) == 1 else None
+
+
+def _framing_sides(
+    value: object, counts: Mapping[str, int], by_side: Mapping[str, Any]
+) -> tuple[FramingSide, ...]:
     """The API's {side: {terms, points}} framing as three columns, left, center, right; none
     when no side has anything to show (the section is then left out)."""
     if not isinstance(value, dict):
@@ -541,7 +555,16 @@ def _framing_sides(value: object, counts: Mapping[str, int]) -> tuple[FramingSid
             if isinstance(p, dict) and isinstance(p.get("text"), str) and p["text"].strip()
         )
         label = f"{SIDE_LABELS[side]}-leaning sources"
-        sides.append(FramingSide(side, label, int(counts.get(side, 0)), terms[:6], quotes))
+        sides.append(
+            FramingSide(
+                side,
+                label,
+                int(counts.get(side, 0)),
+                terms[:6],
+                quotes,
+                _one_language(by_side.get(side)),
+            )
+        )
     return tuple(sides) if any(s.terms or s.quotes for s in sides) else ()
 
 
@@ -554,8 +577,7 @@ def _headline_language(headline: str, by_side: Mapping[str, Any]) -> str | None:
     for article in articles:
         if article.get("title") == headline:
             return outlet_language(article.get("outlet"))
-    languages = {outlet_language(a.get("outlet")) for a in articles}
-    return languages.pop() if len(languages) == 1 else None
+    return _one_language(articles)
 
 
 def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> StoryPage:
@@ -640,7 +662,7 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
         key_points=key_points,
         headline_language=_headline_language(str(summary.get("headline") or ""), by_side),
         framing=_text_items(summary.get("framing")),
-        framing_sides=_framing_sides(summary.get("framing"), counts),
+        framing_sides=_framing_sides(summary.get("framing"), counts, by_side),
         summary_line=str(summary["summary"]) if isinstance(summary.get("summary"), str) else None,
         factuality_options=tuple((k, FACTUALITY_LABELS[k]) for k in FACTUALITY_ORDER),
         articles_removed=int(retention.get("articles_removed") or 0)
