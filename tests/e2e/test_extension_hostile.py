@@ -527,3 +527,37 @@ def test_the_card_goes_when_its_link_scrolls_away_in_a_scrolling_feed(
     card.evaluate("c => { c.style.maxHeight = '80px'; c.scrollTop = 40; }")
     page.wait_for_timeout(400)  # a scroll event is dispatched on the next frame
     assert card.is_visible()
+
+
+def test_a_page_that_re_renders_its_body_keeps_the_panel(make_browser: Any) -> None:
+    """A client-rendered site that writes its whole body after load (document.body.innerHTML,
+    or a new <body> swapped in without a new address) took the panel and its tab with it, for
+    good. They are put back; a page that removes them every time is not fought for ever."""
+    browser: Browser = make_browser(standalone=True)
+    page = browser.context.new_page()
+    page.goto(NYT_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    page.evaluate(
+        "document.body.innerHTML = '<article><h1>Re-rendered</h1><p>The app drew its page.</p>"
+        "</article>'"
+    )
+    page.wait_for_selector("body > parallax-panel", state="attached", timeout=WAIT_MS)
+    open_panel(page)
+    assert page.locator("parallax-panel .outlet-name").inner_text()
+    page.evaluate("document.body.replaceWith(document.createElement('body'))")
+    page.wait_for_selector("body > parallax-panel", state="attached", timeout=WAIT_MS)
+    # A page that removes it whenever it appears: put back a few times, then left alone.
+    page.evaluate(
+        """() => {
+          window.__removals = 0;
+          new MutationObserver(() => {
+            const host = document.querySelector('parallax-panel');
+            if (host) { window.__removals += 1; host.remove(); }
+          }).observe(document.body, { childList: true });
+          document.querySelector('parallax-panel').remove();
+        }"""
+    )
+    page.wait_for_timeout(500)  # any ping-pong would still be going
+    removals = page.evaluate("window.__removals")
+    assert removals <= 5, removals
+    assert page.evaluate("1 + 1") == 2, "the page is still responsive"

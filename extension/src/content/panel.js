@@ -8,6 +8,9 @@ import { keyPointLead } from "./keypoint.js";
 import { fixedObstacles, GUTTER, MIN_PUSHED_ARTICLE, planPlacement, pushUntil, textExtent } from "./placement.js";
 import { PANEL_CSS, TAB_MAX_HEIGHT } from "./styles.js";
 
+// How many times a panel the page removed is put back (see mountPanel).
+const MAX_REATTACH = 3;
+
 /** A button that opens the options page, written like a link. @param {string} text @param {AbortSignal} signal */
 function optionsButton(text, signal) {
   const button = h("button", { type: "button", class: "options-link", text });
@@ -133,7 +136,30 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
       if (covered) setOpen(false, { remember: false });
     });
   }, { capture: true, signal });
-  signal.addEventListener("abort", () => { cancelAnimationFrame(frame); unpush(); host.remove(); });
+  // A client-rendered site that writes its whole body after load (document.body.innerHTML, or a
+  // new <body> swapped in without a new address) took the panel and its tab with it, for good.
+  // They are put back; a few times only, so a page removing them each time is no endless fight.
+  let reattached = 0;
+  /** @type {Element | null} */
+  let watchedBody = null;
+  const keeper = new MutationObserver(() => {
+    if (document.body && document.body !== watchedBody) {
+      watchedBody = document.body;
+      keeper.observe(watchedBody, { childList: true });
+    }
+    if (host.isConnected || reattached >= MAX_REATTACH) return;
+    reattached += 1;
+    (document.body ?? document.documentElement).append(host);
+    undoPageZoom(host);
+    raiseToTopLayer(host);
+    layout();
+  });
+  keeper.observe(document.documentElement, { childList: true });
+  if (document.body) {
+    watchedBody = document.body;
+    keeper.observe(watchedBody, { childList: true });
+  }
+  signal.addEventListener("abort", () => { keeper.disconnect(); cancelAnimationFrame(frame); unpush(); host.remove(); });
 
   function showOutlet(value) {
     clear(outletSection);
