@@ -81,6 +81,10 @@ RERATE_PER_FLUSH = 50
 # a time (stories._rated_blindspots); past this many re-sided outlets, every story is one.
 BLINDSPOT_PAGE = 200
 BLINDSPOT_MOVED_MAX = 500
+# rated_sides' side of an outlet a writer on replaced ratings stored that the newest ratings
+# have no side for yet: the newest writer's next commit gives it its side and re-sides its
+# articles (SQLStore._resolve_pending).
+PENDING_SIDE = ""
 # A flush claims its share of that queue before computing it (digest_due = -the claim's time):
 # two processes' flushes took the same first RERATE_PER_FLUSH stories by id and both computed
 # them. A claim older than ORPHAN_DIGEST_SECONDS (its process died) is back in the queue.
@@ -262,6 +266,14 @@ def ratings_log_schema(*, log_id: str, real: str) -> str:
     INSERT INTO rated_sides (outlet_id, side)
     SELECT outlet_id, max(side) FROM articles WHERE outlet_id IS NOT NULL GROUP BY outlet_id;
     """
+
+
+def pending_sides_schema() -> str:
+    """The outlets a writer on replaced ratings stored that the newest ratings have recorded
+    no side for (rated_sides.side = ''), found at each commit of the newest writer."""
+    return (
+        f"CREATE INDEX rated_sides_pending ON rated_sides(outlet_id) WHERE side = '{PENDING_SIDE}'"
+    )
 
 
 def upsert(table: str, columns: Sequence[str], key: str) -> str:
@@ -798,41 +810,50 @@ class SQLStore(ABC):
         due.difference_update(s for (s,) in swept)
         return len(swept)
 
-    def _ratings_order(self, conn: Any, version: str) -> tuple[str | None, bool]:
-        """The store's newest ratings version (None: never brought to any), and whether the
-        store has seen `version` replaced (registered before the newest). A version never
-        registered (a writer that has not taken up its ratings yet) is not replaced."""
-        newest, mine, top = self._run(
+    def _ratings_order(self, conn: Any, version: str) -> tuple[str | None, bool, bool]:
+        """The store's newest ratings version (None: never brought to any), whether the store
+        has seen `version` replaced (registered before the newest), and whether an outlet
+        waits for its side under the newest (PENDING_SIDE). A version never registered (a
+        writer that has not taken up its ratings yet) is not replaced."""
+        newest, mine, top, pending = self._run(
             conn,
             "SELECT (SELECT version FROM ratings_log ORDER BY seq DESC LIMIT 1),"
-            " (SELECT seq FROM ratings_log WHERE version = ?), (SELECT max(seq) FROM ratings_log)",
-            (version,),
+            " (SELECT seq FROM ratings_log WHERE version = ?), (SELECT max(seq) FROM ratings_log),"
+            " EXISTS (SELECT 1 FROM rated_sides WHERE side = ?)",
+            (version, PENDING_SIDE),
         ).fetchone()
-        return (None if newest is None else str(newest)), (mine is not None and mine < top)
+        return (
+            None if newest is None else str(newest),
+            mine is not None and mine < top,
+            bool(pending),
+        )
 
     def _newer_than(self, conn: Any, version: str) -> str | None:
         """The store's newest ratings version when it has seen `version` replaced, else None."""
-        newest, replaced = self._ratings_order(conn, version)
+        newest, replaced, _ = self._ratings_order(conn, version)
         return newest if replaced else None
 
-    def _store_ratings(
-        self, conn: Any, ratings: DigestRatings | None, outlets: Iterable[str | None] = ()
-    ) -> DigestRatings | None:
+    def _store_ratings(self, conn: Any, ratings: DigestRatings | None) -> DigestRatings | None:
         """The ratings a write under `ratings` is made under: `ratings`, unless the store has
-        seen them replaced; then the sides recorded for its newest (_StoreRatings), read again
-        when one of `outlets` (a batch's) is not among those read before: the newest's writer
-        records each outlet it first stores (_record_sides), and one read once per process
-        left the old writer storing those with its own side."""
+        seen them replaced; then the sides recorded for its newest (_StoreRatings). A batch's
+        outlets missing from them are looked up again (_mark_pending)."""
         if ratings is None or isinstance(ratings, _StoreRatings):
             return ratings
-        newest, replaced = self._ratings_order(conn, ratings.version)
+        newest, replaced, _ = self._ratings_order(conn, ratings.version)
         if not replaced or newest is None:
             return ratings
+        return self._as_stored(conn, ratings, newest)
+
+    def _as_stored(self, conn: Any, ratings: DigestRatings, newest: str) -> _StoreRatings:
+        """`ratings` replaced by `newest`: the sides the store recorded for it (read once per
+        newest version in this process), the writer's own for the outlets it has none for."""
         recorded = self._recorded_sides.get(newest)
-        if recorded is None or any(o and o not in recorded for o in outlets):
+        if recorded is None:
             recorded = {
                 str(o): str(side)
-                for o, side in self._run(conn, "SELECT outlet_id, side FROM rated_sides")
+                for o, side in self._run(
+                    conn, "SELECT outlet_id, side FROM rated_sides WHERE side <> ?", (PENDING_SIDE,)
+                )
             }
             self._recorded_sides = {newest: recorded}
         return _StoreRatings(
@@ -843,16 +864,81 @@ class SQLStore(ABC):
             own=ratings,
         )
 
+    def _mark_pending(
+        self, conn: Any, ratings: _StoreRatings, articles: Sequence[NewArticle]
+    ) -> None:
+        """A batch on replaced ratings: its outlets the newest ratings recorded no side for
+        (in this process's copy) are looked up again (the newest writer may have recorded them
+        since), and those still without one marked PENDING_SIDE for the newest writer."""
+        unknown = sorted({a.outlet_id for a in articles if a.outlet_id} - set(ratings.recorded))
+        if not unknown:
+            return
+        found: dict[str, str] = {}
+        for test, params in self._members(unknown):
+            found.update(
+                (str(o), str(side))
+                for o, side in self._run(
+                    conn,
+                    f"SELECT outlet_id, side FROM rated_sides WHERE outlet_id {test}",
+                    params,
+                )
+                if side != PENDING_SIDE
+            )
+        if isinstance(ratings.recorded, dict):
+            ratings.recorded.update(found)
+        self._run_many(
+            conn,
+            "INSERT INTO rated_sides (outlet_id, side) VALUES (?, ?) ON CONFLICT (outlet_id)"
+            " DO NOTHING",
+            [(o, PENDING_SIDE) for o in unknown if o not in found],
+        )
+
+    def _resolve_pending(self, conn: Any, ratings: DigestRatings) -> None:
+        """Inside a commit under the store's newest ratings: the outlets a writer on replaced
+        ratings stored without a recorded side get theirs, and their articles that writer
+        stored with its own side take it, their stories refreshed (as rerate does)."""
+        pending = [
+            str(r[0])
+            for r in self._run(
+                conn,
+                "SELECT outlet_id FROM rated_sides WHERE side = ? ORDER BY outlet_id LIMIT ?",
+                (PENDING_SIDE, REFRESH_CHUNK),
+            )
+        ]
+        changed = {o: ratings.side(o) for o in pending}
+        self._run_many(
+            conn,
+            "UPDATE rated_sides SET side = ? WHERE outlet_id = ?",
+            [(side, o) for o, side in changed.items()],
+        )
+        stories: set[str] = set()
+        for outlet_id, side in changed.items():
+            stories.update(
+                str(r[0])
+                for r in self._run(
+                    conn,
+                    "SELECT DISTINCT story_id FROM articles WHERE outlet_id = ?"
+                    " AND side <> ? AND story_id IS NOT NULL",
+                    (outlet_id, side),
+                )
+            )
+        ordered = sorted(stories)
+        already = set(self._due_digests())
+        for at in range(0, len(ordered), REFRESH_CHUNK):
+            self._rerate_chunk(conn, ordered[at : at + REFRESH_CHUNK], changed, ratings, already)
+        self._run_many(
+            conn,
+            "UPDATE articles SET side = ? WHERE outlet_id = ? AND side <> ?",
+            [(side, o, side) for o, side in changed.items()],
+        )
+
     def _record_sides(
         self, conn: Any, ratings: DigestRatings, articles: Sequence[NewArticle]
     ) -> None:
-        """Records the sides of a batch's outlets that the store has none for, when these are
-        its newest ratings: for the writers on older ones (_store_ratings)."""
+        """Records the sides of a batch's outlets that the store has none for (these are its
+        newest ratings): for the writers on older ones (_store_ratings)."""
         outlets = sorted({a.outlet_id for a in articles if a.outlet_id} - self._recorded_outlets)
         if not outlets:
-            return
-        newest, _ = self._ratings_order(conn, ratings.version)
-        if newest != ratings.version:
             return
         self._run_many(
             conn,
@@ -989,15 +1075,24 @@ class SQLStore(ABC):
                 replace(art, story_id=survivors[art.story_id]) if art.story_id in survivors else art
                 for art in batch.articles
             ]
-            ratings = self._store_ratings(conn, batch.ratings, (art.outlet_id for art in articles))
-            if isinstance(ratings, _StoreRatings):
-                # Ratings the store has seen replaced: the articles take the newest's sides.
-                articles = [
-                    replace(art, side=ratings.side(art.outlet_id)) if art.outlet_id else art
-                    for art in articles
-                ]
-            elif ratings is not None:
-                self._record_sides(conn, ratings, articles)
+            ratings = batch.ratings
+            if ratings is not None:
+                newest, replaced, pending = self._ratings_order(conn, ratings.version)
+                if replaced and newest is not None:
+                    # Ratings the store has seen replaced: the articles take the newest's sides.
+                    stored_under = self._as_stored(conn, ratings, newest)
+                    self._mark_pending(conn, stored_under, articles)
+                    articles = [
+                        replace(art, side=stored_under.side(art.outlet_id))
+                        if art.outlet_id
+                        else art
+                        for art in articles
+                    ]
+                    ratings = stored_under
+                elif newest == ratings.version:
+                    self._record_sides(conn, ratings, articles)
+                    if pending:
+                        self._resolve_pending(conn, ratings)
             rows = [
                 (
                     art.key,
@@ -1889,7 +1984,7 @@ class SQLStore(ABC):
         store is at them). None when the store is not at its newest ratings (never brought to
         any, or a pass not finished: its articles' sides are mixed) or too many moved for one
         query: then any story may have moved."""
-        newest, _ = self._ratings_order(conn, ratings.version)
+        newest, _, _ = self._ratings_order(conn, ratings.version)
         if newest is None or self.cursor(RATINGS_CURSOR) != newest:
             return None
         moved = sorted(

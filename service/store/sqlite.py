@@ -20,6 +20,7 @@ from service.store.sql import (
     digest_due_schema,
     feed_backoff_schema,
     feeds_and_outlets_schema,
+    pending_sides_schema,
     ratings_log_schema,
     retention_schema,
     story_moves_schema,
@@ -53,6 +54,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     story_moves_schema(log_id="INTEGER PRIMARY KEY AUTOINCREMENT", row_ref="INTEGER"),
     # 11: the order writers took up ratings versions in, and the newest one's sides.
     ratings_log_schema(log_id="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL"),
+    # 12: the outlets waiting for their side under the newest ratings.
+    pending_sides_schema(),
 )
 
 # RETURNING (3.35) in the batch insert; upserts (3.24), FILTER (3.30) and row values elsewhere.

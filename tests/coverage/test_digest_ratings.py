@@ -1204,3 +1204,40 @@ def test_a_listing_on_the_old_ratings_is_right_while_a_newer_pass_is_half_done(
     assert [r.outlets_by_side["center"] for r in listed] == [1, 1, 1]
     listed = store.stories(limit=10, digests=False, ratings=after)
     assert [r.outlets_by_side["center"] for r in listed] == [2, 2, 2]
+
+
+RIGHT_RADIO_CENTER = (
+    "rightradio.com,Right Radio,,radio,US,en,lean-right,",
+    "rightradio.com,Right Radio,,radio,US,en,center,",
+)
+
+
+def test_an_outlet_first_stored_by_a_writer_on_replaced_ratings_gets_the_newest_side(
+    store: Any, store_factory: StoreFactory, table: Any, tmp_path: Path
+) -> None:
+    """The store records the newest ratings' side of the outlets it had when they were taken
+    up: an outlet first stored afterwards by a writer still on the old ratings (Right Radio,
+    now center) was stored with that writer's side, and nothing ever moved it: its story
+    counted it right under the newest ratings for good. The newest writer's next commit now
+    gives it its side, and re-sides and recounts what the old writer stored."""
+    from service.store.base import Batch
+
+    before = _three_stories(store, table)
+    after = _ratings_with(tmp_path, RIGHT_RADIO_CENTER)
+    store.rerate(after)
+    old: Any = store_factory()  # still on the old ratings
+    radio = _bridge_follow_up("st-1", "rightradio.com", "right")
+    old.commit(Batch(articles=[radio], ratings=before))
+    assert old.story("st-1").outlets_by_side == {"left": 1, "center": 1, "right": 2}
+    store.commit(Batch(ratings=after))  # the newest writer's next batch (anything)
+    assert store.article_by_key(radio.key).side == "center"
+    row = store.story("st-1")
+    assert row.outlets_by_side == {"left": 1, "center": 2, "right": 1}
+    while store.flush_digests(after):
+        pass
+    assert after.holds(store.story("st-1").digest)
+    # The old writer now stores Right Radio under the newest's side at once.
+    old.commit(
+        Batch(articles=[_bridge_follow_up("st-2", "rightradio.com", "right")], ratings=before)
+    )
+    assert old.story("st-2").outlets_by_side == {"left": 1, "center": 2, "right": 1}
