@@ -6,12 +6,15 @@ feed held a feed worker's thread for 10-15 s every pass. The plain reader (plain
 first on the whole document; what it leaves to feedparser is cut here after the last whole item
 that ends within FEEDPARSER_MAX_BYTES (and after MAX_ITEMS items, as only those are kept), the
 elements still open there closed, so feedparser sees a shorter well-formed document with the
-same first items. A document that cannot be cut so (not well-formed before its first item ends,
-an item larger than the budget, UTF-16, entities declared in a DTD) and is over the budget is
+same first items (a document in an encoding expat lacks is made UTF-8 first). A document that
+cannot be cut so (not well-formed before its first item ends, an item larger than the budget,
+bytes not in its declared encoding, entities declared in a DTD) and is over the budget is
 refused with a message saying so."""
 
 from __future__ import annotations
 
+import codecs
+import re
 from xml.parsers import expat
 
 # Bytes of a document feedparser reads at most: under 4 s of its CPU at worst (bench/feed_hostile.py:
@@ -31,27 +34,74 @@ def bounded_for_feedparser(
     raises ValueError when it is over `max_bytes` and cannot be cut."""
     if len(body) <= max_bytes and body.count(b"<") <= max_items:
         return body  # cannot hold more items than it has tags: nothing to cut
-    cut = _last_cut(body, max_items, max_bytes)
-    if cut is None:
+    # Cut as UTF-8: expat reads few encodings itself (a Shift_JIS, GBK or UTF-16 feed was not
+    # cut, so refused past the budget, where feedparser had read it).
+    readable = as_utf8(body)
+    cut = None if readable is None else _last_cut(readable, max_items, max_bytes)
+    if readable is None or cut is None:
         if len(body) <= max_bytes:
             return body
         raise ValueError(
             f"the feed is {len(body):,} bytes and is not plain RSS or Atom, so it would be read "
             f"by the slow parser, which reads at most {max_bytes:,}; and it cannot be cut at an "
-            "item before that (not well-formed XML, UTF-16, entities declared in a DTD, or a "
-            "first item that large): serve a shorter feed"
+            "item before that (not well-formed XML, not in its declared encoding, entities "
+            "declared in a DTD, or a first item that large): serve a shorter feed"
         )
     end, closers = cut
-    if end >= len(body) - 1:
+    if end >= len(readable) - 1:
         return body
-    return body[:end] + b"".join(b"</" + name.encode("ascii") + b">" for name in closers)
+    return readable[:end] + b"".join(b"</" + name.encode("ascii") + b">" for name in closers)
+
+
+# Encodings expat reads itself (the bytes are cut as they are); any other is made UTF-8 first.
+_EXPAT_NATIVE = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"})
+_DECLARED = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([^\"']{1,40})[\"']"
+)
+_DECLARATION = re.compile(r"\A(\ufeff?\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"'])[^\"']{1,40}")
+# A document's first bytes in UTF-16 or UTF-32 without a byte order mark ("<?" or "<r").
+_WIDE_STARTS = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+)
+
+
+def as_utf8(body: bytes) -> bytes | None:
+    """The document in an encoding expat reads: as it is when it is one, else decoded by its
+    byte order mark or declaration and written as UTF-8 (the declaration saying so); None when
+    its bytes are not what it declares."""
+    encoding: str | None = None
+    if body.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        encoding = "utf-32"
+    elif body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = next((name for start, name in _WIDE_STARTS if body.startswith(start)), None)
+    if encoding is None:
+        declared = _DECLARED.match(body)
+        if declared is None:
+            return body  # UTF-8 (with or without its byte order mark)
+        encoding = declared.group(1).decode("ascii", "replace").strip().lower()
+        if encoding in _EXPAT_NATIVE:
+            return body
+    try:
+        if not codecs.lookup(encoding)._is_text_encoding:
+            return None  # "rot13", "hex": not a character encoding
+        text = body.decode(encoding)
+    except (LookupError, UnicodeError, ValueError):
+        return None
+    return _DECLARATION.sub(r"\1utf-8", text.removeprefix("\ufeff"), count=1).encode(
+        "utf-8", "surrogatepass"
+    )
 
 
 def _last_cut(body: bytes, max_items: int, max_bytes: int) -> tuple[int, list[str]] | None:
     """(offset just past the last item end that can be kept, the elements open there, innermost
     first), or None when no item ends within the budget in a well-formed prefix."""
-    if body.startswith((b"\xfe\xff", b"\xff\xfe", b"\x00")) or b"\x00" in body[:4]:
-        return None  # UTF-16 or UTF-32: closing tags appended as ASCII would not fit
+    if b"\x00" in body[:4]:
+        return None  # (as_utf8 made UTF-16 and UTF-32 documents UTF-8 before)
     parser = expat.ParserCreate()
     # As plainfeed: no parameter entities, no external entity ever fetched; a DTD declaring
     # entities is not scanned at all (expansion is feedparser's business, bounded by bytes).

@@ -173,10 +173,10 @@ def test_a_5mb_feed_of_html_items_is_read_as_its_first_items_within_the_budget(
         b'<div xmlns="http://www.w3.org/1999/xhtml">'
         + b"<p><b>x</b></p>" * 200_000
         + b"</div></content></entry></feed>",
-        # UTF-16: closing tags cannot be appended as ASCII.
-        _rss(_html_items(8_000), b"utf-16").decode("utf-8").encode("utf-16"),
+        # Bytes that are not what the document declares.
+        _rss(_html_items(16_000), b"shift_jis")[:-20] + b"\xff\xff" + b"</channel></rss>",
     ],
-    ids=["one-huge-item", "malformed", "atom-xhtml", "utf-16"],
+    ids=["one-huge-item", "malformed", "atom-xhtml", "not-its-encoding"],
 )
 def test_a_feed_over_the_budget_that_cannot_be_cut_is_refused_unread(
     body: bytes, feedparser_reads: list[int]
@@ -405,3 +405,40 @@ def test_surrogates_written_as_character_references_do_not_lose_the_feed(
     articles = parse_feed(body, "https://leftpaper.com/feed", "leftpaper.com")
     assert [a.title for a in articles] == [f"Harbor council votes {spelled}"]
     assert engine.ingest(articles).added == 1
+
+
+@pytest.mark.parametrize(
+    ("encoding", "word"),
+    [
+        ("shift_jis", "本文です。"),
+        ("gbk", "新闻正文。"),
+        ("big5", "新聞本文。"),
+        ("euc-kr", "기사 본문입니다. "),
+        ("utf-16", "本文です。"),
+        ("utf-32", "Текст. "),
+        ("windows-1251", "Текст статьи. "),
+    ],
+)
+def test_a_large_feed_in_an_encoding_expat_lacks_is_cut_not_refused(
+    encoding: str, word: str, feedparser_reads: list[int]
+) -> None:
+    from service.ingest.feeds import parse_feed, parse_feed_with_feedparser
+    from service.ingest.feedtrim import FEEDPARSER_MAX_BYTES
+
+    items = "".join(
+        f"<item><title>{word[:2]} {i} &amp; <b>x</b></title><link>https://paper.example/{i}</link>"
+        f"<description>{word * 150}</description></item>"
+        for i in range(800)
+    )
+    body = (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>t</title>'
+        + items
+        + "</channel></rss>"
+    ).encode(encoding)
+    assert len(body) > FEEDPARSER_MAX_BYTES
+    # Refused past the budget before (expat cannot read these encodings to find the cut).
+    articles = parse_feed(body, BASE, "paper.example")
+    assert len(articles) >= 200
+    assert max(feedparser_reads) <= FEEDPARSER_MAX_BYTES + 100
+    whole = parse_feed_with_feedparser(body, BASE, "paper.example")
+    assert articles == whole[: len(articles)]
