@@ -642,11 +642,19 @@ class Engine:
         made = StorySnapshot(
             id=row.id,
             version=state.version,
-            summary=_mark_truncated(summary, row, len(articles)),
+            summary=_mark_truncated(summary, row, len(articles), self._whole_story(row, articles)),
             members=members,
         )
         self._snapshots.put(state.version, made)
         return made
+
+    def _whole_story(self, row: StoryRow, articles: Sequence[Article]) -> StoryRow | None:
+        """The story's row counted by side under this engine's ratings (as every listing
+        counts it: Store.rated_rows) when `articles` are not all of its articles (retention
+        thinned it, or it has more than a summary reads); else None (they are)."""
+        if row.article_count <= len(articles):
+            return None
+        return self.store.rated_rows([row], self.digest_ratings)[0]
 
     def _rated_digest(self, row: StoryRow) -> StoryRow:
         """The row with a digest that holds under this engine's ratings: the stored one, else
@@ -879,10 +887,15 @@ class SnapshotCache:
             self._entries.clear()
 
 
-def _mark_truncated(summary: dict[str, Any], row: StoryRow, read: int) -> dict[str, Any]:
+def _mark_truncated(
+    summary: dict[str, Any], row: StoryRow, read: int, whole: StoryRow | None = None
+) -> dict[str, Any]:
     """Says so when a story has more articles than a summary reads, and keeps the true count;
-    says how many retention removed (`parallax prune`), and when none are left, gives the
-    sides, outlets and blindspot the story row kept instead of the empty ones."""
+    says how many retention removed (`parallax prune`). When the articles read are not all of
+    the story's (`whole`: its row counted under the reader's ratings), its outlets by side,
+    outlet count and blindspot are the whole story's, as its listings give them: counted from
+    the articles read, the page of a thinned story (or of one over SUMMARY_ARTICLES) named
+    fewer outlets, and another blindspot, than every list showing it."""
     stored = row.article_count
     if stored - row.pruned > read:
         summary["truncated"] = {"articles_read": read}
@@ -893,10 +906,10 @@ def _mark_truncated(summary: dict[str, Any], row: StoryRow, read: int) -> dict[s
             "articles_removed": row.pruned,
             "articles_kept": stored - row.pruned,
         }
-        if read == 0:
-            counts = {s: int(row.outlets_by_side.get(s, 0)) for s in SIDES}
-            summary["outlet_count"] = row.outlet_count
-            summary["lean"]["outlets"] = counts
-            summary["lean"]["by_outlets"] = shares(counts, SIDES)
-            summary["blindspot"] = blindspot_json(row.blindspot)
+    if whole is not None:
+        counts = {s: int(whole.outlets_by_side.get(s, 0)) for s in SIDES}
+        summary["outlet_count"] = whole.outlet_count
+        summary["lean"]["outlets"] = counts
+        summary["lean"]["by_outlets"] = shares(counts, SIDES)
+        summary["blindspot"] = blindspot_json(whole.blindspot)
     return summary

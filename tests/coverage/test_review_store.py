@@ -247,3 +247,45 @@ def test_a_writer_on_replaced_ratings_takes_the_sides_recorded_after_its_first_b
     assert old.article_by_key("https://unratedblog.net/st-3").side == "left"
     assert old.article_by_key("https://unratedblog.net/st-4").side == "left"
     assert old.story("st-4").outlets_by_side.get("left") == 1
+
+
+def _page_and_listing(store: Any, table: Any, story: str) -> tuple[Any, Any]:
+    eng = Engine(store, table, restore=False)
+    page = eng.summary(story)
+    assert page is not None
+    listed = next(s for s in eng.stories() if s["id"] == story)
+    return page, listed
+
+
+def _same_counts(page: dict[str, Any], listed: dict[str, Any]) -> None:
+    assert page["lean"]["outlets"] == listed["lean"]["outlets"]
+    assert page["lean"]["by_outlets"] == listed["lean"]["by_outlets"]
+    assert page["outlet_count"] == listed["outlet_count"]
+    assert page["blindspot"] == listed["blindspot"]
+
+
+def test_a_thinned_storys_page_counts_its_sides_as_its_listings_do(store: Any, table: Any) -> None:
+    """Retention took Left Paper's article: every listing kept counting it (the row's kept
+    counts), the story page counted the articles left: 1 left there, 2 in the list."""
+    _left_leaning_story(store, table)
+    store.prune_articles(1_741_000_000.5)
+    page, listed = _page_and_listing(store, table, "st-1")
+    assert listed["lean"]["outlets"] == {"left": 2, "center": 0, "right": 1, "unrated": 0}
+    _same_counts(page, listed)
+    assert page["retention"] == {"articles_removed": 1, "articles_kept": 2}
+
+
+def test_a_story_over_the_summarys_articles_counts_its_sides_as_its_listings_do(
+    store: Any, table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A story of more articles than a summary reads: an outlet only in the later ones was
+    left out of the page's counts (and could change its blindspot), not of the lists'."""
+    from service.coverage import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "SUMMARY_ARTICLES", 3)
+    before = _left_leaning_story(store, table)
+    store.commit(Batch(articles=[_article("st-1", "centerwire.com", "center", 9)], ratings=before))
+    page, listed = _page_and_listing(store, table, "st-1")
+    assert page["truncated"] == {"articles_read": 3}
+    assert listed["lean"]["outlets"] == {"left": 2, "center": 1, "right": 1, "unrated": 0}
+    _same_counts(page, listed)
