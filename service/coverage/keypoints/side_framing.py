@@ -147,6 +147,9 @@ class _Case:
     flags: dict[str, int]
     # Per capitalised framing word: its capitalised neighbours' terms, one tuple an occurrence.
     beside: dict[str, tuple[tuple[str, ...], ...]]
+    # The flags as sets (a side asks them of every article at once: _SideWords._case_sets).
+    unlowered: frozenset[str] = frozenset()
+    proper: frozenset[str] = frozenset()
 
 
 _UNLOWERED, _NAMED, _PROPER = 1, 2, 4
@@ -193,24 +196,26 @@ class _ArticleWords:
         stems = term.split(" ")
         # (a stem's first letters are its word's: texts without them need no reading)
         probes = [t[: min(3, len(t) - 1)] for t in stems]
+        tonal = self.language in TONAL_LANGUAGES
         for _, text in self.texts:
-            lowered = (
-                text.lower()
-                if text.isascii() or self.language in TONAL_LANGUAGES
-                else _folded(text.lower())
-            )
+            lowered = _lowered(text, tonal)
             if not all(p in lowered for p in probes):
                 continue
             tokens = _tokens(text, self.language)
             if tokens is not None and len(stems) == 1:
-                # A word: each distinct word of the text once, its occurrences counted (the
-                # same counts, keys first seen in the same order, as reading word by word);
-                # the words whose term is this one picked in C.
-                raws, forms = tokens
-                distinct = dict(zip(raws, map(_FIRST, forms), strict=True))  # (one term a word)
-                for raw in itertools.compress(distinct, map(term.__eq__, distinct.values())):
-                    shown = korean_stem(raw) if self.language == "korean" else raw
-                    seen[_POSSESSIVE_RE.sub("", shown)] += raws.count(raw)
+                # A word: its occurrences found in C (the text's terms listed once a digest),
+                # each counted under its spelling in the order first written (the same counts,
+                # keys first seen in the same order, as reading word by word).
+                raws = tokens[0]
+                terms = _terms_of(text, self.language, tokens)
+                at = -1
+                korean = self.language == "korean"
+                for _ in range(terms.count(term)):
+                    at = terms.index(term, at + 1)
+                    shown = korean_stem(raws[at]) if korean else raws[at]
+                    if "'" in shown or "’" in shown:
+                        shown = _POSSESSIVE_RE.sub("", shown)
+                    seen[shown] += 1
                 continue
             if tokens is None:
                 # (a script without spaces: a Latin word in it as written, "FRB" for "frb")
@@ -413,6 +418,32 @@ def _tokens(text: str, language: str) -> tuple[list[str], list[tuple[str, bool]]
     return found
 
 
+def _lowered(text: str, tonal: bool) -> str:
+    """A text in lower case, folded unless its language is tonal (TONAL_LANGUAGES), as
+    spellings() tests it for a term's first letters: once a digest while framing() runs."""
+    read: dict[tuple[str, bool], str] | None = getattr(_FRAMING_READ, "lowered", None)
+    found = None if read is None else read.get((text, tonal))
+    if found is None:
+        found = text.lower() if text.isascii() or tonal else _folded(text.lower())
+        if read is not None:
+            read[(text, tonal)] = found
+    return found
+
+
+def _terms_of(
+    text: str, language: str, tokens: tuple[list[str], list[tuple[str, bool]]]
+) -> list[str]:
+    """The terms of a text's words, one for one (its tokens' forms without the content flag):
+    once a digest while framing() runs. Shared: read it, never change it."""
+    read: dict[tuple[str, str], list[str]] | None = getattr(_FRAMING_READ, "terms", None)
+    found = None if read is None else read.get((text, language))
+    if found is None:
+        found = list(map(_FIRST, tokens[1]))
+        if read is not None:
+            read[(text, language)] = found
+    return found
+
+
 def _read_tokens(text: str, maker: _Terms) -> tuple[list[str], list[tuple[str, bool]]]:
     raws: list[str] = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
     # (_Terms.words, without finding the words twice)
@@ -573,7 +604,12 @@ def _read_case(article: _ArticleWords) -> _Case:
         flags[t] = (
             (t not in lower and _UNLOWERED) | (t in names and _NAMED) | (t in proper and _PROPER)
         )
-    return _Case(flags, {t: tuple(b) for t, b in beside.items()})
+    return _Case(
+        flags,
+        {t: tuple(b) for t, b in beside.items()},
+        frozenset(t for t, f in flags.items() if f & _UNLOWERED),
+        frozenset(t for t, f in flags.items() if f & _PROPER),
+    )
 
 
 # Languages whose spaces stand between syllables, several making a word (Vietnamese), and the
@@ -597,14 +633,30 @@ class _SideWords:
         self.units = sum(a.units for a in articles)
         self._named: dict[str, bool] = {}
         self._using: dict[str, list[_ArticleWords]] = {}
-        self._lower: dict[str, bool] = {}
-        self._proper: dict[str, bool] = {}
+        # (what the articles' capitals say of each term, read for all of them at the first
+        # question: _case_sets)
+        self._not_lower: frozenset[str] | None = None
+        self._proper: frozenset[str] = frozenset()
         self._beside: dict[str, list[tuple[str, ...]]] = {}
         self._written: dict[str, str] = {}
         # Vietnamese spaces its syllables, not its words: "hội" of "Quốc hội" (the National
         # Assembly), "nhập" of "thu nhập" (income) are no words (compound_part).
         self.syllabic = any(a.language in SYLLABLE_SPACED for a in articles)
         self._compound: dict[str, bool] = {}
+        self._candidates: tuple[list[str], list[str]] | None = None
+
+    def candidates(self) -> tuple[list[str], list[str]]:
+        """The side's terms of two sentences or titles or more, and the words of one title
+        only (what every digest of a story weighs against the other sides: kept with the
+        side, which the next digests reuse while its articles stay the same)."""
+        found = self._candidates
+        if found is None:
+            used = self.used
+            found = self._candidates = (
+                [t for t, n in used.items() if n >= FRAMING_MIN_SENTENCES],
+                [t for t in self.titled if used[t] < FRAMING_MIN_SENTENCES and " " not in t],
+            )
+        return found
 
     def _articles_using(self, term: str) -> list[_ArticleWords]:
         found = self._using.get(term)
@@ -612,14 +664,29 @@ class _SideWords:
             found = self._using[term] = [a for a in self.articles if term in a.used]
         return found
 
+    def _case_sets(self) -> frozenset[str]:
+        """The side's terms never written in lower case by any of its articles using them
+        (each article's case read once, kept with its parse); the proper names kept too.
+        One pass over the articles' few flagged words, so each question after is a set
+        lookup (a side is asked about most of its articles' terms anyway)."""
+        found = self._not_lower
+        if found is None:
+            unlowered: Counter[str] = Counter()
+            proper: set[str] = set()
+            for a in self.articles:
+                case = a.case()
+                unlowered.update(case.unlowered)
+                proper |= case.proper
+            spread = self.spread
+            # (a term's flag is kept only by articles using it: all of those that use it
+            # never lower it where the counts match)
+            found = self._not_lower = frozenset([t for t, n in unlowered.items() if n == spread[t]])
+            self._proper = frozenset(proper)
+        return found
+
     def lower(self, term: str) -> bool:
-        known = self._lower.get(term)
-        if known is None:
-            # (the articles' case read only as far as needed)
-            known = self._lower[term] = any(
-                not a.case().flags.get(term, 0) & _UNLOWERED for a in self._articles_using(term)
-            )
-        return known
+        """Whether any of the side's articles using the term writes it in lower case."""
+        return term in self.spread and term not in self._case_sets()
 
     def named(self, term: str) -> bool:
         """Whether the side writes the term capitalised (outside title-case titles)."""
@@ -640,12 +707,10 @@ class _SideWords:
         return known
 
     def proper(self, term: str) -> bool:
-        known = self._proper.get(term)
-        if known is None:
-            known = self._proper[term] = any(
-                a.case().flags.get(term, 0) & _PROPER for a in self._articles_using(term)
-            )
-        return known
+        """Whether any of the side's articles writes the term capitalised past a sentence's
+        first word."""
+        self._case_sets()
+        return term in self._proper
 
     def beside(self, term: str) -> list[tuple[str, ...]]:
         found = self._beside.get(term)
@@ -735,7 +800,19 @@ class _SideWords:
                 seen[w] = seen.get(w, 0) + count
         if not seen:
             return term
-        best = min(seen, key=lambda w: (-seen[w], w)).split(" ")
+        if len(seen) == 1:
+            (spelt,) = seen  # (one spelling, as most terms have: no ranking)
+        else:
+            spelt = min(seen, key=lambda w: (-seen[w], w))
+        if len(stems) == 1 and " " not in spelt:
+            # A word written as one word: the rule below for its one part.
+            keep = (
+                term in self.used
+                and not self.lower(term)
+                and (self.proper(term) or any(self.beside(term)))
+            ) or self._foreign_acronym(spelt, term)
+            return spelt if keep else spelt.lower()
+        best = spelt.split(" ")
         if len(best) != len(stems):
             return " ".join(best).lower()
         return " ".join(
@@ -816,11 +893,17 @@ def framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFramin
     """For a story covered by more than one side: per side, the words and two-word phrases its
     sentences and titles use more than the other sides' (_framing)."""
     kept = getattr(_FRAMING_READ, "texts", None)
+    kept_lowered = getattr(_FRAMING_READ, "lowered", None)
+    kept_terms = getattr(_FRAMING_READ, "terms", None)
     _FRAMING_READ.texts = {} if kept is None else kept
+    _FRAMING_READ.lowered = {} if kept_lowered is None else kept_lowered
+    _FRAMING_READ.terms = {} if kept_terms is None else kept_terms
     try:
         return _framing(story, key)
     finally:
         _FRAMING_READ.texts = kept
+        _FRAMING_READ.lowered = kept_lowered
+        _FRAMING_READ.terms = kept_terms
 
 
 def _framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFraming]:
@@ -845,9 +928,11 @@ def _framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFrami
         pool = pools.get(story.sources[sentence.source].side)
         if pool is not None:
             pool.append(sentence)
-    total = Counter(itertools.chain.from_iterable(a.said for m in members.values() for a in m))
+    # (the story's counts are its sides': a term's count beside the side's is the other
+    # sides' counts added, so no count of the whole story is made)
     outlets = {story.sources[i].outlet or "" for i in story.read}
-    outlet_terms = _outlet_terms(outlets, total)
+    outlet_terms = _outlet_terms(outlets, [w.used for w in words.values()])
+    key_texts = {(k.article_id, k.text) for k in key}
     # (a story in a script without spaces: Chinese, Japanese, Thai, or one no language list
     # names, such as Lao, Khmer or Burmese)
     # (or Korean, whose particles are written on their words)
@@ -865,14 +950,10 @@ def _framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFrami
         # Terms of two sentences or more, and words of a title; words of one sentence only
         # where those leave the side with too few (a two-sentence article repeats nothing).
         # (a phrase of one title only is as often a headline's verb as what it stressed)
-        lifts = functools.partial(_lifts, mine, total, n_others, n_articles)
-        specific = lifts([t for t, used in mine.used.items() if used >= FRAMING_MIN_SENTENCES], 1.0)
-        specific.update(
-            lifts(
-                [t for t in mine.titled if mine.used[t] < FRAMING_MIN_SENTENCES and " " not in t],
-                FRAMING_TITLE_ONLY,
-            )
-        )
+        lifts = functools.partial(_lifts, mine, [o.used for o in others], n_others, n_articles)
+        repeated, title_only = mine.candidates()
+        specific = lifts(repeated, 1.0)
+        specific.update(lifts(title_only, FRAMING_TITLE_ONLY))
         # An evaluative word ("disturbing", "chaos") is how a side judged the story: said once,
         # it still counts in full (not a name: "Rob" of "Rob Bertrand" is no robbery).
         judged = sorted(
@@ -913,7 +994,7 @@ def _framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFrami
         for term, out_of_it in verdicts.items():
             if out_of_it:
                 del specific[term]
-        points = _framing_points(story, pools[side], specific, key)
+        points = _framing_points(story, pools[side], specific, key_texts)
         out[side] = SideFraming(
             side,
             tuple(mine.written(t) for t in top),
@@ -925,7 +1006,7 @@ def _framing(story: _Story, key: Sequence[KeyPoint] = ()) -> dict[str, SideFrami
 
 def _lifts(
     mine: _SideWords,
-    total: Counter[str],
+    others: Sequence[Counter[str]],
     n_others: int,
     n_articles: int,
     terms: Sequence[str],
@@ -937,31 +1018,39 @@ def _lifts(
     left out."""
     out: dict[str, float] = {}
     n_units = mine.units
-    min_ratio = math.exp(FRAMING_MIN_LIFT)  # (a ratio compared: no log of every term's)
+    mine_used, mine_spread, log = mine.used, mine.spread, math.log
+    # (the other sides' counts of a term: one side's looked up, two added)
+    other = others[0] if len(others) == 1 else None
     for term in terms:
-        used = mine.used[term]
+        used = mine_used[term]
         share = (used + 0.5) / (n_units + 1.0)
-        ratio = share / ((total[term] - used + 0.5) / (n_others + 1.0))
-        if ratio > min_ratio:
-            spread = 0.5 + 0.5 * mine.spread[term] / n_articles
-            out[term] = math.log(ratio) * share * spread * weight
+        elsewhere = (
+            other.get(term, 0) if other is not None else sum([o.get(term, 0) for o in others])
+        )
+        ratio = share / ((elsewhere + 0.5) / (n_others + 1.0))
+        if ratio > _MIN_RATIO:
+            spread = 0.5 + 0.5 * mine_spread[term] / n_articles
+            out[term] = log(ratio) * share * spread * weight
     return out
+
+
+_MIN_RATIO = math.exp(FRAMING_MIN_LIFT)  # (a ratio compared: no log of every term's)
 
 
 _HOST_RE = re.compile(r"(?:www\.)?((?:[a-z0-9-]+\.)+)[a-z]{2,}")  # ("bbc.co.uk": "bbc", "co")
 
 
-def _outlet_terms(outlets: Iterable[str], said: Counter[str]) -> frozenset[str]:
+def _outlet_terms(outlets: Iterable[str], said: Sequence[Counter[str]]) -> frozenset[str]:
     """The terms naming the story's outlets: their names' words, and where the store names an
     outlet by host ("cnn.com", "www.foxnews.com", as it does), the host's labels before the
-    top-level domain ("cnn"), with the words of a phrase the story `said` that runs together
-    into one ("fox news" for foxnews.com)."""
+    top-level domain ("cnn"), with the words of a phrase the story `said` (its sides' counts)
+    that runs together into one ("fox news" for foxnews.com)."""
     out: set[str] = set()
     for outlet in outlets:
         terms, splits = _outlet_words(outlet[:MAX_TITLE_CHARS])
         out |= terms
         for phrase in splits:
-            if phrase in said:
+            if any(phrase in counts for counts in said):
                 out.update(phrase.split(" "))
     return frozenset(out)
 
@@ -997,7 +1086,14 @@ def _excluded(
     name, a name fragment, or a phrase holding either or a name the other sides write too
     ("Okafor declared": its other word says it alone)."""
     known = verdicts.get(term)
-    if known is None:
+    if known is None and " " not in term:
+        # A word (most terms): the checks below for its one part, without the loops.
+        known = verdicts[term] = (
+            term in outlet_terms
+            or (term in _MONTH_OR_WORD and not mine.lower(term))
+            or mine.name_fragment(term, others)
+        )
+    elif known is None:
         parts = term.split(" ")
         known = not outlet_terms.isdisjoint(parts)
         # "March" the month; "march" in lower case is a protest's
@@ -1016,6 +1112,7 @@ def _top_terms(
     (shown where at least as specific as the word of it already chosen, which it replaces); a
     word of one sentence (`strays`) only while fewer than FRAMING_FEW_TERMS others are chosen."""
     chosen: list[str] = []
+    phrases = False  # (whether a phrase is chosen: a word is then checked against its words)
     # Most specific first, ties to the alphabetically first (the terms are distinct, so no two
     # keys are equal): one sort in C of a few hundred pairs, no key function called per term.
     ranked = sorted([(-value, term) for term, value in specific.items()])
@@ -1023,6 +1120,15 @@ def _top_terms(
         if len(chosen) >= MAX_FRAMING_TERMS and at >= FRAMING_LEADERS:
             break  # (only a phrase standing for a word shown could still change it)
         if term in strays and len(chosen) >= FRAMING_FEW_TERMS:
+            continue
+        if " " not in term:
+            # A word (most terms): the last branch below, its one part not split.
+            if (
+                len(chosen) < MAX_FRAMING_TERMS
+                and not (phrases and any(" " in c and term in c.split(" ") for c in chosen))
+                and not excluded(term)
+            ):
+                chosen.append(term)
             continue
         parts = term.split(" ")
         if len(parts) == 2:
@@ -1036,26 +1142,31 @@ def _top_terms(
                 at = chosen.index(held[0])
                 chosen = [c for c in chosen if c not in held]
                 chosen.insert(min(at, len(chosen)), term)
+                phrases = True
                 continue
             if len(chosen) >= MAX_FRAMING_TERMS or excluded(term):
                 continue
             chosen.append(term)
+            phrases = True
         elif (
             len(chosen) < MAX_FRAMING_TERMS
             and not any(" " in c and term in c.split(" ") for c in chosen)
             and not excluded(term)
         ):
             chosen.append(term)
+            phrases = phrases or " " in term
     return chosen[:MAX_FRAMING_TERMS]
 
 
 def _framing_points(
-    story: _Story, pool: Sequence[_Sentence], specific: dict[str, float], key: Sequence[KeyPoint]
+    story: _Story,
+    pool: Sequence[_Sentence],
+    specific: dict[str, float],
+    key_texts: set[tuple[str, str]],
 ) -> list[_Sentence]:
     """The side's one or two sentences or titles richest in its specific terms for their
-    length, not repeating each other; one already a key point, or needing the sentence before
-    it, counts for less."""
-    key_texts = {(k.article_id, k.text) for k in key}
+    length, not repeating each other; one already a key point (its article and text in
+    `key_texts`), or needing the sentence before it, counts for less."""
     key_articles = {a for a, _ in key_texts}
     keys = specific.keys()
     get = specific.__getitem__
