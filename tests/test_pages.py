@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -30,7 +31,8 @@ from service.ingest.fetch import FetchError
 from service.ingest.jsonl import FileFormatError, read_articles
 from service.store.base import Batch, NewArticle
 from service.web.pages import models
-from tests.support.apps import make_app
+from tests.support.apps import close_store, make_app
+from tests.support.stores import BACKENDS
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -633,6 +635,13 @@ HOSTILE_QUERIES = [
     "/score?url=ftp://example.com/x",
     "/score?url=%e2%80%ae",
     "/blindspots?x=" + "%ff" * 100,
+    "/?before=nan",
+    "/?before=inf",
+    "/?before=-1",
+    "/?before=1e999",
+    "/?before=" + "1" * 40,
+    "/?before=%C2%B2",
+    "/?before=1.5e9%00",
 ]
 
 
@@ -1354,3 +1363,46 @@ def test_every_outlet_link_on_a_story_page_leads_to_a_page(app: Flask, client: F
     for link in links:
         assert client.get(link).status_code == 200, link
     assert "First reported by www.northbridge-gazette.example" in _text(page.encode())
+
+
+@pytest.fixture
+def backend_app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
+    """The app on the parametrized backend's store (SQLite, or a fresh PostgreSQL schema)."""
+    app = make_app(tmp_path, DATABASE_URL=database_url)
+    yield app
+    close_store(app)
+
+
+@pytest.mark.parametrize("backend", [BACKENDS["sqlite"], BACKENDS["postgresql"]])
+def test_the_front_page_reaches_every_story_page_by_page(backend_app: Flask) -> None:
+    # The front page listed the 30 most recent stories and no way to any other. It now pages
+    # by time; stories updated at one same instant straddling a page's end (a file of articles
+    # with one date) are kept on one page, so each story is listed exactly once.
+    app, client = backend_app, backend_app.test_client()
+    t0 = 1_760_000_000.0
+    times = [t0 + 10_000 + i for i in range(20)] + [t0 + 5_000] * 25 + [t0 + i for i in range(25)]
+    engine(app).store.commit(
+        Batch(
+            articles=[
+                NewArticle(key=f"id:page-{i}", title=f"Harbor story number {i}", side="unrated",
+                           published=t, first_seen=t, story_id=f"st-page-{i:03d}")
+                for i, t in enumerate(times)
+            ]
+        )
+    )  # fmt: skip
+    pages: list[list[str]] = []
+    path: str | None = "/"
+    while path is not None:
+        assert len(pages) < 5, pages
+        body = client.get(path).data.decode()
+        pages.append(re.findall(r'<a href="/stories/(st-page-\d+)">', body))
+        older = re.search(r'<a rel="next" href="([^"]+)">Older stories</a>', body)
+        path = html.unescape(older.group(1)) if older else None
+    assert [len(p) for p in pages] == [45, 25]  # 20 newest and the 25 tied, then the rest
+    listed = [story for page in pages for story in page]
+    assert sorted(listed) == [f"st-page-{i:03d}" for i in range(70)]
+    assert len(set(listed)) == 70
+    assert "Older stories, from every side" in body and "Back to the latest stories" in body
+    # Past the oldest story: said so, not the empty store's how-to.
+    empty = _text(client.get(f"/?before={t0 - 1}").data)
+    assert "No older story." in empty and "No stories yet" not in empty

@@ -299,6 +299,7 @@ def test_hostile_story_renders_as_text(chrome: Any, site: tuple[Service, dict[st
 
 PAGES = [
     "/",
+    "/?before=4102444800",  # an older page (up to 2100: every story), its lede and back link
     "/stories/{barrier}",
     "/stories/{audit}",
     "/stories/{barrier}?side=right",

@@ -58,6 +58,7 @@ PAGE_CSP = (
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 FRONT_STORIES = 30
+MAX_FRONT_FETCH = 480  # rows read for one front page at most (stories tied on one instant)
 BLINDSPOT_STORIES = 30
 OUTLET_STORIES = 20
 OUTLETS_PER_PAGE = 50
@@ -184,11 +185,52 @@ def _text(name: str, limit: int = MAX_QUERY) -> str:
 # -- pages ----------------------------------------------------------------------------------
 
 
+def _before() -> float | None:
+    """The front page's ?before=: a time (epoch seconds, as the 'Older stories' link writes
+    it), the page then listing the stories last updated up to it."""
+    raw = request.args.get("before", "")
+    if raw == "":
+        return None
+    try:
+        value = float(raw) if raw.isascii() and len(raw) <= 32 else math.nan
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise APIError(
+            400,
+            "invalid_before",
+            "before must be a time in seconds since 1970, as the 'Older stories' link gives it",
+        )
+    return value
+
+
+def _front_rows(store: Any, ratings: Any, before: float | None) -> tuple[list[Any], float | None]:
+    """A page of the most recently updated stories (up to `before`) and the `before` of the
+    page after it (None: no older story). A page never splits stories updated at the same
+    instant: the next one starts strictly before the last one shown (the store pages by time
+    alone), so each story is listed on exactly one page."""
+    limit = FRONT_STORIES + 1
+    while True:
+        rows = store.stories(until=before, limit=limit, digests=False, ratings=ratings)
+        if len(rows) <= FRONT_STORIES:
+            return rows, None
+        boundary = rows[FRONT_STORIES - 1].last_updated
+        page = [r for r in rows if r.last_updated >= boundary]
+        # All fetched rows tie with the page's last: more may tie beyond them. Fetch further,
+        # up to MAX_FRONT_FETCH (past that, the rest of one instant's stories are not listed).
+        if len(page) == len(rows) and len(rows) == limit and limit < MAX_FRONT_FETCH:
+            limit = min(limit * 4, MAX_FRONT_FETCH)
+            continue
+        older = len(rows) > len(page) or len(rows) == limit
+        return page, math.nextafter(boundary, -math.inf) if older else None
+
+
 @bp.get("/")
 def front() -> ResponseReturnValue:
     eng = engine()
     store = eng.store
-    rows = store.stories(limit=FRONT_STORIES, digests=False, ratings=eng.digest_ratings)
+    before = _before()
+    rows, older = _front_rows(store, eng.digest_ratings, before)
     demo = demo_story_ids(store)
     listing = [listing_json(r, demo) for r in rows]
     interval = int(current_app.config.get("INGEST_INTERVAL") or 0)
@@ -196,6 +238,9 @@ def front() -> ResponseReturnValue:
         "ingest_enabled": bool(current_app.config.get("INGEST_ENABLED")),
         "interval_minutes": max(1, math.ceil(interval / 60)) if interval else None,
         "feed_count": len(ratings_table().feeds),
+        "before": repr(before) if before is not None else None,
+        "before_text": _epoch_text(before),
+        "older": repr(older) if older is not None else None,
     }
     return _page(
         "pages/front.html",
