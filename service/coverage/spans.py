@@ -256,13 +256,30 @@ _TITLE_TRAIL_RE = re.compile(
 
 def english_title_spans(title: str) -> list[str]:
     """Tighter spans of an English title that read as a headline: a prefix cut before a
-    trailing clause or at a comma, colon or dash; the part after a colon, dash or bar."""
+    trailing clause or at a comma, colon or dash; the part after a colon, dash or bar; the
+    first sentence of a title of two ("X. Here's how."), without its full stop. Neither part of
+    a title cut at a colon or dash after a verb of saying ("Trump Tells Rally Crowd: ..."): one
+    has lost what was said, the other who said it."""
     out: list[str] = []
+    question = title.rstrip("\"'”’)").endswith("?")
+    label = _LABEL_RE.match(title)
+    if label:
+        # The headline after a desk's label, whole (its own commas and all).
+        rest = title[label.end() :].strip()
+        if len(rest.split()) >= MIN_TITLE_WORDS and _starts_and_ends_clean(rest):
+            out.append(rest)
     for cut in itertools.islice(_TITLE_TRAIL_RE.finditer(title), MAX_CUTS * 2):
         head = title[: cut.start()].strip()
         tail = title[cut.end() :].strip()
-        pieces = [head]
-        if cut.group().strip() in (":", "—", "–", "--", "-", "|", ";"):
+        # (the start of a question cut inside it is no headline: it has lost its question
+        # mark, and reads as a statement: "Did Trump Say He Hoped George Floyd, ...?"; a topic
+        # before a colon or dash is not part of the question)
+        between = cut.group().strip() in (":", "—", "–", "--", "-", "|", ";")
+        pieces = [head] if between or not question else []
+        if between:
+            if _SAYS_RE.search(head):
+                # Neither part alone: the head has lost what was said, the tail who said it.
+                continue
             pieces.append(tail)
         for piece in pieces:
             if (
@@ -273,7 +290,63 @@ def english_title_spans(title: str) -> list[str]:
                 and _starts_and_ends_clean(piece)
             ):
                 out.append(piece)
+    end = title_sentence_end(title)
+    if end is not None:
+        first = title[:end].rstrip(".")
+        if (
+            len(first.split()) >= MIN_TITLE_WORDS
+            and first not in out
+            and _starts_and_ends_clean(first)
+        ):
+            out.append(first)
     return out
+
+
+# A desk's label before a colon or dash ("BREAKING:", "It begins:", "Another one:"): it tells
+# how the outlet files the story, not what happened. (Words that are also news, "Update",
+# "Video", only as such a label.)
+_LABEL_RE = re.compile(
+    r"^\s*(?:breaking(?: news)?|latest|exclusive|just in|update[ds]?|video|photos|explainer|"
+    r"fact[- ]check|perspectives?|it begins|another one|on second thought|wake[- ]up call|"
+    r"must[- ]read|developing)\s*(?::|\||—|–|--| -)\s",
+    re.IGNORECASE,
+)
+
+
+def title_label(title: str) -> bool:
+    """Whether a title opens with a desk's label ("BREAKING: ...")."""
+    return _LABEL_RE.match(title) is not None
+
+
+# A verb of saying, then at most a few words (who was told): what was said is still to come.
+_SAYS_RE = re.compile(
+    r"\b(?:tells?|told|says?|said|warns?|asks?|urges?|insists?|declares?|claims?|vows?)"
+    r"(?: [\w.'’-]+){0,4}$",
+    re.IGNORECASE,
+)
+# A full stop ends a title's sentence after a word that is no abbreviation ("Dept.", "Calif.")
+# nor an initial or a capitalised pair of letters ("H.W.", "Va.", "St.", "U.S."): "up." does.
+_TITLE_STOP_RE = re.compile(r"([\w%’'”)-]+)([.!?]) (?=[\"“‘']?[A-Z0-9])")
+_TITLE_ABBREVIATIONS = frozenset(
+    """dept gov sen sens rep reps gen col lt sgt capt cmdr adm prof pres rev hon calif colo conn
+    mass mich minn tenn wash penn fla ala ariz okla nev neb kan wis ore corp inc ltd univ jan feb
+    mar apr jun jul aug sep sept oct nov dec blvd ave est approx""".split()
+)
+
+
+def title_sentence_end(title: str) -> int | None:
+    """Where the first of a title's sentences ends (just after its stop), when another
+    follows; None for a title of one sentence."""
+    for match in _TITLE_STOP_RE.finditer(title):
+        word = match.group(1).strip("’'”)")
+        if match.group(2) == "." and (
+            len(word) < 2
+            or (len(word) == 2 and not word.islower())
+            or word.lower() in _TITLE_ABBREVIATIONS
+        ):
+            continue
+        return match.end(2)
+    return None
 
 
 MIN_TITLE_WORDS = 4

@@ -268,3 +268,44 @@ def test_readable_rules() -> None:
     # Other languages: the English rules do not apply (quotes and questions do).
     assert stands_alone("Je pense que le barrage a cédé lundi.", "french")
     assert not stands_alone("Le barrage a-t-il cédé lundi ?", "french")
+
+
+BRIDGE_TEXT = (
+    "Harbor City closed the Main Street bridge on Tuesday after inspectors found cracks in two "
+    "of its steel girders. The bridge carries 40,000 vehicles a day across the Kessel River."
+)
+
+
+@pytest.mark.parametrize(
+    "titles",
+    [
+        (
+            "BREAKING: Harbor City closes Main Street bridge, inspectors find cracks in girders",
+            "Kessel River crossing shut",
+            "Commuters face six weeks of detours on Dock Road",
+        ),
+        (
+            "Harbor City closes Main Street bridge. Here's how to get around the closure.",
+            "Main Street bridge closure: what commuters need to know about Harbor City detours",
+            "Inspectors find cracks in Kessel River girders",
+        ),
+        (
+            "Harbor City Mayor Tells Reporters: Main Street Bridge Closed After Inspectors Find "
+            "Cracks",
+            "Kessel River crossing shut",
+            "Commuters face six weeks of detours on Dock Road",
+        ),
+    ],
+    ids=["label-kicker", "deck", "says-colon"],
+)
+def test_the_headline_is_no_label_deck_or_cut_quotation(titles: tuple[str, str, str]) -> None:
+    sources = [
+        Source(f"a{k}", title, BRIDGE_TEXT, f"Outlet {k}", side)
+        for k, (title, side) in enumerate(zip(titles, ("center", "left", "right"), strict=True))
+    ]
+    headline = digest(sources).headline
+    assert not headline.upper().startswith("BREAKING"), headline
+    assert ". " not in headline, headline
+    assert not re.search(r"\bTells Reporters$", headline), headline
+    # What was said is never shown without who said it.
+    assert headline != "Main Street Bridge Closed After Inspectors Find Cracks", headline

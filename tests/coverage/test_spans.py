@@ -19,6 +19,7 @@ from service.coverage.spans import (
     english_spans,
     english_title_spans,
     spans,
+    title_sentence_end,
     title_spans,
     without_lead_in,
 )
@@ -246,11 +247,15 @@ def test_title_spans() -> None:
     assert "Harbor City closes its main bridge" in english_title_spans(
         "Harbor City closes its main bridge | Harbor Daily News"
     )
-    # Never a span holding a second break, and never one that ends hanging.
+    # Never a span holding a second break, and never one that ends hanging; the first of two
+    # sentences ("X. Here's what we know.": a deck) is offered whole, without its full stop.
     spans_ = english_title_spans(
         "Eric Adams is leading, but the race for mayor isn't decided. Here's what we know."
     )
-    assert spans_ == ["Eric Adams is leading"]
+    assert spans_ == [
+        "Eric Adams is leading",
+        "Eric Adams is leading, but the race for mayor isn't decided",
+    ]
     for title in (
         "Rockets kill 2 Israelis; 28 die in Gaza as Israel hits Hamas",
         "Senate passes bill to counter China",
@@ -344,3 +349,35 @@ def test_cut_off_and_long_sentences_give_only_whole_clauses() -> None:
     for point in digest(sources).key_points:
         assert point.text in texts[point.article_id]
         assert not cut_off.endswith(point.text) and point.text != long
+
+
+def test_a_title_of_two_sentences_offers_its_first() -> None:
+    assert "Inflation is up again" in english_title_spans("Inflation is up again. Here is why.")
+    assert "The county closed the Main Street bridge" in english_title_spans(
+        "The county closed the Main Street bridge. Here's how to get around."
+    )
+    # Abbreviations and initials end no sentence.
+    for title in (
+        "Former Va. Sen. Ada Holm dies at 94 in Norfolk",
+        "Justice Dept. IG to review the Harbor City bridge contract",
+        "George H.W. Bush library opens new wing in College Station",
+    ):
+        assert title_sentence_end(title) is None, title
+
+
+def test_a_title_cut_after_a_verb_of_saying_gives_neither_part() -> None:
+    # "Mayor Tells Council" has lost what was said; "Bridge Will Reopen in May" who said it.
+    spans_ = english_title_spans(
+        "Harbor City Mayor Tells Council: Main Street Bridge Will Reopen in May"
+    )
+    assert "Harbor City Mayor Tells Council" not in spans_
+    assert "Main Street Bridge Will Reopen in May" not in spans_
+    # A colon after a name that says nothing is still cut (the part after it stands).
+    assert "Main Street bridge will reopen in May" in english_title_spans(
+        "Harbor City: Main Street bridge will reopen in May"
+    )
+
+
+def test_a_question_title_gives_no_head_cut_before_its_end() -> None:
+    spans_ = english_title_spans("Did the Mayor Say the Bridge Was Safe, Weeks Before It Cracked?")
+    assert "Did the Mayor Say the Bridge Was Safe" not in spans_

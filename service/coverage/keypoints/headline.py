@@ -17,6 +17,7 @@ from service.coverage.keypoints.sentences import (
     _Sentence,
     _supplement_words,
 )
+from service.coverage.spans import title_label, title_sentence_end
 
 # The headline: shared words per term**0.8, less loaded wording, a little preference for titles
 # of centre-rated outlets (the least loaded by rating), very long titles set back.
@@ -41,6 +42,10 @@ LISTICLE_PENALTY = 0.2
 # 0.1-0.5 (0.2 and 0.3 best there), checked on half 1: headline ROUGE-L stories-dev .4288 ->
 # .4295, dated .4346 -> .4343 (within the halves' noise); such headlines 23 -> 7 of 2,843.
 OPINION_FORM_PENALTY = 0.2
+# A title of two sentences ("Trump could make low oil prices a win. Here's how.", "X is back.
+# Now he won't bake.") is a magazine's deck, not a report's headline; its first sentence is
+# offered alone (spans.english_title_spans). As much as a listicle's form.
+DECK_PENALTY = 0.2
 
 # Words that load a headline or mark opinion rather than report (English; other languages rely
 # on punctuation cues alone).
@@ -95,8 +100,10 @@ def _title_loaded(title: str) -> float:
         penalty += 0.25
     penalty += 0.2 * sum(1 for w in lowered if w in _LOADED)
     penalty += 0.1 * sum(1 for w in title.split() if len(w) > 3 and w.isupper() and w.isalpha())
-    if _KICKER_RE.match(title):
+    if _KICKER_RE.match(title) or title_label(title):
         penalty += 0.4
+    if title_sentence_end(title) is not None:
+        penalty += DECK_PENALTY
     if _listicle(title):
         penalty += LISTICLE_PENALTY
     if not _ATTRIBUTED_RE.search(title) and _opinion_form(_unquoted(title)):
