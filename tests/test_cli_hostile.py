@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -81,3 +83,39 @@ def test_a_malformed_demo_time_names_the_option_not_an_articles_field(now: str) 
     assert result.exit_code == 2, result.output
     assert "Invalid value for --now" in result.output
     assert "published" not in result.output and isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("name", "Left\x00Paper", "U+0000"),
+        ("name", "Left \x1b[2J Paper", "U+001B"),
+        ("owner", "Owner\tInc", "U+0009"),
+        ("basis", "our\x85panel", "U+0085"),
+    ],
+)
+def test_a_ratings_file_with_a_control_character_is_refused_naming_column_and_line(
+    tmp_path: Path, field: str, value: str, code: str
+) -> None:
+    from service.core.ratings import default_ratings_dir
+
+    header = next((default_ratings_dir() / "outlets").glob("*.csv")).read_text().splitlines()[0]
+    row = dict.fromkeys(header.split(","), "")
+    row.update(
+        id="tiny-local-paper.com",
+        name="Tiny Local Paper",
+        kind="newspaper",
+        country="US",
+        language="en",
+        confidence="low",
+        reviewed="2026-11-01",
+    )
+    row[field] = value
+    mine = tmp_path / "mine.csv"
+    mine.write_text(header + "\n" + ",".join(row.values()) + "\n", encoding="utf-8")
+    data_dir = tmp_path / "data"
+    result = CliRunner().invoke(main, ["ratings", "import", str(mine), "--data-dir", str(data_dir)])
+    # It was imported, and its NUL or escape sequence went out in every answer naming it.
+    assert result.exit_code == 1, result.output
+    assert f"mine.csv:2: {field} holds a control character ({code})" in result.output
+    assert not (data_dir / "ratings-overrides" / "mine.csv").exists()

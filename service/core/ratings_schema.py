@@ -239,6 +239,10 @@ class RowProblems:
         self.messages.append(message)
 
 
+# C0 and C1 control characters (a tab included: a field is one line of words).
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def is_valid_host(host: str) -> bool:
     return bool(_HOST_RE.match(host))
 
@@ -261,6 +265,14 @@ def parse_outlet_row(row: dict[str, str], problems: RowProblems, source: str) ->
         problems.add(f"id '{outlet_id}': the path part must be /segment[/segment...]")
     if not get["name"]:
         problems.add("name is empty: give the outlet's name as it presents itself")
+    for column, value in get.items():
+        # A NUL or an escape sequence in a name went out in every answer and page naming the
+        # outlet (and to a terminal); no field of the schema holds one.
+        if (bad := _CONTROL_RE.search(value)) is not None:
+            problems.add(
+                f"{column} holds a control character (U+{ord(bad.group()):04X}) at position "
+                f"{bad.start() + 1}: remove it"
+            )
     aliases = tuple(get["aliases"].split()) if get["aliases"] else ()
     for alias in aliases:
         if not is_valid_host(alias):
