@@ -399,15 +399,18 @@ def test_a_link_in_a_modal_dialog_gets_its_card_above_the_dialog(
 
 
 class GatedService:
-    """A pass-through to the test service on 127.0.0.1 that holds every /v1/score request until
-    `release()`: a service slow to answer, without any timing in the test."""
+    """A pass-through to the test service on 127.0.0.1 that holds every request for `held` (a
+    path prefix) until `release()`: a service slow to answer, without any timing in the test.
+    `answered` is set once a held request has been answered."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, held: str = "/v1/score") -> None:
         gate = self.gate = threading.Event()
+        answered = self.answered = threading.Event()
 
         class Handler(BaseHTTPRequestHandler):
             def _forward(self, body: bytes | None) -> None:
-                if self.path.startswith("/v1/score"):
+                holding = self.path.startswith(held)
+                if holding:
                     gate.wait(timeout=60)
                 request = urllib.request.Request(
                     target + self.path,
@@ -427,6 +430,8 @@ class GatedService:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+                if holding:
+                    answered.set()
 
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
                 self._forward(None)
@@ -561,3 +566,42 @@ def test_a_page_that_re_renders_its_body_keeps_the_panel(make_browser: Any) -> N
     removals = page.evaluate("window.__removals")
     assert removals <= 5, removals
     assert page.evaluate("1 + 1") == 2, "the page is still responsive"
+
+
+def test_a_slow_service_s_late_answer_never_undoes_the_reader_s_last_choice(
+    make_browser: Any, service: Service
+) -> None:
+    """Connect pressed for an address that is slow to answer, then the reader changes their
+    mind: Connect on another address, or "Use no service". The late answer still saved its
+    address: the extension ended up connected to the service the reader left (and sending it
+    every article's address) though the page said otherwise. Each press now supersedes the
+    ones before it."""
+    browser: Browser = make_browser(standalone=True)
+    options = browser.context.new_page()
+    options.goto(browser.page_url("options.html"))
+    options.wait_for_selector("#service-state:has-text('Standalone')", timeout=WAIT_MS)
+    for then in ("another address", "no service"):
+        slow = GatedService(service.url, held="/version")
+        try:
+            options.fill("#service-url", slow.url)
+            options.click("#connect-service")
+            options.wait_for_selector("#service-result:has-text('Testing')", timeout=WAIT_MS)
+            if then == "another address":
+                options.fill("#service-url", service.url)
+                options.click("#connect-service")
+                options.wait_for_selector(
+                    "#service-result:has-text('Connected to Parallax')", timeout=WAIT_MS
+                )
+                wanted = service.url
+            else:
+                options.click("#disconnect-service")
+                options.wait_for_selector("#service-state:has-text('Standalone')", timeout=WAIT_MS)
+                wanted = ""
+            slow.release()
+            assert slow.answered.wait(timeout=WAIT_MS / 1000)
+            options.wait_for_timeout(1000)  # the late answer has reached the page by now
+            assert (browser.storage("settings") or {}).get("serviceUrl") == wanted, then
+            state = options.inner_text("#service-state")
+            assert (wanted in state) if wanted else state.startswith("Standalone"), state
+        finally:
+            slow.close()

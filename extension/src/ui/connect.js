@@ -104,15 +104,26 @@ export function serviceSection({ headingLevel = "h2", onChange = () => {} } = {}
     }
   }
 
-  /** Permission first (inside the click), then one GET /version through the worker. */
-  async function reach(serviceUrl) {
+  // Each press supersedes those before it: a slow service's late answer to an earlier Connect
+  // saved its address after the reader had connected another one or chosen no service (and the
+  // extension then sent that service every article's address).
+  let pressed = 0;
+
+  /**
+   * Permission first (inside the click), then one GET /version through the worker; null when
+   * it failed (said) or a later press superseded this one (`press`).
+   * @param {string} serviceUrl @param {number} press
+   */
+  async function reach(serviceUrl, press) {
     const granted = await requestAccess(new URL(serviceUrl).origin);
+    if (press !== pressed) return null;
     if (!granted) {
       fail(`Parallax needs your permission to reach ${new URL(serviceUrl).origin}; allow it to use this service.`);
       return null;
     }
     result.textContent = `Testing ${serviceUrl}…`;
     const reply = await api.runtime.sendMessage({ type: "testService", url: serviceUrl });
+    if (press !== pressed) return null;
     if (!reply?.ok) {
       fail(reply?.error?.message ?? "The service could not be tested.");
       return null;
@@ -121,16 +132,18 @@ export function serviceSection({ headingLevel = "h2", onChange = () => {} } = {}
   }
 
   test.addEventListener("click", async () => {
+    const press = ++pressed;
     const serviceUrl = address();
     if (!serviceUrl) return;
-    const reply = await reach(serviceUrl);
+    const reply = await reach(serviceUrl, press);
     if (reply) result.textContent = `Reached Parallax ${reply.version} at ${reply.serviceUrl}: ${reply.outlets.toLocaleString("en")} outlets rated. Press Connect to use it.`;
   });
 
   connect.addEventListener("click", async () => {
+    const press = ++pressed;
     const serviceUrl = address();
     if (!serviceUrl) return;
-    const reply = await reach(serviceUrl);
+    const reply = await reach(serviceUrl, press);
     if (!reply) return;
     await saveSettings({ serviceUrl });
     input.value = serviceUrl;
@@ -140,6 +153,7 @@ export function serviceSection({ headingLevel = "h2", onChange = () => {} } = {}
   });
 
   disconnect.addEventListener("click", async () => {
+    pressed += 1;
     error.hidden = true;
     await saveSettings({ serviceUrl: "" });
     showState("");
