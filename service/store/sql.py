@@ -1461,11 +1461,14 @@ class SQLStore(ABC):
         """Rewrites these stories' rows; returns those whose digest is now due (with
         `ratings`, also those whose digest does not hold under them)."""
         marks = ", ".join("?" * len(story_ids))
+        # Sources as the counts by side (and a story's summary) count them: an article of no
+        # known outlet is its own.
         totals = {
             row[0]: row[1:]
             for row in self._run(
                 conn,
-                "SELECT story_id, count(*), count(DISTINCT outlet_id), min(at), max(at)"
+                "SELECT story_id, count(*), count(DISTINCT coalesce(outlet_id, key)), min(at),"
+                " max(at)"
                 f" FROM articles WHERE story_id IN ({marks}) GROUP BY story_id",
                 story_ids,
             )

