@@ -748,29 +748,38 @@ class SQLStore(ABC):
             # The stories that got a re-sided outlet's articles since they were listed (a
             # merge or a move by another writer, a new story): re-sided at the end without
             # their stories, they kept counting the old side for good.
-            late: set[str] = set()
-            for outlet_id, side in changed.items():
-                late.update(
-                    str(r[0])
-                    for r in self._run(
-                        conn,
-                        "SELECT DISTINCT story_id FROM articles WHERE outlet_id = ?"
-                        " AND side <> ? AND story_id IS NOT NULL",
-                        (outlet_id, side),
-                    )
-                )
-            rest = sorted(late)
-            for at in range(0, len(rest), REFRESH_CHUNK):
-                marked += self._rerate_chunk(
-                    conn, rest[at : at + REFRESH_CHUNK], changed, ratings, already
-                )
-            # (articles in no story)
-            self._run_many(
-                conn,
-                "UPDATE articles SET side = ? WHERE outlet_id = ? AND side <> ?",
-                [(side, outlet_id, side) for outlet_id, side in changed.items()],
-            )
+            marked += self._reside_the_rest(conn, changed, ratings, already)
             self._run_many(conn, _CURSOR_UPSERT, [(RATINGS_CURSOR, ratings.version)])
+        return marked
+
+    def _reside_the_rest(
+        self, conn: Any, changed: dict[str, str], ratings: DigestRatings, already: set[str]
+    ) -> int:
+        """Inside a write transaction: every article of these outlets (changed: outlet -> its
+        side now) still on another side takes its side now, its story re-sided and refreshed
+        with it (_rerate_chunk), articles in no story too. Returns the digests queued."""
+        stories: set[str] = set()
+        for outlet_id, side in changed.items():
+            stories.update(
+                str(r[0])
+                for r in self._run(
+                    conn,
+                    "SELECT DISTINCT story_id FROM articles WHERE outlet_id = ?"
+                    " AND side <> ? AND story_id IS NOT NULL",
+                    (outlet_id, side),
+                )
+            )
+        ordered = sorted(stories)
+        marked = 0
+        for at in range(0, len(ordered), REFRESH_CHUNK):
+            marked += self._rerate_chunk(
+                conn, ordered[at : at + REFRESH_CHUNK], changed, ratings, already
+            )
+        self._run_many(  # (articles in no story)
+            conn,
+            "UPDATE articles SET side = ? WHERE outlet_id = ? AND side <> ?",
+            [(side, outlet_id, side) for outlet_id, side in changed.items()],
+        )
         return marked
 
     def _rerate_chunk(
@@ -911,26 +920,7 @@ class SQLStore(ABC):
             "UPDATE rated_sides SET side = ? WHERE outlet_id = ?",
             [(side, o) for o, side in changed.items()],
         )
-        stories: set[str] = set()
-        for outlet_id, side in changed.items():
-            stories.update(
-                str(r[0])
-                for r in self._run(
-                    conn,
-                    "SELECT DISTINCT story_id FROM articles WHERE outlet_id = ?"
-                    " AND side <> ? AND story_id IS NOT NULL",
-                    (outlet_id, side),
-                )
-            )
-        ordered = sorted(stories)
-        already = set(self._due_digests())
-        for at in range(0, len(ordered), REFRESH_CHUNK):
-            self._rerate_chunk(conn, ordered[at : at + REFRESH_CHUNK], changed, ratings, already)
-        self._run_many(
-            conn,
-            "UPDATE articles SET side = ? WHERE outlet_id = ? AND side <> ?",
-            [(side, o, side) for o, side in changed.items()],
-        )
+        self._reside_the_rest(conn, changed, ratings, set(self._due_digests()))
 
     def _record_sides(
         self, conn: Any, ratings: DigestRatings, articles: Sequence[NewArticle]
