@@ -605,3 +605,48 @@ def test_a_slow_service_s_late_answer_never_undoes_the_reader_s_last_choice(
             assert (wanted in state) if wanted else state.startswith("Standalone"), state
         finally:
             slow.close()
+
+
+IMAGE_MAP_ARTICLE = "https://www.theguardian.com/us-news/2025/nov/03/harbor-bridge-image-map"
+IMAGE_MAP_PAGE = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Harbor bridge: who covered it</title><meta property="og:type" content="article">
+<style>body {{ margin: 0; padding: 40px; font: 16px/1.5 sans-serif; }} img {{ display: block; }}</style>
+</head><body><article><h1>Who covered it</h1>
+<img id="map-image" alt="Outlets that covered the story" width="600" height="300"
+ src="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='600' height='300'/%3E"
+ usemap="#outlets">
+<map name="outlets"><area id="map-fox" shape="rect" coords="400,200,580,280" alt="Fox News"
+ href="{FOX_STORY}"></map></article></body></html>"""
+
+
+def test_an_image_map_area_gets_its_card_beside_its_region(make_browser: Any) -> None:
+    """An <area> of an image map has no box of its own (getBoundingClientRect is all zeros), so
+    its card opened at the window's top left corner, far from the region it was for. It now
+    opens beside the area's shape on the image."""
+    browser: Browser = make_browser(standalone=True)
+    browser.context.route(
+        IMAGE_MAP_ARTICLE,
+        lambda route: route.fulfill(status=200, content_type="text/html", body=IMAGE_MAP_PAGE),
+    )
+    page = browser.context.new_page()
+    page.goto(IMAGE_MAP_ARTICLE)
+    page.wait_for_selector("parallax-panel", state="attached", timeout=WAIT_MS)
+    image = page.locator("#map-image").bounding_box()
+    assert image is not None
+    region = (image["x"] + 400, image["y"] + 200, image["x"] + 580, image["y"] + 280)
+    page.mouse.move(region[0] + 90, region[1] + 40)
+    card = page.locator("parallax-hovercard .card")
+    card.wait_for(state="visible", timeout=WAIT_MS)
+    box = card.bounding_box()
+    assert box is not None
+    edges = (box["x"], box["y"], box["x"] + box["width"], box["y"] + box["height"])
+    gap_x = max(region[0] - edges[2], edges[0] - region[2], 0)
+    gap_y = max(region[1] - edges[3], edges[1] - region[3], 0)
+    apart = (
+        edges[2] <= region[0]
+        or region[2] <= edges[0]
+        or edges[3] <= region[1]
+        or region[3] <= edges[1]
+    )
+    assert apart, f"the card {edges} covers the area {region}"
+    assert gap_x <= 20 and gap_y <= 20, f"the card {edges} is far from the area {region}"

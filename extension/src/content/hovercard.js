@@ -70,6 +70,42 @@ function holds(ancestor, node) {
   return false;
 }
 
+/**
+ * Where a link is drawn. An image map's <area> has no box of its own (a zero box at the page's
+ * corner: its card opened at the window's top left, far from the region it was for); its shape
+ * on the image is used, from its coords (CSS pixels from the image's corner), or the whole image.
+ * @param {Element} link
+ * @returns {{left: number, top: number, right: number, bottom: number}}
+ */
+export function linkBox(link) {
+  const own = link.getBoundingClientRect();
+  if (!(link instanceof HTMLAreaElement) || own.width > 0 || own.height > 0) return own;
+  const name = link.closest("map")?.getAttribute("name");
+  const image = name ? document.querySelector(`img[usemap="#${CSS.escape(name)}"]`) : null;
+  if (!image) return own;
+  const box = image.getBoundingClientRect();
+  const numbers = (link.getAttribute("coords") ?? "").split(/\s*,\s*|\s+/).filter(Boolean).map(Number);
+  const shape = (link.getAttribute("shape") ?? "rect").toLowerCase();
+  let xs = [];
+  let ys = [];
+  if (numbers.every(Number.isFinite)) {
+    if ((shape === "circle" || shape === "circ") && numbers.length >= 3) {
+      xs = [numbers[0] - numbers[2], numbers[0] + numbers[2]];
+      ys = [numbers[1] - numbers[2], numbers[1] + numbers[2]];
+    } else if (shape !== "default" && numbers.length >= 4) {
+      xs = numbers.filter((_, i) => i % 2 === 0);
+      ys = numbers.filter((_, i) => i % 2 === 1);
+    }
+  }
+  if (!xs.length) return box;
+  const clampX = (x) => Math.min(Math.max(x, 0), box.width);
+  const clampY = (y) => Math.min(Math.max(y, 0), box.height);
+  return {
+    left: box.left + clampX(Math.min(...xs)), right: box.left + clampX(Math.max(...xs)),
+    top: box.top + clampY(Math.min(...ys)), bottom: box.top + clampY(Math.max(...ys)),
+  };
+}
+
 /** True for the key that moves from a link into its card. @param {KeyboardEvent} event */
 export function isIntoCardKey(event) {
   return event.key === "ArrowDown" && event.altKey && !event.ctrlKey && !event.metaKey;
@@ -180,7 +216,7 @@ export function startHoverCards({ signal, send, perfMarks, serviceUrl = "" }) {
 
   function place(body, link) {
     body.style.removeProperty("max-height");
-    const spot = cardPlacement(link.getBoundingClientRect(), body.offsetHeight, { width: window.innerWidth, height: window.innerHeight });
+    const spot = cardPlacement(linkBox(link), body.offsetHeight, { width: window.innerWidth, height: window.innerHeight });
     if (spot.maxHeight !== null) body.style.maxHeight = `${spot.maxHeight}px`;
     body.style.left = `${spot.left}px`;
     body.style.top = `${spot.top}px`;
