@@ -1406,3 +1406,26 @@ def test_the_front_page_reaches_every_story_page_by_page(backend_app: Flask) -> 
     # Past the oldest story: said so, not the empty store's how-to.
     empty = _text(client.get(f"/?before={t0 - 1}").data)
     assert "No older story." in empty and "No stories yet" not in empty
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1e300", "1e18", "253402300800", "99999999999999", "1.5e9&before=1", "1&before=nan"],
+)
+def test_a_before_no_calendar_shows_or_given_twice_is_a_400_saying_so(
+    demo_app: Flask, client: FlaskClient, value: str
+) -> None:
+    # ?before=1e300 was a 200 page reading "Stories last updated up to . Back to the latest
+    # stories" (no calendar shows that time); ?before= given twice took the first silently.
+    response = client.get(f"/?before={value}", headers=HTML)
+    assert response.status_code == 400, value
+    text = _text(response.data)
+    assert "Before must be given once" in text and "Back to the latest stories" in text
+    assert "up to ." not in text
+
+
+def test_the_latest_time_a_calendar_shows_is_still_a_page(
+    demo_app: Flask, client: FlaskClient
+) -> None:
+    text = _text(client.get("/?before=253402300799", headers=HTML).data)
+    assert "Stories last updated up to 31 Dec 9999, 23:59 UTC." in text

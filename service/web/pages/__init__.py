@@ -32,6 +32,7 @@ from flask.typing import ResponseReturnValue
 
 from service.core.ratings_schema import COUNTRIES, FACTUALITY, LEANS
 from service.core.scoring import score_url
+from service.core.times import iso
 from service.core.urls import URLInputError
 from service.coverage import summary as story_summary
 from service.coverage.demo import demo_story_ids
@@ -188,18 +189,22 @@ def _text(name: str, limit: int = MAX_QUERY) -> str:
 def _before() -> float | None:
     """The front page's ?before=: a time (epoch seconds, as the 'Older stories' link writes
     it), the page then listing the stories last updated up to it."""
-    raw = request.args.get("before", "")
+    given = request.args.getlist("before")
+    raw = given[0] if len(given) == 1 else "" if not given else "twice"
     if raw == "":
         return None
     try:
         value = float(raw) if raw.isascii() and len(raw) <= 32 else math.nan
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value < 0:
+    # A time no calendar shows (past the year 9999) was a page "last updated up to ." A repeated
+    # ?before= is refused, not one of them taken silently.
+    if not math.isfinite(value) or value < 0 or iso(value) is None:
         raise APIError(
             400,
             "invalid_before",
-            "before must be a time in seconds since 1970, as the 'Older stories' link gives it",
+            "before must be given once, a time in seconds since 1970 up to the year 9999, as"
+            " the 'Older stories' link gives it",
         )
     return value
 
@@ -438,14 +443,10 @@ def feeds() -> ResponseReturnValue:
 
 
 def _epoch_text(value: float | None) -> str:
-    from service.core.times import iso
-
     return models.when(iso(value)) if value is not None else ""
 
 
 def _epoch_iso(value: float | None) -> str:
-    from service.core.times import iso
-
     return iso(value) or ""
 
 
