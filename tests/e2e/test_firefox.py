@@ -22,6 +22,8 @@ from tests.e2e.harness import (
     PAGES,
     ROUTED_ORIGINS,
     ROUTED_PAGES,
+    RTL_ARTICLE,
+    TRANSFORMED_BODY_ARTICLE,
     Service,
     free_port,
     lead_index,
@@ -278,3 +280,36 @@ def test_firefox_standalone_rates_from_the_built_in_table(
     )
     fox_href = bidi.evaluate(context, "document.getElementById('fox').href")
     assert hover(bidi, context, "fox") == service.score(fox_href)["outlet"]["name"]
+
+
+# Where the collapsed tab is drawn, whether its host is in the top layer, and the panel's
+# direction and language (JSON, evaluated in the page).
+TAB_STATE = """(() => { const host = document.querySelector('parallax-panel');
+  const root = host?.shadowRoot; if (!root) return '';
+  const b = root.querySelector('.tab').getBoundingClientRect(), panel = root.querySelector('.panel');
+  return JSON.stringify({top: b.top, bottom: b.bottom, width: b.width, inner: innerHeight,
+    raised: host.matches(':popover-open'), direction: getComputedStyle(panel).direction,
+    lang: panel.closest('[lang]')?.getAttribute('lang') ?? null}); })()"""
+
+
+def test_firefox_keeps_the_tab_on_screen_and_the_panel_english_on_hostile_layouts(
+    firefox_standalone: tuple[BiDi, str],
+) -> None:
+    """Last session's fixes for odd pages, in Firefox too: a <body> with a transform (the top
+    layer keeps the tab on the viewport 1,500 px down) and a Hebrew right-to-left page (the
+    panel stays English, left to right)."""
+    bidi, context = firefox_standalone
+    bidi.command(
+        "browsingContext.navigate", context=context, url=TRANSFORMED_BODY_ARTICLE, wait="complete"
+    )
+    bidi.wait_for(context, in_panel(".no-service"))
+    bidi.evaluate(context, "window.scrollTo(0, 1500)")
+    bidi.wait_for(context, "window.scrollY >= 1000")
+    state = json.loads(bidi.evaluate(context, TAB_STATE))
+    assert state["raised"], state
+    assert state["top"] >= 0 and state["bottom"] <= state["inner"] and state["width"] >= 20, state
+
+    bidi.command("browsingContext.navigate", context=context, url=RTL_ARTICLE, wait="complete")
+    bidi.wait_for(context, in_panel(".no-service"))
+    state = json.loads(bidi.evaluate(context, TAB_STATE))
+    assert (state["direction"], state["lang"]) == ("ltr", "en"), state
