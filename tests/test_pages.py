@@ -1429,3 +1429,25 @@ def test_the_latest_time_a_calendar_shows_is_still_a_page(
 ) -> None:
     text = _text(client.get("/?before=253402300799", headers=HTML).data)
     assert "Stories last updated up to 31 Dec 9999, 23:59 UTC." in text
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "typed"),
+    [
+        ("/score", "url", "https://www.reuters.com/world/\u202eevil-path"),
+        ("/score", "url", "https://www.reuters.com/\u2067a\u202c\u2069b"),
+        ("/outlets", "q", "fox\u202enews"),
+    ],
+)
+def test_a_search_box_gives_back_exactly_what_was_typed(
+    demo_app: Flask, client: FlaskClient, path: str, field: str, typed: str
+) -> None:
+    # The page closes directional controls at the end of every value it writes (so a title
+    # cannot reorder the page's words after it), and did so in the value="" of the address and
+    # search boxes too: a pasted address holding U+202E came back holding U+202E U+202C, and
+    # pressing the button again looked up another address. A form field's value is not laid
+    # out in the page's lines; it is the reader's own input.
+    response = client.get(path, query_string={field: typed}, headers=HTML)
+    assert response.status_code < 500
+    values = re.findall(rf'name="{field}"[^>]*value="([^"]*)"', response.data.decode())
+    assert [html.unescape(v) for v in values] == [typed]
