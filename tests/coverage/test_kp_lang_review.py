@@ -357,3 +357,35 @@ def test_an_english_texts_full_stops_ask_no_other_scripts_rules(
     russian = "Студенты МГУ им. Ломоносова вышли на акцию. Ректор отказался от комментариев."
     assert len(split_sentences(russian)) == 2
     assert "им" in asked
+
+
+ENGLISH_LEAD = (
+    "The central bank cut its policy rate by a quarter point on Wednesday, its second cut this "
+    "year, saying growth had slowed more than expected. "
+)
+HOSTILE = {
+    # Letters (and vowel signs) in no order, 40 between spaces: no word of a dictionary, each
+    # letter a term or two (letter pairs) where an English word is one.
+    "thai": "".join(
+        chr(0x0E01 + (i * 7919) % 46) + ("ิ" if i % 10 == 0 else "") for i in range(5000)
+    ),
+    "chinese": "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(6000)),
+    "khmer": "".join(
+        chr(0x1780 + (i * 7919) % 35) + ("ា" if i % 3 == 0 else "") for i in range(5000)
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(HOSTILE))
+def test_a_text_without_spaces_is_read_to_as_many_words_as_an_english_one(language: str) -> None:
+    # Work bounded by input size: an article is read to MAX_ARTICLE_CHARS characters, which
+    # held ~650 English words but 2,000 of Chinese and ~850 of Thai, each of their letters a
+    # term or two: a hostile Thai story cost ~8x English's instructions per character read
+    # (callgrind). Now as many words as English's MAX_ARTICLE_CHARS hold are read.
+    letters = HOSTILE[language]
+    text = " ".join(letters[i : i + 40] for i in range(0, len(letters), 40))
+    english = kp_sentences._parse("Bank cuts rate", ENGLISH_LEAD * 40)
+    read = kp_sentences._parse("หัวข้อ 标题", text)
+    assert read.language == language
+    assert english.words >= 600
+    assert read.words <= 1.1 * english.words, (read.words, english.words)
