@@ -1,5 +1,6 @@
-"""Names what computes a story's digest: the service modules the digest runs, the tables it reads
-and the language libraries' versions, so that a stored digest made by anything else is redone.
+"""Names what computes a story's digest: the service modules the digest runs, the tables it reads,
+the language libraries' versions and Python's Unicode tables, so that a stored digest made by
+anything else is redone.
 
 The modules are found by following the `service` imports from the digest's entry point, read
 once at import (a few files, a line scan: no parse), so a module added to the digest's code is
@@ -9,6 +10,7 @@ counted without anyone remembering to list it.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -99,4 +101,7 @@ def fingerprint() -> str:
         hasher.update(path.read_bytes())
     for library in LIBRARIES:
         hasher.update(f"{library}=={_version(library)}".encode())
+    # The Unicode tables of this Python: normalisation, letter classes (`re`'s \w too) and
+    # scripts, which split words and sentences, change with them (Python 3.11: 14.0, 3.13: 15.1).
+    hasher.update(f"unicode=={unicodedata.unidata_version}".encode())
     return hasher.hexdigest()

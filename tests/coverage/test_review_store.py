@@ -296,3 +296,34 @@ def test_an_article_of_no_known_outlet_is_a_source_in_the_lists_as_on_the_page(
     assert listed["lean"]["outlets"] == {"left": 2, "center": 0, "right": 1, "unrated": 1}
     assert listed["outlet_count"] == 4
     _same_counts(page, listed)
+
+
+@pytest.mark.backends("sqlite")
+def test_another_unicode_version_changes_the_digests_fingerprint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Normalisation, letter classes and scripts (what splits a digest's words and sentences)
+    come from Python's Unicode tables: another Python kept every stored digest of the old."""
+    import unicodedata
+
+    from service.coverage import digest_code
+
+    before = digest_code.fingerprint()
+    monkeypatch.setattr(unicodedata, "unidata_version", "99.0.0")
+    assert digest_code.fingerprint() != before
+
+
+@pytest.mark.backends("sqlite")
+def test_no_module_of_the_digest_imports_relatively() -> None:
+    """digest_code follows absolute `service` imports only (a line scan): a relative one in a
+    module the digest runs would leave what it imports out of the fingerprint, silently."""
+    import ast
+
+    from service.coverage import digest_code
+
+    for path in digest_code.digest_modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        relative = [
+            n.lineno for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 0
+        ]
+        assert relative == [], (str(path), relative)
