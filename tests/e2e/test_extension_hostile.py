@@ -3,6 +3,7 @@ claims its custom element names and breaks the built-ins before the content scri
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -25,11 +26,14 @@ from tests.e2e.harness import (
     WAIT_MS,
     ZOOMED_ARTICLE,
     Browser,
+    FakeService,
     Service,
     hover_result,
     open_article,
     open_panel,
+    ratings_export,
 )
+from tests.support.axe import audit, describe
 
 pytestmark = pytest.mark.e2e
 
@@ -650,3 +654,37 @@ def test_an_image_map_area_gets_its_card_beside_its_region(make_browser: Any) ->
     )
     assert apart, f"the card {edges} covers the area {region}"
     assert gap_x <= 20 and gap_y <= 20, f"the card {edges} is far from the area {region}"
+
+
+def test_an_answer_of_the_wrong_shape_says_so_with_a_way_to_the_options(
+    make_browser: Any,
+) -> None:
+    """Whatever answers at the service's address with JSON that is no score (another service, an
+    old proxy): the panel says the answer is not in the expected format and to check the address
+    in the options, and, as for a service that is down, offers the button to get there (it
+    offered none: the reader was told to go somewhere with no way to it)."""
+    table = json.loads(ratings_export())
+    name_at = table["fields"].index("name")
+    nyt = next(row[name_at] for row in table["outlets"] if row[0] == "nytimes.com")
+    stand_in = FakeService(table, score=None)
+    try:
+        browser: Browser = make_browser(standalone=True)
+        since = time.time() * 1000
+        browser.set_settings(serviceUrl=stand_in.url)
+        browser.wait_for_sync(since)
+        stand_in.score = []  # type: ignore[assignment]  # JSON, but no score
+        page = open_article(browser, NYT_ARTICLE)
+        open_panel(page)
+        error = page.locator("parallax-panel .service-error")
+        assert "not in the expected format" in error.inner_text()
+        # The table's rating is still shown.
+        assert page.locator("parallax-panel .outlet-name").inner_text() == nyt
+        violations = audit(page, {"include": [["parallax-panel"]]})
+        assert not violations, describe(violations)
+        with browser.context.expect_page(timeout=WAIT_MS) as opened:
+            error.locator("button.options-link").click()
+        options = opened.value
+        options.wait_for_load_state()
+        assert options.url == browser.page_url("options.html")
+    finally:
+        stand_in.close()

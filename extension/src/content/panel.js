@@ -217,11 +217,15 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
         tableState = "unreachable";
         showOutlet(outlet);
       }
+      // An answer that is not a Parallax service's (JSON of the wrong shape, not JSON, too large,
+      // no such path) says to check the address in the options: the way there goes with it.
+      const wrongAddress = ["bad_response", "too_large", "http_404", "not_parallax"].includes(String(error?.code));
       storySection.append(h("p", { class: "notice error service-error", role: "status",
         text: unreachable
           ? `${error.message ?? "The Parallax service is not reachable."} Coverage of this story cannot be shown until it is back. `
           : `Coverage could not be loaded: ${error?.message ?? "unknown error"} ` },
-        unreachable ? optionsButton("Set it in Options", signal) : null));
+        unreachable ? optionsButton("Set it in Options", signal)
+          : wrongAddress ? optionsButton("Check the address in Options", signal) : null));
     },
     /** Standalone: the rating is all there is; coverage needs a service, one line says so. */
     showNoService() {
