@@ -35,7 +35,12 @@ _DATELINE_RE = re.compile(
     r"(?:, [A-Z][A-Za-z.]{1,12}(?: [A-Z][A-Za-z.]{1,12})?)?(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?"
     r"(?: ?\([A-Za-z][A-Za-z .&]{0,24}\))? ?" + _DASH + r" ?"
     # A place in title case followed by a wire credit in brackets, optional dash.
-    r"|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2},? ?\(" + _WIRE + r"\) ?(?:" + _DASH + r" ?)?"
+    # ("Nashua, New Hampshire (CNN) - ": a place, its state)
+    r"|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)?)?,? ?\("
+    + _WIRE
+    + r"\) ?(?:"
+    + _DASH
+    + r" ?)?"
     # A bare wire credit.
     r"|\(" + _WIRE + r"\) ?(?:" + _DASH + r" ?)?"
     r")(?=[\"“‘']?[A-Z0-9])"

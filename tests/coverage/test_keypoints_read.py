@@ -189,6 +189,10 @@ def test_a_story_of_questions_and_opinion_alone_still_has_points() -> None:
             "Norway and Sweden agreed on Friday to share a new power line.",
         ),
         (
+            "Nashua, New Hampshire (CNN) - The candidates met voters in a school gym on Monday.",
+            "The candidates met voters in a school gym on Monday.",
+        ),
+        (
             "WASHINGTON, May 20 (Reuters) ― The Supreme Court on Monday ruled for a hunter in a "
             "treaty case.",
             "The Supreme Court on Monday ruled for a hunter in a treaty case.",
@@ -256,6 +260,10 @@ def test_readable_rules() -> None:
         "Ada Holm joins our editor to discuss the flood.",
         "DENVER – The cannabis lounge vote passed.",
         "“Are you willing to condemn them on live television?”",
+        "GOP Sens. Ada Holm (Maine), Tom Bale (Ohio) and Ira Cole (La.",
+        "), Majority Whip Ada Holm (D-S.C.), Assistant Speaker Tom Bale.",
+        "► The pancake brand was retired after 131 years on Wednesday.",
+        "the mayor tweeted as the returns came in on Tuesday night.",
     ):
         assert not stands_alone(text, "english"), text
     for text in (
@@ -309,3 +317,17 @@ def test_the_headline_is_no_label_deck_or_cut_quotation(titles: tuple[str, str, 
     assert not re.search(r"\bTells Reporters$", headline), headline
     # What was said is never shown without who said it.
     assert headline != "Main Street Bridge Closed After Inspectors Find Cracks", headline
+
+
+def test_plural_titles_end_no_sentence() -> None:
+    # "Sens." split "Three Republicans — Sens. Ada Holm ... — voted no." in two: the second
+    # half ("Ada Holm of Maine ... — voted against the measure.") was shown as a point.
+    text = (
+        "The measure failed 49-51. Three Republicans — Sens. Ada Holm of Maine, Reps. Tom Bale "
+        "and Gens. Ira Cole — voted against the measure."
+    )
+    assert [s for _, s in kp.split_sentences(text)] == [
+        "The measure failed 49-51.",
+        "Three Republicans — Sens. Ada Holm of Maine, Reps. Tom Bale and Gens. Ira Cole — voted "
+        "against the measure.",
+    ]

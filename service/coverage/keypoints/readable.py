@@ -101,13 +101,20 @@ _KEPT = 65_536
 
 @functools.lru_cache(maxsize=_KEPT)
 def stands_alone(text: str, language: str) -> bool:
-    """Whether a sentence can be shown as a point at all: whole quotations, a statement, in
-    the report's voice, without a dateline or a show's blurb. Leaning on the sentence before
+    """Whether a sentence can be shown as a point at all: whole quotations and brackets, a
+    statement, in the report's voice, opening as a sentence does, without a dateline or a
+    show's blurb. Leaning on the sentence before
     (leans_back) is another matter: it reads right after that sentence."""
-    if quote_fragment(text) or question(text):
+    if quote_fragment(text) or question(text) or text.count("(") != text.count(")"):
+        # (a bracket left open: a text cut off inside it, "... Bill Cassidy (La.")
         return False
     if language != "english":
         return True
+    first = text.lstrip("\"“‘'")[:1]
+    if not (first.isupper() or first.isdigit()):
+        # A sentence's start lost to the splitter or a feed's markup ("), Majority Whip ...",
+        # "► The ...", "ederal laws ...", "the president tweeted ..."): no sentence.
+        return False
     return not (own_voice(text) or leads_with_dateline(text) or _BLURB_RE.search(text))
 
 

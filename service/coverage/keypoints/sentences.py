@@ -94,8 +94,8 @@ _SENTENCE_END_SCAN_RE = re.compile(
 # by table.
 _SENTENCE_END_ASCII_RE = re.compile(r"[.!?][.!?]*[\"')\]]*(?=\s+|$)")
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st gen lt col sgt capt cmdr adm gov sen rep rev hon pres vs etc inc
-    ltd co corp dept univ fig no jan feb mar apr jun jul aug sep sept oct nov dec mt ft approx est
+    """mr mrs ms dr prof sr jr st gen gens lt col sgt capt cmdr adm gov sen sens rep reps rev hon
+    pres vs etc inc ltd co corp dept univ fig no jan feb mar apr jun jul aug sep sept oct nov dec mt ft approx est
     av ave blvd mme mlle sra sr srta dott ing nr bzw ca""".split()
 )
 _TRUNCATED_RE = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\[…\])\s*[\"'”’»)\]]*\s*$")
