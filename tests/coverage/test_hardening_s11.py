@@ -442,3 +442,17 @@ def test_a_large_feed_in_an_encoding_expat_lacks_is_cut_not_refused(
     assert max(feedparser_reads) <= FEEDPARSER_MAX_BYTES + 100
     whole = parse_feed_with_feedparser(body, BASE, "paper.example")
     assert articles == whole[: len(articles)]
+
+
+@pytest.mark.backends("sqlite")
+def test_items_under_a_hostile_depth_of_wrappers_are_not_cut(feedparser_reads: list[int]) -> None:
+    from service.ingest.feeds import parse_feed
+
+    # The cut copied the open elements at every item: 100,000 wrappers and 500 items made it
+    # quadratic. A feed's items sit a few elements deep; deeper is not cut (and is refused past
+    # the budget, unread).
+    body = _rss(b"<x>" * 100_000 + _html_items(12_000) + b"</x>" * 100_000)
+    assert len(body) > 2_000_000
+    with pytest.raises(ValueError, match="serve a shorter feed"):
+        parse_feed(body, BASE, "paper.example")
+    assert feedparser_reads == []
