@@ -5,6 +5,7 @@ digest (forgotten after it)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections import Counter
@@ -244,3 +245,16 @@ def test_the_per_digest_readings_are_forgotten_and_give_the_plain_spellings() ->
         kp_framing._FRAMING_READ.texts = None
     assert shared == alone
     assert "Okafor" in dict(alone["okafor"])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(article, min_size=0, max_size=4))
+def test_a_sides_counts_are_its_articles_sentences_counted(
+    articles: list[tuple[str, list[str]]],
+) -> None:
+    side = _SideWords([_read(title, body) for title, body in articles])
+    said = Counter(itertools.chain.from_iterable(a.said for a in side.articles))
+    spread = Counter(itertools.chain.from_iterable(a.used for a in side.articles))
+    # (the same counts, keys in the same order: what iterates them reads them alike)
+    assert list(side.used.items()) == list(said.items())
+    assert list(side.spread.items()) == list(spread.items())

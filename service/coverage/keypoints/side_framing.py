@@ -626,8 +626,15 @@ class _SideWords:
         self.articles = articles
         # term -> the side's sentences and titles using it; its articles using it (counted in
         # one pass each)
-        self.used = Counter(itertools.chain.from_iterable(a.said for a in articles))
-        self.spread = Counter(itertools.chain.from_iterable(a.used for a in articles))
+        # (an article's `used` is its `said` counted, keys first seen in the same order: the
+        # first article's copied in C, the others' counted onto it)
+        self.used: Counter[str] = Counter(articles[0].used) if articles else Counter()
+        self.spread: Counter[str] = (
+            Counter(dict.fromkeys(articles[0].used, 1)) if articles else Counter()
+        )
+        for a in itertools.islice(articles, 1, None):
+            self.used.update(a.said)
+            self.spread.update(iter(a.used))
         self.titled: set[str] = set().union(*(a.titled for a in articles))
         self.judged: set[str] = set().union(*(a.judged for a in articles))
         self.units = sum(a.units for a in articles)
