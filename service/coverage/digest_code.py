@@ -3,8 +3,8 @@ the language libraries' versions and Python's Unicode tables, so that a stored d
 anything else is redone.
 
 The modules are found by following the `service` imports from the digest's entry point, read
-once at import (a few files, a line scan: no parse), so a module added to the digest's code is
-counted without anyone remembering to list it.
+when the store first asks (a few files, a line scan: no parse; not at import), so a module added
+to the digest's code is counted without anyone remembering to list it.
 """
 
 from __future__ import annotations

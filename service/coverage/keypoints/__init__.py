@@ -9,7 +9,8 @@ so a 500-article story or a 10,000-word article costs the same few milliseconds.
 This module is the entry point (digest, lead_baseline, StoryDigest) and offers the package's
 public names; each job is a module of its own, each importing only those before it:
 language (scripts, detection, stemmers, per-language rules) <- sentences (an article's
-sentences, terms and parse) <- points (the story read, the sentence model, the points chosen),
+sentences, terms and parse), readable (whether a sentence reads on its own) <- points (the story
+read, the sentence model, the points chosen),
 headline (the neutral headline), side_framing (per-side framing) <- here.
 """
 
