@@ -1292,7 +1292,8 @@ def test_titles_and_quotes_carry_their_outlets_language(app: Flask) -> None:
     # The headline is Spiegel's title: German.
     assert '<h1 id="story-title" class="headline" dir="auto" lang="de">Brücke gesperrt</h1>' in page
     langs = re.findall(r'lang="([^"]*)"', page)
-    assert set(langs) == {"en", "de"}, langs  # the page's own, German, and English inside German
+    # the page's own, German, English inside German, and the Arabic title of an 'ar en' outlet
+    assert set(langs) == {"en", "de", "ar"}, langs
     assert '<li dir="auto" lang="de">Die Brücke ist gesperrt. <span class="source" lang="en">(' in (
         page
     )
@@ -1306,7 +1307,7 @@ def test_titles_and_quotes_carry_their_outlets_language(app: Flask) -> None:
         r'<span class="visually-hidden" lang="en"> \(opens on',
         page,
     ), page
-    assert '<p class="article-title" dir="auto">جسر مغلق' in page
+    assert '<p class="article-title" dir="auto" lang="ar">جسر مغلق' in page  # Arabic script
     assert '<p class="article-title" dir="auto">Odd title' in page
     # A side all of whose articles are German: its emphasised words are German too.
     german_only = {
@@ -1451,3 +1452,73 @@ def test_a_search_box_gives_back_exactly_what_was_typed(
     assert response.status_code < 500
     values = re.findall(rf'name="{field}"[^>]*value="([^"]*)"', response.data.decode())
     assert [html.unescape(v) for v in values] == [typed]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Brücke gesperrt", "de", "de"),
+        ("Abu Dhabi opens new metro line", "ar", None),  # thenational.ae: rated 'ar', English
+        ("جسر مغلق", "ar en", "ar"),  # an outlet of two languages, told by the script
+        ("Bridge shut", "ar en", None),
+        ("Мост закрыт", "uk ru", None),  # two languages of one script: not known which
+        ("Мост закрыт", "ru en", "ru"),
+        ("Most je zatvoren", "sr", "sr"),  # Serbian in either of its scripts
+        ("Мост је затворен", "sr", "sr"),
+        ("桥梁关闭", "zh en", "zh"),
+        ("橋が閉鎖", "ja", "ja"),
+        ("다리 폐쇄", "ko en", "ko"),
+        ("הגשר נסגר", "he", "he"),
+        ("Le pont est fermé", "de fr", None),
+        ("2025", "de", "de"),  # no letters to tell by: the outlet's one language
+        ("2025", "de fr", None),
+        ("Brücke gesperrt", "de\n", None),  # not a language code (matched "^[a-z]{2}$")
+        ("Brücke gesperrt", "DE", None),
+        ("Brücke gesperrt", "de-", None),
+        ("Brücke gesperrt", None, None),
+        ("Bridge shut", "en", None),
+    ],
+)
+def test_a_text_is_marked_with_the_language_of_its_outlet_written_in_its_script(
+    text: str, language: str | None, expected: str | None
+) -> None:
+    # WCAG 3.1.2: the outlet's language went on every title of the outlet whatever it was
+    # written in: an English title of an outlet the ratings give as 'ar' was marked lang="ar"
+    # (read in an Arabic voice), an Arabic title of an 'ar en' outlet had no lang at all, and
+    # "de\n" reached the attribute.
+    assert models.text_language(text, {"name": "X", "language": language}) == expected
+
+
+def test_an_outlets_english_title_is_not_marked_with_its_rated_language(app: Flask) -> None:
+    national = {"id": "thenational.ae", "name": "The National", "language": "ar",
+                "lean": {"label": "center"}}  # fmt: skip
+    arabic = {"id": "alarabiya.net", "name": "Al Arabiya", "language": "ar en",
+              "lean": {"label": "center"}}  # fmt: skip
+    summary = {
+        "id": "st-1", "headline": "Abu Dhabi opens new metro line", "article_count": 2,
+        "outlet_count": 2,
+        "lean": {"outlets": {"left": 0, "center": 2, "right": 0, "unrated": 0},
+                 "by_outlets": {"left": 0.0, "center": 1.0, "right": 0.0, "unrated": 0.0},
+                 "articles": {"left": 0, "center": 2, "right": 0, "unrated": 0}},
+        "key_points": [{"text": "The line opens on Monday.", "outlet": national},
+                       {"text": "يفتتح الخط يوم الاثنين.", "outlet": arabic}],
+        "framing": {"center": {"terms": ["metro"], "points": [
+            {"text": "The line opens on Monday.", "outlet": national},
+            {"text": "يفتتح الخط يوم الاثنين.", "outlet": arabic}]}},
+        "articles_by_side": {"center": [
+            {"id": "a1", "title": "Abu Dhabi opens new metro line", "outlet": national},
+            {"id": "a2", "title": "أبوظبي تفتتح خط مترو جديد", "outlet": arabic},
+        ]},
+    }  # fmt: skip
+    with app.test_request_context("/stories/st-1"):
+        page = render_template(
+            "pages/story.html", story=models.story_page(summary), outlet_base="/outlets/"
+        )
+    assert '<h1 id="story-title" class="headline" dir="auto">Abu Dhabi opens' in page
+    assert '<p class="article-title" dir="auto">Abu Dhabi opens new metro line' in page
+    assert '<p class="article-title" dir="auto" lang="ar">أبوظبي تفتتح' in page
+    assert '<li dir="auto">The line opens on Monday. <span class="source">(' in page
+    assert '<li dir="auto" lang="ar">يفتتح الخط' in page
+    assert "“<bdi>The line opens on Monday.</bdi>”" in page
+    assert '“<bdi lang="ar">يفتتح الخط يوم الاثنين.</bdi>”' in page
+    assert "They emphasise: <bdi>metro</bdi>" in page  # the side's titles: two languages

@@ -4,6 +4,7 @@ returns, so the page and the JSON cannot disagree."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -252,23 +253,124 @@ def distribution(
     return tuple(Segment(k, words(k, labels), float(shares[k])) for k in [*known, *extra])
 
 
-_LANG_RE = re.compile(r"^[a-z]{2}$")
+_LANG_RE = re.compile(r"[a-z]{2}")  # fullmatch: "$" takes a trailing newline
 
 
 PAGE_LANGUAGE = "en"  # base.html's <html lang>
 
+# The scripts of the ratings' languages written in another script than Latin (any other code
+# is taken as Latin). A title is marked with its outlet's language only if it is written in
+# that language's script: thenational.ae, rated 'ar', publishes in English, and its titles were
+# read by a screen reader in an Arabic voice; an outlet of 'ar en' writing in Arabic script is
+# writing Arabic.
+_SCRIPTS = {
+    "arabic": "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc",
+    "armenian": "\u0531-\u058f",
+    "bengali": "\u0980-\u09ff",  # also Assamese
+    "cyrillic": "\u0400-\u052f",
+    "devanagari": "\u0900-\u097f",
+    "ethiopic": "\u1200-\u139f",
+    "georgian": "\u10a0-\u10ff",
+    "greek": "\u0370-\u03ff\u1f00-\u1fff",
+    "gujarati": "\u0a80-\u0aff",
+    "han": "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff",
+    "hangul": "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af",
+    "hebrew": "\u0590-\u05ff\ufb1d-\ufb4f",
+    "kana": "\u3040-\u30ff",
+    "kannada": "\u0c80-\u0cff",
+    "khmer": "\u1780-\u17ff",
+    "lao": "\u0e80-\u0eff",
+    "latin": "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff",
+    "malayalam": "\u0d00-\u0d7f",
+    "myanmar": "\u1000-\u109f",
+    "oriya": "\u0b00-\u0b7f",
+    "sinhala": "\u0d80-\u0dff",
+    "tamil": "\u0b80-\u0bff",
+    "telugu": "\u0c00-\u0c7f",
+    "thaana": "\u0780-\u07bf",
+    "thai": "\u0e00-\u0e7f",
+    "tibetan": "\u0f00-\u0fff",
+}
+_SCRIPT_RES = {name: re.compile(f"[{chars}]") for name, chars in _SCRIPTS.items()}
+_LANGUAGE_SCRIPTS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("ar", "fa", "ur", "ps", "ku"), frozenset({"arabic"})),
+    **dict.fromkeys(
+        ("ru", "uk", "bg", "mk", "be", "kk", "ky", "mn", "tg"), frozenset({"cyrillic"})
+    ),
+    "sr": frozenset({"cyrillic", "latin"}),
+    "az": frozenset({"latin", "cyrillic"}),
+    "uz": frozenset({"latin", "cyrillic"}),
+    "tk": frozenset({"latin", "cyrillic"}),
+    "el": frozenset({"greek"}),
+    "he": frozenset({"hebrew"}),
+    "zh": frozenset({"han"}),
+    "ja": frozenset({"kana", "han"}),
+    "ko": frozenset({"hangul", "han"}),
+    **dict.fromkeys(("hi", "mr", "ne"), frozenset({"devanagari"})),
+    "bn": frozenset({"bengali"}),
+    "gu": frozenset({"gujarati"}),
+    "or": frozenset({"oriya"}),
+    "ta": frozenset({"tamil"}),
+    "te": frozenset({"telugu"}),
+    "kn": frozenset({"kannada"}),
+    "ml": frozenset({"malayalam"}),
+    "si": frozenset({"sinhala"}),
+    "th": frozenset({"thai"}),
+    "lo": frozenset({"lao"}),
+    "km": frozenset({"khmer"}),
+    "my": frozenset({"myanmar"}),
+    "ka": frozenset({"georgian"}),
+    "hy": frozenset({"armenian"}),
+    **dict.fromkeys(("am", "ti"), frozenset({"ethiopic"})),
+    "dv": frozenset({"thaana"}),
+    "dz": frozenset({"tibetan"}),
+}
+_LATIN = frozenset({"latin"})
 
-def outlet_language(outlet: object) -> str | None:
-    """The one language an outlet publishes in (the ratings' two-letter code) when it is not the
-    page's, for the lang attribute of its titles and quotes: a screen reader reads a German
-    title in a German voice (WCAG 3.1.2, language of parts). None for an English outlet, one of
-    several languages ('ar en': which one a title is in is not known) or none known."""
-    if not isinstance(outlet, dict):
+
+def _script(text: str, among: frozenset[str]) -> str | None:
+    """Of the scripts `among`, the one most of a text's letters are written in (None: no letter
+    in any of them). Only the outlet's languages' scripts are counted: a 500-article page runs
+    this for every title."""
+    if text.isascii():  # most titles: no scan
+        return "latin" if "latin" in among and any(c.isalpha() for c in text) else None
+    if len(among) == 1:  # (an outlet of one script, nearly all: a letter of it is enough)
+        (name,) = among
+        return name if _SCRIPT_RES[name].search(text) else None
+    counts = {name: len(_SCRIPT_RES[name].findall(text)) for name in among}
+    name, count = max(sorted(counts.items()), key=lambda item: item[1])
+    return name if count else None
+
+
+@functools.lru_cache(maxsize=256)
+def _codes(language: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The two-letter codes of a ratings' language field ('ar en': two) and the scripts they
+    are written in; none for a field that is not such codes (or the page's English alone)."""
+    codes = tuple(language.split(" "))
+    if len(codes) > 8 or not all(_LANG_RE.fullmatch(c) for c in codes) or codes == ("en",):
+        return (), frozenset()
+    return codes, frozenset().union(*(_LANGUAGE_SCRIPTS.get(c, _LATIN) for c in codes))
+
+
+def text_language(text: str, outlet: object) -> str | None:
+    """The language of an outlet's text (a title, a point, a quote) for its lang attribute: the
+    one of the outlet's languages (the ratings' two-letter codes) written in the text's script,
+    when exactly one is. A screen reader then reads a German title in a German voice (WCAG
+    3.1.2, language of parts). None when that is the page's English, when no language of the
+    outlet or several fit the script ('de fr' and a Latin title; an 'ar' outlet's English
+    title), or none is known: the text then reads as the page's own."""
+    language = outlet.get("language") if isinstance(outlet, dict) else None
+    if not isinstance(language, str) or language == PAGE_LANGUAGE:
         return None
-    language = outlet.get("language")
-    if isinstance(language, str) and _LANG_RE.match(language) and language != PAGE_LANGUAGE:
-        return language
-    return None
+    codes, among = _codes(language)
+    if not codes:
+        return None
+    script = _script(text, among)
+    if script is None:  # letters of no script of the outlet's: not its; none: cannot tell
+        fits = codes if len(codes) == 1 and not any(c.isalpha() for c in text) else []
+    else:
+        fits = [c for c in codes if script in _LANGUAGE_SCRIPTS.get(c, _LATIN)]
+    return fits[0] if len(fits) == 1 and fits[0] != PAGE_LANGUAGE else None
 
 
 @dataclass(frozen=True)
@@ -283,7 +385,6 @@ class OutletChip:
     side: str
     factuality: str
     factuality_label: str
-    language: str | None = None
 
     @property
     def factuality_text(self) -> str:
@@ -324,7 +425,6 @@ class OutletChip:
             side=side,
             factuality=fact,
             factuality_label=words(fact, FACTUALITY_LABELS),
-            language=outlet_language(outlet),
         )
 
 
@@ -339,6 +439,7 @@ class ArticleRow:
     published_text: str
     syndicated: bool
     demo: bool
+    language: str | None = None  # the title's (text_language)
 
 
 @dataclass(frozen=True)
@@ -378,7 +479,7 @@ class KeyPoint:
     # The article the sentence is quoted from, when it has an http(s) address: the reader can
     # check the quote in its place.
     href: str | None = None
-    language: str | None = None  # its outlet's one language
+    language: str | None = None  # text_language
 
 
 @dataclass(frozen=True)
@@ -521,11 +622,12 @@ def _text_items(value: object) -> tuple[FramingNote, ...]:
 
 
 def _one_language(articles: object) -> str | None:
-    """The one non-English language all these articles' outlets publish in, else None."""
+    """The one non-English language all these articles' titles are in, else None."""
     if not isinstance(articles, list) or not articles:
         return None
     languages = {
-        outlet_language(a.get("outlet")) if isinstance(a, dict) else None for a in articles
+        text_language(str(a.get("title") or ""), a.get("outlet")) if isinstance(a, dict) else None
+        for a in articles
     }
     return languages.pop() if len(languages) == 1 else None
 
@@ -549,7 +651,7 @@ def _framing_sides(
             (
                 p["text"],
                 _outlet_name(p.get("outlet")) or "unknown outlet",
-                outlet_language(p.get("outlet")),
+                text_language(p["text"], p.get("outlet")),
             )
             for p in entry.get("points") or ()
             if isinstance(p, dict) and isinstance(p.get("text"), str) and p["text"].strip()
@@ -576,8 +678,10 @@ def _headline_language(headline: str, by_side: Mapping[str, Any]) -> str | None:
     articles = [a for a in articles if isinstance(a, dict)]
     for article in articles:
         if article.get("title") == headline:
-            return outlet_language(article.get("outlet"))
-    return _one_language(articles)
+            return text_language(headline, article.get("outlet"))
+    shared = _one_language(articles)
+    # (and only if the headline is written in that language's script)
+    return text_language(headline, {"language": shared}) if shared else None
 
 
 def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> StoryPage:
@@ -625,7 +729,7 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
             outlet=_outlet_name(k.get("outlet")),
             article_id=str(k["article_id"]) if k.get("article_id") else None,
             href=href if (href := safe_href(k.get("url"))) in listed else None,
-            language=outlet_language(k.get("outlet")),
+            language=text_language(str(k["text"]), k.get("outlet")),
         )
         for k in summary.get("key_points") or ()
         if isinstance(k, dict) and isinstance(k.get("text"), str) and k["text"].strip()
@@ -672,14 +776,17 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
 
 
 def _article_row(article: Mapping[str, Any], side: str) -> ArticleRow:
+    title = article.get("title")
     return ArticleRow(
-        title=str(article.get("title") or "Untitled"),
+        title=str(title or "Untitled"),
         href=safe_href(article.get("url")),
         outlet=OutletChip.of(article.get("outlet"), side),
         published=article.get("published"),
         published_text=when(article.get("published")),
         syndicated=bool(article.get("syndicated")),
         demo=bool(article.get("demo")),
+        # ("Untitled" is ours: English)
+        language=text_language(title, article.get("outlet")) if isinstance(title, str) else None,
     )
 
 
