@@ -338,8 +338,7 @@ def _readable(term: str, shown: _Shown) -> bool:
     """Whether a framing term reads as words of the side's text: any term not in a script
     without spaces; of those, only one of the words segment.py found in the side's texts
     (_side_words), never a letter pair or run cut from a longer word ("大統" of "大統領", "社会"
-    of "社会保障"). Lao, Khmer and Burmese (no segmenter: their texts read as "unknown") show
-    none. A Korean word with a particle is not shown where the side writes the word without it
+    of "社会保障"); Lao, Khmer and Burmese words are ICU's (segment.py). A Korean word with a particle is not shown where the side writes the word without it
     ("증세안에" beside "증세안"). A phrase reads where each of its words does."""
     if " " in term:
         return all(_readable(part, shown) for part in term.split(" "))
