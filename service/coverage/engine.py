@@ -73,6 +73,8 @@ RESTORE_PAGE = 2000
 # An engine that restored at least this many articles at start-up freezes them for the cyclic
 # garbage collector (freeze_long_lived): below it there is too little to gain.
 FREEZE_RESTORED = 1000
+# A writer's failed Store.rerate is tried again at its first batch this long after.
+RERATE_RETRY_SECONDS = 300.0
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _DATELINE_RE = re.compile(r"^.{0,80}?\s(?:—|–|--|-)\s", re.DOTALL)
@@ -206,6 +208,7 @@ class Engine:
         # now, not the one stored with it at ingest.
         self.digest_ratings = DigestRatings(ratings.version, ratings.get)
         self._rerated = False  # (the writer's first batch brings the store to these ratings)
+        self._rerate_after = 0.0  # (time.monotonic() before which a failed one is not tried)
         if restore and self.restore() >= FREEZE_RESTORED:
             freeze_long_lived()
 
@@ -214,15 +217,24 @@ class Engine:
         per ratings version whichever writer gets there first): ratings are read at start-up,
         so a writer does it at its first batch, inside the ingest lock. A process that only
         reads never writes for it: its readers make their own digest where the stored one does
-        not hold (_rated_digest). A failure is logged, not raised, and not tried again by this
-        process (the batch goes on; the next writer to start tries)."""
+        not hold (_rated_digest). A failure is logged, not raised (the batch goes on), and
+        tried again at a batch RERATE_RETRY_SECONDS later: tried once, a writer whose pass
+        failed (the store unavailable a moment, a statement timeout) wrote under ratings the
+        store never registered for the rest of its life, its articles on sides no other
+        process knows of (Store.rerate registers the version its writers take up)."""
+        if time.monotonic() < self._rerate_after:
+            return
         self._rerated = True
         try:
             due = self.store.rerate(self.digest_ratings)
         except Exception:
             log.exception(
-                "stored sides and digests not brought to ratings %s", self.ratings.version
+                "stored sides and digests not brought to ratings %s (tried again in %d s)",
+                self.ratings.version,
+                RERATE_RETRY_SECONDS,
             )
+            self._rerated = False
+            self._rerate_after = time.monotonic() + RERATE_RETRY_SECONDS
             return
         if due:
             log.info("ratings %s: %d story digests due again", self.ratings.version, due)

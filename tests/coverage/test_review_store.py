@@ -327,3 +327,33 @@ def test_no_module_of_the_digest_imports_relatively() -> None:
             n.lineno for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 0
         ]
         assert relative == [], (str(path), relative)
+
+
+def test_a_writer_whose_rerate_failed_tries_again(
+    store: Any, table: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer's pass that raised (the store away a moment, a statement timeout) was not
+    tried again by its process: it wrote under ratings the store never registered, for the
+    rest of its life. It is tried again at a batch RERATE_RETRY_SECONDS later."""
+    _left_leaning_story(store, table)
+    newer = _table_with(tmp_path, RIGHT_DAILY_LEFT)
+    eng = Engine(store, newer, restore=False)
+    original = store.rerate
+    calls: list[int] = []
+
+    def failing_once(ratings: Any) -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("canceling statement due to statement timeout")
+        return int(original(ratings))
+
+    monkeypatch.setattr(store, "rerate", failing_once)
+    eng.ingest([])
+    assert store.cursor("digest_ratings") != newer.version
+    eng.ingest([])  # within RERATE_RETRY_SECONDS: not tried
+    assert calls == [1]
+    eng._rerate_after = 0.0  # (RERATE_RETRY_SECONDS are over)
+    eng.ingest([])
+    assert calls == [1, 1]
+    assert store.cursor("digest_ratings") == newer.version
+    assert store.article_by_key("https://rightdaily.com/st-1").side == "left"
