@@ -1,4 +1,5 @@
-"""The `parallax` command: serve, lookup, and the ratings tools (check, stats, import, export)."""
+"""The `parallax` command: serve, lookup and the ratings tools (check, stats, review, fit-quality,
+import, export); the coverage commands are added from cli/coverage.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Pure arithmetic of a story summary: lean, factuality and ownership mix, blindspot, headline."""
+"""A story's summary, pure: lean, factuality and ownership mix, blindspot, the listed headline,
+and its digest (key points, headline, framing) with the ratings it was made under."""
 
 from __future__ import annotations
 
