@@ -213,6 +213,7 @@ class PostgresStore(SQLStore):
         " WHERE (s.digest ->> 'ratings') IS DISTINCT FROM ?"
         " AND r.side IS DISTINCT FROM (e.value #>> '{}')"
     )
+    now_sql = "extract(epoch FROM clock_timestamp())::float8"
     # Identity values are never handed out twice.
     reuses_row_ids = False
     errors = (psycopg.Error, StoreUnavailable)

@@ -490,6 +490,8 @@ class SQLStore(ABC):
         " THEN substr(key, 1, 8 + instr(substr(key, 9), '/')) END"
     )
     reuses_row_ids: ClassVar[bool] = True
+    # The database's clock, in seconds since 1970 (_claim_rerated).
+    now_sql: ClassVar[str] = "(julianday('now') - 2440587.5) * 86400.0"
     # The ids of the stories whose stored digest has no well-formed "sides" (an object of
     # known sides): made before digests named their sides, hand-edited, truncated, not a JSON
     # object at all. Read by structure, so a key point quoting the word "sides" does not pass
@@ -1601,8 +1603,10 @@ class SQLStore(ABC):
         """Takes up to RERATE_PER_FLUSH stories of the re-rating's queue (RERATE_DUE, or claimed
         by a flush that has not written them for ORPHAN_DIGEST_SECONDS) for this flush alone:
         their digest_due becomes minus the time of the claim. Read first, so a flush with no
-        queue takes no write turn."""
-        now = time.time()
+        queue takes no write turn. The time is the database's: claims are made and judged by
+        processes on several hosts, and one whose clock ran a minute behind made claims the
+        others took for stale at once (the same digests made twice again)."""
+        now = float(self._run(conn, f"SELECT {self.now_sql}").fetchone()[0])
         stale = -(now - ORPHAN_DIGEST_SECONDS)
         queued = "digest_due = ? OR (digest_due < ? AND digest_due > ?)"
         params = (RERATE_DUE, RERATE_DUE, stale)

@@ -357,3 +357,35 @@ def test_a_writer_whose_rerate_failed_tries_again(
     assert calls == [1, 1]
     assert store.cursor("digest_ratings") == newer.version
     assert store.article_by_key("https://rightdaily.com/st-1").side == "left"
+
+
+def test_a_claim_made_on_a_host_whose_clock_is_behind_is_not_taken_for_stale(
+    store: Any,
+    store_factory: Any,
+    table: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A flush claims its share of the re-rating's queue at a time; a claim older than
+    ORPHAN_DIGEST_SECONDS is another flush's again. Made by its host's clock, a claim of a
+    host running two minutes behind was stale at once for the others: they made the same
+    digests again while the first was making them."""
+    import time
+
+    from service.store import sql
+    from tests.coverage.test_digest_ratings import _three_stories_then_rerated
+
+    after = _three_stories_then_rerated(store, table, tmp_path)
+    behind: Any = store_factory()  # another host's process
+    real = time.time
+
+    def dying(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("still making them")
+
+    monkeypatch.setattr(time, "time", lambda: real() - 120.0)
+    monkeypatch.setattr(sql, "story_digest", dying)
+    with pytest.raises(RuntimeError):
+        behind.flush_digests(after)  # claims all three, then is still at work
+    monkeypatch.undo()
+    store._due_digests().clear()  # (nothing of its own)
+    assert store.flush_digests(after) == 0
