@@ -19,8 +19,9 @@ SERVICE = Path(__file__).resolve().parents[1]  # the `service` package
 ENTRY = "service.coverage.summary"  # what the store calls to digest a story
 # Data a digest reads beside its code (the clusterer's tables are not among them).
 TABLES = ("coverage/tables/keypoint_model.json", "coverage/tables/evaluative")
-# Libraries whose answers are part of a digest: stemming, stop words, word segmentation.
-LIBRARIES = ("PyStemmer", "stop-words", "rjieba", "pythainlp")
+# Libraries whose answers are part of a digest: stemming, stop words, word segmentation
+# (every library a digest module imports: tests/coverage/test_review_store.py checks).
+LIBRARIES = ("PyStemmer", "stop-words", "rjieba", "pythainlp", "icu4py")
 
 
 def module_path(module: str) -> Path | None:
