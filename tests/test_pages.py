@@ -1100,6 +1100,11 @@ def test_an_unclosed_bidi_override_in_any_text_cannot_reorder_the_rest_of_the_pa
         ({"left": 3, "center": 0, "right": 1, "unrated": 4}, "38% of the sources lean left"),
         ({"left": 0, "center": 0, "right": 0, "unrated": 2},
          "None of the sources has a lean rating yet"),
+        # One source: it was "100% of the sources lean left" under "1 article from 1 source".
+        ({"left": 1, "center": 0, "right": 0, "unrated": 0}, "Its one source leans left"),
+        ({"left": 0, "center": 1, "right": 0, "unrated": 0}, "Its one source is rated center"),
+        ({"left": 0, "center": 0, "right": 0, "unrated": 1},
+         "Its one source has no lean rating yet"),
     ],
 )  # fmt: skip
 def test_the_lean_figure_names_every_side_tied_for_the_largest_share(

@@ -229,6 +229,14 @@ def lean_sentence(counts: Mapping[str, int], shares: Mapping[str, float]) -> str
     left and 40% lean right"): naming one of two equal sides told the reader the story leaned
     where it did not."""
     rated = [s for s in ("left", "center", "right") if counts.get(s, 0)]
+    if sum(int(n or 0) for n in counts.values()) == 1:  # not "100% of the sources"
+        if not rated:
+            return "Its one source has no lean rating yet"
+        return (
+            "Its one source is rated center"
+            if rated == ["center"]
+            else f"Its one source leans {rated[0]}"
+        )
     if not rated:
         return "None of the sources has a lean rating yet"
     most = max(counts.get(s, 0) for s in rated)  # shares are counts over one total: ties by count
