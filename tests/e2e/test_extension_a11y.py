@@ -351,3 +351,23 @@ def test_the_lean_scale_keeps_its_colours_in_forced_colours(make_browser: Any) -
     )
     assert len(colours) == 7 and len(set(colours)) == 7, colours
     assert_clean(page, "the panel in forced colours", {"include": [["parallax-panel"]]})
+
+
+def test_the_tab_says_it_is_parallax_s(make_browser: Any) -> None:
+    """The collapsed tab comes last in the page's order. On a rated site a screen reader heard
+    only "The New York Times · Lean left, button, collapsed": nothing said whose button it was,
+    among the page's own. Its name now begins with "Parallax:" and keeps its visible words
+    (WCAG 2.5.3, label in name); an unrated site's tab already said "Parallax · not rated"."""
+    from playwright.sync_api import expect
+
+    browser: Browser = make_browser(standalone=True)
+    for url, rated in ((NYT_ARTICLE, True), (UNRATED_ARTICLE, False)):
+        page = browser.context.new_page()
+        page.goto(url)
+        page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+        tab = page.locator("parallax-panel .tab")
+        words = tab.evaluate("t => t.textContent")
+        name = f"Parallax: {words}" if rated else words
+        assert words.startswith("Parallax") != rated, words
+        expect(tab).to_have_accessible_name(name)
+        page.close()

@@ -167,6 +167,10 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
     dot.style.backgroundColor = leanColour(lean);
     const loading = !value && !tableLoaded && tableState === "loading";
     tabLabel.textContent = value ? `${value.name ?? value.id} · ${leanText(lean)}` : loading ? "Parallax · loading ratings…" : "Parallax · not rated";
+    // Last in the page's order, a rated site's tab was only "The New York Times · Lean left" to a
+    // screen reader: whose button? Its name says, and keeps its visible words (label in name).
+    if (value) tab.setAttribute("aria-label", `Parallax: ${tabLabel.textContent}`);
+    else tab.removeAttribute("aria-label");
     if (value) {
       outletSection.append(outletDetails(value, { serviceUrl }));
     } else if (tableLoaded) {
