@@ -147,7 +147,7 @@ class _Case:
     flags: dict[str, int]
     # Per capitalised framing word: its capitalised neighbours' terms, one tuple an occurrence.
     beside: dict[str, tuple[tuple[str, ...], ...]]
-    # The flags as sets (a side asks them of every article at once: _SideWords._case_sets).
+    # The flags as sets (one lookup a term an article: _SideWords.lower and proper).
     unlowered: frozenset[str] = frozenset()
     proper: frozenset[str] = frozenset()
 
@@ -639,10 +639,8 @@ class _SideWords:
         self.units = sum(a.units for a in articles)
         self._named: dict[str, bool] = {}
         self._using: dict[str, list[_ArticleWords]] = {}
-        # (what the articles' capitals say of each term, read for all of them at the first
-        # question: _case_sets)
-        self._not_lower: frozenset[str] | None = None
-        self._proper: frozenset[str] = frozenset()
+        self._lower: dict[str, bool] = {}
+        self._proper: dict[str, bool] = {}
         self._beside: dict[str, list[tuple[str, ...]]] = {}
         self._written: dict[str, str] = {}
         # Vietnamese spaces its syllables, not its words: "hội" of "Quốc hội" (the National
@@ -670,29 +668,15 @@ class _SideWords:
             found = self._using[term] = [a for a in self.articles if term in a.used]
         return found
 
-    def _case_sets(self) -> frozenset[str]:
-        """The side's terms never written in lower case by any of its articles using them
-        (each article's case read once, kept with its parse); the proper names kept too.
-        One pass over the articles' few flagged words, so each question after is a set
-        lookup (a side is asked about most of its articles' terms anyway)."""
-        found = self._not_lower
-        if found is None:
-            unlowered: Counter[str] = Counter()
-            proper: set[str] = set()
-            for a in self.articles:
-                case = a.case()
-                unlowered.update(case.unlowered)
-                proper |= case.proper
-            spread = self.spread
-            # (a term's flag is kept only by articles using it: all of those that use it
-            # never lower it where the counts match)
-            found = self._not_lower = frozenset([t for t, n in unlowered.items() if n == spread[t]])
-            self._proper = frozenset(proper)
-        return found
-
     def lower(self, term: str) -> bool:
-        """Whether any of the side's articles using the term writes it in lower case."""
-        return term in self.spread and term not in self._case_sets()
+        """Whether any of the side's articles using the term writes it in lower case (their
+        case read only as far as needed: a big side's articles are asked a few terms)."""
+        known = self._lower.get(term)
+        if known is None:
+            known = self._lower[term] = any(
+                term not in a.case().unlowered for a in self._articles_using(term)
+            )
+        return known
 
     def named(self, term: str) -> bool:
         """Whether the side writes the term capitalised (outside title-case titles)."""
@@ -715,8 +699,12 @@ class _SideWords:
     def proper(self, term: str) -> bool:
         """Whether any of the side's articles writes the term capitalised past a sentence's
         first word."""
-        self._case_sets()
-        return term in self._proper
+        known = self._proper.get(term)
+        if known is None:
+            known = self._proper[term] = any(
+                term in a.case().proper for a in self._articles_using(term)
+            )
+        return known
 
     def beside(self, term: str) -> list[tuple[str, ...]]:
         found = self._beside.get(term)
