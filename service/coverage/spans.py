@@ -285,7 +285,15 @@ def english_title_spans(title: str) -> list[str]:
             if _SAYS_RE.search(head):
                 # Neither part alone: the head has lost what was said, the tail who said it.
                 continue
-            pieces.append(tail)
+            # Not the claim after a colon without who makes it ("Mick Mulvaney: Trump to
+            # secure border ...", "Report: Trump lawyer paid ...": it would be stated as
+            # fact), nor a speaker without what was said ("'We want unity': Trump says in
+            # speech").
+            attributed = cut.group().strip() == ":" and (
+                _source_head(head) or _SAID_TAIL_RE.search(tail) is not None
+            )
+            if not attributed:
+                pieces.append(tail)
         for piece in pieces:
             if (
                 len(piece.split()) >= MIN_TITLE_WORDS
@@ -311,8 +319,8 @@ def english_title_spans(title: str) -> list[str]:
 # how the outlet files the story, not what happened. (Words that are also news, "Update",
 # "Video", only as such a label.)
 _LABEL_RE = re.compile(
-    r"^\s*(?:breaking(?: news)?|latest|exclusive|just in|update[ds]?|video|photos|explainer|"
-    r"fact[- ]check|perspectives?|it begins|another one|on second thought|wake[- ]up call|"
+    r"^\s*(?:breaking(?: news)?|latest|exclusive|scoop|just in|update[ds]?|video|photos|"
+    r"explainer|(?:ap |reality )?fact[- ]check|reality check|perspectives?|it begins|another one|on second thought|wake[- ]up call|"
     r"must[- ]read|developing)\s*(?::|\||—|–|--| -)\s",
     re.IGNORECASE,
 )
@@ -321,6 +329,46 @@ _LABEL_RE = re.compile(
 def title_label(title: str) -> bool:
     """Whether a title opens with a desk's label ("BREAKING: ...")."""
     return _LABEL_RE.match(title) is not None
+
+
+# Who makes a claim, before a colon: a source ("Report", "Officials", "Police") or a name (its
+# words capitalised: "Mick Mulvaney", "Sen. John McCain", "CDC"), not a topic ("Jobs report",
+# "Christchurch shootings", "Chauvin Trial").
+_SOURCE_NOUNS = frozenset(
+    """report reports source sources official officials expert experts police poll study records
+    documents witness witnesses analyst analysts aide aides insider insiders prosecutors
+    investigators""".split()
+)
+_TOPIC_NOUNS = frozenset(
+    """trial mess funeral shooting shootings attack attacks vote election report crisis war
+    hearing hearings debate case scandal probe inquiry impeachment crash storm fire fires
+    disappearance outbreak protests summit deal plan bill""".split()
+)
+_KICKER_WORDS = frozenset("opinion editorial analysis commentary column watch live".split())
+_NAME_WORD_RE = re.compile(r"(?:[A-Z][\w'’.-]*|[A-Z]{2,}|of|the|de|van|von|al|bin)")
+# What follows the colon is only its speaker: "Trump Says in Salute to America Speech".
+_SAID_TAIL_RE = re.compile(
+    r"\b(?:says?|said|tells?|told|warns?|asks?)(?: (?:in|at|on|to|during|after|before|while|as)"
+    r"\b[^,;:]*)?$",
+    re.IGNORECASE,
+)
+
+
+def _source_head(head: str) -> bool:
+    """Whether what comes before a title's colon names who makes the claim after it."""
+    words = head.split()
+    if not 1 <= len(words) <= 5 or title_label(head + ": "):
+        return False
+    if len(words) == 1 and words[0].lower().strip("'’") in _SOURCE_NOUNS:
+        return True
+    if words[0].lower() in _KICKER_WORDS:
+        return False
+    return (
+        words[0][:1].isupper()
+        and all(_NAME_WORD_RE.fullmatch(w) for w in words)
+        and words[-1].lower() not in _TOPIC_NOUNS
+        and words[-1].lower() not in _SOURCE_NOUNS
+    )
 
 
 # A verb of saying, then at most a few words (who was told): what was said is still to come.

@@ -372,12 +372,38 @@ def test_a_title_cut_after_a_verb_of_saying_gives_neither_part() -> None:
     )
     assert "Harbor City Mayor Tells Council" not in spans_
     assert "Main Street Bridge Will Reopen in May" not in spans_
-    # A colon after a name that says nothing is still cut (the part after it stands).
+    # A colon after a topic is still cut (the part after it stands).
     assert "Main Street bridge will reopen in May" in english_title_spans(
-        "Harbor City: Main Street bridge will reopen in May"
+        "Harbor City repairs: Main Street bridge will reopen in May"
     )
 
 
 def test_a_question_title_gives_no_head_cut_before_its_end() -> None:
     spans_ = english_title_spans("Did the Mayor Say the Bridge Was Safe, Weeks Before It Cracked?")
     assert "Did the Mayor Say the Bridge Was Safe" not in spans_
+
+
+def test_a_claim_after_its_source_and_colon_is_not_offered_alone() -> None:
+    # Stated alone, the claim would read as the headline's fact.
+    for title in (
+        "Ada Holm: Main Street bridge will reopen in May",
+        "Sen. Ada Holm: The bridge repairs are going to be late",
+        "DOT: Kessel River bridge cracks were missed in 2019",
+        "Report: Harbor City paid inspectors twice for one visit",
+        "‘We will rebuild’: Mayor says at the bridge on Tuesday",
+    ):
+        tail = title.split(": ", 1)[1]
+        assert tail not in english_title_spans(title), title
+    # A desk's label is no source either.
+    for title in (
+        "AP FACT CHECK: Harbor City mayor's bridge figures",
+        "Scoop: Harbor City to name new bridge inspector",
+    ):
+        assert title.split(": ", 1)[1] in english_title_spans(title), title
+    # A topic before the colon is no source: the headline after it stands alone.
+    assert "Council votes to close the Main Street bridge" in english_title_spans(
+        "Bridge report: Council votes to close the Main Street bridge"
+    )
+    assert "Six hurt as storm hits Harbor City" in english_title_spans(
+        "Harbor City storm: Six hurt as storm hits Harbor City"
+    )
