@@ -17,6 +17,7 @@ be imported or that fails on a text gives no words (framing then shows points wi
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -111,16 +112,17 @@ _DATE_RE = re.compile(
     r"|(?:星期|礼拜|禮拜|周|週)[一二三四五六日天末]"
 )
 
-# Chinese letters that stand alone as words in running text (grammar words, and the one-letter
-# names of countries: "对美关税", "中美"). Any other letter the segmenter leaves alone beside a
+# Chinese letters that stand alone as words in running text (grammar words, "里" in and "多"
+# many among them: "森林|里" in the forest, "东西|多", and the one-letter names of countries:
+# "对美关税", "中美"). Any other letter the segmenter leaves alone beside a
 # word is most often a piece of a name its dictionary lacks, cut off that word: "泽|连斯基"
 # (Zelensky), "布|林肯" (Blinken, read as "Lincoln"), "马克|龙" (Macron): the word is not shown.
 _CHINESE_LONE = frozenset(
     """的 地 得 了 着 过 在 是 和 与 及 或 而 也 都 就 还 又 将 對 对 把 被 给 給 向 从 從 到 于 於 以 为
     為 因 由 比 让 讓 使 等 其 之 这 這 那 此 该 該 各 每 某 有 无 無 不 没 沒 很 更 最 太 再 已 曾 才 并
     並 但 却 卻 则 則 即 若 如 虽 雖 所 者 们 們 个 個 后 後 前 上 下 中 内 內 外 间 間 时 時 年 月 日
-    人 说 說 称 稱 指 问 問 要 会 會 能 可 应 應 需 得 美 俄 日 韩 韓 英 法 德 乌 烏 以 台 港 澳 欧 歐
-    印 朝 越 泰 菲 加 澳 新 巴 伊 沙 叙 敘 土 埃 副""".split()
+    人 说 說 称 稱 指 问 問 要 会 會 能 可 应 應 需 得 里 裡 裏 多 美 俄 日 韩 韓 英 法 德 乌 烏 以 台
+    港 澳 欧 歐 印 朝 越 泰 菲 加 澳 新 巴 伊 沙 叙 敘 土 埃 副""".split()
 )
 
 # A Chinese person's name the dictionary lacks is left as single letters ("王|毅" Wang Yi, "何|立|峰"
@@ -319,6 +321,7 @@ def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[
         and w not in stop
         and w not in skip
         and _letters(w)
+        and any(map(str.isalpha, w))  # (not marks alone: ICU gives a run of them as a word)
         and not _DATE_RE.fullmatch(w)
     ]
 
@@ -373,12 +376,37 @@ _TRANSLITERATION = frozenset(
 )
 
 
-def _transliterated(tokens: list[str]) -> list[str]:
+# A joined name's letters at most: "泽连斯基" 4, "格奥尔基耶娃" (Georgieva) 6; a longer run of
+# lone letters is no one name.
+MAX_NAME_LETTERS = 8
+# The dictionary's tags of a piece of a foreign name: a person's name ("nr", "nrt", "nrfg";
+# "马克" Mark, "鲁" Lu, "斯塔" Sta), another proper name ("nz") or a letter that is no word
+# alone ("z", "zg": "默", "贝", "佩"). The alphabet's letters are also everyday words ("多"
+# many, "里" in, "山" hill, "修" mend; "东西" thing, "森林" forest, "修路" roadworks): a run
+# of such words side by side ("东西|多" things are many, "森林|里" in the forest) is no name.
+_NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "nz", "z", "zg"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _dictionary_tag(piece: str) -> str:
+    """The jieba dictionary's part of speech of a word of it ("" where rjieba is missing or
+    the piece is not one word of it)."""
+    try:
+        import rjieba  # type: ignore[import-not-found,unused-ignore]
+
+        tagged: list[tuple[str, str]] = rjieba.tag(piece, False)
+    except Exception:  # (no tagger: no piece is known to be a name's)
+        return ""
+    return tagged[0][1] if len(tagged) == 1 and tagged[0][0] == piece else ""
+
+
+def _transliterated(tokens: list[str], tag: Callable[[str], str] = _dictionary_tag) -> list[str]:
     """The segmenter's tokens with a foreign name it cut up joined again: a run of lone
     letters of the transliteration alphabet (_TRANSLITERATION), not grammar words or country
     letters (_CHINESE_LONE), with the token of two or three such letters written against it
     either side ("马克" + "龙"; "泽" + "连斯基"; "默" + "茨"); not before a number ("高|达 百分之五十",
-    as high as 50%)."""
+    as high as 50%), at most MAX_NAME_LETTERS letters, and only where a piece of it is a
+    name's by the dictionary's tag (`tag`, _NAME_TAGS): "东西|多" is no name."""
 
     def lone(t: str) -> bool:
         return len(t) == 1 and t in _TRANSLITERATION and t not in _CHINESE_LONE
@@ -396,7 +424,13 @@ def _transliterated(tokens: list[str]) -> list[str]:
             end += 1
         if end < n and sounds(tokens[end]):
             end += 1
-        if end - i >= 2 and end > start and not (end < n and _NUMBER_AFTER_RE.match(tokens[end])):
+        if (
+            end - i >= 2
+            and end > start
+            and not (end < n and _NUMBER_AFTER_RE.match(tokens[end]))
+            and len("".join(tokens[i:end])) <= MAX_NAME_LETTERS
+            and any(tag(t) in _NAME_TAGS for t in tokens[i:end])
+        ):
             out.append("".join(tokens[i:end]))
             i = end
         else:

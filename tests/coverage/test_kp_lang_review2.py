@@ -1,0 +1,123 @@
+"""Adversarial review of session 11's language work (lang: Chinese transliterated names, Korean
+nouns ending as a particle, Khmer/Lao/Burmese by ICU, the read limit by words): everyday text
+the rules misread, hostile input, threads. Invented texts only."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from service.coverage import segment
+from service.coverage.keypoints import Source, digest
+
+# --- Chinese: everyday words of the transliteration alphabet are no foreign name -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "not_a_name"),
+    [
+        ("这里东西多，价格也不贵。", "东西多"),  # things are many (东西|多)
+        ("商场里东西多得很。", "里东西"),  # in the mall ... things (里|东西)
+        ("他们修路修了三年。", "修路修"),  # they mended the road for three years (修路|修)
+        ("这里山多，路不好走。", "山多"),  # many hills here (山|多)
+        ("他们在森林里迷了路。", "森林里"),  # lost in the forest (森林|里)
+    ],
+)
+def test_everyday_chinese_words_side_by_side_are_not_joined_as_a_name(
+    text: str, not_a_name: str
+) -> None:
+    # Each letter is in the transliteration alphabet, so the rule joined the dictionary's
+    # everyday words into a "name" that framing could show.
+    found = segment.words(text, "chinese")
+    assert not_a_name not in found, found
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("德国总理默茨发表讲话。", "默茨"),  # Merz (默|茨)
+        ("巴西总统卢拉表示反对。", "卢拉"),  # Lula (卢|拉)
+        ("北约秘书长吕特访问基辅。", "吕特"),  # Rutte (吕|特)
+        ("克里姆林宫发言人佩斯科夫说。", "佩斯科夫"),  # Peskov (佩|斯科夫)
+        ("美国财长贝森特表示。", "贝森特"),  # Bessent (贝|森|特)
+    ],
+)
+def test_foreign_names_are_still_joined(text: str, name: str) -> None:
+    assert name in segment.words(text, "chinese")
+
+
+def test_a_long_run_of_lone_letters_is_no_name() -> None:
+    # Forty lone letters of the alphabet, each a name's piece by the dictionary: no term of
+    # forty letters (a name is a few).
+    text = "布" * 40 + "。"
+    assert not any(len(w) > 8 for w in segment.words(text, "chinese"))
+
+
+def test_a_chinese_side_writing_an_everyday_phrase_shows_its_word_not_a_name() -> None:
+    # "森林|里" (in the forest) was joined as a name, "森林里", and shown as the left's term;
+    # "里" is a word of its own (as "上" and "中" are), so "森林" is the word shown.
+    left = "三名游客在森林里迷了路。森林里很冷，救援队在森林里找到了他们。游客说森林里没有信号。"
+    right = "警方周二说，三名游客在山区获救。救援队连夜搜索。游客身体状况良好。"
+    sources = [
+        Source(f"{side}{i}", f"{title}{i}", text, f"报{side}{i}", side)
+        for side, title, text in (
+            ("left", "游客在森林里迷路", left),
+            ("right", "三名游客获救", right),
+        )
+        for i in range(3)
+    ]
+    terms = digest(sources).framing["left"].terms
+    assert "森林里" not in terms, terms
+    assert "森林" in terms, terms
+
+
+# --- ICU (Khmer, Lao, Burmese), Chinese and Thai segmenters: threads and hostile input -------
+
+_SPACELESS = [
+    ("khmer", "កម្មកររោងចក្រកាត់បន្ថយប្រាក់ឈ្នួល ការបញ្ជាទិញធ្លាក់ចុះ សមាគមទាមទារការដំឡើង"),
+    ("lao", "ລັດຖະບານປະກາດລາຄານໍ້າມັນເຊື້ອໄຟ ຄອບຄົວປະຊາຊົນຮຽກຮ້ອງລາຍໄດ້"),
+    ("burmese", "ဝန်ကြီးဌာနကလျှပ်စစ်ဓာတ်အားကိုအလှည့်ကျပြတ်တောက်မည်"),
+    ("chinese", "乌克兰总统泽连斯基说，美国国务卿布林肯将访问基辅。"),
+    ("thai", "ธนาคารแห่งประเทศไทยลดอัตราดอกเบี้ยนโยบาย"),
+]
+
+
+def test_segmenters_give_the_same_words_from_many_threads_at_once() -> None:
+    # gunicorn's threads digest at once: no segmenter object may be shared mid-text.
+    alone = [segment.words(text, language) for language, text in _SPACELESS]
+    assert all(alone), alone
+    wrong: list[tuple[str, list[str]]] = []
+
+    def run(k: int) -> None:
+        for _ in range(40):
+            for j in range(len(_SPACELESS)):
+                language, text = _SPACELESS[(j + k) % len(_SPACELESS)]
+                got = segment.words(text, language)
+                if got != alone[(j + k) % len(_SPACELESS)]:
+                    wrong.append((language, got))
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong, wrong[:3]
+
+
+@pytest.mark.parametrize("language", ["khmer", "lao", "burmese"])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "កម្មករ\ud800រោងចក្រ",  # a lone surrogate (not UTF-8: ICU's wrapper refuses it)
+        "កម្មករ\x00រោងចក្រ",
+        "កម្មករ\uffffរោងចក្រ\U0010ffff",
+        "\u17b6\u17c1\u17d2" * 500,  # Khmer vowel signs and stackers, no letter
+        "\u0eb4\u0ec8" * 500,
+        "\u103a\u1039" * 500,
+        "Hello កម្មករ ລັດຖະບານ ဝန်ကြီးဌာန 中文 ไทย",
+    ],
+)
+def test_hostile_text_gives_words_of_letters_and_no_error(language: str, hostile: str) -> None:
+    found = segment.words(hostile, language)
+    assert all(any(ch.isalpha() for ch in w) and "\x00" not in w for w in found), found
