@@ -122,3 +122,20 @@ test("inline badges: off by default, the usual link lists once on, any site by c
   assert.deepEqual([back.inlineBadgeSites, back.inlineBadgeOffSites], [[], []], "back to the default, no stale entries");
   assert.equal(badgesOn(back, "x.com"), true);
 });
+
+test("labels named like an object's own properties are not ratings: no function text, no crash", async () => {
+  const { factualityText, leanColour, leanText, leanTextColour, ownerTypeText, derivedFactualityText, flagText } = await import("../src/lib/format.js");
+  // A service (or a table from one) answering {"lean": {"label": "constructor"}}: the lookups
+  // returned Object's own function, shown as "function Object() { [native code] }" and, in the
+  // hover card's description, a TypeError (no toLowerCase) that left the card blank.
+  for (const label of ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"]) {
+    assert.equal(leanText(label), "Not rated", label);
+    assert.equal(factualityText(label), "Not rated", label);
+    assert.equal(typeof leanColour(label), "string", label);
+    assert.equal(typeof leanTextColour(label), "string", label);
+    assert.equal(derivedFactualityText(label), "", label);
+    assert.equal(ownerTypeText(label), label);
+    assert.equal(typeof flagText(label), "string", label);
+    assert.doesNotThrow(() => leanText(label).toLowerCase());
+  }
+});

@@ -2,7 +2,11 @@
 
 export const LEAN_STEPS = ["far-left", "left", "lean-left", "center", "lean-right", "right", "far-right"];
 
+// Every table read with a label from a service or a feed has no prototype: "constructor" or
+// "toString" as a label found Object's own functions, shown as their source text and breaking the
+// hover card (a function has no toLowerCase).
 const LEAN_TEXT = {
+  __proto__: null,
   "far-left": "Far left",
   left: "Left",
   "lean-left": "Lean left",
@@ -14,6 +18,7 @@ const LEAN_TEXT = {
 
 // Badge text has room for about four characters.
 const LEAN_BADGE = {
+  __proto__: null,
   "far-left": "FL",
   left: "L",
   "lean-left": "LL",
@@ -25,6 +30,7 @@ const LEAN_BADGE = {
 
 // Blue for left, purple for center, red for right, as the public raters draw it; darker = further.
 export const LEAN_COLOUR = {
+  __proto__: null,
   "far-left": "#0b3d91",
   left: "#1f5fbf",
   "lean-left": "#5b8fd9",
@@ -40,6 +46,7 @@ export const UNRATED_COLOUR = "#6b6b6b";
 const DARK_TEXT = "#1b1b1f";
 const LIGHT_TEXT = "#ffffff";
 export const LEAN_TEXT_COLOUR = {
+  __proto__: null,
   "far-left": LIGHT_TEXT,
   left: LIGHT_TEXT,
   "lean-left": DARK_TEXT,
@@ -53,6 +60,7 @@ export const UNRATED_TEXT_COLOUR = LIGHT_TEXT;
 export const FACTUALITY_ORDER = ["very-high", "high", "mostly-factual", "mixed", "low", "very-low"];
 
 const FACTUALITY_TEXT = {
+  __proto__: null,
   "very-high": "Very high",
   high: "High",
   "mostly-factual": "Mostly factual",
@@ -62,6 +70,7 @@ const FACTUALITY_TEXT = {
 };
 
 const OWNER_TYPE_TEXT = {
+  __proto__: null,
   independent: "Independent",
   corporation: "Corporation",
   conglomerate: "Media conglomerate",
@@ -82,6 +91,7 @@ export const OWNER_TYPE_ORDER = Object.keys(OWNER_TYPE_TEXT);
 
 // The words for the ratings data's flags (service/ratings_schema.py FLAGS).
 const FLAG_TEXT = {
+  __proto__: null,
   satire: "satire",
   "state-affiliated": "state-affiliated",
   conspiracy: "promotes conspiracy theories",
@@ -93,6 +103,7 @@ const FLAG_TEXT = {
 
 // What a kind of site is, for saying why such a site has no lean (service/ratings_schema.py KINDS).
 const UNLEANED_KINDS = {
+  __proto__: null,
   aggregator: "an aggregator: it shows other outlets' stories, so each story's own outlet is the one to rate",
   platform: "a platform: what it carries is written by its users, not by an outlet",
   "fact-checker": "a fact-checker",
