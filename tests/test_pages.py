@@ -1404,7 +1404,8 @@ def test_the_front_page_reaches_every_story_page_by_page(backend_app: Flask) -> 
         pages.append(re.findall(r'<a href="/stories/(st-page-\d+)">', body))
         older = re.search(r'<a rel="next" href="([^"]+)">Older stories</a>', body)
         path = html.unescape(older.group(1)) if older else None
-    assert [len(p) for p in pages] == [45, 25]  # 20 newest and the 25 tied, then the rest
+    # 20 newest and 10 of the 25 tied; the other 15 tied and 15 older; the rest
+    assert [len(p) for p in pages] == [30, 30, 10]
     listed = [story for page in pages for story in page]
     assert sorted(listed) == [f"st-page-{i:03d}" for i in range(70)]
     assert len(set(listed)) == 70
@@ -1527,3 +1528,40 @@ def test_an_outlets_english_title_is_not_marked_with_its_rated_language(app: Fla
     assert "“<bdi>The line opens on Monday.</bdi>”" in page
     assert '“<bdi lang="ar">يفتتح الخط يوم الاثنين.</bdi>”' in page
     assert "They emphasise: <bdi>metro</bdi>" in page  # the side's titles: two languages
+
+
+@pytest.mark.parametrize("backend", [BACKENDS["sqlite"], BACKENDS["postgresql"]])
+def test_hundreds_of_stories_of_one_instant_are_paged_through_each_once(
+    backend_app: Flask,
+) -> None:
+    # A file of undated articles is stored at one instant: 600 of them made a first page of
+    # 480 stories whose 'Older stories' link opened "No older story.", the other 120 listed on
+    # no page. Pages now end inside an instant and the next goes on from its last story's id.
+    app, client = backend_app, backend_app.test_client()
+    t0 = 1_760_000_000.0
+    times = [t0 + 10_000 + i for i in range(20)] + [t0 + 5_000] * 500 + [t0 + i for i in range(15)]
+    engine(app).store.commit(
+        Batch(
+            articles=[
+                NewArticle(key=f"id:tie-{i}", title=f"Harbor story number {i}", side="unrated",
+                           published=t, first_seen=t, story_id=f"st-tie-{i:03d}")
+                for i, t in enumerate(times)
+            ]
+        )
+    )  # fmt: skip
+    pages: list[list[str]] = []
+    path: str | None = "/"
+    while path is not None:
+        assert len(pages) < 40, [len(p) for p in pages]
+        body = client.get(path).data.decode()
+        pages.append(re.findall(r'<a href="/stories/(st-tie-\d+)">', body))
+        older = re.search(r'<a rel="next" href="([^"]+)">Older stories</a>', body)
+        path = html.unescape(older.group(1)) if older else None
+    assert all(1 <= len(p) <= 30 for p in pages), [len(p) for p in pages]  # no empty last page
+    listed = [story for page in pages for story in page]
+    assert len(listed) == len(set(listed)) == len(times)
+    assert listed[:20] == [f"st-tie-{i:03d}" for i in range(19, -1, -1)]  # newest first
+    assert listed[-15:] == [f"st-tie-{i:03d}" for i in range(534, 519, -1)]
+    # A hostile cursor: ?after= alone, twice, or not a story id, is a 400 page.
+    for query in ("after=st-1", "before=1&after=st-1&after=st-2", "before=1&after=%3Cb%3E"):
+        assert client.get(f"/?{query}", headers=HTML).status_code == 400, query

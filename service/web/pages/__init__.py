@@ -59,7 +59,6 @@ PAGE_CSP = (
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 FRONT_STORIES = 30
-MAX_FRONT_FETCH = 480  # rows read for one front page at most (stories tied on one instant)
 BLINDSPOT_STORIES = 30
 OUTLET_STORIES = 20
 OUTLETS_PER_PAGE = 50
@@ -209,25 +208,66 @@ def _before() -> float | None:
     return value
 
 
-def _front_rows(store: Any, ratings: Any, before: float | None) -> tuple[list[Any], float | None]:
-    """A page of the most recently updated stories (up to `before`) and the `before` of the
-    page after it (None: no older story). A page never splits stories updated at the same
-    instant: the next one starts strictly before the last one shown (the store pages by time
-    alone), so each story is listed on exactly one page."""
-    limit = FRONT_STORIES + 1
-    while True:
-        rows = store.stories(until=before, limit=limit, digests=False, ratings=ratings)
-        if len(rows) <= FRONT_STORIES:
-            return rows, None
-        boundary = rows[FRONT_STORIES - 1].last_updated
-        page = [r for r in rows if r.last_updated >= boundary]
-        # All fetched rows tie with the page's last: more may tie beyond them. Fetch further,
-        # up to MAX_FRONT_FETCH (past that, the rest of one instant's stories are not listed).
-        if len(page) == len(rows) and len(rows) == limit and limit < MAX_FRONT_FETCH:
-            limit = min(limit * 4, MAX_FRONT_FETCH)
-            continue
-        older = len(rows) > len(page) or len(rows) == limit
-        return page, math.nextafter(boundary, -math.inf) if older else None
+def _after() -> str | None:
+    """The front page's ?after=: the id of the last story a page listed of those updated at
+    its ?before= instant (the 'Older stories' link writes it when a page ends inside them)."""
+    given = request.args.getlist("after")
+    if not given:
+        return None
+    if len(given) > 1 or not _STORY_ID_RE.match(given[0]) or "before" not in request.args:
+        raise APIError(
+            400,
+            "invalid_after",
+            "after must be given once, with before, a story id as the 'Older stories' link"
+            " gives it",
+        )
+    return given[0]
+
+
+def _front_rows(
+    store: Any, ratings: Any, before: float | None, after: str | None
+) -> tuple[list[Any], tuple[float, str | None] | None]:
+    """A page of the most recently updated stories from the cursor (`before`, `after`): those
+    last updated before `before` (up to it when `after` is None), or at it with an id past
+    `after`; and the cursor of the page after it (None: no older story). Stories updated at one
+    same instant (a file of undated articles: hundreds) are taken in id order, so a page may end
+    inside them and the next one go on from its last id: each story is listed exactly once, and
+    no page is longer than FRONT_STORIES. (The store pages by time alone: the stories of the
+    instant a page ends in are read whole, up to MAX_TIED, and ordered here.)"""
+    if after is not None and before is not None:
+        group = [r for r in _tied(store, before) if r.id > after]
+        seq = group + store.stories(
+            until=math.nextafter(before, -math.inf), limit=FRONT_STORIES + 1, digests=False
+        )
+    else:
+        group = []
+        seq = store.stories(until=before, limit=FRONT_STORIES + 1, digests=False)
+    if len(seq) <= FRONT_STORIES:
+        return store.rated_rows(seq, ratings), None
+    cut = seq[FRONT_STORIES].last_updated
+    if seq[FRONT_STORIES - 1].last_updated != cut:  # the page ends between two instants
+        page = seq[:FRONT_STORIES]
+        # (strictly before the last one shown)
+        return store.rated_rows(page, ratings), (
+            math.nextafter(page[-1].last_updated, -math.inf),
+            None,
+        )
+    # The page ends inside the stories of one instant: those in id order, the page taking the
+    # first of them and the next page the rest.
+    newer = [r for r in seq[:FRONT_STORIES] if r.last_updated != cut]
+    tied = group if group and group[0].last_updated == cut else _tied(store, cut)
+    page = newer + tied[: FRONT_STORIES - len(newer)]
+    return store.rated_rows(page, ratings), (cut, page[-1].id)
+
+
+MAX_TIED = 5_000  # stories of one instant a front page orders (past that, the rest are not listed)
+
+
+def _tied(store: Any, instant: float) -> list[Any]:
+    """The stories last updated at exactly `instant`, in id order (Python's: the same on every
+    backend, whatever the database's collation)."""
+    rows = store.stories(since=instant, until=instant, limit=MAX_TIED, digests=False)
+    return sorted(rows, key=lambda r: str(r.id))
 
 
 @bp.get("/")
@@ -235,7 +275,7 @@ def front() -> ResponseReturnValue:
     eng = engine()
     store = eng.store
     before = _before()
-    rows, older = _front_rows(store, eng.digest_ratings, before)
+    rows, older = _front_rows(store, eng.digest_ratings, before, _after())
     demo = demo_story_ids(store)
     listing = [listing_json(r, demo) for r in rows]
     interval = int(current_app.config.get("INGEST_INTERVAL") or 0)
@@ -245,7 +285,10 @@ def front() -> ResponseReturnValue:
         "feed_count": len(ratings_table().feeds),
         "before": repr(before) if before is not None else None,
         "before_text": _epoch_text(before),
-        "older": repr(older) if older is not None else None,
+        # the next page's cursor: ?before= (and ?after=, when this page ends inside an instant)
+        "older": {"before": repr(older[0]), **({"after": older[1]} if older[1] else {})}
+        if older is not None
+        else None,
     }
     return _page(
         "pages/front.html",
