@@ -110,11 +110,58 @@ test("finding the page's fixed controls is bounded work on a page nesting thousa
   const slow = deepPage({ depth: 8000, header: 60, costMs: 2 });
   const found = fixedObstacles(slow.win, slow.doc);
   assert.ok(slow.counts.hitTests <= FIXED_PROBE_BUDGET_MS / 2 + 1, `${slow.counts.hitTests} hit tests`);
-  // The rows are probed top down: the header band is found before the budget runs out.
+  // The top row is probed first: the header band is found before the budget runs out.
   assert.deepEqual(found, [{ left: 0, top: 0, right: 1280, bottom: 60 }]);
   // Free hit tests: every point is probed, but each looks at a few hits and ancestors, not 8,000.
   const deep = deepPage({ depth: 8000, header: 60 });
   assert.deepEqual(fixedObstacles(deep.win, deep.doc), [{ left: 0, top: 0, right: 1280, bottom: 60 }]);
   assert.ok(deep.counts.hitTests > 300, `${deep.counts.hitTests} hit tests`);
   assert.ok(deep.counts.styles < 1000, `${deep.counts.styles} styles read`);
+});
+
+test("a slow machine still finds the page's footer band: the probing covers the window's height first, then refines", () => {
+  // An ordinary page (a fixed header and a cookie bar at the bottom) on a machine whose hit tests
+  // take 0.5 ms (a CI runner under load): 80 hit tests fit in the budget. Probing rows top down
+  // stopped near y = 180, so the bar was never seen and the panel ran over it, differently on
+  // every run; the edges and a coarse grid over the whole height come first now.
+  const page = (costMs) => {
+    let now = 0;
+    const body = { tagName: "BODY", parentElement: null };
+    const html = { tagName: "HTML", parentElement: null };
+    body.parentElement = html;
+    const box = (tagName, position, rect) => ({ tagName, parentElement: body, position, getBoundingClientRect: () => ({ ...rect, width: rect.right - rect.left, height: rect.bottom - rect.top }) });
+    const header = box("HEADER", "fixed", { left: 0, top: 0, right: 1280, bottom: 60 });
+    const consent = box("DIV", "fixed", { left: 0, top: 740, right: 1280, bottom: 800 });
+    const text = box("MAIN", "static", { left: 0, top: 0, right: 1280, bottom: 4000 });
+    const win = {
+      innerWidth: 1280, innerHeight: 800,
+      performance: { now: () => now },
+      getComputedStyle: (node) => ({ position: node.position, visibility: "visible", opacity: "1" }),
+    };
+    const doc = {
+      body, documentElement: html,
+      elementsFromPoint: (x, y) => {
+        now += costMs;
+        return [y < 60 ? header : y >= 740 ? consent : text, body, html];
+      },
+    };
+    return { win, doc };
+  };
+  const bands = [{ left: 0, top: 0, right: 1280, bottom: 60 }, { left: 0, top: 740, right: 1280, bottom: 800 }];
+  const byTop = (boxes) => [...boxes].sort((a, b) => a.top - b.top);
+  const fast = page(0);
+  assert.deepEqual(byTop(fixedObstacles(fast.win, fast.doc)), bands);
+  const slow = page(0.5);
+  assert.deepEqual(byTop(fixedObstacles(slow.win, slow.doc)), bands);
+});
+
+test("every row of the grid is probed once, whatever the window's height", async () => {
+  const { probeRows } = await import("../src/content/placement.js");
+  for (const height of [0, 5, 24, 25, 256, 640, 800, 1023]) {
+    const rows = probeRows(height);
+    const expected = [];
+    for (let y = 4; y < height; y += 20) expected.push(y);
+    assert.deepEqual([...rows].sort((a, b) => a - b), expected, `height ${height}`);
+    if (expected.length > 1) assert.deepEqual(rows.slice(0, 2), [expected[0], expected.at(-1)]);
+  }
 });

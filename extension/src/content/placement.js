@@ -74,13 +74,40 @@ const OWN_HOSTS = /^PARALLAX-/;
 // Bounded work on any page. A page nesting 8,000 boxes over the right strip made each layout
 // (mount, open, every resize frame) cost ~500 ms: each of ~440 hit tests walks the deep tree
 // (1,776 ms for 440 elementsFromPoint there, against a 14 ms resize without the panel), and we
-// then walked 8,000 hits at each point. The probing stops after FIXED_PROBE_BUDGET_MS (rows go
-// top down: a header band is found first); of what lies under a point, the topmost few elements
+// then walked 8,000 hits at each point. The probing stops after FIXED_PROBE_BUDGET_MS (the top and
+// bottom rows first, then a grid refined over the whole height: see probeRows); of what lies under a point, the topmost few elements
 // are looked at, each up through at most MAX_ANCESTORS ancestors (a fixed control sits at or just
 // above what is hit, and the hit's ancestors come next in the list).
 export const FIXED_PROBE_BUDGET_MS = 40;
 const MAX_HITS_PER_POINT = 12;
 const MAX_ANCESTORS = 40;
+
+/**
+ * The rows probed for fixed controls, every 20 px, in the order they are probed: the top and bottom
+ * rows (header and footer bands), then the middle of each gap, halving until every row is done.
+ * Rows top down ran out of budget on a slow or loaded machine (80 hit tests: down to y = 180) and a
+ * footer band, a cookie bar, went unseen, the panel over it, on some runs and not others; a budget
+ * cut now leaves a coarser grid over the whole height.
+ * @param {number} height
+ */
+export function probeRows(height) {
+  const rows = [];
+  for (let y = 4; y < height; y += 20) rows.push(y);
+  if (rows.length < 3) return rows;
+  const order = [rows[0], rows[rows.length - 1]];
+  let gaps = [[0, rows.length - 1]];
+  while (gaps.length) {
+    const next = [];
+    for (const [low, high] of gaps) {
+      if (high - low < 2) continue;
+      const middle = (low + high) >> 1;
+      order.push(rows[middle]);
+      next.push([low, middle], [middle, high]);
+    }
+    gaps = next;
+  }
+  return order;
+}
 
 /**
  * The page's own fixed and sticky boxes near the right edge, found by hit-testing a grid over the
@@ -96,7 +123,7 @@ export function fixedObstacles(win, doc) {
   const seen = new Set();
   const clock = win.performance ?? performance;
   const deadline = clock.now() + FIXED_PROBE_BUDGET_MS;
-  for (let y = 4; y < height; y += 20) {
+  for (const y of probeRows(height)) {
     for (let x = width - 3; x > width - PANEL_WIDTH - 40 && x > 0; x -= 36) {
       if (clock.now() > deadline) return [...found.values()];
       const hits = doc.elementsFromPoint(x, y);
