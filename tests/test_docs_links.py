@@ -140,3 +140,26 @@ def test_the_checks_catch_what_they_are_for(
         "README.md:10: docs/there.md#nope (no such heading)",
     ]
     assert missing_paths(page) == ["README.md:11: `service/coverage/keypoints.py`"]
+
+
+def readme_command_lines() -> list[str]:
+    """The README's command list: the lines starting `parallax ` in its code blocks."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = "\n".join(block.group(0) for block in FENCE.finditer(text))
+    return [line for line in blocks.splitlines() if line.startswith("parallax ")]
+
+
+def test_every_command_and_ratings_tool_is_in_the_readme_list() -> None:
+    """A newcomer finds every `parallax` command (and ratings tool) in the README's list."""
+    import click
+
+    from service.cli import main
+
+    lines = readme_command_lines()
+    listed = {line.split()[1] for line in lines}
+    assert sorted(set(main.commands) - listed) == []
+    ratings = main.commands["ratings"]
+    assert isinstance(ratings, click.Group)
+    ratings_line = " ".join(line for line in lines if line.split()[1] == "ratings")
+    tools = set(re.findall(r"[a-z][a-z-]*", ratings_line))
+    assert sorted(set(ratings.commands) - tools) == []
