@@ -163,3 +163,23 @@ def test_every_command_and_ratings_tool_is_in_the_readme_list() -> None:
     ratings_line = " ".join(line for line in lines if line.split()[1] == "ratings")
     tools = set(re.findall(r"[a-z][a-z-]*", ratings_line))
     assert sorted(set(ratings.commands) - tools) == []
+
+
+# A name the docs quote as the misspelling the service refuses (docs/deploy.md, Operating).
+QUOTED_MISSPELLINGS = {"API_KEY"}
+
+
+def test_every_setting_named_is_one_the_service_knows() -> None:
+    """A PARALLAX_* variable a current doc names is a setting of service/config.py or one of the
+    tools' names: the service refuses to start on any other, so a doc naming one sends the
+    reader into that refusal."""
+    from service import config
+
+    known = set(config.DEFAULTS) | config.TOOL_NAMES | QUOTED_MISSPELLINGS
+    unknown = []
+    for name in CURRENT_DOCS:
+        for number, line in enumerate((ROOT / name).read_text(encoding="utf-8").splitlines(), 1):
+            for setting in re.findall(r"PARALLAX_([A-Z][A-Z0-9_]*[A-Z0-9])", line):
+                if setting not in known and not setting.startswith(config.TOOL_PREFIX):
+                    unknown.append(f"{name}:{number}: PARALLAX_{setting}")
+    assert unknown == []
