@@ -1,6 +1,7 @@
-"""The documentation's links and file paths lead somewhere: every relative `[text](path)` and
-image in the repository's Markdown resolves (a `#heading` to a heading of the file it names),
-and every repository path a newcomer's doc names in backticks exists."""
+"""The documentation leads somewhere: every relative `[text](path)` and image in the
+repository's Markdown resolves (a `#heading` to a heading of the file it names), every
+repository path a current doc names in code exists, and the README lists every `parallax`
+command and the docs name only settings the service knows."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ SKIPPED_DIRS = {".git", ".venv", "node_modules", "data", "dist", "build", ".pyte
 LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
 CODE_SPAN = re.compile(r"`[^`\n]*`")
-# A repository path in backticks, e.g. `service/coverage/keypoints/points.py` or `docs/`.
+# A repository path in code, e.g. `service/coverage/keypoints/points.py`, `docs/` or
+# `pytest tests/production/test_retention.py::name`.
 REPO_PATH = re.compile(
-    r"`((?:service|docs|tests|scripts|bench|extension|ratings|deploy)/[\w./*-]*)(?:::[\w\[\]-]+)?`"
+    r"(?<![\w./-])((?:service|docs|tests|scripts|bench|extension|ratings|deploy)/[\w./*-]*[\w*/])"
 )
 # Documents a newcomer reads as describing the code as it is now. docs/benchmarks.md is a
 # dated record of runs, naming files as they were then.
@@ -96,8 +98,15 @@ def broken_links(path: Path) -> list[str]:
 def missing_paths(path: Path) -> list[str]:
     """Each repository path a document names in backticks that is not in the repository."""
     problems = []
+    fenced = False
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        for match in REPO_PATH.finditer(line):
+        if line.startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        # A code block is code throughout (the README's layout, its commands); prose only in
+        # its code spans.
+        code = line if fenced else " ".join(s.group(0).strip("`") for s in CODE_SPAN.finditer(line))
+        for match in REPO_PATH.finditer(code):
             named = match.group(1)
             if named.startswith(GENERATED):
                 continue
