@@ -1565,3 +1565,22 @@ def test_hundreds_of_stories_of_one_instant_are_paged_through_each_once(
     # A hostile cursor: ?after= alone, twice, or not a story id, is a 400 page.
     for query in ("after=st-1", "before=1&after=st-1&after=st-2", "before=1&after=%3Cb%3E"):
         assert client.get(f"/?{query}", headers=HTML).status_code == 400, query
+
+
+def test_a_story_without_a_headline_says_so_in_english(app: Flask) -> None:
+    # "Untitled story" (our words) was marked lang="de" when all the story's titles were German.
+    spiegel = {"id": "spiegel.de", "name": "Der Spiegel", "language": "de"}
+    summary = {
+        "id": "st-1", "headline": "", "article_count": 1, "outlet_count": 1,
+        "lean": {"outlets": {"left": 0, "center": 0, "right": 0, "unrated": 1},
+                 "by_outlets": {"left": 0.0, "center": 0.0, "right": 0.0, "unrated": 1.0},
+                 "articles": {"left": 0, "center": 0, "right": 0, "unrated": 1}},
+        "articles_by_side": {"unrated": [{"id": "a1", "title": "Brücke gesperrt",
+                                          "outlet": spiegel}]},
+    }  # fmt: skip
+    with app.test_request_context("/stories/st-1"):
+        page = render_template(
+            "pages/story.html", story=models.story_page(summary), outlet_base="/outlets/"
+        )
+    assert '<h1 id="story-title" class="headline" dir="auto">Untitled story</h1>' in page
+    assert '<p class="article-title" dir="auto" lang="de">Brücke gesperrt' in page

@@ -772,7 +772,10 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
         filters=filters,
         shown_count=shown_total,
         key_points=key_points,
-        headline_language=_headline_language(str(summary.get("headline") or ""), by_side),
+        # ("Untitled story", ours, for a story without a headline: English)
+        headline_language=_headline_language(str(summary["headline"]), by_side)
+        if summary.get("headline")
+        else None,
         framing=_text_items(summary.get("framing")),
         framing_sides=_framing_sides(summary.get("framing"), counts, by_side),
         summary_line=str(summary["summary"]) if isinstance(summary.get("summary"), str) else None,
