@@ -402,6 +402,31 @@ def test_a_link_in_a_modal_dialog_gets_its_card_above_the_dialog(
     assert page.evaluate("document.activeElement.id") == "in-dialog"
 
 
+def test_a_link_in_a_second_modal_dialog_gets_its_card_above_both(make_browser: Any) -> None:
+    """A modal dialog opened from another (a consent form's "our partners" list, a gallery's
+    lightbox): both are modal, and the first in the document's order is not the link's. The
+    card was raised only for a host inside that first one: in the second (a centred dialog,
+    transformed, overflow hidden) it stayed inside the dialog's box, clipped, under it."""
+    browser: Browser = make_browser(standalone=True)
+    page = browser.context.new_page()
+    page.goto(MODAL_CONSENT_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    assert page.evaluate("document.getElementById('consent').matches(':modal')")
+    page.evaluate(
+        """([id, href]) => {
+  const dialog = document.body.appendChild(document.createElement('dialog'));
+  dialog.style.cssText = 'inset: 40px auto auto 40px; margin: 0; width: 300px; height: 60px; overflow: hidden; transform: translate(0, 0)';
+  const link = document.createElement('a');
+  link.id = id; link.href = href; link.textContent = 'Fox News';
+  dialog.append('Our partners: ', link, '.');
+  dialog.showModal();
+}""",
+        ["partner", FOX_STORY],
+    )
+    page.hover("#partner")
+    _card_is_on_top(page)
+
+
 class GatedService:
     """A pass-through to the test service on 127.0.0.1 that holds every request for `held` (a
     path prefix) until `release()`: a service slow to answer, without any timing in the test.

@@ -80,11 +80,13 @@ export function shadowHost(tag, cssText) {
 export function raiseToTopLayer(host) {
   try {
     // Not over a modal dialog the page has open (a consent form): ours would draw over it, inert.
-    // It stays under it, as before, and is raised the next time it is shown. A host inside the
-    // modal dialog (a hover card for one of its links) is part of it, and goes above it.
+    // It stays under it, as before, and is raised the next time it is shown. A host inside a
+    // modal dialog (a hover card for one of its links) is part of it, and goes above it: any of
+    // them, not only the first in the document's order (a dialog opened from another, a consent
+    // form's partners list, left the card under it, clipped by its box).
     if (host.matches(":popover-open")) return;
-    const modal = document.querySelector(":modal");
-    if (modal && !modal.contains(host)) return;
+    const modals = document.querySelectorAll(":modal");
+    if (modals.length && ![...modals].some((modal) => modal.contains(host))) return;
     host.setAttribute("popover", "manual");
     host.showPopover();
   } catch {
