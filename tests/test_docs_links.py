@@ -38,7 +38,7 @@ CURRENT_DOCS = (
     "ratings/README.md",
 )
 # Paths made by a command rather than kept in the repository (named so a reader knows them).
-GENERATED = ("extension/data/", "ratings/quality/NAME.csv")
+GENERATED = ("extension/data", "ratings/quality/NAME.csv")
 
 
 def markdown_files() -> list[Path]:
@@ -96,7 +96,15 @@ def broken_links(path: Path) -> list[str]:
 
 
 def missing_paths(path: Path) -> list[str]:
-    """Each repository path a document names in backticks that is not in the repository."""
+    """Each repository path a document names in code that is not in the repository: a path from
+    the repository's root, or (in a document below it) from the document's own directory, as
+    extension/README.md names `src/content/panel.js`."""
+    own = sorted(d.name for d in path.parent.iterdir() if d.is_dir() and d.name not in SKIPPED_DIRS)
+    local = (
+        re.compile(rf"(?<![\w./-])((?:{'|'.join(map(re.escape, own))})/[\w./*-]*[\w*/])")
+        if path.parent != ROOT and own
+        else None
+    )
     problems = []
     fenced = False
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -106,14 +114,20 @@ def missing_paths(path: Path) -> list[str]:
         # A code block is code throughout (the README's layout, its commands); prose only in
         # its code spans.
         code = line if fenced else " ".join(s.group(0).strip("`") for s in CODE_SPAN.finditer(line))
-        for match in REPO_PATH.finditer(code):
-            named = match.group(1)
-            if named.startswith(GENERATED):
+        found = [(ROOT, m.group(1)) for m in REPO_PATH.finditer(code)]
+        if local is not None:
+            found += [(path.parent, m.group(1)) for m in local.finditer(code)]
+        for base, named in found:
+            in_repo = (base / named).relative_to(ROOT).as_posix()
+            if any(in_repo == g or in_repo.startswith(g + "/") for g in GENERATED):
                 continue
-            exists = any(ROOT.glob(named)) if "*" in named else (ROOT / named).exists()
-            if not exists:
+            if not any(_exists(where, named) for where in {base, ROOT}):
                 problems.append(f"{path.relative_to(ROOT)}:{number}: `{named}`")
     return problems
+
+
+def _exists(base: Path, named: str) -> bool:
+    return any(base.glob(named)) if "*" in named else (base / named).exists()
 
 
 @pytest.mark.parametrize("path", markdown_files(), ids=lambda p: str(p.relative_to(ROOT)))
