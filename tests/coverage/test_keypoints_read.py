@@ -264,6 +264,9 @@ def test_readable_rules() -> None:
         "), Majority Whip Ada Holm (D-S.C.), Assistant Speaker Tom Bale.",
         "► The pancake brand was retired after 131 years on Wednesday.",
         "the mayor tweeted as the returns came in on Tuesday night.",
+        "Harbor Ferries Inc. HFRY 2.15% said it would add two boats in May.",
+        "Kessel Steel Corp. (KSC -0.53%) is recalling the girders it sold the city.",
+        "Mayor names bridge inspector Read more The inspector starts work on Monday.",
     ):
         assert not stands_alone(text, "english"), text
     for text in (
@@ -271,6 +274,7 @@ def test_readable_rules() -> None:
         "Veterans of World War I were honoured on Monday.",
         "The U.S. and Mexico agreed on a new border crossing.",
         'Her launch video, posted on Sunday, asks "Will brave win?"',
+        "Harbor Ferries Inc. said its shares rose 2.15% on Monday.",
     ):
         assert stands_alone(text, "english"), text
     # Other languages: the English rules do not apply (quotes and questions do).

@@ -63,10 +63,16 @@ _PERSON_RE = re.compile(
     r"[Yy]ou've|[Yy]ou’ve|[Yy]our|yours|yourself|[Ll]et's|[Ll]et’s)(?![\w'’-])"
 )
 _QUOTED_RE = re.compile(r"“[^“”]*”|\"[^\"]*\"")
-# A show's or video's blurb, not a report: "X joins Y to discuss ...", "On this episode of ...".
+# A show's or video's blurb, not a report: "X joins Y to discuss ...", "On this episode of ...";
+# a page's furniture left in the text.
 _BLURB_RE = re.compile(
     r"\bjoins?\b[^.]{0,120}\bto (?:discuss|talk about|break down)\b"
     r"|\b(?:[Oo]n|[Ii]n) (?:this|today['’]s|the latest|this week['’]s) (?:episode|edition)\b"
+    # A page's link text or a quote box run into the text ("... longtime friend and adviser
+    # Read more It may also ..."), and a stock ticker with the day's move after a company's
+    # name ("Apple Inc. AAPL 0.45% said ...", "Nike Inc. (NKE -0.53%)").
+    r"|\b(?:Read more|Read More|Sign up|Click here|Subscribe now)\b"
+    r"|(?:Inc|Corp|Co|Ltd|Plc)\.,? \(?[A-Z]{1,5} [+\-−]?\d+(?:\.\d+)?%"
 )
 
 
