@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import os
 import pickle
@@ -419,6 +420,18 @@ def real_text_rate(engine: Engine, path: Path, batch: int) -> tuple[int, float, 
     return len(real), len(real) / (time.perf_counter() - start), alone
 
 
+def digests_hash(path: Path) -> tuple[int, str]:
+    """(stories with a digest, sha256 of their digests): the digests a run's ingest wrote, as
+    stored (JSON with sorted keys), in the order of their text (story ids are not compared), so
+    two checkouts that make the same digests print the same hash."""
+    with sqlite3.connect(path) as conn:
+        texts = sorted(
+            str(row[0])
+            for row in conn.execute("SELECT digest FROM stories WHERE digest IS NOT NULL")
+        )
+    return len(texts), hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
+
+
 def rss_kb() -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
@@ -637,6 +650,8 @@ def main() -> None:
             f"({1000 / there['cpu']:.2f} ms) -> this code x{here['cpu'] / there['cpu']:.2f}"
         )
     store.close()
+    stored, digest_sha = digests_hash(store_path)
+    print(f"  story digests in this code's store after ingest: {stored:,}, sha256 {digest_sha}")
     if args.ingest_only:
         return
 
