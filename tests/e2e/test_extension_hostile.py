@@ -597,6 +597,39 @@ def test_a_page_that_re_renders_its_body_keeps_the_panel(make_browser: Any) -> N
     assert page.evaluate("1 + 1") == 2, "the page is still responsive"
 
 
+def test_a_page_that_removes_the_panel_for_good_is_not_left_pushed_aside(
+    make_browser: Any,
+) -> None:
+    """The open panel pushes the page aside (its root's right margin). A page that removes the
+    panel every time it is put back wins after a few times: the panel was gone but the page
+    stayed pushed, a blank strip where the panel had been, pushed again at every resize."""
+    browser: Browser = make_browser(standalone=True)
+    page = browser.context.new_page()
+    page.set_viewport_size({"width": 1000, "height": 700})
+    page.goto(NYT_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    own = page.evaluate("document.documentElement.style.marginRight")
+    open_panel(page)
+    assert page.evaluate("document.documentElement.style.marginRight") != own, "not pushed"
+    page.evaluate(
+        """() => {
+          window.__removals = 0;
+          new MutationObserver(() => {
+            const host = document.querySelector('parallax-panel');
+            if (host) { window.__removals += 1; host.remove(); }
+          }).observe(document.body, { childList: true });
+          document.querySelector('parallax-panel').remove();
+        }"""
+    )
+    page.wait_for_function(
+        "window.__removals >= 3 && !document.querySelector('parallax-panel')", timeout=WAIT_MS
+    )
+    assert page.evaluate("document.documentElement.style.marginRight") == own
+    page.set_viewport_size({"width": 980, "height": 700})
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    assert page.evaluate("document.documentElement.style.marginRight") == own
+
+
 def test_a_slow_service_s_late_answer_never_undoes_the_reader_s_last_choice(
     make_browser: Any, service: Service
 ) -> None:

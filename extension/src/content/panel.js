@@ -55,6 +55,7 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
   const rootStyle = document.documentElement.style;
   const ownMargin = [rootStyle.getPropertyValue("margin-right"), rootStyle.getPropertyPriority("margin-right")];
   let pushed = false;
+  let givenUp = false; // the page removed the panel for good (see the keeper below)
   let tabSize = { width: 26, height: 160 };
   /** @type {ReturnType<typeof planPlacement> | null} */
   let plan = null;
@@ -69,6 +70,7 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
   // Place the tab and panel for the page as it is now: clear of its fixed controls, and push the
   // page aside only as far as its text needs (for the open panel, or a narrow window's tab).
   function layout() {
+    if (givenUp) return;
     unpush();
     plan = planPlacement({
       width: window.innerWidth,
@@ -147,7 +149,16 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
       watchedBody = document.body;
       keeper.observe(watchedBody, { childList: true });
     }
-    if (host.isConnected || reattached >= MAX_REATTACH) return;
+    if (host.isConnected) return;
+    if (reattached >= MAX_REATTACH) {
+      // The page won: it is left as it was, not pushed aside (a blank strip where the panel had
+      // been, pushed again at every resize) for a panel that is no longer there.
+      givenUp = true;
+      keeper.disconnect();
+      cancelAnimationFrame(frame);
+      unpush();
+      return;
+    }
     reattached += 1;
     (document.body ?? document.documentElement).append(host);
     undoPageZoom(host);
