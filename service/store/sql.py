@@ -1412,7 +1412,7 @@ class SQLStore(ABC):
         digest sample changed is marked due; its digest is computed by flush_digests, after
         the transaction (outside the ingest lock)."""
         due = self._due_digests()
-        now = time.time()
+        now = self._db_now(conn)  # (judged by other hosts' flushes: flush_digests's orphans)
         for at in range(0, len(story_ids), REFRESH_CHUNK):
             chunk = list(story_ids[at : at + REFRESH_CHUNK])
             due.update(self._refresh_chunk(conn, chunk, now, ratings))
@@ -1586,7 +1586,7 @@ class SQLStore(ABC):
             conn,
             "SELECT id FROM stories WHERE digest_due > ? AND digest_due < ?"
             " ORDER BY digest_due LIMIT ?",
-            (RERATE_DUE, time.time() - ORPHAN_DIGEST_SECONDS, REFRESH_CHUNK),
+            (RERATE_DUE, self._db_now(conn) - ORPHAN_DIGEST_SECONDS, REFRESH_CHUNK),
         ).fetchall()
         wanted.update(str(r[0]) for r in [*orphans, *self._claim_rerated(conn)])
         ordered = sorted(wanted)
@@ -1599,6 +1599,11 @@ class SQLStore(ABC):
             raise
         return written
 
+    def _db_now(self, conn: Any) -> float:
+        """The database's clock, seconds since 1970: the digests' due times and claims are set
+        by processes on several hosts and judged by the others (ORPHAN_DIGEST_SECONDS)."""
+        return float(self._run(conn, f"SELECT {self.now_sql}").fetchone()[0])
+
     def _claim_rerated(self, conn: Any) -> list[tuple[Any, ...]]:
         """Takes up to RERATE_PER_FLUSH stories of the re-rating's queue (RERATE_DUE, or claimed
         by a flush that has not written them for ORPHAN_DIGEST_SECONDS) for this flush alone:
@@ -1606,7 +1611,7 @@ class SQLStore(ABC):
         queue takes no write turn. The time is the database's: claims are made and judged by
         processes on several hosts, and one whose clock ran a minute behind made claims the
         others took for stale at once (the same digests made twice again)."""
-        now = float(self._run(conn, f"SELECT {self.now_sql}").fetchone()[0])
+        now = self._db_now(conn)
         stale = -(now - ORPHAN_DIGEST_SECONDS)
         queued = "digest_due = ? OR (digest_due < ? AND digest_due > ?)"
         params = (RERATE_DUE, RERATE_DUE, stale)

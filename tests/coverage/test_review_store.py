@@ -421,3 +421,43 @@ def test_every_library_a_digest_module_imports_is_in_its_fingerprint() -> None:
                     continue
                 # (a library not installed here is named by its import name)
                 assert {norm(d) for d in dists.get(top, [top])} & named, (path.name, top)
+
+
+def test_a_digest_left_due_by_a_host_whose_clock_is_behind_is_not_taken_for_orphaned(
+    store: Any, store_factory: Any, table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit marks its stories' digests due at a time, for its own flush; another flush
+    takes them only ORPHAN_DIGEST_SECONDS later (their writer died). Marked by a host's clock
+    two minutes behind, they were orphans at once for every other host's flush."""
+    import time
+
+    from service.store import sql
+
+    before = DigestRatings(table.version, table.get)
+    behind: Any = store_factory()  # another host's writer
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() - 120.0)
+    behind.commit(
+        Batch(
+            articles=[
+                _article("st-1", host, before.side(host), n)
+                for n, host in enumerate(("leftpaper.com", "rightdaily.com"))
+            ],
+            ratings=before,
+            defer_digests=True,  # its own flush comes next
+        )
+    )
+    monkeypatch.undo()
+    from service.coverage.summary import story_digest as original
+
+    made: list[int] = []
+
+    def counting(*args: Any) -> Any:
+        made.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(sql, "story_digest", counting)
+    store.flush_digests(before)
+    assert made == []
+    behind.flush_digests(before)
+    assert made == [1]
