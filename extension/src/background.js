@@ -493,7 +493,11 @@ const handlers = {
       if (typeof body?.ratings_version !== "string") {
         throw new ServiceError("not_parallax", `${serviceUrl} answered, but not as a Parallax service; check the address.`);
       }
-      return { ok: true, serviceUrl, version: String(body.version ?? ""), outlets: Number(body.outlets ?? 0) };
+      // Shown to the reader as words: a version or count of another type ("[object Object]",
+      // NaN) is left out rather than shown.
+      const version = typeof body.version === "string" || typeof body.version === "number" ? String(body.version).slice(0, 64) : "";
+      const outlets = typeof body.outlets === "number" && Number.isSafeInteger(body.outlets) && body.outlets >= 0 ? body.outlets : null;
+      return { ok: true, serviceUrl, version, outlets };
     } catch (error) {
       return errorReply(error);
     }

@@ -68,6 +68,10 @@ const ROUTES = {
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end(JSON.stringify({ story: null }));
   },
+  "/oddversion/version": (req, res) => {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ ratings_version: "r1", version: { major: 1 }, outlets: "many" }));
+  },
   "/badtable/v1/outlets/export": (req, res) => {
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end(HOSTILE_EXPORT);
@@ -224,4 +228,12 @@ test("a score answer of the wrong shape is named as such, and never replaces the
   const reply = await score();
   assert.deepEqual(reply.data.outlet, outlet);
   assert.deepEqual(reply.data.story, story);
+});
+
+test("a /version answer whose version and count are of the wrong type is not shown as '[object Object]' and 'NaN'", async () => {
+  // The options page said "Reached Parallax [object Object] at ...: NaN outlets rated".
+  const reply = await ask(chrome, { type: "testService", url: `${base}/oddversion` }, PAGE);
+  assert.equal(reply.ok, true);
+  assert.equal(reply.version, "");
+  assert.equal(reply.outlets, null);
 });

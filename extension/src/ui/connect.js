@@ -131,12 +131,18 @@ export function serviceSection({ headingLevel = "h2", onChange = () => {} } = {}
     return reply;
   }
 
+  /** "Parallax 1.2", or "Parallax" for a service that gives no version. @param {unknown} version */
+  const named = (version) => (typeof version === "string" && version ? `Parallax ${version}` : "Parallax");
+
   test.addEventListener("click", async () => {
     const press = ++pressed;
     const serviceUrl = address();
     if (!serviceUrl) return;
     const reply = await reach(serviceUrl, press);
-    if (reply) result.textContent = `Reached Parallax ${reply.version} at ${reply.serviceUrl}: ${reply.outlets.toLocaleString("en")} outlets rated. Press Connect to use it.`;
+    if (reply) {
+      const rated = typeof reply.outlets === "number" ? `: ${reply.outlets.toLocaleString("en")} outlets rated` : "";
+      result.textContent = `Reached ${named(reply.version)} at ${reply.serviceUrl}${rated}. Press Connect to use it.`;
+    }
   });
 
   connect.addEventListener("click", async () => {
@@ -148,7 +154,7 @@ export function serviceSection({ headingLevel = "h2", onChange = () => {} } = {}
     await saveSettings({ serviceUrl });
     input.value = serviceUrl;
     showState(serviceUrl);
-    result.textContent = `Connected to Parallax ${reply.version} at ${serviceUrl}. The panel now shows each story's coverage.`;
+    result.textContent = `Connected to ${named(reply.version)} at ${serviceUrl}. The panel now shows each story's coverage.`;
     onChange(serviceUrl);
   });
 
