@@ -8,8 +8,10 @@ import threading
 
 import pytest
 
+from service.coverage import keypoints as kp
 from service.coverage import segment
 from service.coverage.keypoints import Source, digest
+from service.coverage.keypoints import sentences as kp_sentences
 
 # --- Chinese: everyday words of the transliteration alphabet are no foreign name -----------
 
@@ -121,3 +123,27 @@ def test_segmenters_give_the_same_words_from_many_threads_at_once() -> None:
 def test_hostile_text_gives_words_of_letters_and_no_error(language: str, hostile: str) -> None:
     found = segment.words(hostile, language)
     assert all(any(ch.isalpha() for ch in w) and "\x00" not in w for w in found), found
+
+
+# --- Korean: what is under a particle is not always a noun ------------------------------------
+
+
+def test_a_korean_word_under_two_particles_or_a_verbs_ending_is_read_as_its_noun() -> None:
+    # "미국과의" (with the US: "과" then "의") and "증가했다는" (that it increased: "했다" then "는")
+    # made "미국과" and "증가했다" nouns of the text, so its bare "미국과 중국" (the US and
+    # China) and "증가했다" (increased) kept them: terms apart from "미국" and "증가".
+    text = (
+        "정부는 미국과의 협상을 시작했다. 미국과 중국은 관세를 인상했다. 물가가 크게 "
+        "증가했다는 분석이 나왔다. 수출이 증가했다. 소방대는 고양이를 구했다. 고양이 주인이 "
+        "감사를 전했다."
+    )
+    parsed = kp_sentences._parse("미국과 중국의 관세", text)
+    assert parsed.language == "korean"
+    terms = set().union(*(c.terms for c in parsed.candidates))
+    assert {"미국", "증가", "고양이"} <= terms, terms
+    assert not {"미국과", "증가했다", "고양"} & terms, terms
+    assert kp.korean_stem("미국과의") == "미국"
+    assert kp.korean_stem("증가했다는") == "증가"
+    assert kp.korean_stem("고양이를") == "고양이"  # ("이" is no particle under another)
+    assert kp.korean_stem("세종대로에서") == "세종대로"  # (nor is "로": roads end so)
+    assert kp.korean_stem("정상회의에서") == "정상회의"

@@ -369,6 +369,15 @@ _KOREAN_VERB_ENDINGS = tuple(
 )
 
 
+# The particles another is written after ("미국과의", "서울에서의", "북한과는", "정부까지도"):
+# under a particle, one of these is taken off too. Not "이", "가", "을", "를", "은", "는", "의"
+# (no particle follows them: under one they are a noun's own syllable, the "이" of "고양이를"),
+# nor "로", "에" (roads and nouns end so: "세종대로에서", "원자로의").
+_KOREAN_INNER_PARTICLES = frozenset(
+    {"과", "와", "에서", "에게", "으로", "까지", "부터", "보다", "처럼", "께서"}
+)
+
+
 def korean_stem(word: str, nouns: frozenset[str] = frozenset()) -> str:
     """A Korean word (as written, composed) without the particle written on it, where one can
     be told (see _KOREAN_PARTICLES_NFC), or a verbal noun without its 하다/되다 ending
@@ -378,32 +387,52 @@ def korean_stem(word: str, nouns: frozenset[str] = frozenset()) -> str:
         return word
     if word in nouns:
         return word
+    verbal = _korean_verb_stem(word)
+    if verbal is not None:
+        return verbal
+    stem, particle = _korean_particle_stem(word)
+    if particle and stem not in nouns:
+        # (under the particle, a verbal noun's ending or a particle of its own: "증가했다는"
+        # that it increased -> "증가", "미국과의" with the US -> "미국")
+        verbal = _korean_verb_stem(stem)
+        if verbal is not None:
+            return verbal
+        inner_stem, inner = _korean_particle_stem(stem)
+        if inner in _KOREAN_INNER_PARTICLES:
+            return inner_stem
+    return stem
+
+
+def _korean_verb_stem(word: str) -> str | None:
+    """A verbal noun without its 하다/되다 ending (korean_stem's verb rule); None where the word
+    has none."""
     for ending in _KOREAN_VERB_ENDINGS:
         if word.endswith(ending):
             stem = word[: -len(ending)]
             if len(stem) >= 2 and all("\uac00" <= ch <= "\ud7a3" for ch in stem):
                 return stem
-            break
-    return _korean_particle_stem(word)
+            return None
+    return None
 
 
-def _korean_particle_stem(word: str) -> str:
-    """A Korean word without the particle written on it (korean_stem's particle rule)."""
+def _korean_particle_stem(word: str) -> tuple[str, str]:
+    """A Korean word without the particle written on it (korean_stem's particle rule), and
+    that particle ("" where none is taken off)."""
     for particle, after in _KOREAN_PARTICLES_NFC:
         if not word.endswith(particle):
             continue
         stem = word[: -len(particle)]
         if len(stem) < 2 or not all("\uac00" <= ch <= "\ud7a3" for ch in stem):
-            return word
+            return word, ""
         final = (ord(stem[-1]) - 0xAC00) % 28  # its final consonant (0: none, 8: ㄹ)
         if (
             (after == "C" and not final)
             or (after == "V" and final)
             or (after == "VL" and final not in (0, 8))
         ):
-            return word
-        return stem
-    return word
+            return word, ""
+        return stem, particle
+    return word, ""
 
 
 # A noun's own last syllable can be a particle's ("고양이" cat: "이" could be the subject
@@ -412,19 +441,28 @@ def _korean_particle_stem(word: str) -> str:
 # noun is written with particles of its own ("고양이가", "고양이를", "고양이는": "가", "를", "는"
 # after a vowel), so a word the text writes with a particle after it is a word whole, and
 # nothing at its end is a particle. (A text that writes such a noun only bare still loses
-# the syllable.)
+# the syllable.) But what is left of a word once its last particle is off is not always a
+# noun: particles stack ("미국과의" with the US: "과" and then "의"; "서울에서의", "북한과는"),
+# and "는" also ends a verb's reported form ("증가했다는" that it increased). Left in, "미국과"
+# and "증가했다" were "nouns", and the text's bare "미국과 중국" (the US and China) and
+# "증가했다" (increased) lost no particle or ending: terms apart from "미국", "증가".
 _KOREAN_WORD_RE = re.compile(r"[\uac00-\ud7a3]+")
 
 
 def korean_nouns(text: str) -> frozenset[str]:
     """The words a Korean text writes with a particle after them (each such word as the
-    particle rule finds it: "고양이가" -> "고양이"): nouns, whatever their last syllable."""
+    particle rule finds it: "고양이가" -> "고양이"): nouns, whatever their last syllable; the
+    noun under two particles ("미국과의" -> "미국"), and no verb's form ("증가했다는")."""
     out = set()
     for word in set(_KOREAN_WORD_RE.findall(text)):
         if not word.endswith(_KOREAN_OWN_ENDINGS):
-            stem = _korean_particle_stem(word)
-            if stem != word:
-                out.add(stem)
+            stem, _ = _korean_particle_stem(word)
+            if stem == word or _korean_verb_stem(stem) is not None:
+                continue
+            inner_stem, inner = _korean_particle_stem(stem)
+            if inner in _KOREAN_INNER_PARTICLES:
+                stem = inner_stem  # (a particle under the last one: "과" of "미국과의")
+            out.add(stem)
     return frozenset(out)
 
 
