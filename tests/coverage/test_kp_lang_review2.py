@@ -147,3 +147,43 @@ def test_a_korean_word_under_two_particles_or_a_verbs_ending_is_read_as_its_noun
     assert kp.korean_stem("고양이를") == "고양이"  # ("이" is no particle under another)
     assert kp.korean_stem("세종대로에서") == "세종대로"  # (nor is "로": roads end so)
     assert kp.korean_stem("정상회의에서") == "정상회의"
+
+
+# --- the read limit by words: counted script by script, not by the text's start ---------------
+
+_THAI_RUNS = " ".join(
+    "".join(chr(0x0E01 + (i * 7919 + j) % 46) for j in range(40)) for i in range(150)
+)
+_ENGLISH = "The central bank said on Tuesday that it would keep its policy rate steady. " * 60
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        _ENGLISH[:200],  # an English standfirst or byline
+        "\U0001f600" * 200,  # emoji
+        "2024-12-06 | 10:00 | " * 10,  # digits and punctuation
+    ],
+)
+def test_a_thai_text_opening_in_another_script_is_read_to_the_words_of_english(
+    opening: str,
+) -> None:
+    # The limit was chosen by the first 200 characters' script: with no Thai there, a Thai
+    # article was read to all MAX_ARTICLE_CHARS (4,000) characters, the bound lang set (as
+    # many words as English's: ~2,666 characters of Thai) escaped by any opening.
+    text = opening + _THAI_RUNS
+    assert kp.detect_language(text) == "thai"
+    thai_alone = kp_sentences._read_limit(_THAI_RUNS)
+    limit = kp_sentences._read_limit(text)
+    assert limit < 3_400, limit
+    assert limit - len(opening) <= thai_alone, (limit, len(opening), thai_alone)
+
+
+def test_english_quoted_in_a_thai_text_is_read_as_english_words() -> None:
+    # 400 characters of Thai, then English: the English was cut at Thai's 2,666 characters
+    # (~380 English words); an English word is one word wherever it stands.
+    text = _THAI_RUNS[:400] + " " + _ENGLISH
+    assert kp.detect_language(text) == "thai"
+    limit = kp_sentences._read_limit(text)
+    english_words = len(text[400:limit].split())
+    assert english_words >= 550, english_words

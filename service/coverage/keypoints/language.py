@@ -264,6 +264,36 @@ def _letters_per_word(text: str) -> int:
     return 0
 
 
+# A text's reader's words, script by script (words_end): a run of Thai or Lao is its characters
+# over 4, of Khmer or Burmese over 3, of Chinese or Japanese over 2 (_LETTERS_PER_WORD); a run
+# of letters or digits of any other script is one word (English in a Thai article, "2024").
+# (Chinese's and Japanese's punctuation, "，" "。", counted with their letters, as before.)
+_READ_RUN_RE = re.compile(
+    r"(?P<four>[\u0e01-\u0e5b\u0e81-\u0edf]+)"
+    r"|(?P<three>[\u1000-\u109f\u1780-\u17dd\u17e0-\u17e9]+)"
+    r"|(?P<two>[\u3001-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff65]+)"
+    r"|(?P<one>[^\W\u0e01-\u0e5b\u0e81-\u0edf\u1000-\u109f\u1780-\u17e9"
+    r"\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3007]+)"
+)
+_READ_RUN_LETTERS = {"four": 4, "three": 3, "two": 2, "one": 0}
+
+
+def words_end(text: str, words: float) -> int | None:
+    """Where a text written (at least partly) without spaces holds `words` reader's words,
+    each script's run counted by its own letters a word (_READ_RUN_RE), not by the script of
+    the text's start: a Thai article opening with 200 characters of English, digits or emoji
+    was read to every one of MAX_ARTICLE_CHARS's characters, and English quoted in a Thai
+    one was cut at Thai's characters. None where the text holds fewer."""
+    total = 0.0
+    for m in _READ_RUN_RE.finditer(text):
+        per = _READ_RUN_LETTERS[m.lastgroup or "one"]
+        size = (m.end() - m.start()) / per if per else 1.0
+        if total + size > words:
+            return m.start() + int((words - total) * per) if per else m.start()
+        total += size
+    return None
+
+
 def _thai(sentence: str) -> bool:
     """Whether a sentence is written in Thai: most of its letters Thai's (its vowel and tone
     marks not counted). Only such a sentence ends at a space: an English one quoting a Thai

@@ -33,6 +33,7 @@ from service.coverage.keypoints.language import (
     _thai_sentences,
     detect_language,
     korean_nouns,
+    words_end,
 )
 from service.coverage.spans import spans, title_spans, without_lead_in
 
@@ -228,14 +229,12 @@ ENGLISH_CHARS_PER_WORD = 6
 
 
 def _read_limit(text: str) -> int:
-    """The characters of a text read (its start, as _letters_per_word reads it): as many as
-    make MAX_ARTICLE_CHARS's English words (4,000 / 6 x 4 letters of Thai and Lao, x 2 of
-    Chinese and Japanese, x 3 of Khmer and Burmese); MAX_ARTICLE_CHARS for a text whose
-    spaces delimit its words."""
-    per_word = _letters_per_word(text)
-    if not per_word:
-        return MAX_ARTICLE_CHARS
-    return min(MAX_ARTICLE_CHARS, MAX_ARTICLE_CHARS * per_word // ENGLISH_CHARS_PER_WORD)
+    """The characters of a text read: as many as make MAX_ARTICLE_CHARS's English words
+    (4,000 / 6), each run of a script counted by its own letters a word (words_end: 4 of Thai
+    and Lao, 3 of Khmer and Burmese, 2 of Chinese and Japanese, 1 word a run of any other);
+    MAX_ARTICLE_CHARS where the text holds fewer."""
+    end = words_end(text, MAX_ARTICLE_CHARS / ENGLISH_CHARS_PER_WORD)
+    return MAX_ARTICLE_CHARS if end is None else min(MAX_ARTICLE_CHARS, end)
 
 
 def word_count(text: str, split: Sequence[str] | None = None) -> int:
