@@ -187,3 +187,23 @@ def test_english_quoted_in_a_thai_text_is_read_as_english_words() -> None:
     limit = kp_sentences._read_limit(text)
     english_words = len(text[400:limit].split())
     assert english_words >= 550, english_words
+
+
+def test_without_icu4py_khmer_gives_no_words_and_other_languages_still_digest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A wheel missing or failing to load: Khmer, Lao and Burmese show points without terms;
+    # nothing else changes, and no error reaches a digest.
+    import sys
+
+    monkeypatch.setitem(sys.modules, "icu4py.breakers", None)  # (import raises ImportError)
+    monkeypatch.setattr(segment, "_SEGMENTERS", {})
+    assert segment.words(_SPACELESS[0][1], "khmer") == []
+    assert segment.words(_SPACELESS[3][1], "chinese")
+    text = "កម្មកររោងចក្រទាមទារប្រាក់ឈ្នួល។ សមាគមរោងចក្របដិសេធ។ ក្រសួងការងារនឹងពិភាក្សា។"
+    sources = [
+        Source(f"{side}{i}", f"រោងចក្រ {side} {i}", text, f"km{side}{i}", side)
+        for side in ("left", "right")
+        for i in range(2)
+    ]
+    assert digest(sources).framing is not None
