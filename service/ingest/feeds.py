@@ -22,7 +22,7 @@ import feedparser
 
 from service.core.times import plausible_or_none
 from service.coverage.engine import Engine, IngestResult, RawArticle
-from service.ingest.feedtrim import bounded_for_feedparser
+from service.ingest.feedtrim import FEEDPARSER_CONTENT_TYPE, bounded_for_feedparser
 from service.ingest.fetch import FEED_POLICY, FetchError, FetchPolicy, fetch
 from service.ingest.jsonl import read_articles
 from service.ingest.pagemeta import parse_time, strip_html
@@ -136,6 +136,11 @@ def parse_feed(body: bytes, feed_url: str, outlet_id: str | None) -> list[RawArt
 
     A plain, well-formed UTF-8 feed is read by plainfeed (the same articles, at a fraction of
     feedparser's CPU); every other document by feedparser."""
+    if b"&#" in body:
+        # Before both readers and the cut: expat refuses a surrogate's reference, so the cut
+        # stopped there (keeping only the items before it, or refusing a feed past the budget)
+        # where feedparser, given the joined document, reads every item.
+        body = _joined_surrogate_refs(body)
     plain = parse_plain_feed(body, feed_url)
     if plain is None:
         # feedparser's CPU grows with the bytes it reads: only the items kept, within a budget.
@@ -170,7 +175,10 @@ def parse_feed_with_feedparser(
     try:
         parsed = feedparser.parse(
             body,
-            response_headers={"content-location": feed_url, "content-type": "application/xml"},
+            response_headers={
+                "content-location": feed_url,
+                "content-type": FEEDPARSER_CONTENT_TYPE,
+            },
         )
     except Exception as exc:
         # feedparser's own bugs on hostile bytes (&#99999999999; raises OverflowError in its

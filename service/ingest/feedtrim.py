@@ -6,20 +6,26 @@ feed held a feed worker's thread for 10-15 s every pass. The plain reader (plain
 first on the whole document; what it leaves to feedparser is cut here after the last whole item
 that ends within FEEDPARSER_MAX_BYTES (and after MAX_ITEMS items, as only those are kept), the
 elements still open there closed, so feedparser sees a shorter well-formed document with the
-same first items (a document in an encoding expat lacks is made UTF-8 first). A document that
-cannot be cut so (not well-formed before its first item ends, an item larger than the budget,
-bytes not in its declared encoding, entities declared in a DTD) and is over the budget is
-refused with a message saying so."""
+same first items (a document not in UTF-8 is decoded as feedparser decodes it and cut as UTF-8).
+A document that cannot be cut so (not well-formed where it is read, an item larger than the
+budget, bytes not in the encoding it declares, entities declared in a DTD) is given whole to
+feedparser when within the budget (which decides, as before), refused with a message past it."""
 
 from __future__ import annotations
 
-import codecs
 import re
+from typing import Any
 from xml.parsers import expat
+
+from feedparser.encodings import convert_to_utf8
+from feedparser.exceptions import CharacterEncodingOverride, CharacterEncodingUnknown
 
 # Bytes of a document feedparser reads at most: under 4 s of its CPU at worst (bench/feed_hostile.py:
 # Atom XHTML content), and room for a legitimate 1 MB feed of 300 items with HTML summaries.
 FEEDPARSER_MAX_BYTES = 1024 * 1024
+# The media type feeds.py gives feedparser: it decides which encoding feedparser reads a
+# document in, so the cut decodes it with the same one.
+FEEDPARSER_CONTENT_TYPE = "application/xml"
 _ITEM_NAMES = frozenset({"item", "entry"})
 # Elements around a feed's own item at most (rss/channel/item is 2, rdf:RDF/item 1).
 MAX_ITEM_DEPTH = 16
@@ -39,92 +45,106 @@ def bounded_for_feedparser(
     # Cut as UTF-8: expat reads few encodings itself (a Shift_JIS, GBK or UTF-16 feed was not
     # cut, so refused past the budget, where feedparser had read it).
     readable = as_utf8(body)
-    cut = None if readable is None else _last_cut(readable, max_items, max_bytes)
-    if readable is None or cut is None:
+    cut: tuple[int, list[str]] | str = "bytes that are not in the encoding it declares"
+    if readable is not None:
+        cut = _last_cut(readable, max_items, max_bytes)
+    if isinstance(cut, str) or readable is None:
         if len(body) <= max_bytes:
-            return body
+            return body  # feedparser reads it whole, as before there was a cut (and decides)
         raise ValueError(
             f"the feed is {len(body):,} bytes and is not plain RSS or Atom, so it would be read "
             f"by the slow parser, which reads at most {max_bytes:,}; and it cannot be cut at an "
-            "item before that (not well-formed XML, not in its declared encoding, entities "
-            "declared in a DTD, or a first item that large): serve a shorter feed"
+            f"item before that ({cut}): serve a shorter feed"
         )
     end, closers = cut
     if end >= len(readable) - 1:
         return body
-    return readable[:end] + b"".join(b"</" + name.encode("ascii") + b">" for name in closers)
+    return readable[:end] + b"".join(b"</" + name.encode("utf-8") + b">" for name in closers)
 
 
-# Encodings expat reads itself (the bytes are cut as they are); any other is made UTF-8 first.
-_EXPAT_NATIVE = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"})
+# An XML declaration's encoding (at the start, after a UTF-8 byte order mark).
 _DECLARED = re.compile(
     rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([^\"']{1,40})[\"']"
 )
-_DECLARATION = re.compile(r"\A(\ufeff?\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"'])[^\"']{1,40}")
-# A document's first bytes in UTF-16 or UTF-32 without a byte order mark ("<?" or "<r").
-_WIDE_STARTS = (
-    (b"\x00\x00\x00<", "utf-32-be"),
-    (b"<\x00\x00\x00", "utf-32-le"),
-    (b"\x00<", "utf-16-be"),
-    (b"<\x00", "utf-16-le"),
-)
+_UTF8_NAMES = frozenset({"utf-8", "utf8"})
+# A byte order mark of UTF-16 or UTF-32, or such a document's first bytes without one ("<?").
+_WIDE_STARTS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\x00\x00\x00<", b"\x00<", b"<\x00")
 
 
 def as_utf8(body: bytes) -> bytes | None:
-    """The document in an encoding expat reads: as it is when it is one, else decoded by its
-    byte order mark or declaration and written as UTF-8 (the declaration saying so); None when
-    its bytes are not what it declares."""
-    encoding: str | None = None
-    if body.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        encoding = "utf-32"
-    elif body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    else:
-        encoding = next((name for start, name in _WIDE_STARTS if body.startswith(start)), None)
-    if encoding is None:
-        declared = _DECLARED.match(body)
-        if declared is None:
-            return body  # UTF-8 (with or without its byte order mark)
-        encoding = declared.group(1).decode("ascii", "replace").strip().lower()
-        if encoding in _EXPAT_NATIVE:
+    """The document in UTF-8, decoded as feedparser decodes it (its own function): as it is
+    when it is UTF-8 already; None when its bytes are not in the encoding it declares.
+
+    feedparser reads a document whose bytes are not UTF-8 and that declares no other encoding
+    as Windows-1252 (then ISO-8859-2); so must the cut, else it stopped at the first such byte
+    and kept only the items before it (a 100-item feed of an old CMS: 3 articles)."""
+    declared = _DECLARED.match(body)
+    name = None if declared is None else declared.group(1).decode("ascii", "replace").lower()
+    if (name is None or name.strip() in _UTF8_NAMES) and not body.startswith(_WIDE_STARTS):
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
             return body
+    result: dict[str, Any] = {}
     try:
-        if not codecs.lookup(encoding)._is_text_encoding:
-            return None  # "rot13", "hex": not a character encoding
-        text = body.decode(encoding)
+        data = convert_to_utf8({"content-type": FEEDPARSER_CONTENT_TYPE}, body, result)
     except (LookupError, UnicodeError, ValueError):
         return None
-    return _DECLARATION.sub(r"\1utf-8", text.removeprefix("\ufeff"), count=1).encode(
-        "utf-8", "surrogatepass"
-    )
+    error = result.get("bozo_exception")
+    if isinstance(error, CharacterEncodingUnknown) or not isinstance(data, bytes):
+        return None
+    declared_other = name is not None and name.strip() not in _UTF8_NAMES
+    if isinstance(error, CharacterEncodingOverride) and declared_other:
+        # Declared Shift_JIS (say) and not: feedparser falls back to Windows-1252, whose text
+        # is nonsense; not cut (refused past the budget, as before).
+        return None
+    return data
 
 
-def _last_cut(body: bytes, max_items: int, max_bytes: int) -> tuple[int, list[str]] | None:
+# The rest of a start, end or empty-element tag: a ">" inside a quoted attribute value does not
+# end it. Each byte belongs to one branch, so matching is linear.
+_TAG_REST = re.compile(rb"[^\"'>]*(?:(?:\"[^\"]*\"|'[^']*')[^\"'>]*)*>")
+
+
+def _last_cut(body: bytes, max_items: int, max_bytes: int) -> tuple[int, list[str]] | str:
     """(offset just past the last item end that can be kept, the elements open there, innermost
-    first), or None when no item ends within the budget in a well-formed prefix."""
+    first), or why the document cannot be cut."""
     if b"\x00" in body[:4]:
-        return None  # (as_utf8 made UTF-16 and UTF-32 documents UTF-8 before)
-    parser = expat.ParserCreate()
+        return "not XML"  # (as_utf8 made UTF-16 and UTF-32 documents UTF-8 before)
+    parser = expat.ParserCreate("utf-8")
     # As plainfeed: no parameter entities, no external entity ever fetched; a DTD declaring
     # entities is not scanned at all (expansion is feedparser's business, bounded by bytes).
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     stack: list[str] = []
     items = 0
     found: tuple[int, list[str]] | None = None
+    why = f"no item ends within its first {max_bytes:,} bytes"
 
-    def stop(*_: object) -> None:
+    def refuse(reason: str) -> None:
+        nonlocal why, found
+        why, found = reason, None
         raise _Stop
+
+    def entity_declared(*_: object) -> None:
+        refuse("entities declared in a DTD")
 
     def refuse_external(*_: object) -> int:
-        raise _Stop
+        refuse("an external entity")
+        return 0
 
     open_items = 0  # item elements open now: one inside another is in its content
 
+    item_start = 0  # offset of the open item's start tag
+
     def start(name: str, attrs: object) -> None:
-        nonlocal open_items
+        nonlocal open_items, item_start
         stack.append(name)
         if name.rpartition(":")[2] in _ITEM_NAMES:
             open_items += 1
+            if open_items == 1:
+                item_start = parser.CurrentByteIndex
 
     def end(name: str) -> None:
         nonlocal items, found, open_items
@@ -134,27 +154,37 @@ def _last_cut(body: bytes, max_items: int, max_bytes: int) -> tuple[int, list[st
         open_items -= 1
         if open_items:
             return  # an item inside an item (in its content): not the feed's own
-        closing = body.find(b">", parser.CurrentByteIndex)
-        if closing < 0 or closing + 1 > max_bytes:
+        # The end of "</item>", or of an empty "<item a='>'/>" (expat tells the offset past
+        # it, so the first ">" from there ended the next tag: the cut held an "<item>" left
+        # open, and feedparser refused the whole feed; a ">" in a quoted value ends nothing).
+        tag = _TAG_REST.match(body, item_start + 1)
+        if tag is not None and not tag.group().endswith(b"/>"):
+            tag = _TAG_REST.match(body, parser.CurrentByteIndex + 1)
+        if tag is None or tag.end() > max_bytes:
             raise _Stop
-        if len(stack) > MAX_ITEM_DEPTH or not all(open_.isascii() for open_ in stack):
+        if len(stack) > MAX_ITEM_DEPTH:
             # A feed's items sit two or three elements deep; copying a hostile depth at each
             # item was quadratic (100,000 wrappers and 500 items: 2.9 s).
-            raise _Stop
-        found = (closing + 1, list(reversed(stack)))
+            refuse(f"items more than {MAX_ITEM_DEPTH} elements deep")
+        found = (tag.end(), list(reversed(stack)))
         items += 1
         if items >= max_items:
             raise _Stop
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.EntityDeclHandler = stop
+    parser.EntityDeclHandler = entity_declared
     parser.ExternalEntityRefHandler = refuse_external
     try:
         # Past the budget nothing is kept, so expat never reads much beyond it.
         parser.Parse(body[: max_bytes + 64 * 1024], False)
-    except (_Stop, expat.ExpatError):
+    except _Stop:
         pass
+    except expat.ExpatError as error:
+        # Not well-formed where it was read: cutting before the error kept the items before it
+        # and dropped the rest unsaid (an "&nbsp;" in item 3 of 100: 2 articles, no error);
+        # feedparser reads it whole within the budget (and says what is wrong), else refused.
+        return f"not well-formed XML: {error}"
     except (ValueError, LookupError, UnicodeError):
-        return None  # an encoding expat cannot read: not cut
-    return found
+        return "an encoding expat cannot read"
+    return why if found is None else found
