@@ -714,13 +714,16 @@ def test_an_image_map_area_gets_its_card_beside_its_region(make_browser: Any) ->
     assert gap_x <= 20 and gap_y <= 20, f"the card {edges} is far from the area {region}"
 
 
+@pytest.mark.parametrize(("answer", "said"), [([], "not in the expected format"), (None, "no")])
 def test_an_answer_of_the_wrong_shape_says_so_with_a_way_to_the_options(
-    make_browser: Any,
+    make_browser: Any, answer: list[Any] | None, said: str
 ) -> None:
     """Whatever answers at the service's address with JSON that is no score (another service, an
     old proxy): the panel says the answer is not in the expected format and to check the address
     in the options, and, as for a service that is down, offers the button to get there (it
-    offered none: the reader was told to go somewhere with no way to it)."""
+    offered none: the reader was told to go somewhere with no way to it). The same for a 404
+    coded "not_found", as a Parallax service answers at a wrong path (an address with a prefix
+    the service is not under): /v1/score itself never answers 404, and it had no button."""
     table = json.loads(ratings_export())
     name_at = table["fields"].index("name")
     nyt = next(row[name_at] for row in table["outlets"] if row[0] == "nytimes.com")
@@ -730,11 +733,11 @@ def test_an_answer_of_the_wrong_shape_says_so_with_a_way_to_the_options(
         since = time.time() * 1000
         browser.set_settings(serviceUrl=stand_in.url)
         browser.wait_for_sync(since)
-        stand_in.score = []  # type: ignore[assignment]  # JSON, but no score
+        stand_in.score = answer  # type: ignore[assignment]  # JSON, but no score; None: 404
         page = open_article(browser, NYT_ARTICLE)
         open_panel(page)
         error = page.locator("parallax-panel .service-error")
-        assert "not in the expected format" in error.inner_text()
+        assert said in error.inner_text()
         # The table's rating is still shown.
         assert page.locator("parallax-panel .outlet-name").inner_text() == nyt
         violations = audit(page, {"include": [["parallax-panel"]]})

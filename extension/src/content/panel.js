@@ -234,7 +234,9 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
       }
       // An answer that is not a Parallax service's (JSON of the wrong shape, not JSON, too large,
       // no such path) says to check the address in the options: the way there goes with it.
-      const wrongAddress = ["bad_response", "too_large", "http_404", "not_parallax"].includes(String(error?.code));
+      // "not_found" is a Parallax service's own 404 (an address with a path it is not under):
+      // /v1/score itself never answers 404.
+      const wrongAddress = ["bad_response", "too_large", "http_404", "not_found", "not_parallax"].includes(String(error?.code));
       storySection.append(h("p", { class: "notice error service-error", role: "status",
         text: unreachable
           ? `${error.message ?? "The Parallax service is not reachable."} Coverage of this story cannot be shown until it is back. `
