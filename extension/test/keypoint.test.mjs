@@ -193,3 +193,16 @@ test("without key points, the coverage's headline and article titles read in the
     assert.equal(node.getAttribute("lang"), "", `${cls}: the feed's language is not known`);
   }
 });
+
+test("an outlet whose lean or factuality label is no known label reads as not rated, with why", async () => {
+  const { outletDetails } = await import("../src/lib/views.js");
+  // A service's answer with labels of the wrong type or unknown words: the chip said "Not rated",
+  // but the sentence saying why was left out (a label was there), and the scale's data said 5.
+  for (const label of [5, true, { a: 1 }, "constructor", "somewhat-left"]) {
+    const node = outletDetails({ id: "x.example", name: "X", lean: { label }, factuality: { label } });
+    const text = node.textContent;
+    assert.match(text, /No lean rating/, String(label));
+    assert.doesNotMatch(text, /\[object|function|native code/, String(label));
+    assert.equal(node.find("lean-chip").attributes["data-lean"], "unrated", String(label));
+  }
+});

@@ -59,8 +59,10 @@ function outletQualityText(quality) {
  *   name links to the outlet's page on the service.
  */
 export function outletDetails(outlet, { scale = true, heading = "h3", serviceUrl = "" } = {}) {
-  const lean = outlet?.lean?.label ?? null;
-  const factuality = outlet?.factuality?.label ?? null;
+  // Only the known labels: anything else from a service (a number, an unknown word) is no
+  // rating, and the reader is told why there is none.
+  const lean = LEAN_STEPS.includes(outlet?.lean?.label) ? outlet.lean.label : null;
+  const factuality = FACTUALITY_ORDER.includes(outlet?.factuality?.label) ? outlet.factuality.label : null;
   const owner = str(outlet?.owner);
   const ownerType = str(outlet?.owner_type);
   const flags = Array.isArray(outlet?.flags) ? outlet.flags.filter((f) => typeof f === "string" && f) : [];
