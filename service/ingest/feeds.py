@@ -214,14 +214,18 @@ def parse_feed_with_feedparser(
     return articles
 
 
-# A numeric character reference, and the one right after it (not consumed).
+# A numeric character reference, and the one right after it (not consumed). Leading zeros
+# are any number ("&#x00000000D83D;" is a surrogate too: feedparser lost the whole feed on it).
 _CHAR_REF = re.compile(
-    rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});(?=&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});)?"
+    rb"&#([xX]0*[0-9a-fA-F]{1,8}|0*[0-9]{1,10});(?=&#([xX]0*[0-9a-fA-F]{1,8}|0*[0-9]{1,10});)?"
 )
 
 
 def _ref_value(digits: bytes) -> int:
-    return int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+    # Without its leading zeros: int() refuses more than 4,300 decimal digits.
+    if digits[:1] in (b"x", b"X"):
+        return int(digits[1:].lstrip(b"0") or b"0", 16)
+    return int(digits.lstrip(b"0") or b"0")
 
 
 def _joined_surrogate_refs(body: bytes) -> bytes:

@@ -116,3 +116,24 @@ def test_a_surrogate_pair_written_as_references_does_not_stop_the_cut(
     assert len(articles) == min(count, MAX_ENTRIES_PER_FEED)
     assert articles[3].title == "Plan 3 \U0001f600 &"
     assert max(feedparser_reads, default=0) <= FEEDPARSER_MAX_BYTES + 100
+
+
+@pytest.mark.parametrize(
+    ("refs", "title"),
+    [
+        ("&#x00000000D83D;&#x00000000DE00;", "Plan 3 \U0001f600"),
+        ("&#0000000000055357;&#56832;", "Plan 3 \U0001f600"),
+        ("&#x" + "0" * 20_000 + "DFFF;", "Plan 3 \ufffd"),
+        ("&#" + "0" * 20_000 + "65;", "Plan 3 A"),
+    ],
+    ids=["hex-zeros", "decimal-zeros", "lone-many-zeros", "not-a-surrogate"],
+)
+def test_a_surrogate_reference_with_leading_zeros_does_not_lose_the_feed(
+    refs: str, title: str
+) -> None:
+    # ccc2345 read at most 8 hex or 10 decimal digits: with more leading zeros the reference
+    # was left to feedparser, which raised UnicodeEncodeError ("unreadable feed", no item).
+    body = _rss(_items(5, " " + refs + " &amp; &lt;b&gt;", at=3)).encode()
+    articles = parse_feed(body, BASE, "paper.example")
+    assert len(articles) == 5
+    assert articles[3].title == title + " &"
