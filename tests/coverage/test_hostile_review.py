@@ -278,10 +278,14 @@ def test_commands_take_titleless_control_and_punctuation_only_articles(
     assert "Traceback" not in result.output
     lines = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
     assert lines
-    texts = {r["id"]: clean(r["text"]) for r in rows}
+    # Every point is its article's words: a sentence of its text or (topping up to three
+    # points) its title, and never a title of punctuation or controls alone.
+    texts = {r["id"]: (clean(r["text"]), clean(r.get("title", ""))) for r in rows}
     for story in lines:
         for point in story.get("key_points", []):
-            assert point["text"] and point["text"] in texts[point["article_id"]]
+            text, title = texts[point["article_id"]]
+            assert point["text"] and (point["text"] in text or point["text"] == title)
+            assert any(ch.isalpha() for ch in point["text"])
 
 
 # --- consolidation ----------------------------------------------------------------------------

@@ -214,9 +214,10 @@ def digest(sources: Sequence[Source], model: SentenceModel | None = None) -> Sto
     if not sources:
         return StoryDigest("", ())
     story = _Story(sources, model)
-    points = tuple(key_points(story))
+    headline = neutral_headline(story)
+    points = tuple(key_points(story, headline))
     return StoryDigest(
-        headline=neutral_headline(story),
+        headline=headline,
         key_points=points,
         framing=framing(story, points),
     )
