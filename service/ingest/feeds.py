@@ -22,7 +22,12 @@ import feedparser
 
 from service.core.times import plausible_or_none
 from service.coverage.engine import Engine, IngestResult, RawArticle
-from service.ingest.feedtrim import FEEDPARSER_CONTENT_TYPE, bounded_for_feedparser
+from service.ingest.feedtrim import (
+    FEEDPARSER_CONTENT_TYPE,
+    as_utf8,
+    bounded_for_feedparser,
+    is_wide,
+)
 from service.ingest.fetch import FEED_POLICY, FetchError, FetchPolicy, fetch
 from service.ingest.jsonl import read_articles
 from service.ingest.pagemeta import parse_time, strip_html
@@ -136,6 +141,10 @@ def parse_feed(body: bytes, feed_url: str, outlet_id: str | None) -> list[RawArt
 
     A plain, well-formed UTF-8 feed is read by plainfeed (the same articles, at a fraction of
     feedparser's CPU); every other document by feedparser."""
+    if is_wide(body):
+        # UTF-16 or UTF-32: made UTF-8 as feedparser makes it (its own function), so the
+        # references below can be found (and the cut need not convert it again).
+        body = as_utf8(body) or body
     if b"&#" in body:
         # Before both readers and the cut: expat refuses a surrogate's reference, so the cut
         # stopped there (keeping only the items before it, or refusing a feed past the budget)

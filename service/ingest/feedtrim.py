@@ -71,6 +71,11 @@ _UTF8_NAMES = frozenset({"utf-8", "utf8"})
 _WIDE_STARTS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\x00\x00\x00<", b"\x00<", b"<\x00")
 
 
+def is_wide(body: bytes) -> bool:
+    """Whether the document is UTF-16 or UTF-32 (by its byte order mark or first bytes)."""
+    return body.startswith(_WIDE_STARTS)
+
+
 def as_utf8(body: bytes) -> bytes | None:
     """The document in UTF-8, decoded as feedparser decodes it (its own function): as it is
     when it is UTF-8 already; None when its bytes are not in the encoding it declares.

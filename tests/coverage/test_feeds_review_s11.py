@@ -137,3 +137,20 @@ def test_a_surrogate_reference_with_leading_zeros_does_not_lose_the_feed(
     articles = parse_feed(body, BASE, "paper.example")
     assert len(articles) == 5
     assert articles[3].title == title + " &"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+@pytest.mark.parametrize("count", [5, 3000])
+def test_a_wide_feed_with_a_surrogate_pair_written_as_references_is_read(
+    encoding: str, count: int
+) -> None:
+    # The join looks for "&#" in the bytes: in UTF-16 or UTF-32 it is not there, so
+    # feedparser raised UnicodeEncodeError ("unreadable feed") and the cut refused one past
+    # the budget. Such a document is made UTF-8 (as feedparser makes it) first.
+    declaration = f'<?xml version="1.0" encoding="{encoding.partition("-le")[0]}"?>'
+    text = _rss(_items(count, " &#xD83D;&#xDE00; &amp; &lt;b&gt;", at=3, words=60), declaration)
+    body = text.encode(encoding)
+    assert (len(body) > FEEDPARSER_MAX_BYTES) == (count == 3000)
+    articles = parse_feed(body, BASE, "paper.example")
+    assert len(articles) == min(count, MAX_ENTRIES_PER_FEED)
+    assert articles[3].title == "Plan 3 \U0001f600 &"
