@@ -25,6 +25,7 @@ from service.core.resolver import Resolution
 from service.core.text import storable, storable_or_none
 from service.core.times import plausible_or_none
 from service.core.urls import URLInputError
+from service.coverage import digest_code
 from service.coverage import summary as summary_module
 from service.coverage.cluster import Clusterer, Doc
 from service.coverage.summary import (
@@ -674,9 +675,13 @@ class Engine:
         other ratings: an outlet re-rated since, a table reloaded, a digest older than its
         ratings' stamp). Made once per story and ratings version in this process (the
         snapshot cache's version names the ratings); the writer stores its own at the story's
-        next change, or when it takes up the ratings (Store.rerate)."""
+        next change, or when it takes up the ratings (Store.rerate). So is a digest another
+        version of the code made (its "code" is not digest_code's now: an upgrade changed how
+        points are chosen), which the writer keeps until the story next changes."""
         digest = row.digest
-        if digest is None or self.digest_ratings.holds(digest):
+        if digest is None or (
+            digest.get("code") == digest_code.current() and self.digest_ratings.holds(digest)
+        ):
             return row
         sample = self.store.digest_sample(row.id)
         if not sample:

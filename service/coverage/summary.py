@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from service.core.text import storable
 from service.core.times import iso
-from service.coverage import keypoints
+from service.coverage import digest_code, keypoints
 from service.store.base import SIDES, Article, StoryRow
 
 # Folding the seven lean labels into the three sides a story's coverage is shown by.
@@ -175,7 +175,8 @@ def story_digest(
     wire copies left out while there are originals), as the store keeps them: outlets by id.
     With `ratings`, each article's side is its outlet's under them (not the one stored with
     the article at ingest). The digest names the side it read for each outlet ("sides") and,
-    with `ratings`, their version ("ratings"): what DigestRatings.holds checks."""
+    with `ratings`, their version ("ratings"): what DigestRatings.holds checks; and the code
+    that made it ("code", digest_code): a reader remakes one another version made."""
     sample = list(articles)
     originals = [a for a in sample if a.syndicated_of is None] or sample[:1]
     sources = [
@@ -193,6 +194,7 @@ def story_digest(
     ]
     made = keypoints.digest(sources).to_json()
     made["sides"] = {s.outlet: s.side for s in sources if s.outlet}
+    made["code"] = digest_code.current()
     if ratings is not None:
         made["ratings"] = ratings.version
     return made

@@ -374,8 +374,8 @@ def _digest_for(value: Any, sample: str) -> dict[str, Any] | None:
 
 # What the digest is computed by: a stored digest is reused only if the same code, tables and
 # language libraries made it (digest_code follows the digest's imports, so none is left out).
-# Taken at the first digest, not at import: it reads the digest's sources (~30 ms).
-_digest_code = lru_cache(maxsize=1)(digest_code.fingerprint)
+# Taken at the first digest, not at import (digest_code.current).
+_digest_code = digest_code.current
 
 
 def _signature(members: Iterable[tuple[int, bool]]) -> str:

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from service.cli import main
+from service.coverage import digest_code
 from service.coverage.engine import Engine, RawArticle
 from service.coverage.runtime import engine
 from tests.coverage.conftest import OUTLET_COLUMNS
@@ -1241,3 +1242,49 @@ def test_an_outlet_first_stored_by_a_writer_on_replaced_ratings_gets_the_newest_
         Batch(articles=[_bridge_follow_up("st-2", "rightradio.com", "right")], ratings=before)
     )
     assert old.story("st-2").outlets_by_side == {"left": 1, "center": 2, "right": 1}
+
+
+@pytest.mark.parametrize("made_by", ["another version", None])
+def test_a_digest_another_version_of_the_code_made_is_made_again_by_readers(
+    service: Service, made_by: str | None
+) -> None:
+    # After an upgrade the writer remakes a story's digest only when the story next changes;
+    # until then a reader showed the old code's points (before this session's readable points:
+    # quotation fragments, questions) on every story nothing new joined.
+    service.start()
+    story_id = _ingest_story(service)
+    store: Any = service.engine.store
+    made = store.story(story_id)
+    assert made is not None and made.digest is not None
+    assert made.digest["code"] == digest_code.current()
+    old_point = {**made.digest["key_points"][0], "text": "Why did the bridge close?"}
+    old = {**made.digest, "key_points": [old_point]}
+    if made_by is None:
+        del old["code"]  # (as every digest stored before digests named their code)
+    else:
+        old["code"] = made_by
+    conn = store._conn()
+    with store._writing(conn):
+        store._run(conn, "UPDATE stories SET digest = ? WHERE id = ?", (store._json(old), story_id))
+    service.start()
+    shown = service.get_json(f"/v1/stories/{story_id}")["key_points"]
+    assert [p["text"] for p in shown] == [p["text"] for p in made.digest["key_points"]]
+    assert "Why did the bridge close?" not in service.page(f"/stories/{story_id}")
+
+
+def test_a_digest_this_version_made_is_served_as_stored(service: Service) -> None:
+    service.start()
+    story_id = _ingest_story(service)
+    store: Any = service.engine.store
+    made = store.story(story_id)
+    assert made is not None and made.digest is not None
+    point = {**made.digest["key_points"][0], "text": "A point exactly as the writer stored it."}
+    kept = {**made.digest, "key_points": [point]}
+    conn = store._conn()
+    with store._writing(conn):
+        store._run(
+            conn, "UPDATE stories SET digest = ? WHERE id = ?", (store._json(kept), story_id)
+        )
+    service.start()
+    shown = service.get_json(f"/v1/stories/{story_id}")["key_points"]
+    assert [p["text"] for p in shown] == ["A point exactly as the writer stored it."]

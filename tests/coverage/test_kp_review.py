@@ -24,6 +24,7 @@ from flask import Flask
 
 from bench.coverage_speed import Synth
 from service.cli.coverage import summarize
+from service.coverage import digest_code
 from service.coverage import keypoints as kp
 from service.coverage.engine import RawArticle
 from service.coverage.keypoints import Source, digest
@@ -304,7 +305,8 @@ def test_a_stored_digest_with_lone_surrogates_and_controls_reads_back(coverage_a
         '"leftpaper.com\\udc00", "article_id": "x\\ud800", "url": "javascript:alert(1)"}], '
         '"framing": {"left": {"terms": ["t\\ud800"], "points": [{"text": "F \\udfff"}], '
         '"articles": 1}, "right": {"terms": [], "points": [], "articles": 1}}, '
-        f'"ratings": "{eng.ratings.version}", "sides": {{}}}}'
+        f'"ratings": "{eng.ratings.version}", "sides": {{}}, '
+        f'"code": "{digest_code.current()}"}}'  # (made by this version: read as stored)
     )
     store: Any = eng.store
     conn = store._conn()
