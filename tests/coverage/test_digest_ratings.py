@@ -111,6 +111,16 @@ def _ingest_story(service: Service) -> str:
     return stored.story_id
 
 
+def _store_digest(store: Any, story_id: str, digest: dict[str, Any]) -> None:
+    """Writes a story's digest as stored by hand (as an older version, or a hostile edit, left
+    it)."""
+    conn = store._conn()
+    with store._writing(conn):
+        store._run(
+            conn, "UPDATE stories SET digest = ? WHERE id = ?", (store._json(digest), story_id)
+        )
+
+
 def _rerate(tmp_path: Path, outlet_row: str, name: str = "newsroom-panel") -> None:
     """Imports an override row as an operator does (`parallax ratings import`)."""
     path = tmp_path / f"{name}.csv"
@@ -239,9 +249,9 @@ def test_a_digest_stored_before_digests_named_their_sides_reads_back_and_is_made
     framing = made.digest["framing"]
     old = {k: v for k, v in made.digest.items() if k not in ("ratings", "sides")}
     old["framing"] = {"right": framing["left"], "center": framing["center"]}
+    _store_digest(store, story_id, old)
     conn = store._conn()
     with store._writing(conn):
-        store._run(conn, "UPDATE stories SET digest = ? WHERE id = ?", (store._json(old), story_id))
         # An upgraded store has never been brought to any ratings.
         store._run(conn, "DELETE FROM cursors WHERE name = 'digest_ratings'")
     service.start()
@@ -1263,9 +1273,7 @@ def test_a_digest_another_version_of_the_code_made_is_made_again_by_readers(
         del old["code"]  # (as every digest stored before digests named their code)
     else:
         old["code"] = made_by
-    conn = store._conn()
-    with store._writing(conn):
-        store._run(conn, "UPDATE stories SET digest = ? WHERE id = ?", (store._json(old), story_id))
+    _store_digest(store, story_id, old)
     service.start()
     shown = service.get_json(f"/v1/stories/{story_id}")["key_points"]
     assert [p["text"] for p in shown] == [p["text"] for p in made.digest["key_points"]]
@@ -1280,11 +1288,7 @@ def test_a_digest_this_version_made_is_served_as_stored(service: Service) -> Non
     assert made is not None and made.digest is not None
     point = {**made.digest["key_points"][0], "text": "A point exactly as the writer stored it."}
     kept = {**made.digest, "key_points": [point]}
-    conn = store._conn()
-    with store._writing(conn):
-        store._run(
-            conn, "UPDATE stories SET digest = ? WHERE id = ?", (store._json(kept), story_id)
-        )
+    _store_digest(store, story_id, kept)
     service.start()
     shown = service.get_json(f"/v1/stories/{story_id}")["key_points"]
     assert [p["text"] for p in shown] == ["A point exactly as the writer stored it."]
