@@ -238,3 +238,19 @@ def server() -> Iterator[LocalServer]:
 
 def feed_bytes(name: str) -> bytes:
     return (FEEDS / name).read_bytes()
+
+
+@pytest.fixture
+def feedparser_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every document given to feedparser."""
+    import feedparser
+
+    sizes: list[int] = []
+    real = feedparser.parse
+
+    def recording(body: bytes, *args: Any, **kwargs: Any) -> Any:
+        sizes.append(len(body))
+        return real(body, *args, **kwargs)
+
+    monkeypatch.setattr(feedparser, "parse", recording)
+    return sizes

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from service.ingest.feeds import MAX_ENTRIES_PER_FEED, parse_feed, parse_feed_with_feedparser
@@ -25,22 +23,6 @@ def _items(count: int, special: str = "", at: int = -1, words: int = 0) -> str:
         f"<description>The council met. {'word ' * words}</description></item>"
         for i in range(count)
     )
-
-
-@pytest.fixture
-def feedparser_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The size of every document given to feedparser."""
-    import feedparser
-
-    sizes: list[int] = []
-    real = feedparser.parse
-
-    def recording(body: bytes, *args: Any, **kwargs: Any) -> Any:
-        sizes.append(len(body))
-        return real(body, *args, **kwargs)
-
-    monkeypatch.setattr(feedparser, "parse", recording)
-    return sizes
 
 
 # -- the cut for feedparser ------------------------------------------------------------------

@@ -123,22 +123,6 @@ def _html_items(count: int, start: int = 0) -> bytes:
     )
 
 
-@pytest.fixture
-def feedparser_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The size of every document given to feedparser."""
-    import feedparser
-
-    sizes: list[int] = []
-    real = feedparser.parse
-
-    def recording(body: bytes, *args: Any, **kwargs: Any) -> Any:
-        sizes.append(len(body))
-        return real(body, *args, **kwargs)
-
-    monkeypatch.setattr(feedparser, "parse", recording)
-    return sizes
-
-
 @pytest.mark.backends("sqlite")
 def test_a_5mb_feed_of_html_items_is_read_as_its_first_items_within_the_budget(
     feedparser_reads: list[int],
