@@ -19,8 +19,8 @@ pytestmark = pytest.mark.e2e
 
 RLM = "\u200f"
 # One event (invented for this test) told by Arabic outlets: alarabiya.net and aawsat.com are
-# 'ar en' in the ratings, almanar.com.lb 'ar en'; thenational.ae is rated 'ar' and writes in
-# English. A title starts and ends with RLM, as Arabic titles often do.
+# 'ar en' in the ratings, almanar.com.lb 'ar en'; thenational.ae writes in English (an outlet
+# rated 'ar' that writes English: tests/test_pages.py). A title starts and ends with RLM, as Arabic titles often do.
 ARTICLES = [
     ("alarabiya.net", "https://www.alarabiya.net/arab-and-world/2025/11/03/metro-abu-dhabi",
      "أبوظبي تفتتح خط مترو جديد يربط المطار بوسط المدينة",

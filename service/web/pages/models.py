@@ -268,7 +268,7 @@ PAGE_LANGUAGE = "en"  # base.html's <html lang>
 
 # The scripts of the ratings' languages written in another script than Latin (any other code
 # is taken as Latin). A title is marked with its outlet's language only if it is written in
-# that language's script: thenational.ae, rated 'ar', publishes in English, and its titles were
+# that language's script: thenational.ae, rated 'ar' until 2026-12-06, publishes in English: its titles were
 # read by a screen reader in an Arabic voice; an outlet of 'ar en' writing in Arabic script is
 # writing Arabic.
 _SCRIPTS = {
