@@ -308,7 +308,9 @@ def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[
             stop = stop | _THAI_STOP
             found = _whole_thai(found)
         elif language == "chinese":
-            found = _whole_chinese(_transliterated(_without_classifiers(found, cut)))
+            found = _whole_chinese(
+                _everyday_names(_transliterated(_without_classifiers(found, cut)))
+            )
         elif language in _ICU_STOP:
             stop = stop | _ICU_STOP[language]
             if language == "burmese":
@@ -441,6 +443,62 @@ def _transliterated(tokens: list[str], tag: Callable[[str], str] = _dictionary_t
             stop = lone_end if start == i and lone_end > i else i + 1
             out.extend(tokens[i:stop])
             i = stop
+    return out
+
+
+# A foreign place or name whose letters are all everyday words by the dictionary: "里约" (Rio)
+# is cut "里" (in, after a noun: "森林|里" in the forest) and "约" (about, before a count or
+# "有": "这里|约有三百人"), and _transliterated wants a piece tagged a name's. Read by what
+# stands around it instead: such a run of lone letters of the alphabet is a name where it opens
+# the sentence or follows a verb or a preposition ("在|里|约|举行" held in Rio, "抵达|里|约"
+# arrived in Rio), since a locative "里" follows a noun and "约" of "about" is followed by a
+# count or a verb of quantity. Not a run with a country's one letter ("访问|美|法", visited
+# the US and France) or a grammar word's tag (prepositions, conjunctions, particles, pronouns,
+# numerals, measure words: "于" of "举行于"); at most MAX_EVERYDAY_NAME letters.
+MAX_EVERYDAY_NAME = 4
+_COUNTRY_LETTERS = frozenset(
+    """美 俄 日 韩 韓 英 法 德 乌 烏 以 台 港 澳 欧 歐 印 朝 越 泰 菲 加 新 巴 伊 沙 叙 敘 土 埃 中""".split()
+)
+_GRAMMAR_TAGS = ("p", "c", "u", "r", "m", "q", "e", "y", "o")  # (tag prefixes)
+_BEFORE_NAME_TAGS = ("v", "p", "t", "d")  # a verb, preposition, time word or adverb before it
+_QUANTITY_AFTER = frozenset("有 占 达 達 为 為 合 计 計 近 余 多".split())
+
+
+def _everyday_names(tokens: list[str], tag: Callable[[str], str] = _dictionary_tag) -> list[str]:
+    """The tokens with a name of everyday letters joined (see MAX_EVERYDAY_NAME)."""
+
+    def piece(t: str) -> bool:
+        return (
+            len(t) == 1
+            and t in _TRANSLITERATION
+            and t not in _COUNTRY_LETTERS
+            and not tag(t).startswith(_GRAMMAR_TAGS)
+        )
+
+    n = len(tokens)
+    out: list[str] = []
+    i = 0
+    while i < n:
+        end = i
+        while end < n and piece(tokens[end]):
+            end += 1
+        if end == i:
+            out.append(tokens[i])
+            i += 1
+            continue
+        before = tokens[i - 1] if i else ""
+        after = tokens[end] if end < n else ""
+        if (
+            2 <= end - i <= MAX_EVERYDAY_NAME
+            and (not before or not _letters(before) or tag(before).startswith(_BEFORE_NAME_TAGS))
+            and not _NUMBER_AFTER_RE.match(after)
+            and after not in _QUANTITY_AFTER
+            and not tag(after).startswith(("m", "q"))
+        ):
+            out.append("".join(tokens[i:end]))
+        else:
+            out.extend(tokens[i:end])
+        i = end
     return out
 
 

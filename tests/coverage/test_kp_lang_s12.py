@@ -1,0 +1,44 @@
+"""Session 12's language work (lang): Chinese names of everyday letters ("里约" Rio), Burmese
+compounds ICU's dictionary lacks, and the Thai segmenter's cost per character. Invented
+texts only; each test fails on the code before its fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.coverage import segment
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "二十国集团峰会在里约举行。",  # the G20 summit was held in Rio
+        "代表团抵达里约后会见了卢拉。",  # after arriving in Rio, the delegation met Lula
+        "奥巴马访问里约。",  # Obama visited Rio
+        "峰会举行于里约。",  # the summit was held in Rio
+        "里约市长表示欢迎。",  # Rio's mayor welcomed it
+    ],
+)
+def test_a_chinese_name_of_everyday_letters_is_one_word(text: str) -> None:
+    # "里" (in) and "约" (about) are each tagged an everyday word, so no rule joined them:
+    # Rio was never a term, and the words beside it were dropped as beside a lone letter.
+    assert "里约" in segment.words(text, "chinese")
+
+
+@pytest.mark.parametrize(
+    ("text", "not_a_name"),
+    [
+        ("他在森林里约了朋友。", "里约"),  # in the forest he arranged to meet a friend
+        ("这里约有三百人。", "约有"),  # about three hundred people here
+        ("商场里约有百家店。", "里约"),  # about a hundred shops in the mall
+        ("总统访问美法两国。", "美法"),  # the president visited the US and France
+        ("峰会举行于里约。", "于里约"),  # a preposition is no piece of the name
+    ],
+)
+def test_everyday_letters_in_their_everyday_use_are_not_joined(text: str, not_a_name: str) -> None:
+    assert not_a_name not in segment.words(text, "chinese")
+
+
+def test_a_name_of_everyday_letters_keeps_the_word_beside_it() -> None:
+    # "市长" (mayor) stood beside the lone "约" and was dropped with it.
+    assert "市长" in segment.words("里约市长表示欢迎。", "chinese")
