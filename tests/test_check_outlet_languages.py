@@ -1,0 +1,171 @@
+"""scripts/check_outlet_languages.py: rows whose stated language the evidence disagrees with.
+
+Fixtures are invented here (titles, rows, feed addresses); the shared evaluation data is never
+read. The last test runs the checker's feed and name evidence over the bundled table, so a row
+given a wrong language again (thenational.ae's 'ar' for .ae, 721b43d) is caught."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.core.ratings import bundled_table
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def checker() -> Any:
+    path = ROOT / "scripts" / "check_outlet_languages.py"
+    spec = importlib.util.spec_from_file_location("check_outlet_languages", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (dataclasses look their module up by name)
+    spec.loader.exec_module(module)
+    return module
+
+
+INFERRED = (
+    "Inferred from the domain alone, not verified: kind from a website with no sign of print or "
+    "broadcast; country from the country-code domain"
+)
+KNOWN = "Name, kind and country from the reviewer's knowledge of the site"
+
+ENGLISH = [
+    "The minister said on Monday that the new bridge would open to traffic in the spring",
+    "Police are searching for a man who escaped from the prison near the border",
+    "The council voted to close the library after the budget was cut by a third",
+    "Storms have left thousands of homes without power across the north of the country",
+]
+ARABIC = [
+    "أعلنت الحكومة اليوم عن خطة جديدة لدعم المزارعين في المناطق الريفية",
+    "افتتح وزير النقل خط مترو جديد يربط المطار بوسط المدينة",
+    "قال رئيس الوزراء إن المفاوضات ستستأنف الأسبوع المقبل في القاهرة",
+]
+GERMAN = [
+    "Die Regierung hat am Montag einen neuen Plan für die Bahn vorgestellt, der noch umstritten ist",
+    "Der Bürgermeister sagte, dass die Brücke im Frühjahr wieder für den Verkehr geöffnet wird",
+    "Nach dem Sturm sind in der Stadt noch immer viele Häuser ohne Strom und Wasser",
+]
+
+
+def test_titles_in_another_language_than_stated_are_reported_with_their_counts(
+    checker: Any,
+) -> None:
+    # An outlet rated 'ar' from its .ae domain whose articles are English (as thenational.ae).
+    rows = [checker.Row("paper.ae", "paper.ae", "ar", INFERRED)]
+    articles = {"paper.ae": checker.text_languages(ENGLISH)}
+    findings, unsupported, checked = checker.check(rows, articles, {})
+    assert checked == 1
+    assert [(f.outlet_id, f.kind, f.counts) for f in findings] == [
+        ("paper.ae", "titles", {"en": 4})
+    ]
+    assert "stated 'ar'" in str(findings[0]) and "en=4" in str(findings[0])
+    assert unsupported == [rows[0]]  # nothing confirmed its 'ar'
+
+
+def test_titles_in_a_stated_language_confirm_it(checker: Any) -> None:
+    rows = [
+        checker.Row("paper.ae", "paper.ae", "ar en", INFERRED),
+        checker.Row("zeitung.de", "zeitung.de", "de", INFERRED),
+    ]
+    articles = {
+        "paper.ae": checker.text_languages(ARABIC + ENGLISH[:1]),
+        "zeitung.de": checker.text_languages(GERMAN),
+    }
+    assert articles["zeitung.de"] == Counter({"de": 3})
+    findings, unsupported, _ = checker.check(rows, articles, {})
+    assert findings == [] and unsupported == []
+
+
+def test_too_few_articles_say_nothing(checker: Any) -> None:
+    assert not checker.titles_disagree(["ar"], Counter({"en": 2}))
+    assert checker.titles_disagree(["ar"], Counter({"en": 3}))
+    # at least half in a stated language is agreement; less is not
+    assert not checker.titles_disagree(["de"], Counter({"de": 2, "en": 2}))
+    assert checker.titles_disagree(["de"], Counter({"de": 1, "en": 3}))
+    # texts no language could be read from do not count either way
+    assert not checker.titles_disagree(["de"], Counter({"?": 5, "en": 2}))
+
+
+def test_a_language_named_in_a_feed_address(checker: Any) -> None:
+    assert checker.feed_languages("https://www.aa.com.tr/en/rss/default?cat=guncel") == {"en"}
+    assert checker.feed_languages("https://english.enabbaladi.net/feed/") == {"en"}
+    assert checker.feed_languages("https://rss.dw.com/rdf/rss-en-all") == {"en"}
+    assert checker.feed_languages("https://rss.unian.net/site/news_eng.rss") == {"en"}
+    assert checker.feed_languages("https://theintercept.com/feed/?lang=en") == {"en"}
+    # a country edition deeper in the path, an id segment: no language
+    assert checker.feed_languages("https://feeds.thelocal.com/rss/de") == set()
+    assert checker.feed_languages("https://www.cnbc.com/id/100003114/device/rss/rss.html") == set()
+    assert checker.feed_languages("https://example.com/feed/") == set()
+    rows = [checker.Row("agency.tr", "Agency", "tr", KNOWN)]
+    findings, _, _ = checker.check(rows, {}, {"agency.tr": ["https://agency.tr/en/rss"]})
+    assert [(f.kind, f.counts) for f in findings] == [("feeds", {"en": 1})]
+    findings, _, _ = checker.check(
+        [checker.Row("agency.tr", "Agency", "tr en", KNOWN)],
+        {},
+        {"agency.tr": ["https://agency.tr/en/rss"]},
+    )
+    assert findings == []
+
+
+def test_a_language_subdomain_outweighs_the_country_and_the_brand(checker: Any) -> None:
+    assert checker.name_languages("en.radio.va", "en.radio.va") == Counter({"en": 3})
+    assert checker.name_languages("french.daily.com.cn", "x") == Counter({"fr": 3})
+    # the brand's English word does not make a French edition English
+    assert checker.name_languages("fr.blastingnews.com", "fr.blastingnews.com") == Counter(
+        {"fr": 3}
+    )
+    row = checker.Row("fr.portal.org", "fr.portal.org", "en", KNOWN)
+    findings, _, _ = checker.check([row], {}, {})
+    assert [(f.kind, f.counts) for f in findings] == [("name", {"fr": 3})]
+
+
+def test_words_of_a_domain_inferred_row(checker: Any) -> None:
+    inferred_eu = INFERRED.replace("the country-code domain", "the .eu domain")
+    rows = [
+        checker.Row("notizieflash.eu", "notizieflash.eu", "en", inferred_eu),
+        checker.Row("lesobservateurs.ch", "lesobservateurs.ch", "de", INFERRED),
+        # English words in a Latin-script country's domain say nothing: common
+        checker.Row("milanotoday.it", "milanotoday.it", "it", INFERRED),
+        checker.Row("news38.de", "news38.de", "de", INFERRED),
+        # ... but not for a language of another script
+        checker.Row("mintpressnews.cn", "mintpressnews.cn", "zh", INFERRED),
+        # words do not reopen a row whose language a reviewer chose
+        checker.Row("lobservateur.com", "L'Observateur", "en", KNOWN),
+    ]
+    findings, _, _ = checker.check(rows, {}, {})
+    assert [(f.outlet_id, f.counts) for f in findings] == [
+        ("notizieflash.eu", {"it": 1}),
+        ("lesobservateurs.ch", {"fr": 1}),
+        ("mintpressnews.cn", {"en": 1}),
+    ]
+
+
+def test_a_reviewed_language_is_no_longer_domain_inferred(checker: Any) -> None:
+    reviewed = "Language 'fr': French words in the domain; the rest i" + INFERRED[1:]
+    assert checker.domain_inferred(INFERRED)
+    assert not checker.domain_inferred(reviewed)
+    assert not checker.domain_inferred(KNOWN)
+    rows = [checker.Row("savoiraimer.eu", "savoiraimer.eu", "en", reviewed)]
+    findings, unsupported, _ = checker.check(rows, {}, {})
+    assert findings == [] and unsupported == []
+
+
+def test_the_bundled_table_has_no_row_its_feeds_or_name_contradict(checker: Any) -> None:
+    table = bundled_table()
+    feeds: dict[str, list[str]] = {}
+    for feed in table.feeds:
+        feeds.setdefault(feed.outlet_id, []).append(feed.url)
+    rows = [
+        checker.Row(o.id, o.name, o.language, o.basis or "")
+        for o in sorted(table.outlets.values(), key=lambda o: o.id)
+    ]
+    findings, _, checked = checker.check(rows, {}, feeds)
+    assert checked == len(table)
+    assert [str(f) for f in findings] == []
