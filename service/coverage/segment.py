@@ -256,7 +256,10 @@ def _load(language: str) -> Callable[[str], list[str]] | None:
             # holds no digit, space or punctuation).
             found: list[str] = []
             for run in _LETTER_RUN_RE.findall(text):
-                found += WordBreaker(run, locale)
+                if language == "burmese":
+                    found += _burmese_compounds(list(WordBreaker(run, locale)))
+                else:
+                    found += WordBreaker(run, locale)
             return found
 
         return icu
@@ -516,8 +519,39 @@ def _whole_chinese(tokens: list[str]) -> list[str]:
 
 
 # A Burmese syllable starts at each consonant (or independent vowel) that is neither a
-# syllable's final (the asat "်" after it) nor stacked under another (the virama "္" before it).
-_BURMESE_ONSET_RE = re.compile(r"(?<!\u1039)[\u1000-\u102a](?!\u103a)")
+# syllable's final (the asat "်" after it, or the dot below and the asat: "င့်" of "မြင့်", high)
+# nor stacked under another (the virama "္" before it).
+_BURMESE_ONSET_RE = re.compile(r"(?<!\u1039)[\u1000-\u102a](?!\u1037?\u103a)")
+# A Burmese compound ICU's dictionary lacks comes out a syllable at a time ("ပြတ်|တောက်" of
+# "ပြတ်တောက်", cut off; "မြင့်|တက်" of "မြင့်တက်", rise), and a word of one syllable is not shown,
+# so the compound was never a term. Burmese writes no space between words: syllables side by
+# side in one run, none of them a function word (_ICU_STOP: the particles and endings "သည်",
+# "များ", "ကို" stand between words), are one word, at most MAX_BURMESE_COMPOUND syllables.
+MAX_BURMESE_COMPOUND = 4
+
+
+def _burmese_compounds(tokens: list[str]) -> list[str]:
+    """ICU's tokens of one run of Burmese letters with its lone syllables joined (see
+    MAX_BURMESE_COMPOUND)."""
+    stop = _ICU_STOP["burmese"]
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if 2 <= len(run) <= MAX_BURMESE_COMPOUND:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for t in tokens:
+        if _burmese_syllables(t) == 1 and t not in stop and _letters(t):
+            run.append(t)
+        else:
+            flush()
+            out.append(t)
+    flush()
+    return out
 
 
 def _burmese_syllables(word: str) -> int:

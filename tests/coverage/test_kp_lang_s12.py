@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from service.coverage import segment
+from service.coverage.keypoints import digest
+from tests.coverage.test_kp_lang import _sources
 
 
 @pytest.mark.parametrize(
@@ -42,3 +44,32 @@ def test_everyday_letters_in_their_everyday_use_are_not_joined(text: str, not_a_
 def test_a_name_of_everyday_letters_keeps_the_word_beside_it() -> None:
     # "市长" (mayor) stood beside the lone "约" and was dropped with it.
     assert "市长" in segment.words("里约市长表示欢迎。", "chinese")
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("ရေနံဈေးနှုန်း မြင့်တက်", "မြင့်တက်"),  # oil prices rise: "rise"
+        ("လျှပ်စစ်ဓာတ်အား ပြတ်တောက်ခဲ့သည်", "ပြတ်တောက်"),  # power was cut off: "cut off"
+    ],
+)
+def test_a_burmese_compound_icu_gives_by_syllables_is_one_word(text: str, word: str) -> None:
+    # ICU's dictionary lacks the compound and gives its syllables one by one; a one-syllable
+    # word is not shown, so the compound never was ("မြင့်" was shown alone: the dot below
+    # before the asat counted its final as a second syllable).
+    found = segment.words(text, "burmese")
+    assert word in found, found
+    assert not any(w != word and w in word for w in found), found
+
+
+def test_burmese_function_words_are_not_joined_into_a_compound() -> None:
+    # "ခဲ့" (past), "သည်" (sentence end) stand between words: never part of one.
+    cut = segment.segmenter("burmese")
+    assert cut is not None
+    found = cut("လျှပ်စစ်ဓာတ်အား ပြတ်တောက်ခဲ့သည်")
+    assert "ခဲ့" in found and "သည်" in found, found
+
+
+def test_a_burmese_side_shows_the_compound_it_stressed() -> None:
+    terms = digest(_sources("my-power")).framing["right"].terms
+    assert any("ပြတ်တောက်" in t for t in terms), terms  # (power) cuts
