@@ -210,10 +210,13 @@ class Store(Protocol):
         limit: int = 50,
         digests: bool = True,
         ratings: DigestRatings | None = None,
+        older_than: tuple[float, str] | None = None,
+        newer_than: tuple[float, str] | None = None,
     ) -> list[StoryRow]:
         """The most recently updated stories, newest first, filtered by time and blindspot.
         Without `digests` each row's digest is None (not read). With `ratings`, counted by
-        side under them (rated_rows)."""
+        side under them (rated_rows). `older_than`/`newer_than` (last_updated, id): a keyset
+        cursor, the `limit` stories after/before that one in this order."""
         ...
 
     def rated_rows(self, rows: Sequence[StoryRow], ratings: DigestRatings) -> list[StoryRow]:

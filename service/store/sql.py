@@ -1910,13 +1910,27 @@ class SQLStore(ABC):
         limit: int = 50,
         digests: bool = True,
         ratings: DigestRatings | None = None,
+        older_than: tuple[float, str] | None = None,
+        newer_than: tuple[float, str] | None = None,
     ) -> list[StoryRow]:
         """The most recently updated stories, newest first, filtered by time and blindspot.
         Without `digests` their digest is not read (a listing shows none). With `ratings`,
         their counts by side and blindspot are these ratings' (rated_rows), and so is the
-        blindspot they are filtered by (_rated_blindspots)."""
+        blindspot they are filtered by (_rated_blindspots).
+
+        A keyset cursor pages the listing's order (last_updated descending, then id, as the
+        database orders ids): `older_than` (last_updated, id) lists the `limit` stories after
+        that one, `newer_than` the `limit` stories just before it (still newest first). Any
+        number of stories updated at one instant are paged through, each once."""
+        if older_than is not None and newer_than is not None:
+            raise ValueError("older_than and newer_than are exclusive")
         where: list[str] = []
         params: list[object] = []
+        newer = newer_than is not None
+        mark = older_than if older_than is not None else newer_than
+        if mark is not None:
+            where.append(_KEYSET_NEWER if newer else _KEYSET_OLDER)
+            params.extend((float(mark[0]), float(mark[0]), str(mark[1])))
         if since is not None:
             where.append("last_updated >= ?")
             params.append(since)
@@ -1924,7 +1938,9 @@ class SQLStore(ABC):
             where.append("last_updated <= ?")
             params.append(until)
         if blindspot is not None and ratings is not None:
-            return self._rated_blindspots(where, params, blindspot, limit, digests, ratings)
+            return self._rated_blindspots(
+                where, params, blindspot, limit, digests, ratings, newer=newer
+            )
         if blindspot == "any":
             where.append("blindspot IS NOT NULL")
         elif blindspot is not None:
@@ -1933,9 +1949,11 @@ class SQLStore(ABC):
         sql = f"SELECT {STORY_COLUMNS if digests else _LISTING_COLUMNS} FROM stories"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY last_updated DESC, id LIMIT ?"
+        sql += f" ORDER BY {_ORDER_NEWER if newer else _ORDER_OLDER} LIMIT ?"
         params.append(limit)
         rows = [story_row(r) for r in self._run(self._conn(), sql, params)]
+        if newer:  # (read nearest first: shown newest first)
+            rows.reverse()
         return rows if ratings is None else self.rated_rows(rows, ratings)
 
     def _rated_blindspots(
@@ -1946,6 +1964,8 @@ class SQLStore(ABC):
         limit: int,
         digests: bool,
         ratings: DigestRatings,
+        *,
+        newer: bool = False,
     ) -> list[StoryRow]:
         """stories() filtered by the blindspot these ratings give. The stored blindspot
         follows the ratings a writer took up: filtering on it left out a story that has one
@@ -1973,15 +1993,16 @@ class SQLStore(ABC):
         while True:
             clauses = list(where)
             if after:
-                clauses.append("(last_updated < ? OR (last_updated = ? AND id > ?))")
+                clauses.append(_KEYSET_NEWER if newer else _KEYSET_OLDER)
             sql = f"SELECT {columns} FROM stories"
             if clauses:
                 sql += " WHERE " + " AND ".join(clauses)
-            sql += " ORDER BY last_updated DESC, id LIMIT ?"
+            sql += f" ORDER BY {_ORDER_NEWER if newer else _ORDER_OLDER} LIMIT ?"
             found = [story_row(r) for r in self._run(conn, sql, [*params, *tested, *after, page])]
             out.extend(r for r in self.rated_rows(found, ratings) if wanted(r.blindspot))
             if len(out) >= limit or len(found) < page:
-                return out[:limit]
+                # (a page of newer stories is read nearest first: shown newest first)
+                return out[:limit][::-1] if newer else out[:limit]
             last = found[-1]
             after = [last.last_updated, last.last_updated, last.id]
 
@@ -2257,6 +2278,13 @@ _STORY_STATE = (
 # A listing's columns: the digest (key points and framing, the widest column, a JSON document
 # to decode per row) is read as NULL, as a listing never shows it.
 _LISTING_COLUMNS = STORY_COLUMNS.replace(" digest", " NULL AS digest")
+# The story listing's keyset (stories(older_than=, newer_than=)): its order, newest first and
+# ids ascending, read forward or backward from a (last_updated, id) mark. The id comparison
+# and the ORDER BY use the same collation, so they agree on either backend.
+_ORDER_OLDER = "last_updated DESC, id"
+_ORDER_NEWER = "last_updated, id DESC"
+_KEYSET_OLDER = "(last_updated < ? OR (last_updated = ? AND id > ?))"
+_KEYSET_NEWER = "(last_updated > ? OR (last_updated = ? AND id < ?))"
 
 
 def _prefixed(table: str, columns: str) -> str:

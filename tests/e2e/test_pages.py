@@ -300,6 +300,7 @@ def test_hostile_story_renders_as_text(chrome: Any, site: tuple[Service, dict[st
 PAGES = [
     "/",
     "/?before=4102444800",  # an older page (up to 2100: every story), its lede and back link
+    "/?before=4102444800&after={barrier}",  # a page by the keyset cursor: its 'Newer stories'
     "/stories/{barrier}",
     "/stories/{audit}",
     "/stories/{barrier}?side=right",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import json
 import logging
@@ -105,6 +107,43 @@ def _canonical(value: object, name: str = "url") -> str:
     return _resolve(value, name).resolved_url
 
 
+MAX_CURSOR = 200
+_CURSOR_USAGE = (
+    "cursor must be the next or prev value of an earlier /v1/stories answer, given as it was;"
+    " leave it out for the latest stories"
+)
+
+
+def encode_cursor(direction: str, last_updated: float, story_id: str) -> str:
+    """An opaque /v1/stories cursor: the direction ('o' older, 'n' newer) and the listing's
+    keyset (last_updated, id) of the story a page goes on from, base64url without padding."""
+    raw = f"{direction}|{last_updated!r}|{story_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _cursor_param() -> tuple[str, tuple[float, str]] | None:
+    """?cursor=: decoded and checked, or a 400 saying what to give instead (never a 500:
+    anything a client sends is only read as a cursor this module could have written)."""
+    given = request.args.getlist("cursor")
+    if not given or given == [""]:
+        return None
+    raw = given[0]
+    if len(given) > 1 or len(raw) > MAX_CURSOR or not _CURSOR_RE.fullmatch(raw):
+        raise APIError(400, "invalid_cursor", _CURSOR_USAGE)
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
+        direction, when, story_id = text.split("|")
+        value = float(when) if len(when) <= 32 else math.nan
+    except (ValueError, binascii.Error):
+        raise APIError(400, "invalid_cursor", _CURSOR_USAGE) from None
+    if direction not in ("o", "n") or not math.isfinite(value) or not _STORY_ID_RE.match(story_id):
+        raise APIError(400, "invalid_cursor", _CURSOR_USAGE)
+    return direction, (value, story_id)
+
+
+_CURSOR_RE = re.compile(r"[A-Za-z0-9_\-]+")
+
+
 # -- views ------------------------------------------------------------------------------
 
 
@@ -127,18 +166,39 @@ def stories() -> ResponseReturnValue:
             "blindspot must be left or right (the side that covered the story) or any",
         )
     limit = query_int("limit", 50, 1, MAX_LIMIT)
+    cursor = _cursor_param()
+    direction, mark = cursor if cursor is not None else ("o", None)
+    newer = direction == "n"
     eng = engine()
     store = eng.store
-    rows = store.stories(
+    # One more than asked tells whether a page lies beyond this one.
+    found = store.stories(
         since=since,
         until=until,
         blindspot=blindspot,
-        limit=limit,
+        limit=limit + 1,
         digests=False,
         ratings=eng.digest_ratings,
+        older_than=None if newer else mark,
+        newer_than=mark if newer else None,
     )
+    rows = found[-limit:] if newer else found[:limit]
+    more = len(found) > limit
+    # Older: past this page's last story, when one is; newer: before its first, when this page
+    # was reached by a cursor (a page of newer ones knows; a page of older ones came from there).
+    older_exists = more if not newer else bool(rows)
+    newer_exists = more if newer else cursor is not None and bool(rows)
     demo = demo_story_ids(store) if rows else frozenset()
-    return jsonify({"stories": [listing_json(r, demo) for r in rows], "count": len(rows)})
+    return jsonify(
+        {
+            "stories": [listing_json(r, demo) for r in rows],
+            "count": len(rows),
+            "next": encode_cursor("o", rows[-1].last_updated, rows[-1].id)
+            if older_exists
+            else None,
+            "prev": encode_cursor("n", rows[0].last_updated, rows[0].id) if newer_exists else None,
+        }
+    )
 
 
 @bp.get("/v1/stories/<story_id>")

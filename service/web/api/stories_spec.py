@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.web.api.stories import MAX_LIMIT, MAX_TEXT, MAX_TITLE
+from service.web.api.stories import MAX_CURSOR, MAX_LIMIT, MAX_TEXT, MAX_TITLE
 
 
 def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -196,6 +196,12 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "at most this many",
                     {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
                 ),
+                _query(
+                    "cursor",
+                    "the next (older) or prev (newer) page: an earlier answer's next or prev,"
+                    " as it was, with the same filters and limit; an unknown one is a 400",
+                    {"type": "string", "maxLength": MAX_CURSOR},
+                ),
             ],
             "responses": {
                 "200": _json(
@@ -205,6 +211,16 @@ OPENAPI_PATHS: dict[str, Any] = {
                         "properties": {
                             "stories": {"type": "array", "items": _ref("StoryListing")},
                             "count": {"type": "integer"},
+                            "next": {
+                                "type": ["string", "null"],
+                                "description": "the cursor of the page of older stories;"
+                                " null: none is older",
+                            },
+                            "prev": {
+                                "type": ["string", "null"],
+                                "description": "the cursor of the page of newer stories;"
+                                " null on the first page (or none is newer)",
+                            },
                         },
                     }
                 ),

@@ -185,10 +185,10 @@ def _text(name: str, limit: int = MAX_QUERY) -> str:
 # -- pages ----------------------------------------------------------------------------------
 
 
-def _before() -> float | None:
-    """The front page's ?before=: a time (epoch seconds, as the 'Older stories' link writes
-    it), the page then listing the stories last updated up to it."""
-    given = request.args.getlist("before")
+def _epoch_arg(name: str) -> float | None:
+    """A front page cursor's time (?before=, ?newer=): epoch seconds, as the pager's links
+    write it."""
+    given = request.args.getlist(name)
     raw = given[0] if len(given) == 1 else "" if not given else "twice"
     if raw == "":
         return None
@@ -199,75 +199,97 @@ def _before() -> float | None:
     # A time no calendar shows (past the year 9999) was a page "last updated up to ." A repeated
     # ?before= is refused, not one of them taken silently.
     if not math.isfinite(value) or value < 0 or iso(value) is None:
+        link = "'Older stories'" if name == "before" else "'Newer stories'"
         raise APIError(
             400,
-            "invalid_before",
-            "before must be given once, a time in seconds since 1970 up to the year 9999, as"
-            " the 'Older stories' link gives it",
+            f"invalid_{name}",
+            f"{name} must be given once, a time in seconds since 1970 up to the year 9999, as"
+            f" the {link} link gives it",
         )
     return value
 
 
-def _after() -> str | None:
-    """The front page's ?after=: the id of the last story a page listed of those updated at
-    its ?before= instant (the 'Older stories' link writes it when a page ends inside them)."""
-    given = request.args.getlist("after")
+def _before() -> float | None:
+    """The front page's ?before=: a time (epoch seconds, as the 'Older stories' link writes
+    it), the page then listing the stories last updated up to it."""
+    return _epoch_arg("before")
+
+
+def _story_arg(name: str, time_name: str, link: str) -> str | None:
+    """A front page cursor's story id (?after= with ?before=, ?than= with ?newer=)."""
+    given = request.args.getlist(name)
     if not given:
         return None
-    if len(given) > 1 or not _STORY_ID_RE.match(given[0]) or "before" not in request.args:
+    if len(given) > 1 or not _STORY_ID_RE.match(given[0]) or time_name not in request.args:
         raise APIError(
             400,
-            "invalid_after",
-            "after must be given once, with before, a story id as the 'Older stories' link"
-            " gives it",
+            f"invalid_{name}",
+            f"{name} must be given once, with {time_name}, a story id as the {link} link gives it",
         )
     return given[0]
 
 
+def _after() -> str | None:
+    """The front page's ?after=: the id of the last story the page before listed (the 'Older
+    stories' link writes it with that story's ?before= time)."""
+    return _story_arg("after", "before", "'Older stories'")
+
+
+def _newer() -> tuple[float, str] | None:
+    """The front page's ?newer=&than=: the time and id of the first story the page after
+    listed (the 'Newer stories' link): the page then lists the stories just before it."""
+    if "newer" not in request.args and "than" not in request.args:
+        return None
+    if "before" in request.args or "after" in request.args:
+        raise APIError(
+            400,
+            "invalid_newer",
+            "newer and than page towards the latest stories, before and after away from"
+            " them: give one pair, as the pager's links give it",
+        )
+    time = _epoch_arg("newer")
+    story_id = _story_arg("than", "newer", "'Newer stories'")
+    if time is None or story_id is None:
+        raise APIError(
+            400,
+            "invalid_newer",
+            "newer and than go together: a time and a story id, as the 'Newer stories' link"
+            " gives them",
+        )
+    return time, story_id
+
+
+Cursor = tuple[float, str]
+
+
 def _front_rows(
-    store: Any, ratings: Any, before: float | None, after: str | None
-) -> tuple[list[Any], tuple[float, str | None] | None]:
-    """A page of the most recently updated stories from the cursor (`before`, `after`): those
-    last updated before `before` (up to it when `after` is None), or at it with an id past
-    `after`; and the cursor of the page after it (None: no older story). Stories updated at one
-    same instant (a file of undated articles: hundreds) are taken in id order, so a page may end
-    inside them and the next one go on from its last id: each story is listed exactly once, and
-    no page is longer than FRONT_STORIES. (The store pages by time alone: the stories of the
-    instant a page ends in are read whole, up to MAX_TIED, and ordered here.)"""
-    if after is not None and before is not None:
-        group = [r for r in _tied(store, before) if r.id > after]
-        seq = group + store.stories(
-            until=math.nextafter(before, -math.inf), limit=FRONT_STORIES + 1, digests=False
-        )
+    store: Any, ratings: Any, before: float | None, after: str | None, newer: Cursor | None
+) -> tuple[list[Any], Cursor | None, Cursor | None]:
+    """A page of the most recently updated stories from the cursor, with the cursors of the
+    pages beside it: (rows, older, newer), a cursor being the (last_updated, id) of the story
+    the next page goes on from, None where no story lies that way. `before` alone lists those
+    updated up to that time; with `after`, those after that story in the listing's order;
+    `newer` lists the FRONT_STORIES just before that story. The store pages by keyset
+    (stories(older_than=, newer_than=)), so any number of stories updated at one instant (a
+    file of undated articles) are paged through, each exactly once, either way."""
+    limit = FRONT_STORIES + 1
+    if newer is not None:
+        seq = store.stories(newer_than=newer, limit=limit, digests=False)
+        more_newer = len(seq) > FRONT_STORIES
+        page = seq[-FRONT_STORIES:]
+        more_older = bool(page)  # (the page it was reached from)
     else:
-        group = []
-        seq = store.stories(until=before, limit=FRONT_STORIES + 1, digests=False)
-    if len(seq) <= FRONT_STORIES:
-        return store.rated_rows(seq, ratings), None
-    cut = seq[FRONT_STORIES].last_updated
-    if seq[FRONT_STORIES - 1].last_updated != cut:  # the page ends between two instants
+        if before is not None and after is not None:
+            seq = store.stories(older_than=(before, after), limit=limit, digests=False)
+        else:
+            seq = store.stories(until=before, limit=limit, digests=False)
         page = seq[:FRONT_STORIES]
-        # (strictly before the last one shown)
-        return store.rated_rows(page, ratings), (
-            math.nextafter(page[-1].last_updated, -math.inf),
-            None,
-        )
-    # The page ends inside the stories of one instant: those in id order, the page taking the
-    # first of them and the next page the rest.
-    newer = [r for r in seq[:FRONT_STORIES] if r.last_updated != cut]
-    tied = group if group and group[0].last_updated == cut else _tied(store, cut)
-    page = newer + tied[: FRONT_STORIES - len(newer)]
-    return store.rated_rows(page, ratings), (cut, page[-1].id)
-
-
-MAX_TIED = 5_000  # stories of one instant a front page orders (past that, the rest are not listed)
-
-
-def _tied(store: Any, instant: float) -> list[Any]:
-    """The stories last updated at exactly `instant`, in id order (Python's: the same on every
-    backend, whatever the database's collation)."""
-    rows = store.stories(since=instant, until=instant, limit=MAX_TIED, digests=False)
-    return sorted(rows, key=lambda r: str(r.id))
+        more_older = len(seq) > FRONT_STORIES
+        more_newer = before is not None and bool(page)
+    rows = store.rated_rows(page, ratings)
+    older_mark = (page[-1].last_updated, page[-1].id) if more_older else None
+    newer_mark = (page[0].last_updated, page[0].id) if more_newer else None
+    return rows, older_mark, newer_mark
 
 
 @bp.get("/")
@@ -275,7 +297,13 @@ def front() -> ResponseReturnValue:
     eng = engine()
     store = eng.store
     before = _before()
-    rows, older = _front_rows(store, eng.digest_ratings, before, _after())
+    after = _after()
+    newer = _newer()
+    rows, older, newer_page = _front_rows(store, eng.digest_ratings, before, after, newer)
+    if newer is not None:
+        if not rows:  # nothing is newer now: the latest stories are
+            return redirect(url_for("pages.front"), 302)
+        before = rows[0].last_updated  # (the page lists the stories up to its first)
     demo = demo_story_ids(store)
     listing = [listing_json(r, demo) for r in rows]
     interval = int(current_app.config.get("INGEST_INTERVAL") or 0)
@@ -285,9 +313,10 @@ def front() -> ResponseReturnValue:
         "feed_count": len(ratings_table().feeds),
         "before": repr(before) if before is not None else None,
         "before_text": _epoch_text(before),
-        # the next page's cursor: ?before= (and ?after=, when this page ends inside an instant)
-        "older": {"before": repr(older[0]), **({"after": older[1]} if older[1] else {})}
-        if older is not None
+        # the pages' cursors: ?before=&after= (older), ?newer=&than= (newer)
+        "older": {"before": repr(older[0]), "after": older[1]} if older is not None else None,
+        "newer": {"newer": repr(newer_page[0]), "than": newer_page[1]}
+        if newer_page is not None
         else None,
     }
     return _page(
