@@ -224,6 +224,10 @@ class Store(Protocol):
         stored ones follow the ratings a writer has taken up)."""
         ...
 
+    def headline_sources(self, story_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        """(outlet id or '', title) of each story's oldest originals (its digest sample)."""
+        ...
+
     def story_articles(self, story_id: str, limit: int = 500) -> list[Article]:
         """A story's articles, oldest first."""
         ...

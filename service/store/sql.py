@@ -2026,6 +2026,27 @@ class SQLStore(ABC):
         moved = sorted({str(o) for o, side in stored if ratings.side(str(o)) != side})
         return moved if len(moved) <= BLINDSPOT_MOVED_MAX else None
 
+    def headline_sources(self, story_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        """(outlet id, title) of each story's oldest originals (its digest sample: the titles
+        its headline is chosen from), oldest first, in one read per chunk: what a listing
+        needs to tell its headlines' language (pages: models.listing_language)."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        conn = self._conn()
+        wanted = list(dict.fromkeys(story_ids))
+        for start in range(0, len(wanted), REFRESH_CHUNK):
+            chunk = wanted[start : start + REFRESH_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for story_id, outlet_id, title in self._run(
+                conn,
+                "SELECT story_id, outlet_id, title FROM (SELECT story_id, outlet_id, title, at,"
+                " id, row_number() OVER (PARTITION BY story_id ORDER BY at, id) AS sample_rank"
+                f" FROM articles WHERE story_id IN ({marks}) AND syndicated_of IS NULL)"
+                " AS originals WHERE sample_rank <= ? ORDER BY story_id, at, id",
+                [*chunk, DIGEST_SAMPLE],
+            ):
+                found.setdefault(str(story_id), []).append((str(outlet_id or ""), str(title)))
+        return found
+
     def story_articles(self, story_id: str, limit: int = 500) -> list[Article]:
         """A story's articles, oldest first."""
         rows = self._run(self._conn(), _STORY_ARTICLES, (story_id, story_id, story_id, limit))

@@ -110,6 +110,23 @@ def test_an_arabic_story_reads_right_to_left_fits_and_passes_axe(
     for outlet in ("alarabiya.net", "aawsat.com", "almanar.com.lb"):
         assert lang_of(outlet) == "ar", outlet
     assert lang_of("thenational.ae") is None
+    # The lists: each story's headline marked with its language too (an Arabic one lang="ar",
+    # laid out right to left), passing axe and fitting the screen.
+    arabic_headlines = 0
+    for path in ("/", "/outlets/alarabiya.net", "/blindspots"):
+        page.goto(service.url + path)
+        violations = audit(page)
+        assert not violations, f"{path}: {describe(violations)}"
+        _fits(page)
+        headings = page.locator(".story-title")
+        for i in range(headings.count()):
+            heading = headings.nth(i)
+            written_in_arabic = any("\u0600" <= c <= "\u06ff" for c in heading.inner_text())
+            assert heading.get_attribute("lang") == ("ar" if written_in_arabic else None), path
+            if written_in_arabic:
+                arabic_headlines += 1
+                assert heading.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert arabic_headlines >= 1
     if width == 320:
         page.goto(f"{service.url}/stories/{story_ids[0]}")
         _shot(page, f"pages-story-arabic-320-{scheme}")

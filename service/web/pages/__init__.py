@@ -292,6 +292,30 @@ def _front_rows(
     return rows, older_mark, newer_mark
 
 
+def _languages(store: Any, listing: list[dict[str, Any]]) -> dict[str, str | None]:
+    """The lang of each listed story's headline (models.listing_language), from the outlets of
+    the titles it is chosen from: one read for the whole list. Part of a list page's inputs, so
+    its ETag changes with them."""
+    sources = store.headline_sources([str(s["id"]) for s in listing]) if listing else {}
+    table = ratings_table()
+    outlets: dict[str, object] = {}
+
+    def outlet(outlet_id: str) -> object:
+        if outlet_id not in outlets:
+            found = table.get(outlet_id) if outlet_id else None
+            outlets[outlet_id] = {"language": found.language} if found is not None else None
+        return outlets[outlet_id]
+
+    languages: dict[str, str | None] = {}
+    for story in listing:
+        story_id = str(story["id"])
+        pairs = [(outlet(o), t) for o, t in sources.get(story_id, ())]
+        language = models.listing_language(str(story.get("headline") or ""), pairs)
+        if language is not None:
+            languages[story_id] = language
+    return languages
+
+
 @bp.get("/")
 def front() -> ResponseReturnValue:
     eng = engine()
@@ -319,10 +343,11 @@ def front() -> ResponseReturnValue:
         if newer_page is not None
         else None,
     }
+    languages = _languages(store, listing)
     return _page(
         "pages/front.html",
-        [listing, shown],
-        lambda: {"stories": models.story_items(listing), **shown},
+        [listing, languages, shown],
+        lambda: {"stories": models.story_items(listing, languages), **shown},
     )
 
 
@@ -388,12 +413,13 @@ def blindspots() -> ResponseReturnValue:
         "share": models.percent(story_summary.BLINDSPOT_SHARE),
         "opposite": models.percent(story_summary.BLINDSPOT_OPPOSITE_MAX),
     }
+    languages = _languages(store, for_left + for_right)
     return _page(
         "pages/blindspots.html",
-        [for_left, for_right, rule],
+        [for_left, for_right, languages, rule],
         lambda: {
-            "for_left": models.story_items(for_left),
-            "for_right": models.story_items(for_right),
+            "for_left": models.story_items(for_left, languages),
+            "for_right": models.story_items(for_right, languages),
             "rule": rule,
         },
     )
@@ -455,10 +481,14 @@ def outlet(outlet_id: str) -> ResponseReturnValue:
     demo = demo_story_ids(store)
     rating = found.to_json()
     listing = [listing_json(r, demo) for r in rows]
+    languages = _languages(store, listing)
     return _page(
         "pages/outlet.html",
-        [rating, listing],
-        lambda: {"outlet": models.outlet_page(rating), "stories": models.story_items(listing)},
+        [rating, listing, languages],
+        lambda: {
+            "outlet": models.outlet_page(rating),
+            "stories": models.story_items(listing, languages),
+        },
     )
 
 

@@ -801,6 +801,27 @@ def _article_row(article: Mapping[str, Any], side: str) -> ArticleRow:
     )
 
 
+_RTL_SCRIPTS = frozenset({"arabic", "hebrew", "thaana"})
+
+
+def direction(language: str | None) -> str:
+    """The dir of a text in `language` (text_language's: known to be written in that
+    language's script): rtl for a language of right-to-left scripts only, else auto (the
+    browser's reading of its first strong letter)."""
+    scripts = _LANGUAGE_SCRIPTS.get(language or "", _LATIN)
+    return "rtl" if scripts <= _RTL_SCRIPTS else "auto"
+
+
+def listing_language(headline: str, sources: Iterable[tuple[object, str]]) -> str | None:
+    """The lang of a listed story's headline, told as its story page tells it
+    (_headline_language) from `sources`: (outlet as the API shows it, title) of the articles
+    its headline is chosen from (the store's headline_sources)."""
+    if not headline:  # ("Untitled story" is ours: English)
+        return None
+    articles = [{"title": title, "outlet": outlet} for outlet, title in sources]
+    return _headline_language(headline, {"sample": articles})
+
+
 @dataclass(frozen=True)
 class StoryItem:
     """A story in a list (front page, blindspots, an outlet's stories)."""
@@ -814,10 +835,18 @@ class StoryItem:
     bar: Bar
     blindspot: str | None  # the side that covered it overwhelmingly
     demo: bool
+    headline_language: str | None = None  # listing_language
+
+    @property
+    def headline_direction(self) -> str:
+        return direction(self.headline_language)
 
 
-def story_items(listings: Iterable[Mapping[str, Any]]) -> list[StoryItem]:
-    """List entries from `listing_json` dicts (what /v1/stories returns)."""
+def story_items(
+    listings: Iterable[Mapping[str, Any]], languages: Mapping[str, str | None] | None = None
+) -> list[StoryItem]:
+    """List entries from `listing_json` dicts (what /v1/stories returns), their headlines'
+    lang from `languages` (story id: listing_language)."""
     items: list[StoryItem] = []
     for listing in listings:
         lean = listing["lean"]
@@ -833,6 +862,7 @@ def story_items(listings: Iterable[Mapping[str, Any]]) -> list[StoryItem]:
                 bar=Bar.of(lean["outlets"], lean["by_outlets"], "source"),
                 blindspot=blind.get("covered_by") if isinstance(blind, dict) else None,
                 demo=listing.get("demo") is True,
+                headline_language=(languages or {}).get(str(listing["id"])),
             )
         )
     return items
