@@ -234,13 +234,17 @@ def _load(language: str) -> Callable[[str], list[str]] | None:
         except Exception:  # (ImportError, or an OSError of its data path: no Thai words)
             return None
 
+        def newmm(run: str) -> list[str]:
+            found: list[str] = word_tokenize(run, engine="newmm", keep_whitespace=False)
+            return found
+
         def thai(text: str) -> list[str]:
             # Each run of letters alone: a word holds nothing else, and newmm's time grows
             # with the square of a run of Thai digits (3,600 of them in a 50-word sentence:
             # 55 ms a text, 5.4 s a hostile story's digest).
             found: list[str] = []
             for run in _LETTER_RUN_RE.findall(text):
-                found += word_tokenize(run, engine="newmm", keep_whitespace=False)
+                found += _thai_run(run, newmm)
             return found
 
         return thai
@@ -264,6 +268,36 @@ def _load(language: str) -> Callable[[str], list[str]] | None:
 
         return icu
     return None
+
+
+# newmm costs ~1.5 us a letter, six times what a whole English digest costs a character,
+# and framing segments every sentence and title of a side's articles: the same runs come back
+# in every outlet's copy of a wire story and in every digest of a refreshed story. A run is
+# segmented once (its words kept while it is among THAI_RUNS_KEPT recent ones; a run of at most
+# THAI_RUN_KEPT_CHARS letters, so the cache stays under ~4 MB), and a run without a Thai letter
+# (English, digits' neighbours, Lao quoted) is one word as newmm gives it, never segmented.
+THAI_RUNS_KEPT = 8_192
+THAI_RUN_KEPT_CHARS = 64
+_THAI_RUN_LETTER_RE = re.compile(r"[\u0e01-\u0e4e]")
+_THAI_RUNS: dict[str, tuple[str, ...]] = {}
+_THAI_RUNS_LOCK = threading.Lock()
+
+
+def _thai_run(run: str, newmm: Callable[[str], list[str]]) -> tuple[str, ...]:
+    """A run of letters of a Thai text as newmm cuts it (see THAI_RUNS_KEPT)."""
+    if not _THAI_RUN_LETTER_RE.search(run):
+        return (run,)
+    if len(run) > THAI_RUN_KEPT_CHARS:
+        return tuple(newmm(run))
+    found = _THAI_RUNS.get(run)
+    if found is None:
+        found = tuple(newmm(run))
+        with _THAI_RUNS_LOCK:
+            if len(_THAI_RUNS) >= THAI_RUNS_KEPT:
+                # (oldest first: a dict keeps its order of insertion)
+                del _THAI_RUNS[next(iter(_THAI_RUNS))]
+            _THAI_RUNS[run] = found
+    return found
 
 
 def segmenter(language: str) -> Callable[[str], list[str]] | None:

@@ -73,3 +73,33 @@ def test_burmese_function_words_are_not_joined_into_a_compound() -> None:
 def test_a_burmese_side_shows_the_compound_it_stressed() -> None:
     terms = digest(_sources("my-power")).framing["right"].terms
     assert any("ပြတ်တောက်" in t for t in terms), terms  # (power) cuts
+
+
+def test_a_run_without_a_thai_letter_is_not_segmented_and_a_thai_run_once() -> None:
+    # newmm costs ~1.5 us a letter (a whole English digest ~0.24 us a character): a run of
+    # Latin letters in a Thai text is one word as newmm gives it, and a run the story's
+    # outlets all write is segmented once.
+    asked: list[str] = []
+
+    def newmm(run: str) -> list[str]:
+        asked.append(run)
+        return [run[:3], run[3:]]
+
+    assert segment._thai_run("OPEC", newmm) == ("OPEC",)
+    run = "ธนาคารแห่งประเทศไทยทดสอบ"  # (a run no other test segments)
+    first = segment._thai_run(run, newmm)
+    assert segment._thai_run(run, newmm) == first == (run[:3], run[3:])
+    assert asked == [run]
+    long = "ก" * (segment.THAI_RUN_KEPT_CHARS + 1)
+    segment._thai_run(long, newmm)
+    segment._thai_run(long, newmm)
+    assert asked == [run, long, long]  # (a long run is not kept: the cache stays small)
+
+
+def test_thai_words_are_the_same_with_the_run_cache() -> None:
+    text = "ธนาคารแห่งประเทศไทยปรับลดอัตราดอกเบี้ยนโยบาย OPEC ลดกำลังผลิต"
+    cut = segment.segmenter("thai")
+    assert cut is not None
+    segment._THAI_RUNS.clear()
+    first = cut(text)
+    assert cut(text) == first and "OPEC" in first and "ธนาคารแห่งประเทศไทย" in first

@@ -529,14 +529,19 @@ class _Terms:
             return forms
         if self.language in _MARKED_SPACELESS and not text.isascii():
             found = _MARKED_WORD_RE.findall(text)
+        # (letter pairs: one term a letter, where English has one a word; each step here is
+        # paid per letter, so the loop keeps to C calls: a list, not a generator, extended)
         out: list[tuple[str, bool]] = []
+        append = out.append
+        extend = out.extend
+        learn = self._learn
         for raw in found:
-            known = cache[raw] if raw in cache else self._learn(raw)
+            known = cache.get(raw) or learn(raw)
             term, content = known
-            if content and self.spaceless and len(term) > 2 and not term.isascii():
-                out.extend((term[i : i + 2], True) for i in range(len(term) - 1))
+            if content and len(term) > 2 and not term.isascii():
+                extend([(term[i : i + 2], True) for i in range(len(term) - 1)])
             else:
-                out.append(known)
+                append(known)
         return out
 
     def __call__(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
