@@ -11,6 +11,12 @@ import { PANEL_CSS, TAB_MAX_HEIGHT } from "./styles.js";
 // How many times a panel the page removed is put back (see mountPanel).
 const MAX_REATTACH = 3;
 
+/** Puts `host` first in <body> (first in the Tab order). @param {HTMLElement} host */
+function insertFirst(host) {
+  const parent = document.body ?? document.documentElement;
+  parent.insertBefore(host, parent.firstChild);
+}
+
 /** A button that opens the options page, written like a link. @param {string} text @param {AbortSignal} signal */
 function optionsButton(text, signal) {
   const button = h("button", { type: "button", class: "options-link", text });
@@ -44,8 +50,12 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
     h("footer", { class: "muted" }, "Ratings are summaries of public evidence, not verdicts. ", optionsLink));
   surface.append(tab, panel);
   root.append(surface);
-  // Inside <body>, where accessibility tools (and axe-core) look for a page's content.
-  (document.body ?? document.documentElement).append(host);
+  // Inside <body>, where accessibility tools (and axe-core) look for a page's content, and first
+  // in it: appended last, the tab was the page's last stop in the Tab order, reached by a
+  // keyboard user only after every link of the article and its footer. First, it is a skip-style
+  // stop (one Tab from the top of the page; Tab again goes on to the page's own first control).
+  // The host is fixed and in the top layer, so where it stands in the tree moves nothing on screen.
+  insertFirst(host);
   undoPageZoom(host);
   raiseToTopLayer(host);
   clampTextSpacing(tab);
@@ -160,7 +170,7 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
       return;
     }
     reattached += 1;
-    (document.body ?? document.documentElement).append(host);
+    insertFirst(host);
     undoPageZoom(host);
     raiseToTopLayer(host);
     layout();
@@ -178,7 +188,7 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
     dot.style.backgroundColor = leanColour(lean);
     const loading = !value && !tableLoaded && tableState === "loading";
     tabLabel.textContent = value ? `${value.name ?? value.id} · ${leanText(lean)}` : loading ? "Parallax · loading ratings…" : "Parallax · not rated";
-    // Last in the page's order, a rated site's tab was only "The New York Times · Lean left" to a
+    // Announced alone, a rated site's tab was only "The New York Times · Lean left" to a
     // screen reader: whose button? Its name says, and keeps its visible words (label in name).
     if (value) tab.setAttribute("aria-label", `Parallax: ${tabLabel.textContent}`);
     else tab.removeAttribute("aria-label");
