@@ -8,8 +8,22 @@ import { keyPointLead } from "./keypoint.js";
 import { fixedObstacles, GUTTER, MIN_PUSHED_ARTICLE, planPlacement, pushUntil, textExtent } from "./placement.js";
 import { PANEL_CSS, TAB_MAX_HEIGHT } from "./styles.js";
 
-// How many times a panel the page removed is put back (see mountPanel).
-const MAX_REATTACH = 3;
+// A panel the page removed is put back (see the keeper in mountPanel): at once the first
+// QUICK_REATTACH times (a client-rendered site writing its body a few times as it starts), then
+// after a delay that doubles from BACKOFF_MS up to MAX_BACKOFF_MS, at most MAX_REATTACH times in
+// a row. A panel that stayed STABLE_MS since it was last put back starts afresh: a single-page
+// site that redraws its body at each of the reader's clicks keeps it for good, while a page that
+// removes it every time costs at most a handful of insertions a second, then none.
+export const QUICK_REATTACH = 3;
+export const MAX_REATTACH = 12;
+export const BACKOFF_MS = 250;
+export const MAX_BACKOFF_MS = 8_000;
+export const STABLE_MS = 10_000;
+
+/** How long to wait before putting the panel back the `n`th time in a row (1-based). @param {number} n */
+export function reattachDelay(n) {
+  return n <= QUICK_REATTACH ? 0 : Math.min(MAX_BACKOFF_MS, BACKOFF_MS * 2 ** (n - QUICK_REATTACH - 1));
+}
 
 /** Puts `host` first in <body> (first in the Tab order). @param {HTMLElement} host */
 function insertFirst(host) {
@@ -80,7 +94,7 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
   // Place the tab and panel for the page as it is now: clear of its fixed controls, and push the
   // page aside only as far as its text needs (for the open panel, or a narrow window's tab).
   function layout() {
-    if (givenUp) return;
+    if (givenUp || !host.isConnected) return; // (removed by the page: nothing to place, nothing to push for)
     unpush();
     plan = planPlacement({
       width: window.innerWidth,
@@ -150,37 +164,51 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
   }, { capture: true, signal });
   // A client-rendered site that writes its whole body after load (document.body.innerHTML, or a
   // new <body> swapped in without a new address) took the panel and its tab with it, for good.
-  // They are put back; a few times only, so a page removing them each time is no endless fight.
+  // They are put back, sooner or later by the policy above (three times and no more, the panel
+  // was lost on a site that redraws its body a fourth time as the reader uses it).
   let reattached = 0;
+  let lastPut = performance.now();
+  let pending = 0;
   /** @type {Element | null} */
   let watchedBody = null;
+  const putBack = () => {
+    pending = 0;
+    if (signal.aborted || givenUp || host.isConnected) return;
+    insertFirst(host);
+    undoPageZoom(host);
+    raiseToTopLayer(host);
+    lastPut = performance.now();
+    layout();
+  };
   const keeper = new MutationObserver(() => {
     if (document.body && document.body !== watchedBody) {
       watchedBody = document.body;
       keeper.observe(watchedBody, { childList: true });
     }
-    if (host.isConnected) return;
+    if (host.isConnected || pending || givenUp) return;
+    if (performance.now() - lastPut >= STABLE_MS) reattached = 0;
+    // Gone, for now: the page is not left pushed aside for a panel that is not there (a blank
+    // strip where it had been, pushed again at every resize).
+    cancelAnimationFrame(frame);
+    frame = 0;
+    unpush();
     if (reattached >= MAX_REATTACH) {
-      // The page won: it is left as it was, not pushed aside (a blank strip where the panel had
-      // been, pushed again at every resize) for a panel that is no longer there.
+      // The page won: it is left as it was.
       givenUp = true;
       keeper.disconnect();
-      cancelAnimationFrame(frame);
-      unpush();
       return;
     }
     reattached += 1;
-    insertFirst(host);
-    undoPageZoom(host);
-    raiseToTopLayer(host);
-    layout();
+    const delay = reattachDelay(reattached);
+    if (delay === 0) putBack();
+    else pending = setTimeout(putBack, delay);
   });
   keeper.observe(document.documentElement, { childList: true });
   if (document.body) {
     watchedBody = document.body;
     keeper.observe(watchedBody, { childList: true });
   }
-  signal.addEventListener("abort", () => { keeper.disconnect(); cancelAnimationFrame(frame); unpush(); host.remove(); });
+  signal.addEventListener("abort", () => { keeper.disconnect(); clearTimeout(pending); cancelAnimationFrame(frame); unpush(); host.remove(); });
 
   function showOutlet(value) {
     clear(outletSection);
