@@ -5,15 +5,18 @@ tables/keypoint_model.json), and the best set of them within the word budget, in
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import operator
+import re
 import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from service.coverage.keypoints.language import _WORD_ASCII_RE, _WORD_RE, _languages
 from service.coverage.keypoints.readable import leans_back, stands_alone
 from service.coverage.keypoints.sentences import (
     _DIGIT_RE,
@@ -388,16 +391,21 @@ def _choose_points(story: _Story, pool: list[_Sentence]) -> list[_Sentence]:
     roundup = roundup_words(story.text_words)
     sides = [src.side for src in story.sources]
     # Three points before sources on more than one side; the budget gives way before either.
-    clash = _clashes(top)  # the same for every set tried below
+    # At each step a set telling no event twice first, then one that only repeats no point
+    # (a story whose sentences all tell its one event still gets its points).
+    near = _clashes(top)  # the same for every set tried below
+    event = _clashes(top, story)
+    clashes = (event, near) if event != near else (near,)
     for least, limit, diverse in (
         (MIN_POINTS, budget, True),
         (MIN_POINTS, MAX_WORDS, True),
         (MIN_POINTS, budget, False),
         (MIN_POINTS, MAX_WORDS, False),
     ):
-        chosen = _best_set(top, least, limit, sides if diverse else None, roundup, clash)
-        if chosen:
-            return chosen
+        for clash in clashes:
+            chosen = _best_set(top, least, limit, sides if diverse else None, roundup, clash)
+            if chosen:
+                return chosen
     for least in range(min(MIN_POINTS - 1, len(top)), 0, -1):
         for limit, diverse in (
             (budget, True),
@@ -405,26 +413,122 @@ def _choose_points(story: _Story, pool: list[_Sentence]) -> list[_Sentence]:
             (budget, False),
             (MAX_WORDS, False),
         ):
-            chosen = _best_set(top, least, limit, sides if diverse else None, roundup, clash)
-            if chosen:
-                return chosen
+            for clash in clashes:
+                chosen = _best_set(top, least, limit, sides if diverse else None, roundup, clash)
+                if chosen:
+                    return chosen
     return []
 
 
 _BOUND_MARGIN = 1e-9
 
 
-def _clashes(top: Sequence[_Sentence]) -> list[int]:
-    """Per sentence of `top`, a bit mask of the others it nearly duplicates (NEAR_DUPLICATE)."""
+def _clashes(top: Sequence[_Sentence], story: _Story | None = None) -> list[int]:
+    """Per sentence of `top`, a bit mask of the others it nearly duplicates (NEAR_DUPLICATE)
+    or, where `story` is given, tells the same event in other words (_same_event)."""
     n = len(top)
+    events = [_event_of(story, s) for s in top] if story is not None else None
     return [
         sum(
             1 << j
             for j in range(n)
-            if j != i and _overlap(top[i].terms, top[j].terms) > NEAR_DUPLICATE
+            if j != i
+            and (
+                _overlap(top[i].terms, top[j].terms) > NEAR_DUPLICATE
+                or (events is not None and _same_event(events[i], events[j]))
+            )
         )
         for i in range(n)
     ]
+
+
+# One event told twice: the leads of a story's outlets each tell its core, in their own words
+# ("President Trump on Wednesday asserted executive privilege over documents ..." and "President
+# Donald Trump on Wednesday moved to block Congress' access to documents ..."), which share too
+# few terms for NEAR_DUPLICATE. Two sentences tell the same event when they name the same actor
+# (a capitalised name) or number and say the same of it: their other content words overlap
+# (of the smaller set) by at least SAME_EVENT_REST, less where they also share a date or a
+# number (a shared "Monday" alone is no event: a president's three statements of one day).
+SAME_EVENT_REST = 0.5
+SAME_EVENT_REST_DATED = 0.35
+SAME_EVENT_REST_NUMBER = 0.25
+SAME_EVENT_WORDS = 3  # and they always share this many of those words
+_DATE_WORDS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday yesterday today tonight
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
+)
+# Capitalised words that name no one in particular: titles and a sentence's openers.
+_NOT_NAMES = frozenset(
+    """president sen sens senator rep reps representative gov governor mr mrs ms dr secretary
+    minister prime vice former acting chief director leader speaker judge justice attorney
+    general state states federal national house senate the a an in on at after as for""".split()
+)
+_NUMBER_RE = re.compile(r"\d[\d,.]*\d|\d")
+
+
+@dataclass(frozen=True)
+class _Event:
+    """What a sentence tells, as _same_event compares it: who, which numbers and dates, and
+    its other content terms."""
+
+    names: frozenset[str]
+    numbers: frozenset[str]
+    dates: frozenset[str]
+    rest: frozenset[str]
+
+
+def _event_of(story: _Story, s: _Sentence) -> _Event:
+    return _event(s.text, _language(story, s))
+
+
+@functools.lru_cache(maxsize=8192)
+def _event(text: str, language: str) -> _Event:
+    """The sentence's _Event: names are its capitalised words (not its first, unless a content
+    word, nor a title or date), numbers its figures (commas dropped), dates its weekdays,
+    months and "today"s."""
+    terms_of = _languages().terms(language)
+    raw = (_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text)
+    forms = terms_of.words(text)
+    names: set[str] = set()
+    dates: set[str] = set()
+    taken: set[str] = set()
+    if len(forms) == len(raw):  # (spaceless scripts split words further: no names there)
+        for k, (word, (term, content)) in enumerate(zip(raw, forms, strict=True)):
+            low = word.lower().removesuffix("'s").removesuffix("’s")
+            if low in _DATE_WORDS:
+                dates.add(low)
+                taken.add(term)
+            elif word[:1].isupper() and (k > 0 or content):
+                # (a title or an institution says no more of the event than a name does)
+                taken.add(term)
+                if low not in _NOT_NAMES:
+                    names.add(low)
+    numbers: set[str] = set()
+    for figure in _NUMBER_RE.findall(text):
+        figure = figure.replace(",", "").rstrip(".")
+        # (a year dates the event, as a weekday does)
+        (dates if len(figure) == 4 and figure[:2] in ("19", "20") else numbers).add(figure)
+    terms, _ = terms_of(text)
+    rest = frozenset(t for t in terms if t not in taken and not any(c.isdigit() for c in t))
+    return _Event(frozenset(names), frozenset(numbers), frozenset(dates), rest)
+
+
+def _same_event(a: _Event, b: _Event) -> bool:
+    """Whether two sentences tell the same event (see SAME_EVENT_REST)."""
+    numbers = bool(a.numbers & b.numbers)
+    names = bool(a.names & b.names)
+    if not (numbers or names):
+        return False
+    said = len(a.rest & b.rest)
+    if said < SAME_EVENT_WORDS:
+        return False
+    rest = said / max(1, min(len(a.rest), len(b.rest)))
+    if numbers and rest >= SAME_EVENT_REST_NUMBER:
+        return True
+    if names and a.dates & b.dates and rest >= SAME_EVENT_REST_DATED:
+        return True
+    return names and rest >= SAME_EVENT_REST
 
 
 def _best_set(
