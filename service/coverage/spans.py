@@ -387,6 +387,9 @@ _TITLE_ABBREVIATIONS = frozenset(
 )
 
 
+_PARTY_STATE_RE = re.compile(r"[DRI]-[A-Z][a-z]{1,4}")
+
+
 def title_sentence_end(title: str) -> int | None:
     """Where the first of a title's sentences ends (just after its stop), when another
     follows; None for a title of one sentence."""
@@ -396,6 +399,8 @@ def title_sentence_end(title: str) -> int | None:
             len(word) < 2
             or (len(word) == 2 and not word.islower())
             or word.lower() in _TITLE_ABBREVIATIONS
+            # (a party and state: "Sen. Ed Markey, D-Mass. Says ...")
+            or _PARTY_STATE_RE.fullmatch(word) is not None
         ):
             continue
         return match.end(2)

@@ -97,8 +97,16 @@ _SENTENCE_END_ASCII_RE = re.compile(r"[.!?][.!?]*[\"')\]]*(?=\s+|$)")
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st gen gens lt col sgt capt cmdr adm gov sen sens rep reps rev hon
     pres vs etc inc ltd co corp dept univ fig no jan feb mar apr jun jul aug sep sept oct nov dec mt ft approx est
-    av ave blvd mme mlle sra sr srta dott ing nr bzw ca""".split()
+    av ave blvd mme mlle sra sr srta dott ing nr bzw ca maj pvt cpl brig spc det supt""".split()
 )
+# A bracket a word runs on from: "(CNN)Sen.", "(Sen.".
+_OPENERS_RE = re.compile(r"^.*[()\[\]]")
+# A stop inside a bracketed party or state tag, up to the stop: "(D-Mass", "(R-S.C", "(Ore",
+# "(I., Vt", "(D–N.Y" (a capitalised tag of at most 12 characters, no other bracket in it).
+_BRACKETED_TAG_RE = re.compile(r"\((?:[DRI][.,]*[-–—, ]\s?)?[A-Z][A-Za-z.]{0,9}$")
+_CONTINUES = ")],;:"
+# A sentence that is only a dateline: a place in capitals and its state's abbreviation.
+_DATELINE_ONLY_RE = re.compile(r"[A-Z][A-Z .'’-]{1,40}, [A-Z][A-Za-z.]{1,6}\.$")
 _TRUNCATED_RE = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\[…\])\s*[\"'”’»)\]]*\s*$")
 _DIGIT_RE = re.compile(r"\d")
 _QUOTE_RE = re.compile(r"[\"“”«»„]")
@@ -188,10 +196,17 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
             # The word before the stop (rfind, not a slice of the whole sentence: a long text
             # without breaks would be copied once per full stop).
             begin = max(start, text.rfind(" ", start, match.start()) + 1)
-            word = text[begin : match.start()].lstrip("(\"'“‘").lower()
+            # (the word after a bracket or quote run into it: "(CNN)Sen." is "Sen.")
+            word = _OPENERS_RE.sub("", text[begin : match.start()]).lstrip("\"'“‘").lower()
             if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or "." in word:
                 # "U.S." ends a sentence only when a capitalised word follows and the
                 # abbreviation is not a title or initial; we keep it joined (the safe side).
+                continue
+            if ")" in punct and _BRACKETED_TAG_RE.search(
+                text, max(start, begin - 8), match.start()
+            ):
+                # A party and state in brackets after a name ("Sen. Ed Markey (D-Mass.)",
+                # "Kurt Schrader (Ore.)", "(I., Vt.)"): the name's sentence goes on.
                 continue
             if not ascii_text:
                 # (another script's abbreviation is a word of that script: an ASCII word,
@@ -207,7 +222,13 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
                     if vietnamese:
                         continue
             following = text[end : end + 3].lstrip()
-            if following and following[0].islower():
+            if following and (following[0].islower() or following[0] in _CONTINUES):
+                # (a lower-case word, or a bracket closed or a clause's comma after a space:
+                # "Steny Hoyer (D-Md. ), the bill's author")
+                continue
+            if following[:1] == "(" and _DATELINE_ONLY_RE.match(text, start, end):
+                # "SACRAMENTO, Calif. (AP) — ...": a dateline, which the sentence after it opens
+                # with (and spans.without_lead_in cuts).
                 continue
         sentence = text[start:end].strip()
         if sentence:
