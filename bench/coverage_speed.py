@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from service.core.ratings import RatingsTable, load_table
-from service.coverage import keypoints
+from service.coverage import digest_code, keypoints
 from service.coverage.cluster import Clusterer, Doc
 from service.coverage.engine import Engine, RawArticle, article_key
 from service.coverage.keypoints import points as kp_points
@@ -565,11 +565,17 @@ def main() -> None:
     # A past run of this code under these ratings left the store at them (Store.rerate's
     # cursor): the measured engines do not pay that run's one-off pass (its cost, once per
     # ratings version: docs/coverage.md, When ratings change).
+    # So did its writers' remaking of the digests another code made (Store.flush_digests:
+    # the preloaded stories' stand-ins name no code, and would be remade 50 a flush).
     with sqlite3.connect(small_history) as conn:
-        conn.execute(
+        conn.executemany(
             "INSERT INTO cursors (name, value) VALUES (?, ?)"
             " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            (sql.RATINGS_CURSOR, table.version),
+            [
+                (sql.RATINGS_CURSOR, table.version),
+                (sql.RECODE_CURSOR, digest_code.current()),
+                (sql.RECODED_CURSOR, digest_code.current()),
+            ],
         )
     work = root / "work"
     store_path = copy_store(small_history, work / "data" / "parallax.sqlite3")

@@ -206,6 +206,7 @@ class PostgresStore(SQLStore):
         " WHERE jsonb_typeof(e.value) <> 'string'"
         f" OR (e.value #>> '{{}}') NOT IN ({_SIDES_SQL})) END"
     )
+    digest_code_differs_sql = "(digest ->> 'code') IS DISTINCT FROM ?"
     unheld_sides_sql = (
         "SELECT s.id, e.key, e.value #>> '{}' FROM stories s CROSS JOIN LATERAL jsonb_each("
         "CASE WHEN jsonb_typeof(s.digest -> 'sides') = 'object' THEN s.digest -> 'sides'"

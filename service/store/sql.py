@@ -87,6 +87,19 @@ PENDING_SIDE = ""
 # A flush claims its share of that queue before computing it (digest_due = -the claim's time):
 # two processes' flushes took the same first RERATE_PER_FLUSH stories by id and both computed
 # them. A claim older than ORPHAN_DIGEST_SECONDS (its process died) is back in the queue.
+# The digests another version of the digest's code made (their "code" is not
+# digest_code.current(): an upgrade) are made again by the writers' flushes, RECODE_PER_FLUSH
+# at a time, newest stories first, each claimed as the re-rating's are (SQLStore._claim_recoded).
+RECODE_PER_FLUSH = 50
+# The digest codes the store's writers ran, in the order each was first seen (space-separated,
+# the newest last, the last RECODE_CODES_KEPT): only a writer on the newest remakes the others'
+# digests, so an old process still running beside a new one (a rolling upgrade) does not
+# remake the new one's digests back, nor they its.
+RECODE_CURSOR = "digest_codes"
+RECODE_CODES_KEPT = 20
+# The code whose walk found no digest of other code left: processes started later on the same
+# code do not walk again (the walk reads every story's digest once).
+RECODED_CURSOR = "digest_recoded"
 
 # Letters and digits, as both full-text indexes split words (underscore separates, too).
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -497,6 +510,9 @@ class SQLStore(ABC):
     # object at all. Read by structure, so a key point quoting the word "sides" does not pass
     # for the stamp.
     malformed_digest_sql: ClassVar[str]
+    # Whether a story's stored digest was made by other code than the parameter names: its
+    # "code" is another, or it names none, or it is no JSON object (SQLStore._claim_recoded).
+    digest_code_differs_sql: ClassVar[str]
     # (story id, outlet, side) of each entry of a digest's well-formed "sides" made under other
     # ratings (parameter: their version) whose outlet the temporary table rated_now gives
     # another side, or none (rerate asks the ratings about those).
@@ -514,6 +530,12 @@ class SQLStore(ABC):
         self._recorded_sides: dict[str, dict[str, str]] = {}
         # outlets rated_sides has a side for (recorded by this process: _record_sides)
         self._recorded_outlets: set[str] = set()
+        # Where this process's walk of the digests other code made has reached (the last
+        # story's last_updated and id, newest first; None: from the top), and whether it is
+        # over (none left, or another writer runs newer code): SQLStore._claim_recoded.
+        self._recode_from: tuple[float, str] | None = None
+        self._recode_over = False
+        self._recode_lock = threading.Lock()
         values = ", ".join(
             ["?"] * 12
             + ["(SELECT id FROM articles WHERE key = ?)"]
@@ -1576,11 +1598,13 @@ class SQLStore(ABC):
         sample is still the one wanted (a later commit that moved the sample on flushes its
         own). With `ratings`, each is made under them (summary.story_digest), and a stored one
         is kept only if it holds under them; without, from the sides stored with the articles.
-        Returns how many digests were written."""
+        A writer's flush (with `ratings`) also remakes up to RECODE_PER_FLUSH digests another
+        version of the code made (_claim_recoded). Returns how many digests were written."""
         mine = self._due_digests()
         wanted = set(mine)
         mine.clear()
         conn = self._conn()
+        given = ratings
         ratings = self._store_ratings(conn, ratings)
         orphans = self._run(
             conn,
@@ -1589,6 +1613,8 @@ class SQLStore(ABC):
             (RERATE_DUE, self._db_now(conn) - ORPHAN_DIGEST_SECONDS, REFRESH_CHUNK),
         ).fetchall()
         wanted.update(str(r[0]) for r in [*orphans, *self._claim_rerated(conn)])
+        if given is not None:  # a writer's flush (the engine's ratings), not retention's
+            wanted.update(self._claim_recoded(conn))
         ordered = sorted(wanted)
         written = 0
         try:
@@ -1626,6 +1652,75 @@ class SQLStore(ABC):
                     (-max(now, 1.0), *params, RERATE_PER_FLUSH),
                 ).fetchall()
             )
+
+    def _claim_recoded(self, conn: Any) -> list[str]:
+        """Takes up to RECODE_PER_FLUSH stories whose stored digest another version of the
+        digest's code made (after an upgrade every story's, until it next changes), newest
+        first, for this flush alone: marked due and claimed as the re-rating's queue is
+        (digest_due = minus the claim's time), so two processes' flushes never make the same
+        one, and a claim whose process died goes back to the re-rating's queue after
+        ORPHAN_DIGEST_SECONDS. Readers meanwhile make their own (Engine._rated_digest), once
+        per story and process; this puts the new digest and headline in the store, where the
+        listings read them. Only the newest code the store's writers ran does it (RECODE_CURSOR).
+        The walk goes down by last_updated from where it stopped: a story changed since is
+        marked due by its commit (its sample's signature names the code). Read first, so a
+        flush with nothing to remake takes no write turn; once nothing is left this process
+        stops looking (a code comes only with a new process), and so do the processes started
+        later on the same code (RECODED_CURSOR)."""
+        with self._recode_lock:
+            if self._recode_over:
+                return []
+            code = _digest_code()
+            if self.cursor(RECODED_CURSOR) == code:
+                self._recode_over = True
+                return []
+            codes = (self.cursor(RECODE_CURSOR) or "").split()
+            if code not in codes:
+                with self._writing(conn):
+                    row = self._run(
+                        conn, "SELECT value FROM cursors WHERE name = ?", (RECODE_CURSOR,)
+                    ).fetchone()
+                    codes = str(row[0]).split() if row else []
+                    if code not in codes:
+                        codes = [*codes, code][-RECODE_CODES_KEPT:]
+                        self._run_many(conn, _CURSOR_UPSERT, [(RECODE_CURSOR, " ".join(codes))])
+            if codes[-1:] != [code]:
+                # A newer version runs (or this one was rolled back to): its digests stay.
+                self._recode_over = True
+                return []
+            stale = f"digest IS NOT NULL AND digest_due IS NULL AND {self.digest_code_differs_sql}"
+            below, params = "", list[object]([code])
+            if self._recode_from is not None:
+                below = " AND (last_updated < ? OR (last_updated = ? AND id < ?))"
+                at, last = self._recode_from
+                params += [at, at, last]
+            found = self._run(
+                conn,
+                f"SELECT id, last_updated FROM stories WHERE {stale}{below}"
+                # Retention may have taken every article of a story: nothing to make it from
+                # (the flush leaves it), and it came back at every turn.
+                " AND EXISTS (SELECT 1 FROM articles WHERE articles.story_id = stories.id)"
+                " ORDER BY last_updated DESC, id DESC LIMIT ?",
+                [*params, RECODE_PER_FLUSH],
+            ).fetchall()
+            if not found:
+                self._recode_over = True
+                with self._writing(conn):
+                    self._run_many(conn, _CURSOR_UPSERT, [(RECODED_CURSOR, code)])
+                return []
+            self._recode_from = (float(found[-1][1]), str(found[-1][0]))
+            ids = [str(r[0]) for r in found]
+            marks = ", ".join("?" * len(ids))
+            with self._writing(conn):
+                # Checked again under the write turn: another flush may have claimed or
+                # remade some since the read, or a commit marked them due.
+                claimed = self._run(
+                    conn,
+                    "UPDATE stories SET digest_wanted = coalesce(digest_wanted, ?),"
+                    f" digest_due = ? WHERE id IN ({marks}) AND {stale} RETURNING id",
+                    ["recode", -max(self._db_now(conn), 1.0), *ids, code],
+                ).fetchall()
+            return [str(r[0]) for r in claimed]
 
     def _flush_chunk(self, conn: Any, story_ids: list[str], ratings: DigestRatings | None) -> int:
         marks = ", ".join("?" * len(story_ids))
@@ -1672,6 +1767,8 @@ class SQLStore(ABC):
             # re-rating's queue (taken by id) offered the same stories to every flush.
             made_for = _sample_signature(sample)
             kept = _digest_for(stored, made_for)
+            if kept is not None and kept.get("code") != _digest_code():
+                kept = None  # (its sample's signature names the code; a hand-edited one may not)
             # Kept only if it holds: under the ratings given, else under the sides stored with
             # the articles (a write without the engine's ratings takes up the re-rating's
             # queue too, and kept the stale digest of each story, clearing its mark for good).

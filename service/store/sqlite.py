@@ -82,6 +82,11 @@ class SQLiteStore(SQLStore):
         " ELSE EXISTS (SELECT 1 FROM json_each(digest, '$.sides')"
         f" WHERE type <> 'text' OR value NOT IN ({_SIDES_SQL})) END"
     )
+    # (CASE: json_extract raises on text that is not JSON.)
+    digest_code_differs_sql = (
+        "(CASE WHEN json_valid(digest) AND json_type(digest) = 'object'"
+        " THEN json_extract(digest, '$.code') END) IS NOT ?"
+    )
     unheld_sides_sql = (
         "SELECT s.id, j.key, j.value FROM"
         " (SELECT id, CASE WHEN json_valid(digest) THEN digest END AS d FROM stories) AS s"

@@ -1,0 +1,207 @@
+"""After an upgrade, the writers' flushes remake the stored digests another version of the
+digest's code made (SQLStore._claim_recoded), a bounded number per flush, newest stories
+first, each claimed by one flush; the listing's headline follows. Both backends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.coverage import digest_code
+from service.store.sql import _CURSOR_UPSERT, RECODE_CURSOR, RECODED_CURSOR
+from tests.coverage.test_digest_ratings import (
+    Service,
+    _ingest_story,
+    _store_digest,
+    _three_stories,
+)
+from tests.support.stores import StoreFactory
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
+OLD_CODE = "0123456789abcdef"  # (another version's digest_code.fingerprint)
+
+
+def _as_old_code_left_it(store: Any, story_id: str, updated: float) -> None:
+    """The story's digest and headline as another version of the code stored them: its
+    "code" and sample's signature (which names the code) another's, its points and headline
+    other words; `updated` its last_updated."""
+    row = store.story(story_id)
+    assert row is not None and row.digest is not None
+    assert row.digest["code"] == digest_code.current()
+    old = {
+        **row.digest,
+        "code": OLD_CODE,
+        "sample": "old-signature",
+        "headline": f"Old headline ({story_id})",
+        "key_points": [{**row.digest["key_points"][0], "text": "Why did the bridge close?"}],
+    }
+    _store_digest(store, story_id, old)
+    conn = store._conn()
+    with store._writing(conn):
+        store._run(
+            conn,
+            "UPDATE stories SET headline = ?, last_updated = ? WHERE id = ?",
+            (f"Old headline ({story_id})", updated, story_id),
+        )
+
+
+def _upgraded(store: Any, table: Any) -> tuple[Any, dict[str, Any]]:
+    """st-1..st-3 stored, then left as the old code made them (st-3 the newest, st-1 the
+    oldest); the ratings, and each story's digest as this code makes it."""
+    ratings = _three_stories(store, table)
+    made = {s: store.story(s).digest for s in ("st-1", "st-2", "st-3")}
+    for n, story in enumerate(("st-1", "st-2", "st-3")):
+        _as_old_code_left_it(store, story, 1_741_050_000.0 + n)
+    _cursors_as_old_code_left_them(store)
+    return ratings, made
+
+
+def _cursors_as_old_code_left_them(store: Any) -> None:
+    conn = store._conn()
+    with store._writing(conn):
+        for name in (RECODE_CURSOR, RECODED_CURSOR):
+            store._run(conn, _CURSOR_UPSERT, (name, OLD_CODE))
+
+
+def _old(store: Any) -> list[str]:
+    """The stories whose stored digest another code made."""
+    return sorted(
+        s
+        for s in ("st-1", "st-2", "st-3")
+        if store.story(s).digest.get("code") != digest_code.current()
+    )
+
+
+def test_the_writers_flushes_remake_other_codes_digests_newest_first(
+    store: Any, store_factory: StoreFactory, table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stored digest and the listings' headlines changed only when the story did: every
+    # story nothing new joined kept the old code's points and headline in the store.
+    from service.store import sql
+
+    ratings, made = _upgraded(store, table)
+    monkeypatch.setattr(sql, "RECODE_PER_FLUSH", 2)
+    upgraded: Any = store_factory()  # the new version's writer, a process of its own
+    assert upgraded.flush_digests(ratings) == 2
+    assert _old(upgraded) == ["st-1"]  # the two newest first
+    assert upgraded.flush_digests(ratings) == 1
+    assert _old(upgraded) == []
+    assert upgraded.flush_digests(ratings) == 0
+    for story in ("st-1", "st-2", "st-3"):
+        row = upgraded.story(story)
+        assert row.digest["key_points"] == made[story]["key_points"]
+        assert row.digest["sample"] == made[story]["sample"]
+        assert row.headline == made[story]["headline"]
+    listed = {row.id: row.headline for row in upgraded.stories(digests=False)}
+    assert listed == {s: made[s]["headline"] for s in ("st-1", "st-2", "st-3")}
+    conn = upgraded._conn()
+    assert not upgraded._run(
+        conn, "SELECT id FROM stories WHERE digest_wanted IS NOT NULL OR digest_due IS NOT NULL"
+    ).fetchall()
+
+
+def test_a_flush_without_the_engines_ratings_leaves_them(store: Any, table: Any) -> None:
+    """Retention and `parallax delete` flush without the engine's ratings: the writer's
+    flushes remake them, under the ratings in force."""
+    _upgraded(store, table)
+    store._recode_over = False  # (as a new process)
+    assert store.flush_digests() == 0
+    assert _old(store) == ["st-1", "st-2", "st-3"]
+
+
+def test_two_processes_flushes_remake_apart_shares(
+    store: Any, store_factory: StoreFactory, table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.coverage.summary import story_digest as original
+    from service.store import sql
+
+    ratings, _ = _upgraded(store, table)
+    monkeypatch.setattr(sql, "RECODE_PER_FLUSH", 2)
+    one, other = store_factory(), store_factory()
+    made: list[str] = []
+    flushed: list[int] = []
+
+    def counting(articles: Any, *rest: Any) -> Any:
+        made.append(str(articles[0].story_id))
+        if len(made) == 1:  # the other process flushes while this one makes its first
+            flushed.append(other.flush_digests(ratings))
+        return original(articles, *rest)
+
+    monkeypatch.setattr(sql, "story_digest", counting)
+    flushed.append(one.flush_digests(ratings))
+    assert sorted(made) == ["st-1", "st-2", "st-3"]
+    assert sorted(flushed) == [1, 2]
+    assert _old(one) == []
+
+
+def test_a_writer_on_older_code_does_not_remake_the_newer_ones_digests(
+    store: Any, store_factory: StoreFactory, table: Any
+) -> None:
+    """A rolling upgrade: the old version's worker still flushes beside the new one's. It
+    must not remake the new version's digests back (nor the new one its, after)."""
+    ratings, _ = _upgraded(store, table)
+    conn = store._conn()
+    with store._writing(conn):  # a newer version's writer registered after this one
+        store._run(conn, _CURSOR_UPSERT, (RECODE_CURSOR, f"{digest_code.current()} {OLD_CODE}"))
+    older = store_factory()
+    assert older.flush_digests(ratings) == 0
+    assert _old(older) == ["st-1", "st-2", "st-3"]
+    assert store.cursor(RECODE_CURSOR) == f"{digest_code.current()} {OLD_CODE}"
+
+
+def test_once_none_is_left_later_processes_on_the_same_code_do_not_walk_again(
+    store: Any, store_factory: StoreFactory, table: Any
+) -> None:
+    ratings, _ = _upgraded(store, table)
+    upgraded: Any = store_factory()
+    assert upgraded.flush_digests(ratings) == 3
+    assert upgraded.flush_digests(ratings) == 0
+    assert upgraded.cursor(RECODED_CURSOR) == digest_code.current()
+    assert upgraded.cursor(RECODE_CURSOR) == f"{OLD_CODE} {digest_code.current()}"
+    _as_old_code_left_it(upgraded, "st-2", 1_741_060_000.0)  # (by hand: no walk finds it)
+    assert store_factory().flush_digests(ratings) == 0
+
+
+def test_a_story_whose_articles_retention_took_is_not_taken_again_and_again(
+    store: Any, store_factory: StoreFactory, table: Any
+) -> None:
+    ratings, _ = _upgraded(store, table)
+    conn = store._conn()
+    with store._writing(conn):  # st-3's articles gone, its row kept (as prune_articles does)
+        store._run(conn, "UPDATE articles SET story_id = NULL WHERE story_id = ?", ("st-3",))
+    upgraded = store_factory()
+    assert upgraded.flush_digests(ratings) == 2
+    assert _old(upgraded) == ["st-3"]
+    assert upgraded.flush_digests(ratings) == 0
+
+
+def test_the_engines_flush_puts_the_new_digest_where_listings_read_it(
+    tmp_path: Path, ratings_dir: Path, database_url: str
+) -> None:
+    service = Service(tmp_path, ratings_dir, database_url)
+    try:
+        service.start()
+        story_id = _ingest_story(service)
+        store: Any = service.engine.store
+        made = store.story(story_id)
+        _as_old_code_left_it(store, story_id, made.last_updated)
+        _cursors_as_old_code_left_them(store)
+        service.start()  # the upgraded version
+        listed = service.get_json("/v1/stories")
+        assert any(s["headline"] == f"Old headline ({story_id})" for s in _entries(listed))
+        assert service.engine.flush_digests() == 1
+        listed = service.get_json("/v1/stories")
+        assert [s["headline"] for s in _entries(listed) if s["id"] == story_id] == [made.headline]
+        assert store.story(story_id) is not None
+        stored: Any = service.engine.store.story(story_id)
+        assert stored.digest["code"] == digest_code.current()
+        assert stored.digest["key_points"] == made.digest["key_points"]
+    finally:
+        service.stop()
+
+
+def _entries(listed: Any) -> list[dict[str, Any]]:
+    return list(listed["stories"] if isinstance(listed, dict) else listed)
