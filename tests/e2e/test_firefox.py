@@ -41,6 +41,7 @@ FIREFOX_PREFS: dict[str, Any] = {
     "remote.active-protocols": 1,
 }
 CONNECT_TIMEOUT_S = 30.0
+WAIT_S = 10.0
 
 SHADOW = "document.querySelector('{host}')?.shadowRoot"
 GOOGLE_NEWS = "https://news.google.com/home?hl=en-US&gl=US&ceid=US:en"
@@ -63,7 +64,9 @@ def firefox_standalone(tmp_path: Path) -> Iterator[tuple[BiDi, str]]:
     yield from run_firefox(tmp_path, None)
 
 
-def run_firefox(tmp_path: Path, service_url: str | None) -> Iterator[tuple[BiDi, str]]:
+def run_firefox(
+    tmp_path: Path, service_url: str | None, prefs: dict[str, Any] | None = None
+) -> Iterator[tuple[BiDi, str]]:
     """Firefox ESR with the built Firefox package installed, pages routed to the fixtures."""
     executable = shutil.which("firefox-esr") or shutil.which("firefox")
     node = shutil.which("node")
@@ -90,7 +93,9 @@ def run_firefox(tmp_path: Path, service_url: str | None) -> Iterator[tuple[BiDi,
         settings.write_text(source, "utf-8")
 
     port = free_port()
-    process = launch_firefox(executable, tmp_path / "profile", port, FIREFOX_PREFS)
+    process = launch_firefox(
+        executable, tmp_path / "profile", port, {**FIREFOX_PREFS, **(prefs or {})}
+    )
     deadline = time.monotonic() + CONNECT_TIMEOUT_S
     while True:
         try:
@@ -313,3 +318,27 @@ def test_firefox_keeps_the_tab_on_screen_and_the_panel_english_on_hostile_layout
     bidi.wait_for(context, in_panel(".no-service"))
     state = json.loads(bidi.evaluate(context, TAB_STATE))
     assert (state["direction"], state["lang"]) == ("ltr", "en"), state
+
+
+@pytest.fixture
+def firefox_without_navigation_api(tmp_path: Path) -> Iterator[tuple[BiDi, str]]:
+    """Firefox ESR as before 147 (ESR 140, 128, 115): no Navigation API, standalone."""
+    yield from run_firefox(tmp_path, None, {"dom.navigation.webidl.enabled": False})
+
+
+def test_firefox_follows_a_pushstate_to_the_next_article(
+    firefox_without_navigation_api: tuple[BiDi, str],
+) -> None:
+    """The page's router goes on to the next article with pushState (no popstate). The content
+    script followed it only through the Navigation API: in a Firefox without one (before 147,
+    so ESR 140 and older) the first article's panel stayed. content/navwatch.js follows history."""
+    bidi, context = firefox_without_navigation_api
+    bidi.command("browsingContext.navigate", context=context, url=NYT_ARTICLE, wait="complete")
+    panel_for = "(document.querySelector('parallax-panel')?.dataset.parallaxFor ?? '')"
+    assert bidi.wait_for(context, panel_for) == NYT_ARTICLE
+    assert bidi.evaluate(context, "typeof navigation") == "undefined"
+    bidi.evaluate(context, "document.getElementById('spa-next').click()")
+    next_url = bidi.evaluate(context, "location.href")
+    assert next_url != NYT_ARTICLE
+    assert bidi.wait_for(context, f"{panel_for} === {next_url!r}", timeout=WAIT_S)
+    assert bidi.evaluate(context, "document.querySelectorAll('parallax-panel').length") == 1

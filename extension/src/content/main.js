@@ -5,6 +5,7 @@ import { api, badgesOn, isSiteDisabled, loadSettings, panelOpenOn, sanitizeSetti
 import { looksLikeArticleUrl, readArticle } from "./article.js";
 import { startInlineBadges } from "./badges.js";
 import { startHoverCards } from "./hovercard.js";
+import { watchNavigation } from "./navwatch.js";
 import { mountPanel } from "./panel.js";
 
 let perfMarks = false;
@@ -181,7 +182,9 @@ export async function start(startedAt) {
       });
     }, SETTLE_MS);
   };
-  globalThis.navigation?.addEventListener("navigatesuccess", onNavigated, { signal: features.signal });
+  // The Navigation API where the browser has one, else the history fallback (navwatch.js); the
+  // setting noNavigationApi makes Chromium follow history as Firefox does (tests, diagnosis).
+  watchNavigation(onNavigated, { signal: features.signal, navigation: settings.noNavigationApi ? null : globalThis.navigation ?? null });
   // Switched off for this site (from the popup or the options): leave the page at once.
   const onSettings = (changes, area) => {
     if (area !== "local" || !changes.settings?.newValue) return;
@@ -195,7 +198,6 @@ export async function start(startedAt) {
     api.storage.onChanged.removeListener(onSettings);
   };
   api.storage.onChanged.addListener(onSettings);
-  window.addEventListener("popstate", onNavigated, { signal: features.signal });
   // Only now, with the listeners above in place: a navigation while the first page's coverage
   // is on its way (a slow service) went unheard, and the first article's panel stayed for good.
   await showPage(settings, pageController, timing);

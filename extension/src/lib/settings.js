@@ -9,7 +9,7 @@ export const SUGGESTED_SERVICE_URL = "http://127.0.0.1:8000";
 // The per-site open state is the reader's own choice on each site; bounded so storage stays small.
 export const MAX_PANEL_SITES = 500;
 
-/** @type {{serviceUrl: string, badge: boolean, panel: boolean, hoverCards: boolean, disabledSites: string[], panelHiddenSites: string[], panelDefaultOpen: boolean, panelOpenSites: Record<string, boolean>, inlineBadges: boolean, inlineBadgeSites: string[], inlineBadgeOffSites: string[], readingMirror: boolean, perfMarks: boolean}} */
+/** @type {{serviceUrl: string, badge: boolean, panel: boolean, hoverCards: boolean, disabledSites: string[], panelHiddenSites: string[], panelDefaultOpen: boolean, panelOpenSites: Record<string, boolean>, inlineBadges: boolean, inlineBadgeSites: string[], inlineBadgeOffSites: string[], readingMirror: boolean, perfMarks: boolean, noNavigationApi: boolean}} */
 export const DEFAULT_SETTINGS = Object.freeze({
   serviceUrl: DEFAULT_SERVICE_URL,
   badge: true,
@@ -32,6 +32,9 @@ export const DEFAULT_SETTINGS = Object.freeze({
   readingMirror: false,
   // Benchmarks only: writes timings to a data- attribute the page could read, so it is off by default.
   perfMarks: false,
+  // Tests and diagnosis only: follow same-document navigations without the Navigation API, as in
+  // a browser that has none (content/navwatch.js). Not in the options.
+  noNavigationApi: false,
 });
 
 // Bounds on what a stored site list may hold: storage written by an older or broken version (or
