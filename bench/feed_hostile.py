@@ -1,6 +1,8 @@
 """CPU of one hostile feed document: parse_feed against the old path (the plain reader, then
 feedparser on the whole document), as a ratio measured in the same run; and a legitimate 1 MB
-feed of 300 items with HTML summaries, read whole and alike by both.
+feed of 300 items with HTML summaries, read whole and alike by both. Each hostile document's
+new CPU is also given as a multiple of the legitimate feed's (x_legitimate), and the costliest
+shape within the markup budget (Atom XHTML content, cut at the budget) is measured too.
 
 usage: python -m bench.feed_hostile [--mb 5]
 """
@@ -14,7 +16,7 @@ from collections.abc import Callable
 
 from service.coverage.engine import RawArticle
 from service.ingest.feeds import parse_feed, parse_feed_with_feedparser
-from service.ingest.feedtrim import FEEDPARSER_MAX_BYTES
+from service.ingest.feedtrim import FEEDPARSER_MAX_BYTES, FEEDPARSER_MAX_MARKUP
 from service.ingest.plainfeed import parse_plain_feed
 
 BASE = "https://paper.example/feed.xml"
@@ -48,7 +50,37 @@ def hostile(size: int) -> dict[str, bytes]:
             + _filled(b"<p><b>x</b></p>", size)
             + b"</div></content></entry></feed>"
         ),
+        # feedparser's time grows with the square of one element's attributes: a fixed
+        # 20,000 (about 4 s of the old path), whatever the size.
+        "many_attributes": _rss(
+            b"<item><title>a &amp; b</title><link>https://paper.example/x</link><x "
+            + b" ".join(b'a%d="1"' % i for i in range(20_000))
+            + b"/></item>"
+        ),
+        "tiny_elements": _rss(
+            b"<item><title>a &amp; b</title><link>https://paper.example/x</link>"
+            + _filled(b"<a/>", size)
+            + b"</item>"
+        ),
     }
+
+
+def xhtml_at_markup_budget() -> bytes:
+    """Atom entries of XHTML content (feedparser's costliest elements) past the markup budget:
+    what is read of it is the most markup one feed can cost now."""
+    entries_needed = FEEDPARSER_MAX_MARKUP // 100 + 10  # about 120 counted an entry
+    return (
+        b'<feed xmlns="http://www.w3.org/2005/Atom">'
+        + b"".join(
+            b'<entry><title>t</title><link href="https://paper.example/%d"/>'
+            b'<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">'
+            % i
+            + b"<p><b>x</b></p>" * 28
+            + b"</div></content></entry>"
+            for i in range(entries_needed)
+        )
+        + b"</feed>"
+    )
 
 
 def legitimate() -> bytes:
@@ -87,12 +119,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=float, default=5.0, help="size of the hostile documents")
     args = parser.parse_args()
-    out: dict[str, object] = {}
-    # The hostile documents, then the same shapes just under the budget: the most one feed
-    # can now cost (the old path costs the same there).
+    out: dict[str, dict[str, object]] = {}
+    legit = legitimate()
+    legit_cpu = max(cpu_seconds(parse_feed, legit)[0], 1e-3)
+    # The hostile documents, then the same shapes just under the byte budget (where the old
+    # path is what the byte bound alone cost: it read them whole), and the costliest markup
+    # within the markup budget.
     sizes = {"": int(args.mb * 1024 * 1024), "_at_budget": FEEDPARSER_MAX_BYTES - 4096}
     for suffix, size in sizes.items():
-        for name, body in hostile(size).items():
+        shapes = hostile(size)
+        if suffix:
+            shapes["xhtml_markup"] = xhtml_at_markup_budget()
+        for name, body in shapes.items():
             (old, old_got), (new, new_got) = (
                 cpu_seconds(old_parse, body),
                 cpu_seconds(parse_feed, body),
@@ -102,10 +140,12 @@ def main() -> None:
                 "old_cpu_s": round(old, 3),
                 "new_cpu_s": round(new, 3),
                 "ratio": round(old / max(new, 1e-3), 1),
+                "old_x_legitimate": round(old / legit_cpu, 1),
+                "new_x_legitimate": round(new / legit_cpu, 1),
                 "old": old_got,
                 "new": new_got,
             }
-    body = legitimate()
+    body = legit
     same = parse_feed(body, BASE, "paper.example") == old_parse(body, BASE, "paper.example")
     (old, _), (new, got) = cpu_seconds(old_parse, body), cpu_seconds(parse_feed, body)
     out["legitimate_1mb_300_items"] = {
