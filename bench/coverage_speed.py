@@ -422,14 +422,25 @@ def real_text_rate(engine: Engine, path: Path, batch: int) -> tuple[int, float, 
 
 def digests_hash(path: Path) -> tuple[int, str]:
     """(stories with a digest, sha256 of their digests): the digests a run's ingest wrote, as
-    stored (JSON with sorted keys), in the order of their text (story ids are not compared), so
-    two checkouts that make the same digests print the same hash."""
+    stored (JSON with sorted keys) but without what names the code that made them ("code",
+    digest_code's hash of the digest's source files, which any edit changes, and "sample", the
+    store's signature of the input, which holds that hash), in the order of their text (story
+    ids are not compared), so two checkouts that make the same digests print the same hash."""
     with sqlite3.connect(path) as conn:
         texts = sorted(
-            str(row[0])
+            _without_code(str(row[0]))
             for row in conn.execute("SELECT digest FROM stories WHERE digest IS NOT NULL")
         )
     return len(texts), hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
+
+
+def _without_code(stored: str) -> str:
+    """A stored digest's JSON without its "code" and "sample", written as the store writes it."""
+    digest = json.loads(stored)
+    if isinstance(digest, dict):
+        digest.pop("code", None)
+        digest.pop("sample", None)
+    return json.dumps(digest, sort_keys=True)
 
 
 def rss_kb() -> int:

@@ -33,3 +33,23 @@ def test_a_changed_digest_changes_the_hash(tmp_path: Path) -> None:
     a = _store(tmp_path / "a.sqlite3", [("s1", '{"headline": "A"}')])
     b = _store(tmp_path / "b.sqlite3", [("s1", '{"headline": "a"}')])
     assert digests_hash(a)[1] != digests_hash(b)[1]
+
+
+def test_the_code_that_made_a_digest_is_not_hashed(tmp_path: Path) -> None:
+    # "code" (digest_code's hash of the source files) and "sample" (the store's signature of
+    # the input, holding that hash) change with any edit: two checkouts that make the same
+    # digests must still print the same hash.
+    a = _store(
+        tmp_path / "a.sqlite3",
+        [("s1", '{"code": "aaa", "headline": "A", "sample": "111", "sides": {"o": "left"}}')],
+    )
+    b = _store(
+        tmp_path / "b.sqlite3",
+        [("s1", '{"code": "bbb", "headline": "A", "sample": "222", "sides": {"o": "left"}}')],
+    )
+    c = _store(
+        tmp_path / "c.sqlite3",
+        [("s1", '{"code": "aaa", "headline": "A", "sample": "111", "sides": {"o": "right"}}')],
+    )
+    assert digests_hash(a) == digests_hash(b)
+    assert digests_hash(a)[1] != digests_hash(c)[1]
