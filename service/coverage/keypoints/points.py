@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from service.coverage.keypoints.language import _WORD_ASCII_RE, _WORD_RE, _languages
-from service.coverage.keypoints.readable import leans_back, stands_alone
+from service.coverage.keypoints.readable import leans_back, stands_alone, unreferenced
 from service.coverage.keypoints.sentences import (
     _DIGIT_RE,
     EVALUATIVE_MIN,
@@ -728,10 +728,37 @@ def _readable_points(story: _Story, pool: list[_Sentence]) -> list[_Sentence]:
     for _ in range(MAX_RECHOICES + 1):
         chosen = _choose_points(story, pool)
         orphans = {id(s) for s in chosen if _leans_back(story, s) and _before(s, chosen) is None}
+        orphans |= _unintroduced(story, chosen)
         if not orphans:
             return chosen
         pool = [s for s in pool if id(s) not in orphans]
-    return [s for s in chosen if not _leans_back(story, s) or _before(s, chosen) is not None]
+    chosen = [s for s in chosen if not _leans_back(story, s) or _before(s, chosen) is not None]
+    # (a point whose referent no point names is left out only where three points remain)
+    unintroduced = _unintroduced(story, chosen)
+    if len(chosen) - len(unintroduced) >= MIN_POINTS:
+        chosen = [s for s in chosen if id(s) not in unintroduced]
+    return chosen
+
+
+def _unintroduced(story: _Story, chosen: list[_Sentence]) -> set[int]:
+    """The points (their ids) with a definite reference ("The measure ...", "..., the group
+    wrote") that no point before them in reading order introduces: not its article's sentence
+    before it, nor one with a word naming what it refers to (readable.unreferenced)."""
+    out: set[int] = set()
+    ordered = _reading_order(story, chosen)
+    for k, s in enumerate(ordered):
+        if not s.position:
+            continue  # (a title refers to nothing before it)
+        wanted = unreferenced(s.text, _language(story, s))
+        if wanted is None:
+            continue
+        if not any(
+            (t.source == s.source and t.position == s.position - 1)
+            or not wanted.isdisjoint(t.lowered)
+            for t in ordered[:k]
+        ):
+            out.add(id(s))
+    return out
 
 
 def _titles_to_fill(

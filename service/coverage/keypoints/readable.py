@@ -133,3 +133,67 @@ def leans_back(text: str, language: str) -> bool:
     if _CONNECTIVE_RE.match(text) or _POSSESSIVE_LEAD_RE.match(text):
         return True
     return _ANAPHOR_RE.match(text) is not None and _EXPLETIVE_IT_RE.match(text) is None
+
+
+# A definite reference to something the sentence does not name, as its opener ("The measure
+# passed 257-150", "The company on Tuesday said ...") or as who said it without a name before
+# ("..., the group wrote", "said the officials"): shown apart from its article, the reader must
+# have met it in a point before. Each noun with the words that introduce what it refers to.
+_REFERENTS: dict[str, frozenset[str]] = {}
+for _nouns, _introduced in (
+    ("bill measure legislation", "bill bills measure legislation act law resolution"),
+    ("lawsuit suit complaint", "lawsuit suit sued sue sues suing complaint filed"),
+    ("order", "order orders signed"),
+    ("ruling court judge panel", "court judge judges ruled ruling decision justices panel"),
+    (
+        "plan proposal program policy",
+        "plan plans proposal proposed program policy package unveiled",
+    ),
+    ("company firm", "company firm maker giant inc corp"),
+    ("group organization", "group organization coalition association"),
+    ("agency department", "agency department administration"),
+    (
+        "official officials spokesman spokeswoman spokesperson source sources",
+        "official officials spokesman spokeswoman spokesperson source sources",
+    ),
+    ("report study letter statement", "report reported study survey analysis letter statement"),
+    ("campaign", "campaign candidate presidential"),
+    ("country countries", "country countries nation nations"),
+    ("senator lawmaker lawmakers", "senator sen senators lawmaker lawmakers congressman"),
+    ("allegations accusations claims", "alleged allegation allegations accused accusation claims"),
+):
+    for _noun in _nouns.split():
+        _REFERENTS[_noun] = frozenset(_introduced.split())
+_REFERENT_NOUNS = "|".join(sorted(_REFERENTS, key=len, reverse=True))
+# (not "The group of senators ...", "The company behind Fortnite ...": those say which)
+# (after a desk's label, "Why it matters: The letter ..."; not "The official apparel company
+# ...", "The court records ...", where the noun is a modifier)
+_DEFINITE_OPENER_RE = re.compile(
+    r"^(?:[A-Z][\w'’ ]{0,25}: )?The (" + _REFERENT_NOUNS + r")(?:['’]s)?(?![\w'’-])"
+    r"(?! (?:of|behind|that|which|who|in|at|for|from|with|to)\b)"
+    r"(?<!official)(?! (?:records?|filings?|documents?|packing|system|fight|battle|cases?)\b)"
+    r"|^(?:[A-Z][\w'’ ]{0,25}: )?The (official)(?=,| said| says| told| added)"
+)
+_DEFINITE_SPEAKER_RE = re.compile(
+    r", the (" + _REFERENT_NOUNS + r") (?:said|says|wrote|writes|added|told|announced|noted|"
+    r"argued|claimed|stated)\b|\b(?:said|says|wrote|added|according to) the ("
+    + _REFERENT_NOUNS
+    + r")(?![\w'’-])"
+)
+_NAME_BEFORE_RE = re.compile(r"\s[A-Z]")
+
+
+@functools.lru_cache(maxsize=_KEPT)
+def unreferenced(text: str, language: str) -> frozenset[str] | None:
+    """The words that would introduce what a sentence's definite reference points to ("The
+    measure ..." -> bill, measure, act, ...), where it opens with one or names its speaker by
+    one without a name before; None where it has none (other languages: none read)."""
+    if language != "english":
+        return None
+    opener = _DEFINITE_OPENER_RE.match(text)
+    if opener is not None:
+        return _REFERENTS[opener.group(1) or opener.group(2)]
+    speaker = _DEFINITE_SPEAKER_RE.search(text)
+    if speaker is None or _NAME_BEFORE_RE.search(text, 0, speaker.start()):
+        return None
+    return _REFERENTS[speaker.group(1) or speaker.group(2)]

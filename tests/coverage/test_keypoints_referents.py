@@ -1,0 +1,94 @@
+"""Key points whose references a reader can follow (issue 16, read as an editor reads them): a
+point that opens with a definite reference ("The measure ...") or names its speaker by one
+("..., the group wrote") comes after a point that introduces what it refers to, or is not a
+point; one that names what it means ("The company behind ...", "Apple ..., the company said")
+is a point like any other."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.coverage import keypoints as kp
+from service.coverage.keypoints import Source, digest
+from service.coverage.keypoints.readable import unreferenced
+
+
+def _model(**weights: float) -> kp.SentenceModel:
+    return kp.SentenceModel(tuple(weights.get(n, 0.0) for n in kp.SENTENCE_FEATURES), 0.1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The measure passed 257-150, with 26 Republicans joining every Democrat.",
+        "The company on Tuesday said it was rolling out the option for some people.",
+        "Why it matters: The letter comes as officials weigh drastic steps.",
+        "Voters were sent spoofed emails in four states, the officials said on Tuesday.",
+        "The fund should be closed before the vote, the group wrote in its letter.",
+    ],
+)
+def test_a_definite_reference_without_its_name_is_read_as_one(text: str) -> None:
+    assert unreferenced(text, "english")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The group of senators met the president on Tuesday.",
+        "The company behind Fortnite sued Apple on Thursday.",
+        "Apple will build the Mac Pro in Texas, the company said on Monday.",
+        "The official apparel company of the NFL launched an ad campaign.",
+        '"The court packing is going on now," Biden told a Cincinnati station.',
+    ],
+)
+def test_a_reference_that_says_what_it_means_is_none(text: str) -> None:
+    assert unreferenced(text, "english") is None
+
+
+# A made-up toll bill: the left paper's later sentence opens "The measure ..." and is worth
+# most to the model; no other point says which measure unless its own lead is shown first.
+SOURCES = [
+    Source(
+        "c1",
+        "Harbor Tunnel trucks face higher toll",
+        "Trucks crossing the Harbor Tunnel will pay $9 from July under a new state toll. "
+        "Trucking firms in Carver County plan to pass the cost on to shippers.",
+        "Center Wire",
+        "center",
+    ),
+    Source(
+        "l1",
+        "Toll fight heads to Carver County court",
+        "Independent truck drivers sued Carver County over the Harbor Tunnel toll on Monday. "
+        "Why did no one in Carver County ask the drivers first? "
+        "The measure was passed in a late-night session with no hearing for the drivers.",
+        "Left Paper",
+        "left",
+    ),
+    Source(
+        "r1",
+        "Convoy planned against tunnel toll",
+        "Independent truck drivers plan a convoy through Carver County next week against the "
+        "Harbor Tunnel toll increase. The Carver County sheriff warned the convoy could close "
+        "two highways.",
+        "Right Daily",
+        "right",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [_model(position=3.0, shared_terms=0.5), _model(position=3.0, length=1.0), None],
+    ids=["later-sentences", "later-and-long", "shipped"],
+)
+def test_a_point_opening_the_measure_is_shown_only_after_a_point_naming_it(
+    model: kp.SentenceModel | None,
+) -> None:
+    points = digest(SOURCES, model).key_points
+    texts = [p.text for p in points]
+    assert len(points) >= kp.MIN_POINTS, texts
+    for k, text in enumerate(texts):
+        if text.startswith("The measure"):
+            before = " ".join(texts[:k]).lower()
+            assert any(word in before for word in ("bill", "law", "measure", "act ")), texts
