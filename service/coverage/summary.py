@@ -3,6 +3,7 @@ and its digest (key points, headline, framing) with the ratings it was made unde
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -12,6 +13,7 @@ from typing import Any, Protocol
 from service.core.text import storable
 from service.core.times import iso
 from service.coverage import digest_code, keypoints
+from service.coverage.keypoints.sentences import _cut_at_word as cut_at_word
 from service.store.base import SIDES, Article, StoryRow
 
 # Folding the seven lean labels into the three sides a story's coverage is shown by.
@@ -119,6 +121,81 @@ def outlet_json(outlet_id: str | None, lookup: OutletLookup) -> dict[str, Any] |
     return {"id": outlet_id, "name": outlet_id, "lean": None, "factuality": None, "rated": False}
 
 
+# An article's excerpt (article_json): its text's first sentences up to this many words and
+# characters, else its first words cut there. Only this much of the text is read for it.
+EXCERPT_WORDS = 30
+EXCERPT_CHARS = 240
+# A text written without spaces (Chinese, Japanese, Thai...) says in 90 characters about what
+# 30 words say.
+EXCERPT_DENSE_CHARS = 90
+_EXCERPT_READ = EXCERPT_CHARS + 100
+# Anything shaped like a tag, in a text a file or a client gave (feeds' text is plain already):
+# an inline one is left out within its words, any other parts them.
+_TAG_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)[^<>]{0,300}>")
+_INLINE_TAGS = frozenset(
+    "a abbr b bdi bdo cite code em i mark q s small span strong sub sup u".split()
+)
+
+
+def _untagged(text: str) -> str:
+    if "<" not in text:
+        return text
+    return _TAG_RE.sub(lambda m: "" if m.group(1).lower() in _INLINE_TAGS else " ", text)
+
+
+def excerpt(text: str, title: str = "") -> str | None:
+    """A short plain-text excerpt of an article's text (_excerpt), read from its start only.
+    Articles never change, and a story's summary is made again at each of its changes: the
+    last few thousand are kept (~30 us each to make)."""
+    return _excerpt(text[:_EXCERPT_READ], title, len(text) > _EXCERPT_READ)
+
+
+_LETTER_OR_DIGIT_RE = re.compile(r"[^\W_]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _excerpt(text: str, title: str, cut: bool) -> str | None:
+    """A short plain-text excerpt of an article's text: its whole first sentences within
+    EXCERPT_WORDS words and EXCERPT_CHARS characters, else its first words (cut at a word's
+    end, or at the limit for a script written without spaces) and an ellipsis. Tags, control
+    characters, bidi overrides and lone surrogates are left out, whitespace collapsed; None
+    when there is no text, or it only repeats the title."""
+    # (clean drops control characters, bidi controls and lone surrogates)
+    cleaned = keypoints.clean(_untagged(text))
+    if not cleaned or not _LETTER_OR_DIGIT_RE.search(cleaned):
+        return None
+    # Only the start is read (`cut`: the text goes on): its last piece read may end
+    # mid-sentence or mid-word, and is never shown as if whole.
+    limit = EXCERPT_CHARS if " " in cleaned[:EXCERPT_CHARS] else EXCERPT_DENSE_CHARS
+    shown = ""
+    # (only what fits is split into sentences: the space after a stop at the limit included)
+    window = cleaned[: limit + 2]
+    cut = cut or len(window) < len(cleaned)
+    for start, sentence in keypoints.split_sentences(window):
+        end = start + len(sentence)
+        longer = window[:end].strip()  # (as written: no space added)
+        if (cut and end >= len(window)) or (
+            len(longer.split()) > EXCERPT_WORDS or len(longer) > limit
+        ):
+            break
+        shown = longer
+    if not shown:  # the first sentence alone is longer: its first words
+        words = cleaned.split()
+        if cut and len(words) <= EXCERPT_WORDS:
+            words = words[:-1] or words
+        first = " ".join(words[:EXCERPT_WORDS])
+        shown = cut_at_word(first, limit).rstrip(" ,;:–—-") + "…"
+    elif len(shown) < len(cleaned) and not _ends_sentence(shown):
+        shown += "…"
+    if shown.rstrip("…").casefold() == " ".join(title.split()).casefold():
+        return None
+    return shown
+
+
+def _ends_sentence(text: str) -> bool:
+    return text[-1:] in ".!?。！？؟۔।॥။។\"'”’»)」』]"
+
+
 def article_json(article: Article, lookup: OutletLookup) -> dict[str, Any]:
     """One article as the API shows it."""
     outlet = lookup(article.outlet_id) if article.outlet_id else None
@@ -126,6 +203,7 @@ def article_json(article: Article, lookup: OutletLookup) -> dict[str, Any]:
         "id": article.ext_id or article.key,
         "url": article.url,
         "title": article.title,
+        "excerpt": excerpt(article.text, article.title),
         "published": iso(article.published),
         "first_seen": iso(article.first_seen),
         "outlet": outlet_json(article.outlet_id, lookup),

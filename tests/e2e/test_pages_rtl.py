@@ -79,6 +79,7 @@ def test_an_arabic_story_reads_right_to_left_fits_and_passes_axe(
     page = _page(chrome, width=width, scheme=scheme)
     titles: dict[str, str | None] = {}
     arabic_points = 0
+    arabic_excerpts = 0
     for story_id in story_ids:
         page.goto(f"{service.url}/stories/{story_id}")
         violations = audit(page)
@@ -87,6 +88,16 @@ def test_an_arabic_story_reads_right_to_left_fits_and_passes_axe(
         rows = page.locator("p.article-title")
         for i in range(rows.count()):
             titles[rows.nth(i).inner_text()] = rows.nth(i).get_attribute("lang")
+        # Each article's excerpt too: an Arabic one lang="ar", laid out right to left.
+        excerpts = page.locator("p.excerpt")
+        for i in range(excerpts.count()):
+            shown = excerpts.nth(i)
+            if any("\u0600" <= c <= "\u06ff" for c in shown.inner_text()):
+                arabic_excerpts += 1
+                assert shown.get_attribute("lang") == "ar"
+                assert shown.evaluate("e => getComputedStyle(e).direction") == "rtl"
+            else:
+                assert shown.get_attribute("lang") is None
         points = page.locator("section.key-points li")
         for i in range(points.count()):
             point = points.nth(i)
@@ -98,6 +109,7 @@ def test_an_arabic_story_reads_right_to_left_fits_and_passes_axe(
             box = point.bounding_box()
             assert box is not None and box["x"] + box["width"] <= width - 12
     assert arabic_points >= 1
+    assert arabic_excerpts >= 3
     # Each title marked with the language it is written in: Arabic, or the page's English.
     by_outlet = {outlet: title.strip(RLM) for outlet, _, title, _ in ARTICLES}
 

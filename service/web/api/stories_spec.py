@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.coverage.summary import EXCERPT_CHARS
 from service.web.api.stories import MAX_CURSOR, MAX_LIMIT, MAX_TEXT, MAX_TITLE
 
 
@@ -78,6 +79,29 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "articles": {"type": "integer", "description": "that side's articles read"},
         },
     },
+    "Article": {
+        "type": "object",
+        "required": ["id", "url", "title", "excerpt", "outlet", "side"],
+        "properties": {
+            "id": {"type": "string"},
+            "url": {"type": ["string", "null"]},
+            "title": {"type": "string"},
+            "excerpt": {
+                "type": ["string", "null"],
+                "maxLength": EXCERPT_CHARS + 1,
+                "description": "the start of the article's text as stored (a feed's summary, a"
+                " page's description or a file's text): its whole first sentences up to 30"
+                " words, else its first 30 words and '…'; plain text (no markup, no control"
+                " character); null when there is no text or it only repeats the title",
+            },
+            "published": {"type": ["string", "null"]},
+            "first_seen": {"type": ["string", "null"]},
+            "outlet": _OUTLET_OR_NULL,
+            "side": _SIDE,
+            "syndicated": {"type": "boolean"},
+            "demo": {"type": "boolean"},
+        },
+    },
     "StoryListing": {
         "type": "object",
         "required": _LISTING_REQUIRED,
@@ -117,7 +141,11 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "factuality": _SHARES,
             "owner_types": _SHARES,
             "first_reported_by": {"type": ["object", "null"]},
-            "articles_by_side": {"type": "object"},
+            "articles_by_side": {
+                "type": "object",
+                "description": "the story's articles (up to 500, oldest first) by side",
+                "additionalProperties": {"type": "array", "items": _ref("Article")},
+            },
             "merged_from": {"type": "string"},
             "truncated": {
                 "type": "object",

@@ -448,6 +448,8 @@ class ArticleRow:
     syndicated: bool
     demo: bool
     language: str | None = None  # the title's (text_language)
+    excerpt: str | None = None  # the API's (summary.excerpt): plain text, bounded
+    excerpt_language: str | None = None  # text_language
 
 
 @dataclass(frozen=True)
@@ -788,6 +790,8 @@ def story_page(summary: Mapping[str, Any], filters: Filters = Filters()) -> Stor
 
 def _article_row(article: Mapping[str, Any], side: str) -> ArticleRow:
     title = article.get("title")
+    given = article.get("excerpt")
+    excerpt = given if isinstance(given, str) else ""
     return ArticleRow(
         title=str(title or "Untitled"),
         href=safe_href(article.get("url")),
@@ -798,6 +802,8 @@ def _article_row(article: Mapping[str, Any], side: str) -> ArticleRow:
         demo=bool(article.get("demo")),
         # ("Untitled" is ours: English)
         language=text_language(title, article.get("outlet")) if isinstance(title, str) else None,
+        excerpt=excerpt or None,
+        excerpt_language=text_language(excerpt, article.get("outlet")) if excerpt else None,
     )
 
 
