@@ -345,9 +345,9 @@ def words(text: str, language: str, stop: frozenset[str] = frozenset()) -> list[
             stop = stop | _THAI_STOP
             found = _whole_thai(found)
         elif language == "chinese":
-            found = _whole_chinese(
-                _everyday_names(_transliterated(_without_classifiers(found, cut)))
-            )
+            names: set[str] = set()
+            found = _transliterated(_without_classifiers(found, cut))
+            found = _whole_chinese(_everyday_names(found, joined=names), names)
         elif language in _ICU_STOP:
             stop = stop | _ICU_STOP[language]
             if language == "burmese":
@@ -489,20 +489,27 @@ def _transliterated(tokens: list[str], tag: Callable[[str], str] = _dictionary_t
 # stands around it instead: such a run of lone letters of the alphabet is a name where it opens
 # the sentence or follows a verb or a preposition ("在|里|约|举行" held in Rio, "抵达|里|约"
 # arrived in Rio), since a locative "里" follows a noun and "约" of "about" is followed by a
-# count or a verb of quantity. Not a run with a country's one letter ("访问|美|法", visited
-# the US and France) or a grammar word's tag (prepositions, conjunctions, particles, pronouns,
-# numerals, measure words: "于" of "举行于"); at most MAX_EVERYDAY_NAME letters.
+# count or a verb of quantity ("有" after it only where a noun stands before: "商场|里|约有", in
+# the mall about; "里约有很多海滩" opens a sentence, Rio has many beaches). Not a run with a
+# country's one letter ("访问|美|法", visited the US and France) or a grammar word's tag
+# (prepositions, conjunctions, particles, pronouns, numerals, measure words: "于" of "举行于");
+# at most MAX_EVERYDAY_NAME letters.
 MAX_EVERYDAY_NAME = 4
 _COUNTRY_LETTERS = frozenset(
     """美 俄 日 韩 韓 英 法 德 乌 烏 以 台 港 澳 欧 歐 印 朝 越 泰 菲 加 新 巴 伊 沙 叙 敘 土 埃 中""".split()
 )
-_GRAMMAR_TAGS = ("p", "c", "u", "r", "m", "q", "e", "y", "o")  # (tag prefixes)
+# (tag prefixes; and a verb's or an adjective's letter, "可" can, "高" high: in a run of lone
+# letters they are most often the sentence's own words)
+_GRAMMAR_TAGS = ("p", "c", "u", "r", "m", "q", "e", "y", "o", "v", "a")
 _BEFORE_NAME_TAGS = ("v", "p", "t", "d")  # a verb, preposition, time word or adverb before it
-_QUANTITY_AFTER = frozenset("有 占 达 達 为 為 合 计 計 近 余 多".split())
+_QUANTITY_AFTER = frozenset("占 达 達 为 為 合 计 計 近 余 多".split())
 
 
-def _everyday_names(tokens: list[str], tag: Callable[[str], str] = _dictionary_tag) -> list[str]:
-    """The tokens with a name of everyday letters joined (see MAX_EVERYDAY_NAME)."""
+def _everyday_names(
+    tokens: list[str], tag: Callable[[str], str] = _dictionary_tag, joined: set[str] | None = None
+) -> list[str]:
+    """The tokens with a name of everyday letters joined (see MAX_EVERYDAY_NAME), each name
+    joined added to `joined`."""
 
     def piece(t: str) -> bool:
         return (
@@ -532,16 +539,21 @@ def _everyday_names(tokens: list[str], tag: Callable[[str], str] = _dictionary_t
             and after not in _QUANTITY_AFTER
             and not tag(after).startswith(("m", "q"))
         ):
-            out.append("".join(tokens[i:end]))
+            name = "".join(tokens[i:end])
+            out.append(name)
+            if joined is not None:
+                joined.add(name)
         else:
             out.extend(tokens[i:end])
         i = end
     return out
 
 
-def _whole_chinese(tokens: list[str]) -> list[str]:
+def _whole_chinese(tokens: list[str], names: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """The segmenter's tokens without a word that stands beside a lone letter other than a
-    grammar word or a country's (_CHINESE_LONE): most often the rest of a name cut in two."""
+    grammar word or a country's (_CHINESE_LONE): most often the rest of a name cut in two.
+    Not `names`, names _everyday_names joined: whole by its rule, and most often written after
+    a verb of one letter ("去|里约", went to Rio)."""
 
     def lone(i: int) -> bool:
         if not 0 <= i < len(tokens):
@@ -549,7 +561,11 @@ def _whole_chinese(tokens: list[str]) -> list[str]:
         t = tokens[i]
         return len(t) == 1 and t.isalpha() and t not in _CHINESE_LONE
 
-    return [t for i, t in enumerate(tokens) if len(t) < 2 or not (lone(i - 1) or lone(i + 1))]
+    return [
+        t
+        for i, t in enumerate(tokens)
+        if len(t) < 2 or t in names or not (lone(i - 1) or lone(i + 1))
+    ]
 
 
 # A Burmese syllable starts at each consonant (or independent vowel) that is neither a

@@ -19,6 +19,8 @@ from tests.coverage.test_kp_lang import _sources
         "奥巴马访问里约。",  # Obama visited Rio
         "峰会举行于里约。",  # the summit was held in Rio
         "里约市长表示欢迎。",  # Rio's mayor welcomed it
+        "里约有很多海滩。",  # Rio has many beaches ("约有" is "about" only after a noun)
+        "他去里约。",  # he went to Rio (beside the lone verb "去", the name was dropped)
     ],
 )
 def test_a_chinese_name_of_everyday_letters_is_one_word(text: str) -> None:
