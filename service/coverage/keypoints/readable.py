@@ -62,7 +62,11 @@ _PERSON_RE = re.compile(
     r"[Ww]e've|[Ww]e’ve|[Ww]e'll|[Ww]e’ll|us|[Oo]ur|ours|ourselves|[Yy]ou|[Yy]ou're|[Yy]ou’re|"
     r"[Yy]ou've|[Yy]ou’ve|[Yy]our|yours|yourself|[Ll]et's|[Ll]et’s)(?![\w'’-])"
 )
-_QUOTED_RE = re.compile(r"“[^“”]*”|\"[^\"]*\"")
+# (single quotes too, as titles and British outlets quote: "Judge blasts Flynn: 'You sold your
+# country out'", "‘We’ll keep asking’"; an apostrophe inside a word opens and closes nothing)
+_QUOTED_RE = re.compile(
+    r"“[^“”]*”|\"[^\"]*\"|(?<![\w'‘’])‘[^‘]*?’(?![\w‘’])|(?<![\w'‘’])'(?:[^']|'(?=\w))*?'(?![\w'])"
+)
 # A show's or video's blurb, not a report: "X joins Y to discuss ...", "On this episode of ...";
 # a page's furniture left in the text.
 _BLURB_RE = re.compile(
