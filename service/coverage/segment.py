@@ -234,6 +234,8 @@ def _load(language: str) -> Callable[[str], list[str]] | None:
         except Exception:  # (ImportError, or an OSError of its data path: no Thai words)
             return None
 
+        kept = _ThaiRuns()  # (this segmenter's: a new one, as tests make, starts empty)
+
         def newmm(run: str) -> list[str]:
             found: list[str] = word_tokenize(run, engine="newmm", keep_whitespace=False)
             return found
@@ -244,7 +246,7 @@ def _load(language: str) -> Callable[[str], list[str]] | None:
             # 55 ms a text, 5.4 s a hostile story's digest).
             found: list[str] = []
             for run in _LETTER_RUN_RE.findall(text):
-                found += _thai_run(run, newmm)
+                found += _thai_run(run, newmm, kept)
             return found
 
         return thai
@@ -279,24 +281,31 @@ def _load(language: str) -> Callable[[str], list[str]] | None:
 THAI_RUNS_KEPT = 8_192
 THAI_RUN_KEPT_CHARS = 64
 _THAI_RUN_LETTER_RE = re.compile(r"[\u0e01-\u0e4e]")
-_THAI_RUNS: dict[str, tuple[str, ...]] = {}
-_THAI_RUNS_LOCK = threading.Lock()
 
 
-def _thai_run(run: str, newmm: Callable[[str], list[str]]) -> tuple[str, ...]:
+class _ThaiRuns:
+    """The runs a Thai segmenter has cut, kept (see THAI_RUNS_KEPT); shared by threads."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, tuple[str, ...]] = {}
+        self.lock = threading.Lock()
+
+
+def _thai_run(run: str, newmm: Callable[[str], list[str]], kept: _ThaiRuns) -> tuple[str, ...]:
     """A run of letters of a Thai text as newmm cuts it (see THAI_RUNS_KEPT)."""
     if not _THAI_RUN_LETTER_RE.search(run):
         return (run,)
     if len(run) > THAI_RUN_KEPT_CHARS:
         return tuple(newmm(run))
-    found = _THAI_RUNS.get(run)
+    found = kept.runs.get(run)
     if found is None:
         found = tuple(newmm(run))
-        with _THAI_RUNS_LOCK:
-            if len(_THAI_RUNS) >= THAI_RUNS_KEPT:
+        with kept.lock:
+            runs = kept.runs
+            if len(runs) >= THAI_RUNS_KEPT:
                 # (oldest first: a dict keeps its order of insertion)
-                del _THAI_RUNS[next(iter(_THAI_RUNS))]
-            _THAI_RUNS[run] = found
+                del runs[next(iter(runs))]
+            runs[run] = found
     return found
 
 

@@ -87,14 +87,15 @@ def test_a_run_without_a_thai_letter_is_not_segmented_and_a_thai_run_once() -> N
         asked.append(run)
         return [run[:3], run[3:]]
 
-    assert segment._thai_run("OPEC", newmm) == ("OPEC",)
+    kept = segment._ThaiRuns()
+    assert segment._thai_run("OPEC", newmm, kept) == ("OPEC",)
     run = "ธนาคารแห่งประเทศไทยทดสอบ"  # (a run no other test segments)
-    first = segment._thai_run(run, newmm)
-    assert segment._thai_run(run, newmm) == first == (run[:3], run[3:])
+    first = segment._thai_run(run, newmm, kept)
+    assert segment._thai_run(run, newmm, kept) == first == (run[:3], run[3:])
     assert asked == [run]
     long = "ก" * (segment.THAI_RUN_KEPT_CHARS + 1)
-    segment._thai_run(long, newmm)
-    segment._thai_run(long, newmm)
+    segment._thai_run(long, newmm, kept)
+    segment._thai_run(long, newmm, kept)
     assert asked == [run, long, long]  # (a long run is not kept: the cache stays small)
 
 
@@ -102,6 +103,5 @@ def test_thai_words_are_the_same_with_the_run_cache() -> None:
     text = "ธนาคารแห่งประเทศไทยปรับลดอัตราดอกเบี้ยนโยบาย OPEC ลดกำลังผลิต"
     cut = segment.segmenter("thai")
     assert cut is not None
-    segment._THAI_RUNS.clear()
     first = cut(text)
     assert cut(text) == first and "OPEC" in first and "ธนาคารแห่งประเทศไทย" in first
