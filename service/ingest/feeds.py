@@ -178,6 +178,12 @@ def parse_feed_with_feedparser(
             "the document is JSON (a JSON Feed?), not RSS or Atom: list the outlet's RSS or "
             "Atom feed in ratings/feeds.csv"
         )
+    if body.startswith(b"\x1f\x8b"):
+        # Else "not well-formed (invalid token)" at line 1, column 0.
+        raise ValueError(
+            "the document is gzip-compressed data, not RSS or Atom: the server compresses the "
+            "feed without saying so (no Content-Encoding: gzip), or serves a .gz file"
+        )
     if b"&#" in body:
         body = _joined_surrogate_refs(body)
     # Bytes only: given a string that looks like a URL, feedparser would fetch it itself.
@@ -194,7 +200,7 @@ def parse_feed_with_feedparser(
         # chr(), &#xD800; UnicodeEncodeError): a bad feed, never a failed pass.
         raise ValueError(f"unreadable feed ({type(exc).__name__}: {exc})") from None
     if parsed.bozo and isinstance(parsed.get("bozo_exception"), xml.sax.SAXException):
-        raise ValueError(f"malformed XML: {parsed.bozo_exception}")
+        raise ValueError(_malformed(str(parsed.bozo_exception), body))
     if parsed.bozo and not parsed.entries:
         raise ValueError(f"not a feed: {parsed.get('bozo_exception')}")
     if not parsed.get("version") and not parsed.entries:
@@ -221,6 +227,30 @@ def parse_feed_with_feedparser(
         if article is not None:
             articles.append(article)
     return articles
+
+
+# expat's words for a document not well-formed: "<unknown>:LINE:COLUMN: what".
+_SAX_WHERE = re.compile(r"<unknown>:(\d+):(\d+): (.*)", re.DOTALL)
+# Control characters XML 1.0 does not allow, as bytes (the same in UTF-8 and every 8-bit code).
+_FORBIDDEN_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _malformed(error: str, body: bytes) -> str:
+    """feedparser's error for a document not well-formed, in words: where, and when the token
+    refused is a control character XML does not allow (a NUL, an escape), which one and where
+    ("not well-formed (invalid token)" alone sent one looking for a tag)."""
+    where = _SAX_WHERE.fullmatch(error)
+    words = error if where is None else f"line {where[1]}, column {where[2]}: {where[3]}"
+    control = _FORBIDDEN_CONTROL.search(body) if "invalid token" in words else None
+    if control is not None and not is_wide(body):
+        at = control.start()
+        line = body.count(b"\n", 0, at) + 1
+        column = at - (body.rfind(b"\n", 0, at) + 1)
+        words += (
+            f" (the feed holds a control character, U+{control.group()[0]:04X} at line {line}, "
+            f"byte {column} of it, which XML does not allow: the feed must drop it)"
+        )
+    return f"malformed XML: {words}"
 
 
 # A numeric character reference, and the one right after it (not consumed). Leading zeros
