@@ -7,6 +7,8 @@ import calendar
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from service.coverage.runtime import engine
 from service.ingest.feeds import FeedIngester, FeedSource, parse_feed
@@ -216,3 +218,58 @@ def test_a_feed_refused_for_a_byte_says_which_and_where(body: bytes, words: str)
         parse_feed(body, BASE, "paper.example")
     assert words in str(refused.value)
     assert "<unknown>" not in str(refused.value)
+
+
+# -- any bytes ---------------------------------------------------------------------------------
+
+_PIECES = [
+    b"<item>",
+    b"</item>",
+    b"<title>",
+    b"</title>",
+    b"<link>https://leftpaper.com/x</link>",
+    b"<description>",
+    b"</description>",
+    b"<![CDATA[",
+    b"]]>",
+    b"&amp;",
+    b"&lt;b&gt;",
+    b"&#0;",
+    b"&#xD83D;",
+    b"&#x110000;",
+    b"&#99999999999;",
+    b"&nbsp;",
+    b"<pubDate>",
+    b"</pubDate>",
+    b"--12-04",
+    b"\x00",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"\xed\xa0\x80",
+    b"<!DOCTYPE rss [<!ENTITY a 'b'>]>",
+    b'<?xml version="1.0" encoding="utf-16"?>',
+    b'<x a="1" b="2"/>',
+    b"<enclosure url='https://leftpaper.com/a.mp3'/>",
+]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_PIECES), st.binary(max_size=8), st.text(max_size=8).map(str.encode)
+        ),
+        max_size=40,
+    )
+)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_feed_bytes_give_articles_or_a_value_error(pieces: list[bytes]) -> None:
+    body = _rss_bytes(b"".join(pieces))
+    try:
+        articles = parse_feed(body, BASE, "paper.example")
+    except ValueError as refused:
+        assert str(refused)  # a reason, said
+        return
+    for article in articles:
+        assert isinstance(article.title, str) and article.title
+        assert isinstance(article.url, str) and article.url
+        assert article.published is None or isinstance(article.published, float)
