@@ -9,6 +9,9 @@ import { watchNavigation } from "./navwatch.js";
 import { mountPanel } from "./panel.js";
 
 let perfMarks = false;
+// The panel on the page now (null: none), for the keyboard shortcut.
+/** @type {ReturnType<typeof mountPanel> | null} */
+let shownPanel = null;
 
 // How long the address must stay put after a same-document navigation before the new page gets
 // its panel and the service is asked about it. A router that rewrites the address as the reader
@@ -83,6 +86,8 @@ async function showPage(settings, controller, timing) {
       await saveSettings({ panelOpenSites: settings.panelOpenSites });
     },
   });
+  shownPanel = panel;
+  signal.addEventListener("abort", () => { if (shownPanel === panel) shownPanel = null; }, { once: true });
   timing.report("panel");
   if (!seen?.service) {
     // Standalone: the rating came from the built-in table; nothing is sent for coverage.
@@ -198,6 +203,14 @@ export async function start(startedAt) {
     api.storage.onChanged.removeListener(onSettings);
   };
   api.storage.onChanged.addListener(onSettings);
+  // The shortcut, relayed by the worker (only it: a message from a content script or a page of
+  // ours has no business here).
+  const onMessage = (message, sender) => {
+    if (sender?.id !== api.runtime.id || sender.tab || message?.type !== "togglePanel") return;
+    shownPanel?.toggle();
+  };
+  api.runtime.onMessage.addListener(onMessage);
+  features.signal.addEventListener("abort", () => api.runtime.onMessage.removeListener(onMessage), { once: true });
   // Only now, with the listeners above in place: a navigation while the first page's coverage
   // is on its way (a slow service) went unheard, and the first article's panel stayed for good.
   await showPage(settings, pageController, timing);

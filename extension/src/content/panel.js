@@ -248,6 +248,11 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
     host,
     root,
     setOpen,
+    /** The keyboard shortcut: open with focus on its first control, or close back to the tab. */
+    toggle() {
+      if (givenUp || !host.isConnected) return;
+      setOpen(panel.hidden, { focus: true });
+    },
     /** @param {{outlet?: any, story?: any, currentUrl?: string}} data */
     showScore({ outlet: scored, story, currentUrl }) {
       tableLoaded = true; // the service answered, so "not rated" now means not rated
