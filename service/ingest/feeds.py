@@ -250,7 +250,34 @@ def _malformed(error: str, body: bytes) -> str:
             f" (the feed holds a control character, U+{control.group()[0]:04X} at line {line}, "
             f"byte {column} of it, which XML does not allow: the feed must drop it)"
         )
-    return f"malformed XML: {words}"
+    return f"malformed XML: {words}{_declared_wrongly(body)}"
+
+
+# An XML declaration in ASCII bytes, and the encoding it names.
+_ASCII_DECLARATION = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']"
+)
+
+
+def _declared_wrongly(body: bytes) -> str:
+    """When a document written in ASCII bytes declares an encoding its own declaration is not
+    in (encoding="utf-16" on UTF-8 bytes, an EBCDIC code page), words saying so: feedparser
+    decodes it in that encoding and reports only "line 2, column 0: not well-formed"."""
+    declared = _ASCII_DECLARATION.match(body)
+    if declared is None:
+        return ""
+    name = declared.group(1).decode("ascii")
+    try:
+        same = "<?xml".encode(name) == b"<?xml"
+    except (LookupError, UnicodeError):
+        return ""  # an encoding Python does not know: feedparser reads it as UTF-8 and says so
+    if same:
+        return ""
+    return (
+        f' (the feed declares encoding="{name}", but its own declaration is not written in '
+        f"{name}: it is ASCII or UTF-8; the feed must declare the encoding it is in, or none "
+        "for UTF-8)"
+    )
 
 
 # A numeric character reference, and the one right after it (not consumed). Leading zeros

@@ -273,3 +273,20 @@ def test_any_feed_bytes_give_articles_or_a_value_error(pieces: list[bytes]) -> N
         assert isinstance(article.title, str) and article.title
         assert isinstance(article.url, str) and article.url
         assert article.published is None or isinstance(article.published, float)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "UTF-16LE", "cp500"])
+def test_a_feed_declaring_an_encoding_it_is_not_in_says_so(encoding: str) -> None:
+    # Said before only as "malformed XML: <unknown>:2:0: not well-formed (invalid token)".
+    body = _rss_bytes(_item(1), b'<?xml version="1.0" encoding="%s"?>' % encoding.encode())
+    with pytest.raises(ValueError) as refused:
+        parse_feed(body, BASE, "paper.example")
+    assert f'the feed declares encoding="{encoding}", but its own declaration is not written' in (
+        str(refused.value)
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "iso-8859-1", "shift_jis"])
+def test_a_feed_in_the_encoding_it_declares_is_read(encoding: str) -> None:
+    body = _rss_bytes(_item(1), b'<?xml version="1.0" encoding="%s"?>' % encoding.encode())
+    assert [a.url for a in parse_feed(body, BASE, "paper.example")] == ["https://leftpaper.com/a/1"]
