@@ -6,7 +6,9 @@ MODE ...` puts the checkout SRC's `service` package first (ahead of this venv's 
 and answers JSON lines on stdin with JSON lines on stdout, each with the CPU time
 (time.process_time) and wall time the step took in this process.
 
-  ingest DB RATINGS ARTICLES    {"start": i, "end": j} -> ingests ARTICLES[i:j] (a JSON list)
+  ingest DB RATINGS ARTICLES [DELAY]  {"start": i, "end": j} -> ingests ARTICLES[i:j] (a JSON
+                                list); {"finish": true} -> flushes the digests held back (DELAY:
+                                its PARALLAX_DIGEST_DELAY, where the code has one)
   alone DB ARTICLES             {"start": i, "end": j} -> the clusterer alone (seeded with DB's
                                 active window, as the engine would be) adds ARTICLES[i:j]
   related DATA_DIR RATINGS      {"query": {...}} -> GET /v1/related with that query string
@@ -62,17 +64,24 @@ def _timed(step: Any) -> dict[str, Any]:
     }
 
 
-def ingest(db: str, ratings: str, articles_path: str) -> None:
+def ingest(db: str, ratings: str, articles_path: str, delay: str = "0") -> None:
     from service.core.ratings import load_table
     from service.coverage.engine import Engine, RawArticle
     from service.store.sqlite import SQLiteStore
 
     articles = json.loads(Path(articles_path).read_text("utf-8"))
     _known_schema(db)
-    engine = Engine(SQLiteStore(db), load_table(Path(ratings)))
+    # A digest delay only where the code has one (PARALLAX_DIGEST_DELAY); older code has none.
+    extra: dict[str, Any] = {"digest_delay": float(delay)} if float(delay) > 0 else {}
+    engine = Engine(SQLiteStore(db), load_table(Path(ratings)), **extra)
     _answer({"ready": True, "service": sys.modules["service"].__file__})
     for line in sys.stdin:
         ask = json.loads(line)
+        if ask.get("finish"):
+            # The digests it still holds back, made now (older code holds none back).
+            flush = getattr(engine, "flush_all_digests", engine.flush_digests)
+            _answer(_timed(lambda flush=flush: flush() and None))
+            continue
         chunk = articles[ask["start"] : ask["end"]]
         raws = [
             RawArticle(title=a["title"], text=a["text"], url=a["url"], published=a["published"])

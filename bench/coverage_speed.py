@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from service.config import DEFAULTS
 from service.core.ratings import RatingsTable, load_table
 from service.coverage import digest_code, keypoints
 from service.coverage.cluster import Clusterer, Doc
@@ -228,9 +229,16 @@ def raw(art: dict[str, Any]) -> RawArticle:
 Run = Callable[[int, int], "dict[str, float] | None"]
 
 
-def ingest_rates(runs: dict[str, Run], count: int, batch: int) -> dict[str, dict[str, float]]:
+def ingest_rates(
+    runs: dict[str, Run],
+    count: int,
+    batch: int,
+    finish: dict[str, Callable[[], dict[str, float] | None]] | None = None,
+) -> dict[str, dict[str, float]]:
     """Articles per CPU second and per wall second of each run; they take turns batch by batch,
-    so machine load hits all alike."""
+    so machine load hits all alike. A run's `finish` step (the digests it still holds back,
+    PARALLAX_DIGEST_DELAY) is timed after its last batch and counted in its time."""
+    finish = finish or {}
     cpu = dict.fromkeys(runs, 0.0)
     wall = dict.fromkeys(runs, 0.0)
     # Each engine of this process parses the articles its digests read into its own cache, as
@@ -251,6 +259,14 @@ def ingest_rates(runs: dict[str, Run], count: int, batch: int) -> dict[str, dict
                 }
             cpu[name] += reported["cpu"]
             wall[name] += reported["wall"]
+    for name, step in finish.items():
+        kp_points._PARSED = caches[name]
+        start_cpu, start = time.process_time(), time.perf_counter()
+        reported = step()
+        if reported is None:
+            reported = {"cpu": time.process_time() - start_cpu, "wall": time.perf_counter() - start}
+        cpu[name] += reported["cpu"]
+        wall[name] += reported["wall"]
     kp_points._PARSED = shared_cache
     return {
         name: {"cpu": count / max(cpu[name], 1e-9), "wall": count / max(wall[name], 1e-9)}
@@ -268,6 +284,14 @@ def engine_run(engine: Engine, articles: list[dict[str, Any]]) -> Run:
 # Read no side ("sides" empty), so it holds under any ratings (summary.DigestRatings.holds), as
 # the digests a past run of this code stored hold under the ratings they were made with.
 _NO_DIGEST: dict[str, Any] = {"headline": "", "key_points": [], "framing": {}, "sides": {}}
+
+
+def without_digests_step(step: Callable[[], None]) -> Callable[[], None]:
+    def wrapped() -> None:
+        with no_digests():
+            step()
+
+    return wrapped
 
 
 def without_digests(run: Run) -> Run:
@@ -319,6 +343,23 @@ def baseline_run(baseline: Baseline) -> Run:
         return baseline.ask({"start": start, "end": end})
 
     return run
+
+
+def baseline_finish(baseline: Baseline) -> Callable[[], dict[str, float]]:
+    """The other process's engine flushes every digest it holds back (none before
+    PARALLAX_DIGEST_DELAY)."""
+
+    def finish() -> dict[str, float]:
+        return baseline.ask({"finish": True})
+
+    return finish
+
+
+def engine_finish(engine: Engine) -> Callable[[], None]:
+    def finish() -> None:
+        engine.flush_all_digests()
+
+    return finish
 
 
 def clusterer_run(store: SQLiteStore, articles: list[dict[str, Any]]) -> Run:
@@ -532,6 +573,13 @@ def main() -> None:
     parser.add_argument(
         "--ingest-only", action="store_true", help="stop after the ingest figures (no 1M store)"
     )
+    parser.add_argument(
+        "--digest-delay",
+        type=int,
+        default=DEFAULTS["DIGEST_DELAY"],
+        help="this code's PARALLAX_DIGEST_DELAY, seconds (default: the setting's default); the "
+        "digests still held back at the end are made and counted",
+    )
     parser.add_argument("--probe", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
@@ -597,14 +645,27 @@ def main() -> None:
         stale.unlink()
     empty = SQLiteStore(work / "empty.sqlite3")
 
-    engine = Engine(store, table)
+    delay = float(args.digest_delay)
+    print(f"this code's digest delay (PARALLAX_DIGEST_DELAY): {args.digest_delay} s")
+    engine = Engine(store, table, digest_delay=delay)
     window = engine.clusterer.active_stories
+    engines = {
+        "empty": Engine(empty, table, digest_delay=delay),
+        "full": engine,
+        "no digests": Engine(twin, table, digest_delay=delay),
+    }
     runs: dict[str, Run] = {
         "alone": clusterer_run(store, measured),
-        "empty": engine_run(Engine(empty, table), measured),
+        "empty": engine_run(engines["empty"], measured),
         "full": engine_run(engine, measured),
-        "no digests": without_digests(engine_run(Engine(twin, table), measured)),
+        "no digests": without_digests(engine_run(engines["no digests"], measured)),
     }
+    finish: dict[str, Callable[[], dict[str, float] | None]] = {
+        "empty": engine_finish(engines["empty"]),
+        "full": engine_finish(engine),
+    }
+    # (the "no digests" run's held ones are stand-ins, flushed without digests as it ran)
+    finish["no digests"] = without_digests_step(engine_finish(engines["no digests"]))
     ingest_baseline: Baseline | None = None
     alone_pair: dict[str, Baseline] = {}
     if args.baseline is not None:
@@ -613,19 +674,23 @@ def main() -> None:
             args.baseline, "ingest", str(base_path), str(ratings), str(measured_path)
         )
         runs["baseline"] = baseline_run(ingest_baseline)
+        finish["baseline"] = baseline_finish(ingest_baseline)
         # This code's engine and clusterer alone, and the baseline's clusterer alone, each in a
         # process of its own started the same way as the baseline's engine: a process's own heap
         # and start-up made x1.13 of difference between two runs of the same code (2026-12-05),
         # which an in-process run against a subprocess would count as a gain.
         here_path = copy_store(small_history, work / "ingest-here.sqlite3")
-        ingest_here = Baseline(ROOT, "ingest", str(here_path), str(ratings), str(measured_path))
+        ingest_here = Baseline(
+            ROOT, "ingest", str(here_path), str(ratings), str(measured_path), str(delay)
+        )
         alone_pair["ingest here"] = ingest_here
         runs["ingest here"] = baseline_run(ingest_here)
+        finish["ingest here"] = baseline_finish(ingest_here)
         for name, src in (("alone here", ROOT), ("alone baseline", args.baseline)):
             path = copy_store(small_history, work / f"{name.replace(' ', '-')}.sqlite3")
             alone_pair[name] = Baseline(src, "alone", str(path), str(measured_path))
             runs[name] = baseline_run(alone_pair[name])
-    rates = ingest_rates(runs, len(measured), args.batch)
+    rates = ingest_rates(runs, len(measured), args.batch, finish)
     for process in [ingest_baseline, *alone_pair.values()]:
         if process is not None:
             process.close()

@@ -43,6 +43,10 @@ DEFAULTS: dict[str, Any] = {
     # Retention: `parallax worker` removes articles older than this once a day (90d, 12h);
     # empty: never (`parallax prune --older-than` does it by hand).
     "PRUNE_OLDER_THAN": "",
+    # Seconds a changed story's digest (key points, headline, framing) may wait, so a story
+    # that changes again meanwhile is digested once; its previous digest is shown meanwhile.
+    # 0: made after every batch that changes the story (off: docs/benchmarks.md has why).
+    "DIGEST_DELAY": 0,
 }
 
 
@@ -89,6 +93,7 @@ def cors_origins(raw: object) -> list[str]:
 
 # Retention shorter than this is a typo (90m for 90d?), not a policy.
 MIN_RETENTION_SECONDS = 3600
+MAX_DIGEST_DELAY = 30
 MAX_RETENTION_DAYS = 36_500
 _DURATION_UNITS = {"d": 86400, "h": 3600}
 
@@ -305,6 +310,14 @@ def validate(config: Mapping[str, Any]) -> None:
     ):
         raise ConfigError(
             f"{PREFIX}INGEST_INTERVAL={interval!r}: use 1 to 86400 seconds between feed passes"
+        )
+    # Past ORPHAN_DIGEST_SECONDS (60) the other processes would take a held digest for one a
+    # dead process left, and make it too.
+    delay = config.get("DIGEST_DELAY", 0)
+    if not isinstance(delay, int) or isinstance(delay, bool) or not 0 <= delay <= MAX_DIGEST_DELAY:
+        raise ConfigError(
+            f"{PREFIX}DIGEST_DELAY={delay!r}: use 0 to {MAX_DIGEST_DELAY} whole seconds a "
+            "changed story's digest may wait (0: made at once)"
         )
     # A 0 here was replaced silently (4 feed threads, 1 fetch at once: pages still fetched) or
     # refused every lookup.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import hashlib
@@ -50,8 +51,12 @@ from service.store.base import (
     Store,
     StoryRow,
 )
+from service.store.sql import SQLStore
 
 log = logging.getLogger(__name__)
+
+# What a reader is shown of a new story whose first digest waits (Engine.digest_delay).
+WAITING_DIGEST: dict[str, Any] = {"headline": "", "key_points": [], "framing": {}, "sides": {}}
 
 MAX_TITLE_CHARS = 1000
 MAX_TEXT_CHARS = 20_000
@@ -185,8 +190,16 @@ class Engine:
         *,
         clock: Callable[[], float] = time.time,
         restore: bool = True,
+        digest_delay: float = 0.0,
     ) -> None:
         self.store = store
+        # Seconds a story's digest may wait after the story changed, so that a story that
+        # changes again meanwhile is digested once (PARALLAX_DIGEST_DELAY; 0: at once, after
+        # every batch). Its stored digest is shown meanwhile; an idle turn (start_idle_flush)
+        # takes what waits when no batch comes.
+        self.digest_delay = digest_delay if isinstance(store, SQLStore) else 0.0
+        self._idle = threading.Condition()
+        self._idle_thread: threading.Thread | None = None
         self.ratings = ratings
         self.clusterer = clusterer if clusterer is not None else Clusterer()
         self.window = float(
@@ -586,11 +599,55 @@ class Engine:
         """Computes the digests this thread's batches left due (Store.flush_digests); a failure
         is logged, not raised: the batch is stored, and the digests stay due until the next
         flush of any process takes them up."""
+        return self._flush(self.digest_delay)
+
+    def flush_all_digests(self) -> int:
+        """flush_digests without the delay: every digest this process holds back too (a run's
+        end; the bench counts them)."""
+        return self._flush(0.0)
+
+    def _flush(self, delay: float) -> int:
         try:
+            if delay > 0 and isinstance(self.store, SQLStore):
+                written = self.store.flush_digests(self.digest_ratings, delay=delay)
+                if self.store.digests_held():
+                    with self._idle:
+                        self._idle.notify_all()
+                return written
             return self.store.flush_digests(self.digest_ratings)
         except Exception:
             log.exception("story digests left due after a commit; the next flush computes them")
             return 0
+
+    def start_idle_flush(self) -> None:
+        """Starts this process's idle turn (once; a daemon thread): when digests are held
+        back (digest_delay) it waits the delay and flushes, so a story's digest waits at most
+        the delay and one flush even when no batch follows (the worker between passes, a
+        service storing a submitted article). Nothing without a delay."""
+        if self.digest_delay <= 0 or self._idle_thread is not None:
+            return
+        self._idle_thread = threading.Thread(
+            target=self._idle_turns, name="parallax-digest-idle", daemon=True
+        )
+        self._idle_thread.start()
+        # A one-shot command (`parallax ingest`) ends before the delay has passed: what it
+        # holds is made as it exits (else only another process's flush, 60 s later, would).
+        atexit.register(self._flush_held_at_exit)
+
+    def _flush_held_at_exit(self) -> None:
+        store = self.store
+        if isinstance(store, SQLStore) and store.digests_held():
+            self.flush_all_digests()
+
+    def _idle_turns(self) -> None:
+        store = self.store
+        assert isinstance(store, SQLStore)
+        while True:
+            with self._idle:
+                self._idle.wait_for(lambda: store.digests_held() > 0)
+            # Everything held now was marked before this moment: after the delay it is due.
+            time.sleep(self.digest_delay)
+            self._flush(self.digest_delay)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -644,6 +701,17 @@ class Engine:
 
     def _make_snapshot(self, state: StoryState) -> StorySnapshot:
         row = self._rated_digest(state.row)
+        if (
+            row.digest is None
+            and self.digest_delay > 0
+            and isinstance(self.store, SQLStore)
+            and self.store.digest_waiting(row.id)
+        ):
+            # A new story whose first digest waits (digest_delay): its stored headline (its
+            # lead titles') and no points or framing yet, not a digest made here (the work
+            # the delay saves would move to the readers). Cached under this version only:
+            # the stored digest names another.
+            row = replace(row, digest=dict(WAITING_DIGEST))
         articles = self.store.story_articles(row.id, limit=SUMMARY_ARTICLES)
         summary = summarize(row, articles, self.outlet, include_articles=False)
         members = tuple((a.key, a.outlet_id, article_json(a, self.outlet)) for a in articles)

@@ -59,7 +59,9 @@ def open_engine(config: Mapping[str, Any], ratings: RatingsTable) -> Engine:
     """An engine on the configured store (DATABASE_URL, else SQLite in DATA_DIR), window restored.
     Needs no Flask app: the CLI and the worker open it straight from the configuration."""
     store = open_store(config["DATA_DIR"], config.get("DATABASE_URL", ""))
-    return Engine(store, ratings)
+    found = Engine(store, ratings, digest_delay=float(config.get("DIGEST_DELAY") or 0))
+    found.start_idle_flush()
+    return found
 
 
 def engine(app: Flask | None = None) -> Engine:

@@ -536,6 +536,11 @@ class SQLStore(ABC):
         self._recode_from: tuple[float, str] | None = None
         self._recode_over = False
         self._recode_lock = threading.Lock()
+        # Stories this process's commits left due whose digest a flush with a delay held
+        # back (marked due less than `delay` seconds before): any later flush of this process
+        # takes them once that has passed (flush_digests; Engine's idle turn).
+        self._held: set[str] = set()
+        self._held_lock = threading.Lock()
         values = ", ".join(
             ["?"] * 12
             + ["(SELECT id FROM articles WHERE key = ?)"]
@@ -1591,7 +1596,7 @@ class SQLStore(ABC):
             due,
         )
 
-    def flush_digests(self, ratings: DigestRatings | None = None) -> int:
+    def flush_digests(self, ratings: DigestRatings | None = None, *, delay: float = 0.0) -> int:
         """Computes the digests this thread's commits left due, and those any process left due
         for over ORPHAN_DIGEST_SECONDS (it died first), each for the sample its story has now,
         outside any transaction; writes each in one short write transaction, only where that
@@ -1599,10 +1604,18 @@ class SQLStore(ABC):
         own). With `ratings`, each is made under them (summary.story_digest), and a stored one
         is kept only if it holds under them; without, from the sides stored with the articles.
         A writer's flush (with `ratings`) also remakes up to RECODE_PER_FLUSH digests another
-        version of the code made (_claim_recoded). Returns how many digests were written."""
+        version of the code made (_claim_recoded). With `delay` > 0 a story this process
+        marked due less than `delay` seconds ago (its digest_due: when it was first marked
+        since its last digest, so one that keeps changing still waits no longer) is held back
+        for a later flush, its stored digest shown meanwhile: a story that changes again soon
+        is digested once for both changes (digests_held says how many wait). Returns how many
+        digests were written."""
         mine = self._due_digests()
         wanted = set(mine)
         mine.clear()
+        with self._held_lock:
+            wanted.update(self._held)
+            self._held.clear()
         conn = self._conn()
         given = ratings
         ratings = self._store_ratings(conn, ratings)
@@ -1616,14 +1629,23 @@ class SQLStore(ABC):
         if given is not None:  # a writer's flush (the engine's ratings), not retention's
             wanted.update(self._claim_recoded(conn))
         ordered = sorted(wanted)
+        # Marked due after this are held back (a claim's negative time never is).
+        hold_after = self._db_now(conn) - delay if delay > 0 and ordered else None
         written = 0
         try:
             for at in range(0, len(ordered), REFRESH_CHUNK):
-                written += self._flush_chunk(conn, ordered[at : at + REFRESH_CHUNK], ratings)
+                written += self._flush_chunk(
+                    conn, ordered[at : at + REFRESH_CHUNK], ratings, hold_after
+                )
         except BaseException:
             mine.update(wanted)  # this thread's next flush tries them again
             raise
         return written
+
+    def digests_held(self) -> int:
+        """How many stories' digests this process's flushes hold back for a later flush."""
+        with self._held_lock:
+            return len(self._held)
 
     def _db_now(self, conn: Any) -> float:
         """The database's clock, seconds since 1970: the digests' due times and claims are set
@@ -1722,17 +1744,29 @@ class SQLStore(ABC):
                 ).fetchall()
             return [str(r[0]) for r in claimed]
 
-    def _flush_chunk(self, conn: Any, story_ids: list[str], ratings: DigestRatings | None) -> int:
+    def _flush_chunk(
+        self,
+        conn: Any,
+        story_ids: list[str],
+        ratings: DigestRatings | None,
+        hold_after: float | None = None,
+    ) -> int:
         marks = ", ".join("?" * len(story_ids))
-        state = {
-            str(row[0]): (str(row[1]), int(row[2] or 0), str(row[3]), row[4])
-            for row in self._run(
-                conn,
-                "SELECT id, digest_wanted, pruned, headline, digest FROM stories"
-                f" WHERE id IN ({marks}) AND digest_wanted IS NOT NULL",
-                story_ids,
-            )
-        }
+        state: dict[str, tuple[str, int, str, Any]] = {}
+        held: set[str] = set()
+        for row in self._run(
+            conn,
+            "SELECT id, digest_wanted, pruned, headline, digest, digest_due FROM stories"
+            f" WHERE id IN ({marks}) AND digest_wanted IS NOT NULL",
+            story_ids,
+        ):
+            if hold_after is not None and row[5] is not None and float(row[5]) > hold_after:
+                held.add(str(row[0]))
+                continue
+            state[str(row[0])] = (str(row[1]), int(row[2] or 0), str(row[3]), row[4])
+        if held:
+            with self._held_lock:
+                self._held.update(held)
         if not state:
             return 0
         todo = sorted(state)
@@ -1812,6 +1846,11 @@ class SQLStore(ABC):
         return len(updates)
 
     # -- reading -------------------------------------------------------------------------
+
+    def digest_waiting(self, story_id: str) -> bool:
+        """Whether a story's digest is due and not yet made (a flush may hold it back)."""
+        row = self._one("SELECT digest_wanted FROM stories WHERE id = ?", (story_id,))
+        return row is not None and row[0] is not None
 
     def digest_sample(self, story_id: str) -> list[Article]:
         """The articles a story's digest is made from, as flush_digests reads them: its
