@@ -205,6 +205,15 @@ def titles_disagree(stated: Sequence[str], counts: Mapping[str, int]) -> bool:
     return not any(counts.get(lang, 0) * 2 >= known for lang in stated)
 
 
+def titles_agree(stated: Sequence[str], counts: Mapping[str, int]) -> bool:
+    """True when at least MIN_ARTICLES of an outlet's articles read as a language and a stated
+    one is that of at least half of them. Texts no language could be read from ('?') confirm
+    nothing, nor do two English titles of an 'ar' row with a third unreadable: too few to
+    disagree is not agreement."""
+    known = sum(n for lang, n in counts.items() if lang != "?")
+    return known >= MIN_ARTICLES and any(counts.get(lang, 0) * 2 >= known for lang in stated)
+
+
 # Languages written in Latin letters, whose sites name themselves in English words as often as
 # in their own ('milanotoday.it', 'news38.de'): English words say nothing against them where the
 # row's country and language came from a country-code domain.
@@ -263,7 +272,7 @@ def check(
         if counts:
             if titles_disagree(stated, counts):
                 findings.append(Finding(row.id, row.language, "titles", dict(counts)))
-            elif sum(counts.values()) >= MIN_ARTICLES:
+            elif titles_agree(stated, counts):
                 confirmed = True
         named: Counter[str] = Counter()
         for url in feeds.get(row.id, []):

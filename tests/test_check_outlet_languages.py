@@ -169,3 +169,15 @@ def test_the_bundled_table_has_no_row_its_feeds_or_name_contradict(checker: Any)
     findings, _, checked = checker.check(rows, {}, feeds)
     assert checked == len(table)
     assert [str(f) for f in findings] == []
+
+
+def test_unreadable_or_too_few_titles_confirm_nothing(checker: Any) -> None:
+    # Three texts no language could be read from, or two English titles of an 'ar' row and one
+    # unreadable: too few to disagree, and no evidence for the stated language either, so the
+    # domain-inferred row stays listed as unsupported.
+    rows = [checker.Row("paper.ae", "paper.ae", "ar", INFERRED)]
+    for counts in (Counter({"?": 3}), Counter({"en": 2, "?": 1})):
+        findings, unsupported, _ = checker.check(rows, {"paper.ae": counts}, {})
+        assert findings == [] and unsupported == rows, counts
+    assert checker.titles_agree(["ar"], Counter({"ar": 3, "?": 4}))
+    assert not checker.titles_agree(["ar"], Counter({"ar": 2, "?": 4}))
