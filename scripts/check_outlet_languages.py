@@ -86,6 +86,14 @@ NAME_WORDS: dict[str, tuple[str, ...]] = {
     "nl": ("nieuws", "krant", "het "),
     "ru": ("novosti", "pravda"),
 }  # fmt: skip
+# Words of other languages that hold one of NAME_WORDS without being it, taken out of a name
+# before its words are looked for: 'projectveritas' is Latin, not Italian 'verità'; 'blogging'
+# holds Italian 'oggi', 'denverite' French 'vérité', 'factual' French 'actu', 'disclaimer'
+# French 'aimer', 'expatriate' Italian 'patria', 'alienation' Italian 'aliena'. Each would
+# otherwise point an English row to another language (or confirm a wrong one).
+_NOT_NAME_WORDS = re.compile(
+    r"veritas|[bl]?logging|jogging|doggie|f?actual(?!i[dt])|denverite|claimer|expatria|alienat"
+)
 _SECOND_LEVEL = frozenset("co com org net gov ac edu or ne go gob nic".split())
 
 
@@ -154,7 +162,8 @@ def name_languages(outlet_id: str, name: str) -> Counter[str]:
     # trailing space so "the " matches a last word too.
     own_name = "" if name.lower() in (outlet_id, outlet_id.split("/", 1)[0]) else name
     spaced = " " + re.sub(r"[^a-z0-9]+", " ", _fold(own_name.lower())) + " "
-    joined = re.sub(r"[^a-z0-9]+", "", _fold(domain_name.lower()))
+    spaced = _NOT_NAME_WORDS.sub("|", spaced)
+    joined = _NOT_NAME_WORDS.sub("|", re.sub(r"[^a-z0-9]+", "", _fold(domain_name.lower())))
     for language, words in NAME_WORDS.items():
         for word in words:
             if word.endswith(" "):  # a function word: only a word of a spaced name

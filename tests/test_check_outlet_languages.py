@@ -181,3 +181,29 @@ def test_unreadable_or_too_few_titles_confirm_nothing(checker: Any) -> None:
         assert findings == [] and unsupported == rows, counts
     assert checker.titles_agree(["ar"], Counter({"ar": 3, "?": 4}))
     assert not checker.titles_agree(["ar"], Counter({"ar": 2, "?": 4}))
+
+
+def test_a_word_inside_a_longer_word_of_another_language_is_not_that_language(
+    checker: Any,
+) -> None:
+    # English (and Latin) words holding another language's: none of these names is Italian or
+    # French, and a domain-inferred 'en' row of one must not be reported as such.
+    for outlet_id, expected in (
+        ("projectveritas.com", Counter()),  # not Italian 'verita'
+        ("bloggingdirty.com", Counter()),  # not Italian 'oggi'
+        ("denverite.com", Counter()),  # not French 'verite'
+        ("news-actual.com", Counter({"en": 1})),  # not French 'actu'
+        ("thefactualist.com", Counter()),
+        ("disclaimerpage.com", Counter()),  # not French 'aimer'
+        ("expatriatesdaily.com", Counter({"en": 1})),  # not Italian 'patria'
+    ):
+        assert checker.name_languages(outlet_id, outlet_id) == expected, outlet_id
+    inferred_us = INFERRED.replace("the country-code domain", "no country in the domain")
+    rows = [checker.Row(i, i, "en", inferred_us) for i in ("denverite.com", "bloggingdirty.com")]
+    findings, _, _ = checker.check(rows, {}, {})
+    assert findings == []
+    # ... while the words themselves still count
+    assert checker.name_languages("actualites.co", "actualites.co") == Counter({"fr": 1})
+    assert checker.name_languages("foggiatoday.com", "x")["it"] == 1  # (Foggia)
+    assert checker.name_languages("actualidad-rt.com", "x")["es"] == 1
+    assert checker.name_languages("veritanotizie.com", "x") == Counter({"it": 2})
