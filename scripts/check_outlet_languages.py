@@ -305,26 +305,58 @@ def check(
     return findings, unsupported, checked
 
 
+class InputError(Exception):
+    """An articles file or ratings directory that cannot be read; the message says which and
+    what to fix."""
+
+
+def _article(path: Path, number: int, raw: bytes) -> dict[str, object] | None:
+    """A JSONL line's article (None for a blank line or a JSON value that is not an object)."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path}:{number}: not UTF-8 text ({error.reason} at byte {error.start} of the line)"
+        ) from None
+    if not line.strip():
+        return None
+    try:
+        item = json.loads(line)
+    except ValueError as error:  # (JSONDecodeError)
+        raise InputError(
+            f"{path}:{number}: not a JSON object ({error}); one article a line"
+        ) from None
+    except RecursionError:
+        raise InputError(f"{path}:{number}: JSON nested too deep") from None
+    return item if isinstance(item, dict) else None
+
+
 def read_articles(paths: Iterable[Path], outlet_of: object) -> dict[str, Counter[str]]:
     """Language counts of each outlet's articles (title and text read together), the outlet
-    found by `outlet_of(url, outlet_name)` (an id or None)."""
-    texts: dict[str, list[str]] = defaultdict(list)
+    found by `outlet_of(url, outlet_name)` (an id or None). Each article is read as it comes
+    (only the counts are kept, whatever the files' size); a line that is not JSON, a file that
+    is not UTF-8 or cannot be opened raises InputError naming the file and line."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
     for path in paths:
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                item = json.loads(line)
-                if not isinstance(item, dict):
-                    continue
-                outlet = outlet_of(item.get("url"), item.get("outlet"))  # type: ignore[operator]
-                if outlet:
-                    texts[outlet].append(f"{item.get('title') or ''}\n{item.get('text') or ''}")
-    return {outlet: text_languages(items) for outlet, items in texts.items()}
+        try:
+            with path.open("rb") as handle:  # (decoded a line at a time: errors name the line)
+                for number, raw in enumerate(handle, 1):
+                    item = _article(path, number, raw)
+                    if item is None:
+                        continue
+                    outlet = outlet_of(item.get("url"), item.get("outlet"))  # type: ignore[operator]
+                    if outlet:
+                        text = f"{item.get('title') or ''}\n{item.get('text') or ''}"
+                        counts[outlet].update(text_languages([text]))
+        except OSError as error:
+            raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
+    return dict(counts)
 
 
 def main(argv: list[str] | None = None) -> int:
     root = Path(__file__).resolve().parent.parent
     sys.path.insert(0, str(root))
-    from service.core.ratings import load_table
+    from service.core.ratings import RatingsError, load_table
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("articles", nargs="*", type=Path)
@@ -332,16 +364,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ratings", type=Path, default=None, help="a ratings/ directory")
     args = parser.parse_args(argv)
     paths = args.articles or sorted((root.parent / "shared" / "data").glob("*.jsonl"))
-    table = load_table(args.ratings)
+    try:
+        table = load_table(args.ratings)
+    except RatingsError as error:
+        print(f"check_outlet_languages: {error}", file=sys.stderr)
+        return 2
 
     def outlet_of(url: object, name: object) -> str | None:
         if isinstance(url, str) and url:
-            resolution = table.resolve(url)
+            try:
+                resolution = table.resolve(url)
+            except ValueError:  # (URLInputError) an address no outlet can have: not counted
+                return None
             if resolution.outlet is not None:
                 return resolution.outlet.id
         return None
 
-    articles = read_articles(paths, outlet_of)
+    try:
+        articles = read_articles(paths, outlet_of)
+    except InputError as error:
+        print(f"check_outlet_languages: {error}", file=sys.stderr)
+        return 2
     feeds: dict[str, list[str]] = defaultdict(list)
     for feed in table.feeds:
         feeds[feed.outlet_id].append(feed.url)

@@ -207,3 +207,36 @@ def test_a_word_inside_a_longer_word_of_another_language_is_not_that_language(
     assert checker.name_languages("foggiatoday.com", "x")["it"] == 1  # (Foggia)
     assert checker.name_languages("actualidad-rt.com", "x")["es"] == 1
     assert checker.name_languages("veritanotizie.com", "x") == Counter({"it": 2})
+
+
+def test_a_bad_articles_file_or_ratings_directory_is_named_not_a_traceback(
+    checker: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = '{"url": "https://www.bbc.co.uk/news/x", "title": "The minister said", "text": ""}\n'
+    cases = {
+        "broken.jsonl": (good + '{"url": "https://x.com/a", "title": \n').encode(),
+        "latin1.jsonl": good.encode() + '{"title": "Ministère"}\n'.encode("latin-1"),
+    }
+    expected = {
+        "broken.jsonl": "broken.jsonl:2: not a JSON object",
+        "latin1.jsonl": ":2: not UTF-8",
+    }
+    for name, data in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert checker.main([str(path)]) == 2
+        err = capsys.readouterr().err
+        assert expected[name] in err and "Traceback" not in err, err
+    assert checker.main([str(tmp_path / "missing.jsonl")]) == 2
+    assert "missing.jsonl: cannot be read" in capsys.readouterr().err
+    assert checker.main(["--ratings", str(tmp_path / "nowhere"), str(tmp_path / "x")]) == 2
+    assert "no outlets/*.csv files found" in capsys.readouterr().err
+    # an address no outlet can have (a bad port, a space) is skipped, the rest is read
+    path = tmp_path / "urls.jsonl"
+    path.write_text(
+        '{"url": "https://example.com:99999/a", "title": "x"}\n'
+        '{"url": "https://bad host.com/a", "title": "x"}\n\n' + good,
+        encoding="utf-8",
+    )
+    assert checker.main([str(path)]) == 0
+    assert "checked " in capsys.readouterr().out
