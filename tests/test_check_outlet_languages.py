@@ -7,6 +7,7 @@ given a wrong language again (thenational.ae's 'ar' for .ae, 721b43d) is caught.
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -240,3 +241,47 @@ def test_a_bad_articles_file_or_ratings_directory_is_named_not_a_traceback(
     )
     assert checker.main([str(path)]) == 0
     assert "checked " in capsys.readouterr().out
+
+
+# A language basis made of the domain's words alone ("Italian words in the domain ('il
+# giornale')", "; 'resistance' is English as well as French"), as the 2026-12-06 rows give it.
+_WORDS_ONLY = re.compile(
+    r"(?:an? )?(?:\w+ )?words? in the domain(?: \([^)]*\))?(?:, none \w+|, as ([\w.-]+))?"
+    r"(?:; '[^']+' is [^;]*)?"
+)
+# Words of such a basis that name a place, not only a language: a country may rest on them.
+_PLACE_WORDS = ("Belgique", "Paris", "Italia", "NRW", "Quebec")
+
+
+def test_a_country_from_a_domains_language_words_says_it_is_only_the_lists_rule() -> None:
+    # Words say the language, not the country: 'rassegna stampa' is Italian, not Italy, and
+    # English words are not the US. A basis saying the country comes "from the same evidence"
+    # as such a language must have words naming a place, or be a twin of a row with that
+    # country; else it says the country is the list's rule for such domains, and weak.
+    table = bundled_table()
+    wrong = []
+    for outlet in table.outlets.values():
+        basis = outlet.basis or ""
+        found = re.match(r"Language '[a-z ]+': (.*?) \(was '", basis)
+        words = _WORDS_ONLY.fullmatch(found.group(1)) if found else None
+        if words is None or "from the same evidence" not in basis:
+            continue
+        twin = table.get(words.group(1)) if words.group(1) else None
+        if any(place in words.group(0) for place in _PLACE_WORDS):
+            continue
+        if twin is not None and twin.country == outlet.country:
+            continue
+        wrong.append(outlet.id)
+    assert sorted(wrong) == []
+
+
+def test_a_country_code_domain_read_as_a_word_is_not_kept_as_a_sure_country() -> None:
+    # qresear.ch ('QResearch') and jimstone.is ('Jim Stone is') keep their domains' country
+    # for want of another, but their basis must not say the country comes plainly from the
+    # country-code domain when it also says the domain's code is a piece of a word.
+    wrong = [
+        o.id
+        for o in bundled_table().outlets.values()
+        if "spells" in (o.basis or "") and (o.basis or "").endswith("from the country-code domain")
+    ]
+    assert wrong == []
