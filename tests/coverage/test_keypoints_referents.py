@@ -10,7 +10,7 @@ import pytest
 
 from service.coverage import keypoints as kp
 from service.coverage.keypoints import Source, digest
-from service.coverage.keypoints.readable import unreferenced
+from service.coverage.keypoints.readable import leans_back, unreferenced
 
 
 def _model(**weights: float) -> kp.SentenceModel:
@@ -92,3 +92,14 @@ def test_a_point_opening_the_measure_is_shown_only_after_a_point_naming_it(
         if text.startswith("The measure"):
             before = " ".join(texts[:k]).lower()
             assert any(word in before for word in ("bill", "law", "measure", "act ")), texts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The following year, he worked as a volunteer to manage her campaign.",
+        "The next day, they returned to the capital.",
+    ],
+)
+def test_a_pronoun_after_the_following_year_leans_on_the_sentence_before(text: str) -> None:
+    assert leans_back(text, "english")

@@ -30,7 +30,8 @@ _LEADING = (
     r"(?:On|In|At|After|Before|During|Earlier|Later|Last|Since|Following|With|Amid|As|Under|"
     r"Despite|For|By|Speaking|Late|Early|When|While|Although|Though|Because|If|Once|Until|"
     r"Asked|Like|Unlike|Now|Today|Yesterday|Over|Within|Without|Among|Across|Through|Upon|"
-    r"Instead|Still|Yet|But|And|So|However|Meanwhile|Also|Then|Rather|\d)[^,;:\"“”()]{0,60}, "
+    r"Instead|Still|Yet|But|And|So|However|Meanwhile|Also|Then|Rather|\d"
+    r"|The (?:following|next|previous|same) )[^,;:\"“”()]{0,60}, "
 )
 _ANAPHOR_RE = re.compile(
     r"^[\"“‘']?(?:" + _LEADING + r")?" + _PRONOUN + r"(?=[\s'’,.;:!?]|$)"
