@@ -38,3 +38,42 @@ def test_the_shortcut_opens_and_closes_the_panel(make_browser: Any) -> None:
     browser.worker.evaluate(fire, tab_id)
     page.wait_for_selector("parallax-panel .panel", state="hidden", timeout=WAIT_MS)
     assert page.evaluate(FOCUSED_JS) == "tab surface"
+
+
+ACTIVE_JS = "() => document.activeElement?.id ?? ''"
+
+
+@pytest.mark.parametrize(("scheme", "width"), [("light", 1280), ("dark", 360)])
+def test_closing_by_the_shortcut_returns_to_where_the_reader_was(
+    make_browser: Any, scheme: str, width: int
+) -> None:
+    """Opened from a link halfway down the article, the panel closed back to its tab: the page's
+    first Tab stop, so the reader's next Tab started again from the top of the page."""
+    browser: Browser = make_browser(scheme, standalone=True)
+    page = browser.context.new_page()
+    page.set_viewport_size({"width": width, "height": 700})
+    page.goto(NYT_ARTICLE)
+    page.wait_for_selector(
+        f"parallax-panel[data-parallax-for='{NYT_ARTICLE}']", state="attached", timeout=WAIT_MS
+    )
+    tab_id = browser.active_tab_id()
+    fire = "id => chrome.tabs.sendMessage(id, {type: 'togglePanel'})"
+    page.focus("#same-site")
+    browser.worker.evaluate(fire, tab_id)
+    page.wait_for_function(f"({FOCUSED_JS})() === 'collapse'", timeout=WAIT_MS)
+    browser.worker.evaluate(fire, tab_id)
+    page.wait_for_selector("parallax-panel .panel", state="hidden", timeout=WAIT_MS)
+    assert page.evaluate(ACTIVE_JS) == "same-site"
+    # Escape, after the shortcut opened it, goes back there too.
+    browser.worker.evaluate(fire, tab_id)
+    page.wait_for_function(f"({FOCUSED_JS})() === 'collapse'", timeout=WAIT_MS)
+    page.keyboard.press("Escape")
+    page.wait_for_selector("parallax-panel .panel", state="hidden", timeout=WAIT_MS)
+    assert page.evaluate(ACTIVE_JS) == "same-site"
+    # A place that is gone by then (the page redrew it): the tab, as before.
+    browser.worker.evaluate(fire, tab_id)
+    page.wait_for_function(f"({FOCUSED_JS})() === 'collapse'", timeout=WAIT_MS)
+    page.evaluate("document.getElementById('same-site').remove()")
+    browser.worker.evaluate(fire, tab_id)
+    page.wait_for_selector("parallax-panel .panel", state="hidden", timeout=WAIT_MS)
+    assert page.evaluate(FOCUSED_JS) == "tab surface"

@@ -121,13 +121,25 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
     }
   }
 
+  // Where the reader was when the keyboard shortcut opened the panel: closing it goes back there.
+  // Sent to the tab instead (the page's first Tab stop), a reader halfway down an article was
+  // thrown back to the top of the page's Tab order by Alt+Shift+Y pressed twice.
+  /** @type {HTMLElement | null} */
+  let returnTo = null;
+
   function setOpen(value, { focus = false, remember = true } = {}) {
     if (value) raiseToTopLayer(host); // (not done while a page's modal dialog was open)
     panel.hidden = !value;
     tab.hidden = value;
     tab.setAttribute("aria-expanded", String(value));
     layout();
-    if (focus) (value ? collapse : tab).focus();
+    if (focus && value) collapse.focus();
+    else if (focus) {
+      const back = returnTo;
+      if (back?.isConnected) back.focus();
+      if (!back?.isConnected || document.activeElement !== back) tab.focus();
+    }
+    if (!value) returnTo = null;
     if (remember) onToggle(value);
   }
 
@@ -139,7 +151,7 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
     });
   }, { passive: true, signal });
 
-  tab.addEventListener("click", () => setOpen(true, { focus: true }), { signal });
+  tab.addEventListener("click", () => { returnTo = null; setOpen(true, { focus: true }); }, { signal });
   collapse.addEventListener("click", () => setOpen(false, { focus: true }), { signal });
   dismiss.addEventListener("click", () => { onDismiss(); }, { signal });
   root.addEventListener("keydown", (event) => {
@@ -248,9 +260,13 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
     host,
     root,
     setOpen,
-    /** The keyboard shortcut: open with focus on its first control, or close back to the tab. */
+    /** The keyboard shortcut: open with focus on its first control; close back to where the reader was (else the tab). */
     toggle() {
       if (givenUp || !host.isConnected) return;
+      if (panel.hidden) {
+        const active = document.activeElement;
+        returnTo = active instanceof HTMLElement && active !== host && active !== document.body ? active : null;
+      }
       setOpen(panel.hidden, { focus: true });
     },
     /** @param {{outlet?: any, story?: any, currentUrl?: string}} data */
