@@ -285,3 +285,46 @@ def test_a_country_code_domain_read_as_a_word_is_not_kept_as_a_sure_country() ->
         if "spells" in (o.basis or "") and (o.basis or "").endswith("from the country-code domain")
     ]
     assert wrong == []
+
+
+# Sputnik's country editions publishing in the country's language and in Russian, by the part
+# of their hosts naming the country.
+_BILINGUAL_SPUTNIK = {
+    "az": "az", "lt": "lt", "lv": "lv", "tj": "tg", "uz": "uz", "kg": "ky", "kz": "kk",
+    "md": "ro", "georgia": "ka",
+}  # fmt: skip
+
+
+def test_a_bilingual_sputnik_edition_without_a_language_label_lists_both_languages() -> None:
+    # sputnik.kz stated 'ru' alone had every Kazakh article stemmed and stop-worded as Russian
+    # and kept to Russian-language stories by the clusterer (a single language is taken as
+    # given; several are detected per article).
+    # A host with a language label (ru., ro., oz., bel.) names its own language instead, and
+    # an edition's own .ru domain (sputnik-georgia.ru) is its Russian one.
+    from service.web.pages.models import text_language
+
+    wrong = []
+    for outlet in bundled_table().outlets.values():
+        if (
+            not outlet.name.startswith("Sputnik (")
+            or outlet.id.split(".")[0]
+            in (
+                "ru",
+                "ro",
+                "oz",
+                "bel",
+            )
+            or re.fullmatch(r"[\w-]+\.ru", outlet.id)
+        ):
+            continue
+        words = set(re.split(r"[.-]", outlet.id)) | {outlet.id.split(".")[-1]}
+        words |= {w.removeprefix("sputniknews") for w in words}
+        local = {_BILINGUAL_SPUTNIK[w] for w in words if w in _BILINGUAL_SPUTNIK}
+        if local and set(outlet.language.split()) != local | {"ru"}:
+            wrong.append(f"{outlet.id} '{outlet.language}'")
+    assert wrong == []
+    belarusian = bundled_table().get("bel.sputnik.by")
+    assert belarusian is not None and belarusian.language.split()[0] == "be"  # ('bel.')
+    # and the pages mark a title by its script only where that tells one language
+    assert text_language("Azərbaycan xəbərləri", {"language": "az ru"}) == "az"
+    assert text_language("Новости Казахстана", {"language": "kk ru"}) is None
