@@ -3,8 +3,10 @@
 Run: python scripts/check_outlet_languages.py [ARTICLES.jsonl ...] [--unsupported] [--ratings DIR]
      (default articles: ../shared/data/*.jsonl; read in place, nothing is written)
 
-A row's `language` (ratings/outlets/*.csv) marks its titles' `lang` on story pages and picks the
-key-point rules for its articles, so a wrong one is worse than none. Most rows of
+A row's `language` (ratings/outlets/*.csv) marks its titles' `lang` on story pages and, when it
+is one language, is taken as its articles' when stories are grouped (stemmer, stop words, which
+stories they may join; several are detected per article, as key points always are), so a wrong
+one is worse than none. Most rows of
 quality-domains.csv had theirs inferred from the domain alone (thenational.ae was 'ar' for .ae,
 721b43d). Three kinds of evidence are weighed here, each printed with its counts:
 
