@@ -7,8 +7,9 @@
 // the reader's clicks and keys (a router pushes in the handler, or once the next page's data is
 // in: checked again a little later), and a change of the document's title (routers set it); and,
 // as a bound on what all of these miss, once a second while the tab is visible (a string
-// comparison). The worker's webNavigation.onHistoryStateUpdated would be exact, but asks for the
-// "webNavigation" permission (a warning that the extension reads the browsing history) for what
+// comparison; no timer at all while it is hidden). The worker's
+// webNavigation.onHistoryStateUpdated would be exact, but asks for the "webNavigation" permission
+// (a warning that the extension reads the browsing history) for what
 // the content script can see itself.
 
 // How often the address is compared with the one last seen, without the Navigation API.
@@ -24,6 +25,8 @@ export const RECHECK_MS = [0, 150, 600];
  * @param {{signal: AbortSignal, navigation?: any}} options
  */
 export function watchNavigation(onChange, { signal, navigation = globalThis.navigation ?? null }) {
+  // (An abort event never comes again: the timer below would run for the life of the tab.)
+  if (signal.aborted) return "aborted";
   // popstate: back and forward, and the routers that dispatch it themselves after a pushState.
   window.addEventListener("popstate", onChange, { signal });
   if (navigation && typeof navigation.addEventListener === "function") {
@@ -48,9 +51,23 @@ export function watchNavigation(onChange, { signal, navigation = globalThis.navi
   document.addEventListener("keyup", soon, { capture: true, passive: true, signal });
   const titles = new MutationObserver(check);
   titles.observe(document.head ?? document.documentElement, { childList: true, subtree: true, characterData: true });
-  const poll = setInterval(() => {
-    if (document.visibilityState === "visible") check();
-  }, POLL_MS);
+  // The timer runs only while the tab is visible: a hidden tab (dozens of them, for days) was
+  // woken every second to find nothing to do. Shown again, the address is checked at once: a
+  // router that moved on while the tab was in the background is seen without waiting a beat.
+  /** @type {ReturnType<typeof setInterval> | 0} */
+  let poll = 0;
+  const follow = () => {
+    const visible = document.visibilityState === "visible";
+    if (visible && !poll) {
+      check();
+      poll = setInterval(check, POLL_MS);
+    } else if (!visible && poll) {
+      clearInterval(poll);
+      poll = 0;
+    }
+  };
+  document.addEventListener("visibilitychange", follow, { signal });
+  follow();
   signal.addEventListener("abort", () => {
     clearInterval(poll);
     for (const timer of rechecks) clearTimeout(timer);
