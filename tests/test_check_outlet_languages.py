@@ -328,3 +328,26 @@ def test_a_bilingual_sputnik_edition_without_a_language_label_lists_both_languag
     # and the pages mark a title by its script only where that tells one language
     assert text_language("Azərbaycan xəbərləri", {"language": "az ru"}) == "az"
     assert text_language("Новости Казахстана", {"language": "kk ru"}) is None
+
+
+def test_a_language_edition_of_a_state_outlet_is_rated_as_that_outlet() -> None:
+    # french.presstv.com, once its basis named it Press TV's French service, kept the kind and
+    # the flags the domain alone had given it (digital-native, none), as en.farsnews.com kept
+    # its US: a reader of either was shown a plain website. An edition on a language subdomain
+    # (fr., french., en., ...) of a state-affiliated row carries that row's kind, country and
+    # flags (owners may be worded otherwise: english.ahram.org.eg).
+    table = bundled_table()
+    labels = {"en", "english", "eng", "fr", "french", "ar", "arabic", "es", "spanish", "de", "ru"}
+    wrong = []
+    for outlet in table.outlets.values():
+        first, _, rest = outlet.id.partition(".")
+        parent = table.get(rest) if first in labels else None
+        if parent is None or "state-affiliated" not in parent.flags:
+            continue
+        if (outlet.kind, outlet.country, outlet.flags) != (
+            parent.kind,
+            parent.country,
+            parent.flags,
+        ):
+            wrong.append(outlet.id)
+    assert sorted(wrong) == []
