@@ -604,8 +604,8 @@ api.storage.onChanged.addListener((changes, area) => {
   });
 });
 
-// The keyboard shortcut (manifest "commands", Alt+Shift+Y unless the reader set another): the
-// tab's content script opens or closes its panel and moves focus into it. Messaging a tab by the
+// The keyboard shortcut (manifest "commands": Alt+Shift+Y, Control+Shift+Y on a Mac, unless the
+// reader set another): the tab's content script opens or closes its panel and moves focus into it. Messaging a tab by the
 // id the command gives needs no "tabs" permission; a tab without our panel has no one to answer.
 api.commands?.onCommand.addListener((command, tab) => {
   if (command !== "toggle-panel" || typeof tab?.id !== "number" || tab.id < 0) return;

@@ -97,6 +97,20 @@ test("the manifest asks for the least it needs", () => {
   assert.equal(manifest.background.type, "module");
 });
 
+test("the panel's shortcut takes no character a reader types", () => {
+  const { commands } = JSON.parse(readFileSync(join(root, "manifest.json"), "utf8"));
+  const keys = commands["toggle-panel"].suggested_key;
+  // On a Mac, Alt is Option, which types letters: Option+Shift+Y is "Á" on a US keyboard, and a
+  // browser command takes its keys before the page, so that letter could no longer be typed.
+  assert.ok(keys.mac, "a Mac key of its own, not Option+Shift+Y from the default");
+  assert.doesNotMatch(keys.mac, /\bAlt\b|Option/);
+  for (const key of Object.values(keys)) {
+    // Ctrl+Alt is AltGr, which types characters on many European layouts.
+    assert.ok(!(/\bCtrl\b/.test(key) && /\bAlt\b/.test(key)), key);
+    assert.match(key, /^(Alt|Ctrl|Command|MacCtrl)\+/, key);
+  }
+});
+
 test("every UI lives in an open shadow root", () => {
   const attach = scripts.flatMap(({ text }) => [...text.matchAll(/attachShadow\(\s*\{([^}]*)\}/g)].map((m) => m[1]));
   assert.ok(attach.length >= 1, "no shadow roots found");
