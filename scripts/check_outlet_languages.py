@@ -96,6 +96,11 @@ NAME_WORDS: dict[str, tuple[str, ...]] = {
 _NOT_NAME_WORDS = re.compile(
     r"veritas|[bl]?logging|jogging|doggie|f?actual(?!i[dt])|denverite|claimer|expatria|alienat"
 )
+# Words a feed's file or path names itself with, beside a language code.
+_FEED_WORDS = frozenset(
+    "rss feed feeds atom rdf xml json all news articles article latest top headlines home main"
+    " full index default site world".split()
+)
 _SECOND_LEVEL = frozenset("co com org net gov ac edu or ne go gob nic".split())
 
 
@@ -119,7 +124,13 @@ def feed_languages(url: str) -> set[str]:
     # ('/id/100003114/' is an identifier far more often than Indonesian)
     candidates = labels + [s for s in segments[:1] if s != "id"]
     for segment in segments:
-        candidates += [t for t in re.split(r"[-_.]", segment) if t != segment]
+        tokens = [t for t in re.split(r"[-_.]", segment) if t]
+        # A code among a feed's own words ('rss-en-all', 'news_eng', 'nl.rss.articles.xml'),
+        # not a slug's words: French 'une-de-la-presse', Spanish 'lo-mas-visto-en-portada'
+        # hold 'de' and 'en' as prepositions.
+        others = [t for t in tokens if t not in LANGUAGE_CODES and t not in LANGUAGE_NAMES]
+        if len(tokens) > 1 and all(t in _FEED_WORDS or t.isdigit() for t in others):
+            candidates += tokens
     for token in candidates:
         if token in LANGUAGE_CODES:
             found.add(token)

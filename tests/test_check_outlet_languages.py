@@ -104,6 +104,11 @@ def test_a_language_named_in_a_feed_address(checker: Any) -> None:
     assert checker.feed_languages("https://feeds.thelocal.com/rss/de") == set()
     assert checker.feed_languages("https://www.cnbc.com/id/100003114/device/rss/rss.html") == set()
     assert checker.feed_languages("https://example.com/feed/") == set()
+    # a slug's prepositions are not languages: French 'de', Spanish 'en' and 'es'
+    assert checker.feed_languages("https://www.example.fr/rss/une-de-la-presse.xml") == set()
+    assert checker.feed_languages("https://example.es/rss/lo-mas-visto-en-portada.xml") == set()
+    assert checker.feed_languages("https://example.es/feeds/esto-es-noticia.rss") == set()
+    assert checker.feed_languages("https://www.vrt.be/vrtnws/nl.rss.articles.xml") == {"nl"}
     rows = [checker.Row("agency.tr", "Agency", "tr", KNOWN)]
     findings, _, _ = checker.check(rows, {}, {"agency.tr": ["https://agency.tr/en/rss"]})
     assert [(f.kind, f.counts) for f in findings] == [("feeds", {"en": 1})]
