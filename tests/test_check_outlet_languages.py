@@ -356,3 +356,23 @@ def test_a_language_edition_of_a_state_outlet_is_rated_as_that_outlet() -> None:
         ):
             wrong.append(outlet.id)
     assert sorted(wrong) == []
+
+
+def test_a_basis_that_names_what_an_outlet_is_is_not_contradicted_by_its_kind() -> None:
+    # lobservateur.com's basis called it "the newspaper of LaPlace", journaldemourreal.com's "a
+    # parody", and both kept the kind the domain alone gave ("a website with no sign of print
+    # or broadcast": digital-native); french.peopledaily.com.cn, "the French edition of
+    # People's Daily", was no state media.
+    kinds = {"newspaper": "newspaper", "a weekly": "newspaper", "magazine": "magazine"}
+    kinds |= {"parody": "satire", "people's daily": "state-media"}
+    wrong = []
+    for outlet in bundled_table().outlets.values():
+        found = re.match(
+            r"Language '[a-z ]+'(?: kept)?: (.*?)(?: \(was '|; the rest )", outlet.basis or ""
+        )
+        if found is None:
+            continue
+        said = {kind for word, kind in kinds.items() if word in found.group(1).lower()}
+        if said and outlet.kind not in said:
+            wrong.append(f"{outlet.id} {outlet.kind} {sorted(said)}")
+    assert wrong == []
