@@ -11,14 +11,17 @@ import { PANEL_CSS, TAB_MAX_HEIGHT } from "./styles.js";
 // A panel the page removed is put back (see the keeper in mountPanel): at once the first
 // QUICK_REATTACH times (a client-rendered site writing its body a few times as it starts), then
 // after a delay that doubles from BACKOFF_MS up to MAX_BACKOFF_MS, at most MAX_REATTACH times in
-// a row. A panel that stayed STABLE_MS since it was last put back starts afresh: a single-page
-// site that redraws its body at each of the reader's clicks keeps it for good, while a page that
-// removes it every time costs at most a handful of insertions a second, then none.
+// a row. A panel that stayed STABLE_MS since it was last put back starts afresh, and so does one
+// removed within READER_MS of the reader's own click or key (once per click or key): a
+// single-page site that redraws its body at each of the reader's clicks keeps it for good, however
+// fast the reader clicks, while a page that removes it every time by itself costs at most a
+// handful of insertions a second, then none.
 export const QUICK_REATTACH = 3;
 export const MAX_REATTACH = 12;
 export const BACKOFF_MS = 250;
 export const MAX_BACKOFF_MS = 8_000;
 export const STABLE_MS = 10_000;
+export const READER_MS = 2_000;
 
 /** How long to wait before putting the panel back the `n`th time in a row (1-based). @param {number} n */
 export function reattachDelay(n) {
@@ -180,6 +183,14 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
   // was lost on a site that redraws its body a fourth time as the reader uses it).
   let reattached = 0;
   let lastPut = performance.now();
+  // The reader's last click or key (trusted: a page cannot fake one). A site that redraws its
+  // body at each click counted each redraw against the same twelve: a reader clicking through it
+  // faster than every 10 s lost the panel for 8 s after each click from the ninth, and for good
+  // after the twelfth.
+  let lastInput = -Infinity;
+  const onInput = (/** @type {Event} */ event) => { if (event.isTrusted) lastInput = performance.now(); };
+  document.addEventListener("pointerdown", onInput, { capture: true, passive: true, signal });
+  document.addEventListener("keydown", onInput, { capture: true, passive: true, signal });
   let pending = 0;
   /** @type {Element | null} */
   let watchedBody = null;
@@ -198,7 +209,9 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
       keeper.observe(watchedBody, { childList: true });
     }
     if (host.isConnected || pending || givenUp) return;
-    if (performance.now() - lastPut >= STABLE_MS) reattached = 0;
+    const now = performance.now();
+    const afterReader = lastInput > lastPut && now - lastInput <= READER_MS;
+    if (now - lastPut >= STABLE_MS || afterReader) reattached = 0;
     // Gone, for now: the page is not left pushed aside for a panel that is not there (a blank
     // strip where it had been, pushed again at every resize).
     cancelAnimationFrame(frame);
