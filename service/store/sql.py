@@ -1785,6 +1785,7 @@ class SQLStore(ABC):
             samples.setdefault(str(article.story_id), []).append(article)
         updates: list[tuple[Any, ...]] = []
         emptied: list[tuple[str, str]] = []
+        failed: list[tuple[str, str]] = []
         for story_id in todo:
             wanted, pruned, headline, stored = state[story_id]
             sample = samples.get(story_id) or self._first_article(conn, story_id)
@@ -1815,9 +1816,20 @@ class SQLStore(ABC):
                 )
             ):
                 kept = None
-            digest = (
-                kept if kept is not None else {**story_digest(sample, ratings), "sample": made_for}
-            )
+            try:
+                digest = (
+                    kept
+                    if kept is not None
+                    else {**story_digest(sample, ratings), "sample": made_for}
+                )
+            except Exception:
+                # One story's failure stopped the others' digests, and (kept in this thread's
+                # due set) every later flush of the thread failed on it again. It is claimed
+                # instead (the re-rating's queue takes it up again in ORPHAN_DIGEST_SECONDS,
+                # one flush at a time); its stored digest is shown meanwhile.
+                log.exception("story %s: its digest failed; tried again in a minute", story_id)
+                failed.append((story_id, wanted))
+                continue
             if not pruned:
                 headline = digest["headline"] or representative_headline(
                     [a.title for a in sample][:HEADLINE_SAMPLE]
@@ -1842,6 +1854,14 @@ class SQLStore(ABC):
                     "UPDATE stories SET digest_wanted = NULL, digest_due = NULL"
                     " WHERE id = ? AND digest_wanted = ?",
                     emptied,
+                )
+        if failed:
+            with self._writing(conn):
+                claim = -max(self._db_now(conn), 1.0)
+                self._run_many(
+                    conn,
+                    "UPDATE stories SET digest_due = ? WHERE id = ? AND digest_wanted = ?",
+                    [(claim, story_id, wanted) for story_id, wanted in failed],
                 )
         return len(updates)
 

@@ -205,3 +205,40 @@ def test_the_engines_flush_puts_the_new_digest_where_listings_read_it(
 
 def _entries(listed: Any) -> list[dict[str, Any]]:
     return list(listed["stories"] if isinstance(listed, dict) else listed)
+
+
+def _claims_aged(store: Any, seconds: float) -> None:
+    """Every claim made `seconds` older (as if its process had died that long ago)."""
+    conn = store._conn()
+    with store._writing(conn):
+        store._run(
+            conn, "UPDATE stories SET digest_due = digest_due + ? WHERE digest_due < 0", (seconds,)
+        )
+
+
+def test_one_storys_failing_digest_stops_no_other_and_is_taken_up_again(
+    store: Any, store_factory: StoreFactory, table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # story_digest raising for st-2 failed the whole flush: st-1 and st-3 were not written,
+    # and the thread kept all three for its next flush, which failed again, for good.
+    from service.coverage.summary import story_digest as original
+    from service.store import sql
+
+    ratings, made = _upgraded(store, table)
+
+    def failing(articles: Any, *rest: Any) -> Any:
+        if articles[0].story_id == "st-2":
+            raise RuntimeError("a digest that fails")
+        return original(articles, *rest)
+
+    monkeypatch.setattr(sql, "story_digest", failing)
+    upgraded: Any = store_factory()
+    assert upgraded.flush_digests(ratings) == 2
+    assert _old(upgraded) == ["st-2"]  # its stored digest still shown
+    assert upgraded.flush_digests(ratings) == 0  # not tried again at every flush
+    monkeypatch.setattr(sql, "story_digest", original)
+    _claims_aged(upgraded, sql.ORPHAN_DIGEST_SECONDS + 1)  # its claim back in the queue
+    assert store_factory().flush_digests(ratings) == 1
+    assert _old(upgraded) == []
+    assert upgraded.story("st-2").digest["key_points"] == made["st-2"]["key_points"]
+

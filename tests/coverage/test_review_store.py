@@ -383,7 +383,7 @@ def test_a_claim_made_on_a_host_whose_clock_is_behind_is_not_taken_for_stale(
         raise RuntimeError("still making them")
 
     monkeypatch.setattr(time, "time", lambda: real() - 120.0)
-    monkeypatch.setattr(sql, "story_digest", dying)
+    monkeypatch.setattr(sql.SQLStore, "_flush_chunk", dying)
     with pytest.raises(RuntimeError):
         behind.flush_digests(after)  # claims all three, then is still at work
     monkeypatch.undo()
