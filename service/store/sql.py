@@ -1730,7 +1730,6 @@ class SQLStore(ABC):
                 with self._writing(conn):
                     self._run_many(conn, _CURSOR_UPSERT, [(RECODED_CURSOR, code)])
                 return []
-            self._recode_from = (float(found[-1][1]), str(found[-1][0]))
             ids = [str(r[0]) for r in found]
             marks = ", ".join("?" * len(ids))
             with self._writing(conn):
@@ -1742,6 +1741,9 @@ class SQLStore(ABC):
                     f" digest_due = ? WHERE id IN ({marks}) AND {stale} RETURNING id",
                     ["recode", -max(self._db_now(conn), 1.0), *ids, code],
                 ).fetchall()
+            # Only once claimed: a claim that failed (a busy database) moved the walk past
+            # its stories, which this process then never remade.
+            self._recode_from = (float(found[-1][1]), str(found[-1][0]))
             return [str(r[0]) for r in claimed]
 
     def _flush_chunk(

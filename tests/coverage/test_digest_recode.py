@@ -242,3 +242,30 @@ def test_one_storys_failing_digest_stops_no_other_and_is_taken_up_again(
     assert _old(upgraded) == []
     assert upgraded.story("st-2").digest["key_points"] == made["st-2"]["key_points"]
 
+
+def test_a_claim_that_fails_leaves_the_walk_where_it_was(
+    store: Any, store_factory: StoreFactory, table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The walk moved past the stories it read before claiming them: a claim refused (a busy
+    # database) left them to the old code's digest in this process for good.
+    from service.store import sql
+
+    ratings, _ = _upgraded(store, table)
+    monkeypatch.setattr(sql, "RECODE_PER_FLUSH", 2)
+    upgraded: Any = store_factory()
+    real = upgraded._run
+    refused: list[str] = []
+
+    def busy(conn: Any, statement: str, *rest: Any) -> Any:
+        if "digest_wanted = coalesce" in statement and not refused:
+            refused.append(statement)
+            raise RuntimeError("database is locked")
+        return real(conn, statement, *rest)
+
+    monkeypatch.setattr(upgraded, "_run", busy)
+    with pytest.raises(RuntimeError):
+        upgraded.flush_digests(ratings)
+    assert upgraded.flush_digests(ratings) == 2
+    assert upgraded.flush_digests(ratings) == 1
+    assert _old(upgraded) == []
+
