@@ -1614,31 +1614,37 @@ class SQLStore(ABC):
         wanted = set(mine)
         mine.clear()
         with self._held_lock:
-            wanted.update(self._held)
+            held = set(self._held)
             self._held.clear()
-        conn = self._conn()
-        given = ratings
-        ratings = self._store_ratings(conn, ratings)
-        orphans = self._run(
-            conn,
-            "SELECT id FROM stories WHERE digest_due > ? AND digest_due < ?"
-            " ORDER BY digest_due LIMIT ?",
-            (RERATE_DUE, self._db_now(conn) - ORPHAN_DIGEST_SECONDS, REFRESH_CHUNK),
-        ).fetchall()
-        wanted.update(str(r[0]) for r in [*orphans, *self._claim_rerated(conn)])
-        if given is not None:  # a writer's flush (the engine's ratings), not retention's
-            wanted.update(self._claim_recoded(conn))
-        ordered = sorted(wanted)
-        # Marked due after this are held back (a claim's negative time never is).
-        hold_after = self._db_now(conn) - delay if delay > 0 and ordered else None
+        wanted |= held
         written = 0
+        # From the first read on: a failure of the claims' reads and writes (the recode's
+        # write turn, a database gone) lost this thread's due stories and the held ones,
+        # left to other processes' flushes as orphans a minute later.
         try:
+            conn = self._conn()
+            given = ratings
+            ratings = self._store_ratings(conn, ratings)
+            orphans = self._run(
+                conn,
+                "SELECT id FROM stories WHERE digest_due > ? AND digest_due < ?"
+                " ORDER BY digest_due LIMIT ?",
+                (RERATE_DUE, self._db_now(conn) - ORPHAN_DIGEST_SECONDS, REFRESH_CHUNK),
+            ).fetchall()
+            wanted.update(str(r[0]) for r in [*orphans, *self._claim_rerated(conn)])
+            if given is not None:  # a writer's flush (the engine's ratings), not retention's
+                wanted.update(self._claim_recoded(conn))
+            ordered = sorted(wanted)
+            # Marked due after this are held back (a claim's negative time never is).
+            hold_after = self._db_now(conn) - delay if delay > 0 and ordered else None
             for at in range(0, len(ordered), REFRESH_CHUNK):
                 written += self._flush_chunk(
                     conn, ordered[at : at + REFRESH_CHUNK], ratings, hold_after
                 )
         except BaseException:
-            mine.update(wanted)  # this thread's next flush tries them again
+            mine.update(wanted - held)  # this thread's next flush tries them again
+            with self._held_lock:
+                self._held.update(held)  # and any flush of this process these
             raise
         return written
 

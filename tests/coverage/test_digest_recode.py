@@ -269,3 +269,34 @@ def test_a_claim_that_fails_leaves_the_walk_where_it_was(
     assert upgraded.flush_digests(ratings) == 1
     assert _old(upgraded) == []
 
+
+def test_a_failed_claim_loses_none_of_the_threads_due_digests(
+    store: Any, table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The recode's claim came before the flush's try: its failure dropped the stories this
+    # thread's commit had just left due (made only a minute later, as a dead process's).
+    from service.store import sql
+
+    ratings, _ = _upgraded(store, table)
+    store._recode_over = False  # (as a new process on this code)
+    _cursors_as_old_code_left_them(store)
+    conn = store._conn()
+    with store._writing(conn):  # st-1 changed by this process: due, its digest to be made
+        store._run(conn, "UPDATE stories SET digest = NULL WHERE id = ?", ("st-1",))
+    store._refresh_story(conn, "st-1")
+    store._due_digests().add("st-1")
+    assert store.story("st-1").digest is None
+    real = sql.SQLStore._claim_recoded
+    calls: list[int] = []
+
+    def busy(self: Any, conn: Any) -> list[str]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+        return real(self, conn)
+
+    monkeypatch.setattr(sql.SQLStore, "_claim_recoded", busy)
+    with pytest.raises(RuntimeError):
+        store.flush_digests(ratings)
+    store.flush_digests(ratings)
+    assert store.story("st-1").digest is not None
