@@ -135,9 +135,23 @@ def _b64(text: str) -> str:
         _b64("o|1760000000.0|st-1|more"),
         _b64("o|１７６|st-1"),
         base64.urlsafe_b64encode(b"o|1|\xff\xfe").decode().rstrip("="),
+        # times no stored story has (before 1970, past the year 9999) and times or ids
+        # encode_cursor never writes: each was a 200 with an empty or wrong page
+        _b64("o|-1.0|st-1"),
+        _b64("n|-1e+300|st-1"),
+        _b64("n|1e+300|st-1"),
+        _b64("o|253402300800.0|st-1"),
+        _b64("o| 1760000000.0 |st-1"),
+        _b64("o|1_760_000_000.0|st-1"),
+        _b64("n|-0.0|st-1"),
+        _b64("o|1760000000|st-1"),
+        _b64("o|1760000000.0|st-1\n"),
     ],
 )
-def test_a_bad_cursor_is_a_400_saying_what_to_give(client: FlaskClient, cursor: str) -> None:
+def test_a_bad_cursor_is_a_400_saying_what_to_give(
+    filled: tuple[FlaskClient, list[str]], cursor: str
+) -> None:
+    client, _ = filled  # (SQLite and PostgreSQL)
     response = client.get("/v1/stories", query_string={"cursor": cursor})
     assert response.status_code == 400, cursor
     error = response.get_json()["error"]

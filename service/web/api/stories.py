@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from service.core.resolver import Resolution
 from service.core.text import storable
-from service.core.times import TimeInputError, article_time
+from service.core.times import TimeInputError, article_time, iso
 from service.core.urls import URLInputError, canonical_url
 from service.coverage import runtime
 from service.coverage.demo import demo_story_ids
@@ -136,7 +136,17 @@ def _cursor_param() -> tuple[str, tuple[float, str]] | None:
         value = float(when) if len(when) <= 32 else math.nan
     except (ValueError, binascii.Error):
         raise APIError(400, "invalid_cursor", _CURSOR_USAGE) from None
-    if direction not in ("o", "n") or not math.isfinite(value) or not _STORY_ID_RE.match(story_id):
+    # Only a cursor encode_cursor wrote: its time as repr wrote a stored one (float() also
+    # reads ' 1 ', '1_0', '-0.0'), within the calendar every stored time is in, and a whole
+    # story id (the pattern's $ also matches before a final newline).
+    if (
+        direction not in ("o", "n")
+        or not math.isfinite(value)
+        or when != repr(value)
+        or when.startswith("-")  # (-0.0 too)
+        or iso(value) is None
+        or not _STORY_ID_RE.fullmatch(story_id)
+    ):
         raise APIError(400, "invalid_cursor", _CURSOR_USAGE)
     return direction, (value, story_id)
 
