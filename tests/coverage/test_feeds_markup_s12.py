@@ -231,3 +231,18 @@ def test_a_dtd_whose_entities_can_multiply_the_feed_is_refused_unread_naming_the
     assert message.startswith("the feed's DTD declares " + named)
     assert "at most 16 characters of text" in message and "billion laughs" in message
     assert feedparser_reads == []
+
+
+@pytest.mark.parametrize("tail", [b"", b"<bad"])
+def test_attributes_whose_values_hold_a_closing_bracket_are_counted(
+    tail: bytes, feedparser_reads: list[int]
+) -> None:
+    # A ">" need not be escaped in a value: the byte bound counted between two ">" saw one
+    # attribute each, so the whole feed went to feedparser (20,000 such attributes: 4 s);
+    # with a fault at the end (tail), expat cannot count them either.
+    crowded = b"<x " + b" ".join(b'a%d=">"' % i for i in range(MAX_ATTRIBUTES + 1)) + b"/>"
+    body = _one_item(crowded) + tail
+    with pytest.raises(ValueError) as refused:
+        parse_feed(body, BASE, "paper.example")
+    assert str(MAX_ATTRIBUTES) in str(refused.value)
+    assert feedparser_reads == []
