@@ -64,6 +64,27 @@ def test_whole_dates_are_still_read(date: str, expected: tuple[int, ...]) -> Non
     assert article.published == calendar.timegm((*expected, 0, 0, 0))
 
 
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        # JavaScript's Date.toString(), zone named in the server's language: read by
+        # feedparser, refused when a date's text was held to 64 characters.
+        (
+            "Fri Dec 04 2026 10:00:00 GMT+1100 (Australian Eastern Daylight Time)",
+            (2026, 12, 3, 23, 0, 0),
+        ),
+        (
+            "Fri Dec 04 2026 10:00:00 GMT+0100 (heure normale d\u2019Europe centrale)",
+            (2026, 12, 4, 9, 0, 0),
+        ),
+        ("Fri Dec 04 2026 10:00:00 GMT-0500 (Eastern Standard Time)", (2026, 12, 4, 15, 0, 0)),
+    ],
+)
+def test_a_javascript_date_naming_its_zone_is_read(date: str, expected: tuple[int, ...]) -> None:
+    (article,) = parse_feed(_feed(date), BASE, "paper.example")
+    assert article.published == calendar.timegm((*expected, 0, 0, 0))
+
+
 @pytest.mark.parametrize("spaces", [100, 300_000])
 def test_a_date_padded_past_any_date_format_is_no_date(spaces: int) -> None:
     # Read before as 4 December (feedparser splits on spaces), after a regex pass whose time
