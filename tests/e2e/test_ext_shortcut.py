@@ -77,3 +77,34 @@ def test_closing_by_the_shortcut_returns_to_where_the_reader_was(
     browser.worker.evaluate(fire, tab_id)
     page.wait_for_selector("parallax-panel .panel", state="hidden", timeout=WAIT_MS)
     assert page.evaluate(FOCUSED_JS) == "tab surface"
+
+
+# Removes our panel each time it appears, `limit` times, counting in __removals.
+REMOVER_JS = """limit => {
+  window.__removals = 0;
+  const take = () => {
+    const host = document.querySelector('parallax-panel');
+    if (host && window.__removals < limit) { window.__removals += 1; host.remove(); }
+  };
+  new MutationObserver(take).observe(document.body, { childList: true });
+  take();
+}"""
+
+
+def test_the_shortcut_brings_back_a_panel_the_page_has_taken_out(make_browser: Any) -> None:
+    """While a put-back waited its turn (up to 8 s) or after the page had won, the shortcut did
+    nothing: the reader asked for the panel and got silence."""
+    browser: Browser = make_browser(standalone=True)
+    page = browser.context.new_page()
+    page.goto(NYT_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    tab_id = browser.active_tab_id()
+    # Nine removals: the ninth put-back waits 8 s, then the page lets it be.
+    page.evaluate(REMOVER_JS, 9)
+    page.wait_for_function("window.__removals === 9", timeout=30_000)
+    assert page.locator("parallax-panel").count() == 0
+    browser.worker.evaluate("id => chrome.tabs.sendMessage(id, {type: 'togglePanel'})", tab_id)
+    page.wait_for_selector("parallax-panel .panel", state="visible", timeout=WAIT_MS)
+    page.wait_for_function(f"({FOCUSED_JS})() === 'collapse'", timeout=WAIT_MS)
+    assert page.evaluate("document.querySelectorAll('parallax-panel').length") == 1
+    assert page.evaluate("document.body.firstElementChild.localName") == "parallax-panel"

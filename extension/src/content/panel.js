@@ -228,11 +228,26 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
     if (delay === 0) putBack();
     else pending = setTimeout(putBack, delay);
   });
-  keeper.observe(document.documentElement, { childList: true });
-  if (document.body) {
+  const keep = () => {
+    keeper.observe(document.documentElement, { childList: true });
     watchedBody = document.body;
-    keeper.observe(watchedBody, { childList: true });
-  }
+    if (watchedBody) keeper.observe(watchedBody, { childList: true });
+  };
+  keep();
+  // The reader asked for the panel (the shortcut) while the page had it out: back at once, with
+  // a fresh budget, even from a page that had won. (It did nothing: for up to 8 s while a put-back
+  // waited, and for good once the page had won.)
+  const comeBack = () => {
+    if (host.isConnected || signal.aborted) return;
+    clearTimeout(pending);
+    pending = 0;
+    reattached = 0;
+    if (givenUp) {
+      givenUp = false;
+      keep();
+    }
+    putBack();
+  };
   signal.addEventListener("abort", () => { keeper.disconnect(); clearTimeout(pending); cancelAnimationFrame(frame); unpush(); host.remove(); });
 
   function showOutlet(value) {
@@ -275,7 +290,8 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
     setOpen,
     /** The keyboard shortcut: open with focus on its first control; close back to where the reader was (else the tab). */
     toggle() {
-      if (givenUp || !host.isConnected) return;
+      comeBack();
+      if (!host.isConnected) return;
       if (panel.hidden) {
         const active = document.activeElement;
         returnTo = active instanceof HTMLElement && active !== host && active !== document.body ? active : null;
