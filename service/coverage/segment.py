@@ -276,8 +276,11 @@ def _load(language: str) -> Callable[[str], list[str]] | None:
 # and framing segments every sentence and title of a side's articles: the same runs come back
 # in every outlet's copy of a wire story and in every digest of a refreshed story. A run is
 # segmented once (its words kept while it is among THAI_RUNS_KEPT recent ones; a run of at most
-# THAI_RUN_KEPT_CHARS letters, so the cache stays under ~4 MB), and a run without a Thai letter
-# (English, digits' neighbours, Lao quoted) is one word as newmm gives it, never segmented.
+# THAI_RUN_KEPT_CHARS letters), and a run without a Thai letter (English, digits' neighbours, Lao
+# quoted) is one word as newmm gives it, never segmented. A run's words are kept as the length
+# of each, one byte a word, and cut from the run again when asked: kept as a tuple of strings, a
+# hostile text's runs of 64 letters in 32 two-letter words held 13.5 MB of a worker's memory
+# (76 bytes a one- or two-letter string), as lengths 2.0 MB.
 THAI_RUNS_KEPT = 8_192
 THAI_RUN_KEPT_CHARS = 64
 _THAI_RUN_LETTER_RE = re.compile(r"[\u0e01-\u0e4e]")
@@ -287,25 +290,32 @@ class _ThaiRuns:
     """The runs a Thai segmenter has cut, kept (see THAI_RUNS_KEPT); shared by threads."""
 
     def __init__(self) -> None:
-        self.runs: dict[str, tuple[str, ...]] = {}
+        self.runs: dict[str, bytes] = {}  # (a run: the length of each of its words)
         self.lock = threading.Lock()
 
 
-def _thai_run(run: str, newmm: Callable[[str], list[str]], kept: _ThaiRuns) -> tuple[str, ...]:
-    """A run of letters of a Thai text as newmm cuts it (see THAI_RUNS_KEPT)."""
+def _thai_run(run: str, newmm: Callable[[str], list[str]], kept: _ThaiRuns) -> list[str]:
+    """A run of letters of a Thai text as newmm cuts it (see THAI_RUNS_KEPT): a new list."""
     if not _THAI_RUN_LETTER_RE.search(run):
-        return (run,)
+        return [run]
     if len(run) > THAI_RUN_KEPT_CHARS:
-        return tuple(newmm(run))
-    found = kept.runs.get(run)
-    if found is None:
-        found = tuple(newmm(run))
+        return newmm(run)
+    lengths = kept.runs.get(run)
+    if lengths is not None:
+        found: list[str] = []
+        start = 0
+        for length in lengths:
+            found.append(run[start : start + length])
+            start += length
+        return found
+    found = newmm(run)
+    if "".join(found) == run and all(found):  # (else its words are not the run's cut: not kept)
         with kept.lock:
             runs = kept.runs
             if len(runs) >= THAI_RUNS_KEPT:
                 # (oldest first: a dict keeps its order of insertion)
                 del runs[next(iter(runs))]
-            runs[run] = found
+            runs[run] = bytes(map(len, found))  # (each at most THAI_RUN_KEPT_CHARS < 256)
     return found
 
 

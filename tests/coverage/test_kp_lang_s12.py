@@ -88,10 +88,10 @@ def test_a_run_without_a_thai_letter_is_not_segmented_and_a_thai_run_once() -> N
         return [run[:3], run[3:]]
 
     kept = segment._ThaiRuns()
-    assert segment._thai_run("OPEC", newmm, kept) == ("OPEC",)
+    assert segment._thai_run("OPEC", newmm, kept) == ["OPEC"]
     run = "ธนาคารแห่งประเทศไทยทดสอบ"  # (a run no other test segments)
     first = segment._thai_run(run, newmm, kept)
-    assert segment._thai_run(run, newmm, kept) == first == (run[:3], run[3:])
+    assert segment._thai_run(run, newmm, kept) == first == [run[:3], run[3:]]
     assert asked == [run]
     long = "ก" * (segment.THAI_RUN_KEPT_CHARS + 1)
     segment._thai_run(long, newmm, kept)

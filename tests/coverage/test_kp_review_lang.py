@@ -1,0 +1,50 @@
+"""Second-round review of session 12's language work (review-lang): the Thai segmenter's run
+cache, Chinese names of everyday letters, Burmese compounds. Invented texts only; each test
+fails on the code before its fix."""
+
+from __future__ import annotations
+
+import random
+import tracemalloc
+
+from service.coverage import segment
+
+
+def test_the_thai_run_cache_stays_small_for_runs_of_short_words() -> None:
+    # A hostile feed's runs of 64 letters, each a string of two-letter words: kept as tuples
+    # of strings, THAI_RUNS_KEPT of them held 23 MB here, 13.5 MB as newmm cuts them (the
+    # comment said under ~4 MB); kept as the words' lengths ~2 MB.
+    cut = segment.segmenter("thai")
+    assert cut is not None
+    short = sorted(w for w in segment._THAI_WORDS if len(w) == 2 and segment._letters(w))
+    assert len(short) > 100
+    rng = random.Random(12)
+    runs = ["".join(rng.choices(short, k=segment.THAI_RUN_KEPT_CHARS // 2)) for _ in range(8_192)]
+    kept = segment._ThaiRuns()
+
+    def newmm(run: str) -> list[str]:  # (the cut newmm gives such a run: its short words)
+        return [run[i : i + 2] for i in range(0, len(run), 2)]
+
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for run in runs:
+            segment._thai_run(run, newmm, kept)
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(kept.runs) == segment.THAI_RUNS_KEPT
+    assert after - before < 4_000_000
+    # (and the words asked again are the run's, cut again from it)
+    assert segment._thai_run(runs[5], newmm, kept) == newmm(runs[5])
+
+
+def test_a_thai_run_cut_not_into_its_own_letters_is_not_kept_wrong() -> None:
+    kept = segment._ThaiRuns()
+    run = "ธนาคารทดสอบรีวิว"
+
+    def newmm(run: str) -> list[str]:  # (a segmenter that changes a letter: never read back cut)
+        return ["ธนาคาร", "ทดสอบ", "รีวิว!"]
+
+    assert segment._thai_run(run, newmm, kept) == newmm(run)
+    assert segment._thai_run(run, newmm, kept) == newmm(run)
