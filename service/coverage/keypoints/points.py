@@ -12,7 +12,7 @@ import operator
 import re
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -719,21 +719,51 @@ def _leans_back(story: _Story, s: _Sentence) -> bool:
 MAX_RECHOICES = 3
 
 
-def _readable_points(story: _Story, pool: list[_Sentence]) -> list[_Sentence]:
+def _readable_points(
+    story: _Story,
+    pool: list[_Sentence],
+    fill: Callable[[list[_Sentence]], list[_Sentence]] | None = None,
+) -> list[_Sentence]:
     """_choose_points over the sentences that read alone, where a point that leans on the
-    sentence before it in its article ("But ...", "He ...") is kept only with that sentence."""
+    sentence before it in its article ("But ...", "He ...") is kept only with that sentence.
+    `fill` gives the titles key_points adds to a set (none where not given)."""
     pool = [s for s in pool if _stands(story, s)]
     # A sentence leaning on one that is no candidate can never have it beside it.
     held = {(s.source, s.position) for s in pool}
     pool = [s for s in pool if not _leans_back(story, s) or (s.source, s.position - 1) in held]
     chosen: list[_Sentence] = []
+    # (the first set that held a point whose referent no point names: choosing again without
+    # such points must not leave the story fewer points, titles added, than that set gives with
+    # them, as the end below keeps them where three points would not remain)
+    referring: list[_Sentence] | None = None
     for _ in range(MAX_RECHOICES + 1):
         chosen = _choose_points(story, pool)
         orphans = {id(s) for s in chosen if _leans_back(story, s) and _before(s, chosen) is None}
-        orphans |= _unintroduced(story, chosen)
-        if not orphans:
-            return chosen
-        pool = [s for s in pool if id(s) not in orphans]
+        unintroduced = _unintroduced(story, chosen)
+        if not orphans and not unintroduced:
+            break
+        if unintroduced and referring is None:
+            referring = chosen
+        pool = [s for s in pool if id(s) not in orphans and id(s) not in unintroduced]
+    else:
+        chosen = _without_orphans(story, chosen)
+    if referring is not None:
+        kept = _without_orphans(story, referring)
+        if _shown(chosen, fill) < min(MIN_POINTS, _shown(kept, fill)):
+            return kept
+    return chosen
+
+
+def _shown(
+    chosen: list[_Sentence], fill: Callable[[list[_Sentence]], list[_Sentence]] | None
+) -> int:
+    """How many points a set gives with the titles that fill it."""
+    return len(chosen) + (len(fill(chosen)) if fill is not None else 0)
+
+
+def _without_orphans(story: _Story, chosen: list[_Sentence]) -> list[_Sentence]:
+    """The points of a set chosen MAX_RECHOICES times that lean on no sentence left out, and
+    name a referent no point introduces only where leaving them out leaves fewer than three."""
     chosen = [s for s in chosen if not _leans_back(story, s) or _before(s, chosen) is not None]
     # (a point whose referent no point names is left out only where three points remain)
     unintroduced = _unintroduced(story, chosen)
@@ -797,7 +827,15 @@ def key_points(story: _Story, headline: str = "") -> list[KeyPoint]:
     sentences and titles as they are (a story of questions still has points). `headline` is
     the one shown above the points, which no title point repeats."""
     titles = [t for t in story.title_sentences.values() if t.words <= MAX_POINT_WORDS]
-    chosen = _readable_points(story, list(story.candidates))
+    chosen = _readable_points(
+        story,
+        list(story.candidates),
+        lambda chosen: (
+            _titles_to_fill(story, chosen, titles, headline)
+            if chosen and len(chosen) < MIN_POINTS
+            else []
+        ),
+    )
     # Titles repeat the leads' words (padding cost ROUGE-1 and -2 about 0.003 on stories-dev
     # when first measured), but a reader is promised three points wherever three distinct,
     # readable ones exist, and a story's sentences may be too few once fragments, questions
