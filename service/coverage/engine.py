@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import gc
 import hashlib
@@ -13,6 +12,7 @@ import re
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -55,6 +55,8 @@ from service.store.sql import SQLStore
 
 log = logging.getLogger(__name__)
 
+# How long closing an engine waits for its idle turn's flush in progress (a bound on exit).
+IDLE_JOIN_SECONDS = 30.0
 # What a reader is shown of a new story whose first digest waits (Engine.digest_delay).
 WAITING_DIGEST: dict[str, Any] = {"headline": "", "key_points": [], "framing": {}, "sides": {}}
 
@@ -200,6 +202,7 @@ class Engine:
         self.digest_delay = digest_delay if isinstance(store, SQLStore) else 0.0
         self._idle = threading.Condition()
         self._idle_thread: threading.Thread | None = None
+        self._idle_end: weakref.finalize[Any, Engine] | None = None
         self.ratings = ratings
         self.clusterer = clusterer if clusterer is not None else Clusterer()
         self.window = float(
@@ -623,31 +626,31 @@ class Engine:
         """Starts this process's idle turn (once; a daemon thread): when digests are held
         back (digest_delay) it waits the delay and flushes, so a story's digest waits at most
         the delay and one flush even when no batch follows (the worker between passes, a
-        service storing a submitted article). Nothing without a delay."""
+        service storing a submitted article). Nothing without a delay. It ends with the
+        engine: close(), the engine's collection, or the interpreter's exit (which makes what
+        is held first: a one-shot command ends before the delay has passed, and else only
+        another process's flush, a minute later, would)."""
         if self.digest_delay <= 0 or self._idle_thread is not None:
             return
+        stop = threading.Event()
+        # The thread holds the engine weakly: a turn that held it kept every engine with a
+        # delay (each test's, each app's) alive and turning for good, on a closed store.
         self._idle_thread = threading.Thread(
-            target=self._idle_turns, name="parallax-digest-idle", daemon=True
+            target=_idle_turns,
+            args=(weakref.ref(self), self.store, self._idle, stop, self.digest_delay),
+            name="parallax-digest-idle",
+            daemon=True,
         )
         self._idle_thread.start()
-        # A one-shot command (`parallax ingest`) ends before the delay has passed: what it
-        # holds is made as it exits (else only another process's flush, 60 s later, would).
-        atexit.register(self._flush_held_at_exit)
+        self._idle_end = weakref.finalize(
+            self, _end_idle_turns, weakref.ref(self), self._idle, stop, self._idle_thread
+        )
 
-    def _flush_held_at_exit(self) -> None:
-        store = self.store
-        if isinstance(store, SQLStore) and store.digests_held():
-            self.flush_all_digests()
-
-    def _idle_turns(self) -> None:
-        store = self.store
-        assert isinstance(store, SQLStore)
-        while True:
-            with self._idle:
-                self._idle.wait_for(lambda: store.digests_held() > 0)
-            # Everything held now was marked before this moment: after the delay it is due.
-            time.sleep(self.digest_delay)
-            self._flush(self.digest_delay)
+    def close(self) -> None:
+        """Ends the idle turn (start_idle_flush) and makes what this process holds back: call
+        before closing the store. The store stays open (its owner closes it)."""
+        if self._idle_end is not None:
+            self._idle_end()
 
     # -- reading ------------------------------------------------------------------------
 
@@ -895,6 +898,47 @@ _SUMMARY_CODE = hashlib.blake2b(
     b"".join(Path(m.__file__ or "").read_bytes() for m in (summary_module, sys.modules[__name__])),
     digest_size=8,
 ).hexdigest()
+
+
+def _idle_turns(
+    ref: weakref.ReferenceType[Engine],
+    store: Any,
+    idle: threading.Condition,
+    stop: threading.Event,
+    delay: float,
+) -> None:
+    """Engine.start_idle_flush's thread: once digests are held back, waits the delay and
+    flushes; ends when stopped (Engine.close, the engine collected, the interpreter's exit)."""
+    while True:
+        with idle:
+            idle.wait_for(lambda: stop.is_set() or store.digests_held() > 0)
+        # Everything held now was marked before this moment: after the delay it is due.
+        if stop.wait(delay):
+            return
+        engine = ref()
+        if engine is None:
+            return
+        engine._flush(delay)
+        del engine  # (not held while waiting: the engine may go)
+
+
+def _end_idle_turns(
+    ref: weakref.ReferenceType[Engine],
+    idle: threading.Condition,
+    stop: threading.Event,
+    thread: threading.Thread,
+) -> None:
+    """Stops an engine's idle turn, then makes what the engine still holds back (not when the
+    engine was collected: nothing is left to make it with; another process's flush takes
+    it as a dead one's)."""
+    stop.set()
+    with idle:
+        idle.notify_all()
+    if thread is not threading.current_thread():
+        thread.join(IDLE_JOIN_SECONDS)
+    engine = ref()
+    if engine is not None and isinstance(engine.store, SQLStore) and engine.store.digests_held():
+        engine.flush_all_digests()
 
 
 def summary_version(row: StoryRow, removals: str | None, ratings_version: str) -> str:

@@ -205,3 +205,47 @@ def test_a_digest_delay_that_is_no_whole_number_of_seconds_up_to_30_is_refused(
 @pytest.mark.parametrize("raw", ["0", "5", "30"])
 def test_a_digest_delay_in_range_is_taken(raw: str) -> None:
     assert load_config({"PARALLAX_DIGEST_DELAY": raw})["DIGEST_DELAY"] == int(raw)
+
+
+def _idle_turns() -> list[Any]:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "parallax-digest-idle"]
+
+
+def test_closing_the_engine_ends_its_idle_turn_and_makes_what_it_holds(
+    store: Any, table: Any
+) -> None:
+    # The idle turn had no stop: every engine with a delay (an app's, a test's) kept a
+    # thread turning for good, on a store its owner had closed.
+    before = set(_idle_turns())
+    eng = Engine(store, table, digest_delay=30)
+    eng.start_idle_flush()
+    (turn,) = set(_idle_turns()) - before
+    eng.ingest(
+        [
+            RawArticle(title, text, f"https://{host}/bridge", published=1_741_000_000.0 + n)
+            for n, (host, (title, text)) in enumerate(COVERAGE.items())
+        ]
+    )
+    found = store.article_by_key("https://leftpaper.com/bridge")
+    assert found is not None and found.story_id is not None
+    assert store.story(found.story_id).digest is None and store.digests_held() == 1
+    eng.close()
+    assert not turn.is_alive()
+    assert store.digests_held() == 0
+    assert store.story(found.story_id).digest is not None
+    eng.close()  # (twice: nothing more)
+
+
+def test_an_engine_let_go_without_closing_ends_its_idle_turn(store: Any, table: Any) -> None:
+    import gc
+
+    before = set(_idle_turns())
+    eng = Engine(store, table, digest_delay=30)
+    eng.start_idle_flush()
+    (turn,) = set(_idle_turns()) - before
+    del eng
+    gc.collect()
+    turn.join(30.0)  # (a bound on the wait, not a timing asserted)
+    assert not turn.is_alive()

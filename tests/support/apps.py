@@ -27,4 +27,5 @@ def close_store(app: Flask) -> None:
     dropped after the test, and open connections would hold it."""
     found: Any = app.extensions.get("parallax.coverage")
     if found is not None:
+        found.close()  # its idle turn (PARALLAX_DIGEST_DELAY) first: it would reopen one
         found.store.close()
