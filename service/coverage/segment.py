@@ -522,6 +522,12 @@ _COUNTRY_LETTERS = frozenset(
 _GRAMMAR_TAGS = ("p", "c", "u", "r", "m", "q", "e", "y", "o", "v", "a")
 _BEFORE_NAME_TAGS = ("v", "p", "t", "d")  # a verb, preposition, time word or adverb before it
 _QUANTITY_AFTER = frozenset("占 达 達 为 為 合 计 計 近 余 多".split())
+# "里" (in) after a one-letter noun is that noun's "inside" ("走进|门|里" walked in the door,
+# "在|文|里" in the text, "在|门|里|约有十人" about ten people in the doorway): a verb or a
+# preposition stands before such a noun as before a name, so the run is no name where a
+# locative follows a letter the dictionary tags a common noun ("n", "ng"; "哈|里" Harry: "nr").
+_LOCATIVES = frozenset("里 裡 裏 内 內".split())
+_COMMON_NOUN_TAGS = frozenset({"n", "ng"})
 
 
 def _everyday_names(
@@ -557,6 +563,10 @@ def _everyday_names(
             and not _NUMBER_AFTER_RE.match(after)
             and after not in _QUANTITY_AFTER
             and not tag(after).startswith(("m", "q"))
+            and not any(
+                tokens[k] in _LOCATIVES and tag(tokens[k - 1]) in _COMMON_NOUN_TAGS
+                for k in range(i + 1, end)
+            )
         ):
             name = "".join(tokens[i:end])
             out.append(name)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import random
 import tracemalloc
 
+import pytest
+
 from service.coverage import segment
 
 
@@ -48,3 +50,21 @@ def test_a_thai_run_cut_not_into_its_own_letters_is_not_kept_wrong() -> None:
 
     assert segment._thai_run(run, newmm, kept) == newmm(run)
     assert segment._thai_run(run, newmm, kept) == newmm(run)
+
+
+@pytest.mark.parametrize(
+    ("text", "not_a_name"),
+    [
+        ("他走进门里。", "门里"),  # he walked in the door
+        ("他在文里写道。", "文里"),  # he wrote in the text
+        ("在门里约有十人。", "门里约"),  # about ten people in the doorway
+    ],
+)
+def test_a_one_letter_noun_and_its_inside_are_no_name(text: str, not_a_name: str) -> None:
+    # "里" after a noun is "in", and a verb or preposition stands before such a noun as before
+    # a name: the rule joining "在|里|约" (in Rio) joined "门|里" too.
+    assert not_a_name not in segment.words(text, "chinese")
+
+
+def test_a_name_ending_in_li_after_a_verb_is_still_one_word() -> None:
+    assert "里约" in segment.words("他在门里等候，后来抵达里约。", "chinese")
