@@ -521,6 +521,9 @@ _COUNTRY_LETTERS = frozenset(
 # letters they are most often the sentence's own words)
 _GRAMMAR_TAGS = ("p", "c", "u", "r", "m", "q", "e", "y", "o", "v", "a")
 _BEFORE_NAME_TAGS = ("v", "p", "t", "d")  # a verb, preposition, time word or adverb before it
+# (and a verb's aspect particle, which stands between the verb and its object: "去|了|里约"
+# went to Rio, "到|过|里约" has been to Rio; "增加|了|约|三成" is a count's "about")
+_ASPECT_PARTICLES = frozenset("了 过 過 着".split())
 _QUANTITY_AFTER = frozenset("占 达 達 为 為 合 计 計 近 余 多".split())
 # "里" (in) after a one-letter noun is that noun's "inside" ("走进|门|里" walked in the door,
 # "在|文|里" in the text, "在|门|里|约有十人" about ten people in the doorway): a verb or a
@@ -559,7 +562,12 @@ def _everyday_names(
         after = tokens[end] if end < n else ""
         if (
             2 <= end - i <= MAX_EVERYDAY_NAME
-            and (not before or not _letters(before) or tag(before).startswith(_BEFORE_NAME_TAGS))
+            and (
+                not before
+                or not _letters(before)
+                or before in _ASPECT_PARTICLES
+                or tag(before).startswith(_BEFORE_NAME_TAGS)
+            )
             and not _NUMBER_AFTER_RE.match(after)
             and after not in _QUANTITY_AFTER
             and not tag(after).startswith(("m", "q"))

@@ -68,3 +68,19 @@ def test_a_one_letter_noun_and_its_inside_are_no_name(text: str, not_a_name: str
 
 def test_a_name_ending_in_li_after_a_verb_is_still_one_word() -> None:
     assert "里约" in segment.words("他在门里等候，后来抵达里约。", "chinese")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "他去了里约。",  # he went to Rio
+        "代表团到过里约。",  # the delegation has been to Rio
+    ],
+)
+def test_a_name_of_everyday_letters_after_a_verb_s_aspect_particle_is_one_word(text: str) -> None:
+    # "了"/"过" stand between a verb and its object: the name after them was left in letters.
+    assert "里约" in segment.words(text, "chinese")
+
+
+def test_a_count_s_about_after_an_aspect_particle_is_no_name() -> None:
+    assert "约三成" not in segment.words("出口增加了约三成。", "chinese")
