@@ -84,3 +84,20 @@ def test_a_name_of_everyday_letters_after_a_verb_s_aspect_particle_is_one_word(t
 
 def test_a_count_s_about_after_an_aspect_particle_is_no_name() -> None:
     assert "约三成" not in segment.words("出口增加了约三成。", "chinese")
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong", "word"),
+    [
+        ("မြို့ထဲမှာ စစ်ဆေးမှုများ", "မြို့ထဲမှာ", "စစ်ဆေး"),  # checks in the city
+        ("ကျောင်းသားတွေ ဆန္ဒပြဖို့ စုဝေးကြတယ်", "ပြဖို့", "စုဝေး"),  # students gathered to protest
+        ("ဒီမိုကရေစီအတွက် တိုက်ပွဲဝင်မယ်", "ဝင်မယ်", "တိုက်ပွဲ"),  # will fight for democracy
+        ("ဝန်ကြီးထံမှ စာရရှိသည်", "ထံမှ", "ရရှိ"),  # received a letter from the minister
+        ("အစိုးရသည် ဤကိစ္စကို မဖြေရှင်းနိုင်ပါ", "မဖြေရှင်းနိုင်", "ဖြေရှင်း"),  # cannot solve it
+    ],
+)
+def test_burmese_particles_are_not_joined_into_a_compound(text: str, wrong: str, word: str) -> None:
+    # _burmese_compounds joins lone syllables that are no function word: a particle missing
+    # from _ICU_STOP (at, inside, to, will, can, not) was joined to the syllables before it.
+    found = segment.words(text, "burmese")
+    assert wrong not in found and word in found, found
