@@ -763,13 +763,26 @@ def _shown(
 
 def _without_orphans(story: _Story, chosen: list[_Sentence]) -> list[_Sentence]:
     """The points of a set chosen MAX_RECHOICES times that lean on no sentence left out, and
-    name a referent no point introduces only where leaving them out leaves fewer than three."""
-    chosen = [s for s in chosen if not _leans_back(story, s) or _before(s, chosen) is not None]
-    # (a point whose referent no point names is left out only where three points remain)
-    unintroduced = _unintroduced(story, chosen)
-    if len(chosen) - len(unintroduced) >= MIN_POINTS:
-        chosen = [s for s in chosen if id(s) not in unintroduced]
+    name a referent no point introduces only where leaving them out leaves fewer than three.
+    (Each leaving out is read again: a point leaning on one left out, "It takes effect in
+    July" after "The measure passed 7-2", goes with it, and the whole step is undone where
+    fewer than three would remain.)"""
+    chosen = _leaning_kept(story, chosen)
+    while unintroduced := _unintroduced(story, chosen):
+        rest = _leaning_kept(story, [s for s in chosen if id(s) not in unintroduced])
+        if len(rest) < MIN_POINTS:
+            break
+        chosen = rest
     return chosen
+
+
+def _leaning_kept(story: _Story, chosen: list[_Sentence]) -> list[_Sentence]:
+    """The points that lean on no sentence not chosen, down a chain of them."""
+    while True:
+        kept = [s for s in chosen if not _leans_back(story, s) or _before(s, chosen) is not None]
+        if len(kept) == len(chosen):
+            return kept
+        chosen = kept
 
 
 def _unintroduced(story: _Story, chosen: list[_Sentence]) -> set[int]:
