@@ -37,14 +37,17 @@ FEEDPARSER_MAX_BYTES = 1024 * 1024
 # document in, so the cut decodes it with the same one.
 FEEDPARSER_CONTENT_TYPE = "application/xml"
 # Markup feedparser reads at most, counted as 2 an element, 1 an attribute and 1 a "<" in a
-# text (a tag of HTML its sanitiser parses): under 1 s of its CPU at worst (bench/
-# feed_hostile.py: Atom XHTML content, its costliest elements), and room for 500 items of ten
+# text (a tag of HTML its sanitiser parses; and 1 every AMPERSANDS_A_UNIT "&" there): under 1 s
+# of its CPU at worst (bench/feed_hostile.py: Atom XHTML content, its costliest elements), and room for 500 items of ten
 # elements with 20 HTML tags each, or 50 items with 380 (the items past it are not read).
 FEEDPARSER_MAX_MARKUP = 40_000
 # Characters an entity a feed's DTD declares may stand for: a character (&nbsp; as &#160;) or a
 # short word; a longer one multiplies what is parsed (300 KB of "&a;" for 250 characters each:
 # 25 MB of article text), and one naming another entity is how billion laughs nests.
 MAX_ENTITY_CHARS = 16
+# "&" inside a text counted as one unit of markup: feedparser's HTML parsers (the sanitiser and
+# the relative links' resolver) take 2.4 to 4.8 us for each ("&" alone, "&#1;"), against about 22 us a unit.
+AMPERSANDS_A_UNIT = 4
 # Attributes of one element at most (a feed's elements have a handful; feedparser's cost grows
 # with their square).
 MAX_ATTRIBUTES = 256
@@ -314,9 +317,16 @@ def _last_cut(
         if items >= max_items:
             raise _Stop
 
+    amps = 0  # "&" in texts not yet counted as markup (AMPERSANDS_A_UNIT make one)
+
     def text(data: str) -> None:
-        nonlocal markup
+        nonlocal markup, amps
         markup += data.count("<")  # a tag of HTML (from CDATA or escaped) feedparser parses
+        # A reference feedparser's HTML parsers try to read (from CDATA or escaped): no tag,
+        # so not counted above, yet a megabyte of "&" in CDATA cost it 2.35 s, of "&a" 1.5 s.
+        amps += data.count("&")
+        markup += amps // AMPERSANDS_A_UNIT
+        amps %= AMPERSANDS_A_UNIT
         if markup > max_markup:
             too_much(_over(max_markup))
 
@@ -343,5 +353,5 @@ def _last_cut(
 def _over(max_markup: int) -> str:
     return (
         f"holds more markup than is read (more than {max_markup:,} counted: 2 an element, "
-        "1 an attribute, 1 an HTML tag inside a text)"
+        f'1 an attribute, 1 an HTML tag inside a text, 1 every {AMPERSANDS_A_UNIT} "&" there)'
     )
