@@ -34,6 +34,7 @@ from service.store.sql import (
     query_words,
     ratings_log_schema,
     retention_schema,
+    story_keyset_schema,
     story_moves_schema,
     story_row,
 )
@@ -135,6 +136,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     # 12: the outlets waiting for their side under the newest ratings.
     pending_sides_schema(),
+    # 13: the story listing's keyset order, for paging inside a large instant.
+    story_keyset_schema(),
 )
 
 CONNECT_TIMEOUT = 5

@@ -23,6 +23,7 @@ from service.store.sql import (
     pending_sides_schema,
     ratings_log_schema,
     retention_schema,
+    story_keyset_schema,
     story_moves_schema,
 )
 
@@ -56,6 +57,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     ratings_log_schema(log_id="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL"),
     # 12: the outlets waiting for their side under the newest ratings.
     pending_sides_schema(),
+    # 13: the story listing's keyset order, for paging inside a large instant.
+    story_keyset_schema(),
 )
 
 # RETURNING (3.35) in the batch insert; upserts (3.24), FILTER (3.30) and row values elsewhere.

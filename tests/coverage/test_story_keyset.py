@@ -82,3 +82,24 @@ def _mark(store: Store, story_id: str) -> tuple[float, str]:
     row = store.story(story_id)
     assert row is not None
     return row.last_updated, row.id
+
+
+@pytest.mark.backends("sqlite")
+def test_a_page_from_a_mark_seeks_the_index_to_it(store: Store) -> None:
+    """A page from a mark inside an instant seeks to the mark's id (stories_keyset), in either
+    direction: one OR predicate gave the database no range, and PostgreSQL scanned every story
+    from the top of the listing to the mark at each page (bench.story_keyset)."""
+    run = store._run  # type: ignore[attr-defined]
+    plans: list[str] = []
+
+    def explained(conn: object, sql: str, params: object = ()) -> object:
+        if sql.startswith("SELECT") and "FROM stories" in sql:
+            plans.extend(str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))  # type: ignore[attr-defined]
+        return run(conn, sql, params)
+
+    store._run = explained  # type: ignore[attr-defined]
+    store.stories(older_than=(T0, "st-3"), limit=10, digests=False)
+    assert any("stories_keyset (last_updated=? AND id>?)" in p for p in plans), plans
+    plans.clear()
+    store.stories(newer_than=(T0, "st-3"), limit=10, digests=False)
+    assert any("stories_keyset (last_updated=? AND id<?)" in p for p in plans), plans

@@ -754,6 +754,7 @@ def test_the_hosts_migration_counts_the_articles_already_stored(
     conn.execute("DROP TABLE story_moves")
     conn.execute("DROP TABLE ratings_log")
     conn.execute("DROP TABLE rated_sides")
+    conn.execute("DROP INDEX stories_keyset")
     conn.execute(f"DELETE FROM schema_version WHERE version >= {version}")
     first.close()
     again = store_factory()
