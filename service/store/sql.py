@@ -1726,7 +1726,11 @@ class SQLStore(ABC):
             stale = f"digest IS NOT NULL AND digest_due IS NULL AND {self.digest_code_differs_sql}"
             below, params = "", list[object]([code])
             if self._recode_from is not None:
-                below = " AND (last_updated < ? OR (last_updated = ? AND id < ?))"
+                # (The range first, as an index reads it: under the OR alone both databases
+                # walked stories_updated from the top at every flush, the walk's whole cost
+                # growing with the square of the stories: 3 s a flush near the end of 200,000
+                # on PostgreSQL.)
+                below = " AND last_updated <= ? AND (last_updated < ? OR id < ?)"
                 at, last = self._recode_from
                 params += [at, at, last]
             found = self._run(

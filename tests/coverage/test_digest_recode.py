@@ -300,3 +300,51 @@ def test_a_failed_claim_loses_none_of_the_threads_due_digests(
         store.flush_digests(ratings)
     store.flush_digests(ratings)
     assert store.story("st-1").digest is not None
+
+
+@pytest.mark.backends("sqlite")
+def test_the_walk_reads_from_where_it_stopped_not_from_the_top(store: Any) -> None:
+    # Its keyset (last_updated < ? OR (last_updated = ? AND id < ?)) gave the index no range:
+    # each flush read stories_updated from the newest story down to where the walk was, so
+    # the walk's cost grew with the square of the store's stories (3 s a flush near the end
+    # of 200,000 on PostgreSQL, 0.5 s on SQLite). Counted in SQLite's VM steps, not time.
+    import json
+
+    stories = 3000
+    conn = store._conn()
+    digest = json.dumps({"headline": "h", "key_points": [], "code": OLD_CODE, "sample": "x"})
+    with store._writing(conn):
+        store._run_many(
+            conn,
+            "INSERT INTO stories (id, first_seen, last_updated, article_count, outlet_count,"
+            " headline, digest) VALUES (?, ?, ?, 1, 1, 'h', ?)",
+            [(f"s{n:05d}", float(n), float(n), digest) for n in range(stories)],
+        )
+        store._run_many(
+            conn,
+            "INSERT INTO articles (key, title, first_seen, at, story_id) VALUES (?, 't', ?, ?, ?)",
+            [(f"k{n}", float(n), float(n), f"s{n:05d}") for n in range(stories)],
+        )
+
+    def steps_to_claim(start: float | None) -> int:
+        counted = [0]
+
+        def count() -> int:
+            counted[0] += 1
+            return 0
+
+        store._recode_over = False
+        store._recode_from = None if start is None else (start, f"s{int(start):05d}")
+        conn.set_progress_handler(count, 100)
+        try:
+            claimed = store._claim_recoded(conn)
+        finally:
+            conn.set_progress_handler(None, 100)
+        assert len(claimed) == 50
+        with store._writing(conn):  # (unclaimed again)
+            store._run(conn, "UPDATE stories SET digest_due = NULL, digest_wanted = NULL")
+        return counted[0]
+
+    at_top = steps_to_claim(None)
+    near_the_end = steps_to_claim(100.0)
+    assert near_the_end < 3 * at_top
