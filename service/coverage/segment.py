@@ -618,6 +618,7 @@ _BURMESE_ONSET_RE = re.compile(r"(?<!\u1039)[\u1000-\u102a](?!\u1037?\u103a)")
 # side in one run, none of them a function word (_ICU_STOP: the particles and endings "သည်",
 # "များ", "ကို" stand between words), are one word, at most MAX_BURMESE_COMPOUND syllables.
 MAX_BURMESE_COMPOUND = 4
+_BURMESE_BEFORE_WORD = frozenset("မ ဤ ဒီ ထို ယင်း".split())
 
 
 def _burmese_compounds(tokens: list[str]) -> list[str]:
@@ -626,20 +627,35 @@ def _burmese_compounds(tokens: list[str]) -> list[str]:
     stop = _ICU_STOP["burmese"]
     out: list[str] = []
     run: list[str] = []
+    # A function word of one syllable that opens the run of letters or follows a lone
+    # syllable: a particle follows the word it marks, so there it is most often a syllable of
+    # a word ICU cut ("ရန်|ကုန်|မြို့" Yangon city, "ရန်" to; "ဒီ|မို|က|ရေ|စီ" democracy, "က"
+    # the subject's mark), and the syllables after it are no compound of their own. Not the
+    # words that stand before theirs: "မ" not ("မ|ဖြေ|ရှင်း" cannot solve), "ဤ", "ဒီ", "ထို" this.
+    cut_word = False
+
+    def lone(t: str) -> bool:
+        return _burmese_syllables(t) == 1 and _letters(t)
 
     def flush() -> None:
-        if 2 <= len(run) <= MAX_BURMESE_COMPOUND:
+        if 2 <= len(run) <= MAX_BURMESE_COMPOUND and not cut_word:
             out.append("".join(run))
         else:
             out.extend(run)
         run.clear()
 
-    for t in tokens:
-        if _burmese_syllables(t) == 1 and t not in stop and _letters(t):
+    for i, t in enumerate(tokens):
+        if lone(t) and t not in stop:
             run.append(t)
         else:
             flush()
             out.append(t)
+            cut_word = (
+                t in stop
+                and t not in _BURMESE_BEFORE_WORD
+                and lone(t)
+                and (i == 0 or lone(tokens[i - 1]))
+            )
     flush()
     return out
 

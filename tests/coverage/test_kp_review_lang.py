@@ -101,3 +101,20 @@ def test_burmese_particles_are_not_joined_into_a_compound(text: str, wrong: str,
     # from _ICU_STOP (at, inside, to, will, can, not) was joined to the syllables before it.
     found = segment.words(text, "burmese")
     assert wrong not in found and word in found, found
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("ရန်ကုန်မြို့မှာ မီးပြတ်တောက်မှု ပိုဆိုးလာတယ်", "ကုန်မြို့"),  # Yangon's power cuts worse
+        ("ဒီမိုကရေစီအတွက် တိုက်ပွဲဝင်မယ်", "ရေစီ"),  # will fight for democracy
+    ],
+)
+def test_the_syllables_after_a_word_icu_cut_at_a_particle_s_syllable_are_no_compound(
+    text: str, wrong: str
+) -> None:
+    # ICU cut "ရန်ကုန်" (Yangon) and "ဒီမိုကရေစီ" (democracy) at a syllable that is also a
+    # particle ("ရန်" to, "က"): the syllables after it were joined as a compound of their own.
+    found = segment.words(text, "burmese")
+    assert wrong not in found, found
+    assert "မီးပြတ်တောက်မှု" in found or "တိုက်ပွဲ" in found
