@@ -97,13 +97,27 @@ def _cpu(sources: list[Source]) -> tuple[float, int]:
     return time.process_time() - start, chars
 
 
+def _positive(text: str) -> int:
+    """A count of 1 or more (0 runs had no median, 0 articles no characters to divide by)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of 1 or more")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--runs", type=int, default=5, help="cold digests per language")
-    parser.add_argument("--articles", type=int, default=60, help="articles per story")
+    parser.add_argument("--runs", type=_positive, default=5, help="cold digests per language")
+    parser.add_argument("--articles", type=_positive, default=60, help="articles per story")
     parser.add_argument("--languages", default="thai,chinese", help="compared with English")
     args = parser.parse_args(argv)
     languages = ["english", *[x for x in args.languages.split(",") if x and x != "english"]]
+    unknown = [x for x in languages if x not in MAKERS]
+    if unknown:  # (a name misspelt was a KeyError's traceback after the warm-up)
+        parser.error(f"--languages: no maker for {', '.join(unknown)}; use some of thai,chinese")
     for language in languages:  # (warm the imports, segmenters and stop lists: not timed)
         digest(_story(language, -1, 6))
     per_char: dict[str, list[float]] = {x: [] for x in languages}

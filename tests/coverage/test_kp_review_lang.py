@@ -118,3 +118,25 @@ def test_the_syllables_after_a_word_icu_cut_at_a_particle_s_syllable_are_no_comp
     found = segment.words(text, "burmese")
     assert wrong not in found, found
     assert "မီးပြတ်တောက်မှု" in found or "တိုက်ပွဲ" in found
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--languages", "thia"], "no maker for thia"),
+        (["--runs", "0"], "1 or more"),
+        (["--articles", "0"], "1 or more"),
+        (["--runs", "x"], "1 or more"),
+    ],
+)
+def test_bench_lang_cost_refuses_what_it_cannot_measure(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # (a misspelt language was a KeyError's traceback, 0 runs a StatisticsError, 0 articles
+    # a ZeroDivisionError)
+    from bench import lang_cost
+
+    with pytest.raises(SystemExit) as exit_:
+        lang_cost.main(argv)
+    assert exit_.value.code == 2
+    assert says in capsys.readouterr().err
