@@ -108,3 +108,31 @@ def test_the_shortcut_brings_back_a_panel_the_page_has_taken_out(make_browser: A
     page.wait_for_function(f"({FOCUSED_JS})() === 'collapse'", timeout=WAIT_MS)
     assert page.evaluate("document.querySelectorAll('parallax-panel').length") == 1
     assert page.evaluate("document.body.firstElementChild.localName") == "parallax-panel"
+
+
+def test_the_shortcut_leaves_a_pages_modal_dialog_alone(make_browser: Any) -> None:
+    """With a consent form open (a modal dialog), the panel opened under it, inert, focus left in
+    the dialog, and was found open once the dialog closed."""
+    browser: Browser = make_browser(standalone=True)
+    page = browser.context.new_page()
+    page.goto(NYT_ARTICLE)
+    page.wait_for_selector("parallax-panel .no-service", state="attached", timeout=WAIT_MS)
+    tab_id = browser.active_tab_id()
+    fire = "id => chrome.tabs.sendMessage(id, {type: 'togglePanel'})"
+    page.evaluate(
+        "() => { const d = document.createElement('dialog'); d.id = 'consent';"
+        " d.innerHTML = '<button id=agree>Agree</button>'; document.body.append(d); d.showModal(); }"
+    )
+    browser.worker.evaluate(fire, tab_id)
+    # The message is handled; then one more round trip settles that nothing opened.
+    browser.worker.evaluate(fire.replace("togglePanel", "noSuchMessage"), tab_id)
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    expanded = page.evaluate(
+        "document.querySelector('parallax-panel').shadowRoot.querySelector('.tab')"
+        ".getAttribute('aria-expanded')"
+    )
+    assert expanded == "false"
+    assert page.evaluate("document.activeElement.id") == "agree"
+    page.evaluate("document.getElementById('consent').close()")
+    browser.worker.evaluate(fire, tab_id)
+    page.wait_for_function(f"({FOCUSED_JS})() === 'collapse'", timeout=WAIT_MS)

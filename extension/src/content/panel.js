@@ -292,6 +292,9 @@ export function mountPanel({ host: siteHost, outlet, tableLoaded, tableState = t
     toggle() {
       comeBack();
       if (!host.isConnected) return;
+      // Under a page's modal dialog (a consent form) the panel would open inert, drawn under it,
+      // with focus left in the dialog: nothing the reader could use, and open once it closed.
+      if (panel.hidden && [...document.querySelectorAll(":modal")].some((modal) => !modal.contains(host))) return;
       if (panel.hidden) {
         const active = document.activeElement;
         returnTo = active instanceof HTMLElement && active !== host && active !== document.body ? active : null;
