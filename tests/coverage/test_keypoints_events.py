@@ -67,3 +67,14 @@ def test_the_points_tell_the_signing_once_whatever_the_model_values_leads() -> N
         t for t in texts if t.startswith(("Governor Ida Marr on Monday", "Marr signed a measure"))
     ]
     assert len(told) == 1, texts
+
+
+def test_the_verbs_may_and_march_and_a_count_of_thousands_are_no_dates() -> None:
+    # "may" the verb was a shared date (lowering the bar to SAME_EVENT_REST_DATED) between
+    # any two sentences saying what someone may do; "2,000" was the year 2000.
+    said = _event("The Fed may raise rates again as protesters march on Monday.", "english")
+    assert said.dates == frozenset({"monday"})
+    dated = _event("Officials said in May that the march in March drew 2,000 people.", "english")
+    assert dated.dates == frozenset({"may", "march"})
+    assert dated.numbers == frozenset({"2000"})
+    assert _event("The law was passed in 2,020 words in 2020.", "english").dates == {"2020"}

@@ -498,7 +498,8 @@ def _event(text: str, language: str) -> _Event:
     if len(forms) == len(raw):  # (spaceless scripts split words further: no names there)
         for k, (word, (term, content)) in enumerate(zip(raw, forms, strict=True)):
             low = word.lower().removesuffix("'s").removesuffix("’s")
-            if low in _DATE_WORDS:
+            # (not the verbs: "the Fed may raise rates", "protesters march on the capital")
+            if low in _DATE_WORDS and (word[:1].isupper() or low not in ("may", "march")):
                 dates.add(low)
                 taken.add(term)
             elif word[:1].isupper() and (k > 0 or content):
@@ -507,10 +508,11 @@ def _event(text: str, language: str) -> _Event:
                 if low not in _NOT_NAMES:
                     names.add(low)
     numbers: set[str] = set()
-    for figure in _NUMBER_RE.findall(text):
-        figure = figure.replace(",", "").rstrip(".")
-        # (a year dates the event, as a weekday does)
-        (dates if len(figure) == 4 and figure[:2] in ("19", "20") else numbers).add(figure)
+    for written in _NUMBER_RE.findall(text):
+        figure = written.replace(",", "").rstrip(".")
+        # (a year dates the event, as a weekday does; "2,000 troops" is a count)
+        year = len(figure) == 4 and figure[:2] in ("19", "20") and "," not in written
+        (dates if year else numbers).add(figure)
     terms, _ = terms_of(text)
     rest = frozenset(t for t in terms if t not in taken and not any(c.isdigit() for c in t))
     return _Event(frozenset(names), frozenset(numbers), frozenset(dates), rest)
