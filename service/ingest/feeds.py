@@ -335,8 +335,14 @@ _UTC_NAMES = re.compile(r"\s*(?:GMT|UTC|UT)$", re.IGNORECASE)
 MAX_DATE_CHARS = 96
 # ISO 8601's truncated and reduced forms, for which feedparser supplies what the text leaves out:
 # "--12-04" this year's 4 December, "-0001-01-01" 2000-01-01, "26-12-04" and "261204" 2026 (or
-# 26 December 2004?), "2026" 1 January, "2026-12" the 1st. A date made up is no date.
-_TRUNCATED = re.compile(r"-|\d{2}-?\d{2}-?\d{2}(?:[Tt ]|$)|\d{4}(?:-\d{2})?$")
+# 26 December 2004?), "2026" 1 January, "2026-12" the 1st. Also forms feedparser reads only
+# the start of: a year then "/" or "." ("2026/12/04 10:00:00" and "2026.12.04" as 1 December,
+# "2026/1/4" as this month's 1st), and a time first ("10:00 04/12/2026", "10:00 4 Dec 2026"
+# as today at 10:00); plainfeed's parse_time reads none of these either. A date made up is no
+# date.
+_TRUNCATED = re.compile(
+    r"-|\d{2}-?\d{2}-?\d{2}(?:[Tt ]|$)|\d{4}(?:-\d{2})?$|\d{4}[/.]|\d{1,2}:\d{2}"
+)
 
 
 def _feedparser_time(stamp: Any, text: str | None) -> float | None:

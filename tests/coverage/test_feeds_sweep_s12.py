@@ -42,6 +42,11 @@ def _feed(date: str, tag: str = "pubDate") -> bytes:
         "261204",
         "2026",  # 1 January
         "2026-12",  # the 1st
+        "2026/12/04 10:00:00",  # 1 December: feedparser reads the year and month only
+        "2026.12.04",  # 1 December
+        "2026/1/4",  # this month's 1st
+        "10:00 04/12/2026",  # today at 10:00
+        "10:00 4 Dec 2026",  # today at 10:00
     ],
 )
 def test_a_date_feedparser_completes_is_no_date_and_the_item_is_kept(tag: str, date: str) -> None:
