@@ -172,10 +172,22 @@ def test_a_story_whose_articles_retention_took_is_not_taken_again_and_again(
     conn = store._conn()
     with store._writing(conn):  # st-3's articles gone, its row kept (as prune_articles does)
         store._run(conn, "UPDATE articles SET story_id = NULL WHERE story_id = ?", ("st-3",))
-    upgraded = store_factory()
+    upgraded: Any = store_factory()
+    claimed: list[str] = []
+    real = type(upgraded)._claim_recoded
+
+    def claiming(conn: Any) -> list[str]:
+        found: list[str] = real(upgraded, conn)
+        claimed.extend(found)
+        return found
+
+    upgraded._claim_recoded = claiming
     assert upgraded.flush_digests(ratings) == 2
     assert _old(upgraded) == ["st-3"]
     assert upgraded.flush_digests(ratings) == 0
+    # Never claimed (the flush found nothing to make it from, and cleared its claim: the
+    # written counts above were the same had it been claimed at every walk).
+    assert sorted(claimed) == ["st-1", "st-2"]
 
 
 def test_the_engines_flush_puts_the_new_digest_where_listings_read_it(
