@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from service.coverage.runtime import engine
 from service.store.base import Batch, NewArticle
 from service.store.postgres import drop_schema
+from service.web.api.stories import encode_cursor
 from tests.support.apps import close_store, make_app
 from tests.support.stores import BACKENDS, PG_URL, need_postgres
 
@@ -179,3 +180,34 @@ def test_a_bad_newer_cursor_is_a_400_page(client: FlaskClient, query: str) -> No
     response = client.get(f"/?{query}", headers=HTML)
     assert response.status_code == 400, query
     assert b"Newer stories" in response.data or b"newer" in response.data
+
+
+def test_a_page_links_the_other_way_only_where_a_story_lies(
+    filled: tuple[FlaskClient, list[str]],
+) -> None:
+    """next/prev and the pager's links lead only to a page with stories: a cursor's own page may
+    be gone since (its stories updated, merged, removed) or the cursor made up."""
+    client, order = filled
+    api = "/v1/stories?limit=50&cursor="
+    # Older than a time past every story: the latest 50, and nothing newer.
+    top = client.get(api + encode_cursor("o", T0 + 10**6, "zz")).get_json()
+    assert [s["id"] for s in top["stories"]] == order[:50]
+    assert top["prev"] is None and top["next"] is not None
+    # Newer than a time before every story: the oldest 50, and nothing older.
+    bottom = client.get(api + encode_cursor("n", 1.0, "a")).get_json()
+    assert [s["id"] for s in bottom["stories"]] == order[-50:]
+    assert bottom["next"] is None and bottom["prev"] is not None
+    # Older than every story: an empty page whose prev leads back to the oldest stories.
+    empty = client.get(api + encode_cursor("o", 1.0, "a")).get_json()
+    assert empty["stories"] == [] and empty["next"] is None
+    back = client.get(api + empty["prev"]).get_json()
+    assert [s["id"] for s in back["stories"]] == order[-50:]
+    # The front page likewise.
+    body = client.get(f"/?before={T0 + 10**6!r}", headers=HTML).data.decode()
+    assert _listed(body) == order[:30]
+    assert _link(body, "prev", "Newer stories") is None
+    assert _link(body, "next", "Older stories") is not None
+    body = client.get(f"/?newer={T0 - 1000!r}&than=a", headers=HTML).data.decode()
+    assert _listed(body) == order[-30:]
+    assert _link(body, "next", "Older stories") is None
+    assert _link(body, "prev", "Newer stories") is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import json
 import logging
 import math
@@ -181,32 +182,48 @@ def stories() -> ResponseReturnValue:
     newer = direction == "n"
     eng = engine()
     store = eng.store
-    # One more than asked tells whether a page lies beyond this one.
-    found = store.stories(
+    listed = functools.partial(
+        store.stories,
         since=since,
         until=until,
         blindspot=blindspot,
-        limit=limit + 1,
         digests=False,
         ratings=eng.digest_ratings,
-        older_than=None if newer else mark,
-        newer_than=mark if newer else None,
     )
+    # One more than asked tells whether a page lies beyond this one.
+    if newer:
+        found = listed(limit=limit + 1, newer_than=mark)
+    else:
+        found = listed(limit=limit + 1, older_than=mark)
     rows = found[-limit:] if newer else found[:limit]
     more = len(found) > limit
-    # Older: past this page's last story, when one is; newer: before its first, when this page
-    # was reached by a cursor (a page of newer ones knows; a page of older ones came from there).
-    older_exists = more if not newer else bool(rows)
-    newer_exists = more if newer else cursor is not None and bool(rows)
+    # The other way, a page lies only where a story does: the page a cursor came from may be
+    # gone (its stories updated, merged or removed since) or never was (a cursor of another
+    # listing), and a link to an empty page is no page. Read from this page's edge, or from
+    # the cursor's mark when this page is empty.
+    turn: tuple[float, str] | None = None
+    if mark is not None:
+        edge = (rows[-1] if newer else rows[0]) if rows else None
+        turn = mark if edge is None else (edge.last_updated, edge.id)
+    if newer:
+        older_exists = turn is not None and bool(listed(limit=1, older_than=turn))
+        newer_exists = more
+    else:
+        older_exists = more
+        newer_exists = turn is not None and bool(listed(limit=1, newer_than=turn))
+    older_from = (rows[-1].last_updated, rows[-1].id) if rows else turn
+    newer_from = (rows[0].last_updated, rows[0].id) if rows else turn
     demo = demo_story_ids(store) if rows else frozenset()
     return jsonify(
         {
             "stories": [listing_json(r, demo) for r in rows],
             "count": len(rows),
-            "next": encode_cursor("o", rows[-1].last_updated, rows[-1].id)
-            if older_exists
+            "next": encode_cursor("o", *older_from)
+            if older_exists and older_from is not None
             else None,
-            "prev": encode_cursor("n", rows[0].last_updated, rows[0].id) if newer_exists else None,
+            "prev": encode_cursor("n", *newer_from)
+            if newer_exists and newer_from is not None
+            else None,
         }
     )
 

@@ -273,11 +273,15 @@ def _front_rows(
     (stories(older_than=, newer_than=)), so any number of stories updated at one instant (a
     file of undated articles) are paged through, each exactly once, either way."""
     limit = FRONT_STORIES + 1
+    # The way a page came from lies only where a story does (the stories of the page before
+    # may have been updated, merged or removed since, or the link was made up): one is read.
     if newer is not None:
         seq = store.stories(newer_than=newer, limit=limit, digests=False)
         more_newer = len(seq) > FRONT_STORIES
         page = seq[-FRONT_STORIES:]
-        more_older = bool(page)  # (the page it was reached from)
+        more_older = bool(page) and bool(
+            store.stories(older_than=(page[-1].last_updated, page[-1].id), limit=1, digests=False)
+        )
     else:
         if before is not None and after is not None:
             seq = store.stories(older_than=(before, after), limit=limit, digests=False)
@@ -285,7 +289,13 @@ def _front_rows(
             seq = store.stories(until=before, limit=limit, digests=False)
         page = seq[:FRONT_STORIES]
         more_older = len(seq) > FRONT_STORIES
-        more_newer = before is not None and bool(page)
+        more_newer = (
+            before is not None
+            and bool(page)
+            and bool(
+                store.stories(newer_than=(page[0].last_updated, page[0].id), limit=1, digests=False)
+            )
+        )
     rows = store.rated_rows(page, ratings)
     older_mark = (page[-1].last_updated, page[-1].id) if more_older else None
     newer_mark = (page[0].last_updated, page[0].id) if more_newer else None
