@@ -567,7 +567,8 @@ def _everyday_names(
             2 <= end - i <= MAX_EVERYDAY_NAME
             and (
                 not before
-                or not _letters(before)
+                # (punctuation, not a count: "5|里|路" is five li of road, "里" a measure)
+                or (not _letters(before) and not _NUMBER_AFTER_RE.match(before[-1]))
                 or before in _ASPECT_PARTICLES
                 or tag(before).startswith(_BEFORE_NAME_TAGS)
             )

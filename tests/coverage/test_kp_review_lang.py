@@ -140,3 +140,15 @@ def test_bench_lang_cost_refuses_what_it_cannot_measure(
         lang_cost.main(argv)
     assert exit_.value.code == 2
     assert says in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "not_a_name"),
+    [
+        ("他走了5里路。", "里路"),  # he walked 5 li
+        ("距离市区10里路。", "里路"),  # 10 li from the city
+    ],
+)
+def test_a_measure_after_a_count_is_no_name(text: str, not_a_name: str) -> None:
+    # An Arabic count is no letter, so it stood before the run as punctuation does.
+    assert not_a_name not in segment.words(text, "chinese")
