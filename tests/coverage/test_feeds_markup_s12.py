@@ -271,3 +271,14 @@ def test_a_text_of_few_references_is_read_whole() -> None:
     body = _one_item(b"<description>" + b"Q&amp;A &amp;nbsp; " * 2000 + b"</description>")
     (article,) = parse_feed(body, BASE, "paper.example")
     assert article.url == "https://paper.example/0"
+
+
+def test_attributes_count_as_markup(feedparser_reads: list[int]) -> None:
+    # 200 elements of 250 attributes each: each element within MAX_ATTRIBUTES, 400 units as
+    # elements, 50,400 with their attributes (nothing else tested that they are counted).
+    attrs = b" ".join(b'a%d="1"' % i for i in range(MAX_ATTRIBUTES - 6))
+    inner = b"".join(b"<x " + attrs + b"/>" for _ in range(200))
+    with pytest.raises(ValueError) as refused:
+        parse_feed(_one_item(inner), BASE, "paper.example")
+    assert "holds more markup than is read" in str(refused.value)
+    assert feedparser_reads == []
