@@ -32,6 +32,9 @@ LEAD = (
         ("  \n\x00 ", None),
         ("<br><hr>", None),
         ("Harbor bridge closes", None),  # only the title again
+        ("Harbor bridge closes.", None),  # ... with a stop, as feeds' summaries repeat it
+        ("Harbor  bridge closes …", None),
+        ("HARBOR BRIDGE CLOSES!", None),
     ],
 )  # fmt: skip
 def test_an_excerpt_is_whole_first_sentences_in_plain_text(text: str, expected: str | None) -> None:

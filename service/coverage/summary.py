@@ -187,9 +187,15 @@ def _excerpt(text: str, title: str, cut: bool) -> str | None:
         shown = cut_at_word(first, limit).rstrip(" ,;:–—-") + "…"
     elif len(shown) < len(cleaned) and not _ends_sentence(shown):
         shown += "…"
-    if shown.rstrip("…").casefold() == " ".join(title.split()).casefold():
+    if _bare(shown) == _bare(title):
         return None
     return shown
+
+
+def _bare(text: str) -> str:
+    """A text as compared with its title: words folded, without the stop or ellipsis a feed's
+    summary adds to a title it repeats ('Bridge closed.', 'Bridge closed …')."""
+    return " ".join(text.split()).rstrip(" .…!?。！？").casefold()
 
 
 def _ends_sentence(text: str) -> bool:
