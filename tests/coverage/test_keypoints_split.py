@@ -52,3 +52,17 @@ def test_a_sentence_still_ends_where_it_ends(text: str, first: str) -> None:
 def test_a_titles_party_and_state_ends_no_sentence() -> None:
     assert title_sentence_end("Ed Markey, D-Mass. Says the bill will pass") is None
     assert title_sentence_end("Vote fails. Senate goes home") == len("Vote fails.")
+
+
+def test_a_delegates_title_ends_no_sentence_and_delaware_after_its_town_does() -> None:
+    # (stories-dev: "... defeated incumbent Republican candidate Del." and "Robert G. Marshall
+    # fought against in Richmond." were points of one story, each half a sentence)
+    assert [
+        s
+        for _, s in split_sentences(
+            "Danica Roem defeated Del. Robert G. Marshall on Tuesday. She is the first."
+        )
+    ] == ["Danica Roem defeated Del. Robert G. Marshall on Tuesday.", "She is the first."]
+    assert [
+        s for _, s in split_sentences("The firm moved to Wilmington, Del. The move was approved.")
+    ] == ["The firm moved to Wilmington, Del.", "The move was approved."]

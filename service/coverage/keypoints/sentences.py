@@ -202,6 +202,10 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
                 # "U.S." ends a sentence only when a capitalised word follows and the
                 # abbreviation is not a title or initial; we keep it joined (the safe side).
                 continue
+            if word == "del" and text[begin - 2 : begin] != ", " and text[begin] == "D":
+                # A delegate's title ("defeated Del. Robert G. Marshall"), not Delaware after
+                # its town ("Wilmington, Del. The ...").
+                continue
             if ")" in punct and _BRACKETED_TAG_RE.search(
                 text, max(start, begin - 8), match.start()
             ):
