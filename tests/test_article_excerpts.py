@@ -32,6 +32,16 @@ LEAD = (
         ("  \n\x00 ", None),
         ("<br><hr>", None),
         ("Harbor bridge closes", None),  # only the title again
+        # a script's code, a comment, CDATA, character references and zero-width characters
+        # are no words a reader sees
+        ("<script>alert(1)</script><style>p{}</style> The bridge closed.", "The bridge closed."),
+        ("<!-- teaser --> The bridge <![CDATA[closed]]>.", "The bridge closed."),
+        ("<script>var a = '", None),
+        ("Tom &amp; Jerry&#8217;s bridge &eacute;t&#xE9; closed &lt;today&gt;. &bogus; AT&T",
+         "Tom & Jerry’s bridge été closed <today>. &bogus; AT&T"),
+        ("The\u200b bridge\u2060 closed\ufeff to\u00adday.", "The bridge closed today."),
+        ("\u200b\u200b", None),
+        ("نمی\u200cخواهم.", "نمی\u200cخواهم."),  # (a Persian word's joiner stays)
         ("Harbor bridge closes.", None),  # ... with a stop, as feeds' summaries repeat it
         ("Harbor  bridge closes …", None),
         ("HARBOR BRIDGE CLOSES!", None),

@@ -4,6 +4,7 @@ and its digest (key points, headline, framing) with the ratings it was made unde
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -137,10 +138,29 @@ _INLINE_TAGS = frozenset(
 )
 
 
+# What a page or file holds that no reader is meant to read: a script's or style's code, a
+# comment (CDATA's brackets are left out within the words). The text read is at most
+# _EXCERPT_READ long, so the lazy scans are bounded.
+_HIDDEN_RE = re.compile(
+    r"<(script|style)\b[^<>]{0,300}>.*?(?:</\1\s*>|$)|<!--.*?(?:-->|$)", re.S | re.I
+)
+# A character reference (&amp; &#8217; &eacute;) in a text a file or client gave as HTML.
+_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# Invisible characters that join or split nothing a reader sees (zero-width space, word
+# joiner, byte order mark, soft hyphen); the zero-width (non-)joiner shapes Persian, Indic
+# scripts and emoji, and is kept.
+_INVISIBLE_RE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+
+
 def _untagged(text: str) -> str:
-    if "<" not in text:
-        return text
-    return _TAG_RE.sub(lambda m: "" if m.group(1).lower() in _INLINE_TAGS else " ", text)
+    """`text` without markup: hidden parts and tags out, character references read, invisible
+    characters out (control and bidi characters are clean's)."""
+    if "<" in text or "]]>" in text:
+        text = _HIDDEN_RE.sub(" ", text).replace("<![CDATA[", "").replace("]]>", "")
+        text = _TAG_RE.sub(lambda m: "" if m.group(1).lower() in _INLINE_TAGS else " ", text)
+    if "&" in text:
+        text = _ENTITY_RE.sub(lambda m: html.unescape(m.group(0)), text)
+    return _INVISIBLE_RE.sub("", text)
 
 
 def excerpt(text: str, title: str = "") -> str | None:
