@@ -2199,17 +2199,20 @@ class SQLStore(ABC):
         found: dict[str, list[tuple[str, str]]] = {}
         conn = self._conn()
         wanted = list(dict.fromkeys(story_ids))
-        for start in range(0, len(wanted), REFRESH_CHUNK):
-            chunk = wanted[start : start + REFRESH_CHUNK]
-            marks = ", ".join("?" * len(chunk))
-            for story_id, outlet_id, title in self._run(
-                conn,
-                "SELECT story_id, outlet_id, title FROM (SELECT story_id, outlet_id, title, at,"
-                " id, row_number() OVER (PARTITION BY story_id ORDER BY at, id) AS sample_rank"
-                f" FROM articles WHERE story_id IN ({marks}) AND syndicated_of IS NULL)"
-                " AS originals WHERE sample_rank <= ? ORDER BY story_id, at, id",
-                [*chunk, DIGEST_SAMPLE],
-            ):
+        # Each story's first DIGEST_SAMPLE originals by its own index seek (articles_story),
+        # joined: a window over every article of the listed stories read each one whole (a
+        # front page of large stories: all their articles at every request, 304s included).
+        # (SQLite joins at most 500 selects in one statement.)
+        one = (
+            "SELECT * FROM (SELECT story_id, outlet_id, title, at, id FROM articles"
+            " WHERE story_id = ? AND syndicated_of IS NULL ORDER BY at, id LIMIT ?) AS s{n}"
+        )
+        for start in range(0, len(wanted), _SOURCES_CHUNK):
+            chunk = wanted[start : start + _SOURCES_CHUNK]
+            sql = " UNION ALL ".join(one.format(n=n) for n in range(len(chunk)))
+            params = [value for story_id in chunk for value in (story_id, DIGEST_SAMPLE)]
+            rows = self._run(conn, f"{sql} ORDER BY story_id, at, id", params)
+            for story_id, outlet_id, title, _, _ in rows:
                 found.setdefault(str(story_id), []).append((str(outlet_id or ""), str(title)))
         return found
 
@@ -2468,6 +2471,7 @@ _LISTING_COLUMNS = STORY_COLUMNS.replace(" digest", " NULL AS digest")
 # The story listing's keyset (stories(older_than=, newer_than=)): its order, newest first and
 # ids ascending, read forward or backward from a (last_updated, id) mark. The id comparison
 # and the ORDER BY use the same collation, so they agree on either backend.
+_SOURCES_CHUNK = 100  # stories a headline_sources statement reads (one select each)
 _ORDER_OLDER = "last_updated DESC, id"
 _ORDER_NEWER = "last_updated, id DESC"
 
