@@ -66,3 +66,25 @@ def test_a_delegates_title_ends_no_sentence_and_delaware_after_its_town_does() -
     assert [
         s for _, s in split_sentences("The firm moved to Wilmington, Del. The move was approved.")
     ] == ["The firm moved to Wilmington, Del.", "The move was approved."]
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        (
+            "The vote was announced by the agency (Reuters.) Officials later confirmed it.",
+            "The vote was announced by the agency (Reuters.)",
+        ),
+        (
+            "The report was corrected (Updated.) The mayor resigned on Friday.",
+            "The report was corrected (Updated.)",
+        ),
+        ("The bill passed (Photo.) The president signed it.", "The bill passed (Photo.)"),
+    ],
+)
+def test_a_bracketed_word_that_is_no_party_or_state_ends_its_sentence(
+    text: str, first: str
+) -> None:
+    # 1e9a825's tag took any capitalised word in brackets for a state, so two sentences
+    # were one point.
+    assert [s for _, s in split_sentences(text)][0] == first

@@ -102,8 +102,16 @@ _ABBREVIATIONS = frozenset(
 # A bracket a word runs on from: "(CNN)Sen.", "(Sen.".
 _OPENERS_RE = re.compile(r"^.*[()\[\]]")
 # A stop inside a bracketed party or state tag, up to the stop: "(D-Mass", "(R-S.C", "(Ore",
-# "(I., Vt", "(D–N.Y" (a capitalised tag of at most 12 characters, no other bracket in it).
-_BRACKETED_TAG_RE = re.compile(r"\((?:[DRI][.,]*[-–—, ]\s?)?[A-Z][A-Za-z.]{0,9}$")
+# "(I., Vt", "(D–N.Y" (after a party's letter, a capitalised tag of at most 10 characters, no
+# other bracket in it; without one, a state's abbreviation: "(Reuters.) Officials ..." and
+# "(Updated.) The ..." end their sentences).
+_STATE_ABBREVIATIONS = (
+    "Ala|Ariz|Ark|Calif|Cal|Colo|Conn|Del|Fla|Ga|Ill|Ind|Kan|Kans|Ky|La|Md|Mass|Mich|Minn|"
+    "Miss|Mo|Mont|Neb|Nebr|Nev|Okla|Ore|Oreg|Pa|Tenn|Tex|Vt|Va|Wash|Wis|Wisc|Wyo"
+)
+_BRACKETED_TAG_RE = re.compile(
+    r"\((?:[DRI][.,]*[-–—, ]\s?[A-Z][A-Za-z.]{0,9}|(?:" + _STATE_ABBREVIATIONS + r"))$"
+)
 _CONTINUES = ")],;:"
 # A sentence that is only a dateline: a place in capitals and its state's abbreviation.
 _DATELINE_ONLY_RE = re.compile(r"[A-Z][A-Z .'’-]{1,40}, [A-Z][A-Za-z.]{1,6}\.$")
