@@ -48,6 +48,10 @@ MAX_ENTITY_CHARS = 16
 # "&" inside a text counted as one unit of markup: feedparser's HTML parsers (the sanitiser and
 # the relative links' resolver) take 2.4 to 4.8 us for each ("&" alone, "&#1;"), against about 22 us a unit.
 AMPERSANDS_A_UNIT = 4
+# Characters of an attribute's default value a feed's DTD may declare (<!ATTLIST ... "...">):
+# expat gives it to every such element, so a long one multiplies what is parsed as an entity
+# does; a namespace's address fits.
+MAX_DEFAULT_CHARS = 256
 # Attributes of one element at most (a feed's elements have a handful; feedparser's cost grows
 # with their square).
 MAX_ATTRIBUTES = 256
@@ -96,7 +100,7 @@ def bounded_for_feedparser(
     """`body`, or its first items as a shorter well-formed document (see the module's doc);
     raises ValueError when it is over `max_bytes` or `max_markup` and cannot be cut, or
     declares an entity that can multiply it (see check_entities)."""
-    if b"<!ENTITY" in body:
+    if b"<!ENTITY" in body or b"<!ATTLIST" in body:
         check_entities(body)
     if (
         len(body) <= max_bytes
@@ -138,7 +142,8 @@ def bounded_for_feedparser(
 def check_entities(body: bytes) -> None:
     """Raises ValueError naming the first entity the document's DTD declares that could
     multiply it: one standing for more than MAX_ENTITY_CHARS characters, for markup or another
-    entity (nested, as billion laughs does), an external or a parameter entity. A DTD of short
+    entity (nested, as billion laughs does), an external or a parameter entity; or an
+    attribute's default of more than MAX_DEFAULT_CHARS (copied into every such element). A DTD of short
     character entities (<!ENTITY nbsp "&#160;">, as feeds written for HTML readers declare) is
     safe to read: at most MAX_ENTITY_CHARS characters for every 3 bytes of reference."""
     readable = as_utf8(body)
@@ -147,6 +152,7 @@ def check_entities(body: bytes) -> None:
     parser = expat.ParserCreate("utf-8")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     unsafe: list[str] = []
+    long_default: list[str] = []
 
     def declared(
         name: str,
@@ -169,10 +175,23 @@ def check_entities(body: bytes) -> None:
         if unsafe:
             raise _Stop
 
+    def attribute_declared(
+        element: str, attribute: str, kind: str | None, default: str | None, required: int
+    ) -> None:
+        # A default is copied into every such element: 900 KB for <b> and 13,300 <b/> cost
+        # the cut's scan and feedparser 2.1 s, and is no entity.
+        if default is not None and len(default) > MAX_DEFAULT_CHARS:
+            long_default.append(
+                f"a default of {len(default):,} characters for the attribute "
+                f"{attribute[:40]} of <{element[:40]}> (at most {MAX_DEFAULT_CHARS})"
+            )
+            raise _Stop
+
     def prolog_ends(*_: object) -> None:
         raise _Stop  # every declaration comes before the root element
 
     parser.EntityDeclHandler = declared
+    parser.AttlistDeclHandler = attribute_declared
     parser.StartElementHandler = prolog_ends
     with contextlib.suppress(_Stop, expat.ExpatError, ValueError, LookupError, UnicodeError):
         parser.Parse(readable, True)
@@ -182,6 +201,12 @@ def check_entities(body: bytes) -> None:
             f"stands for at most {MAX_ENTITY_CHARS} characters of text (as &#160; for &nbsp;), "
             "since longer or nested ones multiply what is parsed (billion laughs): write the "
             "text out, or as character references, and declare no such entity"
+        )
+    if long_default:
+        raise ValueError(
+            f"the feed's DTD declares {long_default[0]}: every such element would carry it, "
+            "which multiplies what is parsed: write the attribute where it is used, or "
+            "declare no DTD"
         )
 
 
