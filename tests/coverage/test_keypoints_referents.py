@@ -199,3 +199,43 @@ def test_a_point_leaning_on_one_left_out_at_the_end_goes_with_it(
     assert len(texts) >= kp.MIN_POINTS, texts
     assert not any(text.startswith("The measure") for text in texts), texts
     assert not any(text.startswith("It takes effect") for text in texts), texts
+
+
+def test_a_possessive_names_the_referent_of_a_later_point() -> None:
+    # "the company’s largest recall" names the company as "the company" does: "The company
+    # said ..." after it was left out, its owner's word read only as "company’s".
+    headline = "Acme recalls 40,000 space heaters"
+    sources = [
+        Source(
+            "a",
+            headline,
+            "Acme Heaters recalled 40,000 space heaters on Tuesday, the company’s largest "
+            "recall ever.",
+            "Center Wire",
+            "center",
+        ),
+        Source(
+            "b",
+            headline,
+            "The company said the heaters could overheat and catch fire in small rooms.",
+            "Left Paper",
+            "left",
+        ),
+        Source(
+            "c",
+            headline,
+            "Retailers in Ohio pulled the heaters from their shelves on Wednesday morning.",
+            "Right Daily",
+            "right",
+        ),
+        Source(
+            "d",
+            headline,
+            "Shoppers who bought the heaters can return them to any store for a full refund.",
+            "Center Post",
+            "center",
+        ),
+    ]
+    texts = [p.text for p in digest(sources).key_points]
+    assert any(text.startswith("The company said") for text in texts), texts
+    assert texts[0].startswith("Acme Heaters recalled"), texts

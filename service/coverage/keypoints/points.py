@@ -787,6 +787,12 @@ def _leaning_kept(story: _Story, chosen: list[_Sentence]) -> list[_Sentence]:
         chosen = kept
 
 
+def _owners(lowered: Sequence[str]) -> set[str]:
+    """A point's words with a possessive's owner as a word of its own: "the company's shares"
+    names the company, "the senator’s bill" the senator."""
+    return {w.removesuffix("'s").removesuffix("’s") for w in lowered} | set(lowered)
+
+
 def _unintroduced(story: _Story, chosen: list[_Sentence]) -> set[int]:
     """The points (their ids) with a definite reference ("The measure ...", "..., the group
     wrote") that no point before them in reading order introduces: not its article's sentence
@@ -801,7 +807,7 @@ def _unintroduced(story: _Story, chosen: list[_Sentence]) -> set[int]:
             continue
         if not any(
             (t.source == s.source and t.position == s.position - 1)
-            or not wanted.isdisjoint(t.lowered)
+            or not wanted.isdisjoint(_owners(t.lowered))
             for t in ordered[:k]
         ):
             out.add(id(s))
