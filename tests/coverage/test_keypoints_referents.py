@@ -41,6 +41,9 @@ def test_a_definite_reference_without_its_name_is_read_as_one(text: str) -> None
         "Apple will build the Mac Pro in Texas, the company said on Monday.",
         "The official apparel company of the NFL launched an ad campaign.",
         '"The court packing is going on now," Biden told a Cincinnati station.',
+        # (a modifier or a clause's subject after "said", not who said it)
+        "Unemployment fell to 3.5 percent last month, according to the official figures.",
+        "The security minister said the group could have been targeted by mistake.",
     ],
 )
 def test_a_reference_that_says_what_it_means_is_none(text: str) -> None:

@@ -257,6 +257,9 @@ _DEFINITE_SPEAKER_RE = re.compile(
     r"argued|claimed|stated)\b|\b(?:said|says|wrote|added|according to) the ("
     + _REFERENT_NOUNS
     + r")(?![\w'’-])"
+    # (not a modifier: "according to the official figures", "said the report card")
+    r"(?! (?!(?:in|on|at|who|that|which|to|of|for|with|after|before|during|and|but|last|this)\b)"
+    r"[a-z])"
 )
 _NAME_BEFORE_RE = re.compile(r"\s[A-Z]")
 
