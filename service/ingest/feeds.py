@@ -325,7 +325,14 @@ def _joined_surrogate_refs(body: bytes) -> bytes:
 # and a trailing numeric offset are checked.
 _ISO_FIELDS = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2}))?")
 _OFFSET = re.compile(r"[+-](\d{2}):?(\d{2})\s*$")
-_UTC_NAMES = re.compile(r"\s*(?:GMT|UTC|UT)$", re.IGNORECASE)
+# A zone named at the end of an ISO 8601 text ("2026-12-04 10:00:00 EST"), with RFC 822's offsets
+# for its names: feedparser reads such a text as the day's midnight, its time and zone dropped.
+_ZONE_OFFSETS = {
+    "GMT": "+00:00", "UTC": "+00:00", "UT": "+00:00", "EST": "-05:00", "EDT": "-04:00",
+    "CST": "-06:00", "CDT": "-05:00", "MST": "-07:00", "MDT": "-06:00", "PST": "-08:00",
+    "PDT": "-07:00",
+}  # fmt: skip
+_ZONE_NAME = re.compile(r"\s*\b(" + "|".join(_ZONE_OFFSETS) + r")$", re.IGNORECASE)
 # Characters of a date's text at most: RFC 822's longest form ("Wednesday, 04 December 2026
 # 23:57:59.123 +0100") is under 50, but JavaScript's Date.toString(), which feeds made by Node
 # servers carry, names the zone in the server's language and feedparser reads it: "Fri Dec 04
@@ -357,7 +364,9 @@ def _feedparser_time(stamp: Any, text: str | None) -> float | None:
     if len(raw) > MAX_DATE_CHARS or _TRUNCATED.match(raw):
         return None
     try:
-        moment = datetime.fromisoformat(_UTC_NAMES.sub("+00:00", raw))
+        moment = datetime.fromisoformat(
+            _ZONE_NAME.sub(lambda zone: _ZONE_OFFSETS[zone.group(1).upper()], raw)
+        )
     except ValueError:
         pass
     else:

@@ -62,6 +62,10 @@ def test_a_date_feedparser_completes_is_no_date_and_the_item_is_kept(tag: str, d
         ("2026-W49-5", (2026, 12, 4, 0, 0, 0)),
         ("Fri, 04 Dec 2026 10:00:00 +0100", (2026, 12, 4, 9, 0, 0)),
         ("2026-12-04T10:00:00Z", (2026, 12, 4, 10, 0, 0)),
+        # An ISO text with a zone's name: feedparser read the day's midnight, 15 hours off.
+        ("2026-12-04 10:00:00 EST", (2026, 12, 4, 15, 0, 0)),
+        ("2026-12-04T10:00:00 pdt", (2026, 12, 4, 17, 0, 0)),
+        ("2026-12-04 10:00:00 GMT", (2026, 12, 4, 10, 0, 0)),
     ],
 )
 def test_whole_dates_are_still_read(date: str, expected: tuple[int, ...]) -> None:
