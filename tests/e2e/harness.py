@@ -498,3 +498,16 @@ def open_panel(page: Any) -> None:
         return
     page.locator("parallax-panel .tab").click()
     page.wait_for_selector("parallax-panel .panel", state="visible", timeout=WAIT_MS)
+
+
+# Removes our panel each time it appears, `limit` times (or for ever), counting in __removals:
+# a page that fights the panel (test_ext_reinsert, test_ext_shortcut).
+REMOVER_JS = """limit => {
+  window.__removals = 0;
+  const take = () => {
+    const host = document.querySelector('parallax-panel');
+    if (host && window.__removals < limit) { window.__removals += 1; host.remove(); }
+  };
+  new MutationObserver(take).observe(document.body, { childList: true });
+  take();
+}"""

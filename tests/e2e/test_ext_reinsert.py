@@ -11,20 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import NYT_ARTICLE, WAIT_MS, Browser, open_panel
+from tests.e2e.harness import NYT_ARTICLE, REMOVER_JS, WAIT_MS, Browser, open_panel
 
 pytestmark = pytest.mark.e2e
-
-# Removes our panel each time it appears, `limit` times (or for ever), counting in __removals.
-REMOVER_JS = """limit => {
-  window.__removals = 0;
-  const take = () => {
-    const host = document.querySelector('parallax-panel');
-    if (host && window.__removals < limit) { window.__removals += 1; host.remove(); }
-  };
-  new MutationObserver(take).observe(document.body, { childList: true });
-  take();
-}"""
 
 
 def load(browser: Browser, width: int = 1000) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import NYT_ARTICLE, WAIT_MS, Browser
+from tests.e2e.harness import NYT_ARTICLE, REMOVER_JS, WAIT_MS, Browser
 
 pytestmark = pytest.mark.e2e
 
@@ -77,18 +77,6 @@ def test_closing_by_the_shortcut_returns_to_where_the_reader_was(
     browser.worker.evaluate(fire, tab_id)
     page.wait_for_selector("parallax-panel .panel", state="hidden", timeout=WAIT_MS)
     assert page.evaluate(FOCUSED_JS) == "tab surface"
-
-
-# Removes our panel each time it appears, `limit` times, counting in __removals.
-REMOVER_JS = """limit => {
-  window.__removals = 0;
-  const take = () => {
-    const host = document.querySelector('parallax-panel');
-    if (host && window.__removals < limit) { window.__removals += 1; host.remove(); }
-  };
-  new MutationObserver(take).observe(document.body, { childList: true });
-  take();
-}"""
 
 
 def test_the_shortcut_brings_back_a_panel_the_page_has_taken_out(make_browser: Any) -> None:
